@@ -1,0 +1,44 @@
+# Nicat: `make run` serves the demo world, `make test` runs the whole suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PORT
+
+.PHONY: run test install install-dev messages demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+# Compile the az/ru/en catalogs (.po -> .mo) with polib: no system gettext needed.
+messages: $(VENV)/.runtime
+	$(BIN)/nicat compiletranslations
+
+run: install messages
+	NICAT_DEV=1 $(BIN)/nicat migrate --no-input
+	NICAT_DEV=1 $(BIN)/nicat demo --if-empty
+	NICAT_DEV=1 $(BIN)/nicat serve --port $(PORT)
+
+# SQLite always; PostgreSQL too when NICAT_TEST_POSTGRES_URL is set (CI sets it).
+test: install-dev messages
+	$(BIN)/pytest
+	@if [ -n "$$NICAT_TEST_POSTGRES_URL" ]; then \
+		echo "=== the same suite on PostgreSQL ==="; \
+		NICAT_TEST_DB=postgres $(BIN)/pytest; \
+	else echo "NICAT_TEST_POSTGRES_URL is not set: PostgreSQL run skipped."; fi
+
+clean:
+	rm -rf $(VENV) var/test

@@ -1,0 +1,1 @@
+"""Nicat: case management and national referral for victims of human trafficking."""

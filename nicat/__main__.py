@@ -1,0 +1,3 @@
+from nicat.cli import main
+
+main()

@@ -1,0 +1,40 @@
+"""API tokens stored as SHA-256 digests; `Authorization: Token <token>`."""
+import hashlib
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
+from rest_framework.authentication import TokenAuthentication
+
+from nicat.accounts.models import ApiToken
+
+
+def _digest(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(*, user, name=""):
+    """Create a token for `user` and return its text; only the digest is kept."""
+    token = "nct_" + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        ApiToken.objects.create(user=user, name=name, prefix=token[:10], digest=_digest(token))
+        from nicat.audit.services import record
+
+        record(actor=user, action="token.create", obj=user, details={"prefix": token[:10]})
+    return token
+
+
+class HashedTokenAuthentication(TokenAuthentication):
+    keyword = "Token"
+
+    def authenticate_credentials(self, key):
+        try:
+            token = ApiToken.objects.select_related("user").get(digest=_digest(key), revoked_at__isnull=True)
+        except ApiToken.DoesNotExist:
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked token.")) from None
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("This account is disabled."))
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        return token.user, token

@@ -1,0 +1,25 @@
+"""One error shape for the API: HTTP 400 with field errors, 404 for what one may not see, 409 for a lost race."""
+from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_handler
+
+from nicat.cases.errors import ConcurrentEdit, NotAllowed
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ConcurrentEdit):
+        return Response({"detail": exc.messages[0], "code": "concurrent_edit"}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            body = {field: [str(m) for e in errs for m in e.messages] for field, errs in exc.error_dict.items()}
+            body = {("non_field_errors" if k == "__all__" else k): v for k, v in body.items()}
+        else:
+            body = {"non_field_errors": [str(m) for m in exc.messages]}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, (NotAllowed, Http404)):
+        exc = exceptions.NotFound()
+    if isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    return drf_handler(exc, context)

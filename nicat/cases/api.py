@@ -1,0 +1,162 @@
+"""REST API of cases: /api/v1/cases/, with notes and trafficking events below each case."""
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from nicat.access import policy
+from nicat.api.fields import TermField
+from nicat.audit import services as audit
+from nicat.cases import selectors, services
+from nicat.cases.models import Case, CaseNote, CaseStatus, EventKind, TraffickingEvent, TraffickingStatus
+from nicat.persons.api import PersonSerializer
+from nicat.persons.models import Person
+
+M2M = {"acts": "act", "means": "means", "exploitation_forms": "exploitation",
+       "recruitment_channels": "recruitment_channel", "risk_factors": "risk_group",
+       "countries_of_origin": "country", "countries_of_recruitment": "country",
+       "countries_of_exploitation": "country"}
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    person = PersonSerializer(required=False, help_text=_("A new person to register with the case."))
+    person_uuid = serializers.UUIDField(required=False, write_only=True,
+                                        help_text=_("Or: an existing person you may see."))
+    owner_institution = serializers.UUIDField(source="owner_institution.uuid", read_only=True)
+    status_decided_by = serializers.UUIDField(source="status_decided_by.uuid", read_only=True, allow_null=True)
+    summary = serializers.CharField(required=False, allow_blank=True)
+    version = serializers.IntegerField(required=False, help_text=_("Required on update: the version you read."))
+    first_contact_at = serializers.DateTimeField(required=False)
+    acts = TermField("act", many=True, required=False)
+    means = TermField("means", many=True, required=False)
+    exploitation_forms = TermField("exploitation", many=True, required=False)
+    recruitment_channels = TermField("recruitment_channel", many=True, required=False)
+    risk_factors = TermField("risk_group", many=True, required=False)
+    countries_of_origin = TermField("country", many=True, required=False)
+    countries_of_recruitment = TermField("country", many=True, required=False)
+    countries_of_exploitation = TermField("country", many=True, required=False)
+
+    class Meta:
+        model = Case
+        fields = ["uuid", "reference", "person", "person_uuid", "owner_institution", "status", "closure_reason",
+                  "trafficking_status", "status_decided_by", "status_decided_on", "came_to_notice",
+                  "first_contact_at", *M2M, "scope", "summary", "created_at", "updated_at", "version"]
+        read_only_fields = ["uuid", "reference", "status_decided_on", "created_at", "updated_at"]
+
+    def validate(self, attrs):
+        if self.instance is None and not attrs.get("person") and not attrs.get("person_uuid"):
+            raise ValidationError({"person": [_("Give the person: either `person` (a new person) or "
+                                                "`person_uuid` (an existing one).")]})
+        if self.instance is not None and ("person" in attrs or "person_uuid" in attrs):
+            raise ValidationError({"person": [_("The person of a case cannot be changed here; edit the person "
+                                                "at /api/v1/persons/<uuid>/.")]})
+        return attrs
+
+
+class CaseFilter(filters.FilterSet):
+    reference = filters.CharFilter(method="by_reference")
+    exploitation = filters.CharFilter(field_name="exploitation_forms__code")
+    first_contact_from = filters.DateFilter(field_name="first_contact_at", lookup_expr="date__gte")
+    first_contact_to = filters.DateFilter(field_name="first_contact_at", lookup_expr="date__lte")
+    status = filters.ChoiceFilter(choices=CaseStatus.choices)
+    trafficking_status = filters.ChoiceFilter(choices=TraffickingStatus.choices)
+
+    def by_reference(self, queryset, name, value):
+        return selectors.case_list(user=self.request.user, reference=value).filter(pk__in=queryset.values("pk"))
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username", read_only=True, default=None)
+
+    class Meta:
+        model = CaseNote
+        fields = ["uuid", "text", "author", "created_at"]
+        read_only_fields = ["uuid", "author", "created_at"]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    country = TermField("country", required=False, allow_null=True)
+    kind = serializers.ChoiceField(choices=EventKind.choices)
+    place = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+    class Meta:
+        model = TraffickingEvent
+        fields = ["uuid", "kind", "country", "place", "date_from", "date_to", "description", "created_at"]
+        read_only_fields = ["uuid", "created_at"]
+
+
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                  mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    serializer_class = CaseSerializer
+    lookup_field = "uuid"
+    filterset_class = CaseFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return (Case.objects.visible_to(self.request.user)
+                .select_related("person", "owner_institution", "status_decided_by")
+                .prefetch_related(*M2M, "person__citizenships", "person__languages")
+                .order_by("-first_contact_at", "-id"))
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        audit.record(actor=request.user, action="case.list", details={
+            "channel": "api", "shown": len(response.data.get("results", []))})
+        return response
+
+    def get_object(self):
+        case = super().get_object()
+        if self.request.method == "GET":
+            audit.record(actor=self.request.user, action="case.view", obj=case, case=case,
+                         details={"channel": "api"})
+        return case
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        person_data = data.pop("person", None)
+        person_uuid = data.pop("person_uuid", None)
+        data.pop("version", None)
+        person = None
+        if person_uuid:
+            person = Person.objects.visible_to(self.request.user).filter(uuid=person_uuid).first()
+            if person is None:
+                raise ValidationError({"person_uuid": [_("No person with this id is visible to you.")]})
+        if person_data:
+            person_data = dict(person_data)
+            person_data.pop("version", None)
+        serializer.instance = services.open_case(actor=self.request.user, person_data=person_data,
+                                                 case_data=data, person=person)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        version = data.pop("version", None)
+        if version is None:
+            raise ValidationError({"version": [_("Give the version of the record you read, so that no one "
+                                                 "else's change is overwritten.")]})
+        serializer.instance = services.update_case(actor=self.request.user, case=serializer.instance, data=data,
+                                                   expected_version=version)
+
+    @action(detail=True, methods=["get", "post"], serializer_class=NoteSerializer)
+    def notes(self, request, uuid=None):
+        case = policy.get_visible_or_404(Case.objects, request.user, uuid=uuid)
+        if request.method == "POST":
+            serializer = NoteSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            note = services.add_note(actor=request.user, case=case, text=serializer.validated_data["text"])
+            return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+        audit.record(actor=request.user, action="note.list", obj=case, case=case, details={"channel": "api"})
+        return Response(NoteSerializer(selectors.case_notes(user=request.user, case=case), many=True).data)
+
+    @action(detail=True, methods=["get", "post"], serializer_class=EventSerializer)
+    def events(self, request, uuid=None):
+        case = policy.get_visible_or_404(Case.objects, request.user, uuid=uuid)
+        if request.method == "POST":
+            serializer = EventSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            event = services.add_event(actor=request.user, case=case, data=serializer.validated_data)
+            return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+        audit.record(actor=request.user, action="event.list", obj=case, case=case, details={"channel": "api"})
+        return Response(EventSerializer(selectors.case_events(user=request.user, case=case), many=True).data)

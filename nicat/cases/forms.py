@@ -1,0 +1,134 @@
+"""Forms of the case pages. Validation that matters lives in the services; forms parse input."""
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from nicat.cases.models import CameToNotice, CaseStatus, ClosureReason, EventKind, Scope, TraffickingStatus
+from nicat.vocab.forms import TermChoiceField, TermMultipleChoiceField
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class PersonForm(forms.Form):
+    family_name = forms.CharField(label=_("Family name"), max_length=150, required=False)
+    given_name = forms.CharField(label=_("Given name"), max_length=150, required=False)
+    patronymic = forms.CharField(label=_("Patronymic"), max_length=150, required=False)
+    aliases = forms.CharField(label=_("Other names and spellings"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}),
+                              help_text=_("One per line: aliases, nicknames, other spellings."))
+    birth_date = forms.DateField(label=_("Date of birth"), required=False, widget=DATE)
+    birth_date_is_estimate = forms.BooleanField(label=_("The date of birth is an estimate"), required=False)
+    estimated_age = forms.IntegerField(label=_("Estimated age (years), if the date of birth is unknown"),
+                                       required=False, min_value=0, max_value=120)
+    gender = TermChoiceField("gender", label=_("Gender"), required=False)
+    citizenships = TermMultipleChoiceField("country", label=_("Citizenship"),
+                                           help_text=_("Choose “Stateless” for a stateless person."))
+    languages = TermMultipleChoiceField("language", label=_("Languages"))
+    document_type = TermChoiceField("document_type", label=_("Identity document"), required=False)
+    document_number = forms.CharField(label=_("Document number"), max_length=64, required=False)
+    document_country = TermChoiceField("country", label=_("Issued by"), required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=100, required=False)
+    email = forms.EmailField(label=_("E-mail"), max_length=254, required=False)
+    address = forms.CharField(label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_aliases(self):
+        return [line.strip() for line in self.cleaned_data["aliases"].splitlines() if line.strip()]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("document_number") and not data.get("document_type"):
+            self.add_error("document_type", _("Choose the type of the identity document."))
+        return data
+
+    def to_service_data(self):
+        d = dict(self.cleaned_data)
+        doc_type, number, country = d.pop("document_type"), d.pop("document_number"), d.pop("document_country")
+        d["documents"] = ([{"type": doc_type.code if doc_type else "", "number": number,
+                            "country": country.code if country else ""}] if number or doc_type else [])
+        return d
+
+    @classmethod
+    def initial_from(cls, person):
+        doc = (person.documents or [{}])[0]
+        from nicat.vocab.models import Term
+
+        def term(vocab, code):
+            return Term.objects.filter(vocabulary=vocab, code=code).first() if code else None
+
+        return {
+            "family_name": person.family_name, "given_name": person.given_name, "patronymic": person.patronymic,
+            "aliases": "\n".join(person.aliases or []), "birth_date": person.birth_date,
+            "birth_date_is_estimate": person.birth_date_is_estimate, "estimated_age": person.estimated_age,
+            "gender": person.gender, "citizenships": list(person.citizenships.all()),
+            "languages": list(person.languages.all()),
+            "document_type": term("document_type", doc.get("type")), "document_number": doc.get("number", ""),
+            "document_country": term("country", doc.get("country")),
+            "phone": person.phone, "email": person.email, "address": person.address,
+        }
+
+
+class CaseForm(forms.Form):
+    came_to_notice = forms.ChoiceField(label=_("How the person came to notice"), choices=CameToNotice.choices)
+    first_contact_at = forms.DateTimeField(label=_("First contact"), widget=DATETIME,
+                                           input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"])
+    acts = TermMultipleChoiceField("act", checkboxes=True, label=_("Acts"))
+    means = TermMultipleChoiceField("means", checkboxes=True, label=_("Means"))
+    exploitation_forms = TermMultipleChoiceField("exploitation", checkboxes=True, label=_("Forms of exploitation"))
+    recruitment_channels = TermMultipleChoiceField("recruitment_channel", checkboxes=True,
+                                                   label=_("Recruitment channels"))
+    risk_factors = TermMultipleChoiceField("risk_group", checkboxes=True, label=_("Risk factors"))
+    countries_of_origin = TermMultipleChoiceField("country", label=_("Countries of origin"))
+    countries_of_recruitment = TermMultipleChoiceField("country", label=_("Countries of recruitment"))
+    countries_of_exploitation = TermMultipleChoiceField("country", label=_("Countries of exploitation"))
+    scope = forms.ChoiceField(label=_("Internal or transnational"), choices=Scope.choices)
+    summary = forms.CharField(label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                              help_text=_("What happened, in the person's words where possible. Kept encrypted."))
+
+
+class CaseEditForm(CaseForm):
+    status = forms.ChoiceField(label=_("Case status"), choices=CaseStatus.choices)
+    closure_reason = forms.ChoiceField(label=_("Reason for closure"), required=False,
+                                       choices=[("", "—"), *ClosureReason.choices])
+    trafficking_status = forms.ChoiceField(label=_("Trafficking status"), choices=TraffickingStatus.choices)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, may_decide=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not may_decide:
+            self.fields["trafficking_status"].disabled = True
+            self.fields["trafficking_status"].help_text = _(
+                "Only an identification officer of the Main Department records the official decision.")
+
+    @classmethod
+    def initial_from(cls, case):
+        data = {f: getattr(case, f) for f in ("came_to_notice", "scope", "summary", "status", "closure_reason",
+                                               "trafficking_status", "version")}
+        data["first_contact_at"] = case.first_contact_at
+        for name in ("acts", "means", "exploitation_forms", "recruitment_channels", "risk_factors",
+                     "countries_of_origin", "countries_of_recruitment", "countries_of_exploitation"):
+            data[name] = list(getattr(case, name).all())
+        return data
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("New note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=20000)
+
+
+class EventForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Stage"), choices=EventKind.choices)
+    country = TermChoiceField("country", label=_("Country"), required=False)
+    place = forms.CharField(label=_("Place (city, address)"), max_length=255, required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=DATE)
+    date_to = forms.DateField(label=_("Until"), required=False, widget=DATE)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CaseFilterForm(forms.Form):
+    reference = forms.CharField(label=_("Case reference"), required=False)
+    status = forms.ChoiceField(label=_("Case status"), required=False, choices=[("", _("Any")), *CaseStatus.choices])
+    trafficking_status = forms.ChoiceField(label=_("Trafficking status"), required=False,
+                                           choices=[("", _("Any")), *TraffickingStatus.choices])
+    exploitation = TermChoiceField("exploitation", label=_("Form of exploitation"), required=False,
+                                   empty_label=_("Any"))
+    opened_from = forms.DateField(label=_("First contact from"), required=False, widget=DATE)
+    opened_to = forms.DateField(label=_("First contact until"), required=False, widget=DATE)

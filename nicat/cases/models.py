@@ -1,0 +1,164 @@
+"""A case: one person's journey through identification, referral, protection and rehabilitation.
+
+Codes of the choices below are the HTCDS 2.0 picklist values where HTCDS has one (cas_Status,
+vic_TraffickingStatus, hte_Type), so that an HTCDS export is a mapping, not a rewrite.
+"""
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from nicat.access.scoping import ScopedManager
+from nicat.privacy.fields import EncryptedCharField, EncryptedTextField
+from nicat.vocab.models import Term
+
+
+class CaseStatus(models.TextChoices):  # HTCDS cas_Status
+    ACTIVE = "Active", _("Active")
+    FOLLOW_UP = "FollowUp", _("Follow-up")
+    CLOSED = "Closed", _("Closed")
+    CLOSED_REFERRED = "ClosedReferred", _("Closed (referred)")
+
+
+CLOSED_STATUSES = {CaseStatus.CLOSED, CaseStatus.CLOSED_REFERRED}
+
+
+class ClosureReason(models.TextChoices):  # HTCDS cas_ReasonForCaseClosure (free text in HTCDS)
+    SERVICES_COMPLETED = "ServicesCompleted", _("Assistance completed, person reintegrated")
+    DECLINED = "DeclinedFurtherAssistance", _("Person declined further assistance")
+    LOST_CONTACT = "LostContact", _("Contact lost")
+    REFERRED = "ReferredElsewhere", _("Referred to another organisation")
+    RETURNED = "ReturnedToCountryOfOrigin", _("Returned to country of origin")
+    NOT_A_VICTIM = "NotAVictim", _("Not a victim of trafficking")
+    DUPLICATE = "Duplicate", _("Duplicate of another case")
+    DECEASED = "Deceased", _("Deceased")
+    OTHER = "Other", _("Other")
+
+
+class TraffickingStatus(models.TextChoices):  # HTCDS vic_TraffickingStatus
+    POSSIBLE = "PossibleVictimOfTrafficking", _("Presumed victim")
+    ACTUAL = "ActualVictimOfTrafficking", _("Officially recognised victim")
+    NOT_A_VICTIM = "NotAVictimOfTrafficking", _("Not a victim")
+
+
+class CameToNotice(models.TextChoices):
+    SELF_REFERRAL = "self_referral", _("Self-referral")
+    HOTLINE = "hotline", _("Hotline")
+    POLICE_OPERATION = "police_operation", _("Police operation")
+    NGO = "ngo", _("NGO")
+    CONSULATE = "consulate", _("Embassy or consulate")
+    MEDICAL = "medical", _("Medical institution")
+    OTHER = "other", _("Other")
+
+
+class Scope(models.TextChoices):
+    UNKNOWN = "unknown", _("Not yet known")
+    INTERNAL = "internal", _("Internal (within one country)")
+    TRANSNATIONAL = "transnational", _("Transnational")
+
+
+def _terms(vocabulary, verbose):
+    return models.ManyToManyField(Term, related_name="+", blank=True, verbose_name=verbose,
+                                  limit_choices_to={"vocabulary": vocabulary})
+
+
+class Case(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.CharField(_("case reference"), max_length=32, unique=True, editable=False)
+    person = models.ForeignKey("persons.Person", on_delete=models.PROTECT, related_name="cases",
+                               verbose_name=_("person"))
+    owner_institution = models.ForeignKey("directory.Institution", on_delete=models.PROTECT, related_name="+",
+                                          verbose_name=_("owner institution"))
+    status = models.CharField(_("case status"), max_length=20, choices=CaseStatus.choices,
+                              default=CaseStatus.ACTIVE, db_index=True)
+    closure_reason = models.CharField(_("reason for closure"), max_length=40, choices=ClosureReason.choices,
+                                      blank=True)
+    trafficking_status = models.CharField(_("trafficking status"), max_length=40,
+                                          choices=TraffickingStatus.choices, default=TraffickingStatus.POSSIBLE,
+                                          db_index=True)
+    status_decided_by = models.ForeignKey("directory.Institution", on_delete=models.PROTECT, related_name="+",
+                                          null=True, blank=True, verbose_name=_("status decided by"))
+    status_decided_on = models.DateField(_("status decided on"), null=True, blank=True)
+    came_to_notice = models.CharField(_("how the person came to notice"), max_length=30,
+                                      choices=CameToNotice.choices, default=CameToNotice.OTHER)
+    first_contact_at = models.DateTimeField(_("first contact"), db_index=True)
+    acts = _terms("act", _("acts"))
+    means = _terms("means", _("means"))
+    exploitation_forms = _terms("exploitation", _("forms of exploitation"))
+    recruitment_channels = _terms("recruitment_channel", _("recruitment channels"))
+    risk_factors = _terms("risk_group", _("risk factors"))
+    countries_of_origin = _terms("country", _("countries of origin"))
+    countries_of_recruitment = _terms("country", _("countries of recruitment"))
+    countries_of_exploitation = _terms("country", _("countries of exploitation"))
+    scope = models.CharField(_("internal or transnational"), max_length=20, choices=Scope.choices,
+                             default=Scope.UNKNOWN)
+    summary = EncryptedTextField(_("summary"))
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
+    created_at = models.DateTimeField(_("opened"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def is_closed(self):
+        return self.status in CLOSED_STATUSES
+
+
+class CaseReferenceCounter(models.Model):
+    """Last number handed out per year; locked while a case is created so references never repeat."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class EventKind(models.TextChoices):  # HTCDS hte_Type
+    RECRUITMENT = "Recruitment", _("Recruitment")
+    TRANSIT = "Transit", _("Transit")
+    EXPLOITATION = "Exploitation", _("Exploitation")
+
+
+class TraffickingEvent(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case"))
+    kind = models.CharField(_("stage"), max_length=20, choices=EventKind.choices)
+    country = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="+", null=True, blank=True,
+                                verbose_name=_("country"), limit_choices_to={"vocabulary": "country"})
+    place = EncryptedCharField(_("place (city, address)"), max_length=255)
+    date_from = models.DateField(_("from"), null=True, blank=True)
+    date_to = models.DateField(_("until"), null=True, blank=True)
+    description = EncryptedTextField(_("description"))
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["date_from", "created_at"]
+        verbose_name = _("trafficking event")
+        verbose_name_plural = _("trafficking events")
+
+
+class CaseNote(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes", verbose_name=_("case"))
+    text = EncryptedTextField(_("note"), blank=False)
+    author = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
+    author_institution = models.ForeignKey("directory.Institution", on_delete=models.PROTECT, related_name="+",
+                                           null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")

@@ -1,0 +1,178 @@
+"""Changes to cases: intake, edits, notes, trafficking events. One function per change."""
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nicat.access import policy
+from nicat.accounts.models import Role
+from nicat.audit import services as audit
+from nicat.cases.errors import ConcurrentEdit, NotAllowed
+from nicat.cases.models import (CLOSED_STATUSES, Case, CaseNote, CaseReferenceCounter, TraffickingEvent,
+                                TraffickingStatus)
+from nicat.persons.models import Person
+from nicat.persons.services import create_person
+
+CASE_FIELDS = ("status", "closure_reason", "trafficking_status", "came_to_notice", "first_contact_at", "scope",
+               "summary")
+CASE_M2M = ("acts", "means", "exploitation_forms", "recruitment_channels", "risk_factors", "countries_of_origin",
+            "countries_of_recruitment", "countries_of_exploitation")
+
+
+def next_reference(year):
+    """`NCT-<year>-<000123>`: the counter row is locked, so two intakes never get the same number."""
+    from django.conf import settings
+
+    CaseReferenceCounter.objects.get_or_create(year=year)
+    counter = CaseReferenceCounter.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{settings.NICAT_CASE_REFERENCE_PREFIX}-{year}-{counter.last:06d}"
+
+
+def may_decide_status(user):
+    """Only identification officers of the competent body record an official decision."""
+    return any(m.role == Role.IDENTIFICATION_OFFICER and m.institution.is_competent_authority
+               for m in policy.memberships(user))
+
+
+def validate_case_data(data, *, actor, current=None):
+    errors = {}
+    status = data.get("status")
+    if status in CLOSED_STATUSES and not data.get("closure_reason"):
+        errors["closure_reason"] = _("Choose the reason for closing the case.")
+    if status and status not in CLOSED_STATUSES and data.get("closure_reason"):
+        errors["closure_reason"] = _("A reason for closure is given only when the case is closed. "
+                                     "Clear it or close the case.")
+    first = data.get("first_contact_at")
+    if first and first > timezone.now() + timezone.timedelta(minutes=5):
+        errors["first_contact_at"] = _("The first contact is in the future. Enter when the person was first met.")
+    new_status = data.get("trafficking_status")
+    old_status = current.trafficking_status if current else TraffickingStatus.POSSIBLE
+    if new_status and new_status != old_status and not may_decide_status(actor):
+        errors["trafficking_status"] = _("Only an identification officer of the Main Department can record an "
+                                         "official decision on the trafficking status.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _snapshot(case):
+    return {f: getattr(case, f) for f in CASE_FIELDS}
+
+
+def _m2m_codes(case, name):
+    return sorted(t.code for t in getattr(case, name).all())
+
+
+def open_case(*, actor, case_data, person_data=None, person=None, institution=None):
+    """Intake: register a presumed victim (or take a person the actor may see) and open their case.
+
+    The case is owned by the actor's institution.
+    """
+    institution = policy.acting_institution(actor, institution)
+    if institution is None:
+        raise NotAllowed
+    case_data = {"trafficking_status": TraffickingStatus.POSSIBLE, **case_data}
+    case_data.setdefault("first_contact_at", timezone.now())
+    validate_case_data(case_data, actor=actor)
+    with transaction.atomic():
+        if person is None:
+            person = create_person(actor=actor, institution=institution, data=person_data or {})
+        elif not Person.objects.visible_to(actor).filter(pk=person.pk).exists():
+            raise NotAllowed
+        first = case_data["first_contact_at"]
+        case = Case(person=person, owner_institution=institution, created_by=actor,
+                    reference=next_reference(timezone.localtime(first).year),
+                    **{f: case_data[f] for f in CASE_FIELDS if f in case_data})
+        if case.trafficking_status != TraffickingStatus.POSSIBLE:
+            case.status_decided_by = institution
+            case.status_decided_on = timezone.localdate()
+        case.save()
+        changes = audit.diff(Case, {}, _snapshot(case))
+        for name in CASE_M2M:
+            if case_data.get(name):
+                getattr(case, name).set(case_data[name])
+                changes[name] = [[], _m2m_codes(case, name)]
+        audit.record(actor=actor, action="case.create", obj=case, case=case, institution=institution,
+                     changes=changes)
+    return case
+
+
+def update_case(*, actor, case, data, expected_version):
+    if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
+        raise NotAllowed
+    merged = {**_snapshot(case), **{k: v for k, v in data.items() if k in CASE_FIELDS}}
+    validate_case_data(merged, actor=actor, current=case)
+    with transaction.atomic():
+        if not Case.objects.system().filter(pk=case.pk, version=expected_version).update(version=F("version") + 1):
+            raise ConcurrentEdit()
+        before = _snapshot(case)
+        for f in CASE_FIELDS:
+            if f in data:
+                setattr(case, f, data[f])
+        if case.trafficking_status != before["trafficking_status"]:
+            case.status_decided_by = policy.acting_institution(actor)
+            case.status_decided_on = timezone.localdate()
+        if case.status not in CLOSED_STATUSES:
+            case.closure_reason = ""
+        case.version = expected_version + 1
+        case.save()
+        changes = audit.diff(Case, before, _snapshot(case))
+        for name in CASE_M2M:
+            if name in data:
+                old = _m2m_codes(case, name)
+                getattr(case, name).set(data[name])
+                new = sorted(t.code for t in data[name])
+                if old != new:
+                    changes[name] = [old, new]
+        audit.record(actor=actor, action="case.update", obj=case, case=case, changes=changes,
+                     institution=policy.acting_institution(actor))
+    return case
+
+
+def _require_visible(actor, case):
+    if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
+        raise NotAllowed
+
+
+def add_note(*, actor, case, text):
+    _require_visible(actor, case)
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("The note is empty. Write what happened or what was agreed.")})
+    if len(text) > 20000:
+        raise ValidationError({"text": _("The note is longer than 20,000 characters. Split it into several notes.")})
+    with transaction.atomic():
+        institution = policy.acting_institution(actor)
+        note = CaseNote.objects.system().create(case=case, text=text, author=actor, author_institution=institution)
+        audit.record(actor=actor, action="note.create", obj=note, case=case, institution=institution,
+                     changes=audit.diff(CaseNote, {}, {"text": text}))
+    return note
+
+
+EVENT_FIELDS = ("kind", "country", "place", "date_from", "date_to", "description")
+
+
+def add_event(*, actor, case, data):
+    _require_visible(actor, case)
+    errors = {}
+    if not data.get("kind"):
+        errors["kind"] = _("Choose the stage: recruitment, transit or exploitation.")
+    d1, d2 = data.get("date_from"), data.get("date_to")
+    if d1 and d2 and d2 < d1:
+        errors["date_to"] = _("The end date is before the start date. Check both dates.")
+    today = timezone.localdate()
+    if (d1 and d1 > today) or (d2 and d2 > today):
+        errors.setdefault("date_from", _("Dates of trafficking events cannot be in the future."))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        event = TraffickingEvent.objects.system().create(case=case, created_by=actor,
+                                                         **{f: data.get(f) for f in EVENT_FIELDS
+                                                            if data.get(f) is not None})
+        snap = {f: getattr(event, f) for f in EVENT_FIELDS}
+        snap["country"] = event.country.code if event.country_id else None
+        audit.record(actor=actor, action="event.create", obj=event, case=case,
+                     institution=policy.acting_institution(actor), changes=audit.diff(TraffickingEvent, {}, snap))
+    return event

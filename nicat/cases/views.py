@@ -1,0 +1,172 @@
+"""Case pages: thin — parse the form, call a service or selector, render."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from nicat.access import policy
+from nicat.cases import selectors, services
+from nicat.cases.errors import ConcurrentEdit, NotAllowed
+from nicat.cases.forms import CaseEditForm, CaseFilterForm, CaseForm, EventForm, NoteForm, PersonForm
+from nicat.cases.models import Case
+from nicat.persons.services import update_person
+
+
+def case_worker_required(view):
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not policy.can_work_on_cases(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def apply_errors(form, error):
+    """Put a service's ValidationError onto the form's fields (or the form itself)."""
+    if hasattr(error, "error_dict"):
+        for field, errs in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, error)
+
+
+@case_worker_required
+def case_list_view(request):
+    form = CaseFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    cases = selectors.case_list(user=request.user, **{k: v for k, v in filters.items() if v})
+    page = Paginator(cases, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "cases/case_list.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@case_worker_required
+def intake(request):
+    person_form = PersonForm(request.POST or None, prefix="person")
+    case_form = CaseForm(request.POST or None, prefix="case")
+    if request.method == "POST" and person_form.is_valid() and case_form.is_valid():
+        try:
+            case = services.open_case(actor=request.user, person_data=person_form.to_service_data(),
+                                      case_data=case_form.cleaned_data)
+        except ValidationError as error:
+            for form in (person_form, case_form):
+                if hasattr(error, "error_dict") and set(error.error_dict) & set(form.fields):
+                    apply_errors(form, ValidationError({k: v for k, v in error.error_dict.items()
+                                                        if k in form.fields}))
+            if not hasattr(error, "error_dict"):
+                apply_errors(case_form, error)
+        else:
+            messages.success(request, _("Case %(ref)s was opened.") % {"ref": case.reference})
+            return redirect("cases:detail", case_uuid=case.uuid)
+    if request.method == "GET":
+        from django.utils import timezone
+
+        case_form.initial["first_contact_at"] = timezone.localtime().replace(second=0, microsecond=0)
+    return render(request, "cases/intake.html", {"person_form": person_form, "case_form": case_form})
+
+
+@case_worker_required
+def case_detail_view(request, case_uuid):
+    case = selectors.case_detail(user=request.user, case_uuid=case_uuid)
+    return render(request, "cases/case_detail.html", {
+        "case": case, "person": case.person,
+        "notes": selectors.case_notes(user=request.user, case=case),
+        "events": selectors.case_events(user=request.user, case=case),
+        "note_form": NoteForm(), "event_form": EventForm(prefix="event"),
+    })
+
+
+def _visible_case(request, case_uuid):
+    return policy.get_visible_or_404(Case.objects, request.user, uuid=case_uuid)
+
+
+@case_worker_required
+def case_edit(request, case_uuid):
+    case = _visible_case(request, case_uuid)
+    may_decide = services.may_decide_status(request.user)
+    form = CaseEditForm(request.POST or None, initial=CaseEditForm.initial_from(case), may_decide=may_decide)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            services.update_case(actor=request.user, case=case, data=data, expected_version=version)
+        except ConcurrentEdit as error:
+            form.add_error(None, error)
+        except ValidationError as error:
+            apply_errors(form, error)
+        except NotAllowed:
+            raise Http404 from None
+        else:
+            messages.success(request, _("The case was saved."))
+            return redirect("cases:detail", case_uuid=case.uuid)
+    return render(request, "cases/case_edit.html", {"case": case, "form": form})
+
+
+@case_worker_required
+def person_edit(request, case_uuid):
+    case = _visible_case(request, case_uuid)
+    person = case.person
+    form = PersonForm(request.POST or None, initial=PersonForm.initial_from(person))
+    version_field = request.POST.get("version") if request.method == "POST" else person.version
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = int(version_field)
+        except (TypeError, ValueError):
+            form.add_error(None, _("The form is incomplete. Reload the page and try again."))
+        else:
+            try:
+                update_person(actor=request.user, person=person, data=form.to_service_data(),
+                              expected_version=version)
+            except ValidationError as error:
+                apply_errors(form, error)
+            except NotAllowed:
+                raise Http404 from None
+            else:
+                messages.success(request, _("The person's details were saved."))
+                return redirect("cases:detail", case_uuid=case.uuid)
+    return render(request, "cases/person_edit.html", {"case": case, "form": form, "version": version_field})
+
+
+@case_worker_required
+@require_POST
+def note_add(request, case_uuid):
+    case = _visible_case(request, case_uuid)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_note(actor=request.user, case=case, text=form.cleaned_data["text"])
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            form = NoteForm()
+            messages.success(request, _("The note was added."))
+    context = {"case": case, "note_form": form, "notes": selectors.case_notes(user=request.user, case=case)}
+    if request.headers.get("HX-Request"):
+        return render(request, "cases/_notes.html", context)
+    if form.errors:
+        return render(request, "cases/_notes_page.html", context, status=400)
+    return redirect("cases:detail", case_uuid=case.uuid)
+
+
+@case_worker_required
+@require_POST
+def event_add(request, case_uuid):
+    case = _visible_case(request, case_uuid)
+    form = EventForm(request.POST, prefix="event")
+    if form.is_valid():
+        try:
+            services.add_event(actor=request.user, case=case, data=form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("The trafficking event was added."))
+            return redirect("cases:detail", case_uuid=case.uuid)
+    return render(request, "cases/event_form_page.html", {"case": case, "event_form": form}, status=400)

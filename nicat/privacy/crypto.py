@@ -1,0 +1,88 @@
+"""Field encryption: AES-256-GCM under a keyring from NICAT_FIELD_KEYS (newest key first).
+
+A stored value is `enc1:<key id>:<base64url(nonce || ciphertext+tag)>`. The key id is the first
+8 hex digits of SHA-256 of the key, so a value names the key that sealed it and rotation can
+re-seal values key by key. The associated data binds a value to its table and column: a
+ciphertext moved to another column no longer opens. A value that cannot be opened raises
+`DecryptionError`; it is never shown or re-saved as if it were data.
+"""
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+from functools import lru_cache
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+PREFIX = "enc1"
+
+
+class DecryptionError(Exception):
+    """A stored value could not be decrypted (unknown key, tampered or corrupt data)."""
+
+
+def _decode_key(text):
+    try:
+        raw = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise ImproperlyConfigured("A key in NICAT_FIELD_KEYS is not base64.") from exc
+    if len(raw) != 32:
+        raise ImproperlyConfigured("Each key in NICAT_FIELD_KEYS must be 32 bytes (base64url-encoded).")
+    return raw
+
+
+def key_id(raw):
+    return hashlib.sha256(raw).hexdigest()[:8]
+
+
+class Keyring:
+    def __init__(self, encoded_keys):
+        if not encoded_keys:
+            raise ImproperlyConfigured("NICAT_FIELD_KEYS holds no key.")
+        self.keys = [_decode_key(k) for k in encoded_keys]
+        self.by_id = {key_id(k): AESGCM(k) for k in self.keys}
+        self.current_id = key_id(self.keys[0])
+
+    def encrypt(self, plaintext: str, context: str) -> str:
+        nonce = os.urandom(12)
+        sealed = self.by_id[self.current_id].encrypt(nonce, plaintext.encode("utf-8"), context.encode())
+        return f"{PREFIX}:{self.current_id}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+
+    def decrypt(self, stored: str, context: str) -> str:
+        try:
+            prefix, kid, body = stored.split(":", 2)
+        except ValueError:
+            raise DecryptionError(f"A value in {context} is not in the encrypted format.") from None
+        if prefix != PREFIX:
+            raise DecryptionError(f"A value in {context} is not in the encrypted format.")
+        aead = self.by_id.get(kid)
+        if aead is None:
+            raise DecryptionError(f"A value in {context} was sealed with key {kid}, which is not in NICAT_FIELD_KEYS.")
+        try:
+            data = base64.urlsafe_b64decode(body)
+            return aead.decrypt(data[:12], data[12:], context.encode()).decode("utf-8")
+        except Exception:
+            raise DecryptionError(f"A value in {context} failed authentication (wrong key or altered data).") from None
+
+    @staticmethod
+    def key_id_of(stored: str):
+        parts = stored.split(":", 2)
+        return parts[1] if len(parts) == 3 and parts[0] == PREFIX else None
+
+
+@lru_cache(maxsize=4)
+def _keyring(keys):
+    return Keyring(list(keys))
+
+
+def keyring() -> Keyring:
+    return _keyring(tuple(settings.NICAT_FIELD_KEYS))
+
+
+def blind_index(value: str, purpose: str) -> str:
+    """Keyed HMAC-SHA256 of a normalised value: equal inputs match, the value is not revealed."""
+    key = settings.NICAT_INDEX_KEY.encode()
+    return hmac.new(key, f"{purpose}\x00{value}".encode("utf-8"), hashlib.sha256).hexdigest()

@@ -1,0 +1,123 @@
+"""Model fields that encrypt in the application before a value reaches the database.
+
+The database column is text holding `enc1:…`; Python sees the plain value. Encrypted fields
+cannot be filtered or ordered on (the database sees only ciphertext): exact look-ups use blind
+indexes, search decrypts in memory within the user's scope.
+"""
+import datetime
+import json
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from nicat.privacy.crypto import keyring
+
+
+class EncryptedMixin:
+    """Encrypt `to_text(value)` on the way in; `from_text` after decryption on the way out."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)
+
+    def get_internal_type(self):
+        return "TextField"
+
+    def db_type(self, connection):
+        return models.TextField().db_type(connection)
+
+    def _context(self):
+        return f"{self.model._meta.db_table}.{self.column}"
+
+    def to_text(self, value):
+        return str(value)
+
+    def from_text(self, text):
+        return text
+
+    def get_prep_value(self, value):
+        value = self.to_python(value)
+        if value in (None, "", [], {}):
+            return "" if not self.null else None
+        return keyring().encrypt(self.to_text(value), self._context())
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        return value if prepared else self.get_prep_value(value)
+
+    def from_db_value(self, value, expression, connection):
+        if value in (None, ""):
+            return self.empty_value()
+        return self.from_text(keyring().decrypt(value, self._context()))
+
+    def empty_value(self):
+        return None if self.null else ""
+
+    def get_lookup(self, lookup_name):
+        if lookup_name not in ("isnull",):
+            raise TypeError(f"Encrypted field {self.name} cannot be queried with '{lookup_name}'; use a blind index.")
+        return super().get_lookup(lookup_name)
+
+
+class EncryptedTextField(EncryptedMixin, models.TextField):
+    pass
+
+
+class EncryptedCharField(EncryptedMixin, models.CharField):
+    """A short text (shown as a one-line input) stored encrypted; max_length limits the plain value."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 255)
+        super().__init__(*args, **kwargs)
+        # The ciphertext is longer than the plain value: the column is text, only the input is limited.
+
+    def cast_db_type(self, connection):
+        return models.TextField().db_type(connection)
+
+
+class EncryptedDateField(EncryptedMixin, models.DateField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("null", True)
+        super().__init__(*args, **kwargs)
+
+    def to_text(self, value):
+        return value.isoformat()
+
+    def from_text(self, text):
+        return datetime.date.fromisoformat(text)
+
+    def empty_value(self):
+        return None
+
+    def pre_save(self, model_instance, add):
+        return getattr(model_instance, self.attname)
+
+
+class EncryptedJSONField(EncryptedMixin, models.TextField):
+    """A JSON list or object (aliases, documents, contacts) stored as one encrypted value."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("default", list)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            try:
+                return json.loads(value) if value else self.get_default()
+            except json.JSONDecodeError as exc:
+                raise ValidationError("Enter valid JSON.") from exc
+        return value
+
+    def to_text(self, value):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    def from_text(self, text):
+        return json.loads(text)
+
+    def empty_value(self):
+        return self.get_default()
+
+    def value_to_string(self, obj):
+        return self.to_text(self.value_from_object(obj))
+
+    def formfield(self, **kwargs):
+        return None  # edited through purpose-built form fields, never as raw JSON

@@ -1,0 +1,30 @@
+"""Settings for the test suite: fixed test keys; SQLite by default, PostgreSQL with NICAT_TEST_DB=postgres."""
+import base64
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault("NICAT_FIELD_KEYS", base64.urlsafe_b64encode(b"k" * 32).decode())
+os.environ.setdefault("NICAT_INDEX_KEY", base64.urlsafe_b64encode(b"i" * 32).decode())
+os.environ["NICAT_DEV"] = "1"
+# Playwright's sync API runs an event loop in the test thread; the ORM calls there are synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+os.environ.setdefault("NICAT_VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "var", "test"))
+if os.environ.get("NICAT_TEST_DB") == "postgres":
+    url = os.environ.get("NICAT_TEST_POSTGRES_URL")
+    if not url:
+        raise RuntimeError("NICAT_TEST_DB=postgres needs NICAT_TEST_POSTGRES_URL")
+    os.environ["DATABASE_URL"] = url
+else:
+    os.environ["DATABASE_URL"] = "sqlite:///" + os.path.join(os.environ["NICAT_VAR_DIR"], "test.sqlite3")
+
+from nicat.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; production uses Argon2
+ALLOWED_HOSTS = ["*"]
+LANGUAGE_CODE = "az"
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not memory: the at-rest scan reads it and concurrent-writer tests share it.
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["NICAT_VAR_DIR"], "test-db.sqlite3")}  # noqa: F405
+else:
+    DATABASES["default"]["TEST"] = {"NAME": "nicat_test"}  # noqa: F405

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from nicat.web import views as web_views
+
+handler404 = "nicat.web.views.not_found"
+handler500 = "nicat.web.views.server_error"
+handler403 = "nicat.web.views.forbidden"
+handler400 = "nicat.web.views.bad_request"
+
+urlpatterns = [
+    path("healthz", web_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("nicat.api.urls")),
+    path("cases/", include("nicat.cases.urls")),
+    path("", include("nicat.web.urls")),
+]

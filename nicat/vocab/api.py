@@ -1,0 +1,27 @@
+"""Read-only vocabularies for API clients: the valid codes and their labels."""
+from rest_framework import serializers, viewsets
+from rest_framework.response import Response
+
+from nicat.vocab.models import Term, Vocabulary
+
+
+class TermSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Term
+        fields = ["code", "label_az", "label_ru", "label_en", "htcds_code", "ctdc_code"]
+
+
+class VocabularyViewSet(viewsets.ViewSet):
+    lookup_field = "vocabulary"
+    lookup_value_regex = "[a-z_]+"
+    serializer_class = TermSerializer
+
+    def list(self, request):
+        return Response([{"vocabulary": v.value, "label": str(v.label)} for v in Vocabulary])
+
+    def retrieve(self, request, vocabulary=None):
+        if vocabulary not in Vocabulary.values:
+            from rest_framework.exceptions import NotFound
+
+            raise NotFound()
+        return Response(TermSerializer(Term.objects.of(vocabulary), many=True).data)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class VocabConfig(AppConfig):
+    name = "nicat.vocab"
+    label = "vocab"
