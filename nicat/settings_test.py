@@ -28,3 +28,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["NICAT_VAR_DIR"], "test-db.sqlite3")}  # noqa: F405
 else:
     DATABASES["default"]["TEST"] = {"NAME": "nicat_test"}  # noqa: F405
+
+os.makedirs(STATIC_ROOT, exist_ok=True)  # noqa: F405  (WhiteNoise serves from finders in tests)
