@@ -18,6 +18,10 @@ class ScopedManager(models.Manager):
             f"{self.model.__name__}.objects needs an actor: use .visible_to(user) or, in a system job, .system()."
         )
 
+    def none(self):
+        """An empty query leaks nothing (schema generators ask for one)."""
+        return super().get_queryset().none()
+
     def system(self):
         return super().get_queryset()
 
