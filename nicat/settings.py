@@ -62,6 +62,10 @@ INSTALLED_APPS = [
     "nicat.audit",
     "nicat.persons",
     "nicat.cases",
+    "nicat.identification",
+    "nicat.consent",
+    "nicat.referrals",
+    "nicat.assistance",
     "nicat.web",
     "nicat.api",
 ]

@@ -25,8 +25,10 @@ LANGUAGE_CODE = "az"
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not memory: the at-rest scan reads it and concurrent-writer tests share it.
-    DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["NICAT_VAR_DIR"], "test-db.sqlite3")}  # noqa: F405
+    # One file per test process, so that parallel runs on one machine never share a database.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(os.environ["NICAT_VAR_DIR"], f"test-db-{os.getpid()}.sqlite3")}
 else:
-    DATABASES["default"]["TEST"] = {"NAME": "nicat_test"}  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": f"nicat_test_{os.getpid()}"}  # noqa: F405
 
 os.makedirs(STATIC_ROOT, exist_ok=True)  # noqa: F405  (WhiteNoise serves from finders in tests)

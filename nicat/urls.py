@@ -14,5 +14,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("nicat.api.urls")),
     path("cases/", include("nicat.cases.urls")),
+    path("identification/", include("nicat.identification.urls")),
+    path("consent/", include("nicat.consent.urls")),
+    path("referrals/", include("nicat.referrals.urls")),
+    path("assistance/", include("nicat.assistance.urls")),
+    path("directory/", include("nicat.directory.urls")),
+    path("audit/", include("nicat.audit.urls")),
     path("", include("nicat.web.urls")),
 ]
