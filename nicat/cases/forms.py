@@ -1,5 +1,6 @@
 """Forms of the case pages. Validation that matters lives in the services; forms parse input."""
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from nicat.cases.models import CameToNotice, CaseStatus, ClosureReason, EventKind, Scope, TraffickingStatus
@@ -38,6 +39,15 @@ class PersonForm(forms.Form):
         data = super().clean()
         if data.get("document_number") and not data.get("document_type"):
             self.add_error("document_type", _("Choose the type of the identity document."))
+        # The service's own rules, so that every mistake is shown at once (the service checks again).
+        from nicat.persons.services import validate_person_data
+
+        try:
+            validate_person_data({k: v for k, v in data.items() if k not in self.errors})
+        except ValidationError as error:
+            for field, errors in error.error_dict.items():
+                if field in self.fields and field not in self.errors:
+                    self.add_error(field, errors)
         return data
 
     def to_service_data(self):

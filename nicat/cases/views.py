@@ -28,13 +28,17 @@ def case_worker_required(view):
     return wrapped
 
 
-def apply_errors(form, error):
-    """Put a service's ValidationError onto the form's fields (or the form itself)."""
-    if hasattr(error, "error_dict"):
-        for field, errs in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
+def apply_errors(form, error, also=None):
+    """Put a service's ValidationError onto the fields it names — of `form`, or of `also` (a
+    second form on the same page) — and whatever names no field onto `form` itself."""
+    if not hasattr(error, "error_dict"):
         form.add_error(None, error)
+        return
+    for field, errs in error.error_dict.items():
+        if also is not None and field in also.fields and field not in form.fields:
+            also.add_error(field, errs)
+        else:
+            form.add_error(field if field in form.fields else None, errs)
 
 
 @case_worker_required
@@ -57,12 +61,7 @@ def intake(request):
             case = services.open_case(actor=request.user, person_data=person_form.to_service_data(),
                                       case_data=case_form.cleaned_data)
         except ValidationError as error:
-            for form in (person_form, case_form):
-                if hasattr(error, "error_dict") and set(error.error_dict) & set(form.fields):
-                    apply_errors(form, ValidationError({k: v for k, v in error.error_dict.items()
-                                                        if k in form.fields}))
-            if not hasattr(error, "error_dict"):
-                apply_errors(case_form, error)
+            apply_errors(case_form, error, also=person_form)
         else:
             messages.success(request, _("Case %(ref)s was opened.") % {"ref": case.reference})
             return redirect("cases:detail", case_uuid=case.uuid)
