@@ -128,8 +128,8 @@ class EventForm(forms.Form):
     kind = forms.ChoiceField(label=_("Stage"), choices=EventKind.choices)
     country = TermChoiceField("country", label=_("Country"), required=False)
     place = forms.CharField(label=_("Place (city, address)"), max_length=255, required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=DATE)
-    date_to = forms.DateField(label=_("Until"), required=False, widget=DATE)
+    date_from = forms.DateField(label=_("Start date"), required=False, widget=DATE)
+    date_to = forms.DateField(label=_("End date"), required=False, widget=DATE)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -1,0 +1,53 @@
+"""Pages pass the axe-core accessibility rules (labels, contrast, landmarks, keyboard names) at
+1366×768, and every control can be reached with the keyboard.
+
+axe-core (MPL-2.0, vendored under tests/vendor/) runs inside the page; serious and critical
+violations fail the test.
+"""
+from pathlib import Path
+
+import pytest
+
+from nicat.accounts.tests.helpers import complete_sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = (Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js").read_text()
+
+
+def violations(page):
+    page.add_script_tag(content=AXE)
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ['violations']});
+        return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+            .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
+    }""")
+    return result
+
+
+def test_sign_in_page(page, live_server, db):
+    page.goto(f"{live_server.url}/login/")
+    assert violations(page) == []
+
+
+def test_case_pages(page, live_server, cast):
+    case = cast.open_case()
+    complete_sign_in(page, live_server, cast.worker, "az")
+    for path in ("/", "/cases/", "/cases/new/", f"/cases/{case.uuid}/", f"/cases/{case.uuid}/edit/",
+                 f"/cases/{case.uuid}/person/"):
+        page.goto(live_server.url + path)
+        assert violations(page) == [], path
+
+
+def test_keyboard_reaches_the_intake_form(page, live_server, cast):
+    complete_sign_in(page, live_server, cast.worker, "en")
+    page.goto(f"{live_server.url}/cases/new/")
+    page.keyboard.press("Tab")  # the skip link comes first
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.keyboard.press("Enter")
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "id_person-family_name":
+            break
+    else:
+        pytest.fail("the first field of the intake form cannot be reached with Tab")
