@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from nicat.directory.models import Institution
+from nicat.directory.models import Institution, InstitutionService
+
+
+class InstitutionServiceInline(admin.TabularInline):
+    model = InstitutionService
+    extra = 0
+    fields = ["kind", "note", "hours", "active"]
 
 
 @admin.register(Institution)
@@ -11,3 +17,4 @@ class InstitutionAdmin(admin.ModelAdmin):
     search_fields = ["code", "name_az", "name_ru", "name_en"]
     filter_horizontal = ["languages"]
     autocomplete_fields = []
+    inlines = [InstitutionServiceInline]

@@ -50,3 +50,50 @@ class Institution(models.Model):
     def name(self):
         lang = (get_language() or "az")[:2]
         return getattr(self, f"name_{lang}", "") or self.name_az
+
+
+class ServiceKind(models.TextChoices):
+    """What an institution offers a victim. Every specialised service is free of charge (law Art. 12–17)."""
+
+    SHELTER = "shelter", _("Shelter (temporary residence)")
+    MEDICAL = "medical", _("Medical care")
+    PSYCHOLOGICAL = "psychological", _("Psychological support")
+    LEGAL = "legal", _("Legal assistance")
+    EDUCATION = "education", _("Continuation of education")
+    VOCATIONAL = "vocational", _("Vocational rehabilitation")
+    EMPLOYMENT = "employment", _("Employment")
+    HOUSING = "housing", _("Living space")
+    INTERPRETATION = "interpretation", _("Interpretation")
+    RETURN = "return", _("Return and reintegration")
+    IDENTIFICATION = "identification", _("Identification of victims")
+    INVESTIGATION = "investigation", _("Criminal investigation")
+
+
+# Services only a special institution authorised by the executive authority may provide (law Arts 12–17).
+AUTHORISED_ONLY_SERVICES = frozenset({ServiceKind.SHELTER})
+# Services only the competent body or law enforcement provides.
+STATE_ONLY_SERVICES = frozenset({ServiceKind.IDENTIFICATION, ServiceKind.INVESTIGATION})
+
+
+class InstitutionService(models.Model):
+    """A service an institution offers, as staff and the public page show it. Never a fee: there is no price field."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="services",
+                                    verbose_name=_("institution"))
+    kind = models.CharField(_("service"), max_length=30, choices=ServiceKind.choices)
+    note = models.CharField(_("details"), max_length=500, blank=True,
+                            help_text=_("Who it is for, capacity, how to arrange it. No personal data."))
+    hours = models.CharField(_("hours"), max_length=255, blank=True,
+                             help_text=_("When this service is available, if different from the institution's hours."))
+    active = models.BooleanField(_("offered now"), default=True)
+
+    class Meta:
+        ordering = ["institution__name_az", "kind"]
+        verbose_name = _("service offered")
+        verbose_name_plural = _("services offered")
+        constraints = [models.UniqueConstraint(fields=["institution", "kind"],
+                                               name="directory_service_unique_kind")]
+
+    def __str__(self):
+        return f"{self.institution} — {self.get_kind_display()}"

@@ -1,0 +1,169 @@
+"""Consent: recorded purpose by purpose, refusable, revocable. The gate is `nicat.consent.services.require_consent`.
+
+A `Consent` row is one decision of the person (for a child: of the legal representative, with the
+child's own view recorded) about one purpose — given or refused — with how and when it was given
+and an optional expiry. Rows are never edited except to record a withdrawal; a new decision is a
+new row, and for a given scope the latest decision counts.
+
+A `LegalBasisUse` row records an exception a law imposes (a court order, a duty to report a crime):
+who used which configured legal basis, why, for which purpose — shown on the case and audited.
+"""
+import uuid
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from nicat.access.scoping import ScopedManager
+from nicat.directory.models import ServiceKind
+from nicat.privacy.fields import EncryptedCharField, EncryptedTextField
+from nicat.privacy.storage import EncryptedFileField
+from nicat.vocab.models import Term
+
+
+class Purpose(models.TextChoices):
+    DATA_PROCESSING = "data_processing", _("Processing of personal data")
+    REFERRAL = "referral", _("Referral to a named institution")
+    SERVICE = "service", _("Receiving a service")
+    LAW_ENFORCEMENT = "law_enforcement", _("Sharing with law enforcement")
+    CONSULAR_NOTIFICATION = "consular_notification", _("Notifying the embassy or consulate")
+    FAMILY_CONTACT = "family_contact", _("Contacting the family")
+    RETURN = "return", _("Return to the home country")
+    RESEARCH = "research", _("Use for research (anonymised)")
+
+
+# A consent for these purposes must name the institution it is given for.
+PURPOSES_NAMING_INSTITUTION = frozenset({Purpose.REFERRAL, Purpose.CONSULAR_NOTIFICATION})
+
+
+class Decision(models.TextChoices):
+    GIVEN = "given", _("Consent given")
+    REFUSED = "refused", _("Consent refused")
+
+
+class GivenBy(models.TextChoices):
+    PERSON = "person", _("The person")
+    LEGAL_REPRESENTATIVE = "legal_representative", _("The legal representative")
+
+
+class Method(models.TextChoices):
+    WRITTEN = "written", _("In writing (signed form)")
+    ORAL = "oral", _("Orally")
+    INTERPRETER = "interpreter", _("Orally, with an interpreter")
+
+
+class SignedFormField(EncryptedFileField):
+    """nicat.privacy.storage.EncryptedFileField with a deconstruct that leaves out the validator its __init__
+    adds anyway (otherwise every migration state clone appends it once more and makemigrations never settles)."""
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("validators", None)
+        return name, path, args, kwargs
+
+
+class Consent(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="consents",
+                             verbose_name=_("case"))
+    purpose = models.CharField(_("purpose"), max_length=30, choices=Purpose.choices, db_index=True)
+    institution = models.ForeignKey("directory.Institution", on_delete=models.PROTECT, related_name="+", null=True,
+                                    blank=True, verbose_name=_("institution"),
+                                    help_text=_("The institution the consent is given for (required for a "
+                                                "referral and for notifying an embassy)."))
+    service = models.CharField(_("service"), max_length=30, choices=ServiceKind.choices, blank=True)
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    given_by = models.CharField(_("given by"), max_length=30, choices=GivenBy.choices, default=GivenBy.PERSON)
+    representative_name = EncryptedCharField(_("name of the legal representative"), max_length=200)
+    representative_relation = EncryptedCharField(_("relation to the person"), max_length=200)
+    child_view = EncryptedTextField(_("the child's own view"))
+    method = models.CharField(_("how it was given"), max_length=20, choices=Method.choices)
+    interpreter_language = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="+", null=True,
+                                             blank=True, verbose_name=_("language of the interpretation"),
+                                             limit_choices_to={"vocabulary": "language"})
+    given_at = models.DateTimeField(_("given on"), default=timezone.now)
+    expires_at = models.DateTimeField(_("valid until"), null=True, blank=True)
+    note = EncryptedTextField(_("note"))
+    # The signed form: encrypted at rest under a random name by nicat.privacy.storage (PDF, JPEG or PNG).
+    signed_form = SignedFormField(_("signed form"), blank=True)
+    form_content_type = models.CharField(max_length=40, blank=True)
+    form_size = models.PositiveIntegerField(default=0)
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
+    recorded_by_institution = models.ForeignKey("directory.Institution", on_delete=models.PROTECT,
+                                                related_name="+", null=True)
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn on"), null=True, blank=True, db_index=True)
+    withdrawn_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True,
+                                     blank=True)
+    withdrawal_note = EncryptedTextField(_("withdrawal note"))
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-given_at", "-id"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} — {self.get_decision_display()}"
+
+    @property
+    def has_form(self):
+        return bool(self.signed_form)
+
+    def is_valid(self, at=None):
+        at = at or timezone.now()
+        return (self.decision == Decision.GIVEN and self.withdrawn_at is None and self.given_at <= at and
+                (self.expires_at is None or self.expires_at > at))
+
+    @property
+    def state(self):
+        """given / refused / withdrawn / expired / future (for display)."""
+        if self.withdrawn_at is not None:
+            return "withdrawn"
+        if self.decision == Decision.REFUSED:
+            return "refused"
+        if self.expires_at is not None and self.expires_at <= timezone.now():
+            return "expired"
+        return "valid"
+
+    def covers(self, *, institution=None, service=""):
+        """Does this decision apply to `institution` and `service`? A decision that names neither applies to all."""
+        if self.institution_id and (institution is None or institution.pk != self.institution_id):
+            return False
+        if self.service and service and self.service != service:
+            return False
+        if self.service and not service:
+            return False
+        return True
+
+
+class LegalBasisUse(models.Model):
+    """An exception to consent that a law imposes: the basis, the reason, who, when. Shown on the case."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="legal_basis_uses",
+                             verbose_name=_("case"))
+    purpose = models.CharField(_("purpose"), max_length=30, choices=Purpose.choices)
+    institution = models.ForeignKey("directory.Institution", on_delete=models.PROTECT, related_name="+", null=True,
+                                    blank=True, verbose_name=_("institution"))
+    legal_basis = models.CharField(_("legal basis"), max_length=60)
+    reason = EncryptedTextField(_("reason"), blank=False)
+    used_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
+    used_by_institution = models.ForeignKey("directory.Institution", on_delete=models.PROTECT, related_name="+",
+                                            null=True)
+    used_at = models.DateTimeField(_("used on"), default=timezone.now)
+
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-used_at", "-id"]
+        verbose_name = _("use of a legal basis")
+        verbose_name_plural = _("uses of a legal basis")
+
+    @property
+    def legal_basis_label(self):
+        from nicat.consent.legal_bases import label
+
+        return label(self.legal_basis)

@@ -1,0 +1,22 @@
+"""The consent panel of the case page."""
+from django import template
+
+from nicat.consent import legal_bases, selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("consent/_panel.html")
+def consent_panel(case, user):
+    return {
+        "case": case,
+        "consents": list(selectors.case_consents(user=user, case=case)),
+        "legal_basis_uses": list(selectors.case_legal_basis_uses(user=user, case=case)),
+        "child": case.person.is_child,
+        "details": selectors.details_visible(user, case),
+    }
+
+
+@register.simple_tag
+def legal_basis_label(code):
+    return legal_bases.label(code)

@@ -1,0 +1,11 @@
+"""Access matrix entries of the directory (format: nicat/access/matrix.py): the public page is
+public; the search, the details and the API are for every signed-in user."""
+from nicat.access.matrix import EVERYONE, api, page, public
+
+MATRIX = {
+    "directory:public": public(),
+    "directory:search": page(EVERYONE),
+    "directory:detail": page(EVERYONE, kwargs={"uuid": "institution"}),
+    "institution-list": api(EVERYONE),
+    "institution-detail": api(EVERYONE, kwargs={"uuid": "institution"}),
+}

@@ -1,0 +1,40 @@
+"""Directory pages: the staff search, an institution's card, and the public page (no sign-in)."""
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+
+from nicat.directory import selectors
+from nicat.directory.forms import DirectorySearchForm
+from nicat.directory.models import Institution
+
+
+@login_required
+def search(request):
+    form = DirectorySearchForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    institutions = selectors.institution_search(**{k: v for k, v in filters.items() if v})
+    rows = [{"institution": i, "address_visible": selectors.institution_address_visible_to(request.user, i)}
+            for i in institutions]
+    return render(request, "directory/search.html", {"form": form, "rows": rows})
+
+
+@login_required
+def detail(request, uuid):
+    try:
+        institution = selectors.institution_detail(uuid=uuid)
+    except Institution.DoesNotExist:
+        raise Http404 from None
+    return render(request, "directory/detail.html", {
+        "institution": institution,
+        "address_visible": selectors.institution_address_visible_to(request.user, institution),
+        "address_confidential": selectors.address_is_confidential(institution),
+    })
+
+
+def public(request):
+    """Where a victim can turn: open to everyone, no sign-in, no confidential address."""
+    return render(request, "directory/public.html", {
+        "hotline": selectors.HOTLINE_NUMBER,
+        "main": selectors.main_department_contacts(),
+        "institutions": selectors.public_institutions(),
+    })

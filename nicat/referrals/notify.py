@@ -1,0 +1,91 @@
+"""In-app notifications (and optional e-mail) that never carry identifying data.
+
+A notification says only what happened (its kind), to which case (the reference, e.g.
+NCT-2026-000123) and where to look (a link holding UUIDs). Names, messages, reasons and any other
+free text stay in the system, behind sign-in and the access policy.
+
+E-mail is off unless `settings.NICAT_NOTIFICATION_EMAIL` is true; it then goes, after the
+transaction commits, to each recipient with an e-mail address, with the same content.
+"""
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from nicat.accounts.models import CASE_ROLES, User
+from nicat.referrals.models import Notification, NotificationKind
+
+logger = logging.getLogger(__name__)
+
+
+def _recipients(institution, exclude=None):
+    qs = User.objects.filter(is_active=True, memberships__institution=institution, memberships__active=True,
+                             memberships__role__in=list(CASE_ROLES)).distinct()
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return list(qs)
+
+
+def notify_institution(*, institution, kind, case_reference, link, exclude=None):
+    """One notification to every case-working member of `institution` (except `exclude`)."""
+    if kind not in NotificationKind.values:
+        raise ValueError(f"Unknown notification kind {kind!r}")
+    users = _recipients(institution, exclude)
+    now = timezone.now()
+    rows = Notification.objects.bulk_create([
+        Notification(user=u, institution=institution, kind=kind, case_reference=case_reference or "", link=link,
+                     created_at=now) for u in users])
+    if getattr(settings, "NICAT_NOTIFICATION_EMAIL", False):
+        transaction.on_commit(lambda: _send_emails(users, kind, case_reference, link))
+    return rows
+
+
+def email_content(kind, case_reference, link):
+    """(subject, body) of a notification e-mail: the kind, the reference and the link — nothing else."""
+    label = str(NotificationKind(kind).label)
+    base = getattr(settings, "NICAT_BASE_URL", "").rstrip("/")
+    subject = _("Nicat: %(event)s — %(reference)s") % {"event": label, "reference": case_reference}
+    body = "\n".join([
+        label,
+        _("Case reference: %(reference)s") % {"reference": case_reference},
+        _("Sign in to Nicat to see it: %(link)s") % {"link": f"{base}{link}"},
+        "",
+        _("This message holds no personal data by design. Never reply with details of a case."),
+    ])
+    return subject, body
+
+
+def _send_emails(users, kind, case_reference, link):
+    for user in users:
+        if not user.email:
+            continue
+        with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+            subject, body = email_content(kind, case_reference, link)
+        try:
+            send_mail(subject, body, None, [user.email], fail_silently=False)
+        except Exception:  # the in-app notification stands; the mail server's trouble is logged, not raised
+            logger.exception("Notification e-mail (%s) could not be sent.", kind)
+
+
+def unread_count(user):
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def user_notifications(user, limit=100):
+    return Notification.objects.filter(user=user).select_related("institution")[:limit]
+
+
+def mark_read(*, actor, uuids=None):
+    qs = Notification.objects.filter(user=actor, read_at__isnull=True)
+    if uuids is not None:
+        qs = qs.filter(uuid__in=list(uuids))
+    return qs.update(read_at=timezone.now())
+
+
+def notification_for(user, uuid):
+    return Notification.objects.filter(user=user, uuid=uuid).first()

@@ -1,0 +1,135 @@
+"""Reads of referrals. A referral is seen by the staff of the two institutions it joins, and by the
+staff of the case's owner; the receiving side sees the message only while the referral is open."""
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from nicat.access import policy
+from nicat.consent.services import valid_consent_q
+from nicat.referrals.models import ACTIVE_STATUSES, OPEN_STATUSES, Referral, ReferralEvent, ReturnPlan, Status
+
+CLOSED_STATUSES = frozenset(Status) - OPEN_STATUSES
+
+
+def active_referrals_q(institution_ids, at=None):
+    """Referrals that give their receiving institution access now: accepted or in progress, and the
+    consent they rely on still valid (or made under a legal basis)."""
+    return (Q(to_institution_id__in=list(institution_ids), status__in=list(ACTIVE_STATUSES)) &
+            (Q(legal_basis_use__isnull=False) | valid_consent_q("consent__", at)))
+
+
+def case_grant(user, institution_ids):
+    """The access-policy grant (registered in ReferralsConfig.ready()): cases of active referrals."""
+    if not institution_ids:
+        return None
+    return Q(pk__in=Referral.objects.system().filter(active_referrals_q(institution_ids)).values("case_id"))
+
+
+def shared_sections(user, case):
+    """The case sections that `user`'s institutions receive through active referrals (a frozenset of codes
+    from nicat.referrals.sections; empty when none). The case owner's staff see everything regardless:
+    the access policy (`can_see_section`) combines this with ownership and other grants."""
+    ids = policy.case_institution_ids(user)
+    if not ids:
+        return frozenset()
+    sections = set()
+    for shared in Referral.objects.system().filter(active_referrals_q(ids), case_id=case.pk).values_list(
+            "shared_sections", flat=True):
+        sections.update(shared or [])
+    return frozenset(sections)
+
+
+def _base():
+    return (Referral.objects.system()
+            .select_related("case", "from_institution", "to_institution", "consent", "legal_basis_use"))
+
+
+def incoming(*, user, state="open"):
+    """The receiving queue of the user's institutions. Revoked referrals leave it: the case is gone."""
+    qs = _base().filter(to_institution_id__in=policy.case_institution_ids(user)).exclude(status=Status.REVOKED)
+    qs = qs.filter(status__in=list(OPEN_STATUSES)) if state == "open" else qs.exclude(
+        status__in=list(OPEN_STATUSES))
+    return qs.order_by("deadline_at" if state == "open" else "-created_at", "-id")
+
+
+def outgoing(*, user, state="open"):
+    qs = _base().filter(from_institution_id__in=policy.case_institution_ids(user))
+    qs = qs.filter(status__in=list(OPEN_STATUSES)) if state == "open" else qs.exclude(
+        status__in=list(OPEN_STATUSES))
+    return qs.order_by("-created_at", "-id")
+
+
+def referral_for(*, user, uuid):
+    """The referral if `user` works at one of its two institutions (or at the case's owner), else 404."""
+    ids = policy.case_institution_ids(user)
+    try:
+        referral = _base().get(uuid=uuid)
+    except (Referral.DoesNotExist, ValueError):
+        raise Http404 from None
+    involved = {referral.from_institution_id, referral.to_institution_id, referral.case.owner_institution_id}
+    if not ids & involved:
+        raise Http404
+    if referral.status == Status.REVOKED and ids.isdisjoint({referral.from_institution_id,
+                                                             referral.case.owner_institution_id}):
+        raise Http404  # withdrawn consent: the receiving institution loses the case
+    return referral
+
+
+def sides(user, referral):
+    ids = policy.case_institution_ids(user)
+    return {"sender": referral.from_institution_id in ids or referral.case.owner_institution_id in ids,
+            "receiver": referral.to_institution_id in ids}
+
+
+def message_visible(user, referral):
+    """The sender always; the receiver while the referral is open (pending, accepted, in progress)."""
+    s = sides(user, referral)
+    return s["sender"] or (s["receiver"] and referral.status in OPEN_STATUSES)
+
+
+def referral_events(*, user, referral):
+    """The timeline. The texts of events are for the two sides only while the referral is open."""
+    return ReferralEvent.objects.system().filter(referral=referral).select_related("actor", "institution")
+
+
+def return_plan(referral):
+    return ReturnPlan.objects.system().filter(referral=referral).first()
+
+
+def case_referrals(*, user, case):
+    """Referrals shown on the case page: all of them to the owner's staff, only its own to a receiving institution."""
+    ids = policy.case_institution_ids(user)
+    qs = _base().filter(case=case)
+    if case.owner_institution_id not in ids:
+        qs = qs.filter(Q(from_institution_id__in=ids) | Q(active_referrals_q(ids)))
+    return qs.order_by("-created_at", "-id")
+
+
+def dashboard(user):
+    """What the dashboard flags: unanswered referrals, overdue ones on either side."""
+    ids = policy.case_institution_ids(user)
+    if not ids:
+        return None
+    now = timezone.now()
+    pending_in = _base().filter(to_institution_id__in=ids, status=Status.PENDING)
+    overdue_in = pending_in.filter(deadline_at__lte=now).order_by("deadline_at")
+    overdue_out = _base().filter(from_institution_id__in=ids, status=Status.PENDING,
+                                 deadline_at__lte=now).order_by("deadline_at")
+    return {
+        "pending_in": pending_in.count(),
+        "active_in": _base().filter(to_institution_id__in=ids, status__in=list(ACTIVE_STATUSES)).count(),
+        "open_out": _base().filter(from_institution_id__in=ids, status__in=list(OPEN_STATUSES)).count(),
+        "overdue_in": list(overdue_in[:20]),
+        "overdue_out": list(overdue_out[:20]),
+    }
+
+
+def open_referrals_relying_on(consent):
+    """Open referrals that rest on this consent (shown before it is withdrawn)."""
+    return (Referral.objects.system().filter(consent=consent, status__in=list(OPEN_STATUSES))
+            .select_related("to_institution"))
+
+
+def reload(referral):
+    """The referral as stored now (after an action the caller was allowed to take)."""
+    return _base().get(pk=referral.pk)

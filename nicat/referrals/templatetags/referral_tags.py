@@ -1,0 +1,36 @@
+"""Referral widgets: the navigation bell, the dashboard flags and the case panel."""
+from django import template
+from django.utils import timezone
+
+from nicat.access import policy
+from nicat.referrals import notify, sections, selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("referrals/_nav_items.html")
+def referral_nav(user):
+    works = policy.can_work_on_cases(user)
+    return {
+        "works_on_cases": works,
+        "pending_in": selectors.incoming(user=user).filter(status="pending").count() if works else 0,
+        "unread": notify.unread_count(user),
+        "user": user,
+    }
+
+
+@register.inclusion_tag("referrals/_dashboard_body.html")
+def referral_dashboard(user):
+    return {"board": selectors.dashboard(user), "now": timezone.now()}
+
+
+@register.inclusion_tag("referrals/_panel.html")
+def referral_panel(case, user):
+    ids = policy.case_institution_ids(user)
+    return {
+        "case": case,
+        "referrals": list(selectors.case_referrals(user=user, case=case)),
+        "may_refer": case.owner_institution_id in ids,
+        "shared": ([str(sections.label(s)) for s in sections.ordered(selectors.shared_sections(user, case))]
+                   if case.owner_institution_id not in ids else None),
+    }
