@@ -1,6 +1,29 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IdentificationConfig(AppConfig):
     name = "nicat.identification"
     label = "identification"
+    verbose_name = _("Identification")
+
+    def ready(self):
+        from nicat.access import policy
+
+        # The screening data (data/*.yaml) is read and validated on first use; its tests
+        # (tests/test_indicator_data.py) fail on a broken file before it ships.
+        policy.register_case_grant(referred_for_identification)
+
+
+def referred_for_identification(user, institution_ids):
+    """Identification officers of the competent authority see the cases referred to it for identification."""
+    from django.db.models import Q
+
+    from nicat.access import policy
+    from nicat.accounts.models import Role
+
+    competent = {m.institution_id for m in policy.memberships(user)
+                 if m.role == Role.IDENTIFICATION_OFFICER and m.institution.is_competent_authority}
+    if not competent:
+        return None
+    return Q(identification__referred_to_id__in=competent, identification__referred_at__isnull=False)

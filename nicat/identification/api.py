@@ -1,0 +1,298 @@
+"""REST API of identification:
+
+* /api/v1/screenings/ — create, read, continue (PATCH with `version`) and complete a screening;
+  every response carries the recommendation with its reasons in the reader's language.
+* /api/v1/identification/cases/{case uuid}/ — the workflow status, deadlines and protections of a
+  case; POST …/refer/ refers it to the competent authority for identification.
+* /api/v1/identification/decisions/ — the official decisions (POST records one; identification
+  officers of the competent authority only); …/{uuid}/certificate/?lang=az|ru|en prints the PDF.
+"""
+import datetime
+
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from nicat.access import policy
+from nicat.api.fields import TermField
+from nicat.audit import services as audit
+from nicat.cases.models import Case
+from nicat.identification import engine, messages, services
+from nicat.identification.models import (CertificateLanguage, DecisionOutcome, ExploitationKind, Identification,
+                                         IdentificationDecision, Population, Screening)
+
+
+def _case_or_400(user, case_uuid, field="case"):
+    case = Case.objects.visible_to(user).filter(uuid=case_uuid).first()
+    if case is None:
+        raise ValidationError({field: [_("No case with this id is visible to you.")]})
+    return case
+
+
+class IndicatorAnswerSerializer(serializers.Serializer):
+    answer = serializers.ChoiceField(choices=engine.ANSWERS)
+    facts = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+
+class ScreeningSerializer(serializers.ModelSerializer):
+    case = serializers.UUIDField(source="case.uuid", help_text=_("The case screened (create only)."))
+    institution = serializers.UUIDField(source="institution.uuid", read_only=True)
+    acts_began_on = serializers.DateField(required=False, allow_null=True)
+    population = serializers.ChoiceField(choices=[("", "")] + list(Population.choices), required=False,
+                                         allow_blank=True)
+    exploitation_kind = serializers.ChoiceField(choices=[("", "")] + list(ExploitationKind.choices),
+                                                required=False, allow_blank=True)
+    acts = TermField("act", many=True, required=False)
+    means = TermField("means", many=True, required=False)
+    purposes = TermField("exploitation", many=True, required=False)
+    acts_facts = serializers.CharField(required=False, allow_blank=True)
+    means_facts = serializers.CharField(required=False, allow_blank=True)
+    purpose_facts = serializers.CharField(required=False, allow_blank=True)
+    consent_reported = serializers.BooleanField(required=False)
+    answers = serializers.DictField(child=IndicatorAnswerSerializer(), required=False,
+                                    help_text=_("{indicator code: {answer: yes|no|unknown, facts}}; merged into the "
+                                                "answers saved before."))
+    complete = serializers.BooleanField(required=False, write_only=True, default=False,
+                                        help_text=_("true closes the screening; it can no longer change."))
+    version = serializers.IntegerField(required=False, help_text=_("Required on update: the version you read."))
+    recommendation = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Screening
+        fields = ["uuid", "case", "institution", "status", "acts_began_on", "population", "exploitation_kind",
+                  "acts", "means", "purposes", "acts_facts", "means_facts", "purpose_facts", "consent_reported",
+                  "answers", "complete", "next_step", "indicator_set_version", "recommendation", "created_at",
+                  "updated_at", "completed_at", "version"]
+        read_only_fields = ["uuid", "status", "next_step", "indicator_set_version", "created_at", "updated_at",
+                            "completed_at"]
+
+    def get_recommendation(self, obj) -> dict:
+        result = obj.result or {}
+        return {**messages.explain(result), "list": result.get("list"), "age": result.get("age"),
+                "legal": result.get("legal"), "profile": result.get("profile"),
+                "elements": [{k: e.get(k) for k in ("code", "met", "counts", "present", "unanswered")}
+                             for e in result.get("elements") or []]}
+
+    def validate(self, attrs):
+        if self.instance is not None and "case" in attrs:
+            raise ValidationError({"case": [_("A screening stays with its case.")]})
+        return attrs
+
+
+class ScreeningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                       mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    serializer_class = ScreeningSerializer
+    lookup_field = "uuid"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        qs = (Screening.objects.visible_to(self.request.user)
+              .select_related("case", "institution").prefetch_related("acts", "means", "purposes")
+              .order_by("-created_at", "-id"))
+        case = self.request.query_params.get("case")
+        if case:
+            try:
+                qs = qs.filter(case__uuid=case)
+            except Exception:  # a malformed uuid: nothing matches
+                qs = qs.none()
+        return qs
+
+    @extend_schema(parameters=[OpenApiParameter("case", str, description="Only the screenings of this case (uuid).")])
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        audit.record(actor=request.user, action="identification.screening.list",
+                     details={"channel": "api", "shown": len(response.data.get("results", []))})
+        return response
+
+    def get_object(self):
+        screening = super().get_object()
+        if self.request.method == "GET":
+            services.view_screening(actor=self.request.user, screening=screening, channel="api")
+        return screening
+
+    @staticmethod
+    def _service_data(validated):
+        data = dict(validated)
+        for key in ("case", "complete", "version"):
+            data.pop(key, None)
+        if "answers" in data:
+            data["answers"] = {code: dict(v) for code, v in data["answers"].items()}
+        return data
+
+    def perform_create(self, serializer):
+        case = _case_or_400(self.request.user, serializer.validated_data["case"]["uuid"])
+        serializer.instance = services.save_screening(
+            actor=self.request.user, case=case, data_in=self._service_data(serializer.validated_data),
+            complete=serializer.validated_data.get("complete", False))
+
+    def perform_update(self, serializer):
+        version = serializer.validated_data.get("version")
+        if version is None:
+            raise ValidationError({"version": [_("Give the version of the screening you read, so that no one "
+                                                 "else's answers are overwritten.")]})
+        screening = serializer.instance
+        serializer.instance = services.save_screening(
+            actor=self.request.user, case=screening.case, screening=screening,
+            data_in=self._service_data(serializer.validated_data), expected_version=version,
+            complete=serializer.validated_data.get("complete", False))
+
+
+class DeadlineSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    state = serializers.CharField()
+    due = serializers.SerializerMethodField()
+    done_at = serializers.SerializerMethodField()
+    late = serializers.BooleanField()
+
+    def _iso(self, value):
+        if value is None:
+            return None
+        if isinstance(value, datetime.datetime):
+            return timezone.localtime(value).isoformat()
+        return value.isoformat()
+
+    def get_due(self, obj) -> str | None:
+        return self._iso(obj.due)
+
+    def get_done_at(self, obj) -> str | None:
+        return self._iso(obj.done_at)
+
+
+class IdentificationSerializer(serializers.ModelSerializer):
+    case = serializers.UUIDField(source="case.uuid", read_only=True)
+    referred_to = serializers.UUIDField(source="referred_to.uuid", read_only=True, allow_null=True)
+    referred_by_institution = serializers.UUIDField(source="referred_by_institution.uuid", read_only=True,
+                                                    allow_null=True)
+    decision = serializers.UUIDField(source="decision.uuid", read_only=True, allow_null=True)
+    trafficking_status = serializers.CharField(source="case.trafficking_status", read_only=True)
+    deadlines = serializers.SerializerMethodField()
+    flags = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Identification
+        fields = ["uuid", "case", "status", "trafficking_status", "referred_at", "referred_to",
+                  "referred_by_institution", "consent_confirmed", "decision", "residence_permit_discussed_on",
+                  "deadlines", "flags", "version"]
+
+    def get_deadlines(self, obj) -> list:
+        return DeadlineSerializer(services.case_deadlines(obj.case, identification=obj), many=True).data
+
+    def get_flags(self, obj) -> list:
+        return services.case_flags(obj.case)
+
+
+class ReferralSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True)
+    consent_confirmed = serializers.BooleanField(
+        help_text=_("true: the person (for a child, the legal representative) agreed to the referral."))
+
+
+class IdentificationViewSet(viewsets.GenericViewSet):
+    """The identification workflow of a case, addressed by the case's uuid."""
+
+    serializer_class = IdentificationSerializer
+    lookup_field = "uuid"
+
+    def get_queryset(self):
+        return Identification.objects.visible_to(self.request.user).select_related("case", "decision")
+
+    def _identification(self, case):
+        identification = Identification.objects.visible_to(self.request.user).filter(case=case).first()
+        return identification or Identification(case=case)
+
+    @extend_schema(responses=IdentificationSerializer)
+    def retrieve(self, request, uuid=None):
+        case = policy.get_visible_or_404(Case.objects, request.user, uuid=uuid)
+        return Response(IdentificationSerializer(self._identification(case)).data)
+
+    @extend_schema(request=ReferralSerializer, responses=IdentificationSerializer)
+    @action(detail=True, methods=["post"], serializer_class=ReferralSerializer)
+    def refer(self, request, uuid=None):
+        case = policy.get_visible_or_404(Case.objects, request.user, uuid=uuid)
+        serializer = ReferralSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        latest = Screening.objects.visible_to(request.user).filter(case=case, status="completed").order_by(
+            "-completed_at").first()
+        identification = services.refer_for_identification(
+            actor=request.user, case=case, note=serializer.validated_data.get("note", ""),
+            consent_confirmed=serializer.validated_data["consent_confirmed"], screening=latest)
+        return Response(IdentificationSerializer(identification).data, status=status.HTTP_201_CREATED)
+
+
+class DecisionDocumentSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=300)
+    date = serializers.DateField(required=False, allow_null=True)
+    reference = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    case = serializers.UUIDField(source="case.uuid")
+    institution = serializers.UUIDField(source="institution.uuid", read_only=True)
+    outcome = serializers.ChoiceField(choices=DecisionOutcome.choices)
+    decided_on = serializers.DateField(required=False)
+    reason = serializers.CharField(required=False, allow_blank=True)
+    liability_note = serializers.CharField(required=False, allow_blank=True)
+    documents = DecisionDocumentSerializer(many=True)
+    certificate_language = serializers.ChoiceField(choices=CertificateLanguage.choices, required=False)
+    version = serializers.IntegerField(write_only=True, help_text=_("The version of the case you read."))
+
+    class Meta:
+        model = IdentificationDecision
+        fields = ["uuid", "case", "outcome", "decided_on", "institution", "reason", "release_from_liability",
+                  "liability_note", "documents", "certificate_language", "created_at", "version"]
+        read_only_fields = ["uuid", "institution", "created_at"]
+
+
+class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                      viewsets.GenericViewSet):
+    serializer_class = DecisionSerializer
+    lookup_field = "uuid"
+
+    def get_queryset(self):
+        qs = (IdentificationDecision.objects.visible_to(self.request.user)
+              .select_related("case", "institution").order_by("-decided_on", "-id"))
+        case = self.request.query_params.get("case")
+        if case:
+            try:
+                qs = qs.filter(case__uuid=case)
+            except Exception:
+                qs = qs.none()
+        return qs
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        audit.record(actor=request.user, action="identification.decision.list",
+                     details={"channel": "api", "shown": len(response.data.get("results", []))})
+        return response
+
+    def get_object(self):
+        decision = super().get_object()
+        if self.request.method == "GET" and self.action == "retrieve":
+            audit.record(actor=self.request.user, action="identification.decision.view", obj=decision,
+                         case=decision.case, details={"channel": "api"})
+        return decision
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        case = _case_or_400(self.request.user, data.pop("case")["uuid"])
+        version = data.pop("version")
+        data["documents"] = [dict(d) for d in data.get("documents") or []]
+        serializer.instance = services.record_decision(actor=self.request.user, case=case, decision=data,
+                                                       expected_version=version)
+
+    @extend_schema(parameters=[OpenApiParameter("lang", str, enum=["az", "ru", "en"])],
+                   responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"])
+    def certificate(self, request, uuid=None):
+        decision = super().get_object()
+        pdf = services.certificate_pdf(actor=request.user, case=decision.case,
+                                       language=request.query_params.get("lang") or None)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="certificate-{decision.case.reference}.pdf"'
+        response["Cache-Control"] = "no-store"
+        return response

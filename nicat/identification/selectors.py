@@ -1,0 +1,87 @@
+"""Reads of the identification app, always through the access policy."""
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from nicat.access import policy
+from nicat.cases.models import CLOSED_STATUSES, Case, TraffickingStatus
+from nicat.identification import services
+from nicat.identification.models import Identification, IdentificationDecision, IdentificationStatus, Screening
+
+DASHBOARD_LIMIT = 50
+
+
+def screenings_for_case(*, user, case):
+    return (Screening.objects.visible_to(user).filter(case=case)
+            .select_related("institution", "created_by", "completed_by").order_by("-created_at"))
+
+
+def screening(*, user, screening_uuid, case=None):
+    """The screening if `user` may see it (and it belongs to `case` when given), else 404."""
+    qs = Screening.objects.visible_to(user).select_related("case", "case__person", "institution")
+    if case is not None:
+        qs = qs.filter(case=case)
+    try:
+        return qs.get(uuid=screening_uuid)
+    except (Screening.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
+
+
+def identification_for_case(*, user, case):
+    return (Identification.objects.visible_to(user).filter(case=case)
+            .select_related("decision", "decision__institution", "referred_to", "referred_by_institution",
+                            "screening").first())
+
+
+def decisions_for_case(*, user, case):
+    return IdentificationDecision.objects.visible_to(user).filter(case=case).select_related("institution")
+
+
+def awaiting_decision(*, user):
+    """Cases referred to the user's competent authority and not yet decided (identification officers)."""
+    institution = services.deciding_institution(user)
+    if institution is None:
+        return Case.objects.none()
+    return (Case.objects.visible_to(user)
+            .filter(identification__status=IdentificationStatus.REFERRED, identification__referred_to=institution)
+            .select_related("owner_institution", "identification").order_by("identification__referred_at"))
+
+
+def dashboard_items(*, user, now=None):
+    """Due and overdue deadlines of the cases `user` may see, most urgent first (overdue ones first)."""
+    if not policy.can_work_on_cases(user):
+        return []
+    now = now or timezone.now()
+    visible = Case.objects.visible_to(user).exclude(status__in=CLOSED_STATUSES)
+    pending_referral = (visible.filter(trafficking_status=TraffickingStatus.POSSIBLE)
+                        .exclude(owner_institution__is_competent_authority=True)
+                        .filter(Q(identification__isnull=True) | Q(identification__referred_at__isnull=True))
+                        .select_related("owner_institution", "person", "identification",
+                                        "identification__decision")
+                        .order_by("first_contact_at")[:DASHBOARD_LIMIT])
+    recognised = (visible.filter(identification__status=IdentificationStatus.RECOGNISED,
+                                 identification__residence_permit_discussed_on__isnull=True)
+                  .select_related("owner_institution", "person", "identification", "identification__decision")
+                  .prefetch_related("person__citizenships").order_by("status_decided_on")[:DASHBOARD_LIMIT])
+    items = []
+    for case in list(pending_referral) + list(recognised):
+        try:
+            ident = case.identification
+        except Identification.DoesNotExist:
+            ident = None
+        for deadline in services.case_deadlines(case, identification=ident, now=now):
+            if deadline.state in ("due", "overdue"):
+                items.append(deadline)
+    items.sort(key=lambda d: (d.state != "overdue", _sort_key(d.due)))
+    return items[:DASHBOARD_LIMIT]
+
+
+def _sort_key(due):
+    if due is None:
+        return datetime.datetime.max.replace(tzinfo=datetime.timezone.utc)
+    if isinstance(due, datetime.datetime):
+        return due
+    return datetime.datetime.combine(due, datetime.time(23, 59), tzinfo=timezone.get_current_timezone())

@@ -1,0 +1,632 @@
+"""Changes of the identification app: screenings, the referral for identification, the official
+decision, and the statutory deadlines. Every change checks access, validates with sentences a case
+worker understands, writes in one transaction with optimistic locking, and is audited there."""
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nicat.access import policy
+from nicat.accounts.models import Role
+from nicat.audit import services as audit
+from nicat.cases.errors import ConcurrentEdit, NotAllowed
+from nicat.cases.models import CLOSED_STATUSES, Case, TraffickingEvent, TraffickingStatus
+from nicat.directory.models import Institution
+from nicat.identification import engine
+from nicat.identification import indicators as data
+from nicat.identification.models import (DecisionOutcome, Identification, IdentificationDecision,
+                                         IdentificationStatus, Screening, ScreeningStatus)
+from nicat.vocab.models import Term
+
+MAX_FACTS = 20000
+MAX_INDICATOR_FACTS = 4000
+LEGAL_FIELDS = {"acts": "act", "means": "means", "purposes": "exploitation"}
+FACT_FIELDS = {"acts_facts": "acts", "means_facts": "means", "purpose_facts": "purposes"}
+SCREENING_FIELDS = ("status", "acts_began_on", "population", "exploitation_kind", "acts_facts", "means_facts",
+                    "purpose_facts", "consent_reported", "answers", "next_step")
+OUTCOME_STATUS = {DecisionOutcome.RECOGNISED: TraffickingStatus.ACTUAL,
+                  DecisionOutcome.NOT_RECOGNISED: TraffickingStatus.NOT_A_VICTIM}
+
+
+# --- settings (configurable; the law's figures are the defaults) -----------------------------------
+
+def referral_hours():
+    return int(getattr(settings, "NICAT_DEADLINE_REFERRAL_HOURS", 24))
+
+
+def reflection_days():
+    return int(getattr(settings, "NICAT_REFLECTION_DAYS", 30))
+
+
+def residence_permit_months():
+    return int(getattr(settings, "NICAT_RESIDENCE_PERMIT_MONTHS", 12))
+
+
+# --- access -----------------------------------------------------------------------------------------
+
+def _require_visible(actor, case):
+    if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
+        raise NotAllowed
+
+
+def deciding_institution(user):
+    """The competent authority on whose behalf `user` may record an official decision, or None."""
+    for m in policy.memberships(user):
+        if m.role == Role.IDENTIFICATION_OFFICER and m.institution.is_competent_authority:
+            return m.institution
+    return None
+
+
+def may_decide(user):
+    return deciding_institution(user) is not None
+
+
+def competent_authority():
+    return Institution.objects.filter(is_competent_authority=True, active=True).order_by("pk").first()
+
+
+# --- age and citizenship ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AgeAtActs:
+    years: int | None
+    is_estimate: bool
+    on: datetime.date
+    dated_from: str  # "recorded" (the screening's date of the acts), "first_event", "first_contact"
+
+
+def age_on(person, day):
+    """(whole years on `day`, is_estimate) from the birth date or the estimated age; (None, False) if unknown."""
+    if person.birth_date:
+        b = person.birth_date
+        return day.year - b.year - ((day.month, day.day) < (b.month, b.day)), bool(person.birth_date_is_estimate)
+    if person.estimated_age is not None:
+        base = person.age_recorded_on or timezone.localdate(person.created_at)
+        # Going back in time lowers the age (floor division): the cautious direction.
+        return person.estimated_age + (day - base).days // 365, True
+    return None, False
+
+
+def acts_date(case, acts_began_on=None):
+    """The date the acts began: as recorded, else the earliest trafficking event, else the first contact
+    (the latest the acts can have begun, so the age taken there is the highest it can have been)."""
+    if acts_began_on:
+        return acts_began_on, "recorded"
+    dates = [d for d in TraffickingEvent.objects.system().filter(case=case).values_list("date_from", flat=True) if d]
+    if dates:
+        return min(dates), "first_event"
+    return timezone.localdate(case.first_contact_at), "first_contact"
+
+
+def age_at_acts(case, acts_began_on=None):
+    day, dated_from = acts_date(case, acts_began_on)
+    years, estimate = age_on(case.person, day)
+    return AgeAtActs(years, estimate, day, dated_from)
+
+
+def citizenship_status(person):
+    """"citizen" (Azerbaijani citizenship among others), "stateless", "foreign" or "unknown"."""
+    codes = {t.code for t in person.citizenships.all()}
+    if "AZ" in codes:
+        return "citizen"
+    if "XXA" in codes:
+        return "stateless"
+    return "foreign" if codes else "unknown"
+
+
+def is_presumed_child(person, day=None):
+    """A child now, or of unknown age (presumed a child until established)."""
+    years, estimate = age_on(person, day or timezone.localdate())
+    legal = data.legal_definition()
+    if years is None:
+        return legal.unknown_age_population == "child"
+    return years < legal.child_age or (estimate and years <= legal.child_age + legal.estimate_margin_years)
+
+
+def _identification_row(case):
+    """The case's identification row, created if missing; a lost creation race is a concurrent edit."""
+    try:
+        with transaction.atomic():
+            return Identification.objects.system().get_or_create(case=case)[0]
+    except IntegrityError:
+        raise ConcurrentEdit() from None
+
+
+# --- screening --------------------------------------------------------------------------------------------
+
+def answers_for(screening, *, case=None, overrides=None):
+    """The engine's `Answers` for a screening (optionally with not-yet-saved values in `overrides`)."""
+    values = _screening_values(screening)
+    values.update(overrides or {})
+    age = age_at_acts(case or screening.case, values.get("acts_began_on"))
+    answers = values.get("answers") or {}
+    return engine.Answers(
+        age_at_acts=age.years, age_is_estimate=age.is_estimate, age_basis=age.dated_from,
+        population=values.get("population") or None, exploitation=values.get("exploitation_kind") or None,
+        acts=frozenset(values["acts"]), means=frozenset(values["means"]), purposes=frozenset(values["purposes"]),
+        facts={name: values.get(field) for field, name in FACT_FIELDS.items()},
+        consent_reported=bool(values.get("consent_reported")),
+        indicators={code: (v or {}).get("answer") for code, v in answers.items()},
+        indicator_facts={code: (v or {}).get("facts") for code, v in answers.items()},
+    )
+
+
+def _screening_values(screening):
+    values = {f: getattr(screening, f) for f in SCREENING_FIELDS}
+    for name in LEGAL_FIELDS:
+        values[name] = sorted(t.code for t in getattr(screening, name).all()) if screening.pk else []
+    values["answers"] = dict(screening.answers or {})
+    return values
+
+
+def _term_codes(name, vocabulary, terms, errors):
+    codes = []
+    for term in terms or []:
+        if not isinstance(term, Term) or term.vocabulary != vocabulary or not term.active:
+            label = getattr(term, "label", None) or str(term)
+            errors[name] = {
+                "act": _("“%(value)s” is not one of the acts in the legal definition. Choose from the list."),
+                "means": _("“%(value)s” is not one of the means in the legal definition. Choose from the list."),
+                "exploitation": _("“%(value)s” is not a form of exploitation in the vocabulary. Choose from the "
+                                  "list."),
+            }[vocabulary] % {"value": str(label)[:64]}
+            return None
+        codes.append(term.code)
+    return sorted(set(codes))
+
+
+def _validate_screening(case, screening, incoming):
+    """Merge `incoming` into the screening's values and check them; return (values, terms by field)."""
+    errors = {}
+    values = _screening_values(screening)
+    terms = {}
+    for name, vocabulary in LEGAL_FIELDS.items():
+        if name in incoming:
+            codes = _term_codes(name, vocabulary, incoming[name], errors)
+            if codes is not None:
+                values[name] = codes
+                terms[name] = list(incoming[name])
+    for field in FACT_FIELDS:
+        if field in incoming:
+            text = (incoming[field] or "").strip()
+            if len(text) > MAX_FACTS:
+                errors[field] = _("The facts are longer than 20,000 characters. Keep the essentials; attach the "
+                                  "rest as a note.")
+            values[field] = text
+    if "consent_reported" in incoming:
+        values["consent_reported"] = bool(incoming["consent_reported"])
+    if "exploitation_kind" in incoming:
+        kind = incoming["exploitation_kind"] or ""
+        if kind and kind not in data.EXPLOITATION_KINDS:
+            errors["exploitation_kind"] = _("Choose labour or sexual exploitation, or leave it empty.")
+        values["exploitation_kind"] = kind
+    if "acts_began_on" in incoming:
+        day = incoming["acts_began_on"]
+        if day and day > timezone.localdate():
+            errors["acts_began_on"] = _("The date the acts began is in the future. Enter the real or an "
+                                        "approximate date, or leave it empty.")
+        elif day and case.person.birth_date and day < case.person.birth_date:
+            errors["acts_began_on"] = _("The acts cannot have begun before the person was born. Check this date "
+                                        "and the date of birth.")
+        values["acts_began_on"] = day
+    if "population" in incoming:
+        population = incoming["population"] or ""
+        if population and population not in data.POPULATIONS:
+            errors["population"] = _("Choose the adult or the child lists, or leave it empty.")
+        values["population"] = population
+
+    # Which list applies: the age at the time of the acts, and the purposes.
+    legal = data.legal_definition()
+    age = age_at_acts(case, values["acts_began_on"])
+    derived, basis, _conflict = engine._population(
+        engine.Answers(age_at_acts=age.years, age_is_estimate=age.is_estimate), legal)
+    if values["population"] and values["population"] != derived and "population" not in errors:
+        if basis == "age_unknown":
+            errors["population"] = _("The age at the time of the acts is not known, so the child lists apply "
+                                     "until it is established. Record the date of birth or an estimated age "
+                                     "first, or leave the lists empty.")
+        elif derived == "child":
+            errors["population"] = _("The person was %(age)s at the time of the acts (%(day)s): a child. Use the "
+                                     "child lists, or correct the date of birth or the date of the acts.") % {
+                "age": age.years, "day": age.on.isoformat()}
+        else:
+            errors["population"] = _("The person was %(age)s at the time of the acts (%(day)s): an adult. Use the "
+                                     "adult lists, or correct the date of birth or the date of the acts.") % {
+                "age": age.years, "day": age.on.isoformat()}
+    population = values["population"] or derived
+    kind = values["exploitation_kind"] or legal.exploitation_kind(values["purposes"])
+    iset = data.indicator_set()
+    indicator_list = iset.list_for(population, kind)
+
+    if "answers" in incoming:
+        merged = dict(values["answers"])
+        for code, entry in (incoming["answers"] or {}).items():
+            if isinstance(entry, str):
+                entry = {"answer": entry}
+            if not isinstance(entry, dict):
+                errors["answers"] = _("Each indicator answer is yes, no or unknown, with optional facts.")
+                break
+            indicator = iset.by_code.get(code)
+            if indicator is None or indicator_list.name not in indicator.grades:
+                errors["answers"] = _("“%(code)s” is not an indicator of the list used (%(list)s). Answer only the "
+                                      "indicators shown.") % {"code": str(code)[:80], "list": indicator_list.label}
+                break
+            answer = entry.get("answer") or engine.UNKNOWN
+            if answer not in engine.ANSWERS:
+                errors["answers"] = _("Answer “%(code)s” with yes, no or unknown.") % {"code": code}
+                break
+            facts = (entry.get("facts") or "").strip()
+            if len(facts) > MAX_INDICATOR_FACTS:
+                errors["answers"] = _("The facts for “%(code)s” are longer than 4,000 characters. Keep the "
+                                      "essentials.") % {"code": code}
+                break
+            if answer == engine.UNKNOWN and not facts:
+                merged.pop(code, None)
+            else:
+                merged[code] = {"answer": answer, "facts": facts}
+        values["answers"] = merged
+    if errors:
+        raise ValidationError(errors)
+    return values, terms
+
+
+def _snapshot(values):
+    return {f: values.get(f) for f in (*SCREENING_FIELDS, *LEGAL_FIELDS)}
+
+
+def save_screening(*, actor, case, data_in, screening=None, expected_version=None, complete=False):
+    """Create a screening (`screening=None`) or save more answers into a draft; `complete=True` closes it.
+
+    `data_in` holds only what changes: acts/means/purposes (Terms), *_facts (text), acts_began_on (date),
+    population / exploitation_kind ("" to derive), consent_reported (bool), answers ({code: {answer, facts}}).
+    """
+    _require_visible(actor, case)
+    institution = policy.acting_institution(actor)
+    if institution is None:
+        raise NotAllowed
+    if screening is not None:
+        if screening.case_id != case.pk:
+            raise NotAllowed
+        if screening.is_completed:
+            raise ValidationError(_("This screening is completed and can no longer be changed. Start a new "
+                                    "screening to record new facts."))
+        if expected_version is None:
+            raise ValidationError({"version": _("Give the version of the screening you read, so that no one "
+                                                "else's answers are overwritten.")})
+    values, terms = _validate_screening(case, screening or Screening(case=case), data_in)
+    answers = answers_for(screening or Screening(case=case), case=case, overrides=values)
+    result = engine.evaluate(answers)
+    if complete:
+        values["status"] = ScreeningStatus.COMPLETED
+    values["next_step"] = result["next_step"]
+    with transaction.atomic():
+        if screening is None:
+            before = {}
+            screening = Screening(case=case, institution=institution, created_by=actor)
+            action = "identification.screening.complete" if complete else "identification.screening.create"
+        else:
+            before = _snapshot(_screening_values(screening))
+            if not Screening.objects.system().filter(pk=screening.pk, version=expected_version,
+                                                     status=ScreeningStatus.DRAFT).update(version=F("version") + 1):
+                raise ConcurrentEdit()
+            screening.version = expected_version + 1
+            action = "identification.screening.complete" if complete else "identification.screening.update"
+        for field in SCREENING_FIELDS:
+            if field != "status" or complete:
+                setattr(screening, field, values[field])
+        screening.result = result
+        screening.indicator_set_version = result["indicator_set"]["version"]
+        screening.updated_by = actor
+        if complete:
+            screening.completed_by = actor
+            screening.completed_at = timezone.now()
+        screening.save()
+        for name, given in terms.items():
+            getattr(screening, name).set(given)
+        if complete:
+            identification = _identification_row(case)
+            if identification.status == IdentificationStatus.SCREENED:
+                Identification.objects.system().filter(pk=identification.pk).update(
+                    screening=screening, version=F("version") + 1, updated_at=timezone.now())
+        audit.record(actor=actor, action=action, obj=screening, case=case, institution=institution,
+                     changes=audit.diff(Screening, before, _snapshot(values)),
+                     details={"next_step": result["next_step"], "list": result["list"],
+                              "indicator_set": result["indicator_set"]["version"]})
+    return screening
+
+
+def view_screening(*, actor, screening, channel="web"):
+    """Reading a screening's facts is reading identifying data: audited."""
+    audit.record(actor=actor, action="identification.screening.view", obj=screening, case=screening.case,
+                 institution=policy.acting_institution(actor), details={"channel": channel})
+
+
+# --- referral for identification ----------------------------------------------------------------------------
+
+def refer_for_identification(*, actor, case, note="", consent_confirmed=False, screening=None):
+    """Refer the case to the competent authority (the Main Department) for official identification."""
+    _require_visible(actor, case)
+    institution = policy.acting_institution(actor)
+    if institution is None:
+        raise NotAllowed
+    errors = {}
+    identification = Identification.objects.system().filter(case=case).first()
+    if identification and identification.status == IdentificationStatus.REFERRED:
+        raise ValidationError(_("This case was already referred for identification on %(day)s. Nothing was "
+                                "changed.") % {"day": timezone.localtime(identification.referred_at)
+                                               .strftime("%Y-%m-%d %H:%M")})
+    if case.trafficking_status != TraffickingStatus.POSSIBLE or (
+            identification and identification.status in (IdentificationStatus.RECOGNISED,
+                                                         IdentificationStatus.NOT_RECOGNISED)):
+        raise ValidationError(_("The competent authority has already decided on this case. A new referral is "
+                                "not needed; ask the Main Department to review its decision if new facts came "
+                                "to light."))
+    if case.status in CLOSED_STATUSES:
+        errors["__all__"] = _("The case is closed. Reopen it before referring the person for identification.")
+    if not consent_confirmed:
+        errors["consent_confirmed"] = _("Confirm that the person (for a child, the legal representative) agreed to "
+                                        "the referral for identification; without consent, nothing is sent.")
+    note = (note or "").strip()
+    if len(note) > MAX_FACTS:
+        errors["note"] = _("The note is longer than 20,000 characters. Keep the essentials.")
+    authority = competent_authority()
+    if authority is None:
+        errors["__all__"] = _("No competent authority for identification is set up. Ask the administrator to mark "
+                              "the Main Department as the competent body.")
+    if screening is not None and (screening.case_id != case.pk):
+        raise NotAllowed
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    with transaction.atomic():
+        identification = _identification_row(case)
+        updated = Identification.objects.system().filter(
+            pk=identification.pk, version=identification.version,
+            status=IdentificationStatus.SCREENED).update(
+            status=IdentificationStatus.REFERRED, referred_at=now, referred_by=actor,
+            referred_by_institution=institution, referred_to=authority, consent_confirmed=True,
+            screening=screening or identification.screening, version=F("version") + 1, updated_at=now)
+        if not updated:
+            raise ConcurrentEdit()
+        identification.refresh_from_db()
+        identification.referral_note = note
+        identification.save(update_fields=["referral_note"])
+        due = case.first_contact_at + datetime.timedelta(hours=referral_hours())
+        audit.record(actor=actor, action="identification.referral", obj=identification, case=case,
+                     institution=institution,
+                     changes={**audit.diff(Identification, {"referral_note": ""}, {"referral_note": note}),
+                              "status": [IdentificationStatus.SCREENED, IdentificationStatus.REFERRED],
+                              "referred_to": [None, str(authority.uuid)]},
+                     details={"on_time": now <= due, "consent_confirmed": True})
+    return identification
+
+
+# --- the official decision --------------------------------------------------------------------------------------
+
+def _clean_documents(documents, errors):
+    cleaned = []
+    if not isinstance(documents, (list, tuple)):
+        errors["documents"] = _("List the documents the decision rests on: title, date and reference of each.")
+        return cleaned
+    for position, doc in enumerate(documents, start=1):
+        if not isinstance(doc, dict):
+            errors["documents"] = _("Document %(n)s: give a title, a date and a reference.") % {"n": position}
+            break
+        title = str(doc.get("title") or "").strip()
+        reference = str(doc.get("reference") or "").strip()
+        day = doc.get("date") or None
+        if isinstance(day, str):
+            try:
+                day = datetime.date.fromisoformat(day)
+            except ValueError:
+                errors["documents"] = _("Document %(n)s: the date “%(value)s” is not a date (YYYY-MM-DD).") % {
+                    "n": position, "value": day[:20]}
+                break
+        if not title and not reference and not day:
+            continue
+        if not title:
+            errors["documents"] = _("Document %(n)s: give its title.") % {"n": position}
+            break
+        if len(title) > 300 or len(reference) > 200:
+            errors["documents"] = _("Document %(n)s: the title or the reference is too long.") % {"n": position}
+            break
+        if day and day > timezone.localdate():
+            errors["documents"] = _("Document %(n)s: the date is in the future.") % {"n": position}
+            break
+        cleaned.append({"title": title, "date": day.isoformat() if day else "", "reference": reference})
+    return cleaned
+
+
+def record_decision(*, actor, case, decision, expected_version):
+    """Record the competent authority's official decision and set the case's trafficking status.
+
+    `decision`: outcome ("recognised" | "not_recognised"), decided_on (date), reason (text),
+    release_from_liability (bool), liability_note (text), documents ([{title, date, reference}]),
+    certificate_language ("az" | "ru" | "en"). `expected_version`: the case version the officer read.
+    """
+    _require_visible(actor, case)
+    institution = deciding_institution(actor)
+    if institution is None:
+        raise ValidationError(_("Only an identification officer of the Main Department (the competent authority) "
+                                "can record the official decision on the trafficking status. Nothing was changed."))
+    errors = {}
+    outcome = decision.get("outcome")
+    if outcome not in DecisionOutcome.values:
+        errors["outcome"] = _("Choose the decision: recognised or not recognised as a victim of trafficking.")
+    decided_on = decision.get("decided_on") or timezone.localdate()
+    if isinstance(decided_on, datetime.datetime):
+        decided_on = timezone.localdate(decided_on)
+    if decided_on > timezone.localdate():
+        errors["decided_on"] = _("The date of the decision is in the future. Enter the date it was taken.")
+    elif decided_on < timezone.localdate(case.first_contact_at):
+        errors["decided_on"] = _("The decision cannot predate the first contact with the person. Check the date.")
+    reason = (decision.get("reason") or "").strip()
+    if outcome == DecisionOutcome.NOT_RECOGNISED and not reason:
+        errors["reason"] = _("Write the reason why the person is not recognised as a victim: the person and the "
+                             "referring institution are told it.")
+    if len(reason) > MAX_FACTS:
+        errors["reason"] = _("The reasons are longer than 20,000 characters. Keep the essentials.")
+    release = bool(decision.get("release_from_liability"))
+    liability_note = (decision.get("liability_note") or "").strip()
+    if release and outcome == DecisionOutcome.NOT_RECOGNISED:
+        errors["release_from_liability"] = _("Release from liability follows only from recognition as a victim. "
+                                             "Untick it, or record the person as recognised.")
+    if liability_note and not release:
+        errors["liability_note"] = _("Offences are listed only when the person is released from liability. "
+                                     "Tick the release or clear the list.")
+    documents = _clean_documents(decision.get("documents") or [], errors)
+    if not documents and "documents" not in errors:
+        errors["documents"] = _("List at least one document the decision rests on (for example the inquiry "
+                                "report): title, date and reference.")
+    language = decision.get("certificate_language") or "az"
+    if language not in ("az", "ru", "en"):
+        errors["certificate_language"] = _("Choose the language of the certificate: Azerbaijani, Russian or "
+                                           "English.")
+    if expected_version is None:
+        errors["version"] = _("Give the version of the case you read, so that no one else's change is overwritten.")
+    if errors:
+        raise ValidationError(errors)
+
+    new_status = OUTCOME_STATUS[outcome]
+    with transaction.atomic():
+        before = {"trafficking_status": case.trafficking_status,
+                  "status_decided_by": case.status_decided_by_id, "status_decided_on": case.status_decided_on}
+        if not Case.objects.system().filter(pk=case.pk, version=expected_version).update(
+                trafficking_status=new_status, status_decided_by=institution, status_decided_on=decided_on,
+                version=F("version") + 1, updated_at=timezone.now()):
+            raise ConcurrentEdit()
+        record = IdentificationDecision.objects.system().create(
+            case=case, outcome=outcome, decided_on=decided_on, institution=institution, decided_by=actor,
+            reason=reason, release_from_liability=release, liability_note=liability_note if release else "",
+            documents=documents, certificate_language=language, previous_status=case.trafficking_status)
+        identification = _identification_row(case)
+        Identification.objects.system().filter(pk=identification.pk).update(
+            status=outcome, decision=record, version=F("version") + 1, updated_at=timezone.now())
+        case.trafficking_status, case.status_decided_by, case.status_decided_on = new_status, institution, decided_on
+        case.version = expected_version + 1
+        changes = audit.diff(Case, before, {"trafficking_status": new_status, "status_decided_by": institution.pk,
+                                            "status_decided_on": decided_on})
+        changes.update(audit.diff(IdentificationDecision, {}, {
+            "outcome": outcome, "decided_on": decided_on, "reason": reason, "release_from_liability": release,
+            "liability_note": record.liability_note, "documents": documents, "certificate_language": language}))
+        audit.record(actor=actor, action="identification.decision", obj=record, case=case, institution=institution,
+                     changes=changes, details={"outcome": outcome, "documents": len(documents),
+                                               "release_from_liability": release})
+    return record
+
+
+# --- after recognition ------------------------------------------------------------------------------------------------
+
+def mark_residence_permit_discussed(*, actor, case, on=None):
+    """Record that the temporary residence permit was offered to a foreign or stateless victim."""
+    _require_visible(actor, case)
+    identification = Identification.objects.system().filter(case=case).first()
+    if identification is None or identification.status != IdentificationStatus.RECOGNISED:
+        raise ValidationError(_("The temporary residence permit follows official recognition; this case is not "
+                                "recognised."))
+    if citizenship_status(case.person) == "citizen":
+        raise ValidationError(_("The person is a citizen of Azerbaijan: no residence permit is needed."))
+    on = on or timezone.localdate()
+    if on > timezone.localdate():
+        raise ValidationError({"on": _("The date is in the future.")})
+    with transaction.atomic():
+        Identification.objects.system().filter(pk=identification.pk).update(
+            residence_permit_discussed_on=on, version=F("version") + 1, updated_at=timezone.now())
+        audit.record(actor=actor, action="identification.residence_permit_discussed", obj=identification, case=case,
+                     institution=policy.acting_institution(actor),
+                     changes={"residence_permit_discussed_on": [None, on.isoformat()]})
+
+
+def certificate_pdf(*, actor, case, language=None):
+    """The printable status certificate of a recognised victim (PDF bytes). Printing it is audited."""
+    from nicat.identification.certificate import render_certificate
+
+    _require_visible(actor, case)
+    identification = Identification.objects.system().select_related("decision__institution").filter(
+        case=case).first()
+    decision = identification.decision if identification else None
+    if decision is None or decision.outcome != DecisionOutcome.RECOGNISED:
+        raise ValidationError(_("A status certificate exists only for an officially recognised victim."))
+    language = language or decision.certificate_language
+    if language not in ("az", "ru", "en"):
+        raise ValidationError({"language": _("Choose Azerbaijani, Russian or English.")})
+    person = case.person
+    status = citizenship_status(person)
+    reflection_end = (decision.decided_on + datetime.timedelta(days=reflection_days())
+                      if status in ("foreign", "stateless") else None)
+    pdf = render_certificate(case=case, person=person, decision=decision, language=language,
+                             reflection_end=reflection_end, child=is_presumed_child(person))
+    audit.record(actor=actor, action="identification.certificate.print", obj=decision, case=case,
+                 institution=policy.acting_institution(actor), details={"language": language})
+    return pdf
+
+
+# --- deadlines --------------------------------------------------------------------------------------------------------
+
+@dataclass
+class Deadline:
+    kind: str  # "referral" | "reflection" | "residence_permit" | "decision"
+    state: str  # "done" | "due" | "overdue" | "info"
+    due: object = None  # datetime (referral) or date
+    done_at: object = None
+    late: bool = False
+    case: object = None
+
+    @property
+    def is_overdue(self):
+        return self.state == "overdue"
+
+
+def case_deadlines(case, *, identification=None, now=None):
+    """The statutory deadlines of one case, computed (never stored):
+
+    * referral to the competent authority within NICAT_DEADLINE_REFERRAL_HOURS (24) of first contact —
+      not for a case the competent authority opened itself;
+    * foreign or stateless victims (or citizenship unknown): no expulsion while the identification is
+      pending, and a recovery and reflection period of NICAT_REFLECTION_DAYS (30) from recognition; after
+      it, the one-year temporary residence permit on request (the offer is an item to do by the end).
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    items = []
+    if identification is None:
+        identification = Identification.objects.system().filter(case=case).select_related("decision").first()
+    status = identification.status if identification else IdentificationStatus.SCREENED
+    due = case.first_contact_at + datetime.timedelta(hours=referral_hours())
+    if identification and identification.referred_at:
+        items.append(Deadline("referral", "done", due, identification.referred_at,
+                              late=identification.referred_at > due, case=case))
+    elif (not case.owner_institution.is_competent_authority and case.status not in CLOSED_STATUSES
+          and case.trafficking_status == TraffickingStatus.POSSIBLE):
+        items.append(Deadline("referral", "overdue" if now > due else "due", due, case=case))
+    foreign = citizenship_status(case.person) != "citizen"
+    if foreign and status == IdentificationStatus.REFERRED:
+        items.append(Deadline("no_expulsion", "info", case=case))
+    decision = identification.decision if identification else None
+    if foreign and status == IdentificationStatus.RECOGNISED and decision is not None:
+        end = decision.decided_on + datetime.timedelta(days=reflection_days())
+        items.append(Deadline("reflection", "info" if today <= end else "done", end, case=case))
+        discussed = identification.residence_permit_discussed_on
+        if discussed:
+            items.append(Deadline("residence_permit", "done", end, discussed, case=case))
+        else:
+            items.append(Deadline("residence_permit", "overdue" if today > end else "due", end, case=case))
+    return items
+
+
+def case_flags(case):
+    """Protections shown on the case: a child is never deported; no expulsion during the reflection period."""
+    person = case.person
+    flags = []
+    status = citizenship_status(person)
+    if is_presumed_child(person) and status != "citizen":
+        years, _estimate = age_on(person, timezone.localdate())
+        flags.append({"code": "child_never_deport", "age_unknown": years is None})
+    if status == "unknown":
+        flags.append({"code": "citizenship_unknown"})
+    return flags

@@ -1,0 +1,32 @@
+"""Template tags of the identification app: the case panel and the dashboard block (via selectors)."""
+from django import template
+
+from nicat.identification import selectors, services
+from nicat.identification.models import CertificateLanguage, IdentificationStatus
+
+register = template.Library()
+
+
+@register.inclusion_tag("identification/_panel.html")
+def identification_panel(case, user):
+    identification = selectors.identification_for_case(user=user, case=case)
+    decision = identification.decision if identification else None
+    status = identification.status if identification else IdentificationStatus.SCREENED
+    deadlines = services.case_deadlines(case, identification=identification)
+    permit_due = any(d.kind == "residence_permit" and d.state in ("due", "overdue") for d in deadlines)
+    return {
+        "case": case, "identification": identification, "decision": decision,
+        "screenings": selectors.screenings_for_case(user=user, case=case),
+        "deadlines": deadlines, "flags": services.case_flags(case),
+        "can_refer": status == IdentificationStatus.SCREENED and not case.is_closed
+        and case.trafficking_status == "PossibleVictimOfTrafficking",
+        "can_decide": services.may_decide(user),
+        "can_mark_permit": permit_due,
+        "languages": CertificateLanguage.choices,
+    }
+
+
+@register.inclusion_tag("identification/_dashboard_body.html")
+def identification_dashboard(user):
+    return {"items": selectors.dashboard_items(user=user),
+            "awaiting_count": selectors.awaiting_decision(user=user).count() if services.may_decide(user) else 0}
