@@ -54,6 +54,12 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Sign-in hardening: lock-out after repeated failures, TOTP two-factor with recovery codes, CSP.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "nicat.vocab",
     "nicat.accounts",
     "nicat.directory",
@@ -72,6 +78,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "nicat.accounts.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "nicat.web.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -79,8 +87,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "nicat.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a lock-out into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "nicat.urls"
@@ -132,6 +144,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out user before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True  # 30 minutes of idleness end a session
@@ -144,17 +161,71 @@ CSRF_COOKIE_SECURE = not NICAT_DEV
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if not NICAT_DEV:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_NAME = "__Host-nicat_session"
+    CSRF_COOKIE_NAME = "__Host-nicat_csrf"
+
+# --- Two-factor sign-in (django-otp): TOTP for every staff account, recovery codes --------------
+# Every account signs in with a password and a one-time code. Switched off only by the test
+# settings for the bulk of tests; dedicated tests prove the enforcement with it on.
+NICAT_REQUIRE_2FA = env.bool("NICAT_REQUIRE_2FA", default=True)
+NICAT_RECOVERY_CODES = 10
+OTP_TOTP_ISSUER = env.str("NICAT_TOTP_ISSUER", default="Nicat")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# --- Lock-out after repeated failures (django-axes) ----------------------------------------------
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = env.float("NICAT_LOCKOUT_HOURS", default=0.5)  # hours; an administrator can unlock earlier
+# An account is locked after 5 failures in a row, wherever they come from, and so is an address
+# after 5 failures in a row on any accounts (a success from it resets its count, so an office
+# behind one address is not locked by a colleague's typos unless they are consecutive).
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "nicat.accounts.views.locked_out"
+AXES_VERBOSE = False  # axes would log the typed user name, which may be a mistyped password
+AXES_SENSITIVE_PARAMETERS = ["username", "password", "token", "code"]  # masked in stored request data
+AXES_CLIENT_IP_CALLABLE = "nicat.accounts.signals.client_ip"
+AXES_CLIENT_STR_CALLABLE = "nicat.accounts.signals.client_str"
+AXES_USERNAME_CALLABLE = "nicat.accounts.signals.axes_username"  # unknown names stored as fingerprints only  # log lines name the address, never the typed name
+# Behind N reverse proxies that append to X-Forwarded-For, the client is the N-th address from the end.
+NICAT_TRUSTED_PROXIES = env.int("NICAT_TRUSTED_PROXIES", default=0)
+
+# --- Content-Security-Policy (django-csp 4): no inline script or style anywhere ----------------
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "frame-src": [NONE],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+    },
+}
+
+# --- Need-to-know: break-glass openings expire; uploads are limited and encrypted ---------------
+NICAT_BREAK_GLASS_HOURS = env.float("NICAT_BREAK_GLASS_HOURS", default=4)
+NICAT_UPLOAD_MAX_BYTES = env.int("NICAT_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+NICAT_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 # --- Languages and time ---------------------------------------------------------------------
 LANGUAGE_CODE = "az"
 LANGUAGES = [("az", "Azərbaycanca"), ("ru", "Русский"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "nicat" / "locale"]
+LOCALE_PATHS = [Path(env.str("NICAT_LOCALE_DIR", default=str(BASE_DIR / "nicat" / "locale")))]
 LANGUAGE_COOKIE_NAME = "nicat_language"
 TIME_ZONE = "Asia/Baku"
 USE_I18N = True
@@ -205,6 +276,8 @@ LOGGING = {
         # Django's request logger prints the request path only; bodies and POST data never.
         "django.request": {"level": "WARNING"},
         "django.db.backends": {"level": "WARNING"},
+        # django-axes: failures and lock-outs only (their lines never carry the typed user name).
+        "axes": {"level": "WARNING"},
     },
 }
 

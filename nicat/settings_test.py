@@ -22,6 +22,12 @@ from nicat.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; production uses Argon2
 ALLOWED_HOSTS = ["*"]
 LANGUAGE_CODE = "az"
+# Most tests sign in with client.login / force_login: two-factor sign-in and the lock-out (whose
+# backend needs the request, which client.login does not pass) are off for them. The tests in
+# nicat/accounts/tests/ and the browser journeys switch both on and prove them
+# (nicat.testing.login / verified_login complete a real second factor).
+NICAT_REQUIRE_2FA = False
+AXES_ENABLED = False
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not memory: the at-rest scan reads it and concurrent-writer tests share it.

@@ -50,3 +50,51 @@ class Cast:
         person_data = {"given_name": "Aysel", "family_name": "Məmmədova", **(person or {})}
         case.setdefault("first_contact_at", timezone.now() - datetime.timedelta(hours=1))
         return open_case(actor=actor or self.worker, person_data=person_data, case_data=case)
+
+
+# --- Signing in with the second factor (two-factor sign-in is on in production) ----------------
+
+def totp_device(user):
+    """The user's confirmed authenticator, enrolled now if they have none (tests only)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+
+
+def totp_code(device, at=None):
+    """The code the authenticator app shows now (or at time `at`)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() if at is None else at
+    return f"{totp.token():0{device.digits}d}"
+
+
+def login(client, user, password=PASSWORD):
+    """Sign in as a person does: the password on the sign-in page, then a code from the authenticator
+    app (enrolled for the user if needed). Works with NICAT_REQUIRE_2FA and the lock-out on."""
+    from django.urls import reverse
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    response = client.post(reverse("web:login"), {"username": user.get_username(), "password": password})
+    assert response.status_code == 302, f"sign-in of {user} failed ({response.status_code})"
+    device = totp_device(user)
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)  # a code may be used once; tests sign in often
+    device.refresh_from_db()
+    response = client.post(reverse("accounts:2fa_verify"), {"code": totp_code(device)})
+    assert response.status_code == 302, f"second factor of {user} failed ({response.status_code})"
+    return client
+
+
+def verified_login(client, user):
+    """client.force_login plus a verified second factor in the session (fast; no pages involved)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
+    session.save()
+    return client

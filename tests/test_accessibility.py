@@ -15,6 +15,17 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 AXE = (Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js").read_text()
 
 
+@pytest.fixture
+def page(browser):
+    """axe-core is injected into the page, which the Content-Security-Policy rightly forbids:
+    this context alone bypasses CSP (other browser tests run under it)."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True)
+    pg = context.new_page()
+    pg.set_default_timeout(15000)
+    yield pg
+    context.close()
+
+
 def violations(page):
     page.add_script_tag(content=AXE)
     result = page.evaluate("""async () => {

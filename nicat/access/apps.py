@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class AccessConfig(AppConfig):
     name = "nicat.access"
     label = "access"
+
+    def ready(self):
+        from nicat.access import grants
+
+        grants.register()

@@ -90,6 +90,11 @@ def case_filter(user):
     return allowed
 
 
+def _restriction_filters(user):
+    ids = case_institution_ids(user)
+    return [q for q in (restriction(user, ids) for restriction in _case_restrictions) if q is not None]
+
+
 def visible_cases(user):
     from nicat.cases.models import Case
 
@@ -98,12 +103,22 @@ def visible_cases(user):
     if allowed is None:
         return base.none()
     qs = base.filter(allowed)
-    ids = case_institution_ids(user)
-    for restriction in _case_restrictions:
-        denied = restriction(user, ids)
-        if denied is not None:
-            qs = qs.exclude(denied)
+    for denied in _restriction_filters(user):
+        qs = qs.exclude(denied)
     return qs
+
+
+def restricted_cases(user):
+    """Cases a registered restriction (an access-restriction order …) takes away from `user`."""
+    from nicat.cases.models import Case
+
+    denied = _restriction_filters(user)
+    if not denied:
+        return Case.objects.system().none()
+    combined = denied[0]
+    for q in denied[1:]:
+        combined |= q
+    return Case.objects.system().filter(combined)
 
 
 def scope(queryset, user):
@@ -115,8 +130,11 @@ def scope(queryset, user):
     if label == "cases.case":
         return queryset.filter(pk__in=case_ids)
     if label == "persons.person":
+        # A person whose case is under a restriction that covers this user is hidden too, even
+        # from the institution that registered them: the order is about their identity.
         return queryset.filter(Q(registered_by_institution_id__in=case_institution_ids(user)) |
-                               Q(pk__in=visible_cases(user).values("person_id")))
+                               Q(pk__in=visible_cases(user).values("person_id"))).exclude(
+            pk__in=restricted_cases(user).values("person_id"))
     if hasattr(model, "case"):
         return queryset.filter(case_id__in=case_ids)
     raise NotImplementedError(f"No access rule for {label}")
@@ -132,3 +150,62 @@ def get_visible_or_404(manager, user, **lookup):
 
 def is_analyst(user):
     return has_role(user, Role.ANALYST)
+
+
+# --- Sections of a visible case, by role -------------------------------------------------------
+#
+# Seeing a case does not mean seeing all of it. A consular officer sees what a return needs, medical
+# staff the medical section, and only law enforcement the criminal investigation. A section is
+# visible when one of the user's case-working roles lists it (an investigation section only for a
+# role held at a law-enforcement institution). Apps that add a section to the case page wrap it in
+# `{% load access %}{% can_see_section case "medical" as show %}{% if show %}…{% endif %}` and
+# check `policy.can_see_section(user, case, "medical")` in their views and API.
+
+SECTIONS = ("identity", "contacts", "narrative", "medical", "investigation", "return")
+
+SECTION_ROLES = {
+    # names, aliases, birth, gender, citizenship, languages, identity documents
+    "identity": set(CASE_ROLES),
+    # phone, e-mail, address
+    "contacts": {Role.CASE_WORKER, Role.SUPERVISOR, Role.IDENTIFICATION_OFFICER, Role.SHELTER_STAFF,
+                 Role.HOTLINE_OPERATOR, Role.CONSULAR_OFFICER},
+    # the summary, the route of trafficking events, notes
+    "narrative": {Role.CASE_WORKER, Role.SUPERVISOR, Role.IDENTIFICATION_OFFICER, Role.HOTLINE_OPERATOR},
+    # health needs, treatment, medical rehabilitation
+    "medical": {Role.CASE_WORKER, Role.SUPERVISOR, Role.MEDICAL_STAFF},
+    # the criminal investigation: only these roles, and only at a law-enforcement institution
+    "investigation": {Role.IDENTIFICATION_OFFICER, Role.SUPERVISOR},
+    # return and repatriation: travel documents, consular help, reception in the country of return
+    "return": {Role.CASE_WORKER, Role.SUPERVISOR, Role.IDENTIFICATION_OFFICER, Role.CONSULAR_OFFICER},
+}
+
+
+def is_law_enforcement(institution):
+    kind = getattr(institution, "kind", None)
+    return bool(institution.is_competent_authority or (kind is not None and kind.code == "law_enforcement"))
+
+
+def visible_sections(user, case=None):
+    """The sections of `case` that `user` may see (none when the case itself is not visible)."""
+    if case is not None:
+        cache = getattr(user, "_nicat_case_visible", None)
+        if cache is None:
+            cache = user._nicat_case_visible = {}
+        if case.pk not in cache:
+            cache[case.pk] = visible_cases(user).filter(pk=case.pk).exists()
+        if not cache[case.pk]:
+            return set()
+    sections = set()
+    for m in memberships(user):
+        if m.role not in CASE_ROLES:
+            continue
+        for section, allowed in SECTION_ROLES.items():
+            if m.role in allowed and (section != "investigation" or is_law_enforcement(m.institution)):
+                sections.add(section)
+    return sections
+
+
+def can_see_section(user, case, section):
+    if section not in SECTION_ROLES:
+        raise ValueError(f"Unknown case section {section!r}; known: {', '.join(SECTIONS)}")
+    return section in visible_sections(user, case)

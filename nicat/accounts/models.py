@@ -1,5 +1,6 @@
 """Staff users and their memberships in institutions, with a role in each."""
 import uuid
+from uuid import uuid4
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -26,10 +27,20 @@ class User(AbstractUser):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     preferred_language = models.CharField(_("preferred language"), max_length=8, blank=True,
                                           choices=[("az", "Azərbaycanca"), ("ru", "Русский"), ("en", "English")])
+    # Part of every session's fingerprint: a new value ends every session of the user at once
+    # ("sign out everywhere"), as a new password does.
+    session_epoch = models.UUIDField(default=uuid4, editable=False)
 
     class Meta:
         verbose_name = _("staff member")
         verbose_name_plural = _("staff")
+
+    def _get_session_auth_hash(self, secret=None):
+        from django.utils.crypto import salted_hmac
+
+        key_salt = "nicat.accounts.User.session_auth_hash"
+        return salted_hmac(key_salt, f"{self.password}\x00{self.session_epoch}", secret=secret,
+                           algorithm="sha256").hexdigest()
 
     def active_memberships(self):
         return self.memberships.filter(active=True, institution__active=True).select_related("institution")
@@ -55,6 +66,7 @@ class Membership(models.Model):
 class ApiToken(models.Model):
     """An API token: only its SHA-256 is stored; the token is shown once, at creation."""
 
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("staff member"))
     name = models.CharField(_("name"), max_length=100, blank=True)
     prefix = models.CharField(_("prefix"), max_length=12, editable=False)
@@ -69,3 +81,7 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.prefix}… ({self.user})"
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None

@@ -67,6 +67,35 @@ class Keyring:
         except Exception:
             raise DecryptionError(f"A value in {context} failed authentication (wrong key or altered data).") from None
 
+    # Files (see nicat.privacy.storage): MAGIC, the key id (8 ASCII hex digits), nonce, ciphertext+tag.
+    FILE_MAGIC = b"NICATF1\n"
+
+    def encrypt_bytes(self, data: bytes, context: str) -> bytes:
+        nonce = os.urandom(12)
+        sealed = self.by_id[self.current_id].encrypt(nonce, data, context.encode())
+        return self.FILE_MAGIC + self.current_id.encode("ascii") + nonce + sealed
+
+    def decrypt_bytes(self, stored: bytes, context: str) -> bytes:
+        magic = self.FILE_MAGIC
+        if not stored.startswith(magic) or len(stored) < len(magic) + 8 + 12 + 16:
+            raise DecryptionError(f"A file in {context} is not in the encrypted format.")
+        kid = stored[len(magic):len(magic) + 8].decode("ascii", "replace")
+        aead = self.by_id.get(kid)
+        if aead is None:
+            raise DecryptionError(f"A file in {context} was sealed with key {kid}, which is not in NICAT_FIELD_KEYS.")
+        body = stored[len(magic) + 8:]
+        try:
+            return aead.decrypt(body[:12], body[12:], context.encode())
+        except Exception:
+            raise DecryptionError(f"A file in {context} failed authentication (wrong key or altered data).") from None
+
+    @classmethod
+    def file_key_id_of(cls, head: bytes):
+        magic = cls.FILE_MAGIC
+        if head.startswith(magic) and len(head) >= len(magic) + 8:
+            return head[len(magic):len(magic) + 8].decode("ascii", "replace")
+        return None
+
     @staticmethod
     def key_id_of(stored: str):
         parts = stored.split(":", 2)
@@ -80,6 +109,11 @@ def _keyring(keys):
 
 def keyring() -> Keyring:
     return _keyring(tuple(settings.NICAT_FIELD_KEYS))
+
+
+def new_key() -> str:
+    """A fresh random key for NICAT_FIELD_KEYS (32 bytes, base64url)."""
+    return base64.urlsafe_b64encode(os.urandom(32)).decode()
 
 
 def blind_index(value: str, purpose: str) -> str:

@@ -22,8 +22,26 @@ def healthz(request):
 
 
 class NicatLoginView(LoginView):
+    """Step one of signing in (the password). Step two, the code from the authenticator app (or
+    enrolling one at the first sign-in), follows before any other page: see nicat.accounts."""
+
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+    def get_success_url(self):
+        from urllib.parse import urlencode
+
+        from django.urls import reverse
+
+        from nicat.accounts.services import has_authenticator, requires_second_factor
+
+        url = super().get_success_url()
+        user = self.request.user
+        verified = user.is_verified() if hasattr(user, "is_verified") else False
+        if requires_second_factor() and not verified:
+            step = "accounts:2fa_verify" if has_authenticator(user) else "accounts:2fa_setup"
+            return reverse(step) + "?" + urlencode({"next": url})
+        return url
 
 
 @require_POST

@@ -1,0 +1,41 @@
+"""Template tags of the access policy: section visibility, the access panel on the case page, the
+navigation items."""
+from django import template
+
+from nicat.access import policy, selectors, services
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def can_see_section(context, case, section):
+    """`{% can_see_section case "medical" as show %}`: may the signed-in user see this section?"""
+    user = context.get("user") or getattr(context.get("request"), "user", None)
+    if user is None or case is None:
+        return False
+    return policy.can_see_section(user, case, section)
+
+
+@register.simple_tag(takes_context=True)
+def access_case_panel(context, case):
+    user = context.get("user")
+    if user is None or case is None:
+        return {}
+    return {
+        "openings": list(selectors.break_glass_on_case(user=user, case=case)[:20]),
+        "restrictions": list(selectors.restrictions_on_case(user=user, case=case)),
+        "running": selectors.running_break_glass(user=user, case=case),
+    }
+
+
+@register.simple_tag(takes_context=True)
+def access_nav(context):
+    user = context.get("user")
+    if user is None or not user.is_authenticated:
+        return {}
+    supervisor = services.may_break_glass(user)
+    return {
+        "break_glass": supervisor,
+        "to_review": selectors.unreviewed_break_glass_count(user=user) if supervisor else 0,
+        "restrictions": services.may_list_restrictions(user),
+    }

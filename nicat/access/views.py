@@ -1,0 +1,137 @@
+"""Break-glass and access-restriction pages. Thin: check the role, parse, call a service, render."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from nicat.access import selectors, services
+from nicat.access.forms import BreakGlassForm, RestrictionOrderForm, ReviewForm
+from nicat.access.models import BreakGlass, RestrictionOrder
+from nicat.cases.errors import NotAllowed
+
+
+def _apply(form, error):
+    if hasattr(error, "error_dict"):
+        for field, errs in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, error)
+
+
+def _require(check, user):
+    if not check(user):
+        raise PermissionDenied
+
+
+@login_required
+def break_glass(request):
+    """A supervisor opens a case outside their access: reference, written reason, a few hours."""
+    _require(services.may_break_glass, request.user)
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            opening = services.open_break_glass(actor=request.user, case_reference=form.cleaned_data["case_reference"],
+                                                reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            _apply(form, error)
+        else:
+            messages.warning(request, _("Break-glass: you can see case %(ref)s for %(hours)s hours. The owner "
+                                        "institution is told, and the opening will be reviewed.")
+                             % {"ref": opening.case.reference, "hours": f"{services.break_glass_hours():g}"})
+            return redirect("cases:detail", case_uuid=opening.case.uuid)
+    return render(request, "access/break_glass.html", {
+        "form": form, "hours": f"{services.break_glass_hours():g}",
+        "mine": selectors.my_break_glass(user=request.user)[:20],
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+def break_glass_review(request):
+    """Supervisors: openings to review (their staff's, and those on their institution's cases)."""
+    _require(services.may_break_glass, request.user)
+    openings = list(selectors.break_glass_for_review(user=request.user)[:200])
+    for opening in openings:
+        opening.may_review = services.may_review(request.user, opening)
+    return render(request, "access/break_glass_review.html", {"openings": openings, "form": ReviewForm()})
+
+
+@login_required
+@require_POST
+def break_glass_reviewed(request, opening_uuid):
+    _require(services.may_break_glass, request.user)
+    opening = selectors.break_glass_for_review(user=request.user).filter(uuid=opening_uuid).first()
+    if opening is None:
+        raise Http404
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.review_break_glass(actor=request.user, opening=opening, note=form.cleaned_data["note"])
+        except NotAllowed:
+            raise PermissionDenied from None
+        except ValidationError as error:
+            messages.error(request, " ".join(m for msgs in getattr(error, "message_dict", {"": error.messages}).values()
+                                             for m in msgs))
+        else:
+            messages.success(request, _("The review was recorded."))
+    else:
+        messages.error(request, _("Write a review note before marking the opening as reviewed."))
+    return redirect("access:break_glass_review")
+
+
+@login_required
+@require_POST
+def break_glass_end(request, opening_uuid):
+    opening = BreakGlass.objects.system().filter(uuid=opening_uuid, user=request.user).select_related("case").first()
+    if opening is None:
+        raise Http404
+    services.end_break_glass(actor=request.user, opening=opening)
+    messages.info(request, _("Your break-glass access to %(ref)s has ended.") % {"ref": opening.case.reference})
+    return redirect("access:break_glass")
+
+
+@login_required
+def restrictions(request):
+    """Access-restriction orders: the competent authority records and lifts them; supervisors of an
+    owner institution see the orders on their cases."""
+    _require(services.may_list_restrictions, request.user)
+    may_record = services.may_record_restrictions(request.user)
+    form = RestrictionOrderForm(request.POST or None) if may_record else None
+    if request.method == "POST":
+        if not may_record:
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                order = services.record_restriction_order(
+                    actor=request.user, case_reference=data["case_reference"], issued_by=data["issued_by"],
+                    issuing_body=data["issuing_body"], decision_reference=data["decision_reference"],
+                    decided_on=data["decided_on"], allowed_roles=data["allowed_roles"])
+            except ValidationError as error:
+                _apply(form, error)
+            else:
+                messages.success(request, _("The order on case %(ref)s was recorded. Access is restricted from now on.")
+                                 % {"ref": order.case.reference})
+                return redirect("access:restrictions")
+    return render(request, "access/restrictions.html", {
+        "form": form, "may_record": may_record,
+        "orders": selectors.restriction_orders_for(user=request.user)[:500],
+    }, status=400 if form is not None and form.errors else 200)
+
+
+@login_required
+@require_POST
+def restriction_lift(request, order_uuid):
+    _require(services.may_record_restrictions, request.user)
+    order = RestrictionOrder.objects.system().filter(uuid=order_uuid).select_related("case").first()
+    if order is None:
+        raise Http404
+    try:
+        services.lift_restriction_order(actor=request.user, order=order)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The order on case %(ref)s was lifted.") % {"ref": order.case.reference})
+    return redirect("access:restrictions")

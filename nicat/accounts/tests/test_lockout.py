@@ -1,0 +1,54 @@
+"""Lock-out after five failed sign-ins (django-axes), audited, with a clear page."""
+from django.urls import reverse
+
+from nicat.audit.models import AuditEvent
+from nicat.testing import PASSWORD
+
+
+def attempt(client, username, password):
+    return client.post(reverse("web:login"), {"username": username, "password": password})
+
+
+def test_five_failures_lock_the_account(client, cast, hardened):
+    for _ in range(4):
+        r = attempt(client, "worker", "wrong password!")
+        assert r.status_code == 200 and not client.session.get("_auth_user_id")
+    r = attempt(client, "worker", "wrong password!")
+    assert r.status_code == 429
+    # Even the right password is refused while locked.
+    r = attempt(client, "worker", PASSWORD)
+    assert r.status_code == 429
+    assert not client.session.get("_auth_user_id")
+    assert AuditEvent.objects.filter(action="auth.login_failed").count() >= 5
+    assert AuditEvent.objects.filter(action="auth.lockout").exists()
+
+
+def test_a_lock_out_by_name_does_not_lock_other_accounts_from_elsewhere(client, cast, hardened):
+    for _ in range(5):
+        attempt(client, "worker", "wrong password!")
+    other = client.__class__(REMOTE_ADDR="10.0.0.9")
+    r = other.post(reverse("web:login"), {"username": "worker2", "password": PASSWORD})
+    assert r.status_code == 302
+
+
+def test_failed_sign_in_never_records_what_was_typed_as_a_name(client, cast, hardened):
+    attempt(client, "my secret password", "x")
+    event = AuditEvent.objects.filter(action="auth.login_failed").last()
+    assert "my secret password" not in str(event.details) and event.details == {"username_known": False}
+
+
+def test_successful_sign_in_and_out_are_audited(client, cast, hardened):
+    attempt(client, "worker", PASSWORD)
+    assert AuditEvent.objects.filter(action="auth.login", actor=cast.worker).exists()
+    client.post(reverse("web:logout"))
+    assert AuditEvent.objects.filter(action="auth.logout", actor=cast.worker).exists()
+
+
+def test_lock_out_never_stores_an_unknown_typed_name(client, cast, hardened):
+    from axes.models import AccessAttempt
+
+    for _ in range(2):
+        attempt(client, "Correct-Horse-Password-9", "x")
+    stored = list(AccessAttempt.objects.values_list("username", flat=True))
+    assert stored and all(u.startswith("unknown-") for u in stored)
+    assert "Correct-Horse-Password-9" not in str(list(AccessAttempt.objects.values()))

@@ -1,0 +1,58 @@
+"""Sessions: 30 minutes idle, sign-out everywhere, password change ends other sessions."""
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from nicat.audit.models import AuditEvent
+from nicat.testing import PASSWORD, verified_login
+
+
+def test_idle_timeout_is_thirty_minutes_and_renewed_on_activity():
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert settings.SESSION_COOKIE_HTTPONLY is True
+
+
+def test_sign_out_everywhere_ends_every_session(cast, hardened):
+    laptop, phone = Client(), Client()
+    verified_login(laptop, cast.worker)
+    verified_login(phone, cast.worker)
+    assert phone.get("/cases/").status_code == 200
+    r = laptop.post(reverse("accounts:sign_out_everywhere"))
+    assert r.status_code == 302 and r.url == reverse("web:login")
+    for client in (laptop, phone):
+        r = client.get("/cases/")
+        assert r.status_code == 302 and r.url.startswith(reverse("web:login"))
+    assert AuditEvent.objects.filter(action="auth.sessions_ended", actor=cast.worker).exists()
+    # Signing in again works.
+    cast.worker.refresh_from_db()
+    verified_login(laptop, cast.worker)
+    assert laptop.get("/cases/").status_code == 200
+
+
+def test_sign_out_everywhere_needs_post(client, cast):
+    verified_login(client, cast.worker)
+    assert client.get(reverse("accounts:sign_out_everywhere")).status_code == 405
+
+
+def test_password_change_applies_the_policy_and_ends_other_sessions(cast, hardened):
+    mine, other = Client(), Client()
+    verified_login(mine, cast.worker)
+    verified_login(other, cast.worker)
+    weak = mine.post(reverse("accounts:password_change"), {
+        "old_password": PASSWORD, "new_password1": "12345678", "new_password2": "12345678"})
+    assert weak.status_code == 400
+    new = "a much longer passphrase 2026"
+    ok = mine.post(reverse("accounts:password_change"), {
+        "old_password": PASSWORD, "new_password1": new, "new_password2": new})
+    assert ok.status_code == 302
+    assert mine.get("/cases/").status_code == 200
+    assert other.get("/cases/").status_code == 302
+
+
+def test_passwords_are_hashed_with_argon2_in_production():
+    import nicat.settings as production  # the test settings override the hasher for speed only
+
+    assert production.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert any("MinimumLengthValidator" in v["NAME"] and v["OPTIONS"]["min_length"] >= 12
+               for v in production.AUTH_PASSWORD_VALIDATORS)

@@ -1,0 +1,9 @@
+"""Access matrix entries of the API's own routes (format: nicat/access/matrix.py)."""
+from nicat.access.matrix import ALLOW, EVERYONE, api
+
+MATRIX = {
+    "api-root": api(EVERYONE),
+    # The OpenAPI document and its viewer are public (INTERFACES.md): they describe, never hold, data.
+    "api-schema": api(EVERYONE, anonymous=ALLOW),
+    "api-docs": api(EVERYONE, anonymous=ALLOW),
+}

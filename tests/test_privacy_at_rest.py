@@ -1,0 +1,206 @@
+"""Proof of encryption at rest: a person registered with unique markers in every identifying field
+(through the intake page, the API and the services: names, aliases, birth date, document number,
+contacts, address, case summary, notes, trafficking events, break-glass reasons, restriction
+orders, an uploaded document) leaves none of the markers in the raw database file (SQLite, with its
+WAL), in a pg_dump (PostgreSQL), in the media directory, or in the captured logs. Errors provoked
+with markers (bad form and API input, a 404 with a marker in the query string, a failed sign-in
+with a marker as user name, a 500 from altered ciphertext) show no marker on error pages or in logs.
+"""
+import datetime
+import io
+import logging
+import os
+import secrets
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from nicat.testing import term, verified_login
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+FIELDS = ("given", "family", "patronymic", "alias", "docnumber", "phone", "email", "address", "summary", "note",
+          "place", "description", "apigiven", "apifamily", "apinote", "apiplace", "reason", "review", "court",
+          "decision", "file", "bad", "query", "login", "edited", "error")
+
+
+@pytest.fixture
+def markers():
+    run = secrets.token_hex(3)
+    return {f: f"QZX{run}{f}M" for f in FIELDS}
+
+
+BIRTH_DATE = "1911-11-13"  # a date that appears nowhere else
+
+
+def raw_database_bytes():
+    if connection.vendor == "sqlite":
+        name = connection.settings_dict["NAME"]
+        data = b""
+        for suffix in ("", "-wal", "-journal"):
+            path = Path(f"{name}{suffix}")
+            if path.exists():
+                data += path.read_bytes()
+        assert len(data) > 100_000, "the test database file is suspiciously small"
+        return data
+    if connection.vendor == "postgresql":
+        pg_dump = shutil.which("pg_dump")
+        assert pg_dump, "pg_dump is required for the PostgreSQL at-rest scan"
+        s = connection.settings_dict
+        env = {**os.environ, "PGPASSWORD": s.get("PASSWORD") or ""}
+        cmd = [pg_dump, "--no-owner", "-h", s.get("HOST") or "127.0.0.1", "-p", str(s.get("PORT") or 5432),
+               "-U", s.get("USER") or "postgres", s["NAME"]]
+        result = subprocess.run(cmd, env=env, capture_output=True, timeout=300)
+        assert result.returncode == 0, result.stderr.decode()
+        assert b"COPY public.persons_person" in result.stdout
+        return result.stdout
+    pytest.fail(f"no raw scan for {connection.vendor}")
+
+
+def media_bytes(root):
+    data = b""
+    for path in Path(root).rglob("*"):
+        if path.is_file():
+            data += path.read_bytes() + path.name.encode()
+    return data
+
+
+def found(markers, blob, extra=(BIRTH_DATE,)):
+    if isinstance(blob, str):
+        blob = blob.encode("utf-8", "replace")
+    return [m for m in list(markers.values()) + list(extra) if m.encode() in blob]
+
+
+def test_no_marker_at_rest_nor_in_logs(cast, markers, settings, tmp_path, caplog, capfd):
+    from nicat.access import services as access
+    from nicat.accounts.models import Role
+    from nicat.cases.models import Case
+    from nicat.persons.models import Person
+    from nicat.privacy.storage import encrypted_storage, random_name
+    from nicat.testing import make_user
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.NICAT_REQUIRE_2FA = True
+    settings.AXES_ENABLED = True
+    caplog.set_level(logging.DEBUG)
+    m = markers
+
+    client = verified_login(Client(raise_request_exception=False), cast.worker)
+
+    # 1. The intake page, with a marker in every identifying field.
+    response = client.post(reverse("cases:new"), {
+        "person-family_name": m["family"], "person-given_name": m["given"], "person-patronymic": m["patronymic"],
+        "person-aliases": m["alias"], "person-birth_date": BIRTH_DATE,
+        "person-document_type": term("document_type", "passport").pk if _has_term("document_type", "passport")
+        else _first("document_type").pk,
+        "person-document_number": m["docnumber"], "person-phone": m["phone"],
+        "person-email": f"{m['email']}@example.org", "person-address": m["address"],
+        "case-came_to_notice": "hotline", "case-first_contact_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "case-scope": "transnational", "case-summary": m["summary"],
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    case = Case.objects.visible_to(cast.worker).get()
+    assert case.person.given_name == m["given"] and case.person.documents[0]["number"] == m["docnumber"]
+
+    # 2. A note and a trafficking event through the pages, an edit of the summary.
+    assert client.post(reverse("cases:note_add", args=[case.uuid]), {"text": m["note"]}).status_code == 302
+    assert client.post(reverse("cases:event_add", args=[case.uuid]), {
+        "event-kind": "Exploitation", "event-country": term("country", "TR").pk, "event-place": m["place"],
+        "event-description": m["description"], "event-date_from": "2025-01-01"}).status_code == 302
+    page = client.get(reverse("cases:detail", args=[case.uuid])).content.decode()
+    assert m["given"] in page and m["note"] in page and m["place"] in page  # readable where allowed
+
+    # 3. The API: a person, a note, an event.
+    from rest_framework.test import APIClient
+
+    from nicat.accounts.tokens import issue_token
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user=cast.worker)}")
+    r = api.post("/api/v1/cases/", {"person": {"given_name": m["apigiven"], "family_name": m["apifamily"]},
+                                    "summary": m["edited"]}, format="json")
+    assert r.status_code == 201, r.content
+    api_case = r.json()["uuid"]
+    assert api.post(f"/api/v1/cases/{api_case}/notes/", {"text": m["apinote"]}, format="json").status_code == 201
+    assert api.post(f"/api/v1/cases/{api_case}/events/", {"kind": "Transit", "place": m["apiplace"]},
+                    format="json").status_code == 201
+
+    # 4. Break-glass with a reason and its review; a restriction order; an uploaded document.
+    sup = make_user("sup", cast.main_department, Role.SUPERVISOR)
+    ngo_sup = make_user("ngo.sup", cast.ngo, Role.SUPERVISOR)
+    opening = access.open_break_glass(actor=sup, case_reference=case.reference, reason=f"{m['reason']} " * 3)
+    access.review_break_glass(actor=ngo_sup, opening=opening, note=m["review"])
+    other = cast.open_case()
+    access.record_restriction_order(actor=cast.officer, case_reference=other.reference, issued_by="court",
+                                    issuing_body=m["court"], decision_reference=m["decision"],
+                                    decided_on=timezone.localdate(), allowed_roles=[Role.CASE_WORKER])
+    storage = encrypted_storage()
+    stored_name = storage.save(random_name(case, f"passport_{m['file']}.pdf"),
+                               io.BytesIO(b"%PDF-1.7\n" + m["file"].encode() + b"\n%%EOF"))
+    assert m["file"].encode() in storage.open(stored_name).read()
+
+    # 5. Errors provoked with markers.
+    bad = client.post(reverse("cases:new"), {"person-given_name": m["bad"], "person-email": f"{m['bad']}@@",
+                                             "case-first_contact_at": "not a date"})
+    assert bad.status_code in (200, 400)
+    assert api.post("/api/v1/persons/", {"given_name": m["bad"], "email": f"{m['bad']}@@",
+                                         "birth_date": m["bad"]}, format="json").status_code == 400
+    not_found = client.get(f"/cases/{uuid.uuid4()}/", {"q": m["query"]})
+    assert not_found.status_code == 404 and not found(markers, not_found.content)
+    api_404 = api.get(f"/api/v1/cases/{uuid.uuid4()}/", {"q": m["query"]})
+    assert api_404.status_code == 404 and not found(markers, api_404.content)
+    foreign = cast.open_case(actor=cast.worker2)
+    assert client.get(reverse("cases:detail", args=[foreign.uuid]), {"q": m["query"]}).status_code == 404
+    anonymous = Client()
+    failed = anonymous.post(reverse("web:login"), {"username": m["login"], "password": m["login"]})
+    assert failed.status_code == 200 and not found(markers, failed.content.decode().replace(
+        f'value="{m["login"]}"', ""))
+    # A 500: an altered ciphertext must fail loudly, and show and log no plaintext.
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT "summary" FROM "cases_case" WHERE id = %s', [case.pk])
+        sealed = cursor.fetchone()[0]
+        cursor.execute('UPDATE "cases_case" SET "summary" = %s WHERE id = %s', [sealed[:-4] + "AAAA", case.pk])
+    error = client.get(reverse("cases:detail", args=[case.uuid]), {"q": m["error"]})
+    assert error.status_code == 500 and not found(markers, error.content)
+
+    # The proof: nothing in the database's raw bytes, the media directory or the logs.
+    raw = raw_database_bytes()
+    assert b"enc1:" in raw
+    assert Person.objects.system().count() >= 2
+    leaks = found(markers, raw)
+    assert not leaks, f"markers in the raw database ({connection.vendor}): {leaks}"
+    assert not found(markers, media_bytes(settings.MEDIA_ROOT)), "markers in the media directory"
+    out, err = capfd.readouterr()
+    logs = caplog.text + out + err
+    assert "Internal Server Error" in logs and "DecryptionError" in logs  # the 500 was logged, without values
+    assert not found(markers, logs), f"markers in the logs: {found(markers, logs)}"
+
+
+def _has_term(vocabulary, code):
+    from nicat.vocab.models import Term
+
+    return Term.objects.filter(vocabulary=vocabulary, code=code).exists()
+
+
+def _first(vocabulary):
+    from nicat.vocab.models import Term
+
+    return Term.objects.filter(vocabulary=vocabulary).first()
+
+
+def test_sqlite_scan_would_see_plaintext(cast, markers):
+    """The scan itself works: a value written in plain text (bypassing the fields) is found."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the control runs on SQLite")
+    case = cast.open_case()
+    with connection.cursor() as cursor:
+        cursor.execute('UPDATE "cases_case" SET "summary" = %s WHERE id = %s', [markers["summary"], case.pk])
+    assert found(markers, raw_database_bytes()) == [markers["summary"]]
+    assert datetime.date.fromisoformat(BIRTH_DATE)
