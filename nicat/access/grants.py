@@ -33,10 +33,21 @@ def restriction_order_restriction(user, institution_ids):
     return Q(pk__in=orders.values("case_id"))
 
 
+def break_glass_sections(user, case):
+    """A running break-glass opens every section the supervisor's role may see."""
+    from nicat.access.models import BreakGlass
+
+    if BreakGlass.objects.system().filter(user_id=user.pk, case_id=case.pk, ended_at__isnull=True,
+                                          expires_at__gt=timezone.now()).exists():
+        return policy.SECTIONS
+    return None
+
+
 def register():
     global _registered
     if _registered:
         return
     policy.register_case_grant(break_glass_grant)
+    policy.register_section_grant(break_glass_sections)
     policy.register_case_restriction(restriction_order_restriction)
     _registered = True

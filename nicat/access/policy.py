@@ -21,6 +21,7 @@ from nicat.accounts.models import CASE_ROLES, Role
 
 _case_grants = []
 _case_restrictions = []
+_section_grants = []
 
 
 def register_case_grant(fn):
@@ -32,6 +33,13 @@ def register_case_grant(fn):
 def register_case_restriction(fn):
     """`fn(user, institution_ids) -> Q | None` over Case: cases this user may NOT see after all."""
     _case_restrictions.append(fn)
+    return fn
+
+
+def register_section_grant(fn):
+    """`fn(user, case) -> iterable of section codes | None`: the sections a grant opens to a user
+    whose institution does not own the case (a referral shares some, a break-glass all)."""
+    _section_grants.append(fn)
     return fn
 
 
@@ -202,6 +210,12 @@ def visible_sections(user, case=None):
         for section, allowed in SECTION_ROLES.items():
             if m.role in allowed and (section != "investigation" or is_law_enforcement(m.institution)):
                 sections.add(section)
+    if case is not None and case.owner_institution_id not in case_institution_ids(user):
+        # Outside the owner institution a user sees only what the grant that let them in opens.
+        granted = set()
+        for grant in _section_grants:
+            granted.update(grant(user, case) or ())
+        sections &= granted
     return sections
 
 
@@ -209,3 +223,14 @@ def can_see_section(user, case, section):
     if section not in SECTION_ROLES:
         raise ValueError(f"Unknown case section {section!r}; known: {', '.join(SECTIONS)}")
     return section in visible_sections(user, case)
+
+
+def person_sections(user, person):
+    """Sections of a person's record `user` may see: all their role allows where their institution
+    registered the person, otherwise the union over the person's cases they may see."""
+    if person.registered_by_institution_id in case_institution_ids(user):
+        return visible_sections(user)
+    sections = set()
+    for case in visible_cases(user).filter(person_id=person.pk):
+        sections |= visible_sections(user, case)
+    return sections

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from nicat.access import policy
@@ -44,6 +44,32 @@ class CaseSerializer(serializers.ModelSerializer):
                   "trafficking_status", "status_decided_by", "status_decided_on", "came_to_notice",
                   "first_contact_at", *M2M, "scope", "summary", "created_at", "updated_at", "version"]
         read_only_fields = ["uuid", "reference", "status_decided_on", "created_at", "updated_at"]
+
+    # What each section of the access policy covers in this representation.
+    SECTION_FIELDS = {"narrative": ("summary",)}
+    PERSON_SECTION_FIELDS = {
+        "identity": ("given_name", "family_name", "patronymic", "aliases", "birth_date", "birth_date_is_estimate",
+                     "estimated_age", "gender", "citizenships", "languages", "documents"),
+        "contacts": ("phone", "email", "address"),
+    }
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None:
+            return data
+        sections = policy.visible_sections(request.user, instance)
+        for section, fields in self.SECTION_FIELDS.items():
+            if section not in sections:
+                for name in fields:
+                    data.pop(name, None)
+        person = data.get("person")
+        if isinstance(person, dict):
+            for section, fields in self.PERSON_SECTION_FIELDS.items():
+                if section not in sections:
+                    for name in fields:
+                        person.pop(name, None)
+        return data
 
     def validate(self, attrs):
         if self.instance is None and not attrs.get("person") and not attrs.get("person_uuid"):
@@ -130,18 +156,27 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         serializer.instance = services.open_case(actor=self.request.user, person_data=person_data,
                                                  case_data=data, person=person)
 
+    @staticmethod
+    def _case_with_section(request, uuid, section):
+        case = policy.get_visible_or_404(Case.objects, request.user, uuid=uuid)
+        if not policy.can_see_section(request.user, case, section):
+            raise PermissionDenied()
+        return case
+
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         version = data.pop("version", None)
         if version is None:
             raise ValidationError({"version": [_("Give the version of the record you read, so that no one "
                                                  "else's change is overwritten.")]})
+        if not policy.can_see_section(self.request.user, serializer.instance, "narrative"):
+            raise PermissionDenied()
         serializer.instance = services.update_case(actor=self.request.user, case=serializer.instance, data=data,
                                                    expected_version=version)
 
     @action(detail=True, methods=["get", "post"], serializer_class=NoteSerializer)
     def notes(self, request, uuid=None):
-        case = policy.get_visible_or_404(Case.objects, request.user, uuid=uuid)
+        case = self._case_with_section(request, uuid, "narrative")
         if request.method == "POST":
             serializer = NoteSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
@@ -152,7 +187,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
     @action(detail=True, methods=["get", "post"], serializer_class=EventSerializer)
     def events(self, request, uuid=None):
-        case = policy.get_visible_or_404(Case.objects, request.user, uuid=uuid)
+        case = self._case_with_section(request, uuid, "narrative")
         if request.method == "POST":
             serializer = EventSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)

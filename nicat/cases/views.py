@@ -83,13 +83,17 @@ def case_detail_view(request, case_uuid):
     })
 
 
-def _visible_case(request, case_uuid):
-    return policy.get_visible_or_404(Case.objects, request.user, uuid=case_uuid)
+def _visible_case(request, case_uuid, *sections):
+    """The case if the user may see it (else 404) and every named section of it (else 403)."""
+    case = policy.get_visible_or_404(Case.objects, request.user, uuid=case_uuid)
+    if not all(policy.can_see_section(request.user, case, s) for s in sections):
+        raise PermissionDenied
+    return case
 
 
 @case_worker_required
 def case_edit(request, case_uuid):
-    case = _visible_case(request, case_uuid)
+    case = _visible_case(request, case_uuid, "narrative")
     may_decide = services.may_decide_status(request.user)
     form = CaseEditForm(request.POST or None, initial=CaseEditForm.initial_from(case), may_decide=may_decide)
     if request.method == "POST" and form.is_valid():
@@ -111,7 +115,7 @@ def case_edit(request, case_uuid):
 
 @case_worker_required
 def person_edit(request, case_uuid):
-    case = _visible_case(request, case_uuid)
+    case = _visible_case(request, case_uuid, "identity", "contacts")
     person = case.person
     form = PersonForm(request.POST or None, initial=PersonForm.initial_from(person))
     version_field = request.POST.get("version") if request.method == "POST" else person.version
@@ -137,7 +141,7 @@ def person_edit(request, case_uuid):
 @case_worker_required
 @require_POST
 def note_add(request, case_uuid):
-    case = _visible_case(request, case_uuid)
+    case = _visible_case(request, case_uuid, "narrative")
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
@@ -158,7 +162,7 @@ def note_add(request, case_uuid):
 @case_worker_required
 @require_POST
 def event_add(request, case_uuid):
-    case = _visible_case(request, case_uuid)
+    case = _visible_case(request, case_uuid, "narrative")
     form = EventForm(request.POST, prefix="event")
     if form.is_valid():
         try:

@@ -13,6 +13,7 @@ class IdentificationConfig(AppConfig):
         # The screening data (data/*.yaml) is read and validated on first use; its tests
         # (tests/test_indicator_data.py) fail on a broken file before it ships.
         policy.register_case_grant(referred_for_identification)
+        policy.register_section_grant(identification_sections)
 
 
 def referred_for_identification(user, institution_ids):
@@ -27,3 +28,18 @@ def referred_for_identification(user, institution_ids):
     if not competent:
         return None
     return Q(identification__referred_to_id__in=competent, identification__referred_at__isnull=False)
+
+
+def identification_sections(user, case):
+    """The competent authority's identification officers see the whole case referred to them
+    (within what their role may see): the inquiry needs identity, account and investigation."""
+    from nicat.access import policy
+    from nicat.accounts.models import Role
+    from nicat.identification.models import Identification
+
+    competent = {m.institution_id for m in policy.memberships(user)
+                 if m.role == Role.IDENTIFICATION_OFFICER and m.institution.is_competent_authority}
+    if competent and Identification.objects.system().filter(
+            case_id=case.pk, referred_to_id__in=competent, referred_at__isnull=False).exists():
+        return policy.SECTIONS
+    return None

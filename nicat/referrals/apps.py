@@ -13,5 +13,7 @@ class ReferralsConfig(AppConfig):
         # Accepting a referral gives the receiving institution need-to-know access while it is active
         # and the consent it relies on is valid; completion, cancellation or withdrawal end it.
         policy.register_case_grant(selectors.case_grant)
+        # ... and shows it only the sections the referral shares.
+        policy.register_section_grant(selectors.shared_sections)
         # Withdrawing a consent revokes, in the same transaction, the open referrals that relied on it.
         register_withdrawal_handler(services.revoke_for_withdrawn_consent)
