@@ -1,2 +1,46 @@
+from django.urls import path
+
+from nicat.assistance import views
+
 app_name = "assistance"
-urlpatterns = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("facilities/new/", views.facility_register, name="facility_register"),
+    path("state-bodies/", views.state_bodies, name="state_bodies"),
+    path("facilities/<uuid:facility_uuid>/", views.facility_detail, name="facility"),
+    path("facilities/<uuid:facility_uuid>/admit/", views.admit, name="admit"),
+    path("facilities/<uuid:facility_uuid>/waiting/", views.waiting_add, name="waiting_add"),
+    path("facilities/<uuid:facility_uuid>/capacity/", views.capacity, name="capacity"),
+    path("facilities/<uuid:facility_uuid>/contact/", views.contact, name="contact"),
+    path("waiting/<uuid:entry_uuid>/withdraw/", views.waiting_withdraw, name="waiting_withdraw"),
+    path("stays/<uuid:stay_uuid>/discharge/", views.discharge, name="discharge"),
+    path("stays/<uuid:stay_uuid>/transfer/", views.transfer, name="transfer"),
+    path("stays/<uuid:stay_uuid>/extend/", views.extend, name="extend"),
+    path("cases/<uuid:case_uuid>/", views.case_page, name="case"),
+    path("cases/<uuid:case_uuid>/plan/", views.plan_create, name="plan_create"),
+    path("cases/<uuid:case_uuid>/plan/goals/new/", views.goal_add, name="goal_add"),
+    path("cases/<uuid:case_uuid>/plan/agreement/", views.agreement, name="agreement"),
+    path("cases/<uuid:case_uuid>/plan/reviews/new/", views.review_add, name="review_add"),
+    path("goals/<uuid:goal_uuid>/", views.goal_edit, name="goal_edit"),
+    path("goals/<uuid:goal_uuid>/decline/", views.goal_decline, name="goal_decline"),
+    path("goals/<uuid:goal_uuid>/actions/new/", views.action_add, name="action_add"),
+    path("actions/<uuid:action_uuid>/", views.action_edit, name="action_edit"),
+    path("cases/<uuid:case_uuid>/services/new/", views.service_add, name="service_add"),
+    path("cases/<uuid:case_uuid>/close/", views.close, name="close"),
+    path("cases/<uuid:case_uuid>/allowance/new/", views.allowance_add, name="allowance_add"),
+    path("cases/<uuid:case_uuid>/claims/new/", views.claim_add, name="claim_add"),
+    path("claims/<uuid:claim_uuid>/award/", views.claim_award, name="claim_award"),
+    path("claims/<uuid:claim_uuid>/payment/", views.claim_payment, name="claim_payment"),
+    path("cases/<uuid:case_uuid>/permits/", views.permit_open, name="permit_open"),
+    path("permits/<uuid:permit_uuid>/", views.permit_edit, name="permit_edit"),
+    path("cases/<uuid:case_uuid>/interpreters/new/", views.interpreter_add, name="interpreter_add"),
+    path("interpreters/<uuid:need_uuid>/remove/", views.interpreter_remove, name="interpreter_remove"),
+    path("cases/<uuid:case_uuid>/returns/new/", views.return_add, name="return_add"),
+    path("returns/<uuid:return_uuid>/", views.return_edit, name="return_edit"),
+    path("returns/<uuid:return_uuid>/complete/", views.return_complete, name="return_complete"),
+    path("returns/<uuid:return_uuid>/cancel/", views.return_cancel, name="return_cancel"),
+    path("cases/<uuid:case_uuid>/reunifications/new/", views.reunification_add, name="reunification_add"),
+    path("reunifications/<uuid:item_uuid>/", views.reunification_edit, name="reunification_edit"),
+    path("cases/<uuid:case_uuid>/follow-ups/new/", views.follow_up_add, name="follow_up_add"),
+    path("follow-ups/<uuid:item_uuid>/", views.follow_up_record, name="follow_up_record"),
+]

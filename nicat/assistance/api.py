@@ -1,0 +1,866 @@
+"""REST API of protection and rehabilitation (/api/v1/…): facilities and occupancy, stays, the waiting
+list, rehabilitation plans with goals, actions and reviews, services delivered, allowance payments,
+compensation claims, residence permits, interpreter needs, returns, family reunification, follow-ups,
+and case closure. Every change goes through the services (access, validation, audit); every read of
+case data is scoped by the access policy and audited.
+"""
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from nicat.access import policy
+from nicat.api.fields import TermField
+from nicat.assistance import charts, selectors, services
+from nicat.assistance.models import (SERVICE_KINDS, ActionStatus, AllowanceKind, AllowancePayment, Area,
+                                     CompensationClaim, CompensationSource, DocumentsStatus, EndKind, Facility,
+                                     FamilyReunification, FollowUp, GoalStatus, Group, InterpreterNeed, PaymentSource,
+                                     PermitStatus, PlanAction, PlanGoal, PlanReview, RehabilitationPlan,
+                                     ResidencePermit, ReturnDirection, ReturnPlan, ReunificationStatus, RiskLevel,
+                                     ServiceDelivery, Stay, WaitingListEntry)
+from nicat.assistance.services._common import (CLOSE_ROLES, MEDICAL_KINDS, PAYMENT_ROLES, PLAN_ROLES, RETURN_ROLES,
+                                               SERVICE_ROLES, SHELTER_ROLES, acting_institution, section_visible)
+from nicat.assistance.services.shelters import is_facility_staff
+from nicat.audit import services as audit
+from nicat.cases.models import Case, CaseStatus, ClosureReason
+from nicat.directory.models import Institution
+
+FEE_WORDS = ("price", "fee", "cost", "charge", "tariff", "amount")
+
+
+def _institution_field(**kwargs):
+    return serializers.SlugRelatedField(slug_field="uuid", queryset=Institution.objects.filter(active=True),
+                                        **kwargs)
+
+
+class CaseUUIDField(serializers.UUIDField):
+    """A case given by its uuid; resolved to a case the user may see (else a 400 saying so)."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        user = self.context["request"].user
+        case = Case.objects.visible_to(user).select_related("person").filter(uuid=value).first()
+        if case is None:
+            raise ValidationError(_("No case with this id is visible to you."))
+        return case
+
+    def to_representation(self, value):
+        return str(value.uuid if isinstance(value, Case) else value)
+
+
+def _health_hidden(context, obj, kind):
+    """Medical and psychological details are the case's "medical" section: hidden from other roles."""
+    request = context.get("request")
+    return (kind in MEDICAL_KINDS and request is not None
+            and not section_visible(request.user, obj.case, "medical"))
+
+
+def _version(data):
+    version = data.get("version")
+    if version is None:
+        raise ValidationError({"version": [_("Give the version of the record you read, so that no one else's change "
+                                             "is overwritten.")]})
+    return version
+
+
+# --- serializers (reads; writes validate with the same fields, the services decide) ---------------------
+
+
+class OccupancyRowSerializer(serializers.Serializer):
+    group = serializers.CharField()
+    beds = serializers.IntegerField()
+    occupied = serializers.IntegerField()
+    free = serializers.IntegerField()
+
+
+class FacilitySerializer(serializers.ModelSerializer):
+    institution = serializers.UUIDField(source="institution.uuid", read_only=True)
+    name = serializers.CharField(source="institution.name", read_only=True)
+    occupancy = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Facility
+        validators = []  # the services validate (uniqueness included)
+        fields = ["uuid", "institution", "name", "kind", "active", "occupancy"]
+
+    def get_occupancy(self, obj) -> list[dict]:
+        rows, total = selectors.occupancy_now(obj)
+        return OccupancyRowSerializer(rows + [total], many=True).data
+
+
+class StaySerializer(serializers.ModelSerializer):
+    case = CaseUUIDField(help_text=_("The case of the person admitted."))
+    facility = serializers.SlugRelatedField(slug_field="uuid", queryset=Facility.objects.filter(active=True))
+    group = serializers.ChoiceField(choices=Group.choices)
+    admitted_at = serializers.DateTimeField(required=False)
+    end_note = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Stay
+        validators = []  # the services validate (uniqueness included)
+        fields = ["uuid", "case", "facility", "group", "admitted_at", "planned_end", "extensions", "ended_at",
+                  "end_kind", "end_note", "version"]
+        read_only_fields = ["uuid", "planned_end", "extensions", "ended_at", "end_kind", "version"]
+
+
+class WaitingSerializer(serializers.ModelSerializer):
+    case = CaseUUIDField()
+    facility = serializers.SlugRelatedField(slug_field="uuid", queryset=Facility.objects.filter(active=True))
+    group = serializers.ChoiceField(choices=Group.choices)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+    class Meta:
+        model = WaitingListEntry
+        validators = []  # the services validate (uniqueness included)
+        fields = ["uuid", "case", "facility", "group", "urgent", "note", "status", "requested_at", "version"]
+        read_only_fields = ["uuid", "status", "requested_at", "version"]
+
+
+class ActionSerializer(serializers.ModelSerializer):
+    responsible_institution = _institution_field()
+    description = serializers.CharField()
+    outcome = serializers.CharField(required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=ActionStatus.choices, required=False)
+
+    class Meta:
+        model = PlanAction
+        validators = []  # the services validate (uniqueness included)
+        fields = ["uuid", "description", "responsible_institution", "due_on", "status", "outcome", "version"]
+        read_only_fields = ["uuid", "version"]
+
+
+class GoalSerializer(serializers.ModelSerializer):
+    plan = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    area = serializers.ChoiceField(choices=Area.choices)
+    description = serializers.CharField()
+    responsible_institution = _institution_field()
+    status = serializers.ChoiceField(choices=GoalStatus.choices, required=False)
+    outcome = serializers.CharField(required=False, allow_blank=True)
+    actions = serializers.SerializerMethodField()
+    version = serializers.IntegerField(required=False)
+
+    class Meta:
+        model = PlanGoal
+        validators = []  # the services validate (uniqueness included)
+        fields = ["uuid", "plan", "area", "description", "responsible_institution", "due_on", "status", "outcome",
+                  "declined_at", "actions", "version"]
+        read_only_fields = ["uuid", "declined_at"]
+
+    def get_actions(self, obj) -> list[dict]:
+        user = self.context["request"].user
+        return ActionSerializer(PlanAction.objects.visible_to(user).filter(goal=obj), many=True).data
+
+    def to_representation(self, obj):
+        data = super().to_representation(obj)
+        if _health_hidden(self.context, obj, obj.area):
+            data["description"] = data["outcome"] = None
+            for a in data["actions"]:
+                a["description"] = a["outcome"] = None
+        return data
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    summary = serializers.CharField()
+    reviewed_on = serializers.DateField(required=False)
+    next_review_on = serializers.DateField(required=False, write_only=True)
+
+    class Meta:
+        model = PlanReview
+        validators = []  # the services validate (uniqueness included)
+        fields = ["uuid", "reviewed_on", "summary", "is_final", "next_review_on", "created_at"]
+        read_only_fields = ["uuid", "created_at"]
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    case = CaseUUIDField()
+    institution = serializers.UUIDField(source="institution.uuid", read_only=True)
+    agreement_note = serializers.CharField(read_only=True)
+    goals = serializers.SerializerMethodField()
+    reviews = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RehabilitationPlan
+        validators = []  # the services validate (uniqueness included)
+        fields = ["uuid", "case", "status", "institution", "agreed_at", "agreement_note", "next_review_on", "goals",
+                  "reviews", "version", "created_at"]
+        read_only_fields = ["uuid", "status", "agreed_at", "version", "created_at"]
+
+    def get_goals(self, obj) -> list[dict]:
+        goals = PlanGoal.objects.visible_to(self.context["request"].user).filter(plan=obj)
+        return GoalSerializer(goals, many=True, context=self.context).data
+
+    def get_reviews(self, obj) -> list[dict]:
+        return ReviewSerializer(PlanReview.objects.visible_to(self.context["request"].user).filter(plan=obj),
+                                many=True).data
+
+
+class ServiceSerializer(serializers.ModelSerializer):
+    case = CaseUUIDField()
+    kind = serializers.ChoiceField(choices=SERVICE_KINDS)
+    provider = _institution_field()
+    description = serializers.CharField(required=False, allow_blank=True)
+    staff_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    goal = serializers.SlugRelatedField(slug_field="uuid", queryset=PlanGoal.objects.none(), required=False,
+                                        allow_null=True)
+
+    class Meta:
+        model = ServiceDelivery
+        validators = []  # the services validate (uniqueness included)
+        fields = ["uuid", "case", "kind", "description", "provider", "staff_name", "delivered_at",
+                  "duration_minutes", "goal", "created_at"]
+        read_only_fields = ["uuid", "created_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["goal"].queryset = PlanGoal.objects.visible_to(request.user)
+
+    def to_internal_value(self, data):
+        fee = [k for k in getattr(data, "keys", lambda: [])() if any(w in str(k).lower() for w in FEE_WORDS)]
+        if fee:
+            raise ValidationError({fee[0]: [_("Every service to a victim is free of charge: a service has no price, "
+                                              "fee or cost. Remove this field.")]})
+        return super().to_internal_value(data)
+
+    def to_representation(self, obj):
+        data = super().to_representation(obj)
+        if _health_hidden(self.context, obj, obj.kind):
+            data["description"] = data["staff_name"] = None
+        return data
+
+
+class AllowanceSerializer(serializers.ModelSerializer):
+    case = CaseUUIDField()
+    kind = serializers.ChoiceField(choices=AllowanceKind.choices)
+    source = serializers.ChoiceField(choices=PaymentSource.choices)
+    period = serializers.CharField(required=False, allow_blank=True)
+    payment_reference = serializers.CharField(required=False, allow_blank=True, max_length=100)
+
+    class Meta:
+        model = AllowancePayment
+        validators = []  # the services validate (uniqueness included)
+        fields = ["uuid", "case", "kind", "period", "amount", "currency", "paid_on", "source", "rule_year",
+                  "payment_reference", "created_at"]
+        read_only_fields = ["uuid", "amount", "currency", "rule_year", "created_at"]
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    case = CaseUUIDField()
+    claimed_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    proceedings_reference = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    court = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    note = serializers.CharField(required=False, allow_blank=True)
+    stage = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = CompensationClaim
+        validators = []  # the services validate (uniqueness included)
+        fields = ["uuid", "case", "proceedings_reference", "court", "claimed_amount", "claimed_on", "awarded_amount",
+                  "awarded_on", "paid_amount", "last_paid_on", "paid_from", "currency", "note", "stage", "version"]
+        read_only_fields = ["uuid", "awarded_amount", "awarded_on", "paid_amount", "last_paid_on", "paid_from",
+                            "currency", "version"]
+
+
+class AwardSerializer(serializers.Serializer):
+    awarded_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    awarded_on = serializers.DateField()
+    version = serializers.IntegerField()
+
+
+class CompensationPaymentSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    paid_on = serializers.DateField()
+    paid_from = serializers.ChoiceField(choices=CompensationSource.choices)
+    version = serializers.IntegerField()
+
+
+class PermitSerializer(serializers.ModelSerializer):
+    case = CaseUUIDField()
+    status = serializers.ChoiceField(choices=PermitStatus.choices, required=False)
+    permit_number = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    note = serializers.CharField(required=False, allow_blank=True)
+    version = serializers.IntegerField(required=False)
+
+    class Meta:
+        model = ResidencePermit
+        validators = []  # the services validate (uniqueness included)
+        fields = ["uuid", "case", "status", "reflection_period_ends", "applied_on", "decided_on", "expires_on",
+                  "permit_number", "note", "version"]
+        read_only_fields = ["uuid", "reflection_period_ends"]
+
+
+class InterpreterSerializer(serializers.ModelSerializer):
+    case = CaseUUIDField()
+    language = TermField("language")
+    note = serializers.CharField(required=False, allow_blank=True)
+
+    class Meta:
+        model = InterpreterNeed
+        validators = []  # the services validate (uniqueness included)
+        fields = ["uuid", "case", "language", "same_gender_preferred", "note"]
+        read_only_fields = ["uuid"]
+
+
+class ReturnSerializer(serializers.ModelSerializer):
+    case = CaseUUIDField()
+    direction = serializers.ChoiceField(choices=ReturnDirection.choices)
+    country = TermField("country")
+    receiving_organisation = _institution_field(required=False, allow_null=True)
+    consulate = _institution_field(required=False, allow_null=True)
+    receiving_organisation_name = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    risk_level = serializers.ChoiceField(choices=RiskLevel.choices, required=False)
+    risk_notes = serializers.CharField(required=False, allow_blank=True)
+    documents_status = serializers.ChoiceField(choices=DocumentsStatus.choices, required=False)
+    documents_notes = serializers.CharField(required=False, allow_blank=True)
+    travel_notes = serializers.CharField(required=False, allow_blank=True)
+    version = serializers.IntegerField(required=False)
+
+    class Meta:
+        model = ReturnPlan
+        validators = []  # the services validate (uniqueness included)
+        fields = ["uuid", "case", "direction", "country", "status", "risk_level", "risk_assessed_on", "risk_notes",
+                  "documents_status", "documents_notes", "travel_date", "travel_notes", "receiving_organisation",
+                  "receiving_organisation_name", "consulate", "completed_on", "version"]
+        read_only_fields = ["uuid", "status", "risk_assessed_on", "completed_on"]
+
+
+class ReunificationSerializer(serializers.ModelSerializer):
+    case = CaseUUIDField()
+    country = TermField("country", required=False, allow_null=True)
+    family_member = serializers.CharField(max_length=255)
+    status = serializers.ChoiceField(choices=ReunificationStatus.choices, required=False)
+    note = serializers.CharField(required=False, allow_blank=True)
+    version = serializers.IntegerField(required=False)
+
+    class Meta:
+        model = FamilyReunification
+        validators = []  # the services validate (uniqueness included)
+        fields = ["uuid", "case", "family_member", "country", "status", "note", "version"]
+        read_only_fields = ["uuid"]
+
+
+class FollowUpSerializer(serializers.ModelSerializer):
+    case = CaseUUIDField()
+    return_plan = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    outcome = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = FollowUp
+        validators = []  # the services validate (uniqueness included)
+        fields = ["uuid", "case", "return_plan", "due_on", "done_on", "outcome"]
+        read_only_fields = ["uuid", "done_on"]
+
+
+class FollowUpRecordSerializer(serializers.Serializer):
+    done_on = serializers.DateField()
+    outcome = serializers.CharField()
+
+
+class DischargeBodySerializer(serializers.Serializer):
+    end_kind = serializers.ChoiceField(choices=[c for c in EndKind.choices if c[0] != EndKind.TRANSFERRED])
+    note = serializers.CharField(required=False, allow_blank=True)
+    ended_at = serializers.DateTimeField(required=False)
+    version = serializers.IntegerField()
+
+
+class ExtendBodySerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    version = serializers.IntegerField()
+
+
+class TransferBodySerializer(serializers.Serializer):
+    to_facility = serializers.SlugRelatedField(slug_field="uuid", queryset=Facility.objects.filter(active=True))
+    group = serializers.ChoiceField(choices=Group.choices)
+    note = serializers.CharField(required=False, allow_blank=True)
+    version = serializers.IntegerField()
+
+
+class NoteBodySerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True)
+    version = serializers.IntegerField()
+
+
+class AgreementBodySerializer(serializers.Serializer):
+    declined_goals = serializers.ListField(child=serializers.UUIDField(), required=False, default=list,
+                                           help_text=_("The goals the person declines (their ids)."))
+    note = serializers.CharField(required=False, allow_blank=True)
+    version = serializers.IntegerField()
+
+
+class CompleteReturnBodySerializer(serializers.Serializer):
+    completed_on = serializers.DateField()
+    version = serializers.IntegerField()
+
+
+def _body(serializer_class, request):
+    s = serializer_class(data=request.data)
+    s.is_valid(raise_exception=True)
+    return s.validated_data
+
+
+class ClosureSerializer(serializers.Serializer):
+    case = CaseUUIDField()
+    status = serializers.ChoiceField(choices=[CaseStatus.CLOSED, CaseStatus.CLOSED_REFERRED], default="Closed")
+    closure_reason = serializers.ChoiceField(choices=ClosureReason.choices)
+    version = serializers.IntegerField()
+
+
+# --- viewsets -----------------------------------------------------------------------------------------
+
+
+class FacilityViewSet(viewsets.ReadOnlyModelViewSet):
+    """Shelters and assistance centres with their occupancy now (counts only; the address is confidential)."""
+
+    serializer_class = FacilitySerializer
+    lookup_field = "uuid"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Facility.objects.none()
+        if not selectors.may_see_facilities(self.request.user):
+            raise PermissionDenied
+        return Facility.objects.filter(active=True).select_related("institution").order_by("institution__name_az")
+
+    @action(detail=True, methods=["get"])
+    def occupancy(self, request, uuid=None):
+        """Daily occupancy per group over the configured period (counts only)."""
+        facility = self.get_object()
+        history = selectors.occupancy_history(facility)
+        return Response({"days": [d.isoformat() for d in history["days"]], "series": history["series"],
+                         "beds": history["beds"], "chart": charts.occupancy_chart(history)["lines"]})
+
+    @action(detail=True, methods=["get"])
+    def address(self, request, uuid=None):
+        """The confidential address: the facility's own staff and identification officers; audited."""
+        return Response(services.read_address(actor=request.user, facility=self.get_object()))
+
+
+class CaseScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Lists and reads of case data: scoped by the access policy, `?case=<uuid>` to filter, audited."""
+
+    lookup_field = "uuid"
+    model = None
+    related = ()
+    audit_name = ""
+    section = None  # a case section (nicat.access.policy) the records belong to, if any
+    write_roles = frozenset()  # roles that may change anything here (checked before any lookup)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method not in ("GET", "HEAD", "OPTIONS") and self.write_roles:
+            acting_institution(request.user, self.write_roles)
+
+    def get_queryset(self):
+        qs = self.model.objects.visible_to(self.request.user).select_related("case", *self.related)
+        if self.section and self.section not in policy.visible_sections(self.request.user):
+            return qs.none()
+        case = self.request.query_params.get("case")
+        if case:
+            qs = qs.filter(case__uuid=case) if _is_uuid(case) else qs.none()
+        return qs.order_by("-pk")
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        audit.record(actor=request.user, action=f"{self.audit_name}.list",
+                     details={"channel": "api", "shown": len(response.data.get("results", []))})
+        return response
+
+    def get_object(self):
+        obj = super().get_object()
+        if self.section and not section_visible(self.request.user, obj.case, self.section):
+            raise Http404
+        if self.request.method == "GET":
+            audit.record(actor=self.request.user, action=f"{self.audit_name}.view", obj=obj, case=obj.case,
+                         details={"channel": "api"})
+        return obj
+
+    def _created(self, obj):
+        return Response(self.get_serializer(obj).data, status=status.HTTP_201_CREATED)
+
+    def _ok(self, obj):
+        obj.refresh_from_db()
+        return Response(type(self).serializer_class(obj, context=self.get_serializer_context()).data)
+
+
+def _is_uuid(value):
+    import uuid
+
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+class StayViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
+    """Stays in shelters. POST admits (staff of the facility; consent and capacity checked)."""
+
+    serializer_class = StaySerializer
+    model = Stay
+    related = ("facility",)
+    audit_name = "stay"
+    write_roles = SHELTER_ROLES
+
+    def perform_create(self, serializer):
+        d = serializer.validated_data
+        serializer.instance = services.admit(actor=self.request.user, facility=d["facility"], case=d["case"],
+                                             group=d["group"], admitted_at=d.get("admitted_at"))
+
+    def _staff_stay(self):
+        stay = self.get_object()
+        if not is_facility_staff(self.request.user, stay.facility):
+            raise PermissionDenied(_("Only the staff of %(facility)s can do this.") % {"facility": stay.facility})
+        return stay
+
+    @action(detail=True, methods=["post"], serializer_class=DischargeBodySerializer)
+    def discharge(self, request, uuid=None):
+        stay = self._staff_stay()
+        d = _body(DischargeBodySerializer, request)
+        services.discharge(actor=request.user, stay=stay, end_kind=d["end_kind"], note=d.get("note", ""),
+                           ended_at=d.get("ended_at"), expected_version=d["version"])
+        return Response(StaySerializer(stay, context=self.get_serializer_context()).data)
+
+    @action(detail=True, methods=["post"], serializer_class=ExtendBodySerializer)
+    def extend(self, request, uuid=None):
+        stay = self._staff_stay()
+        d = _body(ExtendBodySerializer, request)
+        services.extend_stay(actor=request.user, stay=stay, reason=d["reason"], expected_version=d["version"])
+        return Response(StaySerializer(stay, context=self.get_serializer_context()).data)
+
+    @action(detail=True, methods=["post"], serializer_class=TransferBodySerializer)
+    def transfer(self, request, uuid=None):
+        """Answers with the new stay."""
+        stay = self._staff_stay()
+        d = _body(TransferBodySerializer, request)
+        new = services.transfer(actor=request.user, stay=stay, to_facility=d["to_facility"], group=d["group"],
+                                note=d.get("note", ""), expected_version=d["version"])
+        return Response(StaySerializer(new, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class WaitingListViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
+    serializer_class = WaitingSerializer
+    model = WaitingListEntry
+    related = ("facility",)
+    audit_name = "waiting"
+    write_roles = SHELTER_ROLES
+
+    def perform_create(self, serializer):
+        d = serializer.validated_data
+        serializer.instance = services.add_to_waiting_list(actor=self.request.user, facility=d["facility"],
+                                                           case=d["case"], group=d["group"],
+                                                           urgent=d.get("urgent", False), note=d.get("note", ""))
+
+    @action(detail=True, methods=["post"], serializer_class=NoteBodySerializer)
+    def withdraw(self, request, uuid=None):
+        entry = self.get_object()
+        if not is_facility_staff(request.user, entry.facility):
+            raise PermissionDenied(_("Only the staff of %(facility)s can do this.") % {"facility": entry.facility})
+        d = _body(NoteBodySerializer, request)
+        services.withdraw_from_waiting_list(actor=request.user, entry=entry, note=d.get("note", ""),
+                                            expected_version=d["version"])
+        return Response(WaitingSerializer(entry, context=self.get_serializer_context()).data)
+
+
+class PlanViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
+    """Individual social rehabilitation plans (one per case), with goals, actions and reviews."""
+
+    serializer_class = PlanSerializer
+    model = RehabilitationPlan
+    related = ("institution",)
+    audit_name = "plan"
+    write_roles = PLAN_ROLES
+
+    def perform_create(self, serializer):
+        serializer.instance = services.create_plan(actor=self.request.user, case=serializer.validated_data["case"],
+                                                   next_review_on=serializer.validated_data.get("next_review_on"))
+
+    @action(detail=True, methods=["post"], serializer_class=GoalSerializer)
+    def goals(self, request, uuid=None):
+        plan = self.get_object()
+        s = GoalSerializer(data=request.data, context=self.get_serializer_context())
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        goal = services.add_goal(actor=request.user, plan=plan, area=d["area"], description=d["description"],
+                                 responsible_institution=d["responsible_institution"], due_on=d.get("due_on"))
+        return Response(GoalSerializer(goal, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"], serializer_class=AgreementBodySerializer)
+    def agreement(self, request, uuid=None):
+        """The person's agreement: the goals they decline are recorded as declined."""
+        plan = self.get_object()
+        d = _body(AgreementBodySerializer, request)
+        wanted = set(d["declined_goals"])
+        goals = list(PlanGoal.objects.visible_to(request.user).filter(plan=plan, uuid__in=wanted))
+        if len(goals) != len(wanted):
+            raise ValidationError({"declined_goals": [_("A declined goal does not belong to this plan.")]})
+        services.record_agreement(actor=request.user, plan=plan, declined_goals=goals, note=d.get("note", ""),
+                                  expected_version=d["version"])
+        return self._ok(plan)
+
+    @action(detail=True, methods=["post"], serializer_class=ReviewSerializer)
+    def reviews(self, request, uuid=None):
+        plan = self.get_object()
+        s = ReviewSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        review = services.add_review(actor=request.user, plan=plan, **s.validated_data)
+        return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+
+class GoalViewSet(mixins.UpdateModelMixin, CaseScopedViewSet):
+    """Goals of plans. PATCH status/outcome/due_on/responsible_institution with the version you read."""
+
+    serializer_class = GoalSerializer
+    model = PlanGoal
+    related = ("plan", "responsible_institution")
+    audit_name = "plan_goal"
+    write_roles = PLAN_ROLES
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        version = _version(data)
+        data.pop("version", None)
+        data.pop("area", None)
+        serializer.instance = services.update_goal(actor=self.request.user, goal=serializer.instance, data=data,
+                                                   expected_version=version)
+
+    @action(detail=True, methods=["post"], serializer_class=NoteBodySerializer)
+    def decline(self, request, uuid=None):
+        """The person declines this goal."""
+        goal = self.get_object()
+        d = _body(NoteBodySerializer, request)
+        services.decline_goal(actor=request.user, goal=goal, note=d.get("note", ""), expected_version=d["version"])
+        return self._ok(goal)
+
+    @action(detail=True, methods=["post"], serializer_class=ActionSerializer)
+    def actions(self, request, uuid=None):
+        goal = self.get_object()
+        s = ActionSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        item = services.add_action(actor=request.user, goal=goal, description=d["description"],
+                                   responsible_institution=d["responsible_institution"], due_on=d.get("due_on"))
+        return Response(ActionSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+class PlanActionViewSet(mixins.UpdateModelMixin, CaseScopedViewSet):
+    serializer_class = ActionSerializer
+    model = PlanAction
+    related = ("goal",)
+    audit_name = "plan_action"
+    write_roles = PLAN_ROLES
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def perform_update(self, serializer):
+        d = serializer.validated_data
+        serializer.instance = services.update_action(
+            actor=self.request.user, action=serializer.instance, status=d.get("status", serializer.instance.status),
+            outcome=d.get("outcome", ""), expected_version=_version(self.request.data))
+
+
+class ServiceDeliveryViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
+    """The log of services delivered (free of charge; authorised providers only)."""
+
+    serializer_class = ServiceSerializer
+    model = ServiceDelivery
+    related = ("provider", "goal")
+    audit_name = "service"
+    write_roles = SERVICE_ROLES
+
+    def perform_create(self, serializer):
+        d = dict(serializer.validated_data)
+        case = d.pop("case")
+        serializer.instance = services.record_service(actor=self.request.user, case=case, **d)
+
+
+class AllowanceViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
+    """State allowance payments: the amount comes from the rules; paid once."""
+
+    serializer_class = AllowanceSerializer
+    model = AllowancePayment
+    audit_name = "allowance"
+    write_roles = PAYMENT_ROLES
+
+    def perform_create(self, serializer):
+        d = dict(serializer.validated_data)
+        case = d.pop("case")
+        serializer.instance = services.pay_allowance(actor=self.request.user, case=case, **d)
+
+
+class ClaimViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
+    serializer_class = ClaimSerializer
+    model = CompensationClaim
+    audit_name = "compensation"
+    write_roles = PAYMENT_ROLES
+
+    def perform_create(self, serializer):
+        d = dict(serializer.validated_data)
+        case = d.pop("case")
+        serializer.instance = services.open_claim(actor=self.request.user, case=case, **d)
+
+    @action(detail=True, methods=["post"], serializer_class=AwardSerializer)
+    def award(self, request, uuid=None):
+        claim = self.get_object()
+        s = AwardSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        services.record_award(actor=request.user, claim=claim, awarded_amount=s.validated_data["awarded_amount"],
+                              awarded_on=s.validated_data["awarded_on"], expected_version=s.validated_data["version"])
+        return Response(ClaimSerializer(claim, context=self.get_serializer_context()).data)
+
+    @action(detail=True, methods=["post"], serializer_class=CompensationPaymentSerializer)
+    def payment(self, request, uuid=None):
+        claim = self.get_object()
+        s = CompensationPaymentSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        services.record_compensation_payment(actor=request.user, claim=claim, amount=s.validated_data["amount"],
+                                             paid_on=s.validated_data["paid_on"],
+                                             paid_from=s.validated_data["paid_from"],
+                                             expected_version=s.validated_data["version"])
+        return Response(ClaimSerializer(claim, context=self.get_serializer_context()).data)
+
+
+class PermitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, CaseScopedViewSet):
+    serializer_class = PermitSerializer
+    model = ResidencePermit
+    audit_name = "permit"
+    write_roles = RETURN_ROLES
+    section = "return"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def perform_create(self, serializer):
+        d = serializer.validated_data
+        serializer.instance = services.open_residence_permit(actor=self.request.user, case=d["case"],
+                                                             note=d.get("note", ""))
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        version = _version(data)
+        data.pop("version", None)
+        data.pop("case", None)
+        serializer.instance = services.update_residence_permit(actor=self.request.user, permit=serializer.instance,
+                                                               data=data, expected_version=version)
+
+
+class InterpreterViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, CaseScopedViewSet):
+    serializer_class = InterpreterSerializer
+    model = InterpreterNeed
+    related = ("language",)
+    audit_name = "interpreter"
+    write_roles = SERVICE_ROLES
+
+    def perform_create(self, serializer):
+        d = dict(serializer.validated_data)
+        case = d.pop("case")
+        serializer.instance = services.add_interpreter_need(actor=self.request.user, case=case, **d)
+
+    def perform_destroy(self, instance):
+        services.remove_interpreter_need(actor=self.request.user, need=instance)
+
+
+class ReturnViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, CaseScopedViewSet):
+    """Voluntary return of foreign victims and reception of citizens returned from abroad."""
+
+    serializer_class = ReturnSerializer
+    model = ReturnPlan
+    related = ("country",)
+    audit_name = "return"
+    write_roles = RETURN_ROLES
+    section = "return"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def perform_create(self, serializer):
+        d = serializer.validated_data
+        serializer.instance = services.plan_return(
+            actor=self.request.user, case=d["case"], direction=d["direction"], country=d["country"],
+            receiving_organisation=d.get("receiving_organisation"),
+            receiving_organisation_name=d.get("receiving_organisation_name", ""), consulate=d.get("consulate"))
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        version = _version(data)
+        for key in ("version", "case", "direction", "country"):
+            data.pop(key, None)
+        serializer.instance = services.update_return(actor=self.request.user, plan=serializer.instance, data=data,
+                                                     expected_version=version)
+
+    @action(detail=True, methods=["post"], serializer_class=CompleteReturnBodySerializer)
+    def complete(self, request, uuid=None):
+        plan = self.get_object()
+        d = _body(CompleteReturnBodySerializer, request)
+        services.complete_return(actor=request.user, plan=plan, completed_on=d["completed_on"],
+                                 expected_version=d["version"])
+        return self._ok(plan)
+
+    @action(detail=True, methods=["post"], serializer_class=NoteBodySerializer)
+    def cancel(self, request, uuid=None):
+        plan = self.get_object()
+        d = _body(NoteBodySerializer, request)
+        services.cancel_return(actor=request.user, plan=plan, note=d.get("note", ""), expected_version=d["version"])
+        return self._ok(plan)
+
+
+class ReunificationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, CaseScopedViewSet):
+    serializer_class = ReunificationSerializer
+    model = FamilyReunification
+    audit_name = "reunification"
+    write_roles = RETURN_ROLES
+    section = "return"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def perform_create(self, serializer):
+        d = serializer.validated_data
+        serializer.instance = services.start_reunification(actor=self.request.user, case=d["case"],
+                                                           family_member=d["family_member"],
+                                                           country=d.get("country"), note=d.get("note", ""))
+
+    def perform_update(self, serializer):
+        d = serializer.validated_data
+        serializer.instance = services.update_reunification(
+            actor=self.request.user, item=serializer.instance, status=d.get("status", serializer.instance.status),
+            note=d.get("note", ""), expected_version=_version(d))
+
+
+class FollowUpViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
+    serializer_class = FollowUpSerializer
+    model = FollowUp
+    audit_name = "followup"
+    write_roles = RETURN_ROLES
+    section = "return"
+
+    def perform_create(self, serializer):
+        d = serializer.validated_data
+        serializer.instance = services.schedule_follow_up(actor=self.request.user, case=d["case"], due_on=d["due_on"])
+
+    @action(detail=True, methods=["post"], serializer_class=FollowUpRecordSerializer)
+    def record(self, request, uuid=None):
+        item = self.get_object()
+        s = FollowUpRecordSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        services.record_follow_up(actor=request.user, item=item, **s.validated_data)
+        return self._ok(item)
+
+
+class CaseClosureViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Close a case: only after the final review of the rehabilitation plan, with the HTCDS reason."""
+
+    serializer_class = ClosureSerializer
+
+    def get_queryset(self):
+        return Case.objects.none()
+
+    def create(self, request, *args, **kwargs):
+        acting_institution(request.user, CLOSE_ROLES)
+        s = ClosureSerializer(data=request.data, context=self.get_serializer_context())
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        case = services.close_case(actor=request.user, case=d["case"], status=d["status"],
+                                   closure_reason=d["closure_reason"], expected_version=d["version"])
+        return Response({"case": str(case.uuid), "status": case.status, "closure_reason": case.closure_reason,
+                         "version": case.version}, status=status.HTTP_201_CREATED)
+

@@ -1,0 +1,120 @@
+"""Helpers every assistance service shares: access, roles, optimistic locking, the consent gate."""
+from contextlib import contextmanager
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nicat.access import policy
+from nicat.accounts.models import CASE_ROLES, Role
+from nicat.cases.errors import ConcurrentEdit, NotAllowed
+from nicat.cases.models import Case
+
+# Who may do what (on top of seeing the case).
+PLAN_ROLES = frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.SHELTER_STAFF})
+SERVICE_ROLES = frozenset(CASE_ROLES - {Role.HOTLINE_OPERATOR})
+PAYMENT_ROLES = frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.IDENTIFICATION_OFFICER})
+SHELTER_ROLES = frozenset({Role.SHELTER_STAFF, Role.CASE_WORKER, Role.SUPERVISOR})
+RETURN_ROLES = frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.CONSULAR_OFFICER, Role.IDENTIFICATION_OFFICER})
+CLOSE_ROLES = frozenset({Role.CASE_WORKER, Role.SUPERVISOR})
+
+
+def require_visible(actor, case):
+    """The case must be visible to the actor (else NotAllowed, answered as 404: existence does not leak)."""
+    if case is None or not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
+        raise NotAllowed
+
+
+def acting_institution(actor, roles):
+    """The institution on whose behalf `actor` acts in one of `roles`, or PermissionDenied."""
+    for m in policy.memberships(actor):
+        if m.role in roles:
+            return m.institution
+    raise PermissionDenied(_("Your role does not allow this. Ask your supervisor if you need to do it."))
+
+
+def require_case_role(actor, case, roles):
+    """Visible case + a role that may act on it: the institution acted for."""
+    require_visible(actor, case)
+    return acting_institution(actor, roles)
+
+
+# Goals, actions and services in these areas are health data: the "medical" section of the case.
+MEDICAL_KINDS = frozenset({"medical", "psychological"})
+
+
+def section_visible(user, case, section):
+    """nicat.access.policy.can_see_section, tolerant of a section the policy does not (yet) know."""
+    try:
+        return policy.can_see_section(user, case, section)
+    except (ValueError, AttributeError):
+        return True
+
+
+def require_section(actor, case, section):
+    if not section_visible(actor, case, section):
+        raise PermissionDenied(_("Your role does not see this part of the case (%(section)s).")
+                               % {"section": section})
+
+
+def bump_version(model, obj, expected_version):
+    """Optimistic lock: move the row from `expected_version` to the next one or raise ConcurrentEdit."""
+    try:
+        expected_version = int(expected_version)
+    except (TypeError, ValueError):
+        raise ValidationError({"version": _("Give the version of the record you read, so that no one else's "
+                                            "change is overwritten.")}) from None
+    if not model.objects.system().filter(pk=obj.pk, version=expected_version).update(version=F("version") + 1):
+        raise ConcurrentEdit()
+    obj.version = expected_version + 1
+
+
+def require_consent(*, case, purpose, institution=None, service=""):
+    """The consent gate (nicat.consent), locking the consent row inside the caller's transaction so a
+    withdrawal at the same moment cannot slip past."""
+    from nicat.consent.services import require_consent as gate
+
+    return gate(case=case, purpose=purpose, institution=institution, service=service, lock=True)
+
+
+def not_in_future(value, field, message=None):
+    now = timezone.now()
+    if value is None:
+        return
+    if hasattr(value, "hour"):
+        future = value > now + timezone.timedelta(minutes=5)
+    else:
+        future = value > timezone.localdate()
+    if future:
+        raise ValidationError({field: message or _("This date is in the future. Enter when it happened.")})
+
+
+def text(value):
+    return (value or "").strip()
+
+
+def snapshot(obj, fields):
+    out = {}
+    for f in fields:
+        value = getattr(obj, f)
+        if hasattr(value, "_meta"):  # a related object: its stable code or uuid, never a name
+            value = getattr(value, "code", None) or str(getattr(value, "uuid", value.pk))
+        out[f] = value
+    return out
+
+
+@contextmanager
+def atomic_edit(*objs):
+    """transaction.atomic() that also puts the in-memory objects back as they were when it rolls back,
+    so a refused change leaves the caller's object (its version above all) matching the database."""
+    saved = [(obj, {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}) for obj in objs]
+    try:
+        with transaction.atomic():
+            yield
+    except BaseException:
+        for obj, values in saved:
+            for name, value in values.items():
+                setattr(obj, name, value)
+        raise

@@ -1,0 +1,305 @@
+"""Residence permits, interpreters, voluntary return, reception of returned citizens, family reunification
+and follow-up. Eligibility never depends on citizenship (eligibility.residence_and_return_support).
+
+Return is voluntary: it passes the consent gate (purpose "return") and a risk assessment first;
+a high risk stops it. Contacting the family passes the gate too (purpose "family_contact").
+"""
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nicat.assistance import conf, eligibility
+from nicat.assistance.models import (DocumentsStatus, FamilyReunification, FollowUp, InterpreterNeed, PermitStatus,
+                                     ResidencePermit, ReturnDirection, ReturnPlan, ReturnStatus, ReunificationStatus,
+                                     RiskLevel)
+from nicat.assistance.services._common import (RETURN_ROLES, SERVICE_ROLES, atomic_edit, bump_version,
+                                               not_in_future, require_case_role, require_consent, require_section,
+                                               snapshot, text)
+from nicat.audit import services as audit
+from nicat.consent.models import Purpose
+
+PERMIT_FIELDS = ("status", "reflection_period_ends", "applied_on", "decided_on", "expires_on", "permit_number",
+                 "note")
+RETURN_FIELDS = ("direction", "country", "status", "risk_level", "risk_assessed_on", "risk_notes",
+                 "documents_status", "documents_notes", "travel_date", "travel_notes", "receiving_organisation",
+                 "receiving_organisation_name", "consulate", "completed_on")
+REUNIFICATION_FIELDS = ("family_member", "country", "status", "note")
+
+
+def _return_role(actor, case):
+    """Return, residence and family matters are the case's "return" section."""
+    institution = require_case_role(actor, case, RETURN_ROLES)
+    require_section(actor, case, "return")
+    return institution
+
+
+def _eligible(case):
+    answer = eligibility.residence_and_return_support(case)
+    if not answer:
+        raise ValidationError({"case": answer.reason})
+
+
+# --- residence permits -----------------------------------------------------------------------------
+
+
+def reflection_period_end(case):
+    start = timezone.localtime(case.first_contact_at).date()
+    return start + datetime.timedelta(days=conf.reflection_period_days())
+
+
+def open_residence_permit(*, actor, case, note=""):
+    """Start tracking the temporary residence permit; the reflection period is computed from first contact."""
+    institution = _return_role(actor, case)
+    _eligible(case)
+    with transaction.atomic():
+        permit = ResidencePermit.objects.system().create(case=case, reflection_period_ends=reflection_period_end(case),
+                                                         note=text(note), created_by=actor)
+        audit.record(actor=actor, action="permit.open", obj=permit, case=case, institution=institution,
+                     changes=audit.diff(ResidencePermit, {}, snapshot(permit, PERMIT_FIELDS)))
+    return permit
+
+
+def update_residence_permit(*, actor, permit, data, expected_version):
+    institution = _return_role(actor, permit.case)
+    merged = {f: data.get(f, getattr(permit, f)) for f in PERMIT_FIELDS}
+    errors = {}
+    status = merged["status"]
+    if status not in PermitStatus.values:
+        errors["status"] = _("Choose the status of the permit.")
+    if status in (PermitStatus.APPLIED, PermitStatus.GRANTED, PermitStatus.REFUSED) and not merged["applied_on"]:
+        errors["applied_on"] = _("Enter the date of the application.")
+    if status in (PermitStatus.GRANTED, PermitStatus.REFUSED) and not merged["decided_on"]:
+        errors["decided_on"] = _("Enter the date of the decision.")
+    if merged["applied_on"] and merged["decided_on"] and merged["decided_on"] < merged["applied_on"]:
+        errors["decided_on"] = _("The decision cannot come before the application. Check the dates.")
+    if status == PermitStatus.GRANTED and merged["decided_on"] and not merged["expires_on"]:
+        merged["expires_on"] = conf.add_months(merged["decided_on"], conf.residence_permit_months())
+    if merged["expires_on"] and merged["decided_on"] and merged["expires_on"] <= merged["decided_on"]:
+        errors["expires_on"] = _("The permit must be valid after the decision. Check the expiry date.")
+    if errors:
+        raise ValidationError(errors)
+    not_in_future(merged["applied_on"], "applied_on")
+    not_in_future(merged["decided_on"], "decided_on")
+    with atomic_edit(permit):
+        bump_version(ResidencePermit, permit, expected_version)
+        before = snapshot(permit, PERMIT_FIELDS)
+        for f in ("status", "applied_on", "decided_on", "expires_on", "permit_number", "note"):
+            value = merged[f]
+            setattr(permit, f, text(value) if f in ("permit_number", "note") else value)
+        permit.save()
+        audit.record(actor=actor, action="permit.update", obj=permit, case=permit.case, institution=institution,
+                     changes=audit.diff(ResidencePermit, before, snapshot(permit, PERMIT_FIELDS)))
+    return permit
+
+
+# --- interpreters -----------------------------------------------------------------------------------
+
+
+def add_interpreter_need(*, actor, case, language, same_gender_preferred=False, note=""):
+    institution = require_case_role(actor, case, SERVICE_ROLES)
+    if language is None or language.vocabulary != "language":
+        raise ValidationError({"language": _("Choose the language the person needs.")})
+    try:
+        with transaction.atomic():
+            need = InterpreterNeed.objects.system().create(case=case, language=language, note=text(note),
+                                                           same_gender_preferred=bool(same_gender_preferred),
+                                                           created_by=actor)
+            audit.record(actor=actor, action="interpreter.add", obj=need, case=case, institution=institution,
+                         changes=audit.diff(InterpreterNeed, {}, {"language": language.code, "note": need.note}))
+    except IntegrityError:
+        raise ValidationError({"language": _("An interpreter into this language is already recorded.")}) from None
+    return need
+
+
+def remove_interpreter_need(*, actor, need):
+    institution = require_case_role(actor, need.case, SERVICE_ROLES)
+    with transaction.atomic():
+        audit.record(actor=actor, action="interpreter.remove", obj=need, case=need.case, institution=institution,
+                     details={"language": need.language.code})
+        InterpreterNeed.objects.system().filter(pk=need.pk).delete()
+
+
+# --- return and reception ---------------------------------------------------------------------------
+
+
+def plan_return(*, actor, case, direction, country, receiving_organisation=None, receiving_organisation_name="",
+                consulate=None):
+    institution = _return_role(actor, case)
+    _eligible(case)
+    errors = {}
+    if direction not in ReturnDirection.values:
+        errors["direction"] = _("Choose voluntary return or reception of a returned citizen.")
+    if country is None or country.vocabulary != "country" or country.code == "XXA":
+        errors["country"] = _("Choose the country the person returns to or comes back from.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        plan = ReturnPlan.objects.system().create(
+            case=case, direction=direction, country=country, receiving_organisation=receiving_organisation,
+            receiving_organisation_name=text(receiving_organisation_name), consulate=consulate, created_by=actor,
+            documents_status=DocumentsStatus.NEEDED if direction == ReturnDirection.VOLUNTARY_RETURN
+            else DocumentsStatus.NOT_NEEDED)
+        audit.record(actor=actor, action="return.plan", obj=plan, case=case, institution=institution,
+                     changes=audit.diff(ReturnPlan, {}, snapshot(plan, RETURN_FIELDS)))
+    return plan
+
+
+def update_return(*, actor, plan, data, expected_version):
+    """Risk assessment, documents, travel and receiving organisation of a return being prepared."""
+    institution = _return_role(actor, plan.case)
+    if plan.status != ReturnStatus.PLANNED:
+        raise ValidationError({"status": _("This return is %(status)s; it can no longer be changed.")
+                               % {"status": plan.get_status_display().lower()}})
+    errors = {}
+    if data.get("risk_level", plan.risk_level) not in RiskLevel.values:
+        errors["risk_level"] = _("Choose the level of risk.")
+    if data.get("documents_status", plan.documents_status) not in DocumentsStatus.values:
+        errors["documents_status"] = _("Choose the state of the travel documents.")
+    if "risk_level" in data and data["risk_level"] != RiskLevel.NOT_ASSESSED and not text(
+            data.get("risk_notes", plan.risk_notes)):
+        errors["risk_notes"] = _("Write down the risk assessment: the risks found at home and on the way, and "
+                                 "what protects the person.")
+    if errors:
+        raise ValidationError(errors)
+    with atomic_edit(plan):
+        bump_version(ReturnPlan, plan, expected_version)
+        before = snapshot(plan, RETURN_FIELDS)
+        for f in ("risk_level", "risk_notes", "documents_status", "documents_notes", "travel_date", "travel_notes",
+                  "receiving_organisation", "receiving_organisation_name", "consulate"):
+            if f in data:
+                value = data[f]
+                setattr(plan, f, text(value) if f.endswith(("_notes", "_name")) else value)
+        if "risk_level" in data and data["risk_level"] != before["risk_level"]:
+            plan.risk_assessed_on = timezone.localdate()
+        plan.save()
+        audit.record(actor=actor, action="return.update", obj=plan, case=plan.case, institution=institution,
+                     changes=audit.diff(ReturnPlan, before, snapshot(plan, RETURN_FIELDS)))
+    return plan
+
+
+def complete_return(*, actor, plan, completed_on, expected_version):
+    """The person has returned (or, for reception, arrived). A voluntary return needs the person's consent,
+    a risk assessment that is not high, documents and travel; a first follow-up is scheduled."""
+    institution = _return_role(actor, plan.case)
+    if plan.status != ReturnStatus.PLANNED:
+        raise ValidationError({"status": _("This return is already %(status)s.")
+                               % {"status": plan.get_status_display().lower()}})
+    if completed_on is None:
+        raise ValidationError({"completed_on": _("Enter the date of the return.")})
+    not_in_future(completed_on, "completed_on")
+    errors = {}
+    if plan.direction == ReturnDirection.VOLUNTARY_RETURN:
+        if plan.risk_level == RiskLevel.NOT_ASSESSED:
+            errors["risk_level"] = _("Assess the risks of return first: no one is returned without a risk "
+                                     "assessment.")
+        elif plan.risk_level == RiskLevel.HIGH:
+            errors["risk_level"] = _("The risk on return was assessed as high. The person is not returned while "
+                                     "the risk is high; reassess when circumstances change.")
+        if plan.documents_status not in (DocumentsStatus.READY, DocumentsStatus.NOT_NEEDED):
+            errors["documents_status"] = _("The travel documents are not ready.")
+        if not plan.travel_date:
+            errors["travel_date"] = _("Enter the travel date.")
+        if not (plan.receiving_organisation_id or plan.receiving_organisation_name):
+            errors["receiving_organisation"] = _("Name the organisation that receives the person in their country.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if plan.direction == ReturnDirection.VOLUNTARY_RETURN:
+            require_consent(case=plan.case, purpose=Purpose.RETURN)
+        bump_version(ReturnPlan, plan, expected_version)
+        before = snapshot(plan, RETURN_FIELDS)
+        plan.status, plan.completed_on = ReturnStatus.COMPLETED, completed_on
+        plan.save()
+        follow_up = FollowUp.objects.system().create(
+            case=plan.case, return_plan=plan, created_by=actor,
+            due_on=completed_on + datetime.timedelta(days=conf.return_follow_up_days()))
+        audit.record(actor=actor, action="return.complete", obj=plan, case=plan.case, institution=institution,
+                     changes=audit.diff(ReturnPlan, before, snapshot(plan, RETURN_FIELDS)),
+                     details={"follow_up": str(follow_up.uuid)})
+    return plan
+
+
+def cancel_return(*, actor, plan, note="", expected_version):
+    """The person changed their mind (or return is not possible): respected, recorded."""
+    institution = _return_role(actor, plan.case)
+    if plan.status != ReturnStatus.PLANNED:
+        raise ValidationError({"status": _("This return is already %(status)s.")
+                               % {"status": plan.get_status_display().lower()}})
+    with atomic_edit(plan):
+        bump_version(ReturnPlan, plan, expected_version)
+        before = snapshot(plan, RETURN_FIELDS)
+        plan.status = ReturnStatus.CANCELLED
+        if text(note):
+            plan.travel_notes = "\n".join(x for x in (plan.travel_notes, text(note)) if x)
+        plan.save()
+        audit.record(actor=actor, action="return.cancel", obj=plan, case=plan.case, institution=institution,
+                     changes=audit.diff(ReturnPlan, before, snapshot(plan, RETURN_FIELDS)))
+    return plan
+
+
+# --- family reunification and follow-up ---------------------------------------------------------------
+
+
+def start_reunification(*, actor, case, family_member, country=None, note=""):
+    institution = _return_role(actor, case)
+    _eligible(case)
+    if not text(family_member):
+        raise ValidationError({"family_member": _("Name the family member and their relation to the person.")})
+    with transaction.atomic():
+        require_consent(case=case, purpose=Purpose.FAMILY_CONTACT)
+        item = FamilyReunification.objects.system().create(case=case, family_member=text(family_member),
+                                                           country=country, note=text(note), created_by=actor)
+        audit.record(actor=actor, action="reunification.start", obj=item, case=case, institution=institution,
+                     changes=audit.diff(FamilyReunification, {}, snapshot(item, REUNIFICATION_FIELDS)))
+    return item
+
+
+def update_reunification(*, actor, item, status, note="", expected_version):
+    institution = _return_role(actor, item.case)
+    if status not in ReunificationStatus.values:
+        raise ValidationError({"status": _("Choose the status.")})
+    with transaction.atomic():
+        if status == ReunificationStatus.REUNIFIED:
+            require_consent(case=item.case, purpose=Purpose.FAMILY_CONTACT)
+        bump_version(FamilyReunification, item, expected_version)
+        before = snapshot(item, REUNIFICATION_FIELDS)
+        item.status = status
+        if text(note):
+            item.note = "\n".join(x for x in (item.note, text(note)) if x)
+        item.save()
+        audit.record(actor=actor, action="reunification.update", obj=item, case=item.case, institution=institution,
+                     changes=audit.diff(FamilyReunification, before, snapshot(item, REUNIFICATION_FIELDS)))
+    return item
+
+
+def schedule_follow_up(*, actor, case, due_on, return_plan=None):
+    institution = _return_role(actor, case)
+    if due_on is None:
+        raise ValidationError({"due_on": _("Enter when the follow-up is due.")})
+    if return_plan is not None and return_plan.case_id != case.pk:
+        raise ValidationError({"return_plan": _("This return belongs to another case.")})
+    with transaction.atomic():
+        item = FollowUp.objects.system().create(case=case, due_on=due_on, return_plan=return_plan, created_by=actor)
+        audit.record(actor=actor, action="followup.schedule", obj=item, case=case, institution=institution,
+                     details={"due_on": due_on.isoformat()})
+    return item
+
+
+def record_follow_up(*, actor, item, done_on, outcome):
+    institution = _return_role(actor, item.case)
+    if done_on is None:
+        raise ValidationError({"done_on": _("Enter when the follow-up took place.")})
+    not_in_future(done_on, "done_on")
+    if len(text(outcome)) < 5:
+        raise ValidationError({"outcome": _("Write down how the person is doing and what was agreed.")})
+    if item.done_on:
+        raise ValidationError({"done_on": _("This follow-up was already recorded.")})
+    with atomic_edit(item):
+        item.done_on, item.outcome = done_on, text(outcome)
+        item.save(update_fields=["done_on", "outcome"])
+        audit.record(actor=actor, action="followup.record", obj=item, case=item.case, institution=institution,
+                     changes=audit.diff(FollowUp, {}, {"outcome": item.outcome, "done_on": done_on}))
+    return item

@@ -1,0 +1,198 @@
+"""The state allowance (paid once) and compensation claims in criminal proceedings.
+
+Amounts come from the configured rules (nicat.assistance.conf.allowance_rules), never from the
+person entering the payment. A second payment of the same kind and period to the same person is
+refused: the person's row is locked while the service checks, and a unique constraint makes the
+database refuse it even if that check were bypassed.
+"""
+import re
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from nicat.assistance import conf, eligibility
+from nicat.assistance.models import (AllowanceKind, AllowancePayment, CompensationClaim, CompensationSource,
+                                     PaymentSource)
+from nicat.assistance.services._common import (PAYMENT_ROLES, atomic_edit, bump_version, not_in_future,
+                                               require_case_role, snapshot, text)
+from nicat.audit import services as audit
+from nicat.persons.models import Person
+
+PAYMENT_FIELDS = ("kind", "period", "amount", "currency", "paid_on", "source", "rule_year", "payment_reference")
+CLAIM_FIELDS = ("proceedings_reference", "court", "claimed_amount", "claimed_on", "awarded_amount", "awarded_on",
+                "paid_amount", "last_paid_on", "paid_from", "note")
+PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def money(value, field):
+    """A positive amount with at most two decimals, as Decimal; else a ValidationError on `field`."""
+    try:
+        amount = Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({field: _("Enter an amount in manat, for example 700 or 700.50.")}) from None
+    if not amount.is_finite() or amount <= 0:
+        raise ValidationError({field: _("Enter an amount greater than zero.")})
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError({field: _("Enter the amount with at most two decimals (qəpik).")})
+    if amount >= Decimal("10000000000"):
+        raise ValidationError({field: _("This amount is too large. Check it.")})
+    return amount.quantize(Decimal("0.01"))
+
+
+def _already_paid(existing):
+    return _("This allowance was already paid to the person on %(day)s (%(amount)s AZN, case %(ref)s). It is paid "
+             "only once; nothing was recorded.") % {
+        "day": formats.date_format(existing.paid_on, "SHORT_DATE_FORMAT"), "amount": existing.amount,
+        "ref": existing.case.reference}
+
+
+def allowance_due(*, case, kind, paid_on):
+    """(amount, rule_year) the rules set for this kind of allowance on `paid_on`, or ValidationError."""
+    year, rule = conf.allowance_rule_for(paid_on)
+    if rule is None:
+        raise ValidationError({"paid_on": _("No allowance rule is configured for %(year)s. Ask the administrator to "
+                                            "set the amounts (NICAT_ALLOWANCE_RULES).") % {"year": paid_on.year}})
+    amount = rule["one_time"] if kind == AllowanceKind.ONE_TIME else rule["monthly"]
+    if amount is None:
+        if kind == AllowanceKind.MONTHLY:
+            raise ValidationError({"kind": _("The rules in force since %(year)s set no monthly allowance.")
+                                   % {"year": year}})
+        raise ValidationError({"kind": _("The rules in force since %(year)s set no one-time allowance.")
+                               % {"year": year}})
+    return amount, year, rule
+
+
+def pay_allowance(*, actor, case, kind, paid_on, source, period="", payment_reference=""):
+    """Record a payment of the state allowance to an officially recognised victim. Never twice."""
+    institution = require_case_role(actor, case, PAYMENT_ROLES)
+    answer = eligibility.allowance(case)
+    if not answer:
+        raise ValidationError({"case": answer.reason})
+    errors = {}
+    if kind not in AllowanceKind.values:
+        errors["kind"] = _("Choose the one-time or the monthly allowance.")
+    if source not in PaymentSource.values:
+        errors["source"] = _("Choose where the money comes from: the state budget or the Aid Fund.")
+    if paid_on is None:
+        errors["paid_on"] = _("Enter the date of the payment.")
+    period = text(period)
+    if kind == AllowanceKind.ONE_TIME and period:
+        errors["period"] = _("The one-time allowance has no month. Leave the month empty.")
+    if kind == AllowanceKind.MONTHLY and not PERIOD.match(period):
+        errors["period"] = _("Enter the month the payment is for, as YYYY-MM (for example 2026-03).")
+    if errors:
+        raise ValidationError(errors)
+    not_in_future(paid_on, "paid_on", _("The payment date is in the future. Record payments once they are made."))
+    amount, rule_year, rule = allowance_due(case=case, kind=kind, paid_on=paid_on)
+    with transaction.atomic():
+        # One payer at a time per person: the second waits here, then sees the first payment.
+        Person.objects.system().select_for_update().filter(pk=case.person_id).first()
+        existing = AllowancePayment.objects.system().select_related("case").filter(
+            person_id=case.person_id, kind=kind, period=period).first()
+        if existing is not None:
+            raise ValidationError({"kind": _already_paid(existing)})
+        if kind == AllowanceKind.MONTHLY:
+            months = AllowancePayment.objects.system().filter(person_id=case.person_id, kind=kind).count()
+            if months >= rule["monthly_max_months"]:
+                raise ValidationError({"period": _("The monthly allowance has been paid for %(n)s months, the most "
+                                                   "the rules allow.") % {"n": months}})
+        payment = AllowancePayment(case=case, person_id=case.person_id, kind=kind, period=period, amount=amount,
+                                   paid_on=paid_on, source=source, rule_year=rule_year,
+                                   payment_reference=text(payment_reference), recorded_by=actor,
+                                   institution=institution)
+        try:
+            with transaction.atomic():
+                payment.save()
+        except IntegrityError:
+            existing = AllowancePayment.objects.system().select_related("case").filter(
+                person_id=case.person_id, kind=kind, period=period).first()
+            raise ValidationError({"kind": _already_paid(existing) if existing else _(
+                "This allowance was already paid. Nothing was recorded.")}) from None
+        audit.record(actor=actor, action="allowance.pay", obj=payment, case=case, institution=institution,
+                     changes=audit.diff(AllowancePayment, {}, snapshot(payment, PAYMENT_FIELDS)))
+    return payment
+
+
+# --- compensation ----------------------------------------------------------------------------------
+
+
+def open_claim(*, actor, case, claimed_amount, claimed_on, proceedings_reference="", court="", note=""):
+    institution = require_case_role(actor, case, PAYMENT_ROLES)
+    answer = eligibility.compensation_claim(case)
+    if not answer:
+        raise ValidationError({"case": answer.reason})
+    amount = money(claimed_amount, "claimed_amount")
+    if claimed_on is None:
+        raise ValidationError({"claimed_on": _("Enter the date of the claim.")})
+    not_in_future(claimed_on, "claimed_on")
+    with transaction.atomic():
+        claim = CompensationClaim.objects.system().create(
+            case=case, claimed_amount=amount, claimed_on=claimed_on, proceedings_reference=text(proceedings_reference),
+            court=text(court), note=text(note), created_by=actor)
+        audit.record(actor=actor, action="compensation.claim", obj=claim, case=case, institution=institution,
+                     changes=audit.diff(CompensationClaim, {}, snapshot(claim, CLAIM_FIELDS)))
+    return claim
+
+
+def record_award(*, actor, claim, awarded_amount, awarded_on, expected_version):
+    """What the court awarded (0 when the claim was dismissed)."""
+    institution = require_case_role(actor, claim.case, PAYMENT_ROLES)
+    try:
+        amount = Decimal(str(awarded_amount).strip().replace(",", "."))
+        if amount != 0:
+            amount = money(awarded_amount, "awarded_amount")
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"awarded_amount": _("Enter an amount in manat, for example 700 or 700.50.")}) from None
+    if amount < 0 or not amount.is_finite():
+        raise ValidationError({"awarded_amount": _("Enter the amount awarded (0 if the claim was dismissed).")})
+    if awarded_on is None:
+        raise ValidationError({"awarded_on": _("Enter the date of the court's decision.")})
+    not_in_future(awarded_on, "awarded_on")
+    if awarded_on < claim.claimed_on:
+        raise ValidationError({"awarded_on": _("The decision cannot be before the claim. Check the date.")})
+    if amount < claim.paid_amount:
+        raise ValidationError({"awarded_amount": _("More has already been paid (%(paid)s AZN). Check the amount.")
+                               % {"paid": claim.paid_amount}})
+    with atomic_edit(claim):
+        bump_version(CompensationClaim, claim, expected_version)
+        claim.refresh_from_db()
+        if amount < claim.paid_amount:
+            raise ValidationError({"awarded_amount": _("More has already been paid (%(paid)s AZN). Check the "
+                                                       "amount.") % {"paid": claim.paid_amount}})
+        before = snapshot(claim, CLAIM_FIELDS)
+        claim.awarded_amount, claim.awarded_on = amount.quantize(Decimal("0.01")), awarded_on
+        claim.save()
+        audit.record(actor=actor, action="compensation.award", obj=claim, case=claim.case, institution=institution,
+                     changes=audit.diff(CompensationClaim, before, snapshot(claim, CLAIM_FIELDS)))
+    return claim
+
+
+def record_compensation_payment(*, actor, claim, amount, paid_on, paid_from, expected_version):
+    """A payment towards the awarded compensation. The total paid never exceeds the award."""
+    institution = require_case_role(actor, claim.case, PAYMENT_ROLES)
+    amount = money(amount, "amount")
+    if paid_from not in CompensationSource.values:
+        raise ValidationError({"paid_from": _("Choose who paid: the offender, the Aid Fund or the state budget.")})
+    if paid_on is None:
+        raise ValidationError({"paid_on": _("Enter the date of the payment.")})
+    not_in_future(paid_on, "paid_on")
+    with atomic_edit(claim):
+        bump_version(CompensationClaim, claim, expected_version)
+        claim.refresh_from_db()
+        if claim.awarded_amount is None:
+            raise ValidationError({"amount": _("Nothing has been awarded yet. Record the court's decision first.")})
+        if claim.paid_amount + amount > claim.awarded_amount:
+            raise ValidationError({"amount": _(
+                "The total paid would exceed the award (%(awarded)s AZN; %(paid)s AZN paid so far). Check the "
+                "amount.") % {"awarded": claim.awarded_amount, "paid": claim.paid_amount}})
+        before = snapshot(claim, CLAIM_FIELDS)
+        claim.paid_amount += amount
+        claim.last_paid_on, claim.paid_from = paid_on, paid_from
+        claim.save()
+        audit.record(actor=actor, action="compensation.pay", obj=claim, case=claim.case, institution=institution,
+                     changes=audit.diff(CompensationClaim, before, snapshot(claim, CLAIM_FIELDS)),
+                     details={"amount": str(amount), "paid_from": paid_from})
+    return claim

@@ -1,0 +1,81 @@
+"""Races, with real threads and real transactions (SQLite and PostgreSQL alike):
+admissions at the same moment never exceed capacity; the allowance is never paid twice."""
+import threading
+import time
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from nicat.accounts.models import User
+from nicat.assistance import services
+from nicat.assistance.models import AllowancePayment, Facility, Group, Stay
+from nicat.assistance.services import shelters
+from nicat.cases.models import Case
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _race(jobs):
+    """Run every job in its own thread (own database connection), released together; their outcomes."""
+    barrier = threading.Barrier(len(jobs))
+    outcomes = [None] * len(jobs)
+
+    def run(i, job):
+        try:
+            barrier.wait(timeout=30)
+            job()
+            outcomes[i] = "ok"
+        except ValidationError as error:
+            outcomes[i] = "refused: " + " ".join(error.messages)
+        except Exception as error:  # noqa: BLE001 - reported in the assertion
+            outcomes[i] = f"error: {error!r}"
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return outcomes
+
+
+def test_simultaneous_admissions_never_exceed_capacity(world, monkeypatch):
+    services.set_capacity(actor=world.manager, facility=world.shelter, group=Group.WOMEN, beds=2)
+    cases = [world.adult() for _ in range(5)]
+    for case in cases:
+        world.refer_to_shelter(case)
+    # Widen the window between counting the people staying and inserting the new stay: without the
+    # lock on the capacity row, every thread would count 0 and all five would be admitted.
+    monkeypatch.setattr(shelters, "_pause_between_count_and_insert", lambda: time.sleep(0.2))
+
+    def admit(case_pk):
+        def job():
+            manager = User.objects.get(pk=world.manager.pk)
+            facility = Facility.objects.get(pk=world.shelter.pk)
+            case = Case.objects.system().select_related("person").get(pk=case_pk)
+            services.admit(actor=manager, facility=facility, case=case, group=Group.WOMEN)
+        return job
+
+    outcomes = _race([admit(c.pk) for c in cases])
+    assert outcomes.count("ok") == 2, outcomes
+    assert all(o == "ok" or (o.startswith("refused") and "no free place" in o) for o in outcomes), outcomes
+    assert Stay.objects.system().filter(facility=world.shelter, group="women", ended_at__isnull=True).count() == 2
+
+
+def test_simultaneous_allowance_payments_pay_once(world):
+    import datetime
+
+    case = world.recognise(world.adult())
+    today = datetime.date.today()
+
+    def pay():
+        worker = User.objects.get(pk=world.cast.worker.pk)
+        fresh = Case.objects.system().select_related("person").get(pk=case.pk)
+        services.pay_allowance(actor=worker, case=fresh, kind="one_time", paid_on=today, source="state_budget")
+
+    outcomes = _race([pay, pay, pay])
+    assert outcomes.count("ok") == 1, outcomes
+    assert all(o == "ok" or "already paid" in o for o in outcomes), outcomes
+    assert AllowancePayment.objects.system().filter(person=case.person).count() == 1

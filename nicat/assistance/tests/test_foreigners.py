@@ -1,0 +1,110 @@
+"""Residence permits, interpreters, voluntary return (risk, documents, consent), reception, family
+reunification and follow-up."""
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from nicat.assistance import conf, services
+from nicat.assistance.models import FollowUp, PermitStatus, ReturnStatus
+from nicat.testing import make_institution, term
+
+
+def test_residence_permit_applied_granted_with_default_validity(world):
+    case = world.adult()
+    permit = services.open_residence_permit(actor=world.cast.worker, case=case)
+    start = timezone.localtime(case.first_contact_at).date()
+    assert permit.reflection_period_ends == start + datetime.timedelta(days=30)
+    with pytest.raises(ValidationError) as excinfo:
+        services.update_residence_permit(actor=world.cast.worker, permit=permit, data={"status": "granted"},
+                                         expected_version=permit.version)
+    assert {"applied_on", "decided_on"} <= set(excinfo.value.message_dict)
+    today = timezone.localdate()
+    services.update_residence_permit(actor=world.cast.worker, permit=permit, data={
+        "status": PermitStatus.GRANTED, "applied_on": today - datetime.timedelta(days=5), "decided_on": today,
+        "permit_number": "TRP-0001"}, expected_version=permit.version)
+    assert permit.expires_on == conf.add_months(today, 12)
+
+
+def test_interpreter_needs_per_language(world):
+    case = world.adult()
+    services.add_interpreter_need(actor=world.cast.worker, case=case, language=term("language", "ru"))
+    with pytest.raises(ValidationError):
+        services.add_interpreter_need(actor=world.cast.worker, case=case, language=term("language", "ru"))
+
+
+def _return(world, case):
+    receiving = make_institution("iom-tashkent", "international_org", name_az="IOM Daşkənd", is_nonprofit=True)
+    return services.plan_return(actor=world.cast.worker, case=case, direction="voluntary_return",
+                                country=term("country", "UZ"), receiving_organisation=receiving)
+
+
+def test_voluntary_return_needs_risk_assessment_documents_and_consent(world):
+    case = world.adult()
+    plan = _return(world, case)
+    today = timezone.localdate()
+    with pytest.raises(ValidationError) as excinfo:
+        services.complete_return(actor=world.cast.worker, plan=plan, completed_on=today,
+                                 expected_version=plan.version)
+    assert {"risk_level", "documents_status", "travel_date"} <= set(excinfo.value.message_dict)
+    with pytest.raises(ValidationError) as excinfo:
+        services.update_return(actor=world.cast.worker, plan=plan, data={"risk_level": "high"},
+                               expected_version=plan.version)
+    assert "risk_notes" in excinfo.value.message_dict
+    services.update_return(actor=world.cast.worker, plan=plan, data={
+        "risk_level": "high", "risk_notes": "Recruiter lives in the same village"}, expected_version=plan.version)
+    services.update_return(actor=world.cast.worker, plan=plan, data={
+        "documents_status": "ready", "travel_date": today}, expected_version=plan.version)
+    with pytest.raises(ValidationError) as excinfo:
+        services.complete_return(actor=world.cast.worker, plan=plan, completed_on=today,
+                                 expected_version=plan.version)
+    assert "high" in " ".join(excinfo.value.message_dict["risk_level"])
+    services.update_return(actor=world.cast.worker, plan=plan, data={
+        "risk_level": "low", "risk_notes": "Recruiter convicted; family supportive"}, expected_version=plan.version)
+    with pytest.raises(ValidationError) as excinfo:  # no consent to return yet
+        services.complete_return(actor=world.cast.worker, plan=plan, completed_on=today,
+                                 expected_version=plan.version)
+    assert "consent" in excinfo.value.message_dict
+    world.consent(case, "return")
+    services.complete_return(actor=world.cast.worker, plan=plan, completed_on=today, expected_version=plan.version)
+    assert plan.status == ReturnStatus.COMPLETED
+    follow_up = FollowUp.objects.system().get(return_plan=plan)
+    assert follow_up.due_on == today + datetime.timedelta(days=30)
+    services.record_follow_up(actor=world.cast.worker, item=follow_up, done_on=today, outcome="Back at school")
+
+
+def test_the_person_may_cancel_a_return(world):
+    plan = _return(world, world.adult())
+    services.cancel_return(actor=world.cast.worker, plan=plan, note="Wants to stay", expected_version=plan.version)
+    assert plan.status == ReturnStatus.CANCELLED
+    with pytest.raises(ValidationError):
+        services.update_return(actor=world.cast.worker, plan=plan, data={"risk_level": "low", "risk_notes": "x"},
+                               expected_version=plan.version)
+
+
+def test_reception_of_a_citizen_returned_from_abroad(world):
+    case = world.adult()
+    plan = services.plan_return(actor=world.cast.worker, case=case, direction="reception",
+                                country=term("country", "AE"))
+    services.complete_return(actor=world.cast.worker, plan=plan, completed_on=timezone.localdate(),
+                             expected_version=plan.version)
+    assert plan.status == ReturnStatus.COMPLETED
+
+
+def test_family_reunification_needs_consent_to_contact_the_family(world):
+    case = world.adult()
+    with pytest.raises(ValidationError) as excinfo:
+        services.start_reunification(actor=world.cast.worker, case=case, family_member="Mother, Samarkand")
+    assert "consent" in excinfo.value.message_dict
+    world.consent(case, "family_contact")
+    item = services.start_reunification(actor=world.cast.worker, case=case, family_member="Mother, Samarkand",
+                                        country=term("country", "UZ"))
+    services.update_reunification(actor=world.cast.worker, item=item, status="reunified",
+                                  expected_version=item.version)
+    assert item.status == "reunified"
+
+
+def test_add_months_clamps_to_the_end_of_the_month():
+    assert conf.add_months(datetime.date(2024, 1, 31), 1) == datetime.date(2024, 2, 29)
+    assert conf.add_months(datetime.date(2024, 11, 15), 12) == datetime.date(2025, 11, 15)
