@@ -4,19 +4,25 @@ Case pages are for case-working roles; analysts and administrators are refused (
 another institution answer 404. The case API is scoped the same way: analysts and administrators
 get an empty list and 404 for any case."""
 from nicat.access.matrix import CASE_WORKING, EVERYONE, api, page
+from nicat.access.policy import SECTION_ROLES
 
 CASE = {"case_uuid": "case"}
+# Editing the case, its notes and its route is the "narrative" section; editing the person needs
+# "identity" and "contacts". Case-working roles without them get 403 on their own cases.
+NARRATIVE = frozenset(str(r) for r in SECTION_ROLES["narrative"])
+PERSON = frozenset(str(r) for r in SECTION_ROLES["identity"] & SECTION_ROLES["contacts"])
 
 MATRIX = {
     "cases:list": page(CASE_WORKING),
     "cases:new": page(CASE_WORKING),
     "cases:detail": page(CASE_WORKING, kwargs=CASE),
-    "cases:edit": page(CASE_WORKING, kwargs=CASE),
-    "cases:person_edit": page(CASE_WORKING, kwargs=CASE),
-    "cases:note_add": page(CASE_WORKING, methods=("post",), kwargs=CASE),
-    "cases:event_add": page(CASE_WORKING, methods=("post",), kwargs=CASE),
+    "cases:edit": page(NARRATIVE, kwargs=CASE),
+    "cases:person_edit": page(PERSON, kwargs=CASE),
+    "cases:note_add": page(NARRATIVE, methods=("post",), kwargs=CASE),
+    "cases:event_add": page(NARRATIVE, methods=("post",), kwargs=CASE),
     "case-list": api(EVERYONE),  # scoped: an empty list for roles that never see cases
     "case-detail": api(CASE_WORKING, kwargs={"uuid": "case"}, denied=404),
-    "case-notes": api(CASE_WORKING, methods=("get", "post"), kwargs={"uuid": "case"}, denied=404),
-    "case-events": api(CASE_WORKING, methods=("get", "post"), kwargs={"uuid": "case"}, denied=404),
+    # 404 for roles that never see the case, 403 for case-working roles without the section.
+    "case-notes": api(NARRATIVE, methods=("get", "post"), kwargs={"uuid": "case"}, denied=(403, 404)),
+    "case-events": api(NARRATIVE, methods=("get", "post"), kwargs={"uuid": "case"}, denied=(403, 404)),
 }

@@ -57,6 +57,16 @@ def validate_case_data(data, *, actor, current=None):
         raise ValidationError(errors)
 
 
+_close_checks = []
+
+
+def register_close_check(fn):
+    """`fn(case, closure_reason) -> {field: message}`: what stops a case from closing (other apps'
+    rules, e.g. the rehabilitation plan's final review). Run by update_case when a case closes."""
+    _close_checks.append(fn)
+    return fn
+
+
 def _snapshot(case):
     return {f: getattr(case, f) for f in CASE_FIELDS}
 
@@ -104,6 +114,13 @@ def update_case(*, actor, case, data, expected_version):
         raise NotAllowed
     merged = {**_snapshot(case), **{k: v for k, v in data.items() if k in CASE_FIELDS}}
     validate_case_data(merged, actor=actor, current=case)
+    if merged["status"] in CLOSED_STATUSES and case.status not in CLOSED_STATUSES:
+        problems = {}
+        for check in _close_checks:
+            for field, message in (check(case, merged["closure_reason"]) or {}).items():
+                problems.setdefault(field, message)
+        if problems:
+            raise ValidationError(problems)
     with transaction.atomic():
         if not Case.objects.system().filter(pk=case.pk, version=expected_version).update(version=F("version") + 1):
             raise ConcurrentEdit()

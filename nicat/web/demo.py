@@ -662,11 +662,13 @@ def _plan_case(seed, index, profile, owner):
         closed_p, follow_p = ((0.35, 0.25) if age_days > 730 else (0.2, 0.25) if age_days > 365
                               else (0.05, 0.2) if age_days > 90 else (0.0, 0.0))
         if roll < closed_p:
+            # Demo cases carry no rehabilitation plan, and closing "assistance completed" or
+            # "returned" needs the plan's final review: the demo closes only for reasons that do not.
             if foreign:
-                reason = "ReturnedToCountryOfOrigin"
+                reason = "ReferredElsewhere"  # handed over for voluntary return
             else:
-                reason = _weighted(rng, [("ServicesCompleted", 60), ("DeclinedFurtherAssistance", 15),
-                                         ("LostContact", 15), ("ReferredElsewhere", 10)])
+                reason = _weighted(rng, [("DeclinedFurtherAssistance", 45), ("LostContact", 35),
+                                         ("ReferredElsewhere", 20)])
             status = "ClosedReferred" if reason == "ReferredElsewhere" else "Closed"
         elif roll < closed_p + follow_p:
             status = "FollowUp"
