@@ -797,6 +797,43 @@ def ensure_institutions(plan, terms):
     return result, created
 
 
+# What each demo institution offers (directory), and the beds of the special institutions:
+# the MIA shelter in Baku has about 50 beds for women, girls, men and boys (IOM; 54 in 2016).
+SERVICES = {
+    MAIN: ["identification", "investigation"],
+    HOTLINE: ["interpretation"],
+    SHELTER: ["shelter", "psychological", "medical"],
+    CENTRE: ["psychological", "legal", "education", "vocational", "employment", "housing", "return"],
+    NGO1: ["legal", "psychological"],
+    NGO2: ["legal", "vocational"],
+    MEDICAL: ["medical", "psychological"],
+    INTERNATIONAL: ["return", "interpretation"],
+    EMBASSY: ["return"],
+}
+FACILITIES = {
+    SHELTER: ("shelter", {"women": 30, "men": 10, "children": 12}),
+    CENTRE: ("assistance_centre", {"women": 8, "men": 4, "children": 0}),
+}
+STATE_BODIES = {MEDICAL: ["medical", "psychological"]}
+
+
+def ensure_assistance(institutions, admin):
+    """Directory services, shelter beds and the state bodies' services (idempotent)."""
+    from nicat.assistance.models import Facility
+    from nicat.assistance.services.plans import save_state_body
+    from nicat.assistance.services.shelters import register_facility
+    from nicat.directory.models import InstitutionService
+
+    for code, kinds in SERVICES.items():
+        for kind in kinds:
+            InstitutionService.objects.get_or_create(institution=institutions[code], kind=kind)
+    for code, (kind, capacity) in FACILITIES.items():
+        if not Facility.objects.filter(institution=institutions[code]).exists():
+            register_facility(actor=admin, institution=institutions[code], kind=kind, capacity=capacity)
+    for code, kinds in STATE_BODIES.items():
+        save_state_body(actor=admin, institution=institutions[code], service_kinds=kinds)
+
+
 def ensure_users(plan, institutions, password):
     """Create the demo users that are missing (found by username) with `password`, and their
     memberships. Returns ({username: user}, [usernames created])."""
@@ -886,6 +923,7 @@ def build_world(seed=DEFAULT_SEED, cases=DEFAULT_CASES, password=None):
         plan = plan_world(seed, cases, start=start)
         institutions, inst_created = ensure_institutions(plan, terms)
         users, users_created = ensure_users(plan, institutions, password)
+        ensure_assistance(institutions, users["admin"])
         created = apply_cases(plan, users, terms)
     return {"plan": plan, "institutions": institutions, "institutions_created": inst_created,
             "users": users, "users_created": users_created, "cases": created}
