@@ -133,8 +133,8 @@ class TraffickingEvent(models.Model):
     country = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="+", null=True, blank=True,
                                 verbose_name=_("country"), limit_choices_to={"vocabulary": "country"})
     place = EncryptedCharField(_("place (city, address)"), max_length=255)
-    date_from = models.DateField(_("from"), null=True, blank=True)
-    date_to = models.DateField(_("until"), null=True, blank=True)
+    date_from = models.DateField(_("start date"), null=True, blank=True)
+    date_to = models.DateField(_("end date"), null=True, blank=True)
     description = EncryptedTextField(_("description"))
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
