@@ -1,0 +1,10 @@
+"""Access matrix entries of the audit pages (format: nicat/access/matrix.py)."""
+from nicat.access.matrix import page
+
+SUPERVISOR = {"supervisor"}
+
+MATRIX = {
+    "audit:trail": page(SUPERVISOR),
+    # Others are refused before the case is looked up (403); a supervisor gets 404 for a case they cannot see.
+    "audit:case": page(SUPERVISOR, kwargs={"case_uuid": "case"}),
+}

@@ -1,0 +1,54 @@
+"""Reading the audit trail (supervisor pages). Every read is scoped here."""
+from django.db.models import Count, Max, Min, Q
+
+from nicat.accounts.models import Membership, Role
+from nicat.access import policy
+from nicat.audit.models import AuditEvent
+
+
+def supervisor_institution_ids(user):
+    """Institutions where `user` holds an active supervisor membership (empty: not a supervisor)."""
+    return {m.institution_id for m in policy.memberships(user) if m.role == Role.SUPERVISOR}
+
+
+def is_supervisor(user):
+    return bool(supervisor_institution_ids(user))
+
+
+def trail_for(*, user):
+    """Events a supervisor may browse: those done on behalf of their institutions, or by their staff."""
+    ids = supervisor_institution_ids(user)
+    if not ids:
+        return AuditEvent.objects.none()
+    staff = Membership.objects.filter(institution_id__in=ids).values("user_id")
+    return (AuditEvent.objects.filter(Q(institution_id__in=ids) | Q(actor_id__in=staff))
+            .select_related("institution").order_by("-sequence"))
+
+
+def filter_trail(events, *, case_reference="", username="", action="", since=None, until=None):
+    if case_reference:
+        events = events.filter(case_reference=case_reference.strip().upper())
+    if username:
+        events = events.filter(actor_username=username.strip())
+    if action:
+        action = action.strip()
+        events = events.filter(action__startswith=action) if action.endswith(".") else events.filter(action=action)
+    if since is not None:
+        events = events.filter(occurred_at__gte=since)
+    if until is not None:
+        events = events.filter(occurred_at__lt=until)
+    return events
+
+
+def case_trail(*, case_uuid):
+    """Every event about one case, newest first. The caller has checked that the case is visible."""
+    return AuditEvent.objects.filter(case_uuid=str(case_uuid)).select_related("institution").order_by("-sequence")
+
+
+def case_accessors(*, case_uuid):
+    """Who touched the case: one row per user (and institution), with counts and first/last time."""
+    return (AuditEvent.objects.filter(case_uuid=str(case_uuid))
+            .values("actor_id", "actor_username", "institution__name_az", "institution__name_ru",
+                    "institution__name_en")
+            .annotate(events=Count("sequence"), first=Min("occurred_at"), last=Max("occurred_at"))
+            .order_by("-last"))

@@ -1,0 +1,244 @@
+"""Appending to the audit trail. `record` is the one way in; every service calls it inside its own
+transaction, so the action and its audit event are committed together or not at all."""
+import hashlib
+import json
+import logging
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from nicat.audit.chain import canonical_text
+from nicat.audit.models import GENESIS_HASH, AuditEvent, canonical_json
+
+logger = logging.getLogger(__name__)
+
+# Key of the PostgreSQL transaction-level advisory lock that serialises appends ("NICAUDIT").
+ADVISORY_LOCK_KEY = 0x4E49434155444954
+
+
+def _json_safe(value):
+    """Dates, UUIDs, decimals, model instances → JSON-native values (model instances by pk)."""
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, cls=_Encoder))
+
+
+class _Encoder(DjangoJSONEncoder):
+    def default(self, o):
+        if isinstance(o, models.Model):
+            return o.pk
+        if isinstance(o, (set, frozenset)):
+            return sorted(o, key=str)
+        return super().default(o)
+
+
+def _encrypted_field_names(model):
+    from nicat.privacy.fields import EncryptedMixin
+
+    names = {}
+    for field in model._meta.concrete_fields:
+        if isinstance(field, EncryptedMixin):
+            names[field.name] = field
+            names[field.attname] = field
+    return names
+
+
+def seal_value(value) -> str:
+    """Ciphertext of a value for the audit trail (old/new values of encrypted fields)."""
+    from nicat.privacy.crypto import keyring
+
+    return keyring().encrypt(json.dumps(value, cls=_Encoder, ensure_ascii=False), "audit.changes")
+
+
+def open_value(sealed: str):
+    """The value sealed by `seal_value` (for supervisors who may see it)."""
+    from nicat.privacy.crypto import keyring
+
+    return json.loads(keyring().decrypt(sealed, "audit.changes"))
+
+
+def diff(model_instance_or_class, before: dict, after: dict) -> dict:
+    """`{field: [old, new]}` of the fields whose value changed; values of encrypted fields are
+    sealed with `seal_value`, so that the trail holds ciphertext only for them."""
+    model = model_instance_or_class if isinstance(model_instance_or_class, type) else type(model_instance_or_class)
+    encrypted = _encrypted_field_names(model)
+    changes = {}
+    for name in sorted(set(before) | set(after), key=str):
+        old, new = before.get(name), after.get(name)
+        if old == new or _json_safe(old) == _json_safe(new):
+            continue
+        if name in encrypted:
+            changes[name] = [seal_value(old), seal_value(new)]
+        else:
+            changes[name] = [_json_safe(old), _json_safe(new)]
+    return changes
+
+
+def _lock_chain(cursor):
+    """Serialise appenders until the caller's transaction ends.
+
+    PostgreSQL: a transaction-level advisory lock. SQLite: the transaction already holds the
+    database's write lock (transaction_mode=IMMEDIATE). Either way, the unique sequence (the
+    primary key) makes a fork impossible even if the lock were missing: the second writer fails.
+    """
+    if connection.vendor == "postgresql":
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+
+
+def _locked_head(cursor):
+    """Take the chain lock and read the head. On PostgreSQL with client-side binding (Django's
+    default) both statements go in one round trip: each statement of a simple query gets its own
+    snapshot under READ COMMITTED, so the head is read after the lock is granted."""
+    if connection.vendor == "postgresql":
+        raw = cursor.cursor
+        try:
+            import psycopg
+        except ImportError:  # pragma: no cover - psycopg2
+            psycopg = None
+        if psycopg is not None and isinstance(raw, psycopg.ClientCursor):
+            table = connection.ops.quote_name(AuditEvent._meta.db_table)
+            raw.execute(f"SELECT pg_advisory_xact_lock({int(ADVISORY_LOCK_KEY)}); "
+                        f"SELECT sequence, hash FROM {table} ORDER BY sequence DESC LIMIT 1")
+            raw.nextset()
+            row = raw.fetchone()
+            return (row[0], row[1]) if row else (0, GENESIS_HASH)
+    _lock_chain(cursor)
+    return chain_head(cursor)
+
+
+def chain_head(cursor=None):
+    """(sequence, hash) of the last event, or (0, GENESIS_HASH)."""
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    own = cursor is None
+    cursor = cursor or connection.cursor()
+    try:
+        cursor.execute(f'SELECT sequence, hash FROM {table} ORDER BY sequence DESC LIMIT 1')
+        row = cursor.fetchone()
+    finally:
+        if own:
+            cursor.close()
+    return (row[0], row[1]) if row else (0, GENESIS_HASH)
+
+
+def _actor(actor):
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None
+    return actor
+
+
+def _object_ref(obj):
+    if obj is None:
+        return "", ""
+    object_type = obj._meta.label_lower
+    uid = getattr(obj, "uuid", None)
+    return object_type, str(uid if uid is not None else obj.pk)
+
+
+def _case_of(obj):
+    if obj is None:
+        return None
+    if obj._meta.label_lower == "cases.case":
+        return obj
+    try:
+        field = obj._meta.get_field("case")
+    except Exception:
+        return None
+    # Only a case already loaded: reading it here could bypass the caller's access scope.
+    if field.is_relation and field.is_cached(obj):
+        return field.get_cached_value(obj)
+    return None
+
+
+def record(*, actor, action, obj=None, case=None, institution=None, changes=None, reason="",
+           details=None) -> AuditEvent:
+    """Append one event to the audit trail in the caller's transaction and return it.
+
+    `actor`: the user acting (None or AnonymousUser for the system or an anonymous attempt; put an
+    attempted user name into `details`). `obj`: the model instance acted on. `case`: the case the
+    action concerns (filled from `obj` when it is a case). `institution`: the institution on whose
+    behalf the actor acts (instance or pk). `changes`: `{field: [old, new]}`, best built with
+    `diff()`. `details`: JSON-safe extra facts, never plaintext identifying data.
+
+    Any failure raises, so the surrounding transaction (and the action it audits) rolls back.
+    """
+    if not action or not isinstance(action, str):
+        raise ValueError("record() needs an action such as 'case.view'.")
+    actor = _actor(actor)
+    object_type, object_id = _object_ref(obj)
+    if case is None:
+        case = _case_of(obj)
+    institution_id = institution.pk if isinstance(institution, models.Model) else institution
+    ctx = _request_context() or {}
+    changes = _json_safe(changes) or {}
+    details = _json_safe(details) or {}
+    fields = {
+        "occurred_at": timezone.now(),
+        "actor_id": actor.pk if actor is not None else None,
+        "actor_username": actor.get_username() if actor is not None else "",
+        "institution_id": institution_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "case_reference": (getattr(case, "reference", "") or "") if case is not None else "",
+        "case_uuid": str(case.uuid) if case is not None and getattr(case, "uuid", None) else "",
+        "reason": reason or "",
+        "ip": (ctx.get("ip") or "")[:45],
+        "request_id": (ctx.get("request_id") or "")[:64],
+        "changes": changes,
+        "details": details,
+    }
+    with transaction.atomic(savepoint=False):
+        with connection.cursor() as cursor:
+            last_sequence, last_hash = _locked_head(cursor)
+        sequence = last_sequence + 1
+        digest = hashlib.sha256(
+            canonical_text(sequence=sequence, prev_hash=last_hash, **fields).encode("utf-8")
+        ).hexdigest()
+        event = AuditEvent(sequence=sequence, prev_hash=last_hash, hash=digest, **fields)
+        _insert(event)
+        _maybe_checkpoint(event)
+    return event
+
+
+_INSERT_COLUMNS = ("sequence", "occurred_at", "actor_id", "actor_username", "institution_id", "action", "object_type",
+                   "object_id", "case_reference", "case_uuid", "reason", "ip", "request_id", "changes", "details",
+                   "prev_hash", "hash")
+
+
+def _insert(event):
+    """One INSERT without the ORM's per-field machinery (record() is on every request's path)."""
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    sql = (f"INSERT INTO {table} ({', '.join(_INSERT_COLUMNS)}) "
+           f"VALUES ({', '.join(['%s'] * len(_INSERT_COLUMNS))})")
+    params = [getattr(event, name) for name in _INSERT_COLUMNS]
+    params[1] = connection.ops.adapt_datetimefield_value(event.occurred_at)
+    params[13] = canonical_json(event.changes)
+    params[14] = canonical_json(event.details)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    event._state.adding = False
+    event._state.db = connection.alias
+
+
+def _request_context():
+    try:
+        from nicat.web.middleware import request_context
+    except ImportError:  # pragma: no cover - the web app is always installed
+        return None
+    return request_context()
+
+
+def _maybe_checkpoint(event):
+    every = int(getattr(settings, "NICAT_AUDIT_CHECKPOINT_EVERY", 1000) or 0)
+    if every <= 0 or event.sequence % every:
+        return
+    from nicat.audit.checkpoints import SigningKeyMissing, create_checkpoint
+
+    try:
+        create_checkpoint(sequence=event.sequence, hash=event.hash)
+    except SigningKeyMissing:
+        # The chain stays intact; the checkpoint can be made later with `nicat audit checkpoint`.
+        # Refusing a case worker's action because the operator forgot a key would harm victims.
+        logger.error("Audit checkpoint at sequence %s skipped: no signing key configured.", event.sequence)

@@ -1,0 +1,49 @@
+"""Supervisor pages: the audit trail browser and "who accessed this record". Read-only."""
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from nicat.access import policy
+from nicat.audit import selectors
+from nicat.audit.forms import TrailFilterForm
+from nicat.audit.services import record
+
+PAGE_SIZE = 50
+
+
+def _require_supervisor(user):
+    if not selectors.is_supervisor(user):
+        raise PermissionDenied
+
+
+@login_required
+def trail(request):
+    _require_supervisor(request.user)
+    form = TrailFilterForm(request.GET or None)
+    events = selectors.trail_for(user=request.user)
+    filters = {}
+    if form.is_bound and form.is_valid():
+        filters = form.filters()
+        events = selectors.filter_trail(events, **filters)
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    record(actor=request.user, action="audit.view", details={
+        "page": page.number, "filters": {k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                                         for k, v in filters.items() if v}})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "audit/trail.html", {"form": form, "page": page, "query": query.urlencode()},
+                  status=400 if form.is_bound and form.errors else 200)
+
+
+@login_required
+def case_access(request, case_uuid):
+    _require_supervisor(request.user)
+    from nicat.cases.models import Case
+
+    case = policy.get_visible_or_404(Case.objects, request.user, uuid=case_uuid)
+    page = Paginator(selectors.case_trail(case_uuid=case.uuid), PAGE_SIZE).get_page(request.GET.get("page"))
+    accessors = list(selectors.case_accessors(case_uuid=case.uuid)[:200])
+    record(actor=request.user, action="audit.case_view", obj=case, case=case,
+           institution=policy.acting_institution(request.user), details={"page": page.number})
+    return render(request, "audit/case_access.html", {"case": case, "page": page, "accessors": accessors})
