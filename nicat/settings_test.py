@@ -21,7 +21,9 @@ from nicat.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; production uses Argon2
 ALLOWED_HOSTS = ["*"]
-LANGUAGE_CODE = "az"
+# Tests read messages in English unless they choose a language; the product default (az) is
+# tested explicitly (nicat/web/tests/test_languages.py) and by the browser journeys.
+LANGUAGE_CODE = "en"
 # Most tests sign in with client.login / force_login: two-factor sign-in and the lock-out (whose
 # backend needs the request, which client.login does not pass) are off for them. The tests in
 # nicat/accounts/tests/ and the browser journeys switch both on and prove them

@@ -30,7 +30,7 @@ def test_intake_creates_case_and_redirects_to_it(worker_client, cast):
     case = Case.objects.visible_to(cast.worker).get()
     assert response.status_code == 302 and response.url == reverse("cases:detail", args=[case.uuid])
     page = worker_client.get(response.url).content.decode()
-    assert "Hüseynova Leyla" in page and case.reference in page and exploitation.label_az in page
+    assert "Hüseynova Leyla" in page and case.reference in page and exploitation.label_en in page
     assert case.person.aliases == ["Лейла", "Leila"]
 
 
