@@ -69,14 +69,14 @@ def test_staff_search_by_service_language_and_region(world, client):
         return client.get(url, params).content.decode().split('data-testid="directory-results"', 1)[1]
 
     page = results({"service": "shelter"})
-    assert world.shelter.name_az in page and world.centre.name_az not in page
+    assert world.shelter.name in page and world.centre.name not in page
     assert "Gizli küçə" not in page
     page = results({"language": term("language", "ru").pk})
-    assert world.shelter.name_az in page and world.embassy_uz.name_az not in page
+    assert world.shelter.name in page and world.embassy_uz.name not in page
     page = results({"region": term("region", "abroad").pk})
-    assert world.consulate.name_az in page and world.shelter.name_az not in page
+    assert world.consulate.name in page and world.shelter.name not in page
     page = results({"q": "Özbək"})
-    assert world.embassy_uz.name_az in page
+    assert world.embassy_uz.name in page
 
 
 def test_institution_card_shows_address_by_the_rule(world, client):

@@ -42,7 +42,7 @@ def test_referral_without_consent_is_a_400_naming_the_missing_consent(world, ngo
     case = world.open_case()
     response = refer(ngo, case, world.shelter)
     assert response.status_code == 400
-    assert "consent" in response.json() and world.shelter.name_az in response.json()["consent"][0]
+    assert "consent" in response.json() and world.shelter.name in response.json()["consent"][0]
     assert Referral.objects.system().count() == 0
 
 
