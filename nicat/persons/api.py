@@ -1,14 +1,17 @@
 """REST API of persons: /api/v1/persons/ — always scoped to what the caller may see."""
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
 
 from nicat.access import policy
 from nicat.api.fields import TermField
 from nicat.audit import services as audit
 from nicat.cases.errors import NotAllowed
-from nicat.persons import services
+from nicat.persons import selectors, services
+from nicat.persons.forms import CandidateForm, SearchForm
 from nicat.persons.models import Person
 
 
@@ -27,6 +30,21 @@ class DocumentSerializer(serializers.Serializer):
         return {"type": value["type"].code, "number": value.get("number", ""),
                 "country": value["country"].code if value.get("country") else "",
                 "expiry": value["expiry"].isoformat() if value.get("expiry") else ""}
+
+
+def _mask_person(serializer, instance, data):
+    """Drop the fields of sections the caller may not see (see nicat.access.policy)."""
+    request = serializer.context.get("request")
+    if request is None:
+        return data
+    from nicat.cases.api import CaseSerializer
+
+    sections = policy.person_sections(request.user, instance)
+    for section, fields in CaseSerializer.PERSON_SECTION_FIELDS.items():
+        if section not in sections:
+            for name in fields:
+                data.pop(name, None)
+    return data
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -51,6 +69,63 @@ class PersonSerializer(serializers.ModelSerializer):
                   "birth_date_is_estimate", "estimated_age", "gender", "citizenships", "languages", "documents",
                   "phone", "email", "address", "registered_by", "created_at", "updated_at", "version"]
         read_only_fields = ["uuid", "created_at", "updated_at"]
+
+    def to_representation(self, instance):
+        return _mask_person(self, instance, super().to_representation(instance))
+
+
+class CaseRefSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    reference = serializers.CharField()
+
+
+class PersonMatchSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField(source="person.uuid")
+    given_name = serializers.CharField(source="person.given_name")
+    family_name = serializers.CharField(source="person.family_name")
+    patronymic = serializers.CharField(source="person.patronymic")
+    aliases = serializers.ListField(source="person.aliases", child=serializers.CharField())
+    birth_date = serializers.DateField(source="person.birth_date", allow_null=True)
+    birth_date_is_estimate = serializers.BooleanField(source="person.birth_date_is_estimate")
+    estimated_age = serializers.IntegerField(source="person.estimated_age", allow_null=True)
+    cases = CaseRefSerializer(many=True)
+
+
+class SearchResultSerializer(PersonMatchSerializer):
+    score = serializers.FloatField(help_text=_("How well the name matches, 0–100 (100 when no name was given)."))
+
+
+class CandidateSerializer(PersonMatchSerializer):
+    probability = serializers.FloatField()
+    band = serializers.ChoiceField(choices=["likely", "possible"])
+
+
+class CoordinatorSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    phone = serializers.CharField()
+
+
+class CandidatesSerializer(serializers.Serializer):
+    candidates = CandidateSerializer(many=True)
+    known_elsewhere = serializers.BooleanField(help_text=_(
+        "A likely match exists in a case you may not see: contact the coordinator. Nothing else is said about it."))
+    coordinator = CoordinatorSerializer(allow_null=True)
+
+
+class CandidateQuerySerializer(serializers.Serializer):
+    given_name = serializers.CharField(required=False, allow_blank=True)
+    family_name = serializers.CharField(required=False, allow_blank=True)
+    patronymic = serializers.CharField(required=False, allow_blank=True)
+    aliases = serializers.ListField(child=serializers.CharField(), required=False)
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    birth_date_is_estimate = serializers.BooleanField(required=False)
+    estimated_age = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=120)
+    document_number = serializers.CharField(required=False, allow_blank=True)
+    phone = serializers.CharField(required=False, allow_blank=True)
+
+
+def _form_errors(form):
+    return {field: [str(e) for e in errs] for field, errs in form.errors.items()}
 
 
 class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
@@ -95,3 +170,50 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
                                                  "else's change is overwritten.")]})
         serializer.instance = services.update_person(actor=self.request.user, person=serializer.instance,
                                                      data=data, expected_version=version)
+
+    @extend_schema(summary="Find persons by any spelling of the name, document number, birth date, age or case "
+                           "reference (only persons you may see)",
+                   parameters=[OpenApiParameter(n, str, required=False) for n in
+                               ("q", "document", "birth_date", "age_from", "age_to", "reference")],
+                   responses=SearchResultSerializer(many=True))
+    @action(detail=False, methods=["get"])
+    def search(self, request):
+        if not policy.can_work_on_cases(request.user):
+            raise PermissionDenied
+        form = SearchForm(request.query_params)
+        if not form.is_valid():
+            raise ValidationError(_form_errors(form))
+        if not form.has_criteria():
+            raise ValidationError({"q": [_("Give a name, a document number, a date of birth, an age range or a "
+                                           "case reference.")]})
+        criteria = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        results = selectors.search_persons(user=request.user, **criteria)
+        audit.record(actor=request.user, action="person.search", institution=policy.acting_institution(request.user),
+                     details={"channel": "api", "criteria": sorted(criteria), "shown": len(results)})
+        return Response(SearchResultSerializer(results, many=True).data)
+
+    @extend_schema(summary="Likely and possible duplicates of a person about to be registered",
+                   request=CandidateQuerySerializer, responses=CandidatesSerializer)
+    @action(detail=False, methods=["post"])
+    def candidates(self, request):
+        if not policy.can_work_on_cases(request.user):
+            raise PermissionDenied
+        query = CandidateQuerySerializer(data=request.data)
+        query.is_valid(raise_exception=True)
+        data = dict(query.validated_data)
+        form = CandidateForm({**{k: v for k, v in data.items() if k != "aliases"},
+                              "aliases": "\n".join(data.get("aliases") or [])})
+        if not form.is_valid():
+            raise ValidationError(_form_errors(form))
+        if not form.has_identity():
+            raise ValidationError({"family_name": [_("Give at least a name, a document number or a phone number.")]})
+        result = selectors.intake_candidates(user=request.user, data=form.to_data())
+        audit.record(actor=request.user, action="person.duplicate_check",
+                     institution=policy.acting_institution(request.user),
+                     details={"channel": "api", "shown": len(result["candidates"]),
+                              "known_elsewhere": result["known_elsewhere"]})
+        coordinator = result["coordinator"]
+        return Response(CandidatesSerializer({
+            "candidates": result["candidates"], "known_elsewhere": result["known_elsewhere"],
+            "coordinator": {"name": coordinator.name, "phone": coordinator.phone} if coordinator else None,
+        }).data)

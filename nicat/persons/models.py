@@ -37,6 +37,16 @@ class Person(models.Model):
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     version = models.PositiveIntegerField(default=1)
+    # Blind indexes (keyed HMACs, see nicat.privacy.indexes and docs/matching.md): exact look-ups
+    # without plain text. Maintained by nicat.persons.indexing, never edited by hand.
+    name_index = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
+    document_index = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
+    birth_date_index = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
+    birth_year_index = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
+    # A duplicate merged into another record is kept (with its history), marked, never deleted.
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, editable=False,
+                                    related_name="merged_records", verbose_name=_("merged into"))
+    merged_at = models.DateTimeField(_("merged"), null=True, blank=True, editable=False)
 
     objects = ScopedManager()
 
@@ -70,3 +80,96 @@ class Person(models.Model):
     @property
     def is_stateless(self):
         return any(t.code == "XXA" for t in self.citizenships.all())
+
+
+class PersonToken(models.Model):
+    """One keyed fuzzy token of a person (nicat.privacy.indexes.Kind): candidates for matching are
+    the persons that share tokens. A token is a 64-bit HMAC under a per-kind key, never a name."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="tokens")
+    kind = models.PositiveSmallIntegerField()
+    token = models.BigIntegerField()
+
+    objects = ScopedManager()
+
+    class Meta:
+        indexes = [models.Index(fields=["token", "kind"], name="persons_token_lookup")]
+
+
+class SignalSource(models.TextChoices):
+    INTAKE = "intake", _("Registration of a new person")
+    SCAN = "scan", _("Registry-wide duplicate scan")
+
+
+class SignalStatus(models.TextChoices):
+    OPEN = "open", _("To review")
+    MERGED = "merged", _("Merged")
+    DISMISSED = "dismissed", _("Not the same person")
+
+
+class DuplicateSignal(models.Model):
+    """Two person records that may be the same human, for the coordinator (Main Department) to review.
+    Raised when a new person resembles one the registering institution may not see, and by the scan."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person_a = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("record"))
+    person_b = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("other record"))
+    probability = models.FloatField(_("match probability"))
+    source = models.CharField(_("found by"), max_length=10, choices=SignalSource.choices)
+    raised_by_institution = models.ForeignKey("directory.Institution", on_delete=models.PROTECT, null=True,
+                                              blank=True, related_name="+", verbose_name=_("raised by"))
+    status = models.CharField(_("status"), max_length=10, choices=SignalStatus.choices, default=SignalStatus.OPEN,
+                              db_index=True)
+    created_at = models.DateTimeField(_("raised"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolved_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["person_a", "person_b"], name="persons_signal_pair")]
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+
+
+class MergeRecord(models.Model):
+    """A merge of `merged` into `survivor`: what moved (model label → primary keys), so that it can be
+    undone. Neither record is deleted; `merged` is marked merged_into `survivor`."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    survivor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("kept record"))
+    merged = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("merged record"))
+    signal = models.ForeignKey(DuplicateSignal, on_delete=models.PROTECT, null=True, blank=True, related_name="merges")
+    moved = models.JSONField(default=dict)  # {"cases.case": {"person": [pk, …]}, …} — primary keys only
+    reason = EncryptedTextField(_("reason"))
+    merged_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    merged_at = models.DateTimeField(_("merged"), auto_now_add=True)
+    undone_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
+    undo_reason = EncryptedTextField(_("reason for undoing"))
+
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["-merged_at"]
+        verbose_name = _("merge of person records")
+        verbose_name_plural = _("merges of person records")
+
+    @property
+    def is_undone(self):
+        return self.undone_at is not None
+
+
+class MatchModel(models.Model):
+    """Match weights learned from the registry by the duplicate scan (Fellegi–Sunter, EM, no labels):
+    counts and log2 weights of field agreement levels only — no identifying value."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    parameters = models.JSONField()
+
+    class Meta:
+        ordering = ["-created_at"]
+        get_latest_by = "created_at"

@@ -7,7 +7,8 @@ from django.utils.translation import gettext as _
 
 from nicat.audit import services as audit
 from nicat.cases.errors import ConcurrentEdit, NotAllowed
-from nicat.persons.models import Person
+from nicat.persons import indexing
+from nicat.persons.models import DuplicateSignal, MergeRecord, Person, SignalSource, SignalStatus
 
 PERSON_FIELDS = ("given_name", "family_name", "patronymic", "aliases", "birth_date", "birth_date_is_estimate",
                  "estimated_age", "age_recorded_on", "gender", "documents", "phone", "email", "address")
@@ -51,8 +52,10 @@ def create_person(*, actor, institution, data):
         for m2m in PERSON_M2M:
             if m2m in data:
                 getattr(person, m2m).set(data[m2m])
+        indexing.reindex(person)
         audit.record(actor=actor, action="person.create", obj=person, institution=institution,
                      changes=audit.diff(Person, {}, _snapshot(person)))
+        raise_intake_signals(actor=actor, person=person, institution=institution)
     return person
 
 
@@ -73,6 +76,7 @@ def update_person(*, actor, person, data, expected_version):
                 setattr(person, f, data[f])
         person.version = expected_version + 1
         person.save()
+        indexing.reindex(person)
         m2m_changes = {}
         for m2m in PERSON_M2M:
             if m2m in data:
@@ -85,3 +89,179 @@ def update_person(*, actor, person, data, expected_version):
         audit.record(actor=actor, action="person.update", obj=person, changes=changes,
                      institution=policy.acting_institution(actor))
     return person
+
+
+# --- Duplicates: signals, merge, undo -------------------------------------------------------------
+
+def _ordered(a, b):
+    return (a, b) if a.pk < b.pk else (b, a)
+
+
+def _raise_signal(*, actor, person, other, probability, source, institution=None):
+    a, b = _ordered(person, other)
+    signal, created = DuplicateSignal.objects.system().get_or_create(
+        person_a=a, person_b=b, defaults={"probability": probability, "source": source,
+                                          "raised_by_institution": institution})
+    if created:
+        audit.record(actor=actor, action="duplicate.raise", obj=signal, institution=institution,
+                     details={"source": source, "probability": round(probability, 3)})
+    return signal
+
+
+def raise_intake_signals(*, actor, person, institution):
+    """After a new person is saved: a signal for the coordinator for every likely match that the
+    registering user may not see (they were only told to contact the coordinator)."""
+    from nicat.persons import matching, selectors
+
+    matches = selectors.match_candidates(indexing.person_data(person), exclude={person.pk},
+                                         threshold=matching.LIKELY)
+    if not matches:
+        return []
+    visible = set(Person.objects.visible_to(actor).filter(pk__in=[p.pk for p, _ in matches])
+                  .values_list("pk", flat=True))
+    return [_raise_signal(actor=actor, person=person, other=other, probability=prob, source=SignalSource.INTAKE,
+                          institution=institution)
+            for other, prob in matches if other.pk not in visible]
+
+
+def _require_coordinator(actor):
+    from nicat.persons.selectors import is_coordinator
+
+    if not is_coordinator(actor):
+        raise NotAllowed
+
+
+def _person_relations():
+    """(model, field name) of every foreign key to Person outside the persons app: what a merge moves."""
+    for rel in Person._meta.related_objects:
+        if rel.related_model._meta.app_label == "persons" or not rel.one_to_many:
+            continue
+        yield rel.related_model, rel.field.name
+
+
+def merge_persons(*, actor, survivor, merged, reason, signal=None):
+    """Merge `merged` into `survivor`: every record hanging off `merged` (cases and the rest) is moved
+    to `survivor`; `merged` stays, marked merged_into, with its own history; a MergeRecord keeps what
+    moved so that `undo_merge` can move it back. Coordinator only."""
+    _require_coordinator(actor)
+    from nicat.access import policy
+
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why these two records are the same person.")})
+    if survivor.pk == merged.pk:
+        raise ValidationError(_("A record cannot be merged into itself."))
+    with transaction.atomic():
+        locked = {p.pk: p for p in Person.objects.system().select_for_update().filter(pk__in=[survivor.pk, merged.pk])}
+        if len(locked) != 2:
+            raise ValidationError(_("One of the two records no longer exists. Reload the page."))
+        if locked[survivor.pk].merged_into_id or locked[merged.pk].merged_into_id:
+            raise ValidationError(_("One of the two records has already been merged into another record. "
+                                    "Reload the page."))
+        moved = {}
+        for model, field in _person_relations():
+            pks = list(model._base_manager.filter(**{field: merged}).values_list("pk", flat=True))
+            if pks:
+                model._base_manager.filter(pk__in=pks).update(**{field: survivor})
+                moved.setdefault(model._meta.label_lower, {})[field] = pks
+        now = timezone.now()
+        Person.objects.system().filter(pk=merged.pk).update(merged_into=survivor, merged_at=now,
+                                                             version=F("version") + 1)
+        merged.merged_into, merged.merged_at = survivor, now
+        record = MergeRecord.objects.system().create(survivor=survivor, merged=merged, signal=signal, moved=moved,
+                                                     reason=reason.strip(), merged_by=actor)
+        if signal is not None:
+            DuplicateSignal.objects.system().filter(pk=signal.pk).update(
+                status=SignalStatus.MERGED, resolved_at=now, resolved_by=actor, version=F("version") + 1)
+        institution = policy.acting_institution(actor)
+        counts = {label: sum(len(v) for v in fields.values()) for label, fields in moved.items()}
+        # the reason may name the person: it is kept encrypted on the MergeRecord, not in the trail
+        details = {"merge": str(record.uuid), "survivor": str(survivor.uuid), "merged": str(merged.uuid),
+                   "moved": counts}
+        audit.record(actor=actor, action="person.merge", obj=survivor, institution=institution,
+                     details=details)
+        audit.record(actor=actor, action="person.merged_into", obj=merged, institution=institution,
+                     details=details)
+        _audit_moved_cases(actor, moved, institution, record, "case.person_merged")
+    return record
+
+
+def _audit_moved_cases(actor, moved, institution, record, action):
+    from nicat.cases.models import Case
+
+    pks = moved.get("cases.case", {}).get("person", [])
+    for case in Case.objects.system().filter(pk__in=pks):
+        audit.record(actor=actor, action=action, obj=case, case=case, institution=institution,
+                     details={"merge": str(record.uuid)})
+
+
+def undo_merge(*, actor, merge, reason):
+    """Move back what the merge moved (what still points at the survivor) and unmark the merged record."""
+    _require_coordinator(actor)
+    from nicat.access import policy
+
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why the merge is undone.")})
+    with transaction.atomic():
+        record = MergeRecord.objects.system().select_for_update().get(pk=merge.pk)
+        if record.undone_at:
+            raise ValidationError(_("This merge has already been undone."))
+        merged = Person.objects.system().select_for_update().get(pk=record.merged_id)
+        if merged.merged_into_id != record.survivor_id:
+            raise ValidationError(_("The merged record has been changed since; it cannot be moved back."))
+        labels = {m._meta.label_lower: m for m, _f in _person_relations()}
+        for label, fields in record.moved.items():
+            model = labels.get(label)
+            if model is None:
+                continue
+            for field, pks in fields.items():
+                model._base_manager.filter(pk__in=pks, **{field: record.survivor_id}).update(**{field: merged})
+        Person.objects.system().filter(pk=merged.pk).update(merged_into=None, merged_at=None,
+                                                             version=F("version") + 1)
+        now = timezone.now()
+        MergeRecord.objects.system().filter(pk=record.pk).update(undone_at=now, undone_by=actor)
+        record.undone_at, record.undone_by = now, actor
+        record.undo_reason = reason.strip()
+        record.save(update_fields=["undo_reason"])
+        if record.signal_id:
+            DuplicateSignal.objects.system().filter(pk=record.signal_id).update(
+                status=SignalStatus.OPEN, resolved_at=None, resolved_by=None, version=F("version") + 1)
+        institution = policy.acting_institution(actor)
+        details = {"merge": str(record.uuid), "survivor": str(record.survivor.uuid), "merged": str(merged.uuid)}
+        audit.record(actor=actor, action="person.merge_undo", obj=record.survivor, institution=institution,
+                     details=details)
+        audit.record(actor=actor, action="person.merge_undo", obj=merged, institution=institution,
+                     details=details)
+        _audit_moved_cases(actor, record.moved, institution, record, "case.person_merge_undone")
+    return record
+
+
+def dismiss_signal(*, actor, signal, expected_version):
+    """The coordinator decided the two records are different people."""
+    _require_coordinator(actor)
+    from nicat.access import policy
+
+    with transaction.atomic():
+        if not DuplicateSignal.objects.system().filter(pk=signal.pk, version=expected_version,
+                                                       status=SignalStatus.OPEN).update(
+                status=SignalStatus.DISMISSED, resolved_at=timezone.now(), resolved_by=actor,
+                version=F("version") + 1):
+            raise ConcurrentEdit()
+        audit.record(actor=actor, action="duplicate.dismiss", obj=signal,
+                     institution=policy.acting_institution(actor))
+    signal.refresh_from_db()
+    return signal
+
+
+def record_scan_signals(*, pairs, actor=None):
+    """Signals for the batch job: pairs [(person_a_id, person_b_id, probability)]. Existing pairs
+    (open, merged or dismissed) are left alone. Returns how many were new."""
+    before = DuplicateSignal.objects.system().count()
+    batch = []
+    for a, b, prob in pairs:
+        a, b = (a, b) if a < b else (b, a)
+        batch.append(DuplicateSignal(person_a_id=a, person_b_id=b, probability=prob, source=SignalSource.SCAN))
+    with transaction.atomic():
+        DuplicateSignal.objects.system().bulk_create(batch, batch_size=1000, ignore_conflicts=True)
+        new = DuplicateSignal.objects.system().count() - before
+        audit.record(actor=actor, action="duplicate.scan", details={"pairs": len(batch), "new": new})
+    return new

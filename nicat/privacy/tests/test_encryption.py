@@ -28,7 +28,10 @@ def test_tampered_value_or_unknown_key_raises_clear_error():
     sealed = Keyring([KEY_A]).encrypt("secret", "t.c")
     with pytest.raises(DecryptionError, match="not in NICAT_FIELD_KEYS"):
         Keyring([KEY_B]).decrypt(sealed, "t.c")
-    flipped = sealed[:-3] + ("A" if sealed[-3] != "A" else "B") + sealed[-2:]
+    prefix, kid, body = sealed.split(":", 2)
+    raw = bytearray(base64.urlsafe_b64decode(body))
+    raw[20] ^= 0x01  # one bit of the ciphertext
+    flipped = f"{prefix}:{kid}:{base64.urlsafe_b64encode(bytes(raw)).decode()}"
     with pytest.raises(DecryptionError, match="failed authentication"):
         Keyring([KEY_A]).decrypt(flipped, "t.c")
     with pytest.raises(DecryptionError, match="not in the encrypted format"):

@@ -1,0 +1,202 @@
+"""Speed of duplicate matching on a large registry: intake candidates for one new person, and the
+registry-wide batch scan.
+
+    .venv/bin/python bench/matching_speed.py --persons 100000                      # SQLite
+    .venv/bin/python bench/matching_speed.py --persons 100000 \\
+        --postgres postgresql://postgres@127.0.0.1:5432/postgres                    # PostgreSQL
+
+A throw-away database (a temporary SQLite file, or a PostgreSQL database `nicat_bench_matching`
+created on the given server and dropped afterwards) is migrated, two institutions and a worker are
+created, N synthetic persons are inserted by nicat.persons.generator (sealed values, blind indexes
+and keyed tokens computed as the services do), then:
+
+* intake: `selectors.intake_candidates(user=worker, data=...)` — the whole intake check (keyed
+  token look-up, decryption and ranking of the candidates, scope check) — for Q new persons, half
+  of them another spelling of a registered person; p50/p95/max in ms;
+* scan: `nicat duplicates scan` (blocking, decryption, EM re-estimation of the weights, ranking,
+  signals), once.
+
+Results: bench/results/matching_speed_<engine>_<N>.json.
+"""
+import argparse
+import base64
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DB = "nicat_bench_matching"
+
+
+def setup(postgres_url):
+    sys.path.insert(0, str(ROOT))
+    tmp = tempfile.mkdtemp(prefix="nicat-bench-matching-")
+    os.environ.update({
+        "NICAT_DEV": "1", "NICAT_VAR_DIR": tmp, "SECRET_KEY": "bench-secret-key",
+        "NICAT_FIELD_KEYS": base64.urlsafe_b64encode(b"m" * 32).decode(),
+        "NICAT_INDEX_KEY": base64.urlsafe_b64encode(b"n" * 32).decode(),
+        "DJANGO_SETTINGS_MODULE": "nicat.settings",
+    })
+    drop = None
+    if postgres_url:
+        import psycopg
+
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+            conn.execute(f"CREATE DATABASE {BENCH_DB}")
+        parts = urlsplit(postgres_url)
+        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
+
+        def drop():
+            from django.db import connections
+
+            connections.close_all()
+            with psycopg.connect(postgres_url, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+    else:
+        os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return tmp, drop
+
+
+def queries(count, persons, seed):
+    """New persons to check: half another spelling of a registered person, half not registered."""
+    import itertools
+    import random
+
+    from nicat.persons.generator import people, render, typo
+
+    rnd = random.Random(seed)
+    registered = [d for d, orig in itertools.islice(people(min(persons, 20000), seed=1), 20000) if orig is None]
+    out = []
+    fresh = people(count, seed=seed + 1000, duplicate_share=0)
+    for i in range(count):
+        if i % 2 == 0:
+            d = dict(rnd.choice(registered))
+            script = rnd.choice(["ru", "en", "plain", "az"])
+            d["given_name"] = render(d["_given"], script, rnd)
+            d["family_name"] = render(d["_family"], script, rnd)
+            if rnd.random() < 0.3:
+                d["family_name"] = typo(d["family_name"], rnd)
+        else:
+            d = next(fresh)[0]
+        out.append({k: v for k, v in d.items() if not k.startswith("_") and k != "gender"})
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--persons", type=int, default=100000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--postgres", metavar="URL", help="server URL; a bench database is created and dropped")
+    parser.add_argument("--skip-scan", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary SQLite database (path printed)")
+    parser.add_argument("--cache", action="store_true",
+                        help="keep the generated rows under var/bench-cache/ and reuse them (same registry in "
+                             "SQLite and PostgreSQL at the cost of one generation)")
+    args = parser.parse_args()
+    tmp, drop = setup(args.postgres)
+    try:
+        run(args, tmp)
+    finally:
+        if drop:
+            drop()
+        if not args.keep:
+            import shutil
+
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run(args, tmp):
+    from django.db import connection
+
+    from nicat.accounts.models import Role
+    from nicat.persons import selectors
+    from nicat.persons.duplicates import scan
+    from nicat.persons.generator import generate
+    from nicat.persons.models import PersonToken
+    from nicat.testing import make_institution, make_user
+
+    engine = connection.vendor
+    if engine == "sqlite":
+        print(f"database: {connection.settings_dict['NAME']}", file=sys.stderr)
+    ngo = make_institution("bench-ngo", "ngo", is_nonprofit=True)
+    make_institution("bench-md", "law_enforcement", is_competent_authority=True, name_az="Baş İdarə")
+    others = [make_institution(f"bench-{i}", "ngo") for i in range(4)]
+    worker = make_user("bench-worker", ngo, Role.CASE_WORKER)
+    result = {"engine": engine, "persons": args.persons,
+              "command": "bench/matching_speed.py " + " ".join(sys.argv[1:]), "cpus": os.cpu_count()}
+    t = time.monotonic()
+    truth = []
+    cache = ROOT / "var" / "bench-cache" / f"persons_{args.persons}.pickle" if args.cache else None
+    made = generate(args.persons, institutions=[ngo, *others], progress=lambda m: print(m, file=sys.stderr),
+                    truth=truth, cache=str(cache) if cache else None, defer_indexes=True)
+    result["generate_seconds"] = round(time.monotonic() - t, 1)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if engine == "postgresql" else "ANALYZE")
+    result["tokens"] = PersonToken.objects.system().count()
+    if engine == "sqlite":
+        result["database_bytes"] = os.path.getsize(connection.settings_dict["NAME"])
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_database_size(current_database())")
+            result["database_bytes"] = cursor.fetchone()[0]
+    print(f"{made} persons, {result['tokens']} tokens in {result['generate_seconds']} s", file=sys.stderr)
+
+    qs = queries(args.queries, args.persons, seed=42)
+    for d in qs[:10]:  # warm-up
+        selectors.intake_candidates(user=worker, data=d)
+    times, shown, hidden = [], 0, 0
+    for d in qs:
+        t = time.perf_counter()
+        res = selectors.intake_candidates(user=worker, data=d)
+        times.append((time.perf_counter() - t) * 1000)
+        shown += bool(res["candidates"])
+        hidden += res["known_elsewhere"]
+    times.sort()
+    result["intake"] = {
+        "queries": len(times), "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1), "max_ms": round(times[-1], 1),
+        "with_visible_candidates": shown, "known_elsewhere": hidden}
+    print("intake", result["intake"], file=sys.stderr)
+    if not args.skip_scan:
+        t = time.monotonic()
+        s = scan(progress=lambda m: print("scan:", m, file=sys.stderr))
+        result["scan"] = {"seconds": round(time.monotonic() - t, 1), "pairs_compared": s.pairs,
+                          "likely_duplicates": s.matches, "signals": s.new_signals, "blocks": s.blocks,
+                          "oversized_blocks": s.oversized_blocks, "weights_re_estimated": s.trained,
+                          "pairs_by_kind": s.pairs_by_kind}
+        # quality on the synthetic registry: the generator knows which persons it registered twice
+        from collections import defaultdict
+
+        from nicat.persons.models import DuplicateSignal
+
+        groups = defaultdict(set)
+        for orig, dup in truth:
+            groups[orig].update((orig, dup))
+        true_pairs = {frozenset((a, b)) for g in groups.values() for a in g for b in g if a < b}
+        found = {frozenset(p) for p in DuplicateSignal.objects.system().values_list("person_a_id", "person_b_id")}
+        tp = len(found & true_pairs)
+        result["scan"]["synthetic_truth"] = {
+            "true_pairs": len(true_pairs), "found": len(found), "true_positives": tp,
+            "precision": round(tp / len(found), 4) if found else None,
+            "recall": round(tp / len(true_pairs), 4) if true_pairs else None}
+        print("scan", result["scan"], file=sys.stderr)
+    out = ROOT / "bench" / "results" / f"matching_speed_{engine}_{args.persons}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,264 @@
+"""Reads about persons: search, duplicate candidates, the coordinator's review. All through the policy.
+
+Candidates come from the keyed tokens (nicat.privacy.indexes), are decrypted and ranked in memory
+(nicat.persons.matching); what a user is shown is cut to what nicat.access.policy lets them see.
+"""
+from django.db.models import Count
+from django.utils import timezone
+
+from nicat.access import policy
+from nicat.accounts.models import Role
+from nicat.persons import matching
+from nicat.persons.indexing import person_data
+from nicat.persons.models import DuplicateSignal, MatchModel, MergeRecord, Person, PersonToken, SignalStatus
+from nicat.privacy import indexes, names
+
+CANDIDATE_LIMIT = 60       # persons decrypted and ranked per intake check
+POSTING_CAP = 2000         # tokens shared by more persons are not used to find candidates
+SEARCH_LIMIT = 500         # persons decrypted and ranked per search
+NAME_QUERY_MIN = 85       # weakest query word's similarity (0..100) for a search hit
+RANK_FIELDS = ("id", "uuid", "given_name", "family_name", "patronymic", "aliases", "birth_date",
+               "birth_date_is_estimate", "estimated_age", "age_recorded_on", "documents", "phone", "address",
+               "merged_into_id", "registered_by_institution_id", "gender__code")
+
+
+# --- Who coordinates ------------------------------------------------------------------------------
+
+def coordinator_institution():
+    """The Main Department: the institution with is_competent_authority=True."""
+    from nicat.directory.models import Institution
+
+    return Institution.objects.filter(is_competent_authority=True, active=True).order_by("pk").first()
+
+
+def is_coordinator(user):
+    """Identification officers and supervisors of the competent authority review duplicates."""
+    return any(m.role in (Role.IDENTIFICATION_OFFICER, Role.SUPERVISOR) and m.institution.is_competent_authority
+               for m in policy.memberships(user))
+
+
+# --- Candidates -----------------------------------------------------------------------------------
+
+_models = {}
+_registry_size = {"at": -1e9, "n": 0}
+
+
+def registry_size():
+    """Number of registered persons (cached for ten minutes: it only sets the default prior)."""
+    import time
+
+    now = time.monotonic()
+    if now - _registry_size["at"] > 600:
+        _registry_size.update(at=now, n=Person.objects.system().filter(merged_into__isnull=True).count())
+    return _registry_size["n"]
+
+
+def current_model():
+    """The match weights last learned by the duplicate scan, or the defaults with a prior for the
+    registry's size."""
+    pk = MatchModel.objects.order_by("-created_at", "-pk").values_list("pk", flat=True).first()
+    if pk is None:
+        model = matching.Model.from_dict(matching.DEFAULT_MODEL.as_dict())
+        model.prior = matching.default_prior(registry_size())
+        return model
+    if pk not in _models:
+        _models.clear()
+        _models[pk] = matching.Model.from_dict(MatchModel.objects.get(pk=pk).parameters)
+    return _models[pk]
+
+
+def _candidate_ids(tokens, *, exclude=(), limit, posting_cap=POSTING_CAP):
+    """Persons sharing the most tokens with the query. Tokens shared by more than `posting_cap`
+    persons (a very common name and year) are left out: they would cost time and select nothing."""
+    if not tokens:
+        return []
+    values = sorted({t for _, t in tokens})
+    counts = dict(PersonToken.objects.system().filter(token__in=values).values("token")
+                  .annotate(n=Count("id")).values_list("token", "n"))
+    selective = [t for t in values if 0 < counts.get(t, 0) <= posting_cap]
+    if not selective:
+        return []
+    qs = PersonToken.objects.system().filter(token__in=selective)
+    if exclude:
+        qs = qs.exclude(person_id__in=list(exclude))
+    rows = qs.values("person_id").annotate(n=Count("id")).order_by("-n", "person_id")[:limit]
+    return [r["person_id"] for r in rows]
+
+
+def _load(ids):
+    return {p.pk: p for p in Person.objects.system().filter(pk__in=list(ids)).select_related("gender")
+            .only(*RANK_FIELDS)}
+
+
+def _resolve_merged(persons):
+    """Map merged records to the record they were merged into (loading those that are missing)."""
+    missing = {p.merged_into_id for p in persons.values() if p.merged_into_id and p.merged_into_id not in persons}
+    while missing:
+        loaded = _load(missing)
+        persons.update(loaded)
+        missing = {p.merged_into_id for p in loaded.values() if p.merged_into_id and p.merged_into_id not in persons}
+    return persons
+
+
+def _final(person, persons):
+    seen = set()
+    while person.merged_into_id and person.pk not in seen:
+        seen.add(person.pk)
+        person = persons[person.merged_into_id]
+    return person
+
+
+def match_candidates(data, *, exclude=(), limit=CANDIDATE_LIMIT, threshold=matching.POSSIBLE):
+    """[(person, probability)] of registered persons (system-wide, not scoped) that may be the person
+    described by `data` (plain fields), best first. Merged records count for the record they were
+    merged into. Callers cut the result to what their user may see."""
+    query = matching.profile(data)
+    model = current_model()
+    tokens = indexes.person_tokens(data, kinds=indexes.BLOCKING_KINDS)
+    ids = _candidate_ids(tokens, exclude=exclude, limit=limit)
+    persons = _resolve_merged(_load(ids))
+    best = {}
+    for pid in ids:
+        person = persons.get(pid)
+        if person is None:
+            continue
+        final = _final(person, persons)
+        if final.pk in exclude:
+            continue
+        p = matching.probability(query, matching.profile(person_data(person)), model)
+        if p >= threshold and p > best.get(final.pk, (None, -1))[1]:
+            best[final.pk] = (final, p)
+    return sorted(best.values(), key=lambda fp: -fp[1])
+
+
+def intake_candidates(*, user, data):
+    """What a worker registering a new person is shown: the likely and possible matches they may see
+    (with the cases they may open), and — when a likely match exists only where they may not look —
+    a flag, with the coordinator to contact. Nothing about the hidden match itself."""
+    from nicat.cases.models import Case
+
+    matches = match_candidates(data)
+    if not matches:
+        return {"candidates": [], "known_elsewhere": False, "coordinator": None}
+    ids = [p.pk for p, _ in matches]
+    visible = set(Person.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    cases = {}
+    if visible:
+        for case in Case.objects.visible_to(user).filter(person_id__in=visible).order_by("-created_at"):
+            cases.setdefault(case.person_id, []).append(case)
+    shown = [{"person": p, "probability": prob, "band": matching.band(prob), "cases": cases.get(p.pk, [])}
+             for p, prob in matches if p.pk in visible]
+    hidden = any(p.pk not in visible and prob >= matching.LIKELY for p, prob in matches)
+    return {"candidates": shown, "known_elsewhere": hidden,
+            "coordinator": coordinator_institution() if hidden else None}
+
+
+# --- Search ---------------------------------------------------------------------------------------
+
+def _years_for_ages(age_from, age_to, today):
+    low = 0 if age_from is None else age_from
+    high = 120 if age_to is None else age_to
+    return list(range(today.year - high - 1, today.year - low + 1))
+
+
+def search_persons(*, user, q="", document="", birth_date=None, age_from=None, age_to=None, reference="",
+                   limit=50):
+    """Persons `user` may see matching every criterion given, best first: [{"person", "score", "cases"}].
+    `q` is a name in any spelling, script or order (fuzzy); `document` a document number; `birth_date`
+    a date; `age_from`/`age_to` an age range in years; `reference` a case reference."""
+    from nicat.cases.models import Case
+
+    today = timezone.localdate()
+    qs = Person.objects.visible_to(user).filter(merged_into__isnull=True)
+    criteria = False
+    if document and names.normalise_document(document):
+        tok = indexes.token(indexes.Kind.DOCUMENT, names.normalise_document(document))
+        qs = qs.filter(pk__in=PersonToken.objects.system().filter(token=tok).values("person_id"))
+        criteria = True
+    if birth_date:
+        qs = qs.filter(birth_date_index=indexes.birth_date_index(birth_date))
+        criteria = True
+    if age_from is not None or age_to is not None:
+        years = _years_for_ages(age_from, age_to, today)
+        qs = qs.filter(birth_year_index__in=[indexes.birth_year_index(y) for y in years])
+        criteria = True
+    if reference:
+        qs = qs.filter(pk__in=policy.visible_cases(user).filter(reference__iexact=reference.strip())
+                       .values("person_id"))
+        criteria = True
+    name_tokens = indexes.search_name_tokens(q) if q else set()
+    if q and not name_tokens:
+        return []
+    if name_tokens:
+        qs = qs.filter(pk__in=PersonToken.objects.system().filter(token__in=[t for _, t in name_tokens])
+                       .values("person_id"))
+        criteria = True
+    if not criteria:
+        return []
+    persons = list(qs.select_related("gender").only(*RANK_FIELDS).order_by("-pk")[:SEARCH_LIMIT])
+    results = []
+    for person in persons:
+        prof = matching.profile(person_data(person))
+        score = matching.name_query_score(q, prof) if q else 100.0
+        if q and score < NAME_QUERY_MIN:
+            continue
+        if age_from is not None or age_to is not None:
+            age = person.age_on(today)
+            if age is None or (age_from is not None and age < age_from) or (age_to is not None and age > age_to):
+                continue
+        results.append({"person": person, "score": score})
+    results.sort(key=lambda r: (-r["score"], -r["person"].pk))
+    results = results[:limit]
+    cases = {}
+    for case in Case.objects.visible_to(user).filter(person_id__in=[r["person"].pk for r in results]):
+        cases.setdefault(case.person_id, []).append(case)
+    for r in results:
+        r["cases"] = cases.get(r["person"].pk, [])
+    return results
+
+
+# --- The coordinator's review ---------------------------------------------------------------------
+
+def open_signals(*, user):
+    if not is_coordinator(user):
+        return DuplicateSignal.objects.none()
+    return (DuplicateSignal.objects.system().filter(status=SignalStatus.OPEN)
+            .select_related("person_a", "person_b", "raised_by_institution").order_by("-probability", "-created_at"))
+
+
+def signal_for_review(*, user, signal_uuid):
+    from django.http import Http404
+
+    if not is_coordinator(user):
+        raise Http404
+    try:
+        return DuplicateSignal.objects.system().select_related("person_a", "person_b").get(uuid=signal_uuid)
+    except (DuplicateSignal.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def pair_facts(person):
+    """What the coordinator compares for one record: the person, the institution that registered
+    them, their cases (references and owners) and the records merged into them."""
+    from nicat.cases.models import Case
+
+    return {"person": person,
+            "cases": list(Case.objects.system().filter(person=person).select_related("owner_institution")),
+            "merged_records": list(Person.objects.system().filter(merged_into=person))}
+
+
+def merges(*, user):
+    if not is_coordinator(user):
+        return MergeRecord.objects.none()
+    return MergeRecord.objects.system().select_related("survivor", "merged", "merged_by").order_by("-merged_at")
+
+
+def merge_for_review(*, user, merge_uuid):
+    from django.http import Http404
+
+    if not is_coordinator(user):
+        raise Http404
+    try:
+        return MergeRecord.objects.system().select_related("survivor", "merged").get(uuid=merge_uuid)
+    except (MergeRecord.DoesNotExist, ValueError):
+        raise Http404 from None

@@ -1,0 +1,106 @@
+"""The coordinator merges two records of one person; everything is kept and the merge can be undone."""
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from nicat.audit.models import AuditEvent
+from nicat.cases.errors import NotAllowed
+from nicat.cases.models import Case
+from nicat.persons import services
+from nicat.persons.models import DuplicateSignal, MergeRecord, Person, SignalStatus
+from nicat.persons.selectors import match_candidates
+
+
+@pytest.fixture
+def pair(cast, aysel):
+    other = cast.open_case(actor=cast.worker2, person={"given_name": "Айсель", "family_name": "Мамедова",
+                                                       "birth_date": aysel.person.birth_date})
+    return aysel, other, DuplicateSignal.objects.system().get()
+
+
+def test_merge_moves_cases_keeps_both_records_and_undo_moves_them_back(cast, pair):
+    kept_case, moved_case, signal = pair
+    survivor, merged = kept_case.person, moved_case.person
+    record = services.merge_persons(actor=cast.officer, survivor=survivor, merged=merged,
+                                    reason="Same passport photo", signal=signal)
+    moved_case = Case.objects.system().get(pk=moved_case.pk)
+    assert moved_case.person == survivor
+    merged = Person.objects.system().get(pk=merged.pk)
+    assert merged.merged_into == survivor and merged.family_name == "Мамедова"  # kept, not deleted
+    assert record.moved == {"cases.case": {"person": [moved_case.pk]}}
+    assert DuplicateSignal.objects.system().get(pk=signal.pk).status == SignalStatus.MERGED
+    actions = {e.action for e in AuditEvent.objects.filter(action__in=["person.merge", "person.merged_into",
+                                                                      "case.person_merged"])
+               if e.details.get("merge") == str(record.uuid)}
+    assert {"person.merge", "person.merged_into", "case.person_merged"} <= actions
+    # the merged record is no longer a candidate on its own: it counts for the survivor
+    found = match_candidates({"given_name": "Aysel", "family_name": "Mamedova", "birth_date": survivor.birth_date})
+    assert [p for p, _ in found] == [survivor]
+
+    services.undo_merge(actor=cast.officer, merge=record, reason="Different mothers' names")
+    assert Case.objects.system().get(pk=moved_case.pk).person_id == merged.pk
+    merged.refresh_from_db()
+    assert merged.merged_into is None
+    record.refresh_from_db()
+    assert record.is_undone and record.undo_reason == "Different mothers' names"
+    assert DuplicateSignal.objects.system().get(pk=signal.pk).status == SignalStatus.OPEN
+    assert AuditEvent.objects.filter(action="person.merge_undo").count() == 2
+    assert AuditEvent.objects.filter(action="case.person_merge_undone", case_uuid=str(moved_case.uuid)).exists()
+    with pytest.raises(ValidationError):
+        services.undo_merge(actor=cast.officer, merge=record, reason="again")
+
+
+def test_only_the_coordinator_merges(cast, pair):
+    kept_case, moved_case, signal = pair
+    for user in (cast.worker, cast.worker2, cast.analyst):
+        with pytest.raises(NotAllowed):
+            services.merge_persons(actor=user, survivor=kept_case.person, merged=moved_case.person, reason="x")
+    assert MergeRecord.objects.system().count() == 0
+
+
+def test_merge_refuses_bad_requests_and_changes_nothing(cast, pair):
+    kept_case, moved_case, signal = pair
+    with pytest.raises(ValidationError) as err:
+        services.merge_persons(actor=cast.officer, survivor=kept_case.person, merged=moved_case.person, reason=" ")
+    assert "reason" in err.value.error_dict
+    with pytest.raises(ValidationError):
+        services.merge_persons(actor=cast.officer, survivor=kept_case.person, merged=kept_case.person, reason="x")
+    services.merge_persons(actor=cast.officer, survivor=kept_case.person, merged=moved_case.person, reason="x")
+    with pytest.raises(ValidationError):
+        services.merge_persons(actor=cast.officer, survivor=moved_case.person, merged=kept_case.person, reason="x")
+    assert MergeRecord.objects.system().count() == 1
+
+
+def test_merge_and_undo_in_the_browser_pages(login, cast, pair):
+    kept_case, moved_case, signal = pair
+    client = login(cast.officer)
+    url = reverse("persons:duplicate_merge", args=[signal.uuid])
+    response = client.post(url, {"keep": "a"})
+    assert response.status_code == 400 and "reason" in response.context["merge_form"].errors
+    assert MergeRecord.objects.system().count() == 0
+    response = client.post(url, {"keep": "a", "reason": "Same person, confirmed by phone"})
+    assert response.status_code == 302 and response.url == reverse("persons:merges")
+    record = MergeRecord.objects.system().get()
+    assert record.survivor == signal.person_a
+    page = client.get(reverse("persons:merges")).content.decode()
+    assert reverse("persons:merge_undo", args=[record.uuid]) in page
+    response = client.post(reverse("persons:merge_undo", args=[record.uuid]), {"reason": ""})
+    assert response.status_code == 400
+    response = client.post(reverse("persons:merge_undo", args=[record.uuid]), {"reason": "Mistake"})
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert record.is_undone
+    assert login(cast.worker).post(reverse("persons:merge_undo", args=[record.uuid]),
+                                   {"reason": "x"}).status_code == 403
+
+
+def test_dismiss(login, cast, pair):
+    _, _, signal = pair
+    client = login(cast.officer)
+    response = client.post(reverse("persons:duplicate_dismiss", args=[signal.uuid]), {"version": signal.version})
+    assert response.status_code == 302
+    assert DuplicateSignal.objects.system().get(pk=signal.pk).status == SignalStatus.DISMISSED
+    # a stale second decision is refused, not applied twice
+    response = client.post(reverse("persons:duplicate_dismiss", args=[signal.uuid]), {"version": signal.version},
+                           follow=True)
+    assert "in the meantime" in response.content.decode()

@@ -1,0 +1,157 @@
+"""Person pages: search, the intake duplicate check (HTMX), the coordinator's review of duplicates."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from nicat.access import policy
+from nicat.audit import services as audit
+from nicat.cases.errors import ConcurrentEdit, NotAllowed
+from nicat.persons import selectors, services
+from nicat.persons.forms import CandidateForm, DismissForm, MergeForm, SearchForm, UndoForm
+
+
+def case_worker_required(view):
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not policy.can_work_on_cases(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def coordinator_required(view):
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not selectors.is_coordinator(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def _errors_to_form(form, error):
+    if hasattr(error, "error_dict"):
+        for field, errs in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, error)
+
+
+@case_worker_required
+def search(request):
+    form = SearchForm(request.GET or None)
+    results = None
+    if form.has_criteria():
+        criteria = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        results = selectors.search_persons(user=request.user, **criteria)
+        audit.record(actor=request.user, action="person.search", institution=policy.acting_institution(request.user),
+                     details={"channel": "web", "criteria": sorted(criteria), "shown": len(results)})
+    return render(request, "persons/search.html", {"form": form, "results": results})
+
+
+@case_worker_required
+@require_POST
+def candidates(request):
+    """HTMX: likely and possible matches of the person being registered (before anything is saved)."""
+    prefix = "person" if any(k.startswith("person-") for k in request.POST) else None
+    form = CandidateForm(request.POST, prefix=prefix)
+    context = {"result": None}
+    if form.is_valid() and form.has_identity():
+        result = selectors.intake_candidates(user=request.user, data=form.to_data())
+        audit.record(actor=request.user, action="person.duplicate_check",
+                     institution=policy.acting_institution(request.user),
+                     details={"channel": "web", "shown": len(result["candidates"]),
+                              "known_elsewhere": result["known_elsewhere"]})
+        context["result"] = result
+    return render(request, "persons/_candidates.html", context)
+
+
+@coordinator_required
+def duplicate_list(request):
+    signals = list(selectors.open_signals(user=request.user)[:200])
+    return render(request, "persons/duplicates.html", {"signals": signals})
+
+
+@coordinator_required
+def duplicate_detail(request, signal_uuid):
+    signal = selectors.signal_for_review(user=request.user, signal_uuid=signal_uuid)
+    audit.record(actor=request.user, action="duplicate.view", obj=signal,
+                 institution=policy.acting_institution(request.user))
+    return render(request, "persons/duplicate_detail.html", {
+        "signal": signal, "a": selectors.pair_facts(signal.person_a), "b": selectors.pair_facts(signal.person_b),
+        "merge_form": MergeForm(), "dismiss_form": DismissForm(initial={"version": signal.version}),
+    })
+
+
+@coordinator_required
+@require_POST
+def duplicate_merge(request, signal_uuid):
+    signal = selectors.signal_for_review(user=request.user, signal_uuid=signal_uuid)
+    form = MergeForm(request.POST)
+    if form.is_valid():
+        keep_a = form.cleaned_data["keep"] == "a"
+        survivor, merged = (signal.person_a, signal.person_b) if keep_a else (signal.person_b, signal.person_a)
+        try:
+            record = services.merge_persons(actor=request.user, survivor=survivor, merged=merged,
+                                            reason=form.cleaned_data["reason"], signal=signal)
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        except NotAllowed:
+            raise Http404 from None
+        else:
+            messages.success(request, _("The two records were merged. The merge can be undone from the list of "
+                                        "merges."))
+            return redirect("persons:merges")
+    return render(request, "persons/duplicate_detail.html", {
+        "signal": signal, "a": selectors.pair_facts(signal.person_a), "b": selectors.pair_facts(signal.person_b),
+        "merge_form": form, "dismiss_form": DismissForm(initial={"version": signal.version}),
+    }, status=400)
+
+
+@coordinator_required
+@require_POST
+def duplicate_dismiss(request, signal_uuid):
+    signal = selectors.signal_for_review(user=request.user, signal_uuid=signal_uuid)
+    form = DismissForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The form is incomplete. Reload the page and try again."))
+        return redirect("persons:duplicate", signal_uuid=signal.uuid)
+    try:
+        services.dismiss_signal(actor=request.user, signal=signal, expected_version=form.cleaned_data["version"])
+    except ConcurrentEdit:
+        messages.error(request, _("Someone else decided on this pair in the meantime. Reload to see their decision."))
+        return redirect("persons:duplicate", signal_uuid=signal.uuid)
+    messages.success(request, _("Recorded: the two records are different people."))
+    return redirect("persons:duplicates")
+
+
+@coordinator_required
+def merge_list(request):
+    return render(request, "persons/merges.html", {"merges": list(selectors.merges(user=request.user)[:200]),
+                                                   "undo_form": UndoForm()})
+
+
+@coordinator_required
+@require_POST
+def merge_undo(request, merge_uuid):
+    merge = selectors.merge_for_review(user=request.user, merge_uuid=merge_uuid)
+    form = UndoForm(request.POST)
+    if form.is_valid():
+        try:
+            services.undo_merge(actor=request.user, merge=merge, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, _("The merge was undone: both records are separate again."))
+            return redirect("persons:merges")
+    return render(request, "persons/merges.html", {"merges": list(selectors.merges(user=request.user)[:200]),
+                                                   "undo_form": form, "failed": merge}, status=400)

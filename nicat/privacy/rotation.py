@@ -1,0 +1,253 @@
+"""Key rotation: re-seal every encrypted value (and encrypted file) under the newest key.
+
+How it keeps every record readable at every moment: the old keys stay in NICAT_FIELD_KEYS (the
+keyring opens a value with whichever key its id names), and each value is replaced by one UPDATE
+that succeeds only if the value is still the one that was read (a value changed meanwhile was
+written under the newest key anyway). Batches (by primary key, per table) commit one by one, so
+an interrupted run has kept everything it did; a re-run skips what is already under the newest
+key and continues.
+
+A value not yet in the encrypted format (plain text, which Nicat never writes) is encrypted and
+counted apart. A value sealed with a key that is not in the keyring, or that fails
+authentication, is never changed: it is counted and named by table, column and primary key.
+
+The audit trail is append-only and hash-chained: its sealed old/new values are never rewritten.
+Keep a retired key in NICAT_FIELD_KEYS for as long as the trail holds values sealed with it
+(`nicat keys status` counts them).
+"""
+import os
+import re
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connection, transaction
+
+from nicat.privacy.crypto import PREFIX, DecryptionError, Keyring, keyring
+from nicat.privacy.fields import EncryptedMixin
+
+
+def encrypted_models():
+    """[(model, [encrypted fields])] of every installed model with encrypted fields."""
+    found = []
+    for model in apps.get_models():
+        meta = model._meta
+        if meta.proxy or not meta.managed or meta.swapped:
+            continue
+        fields = [f for f in meta.concrete_fields if isinstance(f, EncryptedMixin)]
+        if fields:
+            found.append((model, fields))
+    return sorted(found, key=lambda item: item[0]._meta.db_table)
+
+
+@dataclass
+class TableCount:
+    rows: int = 0
+    values: int = 0
+    current: int = 0
+    resealed: int = 0
+    plaintext: int = 0
+    changed_meanwhile: int = 0
+    failed: int = 0
+
+
+@dataclass
+class RotationReport:
+    current_key: str = ""
+    tables: dict = field(default_factory=dict)
+    files: TableCount = field(default_factory=TableCount)
+    failures: list = field(default_factory=list)  # "table.column pk=…: why" (never a value)
+    interrupted: bool = False
+
+    def total(self, name):
+        return sum(getattr(t, name) for t in self.tables.values()) + getattr(self.files, name)
+
+    def as_details(self):
+        return {
+            "current_key": self.current_key,
+            "values": self.total("values"), "already_current": self.total("current"),
+            "resealed": self.total("resealed"), "plaintext_encrypted": self.total("plaintext"),
+            "changed_meanwhile": self.total("changed_meanwhile"), "failed": self.total("failed"),
+            "files": {"seen": self.files.rows, "resealed": self.files.resealed, "failed": self.files.failed},
+            "tables": {name: {"resealed": t.resealed, "plaintext_encrypted": t.plaintext, "failed": t.failed}
+                       for name, t in self.tables.items()},
+            "interrupted": self.interrupted,
+        }
+
+
+def _reseal(ring, value, context):
+    """(new value or None, outcome) for one stored value."""
+    kid = Keyring.key_id_of(value)
+    if kid == ring.current_id:
+        return None, "current"
+    if kid is None:
+        if value.startswith(PREFIX + ":"):
+            return None, "failed"  # looks encrypted but is malformed: never "encrypt" ciphertext again
+        return ring.encrypt(value, context), "plaintext"
+    if kid not in ring.by_id:
+        return None, "failed"
+    try:
+        plain = ring.decrypt(value, context)
+    except DecryptionError:
+        return None, "failed"
+    return ring.encrypt(plain, context), "resealed"
+
+
+def rotate_table(model, fields, *, batch_size=500, dry_run=False, progress=None, report=None):
+    ring = keyring()
+    qn = connection.ops.quote_name
+    meta = model._meta
+    table, pk = meta.db_table, meta.pk.column
+    columns = [f.column for f in fields]
+    count = report.tables.setdefault(table, TableCount()) if report is not None else TableCount()
+    select = (f"SELECT {qn(pk)}, {', '.join(qn(c) for c in columns)} FROM {qn(table)} "
+              f"WHERE {qn(pk)} > %s ORDER BY {qn(pk)} LIMIT %s")
+    first = f"SELECT {qn(pk)}, {', '.join(qn(c) for c in columns)} FROM {qn(table)} ORDER BY {qn(pk)} LIMIT %s"
+    last = None
+    while True:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                if last is None:
+                    cursor.execute(first, [batch_size])
+                else:
+                    cursor.execute(select, [last, batch_size])
+                rows = cursor.fetchall()
+                for row in rows:
+                    count.rows += 1
+                    for f, value in zip(fields, row[1:]):
+                        if value in (None, ""):
+                            continue
+                        count.values += 1
+                        new, outcome = _reseal(ring, value, f._context())
+                        if outcome == "current":
+                            count.current += 1
+                            continue
+                        if outcome == "failed":
+                            count.failed += 1
+                            if report is not None:
+                                report.failures.append(f"{table}.{f.column} {pk}={row[0]}: sealed with a key that is "
+                                                       f"not in NICAT_FIELD_KEYS, or altered")
+                            continue
+                        if dry_run:
+                            setattr(count, outcome, getattr(count, outcome) + 1)
+                            continue
+                        cursor.execute(f"UPDATE {qn(table)} SET {qn(f.column)} = %s WHERE {qn(pk)} = %s "
+                                       f"AND {qn(f.column)} = %s", [new, row[0], value])
+                        if cursor.rowcount == 1:
+                            setattr(count, outcome, getattr(count, outcome) + 1)
+                        else:
+                            count.changed_meanwhile += 1
+        if not rows:
+            break
+        last = rows[-1][0]
+        if progress:
+            progress(table, count)
+        if len(rows) < batch_size:
+            break
+    return count
+
+
+def rotate_files(*, dry_run=False, progress=None, report=None):
+    """Re-seal the encrypted files under MEDIA_ROOT written by EncryptedFileSystemStorage."""
+    from nicat.privacy.storage import encrypted_storage
+
+    storage = encrypted_storage()
+    ring = keyring()
+    count = report.files if report is not None else TableCount()
+    root = str(settings.MEDIA_ROOT)
+    if not os.path.isdir(root):
+        return count
+    magic_len = len(Keyring.FILE_MAGIC) + 8
+    for dirpath, _dirs, files in os.walk(root):
+        for filename in sorted(files):
+            if filename.endswith(".tmp"):
+                continue
+            path = os.path.join(dirpath, filename)
+            with open(path, "rb") as fh:
+                kid = Keyring.file_key_id_of(fh.read(magic_len))
+            if kid is None:
+                continue  # not a file of the encrypted storage
+            count.rows += 1
+            count.values += 1
+            if kid == ring.current_id:
+                count.current += 1
+                continue
+            name = os.path.relpath(path, root)
+            if kid not in ring.by_id:
+                count.failed += 1
+                if report is not None:
+                    report.failures.append(f"media {name}: sealed with a key that is not in NICAT_FIELD_KEYS")
+                continue
+            if dry_run:
+                count.resealed += 1
+                continue
+            try:
+                storage.reseal(name)
+            except DecryptionError:
+                count.failed += 1
+                if report is not None:
+                    report.failures.append(f"media {name}: altered or unreadable")
+            else:
+                count.resealed += 1
+    if progress:
+        progress("media", count)
+    return count
+
+
+def rotate(*, batch_size=500, dry_run=False, progress=None, include_files=True):
+    report = RotationReport(current_key=keyring().current_id)
+    try:
+        for model, fields in encrypted_models():
+            rotate_table(model, fields, batch_size=batch_size, dry_run=dry_run, progress=progress, report=report)
+        if include_files:
+            rotate_files(dry_run=dry_run, progress=progress, report=report)
+    except KeyboardInterrupt:
+        report.interrupted = True
+    return report
+
+
+_SEALED = re.compile(PREFIX + r":([0-9a-f]{8}):")
+
+
+def key_usage(*, batch_size=2000):
+    """{"case_data": {key id: n}, "audit": {key id: n}, "files": {key id: n}, "plaintext": n}."""
+    qn = connection.ops.quote_name
+    usage = {"case_data": {}, "audit": {}, "files": {}, "plaintext": 0}
+    for model, fields in encrypted_models():
+        table = model._meta.db_table
+        for f in fields:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT {qn(f.column)} FROM {qn(table)}")
+                for (value,) in cursor.fetchall():
+                    if not value:
+                        continue
+                    kid = Keyring.key_id_of(value)
+                    if kid is None:
+                        usage["plaintext"] += 1
+                    else:
+                        usage["case_data"][kid] = usage["case_data"].get(kid, 0) + 1
+    try:
+        audit_model = apps.get_model("audit", "AuditEvent")
+    except LookupError:
+        audit_model = None
+    if audit_model is not None:
+        table = audit_model._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {qn('changes')} FROM {qn(table)}")
+            while True:
+                rows = cursor.fetchmany(batch_size)
+                if not rows:
+                    break
+                for (text,) in rows:
+                    for kid in _SEALED.findall(text or ""):
+                        usage["audit"][kid] = usage["audit"].get(kid, 0) + 1
+    root = str(settings.MEDIA_ROOT)
+    if os.path.isdir(root):
+        magic_len = len(Keyring.FILE_MAGIC) + 8
+        for dirpath, _dirs, files in os.walk(root):
+            for filename in files:
+                with open(os.path.join(dirpath, filename), "rb") as fh:
+                    kid = Keyring.file_key_id_of(fh.read(magic_len))
+                if kid:
+                    usage["files"][kid] = usage["files"].get(kid, 0) + 1
+    return usage
