@@ -25,7 +25,7 @@ install-dev: $(VENV)/.dev
 
 # Compile the az/ru/en catalogs (.po -> .mo) with polib: no system gettext needed.
 messages: $(VENV)/.runtime
-	$(BIN)/nicat compiletranslations
+	$(BIN)/python -m nicat.catalogs
 
 run: install messages
 	NICAT_DEV=1 $(BIN)/nicat migrate --no-input

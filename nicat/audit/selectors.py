@@ -52,3 +52,37 @@ def case_accessors(*, case_uuid):
                     "institution__name_en")
             .annotate(events=Count("sequence"), first=Min("occurred_at"), last=Max("occurred_at"))
             .order_by("-last"))
+
+
+def person_trail(*, person):
+    """Every event about one person and their cases, oldest first (a subject-access report).
+    The caller has checked that the person is visible."""
+    from nicat.cases.models import Case
+
+    case_uuids = [str(u) for u in Case.objects.system().filter(person_id=person.pk).values_list("uuid", flat=True)]
+    return (AuditEvent.objects.filter(Q(object_type="persons.person", object_id=str(person.uuid))
+                                      | Q(case_uuid__in=case_uuids))
+            .select_related("institution").order_by("sequence"))
+
+
+# Reads that do not count as working on a case: opening it many times without ever changing it is
+# what the supervisor's dashboard flags.
+READ_ACTIONS = ("case.view", "case.list", "note.list", "event.list", "person.view", "person.list")
+
+
+def unusual_access(*, user, since, threshold):
+    """Staff of the supervisor's institutions who opened at least `threshold` cases since `since`
+    without working on any of them (no change of theirs on those cases): one row per person."""
+    from django.db.models import Exists, OuterRef
+
+    ids = supervisor_institution_ids(user)
+    if not ids:
+        return []
+    staff = Membership.objects.filter(institution_id__in=ids).values("user_id")
+    worked = (AuditEvent.objects.filter(actor_id=OuterRef("actor_id"), case_uuid=OuterRef("case_uuid"))
+              .exclude(action__in=READ_ACTIONS))
+    return list(AuditEvent.objects.filter(actor_id__in=staff, occurred_at__gte=since, action="case.view")
+                .exclude(case_uuid="").filter(~Exists(worked))
+                .values("actor_id", "actor_username")
+                .annotate(cases=Count("case_uuid", distinct=True), last=Max("occurred_at"))
+                .filter(cases__gte=threshold).order_by("-cases"))

@@ -47,3 +47,19 @@ def case_access(request, case_uuid):
     record(actor=request.user, action="audit.case_view", obj=case, case=case,
            institution=policy.acting_institution(request.user), details={"page": page.number})
     return render(request, "audit/case_access.html", {"case": case, "page": page, "accessors": accessors})
+
+
+@login_required
+def person_report(request, person_uuid):
+    """A printable report of every access to one person's data: the answer to a subject-access request."""
+    _require_supervisor(request.user)
+    from django.utils import timezone
+
+    from nicat.persons.models import Person
+
+    person = policy.get_visible_or_404(Person.objects, request.user, uuid=person_uuid)
+    events = list(selectors.person_trail(person=person))
+    record(actor=request.user, action="audit.person_report", obj=person,
+           institution=policy.acting_institution(request.user), details={"events": len(events)})
+    return render(request, "audit/person_report.html", {"person": person, "events": events,
+                                                        "generated_at": timezone.now()})

@@ -22,3 +22,27 @@ def audit_case_panel(context, case):
         return {}
     events = selectors.case_trail(case_uuid=case.uuid)
     return {"show": True, "recent": list(events[:5]), "count": events.count()}
+
+
+@register.simple_tag
+def unusual_access_for(user):
+    """For supervisors: break-glass openings awaiting review and staff opening many cases they do
+    not work on (NICAT_UNUSUAL_CASE_VIEWS cases within NICAT_UNUSUAL_WINDOW_HOURS)."""
+    if user is None or not user.is_authenticated or not selectors.is_supervisor(user):
+        return {}
+    import datetime
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from nicat.access.selectors import unreviewed_break_glass_count
+
+    hours = getattr(settings, "NICAT_UNUSUAL_WINDOW_HOURS", 24)
+    threshold = getattr(settings, "NICAT_UNUSUAL_CASE_VIEWS", 15)
+    return {
+        "is_supervisor": True,
+        "hours": hours,
+        "break_glass": unreviewed_break_glass_count(user=user),
+        "users": selectors.unusual_access(user=user, since=timezone.now() - datetime.timedelta(hours=hours),
+                                          threshold=threshold),
+    }
