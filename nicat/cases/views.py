@@ -1,6 +1,5 @@
 """Case pages: thin — parse the form, call a service or selector, render."""
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -9,36 +8,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from nicat.access import policy
+from nicat.access.decorators import case_worker_required
 from nicat.cases import selectors, services
 from nicat.cases.errors import ConcurrentEdit, NotAllowed
 from nicat.cases.forms import CaseEditForm, CaseFilterForm, CaseForm, EventForm, NoteForm, PersonForm
 from nicat.cases.models import Case
 from nicat.persons.services import update_person
-
-
-def case_worker_required(view):
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not policy.can_work_on_cases(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
-
-
-def apply_errors(form, error, also=None):
-    """Put a service's ValidationError onto the fields it names — of `form`, or of `also` (a
-    second form on the same page) — and whatever names no field onto `form` itself."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errs in error.error_dict.items():
-        if also is not None and field in also.fields and field not in form.fields:
-            also.add_error(field, errs)
-        else:
-            form.add_error(field if field in form.fields else None, errs)
+from nicat.web.forms import apply_errors
 
 
 @case_worker_required

@@ -1,7 +1,6 @@
 """Identification pages: thin — parse the form, call a service or selector, render."""
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,27 +13,9 @@ from nicat.cases.errors import ConcurrentEdit, NotAllowed
 from nicat.cases.models import Case
 from nicat.identification import engine, messages as explain, selectors, services
 from nicat.identification import indicators as data
+from nicat.access.decorators import case_worker_required
+from nicat.web.forms import apply_errors
 from nicat.identification.forms import DecisionForm, DocumentFormSet, ReferralForm, ScreeningForm
-
-
-def case_worker_required(view):
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not policy.can_work_on_cases(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
-
-
-def apply_errors(form, error):
-    if hasattr(error, "error_dict"):
-        for field, errs in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, error)
 
 
 def _case(request, case_uuid):

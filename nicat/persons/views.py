@@ -1,49 +1,21 @@
 """Person pages: search, the intake duplicate check (HTMX), the coordinator's review of duplicates."""
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from nicat.access import policy
+from nicat.access.decorators import case_worker_required, requires
 from nicat.audit import services as audit
 from nicat.cases.errors import ConcurrentEdit, NotAllowed
 from nicat.persons import selectors, services
 from nicat.persons.forms import CandidateForm, DismissForm, MergeForm, SearchForm, UndoForm
+from nicat.web.forms import apply_errors
 
-
-def case_worker_required(view):
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not policy.can_work_on_cases(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
-
-
-def coordinator_required(view):
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not selectors.is_coordinator(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
-
-
-def _errors_to_form(form, error):
-    if hasattr(error, "error_dict"):
-        for field, errs in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, error)
+# The Main Department's coordinators review and merge duplicates across institutions.
+coordinator_required = requires(selectors.is_coordinator)
 
 
 @case_worker_required
@@ -101,10 +73,10 @@ def duplicate_merge(request, signal_uuid):
         keep_a = form.cleaned_data["keep"] == "a"
         survivor, merged = (signal.person_a, signal.person_b) if keep_a else (signal.person_b, signal.person_a)
         try:
-            record = services.merge_persons(actor=request.user, survivor=survivor, merged=merged,
-                                            reason=form.cleaned_data["reason"], signal=signal)
+            services.merge_persons(actor=request.user, survivor=survivor, merged=merged,
+                                   reason=form.cleaned_data["reason"], signal=signal)
         except ValidationError as error:
-            _errors_to_form(form, error)
+            apply_errors(form, error)
         except NotAllowed:
             raise Http404 from None
         else:
@@ -149,7 +121,7 @@ def merge_undo(request, merge_uuid):
         try:
             services.undo_merge(actor=request.user, merge=merge, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _errors_to_form(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("The merge was undone: both records are separate again."))
             return redirect("persons:merges")

@@ -27,3 +27,16 @@ def _style_widget(widget, invalid):
         classes.add("is-invalid")
         widget.attrs["aria-invalid"] = "true"
     widget.attrs["class"] = " ".join(sorted(classes))
+
+
+def apply_errors(form, error, also=None):
+    """Put a service's ValidationError onto the fields it names — of `form`, or of `also` (a
+    second form on the same page) — and whatever names no field onto `form` itself."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errs in error.error_dict.items():
+        if also is not None and field in also.fields and field not in form.fields:
+            also.add_error(field, errs)
+        else:
+            form.add_error(field if field in form.fields else None, errs)
