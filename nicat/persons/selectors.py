@@ -73,8 +73,7 @@ def _candidate_ids(tokens, *, exclude=(), limit, posting_cap=POSTING_CAP):
     if not tokens:
         return []
     values = sorted({t for _, t in tokens})
-    counts = dict(PersonToken.objects.system().filter(token__in=values).values("token")
-                  .annotate(n=Count("id")).values_list("token", "n"))
+    counts = _capped_counts(values, posting_cap + 1)
     selective = [t for t in values if 0 < counts.get(t, 0) <= posting_cap]
     if not selective:
         return []
@@ -83,6 +82,19 @@ def _candidate_ids(tokens, *, exclude=(), limit, posting_cap=POSTING_CAP):
         qs = qs.exclude(person_id__in=list(exclude))
     rows = qs.values("person_id").annotate(n=Count("id")).order_by("-n", "person_id")[:limit]
     return [r["person_id"] for r in rows]
+
+
+def _capped_counts(values, cap):
+    """{token: number of persons sharing it, counted up to `cap`}: a very common token costs no more
+    than `cap` index entries."""
+    from django.db import connection
+
+    table = connection.ops.quote_name(PersonToken._meta.db_table)
+    parts = " UNION ALL ".join(f"SELECT * FROM (SELECT token FROM {table} WHERE token = %s LIMIT {int(cap)}) t{i}"
+                               for i in range(len(values)))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT token, COUNT(*) FROM ({parts}) u GROUP BY token", list(values))
+        return dict(cursor.fetchall())
 
 
 def _load(ids):
