@@ -17,9 +17,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         from gunicorn.app.base import BaseApplication
 
-        from nicat.wsgi import application
-
+        # Collect first: WhiteNoise indexes STATIC_ROOT when the application loads.
         call_command("collectstatic", interactive=False, verbosity=0)
+
+        from nicat.wsgi import application
 
         class NicatServer(BaseApplication):
             def load_config(self):
