@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from nicat.testing import PASSWORD, term
+from nicat.accounts.tests.helpers import complete_sign_in  # signs in, with the 2FA step where enabled
+from nicat.testing import term
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,19 +17,8 @@ HEADINGS = {"az": "Yeni iş", "ru": "Новое дело", "en": "New case"}
 SAVED = {"az": "saxlanıldı", "ru": "сохранено", "en": "saved"}
 
 
-def _unused(page, live_server, username, language):
-    page.context.add_cookies([{"name": "nicat_language", "value": language, "url": live_server.url}])
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/(two-factor/.*)?$"))
-
-
 @pytest.mark.parametrize("language", ["az", "ru", "en"])
 def test_case_worker_journey(page, live_server, cast, language):
-    from nicat.accounts.tests.helpers import complete_sign_in  # noqa: F401  (2FA where enabled)
-
     complete_sign_in(page, live_server, cast.worker, language)
     assert page.locator("html").get_attribute("lang") == language
     page.get_by_role("link", name=HEADINGS[language], exact=True).first.click()
@@ -75,8 +65,6 @@ def test_case_worker_journey(page, live_server, cast, language):
 
 
 def test_bad_intake_shows_what_to_fix(page, live_server, cast):
-    from nicat.accounts.tests.helpers import complete_sign_in
-
     complete_sign_in(page, live_server, cast.worker, "en")
     page.goto(f"{live_server.url}/cases/new/")
     page.fill("#id_person-email", "not-an-email")
@@ -87,8 +75,6 @@ def test_bad_intake_shows_what_to_fix(page, live_server, cast):
 
 
 def test_phone_width_has_a_usable_menu(browser, live_server, cast):
-    from nicat.accounts.tests.helpers import complete_sign_in
-
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     complete_sign_in(page, live_server, cast.worker, "en")
