@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",
+    "nicat.core",
     "nicat.vocab",
     "nicat.accounts",
     "nicat.directory",
@@ -268,7 +269,7 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "nicat.web.middleware.RequestIdLogFilter"}},
+    "filters": {"request_id": {"()": "nicat.core.context.RequestIdLogFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
@@ -282,4 +283,4 @@ LOGGING = {
 }
 
 NICAT_CASE_REFERENCE_PREFIX = env.str("NICAT_CASE_REFERENCE_PREFIX", default="NCT")
-FORM_RENDERER = "nicat.web.forms.NicatFormRenderer"
+FORM_RENDERER = "nicat.core.forms.NicatFormRenderer"

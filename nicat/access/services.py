@@ -12,7 +12,7 @@ from nicat.access import policy
 from nicat.access.models import BreakGlass, IssuedBy, RestrictionOrder
 from nicat.accounts.models import CASE_ROLES, Role
 from nicat.audit import services as audit
-from nicat.cases.errors import NotAllowed
+from nicat.core.errors import NotAllowed
 
 MIN_REASON_LENGTH = 20
 

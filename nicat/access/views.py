@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from nicat.access import selectors, services
 from nicat.access.forms import BreakGlassForm, RestrictionOrderForm, ReviewForm
 from nicat.access.models import BreakGlass, RestrictionOrder
-from nicat.cases.errors import NotAllowed
+from nicat.core.errors import NotAllowed
 
 
 def _apply(form, error):

@@ -5,7 +5,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
-from nicat.cases.errors import ConcurrentEdit, NotAllowed
+from nicat.core.errors import ConcurrentEdit, NotAllowed
 
 
 def exception_handler(exc, context):

@@ -20,10 +20,11 @@ from nicat.assistance.models import (AuthorisedStateBody, CompensationClaim, Fac
 from nicat.assistance.services._common import (CLOSE_ROLES, PAYMENT_ROLES, PLAN_ROLES, RETURN_ROLES, SERVICE_ROLES,
                                                acting_institution, require_section)
 from nicat.assistance.services.shelters import is_administrator, is_facility_staff
-from nicat.cases.errors import NotAllowed
+from nicat.core.errors import NotAllowed
 from nicat.cases.models import Case
 from nicat.cases.selectors import case_list
-from nicat.cases.views import apply_errors, case_worker_required
+from nicat.access.decorators import case_worker_required
+from nicat.core.forms import apply_errors
 
 
 def roles_required(roles):

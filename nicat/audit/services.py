@@ -9,6 +9,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from nicat.core.context import request_context
 from nicat.audit.chain import canonical_text
 from nicat.audit.models import GENESIS_HASH, AuditEvent, canonical_json
 
@@ -223,10 +224,6 @@ def _insert(event):
 
 
 def _request_context():
-    try:
-        from nicat.web.middleware import request_context
-    except ImportError:  # pragma: no cover - the web app is always installed
-        return None
     return request_context()
 
 

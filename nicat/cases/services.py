@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from nicat.access import policy
 from nicat.accounts.models import Role
 from nicat.audit import services as audit
-from nicat.cases.errors import ConcurrentEdit, NotAllowed
+from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.cases.models import (CLOSED_STATUSES, Case, CaseNote, CaseReferenceCounter, TraffickingEvent,
                                 TraffickingStatus)
 from nicat.persons.models import Person

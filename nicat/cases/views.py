@@ -10,11 +10,11 @@ from django.views.decorators.http import require_POST
 from nicat.access import policy
 from nicat.access.decorators import case_worker_required
 from nicat.cases import selectors, services
-from nicat.cases.errors import ConcurrentEdit, NotAllowed
+from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.cases.forms import CaseEditForm, CaseFilterForm, CaseForm, EventForm, NoteForm, PersonForm
 from nicat.cases.models import Case
 from nicat.persons.services import update_person
-from nicat.web.forms import apply_errors
+from nicat.core.forms import apply_errors
 
 
 @case_worker_required

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from nicat.access import policy
 from nicat.audit import services as audit
-from nicat.cases.errors import NotAllowed
+from nicat.core.errors import NotAllowed
 from nicat.cases.models import Case
 from nicat.consent import legal_bases
 from nicat.consent.models import (PURPOSES_NAMING_INSTITUTION, Consent, Decision, GivenBy, LegalBasisUse, Method,

@@ -8,9 +8,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from nicat.access import policy
-from nicat.cases.errors import NotAllowed
+from nicat.core.errors import NotAllowed
 from nicat.cases.models import Case
-from nicat.cases.views import apply_errors, case_worker_required
+from nicat.access.decorators import case_worker_required
+from nicat.core.forms import apply_errors
 from nicat.consent import selectors, services
 from nicat.consent.forms import ConsentForm, WithdrawForm
 from nicat.consent.models import Decision

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from nicat.access import policy
 from nicat.accounts.models import Role
 from nicat.audit import services as audit
-from nicat.cases.errors import ConcurrentEdit, NotAllowed
+from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.cases.models import CLOSED_STATUSES, Case, TraffickingEvent, TraffickingStatus
 from nicat.directory.models import Institution
 from nicat.identification import engine

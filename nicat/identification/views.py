@@ -9,12 +9,12 @@ from django.views.decorators.http import require_POST
 
 from nicat.access import policy
 from nicat.audit import services as audit
-from nicat.cases.errors import ConcurrentEdit, NotAllowed
+from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.cases.models import Case
 from nicat.identification import engine, messages as explain, selectors, services
 from nicat.identification import indicators as data
 from nicat.access.decorators import case_worker_required
-from nicat.web.forms import apply_errors
+from nicat.core.forms import apply_errors
 from nicat.identification.forms import DecisionForm, DocumentFormSet, ReferralForm, ScreeningForm
 
 

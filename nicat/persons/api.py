@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from nicat.access import policy
 from nicat.api.fields import TermField
 from nicat.audit import services as audit
-from nicat.cases.errors import NotAllowed
+from nicat.core.errors import NotAllowed
 from nicat.persons import selectors, services
 from nicat.persons.forms import CandidateForm, SearchForm
 from nicat.persons.models import Person

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nicat.audit import services as audit
-from nicat.cases.errors import ConcurrentEdit, NotAllowed
+from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.persons import indexing
 from nicat.persons.models import DuplicateSignal, MergeRecord, Person, SignalSource, SignalStatus
 

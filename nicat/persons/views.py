@@ -9,10 +9,10 @@ from django.views.decorators.http import require_POST
 from nicat.access import policy
 from nicat.access.decorators import case_worker_required, requires
 from nicat.audit import services as audit
-from nicat.cases.errors import ConcurrentEdit, NotAllowed
+from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.persons import selectors, services
 from nicat.persons.forms import CandidateForm, DismissForm, MergeForm, SearchForm, UndoForm
-from nicat.web.forms import apply_errors
+from nicat.core.forms import apply_errors
 
 # The Main Department's coordinators review and merge duplicates across institutions.
 coordinator_required = requires(selectors.is_coordinator)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from nicat.access import policy
 from nicat.audit import services as audit
-from nicat.cases.errors import ConcurrentEdit, NotAllowed
+from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.cases.models import Case
 from nicat.consent import services as consent_services
 from nicat.consent.models import Purpose

@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from nicat.access import policy
-from nicat.cases.errors import ConcurrentEdit, NotAllowed
+from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.cases.models import Case
-from nicat.cases.views import apply_errors, case_worker_required
+from nicat.access.decorators import case_worker_required
+from nicat.core.forms import apply_errors
 from nicat.consent.models import Purpose
 from nicat.directory.selectors import institution_address_visible_to
 from nicat.referrals import notify, sections, selectors, services

@@ -42,7 +42,7 @@ def test_inactive_membership_loses_access(cast):
 
 
 def test_services_refuse_a_case_outside_scope(cast):
-    from nicat.cases.errors import NotAllowed
+    from nicat.core.errors import NotAllowed
     from nicat.cases.services import add_note, update_case
 
     theirs = cast.open_case(actor=cast.worker2)

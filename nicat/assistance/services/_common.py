@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from nicat.access import policy
 from nicat.accounts.models import CASE_ROLES, Role
-from nicat.cases.errors import ConcurrentEdit, NotAllowed
+from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.cases.models import Case
 
 # Who may do what (on top of seeing the case).

@@ -27,7 +27,7 @@ from nicat.assistance.models import (CapacityGroup, EndKind, Facility, FacilityK
 from nicat.assistance.services._common import (SHELTER_ROLES, atomic_edit, bump_version, not_in_future,
                                                require_consent, require_visible, snapshot, text)
 from nicat.audit import services as audit
-from nicat.cases.errors import NotAllowed
+from nicat.core.errors import NotAllowed
 from nicat.consent.models import Purpose
 from nicat.directory.models import ServiceKind
 

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from nicat.assistance import services
 from nicat.assistance.models import ActionStatus, GoalStatus, PlanAction, PlanGoal, PlanStatus
 from nicat.audit.models import AuditEvent
-from nicat.cases.errors import NotAllowed
+from nicat.core.errors import NotAllowed
 
 
 @pytest.fixture

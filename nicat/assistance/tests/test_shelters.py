@@ -9,7 +9,7 @@ from django.utils import timezone
 from nicat.assistance import services
 from nicat.assistance.models import EndKind, Facility, Group, Stay, WaitingStatus
 from nicat.audit.models import AuditEvent
-from nicat.cases.errors import NotAllowed
+from nicat.core.errors import NotAllowed
 from nicat.cases.models import Case
 
 
@@ -161,7 +161,7 @@ def test_discharge_frees_the_place(world):
 
 
 def test_stale_version_is_refused(world):
-    from nicat.cases.errors import ConcurrentEdit
+    from nicat.core.errors import ConcurrentEdit
 
     case = world.adult()
     world.refer_to_shelter(case)

@@ -7,7 +7,7 @@ from nicat.audit import services
 from nicat.audit.models import AuditEvent
 from nicat.audit.services import diff, open_value, record
 from nicat.privacy.fields import EncryptedCharField
-from nicat.web.middleware import _request_context
+from nicat.core.context import _request_context
 
 pytestmark = pytest.mark.django_db
 

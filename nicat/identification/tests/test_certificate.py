@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from nicat.audit.models import AuditEvent
-from nicat.cases.errors import NotAllowed
+from nicat.core.errors import NotAllowed
 from nicat.cases.models import Case
 from nicat.identification import services
 from nicat.identification.indicators import certificate_texts

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from nicat.audit.models import AuditEvent
-from nicat.cases.errors import ConcurrentEdit, NotAllowed
+from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.identification import services
 from nicat.identification.models import Identification, IdentificationStatus, Screening, ScreeningStatus
 from nicat.identification.tests.conftest import terms

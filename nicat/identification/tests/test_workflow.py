@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from nicat.accounts.models import Role
 from nicat.audit.models import AuditEvent
-from nicat.cases.errors import ConcurrentEdit, NotAllowed
+from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.cases.models import Case, TraffickingStatus
 from nicat.identification import services
 from nicat.identification.models import Identification, IdentificationDecision, IdentificationStatus

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from nicat.audit.models import AuditEvent
-from nicat.cases.errors import NotAllowed
+from nicat.core.errors import NotAllowed
 from nicat.cases.models import Case
 from nicat.persons import services
 from nicat.persons.models import DuplicateSignal, MergeRecord, Person, SignalStatus

@@ -134,7 +134,7 @@ def test_only_the_sender_plans_the_return(world):
     consent(world.consul, case, Purpose.RETURN)
     referral = services.create_referral(actor=world.consul, case=case, data=referral_data(
         world.centre, purpose=Purpose.RETURN, shared_sections=["identity", "return"]))
-    from nicat.cases.errors import NotAllowed
+    from nicat.core.errors import NotAllowed
 
     with pytest.raises(NotAllowed):
         services.save_return_plan(actor=world.centre_worker, referral=referral, data={"documents": "issued"})

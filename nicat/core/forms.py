@@ -4,7 +4,7 @@ from django.forms.renderers import DjangoTemplates
 
 
 class NicatFormRenderer(DjangoTemplates):
-    field_template_name = "web/forms/field.html"
+    field_template_name = "core/forms/field.html"
 
     def render(self, template_name, context, request=None):
         field = context.get("field")
