@@ -284,3 +284,12 @@ LOGGING = {
 
 NICAT_CASE_REFERENCE_PREFIX = env.str("NICAT_CASE_REFERENCE_PREFIX", default="NCT")
 FORM_RENDERER = "nicat.core.forms.NicatFormRenderer"
+
+# Read by the identification certificate (fonts with ə and Cyrillic; Debian's fonts-dejavu-core).
+NICAT_PDF_FONT_DIR = env.str("NICAT_PDF_FONT_DIR", default="/usr/share/fonts/truetype/dejavu")
+# Notifications: in-app always; e-mail (reference and link only, never identifying data) when on.
+NICAT_NOTIFICATION_EMAIL = env.bool("NICAT_NOTIFICATION_EMAIL", default=False)
+NICAT_BASE_URL = env.str("NICAT_BASE_URL", default="")
+# "Unusual access" on the supervisor's dashboard: more than N cases opened, not worked on, in H hours.
+NICAT_UNUSUAL_WINDOW_HOURS = env.int("NICAT_UNUSUAL_WINDOW_HOURS", default=24)
+NICAT_UNUSUAL_CASE_VIEWS = env.int("NICAT_UNUSUAL_CASE_VIEWS", default=15)

@@ -2,7 +2,7 @@
 
 Run by hand, from the project root, when pycountry is upgraded or a label is corrected here:
 
-    .venv/bin/python nicat/vocab/data/generate_iso.py
+    .venv/bin/python tools/generate_iso.py
 
 then review the diff of the two YAML files, commit them together with this script, and add a
 migration that calls `nicat.vocab.loader.load_all` (copy `migrations/0002_load_vocabularies.py`)
@@ -40,7 +40,7 @@ import sys
 import pycountry
 import yaml
 
-HERE = pathlib.Path(__file__).resolve().parent
+HERE = pathlib.Path(__file__).resolve().parent.parent / "nicat" / "vocab" / "data"
 
 AZ_ALPHABET = "abcçdeəfgğhxıijkqlmnoöprsştuüvyz"
 
