@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "nicat.consent",
     "nicat.referrals",
     "nicat.assistance",
+    "nicat.statistics",
     "nicat.web",
     "nicat.api",
 ]

@@ -1,0 +1,42 @@
+"""Statistics sources: published datasets (CTDC) imported to stand beside Nicat's own figures.
+
+A dataset holds published, already anonymised rows (CTDC releases are k-anonymous); it holds no
+identifying data, and it is shown only as aggregates.
+"""
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DatasetKind(models.TextChoices):
+    CTDC = "ctdc", _("CTDC published dataset")
+
+
+class Dataset(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=DatasetKind.choices, default=DatasetKind.CTDC)
+    source = models.CharField(_("source"), max_length=255, blank=True)
+    columns = models.JSONField(_("columns"), default=list)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    imported_at = models.DateTimeField(_("imported"), auto_now=True)
+    imported_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("imported by"))
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("statistics dataset")
+        verbose_name_plural = _("statistics datasets")
+
+    def __str__(self):
+        return self.name
+
+
+class DatasetRow(models.Model):
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="rows")
+    values = models.JSONField(default=list)  # one value per column, in the dataset's column order
+
+    class Meta:
+        verbose_name = _("dataset row")
+        verbose_name_plural = _("dataset rows")
