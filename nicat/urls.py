@@ -21,6 +21,7 @@ urlpatterns = [
     path("assistance/", include("nicat.assistance.urls")),
     path("directory/", include("nicat.directory.urls")),
     path("audit/", include("nicat.audit.urls")),
+    path("statistics/", include("nicat.statistics.urls")),
     path("access/", include("nicat.access.urls")),
     path("account/", include("nicat.accounts.urls")),
     path("", include("nicat.web.urls")),

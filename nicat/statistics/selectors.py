@@ -48,3 +48,182 @@ def dataset_table(*, dataset, by, k=None):
         cells.append(cell)
     return {"cells": cells, "suppressed_cells": len(withheld),
             "suppressed_records": sum(counts[key] for key in withheld)}
+
+
+# --- Nicat's own cases -----------------------------------------------------------------------------
+
+class StatisticsNotAllowed(Exception):
+    """The user's role sees no statistics."""
+
+
+def statistics_audience(user):
+    """"aggregates" for analysts (all cases, small cells withheld), "exact" for supervisors (the
+    cases within their scope, exact counts), None for everybody else."""
+    from nicat.access import policy
+    from nicat.accounts.models import Role
+
+    if policy.has_role(user, Role.SUPERVISOR):
+        return "exact"
+    if policy.is_analyst(user):
+        return "aggregates"
+    return None
+
+
+def _cases_for(user, audience):
+    from nicat.cases.models import Case
+
+    if audience == "exact":
+        return Case.objects.visible_to(user)
+    # Aggregates over every case, for the analyst: only counts leave this function, with small
+    # cells withheld below; no row of a case is ever returned.
+    return Case.objects.system()
+
+
+def case_table(*, user, by, date_from=None, date_to=None, k=None):
+    """Counts of Nicat's cases (distinct cases) by one or two dimensions, first contact within the
+    period. Analysts get every case with small cells (and what would recover them) withheld;
+    supervisors get exact counts of the cases they may see. The read is audited."""
+    from django.db.models import Count
+    from django.db import transaction
+
+    from nicat.audit.services import record
+    from nicat.statistics.dimensions import DIMENSIONS
+
+    audience = statistics_audience(user)
+    if audience is None:
+        raise StatisticsNotAllowed
+    dims = []
+    for code in by:
+        if code not in DIMENSIONS:
+            raise ValidationError(_("Unknown dimension %(code)s; choose from: %(known)s.")
+                                  % {"code": code, "known": ", ".join(DIMENSIONS)})
+        dims.append(DIMENSIONS[code])
+    if not 1 <= len(dims) <= 2 or len({d.code for d in dims}) != len(dims):
+        raise ValidationError(_("Choose one dimension, or two different ones."))
+    if date_from and date_to and date_from > date_to:
+        raise ValidationError(_("The period starts after it ends."))
+    k = suppression.DEFAULT_K if k is None else k
+    qs = _cases_for(user, audience)
+    if date_from:
+        qs = qs.filter(first_contact_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(first_contact_at__date__lte=date_to)
+    names = [f"d{i}" for i in range(len(dims))]
+    grouped = qs.order_by().values(**{n: d.expression() for n, d in zip(names, dims, strict=True)}) \
+        .annotate(n=Count("pk", distinct=True))
+    counts = {}
+    for row in grouped:
+        key = tuple(_value(row[n]) for n in names)
+        counts[key] = counts.get(key, 0) + row["n"]
+    total = qs.order_by().values("pk").distinct().count()
+    additive = not any(d.multi for d in dims)
+    table = _shape(dims, counts, total, additive)
+    if audience == "aggregates":
+        _withhold(table, counts, k, additive)
+    else:
+        table["k"] = None
+    with transaction.atomic():
+        record(actor=user, action="statistics.view",
+               details={"by": [d.code for d in dims], "from": str(date_from or ""), "to": str(date_to or ""),
+                        "audience": audience, "k": table["k"]})
+    return table
+
+
+def _value(raw):
+    return UNKNOWN_VALUE if raw in (None, "") else raw
+
+
+UNKNOWN_VALUE = "unknown"
+
+
+def _shape(dims, counts, total, additive):
+    rows = sorted({key[0] for key in counts}, key=_sort_key)
+    cols = sorted({key[1] for key in counts}, key=_sort_key) if len(dims) == 2 else []
+    table = {
+        "dimensions": [d.code for d in dims], "multi": [d.multi for d in dims], "additive": additive,
+        "rows": rows, "columns": cols, "counts": dict(counts), "withheld": set(),
+        "row_totals": {}, "column_totals": {}, "hidden_row_totals": set(), "hidden_column_totals": set(),
+        "total": total, "total_withheld": False, "k": None,
+    }
+    if len(dims) == 2:
+        # A row's total is shown only where the columns split every case once (single-valued).
+        if not dims[1].multi:
+            for (a, _b), n in counts.items():
+                table["row_totals"][a] = table["row_totals"].get(a, 0) + n
+        if not dims[0].multi:
+            for (_a, b), n in counts.items():
+                table["column_totals"][b] = table["column_totals"].get(b, 0) + n
+    return table
+
+
+def _withhold(table, counts, k, additive):
+    table["k"] = k
+    if additive:
+        withheld, hidden_rows, hidden_cols = suppression.suppress(counts, k, margins=True)
+    else:
+        withheld, hidden_rows, hidden_cols = suppression.primary(counts, k), set(), set()
+        # Totals of a partly additive table are still small cells of their own.
+        hidden_rows = {a for a, t in table["row_totals"].items() if 0 < t < k}
+        hidden_cols = {b for b, t in table["column_totals"].items() if 0 < t < k}
+        if table["row_totals"] or table["column_totals"]:
+            # One line of cells adds up to a shown total: never leave a single withheld cell in it.
+            withheld, hidden_rows, hidden_cols = _protect_partial(table, counts, k, withheld, hidden_rows,
+                                                                  hidden_cols)
+    if 0 < table["total"] < k:  # the whole table counts fewer than k cases: nothing of it is shown
+        withheld = {key for key, n in counts.items() if n > 0}
+        hidden_rows, hidden_cols = set(table["row_totals"]), set(table["column_totals"])
+    table["withheld"] = withheld
+    table["hidden_row_totals"] = hidden_rows
+    table["hidden_column_totals"] = hidden_cols
+    table["total_withheld"] = 0 < table["total"] < k
+
+
+def _protect_partial(table, counts, k, withheld, hidden_rows, hidden_cols):
+    withheld = set(withheld)
+    changed = True
+    while changed:
+        changed = False
+        for a in table["row_totals"]:
+            if a in hidden_rows:
+                continue
+            line = [((a, b), n) for (x, b), n in counts.items() if x == a]
+            outcome = suppression._protect_line(withheld, line)
+            if outcome == "hide-total":
+                hidden_rows.add(a)
+            changed |= bool(outcome)
+        for b in table["column_totals"]:
+            if b in hidden_cols:
+                continue
+            line = [((a, b), n) for (a, y), n in counts.items() if y == b]
+            outcome = suppression._protect_line(withheld, line)
+            if outcome == "hide-total":
+                hidden_cols.add(b)
+            changed |= bool(outcome)
+    return withheld, hidden_rows, hidden_cols
+
+
+def _sort_key(value):
+    return (value == UNKNOWN_VALUE, isinstance(value, str), value if not isinstance(value, str) else value.lower())
+
+
+def value_labels(dimension_code, values):
+    """{value: label in the active language} for the values of one dimension."""
+    from django.apps import apps
+    from django.utils.translation import gettext
+
+    from nicat.statistics.dimensions import DIMENSIONS
+
+    dim = DIMENSIONS[dimension_code]
+    labels = {UNKNOWN_VALUE: gettext("unknown")}
+    wanted = [v for v in values if v != UNKNOWN_VALUE]
+    if dim.vocabulary:
+        from nicat.vocab.models import Term
+
+        for term in Term.objects.filter(vocabulary=dim.vocabulary, code__in=wanted):
+            labels[term.code] = term.label
+    elif dim.institution:
+        for inst in apps.get_model("directory", "Institution").objects.filter(pk__in=wanted):
+            labels[inst.pk] = inst.name
+    elif dim.choices is not None:
+        labels.update({c.value: str(c.label) for c in dim.choices})
+    return {v: labels.get(v, str(v)) for v in values}

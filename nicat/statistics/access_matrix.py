@@ -1,0 +1,7 @@
+"""Access matrix entries of the statistics page (format: nicat/access/matrix.py): analysts
+(aggregates, small cells withheld) and supervisors (exact counts within their scope)."""
+from nicat.access.matrix import page
+
+MATRIX = {
+    "statistics:cases": page({"analyst", "supervisor"}, query={"by": "year", "then": "gender"}),
+}

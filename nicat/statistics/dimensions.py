@@ -1,0 +1,55 @@
+"""The dimensions Nicat's own cases are counted by: one place for their codes, labels and the path
+to each value. A multi-valued dimension (a case with two forms of exploitation counts in both) is
+marked so, because its rows do not add up to the number of cases."""
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.db.models import F
+from django.db.models.functions import ExtractYear
+from django.utils.translation import gettext_lazy as _
+
+from nicat.cases.models import CameToNotice, CaseStatus, Scope, TraffickingStatus
+
+BAKU = ZoneInfo("Asia/Baku")
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Dimension:
+    code: str
+    label: str
+    path: str = ""  # ORM path of the value (a vocabulary code, a choice, a pk)
+    vocabulary: str = ""  # labels from this vocabulary
+    choices: object = None  # labels from this choices class
+    institution: bool = False  # the value is an institution (labelled by its name)
+    multi: bool = False
+    year_of: str = ""  # a year extracted from this date/datetime field (Baku calendar)
+
+    def expression(self):
+        if self.year_of:
+            field = self.year_of
+            return ExtractYear(field, tzinfo=BAKU) if field.endswith("_at") else ExtractYear(field)
+        return F(self.path)
+
+
+DIMENSIONS = {d.code: d for d in [
+    Dimension("year", _("year of first contact"), year_of="first_contact_at"),
+    Dimension("recognition_year", _("year of recognition"), year_of="status_decided_on"),
+    Dimension("trafficking_status", _("trafficking status"), path="trafficking_status",
+              choices=TraffickingStatus),
+    Dimension("gender", _("gender"), path="person__gender__code", vocabulary="gender"),
+    Dimension("citizenship", _("citizenship"), path="person__citizenships__code", vocabulary="country", multi=True),
+    Dimension("exploitation", _("form of exploitation"), path="exploitation_forms__code", vocabulary="exploitation",
+              multi=True),
+    Dimension("country_of_exploitation", _("country of exploitation"), path="countries_of_exploitation__code",
+              vocabulary="country", multi=True),
+    Dimension("risk_group", _("risk group"), path="risk_factors__code", vocabulary="risk_group", multi=True),
+    Dimension("recruitment_channel", _("recruitment channel"), path="recruitment_channels__code",
+              vocabulary="recruitment_channel", multi=True),
+    Dimension("identified_by", _("institution that identified"), path="status_decided_by_id",
+              institution=True),
+    Dimension("came_to_notice", _("how the person came to notice"), path="came_to_notice",
+              choices=CameToNotice),
+    Dimension("scope", _("internal or transnational"), path="scope", choices=Scope),
+    Dimension("status", _("case status"), path="status", choices=CaseStatus),
+]}

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from nicat.statistics import views
+
+app_name = "statistics"
+
+urlpatterns = [
+    path("", views.cases, name="cases"),
+]

@@ -1,0 +1,63 @@
+"""The statistics page: counts of Nicat's cases for analysts (small cells withheld) and supervisors."""
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import render
+
+from nicat.core.forms import apply_errors
+from nicat.statistics.forms import CaseTableForm
+from nicat.statistics.selectors import case_table, statistics_audience, value_labels
+
+
+@login_required
+def cases(request):
+    if statistics_audience(request.user) is None:
+        raise PermissionDenied
+    form = CaseTableForm(request.GET or None)
+    table = None
+    if form.is_bound and form.is_valid():
+        by = [form.cleaned_data["by"]] + ([form.cleaned_data["then"]] if form.cleaned_data["then"] else [])
+        try:
+            table = case_table(user=request.user, by=by, date_from=form.cleaned_data["date_from"],
+                               date_to=form.cleaned_data["date_to"])
+        except ValidationError as error:
+            apply_errors(form, error)
+    elif not form.is_bound:
+        form = CaseTableForm(initial={"by": "year"})
+        table = case_table(user=request.user, by=["year"])
+    return render(request, "statistics/cases.html", {"form": form, "view": _view_model(table) if table else None})
+
+
+def _view_model(table):
+    """The table as rows of display cells: numbers, or withheld marks."""
+    from nicat.statistics.dimensions import DIMENSIONS
+
+    dims = [DIMENSIONS[c] for c in table["dimensions"]]
+    row_labels = value_labels(dims[0].code, table["rows"])
+    two = len(dims) == 2
+    col_labels = value_labels(dims[1].code, table["columns"]) if two else {}
+    columns = table["columns"] if two else [None]
+
+    def cell(key):
+        if key in table["withheld"]:
+            return {"withheld": True}
+        return {"count": table["counts"].get(key, 0)}
+
+    rows = []
+    for a in table["rows"]:
+        cells = [cell((a, b) if two else (a,)) for b in columns]
+        total = None
+        if two and a in table["row_totals"]:
+            total = {"withheld": True} if a in table["hidden_row_totals"] else {"count": table["row_totals"][a]}
+        rows.append({"label": row_labels[a], "cells": cells, "total": total})
+    column_totals = []
+    if two and table["column_totals"]:
+        column_totals = [{"withheld": True} if b in table["hidden_column_totals"]
+                         else {"count": table["column_totals"].get(b, 0)} for b in columns]
+    chart = [{"label": r["label"], "value": r["cells"][0].get("count")} for r in rows] if not two else []
+    return {
+        "dimensions": dims, "two": two, "columns": [col_labels[b] for b in table["columns"]], "rows": rows,
+        "column_totals": column_totals, "total": None if table["total_withheld"] else table["total"],
+        "k": table["k"], "additive": table["additive"], "chart": chart,
+        "has_row_totals": bool(table["row_totals"]),
+        "withheld_figure": {"withheld": True},
+    }
