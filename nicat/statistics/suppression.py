@@ -74,15 +74,21 @@ def _two_dimensions(cells, withheld, k):
     changed = True
     while changed:
         changed = False
+        def column_has(key):
+            return any((x, key[1]) in withheld for x in cols[key[1]])
+
+        def row_has(key):
+            return any((key[0], y) in withheld for y in rows[key[0]])
+
         for a, line in rows.items():
             if a not in hidden_rows:
-                outcome = _protect_line(withheld, [((a, b), c) for b, c in line.items()])
+                outcome = _protect_line(withheld, [((a, b), c) for b, c in line.items()], column_has)
                 if outcome == "hide-total":
                     hidden_rows.add(a)
                 changed |= bool(outcome)
         for b, line in cols.items():
             if b not in hidden_cols:
-                outcome = _protect_line(withheld, [((a, b), c) for a, c in line.items()])
+                outcome = _protect_line(withheld, [((a, b), c) for a, c in line.items()], row_has)
                 if outcome == "hide-total":
                     hidden_cols.add(b)
                 changed |= bool(outcome)
@@ -182,17 +188,20 @@ def _reduce(matrix, width):
     return pivots
 
 
-def _protect_line(withheld, entries):
+def _protect_line(withheld, entries, crossing_has_withheld=None):
     """One line of the table whose total is published must never hold exactly one withheld cell.
     Returns "" (nothing to do), "cell" (one more cell withheld) or "hide-total" (no cell could
-    hide it: the line's total is withheld instead)."""
+    hide it: the line's total is withheld instead). The complement is the smallest cell whose
+    crossing line already holds a withheld cell (so that it starts no new chain), else the smallest."""
     hidden = [key for key, count in entries if key in withheld]
     if len(hidden) != 1:
         return ""
-    candidates = sorted((count, _order(key), key) for key, count in entries if key not in withheld and count > 0)
+    crossing = crossing_has_withheld or (lambda key: False)
+    candidates = sorted((not crossing(key), count, _order(key), key) for key, count in entries
+                        if key not in withheld and count > 0)
     if not candidates:
         return "hide-total"
-    withheld.add(candidates[0][2])
+    withheld.add(candidates[0][-1])
     return "cell"
 
 

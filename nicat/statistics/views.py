@@ -53,7 +53,14 @@ def _view_model(table):
     if two and table["column_totals"]:
         column_totals = [{"withheld": True} if b in table["hidden_column_totals"]
                          else {"count": table["column_totals"].get(b, 0)} for b in columns]
-    chart = [{"label": r["label"], "value": r["cells"][0].get("count")} for r in rows] if not two else []
+    # Withheld figures are gaps (null) in the chart, never a guess.
+    if two:
+        datasets = [{"label": str(col_labels[b]), "data": [r["cells"][i].get("count") for r in rows]}
+                    for i, b in enumerate(table["columns"])]
+    else:
+        datasets = [{"label": str(dims[0].label), "data": [r["cells"][0].get("count") for r in rows]}]
+    chart = {"type": "bar",
+             "labels": [str(r["label"]) for r in rows], "datasets": datasets}
     return {
         "dimensions": dims, "two": two, "columns": [col_labels[b] for b in table["columns"]], "rows": rows,
         "column_totals": column_totals, "total": None if table["total_withheld"] else table["total"],
