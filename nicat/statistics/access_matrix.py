@@ -4,4 +4,5 @@ from nicat.access.matrix import page
 
 MATRIX = {
     "statistics:cases": page({"analyst", "supervisor"}, query={"by": "year", "then": "gender"}),
+    "statistics:annual_report": page({"analyst", "supervisor"}),
 }

@@ -23,3 +23,16 @@ class CaseTableForm(forms.Form):
         if start and end and start > end:
             self.add_error("date_to", _("The period ends before it starts."))
         return data
+
+
+class ReportForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    language = forms.ChoiceField(label=_("Language"), choices=[("az", "Azərbaycanca"), ("ru", "Русский"),
+                                                               ("en", "English")])
+    edition = forms.ChoiceField(label=_("Edition"), choices=[("internal", _("Internal: exact figures")),
+                                                            ("public", _("Public: small figures withheld"))])
+    format = forms.ChoiceField(label=_("Format"), choices=[("pdf", "PDF"), ("xlsx", "XLSX")])
+
+    def __init__(self, *args, editions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["edition"].choices = [c for c in self.fields["edition"].choices if c[0] in editions]

@@ -227,3 +227,17 @@ def value_labels(dimension_code, values):
     elif dim.choices is not None:
         labels.update({c.value: str(c.label) for c in dim.choices})
     return {v: labels.get(v, str(v)) for v in values}
+
+
+def report_editions(user):
+    """The editions of the annual report `user` may have: the internal one (exact figures) for the
+    supervisors of the competent authority (the Main Department); the public one for them, other
+    supervisors and analysts; none for everybody else."""
+    from nicat.access import policy
+    from nicat.accounts.models import Role
+
+    if any(m.role == Role.SUPERVISOR and m.institution.is_competent_authority for m in policy.memberships(user)):
+        return ["internal", "public"]
+    if statistics_audience(user):
+        return ["public"]
+    return []

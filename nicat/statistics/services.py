@@ -68,3 +68,22 @@ def ctdc_release(*, actor, k, fh):
             "format": "ctdc", "k": k, "cases": result.cases, "rows": len(result.rows), "left_out": result.left_out,
             "blanked": result.blanked})
     return result
+
+
+def annual_report(*, actor, year, language, edition, fmt):
+    """The national annual report of `year` as PDF or XLSX bytes; audited (who, which edition)."""
+    from nicat.statistics import report
+
+    if fmt not in ("pdf", "xlsx"):
+        raise ValidationError({"format": _("Choose PDF or XLSX.")})
+    if language not in ("az", "ru", "en"):
+        raise ValidationError({"language": _("Choose Azerbaijani, Russian or English.")})
+    if not 2000 <= int(year) <= 2100:
+        raise ValidationError({"year": _("Choose a year between 2000 and 2100.")})
+    data = report.build_report(year=int(year), language=language, edition=edition)
+    content = report.render_pdf(data) if fmt == "pdf" else report.render_xlsx(data)
+    with transaction.atomic():
+        record(actor=actor, action="statistics.annual_report",
+               details={"year": int(year), "language": language, "edition": edition, "format": fmt,
+                        "bytes": len(content)})
+    return content

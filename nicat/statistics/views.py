@@ -68,3 +68,37 @@ def _view_model(table):
         "has_row_totals": bool(table["row_totals"]),
         "withheld_figure": {"withheld": True},
     }
+
+
+@login_required
+def annual_report(request):
+    from django.http import HttpResponse
+    from django.utils import timezone
+
+    from nicat.statistics.forms import ReportForm
+    from nicat.statistics.selectors import report_editions
+    from nicat.statistics.services import annual_report as build
+
+    editions = report_editions(request.user)
+    if not editions:
+        raise PermissionDenied
+    form = ReportForm(request.GET or None, editions=editions,
+                      initial={"year": timezone.localdate().year - 1, "language": request.LANGUAGE_CODE,
+                               "edition": editions[0], "format": "pdf"})
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            content = build(actor=request.user, year=data["year"], language=data["language"],
+                            edition=data["edition"], fmt=data["format"])
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            suffix = "-public" if data["edition"] == "public" else ""
+            kind = "application/pdf" if data["format"] == "pdf" else \
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            response = HttpResponse(content, content_type=kind)
+            response["Content-Disposition"] = (f'attachment; filename="annual-report-{data["year"]}-'
+                                               f'{data["language"]}{suffix}.{data["format"]}"')
+            response["Cache-Control"] = "no-store"
+            return response
+    return render(request, "statistics/report.html", {"form": form})
