@@ -15,6 +15,7 @@ PERSON = frozenset(str(r) for r in SECTION_ROLES["identity"] & SECTION_ROLES["co
 MATRIX = {
     "cases:list": page(CASE_WORKING),
     "cases:new": page(CASE_WORKING),
+    "cases:export": page(CASE_WORKING, methods=("get", "post"), query={"format": "csv"}),
     "cases:detail": page(CASE_WORKING, kwargs=CASE),
     "cases:edit": page(NARRATIVE, kwargs=CASE),
     "cases:person_edit": page(PERSON, kwargs=CASE),

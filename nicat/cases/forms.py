@@ -142,3 +142,11 @@ class CaseFilterForm(forms.Form):
                                    empty_label=_("Any"))
     opened_from = forms.DateField(label=_("First contact from"), required=False, widget=DATE)
     opened_to = forms.DateField(label=_("First contact until"), required=False, widget=DATE)
+
+
+class CaseExportForm(forms.Form):
+    format = forms.ChoiceField(label=_("Format"), choices=[("xlsx", "XLSX"), ("csv", "CSV")])
+    identities = forms.BooleanField(label=_("Include names and dates of birth"), required=False)
+    purpose = forms.CharField(label=_("Purpose of the export"), required=False, max_length=500,
+                              help_text=_("Required with names: why they are needed. Recorded in the audit trail."),
+                              widget=forms.Textarea(attrs={"rows": 2}))

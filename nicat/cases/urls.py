@@ -6,6 +6,7 @@ app_name = "cases"
 urlpatterns = [
     path("", views.case_list_view, name="list"),
     path("new/", views.intake, name="new"),
+    path("export/", views.case_export, name="export"),
     path("<uuid:case_uuid>/", views.case_detail_view, name="detail"),
     path("<uuid:case_uuid>/edit/", views.case_edit, name="edit"),
     path("<uuid:case_uuid>/person/", views.person_edit, name="person_edit"),

@@ -149,3 +149,31 @@ def event_add(request, case_uuid):
             messages.success(request, _("The trafficking event was added."))
             return redirect("cases:detail", case_uuid=case.uuid)
     return render(request, "cases/event_form_page.html", {"case": case, "event_form": form}, status=400)
+
+
+@case_worker_required
+def case_export(request):
+    """The filtered case list as a confidential CSV/XLSX file (POST: the export is audited)."""
+    from django.http import HttpResponse
+
+    from nicat.cases.exports import export_cases
+    from nicat.cases.forms import CaseExportForm
+
+    filter_form = CaseFilterForm(request.GET or None)
+    filters = {k: v for k, v in (filter_form.cleaned_data if filter_form.is_valid() else {}).items() if v}
+    form = CaseExportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            content, filename, kind = export_cases(actor=request.user, filters=filters, fmt=form.cleaned_data["format"],
+                                                   identities=form.cleaned_data["identities"],
+                                                   purpose=form.cleaned_data["purpose"])
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            response = HttpResponse(content, content_type=kind)
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            response["Cache-Control"] = "no-store"
+            return response
+    count = selectors.case_list(user=request.user, **filters).count()
+    return render(request, "cases/export.html", {"form": form, "filter_form": filter_form, "count": count,
+                                                 "query": request.GET.urlencode()})

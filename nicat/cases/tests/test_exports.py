@@ -1,0 +1,73 @@
+"""Exports of the case list: within scope, names only with a purpose and only where the identity is
+shared, marked confidential, audited with purpose, rows and the cases in them."""
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from nicat.audit.models import AuditEvent
+from nicat.testing import make_institution, make_user
+
+
+@pytest.fixture
+def world(cast):
+    cast.mine = cast.open_case(person={"family_name": "Zeynalova", "given_name": "Aysel"})
+    other = make_institution("export-ngo", "ngo", name_az="Başqa QHT", is_nonprofit=True)
+    cast.other_worker = make_user("other", other)
+    cast.theirs = cast.open_case(actor=cast.other_worker, person={"family_name": "Hiddenova", "given_name": "X"})
+    return cast
+
+
+def _csv_rows(content):
+    text = content.decode("utf-8-sig")
+    marking, rest = text.split("\n", 1)
+    return marking, list(csv.reader(io.StringIO(rest)))
+
+
+@pytest.mark.django_db
+def test_an_export_without_names_needs_no_purpose_and_stays_in_scope(world, client):
+    client.force_login(world.worker)
+    response = client.post(reverse("cases:export"), {"format": "csv"})
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    marking, rows = _csv_rows(response.content)
+    assert marking.startswith("# CONFIDENTIAL") and "worker" in marking
+    refs = [r[0] for r in rows[1:]]
+    assert refs == [world.mine.reference]  # the other NGO's case is not in it
+    assert "Zeynalova" not in response.content.decode("utf-8-sig")
+    event = AuditEvent.objects.get(action="cases.export")
+    assert event.details["rows"] == 1 and event.details["cases"] == [str(world.mine.uuid)]
+    assert event.details["identities"] is False
+
+
+@pytest.mark.django_db
+def test_names_need_a_stated_purpose(world, client):
+    client.force_login(world.worker)
+    refused = client.post(reverse("cases:export"), {"format": "csv", "identities": "on", "purpose": "x"})
+    assert refused["Content-Type"].startswith("text/html") and "State why the names are needed" in \
+        refused.content.decode()
+    assert not AuditEvent.objects.filter(action="cases.export").exists()
+    purpose = "Court hearing list for the prosecutor"
+    response = client.post(reverse("cases:export"), {"format": "xlsx", "identities": "on", "purpose": purpose})
+    ws = load_workbook(io.BytesIO(response.content)).active
+    values = [[c.value for c in row] for row in ws.iter_rows()]
+    assert "CONFIDENTIAL" in values[0][0]
+    assert ["Zeynalova", "Aysel"] == values[2][7:9]
+    event = AuditEvent.objects.get(action="cases.export")
+    assert event.reason == purpose and event.details["identified"] == [str(world.mine.uuid)]
+
+
+@pytest.mark.django_db
+def test_the_filters_of_the_list_apply_and_analysts_cannot_export(world, client):
+    client.force_login(world.worker)
+    response = client.post(reverse("cases:export") + "?reference=NOPE", {"format": "csv"})
+    assert len(_csv_rows(response.content)[1]) == 1  # the header only
+    client.force_login(world.analyst)
+    assert client.post(reverse("cases:export"), {"format": "csv"}).status_code == 403
+
+
+def test_a_cell_that_looks_like_a_formula_is_defused():
+    from nicat.cases.exports import _safe
+
+    assert _safe("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")" and _safe("Aysel") == "Aysel"
