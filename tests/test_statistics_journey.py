@@ -1,0 +1,83 @@
+"""In the browser, in each language: the analyst opens the statistics from the dashboard and sees a
+chart and a table of the cases with the small cells withheld and never a case; the Main
+Department's supervisor sees exact figures and downloads the annual report."""
+import datetime
+import re
+
+import pytest
+from django.utils import timezone
+
+from nicat.accounts.models import Role
+from nicat.accounts.tests.helpers import complete_sign_in
+from nicat.testing import make_user, term
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _cases(cast):
+    for i, (gender, n) in enumerate([("feminine", 30), ("masculine", 4)]):
+        for j in range(n):
+            case = cast.open_case(person={"family_name": f"Secret{i}{j}"},
+                                  first_contact_at=timezone.make_aware(datetime.datetime(2025, 4, 1 + j % 27, 9)))
+            case.person.gender = term("gender", gender)
+            case.person.save()
+
+
+@pytest.mark.parametrize("language", ["az", "ru", "en"])
+def test_the_analyst_sees_a_chart_and_a_table_with_small_cells_withheld(browser, live_server, cast, language):
+    _cases(cast)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="az-AZ")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        complete_sign_in(page, live_server, cast.analyst, language)
+        assert page.locator("html").get_attribute("lang") == language
+        page.locator("main a[href='/statistics/']").click()
+        page.wait_for_url(re.compile(r".*/statistics/$"))
+        page.select_option("#id_by", "year")
+        page.select_option("#id_then", "gender")
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_url(re.compile(r".*then=gender.*"))
+        table = page.locator("#statistics-table")
+        text = table.inner_text()
+        # Only the year and its total (34) are shown: the 4 men are withheld, and so are the 30
+        # women, who would otherwise give the men away as 34 - 30.
+        assert set(re.findall(r"\b\d+\b", text)) == {"2025", "34"}, text
+        assert table.locator(".visually-hidden").count() >= 2
+        # Chart.js drew the chart (a canvas with pixels), from JSON numbers, without errors.
+        page.wait_for_function("document.querySelector('canvas[data-chart]').width > 0")
+        assert not [e for e in errors if "Content Security Policy" in e or "Chart" in e]
+        assert "Secret" not in page.content() and "NCT-" not in page.content()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("language", ["az", "ru", "en"])
+def test_the_supervisor_sees_exact_figures_and_downloads_the_report(browser, live_server, cast, language):
+    _cases(cast)
+    cast.main_department.is_competent_authority = True
+    cast.main_department.save()
+    supervisor = make_user("md.sup", cast.main_department, Role.SUPERVISOR)
+    # The Main Department's supervisor sees the cases in its scope: open one there.
+    cast.open_case(actor=cast.officer, first_contact_at=timezone.make_aware(datetime.datetime(2025, 5, 2, 9)))
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="az-AZ", accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        complete_sign_in(page, live_server, supervisor, language)
+        page.goto(f"{live_server.url}/statistics/?by=year")
+        assert "1" in page.locator("#statistics-table").inner_text()  # exact, even below k
+        page.locator("main a[href='/statistics/report/']").click()
+        page.fill("#id_year", "2025")
+        page.select_option("#id_language", language)
+        page.select_option("#id_edition", "internal")
+        page.select_option("#id_format", "pdf")
+        with page.expect_download() as download:
+            page.locator("main form button[type=submit]").click()
+        assert download.value.suggested_filename == f"annual-report-2025-{language}.pdf"
+        with open(download.value.path(), "rb") as fh:
+            assert fh.read(4) == b"%PDF"
+    finally:
+        context.close()
