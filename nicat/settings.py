@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "nicat.referrals",
     "nicat.assistance",
     "nicat.statistics",
+    "nicat.exchange",
     "nicat.web",
     "nicat.api",
 ]

@@ -1,0 +1,99 @@
+"""`nicat htcds export FILE` / `nicat htcds import FILE [--skip-invalid]` (JSON or CSV by extension)."""
+import os
+import sys
+import tempfile
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+
+def _format(path):
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in (".json", ".csv"):
+        raise CommandError(f"{path}: name a .json or .csv file.", returncode=1)
+    return ext[1:]
+
+
+class Progress:
+    """A progress bar on the console (standard error) for long files; silent when not a terminal."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.active = hasattr(stream, "isatty") and stream.isatty()
+        self.last = -1
+
+    def __call__(self, done, total=None, what="exported"):
+        if not self.active:
+            return
+        if total:
+            percent = int(done * 100 / total)
+            if percent == self.last and done != total:
+                return
+            self.last = percent
+            bar = "#" * (percent // 4)
+            self.stream.write(f"\r[{bar:<25}] {percent:3d}% {done}/{total} {what}")
+        elif done % 500 == 0:
+            self.stream.write(f"\r{done} {what}")
+        self.stream.flush()
+
+    def end(self):
+        if self.active:
+            self.stream.write("\n")
+
+
+class Command(BaseCommand):
+    help = "HTCDS 2.0 exchange: export every case, or import a file (checked whole before anything is written)."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{export,import}")
+        exp = sub.add_parser("export", help="Write every case as HTCDS JSON or CSV (by the file's extension).")
+        exp.add_argument("file")
+        imp = sub.add_parser("import", help="Import an HTCDS JSON or CSV file. Exit 1 when a row is invalid "
+                                            "(nothing written), unless --skip-invalid.")
+        imp.add_argument("file")
+        imp.add_argument("--skip-invalid", action="store_true", help="write the valid rows and list the others")
+
+    def handle(self, *args, subcommand, file, **options):
+        fmt = _format(file)
+        progress = Progress(sys.stderr)
+        if subcommand == "export":
+            from nicat.exchange.services import export
+
+            text, count = export(actor=None, fmt=fmt, progress=progress)
+            progress.end()
+            directory = os.path.dirname(os.path.abspath(file))
+            fd, temp = tempfile.mkstemp(dir=directory, prefix=".nicat-htcds-")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                    fh.write(text)
+                os.replace(temp, file)
+            finally:
+                if os.path.exists(temp):
+                    os.unlink(temp)
+            self.stdout.write(f"Exported {count} cases to {file}.")
+            return
+        from nicat.exchange.services import InvalidFile, import_file
+
+        try:
+            with open(file, encoding="utf-8-sig") as fh:
+                text = fh.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"Cannot read {file}: {exc}", returncode=1) from exc
+        try:
+            result = import_file(actor=None, text=text, fmt=fmt, skip_invalid=options["skip_invalid"],
+                                 progress=progress)
+        except InvalidFile as exc:
+            progress.end()
+            for problem in exc.problems:
+                self.stderr.write(f"{file}: {problem}")
+            self.stderr.write("Nothing was imported.")
+            sys.exit(1)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages), returncode=1) from exc
+        progress.end()
+        for problem in result["skipped"]:
+            self.stderr.write(f"{file}: skipped {problem}")
+        self.stdout.write(f"Imported {result['cases']} cases, {result['persons']} persons and "
+                          f"{result['organisations']} organisations.")
+        if result["skipped"]:
+            self.stdout.write(f"{len({p.row for p in result['skipped']})} invalid rows were skipped.")

@@ -1,0 +1,390 @@
+"""HTCDS export and import: every record checked before anything is written; audited."""
+import datetime
+import re
+import uuid as uuidlib
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from nicat.audit.services import record as audit_record
+from nicat.exchange import htcds
+
+NAME_MAX = 150
+TEXT_MAX = 20000
+REFERENCE_RE = re.compile(r"^[A-Z]{2,10}-(\d{4})-(\d{6})$")
+CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+EARLIEST = datetime.date(1900, 1, 1)
+
+
+class InvalidFile(ValidationError):
+    def __init__(self, problems):
+        self.problems = problems
+        super().__init__([str(p) for p in problems], code="invalid_file")
+
+
+def export(*, actor, fmt, progress=None):
+    """The whole registry as an HTCDS file (text). Audited with the number of cases."""
+    from nicat.cases.models import Case, CaseNote, TraffickingEvent
+    from nicat.directory.models import Institution
+
+    # The operator's full export: every case, read by the system on the operator's order.
+    cases = (Case.objects.system()
+             .select_related("person", "person__gender", "person__registered_by_institution", "owner_institution",
+                             "status_decided_by", "status_decided_by__kind")
+             .prefetch_related("person__citizenships", "person__languages", *[a for a, _v in htcds.CASE_TERMS.values()],
+                               Prefetch("events", queryset=TraffickingEvent.objects.system().select_related("country")),
+                               Prefetch("notes", queryset=CaseNote.objects.system().select_related(
+                                   "author_institution")))
+             .order_by("pk"))
+    institutions = Institution.objects.select_related("kind", "country").all()
+    data = htcds.export_cases(cases.iterator(chunk_size=1000), institutions, progress=progress)
+    text = htcds.dumps(data, fmt)
+    with transaction.atomic():
+        audit_record(actor=actor, action="htcds.export", details={"format": fmt, "cases": len(data["cases"]),
+                                                                  "organisations": len(data["organisations"])})
+    return text, len(data["cases"])
+
+
+# --- Import ------------------------------------------------------------------------------------------
+
+class _Row:
+    def __init__(self, index, raw, problems):
+        self.index, self.raw, self.problems, self.clean = index, raw, problems, {}
+
+    def fail(self, name, message):
+        self.problems.append(htcds.Problem(self.index, name, message))
+
+    def text(self, name, limit=NAME_MAX, required=False):
+        value = self.raw.get(name, "")
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            self.fail(name, "expected text")
+            return ""
+        value = value.strip()
+        if required and not value:
+            self.fail(name, "required")
+        if len(value) > limit:
+            self.fail(name, f"longer than {limit} characters")
+        if any(ord(c) < 32 and c not in "\n\t" for c in value) or any(c in value for c in "\u202a\u202b\u202d\u202e\u2066\u2067\u2068"):
+            self.fail(name, "contains control characters")
+        return value
+
+    def date(self, name, value=None):
+        value = self.raw.get(name, "") if value is None else value
+        if value in ("", None):
+            return None
+        try:
+            parsed = parse_date(value) if isinstance(value, str) else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            self.fail(name, f"expected a date YYYY-MM-DD, found {str(value)[:30]!r}")
+            return None
+        if not EARLIEST <= parsed <= timezone.localdate() + datetime.timedelta(days=366 * 2):
+            self.fail(name, f"{parsed} is not a plausible date")
+        return parsed
+
+    def moment(self, name, value=None, required=False):
+        value = self.raw.get(name, "") if value is None else value
+        if value in ("", None):
+            if required:
+                self.fail(name, "required")
+            return None
+        try:
+            parsed = parse_datetime(value) if isinstance(value, str) else None
+        except ValueError:
+            parsed = None
+        if parsed is None or parsed.tzinfo is None:
+            self.fail(name, f"expected a date and time with its offset, found {str(value)[:40]!r}")
+            return None
+        if not EARLIEST <= parsed.date() <= timezone.localdate() + datetime.timedelta(days=1):
+            self.fail(name, f"{parsed.date()} is not a plausible date")
+        return parsed
+
+    def choice(self, name, choices, default=""):
+        value = self.raw.get(name, "") or default
+        if value and value not in {c.value for c in choices}:
+            self.fail(name, f"unknown value {str(value)[:40]!r}")
+            return default
+        return value
+
+    def term(self, name, vocab, vocabulary, value=None):
+        value = self.raw.get(name, "") if value is None else value
+        if value in ("", None):
+            return None
+        term = vocab.term(vocabulary, value) if isinstance(value, str) else None
+        if term is None:
+            self.fail(name, f"{str(value)[:40]!r} is not a {vocabulary} value")
+        return term
+
+    def terms(self, name, vocab, vocabulary):
+        values = self.raw.get(name) or []
+        if not isinstance(values, list):
+            self.fail(name, "expected a list")
+            return []
+        found = [self.term(name, vocab, vocabulary, v) for v in values]
+        return [t for t in found if t is not None]
+
+    def uuid(self, name):
+        value = self.raw.get(name, "")
+        if not value:
+            return None
+        try:
+            return uuidlib.UUID(str(value))
+        except ValueError:
+            self.fail(name, "not a UUID")
+            return None
+
+
+def _check_organisation(i, raw, vocab, problems):
+    row = _Row(0, raw, problems)
+    where = f"organisations[{i}]"
+    code = raw.get("nct_Code", "") if isinstance(raw, dict) else ""
+    if not isinstance(code, str) or not CODE_RE.match(code):
+        problems.append(htcds.Problem(0, f"{where}.nct_Code", "a short code of lower-case letters, digits and -"))
+        return None
+    name = row.text("org_Name", 255, required=True)
+    kind = vocab.term("institution_kind", raw.get("org_Type", ""))
+    if kind is None:
+        problems.append(htcds.Problem(0, f"{where}.org_Type", f"{raw.get('org_Type')!r} is not an institution kind"))
+        return None
+    return {"code": code, "name_az": name, "name_ru": row.text("nct_NameRu", 255), "name_en": row.text("nct_NameEn", 255),
+            "kind": kind, "country": row.term("org_ShippingCountry", vocab, "country"),
+            "phone": row.text("org_Phone", 100), "address": row.text("org_ShippingStreet", 500),
+            "email": row.text("nct_Email", 254), "is_competent_authority": bool(raw.get("nct_CompetentAuthority")),
+            "is_nonprofit": bool(raw.get("nct_Nonprofit")), "active": raw.get("nct_Active", True) is not False}
+
+
+def _check_case(index, raw, vocab, institutions, seen, existing):
+    from nicat.cases.models import CameToNotice, CaseStatus, ClosureReason, EventKind, Scope, TraffickingStatus
+
+    problems = []
+    row = _Row(index, raw if isinstance(raw, dict) else {}, problems)
+    if not isinstance(raw, dict):
+        row.fail("", "expected an object")
+        return row
+    c = row.clean
+    c["case_uuid"] = row.uuid("nct_CaseId")
+    if c["case_uuid"] and (c["case_uuid"] in existing["cases"] or c["case_uuid"] in seen["cases"]):
+        row.fail("nct_CaseId", "this case is already in the registry (or twice in the file)")
+    reference = row.text("nct_Reference", 32)
+    if reference and not REFERENCE_RE.match(reference):
+        row.fail("nct_Reference", "expected a reference such as NCT-2026-000123")
+    elif reference and (reference in existing["references"] or reference in seen["references"]):
+        row.fail("nct_Reference", "this reference is already in the registry (or twice in the file)")
+    c["reference"] = reference
+    c["person_uuid"] = row.uuid("nct_PersonId")
+    if c["person_uuid"] and c["person_uuid"] in existing["persons"]:
+        row.fail("nct_PersonId", "names a person already in this registry: an import never links to an existing "
+                                 "person; the coordinator's duplicate review does")
+    person = {
+        "given_name": row.text("prs_FirstName"), "family_name": row.text("prs_SecondName"),
+        "patronymic": row.text("prs_MiddleName"),
+        "birth_date": row.date("prs_Birthdate"), "birth_date_is_estimate": bool(raw.get("nct_BirthdateIsEstimate")),
+        "age_recorded_on": row.date("nct_AgeRecordedOn"),
+        "email": row.text("prs_Email", 254), "phone": row.text("prs_MobilePhone", 100),
+        "address": row.text("prs_MailingStreet", 1000),
+    }
+    if person["birth_date"] and person["birth_date"] > timezone.localdate():
+        row.fail("prs_Birthdate", "a date of birth cannot be in the future")
+    aliases = raw.get("nct_Aliases") or []
+    if not isinstance(aliases, list) or not all(isinstance(a, str) and len(a) <= NAME_MAX for a in aliases):
+        row.fail("nct_Aliases", "expected a list of names")
+        aliases = []
+    person["aliases"] = aliases
+    age = raw.get("nct_EstimatedAge")
+    if age not in (None, ""):
+        try:
+            age = int(age)
+            if not 0 <= age <= 120:
+                raise ValueError
+        except (TypeError, ValueError):
+            row.fail("nct_EstimatedAge", "expected a whole number of years from 0 to 120")
+            age = None
+    person["estimated_age"] = age if age != "" else None
+    documents = raw.get("nct_Documents") or []
+    if not isinstance(documents, list) or not all(isinstance(d, dict) for d in documents):
+        row.fail("nct_Documents", "expected a list of documents")
+        documents = []
+    if not documents and raw.get("prs_IdentityNumber"):
+        documents = [{"type": "other", "number": row.text("prs_IdentityNumber", 100)}]
+    person["documents"] = documents
+    c["gender"] = row.term("prs_Gender", vocab, "gender")
+    c["citizenships"] = row.terms("prs_Citizenship", vocab, "country")
+    c["languages"] = row.terms("nct_Languages", vocab, "language")
+    c["person"] = person
+    registered_by = raw.get("nct_PersonRegisteredBy") or raw.get("nct_OwnerInstitution")
+    c["registered_by"] = registered_by if registered_by in institutions else None
+    c["trafficking_status"] = row.choice("vic_TraffickingStatus", TraffickingStatus, TraffickingStatus.POSSIBLE)
+    decided_by = raw.get("nct_StatusDecidedBy") or ""
+    if decided_by and decided_by not in institutions:
+        row.fail("nct_StatusDecidedBy", f"unknown institution {decided_by[:40]!r}")
+    c["decided_by"] = decided_by
+    c["decided_on"] = row.date("nct_StatusDecidedOn")
+    for name, (attr, vocabulary) in htcds.CASE_TERMS.items():
+        c[attr] = row.terms(name, vocab, vocabulary)
+    c["status"] = row.choice("cas_Status", CaseStatus, CaseStatus.ACTIVE)
+    c["closure_reason"] = row.choice("cas_ReasonForCaseClosure", ClosureReason, "")
+    owner = raw.get("nct_OwnerInstitution") or ""
+    if owner not in institutions:
+        row.fail("nct_OwnerInstitution", f"unknown institution {str(owner)[:40]!r}: list it under organisations "
+                                         "or create it first")
+    c["owner"] = owner
+    c["first_contact_at"] = row.moment("nct_FirstContact", required=True)
+    c["came_to_notice"] = row.choice("nct_CameToNotice", CameToNotice, CameToNotice.OTHER)
+    c["scope"] = row.choice("nct_Scope", Scope, Scope.UNKNOWN)
+    c["summary"] = row.text("nct_Summary", TEXT_MAX)
+    events = raw.get("nct_Events") or []
+    c["events"] = []
+    if not isinstance(events, list):
+        row.fail("nct_Events", "expected a list")
+        events = []
+    for j, e in enumerate(events):
+        if not isinstance(e, dict):
+            row.fail(f"nct_Events[{j}]", "expected an object")
+            continue
+        sub = _Row(index, e, problems)
+        kind = e.get("hte_Type", "")
+        if kind not in {k.value for k in EventKind}:
+            row.fail(f"nct_Events[{j}].hte_Type", f"unknown value {str(kind)[:40]!r}")
+        start, end = sub.date("hte_Date"), sub.date("nct_DateTo")
+        if start and end and end < start:
+            row.fail(f"nct_Events[{j}].nct_DateTo", "ends before it starts")
+        c["events"].append({"kind": kind, "country": sub.term("hte_Country", vocab, "country"),
+                            "place": sub.text("hte_City", 255), "date_from": start, "date_to": end,
+                            "description": sub.text("hte_Description", TEXT_MAX)})
+    comments = raw.get("nct_Comments") or []
+    c["comments"] = []
+    if not isinstance(comments, list):
+        row.fail("nct_Comments", "expected a list")
+        comments = []
+    for j, n in enumerate(comments):
+        if not isinstance(n, dict):
+            row.fail(f"nct_Comments[{j}]", "expected an object")
+            continue
+        sub = _Row(index, n, problems)
+        inst = n.get("nct_Institution") or ""
+        if inst and inst not in institutions:
+            row.fail(f"nct_Comments[{j}].nct_Institution", f"unknown institution {inst[:40]!r}")
+        c["comments"].append({"text": sub.text("cco_CaseComment", TEXT_MAX, required=True), "institution": inst,
+                              "created_at": sub.moment("nct_CreatedAt") or timezone.now()})
+    if not problems:
+        if c["case_uuid"]:
+            seen["cases"].add(c["case_uuid"])
+        if reference:
+            seen["references"].add(reference)
+    return row
+
+
+def import_file(*, actor, text, fmt, skip_invalid=False, progress=None):
+    """Imports an HTCDS file. Returns {"cases": n, "persons": n, "organisations": n, "skipped": [Problem]}.
+    With any invalid row and no `skip_invalid`, raises InvalidFile and writes nothing."""
+    from nicat.cases.models import Case
+    from nicat.directory.models import Institution
+    from nicat.persons.models import Person
+
+    if fmt not in ("json", "csv"):
+        raise ValidationError("Name a .json or .csv file.")
+    parsed = htcds.loads(text, fmt)
+    if parsed.problems:
+        raise InvalidFile(parsed.problems)
+    vocab = htcds.Vocabularies()
+    file_problems = []
+    orgs = [o for o in (_check_organisation(i, raw, vocab, file_problems) for i, raw in enumerate(parsed.organisations))
+            if o]
+    if file_problems:
+        raise InvalidFile(file_problems)
+    known = set(Institution.objects.values_list("code", flat=True))
+    institutions = known | {o["code"] for o in orgs}
+    existing = {
+        "cases": set(Case.objects.system().values_list("uuid", flat=True)),
+        "references": set(Case.objects.system().values_list("reference", flat=True)),
+        "persons": set(Person.objects.system().values_list("uuid", flat=True)),
+    }
+    seen = {"cases": set(), "references": set()}
+    rows = []
+    for i, raw in enumerate(parsed.cases, start=1):
+        rows.append(_check_case(i, raw, vocab, institutions, seen, existing))
+        if progress:
+            progress(i, len(parsed.cases), "checked")
+    bad = [r for r in rows if r.problems]
+    if bad and not skip_invalid:
+        raise InvalidFile([p for r in bad for p in r.problems])
+    good = [r for r in rows if not r.problems]
+    with transaction.atomic():
+        created_orgs = 0
+        for o in orgs:
+            if o["code"] not in known:
+                Institution.objects.create(**o)
+                created_orgs += 1
+        by_code = {i.code: i for i in Institution.objects.all()}
+        persons = {}
+        created_cases = []
+        for n, row in enumerate(good, start=1):
+            created_cases.append(_write(row.clean, by_code, persons))
+            if progress:
+                progress(n, len(good), "written")
+        _bump_counters(created_cases)
+        audit_record(actor=actor, action="htcds.import", details={
+            "format": fmt, "cases": len(created_cases), "persons": len(persons), "organisations": created_orgs,
+            "skipped": len(bad), "case_uuids": [str(c.uuid) for c in created_cases]})
+    return {"cases": len(created_cases), "persons": len(persons), "organisations": created_orgs,
+            "skipped": [p for r in bad for p in r.problems]}
+
+
+def _write(c, by_code, persons):
+    from nicat.cases.models import Case, CaseNote, TraffickingEvent
+    from nicat.cases.services import next_reference
+    from nicat.persons.indexing import reindex
+    from nicat.persons.models import Person
+
+    key = c["person_uuid"] or uuidlib.uuid4()
+    person = persons.get(key)
+    if person is None:
+        owner = by_code[c["owner"]]
+        person = Person(uuid=key, gender=c["gender"], registered_by_institution=by_code.get(c["registered_by"]) or owner,
+                        **c["person"])
+        person.save()
+        person.citizenships.set(c["citizenships"])
+        person.languages.set(c["languages"])
+        reindex(person)
+        persons[key] = person
+    case = Case(person=person, owner_institution=by_code[c["owner"]], status=c["status"],
+                closure_reason=c["closure_reason"], trafficking_status=c["trafficking_status"],
+                status_decided_by=by_code.get(c["decided_by"]) if c["decided_by"] else None,
+                status_decided_on=c["decided_on"], came_to_notice=c["came_to_notice"],
+                first_contact_at=c["first_contact_at"], scope=c["scope"], summary=c["summary"],
+                reference=c["reference"] or next_reference(timezone.localtime(c["first_contact_at"]).year))
+    if c["case_uuid"]:
+        case.uuid = c["case_uuid"]
+    case.save()
+    for _name, (attr, _vocabulary) in htcds.CASE_TERMS.items():
+        getattr(case, attr).set(c[attr])
+    TraffickingEvent.objects.system().bulk_create([TraffickingEvent(case=case, **e) for e in c["events"]])
+    notes = [CaseNote(case=case, text=n["text"], author_institution=by_code.get(n["institution"]))
+             for n in c["comments"]]
+    CaseNote.objects.system().bulk_create(notes)
+    for note, n in zip(notes, c["comments"], strict=True):  # auto_now_add: set the original time after
+        CaseNote.objects.system().filter(pk=note.pk).update(created_at=n["created_at"])
+    return case
+
+
+def _bump_counters(cases):
+    """After references were imported, new intakes continue after the highest number of each year."""
+    from nicat.cases.models import CaseReferenceCounter
+
+    highest = {}
+    for case in cases:
+        m = REFERENCE_RE.match(case.reference)
+        if m:
+            year, number = int(m.group(1)), int(m.group(2))
+            highest[year] = max(highest.get(year, 0), number)
+    for year, number in highest.items():
+        counter, _ = CaseReferenceCounter.objects.select_for_update().get_or_create(year=year)
+        if counter.last < number:
+            counter.last = number
+            counter.save(update_fields=["last"])
