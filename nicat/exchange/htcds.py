@@ -14,11 +14,8 @@ import csv
 import datetime
 import io
 import json
-import uuid as uuidlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-
-from django.utils.dateparse import parse_date, parse_datetime
 
 STANDARD = "HTCDS 2.0"
 LIST_FIELDS = ("nct_Aliases", "prs_Citizenship", "nct_Languages", "nct_Documents", "vic_MethodsOfControl",
@@ -115,7 +112,7 @@ def case_record(case, vocab):
     record.update({
         "cas_Status": case.status, "cas_ReasonForCaseClosure": case.closure_reason or "",
         "nct_OwnerInstitution": case.owner_institution.code,
-        "nct_FirstContact": case.first_contact_at.astimezone(datetime.timezone.utc).isoformat(),
+        "nct_FirstContact": case.first_contact_at.astimezone(datetime.UTC).isoformat(),
         "nct_CameToNotice": case.came_to_notice or "", "nct_Scope": case.scope or "",
         "nct_Summary": case.summary or "",
         "nct_Events": [{
@@ -125,7 +122,7 @@ def case_record(case, vocab):
         "nct_Comments": [{
             "cco_CaseComment": n.text or "",
             "nct_Institution": n.author_institution.code if n.author_institution_id else "",
-            "nct_CreatedAt": n.created_at.astimezone(datetime.timezone.utc).isoformat(),
+            "nct_CreatedAt": n.created_at.astimezone(datetime.UTC).isoformat(),
         } for n in sorted(case.notes.all(), key=lambda n: (n.created_at, str(n.uuid)))],
     })
     return record

@@ -40,3 +40,6 @@ class DatasetRow(models.Model):
     class Meta:
         verbose_name = _("dataset row")
         verbose_name_plural = _("dataset rows")
+
+    def __str__(self):
+        return f"{self.dataset_id}:{self.pk}"

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Prefetch, Sum
+from django.db.models import Count, Sum
 from django.utils import translation
 from django.utils.translation import gettext as _
 

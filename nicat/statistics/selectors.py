@@ -83,8 +83,8 @@ def case_table(*, user, by, date_from=None, date_to=None, k=None):
     """Counts of Nicat's cases (distinct cases) by one or two dimensions, first contact within the
     period. Analysts get every case with small cells (and what would recover them) withheld;
     supervisors get exact counts of the cases they may see. The read is audited."""
-    from django.db.models import Count
     from django.db import transaction
+    from django.db.models import Count
 
     from nicat.audit.services import record
     from nicat.statistics.dimensions import DIMENSIONS
