@@ -28,10 +28,33 @@ def _consent(world, role, own, with_form=False):
     return consent.uuid
 
 
+def _order(world, role, own):
+    """A legal basis asked for on the role's case (by the role's user), or on the foreign case. The approvers
+    (supervisors of the competent authority) see every legal basis by design: no foreign one for them."""
+    from nicat.consent.services import may_approve_legal_bases, request_legal_basis
+
+    if own:
+        case, actor = world.case_of(role), world.user(role)
+    else:
+        if may_approve_legal_bases(world.user(role)):
+            return None
+        case, actor = world.foreign_case, world.foreign_user
+    if case is None:
+        return None
+    use = request_legal_basis(actor=actor, case=case, purpose="law_enforcement", legal_basis="court_order",
+                              reason="Matrix: the court ordered it.", sections=["identity"], copy_bytes=PNG,
+                              order={"issuing_body": "Baku Court", "order_number": "1-1/2026",
+                                     "order_date": timezone.localdate()})
+    return use.uuid
+
+
 OBJECTS = {
     "consent": lambda world, role, own: _consent(world, role, own),
     "consent_form": lambda world, role, own: _consent(world, role, own, with_form=True),
+    "legal_basis_order": _order,
 }
+ORDER = {"uuid": "legal_basis_order"}
+APPROVERS = {"supervisor"}  # at the competent authority in the matrix's world
 
 CASE = {"case_uuid": "case"}
 
@@ -44,4 +67,21 @@ MATRIX = {
     "consent-form": api(CASE_WORKING, kwargs={"uuid": "consent_form"}, denied=404),
     "consent-withdraw": api(CASE_WORKING, methods=("post",), kwargs={"uuid": "consent"}, denied=404),
     "consent-legal-bases": api(EVERYONE),
+    # The owner institution confirms a consent recorded elsewhere; the action answers with a redirect (page)
+    # or 400 (API) saying what to fix when there is nothing to confirm.
+    "consent:confirm": page(CASE_WORKING, methods=("post",), kwargs={"uuid": "consent"}),
+    "consent-confirm": api(CASE_WORKING, methods=("post",), kwargs={"uuid": "consent"}, denied=404),
+    # Legal bases: the owner institution's staff see theirs, the approvers all. Approve and reject answer
+    # with a redirect and a message on the page; in the API only an approver gets past 404.
+    "consent:orders": page(CASE_WORKING),
+    "consent:order": page(CASE_WORKING, kwargs=ORDER),
+    "consent:order_copy": page(CASE_WORKING, kwargs=ORDER),
+    "consent:order_approve": page(CASE_WORKING, methods=("post",), kwargs=ORDER),
+    "consent:order_reject": page(CASE_WORKING, methods=("post",), kwargs=ORDER, query={"reason": "Not a decision."}),
+    "legal-basis-order-list": api(EVERYONE),  # scoped: empty for roles that never work on cases
+    "legal-basis-order-detail": api(CASE_WORKING, kwargs=ORDER, denied=404),
+    "legal-basis-order-copy": api(CASE_WORKING, kwargs=ORDER, denied=404),
+    "legal-basis-order-approve": api(APPROVERS, methods=("post",), kwargs=ORDER, denied=404),
+    "legal-basis-order-reject": api(APPROVERS, methods=("post",), kwargs=ORDER, denied=404,
+                                    query={"reason": "Not a decision."}),
 }

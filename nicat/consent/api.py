@@ -16,7 +16,8 @@ from nicat.api.fields import TermField
 from nicat.audit import services as audit
 from nicat.cases.models import Case
 from nicat.consent import legal_bases, selectors, services
-from nicat.consent.models import Consent, Decision, GivenBy, Method, Purpose
+from nicat.consent.models import (Consent, Decision, GivenBy, LegalBasisUse, Method, Purpose,
+                                  recordable_purposes)
 from nicat.directory.models import Institution, ServiceKind
 
 
@@ -42,7 +43,7 @@ class InstitutionRefField(serializers.SlugRelatedField):
 class ConsentSerializer(serializers.ModelSerializer):
     case = serializers.UUIDField(source="case.uuid", help_text=_("The case (its UUID)."))
     case_reference = serializers.CharField(source="case.reference", read_only=True)
-    purpose = serializers.ChoiceField(choices=Purpose.choices)
+    purpose = serializers.ChoiceField(choices=recordable_purposes())
     decision = serializers.ChoiceField(choices=Decision.choices)
     institution = InstitutionRefField(required=False, allow_null=True)
     service = serializers.ChoiceField(choices=ServiceKind.choices, required=False, allow_blank=True)
@@ -58,7 +59,9 @@ class ConsentSerializer(serializers.ModelSerializer):
     signed_form = serializers.CharField(write_only=True, required=False, allow_blank=True,
                                         help_text=_("The signed form, base64-encoded (PDF, JPEG or PNG; at most "
                                                     "2 MB). Download it from /api/v1/consents/<uuid>/form/."))
-    state = serializers.CharField(read_only=True, help_text=_("valid, refused, withdrawn or expired"))
+    state = serializers.CharField(read_only=True, help_text=_("valid, refused, withdrawn, expired, or unconfirmed (recorded "
+                                                              "outside the owner institution: counts once the owner "
+                                                              "confirms it)"))
     has_form = serializers.BooleanField(read_only=True)
     recorded_by_institution = serializers.UUIDField(source="recorded_by_institution.uuid", read_only=True)
 
@@ -67,8 +70,8 @@ class ConsentSerializer(serializers.ModelSerializer):
         fields = ["uuid", "case", "case_reference", "purpose", "institution", "service", "decision", "given_by",
                   "representative_name", "representative_relation", "child_view", "method", "interpreter_language",
                   "given_at", "expires_at", "note", "signed_form", "has_form", "state", "recorded_by_institution",
-                  "created_at", "withdrawn_at", "version"]
-        read_only_fields = ["uuid", "created_at", "withdrawn_at", "version"]
+                  "created_at", "confirmed_at", "withdrawn_at", "version"]
+        read_only_fields = ["uuid", "created_at", "confirmed_at", "withdrawn_at", "version"]
 
     PRIVATE = ("representative_name", "representative_relation", "child_view", "note")
 
@@ -82,7 +85,18 @@ class ConsentSerializer(serializers.ModelSerializer):
 
 
 class ConsentWithdrawSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="",
+                                 help_text=_("How and when the person withdrew it (required outside the owner "
+                                             "institution)."))
+    expressed_by_person = serializers.BooleanField(
+        required=False, default=False,
+        help_text=_("Outside the institution that owns the case: true when the person told you they withdraw. "
+                    "Only such a withdrawal may be recorded there; it takes effect at once and the owner is "
+                    "notified."))
+
+
+class VersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False)
 
 
 class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
@@ -139,7 +153,19 @@ class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         consent = policy.get_visible_or_404(Consent.objects, request.user, uuid=uuid)
         body = ConsentWithdrawSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        consent = services.withdraw_consent(actor=request.user, consent=consent, note=body.validated_data["note"])
+        consent = services.withdraw_consent(actor=request.user, consent=consent, note=body.validated_data["note"],
+                                            expressed_by_person=body.validated_data["expressed_by_person"])
+        return Response(ConsentSerializer(consent, context={"request": request}).data, status=status.HTTP_200_OK)
+
+    @extend_schema(request=VersionSerializer, responses=ConsentSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, uuid=None):
+        """The owner institution confirms a decision recorded elsewhere (state "unconfirmed"): it counts from now."""
+        consent = policy.get_visible_or_404(Consent.objects, request.user, uuid=uuid)
+        body = VersionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        consent = services.confirm_consent(actor=request.user, consent=consent,
+                                           expected_version=body.validated_data.get("version"))
         return Response(ConsentSerializer(consent, context={"request": request}).data, status=status.HTTP_200_OK)
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
@@ -161,3 +187,87 @@ class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         return Response([{"code": b["code"], "label": legal_bases.label(b["code"]),
                           "purposes": b.get("purposes") or list(Purpose.values)}
                          for b in legal_bases.legal_bases()])
+
+
+class LegalBasisOrderSerializer(serializers.ModelSerializer):
+    case = serializers.UUIDField(source="case.uuid", read_only=True)
+    case_reference = serializers.CharField(source="case.reference", read_only=True)
+    institution = serializers.UUIDField(source="institution.uuid", read_only=True, allow_null=True)
+    legal_basis_label = serializers.CharField(read_only=True)
+    used_by_institution = serializers.UUIDField(source="used_by_institution.uuid", read_only=True, allow_null=True)
+    decided_by_institution = serializers.UUIDField(source="decided_by_institution.uuid", read_only=True,
+                                                   allow_null=True)
+    sections = serializers.ListField(child=serializers.CharField(), read_only=True)
+    has_copy = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = LegalBasisUse
+        fields = ["uuid", "case", "case_reference", "purpose", "institution", "legal_basis", "legal_basis_label",
+                  "issuing_body", "order_number", "order_date", "has_copy", "copy_sha256", "sections", "reason",
+                  "consent_state", "status", "used_by_institution", "used_at", "decided_by_institution", "decided_at",
+                  "decision_reason", "version"]
+        read_only_fields = fields
+
+
+class LegalBasisRejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
+    version = serializers.IntegerField(required=False)
+
+
+class LegalBasisOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Legal bases used instead of consent: a supervisor of the competent authority sees all and approves or
+    rejects (never one they asked for); the owner institution's staff see theirs. `?status=pending|approved|rejected`."""
+
+    serializer_class = LegalBasisOrderSerializer
+    lookup_field = "uuid"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return LegalBasisUse.objects.none()
+        return selectors.orders_for(user=self.request.user, status=self.request.query_params.get("status") or "")
+
+    def get_object(self):
+        use = selectors.order_for(user=self.request.user, uuid=self.kwargs["uuid"])
+        if self.request.method == "GET":
+            audit.record(actor=self.request.user, action="consent.legal_basis.view", obj=use, case=use.case,
+                         details={"channel": "api"})
+        return use
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        audit.record(actor=request.user, action="consent.legal_basis.list", details={
+            "channel": "api", "shown": [row["uuid"] for row in response.data.get("results", [])]})
+        return response
+
+    @extend_schema(request=VersionSerializer, responses=LegalBasisOrderSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, uuid=None):
+        use = selectors.order_for(user=request.user, uuid=uuid)
+        body = VersionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        use = services.approve_legal_basis(actor=request.user, use=use,
+                                           expected_version=body.validated_data.get("version"))
+        return Response(LegalBasisOrderSerializer(selectors.order_for(user=request.user, uuid=use.uuid)).data)
+
+    @extend_schema(request=LegalBasisRejectSerializer, responses=LegalBasisOrderSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, uuid=None):
+        use = selectors.order_for(user=request.user, uuid=uuid)
+        body = LegalBasisRejectSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        use = services.reject_legal_basis(actor=request.user, use=use, reason=body.validated_data["reason"],
+                                          expected_version=body.validated_data.get("version"))
+        return Response(LegalBasisOrderSerializer(selectors.order_for(user=request.user, uuid=use.uuid)).data)
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"])
+    def copy(self, request, uuid=None):
+        """The copy of the decision (PDF, JPEG or PNG); the read is audited."""
+        use, data, content_type = selectors.order_copy(user=request.user, uuid=uuid, channel="api")
+        if data is None:
+            return Response({"detail": _("No copy is attached to this legal basis.")},
+                            status=status.HTTP_404_NOT_FOUND)
+        response = HttpResponse(data, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="decision-{use.uuid}"'
+        response["Cache-Control"] = "no-store"
+        return response

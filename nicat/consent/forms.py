@@ -2,7 +2,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from nicat.consent.models import Decision, GivenBy, Method, Purpose
+from nicat.consent import legal_bases
+from nicat.consent.models import Decision, GivenBy, Method, recordable_purposes
 from nicat.consent.services import MAX_FORM_BYTES
 from nicat.directory.models import Institution, ServiceKind
 from nicat.vocab.forms import TermChoiceField
@@ -21,7 +22,7 @@ class InstitutionChoiceField(forms.ModelChoiceField):
 
 
 class ConsentForm(forms.Form):
-    purpose = forms.ChoiceField(label=_("Purpose"), choices=Purpose.choices)
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=recordable_purposes)
     decision = forms.ChoiceField(label=_("Decision"), choices=Decision.choices, widget=forms.RadioSelect,
                                  initial=Decision.GIVEN)
     institution = InstitutionChoiceField(label=_("For the institution"), required=False,
@@ -62,5 +63,51 @@ class ConsentForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    note = forms.CharField(label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
                            max_length=5000, help_text=_("How and when the person withdrew the consent."))
+    expressed_by_person = forms.BooleanField(
+        label=_("The person told us they withdraw this consent"), required=False,
+        help_text=_("Required outside the institution that owns the case: you record only a withdrawal the "
+                    "person expressed to you. It takes effect at once and the owner institution is notified."))
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class RejectOrderForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for rejecting"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class LegalBasisFieldsMixin(forms.Form):
+    """The fields of a legal basis used instead of consent (a referral, a referral for identification).
+    The form needs enctype="multipart/form-data" for the copy of the decision."""
+
+    legal_basis = forms.ChoiceField(label=_("Legal basis (only when a law requires this without consent)"),
+                                    required=False)
+    legal_basis_issuing_body = forms.CharField(label=_("Issued by (court or prosecutor's office)"), required=False,
+                                               max_length=300)
+    legal_basis_order_number = forms.CharField(label=_("Number of the decision"), required=False, max_length=100)
+    legal_basis_order_date = forms.DateField(label=_("Date of the decision"), required=False,
+                                             widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    legal_basis_copy = forms.FileField(label=_("Copy of the decision (PDF, JPEG or PNG)"), required=False)
+    legal_basis_sections = forms.MultipleChoiceField(label=_("Sections the decision names"), required=False,
+                                                     widget=forms.CheckboxSelectMultiple, choices=())
+    legal_basis_reason = forms.CharField(label=_("Why the law requires it"), required=False, max_length=2000,
+                                         widget=forms.Textarea(attrs={"rows": 2}))
+
+    LEGAL_BASIS_PURPOSE = None
+
+    def __init__(self, *args, section_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["legal_basis"].choices = [("", _("None: the person's consent is the basis")),
+                                              *legal_bases.choices(self.LEGAL_BASIS_PURPOSE)]
+        self.fields["legal_basis_sections"].choices = section_choices
+
+    def legal_basis_data(self):
+        """The legal-basis part of cleaned_data for the services (the copy as bytes)."""
+        data = {k: v for k, v in self.cleaned_data.items() if k.startswith("legal_basis")}
+        upload = data.get("legal_basis_copy")
+        data["legal_basis_copy"] = upload.read() if upload else None
+        return data

@@ -4,7 +4,9 @@
 
     {"code": "court_order", "az": "...", "ru": "...", "en": "...", "purposes": ["law_enforcement", ...]}
 
-`purposes` limits the purposes a basis may be used for; leave it out for any purpose. The
+`purposes` limits the purposes a basis may be used for; leave it out for any purpose. `order` (default
+true) says the basis is a decision (a court's or a prosecutor's order): using it needs the issuing body,
+the number, the date and a copy. Every use waits for approval by a supervisor of the competent authority. The
 defaults name the exceptions the domain facts support; the exact articles are to be confirmed by
 the operator's lawyers (docs/referrals.md), hence configuration rather than constants.
 """
@@ -31,6 +33,7 @@ DEFAULT_LEGAL_BASES = [
         "ru": "Обязанность сообщить о преступлении по уголовно-процессуальному законодательству",
         "en": "Duty to report a crime under the criminal-procedure legislation",
         "purposes": ["law_enforcement"],
+        "order": False,
     },
 ]
 
@@ -52,6 +55,11 @@ def label(code):
         return code
     lang = (get_language() or "az")[:2]
     return basis.get(lang) or basis.get("en") or code
+
+
+def requires_order(code):
+    basis = get(code)
+    return basis is None or basis.get("order", True) is not False
 
 
 def allows(code, purpose):

@@ -5,8 +5,13 @@ child's own view recorded) about one purpose — given or refused — with how a
 and an optional expiry. Rows are never edited except to record a withdrawal; a new decision is a
 new row, and for a given scope the latest decision counts.
 
-A `LegalBasisUse` row records an exception a law imposes (a court order, a duty to report a crime):
-who used which configured legal basis, why, for which purpose — shown on the case and audited.
+A `LegalBasisUse` row is an exception a law imposes (a court or prosecutor's order, a duty to report a
+crime): it names the decision (issuing body, number, date, an encrypted copy), the sections it allows to
+share, and it acts only once a supervisor of the competent authority — not the requester — approved it
+(`status`). Until then nothing rests on it. Shown on the case and audited.
+
+A consent recorded by staff outside the owner institution (the person told them) is the person's
+recorded wish: it counts for nothing until the owner institution confirms it (`confirmed_at`).
 """
 import uuid
 
@@ -16,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nicat.access.scoping import ScopedManager
 from nicat.directory.models import ServiceKind
-from nicat.privacy.fields import EncryptedCharField, EncryptedTextField
+from nicat.privacy.fields import EncryptedCharField, EncryptedDateField, EncryptedTextField
 from nicat.privacy.storage import EncryptedFileField
 from nicat.vocab.models import Term
 
@@ -30,6 +35,15 @@ class Purpose(models.TextChoices):
     FAMILY_CONTACT = "family_contact", _("Contacting the family")
     RETURN = "return", _("Return to the home country")
     RESEARCH = "research", _("Use for research (anonymised)")
+    IDENTIFICATION = "identification", _("Referral for identification to the competent authority")
+
+
+# Purposes no longer recorded (docs/decisions/0006-no-consent-for-processing.md): kept for old rows only.
+RETIRED_PURPOSES = frozenset({Purpose.DATA_PROCESSING})
+
+
+def recordable_purposes():
+    return [(value, label) for value, label in Purpose.choices if value not in RETIRED_PURPOSES]
 
 
 # A consent for these purposes must name the institution it is given for.
@@ -96,6 +110,11 @@ class Consent(models.Model):
     withdrawn_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True,
                                      blank=True)
     withdrawal_note = EncryptedTextField(_("withdrawal note"))
+    # Set when the decision counts: at once for the owner institution's staff; for a wish recorded
+    # elsewhere, when the owner institution confirms it.
+    confirmed_at = models.DateTimeField(_("confirmed by the owner institution"), null=True, blank=True)
+    confirmed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True,
+                                     blank=True)
     version = models.PositiveIntegerField(default=1)
 
     objects = ScopedManager()
@@ -112,16 +131,22 @@ class Consent(models.Model):
     def has_form(self):
         return bool(self.signed_form)
 
+    @property
+    def is_confirmed(self):
+        return self.confirmed_at is not None
+
     def is_valid(self, at=None):
         at = at or timezone.now()
         return (self.decision == Decision.GIVEN and self.withdrawn_at is None and self.given_at <= at and
-                (self.expires_at is None or self.expires_at > at))
+                self.confirmed_at is not None and (self.expires_at is None or self.expires_at > at))
 
     @property
     def state(self):
-        """given / refused / withdrawn / expired / future (for display)."""
+        """valid / refused / withdrawn / expired / unconfirmed (for display)."""
         if self.withdrawn_at is not None:
             return "withdrawn"
+        if self.confirmed_at is None:
+            return "unconfirmed"
         if self.decision == Decision.REFUSED:
             return "refused"
         if self.expires_at is not None and self.expires_at <= timezone.now():
@@ -139,8 +164,15 @@ class Consent(models.Model):
         return True
 
 
+class OrderStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting approval by the competent authority")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
 class LegalBasisUse(models.Model):
-    """An exception to consent that a law imposes: the basis, the reason, who, when. Shown on the case."""
+    """An exception to consent that a law imposes: the basis, the decision it rests on, the sections it
+    allows to share, who asked, who approved. Nothing rests on it before it is approved."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="legal_basis_uses",
@@ -154,6 +186,27 @@ class LegalBasisUse(models.Model):
     used_by_institution = models.ForeignKey("directory.Institution", on_delete=models.PROTECT, related_name="+",
                                             null=True)
     used_at = models.DateTimeField(_("used on"), default=timezone.now)
+    # The decision that imposes it (a court's or a prosecutor's order).
+    issuing_body = EncryptedCharField(_("issued by"), max_length=300)
+    order_number = EncryptedCharField(_("number of the decision"), max_length=100)
+    order_date = EncryptedDateField(_("date of the decision"))
+    order_copy = SignedFormField(_("copy of the decision"), blank=True)
+    copy_content_type = models.CharField(max_length=40, blank=True)
+    copy_size = models.PositiveIntegerField(default=0)
+    copy_sha256 = models.CharField(max_length=64, blank=True)
+    sections = models.JSONField(_("sections the decision names"), default=list)
+    # The person's own decision for the scope when the basis was invoked (missing, refused, withdrawn …):
+    # a refusal stays visible next to the order that overrides it.
+    consent_state = models.CharField(_("the person's consent at the time"), max_length=20, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING,
+                              db_index=True)
+    decided_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True,
+                                   blank=True)
+    decided_by_institution = models.ForeignKey("directory.Institution", on_delete=models.PROTECT, related_name="+",
+                                               null=True, blank=True)
+    decided_at = models.DateTimeField(_("approved or rejected on"), null=True, blank=True)
+    decision_reason = EncryptedTextField(_("reason given by the approver"))
+    version = models.PositiveIntegerField(default=1)
 
     objects = ScopedManager()
 
@@ -167,3 +220,11 @@ class LegalBasisUse(models.Model):
         from nicat.consent.legal_bases import label
 
         return label(self.legal_basis)
+
+    @property
+    def is_approved(self):
+        return self.status == OrderStatus.APPROVED
+
+    @property
+    def has_copy(self):
+        return bool(self.order_copy)

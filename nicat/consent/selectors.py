@@ -1,7 +1,11 @@
 """Reads of consent, through the access policy."""
 from nicat.access import policy
 from nicat.audit import services as audit
-from nicat.consent.models import Consent, LegalBasisUse
+from django.core.exceptions import ValidationError
+from django.http import Http404
+
+from nicat.cases.models import Case
+from nicat.consent.models import Consent, LegalBasisUse, OrderStatus
 
 
 def case_consents(*, user, case):
@@ -38,3 +42,66 @@ def details_visible(user, case):
     from nicat.referrals.selectors import shared_sections
 
     return "identity" in shared_sections(user, case)
+
+
+# --- legal-basis orders ----------------------------------------------------------------------------
+
+
+def _orders():
+    return LegalBasisUse.objects.system().select_related("case", "institution", "used_by", "used_by_institution",
+                                                         "decided_by", "decided_by_institution")
+
+
+def may_see_order(user, use):
+    """The owner institution's staff and the approvers (supervisors of the competent authority)."""
+    from nicat.consent.services import may_approve_legal_bases
+
+    if may_approve_legal_bases(user):
+        return True
+    return use.case.owner_institution_id in policy.case_institution_ids(user) and \
+        Case.objects.visible_to(user).filter(pk=use.case_id).exists()
+
+
+def orders_for(*, user, status=""):
+    """Legal bases the user approves (all, for a supervisor of the competent authority) or asked for (the
+    owner institution's staff), pending first."""
+    from nicat.consent.services import may_approve_legal_bases
+
+    qs = _orders()
+    if not may_approve_legal_bases(user):
+        ids = policy.case_institution_ids(user)
+        if not ids:
+            return qs.none()
+        qs = qs.filter(case__owner_institution_id__in=ids, case__in=Case.objects.visible_to(user))
+    if status in OrderStatus.values:
+        qs = qs.filter(status=status)
+    return qs.order_by(_pending_first(), "-used_at", "-id")
+
+
+def _pending_first():
+    from django.db import models
+
+    return models.Case(models.When(status=OrderStatus.PENDING, then=models.Value(0)), default=models.Value(1),
+                       output_field=models.IntegerField())
+
+
+def order_for(*, user, uuid):
+    try:
+        use = _orders().get(uuid=uuid)
+    except (LegalBasisUse.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
+    if not may_see_order(user, use):
+        raise Http404
+    return use
+
+
+def order_copy(*, user, uuid, channel="web"):
+    """(order, bytes, content type) of the copy of the decision; the read is audited."""
+    use = order_for(user=user, uuid=uuid)
+    if not use.has_copy:
+        return use, None, ""
+    audit.record(actor=user, action="consent.legal_basis_copy.view", obj=use, case=use.case,
+                 institution=policy.acting_institution(user), details={"channel": channel})
+    with use.order_copy.open("rb") as fh:
+        data = fh.read()
+    return use, data, use.copy_content_type

@@ -21,11 +21,13 @@ from django.utils.translation import gettext as _
 
 from nicat.access import policy
 from nicat.audit import services as audit
-from nicat.core.errors import NotAllowed
+from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.cases.models import Case
 from nicat.consent import legal_bases
-from nicat.consent.models import (PURPOSES_NAMING_INSTITUTION, Consent, Decision, GivenBy, LegalBasisUse, Method,
-                                  Purpose)
+from nicat.accounts.models import Role
+from nicat.consent.models import (PURPOSES_NAMING_INSTITUTION, RETIRED_PURPOSES, Consent, Decision, GivenBy,
+                                  LegalBasisUse, Method, OrderStatus, Purpose)
+from nicat.privacy import storage
 from nicat.directory.models import ServiceKind
 
 MAX_FORM_BYTES = 2 * 1024 * 1024
@@ -39,12 +41,37 @@ CONSENT_FIELDS = ("purpose", "institution", "service", "decision", "given_by", "
                   "note")
 
 _withdrawal_handlers = []
+_event_handlers = []
+
+# Events announced to the handlers registered with `register_event_handler` (referrals notifies the
+# institutions concerned and acts on the referrals that rest on a legal basis):
+WISH_RECORDED = "wish_recorded"                   # a consent recorded outside the owner institution: to confirm
+WITHDRAWN_ELSEWHERE = "withdrawn_elsewhere"       # a withdrawal recorded outside the owner institution
+LEGAL_BASIS_REQUESTED = "legal_basis_requested"   # awaits a supervisor of the competent authority
+LEGAL_BASIS_APPROVED = "legal_basis_approved"
+LEGAL_BASIS_REJECTED = "legal_basis_rejected"
 
 
 def register_withdrawal_handler(fn):
     """`fn(*, actor, consent)` runs inside the withdrawal's transaction (register in AppConfig.ready())."""
     _withdrawal_handlers.append(fn)
     return fn
+
+
+def register_event_handler(fn):
+    """`fn(*, actor, event, consent=None, use=None)` runs inside the transaction of the change it announces."""
+    _event_handlers.append(fn)
+    return fn
+
+
+def _announce(actor, event, consent=None, use=None):
+    for handler in _event_handlers:
+        handler(actor=actor, event=event, consent=consent, use=use)
+
+
+def owner_staff(actor, case):
+    """The owner institution of `case` if `actor` works there (it alone records and confirms consents)."""
+    return policy.acting_institution(actor, case.owner_institution)
 
 
 def _require_visible(actor, case):
@@ -81,6 +108,10 @@ def validate_consent_data(data, *, case):
     purpose = data.get("purpose")
     if purpose not in Purpose.values:
         errors["purpose"] = _("Choose what the consent is for.")
+    elif purpose in RETIRED_PURPOSES:
+        errors["purpose"] = _("Consent to the processing of personal data is not recorded: keeping the case rests "
+                              "on the law. Record consent for each disclosure or measure instead (a referral, a "
+                              "service, contacting the family …).")
     if data.get("decision") not in Decision.values:
         errors["decision"] = _("Choose whether the consent was given or refused.")
     method = data.get("method")
@@ -131,9 +162,14 @@ def validate_consent_data(data, *, case):
 
 
 def record_consent(*, actor, case, data, form_bytes=None):
-    """Record a decision (given or refused) for one purpose. A refusal is recorded just like a consent."""
+    """Record a decision (given or refused) for one purpose. A refusal is recorded just like a consent.
+
+    The owner institution's decision counts at once. Recorded by anyone else who sees the case (the person
+    told them), it is the person's wish: it counts only once the owner institution confirms it
+    (`confirm_consent`), and the owner is notified."""
     _require_visible(actor, case)
-    institution = policy.acting_institution(actor)
+    owner = owner_staff(actor, case)
+    institution = owner or policy.acting_institution(actor)
     if institution is None:
         raise NotAllowed
     data = dict(data)
@@ -152,6 +188,8 @@ def record_consent(*, actor, case, data, form_bytes=None):
                           **{f: data[f] for f in CONSENT_FIELDS if data.get(f) not in (None, "")})
         if not consent.given_at:
             consent.given_at = timezone.now()
+        if owner is not None:
+            consent.confirmed_at, consent.confirmed_by = timezone.now(), actor
         if form_bytes:
             consent.form_content_type = content_type
             consent.form_size = len(form_bytes)
@@ -164,19 +202,67 @@ def record_consent(*, actor, case, data, form_bytes=None):
             if consent.signed_form:
                 consent.signed_form.storage.delete(consent.signed_form.name)
             raise
-        details = {"purpose": consent.purpose, "decision": consent.decision}
+        details = {"purpose": consent.purpose, "decision": consent.decision,
+                   "awaiting_confirmation": owner is None}
         if form_bytes:
             details["form"] = {"type": content_type, "size": len(form_bytes),
                                "sha256": hashlib.sha256(form_bytes).hexdigest()}
         audit.record(actor=actor, action="consent.record", obj=consent, case=case, institution=institution,
                      changes=audit.diff(Consent, {}, _snapshot(consent)), details=details)
+        if owner is None:
+            _announce(actor, WISH_RECORDED, consent=consent)
     return consent
 
 
-def withdraw_consent(*, actor, consent, note=""):
-    """Withdraw a consent now. Whatever depended on it ends in the same transaction."""
-    case = Case.objects.system().get(pk=consent.case_id)
+def confirm_consent(*, actor, consent, expected_version=None):
+    """The owner institution confirms a decision recorded elsewhere: from now on it counts."""
+    case = Case.objects.system().select_related("owner_institution").get(pk=consent.case_id)
     _require_visible(actor, case)
+    institution = owner_staff(actor, case)
+    if institution is None:
+        raise ValidationError(_("Only %(owner)s, which owns the case, confirms a consent recorded elsewhere.")
+                              % {"owner": case.owner_institution.name})
+    with transaction.atomic():
+        locked = Consent.objects.system().select_for_update(of=("self",)).get(pk=consent.pk)
+        if expected_version is not None and int(expected_version) != locked.version:
+            raise ConcurrentEdit()
+        if locked.confirmed_at is not None:
+            raise ValidationError(_("This decision already counts; there is nothing to confirm."))
+        if locked.withdrawn_at is not None:
+            raise ValidationError(_("This consent was withdrawn on %(day)s; it cannot be confirmed. Record a new "
+                                    "one if the person agrees again.") % {"day": _when(locked.withdrawn_at)})
+        locked.confirmed_at, locked.confirmed_by = timezone.now(), actor
+        locked.version += 1
+        locked.save(update_fields=["confirmed_at", "confirmed_by", "version"])
+        audit.record(actor=actor, action="consent.confirm", obj=locked, case=case, institution=institution,
+                     details={"purpose": locked.purpose, "decision": locked.decision,
+                              "recorded_by_institution": locked.recorded_by_institution.code
+                              if locked.recorded_by_institution_id else None})
+    consent.confirmed_at, consent.confirmed_by, consent.version = locked.confirmed_at, actor, locked.version
+    return locked
+
+
+def withdraw_consent(*, actor, consent, note="", expressed_by_person=False):
+    """Withdraw a consent now. Whatever depended on it ends in the same transaction.
+
+    The owner institution withdraws on the person's behalf. Anyone else who sees the case records only
+    a withdrawal the person expressed to them (`expressed_by_person`, and the note says how and when):
+    it takes effect at once and the owner institution is notified."""
+    case = Case.objects.system().select_related("owner_institution").get(pk=consent.case_id)
+    _require_visible(actor, case)
+    owner = owner_staff(actor, case)
+    note = (note or "").strip()
+    if owner is None:
+        errors = {}
+        if not expressed_by_person:
+            errors["expressed_by_person"] = _(
+                "Only %(owner)s, which owns the case, withdraws a consent on its own. You may record a withdrawal "
+                "only if the person told you they withdraw it: confirm that, and say how and when.") % {
+                "owner": case.owner_institution.name}
+        if not note:
+            errors["note"] = _("Say how and when the person told you they withdraw the consent.")
+        if errors:
+            raise ValidationError(errors)
     with transaction.atomic():
         locked = Consent.objects.system().select_for_update(of=("self",)).select_related("case", "institution").get(
             pk=consent.pk)
@@ -188,15 +274,18 @@ def withdraw_consent(*, actor, consent, note=""):
                                   {"day": _when(locked.withdrawn_at)})
         locked.withdrawn_at = timezone.now()
         locked.withdrawn_by = actor
-        locked.withdrawal_note = (note or "").strip()
+        locked.withdrawal_note = note
         locked.version += 1
         locked.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_note", "version"])
         audit.record(actor=actor, action="consent.withdraw", obj=locked, case=case,
                      institution=policy.acting_institution(actor),
                      changes=audit.diff(Consent, {"withdrawal_note": ""}, {"withdrawal_note": locked.withdrawal_note}),
-                     details={"purpose": locked.purpose})
+                     details={"purpose": locked.purpose, "by_owner": owner is not None,
+                              "expressed_by_person": bool(expressed_by_person)})
         for handler in _withdrawal_handlers:
             handler(actor=actor, consent=locked)
+        if owner is None:
+            _announce(actor, WITHDRAWN_ELSEWHERE, consent=locked)
     consent.withdrawn_at, consent.withdrawn_by, consent.version = locked.withdrawn_at, actor, locked.version
     return locked
 
@@ -207,8 +296,8 @@ def withdraw_consent(*, actor, consent, note=""):
 def _events(case, purpose, institution, service, at):
     """(time, kind, consent) of every decision and withdrawal that applies to the scope, oldest first."""
     events = []
-    for c in Consent.objects.system().filter(case=case, purpose=purpose, given_at__lte=at).select_related(
-            "institution"):
+    for c in Consent.objects.system().filter(case=case, purpose=purpose, given_at__lte=at,
+                                             confirmed_at__isnull=False).select_related("institution"):
         if not c.covers(institution=institution, service=service):
             continue
         events.append((c.given_at, c.pk, c.decision, c))
@@ -288,10 +377,49 @@ def valid_consent_q(prefix="consent__", at=None):
     """A Q that a related consent (through `prefix`) is given, not withdrawn and not expired."""
     at = at or timezone.now()
     return (Q(**{f"{prefix}decision": Decision.GIVEN}) & Q(**{f"{prefix}withdrawn_at__isnull": True}) &
+            Q(**{f"{prefix}confirmed_at__isnull": False}) &
             (Q(**{f"{prefix}expires_at__isnull": True}) | Q(**{f"{prefix}expires_at__gt": at})))
 
 
-def validate_legal_basis(*, purpose, legal_basis, reason):
+# --- legal bases: orders that override consent, approved by a second person ------------------------
+
+LEGAL_BASIS_FIELDS = ("legal_basis", "purpose", "issuing_body", "order_number", "order_date", "sections", "reason")
+
+
+def approving_institution(user):
+    """The competent authority on whose behalf `user` approves legal bases (a supervisor there), or None."""
+    for m in policy.memberships(user):
+        if m.role == Role.SUPERVISOR and m.institution.is_competent_authority:
+            return m.institution
+    return None
+
+
+def may_approve_legal_bases(user):
+    return approving_institution(user) is not None
+
+
+def sniff_copy(data):
+    """The content type of the copy of a decision (PDF, JPEG or PNG by its first bytes), or ValidationError."""
+    if not data:
+        raise ValidationError({"legal_basis_copy": _("Attach a copy of the decision (PDF, JPEG or PNG): nothing "
+                                                     "is shared on a decision nobody can check.")})
+    limit = storage.max_upload_bytes()
+    if len(data) > limit:
+        raise ValidationError({"legal_basis_copy": _("The copy of the decision is larger than %(mb)s MB. Scan it at "
+                                                     "a lower resolution.") % {"mb": f"{limit / 1048576:g}"}})
+    content_type = storage.sniff(data[:16])
+    if content_type is None:
+        raise ValidationError({"legal_basis_copy": _("The copy of the decision must be a PDF, JPEG or PNG file.")})
+    return content_type
+
+
+def validate_legal_basis(*, purpose, legal_basis, reason, order=None, copy_bytes=None, sections=None):
+    """Check a request to act on a legal basis. Error keys are those of the forms and the API:
+    legal_basis, legal_basis_reason, legal_basis_issuing_body, legal_basis_order_number,
+    legal_basis_order_date, legal_basis_copy, legal_basis_sections."""
+    from nicat.access.policy import SECTIONS
+
+    order = order or {}
     errors = {}
     if legal_bases.get(legal_basis) is None:
         errors["legal_basis"] = _("Choose a legal basis from the list.")
@@ -300,41 +428,169 @@ def validate_legal_basis(*, purpose, legal_basis, reason):
                                   "legal basis or record the person's consent.") % {
             "basis": legal_bases.label(legal_basis), "purpose": Purpose(purpose).label}
     if len((reason or "").strip()) < 10:
-        errors["legal_basis_reason"] = _("Explain why the law requires this without consent (the decision, its "
-                                         "number and date) in at least 10 characters.")
+        errors["legal_basis_reason"] = _("Explain why the law requires this without consent in at least 10 "
+                                         "characters.")
+    if legal_bases.get(legal_basis) is not None and legal_bases.requires_order(legal_basis):
+        if not (order.get("issuing_body") or "").strip():
+            errors["legal_basis_issuing_body"] = _("Name the court or prosecutor's office that issued the decision.")
+        elif len(order["issuing_body"].strip()) > 300:
+            errors["legal_basis_issuing_body"] = _("The name of the issuing body is longer than 300 characters.")
+        if not (order.get("order_number") or "").strip():
+            errors["legal_basis_order_number"] = _("Enter the number of the decision.")
+        elif len(order["order_number"].strip()) > 100:
+            errors["legal_basis_order_number"] = _("The number of the decision is longer than 100 characters.")
+        day = order.get("order_date")
+        if not day:
+            errors["legal_basis_order_date"] = _("Enter the date of the decision.")
+        elif day > timezone.localdate() or day.year < 1991:
+            errors["legal_basis_order_date"] = _("The date of the decision cannot be in the future or before 1991. "
+                                                 "Check it.")
+        try:
+            sniff_copy(copy_bytes)
+        except ValidationError as error:
+            errors.update({k: v[0] for k, v in error.message_dict.items()})
+    chosen = list(sections or [])
+    if not chosen:
+        errors["legal_basis_sections"] = _("Choose the sections of the case the decision names: only they are "
+                                           "shared.")
+    elif any(c not in SECTIONS for c in chosen):
+        errors["legal_basis_sections"] = _("Unknown section(s): %(codes)s.") % {
+            "codes": ", ".join(str(c) for c in chosen if c not in SECTIONS)}
     if errors:
         raise ValidationError(errors)
 
 
-def use_legal_basis(*, actor, case, purpose, legal_basis, reason, institution=None):
-    """Record the use of a legal basis instead of consent: audited and shown on the case."""
+def request_legal_basis(*, actor, case, purpose, legal_basis, reason, institution=None, service="", order=None,
+                        copy_bytes=None, sections=None):
+    """Ask to act without consent because a law requires it. The request names the decision, attaches its
+    copy (encrypted) and the sections it names; nothing rests on it until a supervisor of the competent
+    authority other than the requester approves it (`approve_legal_basis`). Audited; the approvers are
+    notified. The person's own decision for the scope (a refusal …) is kept with it."""
     _require_visible(actor, case)
-    acting = policy.acting_institution(actor)
+    acting = owner_staff(actor, case)
     if acting is None:
-        raise NotAllowed
-    validate_legal_basis(purpose=purpose, legal_basis=legal_basis, reason=reason)
+        raise ValidationError({"legal_basis": _("Only %(owner)s, which owns the case, may invoke a legal basis for "
+                                                "it.") % {"owner": case.owner_institution.name}})
+    order = order or {}
+    validate_legal_basis(purpose=purpose, legal_basis=legal_basis, reason=reason, order=order,
+                         copy_bytes=copy_bytes, sections=sections)
+    state, _consent = decisive_consent(case=case, purpose=purpose, institution=institution, service=service or "")
     with transaction.atomic():
-        use = LegalBasisUse.objects.system().create(case=case, purpose=purpose, institution=institution,
-                                                    legal_basis=legal_basis, reason=reason.strip(), used_by=actor,
-                                                    used_by_institution=acting)
-        audit.record(actor=actor, action="consent.legal_basis_use", obj=use, case=case, institution=acting,
+        use = LegalBasisUse(case=case, purpose=purpose, institution=institution, legal_basis=legal_basis,
+                            reason=reason.strip(), used_by=actor, used_by_institution=acting,
+                            issuing_body=(order.get("issuing_body") or "").strip(),
+                            order_number=(order.get("order_number") or "").strip(),
+                            order_date=order.get("order_date"), sections=_ordered_sections(sections),
+                            consent_state=state, status=OrderStatus.PENDING)
+        if copy_bytes:
+            content_type = sniff_copy(copy_bytes)
+            use.copy_content_type, use.copy_size = content_type, len(copy_bytes)
+            use.copy_sha256 = hashlib.sha256(copy_bytes).hexdigest()
+            use.order_copy.save("order" + storage.EXTENSIONS[content_type], ContentFile(copy_bytes), save=False)
+        try:
+            use.save()
+        except Exception:
+            if use.order_copy:
+                use.order_copy.storage.delete(use.order_copy.name)
+            raise
+        audit.record(actor=actor, action="consent.legal_basis_request", obj=use, case=case, institution=acting,
                      reason=f"legal basis: {legal_basis}",
                      changes=audit.diff(LegalBasisUse, {}, {"reason": use.reason, "legal_basis": legal_basis,
-                                                            "purpose": purpose}),
-                     details={"purpose": purpose, "legal_basis": legal_basis,
+                                                            "purpose": purpose, "issuing_body": use.issuing_body,
+                                                            "order_number": use.order_number,
+                                                            "order_date": use.order_date, "sections": use.sections}),
+                     details={"purpose": purpose, "legal_basis": legal_basis, "consent_state": state,
+                              "sections": use.sections, "copy_sha256": use.copy_sha256 or None,
                               "institution": str(institution.uuid) if institution else None})
+        _announce(actor, LEGAL_BASIS_REQUESTED, use=use)
     return use
 
 
+# The former name: every use of a legal basis is now a request that waits for approval.
+use_legal_basis = request_legal_basis
+
+
+def _ordered_sections(codes):
+    from nicat.access.policy import SECTIONS
+
+    codes = set(codes or ())
+    return [c for c in SECTIONS if c in codes]
+
+
+def _decide(actor, use, expected_version):
+    institution = approving_institution(actor)
+    if institution is None:
+        raise NotAllowed
+    locked = LegalBasisUse.objects.system().select_for_update(of=("self",)).select_related(
+        "case", "institution", "used_by_institution").get(pk=use.pk)
+    if expected_version is not None and int(expected_version) != locked.version:
+        raise ConcurrentEdit()
+    if locked.status != OrderStatus.PENDING:
+        raise ValidationError(_("This legal basis was already %(status)s on %(day)s. Nothing was changed.") % {
+            "status": str(OrderStatus(locked.status).label).lower(), "day": _when(locked.decided_at)})
+    return institution, locked
+
+
+def approve_legal_basis(*, actor, use, expected_version=None):
+    """A supervisor of the competent authority — never the person who asked — approves: from now on the
+    referral rests on it, limited to the sections the decision names; the owner and the receiving
+    institution are notified."""
+    with transaction.atomic():
+        institution, locked = _decide(actor, use, expected_version)
+        if locked.used_by_id == actor.pk:
+            raise ValidationError(_("You asked for this legal basis yourself. Another supervisor of the competent "
+                                    "authority must approve it: two people check every exception to consent."))
+        locked.status, locked.decided_at = OrderStatus.APPROVED, timezone.now()
+        locked.decided_by, locked.decided_by_institution = actor, institution
+        locked.version += 1
+        locked.save(update_fields=["status", "decided_at", "decided_by", "decided_by_institution", "version"])
+        audit.record(actor=actor, action="consent.legal_basis_approve", obj=locked, case=locked.case,
+                     institution=institution, reason=f"legal basis: {locked.legal_basis}",
+                     changes={"status": [OrderStatus.PENDING, OrderStatus.APPROVED]},
+                     details={"purpose": locked.purpose, "legal_basis": locked.legal_basis,
+                              "sections": locked.sections, "requested_by": str(locked.used_by.uuid)
+                              if locked.used_by_id else None})
+        _announce(actor, LEGAL_BASIS_APPROVED, use=locked)
+    return locked
+
+
+def reject_legal_basis(*, actor, use, reason, expected_version=None):
+    """A supervisor of the competent authority rejects, with a reason: nothing is shared on it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for rejecting, so that the owner institution knows what "
+                                           "is missing or wrong.")})
+    if len(reason) > 5000:
+        raise ValidationError({"reason": _("The reason is longer than 5,000 characters.")})
+    with transaction.atomic():
+        institution, locked = _decide(actor, use, expected_version)
+        locked.status, locked.decided_at = OrderStatus.REJECTED, timezone.now()
+        locked.decided_by, locked.decided_by_institution = actor, institution
+        locked.decision_reason = reason
+        locked.version += 1
+        locked.save(update_fields=["status", "decided_at", "decided_by", "decided_by_institution",
+                                   "decision_reason", "version"])
+        audit.record(actor=actor, action="consent.legal_basis_reject", obj=locked, case=locked.case,
+                     institution=institution, reason=f"legal basis: {locked.legal_basis}",
+                     changes={"status": [OrderStatus.PENDING, OrderStatus.REJECTED],
+                              **audit.diff(LegalBasisUse, {}, {"decision_reason": reason})},
+                     details={"purpose": locked.purpose, "legal_basis": locked.legal_basis})
+        _announce(actor, LEGAL_BASIS_REJECTED, use=locked)
+    return locked
+
+
 def authorise(*, actor, case, purpose, institution=None, service="", legal_basis="", legal_basis_reason="",
-              lock=True):
-    """(consent, None) when a valid consent covers the action, or (None, LegalBasisUse) when a legal basis is used.
+              lock=True, order=None, copy_bytes=None, sections=None):
+    """(consent, None) when a valid consent covers the action, or (None, LegalBasisUse) when a legal basis is
+    requested — a request that waits for approval: the caller keeps everything it shares behind
+    `LegalBasisUse.is_approved`.
 
     Call inside the transaction of the action it authorises.
     """
     if legal_basis:
-        return None, use_legal_basis(actor=actor, case=case, purpose=purpose, institution=institution,
-                                     legal_basis=legal_basis, reason=legal_basis_reason)
+        return None, request_legal_basis(actor=actor, case=case, purpose=purpose, institution=institution,
+                                         service=service, legal_basis=legal_basis, reason=legal_basis_reason,
+                                         order=order, copy_bytes=copy_bytes, sections=sections)
     if (legal_basis_reason or "").strip():
         raise ValidationError({"legal_basis": _("You gave a reason but no legal basis. Choose the legal basis, "
                                                 "or clear the reason to rely on the person's consent.")})

@@ -7,4 +7,10 @@ urlpatterns = [
     path("case/<uuid:case_uuid>/new/", views.record, name="record"),
     path("<uuid:uuid>/withdraw/", views.withdraw, name="withdraw"),
     path("<uuid:uuid>/form/", views.signed_form, name="signed_form"),
+    path("<uuid:uuid>/confirm/", views.confirm, name="confirm"),
+    path("legal-bases/", views.orders, name="orders"),
+    path("legal-bases/<uuid:uuid>/", views.order, name="order"),
+    path("legal-bases/<uuid:uuid>/approve/", views.order_approve, name="order_approve"),
+    path("legal-bases/<uuid:uuid>/reject/", views.order_reject, name="order_reject"),
+    path("legal-bases/<uuid:uuid>/copy/", views.order_copy, name="order_copy"),
 ]

@@ -2,18 +2,20 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from nicat.access import policy
-from nicat.core.errors import NotAllowed
+from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.cases.models import Case
 from nicat.access.decorators import case_worker_required
 from nicat.core.forms import apply_errors
 from nicat.consent import selectors, services
-from nicat.consent.forms import ConsentForm, WithdrawForm
+from nicat.consent.forms import ConsentForm, RejectOrderForm, VersionForm, WithdrawForm
 from nicat.consent.models import Decision
 
 
@@ -31,7 +33,11 @@ def record(request, case_uuid):
         except NotAllowed:
             raise Http404 from None
         else:
-            if consent.decision == Decision.GIVEN:
+            if not consent.is_confirmed:
+                messages.success(request, _("The person's wish was recorded. It counts once %(owner)s, which owns "
+                                            "the case, confirms it; they were notified.")
+                                 % {"owner": case.owner_institution.name})
+            elif consent.decision == Decision.GIVEN:
                 messages.success(request, _("The consent was recorded."))
             else:
                 messages.success(request, _("The refusal was recorded. It will be respected."))
@@ -46,7 +52,8 @@ def record(request, case_uuid):
             form.initial["institution"] = request.GET["institution"]
     status = 400 if request.method == "POST" else 200
     return render(request, "consent/record.html", {"case": case, "person": case.person, "form": form,
-                                                   "next": _safe_next(request)}, status=status)
+                                                   "next": _safe_next(request),
+                                                   "owner": services.owner_staff(request.user, case)}, status=status)
 
 
 def _safe_next(request):
@@ -61,7 +68,8 @@ def withdraw(request, uuid):
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.withdraw_consent(actor=request.user, consent=consent, note=form.cleaned_data["note"])
+            services.withdraw_consent(actor=request.user, consent=consent, note=form.cleaned_data["note"],
+                                      expressed_by_person=form.cleaned_data["expressed_by_person"])
         except ValidationError as error:
             apply_errors(form, error)
         except NotAllowed:
@@ -75,7 +83,8 @@ def withdraw(request, uuid):
 
     referrals = open_referrals_relying_on(consent)
     return render(request, "consent/withdraw.html", {"consent": consent, "case": consent.case, "form": form,
-                                                     "referrals": referrals},
+                                                     "referrals": referrals,
+                                                     "owner": services.owner_staff(request.user, consent.case)},
                   status=400 if request.method == "POST" else 200)
 
 
@@ -87,6 +96,96 @@ def signed_form(request, uuid):
     extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(content_type, "bin")
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="consent-{consent.uuid}.{extension}"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@case_worker_required
+@require_POST
+def confirm(request, uuid):
+    """The owner institution confirms a consent (or refusal) recorded elsewhere."""
+    consent = selectors.consent_detail(user=request.user, uuid=uuid)
+    form = VersionForm(request.POST)
+    form.is_valid()
+    try:
+        services.confirm_consent(actor=request.user, consent=consent,
+                                 expected_version=form.cleaned_data.get("version"))
+    except (ValidationError, ConcurrentEdit) as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The decision was confirmed; it counts from now on."))
+    return redirect(reverse("cases:detail", args=[consent.case.uuid]) + "#consent")
+
+
+# --- legal-basis orders: the approvers' queue, the decision, approve or reject ----------------------------
+
+
+@case_worker_required
+def orders(request):
+    status = request.GET.get("status") or ""
+    page = Paginator(selectors.orders_for(user=request.user, status=status), 25).get_page(request.GET.get("page"))
+    return render(request, "consent/orders.html", {"page": page, "status": status,
+                                                   "approver": services.may_approve_legal_bases(request.user)})
+
+
+@case_worker_required
+def order(request, uuid):
+    use = selectors.order_for(user=request.user, uuid=uuid)
+    approver = services.may_approve_legal_bases(request.user)
+    from nicat.referrals import sections as referral_sections
+    from nicat.referrals.selectors import referrals_on_legal_basis
+
+    return render(request, "consent/order.html", {
+        "use": use, "approver": approver, "own_request": use.used_by_id == request.user.pk,
+        "sections": [referral_sections.label(s) for s in use.sections],
+        "referrals": referrals_on_legal_basis(use), "case_visible": Case.objects.visible_to(request.user).filter(
+            pk=use.case_id).exists(),
+        "reject_form": RejectOrderForm(initial={"version": use.version})})
+
+
+def _decide(request, uuid, form_class, call, success):
+    use = selectors.order_for(user=request.user, uuid=uuid)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            call(use, form.cleaned_data)
+        except NotAllowed:
+            messages.error(request, _("Only a supervisor of the competent authority approves or rejects a legal "
+                                      "basis."))
+        except (ValidationError, ConcurrentEdit) as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, success)
+    else:
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect("consent:order", uuid=use.uuid)
+
+
+@case_worker_required
+@require_POST
+def order_approve(request, uuid):
+    return _decide(request, uuid, VersionForm, lambda use, d: services.approve_legal_basis(
+        actor=request.user, use=use, expected_version=d.get("version")),
+        _("The legal basis was approved. The receiving institution and the owner institution were notified."))
+
+
+@case_worker_required
+@require_POST
+def order_reject(request, uuid):
+    return _decide(request, uuid, RejectOrderForm, lambda use, d: services.reject_legal_basis(
+        actor=request.user, use=use, reason=d["reason"], expected_version=d.get("version")),
+        _("The legal basis was rejected. Nothing is shared on it; the owner institution was notified."))
+
+
+@case_worker_required
+def order_copy(request, uuid):
+    use, data, content_type = selectors.order_copy(user=request.user, uuid=uuid)
+    if data is None:
+        raise Http404
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(content_type, "bin")
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="decision-{use.uuid}.{extension}"'
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

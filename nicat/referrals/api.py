@@ -1,5 +1,7 @@
 """REST API of referrals: /api/v1/referrals/ (list, create, accept, decline, cancel, progress, complete,
 return plan, arrival) and /api/v1/notifications/."""
+import base64
+import binascii
 import uuid as uuidlib
 
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +34,23 @@ class InstitutionReferralSerializer(serializers.ModelSerializer):
                                         help_text=_("Only when a law requires the referral without consent: a code "
                                                     "from /api/v1/consents/legal-bases/."))
     legal_basis_reason = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=2000)
+    legal_basis_issuing_body = serializers.CharField(write_only=True, required=False, allow_blank=True,
+                                                     max_length=300,
+                                                     help_text=_("The court or prosecutor's office that issued the "
+                                                                 "decision."))
+    legal_basis_order_number = serializers.CharField(write_only=True, required=False, allow_blank=True,
+                                                     max_length=100)
+    legal_basis_order_date = serializers.DateField(write_only=True, required=False, allow_null=True)
+    legal_basis_copy = serializers.CharField(write_only=True, required=False, allow_blank=True,
+                                             help_text=_("The copy of the decision, base64-encoded (PDF, JPEG or "
+                                                         "PNG)."))
+    legal_basis_sections = serializers.ListField(child=serializers.ChoiceField(choices=sections.SECTIONS),
+                                                 write_only=True, required=False,
+                                                 help_text=_("The sections the decision names; shared_sections "
+                                                             "must stay within them."))
+    legal_basis_status = serializers.CharField(source="legal_basis_use.status", read_only=True, allow_null=True,
+                                               help_text=_("pending (nothing is shared yet), approved or rejected"))
+    legal_basis_order = serializers.UUIDField(source="legal_basis_use.uuid", read_only=True, allow_null=True)
     status = serializers.CharField(read_only=True)
     consent = serializers.UUIDField(source="consent.uuid", read_only=True, allow_null=True)
     legal_basis_used = serializers.CharField(source="legal_basis_use.legal_basis", read_only=True, allow_null=True)
@@ -41,8 +60,10 @@ class InstitutionReferralSerializer(serializers.ModelSerializer):
     class Meta:
         model = Referral
         fields = ["uuid", "case", "case_reference", "from_institution", "to_institution", "purpose", "service",
-                  "urgency", "message", "shared_sections", "legal_basis", "legal_basis_reason", "status", "consent",
-                  "legal_basis_used", "created_at", "deadline_at", "is_overdue", "responded_at", "response_seconds",
+                  "urgency", "message", "shared_sections", "legal_basis", "legal_basis_reason",
+                  "legal_basis_issuing_body", "legal_basis_order_number", "legal_basis_order_date",
+                  "legal_basis_copy", "legal_basis_sections", "status", "consent", "legal_basis_used",
+                  "legal_basis_status", "legal_basis_order", "created_at", "deadline_at", "is_overdue", "responded_at", "response_seconds",
                   "started_at", "completed_at", "cancelled_at", "revoked_at", "version"]
         read_only_fields = ["uuid", "created_at", "deadline_at", "responded_at", "started_at", "completed_at",
                             "cancelled_at", "revoked_at", "version"]
@@ -123,6 +144,13 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         case = Case.objects.visible_to(self.request.user).filter(uuid=case_uuid).first()
         if case is None:
             raise ValidationError({"case": [_("No case with this id is visible to you.")]})
+        encoded = data.pop("legal_basis_copy", "") or ""
+        if encoded:
+            try:
+                data["legal_basis_copy"] = base64.b64decode(encoded, validate=True)
+            except (binascii.Error, ValueError):
+                raise ValidationError({"legal_basis_copy": [_("The copy of the decision is not valid base64.")]}) \
+                    from None
         serializer.instance = services.create_referral(actor=self.request.user, case=case, data=data)
 
     def _answer(self, request, body_class, call):

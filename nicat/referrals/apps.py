@@ -7,7 +7,7 @@ class ReferralsConfig(AppConfig):
 
     def ready(self):
         from nicat.access import policy
-        from nicat.consent.services import register_withdrawal_handler
+        from nicat.consent.services import register_event_handler, register_withdrawal_handler
         from nicat.referrals import selectors, services
 
         # Accepting a referral gives the receiving institution need-to-know access while it is active
@@ -17,3 +17,6 @@ class ReferralsConfig(AppConfig):
         policy.register_section_grant(selectors.shared_sections)
         # Withdrawing a consent revokes, in the same transaction, the open referrals that relied on it.
         register_withdrawal_handler(services.revoke_for_withdrawn_consent)
+        # Legal bases approved or rejected, consents recorded or withdrawn outside the owner: notices, and
+        # the referrals resting on a legal basis start (or are cancelled) with its approval (or rejection).
+        register_event_handler(services.on_consent_event)

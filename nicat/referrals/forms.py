@@ -2,15 +2,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from nicat.consent import legal_bases
-from nicat.consent.forms import DATETIME, DT_FORMATS, InstitutionChoiceField
+from nicat.consent.forms import DATETIME, DT_FORMATS, InstitutionChoiceField, LegalBasisFieldsMixin
 from nicat.consent.models import Purpose
 from nicat.directory.models import ServiceKind
 from nicat.referrals import sections as S
 from nicat.referrals.models import REFERRAL_PURPOSES, DocumentStatus, Urgency
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(LegalBasisFieldsMixin, forms.Form):
     to_institution = InstitutionChoiceField(label=_("Refer to"))
     purpose = forms.ChoiceField(label=_("Purpose"), choices=[(p.value, p.label) for p in REFERRAL_PURPOSES],
                                 initial=Purpose.REFERRAL)
@@ -24,18 +23,19 @@ class ReferralForm(forms.Form):
     message = forms.CharField(label=_("Message to the receiving institution"), required=False, max_length=5000,
                               widget=forms.Textarea(attrs={"rows": 4}),
                               help_text=_("Kept encrypted. Write only what they need to help."))
-    legal_basis = forms.ChoiceField(label=_("Legal basis (only when a law requires this without consent)"),
-                                    required=False)
-    legal_basis_reason = forms.CharField(label=_("Why the law requires it (decision, number, date)"),
-                                         required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    field_order = ["to_institution", "purpose", "service", "urgency", "shared_sections", "message"]
 
     def __init__(self, *args, exclude_institution=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["legal_basis"].choices = [("", _("None: the person's consent is the basis")),
-                                              *legal_bases.choices()]
+        super().__init__(*args, section_choices=S.SECTIONS, **kwargs)
         if exclude_institution is not None:
             self.fields["to_institution"].queryset = self.fields["to_institution"].queryset.exclude(
                 pk=exclude_institution.pk)
+
+    def service_data(self):
+        data = {k: v for k, v in self.cleaned_data.items() if not k.startswith("legal_basis")}
+        data.update(self.legal_basis_data())
+        return data
 
 
 class ReasonForm(forms.Form):

@@ -188,6 +188,11 @@ class NotificationKind(models.TextChoices):
     REFERRAL_OVERDUE = "referral_overdue", _("Referral not answered in time")
     RETURN_PLANNED = "return_planned", _("Return plan updated")
     PERSON_ARRIVED = "person_arrived", _("Arrival recorded")
+    LEGAL_BASIS_REQUESTED = "legal_basis_requested", _("A legal basis awaits your approval")
+    LEGAL_BASIS_APPROVED = "legal_basis_approved", _("A legal basis was approved")
+    LEGAL_BASIS_REJECTED = "legal_basis_rejected", _("A legal basis was rejected")
+    CONSENT_TO_CONFIRM = "consent_to_confirm", _("A consent recorded elsewhere awaits your confirmation")
+    CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn through another institution")
 
 
 class Notification(models.Model):

@@ -21,19 +21,20 @@ from nicat.referrals.models import Notification, NotificationKind
 logger = logging.getLogger(__name__)
 
 
-def _recipients(institution, exclude=None):
+def _recipients(institution, exclude=None, roles=None):
     qs = User.objects.filter(is_active=True, memberships__institution=institution, memberships__active=True,
-                             memberships__role__in=list(CASE_ROLES)).distinct()
+                             memberships__role__in=list(roles or CASE_ROLES)).distinct()
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
     return list(qs)
 
 
-def notify_institution(*, institution, kind, case_reference, link, exclude=None):
-    """One notification to every case-working member of `institution` (except `exclude`)."""
+def notify_institution(*, institution, kind, case_reference, link, exclude=None, roles=None):
+    """One notification to every case-working member of `institution` (only `roles`, when given; except
+    `exclude`)."""
     if kind not in NotificationKind.values:
         raise ValueError(f"Unknown notification kind {kind!r}")
-    users = _recipients(institution, exclude)
+    users = _recipients(institution, exclude, roles)
     now = timezone.now()
     rows = Notification.objects.bulk_create([
         Notification(user=u, institution=institution, kind=kind, case_reference=case_reference or "", link=link,

@@ -5,6 +5,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from nicat.access import policy
+from nicat.consent.models import OrderStatus
 from nicat.consent.services import valid_consent_q
 from nicat.referrals.models import ACTIVE_STATUSES, OPEN_STATUSES, Referral, ReferralEvent, ReturnPlan, Status
 
@@ -15,7 +16,12 @@ def active_referrals_q(institution_ids, at=None):
     """Referrals that give their receiving institution access now: accepted or in progress, and the
     consent they rely on still valid (or made under a legal basis)."""
     return (Q(to_institution_id__in=list(institution_ids), status__in=list(ACTIVE_STATUSES)) &
-            (Q(legal_basis_use__isnull=False) | valid_consent_q("consent__", at)))
+            (Q(legal_basis_use__status=OrderStatus.APPROVED) | valid_consent_q("consent__", at)))
+
+
+def awaiting_legal_basis_q():
+    """Referrals resting on a legal basis not (or not yet) approved: the receiving side sees nothing of them."""
+    return Q(legal_basis_use__isnull=False) & ~Q(legal_basis_use__status=OrderStatus.APPROVED)
 
 
 def case_grant(user, institution_ids):
@@ -33,9 +39,10 @@ def shared_sections(user, case):
     if not ids:
         return frozenset()
     sections = set()
-    for shared in Referral.objects.system().filter(active_referrals_q(ids), case_id=case.pk).values_list(
-            "shared_sections", flat=True):
-        sections.update(shared or [])
+    for shared, by_order in Referral.objects.system().filter(active_referrals_q(ids), case_id=case.pk).values_list(
+            "shared_sections", "legal_basis_use__sections"):
+        # On a legal basis, never more than the decision names.
+        sections.update(set(shared or []) & set(by_order) if by_order is not None else (shared or []))
     return frozenset(sections)
 
 
@@ -46,7 +53,8 @@ def _base():
 
 def incoming(*, user, state="open"):
     """The receiving queue of the user's institutions. Revoked referrals leave it: the case is gone."""
-    qs = _base().filter(to_institution_id__in=policy.case_institution_ids(user)).exclude(status=Status.REVOKED)
+    qs = (_base().filter(to_institution_id__in=policy.case_institution_ids(user)).exclude(status=Status.REVOKED)
+          .exclude(awaiting_legal_basis_q()))
     qs = qs.filter(status__in=list(OPEN_STATUSES)) if state == "open" else qs.exclude(
         status__in=list(OPEN_STATUSES))
     return qs.order_by("deadline_at" if state == "open" else "-created_at", "-id")
@@ -72,6 +80,9 @@ def referral_for(*, user, uuid):
     if referral.status == Status.REVOKED and ids.isdisjoint({referral.from_institution_id,
                                                              referral.case.owner_institution_id}):
         raise Http404  # withdrawn consent: the receiving institution loses the case
+    if (referral.legal_basis_use_id and not referral.legal_basis_use.is_approved and
+            ids.isdisjoint({referral.from_institution_id, referral.case.owner_institution_id})):
+        raise Http404  # a legal basis not approved: the receiving side sees nothing yet
     return referral
 
 
@@ -111,7 +122,7 @@ def dashboard(user):
     if not ids:
         return None
     now = timezone.now()
-    pending_in = _base().filter(to_institution_id__in=ids, status=Status.PENDING)
+    pending_in = _base().filter(to_institution_id__in=ids, status=Status.PENDING).exclude(awaiting_legal_basis_q())
     overdue_in = pending_in.filter(deadline_at__lte=now).order_by("deadline_at")
     overdue_out = _base().filter(from_institution_id__in=ids, status=Status.PENDING,
                                  deadline_at__lte=now).order_by("deadline_at")
@@ -133,3 +144,8 @@ def open_referrals_relying_on(consent):
 def reload(referral):
     """The referral as stored now (after an action the caller was allowed to take)."""
     return _base().get(pk=referral.pk)
+
+
+def referrals_on_legal_basis(use):
+    """The referrals resting on a legal basis (shown on its page to the owner and the approvers)."""
+    return list(Referral.objects.system().filter(legal_basis_use=use).select_related("to_institution"))

@@ -15,13 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nicat.access import policy
+from nicat.accounts.models import Role
 from nicat.audit import services as audit
 from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.cases.models import Case
 from nicat.consent import services as consent_services
 from nicat.consent.models import Purpose
 from nicat.directory import selectors as directory
-from nicat.directory.models import AUTHORISED_ONLY_SERVICES, ServiceKind
+from nicat.directory.models import AUTHORISED_ONLY_SERVICES, Institution, ServiceKind
 from nicat.referrals import sections as S
 from nicat.referrals.models import (ACTIVE_STATUSES, OPEN_STATUSES, REFERRAL_PURPOSES, DocumentStatus, EventKind,
                                     NotificationKind, Referral, ReferralEvent, ReturnPlan, Status, Urgency)
@@ -56,7 +57,8 @@ def _side(actor, referral):
 
 def _lock(referral):
     return (Referral.objects.system().select_for_update(of=("self",))
-            .select_related("case", "from_institution", "to_institution", "consent").get(pk=referral.pk))
+            .select_related("case", "from_institution", "to_institution", "consent", "legal_basis_use")
+            .get(pk=referral.pk))
 
 
 def _refresh(target, source):
@@ -150,15 +152,32 @@ def validate_referral_data(data, *, case, from_institution):
             case=case, to_institution=to, purpose=purpose, status__in=OPEN_STATUSES).exists():
         errors["to_institution"] = _("There is already an open referral of this case to %(institution)s for this "
                                      "purpose.") % {"institution": to.name}
+    if data.get("legal_basis") and "shared_sections" not in errors:
+        named = set(data.get("legal_basis_sections") or [])
+        beyond = [s for s in chosen if s not in named]
+        if named and beyond:
+            errors["shared_sections"] = _("The decision names only: %(named)s. It does not allow sharing: "
+                                          "%(beyond)s.") % {"named": "; ".join(str(S.label(s)) for s in S.ordered(named)),
+                                                            "beyond": "; ".join(str(S.label(s)) for s in beyond)}
     if errors:
         raise ValidationError(errors)
+
+
+def _order(data):
+    return {"issuing_body": data.get("legal_basis_issuing_body") or "",
+            "order_number": data.get("legal_basis_order_number") or "",
+            "order_date": data.get("legal_basis_order_date")}
 
 
 def create_referral(*, actor, case, data):
     """Refer the case from the actor's institution (the case owner) to another institution.
 
-    `data`: to_institution, purpose, service, urgency, message, shared_sections, and optionally
-    legal_basis + legal_basis_reason instead of consent.
+    `data`: to_institution, purpose, service, urgency, message, shared_sections, and optionally, instead
+    of consent, a legal basis: legal_basis, legal_basis_reason, legal_basis_issuing_body,
+    legal_basis_order_number, legal_basis_order_date, legal_basis_copy (bytes), legal_basis_sections (the
+    sections the decision names; shared_sections must stay within them). A referral on a legal basis
+    stays invisible to the receiving institution until a supervisor of the competent authority approves
+    the basis (nicat.consent.services.approve_legal_basis); it is then notified.
     """
     if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
         raise NotAllowed
@@ -173,7 +192,9 @@ def create_referral(*, actor, case, data):
     with transaction.atomic():
         consent, legal_basis_use = consent_services.authorise(
             actor=actor, case=case, purpose=data["purpose"], institution=to, service=data.get("service") or "",
-            legal_basis=data.get("legal_basis") or "", legal_basis_reason=data.get("legal_basis_reason") or "")
+            legal_basis=data.get("legal_basis") or "", legal_basis_reason=data.get("legal_basis_reason") or "",
+            order=_order(data), copy_bytes=data.get("legal_basis_copy"),
+            sections=data.get("legal_basis_sections"))
         now = timezone.now()
         referral = Referral.objects.system().create(
             case=case, from_institution=from_institution, to_institution=to, purpose=data["purpose"],
@@ -186,8 +207,9 @@ def create_referral(*, actor, case, data):
                sections=referral.shared_sections, urgency=referral.urgency, service=referral.service,
                legal_basis=legal_basis_use.legal_basis if legal_basis_use else None,
                consent=str(consent.uuid) if consent else None)
-        notify_institution(institution=to, kind=NotificationKind.REFERRAL_RECEIVED, case_reference=case.reference,
-                           link=_link(referral))
+        if legal_basis_use is None:  # on a legal basis: announced once it is approved
+            notify_institution(institution=to, kind=NotificationKind.REFERRAL_RECEIVED,
+                               case_reference=case.reference, link=_link(referral))
     return referral
 
 
@@ -197,6 +219,8 @@ def create_referral(*, actor, case, data):
 def _receiving(actor, referral):
     if not _side(actor, referral)["to"]:
         raise NotAllowed
+    if referral.legal_basis_use_id and not referral.legal_basis_use.is_approved:
+        raise NotAllowed  # the receiving side sees nothing of it before the legal basis is approved
     return policy.acting_institution(actor, referral.to_institution)
 
 
@@ -214,6 +238,9 @@ def _require_status(referral, allowed):
 
 def _still_authorised(referral):
     if referral.legal_basis_use_id:
+        if not referral.legal_basis_use.is_approved:
+            raise ValidationError(_("The legal basis of this referral is not approved by the competent authority. "
+                                    "Nothing may be done for it."))
         return
     if referral.consent is None or not referral.consent.is_valid():
         raise ValidationError(_("The consent this referral relied on is no longer valid (withdrawn or expired). "
@@ -362,6 +389,56 @@ def revoke_for_withdrawn_consent(*, actor, consent):
                                case_reference=referral.case.reference, link=_link(referral))
         revoked.append(referral)
     return revoked
+
+
+# --- consent events: legal bases decided, consents recorded or withdrawn outside the owner -----------
+
+
+def on_consent_event(*, actor, event, consent=None, use=None):
+    """Handler registered with nicat.consent.services.register_event_handler (ReferralsConfig.ready()):
+    runs inside the transaction of the change it announces."""
+    from nicat.consent import services as cs
+
+    case = (use or consent).case
+    owner = case.owner_institution
+    if event == cs.LEGAL_BASIS_REQUESTED:
+        for authority in Institution.objects.filter(is_competent_authority=True, active=True):
+            notify_institution(institution=authority, kind=NotificationKind.LEGAL_BASIS_REQUESTED,
+                               case_reference=case.reference, link=reverse("consent:order", args=[use.uuid]),
+                               roles=[Role.SUPERVISOR], exclude=actor)
+        return
+    if event == cs.WISH_RECORDED:
+        notify_institution(institution=owner, kind=NotificationKind.CONSENT_TO_CONFIRM,
+                           case_reference=case.reference, link=reverse("cases:detail", args=[case.uuid]) + "#consent")
+        return
+    if event == cs.WITHDRAWN_ELSEWHERE:
+        notify_institution(institution=owner, kind=NotificationKind.CONSENT_WITHDRAWN,
+                           case_reference=case.reference, link=reverse("cases:detail", args=[case.uuid]) + "#consent")
+        return
+    order_link = reverse("consent:order", args=[use.uuid])
+    now = timezone.now()
+    referrals = (Referral.objects.system().select_for_update(of=("self",))
+                 .filter(legal_basis_use=use, status=Status.PENDING)
+                 .select_related("case", "from_institution", "to_institution"))
+    if event == cs.LEGAL_BASIS_APPROVED:
+        notify_institution(institution=owner, kind=NotificationKind.LEGAL_BASIS_APPROVED,
+                           case_reference=case.reference, link=order_link)
+        for referral in referrals:
+            # The answer is due from now: the receiving institution learns of the referral only now.
+            referral.deadline_at = deadline_for(referral.urgency, now)
+            _bump(referral, ["deadline_at"])
+            notify_institution(institution=referral.to_institution, kind=NotificationKind.REFERRAL_RECEIVED,
+                               case_reference=case.reference, link=_link(referral))
+    elif event == cs.LEGAL_BASIS_REJECTED:
+        notify_institution(institution=owner, kind=NotificationKind.LEGAL_BASIS_REJECTED,
+                           case_reference=case.reference, link=order_link)
+        for referral in referrals:
+            reason = _("The legal basis was rejected by the competent authority.")
+            referral.status, referral.cancelled_at, referral.cancel_reason = Status.CANCELLED, now, reason
+            _bump(referral, ["status", "cancelled_at", "cancel_reason"])
+            _event(referral, EventKind.CANCELLED, actor, None, reason)
+            _audit(actor, "referral.cancel", referral, None, changes={"status": [Status.PENDING, Status.CANCELLED]},
+                   legal_basis_rejected=str(use.uuid))
 
 
 # --- deadlines (a system job: `nicat referral_deadlines`) ---------------------------------------

@@ -35,6 +35,9 @@ def build_world(cast):
     c.consul = make_user("consul.officer", c.consulate, Role.CONSULAR_OFFICER)
     c.main_department.address = ""
     c.main_department.save()
+    # Supervisors of the competent authority: they approve (or reject) legal bases, two people each time.
+    c.ca_supervisor = make_user("ca.supervisor", c.main_department, Role.SUPERVISOR)
+    c.ca_supervisor2 = make_user("ca.supervisor2", c.main_department, Role.SUPERVISOR)
     return c
 
 
@@ -47,3 +50,14 @@ def consent(actor, case, purpose=Purpose.REFERRAL, institution=None, decision=De
 def referral_data(to, purpose=Purpose.REFERRAL, **extra):
     return {"to_institution": to, "purpose": purpose, "urgency": "urgent", "message": "Needs a safe place tonight.",
             "shared_sections": ["identity"], **extra}
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def legal_basis_data(sections=("identity",), basis="court_order", **extra):
+    """The legal-basis part of a referral (court order with its number, date and copy)."""
+    return {"legal_basis": basis, "legal_basis_reason": "Investigation of the recruiter requires it.",
+            "legal_basis_issuing_body": "Baku Grave Crimes Court", "legal_basis_order_number": "2-1/55",
+            "legal_basis_order_date": timezone.localdate() - datetime.timedelta(days=3), "legal_basis_copy": PNG,
+            "legal_basis_sections": list(sections), **extra}

@@ -36,7 +36,7 @@ def referral_list(request):
 @require_http_methods(["GET", "POST"])
 def referral_new(request, case_uuid):
     case = policy.get_visible_or_404(Case.objects, request.user, uuid=case_uuid)
-    form = ReferralForm(request.POST or None, exclude_institution=case.owner_institution)
+    form = ReferralForm(request.POST or None, request.FILES or None, exclude_institution=case.owner_institution)
     if request.method == "GET":
         if request.GET.get("to"):
             form.initial["to_institution"] = request.GET["to"]
@@ -47,7 +47,7 @@ def referral_new(request, case_uuid):
     missing_consent = None
     if request.method == "POST" and form.is_valid():
         try:
-            referral = services.create_referral(actor=request.user, case=case, data=form.cleaned_data)
+            referral = services.create_referral(actor=request.user, case=case, data=form.service_data())
         except ValidationError as error:
             apply_errors(form, error)
             if hasattr(error, "error_dict") and "consent" in error.error_dict:
@@ -57,8 +57,13 @@ def referral_new(request, case_uuid):
         except NotAllowed:
             raise Http404 from None
         else:
-            messages.success(request, _("The referral was sent to %(institution)s.") % {
-                "institution": referral.to_institution.name})
+            if referral.legal_basis_use_id:
+                messages.success(request, _("The referral to %(institution)s waits for a supervisor of the competent "
+                                            "authority to approve the legal basis. Until then nothing is shared.")
+                                 % {"institution": referral.to_institution.name})
+            else:
+                messages.success(request, _("The referral was sent to %(institution)s.") % {
+                    "institution": referral.to_institution.name})
             return redirect("referrals:detail", uuid=referral.uuid)
     return render(request, "referrals/new.html", {
         "case": case, "form": form, "missing_consent": missing_consent,

@@ -1,7 +1,7 @@
 """The consent panel of the case page."""
 from django import template
 
-from nicat.consent import legal_bases, selectors
+from nicat.consent import legal_bases, selectors, services
 
 register = template.Library()
 
@@ -14,6 +14,7 @@ def consent_panel(case, user):
         "legal_basis_uses": list(selectors.case_legal_basis_uses(user=user, case=case)),
         "child": case.person.is_child,
         "details": selectors.details_visible(user, case),
+        "owner": services.owner_staff(user, case) is not None,
     }
 
 

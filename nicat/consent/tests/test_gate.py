@@ -127,14 +127,14 @@ def test_consent_data_is_validated(world):
 
 def test_interpreter_language_is_recorded(world):
     case = world.open_case()
-    c = consent(world.worker, case, Purpose.DATA_PROCESSING, method=Method.INTERPRETER,
+    c = consent(world.worker, case, Purpose.FAMILY_CONTACT, method=Method.INTERPRETER,
                 interpreter_language=term("language", "uz"))
     assert c.interpreter_language.code == "uz"
 
 
 def test_signed_form_is_stored_encrypted_and_type_checked(world):
     case = world.open_case()
-    data = {"purpose": Purpose.DATA_PROCESSING, "decision": Decision.GIVEN, "method": Method.WRITTEN}
+    data = {"purpose": Purpose.FAMILY_CONTACT, "decision": Decision.GIVEN, "method": Method.WRITTEN}
     with pytest.raises(ValidationError) as error:
         record_consent(actor=world.worker, case=case, data=data, form_bytes=b"MZ\x90\x00 not a scan")
     assert "signed_form" in error.value.error_dict
@@ -174,9 +174,10 @@ def test_legal_basis_replaces_consent_only_when_configured_and_explained(world):
     assert "legal_basis" in error.value.error_dict
     consent_obj, use = authorise(actor=world.worker, case=case, purpose=Purpose.LAW_ENFORCEMENT,
                                  institution=world.main_department, legal_basis="crime_report_duty",
-                                 legal_basis_reason="Duty to report: Art. 207 CPC, report no. 44")
-    assert consent_obj is None and isinstance(use, LegalBasisUse)
-    event = AuditEvent.objects.get(action="consent.legal_basis_use")
+                                 legal_basis_reason="Duty to report: Art. 207 CPC, report no. 44",
+                                 sections=["identity"])
+    assert consent_obj is None and isinstance(use, LegalBasisUse) and use.status == "pending"
+    event = AuditEvent.objects.get(action="consent.legal_basis_request")
     assert event.details["legal_basis"] == "crime_report_duty" and event.case_uuid == str(case.uuid)
     assert "Art. 207" not in str(event.details) and "Art. 207" not in str(event.changes)  # reason sealed
     with pytest.raises(ValidationError) as error:  # a reason without a basis
@@ -186,19 +187,30 @@ def test_legal_basis_replaces_consent_only_when_configured_and_explained(world):
 
 
 def test_legal_bases_come_from_settings(world, settings):
-    settings.NICAT_LEGAL_BASES = [{"code": "test_law", "az": "Test", "ru": "Тест", "en": "Test law"}]
+    settings.NICAT_LEGAL_BASES = [{"code": "test_law", "az": "Test", "ru": "Тест", "en": "Test law", "order": False}]
     case = world.open_case()
     use = use_legal_basis(actor=world.worker, case=case, purpose=Purpose.RESEARCH, legal_basis="test_law",
-                          reason="Required by the test law.")
+                          reason="Required by the test law.", sections=["identity"])
     assert use.legal_basis_label == "Test" or use.legal_basis_label == "Test law"
     with pytest.raises(ValidationError):
         use_legal_basis(actor=world.worker, case=case, purpose=Purpose.RESEARCH, legal_basis="court_order",
                         reason="Court decision no. 1")
 
 
+def test_consent_to_data_processing_is_no_longer_recorded(world):
+    """docs/decisions/0006: keeping the case rests on the law; consent governs each disclosure and measure."""
+    case = world.open_case()
+    with pytest.raises(ValidationError) as error:
+        consent(world.worker, case, Purpose.DATA_PROCESSING)
+    assert "purpose" in error.value.error_dict
+    from nicat.consent.forms import ConsentForm
+
+    assert "data_processing" not in dict(ConsentForm().fields["purpose"].choices)
+
+
 def test_recording_is_audited_without_plaintext(world):
     case = world.open_case()
     consent(world.worker, case, Purpose.REFERRAL, world.shelter, note="Spoke with Aysel at the station")
     event = AuditEvent.objects.get(action="consent.record")
-    assert event.details == {"purpose": "referral", "decision": "given"}
+    assert event.details == {"purpose": "referral", "decision": "given", "awaiting_confirmation": False}
     assert "Aysel" not in str(event.changes)

@@ -58,11 +58,11 @@ def test_consent_validation_errors_are_field_errors(world, ngo):
     response = give(ngo, case, method="interpreter", expires_at=when(60 * 24))
     assert response.status_code == 400
     assert {"institution", "interpreter_language", "expires_at"} <= set(response.json())
-    response = give(ngo, case, purpose="data_processing", signed_form="not base64!!")
+    response = give(ngo, case, purpose="family_contact", signed_form="not base64!!")
     assert response.status_code == 400 and "signed_form" in response.json()
-    response = give(ngo, case, purpose="data_processing", signed_form=base64.b64encode(b"GIF89a").decode())
+    response = give(ngo, case, purpose="family_contact", signed_form=base64.b64encode(b"GIF89a").decode())
     assert response.status_code == 400 and "signed_form" in response.json()
-    response = give(ngo, case, purpose="data_processing", signed_form=base64.b64encode(PNG).decode())
+    response = give(ngo, case, purpose="family_contact", signed_form=base64.b64encode(PNG).decode())
     assert response.status_code == 201 and response.json()["has_form"] is True
     download = ngo.get(f"/api/v1/consents/{response.json()['uuid']}/form/")
     assert download.status_code == 200 and download.content == PNG
@@ -125,12 +125,26 @@ def test_legal_basis_through_the_api(world, ngo, api):
     case = world.open_case()
     bases = ngo.get("/api/v1/consents/legal-bases/").json()
     assert "court_order" in [b["code"] for b in bases]
-    missing_reason = refer(ngo, case, world.main_department, purpose="law_enforcement", legal_basis="court_order")
-    assert missing_reason.status_code == 400 and "legal_basis_reason" in missing_reason.json()
+    missing = refer(ngo, case, world.main_department, purpose="law_enforcement", legal_basis="court_order")
+    assert missing.status_code == 400
+    assert {"legal_basis_reason", "legal_basis_issuing_body", "legal_basis_order_number", "legal_basis_order_date",
+            "legal_basis_copy", "legal_basis_sections"} <= set(missing.json())
     made = refer(ngo, case, world.main_department, purpose="law_enforcement", legal_basis="court_order",
-                 legal_basis_reason="Court decision 2-1/55 of 1 May 2026")
-    assert made.status_code == 201 and made.json()["legal_basis_used"] == "court_order"
-    assert made.json()["consent"] is None
+                 legal_basis_reason="Court decision 2-1/55 of 1 May 2026",
+                 legal_basis_issuing_body="Baku Grave Crimes Court", legal_basis_order_number="2-1/55",
+                 legal_basis_order_date=str(timezone.localdate()), legal_basis_sections=["identity"],
+                 legal_basis_copy=base64.b64encode(PNG).decode())
+    assert made.status_code == 201, made.json()
+    body = made.json()
+    assert body["legal_basis_used"] == "court_order" and body["legal_basis_status"] == "pending"
+    assert body["consent"] is None
+    order = body["legal_basis_order"]
+    supervisor = api(world.ca_supervisor)
+    queue = supervisor.get("/api/v1/legal-basis-orders/?status=pending").json()["results"]
+    assert [o["uuid"] for o in queue] == [order] and queue[0]["order_number"] == "2-1/55"
+    assert supervisor.get(f"/api/v1/legal-basis-orders/{order}/copy/").content == PNG
+    approved = supervisor.post(f"/api/v1/legal-basis-orders/{order}/approve/", {}, format="json")
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
     listing = ngo.get(f"/api/v1/consents/?case={case.uuid}")
     assert listing.status_code == 200
 

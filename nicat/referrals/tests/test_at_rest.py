@@ -7,10 +7,10 @@ from django.utils import timezone
 
 from nicat.audit.models import AuditEvent
 from nicat.consent.models import Consent, GivenBy, LegalBasisUse
-from nicat.consent.services import use_legal_basis, withdraw_consent
+from nicat.consent.services import reject_legal_basis, use_legal_basis, withdraw_consent
 from nicat.referrals import services
 from nicat.referrals.models import Notification, Referral, ReferralEvent, ReturnPlan
-from nicat.referrals.testing import consent, referral_data
+from nicat.referrals.testing import PNG, consent, legal_basis_data, referral_data
 from nicat.testing import term
 
 
@@ -24,7 +24,7 @@ def raw_rows(model):
 def test_nothing_identifying_in_plain_text(world):
     m = {k: f"QZX{secrets.token_hex(3)}{k}" for k in (
         "rep", "relation", "view", "note", "withdrawal", "message", "decline", "progress", "complete", "point",
-        "travel", "reception", "reason", "cancel")}
+        "travel", "reception", "reason", "cancel", "body", "number", "reject")}
     child = world.open_case(person={"birth_date": timezone.localdate() - datetime.timedelta(days=365 * 16)})
     c = consent(world.worker, child, "referral", world.shelter, given_by=GivenBy.LEGAL_REPRESENTATIVE,
                 representative_name=m["rep"], representative_relation=m["relation"], child_view=m["view"],
@@ -36,8 +36,11 @@ def test_nothing_identifying_in_plain_text(world):
     services.accept_referral(actor=world.shelter_staff, referral=r2)
     services.report_progress(actor=world.shelter_staff, referral=r2, text=m["progress"])
     withdraw_consent(actor=world.worker, consent=c, note=m["withdrawal"])
-    use_legal_basis(actor=world.worker, case=child, purpose="law_enforcement", legal_basis="court_order",
-                    reason=m["reason"])
+    use = use_legal_basis(actor=world.worker, case=child, purpose="law_enforcement", legal_basis="court_order",
+                          reason=m["reason"], sections=["identity"], copy_bytes=PNG,
+                          order={"issuing_body": m["body"], "order_number": m["number"],
+                                 "order_date": timezone.localdate()})
+    reject_legal_basis(actor=world.ca_supervisor, use=use, reason=m["reject"])
     abroad = world.open_case(actor=world.consul, person={"citizenships": [term("country", "AZ")]})
     consent(world.consul, abroad, "return")
     r3 = services.create_referral(actor=world.consul, case=abroad, data=referral_data(
@@ -48,8 +51,7 @@ def test_nothing_identifying_in_plain_text(world):
     services.record_arrival(actor=world.centre_worker, referral=r3, note=m["reception"])
     services.complete_referral(actor=world.centre_worker, referral=r3, text=m["complete"])
     r4 = services.create_referral(actor=world.worker, case=world.open_case(), data={
-        **referral_data(world.main_department, purpose="law_enforcement"), "legal_basis": "court_order",
-        "legal_basis_reason": "Court decision 1/2"})
+        **referral_data(world.main_department, purpose="law_enforcement"), **legal_basis_data()})
     services.cancel_referral(actor=world.worker, referral=r4, reason=m["cancel"])
 
     stored = " ".join(raw_rows(model) for model in (Consent, LegalBasisUse, Referral, ReferralEvent, ReturnPlan,

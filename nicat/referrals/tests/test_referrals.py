@@ -10,10 +10,10 @@ from nicat.audit.models import AuditEvent
 from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.cases.models import Case
 from nicat.consent.models import Decision, Purpose
-from nicat.consent.services import withdraw_consent
+from nicat.consent.services import approve_legal_basis, withdraw_consent
 from nicat.referrals import selectors, services
 from nicat.referrals.models import Notification, NotificationKind, Referral, ReferralEvent, Status
-from nicat.referrals.testing import consent, referral_data
+from nicat.referrals.testing import consent, legal_basis_data, referral_data
 
 
 def sees(user, case):
@@ -156,7 +156,8 @@ def test_withdrawal_by_the_receiving_shelter_takes_effect_at_once(world, referre
     """The person lives at the shelter: its staff may record the withdrawal, and lose the case with it."""
     case, c, referral = referred
     services.accept_referral(actor=world.shelter_staff, referral=referral)
-    withdraw_consent(actor=world.shelter_staff, consent=c)
+    withdraw_consent(actor=world.shelter_staff, consent=c, expressed_by_person=True,
+                     note="She told the night staff she wants to stop.")
     assert not sees(world.shelter_staff, case)
 
 
@@ -201,9 +202,11 @@ def test_expired_consent_ends_access_without_a_withdrawal(world):
 def test_legal_basis_referral_survives_a_withdrawal_and_is_shown_on_the_case(world):
     case = world.open_case()
     data = referral_data(world.main_department, purpose=Purpose.LAW_ENFORCEMENT, shared_sections=["identity"],
-                         legal_basis="court_order", legal_basis_reason="Baku court decision 2-1/55 of 1 May")
+                         **legal_basis_data())
     referral = services.create_referral(actor=world.worker, case=case, data=data)
     assert referral.consent is None and referral.legal_basis_use.legal_basis == "court_order"
+    approve_legal_basis(actor=world.ca_supervisor, use=referral.legal_basis_use)
+    referral.refresh_from_db()
     services.accept_referral(actor=world.officer, referral=referral)
     assert sees(world.officer, case)
     c = consent(world.worker, case, Purpose.LAW_ENFORCEMENT, world.main_department)
