@@ -71,9 +71,13 @@ def test_screening_to_decision_journey(page, browser, live_server, cast):
     page.wait_for_url(re.compile(r".*/refer/$"))
     page.fill("#id_note", "The person is staying at the NGO shelter.")
     page.locator("form button[type=submit].btn-danger").click()
-    assert page.locator("#id_consent_confirmed").is_visible()
+    # No consent for identification recorded yet: nothing is sent, the page offers to record it.
+    assert page.locator("[data-testid=refer-errors]").is_visible()
     assert Identification.objects.system().get(case=case).status == IdentificationStatus.SCREENED
-    page.check("#id_consent_confirmed")
+    from nicat.identification.testing import identification_consent
+
+    identification_consent(cast.worker, case)
+    page.fill("#id_note", "The person is staying at the NGO shelter.")
     page.locator("form button[type=submit].btn-danger").click()
     page.wait_for_url(re.compile(rf".*/cases/{case.uuid}/$"))
     panel = page.locator("[data-testid=identification-panel]")
@@ -157,9 +161,9 @@ def test_identification_pages_pass_axe(browser, live_server, cast):
         page.wait_for_url(re.compile(r".*/screenings/[0-9a-f-]{36}/$"))
         assert _violations(page) == [], "screening with a recommendation"
 
-        from nicat.identification.services import refer_for_identification
+        from nicat.identification.testing import refer_with_consent
 
-        refer_for_identification(actor=cast.worker, case=case, consent_confirmed=True)
+        refer_with_consent(cast.worker, case)
         page.context.clear_cookies()
         sign_in(page, live_server, cast.officer)
         page.goto(f"{live_server.url}/identification/cases/{case.uuid}/decide/")

@@ -58,7 +58,9 @@ def _recognised(world, role, own):
     if own:
         case = world.new_case(INSTITUTION_OF_ROLE[Role(role)])
         if not case.owner_institution.is_competent_authority:
-            services.refer_for_identification(actor=world.user(role), case=case, consent_confirmed=True)
+            from nicat.identification.testing import refer_with_consent
+
+            refer_with_consent(world.user(role), case)
         case = Case.objects.system().get(pk=case.pk)
         decision = services.record_decision(actor=officer, case=case, expected_version=case.version, decision={
             "outcome": "recognised", "documents": [{"title": "Inquiry report"}]})

@@ -7,6 +7,8 @@
 * /api/v1/identification/decisions/ — the official decisions (POST records one; identification
   officers of the competent authority only); …/{uuid}/certificate/?lang=az|ru|en prints the PDF.
 """
+import base64
+import binascii
 import datetime
 
 from django.http import HttpResponse
@@ -169,6 +171,12 @@ class IdentificationSerializer(serializers.ModelSerializer):
     referred_by_institution = serializers.UUIDField(source="referred_by_institution.uuid", read_only=True,
                                                     allow_null=True)
     decision = serializers.UUIDField(source="decision.uuid", read_only=True, allow_null=True)
+    consent = serializers.UUIDField(source="consent.uuid", read_only=True, allow_null=True,
+                                    help_text=_("The consent for identification the referral rests on."))
+    legal_basis_order = serializers.UUIDField(source="legal_basis_use.uuid", read_only=True, allow_null=True)
+    referral_in_force = serializers.SerializerMethodField(
+        help_text=_("false once the consent was withdrawn (the Main Department's access ended) or while a legal "
+                    "basis awaits approval"))
     trafficking_status = serializers.CharField(source="case.trafficking_status", read_only=True)
     deadlines = serializers.SerializerMethodField()
     flags = serializers.SerializerMethodField()
@@ -176,8 +184,12 @@ class IdentificationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Identification
         fields = ["uuid", "case", "status", "trafficking_status", "referred_at", "referred_to",
-                  "referred_by_institution", "consent_confirmed", "decision", "residence_permit_discussed_on",
+                  "referred_by_institution", "consent_confirmed", "consent", "legal_basis_order", "referral_in_force",
+                  "decision", "residence_permit_discussed_on",
                   "deadlines", "flags", "version"]
+
+    def get_referral_in_force(self, obj) -> bool:
+        return services.referral_in_force(obj)
 
     def get_deadlines(self, obj) -> list:
         return DeadlineSerializer(services.case_deadlines(obj.case, identification=obj), many=True).data
@@ -187,9 +199,22 @@ class IdentificationSerializer(serializers.ModelSerializer):
 
 
 class ReferralSerializer(serializers.Serializer):
+    """The referral rests on the person's recorded consent for identification (POST /api/v1/consents/ with
+    purpose "identification"), or on a legal basis that a supervisor of the competent authority approves."""
+
     note = serializers.CharField(required=False, allow_blank=True)
-    consent_confirmed = serializers.BooleanField(
-        help_text=_("true: the person (for a child, the legal representative) agreed to the referral."))
+    legal_basis = serializers.CharField(required=False, allow_blank=True,
+                                        help_text=_("Only when a law requires the referral without consent: a code "
+                                                    "from /api/v1/consents/legal-bases/."))
+    legal_basis_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    legal_basis_issuing_body = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    legal_basis_order_number = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    legal_basis_order_date = serializers.DateField(required=False, allow_null=True)
+    legal_basis_copy = serializers.CharField(required=False, allow_blank=True,
+                                             help_text=_("The copy of the decision, base64-encoded (PDF, JPEG or "
+                                                         "PNG)."))
+    legal_basis_sections = serializers.ListField(child=serializers.ChoiceField(choices=policy.SECTIONS),
+                                                 required=False)
 
 
 class IdentificationViewSet(viewsets.GenericViewSet):
@@ -218,9 +243,21 @@ class IdentificationViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         latest = Screening.objects.visible_to(request.user).filter(case=case, status="completed").order_by(
             "-completed_at").first()
+        data = serializer.validated_data
+        copy_bytes = None
+        if data.get("legal_basis_copy"):
+            try:
+                copy_bytes = base64.b64decode(data["legal_basis_copy"], validate=True)
+            except (binascii.Error, ValueError):
+                raise ValidationError({"legal_basis_copy": [_("The copy of the decision is not valid base64.")]}) \
+                    from None
         identification = services.refer_for_identification(
-            actor=request.user, case=case, note=serializer.validated_data.get("note", ""),
-            consent_confirmed=serializer.validated_data["consent_confirmed"], screening=latest)
+            actor=request.user, case=case, note=data.get("note", ""), screening=latest,
+            legal_basis=data.get("legal_basis") or "", legal_basis_reason=data.get("legal_basis_reason") or "",
+            order={"issuing_body": data.get("legal_basis_issuing_body") or "",
+                   "order_number": data.get("legal_basis_order_number") or "",
+                   "order_date": data.get("legal_basis_order_date")},
+            copy_bytes=copy_bytes, sections=data.get("legal_basis_sections") or [])
         return Response(IdentificationSerializer(identification).data, status=status.HTTP_201_CREATED)
 
 

@@ -14,10 +14,28 @@ class IdentificationConfig(AppConfig):
         # (tests/test_indicator_data.py) fail on a broken file before it ships.
         policy.register_case_grant(referred_for_identification)
         policy.register_section_grant(identification_sections)
+        # Withdrawing the consent a referral for identification rests on ends the Main Department's access
+        # (the grant requires it) in the withdrawal's transaction, audited and announced.
+        from nicat.consent.services import register_withdrawal_handler
+        from nicat.identification.services import end_for_withdrawn_consent
+
+        register_withdrawal_handler(end_for_withdrawn_consent)
+
+
+def referral_basis_q(prefix="identification__"):
+    """A Q over Case (through `prefix`) that the referral for identification rests on a valid consent for
+    identification or an approved legal basis — without it the Main Department sees nothing."""
+    from django.db.models import Q
+
+    from nicat.consent.models import OrderStatus
+    from nicat.consent.services import valid_consent_q
+
+    return Q(**{f"{prefix}legal_basis_use__status": OrderStatus.APPROVED}) | valid_consent_q(f"{prefix}consent__")
 
 
 def referred_for_identification(user, institution_ids):
-    """Identification officers of the competent authority see the cases referred to it for identification."""
+    """Identification officers of the competent authority see the cases referred to it for identification,
+    while the referral rests on the person's valid consent or an approved legal basis."""
     from django.db.models import Q
 
     from nicat.access import policy
@@ -27,7 +45,8 @@ def referred_for_identification(user, institution_ids):
                  if m.role == Role.IDENTIFICATION_OFFICER and m.institution.is_competent_authority}
     if not competent:
         return None
-    return Q(identification__referred_to_id__in=competent, identification__referred_at__isnull=False)
+    return Q(identification__referred_to_id__in=competent, identification__referred_at__isnull=False) & \
+        referral_basis_q()
 
 
 def identification_sections(user, case):
@@ -39,7 +58,13 @@ def identification_sections(user, case):
 
     competent = {m.institution_id for m in policy.memberships(user)
                  if m.role == Role.IDENTIFICATION_OFFICER and m.institution.is_competent_authority}
-    if competent and Identification.objects.system().filter(
-            case_id=case.pk, referred_to_id__in=competent, referred_at__isnull=False).exists():
-        return policy.SECTIONS
-    return None
+    if not competent:
+        return None
+    row = (Identification.objects.system().filter(case_id=case.pk, referred_to_id__in=competent,
+                                                  referred_at__isnull=False)
+           .filter(referral_basis_q(prefix="")).select_related("legal_basis_use").first())
+    if row is None:
+        return None
+    if row.legal_basis_use_id:  # on a legal basis: never more than the decision names
+        return [s for s in policy.SECTIONS if s in set(row.legal_basis_use.sections or ())]
+    return policy.SECTIONS

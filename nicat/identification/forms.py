@@ -2,6 +2,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from nicat.consent.forms import LegalBasisFieldsMixin
+from nicat.consent.models import Purpose
+
 from nicat.identification import engine
 from nicat.identification import indicators as data
 from nicat.identification.models import CertificateLanguage, DecisionOutcome, ExploitationKind, Population
@@ -96,13 +99,30 @@ class ScreeningForm(forms.Form):
         return out
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(LegalBasisFieldsMixin, forms.Form):
+    """The referral for identification: it rests on the person's recorded consent for identification (on the
+    case's consent panel), or on a legal basis approved by a supervisor of the competent authority."""
+
     note = forms.CharField(label=_("What the Main Department should know"), required=False,
                            widget=forms.Textarea(attrs={"rows": 4}),
                            help_text=_("Kept encrypted. Do not repeat what the screening already says."))
-    consent_confirmed = forms.BooleanField(
-        label=_("The person (for a child: the legal representative) agreed to be referred for identification"),
-        required=False)
+
+    LEGAL_BASIS_PURPOSE = Purpose.IDENTIFICATION
+    field_order = ["note"]
+
+    def __init__(self, *args, **kwargs):
+        from nicat.referrals import sections as S
+
+        super().__init__(*args, section_choices=S.SECTIONS, **kwargs)
+
+    def service_kwargs(self):
+        data = self.legal_basis_data()
+        return {"note": self.cleaned_data.get("note", ""), "legal_basis": data.get("legal_basis") or "",
+                "legal_basis_reason": data.get("legal_basis_reason") or "",
+                "order": {"issuing_body": data.get("legal_basis_issuing_body") or "",
+                          "order_number": data.get("legal_basis_order_number") or "",
+                          "order_date": data.get("legal_basis_order_date")},
+                "copy_bytes": data.get("legal_basis_copy"), "sections": data.get("legal_basis_sections") or []}
 
 
 class DecisionForm(forms.Form):

@@ -126,6 +126,12 @@ class Identification(models.Model):
     referral_note = EncryptedTextField(_("what the competent authority should know"))
     consent_confirmed = models.BooleanField(_("the person (for a child, the legal representative) agreed to the "
                                               "referral"), default=False)
+    # What the referral rests on (nicat.consent): the person's consent for identification, or an approved
+    # legal basis. The Main Department sees the case only while one of them holds (apps.referred_for_identification).
+    consent = models.ForeignKey("consent.Consent", on_delete=models.PROTECT, related_name="+", null=True, blank=True,
+                                verbose_name=_("consent relied on"))
+    legal_basis_use = models.ForeignKey("consent.LegalBasisUse", on_delete=models.PROTECT, related_name="+",
+                                        null=True, blank=True, verbose_name=_("legal basis used"))
     decision = models.ForeignKey("IdentificationDecision", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="+", verbose_name=_("current decision"))
     residence_permit_discussed_on = models.DateField(_("temporary residence permit discussed with the person on"),

@@ -33,7 +33,7 @@ def screening(*, user, screening_uuid, case=None):
 def identification_for_case(*, user, case):
     return (Identification.objects.visible_to(user).filter(case=case)
             .select_related("decision", "decision__institution", "referred_to", "referred_by_institution",
-                            "screening").first())
+                            "screening", "consent", "legal_basis_use").first())
 
 
 def decisions_for_case(*, user, case):

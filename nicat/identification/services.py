@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +17,8 @@ from nicat.accounts.models import Role
 from nicat.audit import services as audit
 from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.cases.models import CLOSED_STATUSES, Case, TraffickingEvent, TraffickingStatus
+from nicat.consent import services as consent_services
+from nicat.consent.models import OrderStatus, Purpose
 from nicat.directory.models import Institution
 from nicat.identification import engine
 from nicat.identification import indicators as data
@@ -348,15 +351,39 @@ def view_screening(*, actor, screening, channel="web"):
 
 # --- referral for identification ----------------------------------------------------------------------------
 
-def refer_for_identification(*, actor, case, note="", consent_confirmed=False, screening=None):
-    """Refer the case to the competent authority (the Main Department) for official identification."""
+def referral_in_force(identification):
+    """Does the referral for identification still rest on something: the person's valid consent, or an
+    approved legal basis? (The Main Department's access follows the same rule: apps.referred_for_identification.)"""
+    if identification is None or identification.referred_at is None:
+        return False
+    if identification.legal_basis_use_id:
+        return identification.legal_basis_use.is_approved
+    return identification.consent_id is not None and identification.consent.is_valid()
+
+
+def referral_awaits_approval(identification):
+    return bool(identification and identification.legal_basis_use_id and
+                identification.legal_basis_use.status == OrderStatus.PENDING)
+
+
+def refer_for_identification(*, actor, case, note="", screening=None, legal_basis="", legal_basis_reason="",
+                             order=None, copy_bytes=None, sections=None):
+    """Refer the case to the competent authority (the Main Department) for official identification.
+
+    Passes the consent gate: the person's recorded consent for identification (purpose `identification`),
+    or a legal basis (its decision, copy and sections; approved by a supervisor of the competent
+    authority before the Main Department sees anything). Withdrawing that consent ends the Main
+    Department's access at once (`end_for_withdrawn_consent`); the case may then be referred again on a
+    new consent."""
     _require_visible(actor, case)
     institution = policy.acting_institution(actor)
     if institution is None:
         raise NotAllowed
     errors = {}
-    identification = Identification.objects.system().filter(case=case).first()
-    if identification and identification.status == IdentificationStatus.REFERRED:
+    identification = (Identification.objects.system().filter(case=case)
+                      .select_related("consent", "legal_basis_use").first())
+    if identification and identification.status == IdentificationStatus.REFERRED and (
+            referral_in_force(identification) or referral_awaits_approval(identification)):
         raise ValidationError(_("This case was already referred for identification on %(day)s. Nothing was "
                                 "changed.") % {"day": timezone.localtime(identification.referred_at)
                                                .strftime("%Y-%m-%d %H:%M")})
@@ -368,9 +395,6 @@ def refer_for_identification(*, actor, case, note="", consent_confirmed=False, s
                                 "to light."))
     if case.status in CLOSED_STATUSES:
         errors["__all__"] = _("The case is closed. Reopen it before referring the person for identification.")
-    if not consent_confirmed:
-        errors["consent_confirmed"] = _("Confirm that the person (for a child, the legal representative) agreed to "
-                                        "the referral for identification; without consent, nothing is sent.")
     note = (note or "").strip()
     if len(note) > MAX_FACTS:
         errors["note"] = _("The note is longer than 20,000 characters. Keep the essentials.")
@@ -384,12 +408,18 @@ def refer_for_identification(*, actor, case, note="", consent_confirmed=False, s
         raise ValidationError(errors)
     now = timezone.now()
     with transaction.atomic():
+        consent, legal_basis_use = consent_services.authorise(
+            actor=actor, case=case, purpose=Purpose.IDENTIFICATION, institution=authority,
+            legal_basis=legal_basis or "", legal_basis_reason=legal_basis_reason or "", order=order,
+            copy_bytes=copy_bytes, sections=sections)
         identification = _identification_row(case)
+        previous = identification.status
         updated = Identification.objects.system().filter(
             pk=identification.pk, version=identification.version,
-            status=IdentificationStatus.SCREENED).update(
+            status__in=[IdentificationStatus.SCREENED, IdentificationStatus.REFERRED]).update(
             status=IdentificationStatus.REFERRED, referred_at=now, referred_by=actor,
-            referred_by_institution=institution, referred_to=authority, consent_confirmed=True,
+            referred_by_institution=institution, referred_to=authority, consent_confirmed=consent is not None,
+            consent=consent, legal_basis_use=legal_basis_use,
             screening=screening or identification.screening, version=F("version") + 1, updated_at=now)
         if not updated:
             raise ConcurrentEdit()
@@ -400,10 +430,39 @@ def refer_for_identification(*, actor, case, note="", consent_confirmed=False, s
         audit.record(actor=actor, action="identification.referral", obj=identification, case=case,
                      institution=institution,
                      changes={**audit.diff(Identification, {"referral_note": ""}, {"referral_note": note}),
-                              "status": [IdentificationStatus.SCREENED, IdentificationStatus.REFERRED],
+                              "status": [previous, IdentificationStatus.REFERRED],
                               "referred_to": [None, str(authority.uuid)]},
-                     details={"on_time": now <= due, "consent_confirmed": True})
+                     details={"on_time": now <= due, "consent": str(consent.uuid) if consent else None,
+                              "legal_basis": legal_basis_use.legal_basis if legal_basis_use else None})
     return identification
+
+
+def end_for_withdrawn_consent(*, actor, consent):
+    """Withdrawal handler (IdentificationConfig.ready()), inside the withdrawal's transaction: a referral for
+    identification that rested on this consent rests on another valid one for the same scope, or it no
+    longer gives the Main Department access (the grant requires a valid consent); the withdrawal is
+    audited on the identification and the Main Department's officers are told."""
+    if consent.purpose != Purpose.IDENTIFICATION:
+        return
+    for identification in (Identification.objects.system().select_for_update(of=("self",))
+                           .filter(consent_id=consent.pk).select_related("case", "referred_to")):
+        state, other = consent_services.decisive_consent(case=identification.case, purpose=Purpose.IDENTIFICATION,
+                                                         institution=identification.referred_to)
+        if state == "valid" and other.pk != consent.pk:
+            identification.consent = other
+            identification.version += 1
+            identification.save(update_fields=["consent", "version"])
+            continue
+        audit.record(actor=actor, action="identification.referral.access_ended", obj=identification,
+                     case=identification.case, institution=policy.acting_institution(actor),
+                     details={"consent": str(consent.uuid), "status": identification.status})
+        if identification.referred_to_id and identification.status == IdentificationStatus.REFERRED:
+            from nicat.referrals.models import NotificationKind
+            from nicat.referrals.notify import notify_institution
+
+            notify_institution(institution=identification.referred_to, kind=NotificationKind.REFERRAL_REVOKED,
+                               case_reference=identification.case.reference,
+                               link=reverse("identification:worklist"))
 
 
 # --- the official decision --------------------------------------------------------------------------------------

@@ -129,27 +129,34 @@ def screening_view(request, case_uuid, screening_uuid):
 @case_worker_required
 def refer(request, case_uuid):
     case = _case(request, case_uuid)
-    form = ReferralForm(request.POST or None)
+    form = ReferralForm(request.POST if request.method == "POST" else None, request.FILES or None)
     screenings = selectors.screenings_for_case(user=request.user, case=case)
     latest = next((s for s in screenings if s.is_completed), None)
+    authority = services.competent_authority()
+    missing_consent = False
     if request.method == "POST" and form.is_valid():
         try:
-            services.refer_for_identification(actor=request.user, case=case, note=form.cleaned_data["note"],
-                                              consent_confirmed=form.cleaned_data["consent_confirmed"],
-                                              screening=latest)
+            identification = services.refer_for_identification(actor=request.user, case=case, screening=latest,
+                                                               **form.service_kwargs())
         except ConcurrentEdit as error:
             form.add_error(None, error)
         except ValidationError as error:
             apply_errors(form, error)
+            missing_consent = hasattr(error, "error_dict") and "consent" in error.error_dict
         except NotAllowed:
             raise Http404 from None
         else:
-            messages.success(request, _("The case was referred to the Main Department for identification."))
+            if identification.legal_basis_use_id:
+                messages.success(request, _("The referral for identification waits for a supervisor of the competent "
+                                            "authority to approve the legal basis. Until then the Main Department "
+                                            "sees nothing."))
+            else:
+                messages.success(request, _("The case was referred to the Main Department for identification."))
             return redirect("cases:detail", case_uuid=case.uuid)
     deadlines = [d for d in services.case_deadlines(case) if d.kind == "referral"]
     return render(request, "identification/refer.html", {
         "case": case, "form": form, "latest": latest, "deadline": deadlines[0] if deadlines else None,
-        "authority": services.competent_authority(),
+        "authority": authority, "missing_consent": missing_consent,
         **_recommendation_context(latest.result if latest else None)}, status=400 if form.errors else 200)
 
 

@@ -18,8 +18,11 @@ def identification_panel(case, user):
         "case": case, "identification": identification, "decision": decision,
         "screenings": selectors.screenings_for_case(user=user, case=case),
         "deadlines": deadlines, "flags": services.case_flags(case),
-        "can_refer": status == IdentificationStatus.SCREENED and not case.is_closed
-        and case.trafficking_status == "PossibleVictimOfTrafficking",
+        "can_refer": (status == IdentificationStatus.SCREENED or (
+            status == IdentificationStatus.REFERRED and not services.referral_in_force(identification)
+            and not services.referral_awaits_approval(identification)))
+        and not case.is_closed and case.trafficking_status == "PossibleVictimOfTrafficking",
+        "referral_in_force": services.referral_in_force(identification),
         "can_decide": services.may_decide(user),
         "can_mark_permit": permit_due,
         "languages": CertificateLanguage.choices,

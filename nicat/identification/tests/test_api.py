@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from nicat.audit.models import AuditEvent
 from nicat.cases.models import Case, TraffickingStatus
+from nicat.identification.testing import identification_consent
 
 pytestmark = pytest.mark.django_db
 
@@ -68,11 +69,13 @@ def test_screenings_of_other_institutions_are_not_found(api, cast, adult_case):
 def test_referral_and_decision_through_the_api(api, cast, adult_case):
     worker, officer = api(cast.worker), api(cast.officer)
     assert officer.get(f"/api/v1/identification/cases/{adult_case.uuid}/").status_code == 404
-    response = worker.post(f"/api/v1/identification/cases/{adult_case.uuid}/refer/", {"consent_confirmed": False},
+    response = worker.post(f"/api/v1/identification/cases/{adult_case.uuid}/refer/", {"note": "Urgent"},
                            format="json")
-    assert response.status_code == 400 and "consent_confirmed" in response.data
-    response = worker.post(f"/api/v1/identification/cases/{adult_case.uuid}/refer/",
-                           {"consent_confirmed": True, "note": "Urgent"}, format="json")
+    assert response.status_code == 400 and "consent" in response.data
+    identification_consent(cast.worker, adult_case)
+    response = worker.post(f"/api/v1/identification/cases/{adult_case.uuid}/refer/", {"note": "Urgent"},
+                           format="json")
+    assert response.data["referral_in_force"] is True and response.data["consent"]
     assert response.status_code == 201 and response.data["status"] == "referred"
     assert response.data["deadlines"][0]["kind"] == "referral" and response.data["deadlines"][0]["state"] == "done"
 

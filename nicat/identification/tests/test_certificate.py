@@ -10,12 +10,13 @@ from nicat.core.errors import NotAllowed
 from nicat.cases.models import Case
 from nicat.identification import services
 from nicat.identification.indicators import certificate_texts
+from nicat.identification.testing import refer_with_consent
 
 pytestmark = pytest.mark.django_db
 
 
 def _recognise(cast, case, **extra):
-    services.refer_for_identification(actor=cast.worker, case=case, consent_confirmed=True)
+    refer_with_consent(cast.worker, case)
     case = Case.objects.system().get(pk=case.pk)
     services.record_decision(actor=cast.officer, case=case, expected_version=case.version, decision={
         "outcome": "recognised", "documents": [{"title": "Inquiry report"}], "certificate_language": "ru",

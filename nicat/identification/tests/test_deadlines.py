@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from nicat.cases.models import Case
 from nicat.identification import selectors, services
+from nicat.identification.testing import refer_with_consent
 from nicat.testing import term
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +33,7 @@ def test_referral_done_on_time_and_late(cast):
     on_time = cast.open_case(first_contact_at=timezone.now() - datetime.timedelta(hours=3))
     late = cast.open_case(first_contact_at=timezone.now() - datetime.timedelta(hours=30))
     for case in (on_time, late):
-        services.refer_for_identification(actor=cast.worker, case=case, consent_confirmed=True)
+        refer_with_consent(cast.worker, case)
     [d1] = [d for d in services.case_deadlines(on_time) if d.kind == "referral"]
     [d2] = [d for d in services.case_deadlines(late) if d.kind == "referral"]
     assert (d1.state, d1.late) == ("done", False) and (d2.state, d2.late) == ("done", True)
@@ -51,7 +52,7 @@ def test_no_referral_deadline_for_a_closed_case(cast):
 
 
 def _recognise(cast, case, decided_on):
-    services.refer_for_identification(actor=cast.worker, case=case, consent_confirmed=True)
+    refer_with_consent(cast.worker, case)
     case = Case.objects.system().get(pk=case.pk)
     services.record_decision(actor=cast.officer, case=case, expected_version=case.version, decision={
         "outcome": "recognised", "decided_on": decided_on, "documents": DOCS})
@@ -59,7 +60,7 @@ def _recognise(cast, case, decided_on):
 
 
 def test_foreign_victim_no_expulsion_while_pending(cast, foreign_case):
-    services.refer_for_identification(actor=cast.worker, case=foreign_case, consent_confirmed=True)
+    refer_with_consent(cast.worker, foreign_case)
     assert ("no_expulsion", "info") in kinds(services.case_deadlines(foreign_case))
 
 

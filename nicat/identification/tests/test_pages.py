@@ -8,6 +8,7 @@ from django.utils import timezone
 from nicat.audit.models import AuditEvent
 from nicat.cases.models import Case, TraffickingStatus
 from nicat.identification.models import Screening
+from nicat.identification.testing import identification_consent
 from nicat.testing import term, verified_login
 
 pytestmark = pytest.mark.django_db
@@ -64,8 +65,10 @@ def test_refer_page_with_consent(worker, cast, adult_case):
     url = reverse("identification:refer", args=[adult_case.uuid])
     assert worker.get(url).status_code == 200
     response = worker.post(url, {"note": "Urgent"})
-    assert response.status_code == 400 and "consent_confirmed" in response.context["form"].errors
-    response = worker.post(url, {"note": "Urgent", "consent_confirmed": "on"})
+    assert response.status_code == 400 and 'data-testid="refer-errors"' in response.content.decode()
+    assert "?purpose=identification" in response.content.decode()  # a link to record the consent
+    identification_consent(cast.worker, adult_case)
+    response = worker.post(url, {"note": "Urgent"})
     assert response.status_code == 302
     page = worker.get(reverse("cases:detail", args=[adult_case.uuid])).content.decode()
     assert 'data-deadline="referral" data-state="done"' in page
@@ -79,7 +82,8 @@ def test_decision_refused_to_others_with_a_clear_message(worker, cast, adult_cas
 
 def test_officer_decides_and_prints_the_certificate(client, cast, adult_case):
     verified_login(client, cast.worker)
-    client.post(reverse("identification:refer", args=[adult_case.uuid]), {"consent_confirmed": "on"})
+    identification_consent(cast.worker, adult_case)
+    client.post(reverse("identification:refer", args=[adult_case.uuid]), {})
     client.logout()
     verified_login(client, cast.officer)
     assert adult_case.reference in client.get(reverse("identification:worklist")).content.decode()

@@ -11,6 +11,7 @@ from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.cases.models import Case, TraffickingStatus
 from nicat.identification import services
 from nicat.identification.models import Identification, IdentificationDecision, IdentificationStatus
+from nicat.identification.testing import refer_with_consent
 from nicat.testing import make_user
 
 pytestmark = pytest.mark.django_db
@@ -19,8 +20,7 @@ DOCS = [{"title": "Inquiry report", "date": "2026-01-10", "reference": "MD-17/20
 
 
 def refer(cast, case, **kw):
-    return services.refer_for_identification(actor=cast.worker, case=case, note="Seen at the airport.",
-                                             consent_confirmed=True, **kw)
+    return refer_with_consent(cast.worker, case, note="Seen at the airport.", **kw)
 
 
 def decide(cast, case, actor=None, **decision):
@@ -47,8 +47,8 @@ def test_officer_sees_a_case_only_once_it_is_referred(cast, adult_case):
 
 def test_referral_needs_consent_and_happens_once(cast, adult_case):
     with pytest.raises(ValidationError) as error:
-        services.refer_for_identification(actor=cast.worker, case=adult_case, consent_confirmed=False)
-    assert "consent_confirmed" in error.value.message_dict
+        services.refer_for_identification(actor=cast.worker, case=adult_case)
+    assert error.value.error_dict["consent"][0].code == "consent_missing"
     assert not Identification.objects.system().filter(referred_at__isnull=False).exists()
     refer(cast, adult_case)
     with pytest.raises(ValidationError, match="already referred"):
@@ -57,7 +57,7 @@ def test_referral_needs_consent_and_happens_once(cast, adult_case):
 
 def test_referral_by_an_institution_that_cannot_see_the_case(cast, adult_case):
     with pytest.raises(NotAllowed):
-        services.refer_for_identification(actor=cast.worker2, case=adult_case, consent_confirmed=True)
+        services.refer_for_identification(actor=cast.worker2, case=adult_case)
 
 
 def test_recognition_sets_the_htcds_status_and_is_audited(cast, adult_case):
