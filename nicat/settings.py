@@ -265,6 +265,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for the case sections a referral (or a legal basis) shares.
+    "ENUM_NAME_OVERRIDES": {"CaseSectionEnum": "nicat.referrals.sections.SECTIONS"},
 }
 
 # --- Logging: never identifying data; request ids tie lines together ------------------------

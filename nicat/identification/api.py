@@ -25,6 +25,7 @@ from nicat.api.fields import TermField
 from nicat.audit import services as audit
 from nicat.cases.models import Case
 from nicat.identification import engine, messages, services
+from nicat.referrals import sections as referral_sections
 from nicat.identification.models import (CertificateLanguage, DecisionOutcome, ExploitationKind, Identification,
                                          IdentificationDecision, Population, Screening)
 
@@ -213,7 +214,7 @@ class ReferralSerializer(serializers.Serializer):
     legal_basis_copy = serializers.CharField(required=False, allow_blank=True,
                                              help_text=_("The copy of the decision, base64-encoded (PDF, JPEG or "
                                                          "PNG)."))
-    legal_basis_sections = serializers.ListField(child=serializers.ChoiceField(choices=policy.SECTIONS),
+    legal_basis_sections = serializers.ListField(child=serializers.ChoiceField(choices=referral_sections.SECTIONS),
                                                  required=False)
 
 
