@@ -230,6 +230,11 @@ def _sending(actor, referral):
     return policy.acting_institution(actor, referral.from_institution)
 
 
+def _receiver_knows(referral):
+    """False while the referral rests on a legal basis not approved: the receiving side is told nothing."""
+    return not (referral.legal_basis_use_id and not referral.legal_basis_use.is_approved)
+
+
 def _require_status(referral, allowed):
     if referral.status not in allowed:
         raise ValidationError(_("This referral is now “%(status)s”, so this is no longer possible. Reload the "
@@ -350,8 +355,9 @@ def cancel_referral(*, actor, referral, reason, expected_version=None):
         _event(locked, EventKind.CANCELLED, actor, institution, reason)
         _audit(actor, "referral.cancel", locked, institution, changes={
             "status": [old, Status.CANCELLED], **audit.diff(Referral, {}, {"cancel_reason": reason})})
-        notify_institution(institution=locked.to_institution, kind=NotificationKind.REFERRAL_CANCELLED,
-                           case_reference=locked.case.reference, link=_link(locked))
+        if _receiver_knows(locked):
+            notify_institution(institution=locked.to_institution, kind=NotificationKind.REFERRAL_CANCELLED,
+                               case_reference=locked.case.reference, link=_link(locked))
     _refresh(referral, locked)
     return referral
 
@@ -425,8 +431,8 @@ def on_consent_event(*, actor, event, consent=None, use=None):
                            case_reference=case.reference, link=order_link)
         for referral in referrals:
             # The answer is due from now: the receiving institution learns of the referral only now.
-            referral.deadline_at = deadline_for(referral.urgency, now)
-            _bump(referral, ["deadline_at"])
+            referral.deadline_at, referral.overdue_notified_at = deadline_for(referral.urgency, now), None
+            _bump(referral, ["deadline_at", "overdue_notified_at"])
             notify_institution(institution=referral.to_institution, kind=NotificationKind.REFERRAL_RECEIVED,
                                case_reference=case.reference, link=_link(referral))
     elif event == cs.LEGAL_BASIS_REJECTED:
@@ -451,13 +457,14 @@ def flag_overdue(*, now=None):
     with transaction.atomic():
         overdue = (Referral.objects.system().select_for_update(of=("self",))
                    .filter(status=Status.PENDING, deadline_at__lte=now, overdue_notified_at__isnull=True)
-                   .select_related("case", "from_institution", "to_institution"))
+                   .select_related("case", "from_institution", "to_institution", "legal_basis_use"))
         for referral in overdue:
             referral.overdue_notified_at = now
             referral.save(update_fields=["overdue_notified_at"])
             audit.record(actor=None, action="referral.overdue", obj=referral, case=referral.case,
                          details={"deadline": referral.deadline_at.isoformat(), "urgency": referral.urgency})
-            for institution in (referral.to_institution, referral.from_institution):
+            receivers = [referral.to_institution] if _receiver_knows(referral) else []
+            for institution in (*receivers, referral.from_institution):
                 notify_institution(institution=institution, kind=NotificationKind.REFERRAL_OVERDUE,
                                    case_reference=referral.case.reference, link=_link(referral))
             count += 1

@@ -202,3 +202,14 @@ def test_the_approver_reads_the_decision_and_its_copy_audited(world, client, ref
     client.logout()
     verified_login(client, world.worker2)
     assert client.get(reverse("consent:order", args=[use.uuid])).status_code == 404
+
+
+def test_nothing_reaches_the_receiving_side_before_approval_not_even_a_notice(world, refused):
+    """Cancelling or letting a referral on a pending legal basis run late tells the receiver nothing."""
+    first = services.create_referral(actor=world.worker, case=refused, data=referral_data(
+        world.main_department, purpose=Purpose.LAW_ENFORCEMENT, **legal_basis_data()))
+    Referral.objects.system().filter(pk=first.pk).update(deadline_at=timezone.now() - timezone.timedelta(hours=1))
+    assert services.flag_overdue() == 1
+    services.cancel_referral(actor=world.worker, referral=first, reason="Sent by mistake.")
+    assert not Notification.objects.filter(user=world.officer).exists()
+    assert Notification.objects.filter(user=world.worker, kind=NotificationKind.REFERRAL_OVERDUE).exists()
