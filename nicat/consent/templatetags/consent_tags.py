@@ -21,3 +21,9 @@ def consent_panel(case, user):
 @register.simple_tag
 def legal_basis_label(code):
     return legal_bases.label(code)
+
+
+@register.simple_tag
+def approves_legal_bases(user):
+    """Is `user` a supervisor of the competent authority (who approves legal bases)?"""
+    return services.may_approve_legal_bases(user)

@@ -188,7 +188,7 @@ def test_the_approver_reads_the_decision_and_its_copy_audited(world, client, ref
     verified_login(client, world.ca_supervisor)
     assert refused.reference in client.get(reverse("consent:orders") + "?status=pending").content.decode()
     page = client.get(reverse("consent:order", args=[use.uuid])).content.decode()
-    assert "2-1/55" in page and 'data-testid="approve"' in page
+    assert "2-1/55" in page and 'data-testid="approve"' in page and 'data-testid="nav-legal-bases"' in page
     assert client.get(reverse("consent:order_copy", args=[use.uuid])).content == PNG
     assert AuditEvent.objects.filter(action="consent.legal_basis_copy.view", actor_id=world.ca_supervisor.pk).exists()
     with open(use.order_copy.storage.path(use.order_copy.name), "rb") as fh:
