@@ -14,6 +14,7 @@ Analysts see aggregates only and administrators manage staff and institutions: n
 A person is visible when one of their visible cases is, or their record was registered by the
 user's institution.
 """
+from django.apps import apps
 from django.db.models import Q
 from django.http import Http404
 
@@ -103,10 +104,13 @@ def _restriction_filters(user):
     return [q for q in (restriction(user, ids) for restriction in _case_restrictions) if q is not None]
 
 
-def visible_cases(user):
-    from nicat.cases.models import Case
+def _case_model():
+    # By name, like a ForeignKey("cases.Case"): the policy sits below the domain apps and imports none.
+    return apps.get_model("cases", "Case")
 
-    base = Case.objects.system()
+
+def visible_cases(user):
+    base = _case_model().objects.system()
     allowed = case_filter(user)
     if allowed is None:
         return base.none()
@@ -118,15 +122,22 @@ def visible_cases(user):
 
 def restricted_cases(user):
     """Cases a registered restriction (an access-restriction order …) takes away from `user`."""
-    from nicat.cases.models import Case
-
     denied = _restriction_filters(user)
     if not denied:
-        return Case.objects.system().none()
+        return _case_model().objects.system().none()
     combined = denied[0]
     for q in denied[1:]:
         combined |= q
-    return Case.objects.system().filter(combined)
+    return _case_model().objects.system().filter(combined)
+
+
+def case_path(model):
+    """How `model` reaches its case: its `case_path` attribute ("pk" for the case itself, "case", or a
+    longer lookup such as "referral__case"), or "case" for a model with a `case` field; None otherwise."""
+    path = getattr(model, "case_path", None)
+    if path is None and hasattr(model, "case"):
+        path = "case"
+    return path
 
 
 def scope(queryset, user):
@@ -135,16 +146,15 @@ def scope(queryset, user):
     if not case_institution_ids(user):
         return queryset.none()
     case_ids = visible_cases(user).values("pk")
-    if label == "cases.case":
-        return queryset.filter(pk__in=case_ids)
+    path = case_path(model)
     if label == "persons.person":
         # A person whose case is under a restriction that covers this user is hidden too, even
         # from the institution that registered them: the order is about their identity.
         return queryset.filter(Q(registered_by_institution_id__in=case_institution_ids(user)) |
                                Q(pk__in=visible_cases(user).values("person_id"))).exclude(
             pk__in=restricted_cases(user).values("person_id"))
-    if hasattr(model, "case"):
-        return queryset.filter(case_id__in=case_ids)
+    if path:
+        return queryset.filter(**{f"{path}__in": case_ids})
     raise NotImplementedError(f"No access rule for {label}")
 
 

@@ -1,14 +1,14 @@
 """Changes to cases: intake, edits, notes, trafficking events. One function per change."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nicat.access import policy
 from nicat.accounts.models import Role
 from nicat.audit import services as audit
-from nicat.core.errors import ConcurrentEdit, NotAllowed
+from nicat.core.errors import NotAllowed
+from nicat.core.services import bump_version, require_visible, snapshot
 from nicat.cases.models import (CLOSED_STATUSES, Case, CaseNote, CaseReferenceCounter, TraffickingEvent,
                                 TraffickingStatus)
 from nicat.persons.models import Person
@@ -67,10 +67,6 @@ def register_close_check(fn):
     return fn
 
 
-def _snapshot(case):
-    return {f: getattr(case, f) for f in CASE_FIELDS}
-
-
 def _m2m_codes(case, name):
     return sorted(t.code for t in getattr(case, name).all())
 
@@ -99,7 +95,7 @@ def open_case(*, actor, case_data, person_data=None, person=None, institution=No
             case.status_decided_by = institution
             case.status_decided_on = timezone.localdate()
         case.save()
-        changes = audit.diff(Case, {}, _snapshot(case))
+        changes = audit.diff(Case, {}, snapshot(case, CASE_FIELDS))
         for name in CASE_M2M:
             if case_data.get(name):
                 getattr(case, name).set(case_data[name])
@@ -110,9 +106,8 @@ def open_case(*, actor, case_data, person_data=None, person=None, institution=No
 
 
 def update_case(*, actor, case, data, expected_version):
-    if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
-        raise NotAllowed
-    merged = {**_snapshot(case), **{k: v for k, v in data.items() if k in CASE_FIELDS}}
+    require_visible(actor, case)
+    merged = {**snapshot(case, CASE_FIELDS), **{k: v for k, v in data.items() if k in CASE_FIELDS}}
     validate_case_data(merged, actor=actor, current=case)
     if merged["status"] in CLOSED_STATUSES and case.status not in CLOSED_STATUSES:
         problems = {}
@@ -122,9 +117,8 @@ def update_case(*, actor, case, data, expected_version):
         if problems:
             raise ValidationError(problems)
     with transaction.atomic():
-        if not Case.objects.system().filter(pk=case.pk, version=expected_version).update(version=F("version") + 1):
-            raise ConcurrentEdit()
-        before = _snapshot(case)
+        before = snapshot(case, CASE_FIELDS)
+        new_version = bump_version(Case, case, expected_version)
         for f in CASE_FIELDS:
             if f in data:
                 setattr(case, f, data[f])
@@ -133,9 +127,9 @@ def update_case(*, actor, case, data, expected_version):
             case.status_decided_on = timezone.localdate()
         if case.status not in CLOSED_STATUSES:
             case.closure_reason = ""
-        case.version = expected_version + 1
+        case.version = new_version
         case.save()
-        changes = audit.diff(Case, before, _snapshot(case))
+        changes = audit.diff(Case, before, snapshot(case, CASE_FIELDS))
         for name in CASE_M2M:
             if name in data:
                 old = _m2m_codes(case, name)
@@ -148,13 +142,8 @@ def update_case(*, actor, case, data, expected_version):
     return case
 
 
-def _require_visible(actor, case):
-    if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
-        raise NotAllowed
-
-
 def add_note(*, actor, case, text):
-    _require_visible(actor, case)
+    require_visible(actor, case)
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": _("The note is empty. Write what happened or what was agreed.")})
@@ -172,7 +161,7 @@ EVENT_FIELDS = ("kind", "country", "place", "date_from", "date_to", "description
 
 
 def add_event(*, actor, case, data):
-    _require_visible(actor, case)
+    require_visible(actor, case)
     errors = {}
     if not data.get("kind"):
         errors["kind"] = _("Choose the stage: recruitment, transit or exploitation.")

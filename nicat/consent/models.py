@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from nicat.access.scoping import ScopedManager
+from nicat.core.models import CaseScopedModel, VersionedModel
 from nicat.directory.models import ServiceKind
 from nicat.privacy.fields import EncryptedCharField, EncryptedTextField
 from nicat.privacy.storage import EncryptedFileField
@@ -62,7 +62,7 @@ class SignedFormField(EncryptedFileField):
         return name, path, args, kwargs
 
 
-class Consent(models.Model):
+class Consent(CaseScopedModel, VersionedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="consents",
                              verbose_name=_("case"))
@@ -96,9 +96,6 @@ class Consent(models.Model):
     withdrawn_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True,
                                      blank=True)
     withdrawal_note = EncryptedTextField(_("withdrawal note"))
-    version = models.PositiveIntegerField(default=1)
-
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["-given_at", "-id"]
@@ -139,7 +136,7 @@ class Consent(models.Model):
         return True
 
 
-class LegalBasisUse(models.Model):
+class LegalBasisUse(CaseScopedModel):
     """An exception to consent that a law imposes: the basis, the reason, who, when. Shown on the case."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -154,8 +151,6 @@ class LegalBasisUse(models.Model):
     used_by_institution = models.ForeignKey("directory.Institution", on_delete=models.PROTECT, related_name="+",
                                             null=True)
     used_at = models.DateTimeField(_("used on"), default=timezone.now)
-
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["-used_at", "-id"]

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from nicat.access import policy
 from nicat.audit import services as audit
 from nicat.core.errors import NotAllowed
+from nicat.core.services import require_visible, snapshot
 from nicat.cases.models import Case
 from nicat.consent import legal_bases
 from nicat.consent.models import (PURPOSES_NAMING_INSTITUTION, Consent, Decision, GivenBy, LegalBasisUse, Method,
@@ -47,11 +48,6 @@ def register_withdrawal_handler(fn):
     return fn
 
 
-def _require_visible(actor, case):
-    if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
-        raise NotAllowed
-
-
 def _when(dt):
     return formats.date_format(timezone.localtime(dt), "SHORT_DATE_FORMAT")
 
@@ -67,13 +63,6 @@ def sniff_form(data):
         if data.startswith(magic):
             return content_type
     raise ValidationError({"signed_form": _("The signed form must be a PDF, JPEG or PNG file.")})
-
-
-def _snapshot(consent):
-    snap = {f: getattr(consent, f) for f in CONSENT_FIELDS}
-    snap["institution"] = consent.institution.code if consent.institution_id else None
-    snap["interpreter_language"] = consent.interpreter_language.code if consent.interpreter_language_id else None
-    return snap
 
 
 def validate_consent_data(data, *, case):
@@ -132,7 +121,7 @@ def validate_consent_data(data, *, case):
 
 def record_consent(*, actor, case, data, form_bytes=None):
     """Record a decision (given or refused) for one purpose. A refusal is recorded just like a consent."""
-    _require_visible(actor, case)
+    require_visible(actor, case)
     institution = policy.acting_institution(actor)
     if institution is None:
         raise NotAllowed
@@ -169,14 +158,14 @@ def record_consent(*, actor, case, data, form_bytes=None):
             details["form"] = {"type": content_type, "size": len(form_bytes),
                                "sha256": hashlib.sha256(form_bytes).hexdigest()}
         audit.record(actor=actor, action="consent.record", obj=consent, case=case, institution=institution,
-                     changes=audit.diff(Consent, {}, _snapshot(consent)), details=details)
+                     changes=audit.diff(Consent, {}, snapshot(consent, CONSENT_FIELDS)), details=details)
     return consent
 
 
 def withdraw_consent(*, actor, consent, note=""):
     """Withdraw a consent now. Whatever depended on it ends in the same transaction."""
     case = Case.objects.system().get(pk=consent.case_id)
-    _require_visible(actor, case)
+    require_visible(actor, case)
     with transaction.atomic():
         locked = Consent.objects.system().select_for_update(of=("self",)).select_related("case", "institution").get(
             pk=consent.pk)
@@ -308,7 +297,7 @@ def validate_legal_basis(*, purpose, legal_basis, reason):
 
 def use_legal_basis(*, actor, case, purpose, legal_basis, reason, institution=None):
     """Record the use of a legal basis instead of consent: audited and shown on the case."""
-    _require_visible(actor, case)
+    require_visible(actor, case)
     acting = policy.acting_institution(actor)
     if acting is None:
         raise NotAllowed

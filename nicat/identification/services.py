@@ -15,6 +15,7 @@ from nicat.access import policy
 from nicat.accounts.models import Role
 from nicat.audit import services as audit
 from nicat.core.errors import ConcurrentEdit, NotAllowed
+from nicat.core.services import require_visible, snapshot
 from nicat.cases.models import CLOSED_STATUSES, Case, TraffickingEvent, TraffickingStatus
 from nicat.directory.models import Institution
 from nicat.identification import engine
@@ -48,11 +49,6 @@ def residence_permit_months():
 
 
 # --- access -----------------------------------------------------------------------------------------
-
-def _require_visible(actor, case):
-    if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
-        raise NotAllowed
-
 
 def deciding_institution(user):
     """The competent authority on whose behalf `user` may record an official decision, or None."""
@@ -276,7 +272,7 @@ def _validate_screening(case, screening, incoming):
 
 
 def _snapshot(values):
-    return {f: values.get(f) for f in (*SCREENING_FIELDS, *LEGAL_FIELDS)}
+    return snapshot(values, (*SCREENING_FIELDS, *LEGAL_FIELDS))
 
 
 def save_screening(*, actor, case, data_in, screening=None, expected_version=None, complete=False):
@@ -285,7 +281,7 @@ def save_screening(*, actor, case, data_in, screening=None, expected_version=Non
     `data_in` holds only what changes: acts/means/purposes (Terms), *_facts (text), acts_began_on (date),
     population / exploitation_kind ("" to derive), consent_reported (bool), answers ({code: {answer, facts}}).
     """
-    _require_visible(actor, case)
+    require_visible(actor, case)
     institution = policy.acting_institution(actor)
     if institution is None:
         raise NotAllowed
@@ -350,7 +346,7 @@ def view_screening(*, actor, screening, channel="web"):
 
 def refer_for_identification(*, actor, case, note="", consent_confirmed=False, screening=None):
     """Refer the case to the competent authority (the Main Department) for official identification."""
-    _require_visible(actor, case)
+    require_visible(actor, case)
     institution = policy.acting_institution(actor)
     if institution is None:
         raise NotAllowed
@@ -449,7 +445,7 @@ def record_decision(*, actor, case, decision, expected_version):
     release_from_liability (bool), liability_note (text), documents ([{title, date, reference}]),
     certificate_language ("az" | "ru" | "en"). `expected_version`: the case version the officer read.
     """
-    _require_visible(actor, case)
+    require_visible(actor, case)
     institution = deciding_institution(actor)
     if institution is None:
         raise ValidationError(_("Only an identification officer of the Main Department (the competent authority) "
@@ -524,7 +520,7 @@ def record_decision(*, actor, case, decision, expected_version):
 
 def mark_residence_permit_discussed(*, actor, case, on=None):
     """Record that the temporary residence permit was offered to a foreign or stateless victim."""
-    _require_visible(actor, case)
+    require_visible(actor, case)
     identification = Identification.objects.system().filter(case=case).first()
     if identification is None or identification.status != IdentificationStatus.RECOGNISED:
         raise ValidationError(_("The temporary residence permit follows official recognition; this case is not "
@@ -546,7 +542,7 @@ def certificate_pdf(*, actor, case, language=None):
     """The printable status certificate of a recognised victim (PDF bytes). Printing it is audited."""
     from nicat.identification.certificate import render_certificate
 
-    _require_visible(actor, case)
+    require_visible(actor, case)
     identification = Identification.objects.system().select_related("decision__institution").filter(
         case=case).first()
     decision = identification.decision if identification else None

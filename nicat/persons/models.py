@@ -6,11 +6,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from nicat.access.scoping import ScopedManager
+from nicat.core.models import VersionedModel
 from nicat.privacy.fields import EncryptedCharField, EncryptedDateField, EncryptedJSONField, EncryptedTextField
 from nicat.vocab.models import Term
 
 
-class Person(models.Model):
+class Person(VersionedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Names as given, in any script.
     given_name = EncryptedCharField(_("given name"), max_length=150)
@@ -36,7 +37,6 @@ class Person(models.Model):
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    version = models.PositiveIntegerField(default=1)
     # Blind indexes (keyed HMACs, see nicat.privacy.indexes and docs/matching.md): exact look-ups
     # without plain text. Maintained by nicat.persons.indexing, never edited by hand.
     name_index = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
@@ -107,7 +107,7 @@ class SignalStatus(models.TextChoices):
     DISMISSED = "dismissed", _("Not the same person")
 
 
-class DuplicateSignal(models.Model):
+class DuplicateSignal(VersionedModel):
     """Two person records that may be the same human, for the coordinator (Main Department) to review.
     Raised when a new person resembles one the registering institution may not see, and by the scan."""
 
@@ -124,7 +124,6 @@ class DuplicateSignal(models.Model):
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     resolved_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+")
-    version = models.PositiveIntegerField(default=1)
 
     objects = ScopedManager()
 

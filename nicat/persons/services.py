@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from nicat.audit import services as audit
 from nicat.core.errors import ConcurrentEdit, NotAllowed
+from nicat.core.services import bump_version, require_visible, snapshot
 from nicat.persons import indexing
 from nicat.persons.models import DuplicateSignal, MergeRecord, Person, SignalSource, SignalStatus
 
@@ -34,12 +35,6 @@ def validate_person_data(data):
         raise ValidationError(errors)
 
 
-def _snapshot(person):
-    snap = {f: getattr(person, f) for f in PERSON_FIELDS}
-    snap["gender"] = person.gender.code if person.gender_id else None
-    return snap
-
-
 def create_person(*, actor, institution, data):
     """Create a person record (inside the caller's transaction when there is one)."""
     validate_person_data(data)
@@ -54,7 +49,7 @@ def create_person(*, actor, institution, data):
                 getattr(person, m2m).set(data[m2m])
         indexing.reindex(person)
         audit.record(actor=actor, action="person.create", obj=person, institution=institution,
-                     changes=audit.diff(Person, {}, _snapshot(person)))
+                     changes=audit.diff(Person, {}, snapshot(person, PERSON_FIELDS)))
         raise_intake_signals(actor=actor, person=person, institution=institution)
     return person
 
@@ -62,19 +57,17 @@ def create_person(*, actor, institution, data):
 def update_person(*, actor, person, data, expected_version):
     from nicat.access import policy
 
-    if not Person.objects.visible_to(actor).filter(pk=person.pk).exists():
-        raise NotAllowed
-    merged = {**_snapshot(person), **{k: v for k, v in data.items() if k in PERSON_FIELDS}}
+    require_visible(actor, person)
+    merged = {**snapshot(person, PERSON_FIELDS), **{k: v for k, v in data.items() if k in PERSON_FIELDS}}
     merged["gender"] = data.get("gender", person.gender)
     validate_person_data(merged)
     with transaction.atomic():
-        if not Person.objects.system().filter(pk=person.pk, version=expected_version).update(version=F("version") + 1):
-            raise ConcurrentEdit()
-        before = _snapshot(person)
+        before = snapshot(person, PERSON_FIELDS)
+        new_version = bump_version(Person, person, expected_version)
         for f in PERSON_FIELDS:
             if f in data:
                 setattr(person, f, data[f])
-        person.version = expected_version + 1
+        person.version = new_version
         person.save()
         indexing.reindex(person)
         m2m_changes = {}
@@ -85,7 +78,7 @@ def update_person(*, actor, person, data, expected_version):
                 new = sorted(t.code for t in data[m2m])
                 if old != new:
                     m2m_changes[m2m] = [old, new]
-        changes = {**audit.diff(Person, before, _snapshot(person)), **m2m_changes}
+        changes = {**audit.diff(Person, before, snapshot(person, PERSON_FIELDS)), **m2m_changes}
         audit.record(actor=actor, action="person.update", obj=person, changes=changes,
                      institution=policy.acting_institution(actor))
     return person

@@ -12,8 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from nicat.access.scoping import ScopedManager
 from nicat.consent.models import Purpose
+from nicat.core.models import CaseScopedModel, VersionedModel
 from nicat.directory.models import ServiceKind
 from nicat.privacy.fields import EncryptedCharField, EncryptedTextField
 
@@ -43,7 +43,7 @@ REFERRAL_PURPOSES = (Purpose.REFERRAL, Purpose.SERVICE, Purpose.LAW_ENFORCEMENT,
                      Purpose.RETURN)
 
 
-class Referral(models.Model):
+class Referral(CaseScopedModel, VersionedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="referrals",
                              verbose_name=_("case"))
@@ -75,9 +75,6 @@ class Referral(models.Model):
     cancel_reason = EncryptedTextField(_("reason for cancelling"))
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
-    version = models.PositiveIntegerField(default=1)
-
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -123,7 +120,7 @@ class EventKind(models.TextChoices):
     ARRIVED = "arrived", _("Arrival and reception")
 
 
-class ReferralEvent(models.Model):
+class ReferralEvent(CaseScopedModel):
     """The timeline of a referral: every status change and progress report, with its time."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -134,8 +131,6 @@ class ReferralEvent(models.Model):
     actor = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     institution = models.ForeignKey("directory.Institution", on_delete=models.PROTECT, related_name="+", null=True)
     at = models.DateTimeField(_("time"), default=timezone.now)
-
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["at", "id"]
@@ -149,7 +144,7 @@ class DocumentStatus(models.TextChoices):
     ISSUED = "issued", _("Issued (certificate of return or passport)")
 
 
-class ReturnPlan(models.Model):
+class ReturnPlan(CaseScopedModel, VersionedModel):
     """Return of a citizen trafficked abroad: documents, travel and reception on arrival.
 
     It hangs off the referral from the embassy or consulate to the assistance centre at home: the
@@ -168,9 +163,6 @@ class ReturnPlan(models.Model):
     arrived_at = models.DateTimeField(_("arrived"), null=True, blank=True)
     reception_note = EncryptedTextField(_("reception on arrival"))
     updated_at = models.DateTimeField(auto_now=True)
-    version = models.PositiveIntegerField(default=1)
-
-    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("return plan")

@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from nicat.access import policy
 from nicat.audit import services as audit
-from nicat.core.errors import ConcurrentEdit, NotAllowed
+from nicat.core.errors import NotAllowed
+from nicat.core.services import check_version
 from nicat.cases.models import Case
 from nicat.consent import services as consent_services
 from nicat.consent.models import Purpose
@@ -77,8 +78,8 @@ def _audit(actor, action, referral, institution, changes=None, **details):
 
 
 def _check_version(referral, expected_version):
-    if expected_version is not None and int(expected_version) != referral.version:
-        raise ConcurrentEdit()
+    """The version the user read is required (a missing one is a 400, as everywhere) and must be current."""
+    check_version(referral.version, expected_version)
 
 
 def _bump(referral, fields):
@@ -413,9 +414,8 @@ def save_return_plan(*, actor, referral, data, expected_version=None):
         before = {f: getattr(plan, f) for f in RETURN_FIELDS} if plan else {}
         if plan is None:
             plan = ReturnPlan(referral=locked, case_id=locked.case_id)
-        elif expected_version is not None and int(expected_version) != plan.version:
-            raise ConcurrentEdit()
         else:
+            check_version(plan.version, expected_version)
             plan.version += 1
         for f in RETURN_FIELDS:
             if f in data:

@@ -9,7 +9,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from nicat.access.scoping import ScopedManager
+from nicat.core.models import CaseScopedModel, VersionedModel
 from nicat.privacy.fields import EncryptedCharField, EncryptedTextField
 
 
@@ -21,7 +21,7 @@ class PermitStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-class ResidencePermit(models.Model):
+class ResidencePermit(CaseScopedModel, VersionedModel):
     """Temporary residence permit of a foreign or stateless victim (no state duty is charged)."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -37,9 +37,6 @@ class ResidencePermit(models.Model):
     note = EncryptedTextField(_("note"))
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    version = models.PositiveIntegerField(default=1)
-
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -47,7 +44,7 @@ class ResidencePermit(models.Model):
         verbose_name_plural = _("temporary residence permits")
 
 
-class InterpreterNeed(models.Model):
+class InterpreterNeed(CaseScopedModel):
     """The person needs an interpreter into this language (one row per language)."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -59,8 +56,6 @@ class InterpreterNeed(models.Model):
     note = EncryptedTextField(_("note"))
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("interpreter need")
@@ -93,7 +88,7 @@ class DocumentsStatus(models.TextChoices):
     READY = "ready", _("Ready")
 
 
-class ReturnPlan(models.Model):
+class ReturnPlan(CaseScopedModel, VersionedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="return_plans",
                              verbose_name=_("case"))
@@ -121,9 +116,6 @@ class ReturnPlan(models.Model):
     completed_on = models.DateField(_("returned on"), null=True, blank=True)
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    version = models.PositiveIntegerField(default=1)
-
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -140,7 +132,7 @@ class ReunificationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn by the person")
 
 
-class FamilyReunification(models.Model):
+class FamilyReunification(CaseScopedModel, VersionedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="family_reunifications",
                              verbose_name=_("case"))
@@ -152,9 +144,6 @@ class FamilyReunification(models.Model):
     note = EncryptedTextField(_("note"))
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    version = models.PositiveIntegerField(default=1)
-
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -162,7 +151,7 @@ class FamilyReunification(models.Model):
         verbose_name_plural = _("family reunifications")
 
 
-class FollowUp(models.Model):
+class FollowUp(CaseScopedModel):
     """A follow-up contact after return (or after leaving a shelter)."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -175,8 +164,6 @@ class FollowUp(models.Model):
     outcome = EncryptedTextField(_("outcome"))
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["due_on"]
