@@ -56,7 +56,7 @@ class World:
         referral = create_referral(actor=actor, case=case, data={
             "to_institution": self.shelter_institution, "purpose": "service", "service": "shelter",
             "shared_sections": ["identity", "contacts"], "message": "Needs a safe place."})
-        accept_referral(actor=self.manager, referral=referral)
+        accept_referral(actor=self.manager, referral=referral, expected_version=referral.version)
         return referral
 
     def recognise(self, case):
