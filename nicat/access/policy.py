@@ -18,6 +18,7 @@ from django.apps import apps
 from django.db.models import Q
 from django.http import Http404
 
+from nicat.access import sections as _sections
 from nicat.accounts.models import CASE_ROLES, Role
 
 _case_grants = []
@@ -172,30 +173,13 @@ def is_analyst(user):
 
 # --- Sections of a visible case, by role -------------------------------------------------------
 #
-# Seeing a case does not mean seeing all of it. A consular officer sees what a return needs, medical
-# staff the medical section, and only law enforcement the criminal investigation. A section is
-# visible when one of the user's case-working roles lists it (an investigation section only for a
-# role held at a law-enforcement institution). Apps that add a section to the case page wrap it in
+# Seeing a case does not mean seeing all of it (nicat.access.sections: the codes, the roles that see
+# each section and the fields each holds). Apps that add a section to the case page wrap it in
 # `{% load access %}{% can_see_section case "medical" as show %}{% if show %}…{% endif %}` and
 # check `policy.can_see_section(user, case, "medical")` in their views and API.
 
-SECTIONS = ("identity", "contacts", "narrative", "medical", "investigation", "return")
-
-SECTION_ROLES = {
-    # names, aliases, birth, gender, citizenship, languages, identity documents
-    "identity": set(CASE_ROLES),
-    # phone, e-mail, address
-    "contacts": {Role.CASE_WORKER, Role.SUPERVISOR, Role.IDENTIFICATION_OFFICER, Role.SHELTER_STAFF,
-                 Role.HOTLINE_OPERATOR, Role.CONSULAR_OFFICER},
-    # the summary, the route of trafficking events, notes
-    "narrative": {Role.CASE_WORKER, Role.SUPERVISOR, Role.IDENTIFICATION_OFFICER, Role.HOTLINE_OPERATOR},
-    # health needs, treatment, medical rehabilitation
-    "medical": {Role.CASE_WORKER, Role.SUPERVISOR, Role.MEDICAL_STAFF},
-    # the criminal investigation: only these roles, and only at a law-enforcement institution
-    "investigation": {Role.IDENTIFICATION_OFFICER, Role.SUPERVISOR},
-    # return and repatriation: travel documents, consular help, reception in the country of return
-    "return": {Role.CASE_WORKER, Role.SUPERVISOR, Role.IDENTIFICATION_OFFICER, Role.CONSULAR_OFFICER},
-}
+SECTIONS = _sections.CODES        # the names other modules have used; sections.py is the definition
+SECTION_ROLES = _sections.ROLES
 
 
 def is_law_enforcement(institution):
@@ -217,8 +201,9 @@ def visible_sections(user, case=None):
     for m in memberships(user):
         if m.role not in CASE_ROLES:
             continue
-        for section, allowed in SECTION_ROLES.items():
-            if m.role in allowed and (section != "investigation" or is_law_enforcement(m.institution)):
+        for section, allowed in _sections.ROLES.items():
+            if m.role in allowed and (section not in _sections.LAW_ENFORCEMENT_ONLY
+                                      or is_law_enforcement(m.institution)):
                 sections.add(section)
     if case is not None and case.owner_institution_id not in case_institution_ids(user):
         # Outside the owner institution a user sees only what the grant that let them in opens.
@@ -230,8 +215,8 @@ def visible_sections(user, case=None):
 
 
 def can_see_section(user, case, section):
-    if section not in SECTION_ROLES:
-        raise ValueError(f"Unknown case section {section!r}; known: {', '.join(SECTIONS)}")
+    if section not in _sections.ROLES:
+        raise ValueError(f"Unknown case section {section!r}; known: {', '.join(_sections.CODES)}")
     return section in visible_sections(user, case)
 
 

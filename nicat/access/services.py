@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nicat.access import policy
+from nicat.access import policy, predicates
 from nicat.access.models import BreakGlass, IssuedBy, RestrictionOrder
 from nicat.accounts.models import CASE_ROLES, Role
 from nicat.audit import services as audit
@@ -137,8 +137,7 @@ ORDER_ROLES = [r for r in Role if r in CASE_ROLES]
 
 def may_record_restrictions(user):
     """Identification officers and supervisors of the competent authority (the Main Department)."""
-    return any(m.role in (Role.IDENTIFICATION_OFFICER, Role.SUPERVISOR) and m.institution.is_competent_authority
-               for m in policy.memberships(user))
+    return predicates.is_coordinator(user)
 
 
 def may_list_restrictions(user):

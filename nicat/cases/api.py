@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from nicat.access import policy
+from nicat.access import policy, sections
 from nicat.api.fields import TermField
 from nicat.audit import services as audit
 from nicat.cases import selectors, services
@@ -45,30 +45,16 @@ class CaseSerializer(serializers.ModelSerializer):
                   "first_contact_at", *M2M, "scope", "summary", "created_at", "updated_at", "version"]
         read_only_fields = ["uuid", "reference", "status_decided_on", "created_at", "updated_at"]
 
-    # What each section of the access policy covers in this representation.
-    SECTION_FIELDS = {"narrative": ("summary",)}
-    PERSON_SECTION_FIELDS = {
-        "identity": ("given_name", "family_name", "patronymic", "aliases", "birth_date", "birth_date_is_estimate",
-                     "estimated_age", "gender", "citizenships", "languages", "documents"),
-        "contacts": ("phone", "email", "address"),
-    }
-
     def to_representation(self, instance):
         data = super().to_representation(instance)
         request = self.context.get("request")
         if request is None:
             return data
-        sections = policy.visible_sections(request.user, instance)
-        for section, fields in self.SECTION_FIELDS.items():
-            if section not in sections:
-                for name in fields:
-                    data.pop(name, None)
+        visible = policy.visible_sections(request.user, instance)
+        sections.strip(data, "cases.case", visible)  # the fields each section holds: nicat.access.sections
         person = data.get("person")
         if isinstance(person, dict):
-            for section, fields in self.PERSON_SECTION_FIELDS.items():
-                if section not in sections:
-                    for name in fields:
-                        person.pop(name, None)
+            sections.strip(person, "persons.person", visible)
         return data
 
     def validate(self, attrs):

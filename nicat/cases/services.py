@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nicat.access import policy
-from nicat.accounts.models import Role
+from nicat.access.predicates import may_decide_status
 from nicat.audit import services as audit
 from nicat.core.errors import NotAllowed
 from nicat.core.services import bump_version, require_visible, snapshot
@@ -29,12 +29,6 @@ def next_reference(year):
     counter.last += 1
     counter.save(update_fields=["last"])
     return f"{settings.NICAT_CASE_REFERENCE_PREFIX}-{year}-{counter.last:06d}"
-
-
-def may_decide_status(user):
-    """Only identification officers of the competent body record an official decision."""
-    return any(m.role == Role.IDENTIFICATION_OFFICER and m.institution.is_competent_authority
-               for m in policy.memberships(user))
 
 
 def validate_case_data(data, *, actor, current=None):

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from nicat.access import policy
+from nicat.access import policy, predicates
 from nicat.access.decorators import case_worker_required
 from nicat.cases import selectors, services
 from nicat.core.errors import ConcurrentEdit, NotAllowed
@@ -70,7 +70,7 @@ def _visible_case(request, case_uuid, *sections):
 @case_worker_required
 def case_edit(request, case_uuid):
     case = _visible_case(request, case_uuid, "narrative")
-    may_decide = services.may_decide_status(request.user)
+    may_decide = predicates.may_decide_status(request.user)
     form = CaseEditForm(request.POST or None, initial=CaseEditForm.initial_from(case), may_decide=may_decide)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

@@ -20,11 +20,9 @@ def referred_for_identification(user, institution_ids):
     """Identification officers of the competent authority see the cases referred to it for identification."""
     from django.db.models import Q
 
-    from nicat.access import policy
-    from nicat.accounts.models import Role
+    from nicat.access.predicates import competent_authority_ids
 
-    competent = {m.institution_id for m in policy.memberships(user)
-                 if m.role == Role.IDENTIFICATION_OFFICER and m.institution.is_competent_authority}
+    competent = competent_authority_ids(user)
     if not competent:
         return None
     return Q(identification__referred_to_id__in=competent, identification__referred_at__isnull=False)
@@ -33,13 +31,12 @@ def referred_for_identification(user, institution_ids):
 def identification_sections(user, case):
     """The competent authority's identification officers see the whole case referred to them
     (within what their role may see): the inquiry needs identity, account and investigation."""
-    from nicat.access import policy
-    from nicat.accounts.models import Role
+    from nicat.access import sections
+    from nicat.access.predicates import competent_authority_ids
     from nicat.identification.models import Identification
 
-    competent = {m.institution_id for m in policy.memberships(user)
-                 if m.role == Role.IDENTIFICATION_OFFICER and m.institution.is_competent_authority}
+    competent = competent_authority_ids(user)
     if competent and Identification.objects.system().filter(
             case_id=case.pk, referred_to_id__in=competent, referred_at__isnull=False).exists():
-        return policy.SECTIONS
+        return sections.CODES
     return None

@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nicat.access import policy
-from nicat.accounts.models import Role
+from nicat.access.predicates import deciding_institution
 from nicat.audit import services as audit
 from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.core.services import require_visible, snapshot
 from nicat.cases.models import CLOSED_STATUSES, Case, TraffickingEvent, TraffickingStatus
-from nicat.directory.models import Institution
+from nicat.directory.selectors import competent_authority
 from nicat.identification import engine
 from nicat.identification import indicators as data
 from nicat.identification.models import (DecisionOutcome, Identification, IdentificationDecision,
@@ -49,22 +49,6 @@ def residence_permit_months():
 
 
 # --- access -----------------------------------------------------------------------------------------
-
-def deciding_institution(user):
-    """The competent authority on whose behalf `user` may record an official decision, or None."""
-    for m in policy.memberships(user):
-        if m.role == Role.IDENTIFICATION_OFFICER and m.institution.is_competent_authority:
-            return m.institution
-    return None
-
-
-def may_decide(user):
-    return deciding_institution(user) is not None
-
-
-def competent_authority():
-    return Institution.objects.filter(is_competent_authority=True, active=True).order_by("pk").first()
-
 
 # --- age and citizenship ---------------------------------------------------------------------------------
 

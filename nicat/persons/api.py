@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from nicat.access import policy
+from nicat.access import policy, sections
 from nicat.api.fields import TermField
 from nicat.audit import services as audit
 from nicat.core.errors import NotAllowed
@@ -33,18 +33,11 @@ class DocumentSerializer(serializers.Serializer):
 
 
 def _mask_person(serializer, instance, data):
-    """Drop the fields of sections the caller may not see (see nicat.access.policy)."""
+    """Drop the fields of sections the caller may not see (nicat.access.sections, .policy)."""
     request = serializer.context.get("request")
     if request is None:
         return data
-    from nicat.cases.api import CaseSerializer
-
-    sections = policy.person_sections(request.user, instance)
-    for section, fields in CaseSerializer.PERSON_SECTION_FIELDS.items():
-        if section not in sections:
-            for name in fields:
-                data.pop(name, None)
-    return data
+    return sections.strip(data, "persons.person", policy.person_sections(request.user, instance))
 
 
 class PersonSerializer(serializers.ModelSerializer):

@@ -7,7 +7,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from nicat.access import policy
-from nicat.accounts.models import Role
+from nicat.access.predicates import is_coordinator
+from nicat.directory.selectors import competent_authority
 from nicat.persons import matching
 from nicat.persons.indexing import person_data
 from nicat.persons.models import DuplicateSignal, MatchModel, MergeRecord, Person, PersonToken, SignalStatus
@@ -24,17 +25,8 @@ RANK_FIELDS = ("id", "uuid", "given_name", "family_name", "patronymic", "aliases
 
 # --- Who coordinates ------------------------------------------------------------------------------
 
-def coordinator_institution():
-    """The Main Department: the institution with is_competent_authority=True."""
-    from nicat.directory.models import Institution
-
-    return Institution.objects.filter(is_competent_authority=True, active=True).order_by("pk").first()
-
-
-def is_coordinator(user):
-    """Identification officers and supervisors of the competent authority review duplicates."""
-    return any(m.role in (Role.IDENTIFICATION_OFFICER, Role.SUPERVISOR) and m.institution.is_competent_authority
-               for m in policy.memberships(user))
+# Identification officers and supervisors of the competent authority (the Main Department) review
+# duplicates: nicat.access.predicates.is_coordinator; the Main Department: directory's competent_authority.
 
 
 # --- Candidates -----------------------------------------------------------------------------------
@@ -162,7 +154,7 @@ def intake_candidates(*, user, data):
              for p, prob in matches if p.pk in visible]
     hidden = any(p.pk not in visible and prob >= matching.LIKELY for p, prob in matches)
     return {"candidates": shown, "known_elsewhere": hidden,
-            "coordinator": coordinator_institution() if hidden else None}
+            "coordinator": competent_authority() if hidden else None}
 
 
 # --- Search ---------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from nicat.access import predicates
 from nicat.audit import services as audit
 from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.core.services import bump_version, require_visible, snapshot
@@ -118,9 +119,7 @@ def raise_intake_signals(*, actor, person, institution):
 
 
 def _require_coordinator(actor):
-    from nicat.persons.selectors import is_coordinator
-
-    if not is_coordinator(actor):
+    if not predicates.is_coordinator(actor):
         raise NotAllowed
 
 

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from nicat.access import policy
+from nicat.access import policy, predicates
 from nicat.access.decorators import case_worker_required, requires
 from nicat.audit import services as audit
 from nicat.core.errors import ConcurrentEdit, NotAllowed
@@ -15,7 +15,7 @@ from nicat.persons.forms import CandidateForm, DismissForm, MergeForm, SearchFor
 from nicat.core.forms import apply_errors
 
 # The Main Department's coordinators review and merge duplicates across institutions.
-coordinator_required = requires(selectors.is_coordinator)
+coordinator_required = requires(predicates.is_coordinator)
 
 
 @case_worker_required

@@ -9,11 +9,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from nicat.access import sections as access_sections
 from nicat.audit import services as audit
 from nicat.cases.models import Case
 from nicat.consent.api import InstitutionRefField
 from nicat.directory.models import ServiceKind
-from nicat.referrals import notify, sections, selectors, services
+from nicat.referrals import notify, selectors, services
 from nicat.referrals.models import REFERRAL_PURPOSES, DocumentStatus, Notification, Referral, Status, Urgency
 
 
@@ -26,7 +27,7 @@ class InstitutionReferralSerializer(serializers.ModelSerializer):
     service = serializers.ChoiceField(choices=ServiceKind.choices, required=False, allow_blank=True)
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
     message = serializers.CharField(max_length=services.MAX_MESSAGE, required=False, allow_blank=True)
-    shared_sections = serializers.ListField(child=serializers.ChoiceField(choices=sections.SECTIONS),
+    shared_sections = serializers.ListField(child=serializers.ChoiceField(choices=access_sections.CHOICES),
                                             allow_empty=False)
     legal_basis = serializers.CharField(write_only=True, required=False, allow_blank=True,
                                         help_text=_("Only when a law requires the referral without consent: a code "

@@ -2,6 +2,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from nicat.access import sections as access_sections
 from nicat.consent import legal_bases
 from nicat.consent.forms import DATETIME, DT_FORMATS, InstitutionChoiceField
 from nicat.consent.models import Purpose
@@ -18,7 +19,7 @@ class ReferralForm(forms.Form):
                                 choices=[("", "—"), *ServiceKind.choices])
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.ROUTINE)
     shared_sections = forms.MultipleChoiceField(
-        label=_("What the receiving institution may see"), choices=S.SECTIONS, widget=forms.CheckboxSelectMultiple,
+        label=_("What the receiving institution may see"), choices=access_sections.CHOICES, widget=forms.CheckboxSelectMultiple,
         required=False, initial=S.DEFAULT[Purpose.REFERRAL],
         help_text=_("Only what the purpose needs."))
     message = forms.CharField(label=_("Message to the receiving institution"), required=False, max_length=5000,

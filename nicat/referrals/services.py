@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nicat.access import policy
+from nicat.access import sections as access_sections
 from nicat.audit import services as audit
 from nicat.core.errors import NotAllowed
 from nicat.core.services import check_version
@@ -129,7 +130,7 @@ def validate_referral_data(data, *, case, from_institution):
         if purpose == Purpose.LAW_ENFORCEMENT and to.kind.code != "law_enforcement":
             errors["to_institution"] = _("Sharing with law enforcement goes to a law-enforcement agency.")
     chosen = list(data.get("shared_sections") or [])
-    unknown = [s for s in chosen if s not in S.SECTION_CODES]
+    unknown = [s for s in chosen if s not in access_sections.CODES]
     if not chosen:
         errors["shared_sections"] = _("Choose what the receiving institution may see (at least one section).")
     elif unknown:
@@ -139,7 +140,7 @@ def validate_referral_data(data, *, case, from_institution):
         if extra:
             errors["shared_sections"] = _("“%(purpose)s” does not need: %(sections)s. Share only what the purpose "
                                           "needs.") % {"purpose": Purpose(purpose).label,
-                                                       "sections": "; ".join(str(S.label(s)) for s in extra)}
+                                                       "sections": "; ".join(str(access_sections.label(s)) for s in extra)}
     if data.get("urgency", Urgency.ROUTINE) not in Urgency.values:
         errors["urgency"] = _("Choose the urgency.")
     if len(data.get("message") or "") > MAX_MESSAGE:
@@ -179,7 +180,7 @@ def create_referral(*, actor, case, data):
         referral = Referral.objects.system().create(
             case=case, from_institution=from_institution, to_institution=to, purpose=data["purpose"],
             service=data.get("service") or "", urgency=data["urgency"], message=(data.get("message") or "").strip(),
-            shared_sections=S.ordered(data["shared_sections"]), consent=consent, legal_basis_use=legal_basis_use,
+            shared_sections=access_sections.ordered(data["shared_sections"]), consent=consent, legal_basis_use=legal_basis_use,
             created_by=actor, created_at=now, deadline_at=deadline_for(data["urgency"], now))
         _event(referral, EventKind.SENT, actor, from_institution)
         _audit(actor, "referral.create", referral, from_institution,

@@ -1,6 +1,7 @@
 """Template tags of the identification app: the case panel and the dashboard block (via selectors)."""
 from django import template
 
+from nicat.access import predicates
 from nicat.identification import selectors, services
 from nicat.identification.models import CertificateLanguage, IdentificationStatus
 
@@ -20,7 +21,7 @@ def identification_panel(case, user):
         "deadlines": deadlines, "flags": services.case_flags(case),
         "can_refer": status == IdentificationStatus.SCREENED and not case.is_closed
         and case.trafficking_status == "PossibleVictimOfTrafficking",
-        "can_decide": services.may_decide(user),
+        "can_decide": predicates.may_decide_status(user),
         "can_mark_permit": permit_due,
         "languages": CertificateLanguage.choices,
     }
@@ -29,4 +30,4 @@ def identification_panel(case, user):
 @register.inclusion_tag("identification/_dashboard_body.html")
 def identification_dashboard(user):
     return {"items": selectors.dashboard_items(user=user),
-            "awaiting_count": selectors.awaiting_decision(user=user).count() if services.may_decide(user) else 0}
+            "awaiting_count": selectors.awaiting_decision(user=user).count() if predicates.may_decide_status(user) else 0}

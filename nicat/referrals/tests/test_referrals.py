@@ -273,9 +273,10 @@ def test_deadline_follows_urgency_and_settings(world, settings):
 
 def test_shared_section_codes_are_the_access_policys():
     from nicat.access import policy
+    from nicat.access import sections as access_sections
     from nicat.referrals import sections
 
-    known = set(getattr(policy, "SECTIONS", sections.SECTION_CODES))
-    assert sections.SECTION_CODES <= known
+    known = set(getattr(policy, "SECTIONS", access_sections.CODES))
+    assert set(access_sections.CODES) <= known and set().union(*sections.ALLOWED.values()) <= known
     for purpose, allowed in sections.ALLOWED.items():
         assert set(sections.DEFAULT[purpose]) <= allowed
