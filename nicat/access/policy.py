@@ -105,13 +105,18 @@ def _restriction_filters(user):
     return [q for q in (restriction(user, ids) for restriction in _case_restrictions) if q is not None]
 
 
-def _case_model():
-    # By name, like a ForeignKey("cases.Case"): the policy sits below the domain apps and imports none.
+def case_model():
+    """The Case model, by name like a ForeignKey("cases.Case"): access and audit sit below the domain
+    apps and import none of them."""
     return apps.get_model("cases", "Case")
 
 
+def person_model():
+    return apps.get_model("persons", "Person")
+
+
 def visible_cases(user):
-    base = _case_model().objects.system()
+    base = case_model().objects.system()
     allowed = case_filter(user)
     if allowed is None:
         return base.none()
@@ -125,11 +130,11 @@ def restricted_cases(user):
     """Cases a registered restriction (an access-restriction order …) takes away from `user`."""
     denied = _restriction_filters(user)
     if not denied:
-        return _case_model().objects.system().none()
+        return case_model().objects.system().none()
     combined = denied[0]
     for q in denied[1:]:
         combined |= q
-    return _case_model().objects.system().filter(combined)
+    return case_model().objects.system().filter(combined)
 
 
 def case_path(model):

@@ -19,7 +19,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from nicat.accounts.models import ApiToken, User
-from nicat.audit import services as audit
+from nicat.core import trail as audit
 
 TOTP_NAME = "authenticator"
 RECOVERY_NAME = "recovery"

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from nicat.audit import services as audit
+from nicat.core import trail as audit
 
 
 def client_ip(request):

@@ -20,7 +20,7 @@ def issue_token(*, user, name=""):
     token = "nct_" + secrets.token_urlsafe(32)
     with transaction.atomic():
         ApiToken.objects.create(user=user, name=name, prefix=token[:10], digest=_digest(token))
-        from nicat.audit.services import record
+        from nicat.core.trail import record
 
         record(actor=user, action="token.create", obj=user, details={"prefix": token[:10]})
     return token

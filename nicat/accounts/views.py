@@ -20,7 +20,7 @@ from django_otp import login as otp_login
 from nicat.accounts import services
 from nicat.accounts.forms import CodeForm, EnrolForm, TokenForm
 from nicat.accounts.models import ApiToken
-from nicat.audit import services as audit
+from nicat.core import trail as audit
 
 
 def safe_next(request, default="web:dashboard"):

@@ -13,7 +13,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from nicat.access import policy
-from nicat.api.fields import TermField
+from nicat.vocab.fields import TermField
 from nicat.assistance import charts, selectors, services
 from nicat.assistance.models import (SERVICE_KINDS, ActionStatus, AllowanceKind, AllowancePayment, Area,
                                      CompensationClaim, CompensationSource, DocumentsStatus, EndKind, Facility,

@@ -57,9 +57,8 @@ def case_accessors(*, case_uuid):
 def person_trail(*, person):
     """Every event about one person and their cases, oldest first (a subject-access report).
     The caller has checked that the person is visible."""
-    from nicat.cases.models import Case
-
-    case_uuids = [str(u) for u in Case.objects.system().filter(person_id=person.pk).values_list("uuid", flat=True)]
+    cases = policy.case_model().objects.system().filter(person_id=person.pk)
+    case_uuids = [str(u) for u in cases.values_list("uuid", flat=True)]
     return (AuditEvent.objects.filter(Q(object_type="persons.person", object_id=str(person.uuid))
                                       | Q(case_uuid__in=case_uuids))
             .select_related("institution").order_by("sequence"))

@@ -7,7 +7,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from nicat.access import policy, sections
-from nicat.api.fields import TermField
+from nicat.vocab.fields import TermField
 from nicat.audit import services as audit
 from nicat.cases import selectors, services
 from nicat.cases.models import Case, CaseNote, CaseStatus, EventKind, TraffickingEvent, TraffickingStatus

@@ -71,9 +71,7 @@ def withdraw(request, uuid):
             if Case.objects.visible_to(request.user).filter(pk=consent.case_id).exists():
                 return redirect("cases:detail", case_uuid=consent.case.uuid)
             return redirect("web:dashboard")
-    from nicat.referrals.selectors import open_referrals_relying_on
-
-    referrals = open_referrals_relying_on(consent)
+    referrals = selectors.dependents(consent)
     return render(request, "consent/withdraw.html", {"consent": consent, "case": consent.case, "form": form,
                                                      "referrals": referrals},
                   status=400 if request.method == "POST" else 200)

@@ -19,7 +19,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from nicat.access import policy
-from nicat.api.fields import TermField
+from nicat.vocab.fields import TermField
 from nicat.audit import services as audit
 from nicat.cases.models import Case
 from nicat.identification import engine, messages, services

@@ -139,8 +139,6 @@ def intake_candidates(*, user, data):
     """What a worker registering a new person is shown: the likely and possible matches they may see
     (with the cases they may open), and — when a likely match exists only where they may not look —
     a flag, with the coordinator to contact. Nothing about the hidden match itself."""
-    from nicat.cases.models import Case
-
     matches = match_candidates(data)
     if not matches:
         return {"candidates": [], "known_elsewhere": False, "coordinator": None}
@@ -148,7 +146,7 @@ def intake_candidates(*, user, data):
     visible = set(Person.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
     cases = {}
     if visible:
-        for case in Case.objects.visible_to(user).filter(person_id__in=visible).order_by("-created_at"):
+        for case in policy.visible_cases(user).filter(person_id__in=visible).order_by("-created_at"):
             cases.setdefault(case.person_id, []).append(case)
     shown = [{"person": p, "probability": prob, "band": matching.band(prob), "cases": cases.get(p.pk, [])}
              for p, prob in matches if p.pk in visible]
@@ -170,8 +168,6 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
     """Persons `user` may see matching every criterion given, best first: [{"person", "score", "cases"}].
     `q` is a name in any spelling, script or order (fuzzy); `document` a document number; `birth_date`
     a date; `age_from`/`age_to` an age range in years; `reference` a case reference."""
-    from nicat.cases.models import Case
-
     today = timezone.localdate()
     qs = Person.objects.visible_to(user).filter(merged_into__isnull=True)
     criteria = False
@@ -214,7 +210,7 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
     results.sort(key=lambda r: (-r["score"], -r["person"].pk))
     results = results[:limit]
     cases = {}
-    for case in Case.objects.visible_to(user).filter(person_id__in=[r["person"].pk for r in results]):
+    for case in policy.visible_cases(user).filter(person_id__in=[r["person"].pk for r in results]):
         cases.setdefault(case.person_id, []).append(case)
     for r in results:
         r["cases"] = cases.get(r["person"].pk, [])
@@ -244,10 +240,8 @@ def signal_for_review(*, user, signal_uuid):
 def pair_facts(person):
     """What the coordinator compares for one record: the person, the institution that registered
     them, their cases (references and owners) and the records merged into them."""
-    from nicat.cases.models import Case
-
     return {"person": person,
-            "cases": list(Case.objects.system().filter(person=person).select_related("owner_institution")),
+            "cases": list(policy.case_model().objects.system().filter(person=person).select_related("owner_institution")),
             "merged_records": list(Person.objects.system().filter(merged_into=person))}
 
 

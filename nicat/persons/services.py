@@ -178,10 +178,10 @@ def merge_persons(*, actor, survivor, merged, reason, signal=None):
 
 
 def _audit_moved_cases(actor, moved, institution, record, action):
-    from nicat.cases.models import Case
+    from nicat.access import policy
 
     pks = moved.get("cases.case", {}).get("person", [])
-    for case in Case.objects.system().filter(pk__in=pks):
+    for case in policy.case_model().objects.system().filter(pk__in=pks):
         audit.record(actor=actor, action=action, obj=case, case=case, institution=institution,
                      details={"merge": str(record.uuid)})
 

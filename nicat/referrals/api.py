@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from nicat.access import sections as access_sections
 from nicat.audit import services as audit
 from nicat.cases.models import Case
-from nicat.consent.api import InstitutionRefField
+from nicat.directory.fields import InstitutionRefField
 from nicat.directory.models import ServiceKind
 from nicat.referrals import notify, selectors, services
 from nicat.referrals.models import REFERRAL_PURPOSES, DocumentStatus, Notification, Referral, Status, Urgency

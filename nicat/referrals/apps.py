@@ -7,6 +7,7 @@ class ReferralsConfig(AppConfig):
 
     def ready(self):
         from nicat.access import policy
+        from nicat.consent.selectors import register_dependents, register_details_grant
         from nicat.consent.services import register_withdrawal_handler
         from nicat.referrals import selectors, services
 
@@ -17,3 +18,7 @@ class ReferralsConfig(AppConfig):
         policy.register_section_grant(selectors.shared_sections)
         # Withdrawing a consent revokes, in the same transaction, the open referrals that relied on it.
         register_withdrawal_handler(services.revoke_for_withdrawn_consent)
+        # Before a withdrawal the page lists the open referrals relying on the consent; a receiving
+        # institution sees who gave the consent when its referral shares the identity section.
+        register_dependents(selectors.open_referrals_relying_on)
+        register_details_grant(lambda user, case: "identity" in selectors.shared_sections(user, case))
