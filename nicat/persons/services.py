@@ -9,6 +9,7 @@ from nicat.access import predicates
 from nicat.audit import services as audit
 from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.core.services import bump_version, require_visible, snapshot
+from nicat.core.services import expected_version as core_expected_version
 from nicat.persons import indexing
 from nicat.persons.models import DuplicateSignal, MergeRecord, Person, SignalSource, SignalStatus
 
@@ -232,6 +233,7 @@ def dismiss_signal(*, actor, signal, expected_version):
     _require_coordinator(actor)
     from nicat.access import policy
 
+    expected_version = core_expected_version(expected_version)  # missing: a 400, not a lost race
     with transaction.atomic():
         if not DuplicateSignal.objects.system().filter(pk=signal.pk, version=expected_version,
                                                        status=SignalStatus.OPEN).update(
