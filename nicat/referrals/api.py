@@ -62,12 +62,12 @@ class InstitutionReferralSerializer(serializers.ModelSerializer):
 
 class ReferralReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=5000)
-    version = serializers.IntegerField(required=False)
+    version = serializers.IntegerField(required=False, help_text=_("Required on update: the version you read."))
 
 
 class ReferralNoteSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
-    version = serializers.IntegerField(required=False)
+    version = serializers.IntegerField(required=False, help_text=_("Required on update: the version you read."))
 
 
 class ReturnPlanSerializer(serializers.Serializer):
@@ -77,7 +77,7 @@ class ReturnPlanSerializer(serializers.Serializer):
     arrival_point = serializers.CharField(max_length=200, required=False, allow_blank=True)
     travel_details = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     arrived_at = serializers.DateTimeField(read_only=True)
-    version = serializers.IntegerField(required=False)
+    version = serializers.IntegerField(required=False, help_text=_("Required on update: the version you read."))
 
 
 class ArrivalSerializer(serializers.Serializer):
