@@ -35,3 +35,8 @@ def is_coordinator(user):
     """Identification officers and supervisors of the competent authority: they review duplicate
     records and record access-restriction orders."""
     return bool(competent_authority_ids(user, COORDINATOR_ROLES))
+
+
+def is_competent_supervisor(user):
+    """A supervisor of the competent authority (the internal edition of the annual report)."""
+    return bool(competent_authority_ids(user, {Role.SUPERVISOR}))
