@@ -1,6 +1,6 @@
 """Case pages: thin — parse the form, call a service or selector, render."""
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -62,8 +62,8 @@ def case_detail_view(request, case_uuid):
 def _visible_case(request, case_uuid, *sections):
     """The case if the user may see it (else 404) and every named section of it (else 403)."""
     case = policy.get_visible_or_404(Case.objects, request.user, uuid=case_uuid)
-    if not all(policy.can_see_section(request.user, case, s) for s in sections):
-        raise PermissionDenied
+    for section in sections:
+        policy.require_section(request.user, case, section)
     return case
 
 
