@@ -285,8 +285,8 @@ class SectionNotAllowed(Refused):
         from django.utils.translation import gettext as _
 
         self.section = section
-        super().__init__(_("You may not see or change the section “%(section)s” of this record, so you cannot "
-                           "change it either. Ask the institution that owns the case.") % {
+        super().__init__(_("You may not see the section “%(section)s” of this record, so you cannot change it "
+                           "either. Ask the institution that owns the case.") % {
             "section": section_label(section)})
 
 

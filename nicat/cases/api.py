@@ -129,8 +129,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
-        audit.record(actor=request.user, action="case.list", details={
-            "channel": "api", "shown": len(response.data.get("results", []))})
+        rows = response.data.get("results", [])
+        persons = sorted({str(row["person"]["uuid"]) for row in rows if isinstance(row.get("person"), dict)
+                          and row["person"].get("uuid")})
+        audit.record(actor=request.user, action="case.list", institution=policy.acting_institution(request.user),
+                     details={"channel": "api", "shown": len(rows), "cases": [str(row["uuid"]) for row in rows],
+                              "persons": persons})
         return response
 
     def get_object(self):
