@@ -339,3 +339,23 @@ def persons_under_restriction(user):
     """Ids of persons with a case under a restriction (an order in force) that covers `user`: they are
     never revealed to `user`, not even as "known elsewhere"."""
     return restricted_cases(user).values("person_id")
+
+
+def persons_with_section(user, person_ids, section):
+    """Of the persons `person_ids` (visible to `user`), those of whom `user` may see `section`: all their
+    role allows where their institution registered the person or owns one of their cases, else what the
+    grants of the person's visible cases open (a referral sharing only "medical" shows no name)."""
+    from nicat.persons.models import Person
+
+    ids = set(person_ids)
+    if not ids or section not in visible_sections(user):
+        return set()
+    own = case_institution_ids(user)
+    allowed = set(Person.objects.system().filter(pk__in=ids, registered_by_institution_id__in=own)
+                  .values_list("pk", flat=True))
+    allowed |= set(visible_cases(user).filter(person_id__in=ids - allowed, owner_institution_id__in=own)
+                   .values_list("person_id", flat=True))
+    for case in visible_cases(user).filter(person_id__in=ids - allowed).order_by("pk"):
+        if case.person_id not in allowed and section in visible_sections(user, case):
+            allowed.add(case.person_id)
+    return allowed

@@ -154,7 +154,21 @@ def intake_candidates(*, user, data):
         return {"candidates": [], "known_elsewhere": False, "coordinator": None,
                 "checked_elsewhere": matching.is_strong_query(matching.profile(data))}
     ids = [p.pk for p, _ in matches]
-    visible = set(Person.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    seen = set(Person.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    # A person is shown as a candidate only to whom their identity is open (a referral may share only the
+    # medical section); where their contacts are not, a phone or address agreeing does not count.
+    visible = policy.persons_with_section(user, seen, "identity")
+    contacts = policy.persons_with_section(user, visible, "contacts")
+    query = matching.profile(data)
+    rescored = []
+    for p, prob in matches:
+        if p.pk in visible and p.pk not in contacts:
+            prob = matching.probability(query, matching.profile({**person_data(p), "phone": "", "address": ""}),
+                                        current_model())
+            if prob < matching.POSSIBLE:
+                continue
+        rescored.append((p, prob))
+    matches = rescored
     cases = {}
     if visible:
         for case in Case.objects.visible_to(user).filter(person_id__in=visible).order_by("-created_at"):
@@ -163,11 +177,10 @@ def intake_candidates(*, user, data):
              for p, prob in matches if p.pk in visible]
     # Other institutions' persons: announced only on a strong match (name + exact birth date + a document or
     # phone number), never when a restriction order hides the person from this user (issue 14, item 5).
-    query = matching.profile(data)
     strong = matching.is_strong_query(query)
     hidden = False
     if strong:
-        elsewhere = [p for p, prob in matches if p.pk not in visible and prob >= matching.LIKELY]
+        elsewhere = [p for p, prob in matches if p.pk not in seen and prob >= matching.LIKELY]
         if elsewhere:
             restricted = set(Person.objects.system().filter(pk__in=[p.pk for p in elsewhere])
                              .filter(pk__in=policy.persons_under_restriction(user)).values_list("pk", flat=True))
@@ -276,6 +289,9 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
     if not criteria:
         return []
     persons = list(qs.select_related("gender").only(*RANK_FIELDS).order_by("-pk")[:SEARCH_LIMIT])
+    # found only where the identity section is open to the user (names, birth, documents are identity)
+    named = policy.persons_with_section(user, [p.pk for p in persons], "identity")
+    persons = [p for p in persons if p.pk in named]
     results = []
     for person in persons:
         prof = matching.profile(person_data(person))

@@ -228,3 +228,51 @@ def test_the_page_names_the_section_it_refuses(client, world, doctor):
     response = client.get(reverse("cases:person_edit", args=[case.uuid]))
     assert response.status_code == 403
     assert policy.section_label("contacts") in response.content.decode()
+
+
+# --- Section by section: search and duplicate check show a person only as far as their sections are open ---
+
+def _refer(world, case, institution, receiver, sections):
+    consent(world.worker, case, Purpose.REFERRAL, institution)
+    referral = referrals.create_referral(actor=world.worker, case=case,
+                                         data=referral_data(institution, shared_sections=sections))
+    referrals.accept_referral(actor=receiver, referral=referral)
+
+
+def test_a_referral_without_identity_shows_no_name_anywhere(api, world, doctor):
+    case = world.open_case(person={"phone": PHONE, "birth_date": datetime.date(1995, 3, 4)})
+    _refer(world, case, doctor.memberships.get().institution, doctor, ["medical"])
+    client = api(doctor)
+    assert client.get(f"/api/v1/cases/{case.uuid}/").status_code == 200
+    person = client.get(f"/api/v1/persons/{case.person.uuid}/").json()
+    assert "family_name" not in person and "phone" not in person
+    assert client.get("/api/v1/persons/search/", {"q": case.person.family_name}).json() == []
+    assert client.get("/api/v1/persons/search/", {"birth_date": "1995-03-04"}).json() == []
+    body = client.post("/api/v1/persons/candidates/", {"family_name": case.person.family_name,
+                                                       "given_name": case.person.given_name}, format="json").json()
+    assert body["candidates"] == [] and case.person.family_name not in str(body)
+
+
+def test_a_phone_one_may_not_see_does_not_raise_a_candidate(api, world, doctor):
+    case = world.open_case(person={"phone": PHONE})
+    _refer(world, case, doctor.memberships.get().institution, doctor, ["identity"])
+    client = api(doctor)
+    names = {"family_name": case.person.family_name, "given_name": case.person.given_name}
+    by_name = client.post("/api/v1/persons/candidates/", names, format="json").json()["candidates"]
+    with_phone = client.post("/api/v1/persons/candidates/", {**names, "phone": PHONE}, format="json").json()
+    assert [c["probability"] for c in with_phone["candidates"]] == [c["probability"] for c in by_name]
+    # the owner's worker, who sees the contacts, gets the stronger match
+    owner = api(world.worker).post("/api/v1/persons/candidates/", {**names, "phone": PHONE}, format="json").json()
+    assert owner["candidates"][0]["probability"] > by_name[0]["probability"]
+
+
+def test_the_intake_page_never_links_an_existing_person(client, world, referred_identity_only):
+    case, _given = referred_identity_only
+    verified_login(client, world.worker2)
+    response = client.post(reverse("cases:new"), {
+        "person_uuid": str(case.person.uuid), "person-person_uuid": str(case.person.uuid),
+        "person-given_name": "Aysel", "case-came_to_notice": _came_to_notice(), "case-scope": "internal",
+        "case-first_contact_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
+    assert response.status_code == 302
+    mine = Case.objects.system().get(owner_institution=world.ngo2)
+    assert mine.person_id != case.person_id
