@@ -43,7 +43,8 @@ def filter_trail(events, *, case_reference="", username="", action="", since=Non
 # Reads of many records at once (lists, searches, duplicate checks): one event each, whose details name
 # the uuids of the persons and cases it showed ({"persons": [...], "cases": [...]}). "Who accessed this
 # record" looks for the record's uuid in them (a text match on these actions only; uuids are unique).
-BULK_READ_ACTIONS = ("person.list", "person.search", "person.duplicate_check", "case.list")
+# Every `*.list` action counts, so another app's list that records the case uuids it showed is found too.
+BULK_READ_ACTIONS = ("person.search", "person.duplicate_check")
 
 
 def _shown_in_bulk(*uuids, since=None):
@@ -55,7 +56,7 @@ def _shown_in_bulk(*uuids, since=None):
             q |= Q(details__contains=f'"{uuid}"')
     if not q:
         return Q(pk__in=[])
-    q &= Q(action__in=BULK_READ_ACTIONS)
+    q &= Q(action__in=BULK_READ_ACTIONS) | Q(action__endswith=".list")
     return q & Q(occurred_at__gte=since) if since is not None else q
 
 
