@@ -73,3 +73,11 @@ def test_the_access_report_and_who_accessed_show_bulk_reads(api, client, world, 
     assert "person.list" in report and "worker2" in report
     who = client.get(reverse("audit:case", args=[shared.uuid])).content.decode()
     assert "worker2" in who
+
+
+def test_an_export_is_in_the_report_of_every_case_it_held(world, shared):
+    from nicat.cases.exports import export_cases
+
+    export_cases(actor=world.worker, filters={}, fmt="csv")
+    assert any(e.action == "cases.export" for e in case_trail(case_uuid=shared.uuid))
+    assert any(e.action == "cases.export" for e in person_trail(person=shared.person))
