@@ -295,3 +295,6 @@ NICAT_BASE_URL = env.str("NICAT_BASE_URL", default="")
 # "Unusual access" on the supervisor's dashboard: more than N cases opened, not worked on, in H hours.
 NICAT_UNUSUAL_WINDOW_HOURS = env.int("NICAT_UNUSUAL_WINDOW_HOURS", default=24)
 NICAT_UNUSUAL_CASE_VIEWS = env.int("NICAT_UNUSUAL_CASE_VIEWS", default=15)
+# Duplicate checks at intake (POST /api/v1/persons/candidates/ and the intake page) per user and hour: beyond
+# it the check answers 429, so that it cannot be used as an oracle ("is X a victim?"). Issue 14, item 5.
+NICAT_DUPLICATE_CHECKS_PER_HOUR = env.int("NICAT_DUPLICATE_CHECKS_PER_HOUR", default=200)

@@ -15,6 +15,7 @@ A person is visible when one of their visible cases is, or their record was regi
 user's institution.
 """
 from django.apps import apps
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
@@ -234,3 +235,119 @@ def person_sections(user, person):
     for case in visible_cases(user).filter(person_id=person.pk):
         sections |= visible_sections(user, case)
     return sections
+
+
+# --- Writes: the sections of every field a change touches (issue 14) ------------------------------
+#
+# Seeing a record in part must not mean writing all of it: a change is allowed field by field, each
+# field in the section that holds it. Pages and API call the services; the services ask here.
+
+def _section_labels():
+    from django.utils.translation import gettext_lazy as _
+
+    return {
+        "identity": _("identity (names, birth, gender, citizenship, languages, documents)"),
+        "contacts": _("contacts (phone, e-mail, address)"),
+        "narrative": _("what happened (summary, route, notes)"),
+        "medical": _("health needs and treatment"),
+        "investigation": _("criminal investigation"),
+        "return": _("return (travel documents, consular help, reception)"),
+    }
+
+
+def section_label(section):
+    return str(_section_labels().get(section, section))
+
+
+# The fields each write touches, by section: defined once in access/sections.py.
+PERSON_SECTION_FIELDS = _sections.WRITE_FIELDS["persons.person"]
+CASE_SECTION_FIELDS = _sections.WRITE_FIELDS["cases.case"]
+
+
+class Refused(PermissionDenied):
+    """A refusal the user is told about (403 with `user_message`): the object is visible, the act is not allowed."""
+
+    def __init__(self, message):
+        self.user_message = message
+        super().__init__(message)
+
+
+class SectionNotAllowed(Refused):
+    def __init__(self, section):
+        from django.utils.translation import gettext as _
+
+        self.section = section
+        super().__init__(_("You may not see the section “%(section)s” of this record, so you cannot change it "
+                           "either. Ask the institution that owns the case.") % {
+            "section": section_label(section)})
+
+
+def require_section(user, case, section):
+    """Refuse (403 naming the section) unless `user` may see `section` of the visible `case`."""
+    if not can_see_section(user, case, section):
+        raise SectionNotAllowed(section)
+
+
+def require_person_fields(user, person, fields):
+    """`user` may change these fields of `person`: the person is visible (else NotAllowed → 404) and
+    every field's section is one they may see (else SectionNotAllowed → 403 naming it)."""
+    from nicat.core.errors import NotAllowed
+    from nicat.persons.models import Person
+
+    if not Person.objects.visible_to(user).filter(pk=person.pk).exists():
+        raise NotAllowed
+    sections = person_sections(user, person)
+    for section, held in PERSON_SECTION_FIELDS.items():
+        if section not in sections and set(held) & set(fields):
+            raise SectionNotAllowed(section)
+
+
+def require_case_fields(user, case, fields):
+    """As require_person_fields, for the fields of a case."""
+    from nicat.core.errors import NotAllowed
+
+    if not visible_cases(user).filter(pk=case.pk).exists():
+        raise NotAllowed
+    for section, held in CASE_SECTION_FIELDS.items():
+        if set(held) & set(fields) and not can_see_section(user, case, section):
+            raise SectionNotAllowed(section)
+
+
+def sees_person_in_full_at_home(user, person):
+    """`user` sees `person` in full through their own institution: it registered the person, or it owns
+    one of the person's cases that `user` may see. Only then may `user` name the person in a new case;
+    a referral or a break-glass opening is access to one case, not to the person."""
+    from nicat.persons.models import Person
+
+    own = case_institution_ids(user)
+    if not own or not Person.objects.visible_to(user).filter(pk=person.pk).exists():
+        return False
+    if person.registered_by_institution_id in own:
+        return True
+    return visible_cases(user).filter(person_id=person.pk, owner_institution_id__in=own).exists()
+
+
+def persons_under_restriction(user):
+    """Ids of persons with a case under a restriction (an order in force) that covers `user`: they are
+    never revealed to `user`, not even as "known elsewhere"."""
+    return restricted_cases(user).values("person_id")
+
+
+def persons_with_section(user, person_ids, section):
+    """Of the persons `person_ids` (visible to `user`), those of whom `user` may see `section`: all their
+    role allows where their institution registered the person or owns one of their cases, else what the
+    grants of the person's visible cases open (a referral sharing only "medical" shows no name)."""
+    from nicat.persons.models import Person
+
+    ids = set(person_ids)
+    if not ids or section not in visible_sections(user):
+        return set()
+    own = case_institution_ids(user)
+    allowed = set(Person.objects.system().filter(pk__in=ids, registered_by_institution_id__in=own)
+                  .values_list("pk", flat=True))
+    allowed |= set(visible_cases(user).filter(person_id__in=ids - allowed, owner_institution_id__in=own)
+                   .values_list("person_id", flat=True))
+    for case in visible_cases(user).filter(person_id__in=ids - allowed).order_by("pk"):
+        if case.person_id not in allowed and section in visible_sections(user, case):
+            allowed.add(case.person_id)
+    return allowed

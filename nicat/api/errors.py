@@ -21,5 +21,7 @@ def exception_handler(exc, context):
     if isinstance(exc, (NotAllowed, Http404)):
         exc = exceptions.NotFound()
     if isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+        # a refusal the policy explains (the section, the way to go) keeps its sentence
+        message = getattr(exc, "user_message", None)
+        exc = exceptions.PermissionDenied(detail=str(message) if message else None)
     return drf_handler(exc, context)

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from nicat.access import policy, sections
@@ -115,8 +115,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
-        audit.record(actor=request.user, action="case.list", details={
-            "channel": "api", "shown": len(response.data.get("results", []))})
+        rows = response.data.get("results", [])
+        persons = sorted({str(row["person"]["uuid"]) for row in rows if isinstance(row.get("person"), dict)
+                          and row["person"].get("uuid")})
+        audit.record(actor=request.user, action="case.list", institution=policy.acting_institution(request.user),
+                     details={"channel": "api", "shown": len(rows), "cases": [str(row["uuid"]) for row in rows],
+                              "persons": persons})
         return response
 
     def get_object(self):
@@ -145,8 +149,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     @staticmethod
     def _case_with_section(request, uuid, section):
         case = policy.get_visible_or_404(Case.objects, request.user, uuid=uuid)
-        if not policy.can_see_section(request.user, case, section):
-            raise PermissionDenied()
+        policy.require_section(request.user, case, section)
         return case
 
     def perform_update(self, serializer):
@@ -155,8 +158,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         if version is None:
             raise ValidationError({"version": [_("Give the version of the record you read, so that no one "
                                                  "else's change is overwritten.")]})
-        if not policy.can_see_section(self.request.user, serializer.instance, "narrative"):
-            raise PermissionDenied()
+        policy.require_section(self.request.user, serializer.instance, "narrative")
         serializer.instance = services.update_case(actor=self.request.user, case=serializer.instance, data=data,
                                                    expected_version=version)
 

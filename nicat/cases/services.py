@@ -65,6 +65,21 @@ def _m2m_codes(case, name):
     return sorted(t.code for t in getattr(case, name).all())
 
 
+def _adoption_refused():
+    """A person seen through a referral or a break-glass opening belongs to another institution's case: a
+    new case may not name them (that would keep the access after the referral ends). The way is the
+    duplicate review of the Main Department, which links the records with the owner's agreement."""
+    from nicat.directory.selectors import competent_authority
+
+    coordinator = competent_authority()
+    return policy.Refused(_(
+        "You see this person only through another institution's case (a referral or an emergency opening), so "
+        "you cannot open a case of your own for them. Register the person as new: the duplicate check will "
+        "show that they may be known elsewhere, and the coordinator (%(coordinator)s) links the records with "
+        "the owner institution's agreement.") % {"coordinator": coordinator.name if coordinator else
+                                                _("the Main Department")})
+
+
 def open_case(*, actor, case_data, person_data=None, person=None, institution=None):
     """Intake: register a presumed victim (or take a person the actor may see) and open their case.
 
@@ -81,6 +96,8 @@ def open_case(*, actor, case_data, person_data=None, person=None, institution=No
             person = create_person(actor=actor, institution=institution, data=person_data or {})
         elif not Person.objects.visible_to(actor).filter(pk=person.pk).exists():
             raise NotAllowed
+        elif not policy.sees_person_in_full_at_home(actor, person):
+            raise _adoption_refused()
         first = case_data["first_contact_at"]
         case = Case(person=person, owner_institution=institution, created_by=actor,
                     reference=next_reference(timezone.localtime(first).year),
@@ -100,7 +117,8 @@ def open_case(*, actor, case_data, person_data=None, person=None, institution=No
 
 
 def update_case(*, actor, case, data, expected_version):
-    require_visible(actor, case)
+    # Visible (else 404), and every field touched in a section the actor may see (else 403 naming it).
+    policy.require_case_fields(actor, case, list(data))
     merged = {**snapshot(case, CASE_FIELDS), **{k: v for k, v in data.items() if k in CASE_FIELDS}}
     validate_case_data(merged, actor=actor, current=case)
     if merged["status"] in CLOSED_STATUSES and case.status not in CLOSED_STATUSES:
@@ -138,6 +156,7 @@ def update_case(*, actor, case, data, expected_version):
 
 def add_note(*, actor, case, text):
     require_visible(actor, case)
+    policy.require_section(actor, case, "narrative")
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": _("The note is empty. Write what happened or what was agreed.")})
@@ -156,6 +175,7 @@ EVENT_FIELDS = ("kind", "country", "place", "date_from", "date_to", "description
 
 def add_event(*, actor, case, data):
     require_visible(actor, case)
+    policy.require_section(actor, case, "narrative")
     errors = {}
     if not data.get("kind"):
         errors["kind"] = _("Choose the stage: recruitment, transit or exploitation.")

@@ -141,18 +141,99 @@ def intake_candidates(*, user, data):
     a flag, with the coordinator to contact. Nothing about the hidden match itself."""
     matches = match_candidates(data)
     if not matches:
-        return {"candidates": [], "known_elsewhere": False, "coordinator": None}
+        return {"candidates": [], "known_elsewhere": False, "coordinator": None,
+                "checked_elsewhere": matching.is_strong_query(matching.profile(data))}
     ids = [p.pk for p, _ in matches]
-    visible = set(Person.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    seen = set(Person.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    # A person is shown as a candidate only to whom their identity is open (a referral may share only the
+    # medical section); where their contacts are not, a phone or address agreeing does not count.
+    visible = policy.persons_with_section(user, seen, "identity")
+    contacts = policy.persons_with_section(user, visible, "contacts")
+    query = matching.profile(data)
+    rescored = []
+    for p, prob in matches:
+        if p.pk in visible and p.pk not in contacts:
+            prob = matching.probability(query, matching.profile({**person_data(p), "phone": "", "address": ""}),
+                                        current_model())
+            if prob < matching.POSSIBLE:
+                continue
+        rescored.append((p, prob))
+    matches = rescored
     cases = {}
     if visible:
         for case in policy.visible_cases(user).filter(person_id__in=visible).order_by("-created_at"):
             cases.setdefault(case.person_id, []).append(case)
     shown = [{"person": p, "probability": prob, "band": matching.band(prob), "cases": cases.get(p.pk, [])}
              for p, prob in matches if p.pk in visible]
-    hidden = any(p.pk not in visible and prob >= matching.LIKELY for p, prob in matches)
-    return {"candidates": shown, "known_elsewhere": hidden,
+    # Other institutions' persons: announced only on a strong match (name + exact birth date + a document or
+    # phone number), never when a restriction order hides the person from this user (issue 14, item 5).
+    strong = matching.is_strong_query(query)
+    hidden = False
+    if strong:
+        elsewhere = [p for p, prob in matches if p.pk not in seen and prob >= matching.LIKELY]
+        if elsewhere:
+            restricted = set(Person.objects.system().filter(pk__in=[p.pk for p in elsewhere])
+                             .filter(pk__in=policy.persons_under_restriction(user)).values_list("pk", flat=True))
+            hidden = any(p.pk not in restricted and matching.strong_match(query, matching.profile(person_data(p)))
+                         for p in elsewhere)
+    return {"candidates": shown, "known_elsewhere": hidden, "checked_elsewhere": strong,
             "coordinator": competent_authority() if hidden else None}
+
+
+class TooManyChecks(Exception):
+    """The user has run NICAT_DUPLICATE_CHECKS_PER_HOUR duplicate checks in the last hour."""
+
+    def __init__(self, limit, retry_after):
+        from django.utils.translation import gettext as _
+
+        self.limit, self.retry_after = limit, retry_after
+        self.user_message = _("You have run %(limit)d duplicate checks in the last hour, the most allowed. Try again "
+                              "in %(minutes)d minutes, or ask the Main Department if you need more.") % {
+            "limit": limit, "minutes": max(1, (retry_after + 59) // 60)}
+        super().__init__(self.user_message)
+
+
+def duplicate_check(*, user, data, channel):
+    """The intake duplicate check as pages and API run it: limited per user (NICAT_DUPLICATE_CHECKS_PER_HOUR,
+    counted from the audit trail, so every process agrees), and one audit event per query that names which
+    persons and cases it showed — and which query fields were given, never their values."""
+    import datetime
+
+    from django.conf import settings
+
+    from nicat.audit import services as audit
+    from nicat.audit.models import AuditEvent
+
+    limit = int(getattr(settings, "NICAT_DUPLICATE_CHECKS_PER_HOUR", 200))
+    now = timezone.now()
+    recent = (AuditEvent.objects.filter(actor_id=user.pk, action="person.duplicate_check",
+                                        occurred_at__gte=now - datetime.timedelta(hours=1))
+              .order_by("-occurred_at").values_list("occurred_at", flat=True)[:limit])
+    recent = list(recent)
+    institution = policy.acting_institution(user)
+    given = sorted(k for k, v in data.items() if v not in (None, "", [], False))
+    if len(recent) >= limit:
+        retry_after = int((recent[-1] + datetime.timedelta(hours=1) - now).total_seconds()) + 1
+        audit.record(actor=user, action="person.duplicate_check_refused", institution=institution,
+                     details={"channel": channel, "limit": limit, "given": given})
+        raise TooManyChecks(limit, max(1, retry_after))
+    result = intake_candidates(user=user, data=data)
+    audit.record(actor=user, action="person.duplicate_check", institution=institution, details={
+        "channel": channel, "given": given, **shown_ids(result["candidates"]),
+        "known_elsewhere": result["known_elsewhere"], "checked_elsewhere": result["checked_elsewhere"]})
+    return result
+
+
+def shown_ids(rows):
+    """What a list of persons (with their cases) showed, for its one audit event: {"shown": n, "persons":
+    [uuid…], "cases": [uuid…]} — ids only, so that "who accessed this record" finds bulk reads too."""
+    persons, cases = [], []
+    for row in rows:
+        person = row["person"] if isinstance(row, dict) else row
+        persons.append(str(person.uuid))
+        for case in (row.get("cases", []) if isinstance(row, dict) else []):
+            cases.append(str(case.uuid))
+    return {"shown": len(persons), "persons": persons, "cases": sorted(set(cases))}
 
 
 # --- Search ---------------------------------------------------------------------------------------
@@ -196,6 +277,9 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
     if not criteria:
         return []
     persons = list(qs.select_related("gender").only(*RANK_FIELDS).order_by("-pk")[:SEARCH_LIMIT])
+    # found only where the identity section is open to the user (names, birth, documents are identity)
+    named = policy.persons_with_section(user, [p.pk for p in persons], "identity")
+    persons = [p for p in persons if p.pk in named]
     results = []
     for person in persons:
         prof = matching.profile(person_data(person))

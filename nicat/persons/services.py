@@ -59,7 +59,8 @@ def create_person(*, actor, institution, data):
 def update_person(*, actor, person, data, expected_version):
     from nicat.access import policy
 
-    require_visible(actor, person)
+    # Visible (else 404), and every field touched in a section the actor may see (else 403 naming it).
+    policy.require_person_fields(actor, person, [f for f in data if f in PERSON_FIELDS or f in PERSON_M2M])
     merged = {**snapshot(person, PERSON_FIELDS), **{k: v for k, v in data.items() if k in PERSON_FIELDS}}
     merged["gender"] = data.get("gender", person.gender)
     validate_person_data(merged)

@@ -26,7 +26,7 @@ def search(request):
         criteria = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
         results = selectors.search_persons(user=request.user, **criteria)
         audit.record(actor=request.user, action="person.search", institution=policy.acting_institution(request.user),
-                     details={"channel": "web", "criteria": sorted(criteria), "shown": len(results)})
+                     details={"channel": "web", "criteria": sorted(criteria), **selectors.shown_ids(results)})
     return render(request, "persons/search.html", {"form": form, "results": results})
 
 
@@ -38,12 +38,12 @@ def candidates(request):
     form = CandidateForm(request.POST, prefix=prefix)
     context = {"result": None}
     if form.is_valid() and form.has_identity():
-        result = selectors.intake_candidates(user=request.user, data=form.to_data())
-        audit.record(actor=request.user, action="person.duplicate_check",
-                     institution=policy.acting_institution(request.user),
-                     details={"channel": "web", "shown": len(result["candidates"]),
-                              "known_elsewhere": result["known_elsewhere"]})
-        context["result"] = result
+        try:
+            context["result"] = selectors.duplicate_check(user=request.user, data=form.to_data(), channel="web")
+        except selectors.TooManyChecks as refused:
+            response = render(request, "persons/_candidates.html", {"refused": refused.user_message}, status=429)
+            response["Retry-After"] = str(refused.retry_after)
+            return response
     return render(request, "persons/_candidates.html", context)
 
 
