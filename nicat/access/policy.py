@@ -292,7 +292,7 @@ def require_person_fields(user, person, fields):
     """`user` may change these fields of `person`: the person is visible (else NotAllowed → 404) and
     every field's section is one they may see (else SectionNotAllowed → 403 naming it)."""
     from nicat.core.errors import NotAllowed
-    from nicat.persons.models import Person
+    Person = apps.get_model("persons", "Person")
 
     if not Person.objects.visible_to(user).filter(pk=person.pk).exists():
         raise NotAllowed
@@ -317,7 +317,7 @@ def sees_person_in_full_at_home(user, person):
     """`user` sees `person` in full through their own institution: it registered the person, or it owns
     one of the person's cases that `user` may see. Only then may `user` name the person in a new case;
     a referral or a break-glass opening is access to one case, not to the person."""
-    from nicat.persons.models import Person
+    Person = apps.get_model("persons", "Person")
 
     own = case_institution_ids(user)
     if not own or not Person.objects.visible_to(user).filter(pk=person.pk).exists():
@@ -337,7 +337,7 @@ def persons_with_section(user, person_ids, section):
     """Of the persons `person_ids` (visible to `user`), those of whom `user` may see `section`: all their
     role allows where their institution registered the person or owns one of their cases, else what the
     grants of the person's visible cases open (a referral sharing only "medical" shows no name)."""
-    from nicat.persons.models import Person
+    Person = apps.get_model("persons", "Person")
 
     ids = set(person_ids)
     if not ids or section not in visible_sections(user):

@@ -48,7 +48,7 @@ LAW_ENFORCEMENT_ONLY = frozenset({INVESTIGATION})
 FIELDS = {
     "persons.person": {
         IDENTITY: ("given_name", "family_name", "patronymic", "aliases", "birth_date", "birth_date_is_estimate",
-                   "estimated_age", "age_recorded_on", "gender", "citizenships", "languages", "documents"),
+                   "estimated_age", "gender", "citizenships", "languages", "documents"),
         CONTACTS: ("phone", "email", "address"),
     },
     "cases.case": {
@@ -59,7 +59,8 @@ FIELDS = {
 # Changing what happened — the acts, means, forms of exploitation, recruitment and the countries of
 # the route — is writing the narrative too, although those facts are shown with the case.
 WRITE_FIELDS = {
-    "persons.person": FIELDS["persons.person"],
+    "persons.person": {**FIELDS["persons.person"],
+                       IDENTITY: FIELDS["persons.person"][IDENTITY] + ("age_recorded_on",)},
     "cases.case": {
         NARRATIVE: FIELDS["cases.case"][NARRATIVE] + (
             "acts", "means", "exploitation_forms", "recruitment_channels", "risk_factors", "countries_of_origin",

@@ -26,7 +26,7 @@ def shared(world):
                                    "documents": [{"type": "passport", "number": "AA 1234567", "country": ""}]})
     consent(world.worker, case, Purpose.REFERRAL, world.ngo2)
     referral = referrals.create_referral(actor=world.worker, case=case, data=referral_data(world.ngo2))
-    referrals.accept_referral(actor=world.worker2, referral=referral)
+    referrals.accept_referral(actor=world.worker2, referral=referral, expected_version=referral.version)
     return case
 
 

@@ -51,7 +51,7 @@ def referred_identity_only(world):
                            summary="What happened, in her words.")
     given = consent(world.worker, case, Purpose.REFERRAL, world.ngo2)
     referral = referrals.create_referral(actor=world.worker, case=case, data=referral_data(world.ngo2))
-    referrals.accept_referral(actor=world.worker2, referral=referral)
+    referrals.accept_referral(actor=world.worker2, referral=referral, expected_version=referral.version)
     return case, given
 
 
@@ -159,7 +159,7 @@ def test_doctor_with_identity_only_cannot_overwrite_contacts(api, world, doctor)
     clinic = doctor.memberships.get().institution
     consent(world.worker, case, Purpose.REFERRAL, clinic)
     referral = referrals.create_referral(actor=world.worker, case=case, data=referral_data(clinic))
-    referrals.accept_referral(actor=doctor, referral=referral)
+    referrals.accept_referral(actor=doctor, referral=referral, expected_version=referral.version)
     client = api(doctor)
     person = client.get(f"/api/v1/persons/{case.person.uuid}/").json()
     assert "phone" not in person
@@ -182,7 +182,7 @@ def test_the_service_names_the_section_it_refuses(world, doctor):
     clinic = doctor.memberships.get().institution
     consent(world.worker, case, Purpose.REFERRAL, clinic)
     referral = referrals.create_referral(actor=world.worker, case=case, data=referral_data(clinic))
-    referrals.accept_referral(actor=doctor, referral=referral)
+    referrals.accept_referral(actor=doctor, referral=referral, expected_version=referral.version)
     with pytest.raises(PermissionDenied) as refused:
         update_person(actor=doctor, person=case.person, data={"phone": "1"}, expected_version=case.person.version)
     assert policy.section_label("contacts") in str(refused.value)
@@ -199,7 +199,7 @@ def test_shelter_after_consents_withdrawn_gets_404(api, world):
     for purpose, extra in ((Purpose.REFERRAL, {}), (Purpose.SERVICE, {"service": "shelter"})):
         referral = referrals.create_referral(actor=world.worker, case=case, data=referral_data(
             world.shelter, purpose=purpose, shared_sections=["identity", "contacts"], **extra))
-        referrals.accept_referral(actor=world.shelter_staff, referral=referral)
+        referrals.accept_referral(actor=world.shelter_staff, referral=referral, expected_version=referral.version)
     client = api(world.shelter_staff)
     person = client.get(f"/api/v1/persons/{case.person.uuid}/").json()
     assert person["phone"] == PHONE
@@ -223,7 +223,7 @@ def test_the_page_names_the_section_it_refuses(client, world, doctor):
     clinic = doctor.memberships.get().institution
     consent(world.worker, case, Purpose.REFERRAL, clinic)
     referral = referrals.create_referral(actor=world.worker, case=case, data=referral_data(clinic))
-    referrals.accept_referral(actor=doctor, referral=referral)
+    referrals.accept_referral(actor=doctor, referral=referral, expected_version=referral.version)
     verified_login(client, doctor)
     response = client.get(reverse("cases:person_edit", args=[case.uuid]))
     assert response.status_code == 403
@@ -236,7 +236,7 @@ def _refer(world, case, institution, receiver, sections):
     consent(world.worker, case, Purpose.REFERRAL, institution)
     referral = referrals.create_referral(actor=world.worker, case=case,
                                          data=referral_data(institution, shared_sections=sections))
-    referrals.accept_referral(actor=receiver, referral=referral)
+    referrals.accept_referral(actor=receiver, referral=referral, expected_version=referral.version)
 
 
 def test_a_referral_without_identity_shows_no_name_anywhere(api, world, doctor):
