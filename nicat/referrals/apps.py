@@ -7,8 +7,9 @@ class ReferralsConfig(AppConfig):
 
     def ready(self):
         from nicat.access import policy
+        from nicat.accounts.services import register_membership_listener
         from nicat.consent.services import register_withdrawal_handler
-        from nicat.referrals import selectors, services
+        from nicat.referrals import notify, selectors, services
 
         # Accepting a referral gives the receiving institution need-to-know access while it is active
         # and the consent it relies on is valid; completion, cancellation or withdrawal end it.
@@ -17,3 +18,5 @@ class ReferralsConfig(AppConfig):
         policy.register_section_grant(selectors.shared_sections)
         # Withdrawing a consent revokes, in the same transaction, the open referrals that relied on it.
         register_withdrawal_handler(services.revoke_for_withdrawn_consent)
+        # A role granted by an administrator is announced to the institution (issue 14, item 7).
+        register_membership_listener(notify.announce_role_grant)
