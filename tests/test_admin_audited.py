@@ -25,7 +25,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.db import models
 from django.forms.models import model_to_dict
 from django.test import RequestFactory
 from django.urls import clear_url_caches, reverse

@@ -33,7 +33,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from nicat.accounts import services
-from nicat.accounts.models import ApiToken, Membership, MembershipStatus, User
+from nicat.accounts.models import ApiToken, Membership, User
 from nicat.core.errors import NotAllowed
 
 for _model in (TOTPDevice, StaticDevice, Group, AccessAttempt, AccessLog, AccessFailureLog):

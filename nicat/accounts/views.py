@@ -18,7 +18,7 @@ from django_otp import login as otp_login
 
 from nicat.accounts import services
 from nicat.accounts.forms import CodeForm, EnrolForm, TokenForm
-from nicat.accounts.models import ApiToken, Membership
+from nicat.accounts.models import ApiToken
 from nicat.core.errors import NotAllowed
 
 
