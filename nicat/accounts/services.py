@@ -141,6 +141,8 @@ def reset_two_factor(*, actor, user):
             device.delete()
         User.objects.filter(pk=user.pk).update(session_epoch=_new_epoch())
         audit.record(actor=actor, action="auth.2fa_reset", obj=user)
+        if actor is not None and actor.pk != user.pk:
+            _announce_sign_in_reset(user, actor)
 
 
 def _new_epoch():
@@ -242,6 +244,8 @@ def change_password(*, actor, user, password):
         if password is None:
             details["unusable"] = True
         audit.record(actor=actor, action="auth.password_changed", obj=user, details=details)
+        if actor.pk != user.pk:
+            _announce_sign_in_reset(user, actor)
     return user
 
 
@@ -324,6 +328,17 @@ def register_membership_listener(fn):
 def _announce(event, membership, actor):
     for listener in _membership_listeners:
         listener(event, membership, actor)
+
+
+def _announce_sign_in_reset(user, actor):
+    """An administrator set someone's password or reset their second factor — which would let the
+    administrator sign in as them: the institutions where they hold a role are told ("sign_in_reset",
+    once per institution, through the same listeners)."""
+    seen = set()
+    for membership in user.active_memberships():
+        if membership.institution_id not in seen:
+            seen.add(membership.institution_id)
+            _announce("sign_in_reset", membership, actor)
 
 
 def _membership_details(membership):

@@ -97,11 +97,14 @@ def notification_for(user, uuid):
 
 def announce_role_grant(event, membership, actor):
     """nicat.accounts' membership listener: tell the institution when an administrator grants a role
-    there (to be confirmed) and when a grant takes effect. Kind and link only — no names."""
+    there (to be confirmed), when a grant takes effect, and when an administrator set the password or
+    reset the second factor of someone who works there. Kind and link only — no names."""
     from django.urls import reverse
 
-    kinds = {"pending": NotificationKind.ROLE_GRANT_PENDING, "confirmed": NotificationKind.ROLE_GRANT_CONFIRMED}
+    kinds = {"pending": NotificationKind.ROLE_GRANT_PENDING, "confirmed": NotificationKind.ROLE_GRANT_CONFIRMED,
+             "sign_in_reset": NotificationKind.SIGN_IN_RESET}
     if event not in kinds:
         return
-    notify_institution(institution=membership.institution, kind=kinds[event], case_reference="",
-                       link=reverse("accounts:grants"), exclude=actor)
+    link = reverse("accounts:grants") if event in ("pending", "confirmed") else ""
+    notify_institution(institution=membership.institution, kind=kinds[event], case_reference="", link=link,
+                       exclude=actor)

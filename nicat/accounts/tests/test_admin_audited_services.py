@@ -38,6 +38,19 @@ def test_password_set_by_an_administrator_in_the_admin_is_audited(client, cast):
     event = AuditEvent.objects.get(action="auth.password_changed")
     assert event.actor == cast.admin and event.object_id == str(cast.worker.uuid)
     assert event.details == {"by_administrator": True}
+    # the administrator could now sign in as the worker: the worker's institution is told
+    from nicat.referrals.models import Notification, NotificationKind
+
+    told = Notification.objects.filter(kind=NotificationKind.SIGN_IN_RESET)
+    assert {n.user for n in told} == {cast.worker} and {n.institution for n in told} == {cast.ngo}
+
+
+def test_resetting_someones_second_factor_tells_their_institution(cast):
+    from nicat.referrals.models import Notification, NotificationKind
+
+    services.reset_two_factor(actor=cast.admin, user=cast.officer)
+    told = Notification.objects.filter(kind=NotificationKind.SIGN_IN_RESET)
+    assert {n.institution for n in told} == {cast.main_department} and told.count() == 1
 
 
 def test_nobody_else_changes_a_password(cast):
