@@ -299,7 +299,7 @@ def save_staff_member(*, actor, user, password=None, save_related=None):
         changes = audit.diff(User, before, after)
         if creating:
             audit.record(actor=actor, action="staff.create", obj=user, changes=changes,
-                         details={"password_set": password is not None})
+                         details={"password_usable": user.has_usable_password()})
         elif changes:
             audit.record(actor=actor, action="staff.update", obj=user, changes=changes)
         else:

@@ -164,3 +164,16 @@ def test_unlocking_a_locked_account_is_audited(client, cast, settings):
     assert response.status_code == 302 and not AccessAttempt.objects.exists()
     event = AuditEvent.objects.get(action="auth.unlock")
     assert event.actor == cast.admin and event.details["failures"] == 5 and "worker" not in str(event.details)
+
+
+def test_creating_a_staff_member_in_the_admin_is_audited_without_the_password(client, cast):
+    verified_login(client, cast.admin)
+    response = client.post(reverse("admin:accounts_user_add"), {
+        "username": "newstaff", "usable_password": "true", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD,
+        "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0", "_save": "Save"})
+    assert response.status_code == 302
+    user = type(cast.worker).objects.get(username="newstaff")
+    event = AuditEvent.objects.get(action="staff.create")
+    assert event.actor == cast.admin and event.object_id == str(user.uuid)
+    assert event.details == {"password_usable": True} and event.changes["username"] == [None, "newstaff"]
+    assert user.password not in str(event.changes) and NEW_PASSWORD not in str(event.changes)
