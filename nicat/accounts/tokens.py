@@ -15,14 +15,23 @@ def _digest(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(*, user, name=""):
-    """Create a token for `user` and return its text; only the digest is kept."""
+_OWNER = object()
+
+
+def issue_token(*, user, name="", actor=_OWNER):
+    """Create a token for `user` and return its text; only the digest is kept. The product calls it
+    through nicat.accounts.services.create_token (which validates); `actor` None is the operator
+    on the server (`nicat token`), audited as the system."""
     token = "nct_" + secrets.token_urlsafe(32)
+    actor = user if actor is _OWNER else actor
     with transaction.atomic():
-        ApiToken.objects.create(user=user, name=name, prefix=token[:10], digest=_digest(token))
+        row = ApiToken.objects.create(user=user, name=name, prefix=token[:10], digest=_digest(token))
         from nicat.core.trail import record
 
-        record(actor=user, action="token.create", obj=user, details={"prefix": token[:10]})
+        details = {"prefix": token[:10], "token": str(row.uuid)}
+        if actor is None:
+            details["via"] = "command"
+        record(actor=actor, action="token.create", obj=user, details=details)
     return token
 
 

@@ -8,8 +8,9 @@ class ReferralsConfig(AppConfig):
     def ready(self):
         from nicat.access import policy
         from nicat.consent.selectors import register_dependents, register_details_grant
+        from nicat.accounts.services import register_membership_listener
         from nicat.consent.services import register_withdrawal_handler
-        from nicat.referrals import selectors, services
+        from nicat.referrals import notify, selectors, services
 
         # Accepting a referral gives the receiving institution need-to-know access while it is active
         # and the consent it relies on is valid; completion, cancellation or withdrawal end it.
@@ -22,3 +23,5 @@ class ReferralsConfig(AppConfig):
         # institution sees who gave the consent when its referral shares the identity section.
         register_dependents(selectors.open_referrals_relying_on)
         register_details_grant(lambda user, case: "identity" in selectors.shared_sections(user, case))
+        # A role granted by an administrator is announced to the institution (issue 14, item 7).
+        register_membership_listener(notify.announce_role_grant)

@@ -180,6 +180,9 @@ class NotificationKind(models.TextChoices):
     REFERRAL_OVERDUE = "referral_overdue", _("Referral not answered in time")
     RETURN_PLANNED = "return_planned", _("Return plan updated")
     PERSON_ARRIVED = "person_arrived", _("Arrival recorded")
+    ROLE_GRANT_PENDING = "role_grant_pending", _("A role granted at your institution waits for confirmation")
+    ROLE_GRANT_CONFIRMED = "role_grant_confirmed", _("A role granted at your institution took effect")
+    SIGN_IN_RESET = "sign_in_reset", _("An administrator reset the sign-in of a colleague at your institution")
 
 
 class Notification(models.Model):
