@@ -223,6 +223,14 @@ CONTENT_SECURITY_POLICY = {
 # --- Need-to-know: break-glass openings expire; uploads are limited and encrypted ---------------
 NICAT_BREAK_GLASS_HOURS = env.float("NICAT_BREAK_GLASS_HOURS", default=4)
 NICAT_UPLOAD_MAX_BYTES = env.int("NICAT_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# --- Bad input: one set of limits for pages and API (nicat/core/validators.py, nicat/api/parsers.py) --
+# A request body (uploaded files in a form excepted) larger than this is refused: a page with 400, the
+# API with 413. Room for one base64 upload in an API body; each text has its own limit below.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("NICAT_MAX_BODY_BYTES", default=NICAT_UPLOAD_MAX_BYTES * 4 // 3 + 1024 * 1024)
+NICAT_API_MAX_BODY_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
+NICAT_API_MAX_DEPTH = 20  # levels of nested JSON objects and lists
+NICAT_TEXT_MAX_CHARS = env.int("NICAT_TEXT_MAX_CHARS", default=20000)  # any one free text
+NICAT_MAX_YEARS_AHEAD = 20  # the latest plausible date is today + this; the earliest is 1 January 1900
 NICAT_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 # --- Languages and time ---------------------------------------------------------------------
@@ -253,6 +261,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "nicat.api.errors.exception_handler",
+    # JSON bodies: at most NICAT_API_MAX_BODY_BYTES (413) and NICAT_API_MAX_DEPTH levels deep (400).
+    "DEFAULT_PARSER_CLASSES": [
+        "nicat.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
