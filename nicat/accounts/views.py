@@ -13,7 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
@@ -165,9 +165,14 @@ def token_revoke(request, token_uuid):
 @login_required
 @require_POST
 def sign_out_everywhere(request):
-    services.sign_out_everywhere(actor=request.user)
+    revoked = services.sign_out_everywhere(actor=request.user)
     logout(request)
     messages.info(request, _("You were signed out on every device and browser. Sign in again here."))
+    if revoked:
+        messages.info(request, ngettext(
+            "Your API token was revoked too: create a new one for the system that used it.",
+            "Your %(count)s API tokens were revoked too: create new ones for the systems that used them.",
+            revoked) % {"count": revoked})
     return redirect("web:login")
 
 
