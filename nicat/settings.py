@@ -11,6 +11,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from nicat.core.files import private_sqlite, private_var
 from nicat.devsecrets import ensure_dev_secrets
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -20,6 +21,8 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 NICAT_DEV = env.bool("NICAT_DEV", default=False)
+# var/ holds the SQLite database, its WAL and development keys: 0700, files 0600 (nicat/core/files.py).
+private_var(VAR_DIR)
 if NICAT_DEV:
     ensure_dev_secrets(VAR_DIR / "dev.env")
 
@@ -133,6 +136,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
+    private_sqlite(DATABASES["default"]["NAME"])  # created 0600 before SQLite opens it; its WAL inherits the mode
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -22,6 +22,20 @@ class CoreConfig(AppConfig):
                                                   validators.text_length]
         # And on every Nicat model before it is saved (services, admin, commands alike).
         pre_save.connect(_enforce_input_rules, dispatch_uid="nicat.core.input_rules")
+        from django.db.backends.signals import connection_created
+
+        connection_created.connect(_private_sqlite_files, dispatch_uid="nicat.core.private_sqlite")
+
+
+def _private_sqlite_files(sender, connection, **kwargs):
+    """Whatever SQLite file Django opens (test databases too) is readable by Nicat's account only."""
+    if connection.vendor != "sqlite" or connection.is_in_memory_db():
+        return
+    from nicat.core.files import SQLITE_COMPANIONS, private_file
+
+    name = str(connection.settings_dict["NAME"])
+    for path in (name, *(name + suffix for suffix in SQLITE_COMPANIONS)):
+        private_file(path)
 
 
 def _enforce_input_rules(sender, instance, raw=False, **kwargs):
