@@ -302,6 +302,11 @@ LOGGING = {
     },
 }
 
+# --- Audit checkpoints (docs/audit.md): signed every N events, and whenever the oldest unsigned event
+# is S seconds old (checked on append; run `nicat audit checkpoint` from cron for quiet hours too).
+NICAT_AUDIT_CHECKPOINT_EVERY = env.int("NICAT_AUDIT_CHECKPOINT_EVERY", default=1000)
+NICAT_AUDIT_CHECKPOINT_SECONDS = env.int("NICAT_AUDIT_CHECKPOINT_SECONDS", default=300)
+
 NICAT_CASE_REFERENCE_PREFIX = env.str("NICAT_CASE_REFERENCE_PREFIX", default="NCT")
 FORM_RENDERER = "nicat.core.forms.NicatFormRenderer"
 
