@@ -289,9 +289,12 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "nicat.core.context.RequestIdLogFilter"}},
+    "filters": {"request_id": {"()": "nicat.core.context.RequestIdLogFilter"},
+                # 4xx (a 403 refusal above all) as one line, without a stack trace.
+                "one_line_4xx": {"()": "nicat.core.logfilters.OneLineClientErrors"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["request_id", "one_line_4xx"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Django's request logger prints the request path only; bodies and POST data never.
