@@ -13,7 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _, ngettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
@@ -169,10 +169,8 @@ def sign_out_everywhere(request):
     logout(request)
     messages.info(request, _("You were signed out on every device and browser. Sign in again here."))
     if revoked:
-        messages.info(request, ngettext(
-            "Your API token was revoked too: create a new one for the system that used it.",
-            "Your %(count)s API tokens were revoked too: create new ones for the systems that used them.",
-            revoked) % {"count": revoked})
+        messages.info(request, _("API tokens revoked with your sessions: %(count)s. Create new ones for the systems "
+                                 "that used them.") % {"count": revoked})
     return redirect("web:login")
 
 

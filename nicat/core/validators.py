@@ -84,13 +84,6 @@ def not_in_future(value):
         raise ValidationError(_("This date is in the future. Enter when it happened."), code="future_date")
 
 
-def date_order(first, then, *, field, message=None):
-    """`{field: message}` when `then` comes before `first` (both given), else {}."""
-    if first and then and then < first:
-        return {field: message or _("This date comes before the one it follows. Check both dates.")}
-    return {}
-
-
 def _bad_character(value, *, multiline):
     for ch in value:
         if ch in MULTILINE_ALLOWED and multiline:

@@ -124,3 +124,13 @@ def test_the_new_case_page_refuses_a_right_to_left_override_in_a_name(client, ca
     assert response.status_code == 200
     assert "given_name" in response.context["person_form"].errors
     assert not Person.objects.system().exists()
+
+
+def test_the_new_case_page_refuses_a_two_megabyte_summary(client, cast):
+    client.force_login(cast.worker)
+    response = client.post("/cases/new/", {
+        "person-given_name": "Günel", "case-came_to_notice": "hotline", "case-scope": "unknown",
+        "case-first_contact_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "case-summary": "a" * 2_000_000})
+    assert response.status_code == 200
+    assert "at most 20000" in str(response.context["case_form"].errors["summary"])
+    assert not Case.objects.system().exists()
