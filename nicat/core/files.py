@@ -52,9 +52,14 @@ def private_sqlite(name) -> None:
 
 
 def private_var(var_dir) -> None:
-    """`var/` itself 0700, and the secrets and databases directly in it 0600."""
-    var_dir = private_dir(var_dir)
-    for child in var_dir.iterdir():
+    """`var/` itself 0700, and the secrets and databases directly in it 0600. On a read-only file
+    system (a container with PostgreSQL and keys from the environment) there is nothing to do."""
+    try:
+        var_dir = private_dir(var_dir)
+        children = list(var_dir.iterdir())
+    except OSError:
+        return
+    for child in children:
         if child.is_file() and (child.suffix in (".key", ".env", ".sqlite3") or child.name.endswith(SQLITE_COMPANIONS)
                                 or child.name.startswith("dev.env")):
             _tighten(child, PRIVATE_FILE)
