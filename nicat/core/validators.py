@@ -17,7 +17,7 @@
 validators to every Django form field, and nicat.api to every API field.
 """
 import datetime
-import unicodedata
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -30,7 +30,6 @@ EARLIEST_DATE = datetime.date(1900, 1, 1)
 # Bidirectional formatting characters: embeddings, overrides, isolates, marks.
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 LINE_BREAKS = frozenset("\n\r\u2028\u2029\u0085\x0b\x0c")
-MULTILINE_ALLOWED = frozenset("\t\n\r")
 
 
 def years_ahead():
@@ -84,17 +83,16 @@ def not_in_future(value):
         raise ValidationError(_("This date is in the future. Enter when it happened."), code="future_date")
 
 
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+# Control characters (Unicode category Cc: U+0000–001F, U+007F–009F) and bidirectional controls;
+# multi-line text keeps tab, LF and CR (and the Unicode line and paragraph separators).
+_BAD_MULTILINE = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f{_BIDI}]")
+_BAD_SINGLE_LINE = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029{_BIDI}]")
+
+
 def _bad_character(value, *, multiline):
-    for ch in value:
-        if ch in MULTILINE_ALLOWED and multiline:
-            continue
-        if ch in BIDI_CONTROLS:
-            return ch
-        if ch in LINE_BREAKS and not multiline:
-            return ch
-        if unicodedata.category(ch) == "Cc":
-            return ch
-    return None
+    found = (_BAD_MULTILINE if multiline else _BAD_SINGLE_LINE).search(value)
+    return found.group() if found else None
 
 
 def _character_error(ch, *, multiline):
