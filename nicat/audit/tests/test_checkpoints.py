@@ -219,6 +219,9 @@ def test_a_witness_export_covers_the_head_so_deleting_the_last_events_is_detecte
     path = tmp_path / "witness.json"
     call_command("audit", "export-checkpoints", str(path), stdout=io.StringIO())
     assert [cp["sequence"] for cp in json.loads(path.read_text())["checkpoints"]] == [4, 8]
+    err = io.StringIO()
+    call_command("audit", "verify", "--witness", str(path), stdout=io.StringIO(), stderr=err)
+    assert "cover events up to 8; the chain head is 8" in err.getvalue()
     drop_triggers()
     execute("DELETE FROM audit_auditcheckpoint WHERE sequence > 4")
     execute("DELETE FROM audit_auditevent WHERE sequence >= 7")
