@@ -152,13 +152,16 @@ def _new_epoch():
 
 
 def sign_out_everywhere(*, actor):
-    """End every session of `actor` (on every device and browser), including this one."""
+    """End every session of `actor` (on every device and browser), including this one, and revoke
+    every API token of theirs: someone who took over the account may have created one. Returns the
+    number of tokens revoked."""
     with transaction.atomic():
         epoch = _new_epoch()
         User.objects.filter(pk=actor.pk).update(session_epoch=epoch)
         actor.session_epoch = epoch
         _delete_sessions_of(actor)
         audit.record(actor=actor, action="auth.sessions_ended", obj=actor)
+        return revoke_all_tokens(actor=actor, user=actor, reason="sign_out_everywhere")
 
 
 def _delete_sessions_of(user):
@@ -489,3 +492,35 @@ def clear_sign_in_failures(*, actor, attempts):
             audit.record(actor=actor, action="auth.unlock", obj=attempt,
                          details={"ip": attempt.ip_address or "", "failures": attempt.failures_since_start})
             attempt.delete()
+def revoke_all_tokens(*, actor, user, reason):
+    """Revoke every active API token of `user` at once (one audited event naming their prefixes);
+    `actor` is who does it (the user, an administrator, or None for the system). Returns the count."""
+    with transaction.atomic():
+        active = ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True)
+        prefixes = sorted(active.values_list("prefix", flat=True))
+        if not prefixes:
+            return 0
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        audit.record(actor=actor, action="token.revoke_all", obj=user,
+                     details={"count": len(prefixes), "prefixes": prefixes, "reason": reason})
+    return len(prefixes)
+
+
+def active_token_count(user):
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).count()
+
+
+def is_locked_out(user):
+    """True while django-axes holds the account locked after repeated failed sign-ins (by its name)."""
+    if not getattr(settings, "AXES_ENABLED", True):
+        return False
+    from axes.helpers import get_cool_off
+    from axes.models import AccessAttempt
+    from django.db.models import Sum
+
+    attempts = AccessAttempt.objects.filter(username=user.get_username())
+    cool_off = get_cool_off()
+    if cool_off is not None:
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
+    failures = attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
+    return failures >= int(getattr(settings, "AXES_FAILURE_LIMIT", 5))

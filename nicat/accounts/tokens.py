@@ -45,5 +45,11 @@ class HashedTokenAuthentication(TokenAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token.")) from None
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("This account is disabled."))
+        from nicat.accounts.services import is_locked_out
+
+        if is_locked_out(token.user):
+            # A locked account is locked for the API too, until the lock ends or an administrator lifts it.
+            raise exceptions.AuthenticationFailed(_("This account is locked after repeated failed sign-ins; its "
+                                                    "API tokens work again when the lock ends."))
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
         return token.user, token

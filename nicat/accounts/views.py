@@ -165,9 +165,12 @@ def token_revoke(request, token_uuid):
 @login_required
 @require_POST
 def sign_out_everywhere(request):
-    services.sign_out_everywhere(actor=request.user)
+    revoked = services.sign_out_everywhere(actor=request.user)
     logout(request)
     messages.info(request, _("You were signed out on every device and browser. Sign in again here."))
+    if revoked:
+        messages.info(request, _("API tokens revoked with your sessions: %(count)s. Create new ones for the systems "
+                                 "that used them.") % {"count": revoked})
     return redirect("web:login")
 
 

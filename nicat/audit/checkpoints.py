@@ -212,7 +212,19 @@ def export_checkpoints() -> dict:
     }
 
 
-def write_export(path) -> dict:
+def sign_head() -> AuditCheckpoint | None:
+    """A checkpoint of the chain head now (None when the trail is empty or no key is configured)."""
+    try:
+        return create_checkpoint()
+    except (SigningKeyMissing, ValueError):
+        return None
+
+
+def write_export(path, *, head=True) -> dict:
+    """Export the checkpoints for witnesses — first signing the head, so that the witness holds the
+    chain as it is now: events deleted later, even after the last periodic checkpoint, are detected."""
+    if head:
+        sign_head()
     data = export_checkpoints()
     text = json.dumps(data, indent=2, sort_keys=True) + "\n"
     if str(path) == "-":

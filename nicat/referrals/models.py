@@ -82,6 +82,10 @@ class Referral(CaseScopedModel, VersionedModel):
         verbose_name_plural = _("referrals")
         indexes = [models.Index(fields=["to_institution", "status"], name="referral_to_status"),
                    models.Index(fields=["from_institution", "status"], name="referral_from_status")]
+        # One open referral of a case to an institution per purpose, even when several are sent at once.
+        constraints = [models.UniqueConstraint(
+            fields=["case", "to_institution", "purpose"],
+            condition=models.Q(status__in=["pending", "accepted", "in_progress"]), name="referral_one_open")]
 
     def __str__(self):
         return f"{self.from_institution} → {self.to_institution} ({self.get_status_display()})"

@@ -9,7 +9,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -91,6 +91,11 @@ def _bump(referral, fields):
 # --- sending --------------------------------------------------------------------------------------
 
 
+def _already_open(to):
+    return _("There is already an open referral of this case to %(institution)s for this purpose.") % {
+        "institution": to.name}
+
+
 def validate_referral_data(data, *, case, from_institution):
     errors = {}
     to = data.get("to_institution")
@@ -150,8 +155,7 @@ def validate_referral_data(data, *, case, from_institution):
         errors["__all__"] = _("The case is closed. Reopen it before referring the person.")
     if to is not None and purpose and not errors and Referral.objects.system().filter(
             case=case, to_institution=to, purpose=purpose, status__in=OPEN_STATUSES).exists():
-        errors["to_institution"] = _("There is already an open referral of this case to %(institution)s for this "
-                                     "purpose.") % {"institution": to.name}
+        errors["to_institution"] = _already_open(to)
     if errors:
         raise ValidationError(errors)
 
@@ -177,11 +181,16 @@ def create_referral(*, actor, case, data):
             actor=actor, case=case, purpose=data["purpose"], institution=to, service=data.get("service") or "",
             legal_basis=data.get("legal_basis") or "", legal_basis_reason=data.get("legal_basis_reason") or "")
         now = timezone.now()
-        referral = Referral.objects.system().create(
-            case=case, from_institution=from_institution, to_institution=to, purpose=data["purpose"],
-            service=data.get("service") or "", urgency=data["urgency"], message=(data.get("message") or "").strip(),
-            shared_sections=access_sections.ordered(data["shared_sections"]), consent=consent, legal_basis_use=legal_basis_use,
-            created_by=actor, created_at=now, deadline_at=deadline_for(data["urgency"], now))
+        try:
+            with transaction.atomic():  # the database refuses a second open referral sent at the same moment
+                referral = Referral.objects.system().create(
+                    case=case, from_institution=from_institution, to_institution=to, purpose=data["purpose"],
+                    service=data.get("service") or "", urgency=data["urgency"],
+                    message=(data.get("message") or "").strip(), shared_sections=access_sections.ordered(data["shared_sections"]),
+                    consent=consent, legal_basis_use=legal_basis_use, created_by=actor, created_at=now,
+                    deadline_at=deadline_for(data["urgency"], now))
+        except IntegrityError:
+            raise ValidationError({"to_institution": _already_open(to)}) from None
         _event(referral, EventKind.SENT, actor, from_institution)
         _audit(actor, "referral.create", referral, from_institution,
                changes=audit.diff(Referral, {}, {"message": referral.message}),

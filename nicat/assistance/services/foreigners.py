@@ -79,6 +79,8 @@ def update_residence_permit(*, actor, permit, data, expected_version):
         merged["expires_on"] = conf.add_months(merged["decided_on"], conf.residence_permit_months())
     if merged["expires_on"] and merged["decided_on"] and merged["expires_on"] <= merged["decided_on"]:
         errors["expires_on"] = _("The permit must be valid after the decision. Check the expiry date.")
+    elif merged["expires_on"] and merged["applied_on"] and merged["expires_on"] <= merged["applied_on"]:
+        errors["expires_on"] = _("The permit must be valid after the application. Check the expiry date.")
     if errors:
         raise ValidationError(errors)
     not_in_future(merged["applied_on"], "applied_on")
