@@ -3,4 +3,4 @@ InstitutionRefField), so that domain apps' API modules import no module of the a
 stay importable from here for the schema extensions that target them."""
 from nicat.directory.fields import InstitutionRefField  # noqa: F401
 from nicat.vocab.fields import TermField  # noqa: F401
-from nicat.core.api import RefuseUnknownFieldsMixin  # noqa: F401
+from nicat.core.drf import RefuseUnknownFieldsMixin  # noqa: F401

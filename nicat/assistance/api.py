@@ -14,7 +14,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from nicat.access import policy
-from nicat.core.api import RefuseUnknownFieldsMixin
+from nicat.core.drf import RefuseUnknownFieldsMixin
 from nicat.vocab.fields import TermField
 from nicat.assistance import charts, selectors, services
 from nicat.assistance.models import (SERVICE_KINDS, ActionStatus, AllowanceKind, AllowancePayment, Area,
