@@ -70,11 +70,12 @@ def _visible_case(request, case_uuid, *sections):
 @case_worker_required
 def case_edit(request, case_uuid):
     case = _visible_case(request, case_uuid, "narrative")
-    may_decide = services.may_decide_status(request.user)
-    form = CaseEditForm(request.POST or None, initial=CaseEditForm.initial_from(case), may_decide=may_decide)
+    form = CaseEditForm(request.POST or None, initial=CaseEditForm.initial_from(case))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
+        if not data.get("trafficking_status"):
+            data.pop("trafficking_status", None)  # not sent (the field is read-only): no change asked
         try:
             services.update_case(actor=request.user, case=case, data=data, expected_version=version)
         except ConcurrentEdit as error:

@@ -31,6 +31,7 @@ ADMIN_MODELS = [
     ("accounts", "apitoken", False), ("directory", "institution", True), ("vocab", "term", True),
     ("axes", "accessattempt", False), ("axes", "accesslog", False), ("axes", "accessfailurelog", False),
 ]
+ADMIN_MODELS += [("legal", "legalparameter", True)]  # nicat/legal: figures of the law, no case content
 for app_label, model, can_add in ADMIN_MODELS:
     prefix = f"admin:{app_label}_{model}"
     MATRIX[f"{prefix}_changelist"] = admin_only()
