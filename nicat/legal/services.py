@@ -17,7 +17,7 @@ from nicat.audit import services as audit
 from nicat.core.calendar import baku_date
 from nicat.core.errors import ConcurrentEdit
 from nicat.legal.models import LegalParameter
-from nicat.legal.parameters import BY_CODE, spec
+from nicat.legal.parameters import BY_CODE, UNITS, spec
 
 FIELDS = ("code", "value", "valid_from", "legal_act", "source", "confirmed")
 
@@ -89,7 +89,7 @@ def _clean(data):
             errors["value"] = _("Enter a value of 0 or more.")
         elif code in BY_CODE and BY_CODE[code].integer and amount != amount.to_integral_value():
             errors["value"] = _("This parameter counts whole %(unit)s: enter a whole number.") % {
-                "unit": BY_CODE[code].unit if BY_CODE[code].unit != "count" else _("times")}
+                "unit": UNITS[BY_CODE[code].unit]}
         elif amount >= Decimal("10000000000") or amount != amount.quantize(Decimal("0.01")):
             errors["value"] = _("Enter the value with at most two decimals.")
         elif code in BY_CODE and amount == 0 and not BY_CODE[code].zero_means_none:
