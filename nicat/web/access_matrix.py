@@ -39,3 +39,5 @@ for app_label, model, can_add in ADMIN_MODELS:
     for view in ("history", "delete", "change"):
         MATRIX[f"{prefix}_{view}"] = admin_only(literals={"object_id": "1"})
     MATRIX[f"admin:admin/{app_label}/{model}/<path:object_id>/"] = admin_only(literals={"object_id": "1"})
+# A legal parameter that applied once stays on record: no one deletes it, not even an administrator.
+MATRIX["admin:legal_legalparameter_delete"] = admin_only(literals={"object_id": "1"}, expect=(403,))
