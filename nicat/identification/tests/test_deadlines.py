@@ -121,7 +121,7 @@ def test_child_is_never_to_be_deported_flag(cast):
     born = timezone.localdate() - datetime.timedelta(days=14 * 365)
     foreign_child = cast.open_case(person={"birth_date": born, "citizenships": [term("country", "UZ")]})
     assert {"code": "child_never_deport", "age_unknown": False} in services.case_flags(foreign_child)
-    unknown_age = cast.open_case(person={"citizenships": [term("country", "UZ")]})
+    unknown_age = cast.open_case(person={"birth_date": None, "citizenships": [term("country", "UZ")]})
     assert {"code": "child_never_deport", "age_unknown": True} in services.case_flags(unknown_age)
     citizen_child = cast.open_case(person={"birth_date": born, "citizenships": [term("country", "AZ")]})
     assert services.case_flags(citizen_child) == []
