@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "nicat.privacy",
     "nicat.access",
     "nicat.audit",
+    "nicat.legal",
     "nicat.persons",
     "nicat.cases",
     "nicat.identification",

@@ -286,6 +286,8 @@ class PermitSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
     permit_number = serializers.CharField(required=False, allow_blank=True, max_length=100)
     note = serializers.CharField(required=False, allow_blank=True)
     version = serializers.IntegerField(required=False)
+    reflection_period_ends = serializers.DateField(read_only=True, help_text=_(
+        "The end of the recovery and reflection period: the first contact plus the period in force then."))
 
     class Meta:
         model = ResidencePermit

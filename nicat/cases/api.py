@@ -28,6 +28,10 @@ class CaseSerializer(serializers.ModelSerializer):
     status_decided_by = serializers.UUIDField(source="status_decided_by.uuid", read_only=True, allow_null=True)
     summary = serializers.CharField(required=False, allow_blank=True)
     version = serializers.IntegerField(required=False, help_text=_("Required on update: the version you read."))
+    trafficking_status = serializers.ChoiceField(
+        choices=TraffickingStatus.choices, required=False,
+        help_text=_("Set only by the official identification decision (POST /api/v1/identification/decisions/): "
+                    "a different value here is refused with 400."))
     first_contact_at = serializers.DateTimeField(required=False)
     acts = TermField("act", many=True, required=False)
     means = TermField("means", many=True, required=False)

@@ -5,7 +5,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nicat.access import policy
-from nicat.access.predicates import may_decide_status
 from nicat.audit import services as audit
 from nicat.core.errors import NotAllowed
 from nicat.core.services import bump_version, require_visible, snapshot
@@ -31,6 +30,19 @@ def next_reference(year):
     return f"{settings.NICAT_CASE_REFERENCE_PREFIX}-{year}-{counter.last:06d}"
 
 
+def status_refusal(case=None):
+    """The sentence that refuses a direct change of the trafficking status, pointing to the decision page."""
+    from django.urls import reverse
+
+    if case is None:
+        return _("A new case starts with the status “presumed victim”. The trafficking status changes only through "
+                 "the official identification decision of the Main Department (with its reasons and documents), "
+                 "recorded on the case's decision page after the case is opened.")
+    return _("The trafficking status changes only through the official identification decision of the Main "
+             "Department, with its reasons and documents. Record the decision on the decision page: %(url)s") % {
+        "url": reverse("identification:decide", args=[case.uuid])}
+
+
 def validate_case_data(data, *, actor, current=None):
     errors = {}
     status = data.get("status")
@@ -42,11 +54,12 @@ def validate_case_data(data, *, actor, current=None):
     first = data.get("first_contact_at")
     if first and first > timezone.now() + timezone.timedelta(minutes=5):
         errors["first_contact_at"] = _("The first contact is in the future. Enter when the person was first met.")
+    # Recognition only by decision (nicat.identification.services.record_decision sets the status, with the
+    # decision record, its reasons and the certificate): no edit and no intake sets it directly.
     new_status = data.get("trafficking_status")
     old_status = current.trafficking_status if current else TraffickingStatus.POSSIBLE
-    if new_status and new_status != old_status and not may_decide_status(actor):
-        errors["trafficking_status"] = _("Only an identification officer of the Main Department can record an "
-                                         "official decision on the trafficking status.")
+    if new_status and new_status != old_status:
+        errors["trafficking_status"] = status_refusal(current)
     if errors:
         raise ValidationError(errors)
 
@@ -102,9 +115,6 @@ def open_case(*, actor, case_data, person_data=None, person=None, institution=No
         case = Case(person=person, owner_institution=institution, created_by=actor,
                     reference=next_reference(timezone.localtime(first).year),
                     **{f: case_data[f] for f in CASE_FIELDS if f in case_data})
-        if case.trafficking_status != TraffickingStatus.POSSIBLE:
-            case.status_decided_by = institution
-            case.status_decided_on = timezone.localdate()
         case.save()
         changes = audit.diff(Case, {}, snapshot(case, CASE_FIELDS))
         for name in CASE_M2M:
@@ -132,11 +142,8 @@ def update_case(*, actor, case, data, expected_version):
         before = snapshot(case, CASE_FIELDS)
         new_version = bump_version(Case, case, expected_version)
         for f in CASE_FIELDS:
-            if f in data:
+            if f in data and f != "trafficking_status":
                 setattr(case, f, data[f])
-        if case.trafficking_status != before["trafficking_status"]:
-            case.status_decided_by = policy.acting_institution(actor)
-            case.status_decided_on = timezone.localdate()
         if case.status not in CLOSED_STATUSES:
             case.closure_reason = ""
         case.version = new_version

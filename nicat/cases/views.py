@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from nicat.access import policy, predicates
+from nicat.access import policy
 from nicat.access.decorators import case_worker_required
 from nicat.audit import services as audit
 from nicat.cases import selectors, services
@@ -74,11 +74,12 @@ def _visible_case(request, case_uuid, *sections):
 @case_worker_required
 def case_edit(request, case_uuid):
     case = _visible_case(request, case_uuid, "narrative")
-    may_decide = predicates.may_decide_status(request.user)
-    form = CaseEditForm(request.POST or None, initial=CaseEditForm.initial_from(case), may_decide=may_decide)
+    form = CaseEditForm(request.POST or None, initial=CaseEditForm.initial_from(case))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
+        if not data.get("trafficking_status"):
+            data.pop("trafficking_status", None)  # not sent (the field is read-only): no change asked
         try:
             services.update_case(actor=request.user, case=case, data=data, expected_version=version)
         except ConcurrentEdit as error:

@@ -28,6 +28,7 @@ from nicat.consent import legal_bases
 from nicat.consent.models import (PURPOSES_NAMING_INSTITUTION, Consent, Decision, GivenBy, LegalBasisUse, Method,
                                   Purpose)
 from nicat.directory.models import ServiceKind
+from nicat.persons.age import age_of
 
 MAX_FORM_BYTES = 2 * 1024 * 1024
 FORM_TYPES = (
@@ -98,15 +99,22 @@ def validate_consent_data(data, *, case):
     expires_at = data.get("expires_at")
     if expires_at is not None and expires_at <= given_at:
         errors["expires_at"] = _("The consent would expire before it was given. Check the dates.")
-    age = case.person.age_on(timezone.localtime(given_at).date())
+    # The one age rule (nicat.persons.age): a child on the day of the consent — or presumed one while the age
+    # is unknown or an estimate near 18 (Council of Europe Convention Art. 10(3)) — consents through the
+    # legal representative.
+    age = age_of(case.person, given_at)
     given_by = data.get("given_by") or GivenBy.PERSON
     if given_by not in GivenBy.values:
         errors["given_by"] = _("Choose who gave the consent.")
-    if age is not None and age < 18:
-        if given_by != GivenBy.LEGAL_REPRESENTATIVE:
+    if age.is_child:
+        if given_by != GivenBy.LEGAL_REPRESENTATIVE and not age.is_presumed:
             errors["given_by"] = _("The person was a child (%(age)s years old) on that day: the legal "
                                    "representative gives consent. Record the representative, and the child's own "
-                                   "view.") % {"age": age}
+                                   "view.") % {"age": age.years}
+        elif given_by != GivenBy.LEGAL_REPRESENTATIVE:
+            errors["given_by"] = _("The person's age is not established, so the person is presumed to be a child "
+                                   "until it is: the legal representative gives consent. Record the date of birth "
+                                   "(or the representative, and the child's own view).")
         if not (data.get("child_view") or "").strip():
             errors["child_view"] = _("Record the child's own view (or why the child could not express one).")
     if given_by == GivenBy.LEGAL_REPRESENTATIVE:

@@ -4,7 +4,6 @@ worker understands, writes in one transaction with optimistic locking, and is au
 import datetime
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -14,12 +13,15 @@ from django.utils.translation import gettext as _
 from nicat.access import policy
 from nicat.access.predicates import deciding_institution
 from nicat.audit import services as audit
+from nicat.core.calendar import baku_date, baku_today
 from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.core.services import require_visible, snapshot
 from nicat.cases.models import CLOSED_STATUSES, Case, TraffickingEvent, TraffickingStatus
 from nicat.directory.selectors import competent_authority
 from nicat.identification import engine
 from nicat.identification import indicators as data
+from nicat.legal import rules
+from nicat.persons import age as age_rule
 from nicat.identification.models import (DecisionOutcome, Identification, IdentificationDecision,
                                          IdentificationStatus, Screening, ScreeningStatus)
 from nicat.vocab.models import Term
@@ -32,20 +34,6 @@ SCREENING_FIELDS = ("status", "acts_began_on", "population", "exploitation_kind"
                     "purpose_facts", "consent_reported", "answers", "next_step")
 OUTCOME_STATUS = {DecisionOutcome.RECOGNISED: TraffickingStatus.ACTUAL,
                   DecisionOutcome.NOT_RECOGNISED: TraffickingStatus.NOT_A_VICTIM}
-
-
-# --- settings (configurable; the law's figures are the defaults) -----------------------------------
-
-def referral_hours():
-    return int(getattr(settings, "NICAT_DEADLINE_REFERRAL_HOURS", 24))
-
-
-def reflection_days():
-    return int(getattr(settings, "NICAT_REFLECTION_DAYS", 30))
-
-
-def residence_permit_months():
-    return int(getattr(settings, "NICAT_RESIDENCE_PERMIT_MONTHS", 12))
 
 
 # --- access -----------------------------------------------------------------------------------------
@@ -61,15 +49,8 @@ class AgeAtActs:
 
 
 def age_on(person, day):
-    """(whole years on `day`, is_estimate) from the birth date or the estimated age; (None, False) if unknown."""
-    if person.birth_date:
-        b = person.birth_date
-        return day.year - b.year - ((day.month, day.day) < (b.month, b.day)), bool(person.birth_date_is_estimate)
-    if person.estimated_age is not None:
-        base = person.age_recorded_on or timezone.localdate(person.created_at)
-        # Going back in time lowers the age (floor division): the cautious direction.
-        return person.estimated_age + (day - base).days // 365, True
-    return None, False
+    """(whole years on `day`, is_estimate) by the one age rule (nicat.persons.age); (None, False) if unknown."""
+    return age_rule.years_on(person, day)
 
 
 def acts_date(case, acts_began_on=None):
@@ -80,12 +61,13 @@ def acts_date(case, acts_began_on=None):
     dates = [d for d in TraffickingEvent.objects.system().filter(case=case).values_list("date_from", flat=True) if d]
     if dates:
         return min(dates), "first_event"
-    return timezone.localdate(case.first_contact_at), "first_contact"
+    return baku_date(case.first_contact_at), "first_contact"
 
 
 def age_at_acts(case, acts_began_on=None):
+    """The person's age at the time of the acts, by the one age rule: a child then is a child here."""
     day, dated_from = acts_date(case, acts_began_on)
-    years, estimate = age_on(case.person, day)
+    years, estimate = age_rule.years_on(case.person, day)
     return AgeAtActs(years, estimate, day, dated_from)
 
 
@@ -100,12 +82,8 @@ def citizenship_status(person):
 
 
 def is_presumed_child(person, day=None):
-    """A child now, or of unknown age (presumed a child until established)."""
-    years, estimate = age_on(person, day or timezone.localdate())
-    legal = data.legal_definition()
-    if years is None:
-        return legal.unknown_age_population == "child"
-    return years < legal.child_age or (estimate and years <= legal.child_age + legal.estimate_margin_years)
+    """A child on `day` (today on the Baku calendar), or presumed one until the age is established."""
+    return age_rule.is_child(person, day)
 
 
 def _identification_row(case):
@@ -376,7 +354,7 @@ def refer_for_identification(*, actor, case, note="", consent_confirmed=False, s
         identification.refresh_from_db()
         identification.referral_note = note
         identification.save(update_fields=["referral_note"])
-        due = case.first_contact_at + datetime.timedelta(hours=referral_hours())
+        due = rules.referral_due(case.first_contact_at)
         audit.record(actor=actor, action="identification.referral", obj=identification, case=case,
                      institution=institution,
                      changes={**audit.diff(Identification, {"referral_note": ""}, {"referral_note": note}),
@@ -537,8 +515,7 @@ def certificate_pdf(*, actor, case, language=None):
         raise ValidationError({"language": _("Choose Azerbaijani, Russian or English.")})
     person = case.person
     status = citizenship_status(person)
-    reflection_end = (decision.decided_on + datetime.timedelta(days=reflection_days())
-                      if status in ("foreign", "stateless") else None)
+    reflection_end = rules.reflection_period_end(case.first_contact_at) if status in ("foreign", "stateless") else None
     pdf = render_certificate(case=case, person=person, decision=decision, language=language,
                              reflection_end=reflection_end, child=is_presumed_child(person))
     audit.record(actor=actor, action="identification.certificate.print", obj=decision, case=case,
@@ -563,34 +540,37 @@ class Deadline:
 
 
 def case_deadlines(case, *, identification=None, now=None):
-    """The statutory deadlines of one case, computed (never stored):
+    """The statutory deadlines of one case, computed (never stored) from the legal parameters in force on
+    the day each right arose (nicat.legal.rules, docs/legal-rules.md):
 
-    * referral to the competent authority within NICAT_DEADLINE_REFERRAL_HOURS (24) of first contact —
-      not for a case the competent authority opened itself;
-    * foreign or stateless victims (or citizenship unknown): no expulsion while the identification is
-      pending, and a recovery and reflection period of NICAT_REFLECTION_DAYS (30) from recognition; after
-      it, the one-year temporary residence permit on request (the offer is an item to do by the end).
+    * referral to the competent authority within the referral hours of first contact — not for a case
+      the competent authority opened itself;
+    * foreign or stateless (presumed) victims, or citizenship unknown (treated as possibly foreign), unless
+      decided not a victim: the recovery and reflection period runs from the first contact (not from
+      recognition) — no expulsion while it runs, nor while the identification is pending —; once
+      recognised, the one-year temporary residence permit is offered on request by the end of that period.
     """
     now = now or timezone.now()
-    today = timezone.localdate(now)
+    today = baku_today(now)
     items = []
     if identification is None:
         identification = Identification.objects.system().filter(case=case).select_related("decision").first()
     status = identification.status if identification else IdentificationStatus.SCREENED
-    due = case.first_contact_at + datetime.timedelta(hours=referral_hours())
+    due = rules.referral_due(case.first_contact_at)
     if identification and identification.referred_at:
         items.append(Deadline("referral", "done", due, identification.referred_at,
                               late=identification.referred_at > due, case=case))
     elif (not case.owner_institution.is_competent_authority and case.status not in CLOSED_STATUSES
           and case.trafficking_status == TraffickingStatus.POSSIBLE):
         items.append(Deadline("referral", "overdue" if now > due else "due", due, case=case))
-    foreign = citizenship_status(case.person) != "citizen"
-    if foreign and status == IdentificationStatus.REFERRED:
+    citizenship = citizenship_status(case.person)
+    if citizenship == "citizen" or case.trafficking_status == TraffickingStatus.NOT_A_VICTIM:
+        return items
+    if status == IdentificationStatus.REFERRED:
         items.append(Deadline("no_expulsion", "info", case=case))
-    decision = identification.decision if identification else None
-    if foreign and status == IdentificationStatus.RECOGNISED and decision is not None:
-        end = decision.decided_on + datetime.timedelta(days=reflection_days())
-        items.append(Deadline("reflection", "info" if today <= end else "done", end, case=case))
+    end = rules.reflection_period_end(case.first_contact_at)
+    items.append(Deadline("reflection", "info" if today <= end else "done", end, case=case))
+    if status == IdentificationStatus.RECOGNISED and case.trafficking_status == TraffickingStatus.ACTUAL:
         discussed = identification.residence_permit_discussed_on
         if discussed:
             items.append(Deadline("residence_permit", "done", end, discussed, case=case))
@@ -604,9 +584,9 @@ def case_flags(case):
     person = case.person
     flags = []
     status = citizenship_status(person)
-    if is_presumed_child(person) and status != "citizen":
-        years, _estimate = age_on(person, timezone.localdate())
-        flags.append({"code": "child_never_deport", "age_unknown": years is None})
+    age = age_rule.age_of(person)
+    if age.is_child and status != "citizen":
+        flags.append({"code": "child_never_deport", "age_unknown": not age.known})
     if status == "unknown":
         flags.append({"code": "citizenship_unknown"})
     return flags

@@ -76,7 +76,8 @@ def screening_new(request, case_uuid):
     age = services.age_at_acts(case)
     return render(request, "identification/screening.html", {
         "case": case, "form": form, "screening": None, "age": age,
-        "list_label": data.indicator_set().lists[indicator_list].label, **_recommendation_context(None)},
+        "list_label": data.indicator_set().lists[indicator_list].label,
+        "list_used": data.indicator_set().lists[indicator_list], **_recommendation_context(None)},
         status=400 if form.errors else 200)
 
 
@@ -124,6 +125,7 @@ def screening_view(request, case_uuid, screening_uuid):
     return render(request, "identification/screening.html", {
         "case": case, "form": form, "screening": screening, "answered": answered, "age": age,
         "list_label": data.indicator_set().lists[indicator_list].label,
+        "list_used": data.indicator_set().lists[indicator_list],
         **_recommendation_context(screening.result)}, status=400 if form is not None and form.errors else 200)
 
 

@@ -1,5 +1,4 @@
 """The identity of a presumed or recognised victim. Every identifying value is encrypted."""
-import datetime
 import uuid
 
 from django.db import models
@@ -62,20 +61,24 @@ class Person(VersionedModel):
         return " ".join(p for p in (self.family_name, self.given_name, self.patronymic) if p)
 
     def age_on(self, day=None):
-        """Age in whole years on `day` (today by default), from the birth date or the estimate."""
-        day = day or datetime.date.today()
-        if self.birth_date:
-            b = self.birth_date
-            return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
-        if self.estimated_age is not None:
-            base = self.age_recorded_on or day
-            return self.estimated_age + max(0, (day - base).days // 365)
-        return None
+        """Age in whole years on `day` (today on the Baku calendar by default), from the birth date or the
+        estimate; None when unknown. The one rule is nicat.persons.age."""
+        from nicat.persons.age import years_on
+        from nicat.core.calendar import baku_date, baku_today
+
+        years, _estimate = years_on(self, baku_date(day) if day is not None else baku_today())
+        return years
+
+    def age(self, on=None):
+        """The `nicat.persons.age.Age` on `on`: years, estimate, and child or adult by the one rule."""
+        from nicat.persons.age import age_of
+
+        return age_of(self, on)
 
     @property
     def is_child(self):
-        age = self.age_on()
-        return age is not None and age < 18
+        """A child today (Baku calendar), or presumed one while the age is unknown or an estimate near 18."""
+        return self.age().is_child
 
     @property
     def is_stateless(self):

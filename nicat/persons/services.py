@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from nicat.access import predicates
 from nicat.audit import services as audit
 from nicat.core.errors import ConcurrentEdit, NotAllowed
-from nicat.core.services import bump_version, require_visible, snapshot
+from nicat.core.services import bump_version, snapshot
 from nicat.core.services import expected_version as core_expected_version
 from nicat.persons import indexing
 from nicat.persons.models import DuplicateSignal, MergeRecord, Person, SignalSource, SignalStatus

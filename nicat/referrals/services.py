@@ -7,7 +7,6 @@ relied on revokes it in the withdrawal's own transaction (`revoke_for_withdrawn_
 """
 import datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -24,23 +23,25 @@ from nicat.consent import services as consent_services
 from nicat.consent.models import Purpose
 from nicat.directory import selectors as directory
 from nicat.directory.models import AUTHORISED_ONLY_SERVICES, ServiceKind
+from nicat.legal import rules
+from nicat.legal import services as legal
 from nicat.referrals import sections as S
 from nicat.referrals.models import (ACTIVE_STATUSES, OPEN_STATUSES, REFERRAL_PURPOSES, DocumentStatus, EventKind,
                                     NotificationKind, Referral, ReferralEvent, ReturnPlan, Status, Urgency)
 from nicat.referrals.notify import notify_institution
 
-DEFAULT_RESPONSE_HOURS = {Urgency.EMERGENCY: 4, Urgency.URGENT: 24, Urgency.ROUTINE: 72}
 MAX_MESSAGE = 5000
 
 
-def response_hours(urgency):
-    """Hours the receiving institution has to answer (settings.NICAT_REFERRAL_RESPONSE_HOURS overrides)."""
-    configured = getattr(settings, "NICAT_REFERRAL_RESPONSE_HOURS", None) or {}
-    return int(configured.get(urgency, DEFAULT_RESPONSE_HOURS[urgency]))
+def response_hours(urgency, on=None):
+    """Hours the receiving institution has to answer: the legal parameter in force on `on` (nicat.legal)."""
+    from django.utils import timezone
+
+    return legal.value(f"referrals.response_hours.{urgency}", on or timezone.now())
 
 
 def deadline_for(urgency, sent_at):
-    return sent_at + datetime.timedelta(hours=response_hours(urgency))
+    return rules.referral_response_due(urgency, sent_at)
 
 
 def _link(referral):

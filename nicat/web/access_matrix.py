@@ -33,6 +33,7 @@ ADMIN_MODELS = [
     ("axes", "accessattempt", False, True), ("axes", "accesslog", False, False),
     ("axes", "accessfailurelog", False, False),
 ]
+ADMIN_MODELS += [("legal", "legalparameter", True, False)]  # nicat/legal: figures of the law, no case content
 for app_label, model, can_add, can_delete in ADMIN_MODELS:
     prefix = f"admin:{app_label}_{model}"
     MATRIX[f"{prefix}_changelist"] = admin_only()
@@ -41,3 +42,5 @@ for app_label, model, can_add, can_delete in ADMIN_MODELS:
         MATRIX[f"{prefix}_{view}"] = admin_only(literals={"object_id": "1"})
     MATRIX[f"{prefix}_delete"] = admin_only(literals={"object_id": "1"}, expect=() if can_delete else (403,))
     MATRIX[f"admin:admin/{app_label}/{model}/<path:object_id>/"] = admin_only(literals={"object_id": "1"})
+# A legal parameter that applied once stays on record: no one deletes it, not even an administrator.
+MATRIX["admin:legal_legalparameter_delete"] = admin_only(literals={"object_id": "1"}, expect=(403,))

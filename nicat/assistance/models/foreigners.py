@@ -29,7 +29,6 @@ class ResidencePermit(CaseScopedModel, VersionedModel):
                              verbose_name=_("case"))
     status = models.CharField(_("status"), max_length=20, choices=PermitStatus.choices,
                               default=PermitStatus.NOT_REQUESTED)
-    reflection_period_ends = models.DateField(_("recovery and reflection period ends"))
     applied_on = models.DateField(_("applied on"), null=True, blank=True)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     expires_on = models.DateField(_("valid until"), null=True, blank=True)
@@ -42,6 +41,14 @@ class ResidencePermit(CaseScopedModel, VersionedModel):
         ordering = ["-created_at"]
         verbose_name = _("temporary residence permit")
         verbose_name_plural = _("temporary residence permits")
+
+    @property
+    def reflection_period_ends(self):
+        """Computed, never stored: the one rule (nicat.legal.rules.reflection_period_end) from the case's first
+        contact, so that this page, the identification deadlines and the certificate show the same day."""
+        from nicat.legal.rules import reflection_period_end
+
+        return reflection_period_end(self.case.first_contact_at)
 
 
 class InterpreterNeed(CaseScopedModel):

@@ -4,13 +4,12 @@ break-glass by opening one's own case with `person_uuid`, and writing sections o
 import datetime
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
 from nicat.access import policy
 from nicat.access import services as access_services
-from nicat.access.models import BreakGlass
 from nicat.accounts.models import Role
 from nicat.audit.models import AuditEvent
 from nicat.cases.models import Case

@@ -90,6 +90,7 @@ def test_stateless_person_gets_the_same_referrals(world):
 def test_citizen_trafficked_abroad_returns_home_through_the_consulate(world, client):
     # The consular officer registers the case through the normal intake.
     case = open_case(actor=world.consul, person_data={"given_name": "Günay", "family_name": "Həsənova",
+                                                       "birth_date": datetime.date(1993, 7, 1),
                                                        "citizenships": [term("country", "AZ")]},
                      case_data={"came_to_notice": "consulate", "scope": "transnational",
                                 "countries_of_exploitation": [term("country", "AE")]})
@@ -131,7 +132,8 @@ def test_citizen_trafficked_abroad_returns_home_through_the_consulate(world, cli
 
 
 def test_only_the_sender_plans_the_return(world):
-    case = open_case(actor=world.consul, person_data={"given_name": "Nigar"}, case_data={})
+    case = open_case(actor=world.consul, person_data={"given_name": "Nigar", "birth_date": datetime.date(1993, 7, 1)},
+                     case_data={})
     consent(world.consul, case, Purpose.RETURN)
     referral = services.create_referral(actor=world.consul, case=case, data=referral_data(
         world.centre, purpose=Purpose.RETURN, shared_sections=["identity", "return"]))

@@ -261,8 +261,12 @@ def test_overdue_referrals_are_flagged_to_both_sides_once(world, referred):
     assert [r.pk for r in selectors.dashboard(world.shelter_staff)["overdue_in"]] == [referral.pk]
 
 
-def test_deadline_follows_urgency_and_settings(world, settings):
-    settings.NICAT_REFERRAL_RESPONSE_HOURS = {"emergency": 1}
+def test_deadline_follows_urgency_and_the_legal_parameter(world, cast):
+    from nicat.legal import services as legal
+
+    legal.set_parameter(actor=cast.admin, data={"code": "referrals.response_hours.emergency", "value": "1",
+                                                "valid_from": timezone.localdate() - datetime.timedelta(days=1),
+                                                "legal_act": "Referral procedures (test)"})
     case = world.open_case()
     consent(world.worker, case, Purpose.REFERRAL, world.shelter)
     referral = services.create_referral(actor=world.worker, case=case,
