@@ -75,3 +75,8 @@ def _vocabularies_after_flush(request):
 
         if not Term.objects.exists():
             load_all(Term)
+        from nicat.legal.models import LegalParameter
+        from nicat.legal.seed import load as load_legal_parameters
+
+        if not LegalParameter.objects.exists():
+            load_legal_parameters(LegalParameter)

@@ -11,6 +11,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from nicat.core.files import private_sqlite, private_var
 from nicat.devsecrets import ensure_dev_secrets
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -20,6 +21,8 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 NICAT_DEV = env.bool("NICAT_DEV", default=False)
+# var/ holds the SQLite database, its WAL and development keys: 0700, files 0600 (nicat/core/files.py).
+private_var(VAR_DIR)
 if NICAT_DEV:
     ensure_dev_secrets(VAR_DIR / "dev.env")
 
@@ -67,6 +70,7 @@ INSTALLED_APPS = [
     "nicat.privacy",
     "nicat.access",
     "nicat.audit",
+    "nicat.legal",
     "nicat.persons",
     "nicat.cases",
     "nicat.identification",
@@ -133,6 +137,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
+    private_sqlite(DATABASES["default"]["NAME"])  # created 0600 before SQLite opens it; its WAL inherits the mode
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -223,6 +228,14 @@ CONTENT_SECURITY_POLICY = {
 # --- Need-to-know: break-glass openings expire; uploads are limited and encrypted ---------------
 NICAT_BREAK_GLASS_HOURS = env.float("NICAT_BREAK_GLASS_HOURS", default=4)
 NICAT_UPLOAD_MAX_BYTES = env.int("NICAT_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# --- Bad input: one set of limits for pages and API (nicat/core/validators.py, nicat/api/parsers.py) --
+# A request body (uploaded files in a form excepted) larger than this is refused: a page with 400, the
+# API with 413. Room for one base64 upload in an API body; each text has its own limit below.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("NICAT_MAX_BODY_BYTES", default=NICAT_UPLOAD_MAX_BYTES * 4 // 3 + 1024 * 1024)
+NICAT_API_MAX_BODY_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
+NICAT_API_MAX_DEPTH = 20  # levels of nested JSON objects and lists
+NICAT_TEXT_MAX_CHARS = env.int("NICAT_TEXT_MAX_CHARS", default=20000)  # any one free text
+NICAT_MAX_YEARS_AHEAD = 20  # the latest plausible date is today + this; the earliest is 1 January 1900
 NICAT_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 # --- Languages and time ---------------------------------------------------------------------
@@ -253,6 +266,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "nicat.api.errors.exception_handler",
+    # JSON bodies: at most NICAT_API_MAX_BODY_BYTES (413) and NICAT_API_MAX_DEPTH levels deep (400).
+    "DEFAULT_PARSER_CLASSES": [
+        "nicat.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -273,9 +292,12 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "nicat.core.context.RequestIdLogFilter"}},
+    "filters": {"request_id": {"()": "nicat.core.context.RequestIdLogFilter"},
+                # 4xx (a 403 refusal above all) as one line, without a stack trace.
+                "one_line_4xx": {"()": "nicat.core.logfilters.OneLineClientErrors"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["request_id", "one_line_4xx"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Django's request logger prints the request path only; bodies and POST data never.
@@ -285,6 +307,11 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- Audit checkpoints (docs/audit.md): signed every N events, and whenever the oldest unsigned event
+# is S seconds old (checked on append; run `nicat audit checkpoint` from cron for quiet hours too).
+NICAT_AUDIT_CHECKPOINT_EVERY = env.int("NICAT_AUDIT_CHECKPOINT_EVERY", default=1000)
+NICAT_AUDIT_CHECKPOINT_SECONDS = env.int("NICAT_AUDIT_CHECKPOINT_SECONDS", default=300)
 
 NICAT_CASE_REFERENCE_PREFIX = env.str("NICAT_CASE_REFERENCE_PREFIX", default="NCT")
 FORM_RENDERER = "nicat.core.forms.NicatFormRenderer"
@@ -297,3 +324,6 @@ NICAT_BASE_URL = env.str("NICAT_BASE_URL", default="")
 # "Unusual access" on the supervisor's dashboard: more than N cases opened, not worked on, in H hours.
 NICAT_UNUSUAL_WINDOW_HOURS = env.int("NICAT_UNUSUAL_WINDOW_HOURS", default=24)
 NICAT_UNUSUAL_CASE_VIEWS = env.int("NICAT_UNUSUAL_CASE_VIEWS", default=15)
+# Duplicate checks at intake (POST /api/v1/persons/candidates/ and the intake page) per user and hour: beyond
+# it the check answers 429, so that it cannot be used as an oracle ("is X a victim?"). Issue 14, item 5.
+NICAT_DUPLICATE_CHECKS_PER_HOUR = env.int("NICAT_DUPLICATE_CHECKS_PER_HOUR", default=200)

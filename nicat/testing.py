@@ -48,6 +48,9 @@ class Cast:
         from nicat.cases.services import open_case
 
         person_data = {"given_name": "Aysel", "family_name": "Məmmədova", **(person or {})}
+        if "birth_date" not in person_data and "estimated_age" not in person_data:
+            # An adult unless the test says otherwise: an unknown age is presumed a child (nicat.persons.age).
+            person_data["birth_date"] = datetime.date(1990, 4, 12)
         case.setdefault("first_contact_at", timezone.now() - datetime.timedelta(hours=1))
         return open_case(actor=actor or self.worker, person_data=person_data, case_data=case)
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("audit/", include("nicat.audit.urls")),
     path("statistics/", include("nicat.statistics.urls")),
     path("access/", include("nicat.access.urls")),
+    path("legal/", include("nicat.legal.urls")),
     path("account/", include("nicat.accounts.urls")),
     path("", include("nicat.web.urls")),
 ]

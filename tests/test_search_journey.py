@@ -18,18 +18,20 @@ def sign_in(page, live_server, username):
     page.wait_for_url(lambda url: "/login/" not in url)
 
 
-def type_person(page, live_server, family, given, birth):
+def type_person(page, live_server, family, given, birth, phone=""):
     page.goto(f"{live_server.url}/cases/new/")
     page.fill("#id_person-family_name", family)
     page.fill("#id_person-given_name", given)
     page.fill("#id_person-birth_date", birth)
+    if phone:
+        page.fill("#id_person-phone", phone)
     page.locator("#id_person-patronymic").focus()  # leaving the field fires "change"
 
 
 @pytest.fixture
 def existing(cast):
     return cast.open_case(person={"given_name": "Aysel", "family_name": "Məmmədova",
-                                  "birth_date": datetime.date(1995, 3, 4)})
+                                  "birth_date": datetime.date(1995, 3, 4), "phone": "+994 50 123 45 67"})
 
 
 def test_intake_warns_of_the_existing_case_across_spellings(page, live_server, cast, existing):
@@ -44,7 +46,8 @@ def test_intake_warns_of_the_existing_case_across_spellings(page, live_server, c
 
 def test_intake_in_another_institution_names_only_the_coordinator(page, live_server, cast, existing):
     sign_in(page, live_server, "worker2")
-    type_person(page, live_server, "Mamedova", "Aisel", "1995-03-04")
+    # other institutions' records are checked on a strong query only: name, birth date and a phone (issue 14)
+    type_person(page, live_server, "Mamedova", "Aisel", "1995-03-04", phone="050 123 45 67")
     notice = page.locator("[data-known-elsewhere]")
     notice.wait_for()
     assert cast.main_department.name_az in notice.inner_text()

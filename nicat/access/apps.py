@@ -6,6 +6,8 @@ class AccessConfig(AppConfig):
     label = "access"
 
     def ready(self):
-        from nicat.access import grants
+        from nicat.access import grants, policy
+        from nicat.core.models import register_scope
 
+        register_scope(policy.scope)
         grants.register()

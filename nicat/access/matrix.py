@@ -126,7 +126,8 @@ class World:
         actor = self.foreign_user if owner == "foreign" else next(
             u for r, u in self.users.items() if INSTITUTION_OF_ROLE[Role(r)] == owner and Role(r) in CASE_ROLES)
         fields.setdefault("first_contact_at", timezone.now() - datetime.timedelta(hours=2))
-        return open_case(actor=actor, person_data={"given_name": "Matrix", "family_name": owner.title()},
+        return open_case(actor=actor, person_data={"given_name": "Matrix", "family_name": owner.title(),
+                                                   "birth_date": datetime.date(1990, 4, 12)},  # an adult
                          case_data=fields)
 
     def case_of(self, role):

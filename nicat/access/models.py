@@ -6,12 +6,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from nicat.access.scoping import ScopedManager
 from nicat.accounts.models import Role
+from nicat.core.models import CaseScopedModel
 from nicat.privacy.fields import EncryptedCharField, EncryptedTextField
 
 
-class BreakGlass(models.Model):
+class BreakGlass(CaseScopedModel):
     """A supervisor opened a case outside their normal access, with a written reason, for a few hours.
 
     While it runs, the case is visible to that supervisor (a registered case grant). Every
@@ -35,8 +35,6 @@ class BreakGlass(models.Model):
                                     blank=True, verbose_name=_("reviewed by"))
     review_note = EncryptedTextField(_("review note"))
 
-    objects = ScopedManager()
-
     class Meta:
         ordering = ["-opened_at"]
         verbose_name = _("break-glass opening")
@@ -55,7 +53,7 @@ class IssuedBy(models.TextChoices):
     COURT = "court", _("Court")
 
 
-class RestrictionOrder(models.Model):
+class RestrictionOrder(CaseScopedModel):
     """A prosecutor's or court's decision that ends all access to a case's identifying data except
     for the roles it names. Recorded and lifted by identification officers and supervisors of the
     competent authority (the Main Department)."""
@@ -77,8 +75,6 @@ class RestrictionOrder(models.Model):
     lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
     lifted_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True,
                                   blank=True, verbose_name=_("lifted by"))
-
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["-recorded_at"]

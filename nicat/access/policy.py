@@ -14,9 +14,12 @@ Analysts see aggregates only and administrators manage staff and institutions: n
 A person is visible when one of their visible cases is, or their record was registered by the
 user's institution.
 """
+from django.apps import apps
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
+from nicat.access import sections as _sections
 from nicat.accounts.models import CASE_ROLES, Role
 
 _case_grants = []
@@ -103,10 +106,18 @@ def _restriction_filters(user):
     return [q for q in (restriction(user, ids) for restriction in _case_restrictions) if q is not None]
 
 
-def visible_cases(user):
-    from nicat.cases.models import Case
+def case_model():
+    """The Case model, by name like a ForeignKey("cases.Case"): access and audit sit below the domain
+    apps and import none of them."""
+    return apps.get_model("cases", "Case")
 
-    base = Case.objects.system()
+
+def person_model():
+    return apps.get_model("persons", "Person")
+
+
+def visible_cases(user):
+    base = case_model().objects.system()
     allowed = case_filter(user)
     if allowed is None:
         return base.none()
@@ -118,15 +129,22 @@ def visible_cases(user):
 
 def restricted_cases(user):
     """Cases a registered restriction (an access-restriction order …) takes away from `user`."""
-    from nicat.cases.models import Case
-
     denied = _restriction_filters(user)
     if not denied:
-        return Case.objects.system().none()
+        return case_model().objects.system().none()
     combined = denied[0]
     for q in denied[1:]:
         combined |= q
-    return Case.objects.system().filter(combined)
+    return case_model().objects.system().filter(combined)
+
+
+def case_path(model):
+    """How `model` reaches its case: its `case_path` attribute ("pk" for the case itself, "case", or a
+    longer lookup such as "referral__case"), or "case" for a model with a `case` field; None otherwise."""
+    path = getattr(model, "case_path", None)
+    if path is None and hasattr(model, "case"):
+        path = "case"
+    return path
 
 
 def scope(queryset, user):
@@ -135,16 +153,15 @@ def scope(queryset, user):
     if not case_institution_ids(user):
         return queryset.none()
     case_ids = visible_cases(user).values("pk")
-    if label == "cases.case":
-        return queryset.filter(pk__in=case_ids)
+    path = case_path(model)
     if label == "persons.person":
         # A person whose case is under a restriction that covers this user is hidden too, even
         # from the institution that registered them: the order is about their identity.
         return queryset.filter(Q(registered_by_institution_id__in=case_institution_ids(user)) |
                                Q(pk__in=visible_cases(user).values("person_id"))).exclude(
             pk__in=restricted_cases(user).values("person_id"))
-    if hasattr(model, "case"):
-        return queryset.filter(case_id__in=case_ids)
+    if path:
+        return queryset.filter(**{f"{path}__in": case_ids})
     raise NotImplementedError(f"No access rule for {label}")
 
 
@@ -162,30 +179,13 @@ def is_analyst(user):
 
 # --- Sections of a visible case, by role -------------------------------------------------------
 #
-# Seeing a case does not mean seeing all of it. A consular officer sees what a return needs, medical
-# staff the medical section, and only law enforcement the criminal investigation. A section is
-# visible when one of the user's case-working roles lists it (an investigation section only for a
-# role held at a law-enforcement institution). Apps that add a section to the case page wrap it in
+# Seeing a case does not mean seeing all of it (nicat.access.sections: the codes, the roles that see
+# each section and the fields each holds). Apps that add a section to the case page wrap it in
 # `{% load access %}{% can_see_section case "medical" as show %}{% if show %}…{% endif %}` and
 # check `policy.can_see_section(user, case, "medical")` in their views and API.
 
-SECTIONS = ("identity", "contacts", "narrative", "medical", "investigation", "return")
-
-SECTION_ROLES = {
-    # names, aliases, birth, gender, citizenship, languages, identity documents
-    "identity": set(CASE_ROLES),
-    # phone, e-mail, address
-    "contacts": {Role.CASE_WORKER, Role.SUPERVISOR, Role.IDENTIFICATION_OFFICER, Role.SHELTER_STAFF,
-                 Role.HOTLINE_OPERATOR, Role.CONSULAR_OFFICER},
-    # the summary, the route of trafficking events, notes
-    "narrative": {Role.CASE_WORKER, Role.SUPERVISOR, Role.IDENTIFICATION_OFFICER, Role.HOTLINE_OPERATOR},
-    # health needs, treatment, medical rehabilitation
-    "medical": {Role.CASE_WORKER, Role.SUPERVISOR, Role.MEDICAL_STAFF},
-    # the criminal investigation: only these roles, and only at a law-enforcement institution
-    "investigation": {Role.IDENTIFICATION_OFFICER, Role.SUPERVISOR},
-    # return and repatriation: travel documents, consular help, reception in the country of return
-    "return": {Role.CASE_WORKER, Role.SUPERVISOR, Role.IDENTIFICATION_OFFICER, Role.CONSULAR_OFFICER},
-}
+SECTIONS = _sections.CODES        # the names other modules have used; sections.py is the definition
+SECTION_ROLES = _sections.ROLES
 
 
 def is_law_enforcement(institution):
@@ -207,8 +207,9 @@ def visible_sections(user, case=None):
     for m in memberships(user):
         if m.role not in CASE_ROLES:
             continue
-        for section, allowed in SECTION_ROLES.items():
-            if m.role in allowed and (section != "investigation" or is_law_enforcement(m.institution)):
+        for section, allowed in _sections.ROLES.items():
+            if m.role in allowed and (section not in _sections.LAW_ENFORCEMENT_ONLY
+                                      or is_law_enforcement(m.institution)):
                 sections.add(section)
     if case is not None and case.owner_institution_id not in case_institution_ids(user):
         # Outside the owner institution a user sees only what the grant that let them in opens.
@@ -220,8 +221,8 @@ def visible_sections(user, case=None):
 
 
 def can_see_section(user, case, section):
-    if section not in SECTION_ROLES:
-        raise ValueError(f"Unknown case section {section!r}; known: {', '.join(SECTIONS)}")
+    if section not in _sections.ROLES:
+        raise ValueError(f"Unknown case section {section!r}; known: {', '.join(_sections.CODES)}")
     return section in visible_sections(user, case)
 
 
@@ -234,3 +235,119 @@ def person_sections(user, person):
     for case in visible_cases(user).filter(person_id=person.pk):
         sections |= visible_sections(user, case)
     return sections
+
+
+# --- Writes: the sections of every field a change touches (issue 14) ------------------------------
+#
+# Seeing a record in part must not mean writing all of it: a change is allowed field by field, each
+# field in the section that holds it. Pages and API call the services; the services ask here.
+
+def _section_labels():
+    from django.utils.translation import gettext_lazy as _
+
+    return {
+        "identity": _("identity (names, birth, gender, citizenship, languages, documents)"),
+        "contacts": _("contacts (phone, e-mail, address)"),
+        "narrative": _("what happened (summary, route, notes)"),
+        "medical": _("health needs and treatment"),
+        "investigation": _("criminal investigation"),
+        "return": _("return (travel documents, consular help, reception)"),
+    }
+
+
+def section_label(section):
+    return str(_section_labels().get(section, section))
+
+
+# The fields each write touches, by section: defined once in access/sections.py.
+PERSON_SECTION_FIELDS = _sections.WRITE_FIELDS["persons.person"]
+CASE_SECTION_FIELDS = _sections.WRITE_FIELDS["cases.case"]
+
+
+class Refused(PermissionDenied):
+    """A refusal the user is told about (403 with `user_message`): the object is visible, the act is not allowed."""
+
+    def __init__(self, message):
+        self.user_message = message
+        super().__init__(message)
+
+
+class SectionNotAllowed(Refused):
+    def __init__(self, section):
+        from django.utils.translation import gettext as _
+
+        self.section = section
+        super().__init__(_("You may not see the section “%(section)s” of this record, so you cannot change it "
+                           "either. Ask the institution that owns the case.") % {
+            "section": section_label(section)})
+
+
+def require_section(user, case, section):
+    """Refuse (403 naming the section) unless `user` may see `section` of the visible `case`."""
+    if not can_see_section(user, case, section):
+        raise SectionNotAllowed(section)
+
+
+def require_person_fields(user, person, fields):
+    """`user` may change these fields of `person`: the person is visible (else NotAllowed → 404) and
+    every field's section is one they may see (else SectionNotAllowed → 403 naming it)."""
+    from nicat.core.errors import NotAllowed
+    Person = apps.get_model("persons", "Person")
+
+    if not Person.objects.visible_to(user).filter(pk=person.pk).exists():
+        raise NotAllowed
+    sections = person_sections(user, person)
+    for section, held in PERSON_SECTION_FIELDS.items():
+        if section not in sections and set(held) & set(fields):
+            raise SectionNotAllowed(section)
+
+
+def require_case_fields(user, case, fields):
+    """As require_person_fields, for the fields of a case."""
+    from nicat.core.errors import NotAllowed
+
+    if not visible_cases(user).filter(pk=case.pk).exists():
+        raise NotAllowed
+    for section, held in CASE_SECTION_FIELDS.items():
+        if set(held) & set(fields) and not can_see_section(user, case, section):
+            raise SectionNotAllowed(section)
+
+
+def sees_person_in_full_at_home(user, person):
+    """`user` sees `person` in full through their own institution: it registered the person, or it owns
+    one of the person's cases that `user` may see. Only then may `user` name the person in a new case;
+    a referral or a break-glass opening is access to one case, not to the person."""
+    Person = apps.get_model("persons", "Person")
+
+    own = case_institution_ids(user)
+    if not own or not Person.objects.visible_to(user).filter(pk=person.pk).exists():
+        return False
+    if person.registered_by_institution_id in own:
+        return True
+    return visible_cases(user).filter(person_id=person.pk, owner_institution_id__in=own).exists()
+
+
+def persons_under_restriction(user):
+    """Ids of persons with a case under a restriction (an order in force) that covers `user`: they are
+    never revealed to `user`, not even as "known elsewhere"."""
+    return restricted_cases(user).values("person_id")
+
+
+def persons_with_section(user, person_ids, section):
+    """Of the persons `person_ids` (visible to `user`), those of whom `user` may see `section`: all their
+    role allows where their institution registered the person or owns one of their cases, else what the
+    grants of the person's visible cases open (a referral sharing only "medical" shows no name)."""
+    Person = apps.get_model("persons", "Person")
+
+    ids = set(person_ids)
+    if not ids or section not in visible_sections(user):
+        return set()
+    own = case_institution_ids(user)
+    allowed = set(Person.objects.system().filter(pk__in=ids, registered_by_institution_id__in=own)
+                  .values_list("pk", flat=True))
+    allowed |= set(visible_cases(user).filter(person_id__in=ids - allowed, owner_institution_id__in=own)
+                   .values_list("person_id", flat=True))
+    for case in visible_cases(user).filter(person_id__in=ids - allowed).order_by("pk"):
+        if case.person_id not in allowed and section in visible_sections(user, case):
+            allowed.add(case.person_id)
+    return allowed

@@ -8,10 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nicat.access import policy
+from nicat.access import policy, predicates
 from nicat.access.models import BreakGlass, IssuedBy, RestrictionOrder
 from nicat.accounts.models import CASE_ROLES, Role
-from nicat.audit import services as audit
+from nicat.core import trail as audit
 from nicat.core.errors import NotAllowed
 
 MIN_REASON_LENGTH = 20
@@ -19,12 +19,10 @@ MIN_REASON_LENGTH = 20
 
 def _case_by_reference(reference, field="case_reference"):
     """The case with this reference (a system look-up: the caller has already been checked)."""
-    from nicat.cases.models import Case
-
     ref = (reference or "").strip().upper()
     if not ref:
         raise ValidationError({field: _("Enter the case reference, e.g. NCT-2026-000123.")})
-    case = Case.objects.system().filter(reference=ref).select_related("owner_institution").first()
+    case = policy.case_model().objects.system().filter(reference=ref).select_related("owner_institution").first()
     if case is None:
         raise ValidationError({field: _("No case has the reference %(ref)s. Check it and try again.")
                                % {"ref": ref[:32]}})
@@ -137,8 +135,7 @@ ORDER_ROLES = [r for r in Role if r in CASE_ROLES]
 
 def may_record_restrictions(user):
     """Identification officers and supervisors of the competent authority (the Main Department)."""
-    return any(m.role in (Role.IDENTIFICATION_OFFICER, Role.SUPERVISOR) and m.institution.is_competent_authority
-               for m in policy.memberships(user))
+    return predicates.is_coordinator(user)
 
 
 def may_list_restrictions(user):

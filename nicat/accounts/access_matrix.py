@@ -12,6 +12,11 @@ MATRIX = {
     "accounts:password_change": page(EVERYONE),
     "accounts:token_create": page(EVERYONE, methods=("post",), expect=(400,)),  # empty form: told what to fix
     "accounts:token_revoke": page(EVERYONE, methods=("post",), kwargs={"token_uuid": "api_token"}),
+    "accounts:grants": page(EVERYONE),  # pending role grants: heads and administrators decide, members see
+    # the head of the institution (a supervisor there) or a second administrator confirms a grant;
+    # the institution's other staff are refused (403), other institutions' grants are not found (404)
+    "accounts:grant_decide": page({"supervisor", "administrator"}, methods=("post",), query={"decision": "confirm"},
+                                  kwargs={"membership_uuid": "pending_grant"}, expect=(302,)),
     "accounts:sign_out_everywhere": page(EVERYONE, methods=("post",), expect=(302,), ends_session=True),
     "token-list": api(EVERYONE),
     "token-detail": api(EVERYONE, methods=("get", "delete"), kwargs={"uuid": "api_token"}),
@@ -27,4 +32,24 @@ def api_token(world, role, own):
     return ApiToken.objects.filter(user=user).order_by("-id").first().uuid
 
 
-OBJECTS = {"api_token": api_token}
+def pending_grant(world, role, own):
+    """A role grant waiting for confirmation at the role's institution (own) or at the foreign one,
+    made by an administrator other than the one asking."""
+    from nicat.accounts.models import Role, User
+    from nicat.accounts.services import grant_membership
+    from nicat.testing import make_user
+
+    if role == Role.ADMINISTRATOR and not own:
+        return None  # administrators decide grants at every institution: nothing is foreign to them
+    granter = world.user(Role.ADMINISTRATOR)
+    if role == Role.ADMINISTRATOR:
+        granter = User.objects.filter(username="mx.admin2").first() or User.objects.create_superuser(
+            "mx.admin2", password="x" * 16)
+    from nicat.access.matrix import INSTITUTION_OF_ROLE
+
+    institution = world.institutions[INSTITUTION_OF_ROLE[Role(role)] if own else "foreign"]
+    grantee = make_user(f"mx.grantee.{role}.{'own' if own else 'foreign'}")
+    return grant_membership(actor=granter, user=grantee, institution=institution, role=Role.CASE_WORKER).uuid
+
+
+OBJECTS = {"api_token": api_token, "pending_grant": pending_grant}

@@ -46,21 +46,63 @@ class User(AbstractUser):
         return self.memberships.filter(active=True, institution__active=True).select_related("institution")
 
 
+class MembershipStatus(models.TextChoices):
+    ACTIVE = "active", _("In effect")
+    PENDING = "pending", _("Awaiting confirmation")
+    REJECTED = "rejected", _("Rejected")
+    ENDED = "ended", _("Ended")
+
+
+class MembershipQuerySet(models.QuerySet):
+    def heads_of(self, institution):
+        """The memberships that make someone the head of `institution`: its supervisors in effect.
+        The head confirms role grants an administrator made there (nicat.accounts.services)."""
+        return self.filter(institution=institution, role=Role.SUPERVISOR, active=True, user__is_active=True)
+
+
 class Membership(models.Model):
+    """A staff member's role at an institution. Granted, confirmed, rejected and ended only through
+    nicat.accounts.services (audited); a grant by an administrator is *pending* — it gives no access
+    (active=False, enforced by a check constraint) — until the institution's head or a second
+    administrator confirms it."""
+
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("staff member"))
     institution = models.ForeignKey("directory.Institution", on_delete=models.PROTECT, related_name="memberships",
                                     verbose_name=_("institution"))
     role = models.CharField(_("role"), max_length=40, choices=Role.choices)
     active = models.BooleanField(_("active"), default=True)
+    status = models.CharField(_("status"), max_length=10, choices=MembershipStatus.choices,
+                              default=MembershipStatus.ACTIVE)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    granted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("granted by"))
+    granted_at = models.DateTimeField(_("granted"), null=True, blank=True)
+    decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("confirmed or rejected by"))
+    decided_at = models.DateTimeField(_("confirmed or rejected"), null=True, blank=True)
+    ended_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                 verbose_name=_("ended by"))
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
-        constraints = [models.UniqueConstraint(fields=["user", "institution", "role"], name="accounts_membership_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "institution", "role"], name="accounts_membership_unique"),
+            # Only a grant in effect gives access: a pending, rejected or ended one never does.
+            models.CheckConstraint(condition=models.Q(active=False) | models.Q(status="active"),
+                                   name="accounts_membership_active_only_in_effect"),
+        ]
 
     def __str__(self):
         return f"{self.user} — {self.get_role_display()} — {self.institution}"
+
+    @property
+    def is_pending(self):
+        return self.status == MembershipStatus.PENDING
 
 
 class ApiToken(models.Model):
@@ -85,3 +127,11 @@ class ApiToken(models.Model):
     @property
     def is_active(self):
         return self.revoked_at is None
+
+    def save(self, *args, **kwargs):
+        """A revoked token stays revoked (the database refuses it too: migration 0003's trigger)."""
+        if self.pk is not None and self.revoked_at is None:
+            was = ApiToken.objects.filter(pk=self.pk).values_list("revoked_at", flat=True).first()
+            if was is not None:
+                raise ValueError("A revoked API token cannot be restored.")
+        super().save(*args, **kwargs)

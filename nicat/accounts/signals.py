@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from nicat.audit import services as audit
+from nicat.core import trail as audit
 
 
 def client_ip(request):
@@ -80,6 +80,12 @@ def _connect_axes():
     def audit_lockout(sender, request, username=None, ip_address=None, **kwargs):
         user = _known_user(username)
         details = {"username": user.username} if user else {"username_known": False}
+        if user is not None:
+            # Its API tokens are refused while the lock lasts (nicat.accounts.tokens); not revoked, so that
+            # a stranger typing wrong passwords cannot cut the integrations of an account for good.
+            from nicat.accounts.services import active_token_count
+
+            details["api_tokens_suspended"] = active_token_count(user)
         audit.record(actor=None, action="auth.lockout", obj=user, details=details)
 
     return audit_lockout

@@ -15,14 +15,23 @@ def _digest(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(*, user, name=""):
-    """Create a token for `user` and return its text; only the digest is kept."""
-    token = "nct_" + secrets.token_urlsafe(32)
-    with transaction.atomic():
-        ApiToken.objects.create(user=user, name=name, prefix=token[:10], digest=_digest(token))
-        from nicat.audit.services import record
+_OWNER = object()
 
-        record(actor=user, action="token.create", obj=user, details={"prefix": token[:10]})
+
+def issue_token(*, user, name="", actor=_OWNER):
+    """Create a token for `user` and return its text; only the digest is kept. The product calls it
+    through nicat.accounts.services.create_token (which validates); `actor` None is the operator
+    on the server (`nicat token`), audited as the system."""
+    token = "nct_" + secrets.token_urlsafe(32)
+    actor = user if actor is _OWNER else actor
+    with transaction.atomic():
+        row = ApiToken.objects.create(user=user, name=name, prefix=token[:10], digest=_digest(token))
+        from nicat.core.trail import record
+
+        details = {"prefix": token[:10], "token": str(row.uuid)}
+        if actor is None:
+            details["via"] = "command"
+        record(actor=actor, action="token.create", obj=user, details=details)
     return token
 
 
@@ -36,5 +45,11 @@ class HashedTokenAuthentication(TokenAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token.")) from None
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("This account is disabled."))
+        from nicat.accounts.services import is_locked_out
+
+        if is_locked_out(token.user):
+            # A locked account is locked for the API too, until the lock ends or an administrator lifts it.
+            raise exceptions.AuthenticationFailed(_("This account is locked after repeated failed sign-ins; its "
+                                                    "API tokens work again when the lock ends."))
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
         return token.user, token

@@ -12,5 +12,7 @@ urlpatterns = [
     path("password/", views.password_change, name="password_change"),
     path("tokens/", views.token_create, name="token_create"),
     path("tokens/<uuid:token_uuid>/revoke/", views.token_revoke, name="token_revoke"),
+    path("grants/", views.grants, name="grants"),
+    path("grants/<uuid:membership_uuid>/", views.grant_decide, name="grant_decide"),
     path("sign-out-everywhere/", views.sign_out_everywhere, name="sign_out_everywhere"),
 ]

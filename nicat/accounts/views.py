@@ -8,7 +8,6 @@ from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +19,8 @@ from django_otp import login as otp_login
 from nicat.accounts import services
 from nicat.accounts.forms import CodeForm, EnrolForm, TokenForm
 from nicat.accounts.models import ApiToken
-from nicat.audit import services as audit
+from nicat.core import trail as audit
+from nicat.core.errors import NotAllowed
 
 
 def safe_next(request, default="web:dashboard"):
@@ -165,9 +165,12 @@ def token_revoke(request, token_uuid):
 @login_required
 @require_POST
 def sign_out_everywhere(request):
-    services.sign_out_everywhere(actor=request.user)
+    revoked = services.sign_out_everywhere(actor=request.user)
     logout(request)
     messages.info(request, _("You were signed out on every device and browser. Sign in again here."))
+    if revoked:
+        messages.info(request, _("API tokens revoked with your sessions: %(count)s. Create new ones for the systems "
+                                 "that used them.") % {"count": revoked})
     return redirect("web:login")
 
 
@@ -175,13 +178,45 @@ def sign_out_everywhere(request):
 def password_change(request):
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user = form.save()
-            audit.record(actor=user, action="auth.password_changed", obj=user)
+        user = services.change_password(actor=request.user, user=request.user,
+                                        password=form.cleaned_data["new_password1"])
         update_session_auth_hash(request, user)
         messages.success(request, _("Your password was changed. Your other sessions have ended."))
         return redirect("accounts:security")
     return render(request, "accounts/password_change.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def grants(request):
+    """Role grants awaiting confirmation: the head of the institution (a supervisor there) or a second
+    administrator confirms or rejects them; the institution's other staff see them listed."""
+    rows = [(m, *services.can_decide_grant(request.user, m)) for m in services.pending_grants_for(request.user)]
+    return render(request, "accounts/grants.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+def grant_decide(request, membership_uuid):
+    membership = services.pending_grants_for(request.user).filter(uuid=membership_uuid).first()
+    if membership is None:
+        raise Http404
+    decision = request.POST.get("decision")
+    if decision not in ("confirm", "reject"):
+        messages.error(request, _("Choose whether to confirm or reject the grant."))
+        return redirect("accounts:grants")
+    try:
+        if decision == "confirm":
+            services.confirm_membership(actor=request.user, membership=membership)
+        else:
+            services.reject_membership(actor=request.user, membership=membership)
+    except NotAllowed as refusal:
+        return render(request, "web/error.html", {"title": _("Not allowed"), "message": str(refusal)}, status=403)
+    if decision == "confirm":
+        messages.success(request, _("Confirmed: %(user)s now has the role %(role)s at %(institution)s.") % {
+            "user": membership.user, "role": membership.get_role_display(), "institution": membership.institution})
+    else:
+        messages.success(request, _("Rejected: the grant never took effect."))
+    return redirect("accounts:grants")
 
 
 def locked_out(request, original_response=None, credentials=None):

@@ -1,6 +1,60 @@
+import datetime
+
 from django.apps import AppConfig
+from django.utils import timezone
 
 
 class ApiConfig(AppConfig):
     name = "nicat.api"
     label = "api"
+
+    def ready(self):
+        from rest_framework import serializers
+
+        from nicat.core import validators
+
+        # The one plausible range (nicat.core.validators) on every date and date-time of the API.
+        for cls in (serializers.DateField, serializers.DateTimeField):
+            if validators.plausible_date not in cls.default_validators:
+                cls.default_validators = [*cls.default_validators, validators.plausible_date]
+        _sane_offsets(serializers.DateTimeField)
+        _no_overflow(serializers.DateTimeField)
+
+
+def _no_overflow(cls):
+    """DRF converts a typed date-time to the time zone before any validator runs; for year 1 or 9999
+    that overflows (a 500). Such a value gets the plausible-range message instead."""
+    if getattr(cls.to_internal_value, "nicat_no_overflow", False):
+        return
+    original = cls.to_internal_value
+
+    def to_internal_value(self, value):
+        try:
+            return original(self, value)
+        except OverflowError:
+            from rest_framework.exceptions import ValidationError
+
+            from nicat.core.validators import range_message
+
+            raise ValidationError(range_message(), code="implausible_date") from None
+
+    to_internal_value.nicat_no_overflow = True
+    cls.to_internal_value = to_internal_value
+
+
+def _sane_offsets(cls):
+    """Before 1924 Asia/Baku kept local mean time (+03:19:24): such a moment is given in UTC rather
+    than with an offset in seconds that no client expects."""
+    if getattr(cls.to_representation, "nicat_sane_offset", False):
+        return
+    original = cls.to_representation
+
+    def to_representation(self, value):
+        if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+            offset = self.enforce_timezone(value).utcoffset()
+            if offset is not None and offset.seconds % 60:
+                return value.astimezone(datetime.timezone.utc).isoformat().replace("+00:00", "Z")
+        return original(self, value)
+
+    to_representation.nicat_sane_offset = True
+    cls.to_representation = to_representation

@@ -1,6 +1,7 @@
 """One error shape for the API: HTTP 400 with field errors, 404 for what one may not see, 409 for a lost race."""
-from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
@@ -9,6 +10,11 @@ from nicat.core.errors import ConcurrentEdit, NotAllowed
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        from nicat.api.parsers import RequestTooLarge, max_body_bytes
+
+        exc = RequestTooLarge(_("The request body is larger than %(max)s bytes. Send less text.")
+                              % {"max": max_body_bytes()})
     if isinstance(exc, ConcurrentEdit):
         return Response({"detail": exc.messages[0], "code": "concurrent_edit"}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
@@ -21,5 +27,7 @@ def exception_handler(exc, context):
     if isinstance(exc, (NotAllowed, Http404)):
         exc = exceptions.NotFound()
     if isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+        # a refusal the policy explains (the section, the way to go) keeps its sentence
+        message = getattr(exc, "user_message", None)
+        exc = exceptions.PermissionDenied(detail=str(message) if message else None)
     return drf_handler(exc, context)

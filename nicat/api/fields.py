@@ -1,26 +1,6 @@
-from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
-
-from nicat.vocab.models import Term
-
-
-class TermField(serializers.SlugRelatedField):
-    """A vocabulary term given and shown by its stable code (see /api/v1/vocabularies/)."""
-
-    default_error_messages = {
-        "does_not_exist": _("Unknown code “{value}”. The valid codes are listed at /api/v1/vocabularies/{vocabulary}/."),
-        "invalid": _("Give the code as text."),
-    }
-
-    def __init__(self, vocabulary, **kwargs):
-        self.vocabulary = vocabulary
-        kwargs.setdefault("queryset", Term.objects.of(vocabulary))
-        super().__init__(slug_field="code", **kwargs)
-
-    def to_internal_value(self, data):
-        try:
-            return self.get_queryset().get(code=data)
-        except Term.DoesNotExist:
-            self.fail("does_not_exist", value=str(data)[:64], vocabulary=self.vocabulary)
-        except (TypeError, ValueError):
-            self.fail("invalid")
+"""API fields now live with what they refer to (nicat.vocab.fields: TermField; nicat.directory.fields:
+InstitutionRefField), so that domain apps' API modules import no module of the api app. The names
+stay importable from here for the schema extensions that target them."""
+from nicat.directory.fields import InstitutionRefField  # noqa: F401
+from nicat.vocab.fields import TermField  # noqa: F401
+from nicat.core.drf import RefuseUnknownFieldsMixin  # noqa: F401

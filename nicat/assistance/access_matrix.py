@@ -236,7 +236,7 @@ def _claim(world, case, own):
 def _permit(world, case, own):
     from nicat.assistance.models import ResidencePermit
 
-    return ResidencePermit.objects.system().create(case=case, reflection_period_ends=timezone.localdate())
+    return ResidencePermit.objects.system().create(case=case)
 
 
 def _interpreter(world, case, own):

@@ -5,6 +5,7 @@ and case closure. Every change goes through the services (access, validation, au
 case data is scoped by the access policy and audited.
 """
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import mixins, serializers, status, viewsets
@@ -13,7 +14,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from nicat.access import policy
-from nicat.api.fields import TermField
+from nicat.core.drf import RefuseUnknownFieldsMixin
+from nicat.vocab.fields import TermField
 from nicat.assistance import charts, selectors, services
 from nicat.assistance.models import (SERVICE_KINDS, ActionStatus, AllowanceKind, AllowancePayment, Area,
                                      CompensationClaim, CompensationSource, DocumentsStatus, EndKind, Facility,
@@ -278,12 +280,14 @@ class CompensationPaymentSerializer(serializers.Serializer):
     version = serializers.IntegerField()
 
 
-class PermitSerializer(serializers.ModelSerializer):
+class PermitSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
     case = CaseUUIDField()
     status = serializers.ChoiceField(choices=PermitStatus.choices, required=False)
     permit_number = serializers.CharField(required=False, allow_blank=True, max_length=100)
     note = serializers.CharField(required=False, allow_blank=True)
     version = serializers.IntegerField(required=False)
+    reflection_period_ends = serializers.DateField(read_only=True, help_text=_(
+        "The end of the recovery and reflection period: the first contact plus the period in force then."))
 
     class Meta:
         model = ResidencePermit
@@ -305,7 +309,7 @@ class InterpreterSerializer(serializers.ModelSerializer):
         read_only_fields = ["uuid"]
 
 
-class ReturnSerializer(serializers.ModelSerializer):
+class ReturnSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
     case = CaseUUIDField()
     direction = serializers.ChoiceField(choices=ReturnDirection.choices)
     country = TermField("country")
@@ -734,9 +738,16 @@ class PermitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, CaseScoped
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def perform_create(self, serializer):
-        d = serializer.validated_data
-        serializer.instance = services.open_residence_permit(actor=self.request.user, case=d["case"],
-                                                             note=d.get("note", ""))
+        # Everything the page accepts is accepted here, in one transaction (no field silently dropped).
+        d = dict(serializer.validated_data)
+        case, note = d.pop("case"), d.pop("note", "")
+        d.pop("version", None)
+        with transaction.atomic():
+            permit = services.open_residence_permit(actor=self.request.user, case=case, note=note)
+            if d:
+                permit = services.update_residence_permit(actor=self.request.user, permit=permit, data=d,
+                                                          expected_version=permit.version)
+        serializer.instance = permit
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
@@ -775,11 +786,17 @@ class ReturnViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, CaseScoped
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def perform_create(self, serializer):
-        d = serializer.validated_data
-        serializer.instance = services.plan_return(
-            actor=self.request.user, case=d["case"], direction=d["direction"], country=d["country"],
-            receiving_organisation=d.get("receiving_organisation"),
-            receiving_organisation_name=d.get("receiving_organisation_name", ""), consulate=d.get("consulate"))
+        # Risk, documents and travel given with the plan are saved with it, in one transaction.
+        d = dict(serializer.validated_data)
+        d.pop("version", None)
+        with transaction.atomic():
+            plan = services.plan_return(
+                actor=self.request.user, case=d.pop("case"), direction=d.pop("direction"), country=d.pop("country"),
+                receiving_organisation=d.pop("receiving_organisation", None),
+                receiving_organisation_name=d.pop("receiving_organisation_name", ""), consulate=d.pop("consulate", None))
+            if d:
+                plan = services.update_return(actor=self.request.user, plan=plan, data=d, expected_version=plan.version)
+        serializer.instance = plan
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from nicat.cases.models import CLOSED_STATUSES, TraffickingStatus
+from nicat.persons.age import age_of
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Facts:
     trafficking_status: str
     case_closed: bool
     age: int | None
+    is_child: bool  # by the one age rule (nicat.persons.age): unknown or borderline estimated ages presume a child
 
 
 @dataclass(frozen=True)
@@ -37,9 +39,9 @@ YES = Answer(True)
 
 
 def facts_of(case) -> Facts:
-    person = case.person
+    age = age_of(case.person)  # today, on the Baku calendar
     return Facts(trafficking_status=case.trafficking_status, case_closed=case.status in CLOSED_STATUSES,
-                 age=person.age_on())
+                 age=age.years, is_child=age.is_child)
 
 
 def _open(facts):
@@ -98,12 +100,10 @@ def residence_and_return_support(case) -> Answer:
 
 
 def placement_group_required(case):
-    """The group a person must be placed in by age: "children" for a child, None for an adult (any adult
-    group), or raises LookupError when the age is not recorded."""
-    age = facts_of(case).age
-    if age is None:
-        raise LookupError
-    return "children" if age < 18 else None
+    """The group a person must be placed in by age: "children" for a child — or a person presumed one while
+    the age is unknown or an estimate near 18 (Council of Europe Convention Art. 10(3)) —, None for an adult
+    (any adult group)."""
+    return "children" if facts_of(case).is_child else None
 
 
 ALL = {
@@ -119,8 +119,5 @@ ALL = {
 def all_answers(case):
     """Every eligibility answer for a case (used by the equal-treatment test and the case page)."""
     answers = {name: fn(case) for name, fn in ALL.items()}
-    try:
-        answers["placement_group_required"] = placement_group_required(case)
-    except LookupError:
-        answers["placement_group_required"] = "unknown-age"
+    answers["placement_group_required"] = placement_group_required(case)
     return answers

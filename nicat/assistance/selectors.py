@@ -194,10 +194,11 @@ def reminders(*, user, today=None):
                .filter(status=PermitStatus.GRANTED, expires_on__isnull=False,
                        expires_on__lte=today + datetime.timedelta(days=conf.residence_permit_reminder_days()))
                .select_related("case").order_by("expires_on"))
-    reflection = (ResidencePermit.objects.visible_to(user)
-                  .filter(status=PermitStatus.NOT_REQUESTED, reflection_period_ends__gte=today,
-                          reflection_period_ends__lte=today + datetime.timedelta(days=7))
-                  .select_related("case").order_by("reflection_period_ends"))
+    # The reflection period is computed (nicat.legal.rules), not stored: filter the few permits not requested.
+    reflection = sorted((p for p in ResidencePermit.objects.visible_to(user)
+                         .filter(status=PermitStatus.NOT_REQUESTED).select_related("case")
+                         if today <= p.reflection_period_ends <= today + datetime.timedelta(days=7)),
+                        key=lambda p: p.reflection_period_ends)
     follow_ups = (FollowUp.objects.visible_to(user)
                   .filter(done_on__isnull=True, due_on__lte=today + datetime.timedelta(days=7))
                   .select_related("case").order_by("due_on"))

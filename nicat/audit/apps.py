@@ -9,6 +9,9 @@ class AuditConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from nicat.audit import checks, guard  # noqa: F401  (checks registers itself)
+        from nicat.audit import checkpoints, checks, guard, services  # noqa: F401  (checks registers itself)
+        from nicat.core import trail
 
         guard.connect_signals()
+        services.register_checkpointer(checkpoints.checkpoint_after_append)
+        trail.register(record=services.record, diff=services.diff)

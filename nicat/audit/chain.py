@@ -18,11 +18,19 @@ of events a second); tests assert that it equals the `json.dumps` definition abo
 """
 import datetime
 import hashlib
+import json
 from json.encoder import encode_basestring as _q
 
-from nicat.audit.models import GENESIS_HASH, canonical_json
+__all__ = ["GENESIS_HASH", "TEMPLATE", "canonical_json", "canonical_text", "canonical_bytes", "event_hash",
+           "format_time"]
 
-__all__ = ["GENESIS_HASH", "TEMPLATE", "canonical_text", "canonical_bytes", "event_hash", "format_time"]
+GENESIS_HASH = "0" * 64
+
+
+def canonical_json(value, ascii=True) -> str:
+    """Sorted keys, no whitespace (ASCII only unless ascii=False)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=ascii)
+
 
 FIELDS = ("action", "actor_id", "actor_username", "case_reference", "case_uuid", "changes", "details",
           "institution_id", "ip", "object_id", "object_type", "occurred_at", "prev_hash", "reason",

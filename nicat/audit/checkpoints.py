@@ -14,6 +14,7 @@ import base64
 import binascii
 import hashlib
 import json
+import logging
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -26,8 +27,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils import timezone
 
-from nicat.audit.chain import format_time
-from nicat.audit.models import AuditCheckpoint, AuditEvent, canonical_json
+from nicat.audit.chain import canonical_json, format_time
+from nicat.audit.models import AuditCheckpoint, AuditEvent
+from nicat.audit.services import _lock_chain, chain_head
+
+logger = logging.getLogger(__name__)
 
 EXPORT_FORMAT = "nicat-audit-checkpoints/1"
 MESSAGE_TYPE = "nicat-audit-checkpoint/1"
@@ -139,6 +143,17 @@ def message(sequence: int, hash: str, signed_at: str) -> bytes:
                            "signed_at": signed_at}).encode("ascii")
 
 
+def checkpoint_after_append(sequence, hash):
+    """The checkpoint every NICAT_AUDIT_CHECKPOINT_EVERY events (registered with the services in
+    AuditConfig.ready())."""
+    try:
+        create_checkpoint(sequence=sequence, hash=hash)
+    except SigningKeyMissing:
+        # The chain stays intact; the checkpoint can be made later with `nicat audit checkpoint`.
+        # Refusing a case worker's action because the operator forgot a key would harm victims.
+        logger.error("Audit checkpoint at sequence %s skipped: no signing key configured.", sequence)
+
+
 def create_checkpoint(*, sequence=None, hash=None) -> AuditCheckpoint:
     """Sign (sequence, hash) — by default of the last event — and store the checkpoint.
 
@@ -148,8 +163,6 @@ def create_checkpoint(*, sequence=None, hash=None) -> AuditCheckpoint:
     key = signing_key()
     with transaction.atomic(savepoint=False):
         if sequence is None:
-            from nicat.audit.services import _lock_chain, chain_head
-
             with connection.cursor() as cursor:
                 _lock_chain(cursor)
                 sequence, hash = chain_head(cursor)
@@ -199,7 +212,19 @@ def export_checkpoints() -> dict:
     }
 
 
-def write_export(path) -> dict:
+def sign_head() -> AuditCheckpoint | None:
+    """A checkpoint of the chain head now (None when the trail is empty or no key is configured)."""
+    try:
+        return create_checkpoint()
+    except (SigningKeyMissing, ValueError):
+        return None
+
+
+def write_export(path, *, head=True) -> dict:
+    """Export the checkpoints for witnesses — first signing the head, so that the witness holds the
+    chain as it is now: events deleted later, even after the last periodic checkpoint, are detected."""
+    if head:
+        sign_head()
     data = export_checkpoints()
     text = json.dumps(data, indent=2, sort_keys=True) + "\n"
     if str(path) == "-":

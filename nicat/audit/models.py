@@ -10,12 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-GENESIS_HASH = "0" * 64
-
-
-def canonical_json(value, ascii=True) -> str:
-    """Sorted keys, no whitespace (ASCII only unless ascii=False)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=ascii)
+# The canonical form and the hash live in chain.py (pure functions, no model); the names stay here too.
+from nicat.audit.chain import GENESIS_HASH, canonical_bytes, canonical_json, event_hash  # noqa: F401
 
 
 class CanonicalJSONField(models.TextField):
@@ -93,13 +89,9 @@ class AuditEvent(models.Model):
         raise PermissionError("Audit events are append-only.")
 
     def canonical_bytes(self) -> bytes:
-        from nicat.audit.chain import canonical_bytes
-
         return canonical_bytes(self)
 
     def compute_hash(self) -> str:
-        from nicat.audit.chain import event_hash
-
         return event_hash(self)
 
 

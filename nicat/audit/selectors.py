@@ -40,14 +40,43 @@ def filter_trail(events, *, case_reference="", username="", action="", since=Non
     return events
 
 
+# Reads of many records at once (lists, searches, duplicate checks): one event each, whose details name
+# the uuids of the persons and cases it showed ({"persons": [...], "cases": [...]}). "Who accessed this
+# record" looks for the record's uuid in them (a text match on these actions only; uuids are unique).
+# Every `*.list` action counts, so another app's list that records the case uuids it showed is found too.
+BULK_READ_ACTIONS = ("person.search", "person.duplicate_check", "cases.export")
+
+
+def _shown_in_bulk(*uuids, since=None):
+    """Bulk reads that showed any of `uuids` (none can have shown a record before `since`, its creation:
+    the time index keeps the text match to the events after it)."""
+    q = Q()
+    for uuid in uuids:
+        if uuid:
+            q |= Q(details__contains=f'"{uuid}"')
+    if not q:
+        return Q(pk__in=[])
+    q &= Q(action__in=BULK_READ_ACTIONS) | Q(action__endswith=".list")
+    return q & Q(occurred_at__gte=since) if since is not None else q
+
+
+def _case_q(case_uuid):
+    row = (policy.case_model().objects.system().filter(uuid=case_uuid)
+           .values("person__uuid", "person__created_at", "created_at").first()) or {}
+    since = min((t for t in (row.get("created_at"), row.get("person__created_at")) if t), default=None)
+    person_uuid = str(row["person__uuid"]) if row.get("person__uuid") else ""
+    return Q(case_uuid=str(case_uuid)) | _shown_in_bulk(str(case_uuid), person_uuid, since=since)
+
+
 def case_trail(*, case_uuid):
-    """Every event about one case, newest first. The caller has checked that the case is visible."""
-    return AuditEvent.objects.filter(case_uuid=str(case_uuid)).select_related("institution").order_by("-sequence")
+    """Every event about one case, newest first — bulk reads that showed the case or its person included.
+    The caller has checked that the case is visible."""
+    return AuditEvent.objects.filter(_case_q(case_uuid)).select_related("institution").order_by("-sequence")
 
 
 def case_accessors(*, case_uuid):
     """Who touched the case: one row per user (and institution), with counts and first/last time."""
-    return (AuditEvent.objects.filter(case_uuid=str(case_uuid))
+    return (AuditEvent.objects.filter(_case_q(case_uuid))
             .values("actor_id", "actor_username", "institution__name_az", "institution__name_ru",
                     "institution__name_en")
             .annotate(events=Count("sequence"), first=Min("occurred_at"), last=Max("occurred_at"))
@@ -57,11 +86,12 @@ def case_accessors(*, case_uuid):
 def person_trail(*, person):
     """Every event about one person and their cases, oldest first (a subject-access report).
     The caller has checked that the person is visible."""
-    from nicat.cases.models import Case
-
-    case_uuids = [str(u) for u in Case.objects.system().filter(person_id=person.pk).values_list("uuid", flat=True)]
+    cases = list(policy.case_model().objects.system().filter(person_id=person.pk).values_list("uuid", "created_at"))
+    case_uuids = [str(u) for u, _created in cases]
+    since = min([person.created_at, *(created for _u, created in cases)])
     return (AuditEvent.objects.filter(Q(object_type="persons.person", object_id=str(person.uuid))
-                                      | Q(case_uuid__in=case_uuids))
+                                      | Q(case_uuid__in=case_uuids)
+                                      | _shown_in_bulk(str(person.uuid), *case_uuids, since=since))
             .select_related("institution").order_by("sequence"))
 
 

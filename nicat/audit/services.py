@@ -3,6 +3,7 @@ transaction, so the action and its audit event are committed together or not at 
 import hashlib
 import json
 import logging
+import time
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from nicat.core.context import request_context
 from nicat.audit.chain import canonical_text
-from nicat.audit.models import GENESIS_HASH, AuditEvent, canonical_json
+from nicat.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, canonical_json
 
 logger = logging.getLogger(__name__)
 
@@ -227,15 +228,43 @@ def _request_context():
     return request_context()
 
 
+_checkpointer = None
+
+
+def register_checkpointer(fn):
+    """`fn(sequence, hash)` signs a checkpoint every NICAT_AUDIT_CHECKPOINT_EVERY events
+    (nicat.audit.checkpoints.checkpoint_after_append, registered in AuditConfig.ready(), so that
+    checkpoints may use this module without this module importing them)."""
+    global _checkpointer
+    _checkpointer = fn
+    return fn
+# Per process: the wall-clock time before which no timed checkpoint can be due (saves a query per event).
+_next_timed_check = 0.0
+
+
+def _timed_checkpoint_due(event):
+    """True when the oldest event not yet covered by a checkpoint is NICAT_AUDIT_CHECKPOINT_SECONDS old:
+    events after the last checkpoint never stay unsigned longer than that (when something is appended;
+    `nicat audit checkpoint` from cron covers a quiet system)."""
+    global _next_timed_check
+    seconds = int(getattr(settings, "NICAT_AUDIT_CHECKPOINT_SECONDS", 300) or 0)
+    if seconds <= 0 or time.time() < _next_timed_check:
+        return False
+    last = AuditCheckpoint.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+    first_unsigned = event.occurred_at
+    if last + 1 < event.sequence:
+        first_unsigned = (AuditEvent.objects.filter(sequence=last + 1).values_list("occurred_at", flat=True).first()
+                          or event.occurred_at)
+    age = (event.occurred_at - first_unsigned).total_seconds()
+    if age >= seconds:
+        _next_timed_check = time.time() + seconds
+        return True
+    _next_timed_check = time.time() + (seconds - age)
+    return False
+
+
 def _maybe_checkpoint(event):
     every = int(getattr(settings, "NICAT_AUDIT_CHECKPOINT_EVERY", 1000) or 0)
-    if every <= 0 or event.sequence % every:
+    if _checkpointer is None or not ((every > 0 and event.sequence % every == 0) or _timed_checkpoint_due(event)):
         return
-    from nicat.audit.checkpoints import SigningKeyMissing, create_checkpoint
-
-    try:
-        create_checkpoint(sequence=event.sequence, hash=event.hash)
-    except SigningKeyMissing:
-        # The chain stays intact; the checkpoint can be made later with `nicat audit checkpoint`.
-        # Refusing a case worker's action because the operator forgot a key would harm victims.
-        logger.error("Audit checkpoint at sequence %s skipped: no signing key configured.", event.sequence)
+    _checkpointer(event.sequence, event.hash)

@@ -43,6 +43,7 @@ class Result:
     events: int = 0
     checkpoints: int = 0
     witness_checkpoints: int = 0
+    witness_head: int = 0  # the last event the witness files cover
     broken_sequence: int | None = None
     reason: str = ""
     warnings: list = field(default_factory=list)
@@ -94,6 +95,7 @@ def verify_chain(*, witness_file=None, using="default", page=PAGE, workers=None)
     for path in witness_files:
         w_cps, w_keys = load_export(path)
         result.witness_checkpoints += len(w_cps)
+        result.witness_head = max([result.witness_head, *(cp["sequence"] for cp in w_cps)])
         bad = _check_checkpoints(w_cps, {**keys, **w_keys}, "Witness")
         if bad:
             problems.append(bad)

@@ -39,9 +39,7 @@ def trail(request):
 @login_required
 def case_access(request, case_uuid):
     _require_supervisor(request.user)
-    from nicat.cases.models import Case
-
-    case = policy.get_visible_or_404(Case.objects, request.user, uuid=case_uuid)
+    case = policy.get_visible_or_404(policy.case_model().objects, request.user, uuid=case_uuid)
     page = Paginator(selectors.case_trail(case_uuid=case.uuid), PAGE_SIZE).get_page(request.GET.get("page"))
     accessors = list(selectors.case_accessors(case_uuid=case.uuid)[:200])
     record(actor=request.user, action="audit.case_view", obj=case, case=case,
@@ -55,9 +53,7 @@ def person_report(request, person_uuid):
     _require_supervisor(request.user)
     from django.utils import timezone
 
-    from nicat.persons.models import Person
-
-    person = policy.get_visible_or_404(Person.objects, request.user, uuid=person_uuid)
+    person = policy.get_visible_or_404(policy.person_model().objects, request.user, uuid=person_uuid)
     events = list(selectors.person_trail(person=person))
     record(actor=request.user, action="audit.person_report", obj=person,
            institution=policy.acting_institution(request.user), details={"events": len(events)})

@@ -4,13 +4,13 @@ Case pages are for case-working roles; analysts and administrators are refused (
 another institution answer 404. The case API is scoped the same way: analysts and administrators
 get an empty list and 404 for any case."""
 from nicat.access.matrix import CASE_WORKING, EVERYONE, api, page
-from nicat.access.policy import SECTION_ROLES
+from nicat.access.sections import CONTACTS, IDENTITY, NARRATIVE as NARRATIVE_SECTION, ROLES
 
 CASE = {"case_uuid": "case"}
 # Editing the case, its notes and its route is the "narrative" section; editing the person needs
 # "identity" and "contacts". Case-working roles without them get 403 on their own cases.
-NARRATIVE = frozenset(str(r) for r in SECTION_ROLES["narrative"])
-PERSON = frozenset(str(r) for r in SECTION_ROLES["identity"] & SECTION_ROLES["contacts"])
+NARRATIVE = frozenset(str(r) for r in ROLES[NARRATIVE_SECTION])
+PERSON = frozenset(str(r) for r in ROLES[IDENTITY] & ROLES[CONTACTS])
 
 MATRIX = {
     "cases:list": page(CASE_WORKING),

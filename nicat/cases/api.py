@@ -3,11 +3,11 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from nicat.access import policy
-from nicat.api.fields import TermField
+from nicat.access import policy, sections
+from nicat.vocab.fields import TermField
 from nicat.audit import services as audit
 from nicat.cases import selectors, services
 from nicat.cases.models import Case, CaseNote, CaseStatus, EventKind, TraffickingEvent, TraffickingStatus
@@ -28,6 +28,10 @@ class CaseSerializer(serializers.ModelSerializer):
     status_decided_by = serializers.UUIDField(source="status_decided_by.uuid", read_only=True, allow_null=True)
     summary = serializers.CharField(required=False, allow_blank=True)
     version = serializers.IntegerField(required=False, help_text=_("Required on update: the version you read."))
+    trafficking_status = serializers.ChoiceField(
+        choices=TraffickingStatus.choices, required=False,
+        help_text=_("Set only by the official identification decision (POST /api/v1/identification/decisions/): "
+                    "a different value here is refused with 400."))
     first_contact_at = serializers.DateTimeField(required=False)
     acts = TermField("act", many=True, required=False)
     means = TermField("means", many=True, required=False)
@@ -45,30 +49,16 @@ class CaseSerializer(serializers.ModelSerializer):
                   "first_contact_at", *M2M, "scope", "summary", "created_at", "updated_at", "version"]
         read_only_fields = ["uuid", "reference", "status_decided_on", "created_at", "updated_at"]
 
-    # What each section of the access policy covers in this representation.
-    SECTION_FIELDS = {"narrative": ("summary",)}
-    PERSON_SECTION_FIELDS = {
-        "identity": ("given_name", "family_name", "patronymic", "aliases", "birth_date", "birth_date_is_estimate",
-                     "estimated_age", "gender", "citizenships", "languages", "documents"),
-        "contacts": ("phone", "email", "address"),
-    }
-
     def to_representation(self, instance):
         data = super().to_representation(instance)
         request = self.context.get("request")
         if request is None:
             return data
-        sections = policy.visible_sections(request.user, instance)
-        for section, fields in self.SECTION_FIELDS.items():
-            if section not in sections:
-                for name in fields:
-                    data.pop(name, None)
+        visible = policy.visible_sections(request.user, instance)
+        sections.strip(data, "cases.case", visible)  # the fields each section holds: nicat.access.sections
         person = data.get("person")
         if isinstance(person, dict):
-            for section, fields in self.PERSON_SECTION_FIELDS.items():
-                if section not in sections:
-                    for name in fields:
-                        person.pop(name, None)
+            sections.strip(person, "persons.person", visible)
         return data
 
     def validate(self, attrs):
@@ -129,8 +119,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
-        audit.record(actor=request.user, action="case.list", details={
-            "channel": "api", "shown": len(response.data.get("results", []))})
+        rows = response.data.get("results", [])
+        persons = sorted({str(row["person"]["uuid"]) for row in rows if isinstance(row.get("person"), dict)
+                          and row["person"].get("uuid")})
+        audit.record(actor=request.user, action="case.list", institution=policy.acting_institution(request.user),
+                     details={"channel": "api", "shown": len(rows), "cases": [str(row["uuid"]) for row in rows],
+                              "persons": persons})
         return response
 
     def get_object(self):
@@ -159,8 +153,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     @staticmethod
     def _case_with_section(request, uuid, section):
         case = policy.get_visible_or_404(Case.objects, request.user, uuid=uuid)
-        if not policy.can_see_section(request.user, case, section):
-            raise PermissionDenied()
+        policy.require_section(request.user, case, section)
         return case
 
     def perform_update(self, serializer):
@@ -169,8 +162,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         if version is None:
             raise ValidationError({"version": [_("Give the version of the record you read, so that no one "
                                                  "else's change is overwritten.")]})
-        if not policy.can_see_section(self.request.user, serializer.instance, "narrative"):
-            raise PermissionDenied()
+        policy.require_section(self.request.user, serializer.instance, "narrative")
         serializer.instance = services.update_case(actor=self.request.user, case=serializer.instance, data=data,
                                                    expected_version=version)
 

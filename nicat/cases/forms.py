@@ -99,15 +99,14 @@ class CaseEditForm(CaseForm):
     status = forms.ChoiceField(label=_("Case status"), choices=CaseStatus.choices)
     closure_reason = forms.ChoiceField(label=_("Reason for closure"), required=False,
                                        choices=[("", "—"), *ClosureReason.choices])
-    trafficking_status = forms.ChoiceField(label=_("Trafficking status"), choices=TraffickingStatus.choices)
+    # Shown, never edited here: the status changes only through the identification decision. The select is
+    # disabled in the browser (not sent); a value sent anyway is refused by the service with that message.
+    trafficking_status = forms.ChoiceField(
+        label=_("Trafficking status"), choices=TraffickingStatus.choices, required=False,
+        widget=forms.Select(attrs={"disabled": True}),
+        help_text=_("Changes only through the official identification decision of the Main Department (the "
+                    "case's decision page)."))
     version = forms.IntegerField(widget=forms.HiddenInput)
-
-    def __init__(self, *args, may_decide=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not may_decide:
-            self.fields["trafficking_status"].disabled = True
-            self.fields["trafficking_status"].help_text = _(
-                "Only an identification officer of the Main Department records the official decision.")
 
     @classmethod
     def initial_from(cls, case):

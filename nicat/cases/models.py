@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from nicat.access.scoping import ScopedManager
+from nicat.core.models import CaseScopedModel, VersionedModel
 from nicat.privacy.fields import EncryptedCharField, EncryptedTextField
 from nicat.vocab.models import Term
 
@@ -62,7 +63,7 @@ def _terms(vocabulary, verbose):
                                   limit_choices_to={"vocabulary": vocabulary})
 
 
-class Case(models.Model):
+class Case(VersionedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     reference = models.CharField(_("case reference"), max_length=32, unique=True, editable=False)
     person = models.ForeignKey("persons.Person", on_delete=models.PROTECT, related_name="cases",
@@ -96,8 +97,8 @@ class Case(models.Model):
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(_("opened"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    version = models.PositiveIntegerField(default=1)
 
+    case_path = "pk"  # the case itself (nicat.access.policy.scope)
     objects = ScopedManager()
 
     class Meta:
@@ -126,7 +127,7 @@ class EventKind(models.TextChoices):  # HTCDS hte_Type
     EXPLOITATION = "Exploitation", _("Exploitation")
 
 
-class TraffickingEvent(models.Model):
+class TraffickingEvent(CaseScopedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case"))
     kind = models.CharField(_("stage"), max_length=20, choices=EventKind.choices)
@@ -139,15 +140,13 @@ class TraffickingEvent(models.Model):
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ScopedManager()
-
     class Meta:
         ordering = ["date_from", "created_at"]
         verbose_name = _("trafficking event")
         verbose_name_plural = _("trafficking events")
 
 
-class CaseNote(models.Model):
+class CaseNote(CaseScopedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes", verbose_name=_("case"))
     text = EncryptedTextField(_("note"), blank=False)
@@ -155,8 +154,6 @@ class CaseNote(models.Model):
     author_institution = models.ForeignKey("directory.Institution", on_delete=models.PROTECT, related_name="+",
                                            null=True)
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,14 +1,13 @@
 """Changes to cases: intake, edits, notes, trafficking events. One function per change."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nicat.access import policy
-from nicat.accounts.models import Role
 from nicat.audit import services as audit
-from nicat.core.errors import ConcurrentEdit, NotAllowed
+from nicat.core.errors import NotAllowed
+from nicat.core.services import bump_version, require_visible, snapshot
 from nicat.cases.models import (CLOSED_STATUSES, Case, CaseNote, CaseReferenceCounter, TraffickingEvent,
                                 TraffickingStatus)
 from nicat.persons.models import Person
@@ -31,10 +30,17 @@ def next_reference(year):
     return f"{settings.NICAT_CASE_REFERENCE_PREFIX}-{year}-{counter.last:06d}"
 
 
-def may_decide_status(user):
-    """Only identification officers of the competent body record an official decision."""
-    return any(m.role == Role.IDENTIFICATION_OFFICER and m.institution.is_competent_authority
-               for m in policy.memberships(user))
+def status_refusal(case=None):
+    """The sentence that refuses a direct change of the trafficking status, pointing to the decision page."""
+    from django.urls import reverse
+
+    if case is None:
+        return _("A new case starts with the status “presumed victim”. The trafficking status changes only through "
+                 "the official identification decision of the Main Department (with its reasons and documents), "
+                 "recorded on the case's decision page after the case is opened.")
+    return _("The trafficking status changes only through the official identification decision of the Main "
+             "Department, with its reasons and documents. Record the decision on the decision page: %(url)s") % {
+        "url": reverse("identification:decide", args=[case.uuid])}
 
 
 def validate_case_data(data, *, actor, current=None):
@@ -48,11 +54,12 @@ def validate_case_data(data, *, actor, current=None):
     first = data.get("first_contact_at")
     if first and first > timezone.now() + timezone.timedelta(minutes=5):
         errors["first_contact_at"] = _("The first contact is in the future. Enter when the person was first met.")
+    # Recognition only by decision (nicat.identification.services.record_decision sets the status, with the
+    # decision record, its reasons and the certificate): no edit and no intake sets it directly.
     new_status = data.get("trafficking_status")
     old_status = current.trafficking_status if current else TraffickingStatus.POSSIBLE
-    if new_status and new_status != old_status and not may_decide_status(actor):
-        errors["trafficking_status"] = _("Only an identification officer of the Main Department can record an "
-                                         "official decision on the trafficking status.")
+    if new_status and new_status != old_status:
+        errors["trafficking_status"] = status_refusal(current)
     if errors:
         raise ValidationError(errors)
 
@@ -67,12 +74,23 @@ def register_close_check(fn):
     return fn
 
 
-def _snapshot(case):
-    return {f: getattr(case, f) for f in CASE_FIELDS}
-
-
 def _m2m_codes(case, name):
     return sorted(t.code for t in getattr(case, name).all())
+
+
+def _adoption_refused():
+    """A person seen through a referral or a break-glass opening belongs to another institution's case: a
+    new case may not name them (that would keep the access after the referral ends). The way is the
+    duplicate review of the Main Department, which links the records with the owner's agreement."""
+    from nicat.directory.selectors import competent_authority
+
+    coordinator = competent_authority()
+    return policy.Refused(_(
+        "You see this person only through another institution's case (a referral or an emergency opening), so "
+        "you cannot open a case of your own for them. Register the person as new: the duplicate check will "
+        "show that they may be known elsewhere, and the coordinator (%(coordinator)s) links the records with "
+        "the owner institution's agreement.") % {"coordinator": coordinator.name if coordinator else
+                                                _("the Main Department")})
 
 
 def open_case(*, actor, case_data, person_data=None, person=None, institution=None):
@@ -91,15 +109,14 @@ def open_case(*, actor, case_data, person_data=None, person=None, institution=No
             person = create_person(actor=actor, institution=institution, data=person_data or {})
         elif not Person.objects.visible_to(actor).filter(pk=person.pk).exists():
             raise NotAllowed
+        elif not policy.sees_person_in_full_at_home(actor, person):
+            raise _adoption_refused()
         first = case_data["first_contact_at"]
         case = Case(person=person, owner_institution=institution, created_by=actor,
                     reference=next_reference(timezone.localtime(first).year),
                     **{f: case_data[f] for f in CASE_FIELDS if f in case_data})
-        if case.trafficking_status != TraffickingStatus.POSSIBLE:
-            case.status_decided_by = institution
-            case.status_decided_on = timezone.localdate()
         case.save()
-        changes = audit.diff(Case, {}, _snapshot(case))
+        changes = audit.diff(Case, {}, snapshot(case, CASE_FIELDS))
         for name in CASE_M2M:
             if case_data.get(name):
                 getattr(case, name).set(case_data[name])
@@ -110,9 +127,9 @@ def open_case(*, actor, case_data, person_data=None, person=None, institution=No
 
 
 def update_case(*, actor, case, data, expected_version):
-    if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
-        raise NotAllowed
-    merged = {**_snapshot(case), **{k: v for k, v in data.items() if k in CASE_FIELDS}}
+    # Visible (else 404), and every field touched in a section the actor may see (else 403 naming it).
+    policy.require_case_fields(actor, case, list(data))
+    merged = {**snapshot(case, CASE_FIELDS), **{k: v for k, v in data.items() if k in CASE_FIELDS}}
     validate_case_data(merged, actor=actor, current=case)
     if merged["status"] in CLOSED_STATUSES and case.status not in CLOSED_STATUSES:
         problems = {}
@@ -122,20 +139,16 @@ def update_case(*, actor, case, data, expected_version):
         if problems:
             raise ValidationError(problems)
     with transaction.atomic():
-        if not Case.objects.system().filter(pk=case.pk, version=expected_version).update(version=F("version") + 1):
-            raise ConcurrentEdit()
-        before = _snapshot(case)
+        before = snapshot(case, CASE_FIELDS)
+        new_version = bump_version(Case, case, expected_version)
         for f in CASE_FIELDS:
-            if f in data:
+            if f in data and f != "trafficking_status":
                 setattr(case, f, data[f])
-        if case.trafficking_status != before["trafficking_status"]:
-            case.status_decided_by = policy.acting_institution(actor)
-            case.status_decided_on = timezone.localdate()
         if case.status not in CLOSED_STATUSES:
             case.closure_reason = ""
-        case.version = expected_version + 1
+        case.version = new_version
         case.save()
-        changes = audit.diff(Case, before, _snapshot(case))
+        changes = audit.diff(Case, before, snapshot(case, CASE_FIELDS))
         for name in CASE_M2M:
             if name in data:
                 old = _m2m_codes(case, name)
@@ -148,13 +161,9 @@ def update_case(*, actor, case, data, expected_version):
     return case
 
 
-def _require_visible(actor, case):
-    if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
-        raise NotAllowed
-
-
 def add_note(*, actor, case, text):
-    _require_visible(actor, case)
+    require_visible(actor, case)
+    policy.require_section(actor, case, "narrative")
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": _("The note is empty. Write what happened or what was agreed.")})
@@ -172,7 +181,8 @@ EVENT_FIELDS = ("kind", "country", "place", "date_from", "date_to", "description
 
 
 def add_event(*, actor, case, data):
-    _require_visible(actor, case)
+    require_visible(actor, case)
+    policy.require_section(actor, case, "narrative")
     errors = {}
     if not data.get("kind"):
         errors["kind"] = _("Choose the stage: recruitment, transit or exploitation.")

@@ -1,6 +1,6 @@
 """Case pages: thin — parse the form, call a service or selector, render."""
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from nicat.access import policy
 from nicat.access.decorators import case_worker_required
+from nicat.audit import services as audit
 from nicat.cases import selectors, services
 from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.cases.forms import CaseEditForm, CaseFilterForm, CaseForm, EventForm, NoteForm, PersonForm
@@ -23,6 +24,9 @@ def case_list_view(request):
     filters = form.cleaned_data if form.is_valid() else {}
     cases = selectors.case_list(user=request.user, **{k: v for k, v in filters.items() if v})
     page = Paginator(cases, 25).get_page(request.GET.get("page"))
+    audit.record(actor=request.user, action="case.list", institution=policy.acting_institution(request.user),
+                 details={"channel": "web", "shown": len(page.object_list),
+                          "cases": [str(case.uuid) for case in page.object_list]})
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "cases/case_list.html", {"form": form, "page": page, "query": query.urlencode()})
@@ -62,19 +66,20 @@ def case_detail_view(request, case_uuid):
 def _visible_case(request, case_uuid, *sections):
     """The case if the user may see it (else 404) and every named section of it (else 403)."""
     case = policy.get_visible_or_404(Case.objects, request.user, uuid=case_uuid)
-    if not all(policy.can_see_section(request.user, case, s) for s in sections):
-        raise PermissionDenied
+    for section in sections:
+        policy.require_section(request.user, case, section)
     return case
 
 
 @case_worker_required
 def case_edit(request, case_uuid):
     case = _visible_case(request, case_uuid, "narrative")
-    may_decide = services.may_decide_status(request.user)
-    form = CaseEditForm(request.POST or None, initial=CaseEditForm.initial_from(case), may_decide=may_decide)
+    form = CaseEditForm(request.POST or None, initial=CaseEditForm.initial_from(case))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
+        if not data.get("trafficking_status"):
+            data.pop("trafficking_status", None)  # not sent (the field is read-only): no change asked
         try:
             services.update_case(actor=request.user, case=case, data=data, expected_version=version)
         except ConcurrentEdit as error:

@@ -12,32 +12,14 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from nicat.access import policy
-from nicat.api.fields import TermField
+from nicat.vocab.fields import TermField
 from nicat.audit import services as audit
 from nicat.cases.models import Case
 from nicat.consent import legal_bases, selectors, services
 from nicat.consent.models import (Consent, Decision, GivenBy, LegalBasisUse, Method, Purpose,
                                   recordable_purposes)
-from nicat.directory.models import Institution, ServiceKind
-
-
-class InstitutionRefField(serializers.SlugRelatedField):
-    """An institution given and shown by its UUID (see /api/v1/institutions/)."""
-
-    default_error_messages = {"does_not_exist": _("No active institution has the id “{value}”."),
-                              "invalid": _("Give the institution's id (a UUID).")}
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("queryset", Institution.objects.filter(active=True))
-        super().__init__(slug_field="uuid", **kwargs)
-
-    def to_internal_value(self, data):
-        try:
-            return super().to_internal_value(data)
-        except serializers.ValidationError:
-            raise
-        except Exception:  # a malformed UUID
-            self.fail("invalid")
+from nicat.directory.fields import InstitutionRefField
+from nicat.directory.models import ServiceKind
 
 
 class ConsentSerializer(serializers.ModelSerializer):

@@ -19,7 +19,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from nicat.access.scoping import ScopedManager
+from nicat.core.models import CaseScopedModel, VersionedModel
 from nicat.directory.models import ServiceKind
 from nicat.privacy.fields import EncryptedCharField, EncryptedDateField, EncryptedTextField
 from nicat.privacy.storage import EncryptedFileField
@@ -38,7 +38,7 @@ class Purpose(models.TextChoices):
     IDENTIFICATION = "identification", _("Referral for identification to the competent authority")
 
 
-# Purposes no longer recorded (docs/decisions/0006-no-consent-for-processing.md): kept for old rows only.
+# Purposes no longer recorded (docs/decisions/0007-no-consent-for-processing.md): kept for old rows only.
 RETIRED_PURPOSES = frozenset({Purpose.DATA_PROCESSING})
 
 
@@ -76,7 +76,7 @@ class SignedFormField(EncryptedFileField):
         return name, path, args, kwargs
 
 
-class Consent(models.Model):
+class Consent(CaseScopedModel, VersionedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="consents",
                              verbose_name=_("case"))
@@ -115,9 +115,6 @@ class Consent(models.Model):
     confirmed_at = models.DateTimeField(_("confirmed by the owner institution"), null=True, blank=True)
     confirmed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True,
                                      blank=True)
-    version = models.PositiveIntegerField(default=1)
-
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["-given_at", "-id"]
@@ -170,7 +167,7 @@ class OrderStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-class LegalBasisUse(models.Model):
+class LegalBasisUse(CaseScopedModel, VersionedModel):
     """An exception to consent that a law imposes: the basis, the decision it rests on, the sections it
     allows to share, who asked, who approved. Nothing rests on it before it is approved."""
 
@@ -206,9 +203,6 @@ class LegalBasisUse(models.Model):
                                                null=True, blank=True)
     decided_at = models.DateTimeField(_("approved or rejected on"), null=True, blank=True)
     decision_reason = EncryptedTextField(_("reason given by the approver"))
-    version = models.PositiveIntegerField(default=1)
-
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["-used_at", "-id"]

@@ -34,14 +34,48 @@ def consent_form(*, user, uuid):
     return consent, data, consent.form_content_type
 
 
+_details_grants = []
+_dependents = []
+
+
+def register_details_grant(fn):
+    """`fn(user, case) -> bool`: may a user outside the owner institution see who gave the consents of
+    `case`? (referrals: when an active referral shares "identity"; registered in AppConfig.ready())."""
+    _details_grants.append(fn)
+    return fn
+
+
+def register_dependents(fn):
+    """`fn(consent) -> list`: what still relies on a consent, shown before it is withdrawn (referrals:
+    the open referrals that rest on it; registered in AppConfig.ready())."""
+    _dependents.append(fn)
+    return fn
+
+
+def dependents(consent):
+    return [item for fn in _dependents for item in fn(consent)]
+
+
+_order_dependents = []
+
+
+def register_order_dependents(fn):
+    """`fn(use) -> list`: what rests on a legal basis, shown on its page to the owner and the approvers
+    (referrals: the referrals resting on it; registered in AppConfig.ready())."""
+    _order_dependents.append(fn)
+    return fn
+
+
+def order_dependents(use):
+    return [item for fn in _order_dependents for item in fn(use)]
+
+
 def details_visible(user, case):
     """Who gave the consent (a representative's name, the child's view, notes, the signed form) is identifying:
     the owner institution's staff see it, a receiving institution only when the referral shares "identity"."""
     if case.owner_institution_id in policy.case_institution_ids(user):
         return True
-    from nicat.referrals.selectors import shared_sections
-
-    return "identity" in shared_sections(user, case)
+    return any(grant(user, case) for grant in _details_grants)
 
 
 # --- legal-basis orders ----------------------------------------------------------------------------

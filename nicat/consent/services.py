@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 
 from nicat.access import policy
 from nicat.audit import services as audit
-from nicat.core.errors import ConcurrentEdit, NotAllowed
+from nicat.core.errors import NotAllowed
+from nicat.core.services import check_version, require_visible, snapshot
 from nicat.cases.models import Case
 from nicat.consent import legal_bases
 from nicat.accounts.models import Role
@@ -29,6 +30,7 @@ from nicat.consent.models import (PURPOSES_NAMING_INSTITUTION, RETIRED_PURPOSES,
                                   LegalBasisUse, Method, OrderStatus, Purpose)
 from nicat.privacy import storage
 from nicat.directory.models import ServiceKind
+from nicat.persons.age import age_of
 
 MAX_FORM_BYTES = 2 * 1024 * 1024
 FORM_TYPES = (
@@ -74,11 +76,6 @@ def owner_staff(actor, case):
     return policy.acting_institution(actor, case.owner_institution)
 
 
-def _require_visible(actor, case):
-    if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
-        raise NotAllowed
-
-
 def _when(dt):
     return formats.date_format(timezone.localtime(dt), "SHORT_DATE_FORMAT")
 
@@ -94,13 +91,6 @@ def sniff_form(data):
         if data.startswith(magic):
             return content_type
     raise ValidationError({"signed_form": _("The signed form must be a PDF, JPEG or PNG file.")})
-
-
-def _snapshot(consent):
-    snap = {f: getattr(consent, f) for f in CONSENT_FIELDS}
-    snap["institution"] = consent.institution.code if consent.institution_id else None
-    snap["interpreter_language"] = consent.interpreter_language.code if consent.interpreter_language_id else None
-    return snap
 
 
 def validate_consent_data(data, *, case):
@@ -140,15 +130,22 @@ def validate_consent_data(data, *, case):
     expires_at = data.get("expires_at")
     if expires_at is not None and expires_at <= given_at:
         errors["expires_at"] = _("The consent would expire before it was given. Check the dates.")
-    age = case.person.age_on(timezone.localtime(given_at).date())
+    # The one age rule (nicat.persons.age): a child on the day of the consent — or presumed one while the age
+    # is unknown or an estimate near 18 (Council of Europe Convention Art. 10(3)) — consents through the
+    # legal representative.
+    age = age_of(case.person, given_at)
     given_by = data.get("given_by") or GivenBy.PERSON
     if given_by not in GivenBy.values:
         errors["given_by"] = _("Choose who gave the consent.")
-    if age is not None and age < 18:
-        if given_by != GivenBy.LEGAL_REPRESENTATIVE:
+    if age.is_child:
+        if given_by != GivenBy.LEGAL_REPRESENTATIVE and not age.is_presumed:
             errors["given_by"] = _("The person was a child (%(age)s years old) on that day: the legal "
                                    "representative gives consent. Record the representative, and the child's own "
-                                   "view.") % {"age": age}
+                                   "view.") % {"age": age.years}
+        elif given_by != GivenBy.LEGAL_REPRESENTATIVE:
+            errors["given_by"] = _("The person's age is not established, so the person is presumed to be a child "
+                                   "until it is: the legal representative gives consent. Record the date of birth "
+                                   "(or the representative, and the child's own view).")
         if not (data.get("child_view") or "").strip():
             errors["child_view"] = _("Record the child's own view (or why the child could not express one).")
     if given_by == GivenBy.LEGAL_REPRESENTATIVE:
@@ -167,7 +164,7 @@ def record_consent(*, actor, case, data, form_bytes=None):
     The owner institution's decision counts at once. Recorded by anyone else who sees the case (the person
     told them), it is the person's wish: it counts only once the owner institution confirms it
     (`confirm_consent`), and the owner is notified."""
-    _require_visible(actor, case)
+    require_visible(actor, case)
     owner = owner_staff(actor, case)
     institution = owner or policy.acting_institution(actor)
     if institution is None:
@@ -208,7 +205,7 @@ def record_consent(*, actor, case, data, form_bytes=None):
             details["form"] = {"type": content_type, "size": len(form_bytes),
                                "sha256": hashlib.sha256(form_bytes).hexdigest()}
         audit.record(actor=actor, action="consent.record", obj=consent, case=case, institution=institution,
-                     changes=audit.diff(Consent, {}, _snapshot(consent)), details=details)
+                     changes=audit.diff(Consent, {}, snapshot(consent, CONSENT_FIELDS)), details=details)
         if owner is None:
             _announce(actor, WISH_RECORDED, consent=consent)
     return consent
@@ -217,15 +214,14 @@ def record_consent(*, actor, case, data, form_bytes=None):
 def confirm_consent(*, actor, consent, expected_version=None):
     """The owner institution confirms a decision recorded elsewhere: from now on it counts."""
     case = Case.objects.system().select_related("owner_institution").get(pk=consent.case_id)
-    _require_visible(actor, case)
+    require_visible(actor, case)
     institution = owner_staff(actor, case)
     if institution is None:
         raise ValidationError(_("Only %(owner)s, which owns the case, confirms a consent recorded elsewhere.")
                               % {"owner": case.owner_institution.name})
     with transaction.atomic():
         locked = Consent.objects.system().select_for_update(of=("self",)).get(pk=consent.pk)
-        if expected_version is not None and int(expected_version) != locked.version:
-            raise ConcurrentEdit()
+        check_version(locked.version, expected_version)
         if locked.confirmed_at is not None:
             raise ValidationError(_("This decision already counts; there is nothing to confirm."))
         if locked.withdrawn_at is not None:
@@ -249,7 +245,7 @@ def withdraw_consent(*, actor, consent, note="", expressed_by_person=False):
     a withdrawal the person expressed to them (`expressed_by_person`, and the note says how and when):
     it takes effect at once and the owner institution is notified."""
     case = Case.objects.system().select_related("owner_institution").get(pk=consent.case_id)
-    _require_visible(actor, case)
+    require_visible(actor, case)
     owner = owner_staff(actor, case)
     note = (note or "").strip()
     if owner is None:
@@ -417,7 +413,7 @@ def validate_legal_basis(*, purpose, legal_basis, reason, order=None, copy_bytes
     """Check a request to act on a legal basis. Error keys are those of the forms and the API:
     legal_basis, legal_basis_reason, legal_basis_issuing_body, legal_basis_order_number,
     legal_basis_order_date, legal_basis_copy, legal_basis_sections."""
-    from nicat.access.policy import SECTIONS
+    from nicat.access.sections import CODES as SECTIONS
 
     order = order or {}
     errors = {}
@@ -466,7 +462,7 @@ def request_legal_basis(*, actor, case, purpose, legal_basis, reason, institutio
     copy (encrypted) and the sections it names; nothing rests on it until a supervisor of the competent
     authority other than the requester approves it (`approve_legal_basis`). Audited; the approvers are
     notified. The person's own decision for the scope (a refusal …) is kept with it."""
-    _require_visible(actor, case)
+    require_visible(actor, case)
     acting = owner_staff(actor, case)
     if acting is None:
         raise ValidationError({"legal_basis": _("Only %(owner)s, which owns the case, may invoke a legal basis for "
@@ -511,10 +507,9 @@ use_legal_basis = request_legal_basis
 
 
 def _ordered_sections(codes):
-    from nicat.access.policy import SECTIONS
+    from nicat.access import sections
 
-    codes = set(codes or ())
-    return [c for c in SECTIONS if c in codes]
+    return list(sections.ordered(codes or ()))
 
 
 def _decide(actor, use, expected_version):
@@ -523,8 +518,7 @@ def _decide(actor, use, expected_version):
         raise NotAllowed
     locked = LegalBasisUse.objects.system().select_for_update(of=("self",)).select_related(
         "case", "institution", "used_by_institution").get(pk=use.pk)
-    if expected_version is not None and int(expected_version) != locked.version:
-        raise ConcurrentEdit()
+    check_version(locked.version, expected_version)
     if locked.status != OrderStatus.PENDING:
         raise ValidationError(_("This legal basis was already %(status)s on %(day)s. Nothing was changed.") % {
             "status": str(OrderStatus(locked.status).label).lower(), "day": _when(locked.decided_at)})

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from nicat.access import policy
+from nicat.access import sections as access_sections
 from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.cases.models import Case
 from nicat.access.decorators import case_worker_required
@@ -79,9 +80,7 @@ def withdraw(request, uuid):
             if Case.objects.visible_to(request.user).filter(pk=consent.case_id).exists():
                 return redirect("cases:detail", case_uuid=consent.case.uuid)
             return redirect("web:dashboard")
-    from nicat.referrals.selectors import open_referrals_relying_on
-
-    referrals = open_referrals_relying_on(consent)
+    referrals = selectors.dependents(consent)
     return render(request, "consent/withdraw.html", {"consent": consent, "case": consent.case, "form": form,
                                                      "referrals": referrals,
                                                      "owner": services.owner_staff(request.user, consent.case)},
@@ -133,13 +132,10 @@ def orders(request):
 def order(request, uuid):
     use = selectors.order_for(user=request.user, uuid=uuid)
     approver = services.may_approve_legal_bases(request.user)
-    from nicat.referrals import sections as referral_sections
-    from nicat.referrals.selectors import referrals_on_legal_basis
-
     return render(request, "consent/order.html", {
         "use": use, "approver": approver, "own_request": use.used_by_id == request.user.pk,
-        "sections": [referral_sections.label(s) for s in use.sections],
-        "referrals": referrals_on_legal_basis(use), "case_visible": Case.objects.visible_to(request.user).filter(
+        "sections": [access_sections.label(s) for s in use.sections],
+        "referrals": selectors.order_dependents(use), "case_visible": Case.objects.visible_to(request.user).filter(
             pk=use.case_id).exists(),
         "reject_form": RejectOrderForm(initial={"version": use.version})})
 

@@ -1,5 +1,8 @@
+"""The directory in the admin: every save goes through nicat.directory.services (audited); the
+competent-authority flag is audited as its own event. Institutions are deactivated, never deleted."""
 from django.contrib import admin
 
+from nicat.directory import services
 from nicat.directory.models import Institution, InstitutionService
 
 
@@ -18,3 +21,24 @@ class InstitutionAdmin(admin.ModelAdmin):
     filter_horizontal = ["languages"]
     autocomplete_fields = []
     inlines = [InstitutionServiceInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivate instead: cases, memberships and the trail refer to it
+
+    def save_model(self, request, obj, form, change):
+        pass  # saved with its languages and services in save_related, through the service
+
+    def save_related(self, request, form, formsets, change):
+        services.save_institution(actor=request.user, institution=form.instance,
+                                  save_related=lambda: super(InstitutionAdmin, self).save_related(
+                                      request, form, formsets, change))
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not InstitutionService:
+            raise NotImplementedError(f"{formset.model} has no audited service")
+        rows = formset.save(commit=False)
+        for row in formset.deleted_objects:
+            services.delete_service_offer(actor=request.user, service=row)
+        for row in rows:
+            services.save_service_offer(actor=request.user, service=row)
+        formset.save_m2m()

@@ -21,11 +21,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from nicat.access import policy
-from nicat.api.fields import TermField
+from nicat.vocab.fields import TermField
 from nicat.audit import services as audit
 from nicat.cases.models import Case
 from nicat.identification import engine, messages, services
-from nicat.referrals import sections as referral_sections
+from nicat.access import sections as access_sections
 from nicat.identification.models import (CertificateLanguage, DecisionOutcome, ExploitationKind, Identification,
                                          IdentificationDecision, Population, Screening)
 
@@ -214,7 +214,7 @@ class ReferralSerializer(serializers.Serializer):
     legal_basis_copy = serializers.CharField(required=False, allow_blank=True,
                                              help_text=_("The copy of the decision, base64-encoded (PDF, JPEG or "
                                                          "PNG)."))
-    legal_basis_sections = serializers.ListField(child=serializers.ChoiceField(choices=referral_sections.SECTIONS),
+    legal_basis_sections = serializers.ListField(child=serializers.ChoiceField(choices=access_sections.CHOICES),
                                                  required=False)
 
 

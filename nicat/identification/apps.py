@@ -38,11 +38,9 @@ def referred_for_identification(user, institution_ids):
     while the referral rests on the person's valid consent or an approved legal basis."""
     from django.db.models import Q
 
-    from nicat.access import policy
-    from nicat.accounts.models import Role
+    from nicat.access.predicates import competent_authority_ids
 
-    competent = {m.institution_id for m in policy.memberships(user)
-                 if m.role == Role.IDENTIFICATION_OFFICER and m.institution.is_competent_authority}
+    competent = competent_authority_ids(user)
     if not competent:
         return None
     return Q(identification__referred_to_id__in=competent, identification__referred_at__isnull=False) & \
@@ -52,12 +50,11 @@ def referred_for_identification(user, institution_ids):
 def identification_sections(user, case):
     """The competent authority's identification officers see the whole case referred to them
     (within what their role may see): the inquiry needs identity, account and investigation."""
-    from nicat.access import policy
-    from nicat.accounts.models import Role
+    from nicat.access import sections
+    from nicat.access.predicates import competent_authority_ids
     from nicat.identification.models import Identification
 
-    competent = {m.institution_id for m in policy.memberships(user)
-                 if m.role == Role.IDENTIFICATION_OFFICER and m.institution.is_competent_authority}
+    competent = competent_authority_ids(user)
     if not competent:
         return None
     row = (Identification.objects.system().filter(case_id=case.pk, referred_to_id__in=competent,
@@ -66,5 +63,5 @@ def identification_sections(user, case):
     if row is None:
         return None
     if row.legal_basis_use_id:  # on a legal basis: never more than the decision names
-        return [s for s in policy.SECTIONS if s in set(row.legal_basis_use.sections or ())]
-    return policy.SECTIONS
+        return [s for s in sections.CODES if s in set(row.legal_basis_use.sections or ())]
+    return sections.CODES

@@ -9,9 +9,9 @@ import pathlib
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.utils import timezone
 from fpdf import FPDF
 
+from nicat.core.calendar import baku_today
 from nicat.identification.indicators import certificate_texts
 
 # fontTools logs the glyphs it keeps at INFO: the letters of the person's name. Never log them.
@@ -92,7 +92,7 @@ def render_certificate(*, case, person, decision, language, reflection_end=None,
         pdf.ln(3)
     pdf.ln(10)
     pdf.set_font("DejaVu", "", 10)
-    pdf.multi_cell(width, 6, f"{texts['issued_on']}: {_date(timezone.localdate())}", new_x="LMARGIN",
+    pdf.multi_cell(width, 6, f"{texts['issued_on']}: {_date(baku_today())}", new_x="LMARGIN",
                    new_y="NEXT")
     pdf.ln(14)
     pdf.multi_cell(width, 6, f"{texts['signature']}: ______________________________", new_x="LMARGIN",

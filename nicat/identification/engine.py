@@ -12,6 +12,7 @@ sentences in the reader's language.
 from dataclasses import dataclass, field
 
 from nicat.identification import indicators as data
+from nicat.persons.age import classify
 
 ENGINE_VERSION = "1"
 YES, NO, UNKNOWN = "yes", "no", "unknown"
@@ -42,16 +43,10 @@ class Answers:
 
 
 def _population(answers, legal):
-    """(population used, basis, conflict or None). Unknown or borderline ages are treated as a child's."""
+    """(population used, basis, conflict or None) by the one age rule (nicat.persons.age): unknown or
+    borderline estimated ages are treated as a child's (Council of Europe Convention Art. 10(3))."""
     age = answers.age_at_acts
-    if not isinstance(age, int) or isinstance(age, bool) or age < 0 or age > 130:
-        derived, basis = legal.unknown_age_population, "age_unknown"
-    elif age < legal.child_age:
-        derived, basis = "child", "age_child"
-    elif answers.age_is_estimate and age <= legal.child_age + legal.estimate_margin_years:
-        derived, basis = "child", "age_estimate_margin"
-    else:
-        derived, basis = "adult", "age_adult"
+    derived, basis = classify(age, bool(answers.age_is_estimate))
     requested = answers.population if answers.population in data.POPULATIONS else None
     conflict = None
     if requested and requested != derived:

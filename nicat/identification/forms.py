@@ -111,9 +111,9 @@ class ReferralForm(LegalBasisFieldsMixin, forms.Form):
     field_order = ["note"]
 
     def __init__(self, *args, **kwargs):
-        from nicat.referrals import sections as S
+        from nicat.access import sections
 
-        super().__init__(*args, section_choices=S.SECTIONS, **kwargs)
+        super().__init__(*args, section_choices=sections.CHOICES, **kwargs)
 
     def service_kwargs(self):
         data = self.legal_basis_data()

@@ -56,6 +56,7 @@ class IndicatorList:
     exploitation: str
     labels: dict
     checked: str
+    verified: bool = False  # the grades were compared with the published list (False: shown as unverified)
 
     @property
     def label(self):
@@ -96,10 +97,7 @@ class IndicatorSet:
 class LegalDefinition:
     id: str
     version: str
-    child_age: int
     means_required: dict
-    estimate_margin_years: int
-    unknown_age_population: str
     indicator_list_for_exploitation: dict
     default_indicator_list: str
 
@@ -149,8 +147,9 @@ def parse_indicator_set(data, name="ilo_indicators.yaml"):
         _require(list_name in LIST_KEYS.values(), f"{where}: unknown list")
         _require(raw.get("population") in POPULATIONS, f"{where}: population must be adult or child")
         _require(raw.get("exploitation") in EXPLOITATION_KINDS, f"{where}: exploitation must be labour or sexual")
+        _require(isinstance(raw.get("verified"), bool), f"{where}: say whether the list is verified (true/false)")
         lists[list_name] = IndicatorList(list_name, raw["population"], raw["exploitation"], _labels(raw, where),
-                                         str(raw.get("checked", "")))
+                                         str(raw.get("checked", "")), raw["verified"])
     _require(set(lists) == set(LIST_KEYS.values()), f"{name}: the four lists must all be declared")
 
     alternatives = []
@@ -208,20 +207,17 @@ def parse_indicator_set(data, name="ilo_indicators.yaml"):
 
 def parse_legal_definition(data, name="legal_definition.yaml"):
     _require(isinstance(data, dict), f"{name}: expected a mapping")
-    child_age = data.get("child_age")
-    _require(isinstance(child_age, int) and 0 < child_age < 30, f"{name}: child_age must be a whole number")
+    # Who is a child is not data of this file: the one age rule is nicat.persons.age (docs/legal-rules.md).
+    _require(not ({"child_age", "estimate_margin_years", "unknown_age_population"} & set(data)),
+             f"{name}: the age rule lives in nicat/persons/age.py, not here")
     required = data.get("means_required") or {}
     _require(set(required) == set(POPULATIONS), f"{name}: means_required needs adult and child")
-    margin = data.get("estimate_margin_years", 0)
-    _require(isinstance(margin, int) and margin >= 0, f"{name}: estimate_margin_years must be 0 or more")
-    _require(data.get("unknown_age_population") in POPULATIONS, f"{name}: unknown_age_population must be adult/child")
     mapping = data.get("indicator_list_for_exploitation") or {}
     _require(all(v in EXPLOITATION_KINDS for v in mapping.values()), f"{name}: lists must be labour or sexual")
     _require(data.get("default_indicator_list") in EXPLOITATION_KINDS, f"{name}: default list must be labour/sexual")
     return LegalDefinition(
-        id=str(data.get("id")), version=str(data.get("version")), child_age=child_age,
-        means_required={k: bool(v) for k, v in required.items()}, estimate_margin_years=margin,
-        unknown_age_population=data["unknown_age_population"], indicator_list_for_exploitation=dict(mapping),
+        id=str(data.get("id")), version=str(data.get("version")),
+        means_required={k: bool(v) for k, v in required.items()}, indicator_list_for_exploitation=dict(mapping),
         default_indicator_list=data["default_indicator_list"])
 
 

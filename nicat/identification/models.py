@@ -14,7 +14,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from nicat.access.scoping import ScopedManager
+from nicat.core.models import CaseScopedModel, VersionedModel
 from nicat.privacy.fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField
 from nicat.vocab.models import Term
 
@@ -45,7 +45,7 @@ def _terms(vocabulary, verbose):
                                   limit_choices_to={"vocabulary": vocabulary})
 
 
-class Screening(models.Model):
+class Screening(CaseScopedModel, VersionedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="screenings",
                              verbose_name=_("case"))
@@ -81,9 +81,6 @@ class Screening(models.Model):
     completed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True,
                                      blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
-    version = models.PositiveIntegerField(default=1)
-
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -105,7 +102,7 @@ class IdentificationStatus(models.TextChoices):
     NOT_RECOGNISED = "not_recognised", _("Not recognised as a victim")
 
 
-class Identification(models.Model):
+class Identification(CaseScopedModel, VersionedModel):
     """The identification workflow of one case."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -138,9 +135,6 @@ class Identification(models.Model):
                                                      null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    version = models.PositiveIntegerField(default=1)
-
-    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("identification")
@@ -161,7 +155,7 @@ class CertificateLanguage(models.TextChoices):
     EN = "en", "English"
 
 
-class IdentificationDecision(models.Model):
+class IdentificationDecision(CaseScopedModel):
     """An official decision of the competent authority. Never edited: a new decision supersedes it."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -183,8 +177,6 @@ class IdentificationDecision(models.Model):
                                             choices=CertificateLanguage.choices, default=CertificateLanguage.AZ)
     previous_status = models.CharField(max_length=40, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["-decided_on", "-created_at"]

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from nicat.access import policy
+from nicat.access import policy, predicates
 from nicat.cases.models import CLOSED_STATUSES, Case, TraffickingStatus
 from nicat.identification import services
 from nicat.identification.models import Identification, IdentificationDecision, IdentificationStatus, Screening
@@ -42,7 +42,7 @@ def decisions_for_case(*, user, case):
 
 def awaiting_decision(*, user):
     """Cases referred to the user's competent authority and not yet decided (identification officers)."""
-    institution = services.deciding_institution(user)
+    institution = predicates.deciding_institution(user)
     if institution is None:
         return Case.objects.none()
     return (Case.objects.visible_to(user)

@@ -4,7 +4,6 @@ worker understands, writes in one transaction with optimistic locking, and is au
 import datetime
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -13,15 +12,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nicat.access import policy
-from nicat.accounts.models import Role
+from nicat.access.predicates import deciding_institution
 from nicat.audit import services as audit
+from nicat.core.calendar import baku_date, baku_today
 from nicat.core.errors import ConcurrentEdit, NotAllowed
+from nicat.core.services import require_visible, snapshot
 from nicat.cases.models import CLOSED_STATUSES, Case, TraffickingEvent, TraffickingStatus
 from nicat.consent import services as consent_services
 from nicat.consent.models import OrderStatus, Purpose
-from nicat.directory.models import Institution
+from nicat.directory.selectors import competent_authority
 from nicat.identification import engine
 from nicat.identification import indicators as data
+from nicat.legal import rules
+from nicat.persons import age as age_rule
 from nicat.identification.models import (DecisionOutcome, Identification, IdentificationDecision,
                                          IdentificationStatus, Screening, ScreeningStatus)
 from nicat.vocab.models import Term
@@ -36,42 +39,7 @@ OUTCOME_STATUS = {DecisionOutcome.RECOGNISED: TraffickingStatus.ACTUAL,
                   DecisionOutcome.NOT_RECOGNISED: TraffickingStatus.NOT_A_VICTIM}
 
 
-# --- settings (configurable; the law's figures are the defaults) -----------------------------------
-
-def referral_hours():
-    return int(getattr(settings, "NICAT_DEADLINE_REFERRAL_HOURS", 24))
-
-
-def reflection_days():
-    return int(getattr(settings, "NICAT_REFLECTION_DAYS", 30))
-
-
-def residence_permit_months():
-    return int(getattr(settings, "NICAT_RESIDENCE_PERMIT_MONTHS", 12))
-
-
 # --- access -----------------------------------------------------------------------------------------
-
-def _require_visible(actor, case):
-    if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
-        raise NotAllowed
-
-
-def deciding_institution(user):
-    """The competent authority on whose behalf `user` may record an official decision, or None."""
-    for m in policy.memberships(user):
-        if m.role == Role.IDENTIFICATION_OFFICER and m.institution.is_competent_authority:
-            return m.institution
-    return None
-
-
-def may_decide(user):
-    return deciding_institution(user) is not None
-
-
-def competent_authority():
-    return Institution.objects.filter(is_competent_authority=True, active=True).order_by("pk").first()
-
 
 # --- age and citizenship ---------------------------------------------------------------------------------
 
@@ -84,15 +52,8 @@ class AgeAtActs:
 
 
 def age_on(person, day):
-    """(whole years on `day`, is_estimate) from the birth date or the estimated age; (None, False) if unknown."""
-    if person.birth_date:
-        b = person.birth_date
-        return day.year - b.year - ((day.month, day.day) < (b.month, b.day)), bool(person.birth_date_is_estimate)
-    if person.estimated_age is not None:
-        base = person.age_recorded_on or timezone.localdate(person.created_at)
-        # Going back in time lowers the age (floor division): the cautious direction.
-        return person.estimated_age + (day - base).days // 365, True
-    return None, False
+    """(whole years on `day`, is_estimate) by the one age rule (nicat.persons.age); (None, False) if unknown."""
+    return age_rule.years_on(person, day)
 
 
 def acts_date(case, acts_began_on=None):
@@ -103,12 +64,13 @@ def acts_date(case, acts_began_on=None):
     dates = [d for d in TraffickingEvent.objects.system().filter(case=case).values_list("date_from", flat=True) if d]
     if dates:
         return min(dates), "first_event"
-    return timezone.localdate(case.first_contact_at), "first_contact"
+    return baku_date(case.first_contact_at), "first_contact"
 
 
 def age_at_acts(case, acts_began_on=None):
+    """The person's age at the time of the acts, by the one age rule: a child then is a child here."""
     day, dated_from = acts_date(case, acts_began_on)
-    years, estimate = age_on(case.person, day)
+    years, estimate = age_rule.years_on(case.person, day)
     return AgeAtActs(years, estimate, day, dated_from)
 
 
@@ -123,12 +85,8 @@ def citizenship_status(person):
 
 
 def is_presumed_child(person, day=None):
-    """A child now, or of unknown age (presumed a child until established)."""
-    years, estimate = age_on(person, day or timezone.localdate())
-    legal = data.legal_definition()
-    if years is None:
-        return legal.unknown_age_population == "child"
-    return years < legal.child_age or (estimate and years <= legal.child_age + legal.estimate_margin_years)
+    """A child on `day` (today on the Baku calendar), or presumed one until the age is established."""
+    return age_rule.is_child(person, day)
 
 
 def _identification_row(case):
@@ -279,7 +237,7 @@ def _validate_screening(case, screening, incoming):
 
 
 def _snapshot(values):
-    return {f: values.get(f) for f in (*SCREENING_FIELDS, *LEGAL_FIELDS)}
+    return snapshot(values, (*SCREENING_FIELDS, *LEGAL_FIELDS))
 
 
 def save_screening(*, actor, case, data_in, screening=None, expected_version=None, complete=False):
@@ -288,7 +246,7 @@ def save_screening(*, actor, case, data_in, screening=None, expected_version=Non
     `data_in` holds only what changes: acts/means/purposes (Terms), *_facts (text), acts_began_on (date),
     population / exploitation_kind ("" to derive), consent_reported (bool), answers ({code: {answer, facts}}).
     """
-    _require_visible(actor, case)
+    require_visible(actor, case)
     institution = policy.acting_institution(actor)
     if institution is None:
         raise NotAllowed
@@ -375,7 +333,7 @@ def refer_for_identification(*, actor, case, note="", screening=None, legal_basi
     authority before the Main Department sees anything). Withdrawing that consent ends the Main
     Department's access at once (`end_for_withdrawn_consent`); the case may then be referred again on a
     new consent."""
-    _require_visible(actor, case)
+    require_visible(actor, case)
     institution = policy.acting_institution(actor)
     if institution is None:
         raise NotAllowed
@@ -426,7 +384,7 @@ def refer_for_identification(*, actor, case, note="", screening=None, legal_basi
         identification.refresh_from_db()
         identification.referral_note = note
         identification.save(update_fields=["referral_note"])
-        due = case.first_contact_at + datetime.timedelta(hours=referral_hours())
+        due = rules.referral_due(case.first_contact_at)
         audit.record(actor=actor, action="identification.referral", obj=identification, case=case,
                      institution=institution,
                      changes={**audit.diff(Identification, {"referral_note": ""}, {"referral_note": note}),
@@ -508,7 +466,7 @@ def record_decision(*, actor, case, decision, expected_version):
     release_from_liability (bool), liability_note (text), documents ([{title, date, reference}]),
     certificate_language ("az" | "ru" | "en"). `expected_version`: the case version the officer read.
     """
-    _require_visible(actor, case)
+    require_visible(actor, case)
     institution = deciding_institution(actor)
     if institution is None:
         raise ValidationError(_("Only an identification officer of the Main Department (the competent authority) "
@@ -583,7 +541,7 @@ def record_decision(*, actor, case, decision, expected_version):
 
 def mark_residence_permit_discussed(*, actor, case, on=None):
     """Record that the temporary residence permit was offered to a foreign or stateless victim."""
-    _require_visible(actor, case)
+    require_visible(actor, case)
     identification = Identification.objects.system().filter(case=case).first()
     if identification is None or identification.status != IdentificationStatus.RECOGNISED:
         raise ValidationError(_("The temporary residence permit follows official recognition; this case is not "
@@ -605,7 +563,7 @@ def certificate_pdf(*, actor, case, language=None):
     """The printable status certificate of a recognised victim (PDF bytes). Printing it is audited."""
     from nicat.identification.certificate import render_certificate
 
-    _require_visible(actor, case)
+    require_visible(actor, case)
     identification = Identification.objects.system().select_related("decision__institution").filter(
         case=case).first()
     decision = identification.decision if identification else None
@@ -616,8 +574,7 @@ def certificate_pdf(*, actor, case, language=None):
         raise ValidationError({"language": _("Choose Azerbaijani, Russian or English.")})
     person = case.person
     status = citizenship_status(person)
-    reflection_end = (decision.decided_on + datetime.timedelta(days=reflection_days())
-                      if status in ("foreign", "stateless") else None)
+    reflection_end = rules.reflection_period_end(case.first_contact_at) if status in ("foreign", "stateless") else None
     pdf = render_certificate(case=case, person=person, decision=decision, language=language,
                              reflection_end=reflection_end, child=is_presumed_child(person))
     audit.record(actor=actor, action="identification.certificate.print", obj=decision, case=case,
@@ -642,34 +599,37 @@ class Deadline:
 
 
 def case_deadlines(case, *, identification=None, now=None):
-    """The statutory deadlines of one case, computed (never stored):
+    """The statutory deadlines of one case, computed (never stored) from the legal parameters in force on
+    the day each right arose (nicat.legal.rules, docs/legal-rules.md):
 
-    * referral to the competent authority within NICAT_DEADLINE_REFERRAL_HOURS (24) of first contact —
-      not for a case the competent authority opened itself;
-    * foreign or stateless victims (or citizenship unknown): no expulsion while the identification is
-      pending, and a recovery and reflection period of NICAT_REFLECTION_DAYS (30) from recognition; after
-      it, the one-year temporary residence permit on request (the offer is an item to do by the end).
+    * referral to the competent authority within the referral hours of first contact — not for a case
+      the competent authority opened itself;
+    * foreign or stateless (presumed) victims, or citizenship unknown (treated as possibly foreign), unless
+      decided not a victim: the recovery and reflection period runs from the first contact (not from
+      recognition) — no expulsion while it runs, nor while the identification is pending —; once
+      recognised, the one-year temporary residence permit is offered on request by the end of that period.
     """
     now = now or timezone.now()
-    today = timezone.localdate(now)
+    today = baku_today(now)
     items = []
     if identification is None:
         identification = Identification.objects.system().filter(case=case).select_related("decision").first()
     status = identification.status if identification else IdentificationStatus.SCREENED
-    due = case.first_contact_at + datetime.timedelta(hours=referral_hours())
+    due = rules.referral_due(case.first_contact_at)
     if identification and identification.referred_at:
         items.append(Deadline("referral", "done", due, identification.referred_at,
                               late=identification.referred_at > due, case=case))
     elif (not case.owner_institution.is_competent_authority and case.status not in CLOSED_STATUSES
           and case.trafficking_status == TraffickingStatus.POSSIBLE):
         items.append(Deadline("referral", "overdue" if now > due else "due", due, case=case))
-    foreign = citizenship_status(case.person) != "citizen"
-    if foreign and status == IdentificationStatus.REFERRED:
+    citizenship = citizenship_status(case.person)
+    if citizenship == "citizen" or case.trafficking_status == TraffickingStatus.NOT_A_VICTIM:
+        return items
+    if status == IdentificationStatus.REFERRED:
         items.append(Deadline("no_expulsion", "info", case=case))
-    decision = identification.decision if identification else None
-    if foreign and status == IdentificationStatus.RECOGNISED and decision is not None:
-        end = decision.decided_on + datetime.timedelta(days=reflection_days())
-        items.append(Deadline("reflection", "info" if today <= end else "done", end, case=case))
+    end = rules.reflection_period_end(case.first_contact_at)
+    items.append(Deadline("reflection", "info" if today <= end else "done", end, case=case))
+    if status == IdentificationStatus.RECOGNISED and case.trafficking_status == TraffickingStatus.ACTUAL:
         discussed = identification.residence_permit_discussed_on
         if discussed:
             items.append(Deadline("residence_permit", "done", end, discussed, case=case))
@@ -683,9 +643,9 @@ def case_flags(case):
     person = case.person
     flags = []
     status = citizenship_status(person)
-    if is_presumed_child(person) and status != "citizen":
-        years, _estimate = age_on(person, timezone.localdate())
-        flags.append({"code": "child_never_deport", "age_unknown": years is None})
+    age = age_rule.age_of(person)
+    if age.is_child and status != "citizen":
+        flags.append({"code": "child_never_deport", "age_unknown": not age.known})
     if status == "unknown":
         flags.append({"code": "citizenship_unknown"})
     return flags

@@ -7,9 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from nicat.access import policy
+from nicat.access import policy, predicates
 from nicat.audit import services as audit
 from nicat.core.errors import ConcurrentEdit, NotAllowed
+from nicat.directory import selectors as directory_selectors
 from nicat.cases.models import Case
 from nicat.identification import engine, messages as explain, selectors, services
 from nicat.identification import indicators as data
@@ -75,7 +76,8 @@ def screening_new(request, case_uuid):
     age = services.age_at_acts(case)
     return render(request, "identification/screening.html", {
         "case": case, "form": form, "screening": None, "age": age,
-        "list_label": data.indicator_set().lists[indicator_list].label, **_recommendation_context(None)},
+        "list_label": data.indicator_set().lists[indicator_list].label,
+        "list_used": data.indicator_set().lists[indicator_list], **_recommendation_context(None)},
         status=400 if form.errors else 200)
 
 
@@ -123,6 +125,7 @@ def screening_view(request, case_uuid, screening_uuid):
     return render(request, "identification/screening.html", {
         "case": case, "form": form, "screening": screening, "answered": answered, "age": age,
         "list_label": data.indicator_set().lists[indicator_list].label,
+        "list_used": data.indicator_set().lists[indicator_list],
         **_recommendation_context(screening.result)}, status=400 if form is not None and form.errors else 200)
 
 
@@ -132,7 +135,7 @@ def refer(request, case_uuid):
     form = ReferralForm(request.POST if request.method == "POST" else None, request.FILES or None)
     screenings = selectors.screenings_for_case(user=request.user, case=case)
     latest = next((s for s in screenings if s.is_completed), None)
-    authority = services.competent_authority()
+    authority = directory_selectors.competent_authority()
     missing_consent = False
     if request.method == "POST" and form.is_valid():
         try:
@@ -176,7 +179,7 @@ def _default_language(person):
 @case_worker_required
 def decide(request, case_uuid):
     case = _case(request, case_uuid)
-    if not services.may_decide(request.user):
+    if not predicates.may_decide_status(request.user):
         return _refuse_decision(request)
     form = DecisionForm(request.POST or None, initial={
         "decided_on": timezone.localdate(), "version": case.version,
@@ -206,7 +209,7 @@ def decide(request, case_uuid):
     identification = selectors.identification_for_case(user=request.user, case=case)
     if identification and identification.referral_note and request.method == "GET":
         audit.record(actor=request.user, action="identification.referral.view", obj=identification, case=case,
-                     institution=services.deciding_institution(request.user))
+                     institution=predicates.deciding_institution(request.user))
     latest = next((s for s in selectors.screenings_for_case(user=request.user, case=case) if s.is_completed), None)
     return render(request, "identification/decide.html", {
         "case": case, "form": form, "documents": documents, "documents_errors": documents_errors,
@@ -253,4 +256,4 @@ def worklist(request):
     return render(request, "identification/worklist.html", {
         "awaiting": selectors.awaiting_decision(user=request.user),
         "items": selectors.dashboard_items(user=request.user),
-        "may_decide": services.may_decide(request.user)})
+        "may_decide": predicates.may_decide_status(request.user)})

@@ -1,13 +1,13 @@
 """REST API of persons: /api/v1/persons/ — always scoped to what the caller may see."""
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied, Throttled, ValidationError
 from rest_framework.response import Response
 
-from nicat.access import policy
-from nicat.api.fields import TermField
+from nicat.access import policy, sections
+from nicat.vocab.fields import TermField
 from nicat.audit import services as audit
 from nicat.core.errors import NotAllowed
 from nicat.persons import selectors, services
@@ -33,18 +33,11 @@ class DocumentSerializer(serializers.Serializer):
 
 
 def _mask_person(serializer, instance, data):
-    """Drop the fields of sections the caller may not see (see nicat.access.policy)."""
+    """Drop the fields of sections the caller may not see (nicat.access.sections, .policy)."""
     request = serializer.context.get("request")
     if request is None:
         return data
-    from nicat.cases.api import CaseSerializer
-
-    sections = policy.person_sections(request.user, instance)
-    for section, fields in CaseSerializer.PERSON_SECTION_FIELDS.items():
-        if section not in sections:
-            for name in fields:
-                data.pop(name, None)
-    return data
+    return sections.strip(data, "persons.person", policy.person_sections(request.user, instance))
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -109,6 +102,9 @@ class CandidatesSerializer(serializers.Serializer):
     candidates = CandidateSerializer(many=True)
     known_elsewhere = serializers.BooleanField(help_text=_(
         "A likely match exists in a case you may not see: contact the coordinator. Nothing else is said about it."))
+    checked_elsewhere = serializers.BooleanField(help_text=_(
+        "Whether the query was compared with other institutions' records: only when it gives a given and a "
+        "family name, an exact date of birth and a document or phone number."))
     coordinator = CoordinatorSerializer(allow_null=True)
 
 
@@ -140,8 +136,9 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
-        audit.record(actor=request.user, action="person.list", details={
-            "channel": "api", "shown": len(response.data.get("results", []))})
+        shown = [str(row["uuid"]) for row in response.data.get("results", [])]
+        audit.record(actor=request.user, action="person.list", institution=policy.acting_institution(request.user),
+                     details={"channel": "api", "shown": len(shown), "persons": shown})
         return response
 
     def get_object(self):
@@ -189,11 +186,19 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         criteria = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
         results = selectors.search_persons(user=request.user, **criteria)
         audit.record(actor=request.user, action="person.search", institution=policy.acting_institution(request.user),
-                     details={"channel": "api", "criteria": sorted(criteria), "shown": len(results)})
+                     details={"channel": "api", "criteria": sorted(criteria), **selectors.shown_ids(results)})
         return Response(SearchResultSerializer(results, many=True).data)
 
     @extend_schema(summary="Likely and possible duplicates of a person about to be registered",
-                   request=CandidateQuerySerializer, responses=CandidatesSerializer)
+                   description="Matches among the persons you may see. Another institution's person is "
+                               "announced (known_elsewhere, never who) only on a strong match: given and family "
+                               "name, exact date of birth, and a document or phone number. Limited to "
+                               "NICAT_DUPLICATE_CHECKS_PER_HOUR checks per user and hour (429 beyond); every "
+                               "check is audited.",
+                   request=CandidateQuerySerializer,
+                   responses={200: CandidatesSerializer, 400: OpenApiResponse(description="Bad query."),
+                              429: OpenApiResponse(description="Too many duplicate checks in the last hour: "
+                                                               "try again after Retry-After seconds.")})
     @action(detail=False, methods=["post"])
     def candidates(self, request):
         if not policy.can_work_on_cases(request.user):
@@ -207,13 +212,13 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
             raise ValidationError(_form_errors(form))
         if not form.has_identity():
             raise ValidationError({"family_name": [_("Give at least a name, a document number or a phone number.")]})
-        result = selectors.intake_candidates(user=request.user, data=form.to_data())
-        audit.record(actor=request.user, action="person.duplicate_check",
-                     institution=policy.acting_institution(request.user),
-                     details={"channel": "api", "shown": len(result["candidates"]),
-                              "known_elsewhere": result["known_elsewhere"]})
+        try:
+            result = selectors.duplicate_check(user=request.user, data=form.to_data(), channel="api")
+        except selectors.TooManyChecks as refused:
+            raise Throttled(wait=refused.retry_after, detail=refused.user_message) from None
         coordinator = result["coordinator"]
         return Response(CandidatesSerializer({
             "candidates": result["candidates"], "known_elsewhere": result["known_elsewhere"],
+            "checked_elsewhere": result["checked_elsewhere"],
             "coordinator": {"name": coordinator.name, "phone": coordinator.phone} if coordinator else None,
         }).data)

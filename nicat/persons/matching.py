@@ -329,6 +329,29 @@ def levels(a: Profile, b: Profile) -> tuple:
             _numbers_level(a, b), gender)
 
 
+STRONG_NAME_LEVELS = ("exact", "close")
+
+
+def is_strong_query(q: Profile) -> bool:
+    """A query that may be compared with other institutions' records: a given and a family name, an exact
+    date of birth, and another identifier (a document number or a phone number)."""
+    return bool(q.given and q.family and q.birth and not q.birth_estimate and (q.documents or q.phone))
+
+
+def strong_match(q: Profile, p: Profile) -> bool:
+    """`p` agrees with the strong query `q` on the name (given and family name, any spelling that is exact or
+    close), on the exact date of birth, and on a document number or the phone number. Only such a match is
+    announced as "known elsewhere": a name and a birth date alone would make the check an oracle."""
+    if not is_strong_query(q):
+        return False
+    lg, lf, _lp = _names_levels(q, p)
+    if lg not in STRONG_NAME_LEVELS or lf not in STRONG_NAME_LEVELS:
+        return False
+    if _birth_level(q, p) != "exact":
+        return False
+    return _document_level(q, p) == "exact" or _phone_level(q, p) == "exact"
+
+
 def weight(a: Profile, b: Profile, model: Model = None) -> float:
     """log2 odds that `a` and `b` are the same person."""
     return (model or DEFAULT_MODEL).weight_of(levels(a, b))

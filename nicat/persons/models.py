@@ -1,16 +1,16 @@
 """The identity of a presumed or recognised victim. Every identifying value is encrypted."""
-import datetime
 import uuid
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from nicat.access.scoping import ScopedManager
+from nicat.core.models import VersionedModel
 from nicat.privacy.fields import EncryptedCharField, EncryptedDateField, EncryptedJSONField, EncryptedTextField
 from nicat.vocab.models import Term
 
 
-class Person(models.Model):
+class Person(VersionedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Names as given, in any script.
     given_name = EncryptedCharField(_("given name"), max_length=150)
@@ -36,7 +36,6 @@ class Person(models.Model):
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    version = models.PositiveIntegerField(default=1)
     # Blind indexes (keyed HMACs, see nicat.privacy.indexes and docs/matching.md): exact look-ups
     # without plain text. Maintained by nicat.persons.indexing, never edited by hand.
     name_index = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
@@ -62,20 +61,24 @@ class Person(models.Model):
         return " ".join(p for p in (self.family_name, self.given_name, self.patronymic) if p)
 
     def age_on(self, day=None):
-        """Age in whole years on `day` (today by default), from the birth date or the estimate."""
-        day = day or datetime.date.today()
-        if self.birth_date:
-            b = self.birth_date
-            return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
-        if self.estimated_age is not None:
-            base = self.age_recorded_on or day
-            return self.estimated_age + max(0, (day - base).days // 365)
-        return None
+        """Age in whole years on `day` (today on the Baku calendar by default), from the birth date or the
+        estimate; None when unknown. The one rule is nicat.persons.age."""
+        from nicat.persons.age import years_on
+        from nicat.core.calendar import baku_date, baku_today
+
+        years, _estimate = years_on(self, baku_date(day) if day is not None else baku_today())
+        return years
+
+    def age(self, on=None):
+        """The `nicat.persons.age.Age` on `on`: years, estimate, and child or adult by the one rule."""
+        from nicat.persons.age import age_of
+
+        return age_of(self, on)
 
     @property
     def is_child(self):
-        age = self.age_on()
-        return age is not None and age < 18
+        """A child today (Baku calendar), or presumed one while the age is unknown or an estimate near 18."""
+        return self.age().is_child
 
     @property
     def is_stateless(self):
@@ -107,7 +110,7 @@ class SignalStatus(models.TextChoices):
     DISMISSED = "dismissed", _("Not the same person")
 
 
-class DuplicateSignal(models.Model):
+class DuplicateSignal(VersionedModel):
     """Two person records that may be the same human, for the coordinator (Main Department) to review.
     Raised when a new person resembles one the registering institution may not see, and by the scan."""
 
@@ -124,7 +127,6 @@ class DuplicateSignal(models.Model):
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     resolved_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+")
-    version = models.PositiveIntegerField(default=1)
 
     objects = ScopedManager()
 

@@ -7,7 +7,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from nicat.access import policy
-from nicat.accounts.models import Role
+from nicat.access.predicates import is_coordinator
+from nicat.directory.selectors import competent_authority
 from nicat.persons import matching
 from nicat.persons.indexing import person_data
 from nicat.persons.models import DuplicateSignal, MatchModel, MergeRecord, Person, PersonToken, SignalStatus
@@ -24,17 +25,8 @@ RANK_FIELDS = ("id", "uuid", "given_name", "family_name", "patronymic", "aliases
 
 # --- Who coordinates ------------------------------------------------------------------------------
 
-def coordinator_institution():
-    """The Main Department: the institution with is_competent_authority=True."""
-    from nicat.directory.models import Institution
-
-    return Institution.objects.filter(is_competent_authority=True, active=True).order_by("pk").first()
-
-
-def is_coordinator(user):
-    """Identification officers and supervisors of the competent authority review duplicates."""
-    return any(m.role in (Role.IDENTIFICATION_OFFICER, Role.SUPERVISOR) and m.institution.is_competent_authority
-               for m in policy.memberships(user))
+# Identification officers and supervisors of the competent authority (the Main Department) review
+# duplicates: nicat.access.predicates.is_coordinator; the Main Department: directory's competent_authority.
 
 
 # --- Candidates -----------------------------------------------------------------------------------
@@ -147,22 +139,101 @@ def intake_candidates(*, user, data):
     """What a worker registering a new person is shown: the likely and possible matches they may see
     (with the cases they may open), and — when a likely match exists only where they may not look —
     a flag, with the coordinator to contact. Nothing about the hidden match itself."""
-    from nicat.cases.models import Case
-
     matches = match_candidates(data)
     if not matches:
-        return {"candidates": [], "known_elsewhere": False, "coordinator": None}
+        return {"candidates": [], "known_elsewhere": False, "coordinator": None,
+                "checked_elsewhere": matching.is_strong_query(matching.profile(data))}
     ids = [p.pk for p, _ in matches]
-    visible = set(Person.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    seen = set(Person.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    # A person is shown as a candidate only to whom their identity is open (a referral may share only the
+    # medical section); where their contacts are not, a phone or address agreeing does not count.
+    visible = policy.persons_with_section(user, seen, "identity")
+    contacts = policy.persons_with_section(user, visible, "contacts")
+    query = matching.profile(data)
+    rescored = []
+    for p, prob in matches:
+        if p.pk in visible and p.pk not in contacts:
+            prob = matching.probability(query, matching.profile({**person_data(p), "phone": "", "address": ""}),
+                                        current_model())
+            if prob < matching.POSSIBLE:
+                continue
+        rescored.append((p, prob))
+    matches = rescored
     cases = {}
     if visible:
-        for case in Case.objects.visible_to(user).filter(person_id__in=visible).order_by("-created_at"):
+        for case in policy.visible_cases(user).filter(person_id__in=visible).order_by("-created_at"):
             cases.setdefault(case.person_id, []).append(case)
     shown = [{"person": p, "probability": prob, "band": matching.band(prob), "cases": cases.get(p.pk, [])}
              for p, prob in matches if p.pk in visible]
-    hidden = any(p.pk not in visible and prob >= matching.LIKELY for p, prob in matches)
-    return {"candidates": shown, "known_elsewhere": hidden,
-            "coordinator": coordinator_institution() if hidden else None}
+    # Other institutions' persons: announced only on a strong match (name + exact birth date + a document or
+    # phone number), never when a restriction order hides the person from this user (issue 14, item 5).
+    strong = matching.is_strong_query(query)
+    hidden = False
+    if strong:
+        elsewhere = [p for p, prob in matches if p.pk not in seen and prob >= matching.LIKELY]
+        if elsewhere:
+            restricted = set(Person.objects.system().filter(pk__in=[p.pk for p in elsewhere])
+                             .filter(pk__in=policy.persons_under_restriction(user)).values_list("pk", flat=True))
+            hidden = any(p.pk not in restricted and matching.strong_match(query, matching.profile(person_data(p)))
+                         for p in elsewhere)
+    return {"candidates": shown, "known_elsewhere": hidden, "checked_elsewhere": strong,
+            "coordinator": competent_authority() if hidden else None}
+
+
+class TooManyChecks(Exception):
+    """The user has run NICAT_DUPLICATE_CHECKS_PER_HOUR duplicate checks in the last hour."""
+
+    def __init__(self, limit, retry_after):
+        from django.utils.translation import gettext as _
+
+        self.limit, self.retry_after = limit, retry_after
+        self.user_message = _("You have run %(limit)d duplicate checks in the last hour, the most allowed. Try again "
+                              "in %(minutes)d minutes, or ask the Main Department if you need more.") % {
+            "limit": limit, "minutes": max(1, (retry_after + 59) // 60)}
+        super().__init__(self.user_message)
+
+
+def duplicate_check(*, user, data, channel):
+    """The intake duplicate check as pages and API run it: limited per user (NICAT_DUPLICATE_CHECKS_PER_HOUR,
+    counted from the audit trail, so every process agrees), and one audit event per query that names which
+    persons and cases it showed — and which query fields were given, never their values."""
+    import datetime
+
+    from django.conf import settings
+
+    from nicat.audit import services as audit
+    from nicat.audit.models import AuditEvent
+
+    limit = int(getattr(settings, "NICAT_DUPLICATE_CHECKS_PER_HOUR", 200))
+    now = timezone.now()
+    recent = (AuditEvent.objects.filter(actor_id=user.pk, action="person.duplicate_check",
+                                        occurred_at__gte=now - datetime.timedelta(hours=1))
+              .order_by("-occurred_at").values_list("occurred_at", flat=True)[:limit])
+    recent = list(recent)
+    institution = policy.acting_institution(user)
+    given = sorted(k for k, v in data.items() if v not in (None, "", [], False))
+    if len(recent) >= limit:
+        retry_after = int((recent[-1] + datetime.timedelta(hours=1) - now).total_seconds()) + 1
+        audit.record(actor=user, action="person.duplicate_check_refused", institution=institution,
+                     details={"channel": channel, "limit": limit, "given": given})
+        raise TooManyChecks(limit, max(1, retry_after))
+    result = intake_candidates(user=user, data=data)
+    audit.record(actor=user, action="person.duplicate_check", institution=institution, details={
+        "channel": channel, "given": given, **shown_ids(result["candidates"]),
+        "known_elsewhere": result["known_elsewhere"], "checked_elsewhere": result["checked_elsewhere"]})
+    return result
+
+
+def shown_ids(rows):
+    """What a list of persons (with their cases) showed, for its one audit event: {"shown": n, "persons":
+    [uuid…], "cases": [uuid…]} — ids only, so that "who accessed this record" finds bulk reads too."""
+    persons, cases = [], []
+    for row in rows:
+        person = row["person"] if isinstance(row, dict) else row
+        persons.append(str(person.uuid))
+        for case in (row.get("cases", []) if isinstance(row, dict) else []):
+            cases.append(str(case.uuid))
+    return {"shown": len(persons), "persons": persons, "cases": sorted(set(cases))}
 
 
 # --- Search ---------------------------------------------------------------------------------------
@@ -178,8 +249,6 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
     """Persons `user` may see matching every criterion given, best first: [{"person", "score", "cases"}].
     `q` is a name in any spelling, script or order (fuzzy); `document` a document number; `birth_date`
     a date; `age_from`/`age_to` an age range in years; `reference` a case reference."""
-    from nicat.cases.models import Case
-
     today = timezone.localdate()
     qs = Person.objects.visible_to(user).filter(merged_into__isnull=True)
     criteria = False
@@ -208,6 +277,9 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
     if not criteria:
         return []
     persons = list(qs.select_related("gender").only(*RANK_FIELDS).order_by("-pk")[:SEARCH_LIMIT])
+    # found only where the identity section is open to the user (names, birth, documents are identity)
+    named = policy.persons_with_section(user, [p.pk for p in persons], "identity")
+    persons = [p for p in persons if p.pk in named]
     results = []
     for person in persons:
         prof = matching.profile(person_data(person))
@@ -222,7 +294,7 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
     results.sort(key=lambda r: (-r["score"], -r["person"].pk))
     results = results[:limit]
     cases = {}
-    for case in Case.objects.visible_to(user).filter(person_id__in=[r["person"].pk for r in results]):
+    for case in policy.visible_cases(user).filter(person_id__in=[r["person"].pk for r in results]):
         cases.setdefault(case.person_id, []).append(case)
     for r in results:
         r["cases"] = cases.get(r["person"].pk, [])
@@ -252,10 +324,8 @@ def signal_for_review(*, user, signal_uuid):
 def pair_facts(person):
     """What the coordinator compares for one record: the person, the institution that registered
     them, their cases (references and owners) and the records merged into them."""
-    from nicat.cases.models import Case
-
     return {"person": person,
-            "cases": list(Case.objects.system().filter(person=person).select_related("owner_institution")),
+            "cases": list(policy.case_model().objects.system().filter(person=person).select_related("owner_institution")),
             "merged_records": list(Person.objects.system().filter(merged_into=person))}
 
 

@@ -5,8 +5,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from nicat.access import predicates
 from nicat.audit import services as audit
 from nicat.core.errors import ConcurrentEdit, NotAllowed
+from nicat.core.services import bump_version, snapshot
+from nicat.core.services import expected_version as core_expected_version
 from nicat.persons import indexing
 from nicat.persons.models import DuplicateSignal, MergeRecord, Person, SignalSource, SignalStatus
 
@@ -34,12 +37,6 @@ def validate_person_data(data):
         raise ValidationError(errors)
 
 
-def _snapshot(person):
-    snap = {f: getattr(person, f) for f in PERSON_FIELDS}
-    snap["gender"] = person.gender.code if person.gender_id else None
-    return snap
-
-
 def create_person(*, actor, institution, data):
     """Create a person record (inside the caller's transaction when there is one)."""
     validate_person_data(data)
@@ -54,7 +51,7 @@ def create_person(*, actor, institution, data):
                 getattr(person, m2m).set(data[m2m])
         indexing.reindex(person)
         audit.record(actor=actor, action="person.create", obj=person, institution=institution,
-                     changes=audit.diff(Person, {}, _snapshot(person)))
+                     changes=audit.diff(Person, {}, snapshot(person, PERSON_FIELDS)))
         raise_intake_signals(actor=actor, person=person, institution=institution)
     return person
 
@@ -62,19 +59,18 @@ def create_person(*, actor, institution, data):
 def update_person(*, actor, person, data, expected_version):
     from nicat.access import policy
 
-    if not Person.objects.visible_to(actor).filter(pk=person.pk).exists():
-        raise NotAllowed
-    merged = {**_snapshot(person), **{k: v for k, v in data.items() if k in PERSON_FIELDS}}
+    # Visible (else 404), and every field touched in a section the actor may see (else 403 naming it).
+    policy.require_person_fields(actor, person, [f for f in data if f in PERSON_FIELDS or f in PERSON_M2M])
+    merged = {**snapshot(person, PERSON_FIELDS), **{k: v for k, v in data.items() if k in PERSON_FIELDS}}
     merged["gender"] = data.get("gender", person.gender)
     validate_person_data(merged)
     with transaction.atomic():
-        if not Person.objects.system().filter(pk=person.pk, version=expected_version).update(version=F("version") + 1):
-            raise ConcurrentEdit()
-        before = _snapshot(person)
+        before = snapshot(person, PERSON_FIELDS)
+        new_version = bump_version(Person, person, expected_version)
         for f in PERSON_FIELDS:
             if f in data:
                 setattr(person, f, data[f])
-        person.version = expected_version + 1
+        person.version = new_version
         person.save()
         indexing.reindex(person)
         m2m_changes = {}
@@ -85,7 +81,7 @@ def update_person(*, actor, person, data, expected_version):
                 new = sorted(t.code for t in data[m2m])
                 if old != new:
                     m2m_changes[m2m] = [old, new]
-        changes = {**audit.diff(Person, before, _snapshot(person)), **m2m_changes}
+        changes = {**audit.diff(Person, before, snapshot(person, PERSON_FIELDS)), **m2m_changes}
         audit.record(actor=actor, action="person.update", obj=person, changes=changes,
                      institution=policy.acting_institution(actor))
     return person
@@ -125,9 +121,7 @@ def raise_intake_signals(*, actor, person, institution):
 
 
 def _require_coordinator(actor):
-    from nicat.persons.selectors import is_coordinator
-
-    if not is_coordinator(actor):
+    if not predicates.is_coordinator(actor):
         raise NotAllowed
 
 
@@ -186,10 +180,10 @@ def merge_persons(*, actor, survivor, merged, reason, signal=None):
 
 
 def _audit_moved_cases(actor, moved, institution, record, action):
-    from nicat.cases.models import Case
+    from nicat.access import policy
 
     pks = moved.get("cases.case", {}).get("person", [])
-    for case in Case.objects.system().filter(pk__in=pks):
+    for case in policy.case_model().objects.system().filter(pk__in=pks):
         audit.record(actor=actor, action=action, obj=case, case=case, institution=institution,
                      details={"merge": str(record.uuid)})
 
@@ -240,6 +234,7 @@ def dismiss_signal(*, actor, signal, expected_version):
     _require_coordinator(actor)
     from nicat.access import policy
 
+    expected_version = core_expected_version(expected_version)  # missing: a 400, not a lost race
     with transaction.atomic():
         if not DuplicateSignal.objects.system().filter(pk=signal.pk, version=expected_version,
                                                        status=SignalStatus.OPEN).update(

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from nicat.access import policy
+from nicat.access import policy, predicates
 from nicat.access.decorators import case_worker_required, requires
 from nicat.audit import services as audit
 from nicat.core.errors import ConcurrentEdit, NotAllowed
@@ -15,7 +15,7 @@ from nicat.persons.forms import CandidateForm, DismissForm, MergeForm, SearchFor
 from nicat.core.forms import apply_errors
 
 # The Main Department's coordinators review and merge duplicates across institutions.
-coordinator_required = requires(selectors.is_coordinator)
+coordinator_required = requires(predicates.is_coordinator)
 
 
 @case_worker_required
@@ -26,7 +26,7 @@ def search(request):
         criteria = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
         results = selectors.search_persons(user=request.user, **criteria)
         audit.record(actor=request.user, action="person.search", institution=policy.acting_institution(request.user),
-                     details={"channel": "web", "criteria": sorted(criteria), "shown": len(results)})
+                     details={"channel": "web", "criteria": sorted(criteria), **selectors.shown_ids(results)})
     return render(request, "persons/search.html", {"form": form, "results": results})
 
 
@@ -38,12 +38,12 @@ def candidates(request):
     form = CandidateForm(request.POST, prefix=prefix)
     context = {"result": None}
     if form.is_valid() and form.has_identity():
-        result = selectors.intake_candidates(user=request.user, data=form.to_data())
-        audit.record(actor=request.user, action="person.duplicate_check",
-                     institution=policy.acting_institution(request.user),
-                     details={"channel": "web", "shown": len(result["candidates"]),
-                              "known_elsewhere": result["known_elsewhere"]})
-        context["result"] = result
+        try:
+            context["result"] = selectors.duplicate_check(user=request.user, data=form.to_data(), channel="web")
+        except selectors.TooManyChecks as refused:
+            response = render(request, "persons/_candidates.html", {"refused": refused.user_message}, status=429)
+            response["Retry-After"] = str(refused.retry_after)
+            return response
     return render(request, "persons/_candidates.html", context)
 
 

@@ -66,7 +66,8 @@ def incoming(world, role, own):
     if key not in world.cache:
         world.cache[key] = make_user("mx.referrer", _institution(world, "mx-referrer"), Role.CASE_WORKER)
     referrer = world.cache[key]
-    case = open_case(actor=referrer, person_data={"given_name": "Matrix", "family_name": "Referred"},
+    case = open_case(actor=referrer, person_data={"given_name": "Matrix", "family_name": "Referred",
+                                                  "birth_date": datetime.date(1990, 4, 12)},  # an adult
                      case_data={"first_contact_at": timezone.now() - datetime.timedelta(hours=1)})
     return _refer(referrer, case, world.user(role).memberships.first().institution).uuid
 

@@ -11,11 +11,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from nicat.access import sections as access_sections
 from nicat.audit import services as audit
 from nicat.cases.models import Case
-from nicat.consent.api import InstitutionRefField
+from nicat.directory.fields import InstitutionRefField
 from nicat.directory.models import ServiceKind
-from nicat.referrals import notify, sections, selectors, services
+from nicat.referrals import notify, selectors, services
 from nicat.referrals.models import REFERRAL_PURPOSES, DocumentStatus, Notification, Referral, Status, Urgency
 
 
@@ -28,7 +29,7 @@ class InstitutionReferralSerializer(serializers.ModelSerializer):
     service = serializers.ChoiceField(choices=ServiceKind.choices, required=False, allow_blank=True)
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
     message = serializers.CharField(max_length=services.MAX_MESSAGE, required=False, allow_blank=True)
-    shared_sections = serializers.ListField(child=serializers.ChoiceField(choices=sections.SECTIONS),
+    shared_sections = serializers.ListField(child=serializers.ChoiceField(choices=access_sections.CHOICES),
                                             allow_empty=False)
     legal_basis = serializers.CharField(write_only=True, required=False, allow_blank=True,
                                         help_text=_("Only when a law requires the referral without consent: a code "
@@ -44,7 +45,7 @@ class InstitutionReferralSerializer(serializers.ModelSerializer):
     legal_basis_copy = serializers.CharField(write_only=True, required=False, allow_blank=True,
                                              help_text=_("The copy of the decision, base64-encoded (PDF, JPEG or "
                                                          "PNG)."))
-    legal_basis_sections = serializers.ListField(child=serializers.ChoiceField(choices=sections.SECTIONS),
+    legal_basis_sections = serializers.ListField(child=serializers.ChoiceField(choices=access_sections.CHOICES),
                                                  write_only=True, required=False,
                                                  help_text=_("The sections the decision names; shared_sections "
                                                              "must stay within them."))
@@ -82,12 +83,12 @@ class InstitutionReferralSerializer(serializers.ModelSerializer):
 
 class ReferralReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=5000)
-    version = serializers.IntegerField(required=False)
+    version = serializers.IntegerField(required=False, help_text=_("Required on update: the version you read."))
 
 
 class ReferralNoteSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
-    version = serializers.IntegerField(required=False)
+    version = serializers.IntegerField(required=False, help_text=_("Required on update: the version you read."))
 
 
 class ReturnPlanSerializer(serializers.Serializer):
@@ -97,7 +98,7 @@ class ReturnPlanSerializer(serializers.Serializer):
     arrival_point = serializers.CharField(max_length=200, required=False, allow_blank=True)
     travel_details = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     arrived_at = serializers.DateTimeField(read_only=True)
-    version = serializers.IntegerField(required=False)
+    version = serializers.IntegerField(required=False, help_text=_("Required on update: the version you read."))
 
 
 class ArrivalSerializer(serializers.Serializer):

@@ -7,8 +7,10 @@ class ReferralsConfig(AppConfig):
 
     def ready(self):
         from nicat.access import policy
+        from nicat.consent.selectors import register_dependents, register_details_grant, register_order_dependents
+        from nicat.accounts.services import register_membership_listener
         from nicat.consent.services import register_event_handler, register_withdrawal_handler
-        from nicat.referrals import selectors, services
+        from nicat.referrals import notify, selectors, services
 
         # Accepting a referral gives the receiving institution need-to-know access while it is active
         # and the consent it relies on is valid; completion, cancellation or withdrawal end it.
@@ -20,3 +22,11 @@ class ReferralsConfig(AppConfig):
         # Legal bases approved or rejected, consents recorded or withdrawn outside the owner: notices, and
         # the referrals resting on a legal basis start (or are cancelled) with its approval (or rejection).
         register_event_handler(services.on_consent_event)
+        # Before a withdrawal the page lists the open referrals relying on the consent; a receiving
+        # institution sees who gave the consent when its referral shares the identity section.
+        register_dependents(selectors.open_referrals_relying_on)
+        # The page of a legal basis lists the referrals resting on it.
+        register_order_dependents(selectors.referrals_on_legal_basis)
+        register_details_grant(lambda user, case: "identity" in selectors.shared_sections(user, case))
+        # A role granted by an administrator is announced to the institution (issue 14, item 7).
+        register_membership_listener(notify.announce_role_grant)

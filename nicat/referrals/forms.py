@@ -2,6 +2,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from nicat.access import sections as access_sections
 from nicat.consent.forms import DATETIME, DT_FORMATS, InstitutionChoiceField, LegalBasisFieldsMixin
 from nicat.consent.models import Purpose
 from nicat.directory.models import ServiceKind
@@ -17,7 +18,7 @@ class ReferralForm(LegalBasisFieldsMixin, forms.Form):
                                 choices=[("", "—"), *ServiceKind.choices])
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.ROUTINE)
     shared_sections = forms.MultipleChoiceField(
-        label=_("What the receiving institution may see"), choices=S.SECTIONS, widget=forms.CheckboxSelectMultiple,
+        label=_("What the receiving institution may see"), choices=access_sections.CHOICES, widget=forms.CheckboxSelectMultiple,
         required=False, initial=S.DEFAULT[Purpose.REFERRAL],
         help_text=_("Only what the purpose needs."))
     message = forms.CharField(label=_("Message to the receiving institution"), required=False, max_length=5000,
@@ -27,7 +28,7 @@ class ReferralForm(LegalBasisFieldsMixin, forms.Form):
     field_order = ["to_institution", "purpose", "service", "urgency", "shared_sections", "message"]
 
     def __init__(self, *args, exclude_institution=None, **kwargs):
-        super().__init__(*args, section_choices=S.SECTIONS, **kwargs)
+        super().__init__(*args, section_choices=access_sections.CHOICES, **kwargs)
         if exclude_institution is not None:
             self.fields["to_institution"].queryset = self.fields["to_institution"].queryset.exclude(
                 pk=exclude_institution.pk)

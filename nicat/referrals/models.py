@@ -12,8 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from nicat.access.scoping import ScopedManager
 from nicat.consent.models import Purpose
+from nicat.core.models import CaseScopedModel, VersionedModel
 from nicat.directory.models import ServiceKind
 from nicat.privacy.fields import EncryptedCharField, EncryptedTextField
 
@@ -43,7 +43,7 @@ REFERRAL_PURPOSES = (Purpose.REFERRAL, Purpose.SERVICE, Purpose.LAW_ENFORCEMENT,
                      Purpose.RETURN)
 
 
-class Referral(models.Model):
+class Referral(CaseScopedModel, VersionedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="referrals",
                              verbose_name=_("case"))
@@ -75,9 +75,6 @@ class Referral(models.Model):
     cancel_reason = EncryptedTextField(_("reason for cancelling"))
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
-    version = models.PositiveIntegerField(default=1)
-
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -85,6 +82,10 @@ class Referral(models.Model):
         verbose_name_plural = _("referrals")
         indexes = [models.Index(fields=["to_institution", "status"], name="referral_to_status"),
                    models.Index(fields=["from_institution", "status"], name="referral_from_status")]
+        # One open referral of a case to an institution per purpose, even when several are sent at once.
+        constraints = [models.UniqueConstraint(
+            fields=["case", "to_institution", "purpose"],
+            condition=models.Q(status__in=["pending", "accepted", "in_progress"]), name="referral_one_open")]
 
     def __str__(self):
         return f"{self.from_institution} → {self.to_institution} ({self.get_status_display()})"
@@ -123,7 +124,7 @@ class EventKind(models.TextChoices):
     ARRIVED = "arrived", _("Arrival and reception")
 
 
-class ReferralEvent(models.Model):
+class ReferralEvent(CaseScopedModel):
     """The timeline of a referral: every status change and progress report, with its time."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -134,8 +135,6 @@ class ReferralEvent(models.Model):
     actor = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     institution = models.ForeignKey("directory.Institution", on_delete=models.PROTECT, related_name="+", null=True)
     at = models.DateTimeField(_("time"), default=timezone.now)
-
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["at", "id"]
@@ -149,7 +148,7 @@ class DocumentStatus(models.TextChoices):
     ISSUED = "issued", _("Issued (certificate of return or passport)")
 
 
-class ReturnPlan(models.Model):
+class ReturnPlan(CaseScopedModel, VersionedModel):
     """Return of a citizen trafficked abroad: documents, travel and reception on arrival.
 
     It hangs off the referral from the embassy or consulate to the assistance centre at home: the
@@ -168,9 +167,6 @@ class ReturnPlan(models.Model):
     arrived_at = models.DateTimeField(_("arrived"), null=True, blank=True)
     reception_note = EncryptedTextField(_("reception on arrival"))
     updated_at = models.DateTimeField(auto_now=True)
-    version = models.PositiveIntegerField(default=1)
-
-    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("return plan")
@@ -193,6 +189,9 @@ class NotificationKind(models.TextChoices):
     LEGAL_BASIS_REJECTED = "legal_basis_rejected", _("A legal basis was rejected")
     CONSENT_TO_CONFIRM = "consent_to_confirm", _("A consent recorded elsewhere awaits your confirmation")
     CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn through another institution")
+    ROLE_GRANT_PENDING = "role_grant_pending", _("A role granted at your institution waits for confirmation")
+    ROLE_GRANT_CONFIRMED = "role_grant_confirmed", _("A role granted at your institution took effect")
+    SIGN_IN_RESET = "sign_in_reset", _("An administrator reset the sign-in of a colleague at your institution")
 
 
 class Notification(models.Model):

@@ -48,6 +48,10 @@ def email_content(kind, case_reference, link):
     """(subject, body) of a notification e-mail: the kind, the reference and the link — nothing else."""
     label = str(NotificationKind(kind).label)
     base = getattr(settings, "NICAT_BASE_URL", "").rstrip("/")
+    if not case_reference:  # about the institution, not a case (a role grant)
+        return f"Nicat: {label}", "\n".join([
+            label, _("Sign in to Nicat to see it: %(link)s") % {"link": f"{base}{link}"}, "",
+            _("This message holds no personal data by design. Never reply with details of a case.")])
     subject = _("Nicat: %(event)s — %(reference)s") % {"event": label, "reference": case_reference}
     body = "\n".join([
         label,
@@ -90,3 +94,18 @@ def mark_read(*, actor, uuids=None):
 
 def notification_for(user, uuid):
     return Notification.objects.filter(user=user, uuid=uuid).first()
+
+
+def announce_role_grant(event, membership, actor):
+    """nicat.accounts' membership listener: tell the institution when an administrator grants a role
+    there (to be confirmed), when a grant takes effect, and when an administrator set the password or
+    reset the second factor of someone who works there. Kind and link only — no names."""
+    from django.urls import reverse
+
+    kinds = {"pending": NotificationKind.ROLE_GRANT_PENDING, "confirmed": NotificationKind.ROLE_GRANT_CONFIRMED,
+             "sign_in_reset": NotificationKind.SIGN_IN_RESET}
+    if event not in kinds:
+        return
+    link = reverse("accounts:grants") if event in ("pending", "confirmed") else ""
+    notify_institution(institution=membership.institution, kind=kinds[event], case_reference="", link=link,
+                       exclude=actor)

@@ -7,39 +7,42 @@ relied on revokes it in the withdrawal's own transaction (`revoke_for_withdrawn_
 """
 import datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nicat.access import policy
+from nicat.access import sections as access_sections
 from nicat.accounts.models import Role
 from nicat.audit import services as audit
-from nicat.core.errors import ConcurrentEdit, NotAllowed
+from nicat.core.errors import NotAllowed
+from nicat.core.services import check_version
 from nicat.cases.models import Case
 from nicat.consent import services as consent_services
 from nicat.consent.models import Purpose
 from nicat.directory import selectors as directory
 from nicat.directory.models import AUTHORISED_ONLY_SERVICES, Institution, ServiceKind
+from nicat.legal import rules
+from nicat.legal import services as legal
 from nicat.referrals import sections as S
 from nicat.referrals.models import (ACTIVE_STATUSES, OPEN_STATUSES, REFERRAL_PURPOSES, DocumentStatus, EventKind,
                                     NotificationKind, Referral, ReferralEvent, ReturnPlan, Status, Urgency)
 from nicat.referrals.notify import notify_institution
 
-DEFAULT_RESPONSE_HOURS = {Urgency.EMERGENCY: 4, Urgency.URGENT: 24, Urgency.ROUTINE: 72}
 MAX_MESSAGE = 5000
 
 
-def response_hours(urgency):
-    """Hours the receiving institution has to answer (settings.NICAT_REFERRAL_RESPONSE_HOURS overrides)."""
-    configured = getattr(settings, "NICAT_REFERRAL_RESPONSE_HOURS", None) or {}
-    return int(configured.get(urgency, DEFAULT_RESPONSE_HOURS[urgency]))
+def response_hours(urgency, on=None):
+    """Hours the receiving institution has to answer: the legal parameter in force on `on` (nicat.legal)."""
+    from django.utils import timezone
+
+    return legal.value(f"referrals.response_hours.{urgency}", on or timezone.now())
 
 
 def deadline_for(urgency, sent_at):
-    return sent_at + datetime.timedelta(hours=response_hours(urgency))
+    return rules.referral_response_due(urgency, sent_at)
 
 
 def _link(referral):
@@ -79,8 +82,8 @@ def _audit(actor, action, referral, institution, changes=None, **details):
 
 
 def _check_version(referral, expected_version):
-    if expected_version is not None and int(expected_version) != referral.version:
-        raise ConcurrentEdit()
+    """The version the user read is required (a missing one is a 400, as everywhere) and must be current."""
+    check_version(referral.version, expected_version)
 
 
 def _bump(referral, fields):
@@ -89,6 +92,11 @@ def _bump(referral, fields):
 
 
 # --- sending --------------------------------------------------------------------------------------
+
+
+def _already_open(to):
+    return _("There is already an open referral of this case to %(institution)s for this purpose.") % {
+        "institution": to.name}
 
 
 def validate_referral_data(data, *, case, from_institution):
@@ -130,7 +138,7 @@ def validate_referral_data(data, *, case, from_institution):
         if purpose == Purpose.LAW_ENFORCEMENT and to.kind.code != "law_enforcement":
             errors["to_institution"] = _("Sharing with law enforcement goes to a law-enforcement agency.")
     chosen = list(data.get("shared_sections") or [])
-    unknown = [s for s in chosen if s not in S.SECTION_CODES]
+    unknown = [s for s in chosen if s not in access_sections.CODES]
     if not chosen:
         errors["shared_sections"] = _("Choose what the receiving institution may see (at least one section).")
     elif unknown:
@@ -140,7 +148,7 @@ def validate_referral_data(data, *, case, from_institution):
         if extra:
             errors["shared_sections"] = _("“%(purpose)s” does not need: %(sections)s. Share only what the purpose "
                                           "needs.") % {"purpose": Purpose(purpose).label,
-                                                       "sections": "; ".join(str(S.label(s)) for s in extra)}
+                                                       "sections": "; ".join(str(access_sections.label(s)) for s in extra)}
     if data.get("urgency", Urgency.ROUTINE) not in Urgency.values:
         errors["urgency"] = _("Choose the urgency.")
     if len(data.get("message") or "") > MAX_MESSAGE:
@@ -150,15 +158,14 @@ def validate_referral_data(data, *, case, from_institution):
         errors["__all__"] = _("The case is closed. Reopen it before referring the person.")
     if to is not None and purpose and not errors and Referral.objects.system().filter(
             case=case, to_institution=to, purpose=purpose, status__in=OPEN_STATUSES).exists():
-        errors["to_institution"] = _("There is already an open referral of this case to %(institution)s for this "
-                                     "purpose.") % {"institution": to.name}
+        errors["to_institution"] = _already_open(to)
     if data.get("legal_basis") and "shared_sections" not in errors:
         named = set(data.get("legal_basis_sections") or [])
         beyond = [s for s in chosen if s not in named]
         if named and beyond:
             errors["shared_sections"] = _("The decision names only: %(named)s. It does not allow sharing: "
-                                          "%(beyond)s.") % {"named": "; ".join(str(S.label(s)) for s in S.ordered(named)),
-                                                            "beyond": "; ".join(str(S.label(s)) for s in beyond)}
+                                          "%(beyond)s.") % {"named": "; ".join(str(access_sections.label(s)) for s in access_sections.ordered(named)),
+                                                            "beyond": "; ".join(str(access_sections.label(s)) for s in beyond)}
     if errors:
         raise ValidationError(errors)
 
@@ -196,11 +203,16 @@ def create_referral(*, actor, case, data):
             order=_order(data), copy_bytes=data.get("legal_basis_copy"),
             sections=data.get("legal_basis_sections"))
         now = timezone.now()
-        referral = Referral.objects.system().create(
-            case=case, from_institution=from_institution, to_institution=to, purpose=data["purpose"],
-            service=data.get("service") or "", urgency=data["urgency"], message=(data.get("message") or "").strip(),
-            shared_sections=S.ordered(data["shared_sections"]), consent=consent, legal_basis_use=legal_basis_use,
-            created_by=actor, created_at=now, deadline_at=deadline_for(data["urgency"], now))
+        try:
+            with transaction.atomic():  # the database refuses a second open referral sent at the same moment
+                referral = Referral.objects.system().create(
+                    case=case, from_institution=from_institution, to_institution=to, purpose=data["purpose"],
+                    service=data.get("service") or "", urgency=data["urgency"],
+                    message=(data.get("message") or "").strip(), shared_sections=access_sections.ordered(data["shared_sections"]),
+                    consent=consent, legal_basis_use=legal_basis_use, created_by=actor, created_at=now,
+                    deadline_at=deadline_for(data["urgency"], now))
+        except IntegrityError:
+            raise ValidationError({"to_institution": _already_open(to)}) from None
         _event(referral, EventKind.SENT, actor, from_institution)
         _audit(actor, "referral.create", referral, from_institution,
                changes=audit.diff(Referral, {}, {"message": referral.message}),
@@ -497,9 +509,8 @@ def save_return_plan(*, actor, referral, data, expected_version=None):
         before = {f: getattr(plan, f) for f in RETURN_FIELDS} if plan else {}
         if plan is None:
             plan = ReturnPlan(referral=locked, case_id=locked.case_id)
-        elif expected_version is not None and int(expected_version) != plan.version:
-            raise ConcurrentEdit()
         else:
+            check_version(plan.version, expected_version)
             plan.version += 1
         for f in RETURN_FIELDS:
             if f in data:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from nicat.access import policy
+from nicat.access import sections as access_sections
 from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.cases.models import Case
 from nicat.access.decorators import case_worker_required
@@ -80,7 +81,7 @@ def referral_detail(request, uuid):
         "referral": referral, "side": side, "plan": plan, "case_visible": case_visible,
         "message_visible": selectors.message_visible(request.user, referral),
         "events": selectors.referral_events(user=request.user, referral=referral),
-        "shared": [sections.label(s) for s in referral.shared_sections],
+        "shared": [access_sections.label(s) for s in referral.shared_sections],
         "to_address_visible": institution_address_visible_to(request.user, referral.to_institution),
         "reason_form": ReasonForm(initial={"version": referral.version}),
         "text_form": TextForm(initial={"version": referral.version}),

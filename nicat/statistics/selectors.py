@@ -233,10 +233,9 @@ def report_editions(user):
     """The editions of the annual report `user` may have: the internal one (exact figures) for the
     supervisors of the competent authority (the Main Department); the public one for them, other
     supervisors and analysts; none for everybody else."""
-    from nicat.access import policy
-    from nicat.accounts.models import Role
+    from nicat.access.predicates import is_competent_supervisor
 
-    if any(m.role == Role.SUPERVISOR and m.institution.is_competent_authority for m in policy.memberships(user)):
+    if is_competent_supervisor(user):
         return ["internal", "public"]
     if statistics_audience(user):
         return ["public"]

@@ -1,5 +1,8 @@
+"""Vocabularies in the admin: saves go through nicat.vocab.services (audited); a term's vocabulary
+and code never change once created, and terms are deactivated, never deleted."""
 from django.contrib import admin
 
+from nicat.vocab import services
 from nicat.vocab.models import Term
 
 
@@ -10,3 +13,12 @@ class TermAdmin(admin.ModelAdmin):
     search_fields = ("code", "label_az", "label_ru", "label_en", "htcds_code", "ctdc_code")
     ordering = ("vocabulary", "sort", "code")
     list_per_page = 100
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("vocabulary", "code") if obj is not None else ()
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # records and exports refer to terms: deactivate instead
+
+    def save_model(self, request, obj, form, change):
+        services.save_term(actor=request.user, term=obj)

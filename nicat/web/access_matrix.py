@@ -25,16 +25,22 @@ MATRIX = {
     "admin:auth_user_password_change": admin_only(kwargs={"id": "staff_pk"}),
 }
 
-# Models in the admin (app_label, model_name, may an administrator add one there?).
+# Models in the admin (app_label, model_name, may an administrator add one there?, delete one?).
+# Every save is audited (tests/test_admin_audited.py); what is never deleted answers 403 on delete.
 ADMIN_MODELS = [
-    ("auth", "group", True), ("accounts", "user", True), ("accounts", "membership", True),
-    ("accounts", "apitoken", False), ("directory", "institution", True), ("vocab", "term", True),
-    ("axes", "accessattempt", False), ("axes", "accesslog", False), ("axes", "accessfailurelog", False),
+    ("accounts", "user", True, False), ("accounts", "membership", True, False),
+    ("accounts", "apitoken", False, False), ("directory", "institution", True, False), ("vocab", "term", True, False),
+    ("axes", "accessattempt", False, True), ("axes", "accesslog", False, False),
+    ("axes", "accessfailurelog", False, False),
 ]
-for app_label, model, can_add in ADMIN_MODELS:
+ADMIN_MODELS += [("legal", "legalparameter", True, False)]  # nicat/legal: figures of the law, no case content
+for app_label, model, can_add, can_delete in ADMIN_MODELS:
     prefix = f"admin:{app_label}_{model}"
     MATRIX[f"{prefix}_changelist"] = admin_only()
     MATRIX[f"{prefix}_add"] = admin_only(expect=() if can_add else (403,))
-    for view in ("history", "delete", "change"):
+    for view in ("history", "change"):
         MATRIX[f"{prefix}_{view}"] = admin_only(literals={"object_id": "1"})
+    MATRIX[f"{prefix}_delete"] = admin_only(literals={"object_id": "1"}, expect=() if can_delete else (403,))
     MATRIX[f"admin:admin/{app_label}/{model}/<path:object_id>/"] = admin_only(literals={"object_id": "1"})
+# A legal parameter that applied once stays on record: no one deletes it, not even an administrator.
+MATRIX["admin:legal_legalparameter_delete"] = admin_only(literals={"object_id": "1"}, expect=(403,))

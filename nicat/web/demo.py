@@ -889,9 +889,7 @@ def apply_cases(plan, users, terms):
         for note in planned["notes"]:
             add_note(actor=users[note["author"]], case=case, text=note["text"])
         if planned["decision"]:
-            update_case(actor=users[planned["decision"]["by"]], case=case,
-                        data={"trafficking_status": planned["decision"]["trafficking_status"]},
-                        expected_version=case.version)
+            _record_decision(users[planned["decision"]["by"]], case, planned["decision"]["trafficking_status"])
         if planned["outcome"]:
             outcome = planned["outcome"]
             update_case(actor=users[outcome["by"]], case=case,
@@ -899,6 +897,22 @@ def apply_cases(plan, users, terms):
                         expected_version=case.version)
         created.append(case)
     return created
+
+
+def _record_decision(officer, case, trafficking_status):
+    """The Main Department's decision, as in real use: the status changes only through it (docs/legal-rules.md)."""
+    import datetime
+
+    from nicat.cases.models import TraffickingStatus
+    from nicat.core.calendar import baku_date, baku_today
+    from nicat.identification.services import record_decision
+
+    recognised = trafficking_status == TraffickingStatus.ACTUAL
+    decided_on = min(baku_date(case.first_contact_at) + datetime.timedelta(days=21), baku_today())
+    record_decision(actor=officer, case=case, expected_version=case.version, decision={
+        "outcome": "recognised" if recognised else "not_recognised", "decided_on": decided_on,
+        "reason": "" if recognised else "The inquiry found no act, means and purpose of trafficking.",
+        "documents": [{"title": "Inquiry report", "date": decided_on, "reference": f"{case.reference}/MD"}]})
 
 
 def world_present():

@@ -68,8 +68,9 @@ def not_found(request, exception=None):
 
 
 def forbidden(request, exception=None):
-    return render(request, "web/error.html", {"title": _("Not allowed"), "message": _(
-        "Your role does not allow this. Ask your supervisor if you need access.")}, status=403)
+    message = getattr(exception, "user_message", None) or _(
+        "Your role does not allow this. Ask your supervisor if you need access.")
+    return render(request, "web/error.html", {"title": _("Not allowed"), "message": message}, status=403)
 
 
 def bad_request(request, exception=None):

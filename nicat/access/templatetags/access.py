@@ -2,7 +2,7 @@
 navigation items."""
 from django import template
 
-from nicat.access import policy, selectors, services
+from nicat.access import policy, sections, selectors, services
 
 register = template.Library()
 
@@ -14,6 +14,12 @@ def can_see_section(context, case, section):
     if user is None or case is None:
         return False
     return policy.can_see_section(user, case, section)
+
+
+@register.filter
+def section_label(code):
+    """`{{ code|section_label }}`: the label of a case section (nicat.access.sections)."""
+    return sections.label(code)
 
 
 @register.simple_tag(takes_context=True)

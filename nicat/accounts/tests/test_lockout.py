@@ -52,3 +52,24 @@ def test_lock_out_never_stores_an_unknown_typed_name(client, cast, hardened):
     stored = list(AccessAttempt.objects.values_list("username", flat=True))
     assert stored and all(u.startswith("unknown-") for u in stored)
     assert "Correct-Horse-Password-9" not in str(list(AccessAttempt.objects.values()))
+
+
+def test_a_locked_account_cannot_use_its_api_tokens_until_the_lock_ends(client, cast, hardened):
+    """Issue 14, item 9: a lock-out used to leave the account's API tokens working."""
+    from axes.models import AccessAttempt
+    from rest_framework.test import APIClient
+
+    from nicat.accounts.tokens import issue_token
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user=cast.worker, name='integration')}")
+    assert api.get("/api/v1/cases/").status_code == 200
+    for _ in range(5):
+        attempt(client, "worker", "wrong password!")
+    assert attempt(client, "worker", PASSWORD).status_code == 429
+    assert "API tokens are refused too" in attempt(client, "worker", PASSWORD).content.decode()
+    refused = api.get("/api/v1/cases/")
+    assert refused.status_code == 401 and "locked" in refused.json()["detail"]
+    assert AuditEvent.objects.filter(action="auth.lockout").last().details["api_tokens_suspended"] == 1
+    AccessAttempt.objects.all().delete()  # an administrator lifts the lock (or the cool-off passes)
+    assert api.get("/api/v1/cases/").status_code == 200

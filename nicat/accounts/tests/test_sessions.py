@@ -56,3 +56,28 @@ def test_passwords_are_hashed_with_argon2_in_production():
     assert production.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
     assert any("MinimumLengthValidator" in v["NAME"] and v["OPTIONS"]["min_length"] >= 12
                for v in production.AUTH_PASSWORD_VALIDATORS)
+
+
+def test_sign_out_everywhere_revokes_every_api_token_too(cast, hardened):
+    """Issue 14, item 9: the tokens used to keep working after "Sign out everywhere"."""
+    from rest_framework.test import APIClient
+
+    from nicat.accounts.tokens import issue_token
+
+    tokens = [issue_token(user=cast.worker, name=f"system {i}") for i in range(2)]
+    others = issue_token(user=cast.worker2, name="someone else's")
+    browser = Client()
+    verified_login(browser, cast.worker)
+    page = browser.get(reverse("accounts:security"))
+    assert "also revokes all your API tokens" in page.content.decode()
+    r = browser.post(reverse("accounts:sign_out_everywhere"), follow=True)
+    assert "API tokens revoked with your sessions: 2" in r.content.decode()
+    for token in tokens:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        assert client.get("/api/v1/cases/").status_code == 401
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {others}")
+    assert client.get("/api/v1/cases/").status_code == 200
+    event = AuditEvent.objects.get(action="token.revoke_all", actor=cast.worker)
+    assert event.details["count"] == 2 and event.details["reason"] == "sign_out_everywhere"

@@ -9,7 +9,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from nicat.access.scoping import ScopedManager
+from nicat.core.models import CaseScopedModel, VersionedModel
 from nicat.privacy.fields import EncryptedCharField, EncryptedTextField
 
 
@@ -21,7 +21,7 @@ class PermitStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-class ResidencePermit(models.Model):
+class ResidencePermit(CaseScopedModel, VersionedModel):
     """Temporary residence permit of a foreign or stateless victim (no state duty is charged)."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -29,7 +29,6 @@ class ResidencePermit(models.Model):
                              verbose_name=_("case"))
     status = models.CharField(_("status"), max_length=20, choices=PermitStatus.choices,
                               default=PermitStatus.NOT_REQUESTED)
-    reflection_period_ends = models.DateField(_("recovery and reflection period ends"))
     applied_on = models.DateField(_("applied on"), null=True, blank=True)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     expires_on = models.DateField(_("valid until"), null=True, blank=True)
@@ -37,17 +36,22 @@ class ResidencePermit(models.Model):
     note = EncryptedTextField(_("note"))
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    version = models.PositiveIntegerField(default=1)
-
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("temporary residence permit")
         verbose_name_plural = _("temporary residence permits")
 
+    @property
+    def reflection_period_ends(self):
+        """Computed, never stored: the one rule (nicat.legal.rules.reflection_period_end) from the case's first
+        contact, so that this page, the identification deadlines and the certificate show the same day."""
+        from nicat.legal.rules import reflection_period_end
 
-class InterpreterNeed(models.Model):
+        return reflection_period_end(self.case.first_contact_at)
+
+
+class InterpreterNeed(CaseScopedModel):
     """The person needs an interpreter into this language (one row per language)."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -59,8 +63,6 @@ class InterpreterNeed(models.Model):
     note = EncryptedTextField(_("note"))
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("interpreter need")
@@ -93,7 +95,7 @@ class DocumentsStatus(models.TextChoices):
     READY = "ready", _("Ready")
 
 
-class ReturnPlan(models.Model):
+class ReturnPlan(CaseScopedModel, VersionedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="return_plans",
                              verbose_name=_("case"))
@@ -121,9 +123,6 @@ class ReturnPlan(models.Model):
     completed_on = models.DateField(_("returned on"), null=True, blank=True)
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    version = models.PositiveIntegerField(default=1)
-
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -140,7 +139,7 @@ class ReunificationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn by the person")
 
 
-class FamilyReunification(models.Model):
+class FamilyReunification(CaseScopedModel, VersionedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="family_reunifications",
                              verbose_name=_("case"))
@@ -152,9 +151,6 @@ class FamilyReunification(models.Model):
     note = EncryptedTextField(_("note"))
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    version = models.PositiveIntegerField(default=1)
-
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -162,7 +158,7 @@ class FamilyReunification(models.Model):
         verbose_name_plural = _("family reunifications")
 
 
-class FollowUp(models.Model):
+class FollowUp(CaseScopedModel):
     """A follow-up contact after return (or after leaving a shelter)."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -175,8 +171,6 @@ class FollowUp(models.Model):
     outcome = EncryptedTextField(_("outcome"))
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["due_on"]

@@ -9,7 +9,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from nicat.access.scoping import ScopedManager
+from nicat.core.models import CaseScopedModel, VersionedModel
 from nicat.privacy.fields import EncryptedCharField, EncryptedTextField
 
 
@@ -27,7 +27,7 @@ class PaymentSource(models.TextChoices):
     AID_FUND = "aid_fund", _("Aid Fund for victims of trafficking")
 
 
-class AllowancePayment(models.Model):
+class AllowancePayment(CaseScopedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="allowance_payments",
                              verbose_name=_("case"))
@@ -46,8 +46,6 @@ class AllowancePayment(models.Model):
     institution = models.ForeignKey("directory.Institution", on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ScopedManager()
-
     class Meta:
         ordering = ["-paid_on", "-created_at"]
         verbose_name = _("allowance payment")
@@ -64,7 +62,7 @@ class CompensationSource(models.TextChoices):
     STATE_BUDGET = "state_budget", _("State budget")
 
 
-class CompensationClaim(models.Model):
+class CompensationClaim(CaseScopedModel, VersionedModel):
     """A claim for compensation in criminal proceedings: claimed, awarded, paid."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -83,9 +81,6 @@ class CompensationClaim(models.Model):
     note = EncryptedTextField(_("note"))
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    version = models.PositiveIntegerField(default=1)
-
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["-claimed_on"]

@@ -10,7 +10,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from nicat.access.scoping import ScopedManager
+from nicat.core.models import CaseScopedModel, VersionedModel
 from nicat.directory.models import STATE_ONLY_SERVICES, ServiceKind
 from nicat.privacy.fields import EncryptedCharField, EncryptedTextField
 
@@ -44,7 +44,7 @@ class PlanStatus(models.TextChoices):
     CLOSED = "closed", _("Closed after the final review")
 
 
-class RehabilitationPlan(models.Model):
+class RehabilitationPlan(CaseScopedModel, VersionedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="rehabilitation_plan",
                                 verbose_name=_("case"))
@@ -56,9 +56,6 @@ class RehabilitationPlan(models.Model):
     next_review_on = models.DateField(_("next review"), null=True, blank=True)
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    version = models.PositiveIntegerField(default=1)
-
-    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("individual social rehabilitation plan")
@@ -76,7 +73,7 @@ class GoalStatus(models.TextChoices):
 OPEN_GOAL_STATUSES = {GoalStatus.PLANNED, GoalStatus.IN_PROGRESS}
 
 
-class PlanGoal(models.Model):
+class PlanGoal(CaseScopedModel, VersionedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     plan = models.ForeignKey(RehabilitationPlan, on_delete=models.CASCADE, related_name="goals",
                              verbose_name=_("plan"))
@@ -91,9 +88,6 @@ class PlanGoal(models.Model):
     declined_at = models.DateTimeField(_("declined"), null=True, blank=True)
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    version = models.PositiveIntegerField(default=1)
-
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["area", "created_at"]
@@ -112,7 +106,7 @@ class ActionStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class PlanAction(models.Model):
+class PlanAction(CaseScopedModel, VersionedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     goal = models.ForeignKey(PlanGoal, on_delete=models.CASCADE, related_name="actions", verbose_name=_("goal"))
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+", verbose_name=_("case"))
@@ -125,9 +119,6 @@ class PlanAction(models.Model):
     outcome = EncryptedTextField(_("outcome"))
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    version = models.PositiveIntegerField(default=1)
-
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["due_on", "created_at"]
@@ -135,7 +126,7 @@ class PlanAction(models.Model):
         verbose_name_plural = _("plan actions")
 
 
-class PlanReview(models.Model):
+class PlanReview(CaseScopedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     plan = models.ForeignKey(RehabilitationPlan, on_delete=models.CASCADE, related_name="reviews",
                              verbose_name=_("plan"))
@@ -146,8 +137,6 @@ class PlanReview(models.Model):
     reviewed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     institution = models.ForeignKey("directory.Institution", on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["-reviewed_on", "-created_at"]
@@ -180,7 +169,7 @@ class AuthorisedStateBody(models.Model):
         return str(self.institution)
 
 
-class ServiceDelivery(models.Model):
+class ServiceDelivery(CaseScopedModel):
     """One service delivered: what, by whom, when, for how long. Free of charge, always."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -197,8 +186,6 @@ class ServiceDelivery(models.Model):
                              verbose_name=_("plan goal"))
     recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["-delivered_at"]

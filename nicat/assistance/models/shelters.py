@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from nicat.access.scoping import ScopedManager
+from nicat.core.models import CaseScopedModel, VersionedModel
 from nicat.privacy.fields import EncryptedCharField, EncryptedTextField
 
 
@@ -27,7 +27,7 @@ class Group(models.TextChoices):
     CHILDREN = "children", _("Children")
 
 
-class Facility(models.Model):
+class Facility(VersionedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     institution = models.OneToOneField("directory.Institution", on_delete=models.PROTECT,
                                        related_name="facility", verbose_name=_("institution"))
@@ -37,7 +37,6 @@ class Facility(models.Model):
     phone = EncryptedCharField(_("phone (confidential)"), max_length=100)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("shelter or assistance centre")
@@ -47,14 +46,13 @@ class Facility(models.Model):
         return self.institution.name
 
 
-class CapacityGroup(models.Model):
+class CapacityGroup(VersionedModel):
     """Beds for one group at one facility. The row admissions lock."""
 
     facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="capacity",
                                  verbose_name=_("facility"))
     group = models.CharField(_("group"), max_length=20, choices=Group.choices)
     beds = models.PositiveIntegerField(_("beds"), default=0)
-    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["facility", "group"]
@@ -74,7 +72,7 @@ class EndKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Stay(models.Model):
+class Stay(CaseScopedModel, VersionedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="assistance_stays",
                              verbose_name=_("case"))
@@ -91,9 +89,6 @@ class Stay(models.Model):
     admitted_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     ended_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    version = models.PositiveIntegerField(default=1)
-
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["-admitted_at"]
@@ -116,7 +111,7 @@ class WaitingStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-class WaitingListEntry(models.Model):
+class WaitingListEntry(CaseScopedModel, VersionedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="assistance_waiting",
                              verbose_name=_("case"))
@@ -130,9 +125,6 @@ class WaitingListEntry(models.Model):
     requested_at = models.DateTimeField(_("on the list since"), auto_now_add=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
-    version = models.PositiveIntegerField(default=1)
-
-    objects = ScopedManager()
 
     class Meta:
         ordering = ["-urgent", "requested_at"]

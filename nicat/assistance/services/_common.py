@@ -3,14 +3,12 @@ from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nicat.access import policy
 from nicat.accounts.models import CASE_ROLES, Role
-from nicat.core.errors import ConcurrentEdit, NotAllowed
-from nicat.cases.models import Case
+from nicat.core.services import bump_version, require_visible, snapshot  # noqa: F401 (the assistance services' names)
 
 # Who may do what (on top of seeing the case).
 PLAN_ROLES = frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.SHELTER_STAFF})
@@ -19,12 +17,6 @@ PAYMENT_ROLES = frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.IDENTIFICATIO
 SHELTER_ROLES = frozenset({Role.SHELTER_STAFF, Role.CASE_WORKER, Role.SUPERVISOR})
 RETURN_ROLES = frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.CONSULAR_OFFICER, Role.IDENTIFICATION_OFFICER})
 CLOSE_ROLES = frozenset({Role.CASE_WORKER, Role.SUPERVISOR})
-
-
-def require_visible(actor, case):
-    """The case must be visible to the actor (else NotAllowed, answered as 404: existence does not leak)."""
-    if case is None or not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
-        raise NotAllowed
 
 
 def acting_institution(actor, roles):
@@ -59,18 +51,6 @@ def require_section(actor, case, section):
                                % {"section": section})
 
 
-def bump_version(model, obj, expected_version):
-    """Optimistic lock: move the row from `expected_version` to the next one or raise ConcurrentEdit."""
-    try:
-        expected_version = int(expected_version)
-    except (TypeError, ValueError):
-        raise ValidationError({"version": _("Give the version of the record you read, so that no one else's "
-                                            "change is overwritten.")}) from None
-    if not model.objects.system().filter(pk=obj.pk, version=expected_version).update(version=F("version") + 1):
-        raise ConcurrentEdit()
-    obj.version = expected_version + 1
-
-
 def require_consent(*, case, purpose, institution=None, service=""):
     """The consent gate (nicat.consent), locking the consent row inside the caller's transaction so a
     withdrawal at the same moment cannot slip past."""
@@ -93,16 +73,6 @@ def not_in_future(value, field, message=None):
 
 def text(value):
     return (value or "").strip()
-
-
-def snapshot(obj, fields):
-    out = {}
-    for f in fields:
-        value = getattr(obj, f)
-        if hasattr(value, "_meta"):  # a related object: its stable code or uuid, never a name
-            value = getattr(value, "code", None) or str(getattr(value, "uuid", value.pk))
-        out[f] = value
-    return out
 
 
 @contextmanager

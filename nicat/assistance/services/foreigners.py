@@ -19,9 +19,10 @@ from nicat.assistance.services._common import (RETURN_ROLES, SERVICE_ROLES, atom
                                                not_in_future, require_case_role, require_consent, require_section,
                                                snapshot, text)
 from nicat.audit import services as audit
+from nicat.legal import rules
 from nicat.consent.models import Purpose
 
-PERMIT_FIELDS = ("status", "reflection_period_ends", "applied_on", "decided_on", "expires_on", "permit_number",
+PERMIT_FIELDS = ("status", "applied_on", "decided_on", "expires_on", "permit_number",
                  "note")
 RETURN_FIELDS = ("direction", "country", "status", "risk_level", "risk_assessed_on", "risk_notes",
                  "documents_status", "documents_notes", "travel_date", "travel_notes", "receiving_organisation",
@@ -45,18 +46,13 @@ def _eligible(case):
 # --- residence permits -----------------------------------------------------------------------------
 
 
-def reflection_period_end(case):
-    start = timezone.localtime(case.first_contact_at).date()
-    return start + datetime.timedelta(days=conf.reflection_period_days())
-
-
 def open_residence_permit(*, actor, case, note=""):
-    """Start tracking the temporary residence permit; the reflection period is computed from first contact."""
+    """Start tracking the temporary residence permit. Its reflection period is not stored: it is computed from
+    the first contact by the one rule (nicat.legal.rules.reflection_period_end)."""
     institution = _return_role(actor, case)
     _eligible(case)
     with transaction.atomic():
-        permit = ResidencePermit.objects.system().create(case=case, reflection_period_ends=reflection_period_end(case),
-                                                         note=text(note), created_by=actor)
+        permit = ResidencePermit.objects.system().create(case=case, note=text(note), created_by=actor)
         audit.record(actor=actor, action="permit.open", obj=permit, case=case, institution=institution,
                      changes=audit.diff(ResidencePermit, {}, snapshot(permit, PERMIT_FIELDS)))
     return permit
@@ -76,9 +72,11 @@ def update_residence_permit(*, actor, permit, data, expected_version):
     if merged["applied_on"] and merged["decided_on"] and merged["decided_on"] < merged["applied_on"]:
         errors["decided_on"] = _("The decision cannot come before the application. Check the dates.")
     if status == PermitStatus.GRANTED and merged["decided_on"] and not merged["expires_on"]:
-        merged["expires_on"] = conf.add_months(merged["decided_on"], conf.residence_permit_months())
+        merged["expires_on"] = rules.residence_permit_expiry(merged["decided_on"])
     if merged["expires_on"] and merged["decided_on"] and merged["expires_on"] <= merged["decided_on"]:
         errors["expires_on"] = _("The permit must be valid after the decision. Check the expiry date.")
+    elif merged["expires_on"] and merged["applied_on"] and merged["expires_on"] <= merged["applied_on"]:
+        errors["expires_on"] = _("The permit must be valid after the application. Check the expiry date.")
     if errors:
         raise ValidationError(errors)
     not_in_future(merged["applied_on"], "applied_on")

@@ -1,7 +1,8 @@
 """The state allowance (paid once) and compensation claims in criminal proceedings.
 
-Amounts come from the configured rules (nicat.assistance.conf.allowance_rules), never from the
-person entering the payment. A second payment of the same kind and period to the same person is
+Amounts come from the legal parameters in force on the day the right arose — the official
+recognition — (nicat.legal; nicat.assistance.conf.allowance_rule_for), never from the person
+entering the payment. A second payment of the same kind and period to the same person is
 refused: the person's row is locked while the service checks, and a unique constraint makes the
 database refuse it even if that check were bypassed.
 """
@@ -49,12 +50,21 @@ def _already_paid(existing):
         "ref": existing.case.reference}
 
 
+def right_arose_on(case, paid_on=None):
+    """The day the right to the allowance arose: the official recognition (the decision's date)."""
+    return case.status_decided_on or paid_on
+
+
 def allowance_due(*, case, kind, paid_on):
-    """(amount, rule_year) the rules set for this kind of allowance on `paid_on`, or ValidationError."""
-    year, rule = conf.allowance_rule_for(paid_on)
+    """(amount, rule_year, rule) the legal parameters in force on the day of recognition set for this kind of
+    allowance — a victim recognised in 2019 receives the 2019 amount, whenever it is paid — or ValidationError."""
+    arose = right_arose_on(case, paid_on)
+    rule = conf.allowance_rule_for(arose)
     if rule is None:
-        raise ValidationError({"paid_on": _("No allowance rule is configured for %(year)s. Ask the administrator to "
-                                            "set the amounts (NICAT_ALLOWANCE_RULES).") % {"year": paid_on.year}})
+        raise ValidationError({"paid_on": _("No allowance amount applies on %(day)s, the day the person was "
+                                            "recognised. Ask the administrator to record it, with its legal act, "
+                                            "under Legal parameters.") % {"day": arose.isoformat()}})
+    year = rule["valid_from"].year
     amount = rule["one_time"] if kind == AllowanceKind.ONE_TIME else rule["monthly"]
     if amount is None:
         if kind == AllowanceKind.MONTHLY:

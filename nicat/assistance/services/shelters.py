@@ -8,7 +8,8 @@ at its start (transaction_mode=IMMEDIATE), which serialises the same way.
 
 Child placement (CoM Resolution No. 180 of 19.11.2009: voluntariness, confidentiality, individual
 approach, safety, equality, free help): a child is placed only in a place for children, an adult
-never in one; a person whose age is not recorded is not placed until it is (at least estimated).
+never in one; a person whose age is unknown or only estimated near 18 is presumed a child (the one
+age rule, nicat.persons.age) and placed with children until the age is established.
 No one is admitted against their will: admission passes the consent gate (purpose "service",
 service "shelter", for this shelter).
 """
@@ -27,6 +28,7 @@ from nicat.assistance.models import (CapacityGroup, EndKind, Facility, FacilityK
 from nicat.assistance.services._common import (SHELTER_ROLES, atomic_edit, bump_version, not_in_future,
                                                require_consent, require_visible, snapshot, text)
 from nicat.audit import services as audit
+from nicat.core.calendar import baku_date, baku_today
 from nicat.core.errors import NotAllowed
 from nicat.consent.models import Purpose
 from nicat.directory.models import ServiceKind
@@ -164,13 +166,13 @@ def check_group(case, group):
     """Child-placement and safety rules for placing the person of `case` in `group`."""
     if group not in Group.values:
         raise ValidationError({"group": _("Choose the group: women, men or children.")})
-    try:
-        required = eligibility.placement_group_required(case)
-    except LookupError:
-        raise ValidationError({"group": _(
-            "The person's age is not recorded. Record the date of birth or an estimated age first: a child may "
-            "be placed only in a place for children.")}) from None
+    required = eligibility.placement_group_required(case)
     if required == Group.CHILDREN and group != Group.CHILDREN:
+        if case.person.age().is_presumed:
+            raise ValidationError({"group": _(
+                "The person's age is not established, so the person is presumed to be a child until it is "
+                "(Council of Europe Convention Art. 10(3)): place them in the children's group, or record the "
+                "date of birth first.")})
         raise ValidationError({"group": _(
             "The person is a child: a child is placed only in a place for children (CoM Resolution No. 180 of "
             "19.11.2009). Choose the children's group.")})
@@ -213,9 +215,9 @@ def _admit_locked(*, actor, facility, case, group, admitted_at, transferred_from
                                          "them there first.") % {"facility": open_stay.facility}})
     require_consent(case=case, purpose=Purpose.SERVICE, institution=facility.institution,
                     service=ServiceKind.SHELTER)
-    day = timezone.localtime(admitted_at).date()
+    day = baku_date(admitted_at)
     stay = Stay(case=case, facility=facility, group=group, admitted_at=admitted_at,
-                planned_end=day + datetime.timedelta(days=conf.max_stay_days()), admitted_by=actor,
+                planned_end=day + datetime.timedelta(days=conf.max_stay_days(facility.kind, day)), admitted_by=actor,
                 transferred_from=transferred_from)
     try:
         with transaction.atomic():
@@ -294,18 +296,20 @@ def transfer(*, actor, stay, to_facility, group, note="", expected_version):
 
 
 def extend_stay(*, actor, stay, reason, expected_version):
-    """Extend the stay by the configured extension, up to the configured number of extensions."""
+    """Extend the stay by one extension, up to the extensions allowed — both the legal parameters in force
+    on the day the stay began (the day the right arose)."""
     if len(text(reason)) < 5:
         raise ValidationError({"reason": _("Give the reason for the extension.")})
-    if stay.extensions >= conf.max_extensions():
+    began = baku_date(stay.admitted_at)
+    if stay.extensions >= conf.max_extensions(stay.facility.kind, began):
         raise ValidationError({"reason": _(
             "The stay has already been extended %(n)s times, the most the rules allow. Plan the person's move "
             "with them (housing goal of the plan, another facility).") % {"n": stay.extensions}})
     with atomic_edit(stay):
         facility = _load_stay_for_change(actor, stay, expected_version)
         before = snapshot(stay, STAY_FIELDS)
-        base = max(stay.planned_end, timezone.localdate())
-        stay.planned_end = base + datetime.timedelta(days=conf.extension_days())
+        base = max(stay.planned_end, baku_today())
+        stay.planned_end = base + datetime.timedelta(days=conf.extension_days(stay.facility.kind, began))
         stay.extensions += 1
         stay.save()
         changes = audit.diff(Stay, before, snapshot(stay, STAY_FIELDS))

@@ -40,7 +40,7 @@ class World:
 
         data = {"purpose": purpose, "decision": decision, "method": "written", "service": service,
                 "institution": institution, **extra}
-        if case.person.age_on() is not None and case.person.age_on() < 18:
+        if case.person.is_child:  # the one age rule: a child, or presumed one (age unknown or estimated near 18)
             data.setdefault("given_by", "legal_representative")
             data.setdefault("representative_name", "Ana Məmmədova")
             data.setdefault("representative_relation", "mother")
@@ -56,16 +56,16 @@ class World:
         referral = create_referral(actor=actor, case=case, data={
             "to_institution": self.shelter_institution, "purpose": "service", "service": "shelter",
             "shared_sections": ["identity", "contacts"], "message": "Needs a safe place."})
-        accept_referral(actor=self.manager, referral=referral)
+        accept_referral(actor=self.manager, referral=referral, expected_version=referral.version)
         return referral
 
-    def recognise(self, case):
+    def recognise(self, case, on=None):
         """The Main Department's official decision (recorded directly: the identification app's own job)."""
         from nicat.cases.models import Case
 
         Case.objects.system().filter(pk=case.pk).update(trafficking_status="ActualVictimOfTrafficking",
                                                         status_decided_by=self.cast.main_department,
-                                                        status_decided_on=timezone.localdate())
+                                                        status_decided_on=on or timezone.localdate())
         case.refresh_from_db()
         return case
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from nicat.assistance import eligibility
 from nicat.cases.models import Case
+from nicat.legal.rules import reflection_period_end
 from nicat.persons.models import Person
 from nicat.vocab.models import Term
 
@@ -81,4 +82,4 @@ def test_services_treat_citizens_foreigners_and_stateless_persons_alike(world, c
                                      paid_on=datetime.date(2024, 9, 1), source="state_budget")
     assert str(payment.amount) == "700.00"
     permit = services.open_residence_permit(actor=world.cast.worker, case=case)
-    assert permit.reflection_period_ends == services.foreigners.reflection_period_end(case)
+    assert permit.reflection_period_ends == reflection_period_end(case.first_contact_at)

@@ -116,8 +116,12 @@ def test_close_form_refuses_without_final_review(world, login):
     assert response.status_code == 400 and "final review" in response.content.decode()
 
 
-def test_dashboard_reminds_of_stays_ending(world, login, settings):
-    settings.NICAT_SHELTER_MAX_STAY_DAYS = 3
+def test_dashboard_reminds_of_stays_ending(world, login):
+    from nicat.legal import services as legal
+
+    legal.set_parameter(actor=world.cast.admin, data={"code": "shelter.max_stay_days", "value": "3",
+                                                      "valid_from": timezone.localdate(),
+                                                      "legal_act": "Shelter rules (test)"})
     case = world.adult()
     world.refer_to_shelter(case)
     services.admit(actor=world.manager, facility=world.shelter, case=case, group="women")

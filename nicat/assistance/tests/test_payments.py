@@ -1,4 +1,4 @@
-"""The allowance (recognised victims only, amounts by year from configuration, never twice) and
+"""The allowance (recognised victims only, the amount in force on the day of recognition, never twice) and
 compensation claims (claimed, awarded, paid)."""
 import datetime
 from decimal import Decimal
@@ -12,11 +12,25 @@ from nicat.assistance.models import AllowancePayment
 from nicat.audit.models import AuditEvent
 
 
-def test_the_configured_amounts_by_year():
-    assert conf.allowance_rule_for(datetime.date(2016, 6, 1))[1]["one_time"] == Decimal("400.00")
-    assert conf.allowance_rule_for(datetime.date(2023, 12, 31))[1]["one_time"] == Decimal("400.00")
-    assert conf.allowance_rule_for(datetime.date(2024, 1, 1))[1]["one_time"] == Decimal("700.00")
-    assert conf.allowance_rule_for(datetime.date(2015, 12, 31)) == (None, None)
+@pytest.mark.django_db
+def test_the_seeded_amounts_by_the_day_the_right_arose():
+    assert conf.allowance_rule_for(datetime.date(2016, 6, 1))["one_time"] == Decimal("400.00")
+    assert conf.allowance_rule_for(datetime.date(2023, 12, 31))["one_time"] == Decimal("400.00")
+    assert conf.allowance_rule_for(datetime.date(2024, 1, 1))["one_time"] == Decimal("700.00")
+    assert conf.allowance_rule_for(datetime.date(2015, 12, 31)) is None
+
+
+def test_a_victim_recognised_in_2019_receives_the_2019_amount_whenever_paid(world):
+    """The right arises with the recognition: a payment made in 2024 to a victim recognised in 2019 is the
+    2019 amount (400), not the amount in force on the day of payment (700)."""
+    case = world.recognise(world.adult(), on=datetime.date(2019, 5, 20))
+    payment = services.pay_allowance(actor=world.cast.worker, case=case, kind="one_time",
+                                     paid_on=datetime.date(2024, 3, 1), source="state_budget")
+    assert (payment.amount, payment.rule_year) == (Decimal("400.00"), 2016)
+    later = world.recognise(world.adult(given_name="Nigar"), on=datetime.date(2024, 2, 1))
+    payment = services.pay_allowance(actor=world.cast.worker, case=later, kind="one_time",
+                                     paid_on=datetime.date(2024, 3, 1), source="state_budget")
+    assert (payment.amount, payment.rule_year) == (Decimal("700.00"), 2024)
 
 
 def test_a_recognised_victim_is_paid_once(world):
@@ -71,13 +85,18 @@ def test_an_unrecognised_person_is_refused_with_the_reason(world, status):
     assert not AllowancePayment.objects.system().exists()
 
 
-def test_monthly_allowance_only_where_the_rules_set_one(world, settings):
+def test_monthly_allowance_only_where_the_rules_set_one(world):
     case = world.recognise(world.adult())
     with pytest.raises(ValidationError) as excinfo:
         services.pay_allowance(actor=world.cast.worker, case=case, kind="monthly", period="2024-03",
                                paid_on=datetime.date(2024, 3, 1), source="state_budget")
     assert "no monthly allowance" in " ".join(excinfo.value.messages)
-    settings.NICAT_ALLOWANCE_RULES = {2024: {"one_time": "700", "monthly": "150.50", "monthly_max_months": 2}}
+    from nicat.legal import services as legal
+
+    for code, value in (("allowance.monthly", "150.50"), ("allowance.monthly_max_months", "2")):
+        legal.set_parameter(actor=world.cast.admin, data={"code": code, "value": value,
+                                                          "valid_from": datetime.date(2024, 1, 1),
+                                                          "legal_act": "Decision on the monthly allowance (test)"})
     first = services.pay_allowance(actor=world.cast.worker, case=case, kind="monthly", period="2024-03",
                                    paid_on=datetime.date(2024, 3, 1), source="state_budget")
     assert first.amount == Decimal("150.50")
@@ -96,12 +115,13 @@ def test_monthly_allowance_only_where_the_rules_set_one(world, settings):
     assert "period" in excinfo.value.message_dict
 
 
-def test_no_rule_for_the_year_is_refused(world):
-    case = world.recognise(world.adult())
+def test_no_amount_on_the_day_of_recognition_is_refused(world):
+    case = world.recognise(world.adult(), on=datetime.date(2015, 3, 1))
     with pytest.raises(ValidationError) as excinfo:
         services.pay_allowance(actor=world.cast.worker, case=case, kind="one_time",
-                               paid_on=datetime.date(2015, 3, 1), source="state_budget")
-    assert "NICAT_ALLOWANCE_RULES" in " ".join(excinfo.value.messages)
+                               paid_on=datetime.date(2024, 3, 1), source="state_budget")
+    assert "Legal parameters" in " ".join(excinfo.value.messages)
+    assert not AllowancePayment.objects.system().exists()
 
 
 def test_shelter_staff_do_not_record_payments(world):

@@ -84,12 +84,14 @@ def test_a_child_is_placed_only_with_children_and_an_adult_never(world):
     assert "adult" in _error(excinfo, "group")
 
 
-def test_unknown_age_must_be_recorded_before_placement(world):
-    case = world.cast.open_case()  # no birth date, no estimate
+def test_unknown_age_is_presumed_a_child_for_placement(world):
+    """Council of Europe Convention Art. 10(3): placed with children until the age is established."""
+    case = world.cast.open_case(person={"birth_date": None})  # no birth date, no estimate
     world.refer_to_shelter(case)
     with pytest.raises(ValidationError) as excinfo:
         services.admit(actor=world.manager, facility=world.shelter, case=case, group=Group.WOMEN)
-    assert "age" in _error(excinfo, "group")
+    assert "presumed to be a child" in _error(excinfo, "group")
+    assert services.admit(actor=world.manager, facility=world.shelter, case=case, group=Group.CHILDREN)
 
 
 def test_gender_group_matches(world):
@@ -131,9 +133,17 @@ def test_not_a_victim_is_not_admitted_as_victim(world):
     assert "not a victim" in _error(excinfo, "case")
 
 
-def test_stay_is_extended_up_to_the_configured_limit(world, settings):
-    settings.NICAT_SHELTER_MAX_EXTENSIONS = 1
-    settings.NICAT_SHELTER_EXTENSION_DAYS = 15
+def _set(world, code, value, valid_from):
+    from nicat.legal import services as legal
+
+    legal.set_parameter(actor=world.cast.admin, data={"code": code, "value": value, "valid_from": valid_from,
+                                                      "legal_act": "Shelter rules (test)"})
+
+
+def test_stay_is_extended_up_to_the_limit_in_force_when_it_began(world):
+    today = timezone.localdate()
+    _set(world, "shelter.max_extensions", "1", today)
+    _set(world, "shelter.extension_days", "15", today)
     case = world.adult()
     world.refer_to_shelter(case)
     stay = services.admit(actor=world.manager, facility=world.shelter, case=case, group=Group.WOMEN)
@@ -144,6 +154,23 @@ def test_stay_is_extended_up_to_the_configured_limit(world, settings):
     with pytest.raises(ValidationError) as excinfo:
         services.extend_stay(actor=world.manager, stay=stay, reason="Still not ready", expected_version=stay.version)
     assert "most the rules allow" in _error(excinfo, "reason")
+
+
+def test_a_new_stay_length_applies_only_to_stays_begun_on_or_after_its_date(world):
+    """A stay admitted yesterday keeps the 30 days in force then; a stay admitted today uses the new 10."""
+    yesterday = timezone.now() - datetime.timedelta(days=1)
+    old_case, new_case = world.adult(), world.adult(given_name="Nərgiz")
+    for case in (old_case, new_case):
+        world.refer_to_shelter(case)
+    old = services.admit(actor=world.manager, facility=world.shelter, case=old_case, group=Group.WOMEN,
+                         admitted_at=yesterday)
+    _set(world, "shelter.max_stay_days", "10", timezone.localdate())
+    _set(world, "shelter.extension_days", "5", timezone.localdate())
+    new = services.admit(actor=world.manager, facility=world.shelter, case=new_case, group=Group.WOMEN)
+    assert old.planned_end == timezone.localdate(yesterday) + datetime.timedelta(days=30)
+    assert new.planned_end == timezone.localdate() + datetime.timedelta(days=10)
+    services.extend_stay(actor=world.manager, stay=old, reason="Housing not ready yet", expected_version=old.version)
+    assert old.planned_end == timezone.localdate(yesterday) + datetime.timedelta(days=60)  # the extension of then
 
 
 def test_discharge_frees_the_place(world):

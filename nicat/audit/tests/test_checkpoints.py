@@ -165,3 +165,71 @@ def test_an_unreadable_witness_file_is_an_error(events, tmp_path):
     with pytest.raises(CommandError) as info:
         call_command("audit", "verify", "--witness", str(path))
     assert info.value.returncode == 2
+
+
+def test_the_checkpoint_interval_is_read_from_the_environment(tmp_path):
+    """Issue 14, item 9: NICAT_AUDIT_CHECKPOINT_EVERY was documented but never read from the environment."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "nicat.settings", "NICAT_DEV": "1",
+           "NICAT_VAR_DIR": str(tmp_path), "NICAT_AUDIT_CHECKPOINT_EVERY": "7",
+           "NICAT_AUDIT_CHECKPOINT_SECONDS": "42"}
+    out = subprocess.run([sys.executable, "-c", "from django.conf import settings as s; "
+                          "print(s.NICAT_AUDIT_CHECKPOINT_EVERY, s.NICAT_AUDIT_CHECKPOINT_SECONDS)"],
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["7", "42"], out.stderr[-1000:]
+
+
+def test_a_checkpoint_is_signed_when_the_oldest_unsigned_event_is_old_enough(settings, user, own_key, monkeypatch):
+    """Issue 14, item 9: events after the last every-N checkpoint could be deleted undetected for ever."""
+    from django.utils import timezone
+
+    from nicat.audit import services
+
+    settings.NICAT_AUDIT_CHECKPOINT_EVERY = 1000
+    settings.NICAT_AUDIT_CHECKPOINT_SECONDS = 60
+    monkeypatch.setattr(services, "_next_timed_check", 0.0)
+    start = timezone.now()
+    clock = {"now": start}
+    monkeypatch.setattr(services.timezone, "now", lambda: clock["now"])
+    monkeypatch.setattr(services.time, "time", lambda: clock["now"].timestamp())
+    for seconds in (0, 10, 30):
+        clock["now"] = start + datetime.timedelta(seconds=seconds)
+        record(actor=user, action="api.read")
+    assert not AuditCheckpoint.objects.exists()
+    clock["now"] = start + datetime.timedelta(seconds=61)
+    fourth = record(actor=user, action="api.read")
+    assert list(AuditCheckpoint.objects.values_list("sequence", flat=True)) == [fourth.sequence]
+    clock["now"] = start + datetime.timedelta(seconds=90)
+    record(actor=user, action="api.read")  # the oldest unsigned event is 29 s old: nothing yet
+    clock["now"] = start + datetime.timedelta(seconds=125)
+    record(actor=user, action="api.read")  # the oldest unsigned event (at 90 s) is 35 s old: still nothing
+    assert AuditCheckpoint.objects.count() == 1
+    clock["now"] = start + datetime.timedelta(seconds=151)
+    seventh = record(actor=user, action="api.read")
+    assert list(AuditCheckpoint.objects.values_list("sequence", flat=True)) == [fourth.sequence, seventh.sequence]
+    assert verify_chain().ok
+
+
+def test_a_witness_export_covers_the_head_so_deleting_the_last_events_is_detected(events, own_key, tmp_path):
+    """Issue 14, item 9: the export used to hold only the periodic checkpoints, so the events after the
+    last one could be deleted (stored checkpoints with them) and verify --witness still said OK."""
+    create_checkpoint(sequence=4)  # the last periodic checkpoint; events 5..8 come after it
+    path = tmp_path / "witness.json"
+    call_command("audit", "export-checkpoints", str(path), stdout=io.StringIO())
+    assert [cp["sequence"] for cp in json.loads(path.read_text())["checkpoints"]] == [4, 8]
+    err = io.StringIO()
+    call_command("audit", "verify", "--witness", str(path), stdout=io.StringIO(), stderr=err)
+    assert "cover events up to 8; the chain head is 8" in err.getvalue()
+    drop_triggers()
+    execute("DELETE FROM audit_auditcheckpoint WHERE sequence > 4")
+    execute("DELETE FROM audit_auditevent WHERE sequence >= 7")
+    assert verify_chain().ok  # the database alone cannot tell
+    result = verify_chain(witness_file=path)
+    assert (result.ok, result.broken_sequence) == (False, 7)
+    assert "events after 6 were removed" in result.reason
+    out = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("audit", "verify", "--witness", str(path), stdout=out)
+    assert out.getvalue().startswith("BROKEN at sequence 7")

@@ -198,7 +198,7 @@ def test_legal_bases_come_from_settings(world, settings):
 
 
 def test_consent_to_data_processing_is_no_longer_recorded(world):
-    """docs/decisions/0006: keeping the case rests on the law; consent governs each disclosure and measure."""
+    """docs/decisions/0007: keeping the case rests on the law; consent governs each disclosure and measure."""
     case = world.open_case()
     with pytest.raises(ValidationError) as error:
         consent(world.worker, case, Purpose.DATA_PROCESSING)

@@ -1,6 +1,7 @@
 """Template tags of the identification app: the case panel and the dashboard block (via selectors)."""
 from django import template
 
+from nicat.access import predicates
 from nicat.identification import selectors, services
 from nicat.identification.models import CertificateLanguage, IdentificationStatus
 
@@ -23,7 +24,7 @@ def identification_panel(case, user):
             and not services.referral_awaits_approval(identification)))
         and not case.is_closed and case.trafficking_status == "PossibleVictimOfTrafficking",
         "referral_in_force": services.referral_in_force(identification),
-        "can_decide": services.may_decide(user),
+        "can_decide": predicates.may_decide_status(user),
         "can_mark_permit": permit_due,
         "languages": CertificateLanguage.choices,
     }
@@ -32,4 +33,4 @@ def identification_panel(case, user):
 @register.inclusion_tag("identification/_dashboard_body.html")
 def identification_dashboard(user):
     return {"items": selectors.dashboard_items(user=user),
-            "awaiting_count": selectors.awaiting_decision(user=user).count() if services.may_decide(user) else 0}
+            "awaiting_count": selectors.awaiting_decision(user=user).count() if predicates.may_decide_status(user) else 0}

@@ -125,3 +125,13 @@ def test_pages_of_another_institutions_case_are_not_found(client, cast, adult_ca
     verified_login(client, cast.worker2)
     for name in ("screening_new", "refer", "decide", "certificate"):
         assert client.get(reverse(f"identification:{name}", args=[adult_case.uuid])).status_code == 404
+
+
+def test_an_unverified_indicator_list_is_labelled_on_the_screening_page(worker, cast):
+    """The sexual-exploitation lists could not be checked against the ILO/EC brochure: the page says so."""
+    sexual = cast.open_case(exploitation_forms=[term("exploitation", "sexual_exploitation")])
+    page = worker.get(reverse("identification:screening_new", args=[sexual.uuid])).content.decode()
+    assert 'data-testid="list-unverified"' in page and "Unverified list" in page
+    labour = cast.open_case(exploitation_forms=[term("exploitation", "forced_labour")])
+    page = worker.get(reverse("identification:screening_new", args=[labour.uuid])).content.decode()
+    assert 'data-testid="list-unverified"' not in page

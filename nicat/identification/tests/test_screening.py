@@ -82,7 +82,7 @@ def test_childs_birth_date_with_adult_lists_is_refused_and_nothing_saved(cast, c
 
 
 def test_unknown_age_with_adult_lists_is_refused(cast):
-    case = cast.open_case()  # no birth date, no estimate
+    case = cast.open_case(person={"birth_date": None})  # no birth date, no estimate
     with pytest.raises(ValidationError) as error:
         services.save_screening(actor=cast.worker, case=case, data_in={"population": "adult"})
     assert "not known" in error.value.message_dict["population"][0]

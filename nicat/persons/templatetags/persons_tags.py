@@ -1,6 +1,6 @@
 from django import template
 
-from nicat.persons import selectors
+from nicat.access import predicates
 
 register = template.Library()
 
@@ -8,7 +8,7 @@ register = template.Library()
 @register.simple_tag
 def is_duplicate_coordinator(user):
     """True for identification officers and supervisors of the Main Department."""
-    return selectors.is_coordinator(user)
+    return predicates.is_coordinator(user)
 
 
 @register.filter

@@ -39,7 +39,9 @@ def test_no_match_shows_nothing(login, cast, aysel):
 
 
 def test_other_institution_learns_only_to_contact_the_coordinator(login, cast, aysel):
-    response = check(login(cast.worker2), family_name="Mamedova", given_name="Aisel", birth_date="1995-03-04")
+    # a strong query (name, birth date and a document number): only then are other institutions checked
+    response = check(login(cast.worker2), family_name="Mamedova", given_name="Aisel", birth_date="1995-03-04",
+                     document_number="aa-1234567")
     page = response.content.decode()
     assert "data-known-elsewhere" in page
     assert cast.main_department.name_az in page
@@ -48,7 +50,8 @@ def test_other_institution_learns_only_to_contact_the_coordinator(login, cast, a
 
 def test_other_institution_api_reveals_nothing(api, cast, aysel):
     response = api(cast.worker2).post("/api/v1/persons/candidates/", {
-        "family_name": "Mamedova", "given_name": "Aisel", "birth_date": "1995-03-04"}, format="json")
+        "family_name": "Mamedova", "given_name": "Aisel", "birth_date": "1995-03-04", "document_number": "aa-1234567"},
+        format="json")
     assert response.status_code == 200
     body = response.json()
     assert body["candidates"] == [] and body["known_elsewhere"] is True

@@ -3,7 +3,8 @@ from django import template
 from django.utils import timezone
 
 from nicat.access import policy
-from nicat.referrals import notify, sections, selectors
+from nicat.access import sections as access_sections
+from nicat.referrals import notify, selectors
 
 register = template.Library()
 
@@ -31,6 +32,6 @@ def referral_panel(case, user):
         "case": case,
         "referrals": list(selectors.case_referrals(user=user, case=case)),
         "may_refer": case.owner_institution_id in ids,
-        "shared": ([str(sections.label(s)) for s in sections.ordered(selectors.shared_sections(user, case))]
+        "shared": ([str(access_sections.label(s)) for s in access_sections.ordered(selectors.shared_sections(user, case))]
                    if case.owner_institution_id not in ids else None),
     }

@@ -105,16 +105,19 @@ def test_decline_cancel_complete_through_the_api(world, ngo, shelter):
     give(ngo, case, institution=world.shelter)
     first = refer(ngo, case, world.shelter).json()
     assert shelter.post(f"/api/v1/referrals/{first['uuid']}/decline/", {}, format="json").status_code == 400
-    declined = shelter.post(f"/api/v1/referrals/{first['uuid']}/decline/", {"reason": "No place."}, format="json")
+    declined = shelter.post(f"/api/v1/referrals/{first['uuid']}/decline/", {"reason": "No place.", "version": first["version"]},
+                            format="json")
     assert declined.json()["status"] == "declined"
     second = refer(ngo, case, world.shelter).json()
     assert shelter.post(f"/api/v1/referrals/{second['uuid']}/cancel/", {"reason": "x"}, format="json").status_code \
         == 404
-    assert ngo.post(f"/api/v1/referrals/{second['uuid']}/cancel/", {"reason": "Found a family placement."},
+    assert ngo.post(f"/api/v1/referrals/{second['uuid']}/cancel/", {"reason": "Found a family placement.",
+                                                                   "version": second["version"]},
                     format="json").json()["status"] == "cancelled"
     third = refer(ngo, case, world.shelter).json()
-    shelter.post(f"/api/v1/referrals/{third['uuid']}/accept/", {}, format="json")
-    done = shelter.post(f"/api/v1/referrals/{third['uuid']}/complete/", {"text": "Left for home."}, format="json")
+    accepted = shelter.post(f"/api/v1/referrals/{third['uuid']}/accept/", {"version": third["version"]}, format="json")
+    done = shelter.post(f"/api/v1/referrals/{third['uuid']}/complete/",
+                        {"text": "Left for home.", "version": accepted.json()["version"]}, format="json")
     assert done.json()["status"] == "completed"
     assert shelter.get(f"/api/v1/cases/{case.uuid}/").status_code == 404
     closed = ngo.get(f"/api/v1/referrals/?box=outgoing&state=closed&case={case.uuid}").json()["results"]
@@ -197,7 +200,7 @@ def test_receiving_institution_sees_who_consented_only_when_identity_is_shared(w
             representative_name="Rəna Əliyeva", representative_relation="mother", child_view="Agrees.")
     referral = services.create_referral(actor=world.worker, case=case,
                                         data=referral_data(world.shelter, shared_sections=["contacts"]))
-    services.accept_referral(actor=world.shelter_staff, referral=referral)
+    services.accept_referral(actor=world.shelter_staff, referral=referral, expected_version=referral.version)
     row = api(world.shelter_staff).get(f"/api/v1/consents/?case={case.uuid}").json()["results"][0]
     assert row["representative_name"] is None and row["child_view"] is None and row["purpose"] == "referral"
     assert api(world.worker).get(f"/api/v1/consents/?case={case.uuid}").json()["results"][0][

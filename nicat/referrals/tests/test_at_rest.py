@@ -31,9 +31,9 @@ def test_nothing_identifying_in_plain_text(world):
                 note=m["note"])
     r1 = services.create_referral(actor=world.worker, case=child,
                                   data=referral_data(world.shelter, message=m["message"]))
-    services.decline_referral(actor=world.shelter_staff, referral=r1, reason=m["decline"])
+    services.decline_referral(actor=world.shelter_staff, referral=r1, reason=m["decline"], expected_version=r1.version)
     r2 = services.create_referral(actor=world.worker, case=child, data=referral_data(world.shelter))
-    services.accept_referral(actor=world.shelter_staff, referral=r2)
+    services.accept_referral(actor=world.shelter_staff, referral=r2, expected_version=r2.version)
     services.report_progress(actor=world.shelter_staff, referral=r2, text=m["progress"])
     withdraw_consent(actor=world.worker, consent=c, note=m["withdrawal"])
     use = use_legal_basis(actor=world.worker, case=child, purpose="law_enforcement", legal_basis="court_order",
@@ -47,12 +47,12 @@ def test_nothing_identifying_in_plain_text(world):
         world.centre, purpose="return", shared_sections=["identity", "return"]))
     services.save_return_plan(actor=world.consul, referral=r3, data={
         "documents": "issued", "arrival_point": m["point"], "travel_details": m["travel"]})
-    services.accept_referral(actor=world.centre_worker, referral=r3)
+    services.accept_referral(actor=world.centre_worker, referral=r3, expected_version=r3.version)
     services.record_arrival(actor=world.centre_worker, referral=r3, note=m["reception"])
-    services.complete_referral(actor=world.centre_worker, referral=r3, text=m["complete"])
+    services.complete_referral(actor=world.centre_worker, referral=r3, text=m["complete"], expected_version=r3.version)
     r4 = services.create_referral(actor=world.worker, case=world.open_case(), data={
         **referral_data(world.main_department, purpose="law_enforcement"), **legal_basis_data()})
-    services.cancel_referral(actor=world.worker, referral=r4, reason=m["cancel"])
+    services.cancel_referral(actor=world.worker, referral=r4, reason=m["cancel"], expected_version=r4.version)
 
     stored = " ".join(raw_rows(model) for model in (Consent, LegalBasisUse, Referral, ReferralEvent, ReturnPlan,
                                                     Notification, AuditEvent))

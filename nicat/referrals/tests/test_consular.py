@@ -83,13 +83,14 @@ def test_stateless_person_gets_the_same_referrals(world):
     case = world.open_case(person={"citizenships": [term("country", "XXA")]})
     consent(world.worker, case, Purpose.REFERRAL, world.shelter)
     referral = services.create_referral(actor=world.worker, case=case, data=referral_data(world.shelter))
-    services.accept_referral(actor=world.shelter_staff, referral=referral)
+    services.accept_referral(actor=world.shelter_staff, referral=referral, expected_version=referral.version)
     assert sees(world.shelter_staff, case)
 
 
 def test_citizen_trafficked_abroad_returns_home_through_the_consulate(world, client):
     # The consular officer registers the case through the normal intake.
     case = open_case(actor=world.consul, person_data={"given_name": "Günay", "family_name": "Həsənova",
+                                                       "birth_date": datetime.date(1993, 7, 1),
                                                        "citizenships": [term("country", "AZ")]},
                      case_data={"came_to_notice": "consulate", "scope": "transnational",
                                 "countries_of_exploitation": [term("country", "AE")]})
@@ -113,7 +114,7 @@ def test_citizen_trafficked_abroad_returns_home_through_the_consulate(world, cli
     with pytest.raises(ValidationError):  # reception before acceptance
         services.record_arrival(actor=world.centre_worker, referral=referral)
     # The centre accepts, meets the person on arrival, and works with them.
-    services.accept_referral(actor=world.centre_worker, referral=referral)
+    services.accept_referral(actor=world.centre_worker, referral=referral, expected_version=referral.version)
     assert sees(world.centre_worker, case)
     client.login(username="centre.worker", password=PASSWORD)
     response = client.post(reverse("referrals:arrival", args=[referral.uuid]), {
@@ -124,13 +125,15 @@ def test_citizen_trafficked_abroad_returns_home_through_the_consulate(world, cli
     assert plan.arrived_at and plan.reception_note == "Met at the gate by two staff."
     assert referral.status == Status.IN_PROGRESS
     assert Notification.objects.filter(user=world.consul, kind=NotificationKind.PERSON_ARRIVED).exists()
-    services.complete_referral(actor=world.centre_worker, referral=referral, text="Reintegration plan started.")
+    services.complete_referral(actor=world.centre_worker, referral=referral, text="Reintegration plan started.",
+                               expected_version=referral.version)
     assert not sees(world.centre_worker, case)
     assert sees(world.consul, case)
 
 
 def test_only_the_sender_plans_the_return(world):
-    case = open_case(actor=world.consul, person_data={"given_name": "Nigar"}, case_data={})
+    case = open_case(actor=world.consul, person_data={"given_name": "Nigar", "birth_date": datetime.date(1993, 7, 1)},
+                     case_data={})
     consent(world.consul, case, Purpose.RETURN)
     referral = services.create_referral(actor=world.consul, case=case, data=referral_data(
         world.centre, purpose=Purpose.RETURN, shared_sections=["identity", "return"]))

@@ -30,7 +30,8 @@ def journey(world, settings, django_capture_on_commit_callbacks):
         referral = services.create_referral(actor=world.worker, case=case,
                                             data=referral_data(world.shelter, message=SECRET))
     with django_capture_on_commit_callbacks(execute=True):
-        services.accept_referral(actor=world.shelter_staff, referral=referral, note=SECRET)
+        services.accept_referral(actor=world.shelter_staff, referral=referral, note=SECRET,
+                                 expected_version=referral.version)
     with django_capture_on_commit_callbacks(execute=True):
         services.report_progress(actor=world.shelter_staff, referral=referral, text=SECRET)
     with django_capture_on_commit_callbacks(execute=True):

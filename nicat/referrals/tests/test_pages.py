@@ -72,7 +72,7 @@ def test_withdraw_page_revokes_and_the_shelter_loses_the_case(world, client):
     case = world.open_case()
     c = consent(world.worker, case, Purpose.REFERRAL, world.shelter)
     referral = services.create_referral(actor=world.worker, case=case, data=referral_data(world.shelter))
-    services.accept_referral(actor=world.shelter_staff, referral=referral)
+    services.accept_referral(actor=world.shelter_staff, referral=referral, expected_version=referral.version)
     login(client, "shelter.manager")
     assert client.get(reverse("cases:detail", args=[case.uuid])).status_code == 200
     client.logout()
@@ -109,7 +109,8 @@ def test_queue_detail_and_answer_pages(world, client):
     referral.refresh_from_db()
     assert referral.status == Status.ACCEPTED
     client.post(reverse("referrals:progress", args=[referral.uuid]), {"text": "Room assigned."})
-    client.post(reverse("referrals:complete", args=[referral.uuid]), {"text": "Done."})
+    referral.refresh_from_db()
+    client.post(reverse("referrals:complete", args=[referral.uuid]), {"text": "Done.", "version": referral.version})
     referral.refresh_from_db()
     assert referral.status == Status.COMPLETED
     # The sender sees the whole timeline.

@@ -71,7 +71,7 @@ def test_pending_referral_gives_no_access_but_shows_in_the_queue(world, referred
 
 def test_acceptance_gives_access_to_the_shared_sections_only(world, referred):
     case, _c, referral = referred
-    services.accept_referral(actor=world.shelter_staff, referral=referral)
+    services.accept_referral(actor=world.shelter_staff, referral=referral, expected_version=referral.version)
     referral.refresh_from_db()
     assert referral.status == Status.ACCEPTED and referral.responded_at and referral.response_time is not None
     assert sees(world.shelter_staff, case)
@@ -82,11 +82,12 @@ def test_acceptance_gives_access_to_the_shared_sections_only(world, referred):
 
 def test_completion_ends_access(world, referred):
     case, _c, referral = referred
-    services.accept_referral(actor=world.shelter_staff, referral=referral)
+    services.accept_referral(actor=world.shelter_staff, referral=referral, expected_version=referral.version)
     services.report_progress(actor=world.shelter_staff, referral=referral, text="Placed in room 4.")
     referral.refresh_from_db()
     assert referral.status == Status.IN_PROGRESS and referral.started_at
-    services.complete_referral(actor=world.shelter_staff, referral=referral, text="Moved to the centre.")
+    services.complete_referral(actor=world.shelter_staff, referral=referral, text="Moved to the centre.",
+                               expected_version=referral.version)
     assert not sees(world.shelter_staff, case)
     assert list(selectors.incoming(user=world.shelter_staff)) == []
     assert [r.pk for r in selectors.incoming(user=world.shelter_staff, state="closed")] == [referral.pk]
@@ -94,12 +95,14 @@ def test_completion_ends_access(world, referred):
 
 def test_cancellation_by_the_sender_ends_access(world, referred):
     case, _c, referral = referred
-    services.accept_referral(actor=world.shelter_staff, referral=referral)
+    services.accept_referral(actor=world.shelter_staff, referral=referral, expected_version=referral.version)
     with pytest.raises(NotAllowed):
-        services.cancel_referral(actor=world.shelter_staff, referral=referral, reason="not mine")
+        services.cancel_referral(actor=world.shelter_staff, referral=referral, reason="not mine",
+                                 expected_version=referral.version)
     with pytest.raises(ValidationError):
-        services.cancel_referral(actor=world.worker, referral=referral, reason="  ")
-    services.cancel_referral(actor=world.worker, referral=referral, reason="Person moved to another city.")
+        services.cancel_referral(actor=world.worker, referral=referral, reason="  ", expected_version=referral.version)
+    services.cancel_referral(actor=world.worker, referral=referral, reason="Person moved to another city.",
+                             expected_version=referral.version)
     assert not sees(world.shelter_staff, case)
     assert Notification.objects.filter(user=world.shelter_staff, kind=NotificationKind.REFERRAL_CANCELLED).exists()
 
@@ -107,21 +110,23 @@ def test_cancellation_by_the_sender_ends_access(world, referred):
 def test_decline_needs_a_reason_and_gives_no_access(world, referred):
     case, _c, referral = referred
     with pytest.raises(ValidationError) as error:
-        services.decline_referral(actor=world.shelter_staff, referral=referral, reason="")
+        services.decline_referral(actor=world.shelter_staff, referral=referral, reason="",
+                                  expected_version=referral.version)
     assert "reason" in error.value.error_dict
-    services.decline_referral(actor=world.shelter_staff, referral=referral, reason="No bed free for a man.")
+    services.decline_referral(actor=world.shelter_staff, referral=referral, reason="No bed free for a man.",
+                              expected_version=referral.version)
     referral.refresh_from_db()
     assert referral.status == Status.DECLINED and referral.decline_reason == "No bed free for a man."
     assert not sees(world.shelter_staff, case)
     with pytest.raises(ValidationError):  # no second answer
-        services.accept_referral(actor=world.shelter_staff, referral=referral)
+        services.accept_referral(actor=world.shelter_staff, referral=referral, expected_version=referral.version)
 
 
 def test_only_the_receiving_institution_answers(world, referred):
     _case, _c, referral = referred
     for outsider in (world.worker, world.worker2, world.centre_worker, world.analyst):
         with pytest.raises(NotAllowed):
-            services.accept_referral(actor=outsider, referral=referral)
+            services.accept_referral(actor=outsider, referral=referral, expected_version=referral.version)
 
 
 def test_two_answers_at_once_do_not_both_succeed(world, referred):
@@ -137,7 +142,7 @@ def test_two_answers_at_once_do_not_both_succeed(world, referred):
 
 def test_withdrawal_revokes_open_referrals_and_access_in_the_same_transaction(world, referred):
     case, c, referral = referred
-    services.accept_referral(actor=world.shelter_staff, referral=referral)
+    services.accept_referral(actor=world.shelter_staff, referral=referral, expected_version=referral.version)
     assert sees(world.shelter_staff, case)
     withdraw_consent(actor=world.worker, consent=c, note="She does not want the shelter any more.")
     referral.refresh_from_db()
@@ -155,7 +160,7 @@ def test_withdrawal_revokes_open_referrals_and_access_in_the_same_transaction(wo
 def test_withdrawal_by_the_receiving_shelter_takes_effect_at_once(world, referred):
     """The person lives at the shelter: its staff may record the withdrawal, and lose the case with it."""
     case, c, referral = referred
-    services.accept_referral(actor=world.shelter_staff, referral=referral)
+    services.accept_referral(actor=world.shelter_staff, referral=referral, expected_version=referral.version)
     withdraw_consent(actor=world.shelter_staff, consent=c, expressed_by_person=True,
                      note="She told the night staff she wants to stop.")
     assert not sees(world.shelter_staff, case)
@@ -163,7 +168,7 @@ def test_withdrawal_by_the_receiving_shelter_takes_effect_at_once(world, referre
 
 def test_withdrawal_fails_whole_if_revocation_fails(world, referred, monkeypatch):
     case, c, referral = referred
-    services.accept_referral(actor=world.shelter_staff, referral=referral)
+    services.accept_referral(actor=world.shelter_staff, referral=referral, expected_version=referral.version)
 
     def broken(**kwargs):
         raise RuntimeError("disk full")
@@ -179,7 +184,7 @@ def test_withdrawal_fails_whole_if_revocation_fails(world, referred, monkeypatch
 def test_withdrawal_of_another_purpose_leaves_the_referral(world, referred):
     case, _c, referral = referred
     other = consent(world.worker, case, Purpose.RESEARCH)
-    services.accept_referral(actor=world.shelter_staff, referral=referral)
+    services.accept_referral(actor=world.shelter_staff, referral=referral, expected_version=referral.version)
     withdraw_consent(actor=world.worker, consent=other)
     referral.refresh_from_db()
     assert referral.status == Status.ACCEPTED and sees(world.shelter_staff, case)
@@ -190,7 +195,7 @@ def test_expired_consent_ends_access_without_a_withdrawal(world):
     consent(world.worker, case, Purpose.REFERRAL, world.shelter,
             expires_at=timezone.now() + datetime.timedelta(hours=1))
     referral = services.create_referral(actor=world.worker, case=case, data=referral_data(world.shelter))
-    services.accept_referral(actor=world.shelter_staff, referral=referral)
+    services.accept_referral(actor=world.shelter_staff, referral=referral, expected_version=referral.version)
     assert sees(world.shelter_staff, case)
     from nicat.consent.models import Consent
 
@@ -207,7 +212,7 @@ def test_legal_basis_referral_survives_a_withdrawal_and_is_shown_on_the_case(wor
     assert referral.consent is None and referral.legal_basis_use.legal_basis == "court_order"
     approve_legal_basis(actor=world.ca_supervisor, use=referral.legal_basis_use)
     referral.refresh_from_db()
-    services.accept_referral(actor=world.officer, referral=referral)
+    services.accept_referral(actor=world.officer, referral=referral, expected_version=referral.version)
     assert sees(world.officer, case)
     c = consent(world.worker, case, Purpose.LAW_ENFORCEMENT, world.main_department)
     withdraw_consent(actor=world.worker, consent=c)
@@ -239,7 +244,7 @@ def test_only_the_owner_refers_and_only_once_at_a_time(world, referred):
     with pytest.raises(ValidationError) as error:
         services.create_referral(actor=world.worker, case=case, data=referral_data(world.shelter))
     assert "to_institution" in error.value.error_dict
-    services.accept_referral(actor=world.shelter_staff, referral=referral)
+    services.accept_referral(actor=world.shelter_staff, referral=referral, expected_version=referral.version)
     with pytest.raises(ValidationError):  # the shelter sees the case but does not own it
         services.create_referral(actor=world.shelter_staff, case=case, data=referral_data(world.centre))
     with pytest.raises(NotAllowed):
@@ -259,8 +264,12 @@ def test_overdue_referrals_are_flagged_to_both_sides_once(world, referred):
     assert [r.pk for r in selectors.dashboard(world.shelter_staff)["overdue_in"]] == [referral.pk]
 
 
-def test_deadline_follows_urgency_and_settings(world, settings):
-    settings.NICAT_REFERRAL_RESPONSE_HOURS = {"emergency": 1}
+def test_deadline_follows_urgency_and_the_legal_parameter(world, cast):
+    from nicat.legal import services as legal
+
+    legal.set_parameter(actor=cast.admin, data={"code": "referrals.response_hours.emergency", "value": "1",
+                                                "valid_from": timezone.localdate() - datetime.timedelta(days=1),
+                                                "legal_act": "Referral procedures (test)"})
     case = world.open_case()
     consent(world.worker, case, Purpose.REFERRAL, world.shelter)
     referral = services.create_referral(actor=world.worker, case=case,
@@ -271,9 +280,10 @@ def test_deadline_follows_urgency_and_settings(world, settings):
 
 def test_shared_section_codes_are_the_access_policys():
     from nicat.access import policy
+    from nicat.access import sections as access_sections
     from nicat.referrals import sections
 
-    known = set(getattr(policy, "SECTIONS", sections.SECTION_CODES))
-    assert sections.SECTION_CODES <= known
+    known = set(getattr(policy, "SECTIONS", access_sections.CODES))
+    assert set(access_sections.CODES) <= known and set().union(*sections.ALLOWED.values()) <= known
     for purpose, allowed in sections.ALLOWED.items():
         assert set(sections.DEFAULT[purpose]) <= allowed

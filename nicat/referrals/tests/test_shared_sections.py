@@ -14,7 +14,7 @@ def shared_identity_only(world):
     case = world.open_case(person={"phone": "+994 50 123 45 67"}, summary="What happened, in her words.")
     consent(world.worker, case, Purpose.REFERRAL, world.shelter)
     referral = services.create_referral(actor=world.worker, case=case, data=referral_data(world.shelter))
-    services.accept_referral(actor=world.shelter_staff, referral=referral)
+    services.accept_referral(actor=world.shelter_staff, referral=referral, expected_version=referral.version)
     return case
 
 

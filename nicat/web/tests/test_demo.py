@@ -151,7 +151,8 @@ def test_demo_builds_institutions_users_and_cases(demo_password):
     decided = cases.exclude(trafficking_status="PossibleVictimOfTrafficking")
     for case in decided:
         assert case.status_decided_by == main
-        assert AuditEvent.objects.filter(action="case.update", case_reference=case.reference,
+        # The status changes only through the identification decision (docs/legal-rules.md).
+        assert AuditEvent.objects.filter(action="identification.decision", case_reference=case.reference,
                                          actor_username="police.officer").exists()
 
 

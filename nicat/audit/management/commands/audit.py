@@ -36,6 +36,9 @@ class Command(BaseCommand):
         for warning in result.warnings:
             self.stderr.write(f"WARNING: {warning}")
         self.stdout.write(result.summary())
+        if witness_files and result.ok:
+            self.stderr.write(f"The witness copies cover events up to {result.witness_head}; the chain head is "
+                              f"{result.events}.")
         if verbosity >= 2:
             self.stderr.write(f"{result.checkpoints} stored and {result.witness_checkpoints} witness checkpoints; "
                               f"{result.seconds:.2f} s")

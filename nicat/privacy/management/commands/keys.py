@@ -51,7 +51,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  not encrypted yet: {usage['plaintext']} values (`nicat keys rotate` encrypts them)")
 
     def rotate(self, *, batch_size, dry_run):
-        from nicat.audit import services as audit
+        from nicat.core import trail as audit
         from nicat.privacy.rotation import rotate
 
         ring = keyring()

@@ -5,8 +5,8 @@ without writing a migration first (`--check` validates the files only).
 """
 from django.core.management.base import BaseCommand, CommandError
 
-from nicat.vocab.loader import load_all, read_all
-from nicat.vocab.models import Term
+from nicat.vocab.loader import read_all
+from nicat.vocab.services import load_vocabularies
 
 
 class Command(BaseCommand):
@@ -23,7 +23,7 @@ class Command(BaseCommand):
                 for name, entries in vocabularies.items():
                     self.stdout.write(f"{name}: {len(entries)}")
                 return
-            counts = load_all(Term, data_dir=data_dir)
+            counts = load_vocabularies(actor=None, data_dir=data_dir)  # audited as vocab.load
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(", ".join(f"{k} {v}" for k, v in counts.items()))

@@ -1,0 +1,97 @@
+"""The sections of a case: their codes, labels, the roles that see each, and the fields each holds.
+The one definition, read by the access policy (`policy.visible_sections`), the serializers (which drop
+the fields of sections the caller may not see), the templates (`{% can_see_section %}`,
+`|section_label`), referrals (what a referral may share) and the access matrix.
+
+Seeing a case does not mean seeing all of it: a consular officer sees what a return needs, medical
+staff the medical section, and only law enforcement the criminal investigation (a role listed for
+`investigation` sees it only at a law-enforcement institution: `LAW_ENFORCEMENT_ONLY`).
+"""
+from django.utils.translation import gettext_lazy as _
+
+from nicat.accounts.models import CASE_ROLES, Role
+
+IDENTITY = "identity"            # names, aliases, birth, gender, citizenship, languages, identity documents
+CONTACTS = "contacts"            # phone, e-mail, address
+NARRATIVE = "narrative"          # the summary, the route of trafficking events, notes
+MEDICAL = "medical"              # health needs, treatment, medical rehabilitation
+INVESTIGATION = "investigation"  # the criminal investigation
+RETURN = "return"                # travel documents, consular help, reception in the country of return
+
+# (code, label), in the order pages show them.
+CHOICES = (
+    (IDENTITY, _("Identity: names, birth, gender, citizenship, languages, documents")),
+    (CONTACTS, _("Contacts: phone, e-mail, address")),
+    (NARRATIVE, _("What happened: summary, route, notes")),
+    (MEDICAL, _("Health needs and treatment")),
+    (INVESTIGATION, _("Criminal investigation")),
+    (RETURN, _("Return: travel documents, consular help, reception")),
+)
+CODES = tuple(code for code, _label in CHOICES)
+
+# The case-working roles that see each section (on a case they may see at all).
+ROLES = {
+    IDENTITY: frozenset(CASE_ROLES),
+    CONTACTS: frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.IDENTIFICATION_OFFICER, Role.SHELTER_STAFF,
+                         Role.HOTLINE_OPERATOR, Role.CONSULAR_OFFICER}),
+    NARRATIVE: frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.IDENTIFICATION_OFFICER, Role.HOTLINE_OPERATOR}),
+    MEDICAL: frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.MEDICAL_STAFF}),
+    INVESTIGATION: frozenset({Role.IDENTIFICATION_OFFICER, Role.SUPERVISOR}),
+    RETURN: frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.IDENTIFICATION_OFFICER, Role.CONSULAR_OFFICER}),
+}
+# Sections a role sees only when held at a law-enforcement institution (policy.is_law_enforcement).
+LAW_ENFORCEMENT_ONLY = frozenset({INVESTIGATION})
+
+# The fields of each record (by model label) that belong to a section. A record outside this table
+# belongs to one section as a whole (a medical service to MEDICAL, a return plan to RETURN …) and is
+# gated by `policy.can_see_section` where it is read or written.
+FIELDS = {
+    "persons.person": {
+        IDENTITY: ("given_name", "family_name", "patronymic", "aliases", "birth_date", "birth_date_is_estimate",
+                   "estimated_age", "gender", "citizenships", "languages", "documents"),
+        CONTACTS: ("phone", "email", "address"),
+    },
+    "cases.case": {
+        NARRATIVE: ("summary",),
+    },
+}
+
+# Changing what happened — the acts, means, forms of exploitation, recruitment and the countries of
+# the route — is writing the narrative too, although those facts are shown with the case.
+WRITE_FIELDS = {
+    "persons.person": {**FIELDS["persons.person"],
+                       IDENTITY: FIELDS["persons.person"][IDENTITY] + ("age_recorded_on",)},
+    "cases.case": {
+        NARRATIVE: FIELDS["cases.case"][NARRATIVE] + (
+            "acts", "means", "exploitation_forms", "recruitment_channels", "risk_factors", "countries_of_origin",
+            "countries_of_recruitment", "countries_of_exploitation"),
+    },
+}
+
+
+def label(code):
+    return dict(CHOICES).get(code, code)
+
+
+def ordered(codes):
+    codes = set(codes)
+    return [code for code in CODES if code in codes]
+
+
+def fields(record):
+    """{section: field names} of a record, by model label ("persons.person") or model."""
+    if not isinstance(record, str):
+        record = record._meta.label_lower
+    return FIELDS.get(record, {})
+
+
+def hidden_fields(record, visible):
+    """The field names of `record` in sections outside `visible` (what a representation must drop)."""
+    return {name for section, names in fields(record).items() if section not in visible for name in names}
+
+
+def strip(data, record, visible):
+    """Drop from `data` (a dict representation of `record`) the fields of sections outside `visible`."""
+    for name in hidden_fields(record, visible):
+        data.pop(name, None)
+    return data

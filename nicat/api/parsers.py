@@ -1,0 +1,103 @@
+"""The API's JSON parser: a body too large is refused with 413, one nested too deeply or holding
+text with control or direction characters with 400 — each with a sentence saying what to fix,
+before any serializer sees it (a body nested 1,000 levels deep used to end in a 500). The length
+of each text is the model's rule (nicat.core.validators.enforce_on), so that a base64 upload fits."""
+import codecs
+
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, parsers, status
+from rest_framework.utils import json
+
+from nicat.core import validators
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request is too large.")
+    default_code = "request_too_large"
+
+
+def max_body_bytes():
+    return int(getattr(settings, "NICAT_API_MAX_BODY_BYTES", 15 * 1024 * 1024))
+
+
+def max_depth():
+    return int(getattr(settings, "NICAT_API_MAX_DEPTH", 20))
+
+
+def _too_deep(data, limit):
+    """True when `data` nests lists/objects more than `limit` levels (iterative: no recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def _bad_text(data, path=""):
+    """(path, message) of the first string breaking the shared text rules, or None."""
+    stack = [(data, path)]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, str):
+            try:
+                validators.plain_text(value)
+            except Exception as error:  # ValidationError
+                return where or "non_field_errors", error.messages[0]
+        elif isinstance(value, dict):
+            for key, child in value.items():
+                if isinstance(key, str) and validators.BIDI_CONTROLS.intersection(key):
+                    return where or "non_field_errors", str(_("A field name holds an invisible character."))
+                stack.append((child, f"{where}.{key}" if where else str(key)))
+        elif isinstance(value, list):
+            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(value))
+    return None
+
+
+class JSONParser(parsers.JSONParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        parser_context = parser_context or {}
+        request = parser_context.get("request")
+        limit = max_body_bytes()
+        try:
+            declared = int((request.META.get("CONTENT_LENGTH") if request is not None else None) or 0)
+        except ValueError:
+            declared = 0
+        if declared > limit:
+            raise RequestTooLarge(_("The request body has %(size)s bytes; at most %(max)s are accepted. Send less "
+                                    "text, or upload files through their own endpoints.")
+                                  % {"size": declared, "max": limit})
+        raw = stream.read(limit + 1) if stream is not None else b""
+        if len(raw) > limit:
+            raise RequestTooLarge(_("The request body is larger than %(max)s bytes. Send less text.") % {"max": limit})
+        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            text = codecs.decode(raw, encoding)
+        except (UnicodeDecodeError, LookupError):
+            raise exceptions.ParseError(_("The request body is not valid %(encoding)s text.")
+                                        % {"encoding": encoding}) from None
+        depth_limit = max_depth()
+        try:
+            data = json.loads(text, parse_constant=json.strict_constant if self.strict else None)
+        except RecursionError:
+            raise exceptions.ParseError(_("The JSON is nested more than %(max)s levels deep.")
+                                        % {"max": depth_limit}) from None
+        except ValueError as exc:
+            raise exceptions.ParseError(_("The body is not valid JSON: %(error)s") % {"error": str(exc)[:200]}) from None
+        if _too_deep(data, depth_limit):
+            raise exceptions.ParseError(_("The JSON is nested more than %(max)s levels deep.") % {"max": depth_limit})
+        bad = _bad_text(data)
+        if bad is not None:
+            where, message = bad
+            raise exceptions.ValidationError({where: [message]})
+        return data

@@ -1,0 +1,102 @@
+"""Changes to the directory of institutions, each audited in its own transaction.
+
+The competent-authority flag is the power to decide who is a victim (official identification,
+restriction orders, the coordination of the national referral mechanism): setting or withdrawing
+it is its own audited event (`institution.competent_authority`) on top of the update, so that it
+stands out in the trail. The Django admin writes through here.
+"""
+from django.db import transaction
+from django.forms.models import model_to_dict
+from django.utils.translation import gettext as _
+
+from nicat.audit import services as audit
+from nicat.core.errors import NotAllowed
+from nicat.directory.models import Institution, InstitutionService
+
+INSTITUTION_FIELDS = ("code", "name_az", "name_ru", "name_en", "kind", "region", "country", "address", "phone", "fax",
+                      "email", "hours", "is_special_institution", "is_nonprofit", "is_competent_authority",
+                      "listed_publicly", "active")
+SERVICE_FIELDS = ("institution", "kind", "note", "hours", "active")
+
+
+def _require(actor, perm):
+    if actor is None or not (actor.is_active and actor.is_staff and actor.has_perm(perm)):
+        raise NotAllowed(_("Only an administrator can change the directory of institutions."))
+
+
+def _institution_snapshot(institution):
+    if institution is None:
+        return {}
+    row = model_to_dict(institution, fields=INSTITUTION_FIELDS)
+    row["languages"] = sorted(institution.languages.values_list("code", flat=True)) if institution.pk else []
+    return row
+
+
+def save_institution(*, actor, institution, save_related=None):
+    """Create `institution` or save the edits made to it (the admin's form); `save_related()` (the
+    form's many-to-many save) runs in the same transaction. A change of the competent-authority
+    flag goes through `set_competent_authority`."""
+    creating = institution.pk is None
+    _require(actor, "directory.add_institution" if creating else "directory.change_institution")
+    with transaction.atomic():
+        stored = None if creating else Institution.objects.select_for_update().get(pk=institution.pk)
+        before = _institution_snapshot(stored)
+        wanted_flag = institution.is_competent_authority
+        if stored is not None:
+            institution.is_competent_authority = stored.is_competent_authority  # changed below, on its own
+        elif wanted_flag:
+            institution.is_competent_authority = False
+        institution.save()
+        if save_related is not None:
+            save_related()
+        after = _institution_snapshot(institution)
+        changes = audit.diff(Institution, before, after)
+        audit.record(actor=actor, action="institution.create" if creating else "institution.update", obj=institution,
+                     institution=institution, changes=changes,
+                     details={"code": institution.code, **({} if changes or creating else {"unchanged": True})})
+        if wanted_flag != institution.is_competent_authority:
+            set_competent_authority(actor=actor, institution=institution, value=wanted_flag)
+    return institution
+
+
+def set_competent_authority(*, actor, institution, value):
+    """Make `institution` the competent authority for official identification (value True) or
+    withdraw it (False). Audited as `institution.competent_authority`."""
+    _require(actor, "directory.change_institution")
+    value = bool(value)
+    with transaction.atomic():
+        stored = Institution.objects.select_for_update().get(pk=institution.pk)
+        if stored.is_competent_authority == value:
+            return institution
+        Institution.objects.filter(pk=institution.pk).update(is_competent_authority=value)
+        institution.is_competent_authority = value
+        others = list(Institution.objects.filter(is_competent_authority=True).exclude(pk=institution.pk)
+                      .values_list("code", flat=True))
+        audit.record(actor=actor, action="institution.competent_authority", obj=institution, institution=institution,
+                     changes={"is_competent_authority": [not value, value]},
+                     details={"code": institution.code, "other_competent_authorities": others})
+    return institution
+
+
+def save_service_offer(*, actor, service):
+    """Create or change a service an institution offers (the admin's inline rows)."""
+    creating = service.pk is None
+    _require(actor, "directory.change_institution")
+    with transaction.atomic():
+        stored = None if creating else InstitutionService.objects.select_for_update().get(pk=service.pk)
+        before = model_to_dict(stored, fields=SERVICE_FIELDS) if stored is not None else {}
+        service.save()
+        changes = audit.diff(InstitutionService, before, model_to_dict(service, fields=SERVICE_FIELDS))
+        audit.record(actor=actor, action="institution.service_create" if creating else "institution.service_update",
+                     obj=service, institution=service.institution_id, changes=changes,
+                     details={"kind": service.kind, **({} if changes or creating else {"unchanged": True})})
+    return service
+
+
+def delete_service_offer(*, actor, service):
+    """Remove a service from an institution's offer (the admin's inline "delete" box)."""
+    _require(actor, "directory.change_institution")
+    with transaction.atomic():
+        audit.record(actor=actor, action="institution.service_delete", obj=service, institution=service.institution_id,
+                     details={"kind": service.kind, "note": service.note})
+        service.delete()

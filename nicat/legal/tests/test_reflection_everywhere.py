@@ -1,0 +1,45 @@
+"""One reflection period: the case panel, the identification API, both dashboards, the residence permit
+record and the certificate all show the same end date — the first contact + 30 days, not the recognition
++ 30 days (which the certificate and the identification deadlines used to show)."""
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from nicat.assistance import selectors as assistance_selectors
+from nicat.assistance.services import foreigners
+from nicat.cases.models import Case
+from nicat.identification import certificate, services as identification
+from nicat.testing import term
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_place_shows_the_same_end_of_the_reflection_period(cast, api, monkeypatch):
+    first = timezone.now() - datetime.timedelta(days=25)
+    case = cast.open_case(actor=cast.officer, first_contact_at=first,
+                          person={"birth_date": datetime.date(1994, 2, 2), "citizenships": [term("country", "UZ")]})
+    end = timezone.localdate(first) + datetime.timedelta(days=30)
+    decided = timezone.localdate() - datetime.timedelta(days=2)
+    identification.record_decision(actor=cast.officer, case=case, expected_version=case.version, decision={
+        "outcome": "recognised", "decided_on": decided,
+        "documents": [{"title": "Inquiry report", "reference": "MD-9"}]})
+    case = Case.objects.system().get(pk=case.pk)
+    assert end != decided + datetime.timedelta(days=30)  # the old, second answer
+
+    deadlines = {d.kind: d.due for d in identification.case_deadlines(case)}
+    assert deadlines["reflection"] == end and deadlines["residence_permit"] == end
+
+    api_deadlines = api(cast.officer).get(f"/api/v1/identification/cases/{case.uuid}/").json()["deadlines"]
+    assert {d["kind"]: d["due"] for d in api_deadlines}["reflection"] == end.isoformat()
+
+    permit = foreigners.open_residence_permit(actor=cast.officer, case=case)
+    assert permit.reflection_period_ends == end
+    listed = api(cast.officer).get(f"/api/v1/residence-permits/?case={case.uuid}").json()["results"]
+    assert listed[0]["reflection_period_ends"] == end.isoformat()
+    assert [p.pk for p in assistance_selectors.reminders(user=cast.officer)["reflection_ending"]] == [permit.pk]
+
+    seen = {}
+    monkeypatch.setattr(certificate, "render_certificate", lambda **kw: seen.update(kw) or b"%PDF")
+    identification.certificate_pdf(actor=cast.officer, case=case)
+    assert seen["reflection_end"] == end

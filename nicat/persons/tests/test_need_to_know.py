@@ -1,0 +1,277 @@
+"""Issue 14, items 1 and 2: a person's record follows the visibility of their cases exactly, section by
+section. Each test performs an attack that worked before: adopting a person seen through a referral or a
+break-glass by opening one's own case with `person_uuid`, and writing sections one may not read."""
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils import timezone
+
+from nicat.access import policy
+from nicat.access import services as access_services
+from nicat.accounts.models import Role
+from nicat.audit.models import AuditEvent
+from nicat.cases.models import Case
+from nicat.cases.services import add_note, open_case, update_case
+from nicat.consent.models import Consent, Purpose
+from nicat.consent.services import withdraw_consent
+from nicat.core.errors import NotAllowed
+from nicat.persons.models import Person
+from nicat.persons.services import update_person
+from nicat.referrals import services as referrals
+from nicat.referrals.testing import consent, referral_data
+from nicat.testing import make_institution, make_user, verified_login
+
+PHONE = "+994 50 765 43 21"
+ADDRESS = "Nizami küçəsi 12, mənzil 4, Gəncə"
+REASON = "Person found injured at the border post; need the emergency contact recorded by the NGO."
+
+
+def fresh(user):
+    """The user as a new request sees them (the policy caches memberships and visibility per object)."""
+    for attr in ("_nicat_memberships", "_nicat_case_visible"):
+        if hasattr(user, attr):
+            delattr(user, attr)
+    return user
+
+
+@pytest.fixture
+def world(cast):
+    from nicat.referrals.testing import build_world
+
+    return build_world(cast)
+
+
+@pytest.fixture
+def referred_identity_only(world):
+    """The first NGO refers its case to the second NGO, sharing identity only; the second NGO accepts."""
+    case = world.open_case(person={"phone": PHONE, "address": ADDRESS, "email": "aysel@example.org"},
+                           summary="What happened, in her words.")
+    given = consent(world.worker, case, Purpose.REFERRAL, world.ngo2)
+    referral = referrals.create_referral(actor=world.worker, case=case, data=referral_data(world.ngo2))
+    referrals.accept_referral(actor=world.worker2, referral=referral, expected_version=referral.version)
+    return case, given
+
+
+def new_case_body(person_uuid):
+    return {"person_uuid": str(person_uuid), "came_to_notice": "self", "scope": "internal",
+            "first_contact_at": (timezone.now() - datetime.timedelta(hours=1)).isoformat()}
+
+
+def _came_to_notice():
+    from nicat.cases.models import CameToNotice
+
+    return CameToNotice.values[0]
+
+
+# --- 1. Adopting a person ---------------------------------------------------------------------------
+
+def test_second_ngo_cannot_adopt_a_person_it_sees_through_a_referral(api, world, referred_identity_only):
+    case, given = referred_identity_only
+    person = case.person
+    client = api(world.worker2)
+    # what the referral shares: the name, not the phone
+    seen = client.get(f"/api/v1/persons/{person.uuid}/").json()
+    assert seen["family_name"] == person.family_name and "phone" not in seen
+    body = {**new_case_body(person.uuid), "came_to_notice": _came_to_notice()}
+    response = client.post("/api/v1/cases/", body, format="json")
+    assert response.status_code == 403, response.content
+    message = str(response.json())
+    assert "Main Department" in message or "Baş İdarə" in message or "coordinator" in message.lower()
+    assert not Case.objects.system().filter(person=person, owner_institution=world.ngo2).exists()
+    # the person is still shown only as the referral allows
+    again = client.get(f"/api/v1/persons/{person.uuid}/").json()
+    assert "phone" not in again and "address" not in again
+    # and once the victim withdraws consent, the person is gone for the second NGO: list, detail, search
+    withdraw_consent(actor=world.worker, consent=given)
+    assert client.get(f"/api/v1/cases/{case.uuid}/").status_code == 404
+    assert client.get(f"/api/v1/persons/{person.uuid}/").status_code == 404
+    assert str(person.uuid) not in client.get("/api/v1/persons/").content.decode()
+    assert client.get("/api/v1/persons/search/", {"q": person.family_name}).json() == []
+
+
+def test_the_service_refuses_adoption_whatever_the_edge(world, referred_identity_only):
+    case, _given = referred_identity_only
+    with pytest.raises(PermissionDenied) as refused:
+        open_case(actor=world.worker2, person=case.person, case_data={"came_to_notice": _came_to_notice()})
+    assert "Main Department" in str(refused.value) or "coordinator" in str(refused.value)
+    assert Case.objects.system().filter(person=case.person).count() == 1
+
+
+def test_a_person_not_visible_at_all_is_the_same_as_no_person(api, world):
+    theirs = world.open_case()
+    response = api(world.worker2).post("/api/v1/cases/", {**new_case_body(theirs.person.uuid),
+                                                          "came_to_notice": _came_to_notice()}, format="json")
+    assert response.status_code == 400 and "person_uuid" in response.json()
+
+
+def test_supervisor_cannot_adopt_after_break_glass_and_loses_the_person_when_it_ends(api, world):
+    sup = make_user("sup", world.main_department, Role.SUPERVISOR)
+    case = world.open_case(person={"phone": PHONE, "address": ADDRESS})
+    opening = access_services.open_break_glass(actor=sup, case_reference=case.reference, reason=REASON)
+    client = api(sup)
+    assert client.get(f"/api/v1/persons/{case.person.uuid}/").json()["phone"] == PHONE
+    response = client.post("/api/v1/cases/", {**new_case_body(case.person.uuid), "came_to_notice": _came_to_notice()},
+                           format="json")
+    assert response.status_code == 403, response.content
+    assert Case.objects.system().filter(person=case.person).count() == 1
+    access_services.end_break_glass(actor=sup, opening=opening)
+    assert client.get(f"/api/v1/persons/{case.person.uuid}/").status_code == 404
+    assert str(case.person.uuid) not in client.get("/api/v1/persons/").content.decode()
+    assert client.get("/api/v1/persons/search/", {"q": case.person.family_name}).json() == []
+
+
+def test_own_institution_may_open_a_second_case_for_its_person(api, world):
+    case = world.open_case(person={"phone": PHONE})
+    colleague = make_user("colleague", world.ngo)
+    response = api(colleague).post("/api/v1/cases/", {**new_case_body(case.person.uuid),
+                                                      "came_to_notice": _came_to_notice()}, format="json")
+    assert response.status_code == 201, response.content
+    assert Case.objects.system().filter(person=case.person).count() == 2
+
+
+def test_the_coordinator_links_through_the_duplicate_review(world):
+    """The Main Department's path: the second NGO registers the person anew (the duplicate warning tells it to
+    contact the coordinator), the coordinator merges; then the second NGO's case is of the same person."""
+    from nicat.persons.models import DuplicateSignal
+    from nicat.persons.services import merge_persons
+
+    case = world.open_case(person={"birth_date": datetime.date(1999, 4, 2), "phone": PHONE})
+    theirs = world.open_case(actor=world.worker2, person={"birth_date": datetime.date(1999, 4, 2), "phone": PHONE})
+    signal = DuplicateSignal.objects.system().get()
+    merge_persons(actor=world.officer, survivor=case.person, merged=theirs.person, signal=signal,
+                  reason="Both NGOs confirmed by phone that this is the same woman; the owner agreed.")
+    assert Case.objects.system().get(pk=theirs.pk).person_id == case.person_id
+
+
+# --- 2. Writing what one may not read ----------------------------------------------------------------
+
+@pytest.fixture
+def doctor(world):
+    clinic = make_institution("clinic", "medical", name_az="Klinika")
+    return make_user("doctor", clinic, Role.MEDICAL_STAFF)
+
+
+def test_doctor_with_identity_only_cannot_overwrite_contacts(api, world, doctor):
+    case = world.open_case(person={"phone": PHONE, "address": ADDRESS, "email": "aysel@example.org"})
+    clinic = doctor.memberships.get().institution
+    consent(world.worker, case, Purpose.REFERRAL, clinic)
+    referral = referrals.create_referral(actor=world.worker, case=case, data=referral_data(clinic))
+    referrals.accept_referral(actor=doctor, referral=referral, expected_version=referral.version)
+    client = api(doctor)
+    person = client.get(f"/api/v1/persons/{case.person.uuid}/").json()
+    assert "phone" not in person
+    response = client.patch(f"/api/v1/persons/{case.person.uuid}/", {
+        "phone": "+994 00 000 00 00", "email": "attacker@example.org", "address": "Elsewhere",
+        "version": person["version"]}, format="json")
+    assert response.status_code == 403, response.content
+    assert "contact" in response.json()["detail"].lower()
+    stored = Person.objects.system().get(pk=case.person_id)
+    assert (stored.phone, stored.address, stored.email) == (PHONE, ADDRESS, "aysel@example.org")
+    # what the referral shares may be corrected (identity), and that is audited
+    response = client.patch(f"/api/v1/persons/{case.person.uuid}/", {"patronymic": "Əli qızı",
+                                                                      "version": person["version"]}, format="json")
+    assert response.status_code == 200, response.content
+    assert AuditEvent.objects.filter(action="person.update", actor=doctor).count() == 1
+
+
+def test_the_service_names_the_section_it_refuses(world, doctor):
+    case = world.open_case(person={"phone": PHONE})
+    clinic = doctor.memberships.get().institution
+    consent(world.worker, case, Purpose.REFERRAL, clinic)
+    referral = referrals.create_referral(actor=world.worker, case=case, data=referral_data(clinic))
+    referrals.accept_referral(actor=doctor, referral=referral, expected_version=referral.version)
+    with pytest.raises(PermissionDenied) as refused:
+        update_person(actor=doctor, person=case.person, data={"phone": "1"}, expected_version=case.person.version)
+    assert policy.section_label("contacts") in str(refused.value)
+    with pytest.raises(PermissionDenied):
+        update_case(actor=doctor, case=case, data={"summary": "rewritten"}, expected_version=case.version)
+    with pytest.raises(PermissionDenied):
+        add_note(actor=doctor, case=case, text="a note on a narrative I may not read")
+
+
+def test_shelter_after_consents_withdrawn_gets_404(api, world):
+    case = world.open_case(person={"phone": PHONE, "address": ADDRESS})
+    consents = [consent(world.worker, case, Purpose.REFERRAL, world.shelter),
+                consent(world.worker, case, Purpose.SERVICE, world.shelter, service="shelter")]
+    for purpose, extra in ((Purpose.REFERRAL, {}), (Purpose.SERVICE, {"service": "shelter"})):
+        referral = referrals.create_referral(actor=world.worker, case=case, data=referral_data(
+            world.shelter, purpose=purpose, shared_sections=["identity", "contacts"], **extra))
+        referrals.accept_referral(actor=world.shelter_staff, referral=referral, expected_version=referral.version)
+    client = api(world.shelter_staff)
+    person = client.get(f"/api/v1/persons/{case.person.uuid}/").json()
+    assert person["phone"] == PHONE
+    # the shelter tries to keep the person by opening its own case first
+    response = client.post("/api/v1/cases/", {**new_case_body(case.person.uuid), "came_to_notice": _came_to_notice()},
+                           format="json")
+    assert response.status_code == 403
+    for c in consents:
+        withdraw_consent(actor=world.worker, consent=Consent.objects.system().get(pk=c.pk))
+    response = client.patch(f"/api/v1/persons/{case.person.uuid}/", {"phone": "+994 00 000 00 00",
+                                                                      "version": person["version"]}, format="json")
+    assert response.status_code == 404
+    assert Person.objects.system().get(pk=case.person_id).phone == PHONE
+    with pytest.raises(NotAllowed):
+        update_person(actor=fresh(world.shelter_staff), person=case.person, data={"phone": "1"},
+                      expected_version=person["version"])
+
+
+def test_the_page_names_the_section_it_refuses(client, world, doctor):
+    case = world.open_case(person={"phone": PHONE})
+    clinic = doctor.memberships.get().institution
+    consent(world.worker, case, Purpose.REFERRAL, clinic)
+    referral = referrals.create_referral(actor=world.worker, case=case, data=referral_data(clinic))
+    referrals.accept_referral(actor=doctor, referral=referral, expected_version=referral.version)
+    verified_login(client, doctor)
+    response = client.get(reverse("cases:person_edit", args=[case.uuid]))
+    assert response.status_code == 403
+    assert policy.section_label("contacts") in response.content.decode()
+
+
+# --- Section by section: search and duplicate check show a person only as far as their sections are open ---
+
+def _refer(world, case, institution, receiver, sections):
+    consent(world.worker, case, Purpose.REFERRAL, institution)
+    referral = referrals.create_referral(actor=world.worker, case=case,
+                                         data=referral_data(institution, shared_sections=sections))
+    referrals.accept_referral(actor=receiver, referral=referral, expected_version=referral.version)
+
+
+def test_a_referral_without_identity_shows_no_name_anywhere(api, world, doctor):
+    case = world.open_case(person={"phone": PHONE, "birth_date": datetime.date(1995, 3, 4)})
+    _refer(world, case, doctor.memberships.get().institution, doctor, ["medical"])
+    client = api(doctor)
+    assert client.get(f"/api/v1/cases/{case.uuid}/").status_code == 200
+    person = client.get(f"/api/v1/persons/{case.person.uuid}/").json()
+    assert "family_name" not in person and "phone" not in person
+    assert client.get("/api/v1/persons/search/", {"q": case.person.family_name}).json() == []
+    assert client.get("/api/v1/persons/search/", {"birth_date": "1995-03-04"}).json() == []
+    body = client.post("/api/v1/persons/candidates/", {"family_name": case.person.family_name,
+                                                       "given_name": case.person.given_name}, format="json").json()
+    assert body["candidates"] == [] and case.person.family_name not in str(body)
+
+
+def test_a_phone_one_may_not_see_does_not_raise_a_candidate(api, world, doctor):
+    case = world.open_case(person={"phone": PHONE})
+    _refer(world, case, doctor.memberships.get().institution, doctor, ["identity"])
+    client = api(doctor)
+    names = {"family_name": case.person.family_name, "given_name": case.person.given_name}
+    by_name = client.post("/api/v1/persons/candidates/", names, format="json").json()["candidates"]
+    with_phone = client.post("/api/v1/persons/candidates/", {**names, "phone": PHONE}, format="json").json()
+    assert [c["probability"] for c in with_phone["candidates"]] == [c["probability"] for c in by_name]
+    # the owner's worker, who sees the contacts, gets the stronger match
+    owner = api(world.worker).post("/api/v1/persons/candidates/", {**names, "phone": PHONE}, format="json").json()
+    assert owner["candidates"][0]["probability"] > by_name[0]["probability"]
+
+
+def test_the_intake_page_never_links_an_existing_person(client, world, referred_identity_only):
+    case, _given = referred_identity_only
+    verified_login(client, world.worker2)
+    response = client.post(reverse("cases:new"), {
+        "person_uuid": str(case.person.uuid), "person-person_uuid": str(case.person.uuid),
+        "person-given_name": "Aysel", "case-came_to_notice": _came_to_notice(), "case-scope": "internal",
+        "case-first_contact_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
+    assert response.status_code == 302
+    mine = Case.objects.system().get(owner_institution=world.ngo2)
+    assert mine.person_id != case.person_id

@@ -1,0 +1,395 @@
+"""Issue 11, item 4: no write without its audit, administration included.
+
+This walks EVERY model registered in the Django admin (admin.site._registry, so a model another
+app registers later is walked too) as a superuser, through the admin's own HTTP views, the way a
+browser does: it reads each form from the page, fills what a person would type, and submits it.
+
+- add form (if the admin allows adding): the save must leave an audit event about the new object;
+- change form (if the admin allows changing): one field changed and, for each inline, one row
+  added — each save must leave an audit event about the object (and the inline row);
+- delete (single and the "delete selected" action, if allowed): an audit event about the object;
+- whatever the admin does not allow (a read-only model) must be refused (403) and change nothing.
+
+A new admin registration whose save does not go through an audited service fails here
+(test_the_walk_catches_an_unaudited_admin proves the walk can fail). If your model's form needs
+something the filler below cannot type, extend the filler — do not skip the model.
+"""
+import datetime
+import importlib
+import itertools
+import sys
+from html.parser import HTMLParser
+
+import pytest
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.forms.models import model_to_dict
+from django.test import RequestFactory
+from django.urls import clear_url_caches, reverse
+
+from nicat.audit.models import AuditEvent
+from nicat.testing import PASSWORD, verified_login
+
+SERIAL = itertools.count(1)
+STRONG_PASSWORD = "Walk-through passw0rd 2026!"
+
+
+# --- Reading a form from the page, as a browser would -------------------------------------------
+
+class FormReader(HTMLParser):
+    """The fields a browser would submit from the form with id `form_id` (and the inline templates)."""
+
+    def __init__(self, form_id):
+        super().__init__(convert_charrefs=True)
+        self.form_id, self.inside = form_id, False
+        self.data = {}  # name -> [values]
+        self.names = []  # every named control, in page order (checkboxes included, checked or not)
+        self._select = None  # (name, multiple, options, selected)
+        self._option = None
+        self._textarea = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and a.get("id") == self.form_id:
+            self.inside = True
+        if not self.inside:
+            return
+        name = a.get("name")
+        if tag == "input" and name:
+            kind = (a.get("type") or "text").lower()
+            if kind in ("submit", "button", "image", "reset", "file"):
+                return
+            self.names.append(name)
+            if kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    self.data.setdefault(name, []).append(a.get("value", "on"))
+            else:
+                self.data.setdefault(name, []).append(a.get("value", ""))
+        elif tag == "select" and name:
+            self.names.append(name)
+            self._select = (name, "multiple" in a, [], [])
+        elif tag == "option" and self._select is not None:
+            self._option = a.get("value", "")
+            self._select[2].append(self._option)
+            if "selected" in a:
+                self._select[3].append(self._option)
+        elif tag == "textarea" and name:
+            self.names.append(name)
+            self._textarea = name
+            self.data[name] = [""]
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self.data[self._textarea][0] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self.inside:
+            self.inside = False
+        elif tag == "select" and self._select is not None:
+            name, multiple, options, selected = self._select
+            if selected:
+                self.data[name] = selected
+            elif options and not multiple:
+                self.data[name] = [options[0]]
+            self._select = None
+        elif tag == "textarea":
+            if self._textarea is not None:
+                value = self.data[self._textarea][0]
+                self.data[self._textarea][0] = value[1:] if value.startswith("\n") else value
+            self._textarea = None
+
+
+def read_form(response, model):
+    reader = FormReader(f"{model._meta.model_name}_form")
+    reader.feed(response.content.decode())
+    assert reader.names, f"{model._meta.label}: no form on {response.wsgi_request.path}"
+    return reader
+
+
+# --- Typing what a person would type --------------------------------------------------------------
+
+def sample(field, actor):
+    """A valid value for a form field, as POST data (a list), or None when the filler cannot type one."""
+    n = next(SERIAL)
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        first = field.queryset.order_by("pk").first()
+        return [str(field.prepare_value(first))] if first is not None else []
+    if isinstance(field, forms.ModelChoiceField):
+        qs = field.queryset
+        if qs.model is get_user_model():
+            qs = qs.exclude(pk=actor.pk)  # nobody acts on themselves here (granting oneself a role is refused)
+        obj = qs.order_by("-pk").first()
+        return [str(field.prepare_value(obj))] if obj is not None else None
+    if isinstance(field, forms.MultipleChoiceField):
+        return [str(v) for v, _ in field.choices if v not in ("", None)][:1]
+    if isinstance(field, forms.ChoiceField):
+        values = [str(v) for v, _ in field.choices if v not in ("", None)]
+        return values[:1] or None
+    if isinstance(field, forms.BooleanField):
+        return None  # left as the page has it
+    if isinstance(field, forms.SplitDateTimeField):
+        now = datetime.datetime.now()
+        return [now.date().isoformat(), now.strftime("%H:%M:%S")]
+    if isinstance(field, forms.DateTimeField):
+        return [datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S")]
+    if isinstance(field, forms.DateField):
+        return [datetime.date.today().isoformat()]
+    if isinstance(field, (forms.IntegerField, forms.DecimalField, forms.FloatField)):
+        return [str(max(1, field.min_value or 1))]
+    if isinstance(field, forms.EmailField):
+        return [f"walk{n}@example.org"]
+    if isinstance(field, forms.URLField):
+        return [f"https://example.org/walk{n}"]
+    if isinstance(field, forms.SlugField):
+        return [f"walk-{n}"]
+    if isinstance(field, forms.CharField):
+        text = f"walk{n}"
+        return [text[: field.max_length] if field.max_length else text]
+    return None
+
+
+def is_password(name):
+    return "password" in name
+
+
+def fill(data, names, form_fields, actor, prefix=""):
+    """Fill every empty field of the form (a person fills the form; optional fields too)."""
+    for name, field in form_fields.items():
+        key = f"{prefix}{name}"
+        if field.disabled:
+            continue
+        if isinstance(field, forms.SplitDateTimeField):
+            if not any(data.get(f"{key}_{i}", [""])[0] for i in (0, 1)):
+                date, time = sample(field, actor)
+                data[f"{key}_0"], data[f"{key}_1"] = [date], [time]
+            continue
+        if key not in names:
+            continue
+        current = [v for v in data.get(key, []) if v != ""]
+        if current:
+            continue
+        if is_password(name):
+            data[key] = [STRONG_PASSWORD]
+            continue
+        value = sample(field, actor)
+        if value is not None:
+            data[key] = value
+
+
+def change_one_field(data, names, form_fields):
+    """Change one field as a person would: a text field gets a letter more, else a box is toggled."""
+    for name, field in form_fields.items():
+        if field.disabled or name not in names or is_password(name):
+            continue
+        if isinstance(field, (forms.CharField,)) and not isinstance(field, (forms.ChoiceField,)) \
+                and not isinstance(field, (forms.EmailField, forms.URLField)):
+            value = (data.get(name) or [""])[0]
+            if value and (not field.max_length or len(value) < field.max_length):
+                data[name] = [value + "x"]
+                return name
+    for name, field in form_fields.items():
+        if not field.disabled and name in names and isinstance(field, forms.BooleanField):
+            if data.get(name):
+                data.pop(name)
+            else:
+                data[name] = ["on"]
+            return name
+    return None
+
+
+# --- The walk ------------------------------------------------------------------------------------
+
+def admin_url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def object_ref(obj):
+    uid = getattr(obj, "uuid", None)
+    return obj._meta.label_lower, str(uid if uid is not None else obj.pk)
+
+
+def last_sequence():
+    return AuditEvent.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+
+
+def events_about(obj, since):
+    object_type, object_id = object_ref(obj)
+    return AuditEvent.objects.filter(sequence__gt=since, object_type=object_type, object_id=object_id)
+
+
+def snapshot(obj):
+    fresh = type(obj)._default_manager.filter(pk=obj.pk).first()
+    return None if fresh is None else model_to_dict(fresh)
+
+
+def errors_on(response):
+    """The error messages a page shows (to say why a save did not go through)."""
+    import re
+
+    return re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', response.content.decode(), re.S)[:5]
+
+
+def walk(client, actor, model, model_admin):
+    """Failures (sentences) of one registered model; empty when every write is audited or refused."""
+    failures = []
+    label = model._meta.label
+    request = RequestFactory().get("/admin/")
+    request.user = actor
+    manager = model._default_manager
+
+    # add
+    if model_admin.has_add_permission(request):
+        page = client.get(admin_url(model, "add"))
+        assert page.status_code == 200, f"{label}: add page answered {page.status_code}"
+        reader = read_form(page, model)
+        form_fields = model_admin.get_form(request, None)().fields  # an instance: choices as limited
+        data = {k: v for k, v in reader.data.items() if "__prefix__" not in k}
+        fill(data, reader.names, form_fields, actor)
+        data["_save"] = ["Save"]
+        before_pks = set(manager.values_list("pk", flat=True))
+        since = last_sequence()
+        response = client.post(admin_url(model, "add"), data)
+        created = manager.exclude(pk__in=before_pks).order_by("-pk").first()
+        if response.status_code != 302 or created is None:
+            failures.append(f"{label}: the add form was not saved ({response.status_code}) {errors_on(response)}")
+        elif not events_about(created, since).exists():
+            failures.append(f"{label}: adding {created!r} through the admin left no audit event about it")
+    else:
+        since = last_sequence()
+        response = client.post(admin_url(model, "add"), {})
+        if response.status_code != 403:
+            failures.append(f"{label}: adding is not allowed, yet the add view answered {response.status_code}")
+
+    obj = manager.order_by("-pk").first()
+    if obj is None:
+        if model_admin.has_change_permission(request) or model_admin.has_delete_permission(request):
+            failures.append(f"{label}: no object to change or delete — create one in the walk's world")
+        return failures
+
+    # change (+ one new row in each inline)
+    if model_admin.has_change_permission(request, obj):
+        page = client.get(admin_url(model, "change", obj.pk))
+        assert page.status_code == 200, f"{label}: change page answered {page.status_code}"
+        reader = read_form(page, model)
+        form_fields = model_admin.get_form(request, obj)(instance=obj).fields
+        data = {k: v for k, v in reader.data.items() if "__prefix__" not in k}
+        changed = change_one_field(data, reader.names, form_fields)
+        inline_models = []
+        for formset_class, inline in model_admin.get_formsets_with_inlines(request, obj):
+            prefix = formset_class.get_default_prefix()
+            if not inline.has_add_permission(request, obj) or f"{prefix}-TOTAL_FORMS" not in data:
+                continue
+            index = int(data[f"{prefix}-TOTAL_FORMS"][0])
+            template = f"{prefix}-__prefix__-"
+            names = [n.replace("__prefix__", str(index)) for n in reader.names if n.startswith(template)]
+            for name, values in reader.data.items():
+                if name.startswith(template):
+                    data[name.replace("__prefix__", str(index))] = list(values)
+            fill(data, names, formset_class(instance=obj).empty_form.fields, actor, prefix=f"{prefix}-{index}-")
+            data[f"{prefix}-TOTAL_FORMS"] = [str(index + 1)]
+            inline_models.append((inline.model, formset_class.fk.name))
+        if changed is None and not inline_models:
+            failures.append(f"{label}: the walk found nothing to change on the change form — teach change_one_field")
+        data["_save"] = ["Save"]
+        inline_before = {m: set(m._default_manager.values_list("pk", flat=True)) for m, _ in inline_models}
+        since = last_sequence()
+        response = client.post(admin_url(model, "change", obj.pk), data)
+        if response.status_code != 302:
+            failures.append(f"{label}: the change form was not saved ({response.status_code}) {errors_on(response)}")
+        else:
+            if not events_about(obj, since).exists():
+                failures.append(f"{label}: changing {changed!r} through the admin left no audit event about it")
+            for inline_model, fk in inline_models:
+                row = inline_model._default_manager.exclude(pk__in=inline_before[inline_model]).first()
+                if row is None:
+                    failures.append(f"{label}: the new {inline_model._meta.label} row was not saved")
+                elif not events_about(row, since).exists():
+                    failures.append(f"{label}: adding a {inline_model._meta.label} row left no audit event about it")
+    else:
+        before = snapshot(obj)
+        response = client.post(admin_url(model, "change", obj.pk), {"_save": "Save"})
+        if response.status_code != 403 or snapshot(obj) != before:
+            failures.append(f"{label}: changing is not allowed, yet the change view answered {response.status_code}")
+
+    # delete: the delete view, then the "delete selected" action
+    if model_admin.has_delete_permission(request, obj):
+        since = last_sequence()
+        response = client.post(admin_url(model, "delete", obj.pk), {"post": "yes"})
+        if response.status_code != 302 or manager.filter(pk=obj.pk).exists():
+            failures.append(f"{label}: the delete view did not delete ({response.status_code})")
+        elif not events_about(obj, since).exists():
+            failures.append(f"{label}: deleting {obj!r} through the admin left no audit event about it")
+        other = manager.order_by("-pk").first()
+        if other is not None and "delete_selected" in model_admin.get_actions(request):
+            since = last_sequence()
+            client.post(admin_url(model, "changelist"),
+                        {"action": "delete_selected", "_selected_action": [other.pk], "post": "yes"})
+            if manager.filter(pk=other.pk).exists():
+                failures.append(f"{label}: the 'delete selected' action did not delete")
+            elif not events_about(other, since).exists():
+                failures.append(f"{label}: 'delete selected' left no audit event about {other!r}")
+    else:
+        response = client.post(admin_url(model, "delete", obj.pk), {"post": "yes"})
+        if response.status_code not in (403, 302) or not manager.filter(pk=obj.pk).exists():
+            failures.append(f"{label}: deleting is not allowed, yet the delete view answered {response.status_code}")
+    return failures
+
+
+@pytest.fixture
+def world(cast, client, settings):
+    """The cast, plus what the other admin pages list: a token, failed and successful sign-ins; the
+    administrator signed in (first: signing in clears the address's failed attempts)."""
+    from nicat.accounts import services
+
+    services.create_token(actor=cast.worker, name="walk")
+    verified_login(client, cast.admin)
+    settings.AXES_ENABLED = True
+    client.__class__().post(reverse("web:login"), {"username": cast.worker2.username, "password": PASSWORD})
+    for username in (cast.worker2.username, cast.worker.username):  # a success resets: failures last
+        client.__class__().post(reverse("web:login"), {"username": username, "password": "wrong password!"})
+    settings.AXES_ENABLED = False
+    return cast
+
+
+REGISTERED = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
+
+
+@pytest.mark.parametrize("model,model_admin", REGISTERED, ids=[m._meta.label for m, _ in REGISTERED])
+def test_every_admin_save_is_audited(client, world, model, model_admin):
+    failures = walk(client, world.admin, model, model_admin)
+    assert not failures, "\n".join(failures)
+
+
+def test_the_walk_covers_the_models_administrators_change():
+    labels = {m._meta.label for m in admin.site._registry}
+    assert {"accounts.User", "accounts.Membership", "accounts.ApiToken", "directory.Institution",
+            "vocab.Term"} <= labels
+
+
+@pytest.fixture
+def plain_admin_for_group():
+    """Registers Group with a plain ModelAdmin (no audited service), as a careless change would."""
+    from django.contrib.auth.models import Group
+
+    def reload_urls():
+        clear_url_caches()
+        importlib.reload(sys.modules[settings.ROOT_URLCONF])
+
+    admin.site.register(Group)
+    reload_urls()
+    try:
+        yield Group, admin.site._registry[Group]
+    finally:
+        admin.site.unregister(Group)
+        reload_urls()
+
+
+def test_the_walk_catches_an_unaudited_admin(client, cast, plain_admin_for_group):
+    from django.contrib.auth.models import Group
+
+    Group.objects.create(name="existing")
+    verified_login(client, cast.admin)
+    failures = walk(client, cast.admin, *plain_admin_for_group)
+    assert any("left no audit event" in f for f in failures), failures
