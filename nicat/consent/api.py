@@ -78,7 +78,7 @@ class ConsentWithdrawSerializer(serializers.Serializer):
 
 
 class VersionSerializer(serializers.Serializer):
-    version = serializers.IntegerField(required=False)
+    version = serializers.IntegerField(help_text=_("Required on update: the version you read."))
 
 
 class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
@@ -193,7 +193,7 @@ class LegalBasisOrderSerializer(serializers.ModelSerializer):
 
 class LegalBasisRejectSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=5000)
-    version = serializers.IntegerField(required=False)
+    version = serializers.IntegerField(help_text=_("Required on update: the version you read."))
 
 
 class LegalBasisOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

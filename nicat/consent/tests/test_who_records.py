@@ -31,7 +31,7 @@ def doctor_world(world):
     world.clinic_consent = consent(world.worker, world.case, Purpose.REFERRAL, world.clinic)
     world.referral = referrals.create_referral(actor=world.worker, case=world.case,
                                                data=referral_data(world.clinic))
-    referrals.accept_referral(actor=world.doctor, referral=world.referral)
+    referrals.accept_referral(actor=world.doctor, referral=world.referral, expected_version=world.referral.version)
     return world
 
 
@@ -81,10 +81,11 @@ def test_a_consent_recorded_by_the_receiver_counts_only_once_the_owner_confirms(
     assert error.value.error_dict["consent"][0].code == "consent_missing"
     assert Notification.objects.filter(user=w.worker, kind=NotificationKind.CONSENT_TO_CONFIRM).exists()
     # Nor can the receiver confirm it itself.
-    uuid = shelter_consent.json()["uuid"]
-    assert doctor.post(f"/api/v1/consents/{uuid}/confirm/", {}, format="json").status_code == 400
+    uuid, version = shelter_consent.json()["uuid"], shelter_consent.json()["version"]
+    assert doctor.post(f"/api/v1/consents/{uuid}/confirm/", {"version": version}, format="json").status_code == 400
     # The owner confirms: now it counts.
-    assert api(w.worker).post(f"/api/v1/consents/{uuid}/confirm/", {}, format="json").status_code == 200
+    assert api(w.worker).post(f"/api/v1/consents/{uuid}/confirm/", {"version": version},
+                              format="json").status_code == 200
     assert consent_is_valid(case=w.case, purpose=Purpose.REFERRAL, institution=w.shelter)
     assert AuditEvent.objects.filter(action="consent.confirm", actor_id=w.worker.pk).exists()
 
@@ -95,7 +96,7 @@ def test_a_refusal_recorded_by_the_receiver_does_not_silently_override_the_owner
         "purpose": Purpose.REFERRAL, "institution": w.clinic, "decision": "refused", "method": "oral"})
     assert wish.state == "unconfirmed"
     assert consent_is_valid(case=w.case, purpose=Purpose.REFERRAL, institution=w.clinic)
-    confirm_consent(actor=w.worker, consent=wish)
+    confirm_consent(actor=w.worker, consent=wish, expected_version=wish.version)
     assert not consent_is_valid(case=w.case, purpose=Purpose.REFERRAL, institution=w.clinic)
 
 

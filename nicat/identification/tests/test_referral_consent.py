@@ -83,7 +83,7 @@ def test_a_legal_basis_needs_approval_and_then_survives_a_withdrawal(cast, adult
     assert not sees(cast.officer, adult_case)  # awaiting approval: the Main Department sees nothing
     with pytest.raises(ValidationError, match="already referred"):
         services.refer_for_identification(actor=cast.worker, case=adult_case, **order())
-    approve_legal_basis(actor=supervisor, use=identification.legal_basis_use)
+    approve_legal_basis(actor=supervisor, use=identification.legal_basis_use, expected_version=identification.legal_basis_use.version)
     assert sees(cast.officer, adult_case)
     assert policy.visible_sections(cast.officer, adult_case) == {"identity"}  # only what the decision names
     later = identification_consent(cast.worker, adult_case)

@@ -146,7 +146,8 @@ def test_legal_basis_through_the_api(world, ngo, api):
     queue = supervisor.get("/api/v1/legal-basis-orders/?status=pending").json()["results"]
     assert [o["uuid"] for o in queue] == [order] and queue[0]["order_number"] == "2-1/55"
     assert supervisor.get(f"/api/v1/legal-basis-orders/{order}/copy/").content == PNG
-    approved = supervisor.post(f"/api/v1/legal-basis-orders/{order}/approve/", {}, format="json")
+    version = supervisor.get(f"/api/v1/legal-basis-orders/{order}/").json()["version"]
+    approved = supervisor.post(f"/api/v1/legal-basis-orders/{order}/approve/", {"version": version}, format="json")
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
     listing = ngo.get(f"/api/v1/consents/?case={case.uuid}")
     assert listing.status_code == 200

@@ -40,7 +40,7 @@ def test_nothing_identifying_in_plain_text(world):
                           reason=m["reason"], sections=["identity"], copy_bytes=PNG,
                           order={"issuing_body": m["body"], "order_number": m["number"],
                                  "order_date": timezone.localdate()})
-    reject_legal_basis(actor=world.ca_supervisor, use=use, reason=m["reject"])
+    reject_legal_basis(actor=world.ca_supervisor, use=use, reason=m["reject"], expected_version=use.version)
     abroad = world.open_case(actor=world.consul, person={"citizenships": [term("country", "AZ")]})
     consent(world.consul, abroad, "return")
     r3 = services.create_referral(actor=world.consul, case=abroad, data=referral_data(

@@ -70,12 +70,12 @@ def test_until_approved_the_receiving_side_sees_nothing(world, api, refused):
     # API: no referral in the queue, no referral, no case, no action.
     assert officer.get("/api/v1/referrals/?box=incoming").json()["results"] == []
     assert officer.get(f"/api/v1/referrals/{uuid}/").status_code == 404
-    assert officer.post(f"/api/v1/referrals/{uuid}/accept/", {}, format="json").status_code == 404
+    assert officer.post(f"/api/v1/referrals/{uuid}/accept/", {"version": 1}, format="json").status_code == 404
     assert officer.get(f"/api/v1/cases/{refused.uuid}/").status_code == 404
     # Services and pages: the same.
     referral = Referral.objects.system().get(uuid=uuid)
     with pytest.raises(NotAllowed):
-        services.accept_referral(actor=world.officer, referral=referral)
+        services.accept_referral(actor=world.officer, referral=referral, expected_version=referral.version)
     assert not sees(world.officer, refused) and selectors.shared_sections(world.officer, refused) == frozenset()
     assert not Notification.objects.filter(user=world.officer).exists()
     from django.test import Client
@@ -86,9 +86,10 @@ def test_until_approved_the_receiving_side_sees_nothing(world, api, refused):
     assert refused.reference not in page.get(reverse("referrals:list")).content.decode()
     assert page.get(reverse("cases:detail", args=[refused.uuid])).status_code == 404
     # Approved by a supervisor of the competent authority: now it arrives, and can be accepted.
-    approve_legal_basis(actor=world.ca_supervisor, use=referral.legal_basis_use)
+    approve_legal_basis(actor=world.ca_supervisor, use=referral.legal_basis_use, expected_version=referral.legal_basis_use.version)
     assert Notification.objects.filter(user=world.officer, kind=NotificationKind.REFERRAL_RECEIVED).exists()
-    assert officer.post(f"/api/v1/referrals/{uuid}/accept/", {}, format="json").status_code == 200
+    assert officer.post(f"/api/v1/referrals/{uuid}/accept/", {"version": Referral.objects.system().get(uuid=uuid).version},
+                        format="json").status_code == 200
     assert sees(world.officer, refused)
 
 
@@ -100,17 +101,17 @@ def test_the_requester_cannot_approve_and_a_case_worker_cannot_either(world):
         world.ngo, purpose=Purpose.REFERRAL, **legal_basis_data()))
     use = referral.legal_basis_use
     with pytest.raises(ValidationError, match="two people"):
-        approve_legal_basis(actor=requester, use=use)
+        approve_legal_basis(actor=requester, use=use, expected_version=use.version)
     with pytest.raises(NotAllowed):
-        approve_legal_basis(actor=world.worker, use=use)  # an ordinary case worker
+        approve_legal_basis(actor=world.worker, use=use, expected_version=use.version)  # an ordinary case worker
     with pytest.raises(NotAllowed):
-        approve_legal_basis(actor=world.officer, use=use)  # an identification officer, not a supervisor
+        approve_legal_basis(actor=world.officer, use=use, expected_version=use.version)  # an identification officer, not a supervisor
     elsewhere = make_user("ngo.supervisor", world.ngo2, Role.SUPERVISOR)
     with pytest.raises(NotAllowed):
-        approve_legal_basis(actor=elsewhere, use=use)  # a supervisor, but not of the competent authority
+        approve_legal_basis(actor=elsewhere, use=use, expected_version=use.version)  # a supervisor, but not of the competent authority
     use.refresh_from_db()
     assert use.status == OrderStatus.PENDING and not sees(world.worker, own_case)
-    approve_legal_basis(actor=world.ca_supervisor2, use=use)
+    approve_legal_basis(actor=world.ca_supervisor2, use=use, expected_version=use.version)
     use.refresh_from_db()
     assert use.status == OrderStatus.APPROVED and use.decided_by == world.ca_supervisor2
     event = AuditEvent.objects.get(action="consent.legal_basis_approve")
@@ -123,9 +124,10 @@ def test_the_requester_cannot_approve_through_the_page_or_the_api(world, api, cl
     referral = services.create_referral(actor=requester, case=own_case, data=referral_data(
         world.ngo, purpose=Purpose.REFERRAL, **legal_basis_data()))
     use = referral.legal_basis_use
-    response = api(requester).post(f"/api/v1/legal-basis-orders/{use.uuid}/approve/", {}, format="json")
+    response = api(requester).post(f"/api/v1/legal-basis-orders/{use.uuid}/approve/", {"version": use.version},
+                                   format="json")
     assert response.status_code == 400
-    assert api(world.worker).post(f"/api/v1/legal-basis-orders/{use.uuid}/approve/", {},
+    assert api(world.worker).post(f"/api/v1/legal-basis-orders/{use.uuid}/approve/", {"version": use.version},
                                   format="json").status_code == 404
     verified_login(client, requester)
     client.post(reverse("consent:order_approve", args=[use.uuid]), {"version": use.version})
@@ -143,9 +145,9 @@ def test_only_the_sections_the_decision_names_are_shared(world, refused):
     referral = services.create_referral(actor=world.worker, case=refused, data=referral_data(
         world.main_department, purpose=Purpose.LAW_ENFORCEMENT, shared_sections=["identity", "narrative"],
         **legal_basis_data(sections=["identity", "narrative"])))
-    approve_legal_basis(actor=world.ca_supervisor, use=referral.legal_basis_use)
+    approve_legal_basis(actor=world.ca_supervisor, use=referral.legal_basis_use, expected_version=referral.legal_basis_use.version)
     referral.refresh_from_db()
-    services.accept_referral(actor=world.officer, referral=referral)
+    services.accept_referral(actor=world.officer, referral=referral, expected_version=referral.version)
     assert selectors.shared_sections(world.officer, refused) == {"identity", "narrative"}
     assert not policy.can_see_section(world.officer, refused, "contacts")
     # Even a referral row widened behind the service's back shares no more than the decision names.
@@ -157,13 +159,13 @@ def test_rejection_with_a_reason_shares_nothing_and_tells_the_owner(world, refus
     referral = services.create_referral(actor=world.worker, case=refused, data=referral_data(
         world.main_department, purpose=Purpose.LAW_ENFORCEMENT, **legal_basis_data()))
     with pytest.raises(ValidationError):
-        reject_legal_basis(actor=world.ca_supervisor, use=referral.legal_basis_use, reason=" ")
+        reject_legal_basis(actor=world.ca_supervisor, use=referral.legal_basis_use, reason=" ", expected_version=referral.legal_basis_use.version)
     reject_legal_basis(actor=world.ca_supervisor, use=referral.legal_basis_use,
-                       reason="The copy is not signed by the court.")
+                       reason="The copy is not signed by the court.", expected_version=referral.legal_basis_use.version)
     referral.refresh_from_db()
     assert referral.status == Status.CANCELLED and referral.legal_basis_use.status == OrderStatus.REJECTED
     with pytest.raises(ValidationError):
-        approve_legal_basis(actor=world.ca_supervisor2, use=referral.legal_basis_use)
+        approve_legal_basis(actor=world.ca_supervisor2, use=referral.legal_basis_use, expected_version=referral.legal_basis_use.version)
     assert not sees(world.officer, refused)
     assert Notification.objects.filter(user=world.worker, kind=NotificationKind.LEGAL_BASIS_REJECTED).exists()
     assert not Notification.objects.filter(user=world.officer).exists()
@@ -173,7 +175,7 @@ def test_the_owner_is_notified_and_the_refusal_stays_on_the_case(world, client, 
     referral = services.create_referral(actor=world.worker, case=refused, data=referral_data(
         world.main_department, purpose=Purpose.LAW_ENFORCEMENT, **legal_basis_data()))
     assert Notification.objects.filter(user=world.ca_supervisor, kind=NotificationKind.LEGAL_BASIS_REQUESTED).exists()
-    approve_legal_basis(actor=world.ca_supervisor, use=referral.legal_basis_use)
+    approve_legal_basis(actor=world.ca_supervisor, use=referral.legal_basis_use, expected_version=referral.legal_basis_use.version)
     assert Notification.objects.filter(user=world.worker, kind=NotificationKind.LEGAL_BASIS_APPROVED).exists()
     verified_login(client, world.worker)
     page = client.get(reverse("cases:detail", args=[refused.uuid])).content.decode()
@@ -210,6 +212,6 @@ def test_nothing_reaches_the_receiving_side_before_approval_not_even_a_notice(wo
         world.main_department, purpose=Purpose.LAW_ENFORCEMENT, **legal_basis_data()))
     Referral.objects.system().filter(pk=first.pk).update(deadline_at=timezone.now() - timezone.timedelta(hours=1))
     assert services.flag_overdue() == 1
-    services.cancel_referral(actor=world.worker, referral=first, reason="Sent by mistake.")
+    services.cancel_referral(actor=world.worker, referral=first, reason="Sent by mistake.", expected_version=first.version)
     assert not Notification.objects.filter(user=world.officer).exists()
     assert Notification.objects.filter(user=world.worker, kind=NotificationKind.REFERRAL_OVERDUE).exists()

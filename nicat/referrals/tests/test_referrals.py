@@ -137,7 +137,7 @@ def test_two_answers_at_once_do_not_both_succeed(world, referred):
         services.decline_referral(actor=world.shelter_staff, referral=stale, reason="Full",
                                   expected_version=stale.version)
     with pytest.raises(ValidationError):
-        services.decline_referral(actor=world.shelter_staff, referral=stale, reason="Full")
+        services.decline_referral(actor=world.shelter_staff, referral=stale, reason="Full", expected_version=stale.version)
 
 
 def test_withdrawal_revokes_open_referrals_and_access_in_the_same_transaction(world, referred):
@@ -210,7 +210,7 @@ def test_legal_basis_referral_survives_a_withdrawal_and_is_shown_on_the_case(wor
                          **legal_basis_data())
     referral = services.create_referral(actor=world.worker, case=case, data=data)
     assert referral.consent is None and referral.legal_basis_use.legal_basis == "court_order"
-    approve_legal_basis(actor=world.ca_supervisor, use=referral.legal_basis_use)
+    approve_legal_basis(actor=world.ca_supervisor, use=referral.legal_basis_use, expected_version=referral.legal_basis_use.version)
     referral.refresh_from_db()
     services.accept_referral(actor=world.officer, referral=referral, expected_version=referral.version)
     assert sees(world.officer, case)
