@@ -15,6 +15,7 @@ from nicat.access import policy
 from nicat.vocab.fields import TermField
 from nicat.audit import services as audit
 from nicat.cases.models import Case
+from nicat.core.errors import NotAllowed
 from nicat.consent import legal_bases, selectors, services
 from nicat.consent.models import (Consent, Decision, GivenBy, LegalBasisUse, Method, Purpose,
                                   recordable_purposes)
@@ -225,6 +226,8 @@ class LegalBasisOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     @action(detail=True, methods=["post"])
     def approve(self, request, uuid=None):
         use = selectors.order_for(user=request.user, uuid=uuid)
+        if not services.may_approve_legal_bases(request.user):
+            raise NotAllowed  # 404, whatever the body says: only the approvers may decide
         body = VersionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         use = services.approve_legal_basis(actor=request.user, use=use,
@@ -235,6 +238,8 @@ class LegalBasisOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     @action(detail=True, methods=["post"])
     def reject(self, request, uuid=None):
         use = selectors.order_for(user=request.user, uuid=uuid)
+        if not services.may_approve_legal_bases(request.user):
+            raise NotAllowed  # 404, whatever the body says: only the approvers may decide
         body = LegalBasisRejectSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         use = services.reject_legal_basis(actor=request.user, use=use, reason=body.validated_data["reason"],
