@@ -1,8 +1,8 @@
 from django.http import JsonResponse
 from django.urls import include, path, re_path
-from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.exceptions import NotFound
 from rest_framework.routers import DefaultRouter
 
 from nicat.accounts.api import ApiTokenViewSet
@@ -34,7 +34,7 @@ class Router(DefaultRouter):
 @csrf_exempt  # answers nothing but 404: no form to protect
 def not_found(request, rest=""):
     """Any other path under /api/v1/ answers as the API does (JSON), not with the HTML page."""
-    return JsonResponse({"detail": _("Not found.")}, status=404)
+    return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
 
 
 router = Router()
