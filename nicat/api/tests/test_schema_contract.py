@@ -13,18 +13,14 @@ import re
 import time
 
 import pytest
-
-pytest.importorskip("schemathesis")
-
-from django.core.signals import request_finished, request_started  # noqa: E402
-from django.db import close_old_connections  # noqa: E402
-from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
-from hypothesis.errors import Unsatisfiable  # noqa: E402
-
-import schemathesis  # noqa: E402
-from schemathesis.checks import not_a_server_error  # noqa: E402
-from schemathesis.generation import GenerationMode  # noqa: E402
-from schemathesis.specs.openapi.checks import (  # noqa: E402
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis.checks import not_a_server_error
+from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
@@ -37,6 +33,7 @@ SEED = 1414
 # five times longer exploration (same seed).
 SCALE = int(os.environ.get("NICAT_SCHEMATHESIS_SCALE", "1"))
 BUDGET = {"worker": (4 * SCALE, 3 * SCALE), "analyst": (2 * SCALE, 2 * SCALE)}
+# (Refusal without a token is the access matrix's job: tests/test_access_matrix.py.)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
 
@@ -101,6 +98,9 @@ def run_contract(app, user, *, label, examples, real_examples):
     token = issue_token(user=user)
     schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", app)
     operations = [result.ok() for result in schema.get_all_operations()]
+    only = os.environ.get("NICAT_SCHEMATHESIS_ONLY")  # a regex on "GET /api/v1/…", to look at a few
+    if only:
+        operations = [op for op in operations if re.search(only, op.label)]
     collections_ = sorted({op.path for op in operations if op.method.upper() == "GET" and "{" not in op.path})
     real = harvest(app, token, collections_)
     # Never revoke the token the run uses: give the tokens endpoint a second one to work on.
@@ -121,17 +121,17 @@ def run_contract(app, user, *, label, examples, real_examples):
         def test(case):
             case.headers = {**(case.headers or {}), **headers}
             response = case.call(app=app)
-            counter[operation.label] += 1
-            counter[f"status {response.status_code}"] += 1
+            counter[response.status_code] += 1
             try:
                 case.validate_response(response, checks=CHECKS, headers=headers)
             except BaseExceptionGroup as exc:  # one line per kind of failure, never a shrink
                 for failure in getattr(exc, "exceptions", [exc]):
                     title = getattr(failure, "title", type(failure).__name__)
                     message = str(getattr(failure, "message", failure)).splitlines()[:3]
+                    body = "" if case.body is None else str(case.body)[:200]
                     failures[(operation.label, title)].add(
-                        f"{response.status_code} {case.path_parameters or ''} {case.query or ''} {case.body if case.body is not None else ''!s:.200} :: "
-                        + " | ".join(message)[:400])
+                        f"{response.status_code} path={case.path_parameters or ''} query={case.query or ''} "
+                        f"body={body} :: " + " | ".join(message)[:400])
 
         try:
             test()
@@ -144,8 +144,8 @@ def run_contract(app, user, *, label, examples, real_examples):
         base, name = collection_of(operation.path)
         for uuid in real.get(base, []) if base else []:
             exercise(operation, operation.as_strategy(path_parameters={name: uuid}), real_examples)
-    total = sum(v for k, v in counter.items() if k.startswith("status "))
-    summary = {k: v for k, v in counter.items() if k.startswith("status ")}
+    total = sum(counter.values())
+    summary = {f"status {k}": v for k, v in sorted(counter.items())}
     report = [f"{label}: {total} requests, {len(operations)} operations, {time.monotonic() - started:.0f} s, "
               f"{summary}"]
     for (op, title), examples in sorted(failures.items()):
@@ -164,5 +164,5 @@ def test_the_api_answers_as_its_schema_says(role, cast, wsgi_app):
     if os.environ.get("NICAT_SCHEMATHESIS_REPORT"):
         with open(os.environ["NICAT_SCHEMATHESIS_REPORT"] + f".{role}.txt", "w") as out:
             out.write(report)
-    assert total > 300, report
+    assert total > (0 if os.environ.get("NICAT_SCHEMATHESIS_ONLY") else 300), report
     assert not failures, report
