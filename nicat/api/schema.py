@@ -56,6 +56,7 @@ def _field_errors_schema():
             "oneOf": [
                 {"type": "array", "items": {}},
                 {"type": "object", "additionalProperties": {}},
+                {"type": "string"},
             ],
         },
         "example": {"birth_date": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]},
