@@ -22,6 +22,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -35,7 +36,7 @@ SCALE = int(os.environ.get("NICAT_SCHEMATHESIS_SCALE", "1"))
 BUDGET = {"worker": (4 * SCALE, 3 * SCALE), "analyst": (2 * SCALE, 2 * SCALE)}
 # (Refusal without a token is the access matrix's job: tests/test_access_matrix.py.)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
-          response_schema_conformance]
+          response_schema_conformance, negative_data_rejection]
 
 
 @pytest.fixture
