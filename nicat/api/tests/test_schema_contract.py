@@ -5,7 +5,7 @@ ones aimed at records that really exist — as a case worker (with a small world
 referrals and shelter stays) and as an analyst. Every answer must be no 5xx, have a status code
 the schema documents, the content type it documents and a body that matches the documented
 schema; a request the schema calls invalid must be refused. The run is deterministic (fixed seed, no example database) and bounded (a few thousand
-requests; ~1–2 minutes on two cores). See docs/security.md, "The API keeps its contract".
+requests; about 2 minutes on two cores). See docs/security.md, "The API keeps its contract".
 """
 import collections
 import os
