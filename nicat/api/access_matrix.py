@@ -6,4 +6,6 @@ MATRIX = {
     # The OpenAPI document and its viewer are public (INTERFACES.md): they describe, never hold, data.
     "api-schema": api(EVERYONE, anonymous=ALLOW),
     "api-docs": api(EVERYONE, anonymous=ALLOW),
+    # Any other path under /api/v1/: a JSON 404 for everyone (there is nothing to protect).
+    "api-not-found": api(EVERYONE, anonymous=404, expect=(404,), literals={"rest": "no-such-thing/"}),
 }

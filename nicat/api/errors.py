@@ -30,4 +30,8 @@ def exception_handler(exc, context):
         # a refusal the policy explains (the section, the way to go) keeps its sentence
         message = getattr(exc, "user_message", None)
         exc = exceptions.PermissionDenied(detail=str(message) if message else None)
-    return drf_handler(exc, context)
+    response = drf_handler(exc, context)
+    if response is not None and isinstance(response.data, list):
+        # `raise ValidationError("…")` without a field: the same shape as every other 400.
+        response.data = {"non_field_errors": response.data}
+    return response

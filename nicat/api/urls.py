@@ -1,5 +1,8 @@
-from django.urls import include, path
+from django.http import JsonResponse
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.exceptions import NotFound
 from rest_framework.routers import DefaultRouter
 
 from nicat.accounts.api import ApiTokenViewSet
@@ -15,7 +18,26 @@ from nicat.persons.api import PersonViewSet
 from nicat.referrals.api import NotificationViewSet, ReferralViewSet
 from nicat.vocab.api import VocabularyViewSet
 
-router = DefaultRouter()
+UUID_REGEX = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+
+
+class Router(DefaultRouter):
+    """Records addressed by uuid match only a uuid: anything else is a plain 404 (never a 400 or 500
+    from a lookup with a malformed id)."""
+
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        if getattr(viewset, "lookup_field", "pk") == "uuid" and not getattr(viewset, "lookup_value_regex", None):
+            return f"(?P<{lookup_prefix}uuid>{UUID_REGEX})"
+        return super().get_lookup_regex(viewset, lookup_prefix)
+
+
+@csrf_exempt  # answers nothing but 404: no form to protect
+def not_found(request, rest=""):
+    """Any other path under /api/v1/ answers as the API does (JSON), not with the HTML page."""
+    return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
+
+
+router = Router()
 router.register("persons", PersonViewSet, basename="person")
 router.register("cases", CaseViewSet, basename="case")
 router.register("vocabularies", VocabularyViewSet, basename="vocabulary")
@@ -48,4 +70,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),
+    re_path(r"^(?P<rest>[\s\S]*)$", not_found, name="api-not-found"),
 ]

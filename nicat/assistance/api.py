@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -155,6 +156,8 @@ class GoalSerializer(serializers.ModelSerializer):
         user = self.context["request"].user
         return ActionSerializer(PlanAction.objects.visible_to(user).filter(goal=obj), many=True).data
 
+    schema_nullable_fields = ("description", "outcome")  # null where the medical section is hidden
+
     def to_representation(self, obj):
         data = super().to_representation(obj)
         if _health_hidden(self.context, obj, obj.area):
@@ -227,6 +230,8 @@ class ServiceSerializer(serializers.ModelSerializer):
             raise ValidationError({fee[0]: [_("Every service to a victim is free of charge: a service has no price, "
                                               "fee or cost. Remove this field.")]})
         return super().to_internal_value(data)
+
+    schema_nullable_fields = ("description", "staff_name")  # null where the medical section is hidden
 
     def to_representation(self, obj):
         data = super().to_representation(obj)
@@ -413,6 +418,22 @@ class ClosureSerializer(serializers.Serializer):
     version = serializers.IntegerField()
 
 
+# --- answers of actions (schema only) -------------------------------------------------------------------
+
+OCCUPANCY_HISTORY = inline_serializer("OccupancyHistory", {
+    "days": serializers.ListField(child=serializers.DateField()),
+    "series": serializers.DictField(child=serializers.ListField(child=serializers.IntegerField()),
+                                    help_text=_("Occupied beds per day, by group.")),
+    "beds": serializers.DictField(child=serializers.IntegerField(), help_text=_("Beds by group.")),
+    "chart": serializers.ListField(child=serializers.DictField()),
+})
+FACILITY_ADDRESS = inline_serializer("FacilityAddress", {"address": serializers.CharField(),
+                                                         "phone": serializers.CharField()})
+CLOSED_CASE = inline_serializer("ClosedCase", {"case": serializers.UUIDField(), "status": serializers.CharField(),
+                                               "closure_reason": serializers.CharField(),
+                                               "version": serializers.IntegerField()})
+
+
 # --- viewsets -----------------------------------------------------------------------------------------
 
 
@@ -429,6 +450,7 @@ class FacilityViewSet(viewsets.ReadOnlyModelViewSet):
             raise PermissionDenied
         return Facility.objects.filter(active=True).select_related("institution").order_by("institution__name_az")
 
+    @extend_schema(responses=OCCUPANCY_HISTORY)
     @action(detail=True, methods=["get"])
     def occupancy(self, request, uuid=None):
         """Daily occupancy per group over the configured period (counts only)."""
@@ -437,6 +459,7 @@ class FacilityViewSet(viewsets.ReadOnlyModelViewSet):
         return Response({"days": [d.isoformat() for d in history["days"]], "series": history["series"],
                          "beds": history["beds"], "chart": charts.occupancy_chart(history)["lines"]})
 
+    @extend_schema(responses=FACILITY_ADDRESS)
     @action(detail=True, methods=["get"])
     def address(self, request, uuid=None):
         """The confidential address: the facility's own staff and identification officers; audited."""
@@ -520,6 +543,7 @@ class StayViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
             raise PermissionDenied(_("Only the staff of %(facility)s can do this.") % {"facility": stay.facility})
         return stay
 
+    @extend_schema(request=DischargeBodySerializer, responses=StaySerializer)
     @action(detail=True, methods=["post"], serializer_class=DischargeBodySerializer)
     def discharge(self, request, uuid=None):
         stay = self._staff_stay()
@@ -528,6 +552,7 @@ class StayViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
                            ended_at=d.get("ended_at"), expected_version=d["version"])
         return Response(StaySerializer(stay, context=self.get_serializer_context()).data)
 
+    @extend_schema(request=ExtendBodySerializer, responses=StaySerializer)
     @action(detail=True, methods=["post"], serializer_class=ExtendBodySerializer)
     def extend(self, request, uuid=None):
         stay = self._staff_stay()
@@ -535,6 +560,7 @@ class StayViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
         services.extend_stay(actor=request.user, stay=stay, reason=d["reason"], expected_version=d["version"])
         return Response(StaySerializer(stay, context=self.get_serializer_context()).data)
 
+    @extend_schema(request=TransferBodySerializer, responses={201: StaySerializer})
     @action(detail=True, methods=["post"], serializer_class=TransferBodySerializer)
     def transfer(self, request, uuid=None):
         """Answers with the new stay."""
@@ -559,6 +585,7 @@ class WaitingListViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
                                                            case=d["case"], group=d["group"],
                                                            urgent=d.get("urgent", False), note=d.get("note", ""))
 
+    @extend_schema(request=NoteBodySerializer, responses=WaitingSerializer)
     @action(detail=True, methods=["post"], serializer_class=NoteBodySerializer)
     def withdraw(self, request, uuid=None):
         entry = self.get_object()
@@ -583,6 +610,7 @@ class PlanViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
         serializer.instance = services.create_plan(actor=self.request.user, case=serializer.validated_data["case"],
                                                    next_review_on=serializer.validated_data.get("next_review_on"))
 
+    @extend_schema(request=GoalSerializer, responses={201: GoalSerializer})
     @action(detail=True, methods=["post"], serializer_class=GoalSerializer)
     def goals(self, request, uuid=None):
         plan = self.get_object()
@@ -594,6 +622,7 @@ class PlanViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
         return Response(GoalSerializer(goal, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=AgreementBodySerializer, responses=PlanSerializer)
     @action(detail=True, methods=["post"], serializer_class=AgreementBodySerializer)
     def agreement(self, request, uuid=None):
         """The person's agreement: the goals they decline are recorded as declined."""
@@ -607,6 +636,7 @@ class PlanViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
                                   expected_version=d["version"])
         return self._ok(plan)
 
+    @extend_schema(request=ReviewSerializer, responses={201: ReviewSerializer})
     @action(detail=True, methods=["post"], serializer_class=ReviewSerializer)
     def reviews(self, request, uuid=None):
         plan = self.get_object()
@@ -634,6 +664,7 @@ class GoalViewSet(mixins.UpdateModelMixin, CaseScopedViewSet):
         serializer.instance = services.update_goal(actor=self.request.user, goal=serializer.instance, data=data,
                                                    expected_version=version)
 
+    @extend_schema(request=NoteBodySerializer, responses=GoalSerializer)
     @action(detail=True, methods=["post"], serializer_class=NoteBodySerializer)
     def decline(self, request, uuid=None):
         """The person declines this goal."""
@@ -642,6 +673,7 @@ class GoalViewSet(mixins.UpdateModelMixin, CaseScopedViewSet):
         services.decline_goal(actor=request.user, goal=goal, note=d.get("note", ""), expected_version=d["version"])
         return self._ok(goal)
 
+    @extend_schema(request=ActionSerializer, responses={201: ActionSerializer})
     @action(detail=True, methods=["post"], serializer_class=ActionSerializer)
     def actions(self, request, uuid=None):
         goal = self.get_object()
@@ -708,6 +740,7 @@ class ClaimViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
         case = d.pop("case")
         serializer.instance = services.open_claim(actor=self.request.user, case=case, **d)
 
+    @extend_schema(request=AwardSerializer, responses=ClaimSerializer)
     @action(detail=True, methods=["post"], serializer_class=AwardSerializer)
     def award(self, request, uuid=None):
         claim = self.get_object()
@@ -717,6 +750,7 @@ class ClaimViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
                               awarded_on=s.validated_data["awarded_on"], expected_version=s.validated_data["version"])
         return Response(ClaimSerializer(claim, context=self.get_serializer_context()).data)
 
+    @extend_schema(request=CompensationPaymentSerializer, responses=ClaimSerializer)
     @action(detail=True, methods=["post"], serializer_class=CompensationPaymentSerializer)
     def payment(self, request, uuid=None):
         claim = self.get_object()
@@ -806,6 +840,7 @@ class ReturnViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, CaseScoped
         serializer.instance = services.update_return(actor=self.request.user, plan=serializer.instance, data=data,
                                                      expected_version=version)
 
+    @extend_schema(request=CompleteReturnBodySerializer, responses=ReturnSerializer)
     @action(detail=True, methods=["post"], serializer_class=CompleteReturnBodySerializer)
     def complete(self, request, uuid=None):
         plan = self.get_object()
@@ -814,6 +849,7 @@ class ReturnViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, CaseScoped
                                  expected_version=d["version"])
         return self._ok(plan)
 
+    @extend_schema(request=NoteBodySerializer, responses=ReturnSerializer)
     @action(detail=True, methods=["post"], serializer_class=NoteBodySerializer)
     def cancel(self, request, uuid=None):
         plan = self.get_object()
@@ -854,6 +890,7 @@ class FollowUpViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
         d = serializer.validated_data
         serializer.instance = services.schedule_follow_up(actor=self.request.user, case=d["case"], due_on=d["due_on"])
 
+    @extend_schema(request=FollowUpRecordSerializer, responses=FollowUpSerializer)
     @action(detail=True, methods=["post"], serializer_class=FollowUpRecordSerializer)
     def record(self, request, uuid=None):
         item = self.get_object()
@@ -871,6 +908,7 @@ class CaseClosureViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         return Case.objects.none()
 
+    @extend_schema(request=ClosureSerializer, responses={201: CLOSED_CASE})
     def create(self, request, *args, **kwargs):
         acting_institution(request.user, CLOSE_ROLES)
         s = ClosureSerializer(data=request.data, context=self.get_serializer_context())

@@ -1,6 +1,7 @@
 """REST API of cases: /api/v1/cases/, with notes and trafficking events below each case."""
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -48,6 +49,9 @@ class CaseSerializer(serializers.ModelSerializer):
                   "trafficking_status", "status_decided_by", "status_decided_on", "came_to_notice",
                   "first_contact_at", *M2M, "scope", "summary", "created_at", "updated_at", "version"]
         read_only_fields = ["uuid", "reference", "status_decided_on", "created_at", "updated_at"]
+
+    # Left out of the answer where the caller may not see the narrative section.
+    schema_optional_fields = ("summary",)
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -166,7 +170,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         serializer.instance = services.update_case(actor=self.request.user, case=serializer.instance, data=data,
                                                    expected_version=version)
 
-    @action(detail=True, methods=["get", "post"], serializer_class=NoteSerializer)
+    @extend_schema(methods=["GET"], responses=NoteSerializer(many=True))
+    @extend_schema(methods=["POST"], request=NoteSerializer, responses={201: NoteSerializer})
+    @action(detail=True, methods=["get", "post"], serializer_class=NoteSerializer, pagination_class=None)
     def notes(self, request, uuid=None):
         case = self._case_with_section(request, uuid, "narrative")
         if request.method == "POST":
@@ -177,7 +183,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         audit.record(actor=request.user, action="note.list", obj=case, case=case, details={"channel": "api"})
         return Response(NoteSerializer(selectors.case_notes(user=request.user, case=case), many=True).data)
 
-    @action(detail=True, methods=["get", "post"], serializer_class=EventSerializer)
+    @extend_schema(methods=["GET"], responses=EventSerializer(many=True))
+    @extend_schema(methods=["POST"], request=EventSerializer, responses={201: EventSerializer})
+    @action(detail=True, methods=["get", "post"], serializer_class=EventSerializer, pagination_class=None)
     def events(self, request, uuid=None):
         case = self._case_with_section(request, uuid, "narrative")
         if request.method == "POST":

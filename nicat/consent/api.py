@@ -5,7 +5,7 @@ import uuid as uuidlib
 
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -57,6 +57,7 @@ class ConsentSerializer(serializers.ModelSerializer):
         read_only_fields = ["uuid", "created_at", "confirmed_at", "withdrawn_at", "version"]
 
     PRIVATE = ("representative_name", "representative_relation", "child_view", "note")
+    schema_nullable_fields = PRIVATE  # null for those who may not see the details
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -164,7 +165,10 @@ class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         response["Cache-Control"] = "no-store"
         return response
 
-    @action(detail=False, methods=["get"], url_path="legal-bases")
+    @extend_schema(responses=inline_serializer("LegalBasis", {
+        "code": serializers.CharField(), "label": serializers.CharField(),
+        "purposes": serializers.ListField(child=serializers.CharField())}, many=True))
+    @action(detail=False, methods=["get"], url_path="legal-bases", pagination_class=None)
     def legal_bases(self, request):
         """The configured legal bases that may replace consent, with the purposes each allows."""
         return Response([{"code": b["code"], "label": legal_bases.label(b["code"]),

@@ -225,6 +225,11 @@ def _check_case(index, raw, vocab, institutions, seen, existing):
         row.fail("nct_StatusDecidedBy", f"unknown institution {decided_by[:40]!r}")
     c["decided_by"] = decided_by
     c["decided_on"] = row.date("nct_StatusDecidedOn")
+    # Recognition only by decision (docs/legal-rules.md): a status other than "presumed" comes with the
+    # decision it rests on — the deciding institution and the day.
+    if c["trafficking_status"] != TraffickingStatus.POSSIBLE and not (decided_by and c["decided_on"]):
+        row.fail("vic_TraffickingStatus", "a decided status needs the decision it rests on: nct_StatusDecidedBy "
+                                          "(the deciding institution) and nct_StatusDecidedOn (the day)")
     for name, (attr, vocabulary) in htcds.CASE_TERMS.items():
         c[attr] = row.terms(name, vocab, vocabulary)
     c["status"] = row.choice("cas_Status", CaseStatus, CaseStatus.ACTIVE)

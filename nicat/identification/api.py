@@ -236,7 +236,7 @@ class IdentificationViewSet(viewsets.GenericViewSet):
         case = policy.get_visible_or_404(Case.objects, request.user, uuid=uuid)
         return Response(IdentificationSerializer(self._identification(case)).data)
 
-    @extend_schema(request=ReferralSerializer, responses=IdentificationSerializer)
+    @extend_schema(request=ReferralSerializer, responses={201: IdentificationSerializer})
     @action(detail=True, methods=["post"], serializer_class=ReferralSerializer)
     def refer(self, request, uuid=None):
         case = policy.get_visible_or_404(Case.objects, request.user, uuid=uuid)

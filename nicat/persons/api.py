@@ -63,6 +63,11 @@ class PersonSerializer(serializers.ModelSerializer):
                   "phone", "email", "address", "registered_by", "created_at", "updated_at", "version"]
         read_only_fields = ["uuid", "created_at", "updated_at"]
 
+    # Left out of the answer where the caller may not see their section (nicat.access.policy).
+    schema_optional_fields = ("given_name", "family_name", "patronymic", "aliases", "birth_date",
+                              "birth_date_is_estimate", "estimated_age", "gender", "citizenships", "languages",
+                              "documents", "phone", "email", "address")
+
     def to_representation(self, instance):
         return _mask_person(self, instance, super().to_representation(instance))
 
@@ -173,7 +178,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
                    parameters=[OpenApiParameter(n, str, required=False) for n in
                                ("q", "document", "birth_date", "age_from", "age_to", "reference")],
                    responses=SearchResultSerializer(many=True))
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)
     def search(self, request):
         if not policy.can_work_on_cases(request.user):
             raise PermissionDenied

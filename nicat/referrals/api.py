@@ -73,6 +73,8 @@ class InstitutionReferralSerializer(serializers.ModelSerializer):
         rt = obj.response_time
         return int(rt.total_seconds()) if rt is not None else None
 
+    schema_nullable_fields = ("message",)  # null for those who may not read it
+
     def to_representation(self, instance):
         data = super().to_representation(instance)
         request = self.context.get("request")
@@ -192,10 +194,11 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         return self._answer(request, ReferralNoteSerializer, lambda r, d: services.complete_referral(
             actor=request.user, referral=r, text=d.get("text", ""), expected_version=d.get("version")))
 
-    @extend_schema(request=ReturnPlanSerializer, responses=ReturnPlanSerializer)
+    @extend_schema(methods=["GET"], responses={200: ReturnPlanSerializer, 204: None})
+    @extend_schema(methods=["POST"], request=ReturnPlanSerializer, responses=ReturnPlanSerializer)
     @action(detail=True, methods=["get", "post"], url_path="return-plan")
     def return_plan(self, request, uuid=None):
-        """The return plan of a referral for return (null while there is none); POST: the sender plans."""
+        """The return plan of a referral for return (204 No Content while there is none); POST: the sender plans."""
         referral = selectors.referral_for(user=request.user, uuid=uuid)
         if request.method == "POST":
             body = ReturnPlanSerializer(data=request.data)
@@ -206,7 +209,9 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
                                              expected_version=version)
             return Response(ReturnPlanSerializer(plan).data, status=status.HTTP_200_OK)
         plan = selectors.return_plan(referral)
-        return Response(ReturnPlanSerializer(plan).data if plan is not None else None)
+        if plan is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(ReturnPlanSerializer(plan).data)
 
     @extend_schema(request=ArrivalSerializer, responses=ReturnPlanSerializer)
     @action(detail=True, methods=["post"])

@@ -1,4 +1,5 @@
 """Read-only vocabularies for API clients: the valid codes and their labels."""
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
@@ -16,9 +17,12 @@ class VocabularyViewSet(viewsets.ViewSet):
     lookup_value_regex = "[a-z_]+"
     serializer_class = TermSerializer
 
+    @extend_schema(responses=inline_serializer("Vocabulary", {"vocabulary": serializers.CharField(),
+                                                              "label": serializers.CharField()}, many=True))
     def list(self, request):
         return Response([{"vocabulary": v.value, "label": str(v.label)} for v in Vocabulary])
 
+    @extend_schema(operation_id="vocabularies_retrieve", responses=TermSerializer(many=True))
     def retrieve(self, request, vocabulary=None):
         if vocabulary not in Vocabulary.values:
             from rest_framework.exceptions import NotFound

@@ -70,7 +70,8 @@ def test_an_invalid_row_is_reported_with_its_row_and_field_and_nothing_is_writte
     from nicat.cases.models import Case
 
     path = _write(tmp_path, [_record(), _record(prs_Birthdate="1999-02-30"), _record(nct_OwnerInstitution="nowhere"),
-                             _record(nct_Events=[{"hte_Type": "Holiday"}])])
+                             _record(nct_Events=[{"hte_Type": "Holiday"}]),
+                             _record(vic_TraffickingStatus="ActualVictimOfTrafficking")])
     err = io.StringIO()
     with pytest.raises(SystemExit) as exit_info:
         call_command("htcds", "import", str(path), stdout=io.StringIO(), stderr=err)
@@ -78,11 +79,12 @@ def test_an_invalid_row_is_reported_with_its_row_and_field_and_nothing_is_writte
     text = err.getvalue()
     assert "row 2, prs_Birthdate" in text and "row 3, nct_OwnerInstitution" in text
     assert "row 4, nct_Events[0].hte_Type" in text and "Nothing was imported" in text
+    assert "row 5, vic_TraffickingStatus: a decided status needs the decision" in text
     assert not Case.objects.system().exists()
 
     out = io.StringIO()
     call_command("htcds", "import", str(path), "--skip-invalid", stdout=out, stderr=io.StringIO())
-    assert "Imported 1 cases" in out.getvalue() and "3 invalid rows were skipped" in out.getvalue()
+    assert "Imported 1 cases" in out.getvalue() and "4 invalid rows were skipped" in out.getvalue()
     case = Case.objects.system().get()
     assert case.owner_institution.code == "ngo-one" and case.reference.startswith("NCT-2026-")
     assert [t.code for t in case.exploitation_forms.all()] == ["forced_labour"]
