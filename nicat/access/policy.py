@@ -139,11 +139,15 @@ def person_model():
 
 
 def visible_cases(user):
-    base = case_model().objects.system()
+    return _apply_case_rule(case_model().objects.system(), user)
+
+
+def _apply_case_rule(queryset, user):
+    """`queryset` (over Case) narrowed to the cases `user` may see."""
     allowed = case_filter(user)
     if allowed is None:
-        return base.none()
-    qs = base.filter(allowed)
+        return queryset.none()
+    qs = queryset.filter(allowed)
     for denied in _restriction_filters(user):
         qs = qs.exclude(denied)
     return qs
@@ -174,6 +178,10 @@ def scope(queryset, user):
     label = model._meta.label_lower
     if not case_institution_ids(user):
         return queryset.none()
+    if label == "cases.case":
+        # The rule itself rather than `pk IN (the rule)`: the same rows, one level less of SQL to
+        # compose on every case read.
+        return _apply_case_rule(queryset, user)
     case_ids = visible_cases(user).values("pk")
     path = case_path(model)
     if label == "persons.person":

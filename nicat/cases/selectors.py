@@ -17,7 +17,7 @@ CASE_TERMS = ("acts", "means", "exploitation_forms", "recruitment_channels", "ri
 PERSON_TERMS = ("citizenships", "languages")
 # What a case read shows besides the case row: one JOIN, no further query per relation.
 DETAIL_RELATED = ("person", "person__gender", "person__registered_by_institution", "owner_institution",
-                  "owner_institution__kind", "status_decided_by")
+                  "status_decided_by")
 
 
 def case_list(*, user, status=None, trafficking_status=None, exploitation=None, opened_from=None, opened_to=None,
