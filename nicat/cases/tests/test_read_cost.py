@@ -169,8 +169,9 @@ def test_the_read_path_costs_four_queries_with_memberships_not_yet_read(cast, ca
 
 # The whole case page: besides the read path above, the session, the user and their second factor,
 # the menu's counters, the notes and the route, and the panels of identification, consent,
-# referrals, assistance and access (one or two queries each), then the session's idle-time save.
-PAGE_MAX_QUERIES = 27
+# referrals, assistance and access (one to three queries each; identification also reads the dated
+# legal parameters), then the session's idle-time save.
+PAGE_MAX_QUERIES = 28
 
 
 def test_case_page_query_count_is_bounded_and_the_page_is_complete(client, cast, case,
