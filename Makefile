@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install install-dev messages demo clean
+.PHONY: run test lint install install-dev messages demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,12 +33,18 @@ run: install messages
 	NICAT_DEV=1 $(BIN)/nicat serve --port $(PORT)
 
 # SQLite always; PostgreSQL too when NICAT_TEST_POSTGRES_URL is set (CI sets it).
-test: install-dev messages
+test: install-dev messages lint
 	$(BIN)/pytest
 	@if [ -n "$$NICAT_TEST_POSTGRES_URL" ]; then \
 		echo "=== the same suite on PostgreSQL ==="; \
 		NICAT_TEST_DB=postgres $(BIN)/pytest; \
 	else echo "NICAT_TEST_POSTGRES_URL is not set: PostgreSQL run skipped."; fi
+
+# ruff (pyflakes, import order, bugbear, Django rules) over the tree; mypy with django-stubs on the
+# lower layers (core, access, privacy, audit). Both settings live in pyproject.toml.
+lint: install-dev
+	$(BIN)/ruff check nicat tests bench tools conftest.py
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) var/test

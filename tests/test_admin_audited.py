@@ -301,7 +301,7 @@ def walk(client, actor, model, model_admin):
         else:
             if not events_about(obj, since).exists():
                 failures.append(f"{label}: changing {changed!r} through the admin left no audit event about it")
-            for inline_model, fk in inline_models:
+            for inline_model, _fk in inline_models:
                 row = inline_model._default_manager.exclude(pk__in=inline_before[inline_model]).first()
                 if row is None:
                     failures.append(f"{label}: the new {inline_model._meta.label} row was not saved")

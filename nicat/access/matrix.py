@@ -34,7 +34,7 @@ ANONYMOUS = "anonymous"
 ROLES = tuple(r.value for r in Role)
 EVERYONE = frozenset(ROLES)
 CASE_WORKING = frozenset(r.value for r in CASE_ROLES)
-NOBODY = frozenset()
+NOBODY: frozenset[str] = frozenset()
 
 LOGIN = "login"  # 302 to the sign-in page
 ADMIN_LOGIN = "admin_login"  # 302 to the admin's sign-in page

@@ -15,7 +15,7 @@ A person is visible when one of their visible cases is, or their record was regi
 user's institution.
 """
 from django.apps import apps
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
 
@@ -47,17 +47,36 @@ def register_section_grant(fn):
 
 
 def memberships(user):
+    """The user's active memberships, read once per user object (in a request: once per request,
+    as `request.user` is loaded afresh for each), with the institution and its kind."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     cache = getattr(user, "_nicat_memberships", None)
     if cache is None:
-        cache = list(user.active_memberships())
+        cache = list(user.active_memberships().select_related("institution__kind"))
         user._nicat_memberships = cache
     return cache
 
 
+def _memo(user):
+    """What the policy derived from the user's memberships, kept beside them: clearing
+    `user._nicat_memberships` (a new request, or a test that changed the memberships) clears it."""
+    current = memberships(user)
+    memo = getattr(user, "_nicat_policy_memo", None)
+    if memo is None or memo[0] is not current:
+        memo = (current, {})
+        try:
+            user._nicat_policy_memo = memo
+        except AttributeError:  # pragma: no cover - a user object that takes no attributes
+            pass
+    return memo[1]
+
+
 def roles(user):
-    return {m.role for m in memberships(user)}
+    memo = _memo(user)
+    if "roles" not in memo:
+        memo["roles"] = frozenset(m.role for m in memberships(user))
+    return set(memo["roles"])
 
 
 def has_role(user, *wanted):
@@ -70,7 +89,10 @@ def has_role_at(user, role, institution):
 
 def case_institution_ids(user):
     """Institutions whose cases `user` works on (through a case-working role)."""
-    return {m.institution_id for m in memberships(user) if m.role in CASE_ROLES}
+    memo = _memo(user)
+    if "case_institution_ids" not in memo:
+        memo["case_institution_ids"] = frozenset(m.institution_id for m in memberships(user) if m.role in CASE_ROLES)
+    return set(memo["case_institution_ids"])
 
 
 def can_work_on_cases(user):
@@ -117,11 +139,15 @@ def person_model():
 
 
 def visible_cases(user):
-    base = case_model().objects.system()
+    return _apply_case_rule(case_model().objects.system(), user)
+
+
+def _apply_case_rule(queryset, user):
+    """`queryset` (over Case) narrowed to the cases `user` may see."""
     allowed = case_filter(user)
     if allowed is None:
-        return base.none()
-    qs = base.filter(allowed)
+        return queryset.none()
+    qs = queryset.filter(allowed)
     for denied in _restriction_filters(user):
         qs = qs.exclude(denied)
     return qs
@@ -152,6 +178,10 @@ def scope(queryset, user):
     label = model._meta.label_lower
     if not case_institution_ids(user):
         return queryset.none()
+    if label == "cases.case":
+        # The rule itself rather than `pk IN (the rule)`: the same rows, one level less of SQL to
+        # compose on every case read.
+        return _apply_case_rule(queryset, user)
     case_ids = visible_cases(user).values("pk")
     path = case_path(model)
     if label == "persons.person":
@@ -168,9 +198,23 @@ def scope(queryset, user):
 def get_visible_or_404(manager, user, **lookup):
     """The object if `user` may see it, else 404, so that existence does not leak."""
     try:
-        return manager.visible_to(user).get(**lookup)
-    except (manager.model.DoesNotExist, ValueError):
+        obj = manager.visible_to(user).get(**lookup)
+    except (manager.model.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None
+    if obj._meta.label_lower == "cases.case":
+        note_case_visible(user, obj)
+    return obj
+
+
+def note_case_visible(user, case):
+    """Remember, for the rest of the request, that `case` was just read through
+    `Case.objects.visible_to(user)`: `visible_sections` need not ask the database again."""
+    _case_visibility(user)[case.pk] = True
+
+
+def _case_visibility(user):
+    memo = _memo(user)
+    return memo.setdefault("case_visible", {})
 
 
 def is_analyst(user):
@@ -195,14 +239,20 @@ def is_law_enforcement(institution):
 
 def visible_sections(user, case=None):
     """The sections of `case` that `user` may see (none when the case itself is not visible)."""
-    if case is not None:
-        cache = getattr(user, "_nicat_case_visible", None)
-        if cache is None:
-            cache = user._nicat_case_visible = {}
-        if case.pk not in cache:
-            cache[case.pk] = visible_cases(user).filter(pk=case.pk).exists()
-        if not cache[case.pk]:
-            return set()
+    # Computed once per user object and case (a request asks many times: the template, each
+    # panel, the serializer); the memo goes with the memberships it was derived from.
+    memo = _memo(user)
+    if "role_sections" not in memo:
+        memo["role_sections"] = frozenset(_role_sections(user))
+    if case is None:
+        return set(memo["role_sections"])
+    by_case = memo.setdefault("case_sections", {})
+    if case.pk not in by_case:
+        by_case[case.pk] = frozenset(_case_sections(user, case, memo["role_sections"]))
+    return set(by_case[case.pk])
+
+
+def _role_sections(user):
     sections = set()
     for m in memberships(user):
         if m.role not in CASE_ROLES:
@@ -211,7 +261,17 @@ def visible_sections(user, case=None):
             if m.role in allowed and (section not in _sections.LAW_ENFORCEMENT_ONLY
                                       or is_law_enforcement(m.institution)):
                 sections.add(section)
-    if case is not None and case.owner_institution_id not in case_institution_ids(user):
+    return sections
+
+
+def _case_sections(user, case, role_sections):
+    visible = _case_visibility(user)
+    if case.pk not in visible:
+        visible[case.pk] = visible_cases(user).filter(pk=case.pk).exists()
+    if not visible[case.pk]:
+        return set()
+    sections = set(role_sections)
+    if case.owner_institution_id not in case_institution_ids(user):
         # Outside the owner institution a user sees only what the grant that let them in opens.
         granted = set()
         for grant in _section_grants:

@@ -45,7 +45,7 @@ LAW_ENFORCEMENT_ONLY = frozenset({INVESTIGATION})
 # The fields of each record (by model label) that belong to a section. A record outside this table
 # belongs to one section as a whole (a medical service to MEDICAL, a return plan to RETURN …) and is
 # gated by `policy.can_see_section` where it is read or written.
-FIELDS = {
+FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     "persons.person": {
         IDENTITY: ("given_name", "family_name", "patronymic", "aliases", "birth_date", "birth_date_is_estimate",
                    "estimated_age", "gender", "citizenships", "languages", "documents"),
@@ -58,7 +58,7 @@ FIELDS = {
 
 # Changing what happened — the acts, means, forms of exploitation, recruitment and the countries of
 # the route — is writing the narrative too, although those facts are shown with the case.
-WRITE_FIELDS = {
+WRITE_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     "persons.person": {**FIELDS["persons.person"],
                        IDENTITY: FIELDS["persons.person"][IDENTITY] + ("age_recorded_on",)},
     "cases.case": {

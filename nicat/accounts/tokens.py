@@ -1,14 +1,23 @@
-"""API tokens stored as SHA-256 digests; `Authorization: Token <token>`."""
+"""API tokens stored as SHA-256 digests; `Authorization: Token <token>`.
+
+`last_used_at` is written at most once a minute per token (LAST_USED_RESOLUTION): a write on
+every request would make every read a write, and on SQLite every write takes the database's one
+write lock. The column says when the token was last used, to the minute."""
+import datetime
 import hashlib
 import secrets
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
 from nicat.accounts.models import ApiToken
+
+# How stale `last_used_at` may be before a request writes it again.
+LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
 
 
 def _digest(token):
@@ -51,5 +60,18 @@ class HashedTokenAuthentication(TokenAuthentication):
             # A locked account is locked for the API too, until the lock ends or an administrator lifts it.
             raise exceptions.AuthenticationFailed(_("This account is locked after repeated failed sign-ins; its "
                                                     "API tokens work again when the lock ends."))
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        touch_last_used(token)
         return token.user, token
+
+
+def touch_last_used(token, now=None):
+    """Record that `token` is in use, unless it was recorded less than a minute ago. The UPDATE
+    is conditional, so that concurrent requests of one token write it once."""
+    now = now or timezone.now()
+    if token.last_used_at is not None and now - token.last_used_at < LAST_USED_RESOLUTION:
+        return False
+    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
+    written = ApiToken.objects.filter(stale, pk=token.pk).update(last_used_at=now)
+    if written:
+        token.last_used_at = now
+    return bool(written)

@@ -16,6 +16,7 @@ from nicat.directory.api import InstitutionViewSet
 from nicat.identification.api import DecisionViewSet, IdentificationViewSet, ScreeningViewSet
 from nicat.persons.api import PersonViewSet
 from nicat.referrals.api import NotificationViewSet, ReferralViewSet
+from nicat.statistics.api import StatisticsViewSet
 from nicat.vocab.api import VocabularyViewSet
 
 UUID_REGEX = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
@@ -65,6 +66,7 @@ router.register("returns", ReturnViewSet, basename="assistance-return")
 router.register("family-reunifications", ReunificationViewSet, basename="assistance-reunification")
 router.register("follow-ups", FollowUpViewSet, basename="assistance-follow-up")
 router.register("case-closures", CaseClosureViewSet, basename="assistance-case-closure")
+router.register("statistics/cases", StatisticsViewSet, basename="statistics-cases")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

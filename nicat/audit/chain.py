@@ -21,8 +21,8 @@ import hashlib
 import json
 from json.encoder import encode_basestring as _q
 
-__all__ = ["GENESIS_HASH", "TEMPLATE", "canonical_json", "canonical_text", "canonical_bytes", "event_hash",
-           "format_time"]
+__all__ = ["GENESIS_HASH", "TEMPLATE", "canonical_json", "canonical_text", "canonical_parts", "canonical_bytes",
+           "event_hash", "format_time"]
 
 GENESIS_HASH = "0" * 64
 
@@ -73,6 +73,29 @@ def canonical_text(*, sequence, occurred_at, actor_id, actor_username, instituti
         _q(canonical_json(changes)), _q(canonical_json(details)), _n(institution_id), _q(ip), _q(object_id),
         _q(object_type), _q(occurred_at), _q(prev_hash), _q(reason), _q(request_id), int(sequence),
     )
+
+
+def canonical_parts(*, occurred_at, actor_id, actor_username, institution_id, action, object_type, object_id,
+                    case_reference, case_uuid, reason, ip, request_id, changes, details) -> tuple[str, str]:
+    """The canonical text of an event whose place in the chain is not known yet, as (head, tail):
+
+        canonical_text(...) == head + '"' + prev_hash + '"' + tail + str(sequence) + "}"
+
+    (prev_hash is hexadecimal, so its JSON string is itself in quotes). The append computes the
+    hash in the INSERT statement that reads the chain head, in one round trip."""
+    if not isinstance(occurred_at, str):
+        occurred_at = format_time(occurred_at)
+    # \x00 and \x01 mark the two open slots: every other value passes through the JSON quoting,
+    # which escapes control characters, so neither can occur anywhere else in the text.
+    text = TEMPLATE % (
+        _q(action), _n(actor_id), _q(actor_username), _q(case_reference), _q(case_uuid),
+        _q(canonical_json(changes)), _q(canonical_json(details)), _n(institution_id), _q(ip), _q(object_id),
+        _q(object_type), _q(occurred_at), "\x00", _q(reason), _q(request_id), "\x01",
+    )
+    head, rest = text.split("\x00")
+    tail, end = rest.split("\x01")
+    assert end == "}"
+    return head, tail
 
 
 def canonical_bytes(event) -> bytes:

@@ -36,7 +36,7 @@ class AppendOnlyQuerySet(models.QuerySet):
     def delete(self):
         raise PermissionError("The audit trail is append-only.")
 
-    _raw_delete = delete
+    _raw_delete = delete  # type: ignore[assignment]  # Django's bulk delete path refuses too
 
     def bulk_update(self, *args, **kwargs):
         raise PermissionError("The audit trail is append-only.")

@@ -11,7 +11,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from nicat.core.context import request_context
-from nicat.audit.chain import canonical_text
+from nicat.audit.chain import canonical_parts, canonical_text
 from nicat.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, canonical_json
 
 logger = logging.getLogger(__name__)
@@ -87,27 +87,6 @@ def _lock_chain(cursor):
     """
     if connection.vendor == "postgresql":
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
-
-
-def _locked_head(cursor):
-    """Take the chain lock and read the head. On PostgreSQL with client-side binding (Django's
-    default) both statements go in one round trip: each statement of a simple query gets its own
-    snapshot under READ COMMITTED, so the head is read after the lock is granted."""
-    if connection.vendor == "postgresql":
-        raw = cursor.cursor
-        try:
-            import psycopg
-        except ImportError:  # pragma: no cover - psycopg2
-            psycopg = None
-        if psycopg is not None and isinstance(raw, psycopg.ClientCursor):
-            table = connection.ops.quote_name(AuditEvent._meta.db_table)
-            raw.execute(f"SELECT pg_advisory_xact_lock({int(ADVISORY_LOCK_KEY)}); "
-                        f"SELECT sequence, hash FROM {table} ORDER BY sequence DESC LIMIT 1")
-            raw.nextset()
-            row = raw.fetchone()
-            return (row[0], row[1]) if row else (0, GENESIS_HASH)
-    _lock_chain(cursor)
-    return chain_head(cursor)
 
 
 def chain_head(cursor=None):
@@ -192,36 +171,72 @@ def record(*, actor, action, obj=None, case=None, institution=None, changes=None
         "details": details,
     }
     with transaction.atomic(savepoint=False):
-        with connection.cursor() as cursor:
-            last_sequence, last_hash = _locked_head(cursor)
-        sequence = last_sequence + 1
-        digest = hashlib.sha256(
-            canonical_text(sequence=sequence, prev_hash=last_hash, **fields).encode("utf-8")
-        ).hexdigest()
-        event = AuditEvent(sequence=sequence, prev_hash=last_hash, hash=digest, **fields)
-        _insert(event)
+        event = _append(fields)
         _maybe_checkpoint(event)
     return event
 
 
-_INSERT_COLUMNS = ("sequence", "occurred_at", "actor_id", "actor_username", "institution_id", "action", "object_type",
-                   "object_id", "case_reference", "case_uuid", "reason", "ip", "request_id", "changes", "details",
-                   "prev_hash", "hash")
+_INSERT_COLUMNS = ("occurred_at", "actor_id", "actor_username", "institution_id", "action", "object_type",
+                   "object_id", "case_reference", "case_uuid", "reason", "ip", "request_id", "changes", "details")
 
 
-def _insert(event):
-    """One INSERT without the ORM's per-field machinery (record() is on every request's path)."""
+def _append_sql(vendor):
+    """One INSERT that reads the chain head, links to it and hashes the event in the database.
+
+    The head is read by the statement itself, under the chain lock, so an append is one round
+    trip (two statements sent together on PostgreSQL: the lock, then the INSERT). The hash is
+    SHA-256 of head + prev_hash + tail + sequence + "}" — the canonical text of chain.py, whose
+    two parts that depend on the place in the chain are filled in by SQL. `_append` recomputes
+    the hash in Python from what the statement returns and refuses (rolls back) a mismatch, so
+    the database can never store a hash that differs from the definition."""
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    sql = (f"INSERT INTO {table} ({', '.join(_INSERT_COLUMNS)}) "
-           f"VALUES ({', '.join(['%s'] * len(_INSERT_COLUMNS))})")
-    params = [getattr(event, name) for name in _INSERT_COLUMNS]
-    params[1] = connection.ops.adapt_datetimefield_value(event.occurred_at)
-    params[13] = canonical_json(event.changes)
-    params[14] = canonical_json(event.details)
+    last_seq = f"(SELECT COALESCE(MAX(sequence), 0) FROM {table})"
+    last_hash = f"COALESCE((SELECT hash FROM {table} ORDER BY sequence DESC LIMIT 1), %s)"
+    text = f"%s || '\"' || {last_hash} || '\"' || %s || CAST({last_seq} + 1 AS TEXT) || '}}'"
+    if vendor == "postgresql":
+        digest = f"encode(sha256(convert_to({text}, 'UTF8')), 'hex')"
+    else:  # SQLite: SHA256() is registered by Django on every connection
+        digest = f"SHA256({text})"
+    columns = ", ".join(("sequence", *_INSERT_COLUMNS, "prev_hash", "hash"))
+    values = ", ".join((f"{last_seq} + 1", *["%s"] * len(_INSERT_COLUMNS), last_hash, digest))
+    return f"INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING sequence, prev_hash, hash"
+
+
+def _append(fields):
+    """Append the event of `fields` at the head of the chain (inside the caller's transaction)."""
+    head, tail = canonical_parts(**fields)
+    params = [fields[name] for name in _INSERT_COLUMNS]
+    params[0] = connection.ops.adapt_datetimefield_value(fields["occurred_at"])
+    params[12] = canonical_json(fields["changes"])
+    params[13] = canonical_json(fields["details"])
+    params += [GENESIS_HASH, head, GENESIS_HASH, tail]
+    sql = _append_sql(connection.vendor)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        if connection.vendor == "postgresql" and _client_side_binding(cursor):
+            # The lock and the INSERT in one round trip: each statement of a simple query takes its
+            # own snapshot under READ COMMITTED, so the INSERT reads the head after the lock.
+            cursor.execute(f"SELECT pg_advisory_xact_lock({int(ADVISORY_LOCK_KEY)}); {sql}", params)
+            cursor.nextset()
+        else:
+            _lock_chain(cursor)
+            cursor.execute(sql, params)
+        sequence, prev_hash, digest = cursor.fetchone()
+    expected = hashlib.sha256(
+        canonical_text(sequence=sequence, prev_hash=prev_hash, **fields).encode("utf-8")).hexdigest()
+    if digest != expected:  # pragma: no cover - would mean the database changed the text
+        raise RuntimeError(f"Audit append: the database hashed event {sequence} differently; nothing is written.")
+    event = AuditEvent(sequence=sequence, prev_hash=prev_hash, hash=digest, **fields)
     event._state.adding = False
     event._state.db = connection.alias
+    return event
+
+
+def _client_side_binding(cursor):
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg2
+        return False
+    return isinstance(getattr(cursor, "cursor", None), psycopg.ClientCursor)
 
 
 def _request_context():

@@ -88,7 +88,7 @@ def verify_chain(*, witness_file=None, using="default", page=PAGE, workers=None)
     bad = _check_checkpoints(db_cps, keys, "Stored")
     if bad:
         problems.append(bad)
-    expected_hashes = {}  # sequence -> [(source, hash)]
+    expected_hashes: dict[int, list] = {}  # sequence -> [(source, hash)]
     for cp in db_cps:
         expected_hashes.setdefault(cp["sequence"], []).append(("stored checkpoint", cp["hash"]))
     witness_files = [witness_file] if isinstance(witness_file, (str, os.PathLike)) else list(witness_file or [])

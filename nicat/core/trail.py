@@ -5,7 +5,7 @@ registered by AuditConfig.ready(): same arguments, same transaction, same event.
 trail `record` refuses loudly: an action is never performed unaudited."""
 from django.core.exceptions import ImproperlyConfigured
 
-_trail = {}
+_trail: dict = {}
 
 
 def register(*, record, diff):

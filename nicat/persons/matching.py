@@ -436,7 +436,7 @@ def train(sessions, random_levels, all_levels, total_pairs, *, iterations=25, ba
         lam = 0.1
         for _ in range(iterations):
             posts = []
-            for lv, n in patterns:
+            for lv, _n in patterns:
                 log_odds = math.log(lam / (1 - lam))
                 for i in active:
                     if lv[i] is not None:

@@ -82,7 +82,7 @@ def _subkey(master: bytes, kind: int) -> bytes:
     return hmac.digest(master, f"nicat/person-token/v1/{kind}".encode(), "sha256")
 
 
-def token(kind: int, value: str, master: bytes = None) -> int:
+def token(kind: int, value: str, master: bytes | None = None) -> int:
     """Keyed 64-bit token (signed, to fit a BIGINT column) of `value` for `kind`."""
     digest = hmac.digest(_subkey(master or _master_key(), kind), value.encode("utf-8"), "sha256")
     return int.from_bytes(digest[:8], "big", signed=True)

@@ -29,7 +29,7 @@ _PRE = {
     "ə": "a", "ä": "a", "ı": "i", "ö": "o", "ü": "u", "ş": "sh", "ç": "ch", "ğ": "gh", "x": "kh",
     # Azerbaijani Cyrillic (1939–1991 alphabet)
     "ә": "a", "ғ": "gh", "һ": "h", "ҹ": "j", "ө": "o", "ү": "u", "ҝ": "g", "ј": "y", "ҷ": "j", "ҳ": "h",
-    "қ": "q", "ң": "n", "ү": "u", "ұ": "u", "і": "i",
+    "қ": "q", "ң": "n", "ұ": "u", "і": "i",
     # Russian Cyrillic (explicit where anyascii's choice would split variants)
     "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "yo", "ж": "zh", "з": "z",
     "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s",
@@ -94,7 +94,7 @@ def _phonetic(word: str) -> str:
             ch = "i"
         out.append(ch)
     # collapse doubled letters (Məmmədov/Мамедов, Ülviyyə/Ульвия)
-    collapsed = []
+    collapsed: list[str] = []
     for ch in out:
         if not collapsed or collapsed[-1] != ch:
             collapsed.append(ch)

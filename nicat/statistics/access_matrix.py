@@ -1,8 +1,9 @@
 """Access matrix entries of the statistics page (format: nicat/access/matrix.py): analysts
 (aggregates, small cells withheld) and supervisors (exact counts within their scope)."""
-from nicat.access.matrix import page
+from nicat.access.matrix import api, page
 
 MATRIX = {
     "statistics:cases": page({"analyst", "supervisor"}, query={"by": "year", "then": "gender"}),
     "statistics:annual_report": page({"analyst", "supervisor"}),
+    "statistics-cases-list": api({"analyst", "supervisor"}, query={"by": "year,gender"}),
 }

@@ -60,34 +60,80 @@ def _majority(age):
     return MISSING if age is None else ("Minor" if age < 18 else "Adult")
 
 
-def case_rows(cases):
-    """Release rows (before anonymisation) of an iterable of cases with person, terms and events loaded."""
-    for case in cases:
-        person = case.person
-        contact = case.first_contact_at.astimezone(BAKU).date()
-        age = person.age_on(contact)
-        exploit_dates = [e.date_from for e in case.events.all() if e.kind == "exploitation" and e.date_from]
-        age_at_exploit = person.age_on(min(exploit_dates)) if exploit_dates else None
-        means = {t.ctdc_code for t in case.means.all() if t.ctdc_code}
-        forms = list(case.exploitation_forms.all())
-        exploit_codes = {t.ctdc_code for t in forms if t.ctdc_code}
-        row = {
-            "yearOfRegistration": str(contact.year), "Datasource": "Case Management",
-            "gender": (person.gender.ctdc_code or MISSING) if person.gender_id else MISSING,
-            "ageBroad": _band(age), "majorityStatus": _majority(age),
-            "majorityStatusAtExploit": _majority(age_at_exploit),
-            "citizenship": ";".join(sorted((t.ctdc_code or t.code) for t in person.citizenships.all())) or MISSING,
-        }
-        for column in MEANS_COLUMNS:
-            row[column] = ("1" if column in means else "0") if case.means.all() else MISSING
-        for column in EXPLOIT_COLUMNS:
-            row[column] = ("1" if column in exploit_codes else "0") if forms else MISSING
-        if forms and "isSexualExploit" in exploit_codes and "isForcedLabour" in exploit_codes:
-            row["isSexAndLabour"] = "1"
-        row["typeOfExploitConcatenated"] = ";".join(sorted(str(t.label_en) for t in forms)) or MISSING
-        row["CountryOfExploitation"] = ";".join(sorted((t.ctdc_code or t.code)
-                                                       for t in case.countries_of_exploitation.all())) or MISSING
-        yield row
+def registry_rows(batch=5000):
+    """Release rows (before anonymisation) of every case, read as plain values in a few queries per
+    batch rather than as model instances: the whole registry is read by the system for an anonymised
+    release, and no row of it leaves this module but as counts-safe CTDC values."""
+    from collections import defaultdict
+    from types import SimpleNamespace
+
+    from nicat.cases.models import Case, EventKind, TraffickingEvent
+    from nicat.persons.models import Person
+    from nicat.vocab.models import Term
+
+    terms = {t.pk: t for t in Term.objects.all()}
+    case_ids = list(Case.objects.system().order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(case_ids), batch):
+        ids = case_ids[start:start + batch]
+        cases = list(Case.objects.system().filter(pk__in=ids).order_by("pk")
+                     .values_list("pk", "person_id", "first_contact_at"))
+        person_ids = {c[1] for c in cases}
+        persons = {row[0]: SimpleNamespace(birth_date=row[1], birth_date_is_estimate=row[2], estimated_age=row[3],
+                                           age_recorded_on=row[4], created_at=row[5], gender=row[6])
+                   for row in Person.objects.system().filter(pk__in=person_ids).values_list(
+                       "pk", "birth_date", "birth_date_is_estimate", "estimated_age", "age_recorded_on",
+                       "created_at", "gender_id")}
+        citizenships = _m2m(Person.citizenships.through, "person_id", person_ids)
+        means = _m2m(Case.means.through, "case_id", ids)
+        forms = _m2m(Case.exploitation_forms.through, "case_id", ids)
+        exploitation_countries = _m2m(Case.countries_of_exploitation.through, "case_id", ids)
+        exploit_start = defaultdict(list)
+        for case_id, day in (TraffickingEvent.objects.system().filter(case_id__in=ids, kind=EventKind.EXPLOITATION,
+                                                                      date_from__isnull=False)
+                             .values_list("case_id", "date_from")):
+            exploit_start[case_id].append(day)
+        for case_id, person_id, first_contact in cases:
+            yield _row(first_contact, persons[person_id], terms, citizenships.get(person_id, ()),
+                       means.get(case_id, ()), forms.get(case_id, ()), exploitation_countries.get(case_id, ()),
+                       min(exploit_start[case_id]) if exploit_start.get(case_id) else None)
+
+
+def _m2m(through, owner, ids):
+    from collections import defaultdict
+
+    out = defaultdict(list)
+    for key, term_id in through.objects.filter(**{f"{owner}__in": ids}).values_list(owner, "term_id"):
+        out[key].append(term_id)
+    return out
+
+
+def _row(first_contact, person, terms, citizenships, means_ids, form_ids, country_ids, exploit_day):
+    from nicat.persons.age import years_on
+
+    contact = first_contact.astimezone(BAKU).date()
+    age = years_on(person, contact)[0]
+    age_at_exploit = years_on(person, exploit_day)[0] if exploit_day else None
+    means = {terms[i].ctdc_code for i in means_ids if terms[i].ctdc_code}
+    forms = [terms[i] for i in form_ids]
+    exploit_codes = {t.ctdc_code for t in forms if t.ctdc_code}
+    gender = terms.get(person.gender) if person.gender else None
+    row = {
+        "yearOfRegistration": str(contact.year), "Datasource": "Case Management",
+        "gender": (gender.ctdc_code or MISSING) if gender else MISSING,
+        "ageBroad": _band(age), "majorityStatus": _majority(age),
+        "majorityStatusAtExploit": _majority(age_at_exploit),
+        "citizenship": ";".join(sorted((terms[i].ctdc_code or terms[i].code) for i in citizenships)) or MISSING,
+    }
+    for column in MEANS_COLUMNS:
+        row[column] = ("1" if column in means else "0") if means_ids else MISSING
+    for column in EXPLOIT_COLUMNS:
+        row[column] = ("1" if column in exploit_codes else "0") if forms else MISSING
+    if forms and "isSexualExploit" in exploit_codes and "isForcedLabour" in exploit_codes:
+        row["isSexAndLabour"] = "1"
+    row["typeOfExploitConcatenated"] = ";".join(sorted(str(t.label_en) for t in forms)) or MISSING
+    row["CountryOfExploitation"] = ";".join(sorted((terms[i].ctdc_code or terms[i].code)
+                                                   for i in country_ids)) or MISSING
+    return row
 
 
 def anonymise(rows, k=DEFAULT_K):

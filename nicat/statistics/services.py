@@ -49,19 +49,11 @@ def import_ctdc(*, actor, data, dataset, source=""):
 def ctdc_release(*, actor, k, fh):
     """Writes the k-anonymous CTDC release of every case to `fh` (CSV) and audits it. Only
     aggregate-safe rows leave: no name, date, place or reference; see nicat/statistics/release.py."""
-    from django.db.models import Prefetch
-
-    from nicat.cases.models import Case, TraffickingEvent
     from nicat.statistics import release
 
     if k < 2:
         raise ValidationError({"k": _("k must be at least 2 for a release.")})
-    # The whole registry, read by the system for an anonymised release (no row identifies anyone).
-    cases = (Case.objects.system().select_related("person", "person__gender")
-             .prefetch_related("person__citizenships", "means", "exploitation_forms", "countries_of_exploitation",
-                               Prefetch("events", queryset=TraffickingEvent.objects.system()))
-             .order_by("pk"))
-    result = release.anonymise(release.case_rows(cases.iterator(chunk_size=2000)), k=k)
+    result = release.anonymise(release.registry_rows(), k=k)
     release.write_csv(result, fh)
     with transaction.atomic():
         record(actor=actor, action="statistics.release", details={

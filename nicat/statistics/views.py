@@ -24,7 +24,28 @@ def cases(request):
     elif not form.is_bound:
         form = CaseTableForm(initial={"by": "year"})
         table = case_table(user=request.user, by=["year"])
-    return render(request, "statistics/cases.html", {"form": form, "view": _view_model(table) if table else None})
+    return render(request, "statistics/cases.html", {"form": form, "view": _view_model(table) if table else None,
+                                                     "published": _published(request)})
+
+
+def _published(request):
+    """A published dataset (CTDC) beside Nicat's own figures: its counts by one of its columns,
+    cells under k withheld as CTDC publishes them."""
+    from nicat.statistics.models import Dataset
+    from nicat.statistics.selectors import dataset_table
+    from nicat.statistics.suppression import DEFAULT_K
+
+    datasets = list(Dataset.objects.order_by("name"))
+    if not datasets:
+        return None
+    chosen = next((d for d in datasets if d.name == request.GET.get("dataset")), datasets[0])
+    column = request.GET.get("dataset_by") or ("gender" if "gender" in chosen.columns else chosen.columns[0])
+    if column not in chosen.columns:
+        column = chosen.columns[0]
+    table = dataset_table(dataset=chosen, by=[column], k=DEFAULT_K)
+    return {"datasets": datasets, "dataset": chosen, "column": column, "k": DEFAULT_K, "table": table,
+            "withheld": {"withheld": True},
+            "rows": [(cell[column], cell["count"]) for cell in table["cells"]]}
 
 
 def _view_model(table):

@@ -948,7 +948,7 @@ def sign_ins():
     from nicat.accounts.models import Membership, User
 
     rows = []
-    for username, role, code, *_ in USERS:
+    for username, role, _code, *_ in USERS:
         user = User.objects.filter(username=username).first()
         if user is None:
             continue

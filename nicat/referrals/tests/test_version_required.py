@@ -57,8 +57,8 @@ def test_page_answer_without_the_version_changes_nothing(world, referred, client
 def test_changing_a_return_plan_needs_the_version(world):
     from nicat.cases.services import open_case
 
-    case = open_case(actor=world.consul, person_data={"given_name": "Nigar", "birth_date": datetime.date(1990, 4, 12)},
-                     case_data={})  # an adult, who consents herself
+    case = open_case(actor=world.consul, case_data={},
+                     person_data={"given_name": "Nigar", "birth_date": datetime.date(1990, 4, 12)})  # an adult
     consent(world.consul, case, Purpose.RETURN)
     referral = services.create_referral(actor=world.consul, case=case, data=referral_data(
         world.centre, purpose=Purpose.RETURN, shared_sections=["identity", "return"]))

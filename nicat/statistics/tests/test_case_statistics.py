@@ -92,3 +92,34 @@ def test_bad_choices_get_a_clear_message(world, client):
     html = client.get(reverse("statistics:cases"), {"by": "year", "then": "year", "date_from": "2025-02-01",
                                                      "date_to": "2025-01-01"}).content.decode()
     assert "Choose a different second dimension" in html and "The period ends before it starts" in html
+
+
+@pytest.mark.django_db
+def test_the_api_answers_the_same_table_with_withheld_cells_as_null(world, api):
+    answer = api(world.analyst).get("/api/v1/statistics/cases/", {"by": "year,gender"})
+    assert answer.status_code == 200
+    data = answer.json()
+    cells = {tuple(c["values"]): c["count"] for c in data["cells"]}
+    assert data["k"] == 11 and data["total"] == 107
+    assert cells[("2025", "masculine")] is None and cells[("2023", "feminine")] == 25
+    supervisor = make_user("sup3", world.ngo, Role.SUPERVISOR)
+    exact = {tuple(c["values"]): c["count"] for c in api(supervisor).get(
+        "/api/v1/statistics/cases/", {"by": "year,gender"}).json()["cells"]}
+    assert exact[("2025", "masculine")] == 3
+    assert api(world.worker).get("/api/v1/statistics/cases/", {"by": "year"}).status_code == 403
+    bad = api(world.analyst).get("/api/v1/statistics/cases/", {"by": "year,shoe_size"})
+    assert bad.status_code == 400 and "shoe_size" not in bad.json()["by"][0] and "gender" in bad.json()["by"][0]
+
+
+@pytest.mark.django_db
+def test_a_published_dataset_stands_beside_nicats_figures(world, client):
+    from nicat.statistics.services import import_ctdc
+
+    rows = "gender,majorityStatus\n" + "Female,Adult\n" * 12 + "Male,Minor\n" * 3
+    import_ctdc(actor=None, data=rows, dataset="ctdc-sample", source="CTDC sample")
+    client.force_login(world.analyst)
+    html = client.get(reverse("statistics:cases"), {"by": "year", "dataset": "ctdc-sample",
+                                                    "dataset_by": "gender"}).content.decode()
+    table = html[html.index('id="published-table"'):]
+    table = table[:table.index("</table>")]
+    assert "CTDC sample" in table and ">12<" in table and ">3<" not in table and "withheld" in table

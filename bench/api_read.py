@@ -1,0 +1,268 @@
+"""Throughput of an audited, decrypted case read against a one-query endpoint, on one server.
+
+    .venv/bin/python bench/api_read.py                           # SQLite, then PostgreSQL
+    .venv/bin/python bench/api_read.py --engine sqlite --duration 20 --connections 16
+
+For each engine the script builds its own world and tears it down afterwards:
+
+1. a fresh database: a temporary SQLite file, or a PostgreSQL database `nicat_bench_api_read`
+   on --postgres (default postgresql://postgres@127.0.0.1:5432/postgres), created and dropped;
+2. `nicat migrate`, `nicat demo --cases N` (the demo world), `nicat token ngo.worker`;
+3. `nicat serve` (gunicorn: the production server, its default 2 workers x 4 threads) on a
+   loopback port;
+4. wrk (Debian's `wrk`, a Lua script adds `Authorization: Token …`) with C connections for D
+   seconds against, in the same run:
+   * the baseline, `/healthz`: one query (`SELECT 1`) through the whole middleware stack, no
+     authentication, a 2-byte text body — the endpoint of the figures in issue 11;
+   * the case read, `GET /api/v1/cases/<uuid>/` of a case of the worker's NGO: token
+     authentication, the access policy, the case with its person and terms, decryption of
+     the identifying fields, and the `case.view` event appended to the audit chain;
+5. prints requests/s, p50/p95/p99 latency, non-2xx responses and socket errors of each, the
+   ratio case/baseline, the server's CPU per request, the load average and the data size, and
+   writes them to bench/results/api_read_<engine>.json. Exit status 1 when a response was not
+   2xx; the targets (ratio >= 0.5 PostgreSQL, >= 0.3 SQLite, p95 <= 50 ms) are reported, not
+   enforced, as they depend on the machine.
+"""
+import argparse
+import base64
+import datetime
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+BENCH_DB = "nicat_bench_api_read"
+TARGET_RATIO = {"sqlite": 0.3, "postgresql": 0.5}
+TARGET_P95_MS = 50
+
+LUA = r"""
+local token = os.getenv("NICAT_BENCH_TOKEN")
+if token then wrk.headers["Authorization"] = "Token " .. token end
+wrk.headers["Accept"] = "application/json"
+
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'NICAT_RESULT {"requests": %d, "duration_us": %d, "bytes": %d, "p50_us": %d, "p95_us": %d, ' ..
+    '"p99_us": %d, "max_us": %d, "mean_us": %.1f, "non_2xx": %d, "connect_errors": %d, "read_errors": %d, ' ..
+    '"write_errors": %d, "timeouts": %d}\n',
+    summary.requests, summary.duration, summary.bytes, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), latency.max, latency.mean, e.status, e.connect, e.read, e.write, e.timeout))
+end
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def nicat(env, *args, capture=True):
+    result = subprocess.run([str(BIN / "nicat"), *args], env=env, cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE if capture else None, stderr=subprocess.PIPE)
+    if result.returncode != 0:
+        raise SystemExit(f"nicat {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def pg_admin(url, *statements):
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        for sql in statements:
+            conn.execute(sql)
+
+
+def get(url, token=None):
+    request = urllib.request.Request(url, headers={"Authorization": f"Token {token}"} if token else {})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.status, response.read()
+
+
+def wait_for(url, deadline=60):
+    end = time.time() + deadline
+    while time.time() < end:
+        try:
+            if get(url)[0] == 200:
+                return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(0.2)
+    raise SystemExit(f"the server did not answer {url} within {deadline} s")
+
+
+def worker_cpu_seconds(master_pid):
+    """utime+stime of the gunicorn workers (the master's children)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in children(master_pid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def children(pid):
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def run_wrk(url, args, token, lua_path):
+    env = {**os.environ}
+    env.pop("NICAT_BENCH_TOKEN", None)
+    if token:
+        env["NICAT_BENCH_TOKEN"] = token
+    cmd = [args.wrk, f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "10s",
+           "-s", str(lua_path), url]
+    out = subprocess.run(cmd, env=env, text=True, capture_output=True, check=True).stdout
+    line = next(line for line in out.splitlines() if line.startswith("NICAT_RESULT "))
+    result = json.loads(line.split(" ", 1)[1])
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["socket_errors"] = sum(result[k] for k in ("connect_errors", "read_errors", "write_errors", "timeouts"))
+    return result
+
+
+def data_size(env):
+    code = ("import json\n"
+            "from nicat.cases.models import Case\nfrom nicat.persons.models import Person\n"
+            "from nicat.audit.models import AuditEvent\nfrom nicat.accounts.models import User\n"
+            "print(json.dumps({'cases': Case.objects.system().count(), 'persons': Person.objects.system().count(),"
+            " 'users': User.objects.count(), 'audit_events': AuditEvent.objects.count()}))")
+    return json.loads(nicat(env, "shell", "-c", code).strip().splitlines()[-1])
+
+
+def bench_engine(engine, args):
+    tmp = Path(tempfile.mkdtemp(prefix=f"nicat-bench-api-{engine}-"))
+    env = {**os.environ, "NICAT_DEV": "1", "NICAT_VAR_DIR": str(tmp), "DJANGO_SETTINGS_MODULE": "nicat.settings",
+           "SECRET_KEY": "bench-secret-key", "LOG_LEVEL": "WARNING", "DEBUG": "0",
+           "NICAT_FIELD_KEYS": base64.urlsafe_b64encode(b"b" * 32).decode(),
+           "NICAT_INDEX_KEY": base64.urlsafe_b64encode(b"x" * 32).decode(),
+           "NICAT_DEMO_PASSWORD": "bench-demo-password", "WEB_CONCURRENCY": str(args.workers)}
+    admin_url = None
+    if engine == "postgresql":
+        admin_url = args.postgres
+        pg_admin(admin_url, f"DROP DATABASE IF EXISTS {BENCH_DB}", f"CREATE DATABASE {BENCH_DB}")
+        env["DATABASE_URL"] = urlunsplit(urlsplit(admin_url)._replace(path="/" + BENCH_DB))
+    else:
+        env["DATABASE_URL"] = "sqlite:///" + str(tmp / "bench.sqlite3")
+    server = None
+    try:
+        t0 = time.monotonic()
+        nicat(env, "migrate", "--no-input")
+        nicat(env, "demo", "--cases", str(args.cases))
+        token = nicat(env, "token", "ngo.worker", "--name", "bench").strip().splitlines()[-1]
+        setup_s = time.monotonic() - t0
+        port = free_port()
+        log = open(tmp / "server.log", "w")
+        server = subprocess.Popen([str(BIN / "nicat"), "serve", "--port", str(port)], env=env, cwd=ROOT,
+                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        base = f"http://127.0.0.1:{port}"
+        wait_for(base + "/healthz")
+        status, body = get(base + "/api/v1/cases/?page_size=50", token)
+        cases = json.loads(body)["results"]
+        # A case of the worker's own NGO with a summary: the read decrypts identity, contacts, narrative.
+        case = next((c for c in cases if c.get("summary")), cases[0])
+        case_url = f"{base}/api/v1/cases/{case['uuid']}/"
+        status, body = get(case_url, token)
+        read = json.loads(body)
+        assert status == 200 and read["person"].get("family_name"), "the case read must return decrypted data"
+        for _ in range(args.warmup):  # every worker thread has imported and connected
+            get(base + "/healthz")
+            get(case_url, token)
+        size = data_size(env)
+        lua_path = tmp / "auth.lua"
+        lua_path.write_text(LUA)
+        load_before = os.getloadavg()
+        results = {}
+        for name, url, tok in (("healthz", base + "/healthz", None), ("case_read", case_url, token)):
+            cpu0 = worker_cpu_seconds(server.pid)
+            results[name] = run_wrk(url, args, tok, lua_path)
+            results[name]["server_cpu_ms_per_request"] = (
+                (worker_cpu_seconds(server.pid) - cpu0) * 1000 / max(1, results[name]["requests"]))
+        load_after = os.getloadavg()
+        after = data_size(env)
+        verify = nicat(env, "audit", "verify").strip().splitlines()[-1]
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+        if admin_url:
+            time.sleep(0.5)
+            pg_admin(admin_url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {
+        "engine": engine, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "connections": args.connections, "duration_s": args.duration, "wrk_threads": args.threads,
+        "gunicorn_workers": args.workers, "gunicorn_threads": 4, "cpu_count": os.cpu_count(),
+        "load_before": [round(x, 2) for x in load_before], "load_after": [round(x, 2) for x in load_after],
+        "setup_s": round(setup_s, 1), "data": size, "audit_events_after": after["audit_events"],
+        "audit_verify": verify, "results": results,
+        "ratio": results["case_read"]["rps"] / results["healthz"]["rps"],
+    }
+
+
+def report(r):
+    print(f"\n== {r['engine']} — {r['date']} — {r['connections']} connections, {r['duration_s']} s each, "
+          f"gunicorn {r['gunicorn_workers']}x{r['gunicorn_threads']}, {r['cpu_count']} cores")
+    print(f"   data: {r['data']} (demo world); audit trail after the run: {r['audit_events_after']} events "
+          f"— `nicat audit verify`: {r['audit_verify']}")
+    print(f"   load average before {r['load_before']}, after {r['load_after']}")
+    print(f"   {'endpoint':10s} {'req/s':>8s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s} {'non-2xx':>8s} "
+          f"{'sock err':>8s} {'CPU ms/req':>10s}")
+    for name, x in r["results"].items():
+        print(f"   {name:10s} {x['rps']:8.1f} {x['p50_us'] / 1000:8.1f} {x['p95_us'] / 1000:8.1f} "
+              f"{x['p99_us'] / 1000:8.1f} {x['non_2xx']:8d} {x['socket_errors']:8d} "
+              f"{x['server_cpu_ms_per_request']:10.2f}")
+    case = r["results"]["case_read"]
+    target = TARGET_RATIO[r["engine"]]
+    print(f"   ratio case_read/healthz {r['ratio']:.2f} (target >= {target}: "
+          f"{'met' if r['ratio'] >= target else 'NOT met'}); case read p95 {case['p95_us'] / 1000:.1f} ms "
+          f"(target <= {TARGET_P95_MS}: {'met' if case['p95_us'] / 1000 <= TARGET_P95_MS else 'NOT met'})")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--postgres", default=os.environ.get("NICAT_BENCH_POSTGRES_URL")
+                        or "postgresql://postgres@127.0.0.1:5432/postgres", help="server URL (a database is created)")
+    parser.add_argument("--duration", type=int, default=20, help="seconds per endpoint")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (4 threads each)")
+    parser.add_argument("--cases", type=int, default=120, help="demo cases")
+    parser.add_argument("--warmup", type=int, default=40)
+    parser.add_argument("--wrk", default=shutil.which("wrk") or "/usr/bin/wrk")
+    args = parser.parse_args()
+    engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
+    out_dir = ROOT / "bench" / "results"
+    out_dir.mkdir(exist_ok=True)
+    failed = False
+    for engine in engines:
+        r = bench_engine(engine, args)
+        report(r)
+        (out_dir / f"api_read_{engine}.json").write_text(json.dumps(r, indent=2) + "\n")
+        failed |= any(x["non_2xx"] or x["socket_errors"] for x in r["results"].values())
+    print("\nreproduce: .venv/bin/python bench/api_read.py " + " ".join(sys.argv[1:]))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

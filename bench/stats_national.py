@@ -1,0 +1,123 @@
+"""Benchmark: the statistics at national scale — a two-dimension breakdown with suppression, the
+statistics page, and the k = 11 CTDC release of every case.
+
+    .venv/bin/python bench/stats_national.py [--cases N] [--postgres URL]
+
+Builds a throw-away database (SQLite file, or a database on the PostgreSQL server), generates N
+synthetic cases with their persons (encrypted like real ones), forms of exploitation and
+citizenships, then times each operation (best of --runs). Goals (issue 13): breakdown <= 1 s,
+page <= 1.5 s, release <= 30 s, at 1,000,000 cases.
+"""
+import argparse
+import datetime
+import io
+import os
+import random
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import audit_common  # noqa: E402
+
+
+def generate(n, seed=7):
+    from django.db import transaction
+    from django.utils import timezone
+
+    from nicat.accounts.models import Membership, Role, User
+    from nicat.cases.models import Case
+    from nicat.directory.models import Institution
+    from nicat.persons.models import Person
+    from nicat.vocab.models import Term
+
+    rnd = random.Random(seed)
+    kind = Term.objects.get(vocabulary="institution_kind", code="ngo")
+    inst = Institution.objects.create(code="bench-ngo", name_az="Bench NGO", kind=kind)
+    analyst = User.objects.create_user("bench.analyst", password="x-Bench-123")
+    Membership.objects.create(user=analyst, institution=inst, role=Role.ANALYST)
+    genders = list(Term.objects.filter(vocabulary="gender", code__in=["feminine", "masculine"]))
+    forms = list(Term.objects.filter(vocabulary="exploitation"))
+    countries = list(Term.objects.filter(vocabulary="country", code__in=["AZ", "TR", "AE", "RU", "GE", "IR"]))
+    through_forms = Case.exploitation_forms.through
+    through_cit = Person.citizenships.through
+    batch = 5000
+    base = timezone.make_aware(datetime.datetime(2016, 1, 1))
+    for start in range(0, n, batch):
+        size = min(batch, n - start)
+        with transaction.atomic():
+            persons = Person.objects.system().bulk_create([
+                Person(given_name=f"Given{start + i}", family_name=f"Family{rnd.randrange(5000)}",
+                       birth_date=datetime.date(1960 + rnd.randrange(50), 1 + rnd.randrange(12), 1 + rnd.randrange(28)),
+                       gender=rnd.choice(genders), registered_by_institution=inst) for i in range(size)])
+            cases = Case.objects.system().bulk_create([
+                Case(person=p, owner_institution=inst, reference=f"BEN-{start + i:09d}",
+                     first_contact_at=base + datetime.timedelta(days=rnd.randrange(3650), hours=rnd.randrange(24)))
+                for i, p in enumerate(persons)])
+            through_forms.objects.bulk_create([through_forms(case_id=c.pk, term_id=rnd.choice(forms).pk)
+                                               for c in cases])
+            through_cit.objects.bulk_create([through_cit(person_id=p.pk, term_id=rnd.choice(countries).pk)
+                                             for p in persons])
+    return analyst
+
+
+def best_of(runs, fn):
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), sorted(times)[len(times) // 2]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--postgres", metavar="URL", help="PostgreSQL server URL (default: SQLite)")
+    args = parser.parse_args()
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
+    os.environ["NICAT_REQUIRE_2FA"] = "0"
+    url = audit_common.postgres_url_from(args.postgres)
+    cleanup = audit_common.setup_django(url)
+    try:
+        from django.db import connection
+        from django.test import Client
+
+        from nicat.statistics.selectors import case_table
+        from nicat.statistics.services import ctdc_release
+
+        t0 = time.perf_counter()
+        analyst = generate(args.cases)
+        print(f"database: {connection.vendor}; cases: {args.cases:,}; generated in {time.perf_counter() - t0:.1f} s")
+        best, median = best_of(args.runs, lambda: case_table(user=analyst, by=["year", "gender"]))
+        print(f"breakdown year x gender with suppression: best {best:.3f} s, median {median:.3f} s (goal <= 1 s)")
+        best, median = best_of(args.runs, lambda: case_table(user=analyst, by=["exploitation", "gender"]))
+        print(f"breakdown form of exploitation x gender:   best {best:.3f} s, median {median:.3f} s")
+        client = Client()
+        client.force_login(analyst)
+
+        def page():
+            response = client.get("/statistics/", {"by": "year", "then": "exploitation"})
+            assert response.status_code == 200, response.status_code
+
+        best, median = best_of(args.runs, page)
+        print(f"statistics page (year x exploitation):      best {best:.3f} s, median {median:.3f} s (goal <= 1.5 s)")
+        holder = {}
+
+        def release():
+            out = io.StringIO()
+            holder["r"] = ctdc_release(actor=None, k=11, fh=out)
+
+        best, median = best_of(1, release)
+        r = holder["r"]
+        print(f"CTDC release k=11: {best:.1f} s for {r.cases:,} cases, {len(r.rows):,} rows released, "
+              f"{r.left_out:,} left out (goal <= 30 s at 1,000,000)")
+        print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; {datetime.date.today()}")
+        cmd = f".venv/bin/python bench/stats_national.py --cases {args.cases}"
+        print("reproduce:", cmd + (" --postgres postgresql://postgres@127.0.0.1:5432/postgres" if url else ""))
+    finally:
+        cleanup()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""An append to the chain is one statement: the head is read, linked and hashed by the INSERT itself
+(SHA-256 in the database), and the hash is the one the definition gives (docs/audit.md)."""
+import datetime
+
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from nicat.audit.chain import canonical_parts, canonical_text
+from nicat.audit.models import GENESIS_HASH, AuditEvent
+from nicat.audit.services import record
+from nicat.audit.verify import verify_chain
+
+
+def test_an_append_is_one_statement(user):
+    record(actor=user, action="case.view")
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as ctx:
+            event = record(actor=user, action="case.view", details={"channel": "api"})
+    assert len(ctx.captured_queries) == 1
+    assert event.sequence == 2 and event.prev_hash == AuditEvent.objects.get(sequence=1).hash
+
+
+def test_the_hash_computed_by_the_database_is_the_defined_one(user):
+    texts = ["Məmmədova Ülviyyə ğ ş ç ö ı İ", "Мамедова «ёж»", 'q"uo\\te\n\t\x01\x7f', "\u2028 emoji 🙂", ""]
+    events = [record(actor=user if n % 2 else None, action="note.create", reason=text, details={"k": text})
+              for n, text in enumerate(texts)]
+    assert events[0].prev_hash == GENESIS_HASH
+    for event in events:
+        stored = AuditEvent.objects.get(sequence=event.sequence)
+        assert stored.hash == event.hash == stored.compute_hash()
+    result = verify_chain()
+    assert result.ok and result.events == len(texts)
+
+
+_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+
+
+@hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(reason=_text, username=_text, details=st.dictionaries(_text, st.one_of(_text, st.integers(), st.none()),
+                                                               max_size=3), sequence=st.integers(1, 10**12))
+def test_the_two_parts_and_the_place_in_the_chain_give_the_canonical_text(reason, username, details, sequence):
+    fields = dict(occurred_at=datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.timezone.utc),
+                  actor_id=None, actor_username=username, institution_id=3, action="case.view",
+                  object_type="cases.case", object_id="x", case_reference="NCT-2026-000001", case_uuid="",
+                  reason=reason, ip="10.0.0.1", request_id="r", changes={"a": [reason, None]}, details=details)
+    head, tail = canonical_parts(**fields)
+    prev = "ab" * 32
+    assert head + '"' + prev + '"' + tail + str(sequence) + "}" == canonical_text(sequence=sequence, prev_hash=prev,
+                                                                                  **fields)

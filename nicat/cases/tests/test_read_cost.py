@@ -1,0 +1,187 @@
+"""The audited case read is cheap: a bounded number of queries, memberships and sections computed
+once per request, the token's last use written at most once a minute — and exactly as strict and
+as audited as before (see docs/performance.md)."""
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from nicat.accounts.models import ApiToken
+from nicat.audit.models import AuditEvent
+from nicat.audit.verify import verify_chain
+from nicat.cases import selectors, services
+from nicat.cases.models import Case
+from nicat.testing import term, verified_login
+from nicat.vocab.models import Term
+
+API_READ_MAX_QUERIES = 6
+
+
+def rich_case(cast, actor=None):
+    """A case with a term in every vocabulary relation, two citizenships, a note and an event."""
+    case = cast.open_case(
+        actor=actor,
+        person={"citizenships": [term("country", "AZ"), term("country", "GE")],
+                "languages": [term("language", "az") if Term.objects.filter(vocabulary="language", code="az").exists()
+                              else Term.objects.of("language").first()],
+                "phone": "+994 50 000 00 02"},
+        summary="Promised a job in a hotel.",
+        acts=[term("act", "recruitment"), term("act", "transporting")],
+        means=[Term.objects.of("means").first()],
+        exploitation_forms=[term("exploitation", "forced_labour")],
+        recruitment_channels=[Term.objects.of("recruitment_channel").first()],
+        risk_factors=[Term.objects.of("risk_group").first()],
+        countries_of_origin=[term("country", "AZ")],
+        countries_of_recruitment=[term("country", "AZ")],
+        countries_of_exploitation=[term("country", "TR"), term("country", "AE")],
+    )
+    services.add_note(actor=actor or cast.worker, case=case, text="First interview done.")
+    services.add_event(actor=actor or cast.worker, case=case, data={"kind": "Exploitation", "place": "Antalya"})
+    return case
+
+
+def codes(manager):
+    return [t.code for t in manager.all()]
+
+
+@pytest.fixture
+def case(cast):
+    return rich_case(cast)
+
+
+def test_api_case_read_costs_at_most_six_queries_and_shows_everything(api, cast, case,
+                                                                       django_assert_max_num_queries):
+    client = api(cast.worker)
+    url = f"/api/v1/cases/{case.uuid}/"
+    before = AuditEvent.objects.filter(action="case.view").count()
+    # The first read also writes the token's last use: still within the bound.
+    with django_assert_max_num_queries(API_READ_MAX_QUERIES):
+        first = client.get(url)
+    with django_assert_max_num_queries(API_READ_MAX_QUERIES - 1):
+        body = client.get(url).json()
+    assert first.status_code == 200 and first.json() == body
+    stored = Case.objects.system().get(pk=case.pk)
+    for name in selectors.CASE_TERMS:
+        assert body[name] == codes(getattr(stored, name)), name
+    assert sorted(body["countries_of_exploitation"]) == ["AE", "TR"]
+    assert body["person"]["citizenships"] == codes(stored.person.citizenships) and len(body["person"]["citizenships"]) == 2
+    assert body["person"]["languages"] == codes(stored.person.languages) != []
+    assert body["summary"] == "Promised a job in a hotel." and body["person"]["phone"] == "+994 50 000 00 02"
+    # Each read is in the chain, as before.
+    reads = AuditEvent.objects.filter(action="case.view").order_by("sequence")
+    assert reads.count() == before + 2
+    assert all(e.case_uuid == str(case.uuid) and e.details == {"channel": "api"} for e in reads[before:])
+    assert verify_chain().ok
+
+
+def test_api_read_asks_for_memberships_once_and_never_rechecks_visibility(api, cast, case):
+    client = api(cast.worker)
+    url = f"/api/v1/cases/{case.uuid}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    sqls = [q["sql"] for q in ctx.captured_queries]
+    assert sum('FROM "accounts_membership"' in s for s in sqls) == 1
+    assert sum('FROM "cases_case"' in s for s in sqls) == 1  # the case read itself, no second visibility check
+    assert not any(s.lstrip().upper().startswith("UPDATE") for s in sqls)  # no last_used_at write
+
+
+def test_case_read_of_a_case_without_terms(api, cast):
+    case = cast.open_case()
+    body = api(cast.worker).get(f"/api/v1/cases/{case.uuid}/").json()
+    assert all(body[name] == [] for name in selectors.CASE_TERMS)
+    assert body["person"]["citizenships"] == [] and body["person"]["family_name"] == "Məmmədova"
+
+
+def test_load_terms_gives_what_the_related_managers_give(cast, case):
+    other = rich_case(cast)
+    loaded = list(Case.objects.system().select_related("person").filter(pk__in=[case.pk, other.pk]))
+    with CaptureQueriesContext(connection) as ctx:
+        cases = selectors.load_terms(loaded)
+        got = {(c.pk, n): codes(getattr(c, n)) for c in cases for n in selectors.CASE_TERMS}
+        got.update({(c.person_id, n): codes(getattr(c.person, n)) for c in cases for n in selectors.PERSON_TERMS})
+    assert len(ctx.captured_queries) == 1
+    for c in Case.objects.system().filter(pk__in=[case.pk, other.pk]):
+        for name in selectors.CASE_TERMS:
+            assert got[(c.pk, name)] == codes(getattr(c, name))
+        for name in selectors.PERSON_TERMS:
+            assert got[(c.person_id, name)] == codes(getattr(c.person, name))
+
+
+def test_a_case_the_reader_may_not_see_is_404_and_leaves_no_read_event(api, cast, case):
+    before = AuditEvent.objects.filter(action="case.view").count()
+    outsider = api(cast.worker2)
+    assert outsider.get(f"/api/v1/cases/{case.uuid}/").status_code == 404
+    assert outsider.get("/api/v1/cases/not-a-uuid/").status_code == 404
+    assert api(cast.analyst).get(f"/api/v1/cases/{case.uuid}/").status_code == 404
+    assert AuditEvent.objects.filter(action="case.view").count() == before
+
+
+def test_a_restriction_order_still_closes_the_api_read(api, cast, case):
+    from nicat.access.services import record_restriction_order
+
+    client = api(cast.worker)
+    assert client.get(f"/api/v1/cases/{case.uuid}/").status_code == 200
+    record_restriction_order(actor=cast.officer, case_reference=case.reference, issued_by="prosecutor",
+                             issuing_body="Prosecutor General's Office", decision_reference="PGO-1/2026",
+                             decided_on=timezone.localdate(), allowed_roles=[])
+    assert client.get(f"/api/v1/cases/{case.uuid}/").status_code == 404
+
+
+def test_token_last_use_is_written_at_most_once_a_minute(api, cast, case):
+    client = api(cast.worker)
+    url = f"/api/v1/cases/{case.uuid}/"
+    token = ApiToken.objects.get(user=cast.worker)
+    assert token.last_used_at is None
+    client.get(url)
+    token.refresh_from_db()
+    first = token.last_used_at
+    assert first is not None
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url)
+        client.get(url)
+    assert not any("accounts_apitoken" in q["sql"] and q["sql"].lstrip().upper().startswith("UPDATE")
+                   for q in ctx.captured_queries)
+    token.refresh_from_db()
+    assert token.last_used_at == first
+    # A minute later the next request records the use again.
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=first - datetime.timedelta(seconds=61))
+    client.get(url)
+    token.refresh_from_db()
+    assert token.last_used_at > first
+
+
+def test_the_read_path_costs_four_queries_with_memberships_not_yet_read(cast, case,
+                                                                         django_assert_max_num_queries):
+    """What page and API share (selectors.case_detail): the memberships, the case with its person,
+    all their terms, the audit append — whatever the number of terms."""
+    from nicat.accounts.models import User
+
+    reader = User.objects.get(pk=cast.worker.pk)
+    with django_assert_max_num_queries(4):
+        read = selectors.case_detail(user=reader, case_uuid=case.uuid)
+        assert codes(read.countries_of_exploitation) and codes(read.person.citizenships)
+        assert read.summary and read.person.phone and read.owner_institution.name
+    assert AuditEvent.objects.filter(action="case.view", case_uuid=str(case.uuid)).count() == 1
+
+
+# The whole case page: besides the read path above, the session, the user and their second factor,
+# the menu's counters, the notes and the route, and the panels of identification, consent,
+# referrals, assistance and access (one to three queries each; identification also reads the dated
+# legal parameters), then the session's idle-time save.
+PAGE_MAX_QUERIES = 28
+
+
+def test_case_page_query_count_is_bounded_and_the_page_is_complete(client, cast, case,
+                                                                   django_assert_max_num_queries):
+    verified_login(client, cast.worker)
+    url = f"/cases/{case.uuid}/"
+    client.get(url)
+    with django_assert_max_num_queries(PAGE_MAX_QUERIES):
+        page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Promised a job in a hotel." in html and "First interview done." in html and "Antalya" in html
+    assert AuditEvent.objects.filter(action="case.view", case_uuid=str(case.uuid)).count() == 2
