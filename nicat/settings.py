@@ -9,7 +9,6 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from nicat.core.files import private_sqlite, private_var
 from nicat.devsecrets import ensure_dev_secrets

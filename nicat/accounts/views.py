@@ -19,7 +19,6 @@ from django_otp import login as otp_login
 from nicat.accounts import services
 from nicat.accounts.forms import CodeForm, EnrolForm, TokenForm
 from nicat.accounts.models import ApiToken
-from nicat.core import trail as audit
 from nicat.core.errors import NotAllowed
 
 

@@ -4,7 +4,6 @@ before any serializer sees it (a body nested 1,000 levels deep used to end in a 
 of each text is the model's rule (nicat.core.validators.enforce_on), so that a base64 upload fits."""
 import codecs
 
-
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, parsers, status

@@ -6,10 +6,23 @@ from rest_framework.exceptions import NotFound
 from rest_framework.routers import DefaultRouter
 
 from nicat.accounts.api import ApiTokenViewSet
-from nicat.assistance.api import (AllowanceViewSet, CaseClosureViewSet, ClaimViewSet, FacilityViewSet, FollowUpViewSet,
-                                  GoalViewSet, InterpreterViewSet, PermitViewSet, PlanActionViewSet, PlanViewSet,
-                                  ReturnViewSet, ReunificationViewSet, ServiceDeliveryViewSet, StayViewSet,
-                                  WaitingListViewSet)
+from nicat.assistance.api import (
+    AllowanceViewSet,
+    CaseClosureViewSet,
+    ClaimViewSet,
+    FacilityViewSet,
+    FollowUpViewSet,
+    GoalViewSet,
+    InterpreterViewSet,
+    PermitViewSet,
+    PlanActionViewSet,
+    PlanViewSet,
+    ReturnViewSet,
+    ReunificationViewSet,
+    ServiceDeliveryViewSet,
+    StayViewSet,
+    WaitingListViewSet,
+)
 from nicat.cases.api import CaseViewSet
 from nicat.consent.api import ConsentViewSet, LegalBasisOrderViewSet
 from nicat.directory.api import InstitutionViewSet

@@ -17,8 +17,7 @@ from django.utils import timezone
 
 from nicat.access.matrix import CASE_WORKING, EVERYONE, api, page
 from nicat.accounts.models import Role
-from nicat.assistance.services._common import (CLOSE_ROLES, PAYMENT_ROLES, PLAN_ROLES, RETURN_ROLES,
-                                               SERVICE_ROLES)
+from nicat.assistance.services._common import CLOSE_ROLES, PAYMENT_ROLES, PLAN_ROLES, RETURN_ROLES, SERVICE_ROLES
 
 CASE = {"case_uuid": "case"}
 FACILITY = {"facility_uuid": "facility"}
@@ -240,11 +239,10 @@ def _permit(world, case, own):
 
 
 def _interpreter(world, case, own):
-    from nicat.assistance.models import InterpreterNeed
-    from nicat.vocab.models import Term
-
     # One language per role: roles sharing a case (supervisor, identification officer) each remove their own.
     from nicat.access.matrix import ROLES
+    from nicat.assistance.models import InterpreterNeed
+    from nicat.vocab.models import Term
 
     languages = list(Term.objects.of("language")[:len(ROLES) + 1])
     language = languages[ROLES.index(world.cache["assistance-role"]) if own else -1]

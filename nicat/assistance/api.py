@@ -15,21 +15,55 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from nicat.access import policy
-from nicat.core.drf import RefuseUnknownFieldsMixin
-from nicat.vocab.fields import TermField
 from nicat.assistance import charts, selectors, services
-from nicat.assistance.models import (SERVICE_KINDS, ActionStatus, AllowanceKind, AllowancePayment, Area,
-                                     CompensationClaim, CompensationSource, DocumentsStatus, EndKind, Facility,
-                                     FamilyReunification, FollowUp, GoalStatus, Group, InterpreterNeed, PaymentSource,
-                                     PermitStatus, PlanAction, PlanGoal, PlanReview, RehabilitationPlan,
-                                     ResidencePermit, ReturnDirection, ReturnPlan, ReunificationStatus, RiskLevel,
-                                     ServiceDelivery, Stay, WaitingListEntry)
-from nicat.assistance.services._common import (CLOSE_ROLES, MEDICAL_KINDS, PAYMENT_ROLES, PLAN_ROLES, RETURN_ROLES,
-                                               SERVICE_ROLES, SHELTER_ROLES, acting_institution, section_visible)
+from nicat.assistance.models import (
+    SERVICE_KINDS,
+    ActionStatus,
+    AllowanceKind,
+    AllowancePayment,
+    Area,
+    CompensationClaim,
+    CompensationSource,
+    DocumentsStatus,
+    EndKind,
+    Facility,
+    FamilyReunification,
+    FollowUp,
+    GoalStatus,
+    Group,
+    InterpreterNeed,
+    PaymentSource,
+    PermitStatus,
+    PlanAction,
+    PlanGoal,
+    PlanReview,
+    RehabilitationPlan,
+    ResidencePermit,
+    ReturnDirection,
+    ReturnPlan,
+    ReunificationStatus,
+    RiskLevel,
+    ServiceDelivery,
+    Stay,
+    WaitingListEntry,
+)
+from nicat.assistance.services._common import (
+    CLOSE_ROLES,
+    MEDICAL_KINDS,
+    PAYMENT_ROLES,
+    PLAN_ROLES,
+    RETURN_ROLES,
+    SERVICE_ROLES,
+    SHELTER_ROLES,
+    acting_institution,
+    section_visible,
+)
 from nicat.assistance.services.shelters import is_facility_staff
 from nicat.audit import services as audit
 from nicat.cases.models import Case, CaseStatus, ClosureReason
+from nicat.core.drf import RefuseUnknownFieldsMixin
 from nicat.directory.models import Institution
+from nicat.vocab.fields import TermField
 
 FEE_WORDS = ("price", "fee", "cost", "charge", "tariff", "amount")
 

@@ -2,9 +2,23 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from nicat.assistance.models import (SERVICE_KINDS, ActionStatus, AllowanceKind, Area, CompensationSource,
-                                     DocumentsStatus, EndKind, FacilityKind, GoalStatus, Group, PaymentSource,
-                                     PermitStatus, ReturnDirection, ReunificationStatus, RiskLevel)
+from nicat.assistance.models import (
+    SERVICE_KINDS,
+    ActionStatus,
+    AllowanceKind,
+    Area,
+    CompensationSource,
+    DocumentsStatus,
+    EndKind,
+    FacilityKind,
+    GoalStatus,
+    Group,
+    PaymentSource,
+    PermitStatus,
+    ReturnDirection,
+    ReunificationStatus,
+    RiskLevel,
+)
 from nicat.cases.models import CaseStatus, ClosureReason
 from nicat.directory.models import AUTHORISED_ONLY_SERVICES, Institution
 from nicat.vocab.forms import TermChoiceField

@@ -13,10 +13,29 @@ from django.utils import timezone
 from nicat.access import policy
 from nicat.accounts.models import Role
 from nicat.assistance import conf
-from nicat.assistance.models import (OPEN_GOAL_STATUSES, AllowancePayment, CapacityGroup, CompensationClaim, Facility,
-                                     FamilyReunification, FollowUp, Group, InterpreterNeed, PermitStatus, PlanAction,
-                                     PlanGoal, PlanReview, PlanStatus, RehabilitationPlan, ResidencePermit, ReturnPlan,
-                                     ServiceDelivery, Stay, WaitingListEntry, WaitingStatus)
+from nicat.assistance.models import (
+    OPEN_GOAL_STATUSES,
+    AllowancePayment,
+    CapacityGroup,
+    CompensationClaim,
+    Facility,
+    FamilyReunification,
+    FollowUp,
+    Group,
+    InterpreterNeed,
+    PermitStatus,
+    PlanAction,
+    PlanGoal,
+    PlanReview,
+    PlanStatus,
+    RehabilitationPlan,
+    ResidencePermit,
+    ReturnPlan,
+    ServiceDelivery,
+    Stay,
+    WaitingListEntry,
+    WaitingStatus,
+)
 from nicat.assistance.services._common import MEDICAL_KINDS, section_visible
 from nicat.assistance.services.closing import closing_problems
 from nicat.assistance.services.shelters import is_administrator, is_facility_staff, may_see_address

@@ -13,17 +13,36 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from nicat.access import policy
+from nicat.access.decorators import case_worker_required
 from nicat.assistance import charts, forms, selectors, services
-from nicat.assistance.models import (AuthorisedStateBody, CompensationClaim, Facility, FamilyReunification, FollowUp,
-                                     InterpreterNeed, PlanAction, PlanGoal, RehabilitationPlan, ResidencePermit,
-                                     ReturnPlan, Stay, WaitingListEntry)
-from nicat.assistance.services._common import (CLOSE_ROLES, PAYMENT_ROLES, PLAN_ROLES, RETURN_ROLES, SERVICE_ROLES,
-                                               acting_institution, require_section)
+from nicat.assistance.models import (
+    AuthorisedStateBody,
+    CompensationClaim,
+    Facility,
+    FamilyReunification,
+    FollowUp,
+    InterpreterNeed,
+    PlanAction,
+    PlanGoal,
+    RehabilitationPlan,
+    ResidencePermit,
+    ReturnPlan,
+    Stay,
+    WaitingListEntry,
+)
+from nicat.assistance.services._common import (
+    CLOSE_ROLES,
+    PAYMENT_ROLES,
+    PLAN_ROLES,
+    RETURN_ROLES,
+    SERVICE_ROLES,
+    acting_institution,
+    require_section,
+)
 from nicat.assistance.services.shelters import is_administrator, is_facility_staff
-from nicat.core.errors import NotAllowed
 from nicat.cases.models import Case
 from nicat.cases.selectors import case_list
-from nicat.access.decorators import case_worker_required
+from nicat.core.errors import NotAllowed
 from nicat.core.forms import apply_errors
 
 

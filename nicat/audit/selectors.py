@@ -1,8 +1,8 @@
 """Reading the audit trail (supervisor pages). Every read is scoped here."""
 from django.db.models import Count, Max, Min, Q
 
-from nicat.accounts.models import Membership, Role
 from nicat.access import policy
+from nicat.accounts.models import Membership, Role
 from nicat.audit.models import AuditEvent
 
 

@@ -10,9 +10,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from nicat.core.context import request_context
 from nicat.audit.chain import canonical_parts, canonical_text
 from nicat.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, canonical_json
+from nicat.core.context import request_context
 
 logger = logging.getLogger(__name__)
 

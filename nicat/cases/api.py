@@ -8,12 +8,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from nicat.access import policy, sections
-from nicat.vocab.fields import TermField
 from nicat.audit import services as audit
 from nicat.cases import selectors, services
 from nicat.cases.models import Case, CaseNote, CaseStatus, EventKind, TraffickingEvent, TraffickingStatus
 from nicat.persons.api import PersonSerializer
 from nicat.persons.models import Person
+from nicat.vocab.fields import TermField
 
 M2M = {"acts": "act", "means": "means", "exploitation_forms": "exploitation",
        "recruitment_channels": "recruitment_channel", "risk_factors": "risk_group",

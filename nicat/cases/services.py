@@ -6,10 +6,16 @@ from django.utils.translation import gettext as _
 
 from nicat.access import policy
 from nicat.audit import services as audit
+from nicat.cases.models import (
+    CLOSED_STATUSES,
+    Case,
+    CaseNote,
+    CaseReferenceCounter,
+    TraffickingEvent,
+    TraffickingStatus,
+)
 from nicat.core.errors import NotAllowed
 from nicat.core.services import bump_version, require_visible, snapshot
-from nicat.cases.models import (CLOSED_STATUSES, Case, CaseNote, CaseReferenceCounter, TraffickingEvent,
-                                TraffickingStatus)
 from nicat.persons.models import Person
 from nicat.persons.services import create_person
 

@@ -11,11 +11,11 @@ from nicat.access import policy
 from nicat.access.decorators import case_worker_required
 from nicat.audit import services as audit
 from nicat.cases import selectors, services
-from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.cases.forms import CaseEditForm, CaseFilterForm, CaseForm, EventForm, NoteForm, PersonForm
 from nicat.cases.models import Case
-from nicat.persons.services import update_person
+from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.core.forms import apply_errors
+from nicat.persons.services import update_person
 
 
 @case_worker_required

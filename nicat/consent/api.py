@@ -12,15 +12,14 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from nicat.access import policy
-from nicat.vocab.fields import TermField
 from nicat.audit import services as audit
 from nicat.cases.models import Case
-from nicat.core.errors import NotAllowed
 from nicat.consent import legal_bases, selectors, services
-from nicat.consent.models import (Consent, Decision, GivenBy, LegalBasisUse, Method, Purpose,
-                                  recordable_purposes)
+from nicat.consent.models import Consent, Decision, GivenBy, LegalBasisUse, Method, Purpose, recordable_purposes
+from nicat.core.errors import NotAllowed
 from nicat.directory.fields import InstitutionRefField
 from nicat.directory.models import ServiceKind
+from nicat.vocab.fields import TermField
 
 
 class ConsentSerializer(serializers.ModelSerializer):

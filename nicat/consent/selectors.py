@@ -1,9 +1,9 @@
 """Reads of consent, through the access policy."""
-from nicat.access import policy
-from nicat.audit import services as audit
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
+from nicat.access import policy
+from nicat.audit import services as audit
 from nicat.cases.models import Case
 from nicat.consent.models import Consent, LegalBasisUse, OrderStatus
 

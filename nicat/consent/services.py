@@ -20,17 +20,26 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from nicat.access import policy
+from nicat.accounts.models import Role
 from nicat.audit import services as audit
-from nicat.core.errors import NotAllowed
-from nicat.core.services import check_version, require_visible, snapshot
 from nicat.cases.models import Case
 from nicat.consent import legal_bases
-from nicat.accounts.models import Role
-from nicat.consent.models import (PURPOSES_NAMING_INSTITUTION, RETIRED_PURPOSES, Consent, Decision, GivenBy,
-                                  LegalBasisUse, Method, OrderStatus, Purpose)
-from nicat.privacy import storage
+from nicat.consent.models import (
+    PURPOSES_NAMING_INSTITUTION,
+    RETIRED_PURPOSES,
+    Consent,
+    Decision,
+    GivenBy,
+    LegalBasisUse,
+    Method,
+    OrderStatus,
+    Purpose,
+)
+from nicat.core.errors import NotAllowed
+from nicat.core.services import check_version, require_visible, snapshot
 from nicat.directory.models import ServiceKind
 from nicat.persons.age import age_of
+from nicat.privacy import storage
 
 MAX_FORM_BYTES = 2 * 1024 * 1024
 FORM_TYPES = (

@@ -1,8 +1,8 @@
 """Consent pages: record a decision, withdraw a consent, open a signed form. Thin: parse, call, render."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,13 +11,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from nicat.access import policy
 from nicat.access import sections as access_sections
-from nicat.core.errors import ConcurrentEdit, NotAllowed
-from nicat.cases.models import Case
 from nicat.access.decorators import case_worker_required
-from nicat.core.forms import apply_errors
+from nicat.cases.models import Case
 from nicat.consent import selectors, services
 from nicat.consent.forms import ConsentForm, RejectOrderForm, VersionForm, WithdrawForm
 from nicat.consent.models import Decision
+from nicat.core.errors import ConcurrentEdit, NotAllowed
+from nicat.core.forms import apply_errors
 
 
 @case_worker_required

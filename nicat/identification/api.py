@@ -21,13 +21,20 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from nicat.access import policy
-from nicat.vocab.fields import TermField
+from nicat.access import sections as access_sections
 from nicat.audit import services as audit
 from nicat.cases.models import Case
 from nicat.identification import engine, messages, services
-from nicat.access import sections as access_sections
-from nicat.identification.models import (CertificateLanguage, DecisionOutcome, ExploitationKind, Identification,
-                                         IdentificationDecision, Population, Screening)
+from nicat.identification.models import (
+    CertificateLanguage,
+    DecisionOutcome,
+    ExploitationKind,
+    Identification,
+    IdentificationDecision,
+    Population,
+    Screening,
+)
+from nicat.vocab.fields import TermField
 
 
 def _case_or_400(user, case_uuid, field="case"):

@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 
 from nicat.consent.forms import LegalBasisFieldsMixin
 from nicat.consent.models import Purpose
-
 from nicat.identification import engine
 from nicat.identification import indicators as data
 from nicat.identification.models import CertificateLanguage, DecisionOutcome, ExploitationKind, Population

@@ -4,8 +4,7 @@ The engine stores codes and numbers (so a stored screening can be re-read in any
 this module turns them into sentences a case worker understands.
 """
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from nicat.identification import indicators as data
 

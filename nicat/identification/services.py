@@ -14,19 +14,25 @@ from django.utils.translation import gettext as _
 from nicat.access import policy
 from nicat.access.predicates import deciding_institution
 from nicat.audit import services as audit
-from nicat.core.calendar import baku_date, baku_today
-from nicat.core.errors import ConcurrentEdit, NotAllowed
-from nicat.core.services import require_visible, snapshot
 from nicat.cases.models import CLOSED_STATUSES, Case, TraffickingEvent, TraffickingStatus
 from nicat.consent import services as consent_services
 from nicat.consent.models import OrderStatus, Purpose
+from nicat.core.calendar import baku_date, baku_today
+from nicat.core.errors import ConcurrentEdit, NotAllowed
+from nicat.core.services import require_visible, snapshot
 from nicat.directory.selectors import competent_authority
 from nicat.identification import engine
 from nicat.identification import indicators as data
+from nicat.identification.models import (
+    DecisionOutcome,
+    Identification,
+    IdentificationDecision,
+    IdentificationStatus,
+    Screening,
+    ScreeningStatus,
+)
 from nicat.legal import rules
 from nicat.persons import age as age_rule
-from nicat.identification.models import (DecisionOutcome, Identification, IdentificationDecision,
-                                         IdentificationStatus, Screening, ScreeningStatus)
 from nicat.vocab.models import Term
 
 MAX_FACTS = 20000

@@ -8,14 +8,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from nicat.access import policy, predicates
-from nicat.audit import services as audit
-from nicat.core.errors import ConcurrentEdit, NotAllowed
-from nicat.directory import selectors as directory_selectors
-from nicat.cases.models import Case
-from nicat.identification import engine, messages as explain, selectors, services
-from nicat.identification import indicators as data
 from nicat.access.decorators import case_worker_required
+from nicat.audit import services as audit
+from nicat.cases.models import Case
+from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.core.forms import apply_errors
+from nicat.directory import selectors as directory_selectors
+from nicat.identification import engine, selectors, services
+from nicat.identification import indicators as data
+from nicat.identification import messages as explain
 from nicat.identification.forms import DecisionForm, DocumentFormSet, ReferralForm, ScreeningForm
 
 

@@ -7,12 +7,12 @@ from rest_framework.exceptions import PermissionDenied, Throttled, ValidationErr
 from rest_framework.response import Response
 
 from nicat.access import policy, sections
-from nicat.vocab.fields import TermField
 from nicat.audit import services as audit
 from nicat.core.errors import NotAllowed
 from nicat.persons import selectors, services
 from nicat.persons.forms import CandidateForm, SearchForm
 from nicat.persons.models import Person
+from nicat.vocab.fields import TermField
 
 
 class DocumentSerializer(serializers.Serializer):

@@ -63,8 +63,8 @@ class Person(VersionedModel):
     def age_on(self, day=None):
         """Age in whole years on `day` (today on the Baku calendar by default), from the birth date or the
         estimate; None when unknown. The one rule is nicat.persons.age."""
-        from nicat.persons.age import years_on
         from nicat.core.calendar import baku_date, baku_today
+        from nicat.persons.age import years_on
 
         years, _estimate = years_on(self, baku_date(day) if day is not None else baku_today())
         return years

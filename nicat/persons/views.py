@@ -10,9 +10,9 @@ from nicat.access import policy, predicates
 from nicat.access.decorators import case_worker_required, requires
 from nicat.audit import services as audit
 from nicat.core.errors import ConcurrentEdit, NotAllowed
+from nicat.core.forms import apply_errors
 from nicat.persons import selectors, services
 from nicat.persons.forms import CandidateForm, DismissForm, MergeForm, SearchForm, UndoForm
-from nicat.core.forms import apply_errors
 
 # The Main Department's coordinators review and merge duplicates across institutions.
 coordinator_required = requires(predicates.is_coordinator)

@@ -7,8 +7,8 @@ class ReferralsConfig(AppConfig):
 
     def ready(self):
         from nicat.access import policy
-        from nicat.consent.selectors import register_dependents, register_details_grant, register_order_dependents
         from nicat.accounts.services import register_membership_listener
+        from nicat.consent.selectors import register_dependents, register_details_grant, register_order_dependents
         from nicat.consent.services import register_event_handler, register_withdrawal_handler
         from nicat.referrals import notify, selectors, services
 

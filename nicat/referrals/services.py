@@ -17,18 +17,29 @@ from nicat.access import policy
 from nicat.access import sections as access_sections
 from nicat.accounts.models import Role
 from nicat.audit import services as audit
-from nicat.core.errors import NotAllowed
-from nicat.core.services import check_version
 from nicat.cases.models import Case
 from nicat.consent import services as consent_services
 from nicat.consent.models import Purpose
+from nicat.core.errors import NotAllowed
+from nicat.core.services import check_version
 from nicat.directory import selectors as directory
 from nicat.directory.models import AUTHORISED_ONLY_SERVICES, Institution, ServiceKind
 from nicat.legal import rules
 from nicat.legal import services as legal
 from nicat.referrals import sections as S
-from nicat.referrals.models import (ACTIVE_STATUSES, OPEN_STATUSES, REFERRAL_PURPOSES, DocumentStatus, EventKind,
-                                    NotificationKind, Referral, ReferralEvent, ReturnPlan, Status, Urgency)
+from nicat.referrals.models import (
+    ACTIVE_STATUSES,
+    OPEN_STATUSES,
+    REFERRAL_PURPOSES,
+    DocumentStatus,
+    EventKind,
+    NotificationKind,
+    Referral,
+    ReferralEvent,
+    ReturnPlan,
+    Status,
+    Urgency,
+)
 from nicat.referrals.notify import notify_institution
 
 MAX_MESSAGE = 5000

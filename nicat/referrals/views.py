@@ -13,11 +13,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from nicat.access import policy
 from nicat.access import sections as access_sections
-from nicat.core.errors import ConcurrentEdit, NotAllowed
-from nicat.cases.models import Case
 from nicat.access.decorators import case_worker_required
-from nicat.core.forms import apply_errors
+from nicat.cases.models import Case
 from nicat.consent.models import Purpose
+from nicat.core.errors import ConcurrentEdit, NotAllowed
+from nicat.core.forms import apply_errors
 from nicat.directory.selectors import institution_address_visible_to
 from nicat.referrals import notify, sections, selectors, services
 from nicat.referrals.forms import ArrivalForm, ReasonForm, ReferralForm, ReturnPlanForm, TextForm

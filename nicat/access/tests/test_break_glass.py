@@ -11,8 +11,8 @@ from nicat.access import services
 from nicat.access.models import BreakGlass
 from nicat.accounts.models import Role
 from nicat.audit.models import AuditEvent
-from nicat.core.errors import NotAllowed
 from nicat.cases.models import Case
+from nicat.core.errors import NotAllowed
 from nicat.persons.models import Person
 from nicat.testing import make_user, verified_login
 

@@ -42,8 +42,8 @@ def test_inactive_membership_loses_access(cast):
 
 
 def test_services_refuse_a_case_outside_scope(cast):
-    from nicat.core.errors import NotAllowed
     from nicat.cases.services import add_note, update_case
+    from nicat.core.errors import NotAllowed
 
     theirs = cast.open_case(actor=cast.worker2)
     with pytest.raises(NotAllowed):

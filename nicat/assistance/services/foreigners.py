@@ -12,15 +12,34 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nicat.assistance import conf, eligibility
-from nicat.assistance.models import (DocumentsStatus, FamilyReunification, FollowUp, InterpreterNeed, PermitStatus,
-                                     ResidencePermit, ReturnDirection, ReturnPlan, ReturnStatus, ReunificationStatus,
-                                     RiskLevel)
-from nicat.assistance.services._common import (RETURN_ROLES, SERVICE_ROLES, atomic_edit, bump_version,
-                                               not_in_future, require_case_role, require_consent, require_section,
-                                               snapshot, text)
+from nicat.assistance.models import (
+    DocumentsStatus,
+    FamilyReunification,
+    FollowUp,
+    InterpreterNeed,
+    PermitStatus,
+    ResidencePermit,
+    ReturnDirection,
+    ReturnPlan,
+    ReturnStatus,
+    ReunificationStatus,
+    RiskLevel,
+)
+from nicat.assistance.services._common import (
+    RETURN_ROLES,
+    SERVICE_ROLES,
+    atomic_edit,
+    bump_version,
+    not_in_future,
+    require_case_role,
+    require_consent,
+    require_section,
+    snapshot,
+    text,
+)
 from nicat.audit import services as audit
-from nicat.legal import rules
 from nicat.consent.models import Purpose
+from nicat.legal import rules
 
 PERMIT_FIELDS = ("status", "applied_on", "decided_on", "expires_on", "permit_number",
                  "note")

@@ -15,10 +15,22 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from nicat.assistance import conf, eligibility
-from nicat.assistance.models import (AllowanceKind, AllowancePayment, CompensationClaim, CompensationSource,
-                                     PaymentSource)
-from nicat.assistance.services._common import (PAYMENT_ROLES, atomic_edit, bump_version, not_in_future,
-                                               require_case_role, snapshot, text)
+from nicat.assistance.models import (
+    AllowanceKind,
+    AllowancePayment,
+    CompensationClaim,
+    CompensationSource,
+    PaymentSource,
+)
+from nicat.assistance.services._common import (
+    PAYMENT_ROLES,
+    atomic_edit,
+    bump_version,
+    not_in_future,
+    require_case_role,
+    snapshot,
+    text,
+)
 from nicat.audit import services as audit
 from nicat.persons.models import Person
 

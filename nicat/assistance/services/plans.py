@@ -13,12 +13,33 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nicat.assistance import conf, eligibility
-from nicat.assistance.models import (OPEN_GOAL_STATUSES, SERVICE_KINDS, ActionStatus, Area, AuthorisedStateBody,
-                                     GoalStatus, PlanAction, PlanGoal, PlanReview, PlanStatus, RehabilitationPlan,
-                                     ServiceDelivery)
-from nicat.assistance.services._common import (MEDICAL_KINDS, PLAN_ROLES, SERVICE_ROLES, atomic_edit,
-                                               bump_version, not_in_future, require_case_role, require_consent,
-                                               require_section, snapshot, text)
+from nicat.assistance.models import (
+    OPEN_GOAL_STATUSES,
+    SERVICE_KINDS,
+    ActionStatus,
+    Area,
+    AuthorisedStateBody,
+    GoalStatus,
+    PlanAction,
+    PlanGoal,
+    PlanReview,
+    PlanStatus,
+    RehabilitationPlan,
+    ServiceDelivery,
+)
+from nicat.assistance.services._common import (
+    MEDICAL_KINDS,
+    PLAN_ROLES,
+    SERVICE_ROLES,
+    atomic_edit,
+    bump_version,
+    not_in_future,
+    require_case_role,
+    require_consent,
+    require_section,
+    snapshot,
+    text,
+)
 from nicat.audit import services as audit
 from nicat.consent.models import Purpose
 from nicat.directory.models import AUTHORISED_ONLY_SERVICES, ServiceKind

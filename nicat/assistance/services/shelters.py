@@ -23,14 +23,30 @@ from django.utils.translation import gettext as _
 from nicat.access import policy
 from nicat.accounts.models import Role
 from nicat.assistance import conf, eligibility
-from nicat.assistance.models import (CapacityGroup, EndKind, Facility, FacilityKind, Group, Stay,
-                                     WaitingListEntry, WaitingStatus)
-from nicat.assistance.services._common import (SHELTER_ROLES, atomic_edit, bump_version, not_in_future,
-                                               require_consent, require_visible, snapshot, text)
+from nicat.assistance.models import (
+    CapacityGroup,
+    EndKind,
+    Facility,
+    FacilityKind,
+    Group,
+    Stay,
+    WaitingListEntry,
+    WaitingStatus,
+)
+from nicat.assistance.services._common import (
+    SHELTER_ROLES,
+    atomic_edit,
+    bump_version,
+    not_in_future,
+    require_consent,
+    require_visible,
+    snapshot,
+    text,
+)
 from nicat.audit import services as audit
+from nicat.consent.models import Purpose
 from nicat.core.calendar import baku_date, baku_today
 from nicat.core.errors import NotAllowed
-from nicat.consent.models import Purpose
 from nicat.directory.models import ServiceKind
 
 STAY_FIELDS = ("facility", "group", "admitted_at", "planned_end", "extensions", "ended_at", "end_kind", "end_note")

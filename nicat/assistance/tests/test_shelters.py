@@ -9,8 +9,8 @@ from django.utils import timezone
 from nicat.assistance import services
 from nicat.assistance.models import EndKind, Facility, Group, Stay, WaitingStatus
 from nicat.audit.models import AuditEvent
-from nicat.core.errors import NotAllowed
 from nicat.cases.models import Case
+from nicat.core.errors import NotAllowed
 
 
 def _error(excinfo, field):

@@ -5,7 +5,9 @@ import io
 
 import pytest
 from django.core.management import call_command
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from nicat.audit.chain import GENESIS_HASH, canonical_text, reference_canonical_text
 from nicat.audit.models import AuditEvent

@@ -6,8 +6,8 @@ from django.db import IntegrityError, models, transaction
 from nicat.audit import services
 from nicat.audit.models import AuditEvent
 from nicat.audit.services import diff, open_value, record
-from nicat.privacy.fields import EncryptedCharField
 from nicat.core.context import _request_context
+from nicat.privacy.fields import EncryptedCharField
 
 pytestmark = pytest.mark.django_db
 

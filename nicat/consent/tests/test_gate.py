@@ -7,10 +7,16 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from nicat.audit.models import AuditEvent
-from nicat.core.errors import NotAllowed
 from nicat.consent.models import Consent, Decision, GivenBy, LegalBasisUse, Method, Purpose
-from nicat.consent.services import (authorise, decisive_consent, record_consent, require_consent, use_legal_basis,
-                                    withdraw_consent)
+from nicat.consent.services import (
+    authorise,
+    decisive_consent,
+    record_consent,
+    require_consent,
+    use_legal_basis,
+    withdraw_consent,
+)
+from nicat.core.errors import NotAllowed
 from nicat.referrals.testing import consent
 from nicat.testing import term
 

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from nicat.audit.models import AuditEvent
-from nicat.core.errors import NotAllowed
 from nicat.cases.models import Case
+from nicat.core.errors import NotAllowed
 from nicat.identification import services
 from nicat.identification.indicators import certificate_texts
 from nicat.identification.testing import refer_with_consent

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from nicat.accounts.models import Role
 from nicat.audit.models import AuditEvent
-from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.cases.models import Case, TraffickingStatus
+from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.identification import services
 from nicat.identification.models import Identification, IdentificationDecision, IdentificationStatus
 from nicat.identification.testing import refer_with_consent

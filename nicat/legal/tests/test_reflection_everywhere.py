@@ -9,7 +9,8 @@ from django.utils import timezone
 from nicat.assistance import selectors as assistance_selectors
 from nicat.assistance.services import foreigners
 from nicat.cases.models import Case
-from nicat.identification import certificate, services as identification
+from nicat.identification import certificate
+from nicat.identification import services as identification
 from nicat.testing import term
 
 pytestmark = pytest.mark.django_db

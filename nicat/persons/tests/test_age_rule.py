@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from nicat.assistance import eligibility
 from nicat.consent.services import validate_consent_data
 from nicat.core.calendar import baku_today
-from nicat.identification import engine, services as identification
+from nicat.identification import engine
+from nicat.identification import services as identification
 from nicat.persons.age import age_of, classify
 from nicat.persons.models import Person
 

@@ -4,8 +4,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from nicat.audit.models import AuditEvent
-from nicat.core.errors import NotAllowed
 from nicat.cases.models import Case
+from nicat.core.errors import NotAllowed
 from nicat.persons import services
 from nicat.persons.models import DuplicateSignal, MergeRecord, Person, SignalStatus
 from nicat.persons.selectors import match_candidates

@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from nicat.audit.models import AuditEvent
-from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.cases.models import Case
 from nicat.consent.models import Decision, Purpose
 from nicat.consent.services import approve_legal_basis, withdraw_consent
+from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.referrals import selectors, services
 from nicat.referrals.models import Notification, NotificationKind, Referral, ReferralEvent, Status
 from nicat.referrals.testing import consent, legal_basis_data, referral_data

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.core.management import call_command
 
-from nicat.web.demo import (CENTRE, MAIN, NGO1, NGO2, TIME_BASE, USERS, is_child_case, plan_world)
+from nicat.web.demo import CENTRE, MAIN, NGO1, NGO2, TIME_BASE, USERS, is_child_case, plan_world
 
 DEMO_PASSWORD = "demo password for the tests"
 

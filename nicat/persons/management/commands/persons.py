@@ -31,9 +31,9 @@ class Command(BaseCommand):
             self.stdout.write(f"{n} persons reindexed")
             return
         if subcommand == "generate":
-            from nicat.persons.generator import generate
-
             from django.conf import settings
+
+            from nicat.persons.generator import generate
 
             if options["count"] <= 0:
                 raise CommandError("Give a positive number of persons.")
