@@ -9,7 +9,10 @@ import io
 import re
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from nicat.core.validators import single_line
 
 UNKNOWN = "unknown"
 MISSING_CODES = {"", "-99"}
@@ -113,8 +116,10 @@ def _check(name, value):
         return ""
     if len(value) > 500:
         return _("The value is longer than 500 characters.")
-    if any(ord(ch) < 32 for ch in value):
-        return _("The value contains control characters.")
+    try:
+        single_line(value)  # the project's one rule for text (nicat.core.validators)
+    except ValidationError as error:
+        return " ".join(error.messages)
     if name in YEAR_COLUMNS and not _YEAR.match(value):
         return _("Expected a year such as 2019 or a range such as 2014-2018, found %(value)s.") % {"value": value[:20]}
     if _is_flag(name) and not name.endswith("Concatenated") and value not in {"0", "1"}:
