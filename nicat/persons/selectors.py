@@ -3,7 +3,9 @@
 Candidates come from the keyed tokens (nicat.privacy.indexes), are decrypted and ranked in memory
 (nicat.persons.matching); what a user is shown is cut to what nicat.access.policy lets them see.
 """
-from django.db.models import Count
+import math
+
+from django.db.models import Case, Count, FloatField, Sum, Value, When
 from django.utils import timezone
 
 from nicat.access import policy
@@ -16,7 +18,8 @@ from nicat.privacy import indexes, names
 
 CANDIDATE_LIMIT = 60       # persons decrypted and ranked per intake check
 POSTING_CAP = 2000         # tokens shared by more persons are not used to find candidates
-SEARCH_LIMIT = 500         # persons decrypted and ranked per search
+SEARCH_LIMIT = 500         # persons decrypted and ranked per search narrowed by a birth date, document or case
+SEARCH_RANKED = 200        # persons decrypted and ranked per name search: the best by keyed-token score
 NAME_QUERY_MIN = 85       # weakest query word's similarity (0..100) for a search hit
 RANK_FIELDS = ("id", "uuid", "given_name", "family_name", "patronymic", "aliases", "birth_date",
                "birth_date_is_estimate", "estimated_age", "age_recorded_on", "documents", "phone", "address",
@@ -244,46 +247,131 @@ def _years_for_ages(age_from, age_to, today):
     return list(range(today.year - high - 1, today.year - low + 1))
 
 
+def _idf(df, total):
+    """Weight of agreeing on a token shared by `df` of `total` persons (BM25's inverse document
+    frequency): a rare name counts for much, a common one for little."""
+    return math.log(1 + (total - df + 0.5) / (df + 0.5))
+
+
+def _ranked_by_tokens(q, persons_qs, *, limit):
+    """Ids of the persons of `persons_qs` that best match the name query `q` by keyed tokens, best
+    first, and whether common tokens were left out; or None when every token of the query is too
+    common to select anyone (shared by more than POSTING_CAP persons).
+
+    Every word's key and prefix, and the pairs of words (a pair of name keys, a key with the first
+    three characters of another), are looked up at once; each person scores the sum of the weights
+    of the tokens they share with the query, a token's weight growing as it gets rarer. The whole
+    candidate set is ranked in the database and only the best `limit` persons are decrypted, so an
+    old person with a rare name is found whatever the number of newer persons sharing a common word
+    of it."""
+    tokens = indexes.search_name_tokens(q, combined=True)
+    values = sorted({t for _, t in tokens})
+    if not values:
+        return [], False
+    counts = _capped_counts(values, POSTING_CAP + 1)
+    selective = {t: counts[t] for t in values if 0 < counts.get(t, 0) <= POSTING_CAP}
+    common = any(counts.get(t, 0) > POSTING_CAP for t in values)
+    if not selective:
+        return (None if common else []), common
+    total = max(registry_size(), max(selective.values()))
+    weight = Case(*[When(token=t, then=Value(_idf(df, total))) for t, df in selective.items()],
+                  default=Value(0.0), output_field=FloatField())
+    rows = (PersonToken.objects.system().filter(token__in=list(selective), person__in=persons_qs.values("pk"))
+            .values("person_id").annotate(score=Sum(weight)).order_by("-score", "-person_id")[:limit])
+    return [r["person_id"] for r in rows], common
+
+
+def _common_name_candidates(q, persons_qs, *, limit):
+    """For a name whose every token is shared by more than POSTING_CAP persons ("Aysel Məmmədova"
+    among a million): the newest `limit` persons sharing its pair of names (or, for one word, the
+    word). Every one of them bears the name; which namesake is meant takes another criterion."""
+    combined = indexes.search_name_tokens(q, combined=True)
+    pairs = [t for kind, t in combined if kind == indexes.Kind.NAME_PAIR]
+    words = [t for kind, t in combined if kind == indexes.Kind.NAME]
+    for chosen in (pairs, words):
+        if chosen:
+            ids = list(persons_qs.filter(pk__in=PersonToken.objects.system().filter(token__in=chosen)
+                                         .values("person_id")).order_by("-pk").values_list("pk", flat=True)[:limit])
+            if ids:
+                return ids
+    return []
+
+
 def search_persons(*, user, q="", document="", birth_date=None, age_from=None, age_to=None, reference="",
                    limit=50):
     """Persons `user` may see matching every criterion given, best first: [{"person", "score", "cases"}].
     `q` is a name in any spelling, script or order (fuzzy); `document` a document number; `birth_date`
-    a date; `age_from`/`age_to` an age range in years; `reference` a case reference."""
+    a date; `age_from`/`age_to` an age range in years; `reference` a case reference.
+
+    A birth date, document or case reference narrows the registry to a handful of persons first, whose
+    names are then compared. A name alone (with an age range or not) is ranked over the whole
+    registry by its keyed tokens (`_ranked_by_tokens`), the rarest counting most."""
     today = timezone.localdate()
     qs = Person.objects.visible_to(user).filter(merged_into__isnull=True)
-    criteria = False
+    narrowed = False
     if document and names.normalise_document(document):
         tok = indexes.token(indexes.Kind.DOCUMENT, names.normalise_document(document))
         qs = qs.filter(pk__in=PersonToken.objects.system().filter(token=tok).values("person_id"))
-        criteria = True
+        narrowed = True
     if birth_date:
         qs = qs.filter(birth_date_index=indexes.birth_date_index(birth_date))
-        criteria = True
+        narrowed = True
     if age_from is not None or age_to is not None:
         years = _years_for_ages(age_from, age_to, today)
         qs = qs.filter(birth_year_index__in=[indexes.birth_year_index(y) for y in years])
-        criteria = True
     if reference:
         qs = qs.filter(pk__in=policy.visible_cases(user).filter(reference__iexact=reference.strip())
                        .values("person_id"))
-        criteria = True
+        narrowed = True
     name_tokens = indexes.search_name_tokens(q) if q else set()
     if q and not name_tokens:
         return []
-    if name_tokens:
-        qs = qs.filter(pk__in=PersonToken.objects.system().filter(token__in=[t for _, t in name_tokens])
-                       .values("person_id"))
-        criteria = True
-    if not criteria:
+
+    def scored(persons):
+        # found only where the identity section is open to the user (names, birth, documents are identity)
+        named = policy.persons_with_section(user, [p.pk for p in persons], "identity")
+        return _score_names(q, [p for p in persons if p.pk in named], today, age_from, age_to)
+
+    token_rank = {}
+    if narrowed:
+        if name_tokens:
+            qs = qs.filter(pk__in=PersonToken.objects.system().filter(token__in=[t for _, t in name_tokens])
+                           .values("person_id"))
+        results = scored(list(qs.select_related("gender").only(*RANK_FIELDS).order_by("-pk")[:SEARCH_LIMIT]))
+    elif name_tokens:
+        ids, common = _ranked_by_tokens(q, qs, limit=SEARCH_RANKED)
+        token_rank = {pk: -i for i, pk in enumerate(ids or [])}
+        results = scored(_ranked_persons(ids))
+        if common and not results:  # nothing rarer matched: the namesakes of the common words
+            results = scored(_ranked_persons(_common_name_candidates(q, qs, limit=SEARCH_LIMIT)))
+    elif age_from is not None or age_to is not None:
+        results = scored(list(qs.select_related("gender").only(*RANK_FIELDS).order_by("-pk")[:SEARCH_LIMIT]))
+    else:
         return []
-    persons = list(qs.select_related("gender").only(*RANK_FIELDS).order_by("-pk")[:SEARCH_LIMIT])
-    # found only where the identity section is open to the user (names, birth, documents are identity)
-    named = policy.persons_with_section(user, [p.pk for p in persons], "identity")
-    persons = [p for p in persons if p.pk in named]
+    results.sort(key=lambda r: (-r["score"], -token_rank.get(r["person"].pk, 0), -r["person"].pk))
+    results = results[:limit]
+    cases = {}
+    for case in policy.visible_cases(user).filter(person_id__in=[r["person"].pk for r in results]):
+        cases.setdefault(case.person_id, []).append(case)
+    for r in results:
+        r["cases"] = cases.get(r["person"].pk, [])
+    return results
+
+
+def _ranked_persons(ids):
+    if not ids:
+        return []
+    loaded = {p.pk: p for p in Person.objects.system().filter(pk__in=list(ids)).select_related("gender")
+              .only(*RANK_FIELDS)}
+    return [loaded[pk] for pk in ids if pk in loaded]
+
+
+def _score_names(q, persons, today, age_from, age_to):
+    """[{"person", "score"}] of `persons` whose every query word resembles a name of theirs (score: the
+    weakest word's similarity, 0..100) and whose age is in the range asked."""
     results = []
     for person in persons:
-        prof = matching.profile(person_data(person))
-        score = matching.name_query_score(q, prof) if q else 100.0
+        score = matching.name_query_score(q, matching.profile(person_data(person))) if q else 100.0
         if q and score < NAME_QUERY_MIN:
             continue
         if age_from is not None or age_to is not None:
@@ -291,13 +379,6 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
             if age is None or (age_from is not None and age < age_from) or (age_to is not None and age > age_to):
                 continue
         results.append({"person": person, "score": score})
-    results.sort(key=lambda r: (-r["score"], -r["person"].pk))
-    results = results[:limit]
-    cases = {}
-    for case in policy.visible_cases(user).filter(person_id__in=[r["person"].pk for r in results]):
-        cases.setdefault(case.person_id, []).append(case)
-    for r in results:
-        r["cases"] = cases.get(r["person"].pk, [])
     return results
 
 

@@ -228,12 +228,22 @@ def person_tokens(data, kinds=None) -> set:
     return {(kind, token(kind, value, master)) for kind, value in values}
 
 
-def search_name_tokens(text) -> set:
-    """Tokens to look up for a free-text name query (any spelling, any order)."""
+def search_name_tokens(text, *, combined=False) -> set:
+    """Tokens to look up for a free-text name query (any spelling, any order): one name key and its
+    prefix per word; with `combined`, also the keys two words make together, as `person_tokens`
+    builds them (a pair of name keys, a key with the first three characters of another) — a pair of a
+    common and a rare word is as rare as the rarer one, and rarer still."""
     keys = names.word_keys(text)[:MAX_NAME_KEYS]
-    out = set()
+    values = set()
     for k in keys:
-        out.add((Kind.NAME, token(Kind.NAME, k)))
+        values.add((Kind.NAME, k))
         if len(k) > 4:
-            out.add((Kind.NAME_PREFIX, token(Kind.NAME_PREFIX, k[:4])))
-    return out
+            values.add((Kind.NAME_PREFIX, k[:4]))
+    if combined:
+        for a, b in combinations(sorted(keys), 2):
+            values.add((Kind.NAME_PAIR, f"{a}|{b}"))
+        for a, b in permutations(keys, 2):
+            if len(b) > 3:
+                values.add((Kind.NAME_PARTIAL, f"{a}|{b[:3]}"))
+    master = _master_key()
+    return {(kind, token(kind, value, master)) for kind, value in values}
