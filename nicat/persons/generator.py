@@ -220,6 +220,7 @@ def generate(count, *, seed=1, duplicate_share=0.02, institutions=None, batch=50
 
     from nicat.directory.models import Institution
     from nicat.persons.models import Person, PersonToken
+    from nicat.privacy import indexes
     from nicat.vocab.models import Term
 
     institutions = institutions or list(Institution.objects.filter(active=True).order_by("pk")[:8])
@@ -237,7 +238,8 @@ def generate(count, *, seed=1, duplicate_share=0.02, institutions=None, batch=50
                for f in builder.fields]
     header = {"count": count, "seed": seed, "duplicate_share": duplicate_share, "columns": person_columns,
               "institutions": builder.institutions, "genders": genders, "start_id": start_id,
-              "keys": hashlib.sha256(repr((settings.NICAT_FIELD_KEYS, settings.NICAT_INDEX_KEY)).encode()).hexdigest()}
+              "keys": hashlib.sha256(repr((settings.NICAT_FIELD_KEYS, settings.NICAT_INDEX_KEY)).encode()).hexdigest(),
+              "token_kinds": sorted(indexes.Kind.LABELS.items())}  # a new kind of token makes a cache stale
     generated_truth = []
 
     def chunks():

@@ -510,6 +510,24 @@ def band(p: float) -> str:
     return ""
 
 
+def name_spelling_score(query: str, target: Profile) -> float:
+    """0..100 how closely the words of a name query, as typed, match the person's names with their
+    endings: "Əli Cəfərli" matches Əli Cəfərli better than Əli Cəfərov, which `name_query_score`
+    counts as the same name. Per query word the best of the person's words, nine parts by spelling key
+    (any script: Cəfərli = Джафарли) and one by the letters as folded (Алыйева is closer to Alıyeva than
+    to Əliyeva); the mean over the words."""
+    q_words = [w for w in names.fold(query).split() if names.spelling_key(w)]
+    t_words = [w for w in f"{target.given_fold} {target.family_fold}".split() if names.spelling_key(w)]
+    if not q_words or not t_words:
+        return 0.0
+    total = 0.0
+    for w in q_words:
+        qk = names.spelling_key(w)
+        total += max(0.9 * JaroWinkler.normalized_similarity(qk, names.spelling_key(t))
+                     + 0.1 * JaroWinkler.normalized_similarity(w, t) for t in t_words)
+    return round(100 * total / len(q_words), 2)
+
+
 def name_query_score(query: str, target: Profile) -> float:
     """0..100 how well a free-text name query matches a person (any spelling, any order, part of the
     name is enough): every word of the query must resemble some name of the person; the score is the

@@ -20,10 +20,14 @@ CANDIDATE_LIMIT = 60       # persons decrypted and ranked per intake check
 POSTING_CAP = 2000         # tokens shared by more persons are not used to find candidates
 SEARCH_LIMIT = 500         # persons decrypted and ranked per search narrowed by a birth date, document or case
 SEARCH_RANKED = 200        # persons decrypted and ranked per name search: the best by keyed-token score
+RANK_CANDIDATES = 2000     # persons sharing a rare token of a name query whose common tokens are weighed too
 NAME_QUERY_MIN = 85       # weakest query word's similarity (0..100) for a search hit
 RANK_FIELDS = ("id", "uuid", "given_name", "family_name", "patronymic", "aliases", "birth_date",
                "birth_date_is_estimate", "estimated_age", "age_recorded_on", "documents", "phone", "address",
                "merged_into_id", "registered_by_institution_id", "gender__code")
+# What a search decrypts to compare names (and ages) for its candidates; RANK_FIELDS only for those shown.
+NAME_FIELDS = ("id", "given_name", "family_name", "patronymic", "aliases", "birth_date", "birth_date_is_estimate",
+               "estimated_age", "age_recorded_on")
 
 
 # --- Who coordinates ------------------------------------------------------------------------------
@@ -255,30 +259,42 @@ def _idf(df, total):
 
 def _ranked_by_tokens(q, persons_qs, *, limit):
     """Ids of the persons of `persons_qs` that best match the name query `q` by keyed tokens, best
-    first, and whether common tokens were left out; or None when every token of the query is too
-    common to select anyone (shared by more than POSTING_CAP persons).
+    first, and whether the query has tokens too common to select anyone; ids None when every token
+    is that common (shared by more than POSTING_CAP persons).
 
-    Every word's key and prefix, and the pairs of words (a pair of name keys, a key with the first
-    three characters of another), are looked up at once; each person scores the sum of the weights
-    of the tokens they share with the query, a token's weight growing as it gets rarer. The whole
-    candidate set is ranked in the database and only the best `limit` persons are decrypted, so an
-    old person with a rare name is found whatever the number of newer persons sharing a common word
-    of it."""
+    Every word's key, prefix and spelling, and the pairs of words (a pair of name keys, a key with the
+    first three characters of another), are looked up at once; each person scores the sum of the
+    weights of the tokens they share with the query, a token's weight growing as it gets rarer
+    (`_idf`). The candidates are the persons sharing a rare token (the RANK_CANDIDATES best of them);
+    the common tokens then add their smaller weights to those candidates only. The whole candidate
+    set is ranked in the database and only the best `limit` persons are decrypted, so an old person
+    with a rare name is found whatever the number of newer persons sharing a common word of it."""
     tokens = indexes.search_name_tokens(q, combined=True)
     values = sorted({t for _, t in tokens})
     if not values:
         return [], False
     counts = _capped_counts(values, POSTING_CAP + 1)
     selective = {t: counts[t] for t in values if 0 < counts.get(t, 0) <= POSTING_CAP}
-    common = any(counts.get(t, 0) > POSTING_CAP for t in values)
+    common = [t for t in values if counts.get(t, 0) > POSTING_CAP]
     if not selective:
-        return (None if common else []), common
-    total = max(registry_size(), max(selective.values()))
-    weight = Case(*[When(token=t, then=Value(_idf(df, total))) for t, df in selective.items()],
-                  default=Value(0.0), output_field=FloatField())
+        return (None if common else []), bool(common)
+    total = max(registry_size(), POSTING_CAP + 1)
+
+    def weight(dfs):
+        return Case(*[When(token=t, then=Value(_idf(df, total))) for t, df in dfs.items()],
+                    default=Value(0.0), output_field=FloatField())
+
     rows = (PersonToken.objects.system().filter(token__in=list(selective), person__in=persons_qs.values("pk"))
-            .values("person_id").annotate(score=Sum(weight)).order_by("-score", "-person_id")[:limit])
-    return [r["person_id"] for r in rows], common
+            .values("person_id").annotate(score=Sum(weight(selective))).order_by("-score", "-person_id")
+            [:RANK_CANDIDATES])
+    scores = {r["person_id"]: r["score"] for r in rows}
+    if common and scores:
+        extra = (PersonToken.objects.system().filter(person_id__in=list(scores), token__in=common)
+                 .values("person_id").annotate(score=Sum(weight({t: POSTING_CAP + 1 for t in common}))))
+        for r in extra:
+            scores[r["person_id"]] += r["score"]
+    ranked = sorted(scores, key=lambda pk: (-scores[pk], -pk))[:limit]
+    return ranked, bool(common)
 
 
 def _common_name_candidates(q, persons_qs, *, limit):
@@ -337,7 +353,7 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
         if name_tokens:
             qs = qs.filter(pk__in=PersonToken.objects.system().filter(token__in=[t for _, t in name_tokens])
                            .values("person_id"))
-        results = scored(list(qs.select_related("gender").only(*RANK_FIELDS).order_by("-pk")[:SEARCH_LIMIT]))
+        results = scored(list(qs.only(*NAME_FIELDS).order_by("-pk")[:SEARCH_LIMIT]))
     elif name_tokens:
         ids, common = _ranked_by_tokens(q, qs, limit=SEARCH_RANKED)
         token_rank = {pk: -i for i, pk in enumerate(ids or [])}
@@ -345,11 +361,14 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
         if common and not results:  # nothing rarer matched: the namesakes of the common words
             results = scored(_ranked_persons(_common_name_candidates(q, qs, limit=SEARCH_LIMIT)))
     elif age_from is not None or age_to is not None:
-        results = scored(list(qs.select_related("gender").only(*RANK_FIELDS).order_by("-pk")[:SEARCH_LIMIT]))
+        results = scored(list(qs.only(*NAME_FIELDS).order_by("-pk")[:SEARCH_LIMIT]))
     else:
         return []
-    results.sort(key=lambda r: (-r["score"], -token_rank.get(r["person"].pk, 0), -r["person"].pk))
+    results.sort(key=lambda r: (-r["score"], -r["spelling"], -token_rank.get(r["person"].pk, 0), -r["person"].pk))
     results = results[:limit]
+    shown = _load([r["person"].pk for r in results])  # what the list shows, decrypted for those only
+    for r in results:
+        r["person"] = shown[r["person"].pk]
     cases = {}
     for case in policy.visible_cases(user).filter(person_id__in=[r["person"].pk for r in results]):
         cases.setdefault(case.person_id, []).append(case)
@@ -361,24 +380,27 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
 def _ranked_persons(ids):
     if not ids:
         return []
-    loaded = {p.pk: p for p in Person.objects.system().filter(pk__in=list(ids)).select_related("gender")
-              .only(*RANK_FIELDS)}
+    loaded = {p.pk: p for p in Person.objects.system().filter(pk__in=list(ids)).only(*NAME_FIELDS)}
     return [loaded[pk] for pk in ids if pk in loaded]
 
 
 def _score_names(q, persons, today, age_from, age_to):
-    """[{"person", "score"}] of `persons` whose every query word resembles a name of theirs (score: the
-    weakest word's similarity, 0..100) and whose age is in the range asked."""
+    """[{"person", "score", "spelling"}] of `persons` whose every query word resembles a name of theirs
+    (score: the weakest word's similarity of keys, 0..100; spelling: how closely the words as typed
+    match the names with their endings, which orders the namesakes of a key) and whose age is in the
+    range asked."""
     results = []
     for person in persons:
-        score = matching.name_query_score(q, matching.profile(person_data(person))) if q else 100.0
+        prof = matching.profile({f: getattr(person, f) for f in NAME_FIELDS[1:5]}) if q else None
+        score = matching.name_query_score(q, prof) if q else 100.0
         if q and score < NAME_QUERY_MIN:
             continue
         if age_from is not None or age_to is not None:
             age = person.age_on(today)
             if age is None or (age_from is not None and age < age_from) or (age_to is not None and age > age_to):
                 continue
-        results.append({"person": person, "score": score})
+        results.append({"person": person, "score": score,
+                        "spelling": matching.name_spelling_score(q, prof) if q else 100.0})
     return results
 
 

@@ -41,10 +41,11 @@ class Kind:
     DOCUMENT_NEAR = 10  # a document number with one character left out (one typo or swapped digits apart)
     NAME_ADDRESS = 11  # one name key + one number of the address (house, flat, postcode)
     NAME_PAIR_YEAR = 12  # two name keys + year of birth (a common name pair, narrowed by the year)
+    NAME_SPELLING = 13  # one name word with its ending (Cəfərli, not Cəfərov): the search tells them apart
 
     LABELS = {1: "name", 2: "name-prefix", 3: "name-pair", 4: "name-partial", 5: "name-date",
               6: "name-year", 7: "document", 8: "phone", 9: "birth-date", 10: "document-near",
-              11: "name-address", 12: "name-pair-year"}
+              11: "name-address", 12: "name-pair-year", 13: "name-spelling"}
 
 
 # Kinds that make a pair of records worth comparing (duplicates at intake and in the batch job).
@@ -58,7 +59,7 @@ SCAN_BLOCK_CAPS = {Kind.NAME_PAIR: 20, Kind.NAME_PARTIAL: 15, Kind.NAME_DATE: 40
                    Kind.NAME_ADDRESS: 10, Kind.NAME_PAIR_YEAR: 30}
 
 # Kinds a name search looks up.
-SEARCH_KINDS = (Kind.NAME, Kind.NAME_PREFIX)
+SEARCH_KINDS = (Kind.NAME, Kind.NAME_PREFIX, Kind.NAME_SPELLING, Kind.NAME_PAIR, Kind.NAME_PARTIAL)
 MAX_NAME_KEYS = 6
 
 
@@ -137,6 +138,18 @@ def name_keys(data) -> list:
     return p["all"][:MAX_NAME_KEYS]
 
 
+def spelling_keys(data) -> list:
+    """Spelling keys (names.spelling_key) of every word of a person's names, aliases included."""
+    out = []
+    for text in (data.get("given_name", ""), data.get("family_name", ""), data.get("patronymic", ""),
+                 *(data.get("aliases") or ())):
+        for word in names.words(text or ""):
+            k = names.spelling_key(word)
+            if k and k not in out:
+                out.append(k)
+    return out[:2 * MAX_NAME_KEYS]
+
+
 def documents(data) -> list:
     out = []
     for doc in data.get("documents") or []:
@@ -204,6 +217,8 @@ def person_tokens(data, kinds=None) -> set:
             add(Kind.NAME_DATE, f"{k}|{birth}")
         for y in years:
             add(Kind.NAME_YEAR, f"{k}|{y}")
+    for k in spelling_keys(data):
+        add(Kind.NAME_SPELLING, k)
     if birth and not data.get("birth_date_is_estimate"):
         add(Kind.BIRTH_DATE, birth)
     for a, b in combinations(sorted(keys), 2):
@@ -240,6 +255,8 @@ def search_name_tokens(text, *, combined=False) -> set:
         if len(k) > 4:
             values.add((Kind.NAME_PREFIX, k[:4]))
     if combined:
+        for k in spelling_keys({"given_name": text}):
+            values.add((Kind.NAME_SPELLING, k))
         for a, b in combinations(sorted(keys), 2):
             values.add((Kind.NAME_PAIR, f"{a}|{b}"))
         for a, b in permutations(keys, 2):

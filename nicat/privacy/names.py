@@ -127,6 +127,13 @@ def key(word: str) -> str:
     return "" if k in MARKER_KEYS else k
 
 
+@lru_cache(maxsize=65536)
+def spelling_key(word: str) -> str:
+    """Phonetic key of one name word with its ending kept (any script): "Cəfərli" and "Джафарли" agree,
+    "Cəfərli" and "Cəfərov" do not — what `key` forgets to let a family's forms match."""
+    return _phonetic("".join(fold(word).split()))
+
+
 def words(text: str) -> list:
     """The words of a name field, folded ("Rəşid qızı" → ["rashid", "qizi"])."""
     return fold(text).split() if text else []

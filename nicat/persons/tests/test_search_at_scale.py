@@ -19,7 +19,7 @@ def add_namesakes(institution, count, family="Məmmədova", given=GIVEN):
     """`count` persons registered after everyone else, bulk-inserted with their index columns and keyed
     tokens as the person services write them (faster than one service call each)."""
     rows = []
-    for n, name in zip(range(count), itertools.cycle(given)):
+    for name in itertools.islice(itertools.cycle(given), count):
         rows.append(Person(given_name=name, family_name=family, patronymic="", aliases=[], documents=[], phone="",
                            address="", registered_by_institution=institution))
     for person in rows:
