@@ -68,3 +68,22 @@ def test_the_ranking_never_reaches_past_what_the_user_may_see(cast, nezaket_amon
 def test_a_typo_late_in_the_rare_word_still_finds_her(cast, nezaket_among_thousands):
     results = search_persons(user=cast.worker, q="Nəzakat Məmmədova")
     assert results and results[0]["person"] == nezaket_among_thousands
+
+
+def test_the_migration_gives_registered_persons_their_spelling_tokens(cast):
+    import importlib
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    person = cast.open_case(person={"given_name": "Əli", "family_name": "Cəfərli"}).person
+    spelling = PersonToken.objects.system().filter(person=person, kind=indexes.Kind.NAME_SPELLING)
+    expected = set(spelling.values_list("token", flat=True))
+    assert len(expected) == 2
+    spelling.delete()  # as registered before the kind existed
+    assert search_persons(user=cast.worker, q="Əli Cəfərli")  # still found by the other tokens
+    migration = importlib.import_module("nicat.persons.migrations.0003_name_spelling_tokens")
+    apps = MigrationExecutor(connection).loader.project_state(("persons", "0003_name_spelling_tokens")).apps
+    migration.add_spelling_tokens(apps, None)
+    migration.add_spelling_tokens(apps, None)  # idempotent
+    assert sorted(spelling.values_list("token", flat=True)) == sorted(expected)
