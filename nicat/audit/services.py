@@ -209,17 +209,13 @@ def _append(fields):
     params[0] = connection.ops.adapt_datetimefield_value(fields["occurred_at"])
     params[12] = canonical_json(fields["changes"])
     params[13] = canonical_json(fields["details"])
-    params += [GENESIS_HASH, head, GENESIS_HASH, tail]
-    sql = _append_sql(connection.vendor)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and _client_side_binding(cursor):
-            # The lock and the INSERT in one round trip: each statement of a simple query takes its
-            # own snapshot under READ COMMITTED, so the INSERT reads the head after the lock.
-            cursor.execute(f"SELECT pg_advisory_xact_lock({int(ADVISORY_LOCK_KEY)}); {sql}", params)
-            cursor.nextset()
+        if connection.vendor == "postgresql":
+            # One statement: the server-side function takes the lock, reads the head, links, hashes and
+            # inserts (migration audit 0003); its plans are kept for the session.
+            cursor.execute(_PG_APPEND, [ADVISORY_LOCK_KEY, GENESIS_HASH, *params[:14], head, tail])
         else:
-            _lock_chain(cursor)
-            cursor.execute(sql, params)
+            cursor.execute(_append_sql(connection.vendor), params + [GENESIS_HASH, head, GENESIS_HASH, tail])
         sequence, prev_hash, digest = cursor.fetchone()
     expected = hashlib.sha256(
         canonical_text(sequence=sequence, prev_hash=prev_hash, **fields).encode("utf-8")).hexdigest()
@@ -231,12 +227,7 @@ def _append(fields):
     return event
 
 
-def _client_side_binding(cursor):
-    try:
-        import psycopg
-    except ImportError:  # pragma: no cover - psycopg2
-        return False
-    return isinstance(getattr(cursor, "cursor", None), psycopg.ClientCursor)
+_PG_APPEND = "SELECT seq, prev, digest FROM nicat_audit_append(" + ", ".join(["%s"] * 18) + ")"
 
 
 def _request_context():
