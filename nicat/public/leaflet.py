@@ -63,30 +63,30 @@ def render(lang):
 
     def heading(text):
         pdf.ln(1.2)
-        pdf.set_font("DejaVu", "B", 10)
+        pdf.set_font("DejaVu", "B", 11.5)
         pdf.set_text_color(*NAVY)
-        pdf.multi_cell(width, 5, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 6, text, align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.set_text_color(0, 0, 0)
 
-    def para(text, size=8.6):
+    def para(text, size=9.8):
         pdf.set_font("DejaVu", "", size)
-        pdf.multi_cell(width, 3.9, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 4.6, text, align="L", new_x="LMARGIN", new_y="NEXT")
 
     def bullets(items):
-        pdf.set_font("DejaVu", "", 8.6)
+        pdf.set_font("DejaVu", "", 9.8)
         for item in items:
             pdf.set_x(pdf.l_margin)
-            pdf.cell(4, 3.9, "•")
-            pdf.multi_cell(width - 4, 3.9, item, new_x="LMARGIN", new_y="NEXT")
+            pdf.cell(4, 4.6, "•")
+            pdf.multi_cell(width - 4, 4.6, item, align="L", new_x="LMARGIN", new_y="NEXT")
 
-    pdf.set_font("DejaVu", "B", 14)
+    pdf.set_font("DejaVu", "B", 16)
     pdf.set_text_color(*NAVY)
-    pdf.multi_cell(width, 6.5, t["title"], new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(width, 7.5, t["title"], align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1)
     pdf.set_fill_color(255, 244, 204)
     pdf.set_text_color(*DARK_RED)
-    pdf.set_font("DejaVu", "B", 12)
-    pdf.multi_cell(width, 7, t["hotline"], fill=True, align="C", link=tel_href("152"),
+    pdf.set_font("DejaVu", "B", 13)
+    pdf.multi_cell(width, 8, t["hotline"], fill=True, align="C", link=tel_href("152"),
                    new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
 
@@ -102,10 +102,10 @@ def render(lang):
     bullets(t["rights"] + [allowance_text, foreigners_text])
     heading(t["where_h"])
     bullets(t["where"])
-    pdf.set_font("DejaVu", "B", 8.6)
-    pdf.multi_cell(width, 3.9, t["main"].format(name=main["name"], address=main["address"], phone=main["phone"],
+    pdf.set_font("DejaVu", "B", 9.8)
+    pdf.multi_cell(width, 4.6, t["main"].format(name=main["name"], address=main["address"], phone=main["phone"],
                                                 fax=main["fax"]),
-                   link=tel_href(main["phone"]), new_x="LMARGIN", new_y="NEXT")
+                   align="L", link=tel_href(main["phone"]), new_x="LMARGIN", new_y="NEXT")
     base = getattr(settings, "NICAT_BASE_URL", "")
     if base:
         pdf.ln(1)
