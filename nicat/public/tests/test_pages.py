@@ -266,3 +266,17 @@ def test_quick_exit_is_on_every_page_and_leaves_for_the_neutral_site(client, db,
         html = get(client, name, "az").content.decode()
         assert re.search(r'<a id="quick-exit"[^>]*href="https://weather.example/"[^>]*data-exit-url="https://weather.example/"',
                          html), name
+
+
+def test_the_embassies_command_needs_an_administrator(cast):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="No user"):
+        call_command("load_embassies", "--as", "nobody")
+    with pytest.raises(CommandError, match="administrator"):
+        call_command("load_embassies", "--as", cast.worker.username)
+    out = StringIO()
+    call_command("load_embassies", "--as", cast.admin.username, stdout=out)
+    assert out.getvalue().strip() == "6 embassies and consulates added"
