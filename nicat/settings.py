@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "nicat.assistance",
     "nicat.statistics",
     "nicat.exchange",
+    "nicat.public",
     "nicat.web",
     "nicat.api",
 ]
@@ -235,6 +236,8 @@ NICAT_API_MAX_BODY_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 NICAT_API_MAX_DEPTH = 20  # levels of nested JSON objects and lists
 NICAT_TEXT_MAX_CHARS = env.int("NICAT_TEXT_MAX_CHARS", default=20000)  # any one free text
 NICAT_MAX_YEARS_AHEAD = 20  # the latest plausible date is today + this; the earliest is 1 January 1900
+# The public site's quick-exit button leaves for this neutral page (docs/public-site.md).
+NICAT_PUBLIC_EXIT_URL = env.str("NICAT_PUBLIC_EXIT_URL", default="https://www.google.com/")
 NICAT_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 # --- Languages and time ---------------------------------------------------------------------

@@ -20,6 +20,7 @@ urlpatterns = [
     path("referrals/", include("nicat.referrals.urls")),
     path("assistance/", include("nicat.assistance.urls")),
     path("directory/", include("nicat.directory.urls")),
+    path("public/", include("nicat.public.urls")),
     path("audit/", include("nicat.audit.urls")),
     path("statistics/", include("nicat.statistics.urls")),
     path("access/", include("nicat.access.urls")),

@@ -3,7 +3,7 @@ public; the search, the details and the API are for every signed-in user."""
 from nicat.access.matrix import EVERYONE, api, page, public
 
 MATRIX = {
-    "directory:public": public(),
+    "directory:public": public(expect=(302,)),  # now /public/where-to-turn/
     "directory:search": page(EVERYONE),
     "directory:detail": page(EVERYONE, kwargs={"uuid": "institution"}),
     "institution-list": api(EVERYONE),

@@ -1,7 +1,11 @@
 """Directory pages: the staff search, an institution's card, and the public page (no sign-in)."""
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from nicat.directory import selectors
 from nicat.directory.forms import DirectorySearchForm
@@ -32,9 +36,10 @@ def detail(request, uuid):
 
 
 def public(request):
-    """Where a victim can turn: open to everyone, no sign-in, no confidential address."""
-    return render(request, "directory/public.html", {
-        "hotline": selectors.HOTLINE_NUMBER,
-        "main": selectors.main_department_contacts(),
-        "institutions": selectors.public_institutions(),
-    })
+    """The former public page: now the "where to turn" page of the public site (/public/where-to-turn/),
+    which shows the same data (selectors.public_institutions). The address keeps working; `?lang=` is kept."""
+    target = reverse("public:where_to_turn")
+    lang = request.GET.get("lang", "")
+    if lang in dict(settings.LANGUAGES):
+        target += "?" + urlencode({"lang": lang})
+    return redirect(target)

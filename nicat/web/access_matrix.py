@@ -7,7 +7,7 @@ from nicat.access.matrix import EVERYONE, admin_only, page, public
 MATRIX = {
     "healthz": public(),
     "set_language": public(methods=("post",), query={"language": "en", "next": "/"}),
-    "web:dashboard": page(EVERYONE),
+    "web:dashboard": page(EVERYONE, anonymous=(302,)),  # an anonymous visitor is sent to /public/
     "web:login": public(),
     "web:logout": public(methods=("post",), expect=(302,), ends_session=True),
     # The Django admin: administrators only; everyone else is sent to the admin's sign-in page.

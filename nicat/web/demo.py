@@ -125,6 +125,7 @@ INSTITUTIONS = [
         "address": "Bakı şəhəri, Nərimanov rayonu (demo)", "phone": "(+99412) 000-00-51 (demo)",
         "hours": "24/7",
         "languages": ["az", "ru"],
+        "listed_publicly": True,
     },
     {
         "code": INTERNATIONAL,
@@ -146,7 +147,7 @@ INSTITUTIONS = [
         "address": "Sumqayıt şəhəri (demo)", "phone": "(+99418) 000-00-71 (demo)",
         "hours": "Hər gün 10:00–17:00",
         "languages": ["az", "ru", "ar"],
-        "is_nonprofit": True,
+        "is_nonprofit": True, "listed_publicly": True,
     },
     {
         "code": EMBASSY,
@@ -938,6 +939,8 @@ def build_world(seed=DEFAULT_SEED, cases=DEFAULT_CASES, password=None):
         institutions, inst_created = ensure_institutions(plan, terms)
         users, users_created = ensure_users(plan, institutions, password)
         ensure_assistance(institutions, users["admin"])
+        from nicat.public.demo import ensure_public
+        ensure_public(users["admin"])  # the embassies and consulates abroad (nicat/public/data/embassies.yaml)
         created = apply_cases(plan, users, terms)
     return {"plan": plan, "institutions": institutions, "institutions_created": inst_created,
             "users": users, "users_created": users_created, "cases": created}

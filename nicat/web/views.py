@@ -1,7 +1,6 @@
 """Layout pages: sign-in, dashboard, health check and error pages (which never show case data)."""
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.db import connection
 from django.http import HttpResponse
@@ -51,8 +50,10 @@ def logout_view(request):
     return redirect("web:login")
 
 
-@login_required
 def dashboard(request):
+    """The signed-in user's dashboard; an anonymous visitor of `/` lands on the public site instead."""
+    if not request.user.is_authenticated:
+        return redirect("public:home")
     context = {}
     if policy.can_work_on_cases(request.user):
         mine = case_list(user=request.user)

@@ -10,8 +10,10 @@ from nicat.testing import PASSWORD, make_institution, make_user, term
 
 
 def public_page(client, language):
+    """The former public page now leads to the public site's "where to turn" page (nicat/public)."""
     client.cookies["nicat_language"] = language
-    response = client.get(reverse("directory:public"))
+    response = client.get(reverse("directory:public"), follow=True)
+    assert response.redirect_chain == [(reverse("public:where_to_turn"), 302)]
     assert response.status_code == 200
     return response.content.decode()
 

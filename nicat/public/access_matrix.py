@@ -1,0 +1,12 @@
+"""Access matrix entries of the public information site (format: nicat/access/matrix.py): every page is
+open to everyone, signed in or not; the leaflet of an unknown language is 404."""
+from nicat.access.matrix import public
+
+MATRIX = {
+    "public:home": public(),
+    "public:trafficking": public(),
+    "public:warning_signs": public(),
+    "public:rights": public(),
+    "public:where_to_turn": public(),
+    "public:leaflet": public(literals={"lang": "en"}),
+}
