@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "nicat.identification",
     "nicat.consent",
     "nicat.referrals",
+    "nicat.safety",
     "nicat.assistance",
     "nicat.statistics",
     "nicat.exchange",
