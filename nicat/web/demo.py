@@ -930,6 +930,7 @@ def build_world(seed=DEFAULT_SEED, cases=DEFAULT_CASES, password=None):
     from django.db import transaction
 
     from nicat.cases.models import Case
+    from nicat.safety.demo import ensure_safety
 
     with transaction.atomic():
         terms = Terms()
@@ -939,6 +940,7 @@ def build_world(seed=DEFAULT_SEED, cases=DEFAULT_CASES, password=None):
         users, users_created = ensure_users(plan, institutions, password)
         ensure_assistance(institutions, users["admin"])
         created = apply_cases(plan, users, terms)
+        ensure_safety(users)
     return {"plan": plan, "institutions": institutions, "institutions_created": inst_created,
             "users": users, "users_created": users_created, "cases": created}
 
