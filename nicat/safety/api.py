@@ -159,7 +159,10 @@ class FamilyContactSerializer(RefuseUnknownFieldsMixin, serializers.ModelSeriali
     case = CaseUUIDField()
     relative = serializers.SlugRelatedField(slug_field="uuid", queryset=Relative.objects.none(), required=False,
                                             allow_null=True)
-    note = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True, allow_null=True,
+                                 help_text=_("null for roles that do not assess."))
+
+    schema_nullable_fields = ("note",)
 
     class Meta:
         model = FamilyContact
@@ -177,6 +180,8 @@ class FamilyContactSerializer(RefuseUnknownFieldsMixin, serializers.ModelSeriali
         request = self.context.get("request")
         if obj.relative_id and (request is None or not selectors.sees_relatives(request.user, obj.case)):
             data["relative"] = None
+        if request is None or not selectors.shows_reasons(request.user, obj.case):
+            data["note"] = None
         return data
 
 
