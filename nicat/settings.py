@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "nicat.identification",
     "nicat.consent",
     "nicat.referrals",
+    "nicat.safety",
     "nicat.assistance",
     "nicat.statistics",
     "nicat.exchange",
@@ -287,7 +288,9 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     # One name for the case sections a referral (or a legal basis) shares.
-    "ENUM_NAME_OVERRIDES": {"CaseSectionEnum": "nicat.access.sections.CHOICES"},
+    "ENUM_NAME_OVERRIDES": {"CaseSectionEnum": "nicat.access.sections.CHOICES",
+                            "SafetyLevelEnum": "nicat.safety.models.Level.choices",
+                            "SecurityMeasureKindEnum": "nicat.safety.models.MeasureKind.choices"},
 }
 
 # --- Logging: never identifying data; request ids tie lines together ------------------------

@@ -19,6 +19,7 @@ urlpatterns = [
     path("consent/", include("nicat.consent.urls")),
     path("referrals/", include("nicat.referrals.urls")),
     path("assistance/", include("nicat.assistance.urls")),
+    path("safety/", include("nicat.safety.urls")),
     path("directory/", include("nicat.directory.urls")),
     path("public/", include("nicat.public.urls")),
     path("audit/", include("nicat.audit.urls")),

@@ -258,8 +258,9 @@ def _role_sections(user):
         if m.role not in CASE_ROLES:
             continue
         for section, allowed in _sections.ROLES.items():
-            if m.role in allowed and (section not in _sections.LAW_ENFORCEMENT_ONLY
-                                      or is_law_enforcement(m.institution)):
+            law_enforcement_only = (section in _sections.LAW_ENFORCEMENT_ONLY
+                                    or m.role in _sections.LAW_ENFORCEMENT_ROLES.get(section, ()))
+            if m.role in allowed and (not law_enforcement_only or is_law_enforcement(m.institution)):
                 sections.add(section)
     return sections
 
@@ -312,6 +313,8 @@ def _section_labels():
         "medical": _("health needs and treatment"),
         "investigation": _("criminal investigation"),
         "return": _("return (travel documents, consular help, reception)"),
+        "security": _("security measures"),
+        "relatives": _("relatives and helpers at risk"),
     }
 
 

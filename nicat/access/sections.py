@@ -17,6 +17,8 @@ NARRATIVE = "narrative"          # the summary, the route of trafficking events,
 MEDICAL = "medical"              # health needs, treatment, medical rehabilitation
 INVESTIGATION = "investigation"  # the criminal investigation
 RETURN = "return"                # travel documents, consular help, reception in the country of return
+SECURITY = "security"            # security measures: confidential address, relocation, escort, state protection …
+RELATIVES = "relatives"          # relatives and helpers at risk: who they are, how to reach them, their risk
 
 # (code, label), in the order pages show them.
 CHOICES = (
@@ -26,6 +28,8 @@ CHOICES = (
     (MEDICAL, _("Health needs and treatment")),
     (INVESTIGATION, _("Criminal investigation")),
     (RETURN, _("Return: travel documents, consular help, reception")),
+    (SECURITY, _("Security measures: confidential address, relocation, escort, state protection")),
+    (RELATIVES, _("Relatives and helpers at risk")),
 )
 CODES = tuple(code for code, _label in CHOICES)
 
@@ -38,9 +42,20 @@ ROLES = {
     MEDICAL: frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.MEDICAL_STAFF}),
     INVESTIGATION: frozenset({Role.IDENTIFICATION_OFFICER, Role.SUPERVISOR}),
     RETURN: frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.IDENTIFICATION_OFFICER, Role.CONSULAR_OFFICER}),
+    # Disclosing the security measures applied to a victim is punishable: only law enforcement (an
+    # identification officer at a law-enforcement institution, see LAW_ENFORCEMENT_ROLES) and the
+    # supervisor of the institution that owns the case. Case workers, shelter, medical, consular and
+    # hotline staff do not see them. Outside the owner institution only a grant that opens the whole case
+    # shows them (the referral for identification to the competent authority, a break-glass opening);
+    # no referral purpose shares them (nicat/referrals/sections.py, docs/safety.md).
+    SECURITY: frozenset({Role.IDENTIFICATION_OFFICER, Role.SUPERVISOR}),
+    # Relatives and helpers at risk: the staff who plan contact with the family and protection.
+    RELATIVES: frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.IDENTIFICATION_OFFICER}),
 }
 # Sections a role sees only when held at a law-enforcement institution (policy.is_law_enforcement).
 LAW_ENFORCEMENT_ONLY = frozenset({INVESTIGATION})
+# Sections some of whose roles see them only at a law-enforcement institution (the others anywhere).
+LAW_ENFORCEMENT_ROLES = {SECURITY: frozenset({Role.IDENTIFICATION_OFFICER})}
 
 # The fields of each record (by model label) that belong to a section. A record outside this table
 # belongs to one section as a whole (a medical service to MEDICAL, a return plan to RETURN …) and is

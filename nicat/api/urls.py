@@ -29,6 +29,7 @@ from nicat.directory.api import InstitutionViewSet
 from nicat.identification.api import DecisionViewSet, IdentificationViewSet, ScreeningViewSet
 from nicat.persons.api import PersonViewSet
 from nicat.referrals.api import NotificationViewSet, ReferralViewSet
+from nicat.safety.api import AssessmentViewSet, FamilyContactViewSet, RelativeViewSet, SecurityMeasureViewSet
 from nicat.statistics.api import StatisticsViewSet
 from nicat.vocab.api import VocabularyViewSet
 
@@ -79,6 +80,10 @@ router.register("returns", ReturnViewSet, basename="assistance-return")
 router.register("family-reunifications", ReunificationViewSet, basename="assistance-reunification")
 router.register("follow-ups", FollowUpViewSet, basename="assistance-follow-up")
 router.register("case-closures", CaseClosureViewSet, basename="assistance-case-closure")
+router.register("safety-assessments", AssessmentViewSet, basename="safety-assessment")
+router.register("security-measures", SecurityMeasureViewSet, basename="security-measure")
+router.register("relatives-at-risk", RelativeViewSet, basename="relative-at-risk")
+router.register("family-contacts", FamilyContactViewSet, basename="family-contact")
 router.register("statistics/cases", StatisticsViewSet, basename="statistics-cases")
 
 urlpatterns = [

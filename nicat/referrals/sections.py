@@ -4,16 +4,19 @@ are the access policy's: nicat.access.sections. The receiving institution of an 
 only the sections the referral shares (`nicat.referrals.selectors.shared_sections`), intersected with
 what its role may see (`policy.can_see_section`).
 """
-from nicat.access.sections import CONTACTS, IDENTITY, INVESTIGATION, MEDICAL, NARRATIVE, RETURN
+from nicat.access.sections import CONTACTS, IDENTITY, INVESTIGATION, MEDICAL, NARRATIVE, RELATIVES, RETURN
 from nicat.consent.models import Purpose
 
 ALLOWED = {
-    Purpose.REFERRAL: {IDENTITY, CONTACTS, NARRATIVE, MEDICAL, RETURN},
+    Purpose.REFERRAL: {IDENTITY, CONTACTS, NARRATIVE, MEDICAL, RETURN, RELATIVES},
     Purpose.SERVICE: {IDENTITY, CONTACTS, NARRATIVE, MEDICAL},
-    Purpose.LAW_ENFORCEMENT: {IDENTITY, CONTACTS, NARRATIVE, INVESTIGATION},
+    Purpose.LAW_ENFORCEMENT: {IDENTITY, CONTACTS, NARRATIVE, INVESTIGATION, RELATIVES},
     Purpose.CONSULAR_NOTIFICATION: {IDENTITY, CONTACTS, RETURN},
-    Purpose.RETURN: {IDENTITY, CONTACTS, MEDICAL, RETURN},
+    Purpose.RETURN: {IDENTITY, CONTACTS, MEDICAL, RETURN, RELATIVES},
 }
+# The security measures (nicat.access.sections.SECURITY) are shared by no purpose: their disclosure is
+# punishable; the competent authority's identification officers see them on a case referred to them
+# for identification (that grant opens the whole case), nobody else outside the owner institution.
 DEFAULT = {
     Purpose.REFERRAL: [IDENTITY],
     Purpose.SERVICE: [IDENTITY],

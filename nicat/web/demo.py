@@ -931,6 +931,7 @@ def build_world(seed=DEFAULT_SEED, cases=DEFAULT_CASES, password=None):
     from django.db import transaction
 
     from nicat.cases.models import Case
+    from nicat.safety.demo import ensure_safety
 
     with transaction.atomic():
         terms = Terms()
@@ -942,6 +943,7 @@ def build_world(seed=DEFAULT_SEED, cases=DEFAULT_CASES, password=None):
         from nicat.public.demo import ensure_public
         ensure_public(users["admin"])  # the embassies and consulates abroad (nicat/public/data/embassies.yaml)
         created = apply_cases(plan, users, terms)
+        ensure_safety(users)
     return {"plan": plan, "institutions": institutions, "institutions_created": inst_created,
             "users": users, "users_created": users_created, "cases": created}
 

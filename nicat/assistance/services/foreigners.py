@@ -2,7 +2,9 @@
 and follow-up. Eligibility never depends on citizenship (eligibility.residence_and_return_support).
 
 Return is voluntary: it passes the consent gate (purpose "return") and a risk assessment first;
-a high risk stops it. Contacting the family passes the gate too (purpose "family_contact").
+a high risk stops it. Contacting the family passes the gate too (purpose "family_contact"). Both also pass
+the safety gate of the case (nicat.safety.services.require_safe): a high current level of risk blocks them
+until a supervisor of the owning institution confirms a safety plan.
 """
 import datetime
 
@@ -40,6 +42,7 @@ from nicat.assistance.services._common import (
 from nicat.audit import services as audit
 from nicat.consent.models import Purpose
 from nicat.legal import rules
+from nicat.safety.services import require_safe
 
 PERMIT_FIELDS = ("status", "applied_on", "decided_on", "expires_on", "permit_number",
                  "note")
@@ -225,6 +228,7 @@ def complete_return(*, actor, plan, completed_on, expected_version):
         raise ValidationError(errors)
     with transaction.atomic():
         if plan.direction == ReturnDirection.VOLUNTARY_RETURN:
+            require_safe(case=plan.case, step="return")
             require_consent(case=plan.case, purpose=Purpose.RETURN)
         bump_version(ReturnPlan, plan, expected_version)
         before = snapshot(plan, RETURN_FIELDS)
@@ -266,6 +270,7 @@ def start_reunification(*, actor, case, family_member, country=None, note=""):
     if not text(family_member):
         raise ValidationError({"family_member": _("Name the family member and their relation to the person.")})
     with transaction.atomic():
+        require_safe(case=case, step="family_contact")
         require_consent(case=case, purpose=Purpose.FAMILY_CONTACT)
         item = FamilyReunification.objects.system().create(case=case, family_member=text(family_member),
                                                            country=country, note=text(note), created_by=actor)
@@ -280,6 +285,7 @@ def update_reunification(*, actor, item, status, note="", expected_version):
         raise ValidationError({"status": _("Choose the status.")})
     with transaction.atomic():
         if status == ReunificationStatus.REUNIFIED:
+            require_safe(case=item.case, step="family_contact")
             require_consent(case=item.case, purpose=Purpose.FAMILY_CONTACT)
         bump_version(FamilyReunification, item, expected_version)
         before = snapshot(item, REUNIFICATION_FIELDS)

@@ -1,0 +1,435 @@
+"""REST API of safety (/api/v1/…): risk assessments and their safety plan, security measures (every read
+with `?reason=`), relatives and helpers at risk (searchable by blind index: `?name=`, `?phone=`), contacts
+with the family. Every change goes through the services (the one policy with the section check, the
+version check, the audit); every read is scoped by the policy and audited."""
+import uuid as uuid_lib
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from nicat.access import policy
+from nicat.access.sections import RELATIVES, SECURITY
+from nicat.audit import services as audit
+from nicat.cases.models import Case
+from nicat.core.drf import RefuseUnknownFieldsMixin
+from nicat.safety import selectors, services
+from nicat.safety.models import (
+    Assessment,
+    Factor,
+    FamilyContact,
+    Level,
+    MeasureKind,
+    Occasion,
+    Relation,
+    Relative,
+    SecurityMeasure,
+)
+
+
+class CaseUUIDField(serializers.UUIDField):
+    """A case given by its uuid; resolved to a case the user may see (else a 400 saying so)."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        case = Case.objects.visible_to(self.context["request"].user).select_related(
+            "person", "owner_institution").filter(uuid=value).first()
+        if case is None:
+            raise ValidationError(_("No case with this id is visible to you."))
+        return case
+
+    def to_representation(self, value):
+        return str(value.uuid if isinstance(value, Case) else value)
+
+
+def _username(user):
+    return user.get_username() if user is not None else None
+
+
+class AssessmentSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
+    case = CaseUUIDField()
+    occasion = serializers.ChoiceField(choices=Occasion.choices)
+    factors = serializers.ListField(child=serializers.ChoiceField(choices=Factor.choices), required=False,
+                                    help_text=_("Risk factors found; \"child\" only for a child."))
+    level = serializers.ChoiceField(choices=Level.choices)
+    reasons = serializers.CharField(allow_null=True, help_text=_("null for roles that do not assess."))
+    review_on = serializers.DateField()
+    assessed_by = serializers.SerializerMethodField()
+    institution = serializers.UUIDField(source="institution.uuid", read_only=True)
+    safety_plan = serializers.SerializerMethodField()
+    plan_written_by = serializers.SerializerMethodField()
+    plan_confirmed_by = serializers.SerializerMethodField()
+    blocks_risky_steps = serializers.BooleanField(read_only=True)
+
+    schema_nullable_fields = ("reasons",)
+
+    class Meta:
+        model = Assessment
+        fields = ["uuid", "case", "occasion", "factors", "level", "reasons", "review_on", "assessed_at", "assessed_by",
+                  "institution", "safety_plan", "plan_written_by", "plan_written_at", "plan_confirmed_by",
+                  "plan_confirmed_at", "blocks_risky_steps", "version"]
+        read_only_fields = ["uuid", "assessed_at", "plan_written_at", "plan_confirmed_at", "version"]
+
+    def get_assessed_by(self, obj) -> str:
+        return _username(obj.assessed_by)
+
+    def get_safety_plan(self, obj) -> str | None:
+        return obj.safety_plan if self._reasons(obj) else None
+
+    def get_plan_written_by(self, obj) -> str | None:
+        return _username(obj.plan_written_by)
+
+    def get_plan_confirmed_by(self, obj) -> str | None:
+        return _username(obj.plan_confirmed_by)
+
+    def _reasons(self, obj):
+        request = self.context.get("request")
+        return request is not None and selectors.shows_reasons(request.user, obj.case)
+
+    def to_representation(self, obj):
+        data = super().to_representation(obj)
+        if not self._reasons(obj):
+            data["reasons"] = None
+        return data
+
+
+class PlanBodySerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
+    safety_plan = serializers.CharField()
+    version = serializers.IntegerField()
+
+
+class VersionBodySerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
+    version = serializers.IntegerField()
+
+
+class MeasureSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
+    case = CaseUUIDField()
+    kind = serializers.ChoiceField(choices=MeasureKind.choices)
+    description = serializers.CharField(required=False, allow_blank=True)
+    address = serializers.CharField(required=False, allow_blank=True,
+                                    help_text=_("The confidential address (required for that measure)."))
+    responsible_body = serializers.CharField(max_length=255)
+    version = serializers.IntegerField(required=False, help_text=_("Required on a change: the version you read."))
+
+    class Meta:
+        model = SecurityMeasure
+        fields = ["uuid", "case", "kind", "description", "address", "responsible_body", "starts_on", "ends_on",
+                  "review_on", "version"]
+        read_only_fields = ["uuid"]
+
+
+class MeasureUpdateSerializer(MeasureSerializer):
+    case = CaseUUIDField(read_only=True)
+    kind = serializers.ChoiceField(choices=MeasureKind.choices, required=False)
+    responsible_body = serializers.CharField(max_length=255, required=False)
+    version = serializers.IntegerField()
+
+    class Meta(MeasureSerializer.Meta):
+        extra_kwargs = {"starts_on": {"required": False}, "review_on": {"required": False}}
+
+
+class RelativeSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
+    case = CaseUUIDField()
+    relation = serializers.ChoiceField(choices=Relation.choices)
+    risk = serializers.ChoiceField(choices=Level.choices)
+    version = serializers.IntegerField(required=False, help_text=_("Required on a change: the version you read."))
+
+    class Meta:
+        model = Relative
+        fields = ["uuid", "case", "relation", "given_name", "family_name", "phone", "contact", "risk", "risk_notes",
+                  "measures", "version"]
+        read_only_fields = ["uuid"]
+        extra_kwargs = {f: {"required": False, "allow_blank": True}
+                        for f in ("given_name", "family_name", "phone", "contact", "risk_notes", "measures")}
+
+
+class RelativeUpdateSerializer(RelativeSerializer):
+    case = CaseUUIDField(read_only=True)
+    relation = serializers.ChoiceField(choices=Relation.choices, required=False)
+    risk = serializers.ChoiceField(choices=Level.choices, required=False)
+    version = serializers.IntegerField()
+
+
+class FamilyContactSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
+    case = CaseUUIDField()
+    relative = serializers.SlugRelatedField(slug_field="uuid", queryset=Relative.objects.none(), required=False,
+                                            allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, allow_null=True,
+                                 help_text=_("null for roles that do not assess."))
+
+    schema_nullable_fields = ("note",)
+
+    class Meta:
+        model = FamilyContact
+        fields = ["uuid", "case", "relative", "contacted_on", "note"]
+        read_only_fields = ["uuid"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["relative"].queryset = Relative.objects.visible_to(request.user)
+
+    def to_representation(self, obj):
+        data = super().to_representation(obj)
+        request = self.context.get("request")
+        if obj.relative_id and (request is None or not selectors.sees_relatives(request.user, obj.case)):
+            data["relative"] = None
+        if request is None or not selectors.shows_reasons(request.user, obj.case):
+            data["note"] = None
+        return data
+
+
+# --- viewsets ---------------------------------------------------------------------------------------
+
+
+def _is_uuid(value):
+    try:
+        uuid_lib.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+class _Scoped(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_field = "uuid"
+    model = None
+    section = None  # a case section the records belong to: roles that never see it are refused (403)
+    audit_name = ""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if self.section and self.section not in policy.visible_sections(request.user):
+            raise policy.SectionNotAllowed(self.section)
+
+    def get_queryset(self):
+        qs = self.model.objects.visible_to(self.request.user).select_related("case__owner_institution")
+        case = self.request.query_params.get("case")
+        if case:
+            qs = qs.filter(case__uuid=case) if _is_uuid(case) else qs.none()
+        return qs.order_by("-pk")
+
+    def _in_section(self, rows):
+        if not self.section:
+            return rows
+        return [r for r in rows if policy.can_see_section(self.request.user, r.case, self.section)]
+
+    def get_object(self):
+        obj = super().get_object()
+        if self.section and not policy.can_see_section(self.request.user, obj.case, self.section):
+            raise Http404
+        return obj
+
+    def list(self, request, *args, **kwargs):
+        rows = self._in_section(list(self.filter_queryset(self.get_queryset())))
+        page = self.paginate_queryset(rows)
+        data = self.get_serializer(page, many=True).data
+        self._audit_list(len(data))
+        return self.get_paginated_response(data)
+
+    def _audit_list(self, shown):
+        audit.record(actor=self.request.user, action=f"{self.audit_name}.list",
+                     details={"channel": "api", "shown": shown})
+
+    def retrieve(self, request, *args, **kwargs):
+        obj = self.get_object()
+        audit.record(actor=request.user, action=f"{self.audit_name}.view", obj=obj, case=obj.case,
+                     details={"channel": "api"})
+        return Response(self.get_serializer(obj).data)
+
+    def _answer(self, obj, code=status.HTTP_200_OK):
+        obj.refresh_from_db()
+        return Response(type(self).serializer_class(obj, context=self.get_serializer_context()).data, status=code)
+
+
+CASE_PARAM = OpenApiParameter("case", str, required=False, description="Only the records of this case (uuid).")
+
+
+@extend_schema_view(list=extend_schema(parameters=[CASE_PARAM]))
+class AssessmentViewSet(mixins.CreateModelMixin, _Scoped):
+    """Risk assessments of a case. POST records one (roles that assess); `plan` writes the safety plan of a
+    high level, `confirm-plan` confirms it (a supervisor of the owning institution who did not write it)."""
+
+    serializer_class = AssessmentSerializer
+    model = Assessment
+    audit_name = "safety"
+
+    def create(self, request, *args, **kwargs):
+        body = AssessmentSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        d = body.validated_data
+        assessment = services.record_assessment(actor=request.user, case=d["case"], data={
+            **d, "factors": d.get("factors", [])})
+        return self._answer(assessment, status.HTTP_201_CREATED)
+
+    @extend_schema(request=PlanBodySerializer, responses=AssessmentSerializer)
+    @action(detail=True, methods=["post"], serializer_class=PlanBodySerializer)
+    def plan(self, request, uuid=None):
+        assessment = self.get_object()
+        services.require_assess_role(request.user)
+        body = PlanBodySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.write_safety_plan(actor=request.user, assessment=assessment, plan=body.validated_data["safety_plan"],
+                                   expected_version=body.validated_data["version"])
+        return self._answer(assessment)
+
+    @extend_schema(request=VersionBodySerializer, responses=AssessmentSerializer)
+    @action(detail=True, methods=["post"], url_path="confirm-plan", url_name="confirm-plan",
+            serializer_class=VersionBodySerializer)
+    def confirm_plan(self, request, uuid=None):
+        assessment = self.get_object()
+        services.require_confirmer(request.user, assessment)
+        body = VersionBodySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.confirm_safety_plan(actor=request.user, assessment=assessment,
+                                     expected_version=body.validated_data["version"])
+        return self._answer(assessment)
+
+
+REASON_PARAM = OpenApiParameter("reason", str, required=True, description=(
+    "Why you open the security measures (at least 5 characters); kept in the audit trail. Without it: 400."))
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[CASE_PARAM, REASON_PARAM]),
+    retrieve=extend_schema(parameters=[REASON_PARAM]),
+    partial_update=extend_schema(request=MeasureUpdateSerializer, responses=MeasureSerializer),
+)
+class SecurityMeasureViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, _Scoped):
+    """Security measures: the case's "security" section (law enforcement and the owning institution's
+    supervisor; 403 for other roles). Every read needs `?reason=`, which the audit event keeps."""
+
+    serializer_class = MeasureSerializer
+    model = SecurityMeasure
+    section = SECURITY
+    audit_name = "security"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def _reason(self):
+        try:
+            return selectors.require_reason(self.request.query_params.get("reason"))
+        except Exception as error:  # the ValidationError of the selector: 400 naming "reason"
+            raise ValidationError(getattr(error, "message_dict", {"reason": [str(error)]})) from None
+
+    def list(self, request, *args, **kwargs):
+        self._reason_given = self._reason()
+        return super().list(request, *args, **kwargs)
+
+    def _audit_list(self, shown):
+        audit.record(actor=self.request.user, action="security.list", reason=self._reason_given,
+                     details={"channel": "api", "shown": shown})
+
+    def retrieve(self, request, *args, **kwargs):
+        reason = self._reason()
+        obj = self.get_object()
+        audit.record(actor=request.user, action="security.view", obj=obj, case=obj.case, reason=reason,
+                     details={"channel": "api"})
+        return Response(self.get_serializer(obj).data)
+
+    def create(self, request, *args, **kwargs):
+        body = MeasureSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        d = dict(body.validated_data)
+        measure = services.add_security_measure(actor=request.user, case=d.pop("case"), data=d)
+        return self._answer(measure, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        measure = self.get_object()
+        body = MeasureUpdateSerializer(data=request.data, partial=True, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        d = dict(body.validated_data)
+        version = d.pop("version")
+        services.update_security_measure(actor=request.user, measure=measure, data=d, expected_version=version)
+        return self._answer(measure)
+
+    def update(self, request, *args, **kwargs):
+        if not kwargs.get("partial"):
+            raise PermissionDenied
+        return super().update(request, *args, **kwargs)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[
+        CASE_PARAM,
+        OpenApiParameter("name", str, required=False, description=(
+            "A full name in any spelling and order: found by its blind index (exact after normalisation).")),
+        OpenApiParameter("phone", str, required=False, description="A phone number: found by its blind index."),
+    ]),
+    partial_update=extend_schema(request=RelativeUpdateSerializer, responses=RelativeSerializer),
+)
+class RelativeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, _Scoped):
+    """Relatives and helpers at risk: the case's "relatives" section (403 for roles that never see it;
+    another institution sees them only through a referral that shares the section with consent)."""
+
+    serializer_class = RelativeSerializer
+    model = Relative
+    section = RELATIVES
+    audit_name = "relative"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def filter_queryset(self, queryset):
+        name, phone = self.request.query_params.get("name"), self.request.query_params.get("phone")
+        if name:
+            queryset = queryset.filter(name_index=services.name_index(name))
+        if phone:
+            queryset = queryset.filter(phone_index=services.phone_index(phone))
+        return queryset
+
+    def create(self, request, *args, **kwargs):
+        body = RelativeSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        d = dict(body.validated_data)
+        d.pop("version", None)
+        relative = services.add_relative(actor=request.user, case=d.pop("case"), data=d)
+        return self._answer(relative, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        relative = self.get_object()
+        body = RelativeUpdateSerializer(data=request.data, partial=True, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        d = dict(body.validated_data)
+        version = d.pop("version")
+        services.update_relative(actor=request.user, relative=relative, data=d, expected_version=version)
+        return self._answer(relative)
+
+    def update(self, request, *args, **kwargs):
+        if not kwargs.get("partial"):
+            raise PermissionDenied
+        return super().update(request, *args, **kwargs)
+
+
+@extend_schema_view(list=extend_schema(parameters=[CASE_PARAM]))
+class FamilyContactViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Contacts with the family: POST records one — it needs the person's consent (purpose
+    "family_contact") and a safety assessment, and a high level needs a confirmed safety plan (400 naming
+    "safety", with the address of the safety page)."""
+
+    serializer_class = FamilyContactSerializer
+    lookup_field = "uuid"
+
+    def get_queryset(self):
+        qs = FamilyContact.objects.visible_to(self.request.user).select_related("case", "relative")
+        case = self.request.query_params.get("case")
+        if case:
+            qs = qs.filter(case__uuid=case) if _is_uuid(case) else qs.none()
+        return qs.order_by("-pk")
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        audit.record(actor=request.user, action="family_contact.list",
+                     details={"channel": "api", "shown": len(response.data.get("results", []))})
+        return response
+
+    def create(self, request, *args, **kwargs):
+        body = FamilyContactSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        d = body.validated_data
+        contact = services.record_family_contact(actor=request.user, case=d["case"], relative=d.get("relative"),
+                                                 contacted_on=d["contacted_on"], note=d.get("note", ""))
+        return Response(FamilyContactSerializer(contact, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)

@@ -1,0 +1,39 @@
+"""Demo data of safety: one case of the Main Department with a high-risk assessment and a safety plan
+waiting for the supervisor's confirmation, a security measure and a relative at risk. Idempotent: nothing
+is added when the demo world already has an assessment. Called by nicat.web.demo.build_world."""
+import datetime
+
+from django.utils import timezone
+
+
+def ensure_safety(users):
+    from nicat.cases.models import Case
+    from nicat.safety import services
+    from nicat.safety.models import Assessment
+
+    officer = users.get("police.officer")
+    if officer is None or Assessment.objects.system().exists():
+        return None
+    case = (Case.objects.visible_to(officer).filter(owner_institution__is_competent_authority=True)
+            .order_by("first_contact_at", "pk").first())
+    if case is None:
+        return None
+    today = timezone.localdate()
+    assessment = services.record_assessment(actor=officer, case=case, data={
+        "occasion": "court", "level": "high", "factors": ["traffickers", "family_involvement", "retrafficking"],
+        "reasons": "The recruiter, still at large, is a relative; the family was paid part of the debt. "
+                   "She testifies at the hearing next month.",
+        "review_on": today + datetime.timedelta(days=14)})
+    services.write_safety_plan(actor=officer, assessment=assessment, expected_version=assessment.version, plan=(
+        "Escort to and from the hearing; stay at the state shelter; no contact with the uncle's household; "
+        "the mother is met only at the shelter, with a case worker present."))
+    services.add_security_measure(actor=officer, case=case, data={
+        "kind": "state_protection", "responsible_body": "Main Department, witness protection unit",
+        "description": "Protection as a participant in criminal proceedings; escort to court hearings.",
+        "address": "", "starts_on": today - datetime.timedelta(days=3),
+        "review_on": today + datetime.timedelta(days=30)})
+    services.add_relative(actor=officer, case=case, data={
+        "relation": "sibling", "given_name": "Nigar", "family_name": "Əliyeva", "phone": "+994 55 300 40 50",
+        "contact": "Sumqayıt", "risk": "medium", "risk_notes": "The recruiter asked neighbours about her.",
+        "measures": "Told to call the duty service; patrol informed."})
+    return case

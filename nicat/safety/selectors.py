@@ -1,0 +1,133 @@
+"""Reads of the safety records, through the one access policy, audited.
+
+`current_level(case)` and `annotate_level(queryset)` are for others (the case header, the work lists):
+the level alone, no reasons, no audit (the level is shown with the case, whose read is audited).
+"""
+from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from nicat.access import policy
+from nicat.access.sections import RELATIVES, SECURITY
+from nicat.audit import services as audit
+from nicat.safety import services
+from nicat.safety.models import Assessment, FamilyContact, Relative, SecurityMeasure
+
+MIN_REASON = 5
+
+
+def current_assessment(case):
+    """The latest assessment of a case the caller already may see (the header's level, the gate)."""
+    return services.current_assessment(case)
+
+
+def current_level(case):
+    """The current level of risk of `case` ("low" | "medium" | "high"), or None when never assessed."""
+    assessment = services.current_assessment(case)
+    return assessment.level if assessment else None
+
+
+def annotate_level(queryset, name="safety_level"):
+    """`queryset` over Case with `name` = the current level (None when never assessed), in one query."""
+    latest = Assessment.objects.system().filter(case_id=OuterRef("pk")).order_by("-assessed_at", "-pk")
+    return queryset.annotate(**{name: Subquery(latest.values("level")[:1])})
+
+
+def shows_reasons(user, case):
+    """The reasons and the safety plan are for the roles that assess; the level is for everyone on the case."""
+    return bool(policy.roles(user) & services.ASSESS_ROLES) and policy.visible_cases(user).filter(pk=case.pk).exists()
+
+
+def case_assessments(*, user, case, channel="page"):
+    qs = Assessment.objects.visible_to(user).filter(case_id=case.pk).select_related(
+        "assessed_by", "institution", "plan_written_by", "plan_confirmed_by")
+    rows = list(qs)
+    audit.record(actor=user, action="safety.list", case=case, details={"channel": channel, "shown": len(rows)})
+    return rows
+
+
+def assessment_for(*, user, uuid):
+    try:
+        return Assessment.objects.visible_to(user).select_related("case__owner_institution").get(uuid=uuid)
+    except (Assessment.DoesNotExist, ValidationError, ValueError):
+        raise Http404 from None
+
+
+def require_reason(reason):
+    reason = (reason or "").strip()
+    if len(reason) < MIN_REASON:
+        raise ValidationError({"reason": _("Say why you open the security measures (at least %(n)d characters): "
+                                           "the reason is kept in the audit trail.") % {"n": MIN_REASON}})
+    return reason
+
+
+def security_measures(*, user, case, reason, channel="page"):
+    """The security measures of `case`: only for the roles of the "security" section (else 403 naming it),
+    only with a reason, which the audit event keeps."""
+    policy.require_section(user, case, SECURITY)
+    reason = require_reason(reason)
+    rows = list(SecurityMeasure.objects.visible_to(user).filter(case_id=case.pk))
+    audit.record(actor=user, action="security.list", case=case, reason=reason,
+                 details={"channel": channel, "shown": len(rows)})
+    return rows
+
+
+def security_measure(*, user, uuid, reason, channel="page"):
+    try:
+        measure = SecurityMeasure.objects.visible_to(user).select_related("case").get(uuid=uuid)
+    except (SecurityMeasure.DoesNotExist, ValidationError, ValueError):
+        raise Http404 from None
+    policy.require_section(user, measure.case, SECURITY)
+    reason = require_reason(reason)
+    audit.record(actor=user, action="security.view", obj=measure, case=measure.case, reason=reason,
+                 details={"channel": channel})
+    return measure
+
+
+def sees_security(user, case):
+    return policy.can_see_section(user, case, SECURITY)
+
+
+def sees_relatives(user, case):
+    return policy.can_see_section(user, case, RELATIVES)
+
+
+def case_relatives(*, user, case, channel="page"):
+    policy.require_section(user, case, RELATIVES)
+    rows = list(Relative.objects.visible_to(user).filter(case_id=case.pk))
+    audit.record(actor=user, action="relative.list", case=case, details={"channel": channel, "shown": len(rows)})
+    return rows
+
+
+def relative_for(*, user, uuid, audit_read=True, channel="page"):
+    try:
+        relative = Relative.objects.visible_to(user).select_related("case").get(uuid=uuid)
+    except (Relative.DoesNotExist, ValidationError, ValueError):
+        raise Http404 from None
+    policy.require_section(user, relative.case, RELATIVES)
+    if audit_read:
+        audit.record(actor=user, action="relative.view", obj=relative, case=relative.case,
+                     details={"channel": channel})
+    return relative
+
+
+def find_relatives(*, user, name="", phone="", channel="page"):
+    """Relatives and helpers found by their blind indexes (an exact name in any spelling and order, or a
+    phone number), in the cases `user` may see and of which they see the "relatives" section. Nothing is
+    decrypted to search."""
+    if not (name or phone) or RELATIVES not in policy.visible_sections(user):
+        return []
+    qs = Relative.objects.visible_to(user).select_related("case")
+    if name:
+        qs = qs.filter(name_index=services.name_index(name))
+    if phone:
+        qs = qs.filter(phone_index=services.phone_index(phone))
+    rows = [r for r in qs.order_by("pk")[:200] if sees_relatives(user, r.case)]
+    audit.record(actor=user, action="relative.search", details={"channel": channel, "shown": len(rows),
+                                                                 "by": "name" if name else "phone"})
+    return rows
+
+
+def case_family_contacts(*, user, case):
+    return list(FamilyContact.objects.visible_to(user).filter(case_id=case.pk).select_related("relative"))
