@@ -3,8 +3,8 @@
 Built after the synthetic cases, dated from today (`world["today"]`), through the services as in real
 use: residents in the state shelter (referred by an NGO after one consent conversation, accepted,
 admitted — one stay ends today, one in a few days, one later), a rehabilitation plan with a review due
-today, a referral to the assistance centre waiting for an answer, cases for the consul (consular
-notification, accepted) and cases registered by the 152 hotline.
+today, a referral to the assistance centre waiting for an answer, cases for the consul (a return
+prepared with the consulate, accepted) and cases registered by the 152 hotline.
 
 Called from `nicat.web.demo.build_world` through `demo.EXTRAS` (one line per app)."""
 import datetime
@@ -118,20 +118,21 @@ def living_world(world):
             done["centre"] += 1
             break
 
-    # Cases for the consul: notification of the consulate, accepted there.
+    # Cases for the consul: a return prepared with the consulate (Azerbaijani citizens abroad), accepted there.
     embassy = institutions[demo.EMBASSY]
-    for case in candidates:
+    staff = {demo.NGO1: users["ngo.worker"], demo.NGO2: users["ngo2.worker"], demo.CENTRE: users["centre.worker"]}
+    for case in _adults(cases, set(staff)):
         if done["consul"] >= CONSUL_CASES:
             break
         if case.pk in used:
             continue
 
-        def consular(case=case):
-            record_conversation(actor=worker, case=case, common=_common(now), answers={
-                "consular_notification": {"answer": "given", "institution": embassy},
-                "return": {"answer": "given", "institution": None}})
-            referral = referrals.create_referral(actor=worker, case=case, data={
-                "to_institution": embassy, "purpose": "consular_notification", "urgency": "urgent",
+        def consular(case=case, owner_staff=staff[case.owner_institution.code]):
+            record_conversation(actor=owner_staff, case=case, common=_common(now), answers={
+                "return": {"answer": "given", "institution": None},
+                "family_contact": {"answer": "given", "institution": None}})
+            referral = referrals.create_referral(actor=owner_staff, case=case, data={
+                "to_institution": embassy, "purpose": "return", "urgency": "urgent",
                 "message": "Travel document needed for the return.", "shared_sections": ["identity", "contacts",
                                                                                          "return"]})
             referrals.accept_referral(actor=users["consul.officer"], referral=referral,
