@@ -99,8 +99,11 @@ def case_accessors(*, case_uuid, limit=200):
 def people_by_id(user_ids, acted_for=None):
     """{user id: {"name": full name (or user name), "institutions": "A, B"}}: the institutions they acted for
     (`acted_for`: {user id: institution ids}), else those where they hold a role."""
+    from django.apps import apps
+
     from nicat.accounts.models import User
-    from nicat.directory.models import Institution
+
+    Institution = apps.get_model("directory", "Institution")  # by name: audit sits below the directory
 
     acted_for = acted_for or {}
     ids = {i for i in user_ids if i}
