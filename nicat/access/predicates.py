@@ -4,7 +4,7 @@ The competent authority (the Main Department, `Institution.is_competent_authorit
 victim; its identification officers record that decision, and its identification officers and
 supervisors coordinate (duplicate records, access-restriction orders)."""
 from nicat.access import policy
-from nicat.accounts.models import Role
+from nicat.accounts.models import CASE_ROLES, Role
 
 DECIDING_ROLES = frozenset({Role.IDENTIFICATION_OFFICER})
 COORDINATOR_ROLES = frozenset({Role.IDENTIFICATION_OFFICER, Role.SUPERVISOR})
@@ -40,3 +40,59 @@ def is_coordinator(user):
 def is_competent_supervisor(user):
     """A supervisor of the competent authority (the internal edition of the annual report)."""
     return bool(competent_authority_ids(user, {Role.SUPERVISOR}))
+
+
+# --- What a user may do on a case they see: the one table pages and services ask (issue 15) ----------------
+#
+# Pages offer an action only when `case_actions(user, case)` holds its code, and the services refuse with
+# the same rule, so a button is never a door to a 403.
+
+ACTION_ROLES = {
+    "plan": frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.SHELTER_STAFF}),
+    "service": frozenset(CASE_ROLES - {Role.HOTLINE_OPERATOR}),
+    "payment": frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.IDENTIFICATION_OFFICER}),
+    "shelter": frozenset({Role.SHELTER_STAFF, Role.CASE_WORKER, Role.SUPERVISOR}),
+    "return": frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.CONSULAR_OFFICER, Role.IDENTIFICATION_OFFICER}),
+    "close": frozenset({Role.CASE_WORKER, Role.SUPERVISOR}),
+}
+CLOSED_CASE_STATUSES = frozenset({"Closed", "ClosedReferred"})
+
+
+def has_action_role(user, action):
+    return bool(policy.roles(user) & ACTION_ROLES[action])
+
+
+def owns_case(user, case):
+    """`user` works (in a case-working role) at the institution that owns `case`."""
+    return case.owner_institution_id in policy.case_institution_ids(user)
+
+
+def case_actions(user, case):
+    """The codes of what `user` may do on `case` (which they see), computed once per user object and case:
+    plan, service, payment, shelter, return, close (the owner institution only, an open case), consent (the
+    owner institution holds the consent conversation), decide (an identification officer of the competent
+    authority, while no decision is recorded), medical (the health section: psychological and medical goals
+    and services)."""
+    memo = policy._memo(user).setdefault("case_actions", {})
+    key = (case.pk, case.status, case.trafficking_status)
+    if key in memo:
+        return set(memo[key])
+    visible = policy.visible_sections(user, case)
+    if not visible:
+        memo[key] = frozenset()
+        return set()
+    closed = case.status in CLOSED_CASE_STATUSES
+    own = owns_case(user, case)
+    actions = {code for code in ACTION_ROLES if has_action_role(user, code)}
+    if "return" not in visible:
+        actions.discard("return")
+    if closed or not own:
+        actions.discard("close")
+    if own:
+        actions.add("consent")
+    if "medical" in visible:
+        actions.add("medical")
+    if may_decide_status(user) and not closed and case.trafficking_status == "PossibleVictimOfTrafficking":
+        actions.add("decide")
+    memo[key] = frozenset(actions)
+    return set(actions)

@@ -38,8 +38,11 @@ ROLES = {
     IDENTITY: frozenset(CASE_ROLES),
     CONTACTS: frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.IDENTIFICATION_OFFICER, Role.SHELTER_STAFF,
                          Role.HOTLINE_OPERATOR, Role.CONSULAR_OFFICER}),
-    NARRATIVE: frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.IDENTIFICATION_OFFICER, Role.HOTLINE_OPERATOR}),
-    MEDICAL: frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.MEDICAL_STAFF}),
+    # Shelter staff give psychological and medical rehabilitation and need to know what happened to do it:
+    # they see these sections when the referral that brought the person shares them (issue 15).
+    NARRATIVE: frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.IDENTIFICATION_OFFICER, Role.HOTLINE_OPERATOR,
+                          Role.SHELTER_STAFF}),
+    MEDICAL: frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.MEDICAL_STAFF, Role.SHELTER_STAFF}),
     INVESTIGATION: frozenset({Role.IDENTIFICATION_OFFICER, Role.SUPERVISOR}),
     RETURN: frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.IDENTIFICATION_OFFICER, Role.CONSULAR_OFFICER}),
     # Disclosing the security measures applied to a victim is punishable: only law enforcement (an

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from nicat.access import policy
+from nicat.access import policy, predicates
 from nicat.access.decorators import case_worker_required
 from nicat.assistance import charts, forms, selectors, services
 from nicat.assistance.models import (
@@ -93,13 +93,22 @@ def _facility(request, facility_uuid):
 
 
 def _form_page(request, *, form, title, back, on_valid, success, case=None, facility=None, intro="",
-               submit=None, danger=False):
-    """GET: the form. POST: validate, call `on_valid(cleaned_data)`; redirect to `back` or show why not."""
+               submit=None, danger=False, found=None):
+    """GET: the form. POST: validate, call `on_valid(cleaned_data)`; redirect to `back` or show why not.
+
+    A refusal (a section the role does not see, a role that may not do this) is shown on the same page
+    with its reason, the typed data kept (403); a consent refusal links to the consent conversation.
+    `found`: a dict in which `on_valid` leaves the case it looked up (admission finds it by reference)."""
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
             result = on_valid(form.cleaned_data)
         except NotAllowed:
             raise Http404 from None
+        except PermissionDenied as error:
+            form.add_error(None, getattr(error, "user_message", None) or str(error) or _(
+                "Your role does not allow this. Ask your supervisor if you need to do it."))
+            status = 403
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -108,7 +117,8 @@ def _form_page(request, *, form, title, back, on_valid, success, case=None, faci
     return render(request, "assistance/form.html", {
         "form": form, "title": title, "back": back, "case": case, "facility": facility, "intro": intro,
         "submit": submit or _("Save"), "danger": danger,
-    }, status=400 if request.method == "POST" else 200)
+        "consent_case": case if case is not None else (found or {}).get("case"),
+    }, status=status)
 
 
 def _visible_case_by_reference(user, reference):
@@ -199,15 +209,16 @@ def admit(request, facility_uuid):
         if case:
             initial["case_reference"] = case.reference
     form = forms.AdmitForm(request.POST or None, initial=initial)
+    found = {}
 
     def act(data):
-        case = _visible_case_by_reference(request.user, data["case_reference"])
+        case = found["case"] = _visible_case_by_reference(request.user, data["case_reference"])
         services.admit(actor=request.user, facility=facility, case=case, group=data["group"],
                        admitted_at=data.get("admitted_at"))
 
     return _form_page(request, form=form, title=_("Admit a person to %(facility)s") % {"facility": facility},
                       back=reverse("assistance:facility", args=[facility.uuid]), on_valid=act, facility=facility,
-                      success=_("The person was admitted."), submit=_("Admit"),
+                      success=_("The person was admitted."), submit=_("Admit"), found=found,
                       intro=_("Admission needs the person's consent to stay here (for a child, the legal "
                               "representative's), recorded on the case."))
 
@@ -328,6 +339,8 @@ def extend(request, stay_uuid):
 def case_page(request, case_uuid):
     case = _case(request, case_uuid)
     data = selectors.case_assistance(user=request.user, case=case)
+    # What this user may do here, from the one access policy: the page offers nothing else.
+    data["actions"] = predicates.case_actions(request.user, case)
     data["facilities"] = [f for f in Facility.objects.filter(active=True).select_related("institution")
                           if is_facility_staff(request.user, f)]
     return render(request, "assistance/case.html", data)

@@ -22,7 +22,7 @@ def trail_for(*, user):
         return AuditEvent.objects.none()
     staff = Membership.objects.filter(institution_id__in=ids).values("user_id")
     return (AuditEvent.objects.filter(Q(institution_id__in=ids) | Q(actor_id__in=staff))
-            .select_related("institution").order_by("-sequence"))
+            .select_related("institution", "actor").order_by("-sequence"))
 
 
 def filter_trail(events, *, case_reference="", username="", action="", since=None, until=None):
@@ -71,16 +71,72 @@ def _case_q(case_uuid):
 def case_trail(*, case_uuid):
     """Every event about one case, newest first — bulk reads that showed the case or its person included.
     The caller has checked that the case is visible."""
-    return AuditEvent.objects.filter(_case_q(case_uuid)).select_related("institution").order_by("-sequence")
+    return AuditEvent.objects.filter(_case_q(case_uuid)).select_related("institution", "actor").order_by("-sequence")
 
 
-def case_accessors(*, case_uuid):
-    """Who touched the case: one row per user (and institution), with counts and first/last time."""
-    return (AuditEvent.objects.filter(_case_q(case_uuid))
-            .values("actor_id", "actor_username", "institution__name_az", "institution__name_ru",
-                    "institution__name_en")
-            .annotate(events=Count("sequence"), first=Min("occurred_at"), last=Max("occurred_at"))
-            .order_by("-last"))
+def case_accessors(*, case_uuid, limit=200):
+    """Who touched the case: one row per person (never one per institution or per spelling), with their
+    full name, the institutions they acted for, the number of events and the first and last time."""
+    q = _case_q(case_uuid)
+    rows = list(AuditEvent.objects.filter(q).order_by().values("actor_id")
+                .annotate(events=Count("sequence"), first=Min("occurred_at"), last=Max("occurred_at"),
+                          username=Max("actor_username"))
+                .order_by("-last")[:limit])
+    ids = [r["actor_id"] for r in rows if r["actor_id"]]
+    acted_for = {}
+    for actor_id, institution_id in (AuditEvent.objects.filter(q, actor_id__in=ids).exclude(institution=None)
+                                     .order_by().values_list("actor_id", "institution_id").distinct()):
+        acted_for.setdefault(actor_id, set()).add(institution_id)
+    people = people_by_id(ids, acted_for)
+    for row in rows:
+        person = people.get(row["actor_id"], {})
+        row["actor_username"] = row["username"]
+        row["name"] = person.get("name") or row["username"]
+        row["institutions"] = person.get("institutions", "")
+    return rows
+
+
+def people_by_id(user_ids, acted_for=None):
+    """{user id: {"name": full name (or user name), "institutions": "A, B"}}: the institutions they acted for
+    (`acted_for`: {user id: institution ids}), else those where they hold a role."""
+    from django.apps import apps
+
+    from nicat.accounts.models import User
+
+    Institution = apps.get_model("directory", "Institution")  # by name: audit sits below the directory
+
+    acted_for = acted_for or {}
+    ids = {i for i in user_ids if i}
+    if not ids:
+        return {}
+    memberships = {}
+    for user_id, institution_id in Membership.objects.filter(user_id__in=ids, active=True).values_list(
+            "user_id", "institution_id"):
+        memberships.setdefault(user_id, set()).add(institution_id)
+    wanted = set().union(*acted_for.values(), *memberships.values()) if (acted_for or memberships) else set()
+    names = {i.pk: i.name for i in Institution.objects.filter(pk__in=wanted)}
+    out = {}
+    for user in User.objects.filter(pk__in=ids):
+        institutions = acted_for.get(user.pk) or memberships.get(user.pk) or set()
+        out[user.pk] = {"name": user.get_full_name() or user.username,
+                        "institutions": ", ".join(sorted(names[i] for i in institutions if i in names))}
+    return out
+
+
+def break_glass_reasons(*, user, events):
+    """{opening uuid: reason} of the break-glass openings among `events` that `user` may review (a supervisor
+    of the opener's or of the owner institution, not the opener) or opened themselves."""
+    from nicat.access.models import BreakGlass
+    from nicat.access.services import may_review
+
+    uuids = {e.object_id for e in events if e.action == "case.break_glass" and e.object_id}
+    if not uuids:
+        return {}
+    out = {}
+    for opening in BreakGlass.objects.system().filter(uuid__in=uuids).select_related("case"):
+        if opening.user_id == user.pk or may_review(user, opening):
+            out[str(opening.uuid)] = opening.reason
+    return out
 
 
 def person_trail(*, person):
@@ -92,7 +148,7 @@ def person_trail(*, person):
     return (AuditEvent.objects.filter(Q(object_type="persons.person", object_id=str(person.uuid))
                                       | Q(case_uuid__in=case_uuids)
                                       | _shown_in_bulk(str(person.uuid), *case_uuids, since=since))
-            .select_related("institution").order_by("sequence"))
+            .select_related("institution", "actor").order_by("sequence"))
 
 
 # Reads that do not count as working on a case: opening it many times without ever changing it is

@@ -32,7 +32,9 @@ def trail(request):
                                          for k, v in filters.items() if v}})
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "audit/trail.html", {"form": form, "page": page, "query": query.urlencode()},
+    return render(request, "audit/trail.html", {"form": form, "page": page, "query": query.urlencode(),
+                                                "reasons": selectors.break_glass_reasons(
+                                                    user=request.user, events=page.object_list)},
                   status=400 if form.is_bound and form.errors else 200)
 
 
@@ -41,10 +43,12 @@ def case_access(request, case_uuid):
     _require_supervisor(request.user)
     case = policy.get_visible_or_404(policy.case_model().objects, request.user, uuid=case_uuid)
     page = Paginator(selectors.case_trail(case_uuid=case.uuid), PAGE_SIZE).get_page(request.GET.get("page"))
-    accessors = list(selectors.case_accessors(case_uuid=case.uuid)[:200])
+    accessors = selectors.case_accessors(case_uuid=case.uuid)
     record(actor=request.user, action="audit.case_view", obj=case, case=case,
            institution=policy.acting_institution(request.user), details={"page": page.number})
-    return render(request, "audit/case_access.html", {"case": case, "page": page, "accessors": accessors})
+    return render(request, "audit/case_access.html", {
+        "case": case, "page": page, "accessors": accessors,
+        "reasons": selectors.break_glass_reasons(user=request.user, events=page.object_list)})
 
 
 @login_required
@@ -57,5 +61,6 @@ def person_report(request, person_uuid):
     events = list(selectors.person_trail(person=person))
     record(actor=request.user, action="audit.person_report", obj=person,
            institution=policy.acting_institution(request.user), details={"events": len(events)})
-    return render(request, "audit/person_report.html", {"person": person, "events": events,
-                                                        "generated_at": timezone.now()})
+    return render(request, "audit/person_report.html", {
+        "person": person, "events": events, "generated_at": timezone.now(),
+        "reasons": selectors.break_glass_reasons(user=request.user, events=events)})

@@ -60,6 +60,12 @@ CASE = {"case_uuid": "case"}
 
 MATRIX = {
     "consent:record": page(CASE_WORKING, kwargs=CASE),
+    # The consent conversation: shown to those who see the case; recorded by the owner institution only.
+    "consent:conversation": page(CASE_WORKING, kwargs=CASE),
+    "consent:conversation_print": page(CASE_WORKING, kwargs=CASE),
+    # Without a body the request is refused as incomplete (400) for every role: the rule for who records
+    # lives in the service (tests: nicat/consent/tests/test_conversation.py).
+    "consent-conversation": api(EVERYONE, methods=("post",), expect=(400,)),
     "consent:withdraw": page(CASE_WORKING, kwargs={"uuid": "consent"}),
     "consent:signed_form": page(CASE_WORKING, kwargs={"uuid": "consent_form"}),
     "consent-list": api(EVERYONE),  # scoped: empty for roles that never see cases

@@ -4,6 +4,7 @@ import binascii
 import uuid as uuidlib
 
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -14,7 +15,7 @@ from rest_framework.response import Response
 from nicat.access import policy
 from nicat.audit import services as audit
 from nicat.cases.models import Case
-from nicat.consent import legal_bases, selectors, services
+from nicat.consent import conversation, legal_bases, selectors, services
 from nicat.consent.models import Consent, Decision, GivenBy, LegalBasisUse, Method, Purpose, recordable_purposes
 from nicat.core.errors import NotAllowed
 from nicat.directory.fields import InstitutionRefField
@@ -82,6 +83,30 @@ class VersionSerializer(serializers.Serializer):
     version = serializers.IntegerField(help_text=_("Required on update: the version you read."))
 
 
+class ConversationAnswerSerializer(serializers.Serializer):
+    topic = serializers.ChoiceField(choices=[(t.key, t.key) for t in conversation.TOPICS],
+                                    help_text=_("The purpose asked about: referral, shelter, one of the seven areas "
+                                                "of rehabilitation, identification, law_enforcement, "
+                                                "consular_notification, family_contact, return, research."))
+    answer = serializers.ChoiceField(choices=[(v, str(label)) for v, label in conversation.ANSWERS])
+    institution = InstitutionRefField(required=False, allow_null=True,
+                                      help_text=_("The institution concerned (required for a referral, the shelter "
+                                                  "and the consular notification)."))
+
+
+class ConversationSerializer(serializers.Serializer):
+    case = serializers.UUIDField(help_text=_("The case (its UUID)."))
+    given_by = serializers.ChoiceField(choices=GivenBy.choices, required=False, default=GivenBy.PERSON)
+    representative_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    representative_relation = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    child_view = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    method = serializers.ChoiceField(choices=Method.choices)
+    interpreter_language = TermField("language", required=False, allow_null=True)
+    given_at = serializers.DateTimeField(required=False)
+    note = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    answers = ConversationAnswerSerializer(many=True)
+
+
 class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                      viewsets.GenericViewSet):
     serializer_class = ConsentSerializer
@@ -129,6 +154,27 @@ class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
                 raise ValidationError({"signed_form": [_("The signed form is not valid base64.")]}) from None
         serializer.instance = services.record_consent(actor=self.request.user, case=case, data=data,
                                                       form_bytes=form_bytes)
+
+    @extend_schema(request=ConversationSerializer, responses={201: ConsentSerializer(many=True)})
+    @action(detail=False, methods=["post"])
+    def conversation(self, request):
+        """One consent conversation: every answer (given, refused, not asked) in one atomic, audited submission.
+        The owner institution only (403 with the reason for anyone else who sees the case; 404 for a case out
+        of sight). Returns the consents recorded."""
+        body = ConversationSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        case = policy.get_visible_or_404(Case.objects, request.user, uuid=data.pop("case"))
+        answers = {}
+        for item in data.pop("answers"):
+            if item["topic"] in answers:
+                raise ValidationError({"answers": [_("Each purpose is answered once.")]})
+            answers[item["topic"]] = {"answer": item["answer"], "institution": item.get("institution")}
+        if not data.get("given_at"):
+            data["given_at"] = timezone.now()
+        consents = conversation.record_conversation(actor=request.user, case=case, common=data, answers=answers)
+        return Response(ConsentSerializer(consents, many=True, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ConsentWithdrawSerializer, responses=ConsentSerializer)
     @action(detail=True, methods=["post"])

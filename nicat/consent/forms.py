@@ -111,3 +111,61 @@ class LegalBasisFieldsMixin(forms.Form):
         upload = data.get("legal_basis_copy")
         data["legal_basis_copy"] = upload.read() if upload else None
         return data
+
+
+class ConversationForm(forms.Form):
+    """The consent conversation: who answers and how (once), then one answer per purpose
+    (nicat.consent.conversation.TOPICS), with the institution concerned where the purpose names one."""
+
+    given_by = forms.ChoiceField(label=_("Given by"), choices=GivenBy.choices, initial=GivenBy.PERSON)
+    method = forms.ChoiceField(label=_("How it was given"), choices=Method.choices, initial=Method.WRITTEN)
+    representative_name = forms.CharField(label=_("Name of the legal representative"), max_length=200,
+                                          required=False)
+    representative_relation = forms.CharField(label=_("Relation to the person"), max_length=200, required=False,
+                                              help_text=_("Parent, guardian, guardianship authority …"))
+    child_view = forms.CharField(label=_("The child's own view"), required=False,
+                                 widget=forms.Textarea(attrs={"rows": 2}),
+                                 help_text=_("Required for a child: what the child said, in their words."))
+    interpreter_language = TermChoiceField("language", label=_("Language of the interpretation"), required=False)
+    given_at = forms.DateTimeField(label=_("Given on"), widget=DATETIME, input_formats=DT_FORMATS)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                           max_length=5000)
+
+    COMMON = ("given_by", "method", "representative_name", "representative_relation", "child_view",
+              "interpreter_language", "given_at", "note")
+
+    def __init__(self, *args, rows=(), **kwargs):
+        from nicat.consent.conversation import ANSWERS, NOT_ASKED
+
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for topic, institution, state, consent in rows:
+            answer = forms.ChoiceField(label=topic.label, choices=ANSWERS, initial=NOT_ASKED,
+                                       widget=forms.RadioSelect)
+            self.fields[f"{topic.key}-answer"] = answer
+            names = topic.names_institution or topic.may_name_institution
+            if names:
+                field = InstitutionChoiceField(
+                    label=_("Institution concerned"), required=False,
+                    empty_label=("—" if topic.names_institution else _("Any authorised provider")))
+                if topic.kinds:
+                    field.queryset = field.queryset.filter(kind__code__in=topic.kinds)
+                self.fields[f"{topic.key}-institution"] = field
+                if institution is not None:
+                    self.initial.setdefault(f"{topic.key}-institution", institution.uuid)
+            self.rows.append({"topic": topic, "state": state, "consent": consent,
+                              "answer": f"{topic.key}-answer", "institution": f"{topic.key}-institution" if names
+                              else None})
+
+    def bound_rows(self):
+        for row in self.rows:
+            yield {**row, "answer_field": self[row["answer"]],
+                   "institution_field": self[row["institution"]] if row["institution"] else None}
+
+    def common(self):
+        return {f: self.cleaned_data.get(f) for f in self.COMMON}
+
+    def answers(self):
+        return {row["topic"].key: {"answer": self.cleaned_data.get(row["answer"]),
+                                   "institution": self.cleaned_data.get(row["institution"]) if row["institution"]
+                                   else None} for row in self.rows}

@@ -373,6 +373,15 @@ def require_consent(*, case, purpose, institution=None, service="", at=None, loc
     return consent
 
 
+def require_service_consent(*, case, service, provider, at=None, lock=False):
+    """The one rule for a service (shelter, each rehabilitation area …): the person's consent to receive
+    `service` from `provider`, the institution that provides it. A consent naming that institution covers
+    it, and so does one naming no institution (given for the service from anyone); a consent naming
+    another institution does not. Admission, the plan's agreement and the log of services all ask here."""
+    return require_consent(case=case, purpose=Purpose.SERVICE, institution=provider, service=service, at=at,
+                           lock=lock)
+
+
 def consent_is_valid(*, case, purpose, institution=None, service="", at=None):
     return decisive_consent(case=case, purpose=purpose, institution=institution, service=service, at=at)[0] == \
         "valid"

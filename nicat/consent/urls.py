@@ -5,6 +5,8 @@ from nicat.consent import views
 app_name = "consent"
 urlpatterns = [
     path("case/<uuid:case_uuid>/new/", views.record, name="record"),
+    path("case/<uuid:case_uuid>/conversation/", views.conversation, name="conversation"),
+    path("case/<uuid:case_uuid>/conversation/print/", views.conversation_print, name="conversation_print"),
     path("<uuid:uuid>/withdraw/", views.withdraw, name="withdraw"),
     path("<uuid:uuid>/form/", views.signed_form, name="signed_form"),
     path("<uuid:uuid>/confirm/", views.confirm, name="confirm"),

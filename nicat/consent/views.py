@@ -13,11 +13,12 @@ from nicat.access import policy
 from nicat.access import sections as access_sections
 from nicat.access.decorators import case_worker_required
 from nicat.cases.models import Case
+from nicat.consent import conversation as conversation_service
 from nicat.consent import selectors, services
-from nicat.consent.forms import ConsentForm, RejectOrderForm, VersionForm, WithdrawForm
+from nicat.consent.forms import ConsentForm, ConversationForm, RejectOrderForm, VersionForm, WithdrawForm
 from nicat.consent.models import Decision
 from nicat.core.errors import ConcurrentEdit, NotAllowed
-from nicat.core.forms import apply_errors
+from nicat.core.forms import apply_errors, safe_next
 
 
 @case_worker_required
@@ -58,8 +59,53 @@ def record(request, case_uuid):
 
 
 def _safe_next(request):
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else ""
+    return safe_next(request)
+
+
+@case_worker_required
+@require_http_methods(["GET", "POST"])
+def conversation(request, case_uuid):
+    """One consent conversation: every purpose the case will need, answered in one submission, then back to
+    where the user came from (`next`)."""
+    case = policy.get_visible_or_404(Case.objects, request.user, uuid=case_uuid)
+    rows = conversation_service.topic_states(case)
+    form = ConversationForm(request.POST or None, rows=rows)
+    refusal = conversation_service.refusal_reason(request.user, case)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                consents = conversation_service.record_conversation(
+                    actor=request.user, case=case, common=form.common(), answers=form.answers())
+            except policy.Refused as error:
+                form.add_error(None, error.user_message)
+                status = 403
+            except ValidationError as error:
+                apply_errors(form, error)
+            except NotAllowed:
+                raise Http404 from None
+            else:
+                messages.success(request, _("The consent conversation was recorded: %(n)s answers.")
+                                 % {"n": len(consents)})
+                return redirect(_safe_next(request) or reverse("cases:detail", args=[case.uuid]) + "#consent")
+    else:
+        form.initial["given_at"] = timezone.localtime().replace(second=0, microsecond=0)
+    return render(request, "consent/conversation.html", {
+        "case": case, "person": case.person, "form": form, "rows": list(form.bound_rows()),
+        "next": _safe_next(request), "refusal": refusal}, status=status)
+
+
+@case_worker_required
+def conversation_print(request, case_uuid):
+    """The form the person signs: every purpose with the decision in force, and signature lines."""
+    case = policy.get_visible_or_404(Case.objects, request.user, uuid=case_uuid)
+    try:
+        rows = conversation_service.print_form(actor=request.user, case=case)
+    except NotAllowed:
+        raise Http404 from None
+    return render(request, "consent/conversation_print.html", {
+        "case": case, "rows": rows, "printed_at": timezone.now(), "next": _safe_next(request)})
 
 
 @case_worker_required

@@ -40,3 +40,15 @@ def apply_errors(form, error, also=None):
             also.add_error(field, errs)
         else:
             form.add_error(field if field in form.fields else None, errs)
+
+
+def safe_next(request, default=""):
+    """The `next` parameter (POST, then GET) when it is a path on this site ("/cases/…"), else `default`:
+    never another host, scheme, or a protocol-relative or backslash trick."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if (target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target
+            and url_has_allowed_host_and_scheme(target, allowed_hosts=None, require_https=False)):
+        return target
+    return default

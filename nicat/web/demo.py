@@ -2,11 +2,14 @@
 
 Two halves:
 
-- `plan_world(seed, cases, start=0)` is pure: it returns plain data (dicts, lists, strings, dates)
-  computed with `random.Random` instances only, so the same seed always gives the same plan. It
-  never reads the clock: the time base is the constant `TIME_BASE` (1 November 2026, 00:00
-  Asia/Baku); every first contact lies within the three years before it and every trafficking
-  event before its case's first contact.
+- `plan_world(seed, cases, start=0, time_base=None)` is pure: it returns plain data (dicts, lists,
+  strings, dates) computed with `random.Random` instances only, so the same seed and time base always
+  give the same plan. It never reads the clock: the time base is an argument (default the constant
+  `TIME_BASE`, 1 November 2026, 00:00 Asia/Baku); `build_world` passes today's midnight, so that a
+  world built today has deadlines today, soon and a few overdue. Every first contact lies within the
+  three years before the time base and every trafficking event before its case's first contact.
+- `EXTRAS`: the apps' demo data (one line each), built on a new world after its cases — the living
+  part (`nicat.web.demo_living`): shelter residents, consul and hotline cases, a waiting referral.
 - `apply_world(plan, ...)` writes the plan through the services (`open_case`, `add_event`,
   `add_note`, `update_case`), so every change is validated and audited as in real use. Actors are
   staff of the owning institution; official decisions on the trafficking status are recorded by
@@ -438,9 +441,9 @@ def _foreign_person(rng, female, age, first_contact, citizenship):
     return person
 
 
-def _first_contact(rng, within_days):
+def _first_contact(rng, within_days, base=TIME_BASE):
     days = rng.randint(2, within_days)
-    moment = TIME_BASE - datetime.timedelta(days=days)
+    moment = base - datetime.timedelta(days=days)
     return moment.replace(hour=rng.randint(9, 18), minute=rng.randint(0, 59))
 
 
@@ -473,11 +476,11 @@ def _acts(rng, moved):
     return sorted(acts)
 
 
-def _plan_case(seed, index, profile, owner):
+def _plan_case(seed, index, profile, owner, base=TIME_BASE):
     rng = random.Random(f"nicat-demo:{seed}:case:{index}")
     child = profile in ("girl_sexual", "boy_begging")
     female = profile.startswith(("woman", "girl", "stateless", "foreign_woman"))
-    first_contact = _first_contact(rng, 360 if child else 3 * 365)
+    first_contact = _first_contact(rng, 360 if child else 3 * 365, base)
     fc_day = first_contact.date()
     if child:
         age = rng.randint(14, 17) if female else rng.randint(11, 16)
@@ -643,7 +646,7 @@ def _plan_case(seed, index, profile, owner):
 
     staff = OWNER_STAFF[owner]
     opened_by = rng.choice(staff)
-    age_days = (TIME_BASE.date() - fc_day).days
+    age_days = (base.date() - fc_day).days
 
     # Official decision (Main Department only: its identification officer sees its own cases).
     decision = None
@@ -716,13 +719,22 @@ def _plan_case(seed, index, profile, owner):
     }
 
 
-def plan_world(seed=DEFAULT_SEED, cases=DEFAULT_CASES, start=0):
+def today_base():
+    """Midnight (Asia/Baku) of today: the time base of a demo world built now (`nicat demo`), so that its
+    deadlines fall today, soon, and a few in the past, whenever it is built."""
+    now = datetime.datetime.now(BAKU)
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def plan_world(seed=DEFAULT_SEED, cases=DEFAULT_CASES, start=0, time_base=None):
     """The demo world as plain data: institutions, users and `cases` synthetic cases.
 
-    Pure and deterministic: the same (seed, cases, start) always gives an equal plan. Cases are
+    Pure and deterministic: the same (seed, cases, start, time_base) always gives an equal plan; the time
+    base defaults to the constant TIME_BASE (`build_world` passes today's). Cases are
     numbers start .. start+cases-1 of the seed's sequence, ordered by first contact; `year` and
     `number` are the reference each case gets when the plan is applied to an empty database.
     """
+    base = time_base or TIME_BASE
     planned = []
     decks = {}
     for index in range(start, start + cases):
@@ -730,7 +742,7 @@ def plan_world(seed=DEFAULT_SEED, cases=DEFAULT_CASES, start=0):
         if block not in decks:
             decks[block] = _block_decks(seed, block)
         profiles, owners = decks[block]
-        planned.append(_plan_case(seed, index, profiles[slot], owners[slot]))
+        planned.append(_plan_case(seed, index, profiles[slot], owners[slot], base))
     planned.sort(key=lambda c: (c["case"]["first_contact_at"], c["index"]))
     per_year = {}
     for c in planned:
@@ -739,7 +751,7 @@ def plan_world(seed=DEFAULT_SEED, cases=DEFAULT_CASES, start=0):
         c["year"], c["number"] = year, per_year[year]
     return {
         "seed": seed,
-        "time_base": TIME_BASE,
+        "time_base": base,
         "institutions": [dict(i) for i in INSTITUTIONS],
         "users": [dict(zip(("username", "role", "institution", "first_name", "last_name", "language"), u))
                   for u in USERS],
@@ -922,21 +934,33 @@ def world_present():
     return Institution.objects.exists()
 
 
-def build_world(seed=DEFAULT_SEED, cases=DEFAULT_CASES, password=None):
-    """Institutions and users (idempotent) and `cases` more synthetic cases, in one transaction.
+# The demo data of the apps, built after the synthetic cases of a new world: one line per app, a dotted
+# path to `fn(world)` where world = {"today", "seed", "users", "institutions", "cases", "terms"} (today:
+# midnight in Baku of the day the world is built). Each returns a small summary (printed by `nicat demo`).
+EXTRAS = (
+    "nicat.web.demo_living.living_world",   # shelter residents, consul and hotline cases, a waiting referral
+)
+
+
+def build_world(seed=DEFAULT_SEED, cases=DEFAULT_CASES, password=None, time_base=None):
+    """Institutions and users (idempotent) and `cases` more synthetic cases, in one transaction, dated from
+    `time_base` (default: today, midnight in Baku), then the apps' demo data (`EXTRAS`) on a new world.
 
     When the database already holds cases, the new ones continue the seed's sequence after them.
     Returns a dict with what was done.
     """
     from django.db import transaction
+    from django.utils.module_loading import import_string
 
     from nicat.cases.models import Case
     from nicat.safety.demo import ensure_safety
 
+    base = time_base or today_base()
+    extras = {}
     with transaction.atomic():
         terms = Terms()
         start = Case.objects.system().count()
-        plan = plan_world(seed, cases, start=start)
+        plan = plan_world(seed, cases, start=start, time_base=base)
         institutions, inst_created = ensure_institutions(plan, terms)
         users, users_created = ensure_users(plan, institutions, password)
         ensure_assistance(institutions, users["admin"])
@@ -944,8 +968,13 @@ def build_world(seed=DEFAULT_SEED, cases=DEFAULT_CASES, password=None):
         ensure_public(users["admin"])  # the embassies and consulates abroad (nicat/public/data/embassies.yaml)
         created = apply_cases(plan, users, terms)
         ensure_safety(users)
+        if start == 0:
+            world = {"today": base, "seed": seed, "users": users, "institutions": institutions, "cases": created,
+                     "terms": terms}
+            for path in EXTRAS:
+                extras[path.rsplit(".", 1)[-1]] = import_string(path)(world)
     return {"plan": plan, "institutions": institutions, "institutions_created": inst_created,
-            "users": users, "users_created": users_created, "cases": created}
+            "users": users, "users_created": users_created, "cases": created, "extras": extras}
 
 
 def sign_ins():
@@ -963,3 +992,26 @@ def sign_ins():
         m = Membership.objects.filter(user=user, role=role).select_related("institution").first()
         rows.append((username, m.get_role_display() if m else role, m.institution.name_en if m else "—"))
     return rows
+
+
+def one_time_code(username):
+    """The code a demo user's authenticator would show now (development mode: `nicat otp`), or None when
+    the user does not exist. The authenticator being enrolled is used when there is one (entering its code
+    completes the enrolment); otherwise the user's confirmed one, enrolled now if they have none."""
+    import time
+
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from nicat.accounts.models import User
+    from nicat.accounts.services import TOTP_NAME
+
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        return None
+    device = (TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+              or TOTPDevice.objects.filter(user=user, confirmed=True).first()
+              or TOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=True))
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return f"{totp.token():0{device.digits}d}"

@@ -19,7 +19,9 @@ def test_sections_follow_the_role(cast, roles_at_ngo):
     seen = {role: policy.visible_sections(user, case) for role, user in roles_at_ngo.items()}
     assert seen[Role.CONSULAR_OFFICER] == {"identity", "contacts", "return"}
     assert seen[Role.MEDICAL_STAFF] == {"identity", "medical"}
-    assert "medical" not in seen[Role.CONSULAR_OFFICER] and "medical" not in seen[Role.SHELTER_STAFF]
+    assert "medical" not in seen[Role.CONSULAR_OFFICER]
+    # Shelter staff give psychological and medical rehabilitation: health and what happened, not the return.
+    assert seen[Role.SHELTER_STAFF] == {"identity", "contacts", "narrative", "medical"}
     # Nobody at an NGO sees the investigation, not even its supervisor or a (mis)assigned officer role.
     assert all("investigation" not in s for s in seen.values())
 

@@ -6,17 +6,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nicat.access import policy
-from nicat.accounts.models import CASE_ROLES, Role
+from nicat.access import policy, predicates
 from nicat.core.services import bump_version, require_visible, snapshot  # noqa: F401 (the assistance services' names)
 
-# Who may do what (on top of seeing the case).
-PLAN_ROLES = frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.SHELTER_STAFF})
-SERVICE_ROLES = frozenset(CASE_ROLES - {Role.HOTLINE_OPERATOR})
-PAYMENT_ROLES = frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.IDENTIFICATION_OFFICER})
-SHELTER_ROLES = frozenset({Role.SHELTER_STAFF, Role.CASE_WORKER, Role.SUPERVISOR})
-RETURN_ROLES = frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.CONSULAR_OFFICER, Role.IDENTIFICATION_OFFICER})
-CLOSE_ROLES = frozenset({Role.CASE_WORKER, Role.SUPERVISOR})
+# Who may do what (on top of seeing the case): the access policy's one table (nicat.access.predicates).
+PLAN_ROLES = predicates.ACTION_ROLES["plan"]
+SERVICE_ROLES = predicates.ACTION_ROLES["service"]
+PAYMENT_ROLES = predicates.ACTION_ROLES["payment"]
+SHELTER_ROLES = predicates.ACTION_ROLES["shelter"]
+RETURN_ROLES = predicates.ACTION_ROLES["return"]
+CLOSE_ROLES = predicates.ACTION_ROLES["close"]
 
 
 def acting_institution(actor, roles):
@@ -47,8 +46,10 @@ def section_visible(user, case, section):
 
 def require_section(actor, case, section):
     if not section_visible(actor, case, section):
-        raise PermissionDenied(_("Your role does not see this part of the case (%(section)s).")
-                               % {"section": section})
+        raise PermissionDenied(_("Your role does not see the section “%(section)s” of this case, so you cannot "
+                                 "record this. Ask %(owner)s, which owns the case, to share it in the referral, or "
+                                 "to record it themselves.") % {"section": policy.section_label(section),
+                                                                 "owner": case.owner_institution.name})
 
 
 def require_consent(*, case, purpose, institution=None, service=""):
@@ -57,6 +58,13 @@ def require_consent(*, case, purpose, institution=None, service=""):
     from nicat.consent.services import require_consent as gate
 
     return gate(case=case, purpose=purpose, institution=institution, service=service, lock=True)
+
+
+def require_service_consent(*, case, service, provider):
+    """nicat.consent.services.require_service_consent (the one rule), locking the consent row likewise."""
+    from nicat.consent.services import require_service_consent as gate
+
+    return gate(case=case, service=service, provider=provider, lock=True)
 
 
 def not_in_future(value, field, message=None):

@@ -3,10 +3,11 @@
 The case edit page and the API should close cases through `close_case`, which checks the
 assistance conditions and then calls nicat.cases.services.update_case in the same transaction.
 """
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from nicat.access import predicates
 from nicat.assistance.models import PlanReview, RehabilitationPlan, Stay
 from nicat.assistance.services._common import CLOSE_ROLES, require_case_role
 from nicat.cases.models import CLOSED_STATUSES, CaseStatus, ClosureReason
@@ -43,6 +44,9 @@ def close_case(*, actor, case, closure_reason, expected_version, status=CaseStat
     from nicat.cases.services import update_case
 
     require_case_role(actor, case, CLOSE_ROLES)
+    if not predicates.owns_case(actor, case):
+        raise PermissionDenied(_("Only %(owner)s, which owns the case, closes it. Tell them when your work with the "
+                                 "person ends.") % {"owner": case.owner_institution.name})
     if status not in CLOSED_STATUSES:
         raise ValidationError({"status": _("Choose “Closed” or “Closed (referred)”.")})
     if case.status in CLOSED_STATUSES:

@@ -35,13 +35,12 @@ from nicat.assistance.services._common import (
     bump_version,
     not_in_future,
     require_case_role,
-    require_consent,
     require_section,
+    require_service_consent,
     snapshot,
     text,
 )
 from nicat.audit import services as audit
-from nicat.consent.models import Purpose
 from nicat.directory.models import AUTHORISED_ONLY_SERVICES, ServiceKind
 
 GOAL_FIELDS = ("area", "description", "responsible_institution", "due_on", "status", "outcome")
@@ -218,7 +217,8 @@ def record_agreement(*, actor, plan, declined_goals=(), note="", expected_versio
         bump_version(RehabilitationPlan, plan, expected_version)
         accepted = [g for g in goals if g.pk not in declined_ids and not g.is_declined]
         for goal in accepted:
-            require_consent(case=plan.case, purpose=Purpose.SERVICE, service=goal.area)
+            # The service of the goal, from the institution responsible for it (the one rule).
+            require_service_consent(case=plan.case, service=goal.area, provider=goal.responsible_institution)
         newly_declined = []
         for goal in goals:
             if goal.pk in declined_ids and not goal.is_declined:
@@ -364,7 +364,7 @@ def record_service(*, actor, case, kind, provider, delivered_at, duration_minute
     not_in_future(delivered_at, "delivered_at", _("The service is in the future. Log services after they were "
                                                   "delivered; plan future ones as actions of the plan."))
     with transaction.atomic():
-        require_consent(case=case, purpose=Purpose.SERVICE, service=kind, institution=provider)
+        require_service_consent(case=case, service=kind, provider=provider)
         service = ServiceDelivery.objects.system().create(
             case=case, kind=kind, description=text(description), provider=provider, staff_name=text(staff_name),
             delivered_at=delivered_at, duration_minutes=duration_minutes, goal=goal, recorded_by=actor)

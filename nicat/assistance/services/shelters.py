@@ -38,13 +38,12 @@ from nicat.assistance.services._common import (
     atomic_edit,
     bump_version,
     not_in_future,
-    require_consent,
+    require_service_consent,
     require_visible,
     snapshot,
     text,
 )
 from nicat.audit import services as audit
-from nicat.consent.models import Purpose
 from nicat.core.calendar import baku_date, baku_today
 from nicat.core.errors import NotAllowed
 from nicat.directory.models import ServiceKind
@@ -229,8 +228,7 @@ def _admit_locked(*, actor, facility, case, group, admitted_at, transferred_from
     if open_stay is not None and open_stay != transferred_from:
         raise ValidationError({"case": _("The person is already staying at %(facility)s. Transfer or discharge "
                                          "them there first.") % {"facility": open_stay.facility}})
-    require_consent(case=case, purpose=Purpose.SERVICE, institution=facility.institution,
-                    service=ServiceKind.SHELTER)
+    require_service_consent(case=case, service=ServiceKind.SHELTER, provider=facility.institution)
     day = baku_date(admitted_at)
     stay = Stay(case=case, facility=facility, group=group, admitted_at=admitted_at,
                 planned_end=day + datetime.timedelta(days=conf.max_stay_days(facility.kind, day)), admitted_by=actor,

@@ -1,7 +1,7 @@
 """Template tags of the audit app: the navigation item and the panel on the case page."""
 from django import template
 
-from nicat.audit import selectors
+from nicat.audit import actions, selectors
 
 register = template.Library()
 
@@ -46,3 +46,28 @@ def unusual_access_for(user):
         "users": selectors.unusual_access(user=user, since=timezone.now() - datetime.timedelta(hours=hours),
                                           threshold=threshold),
     }
+
+
+@register.filter
+def action_label(code):
+    """An action code in words, in the user's language ("case.view" → "Viewed the case")."""
+    return actions.label(code)
+
+
+@register.filter
+def actor_name(event):
+    """The full name of who did it (the user name when none is recorded), or "system"."""
+    from django.utils.translation import gettext as _
+
+    if event.actor_id is None:
+        return event.actor_username or _("system")
+    return event.actor.get_full_name() or event.actor.username
+
+
+@register.filter
+def reason_of(event, reasons):
+    """The reason shown for an event: a break-glass opening's written reason (to those who may review it),
+    else the event's own reason."""
+    if reasons and event.action == "case.break_glass":
+        return reasons.get(event.object_id) or event.reason
+    return event.reason

@@ -24,7 +24,8 @@ def identification_panel(case, user):
             and not services.referral_awaits_approval(identification)))
         and not case.is_closed and case.trafficking_status == "PossibleVictimOfTrafficking",
         "referral_in_force": services.referral_in_force(identification),
-        "can_decide": predicates.may_decide_status(user),
+        # Offered only while nothing is decided (the one access policy: predicates.case_actions).
+        "can_decide": "decide" in predicates.case_actions(user, case) and decision is None,
         "can_mark_permit": permit_due,
         "languages": CertificateLanguage.choices,
     }

@@ -32,6 +32,8 @@ def referral_panel(case, user):
         "case": case,
         "referrals": list(selectors.case_referrals(user=user, case=case)),
         "may_refer": case.owner_institution_id in ids,
-        "shared": ([str(access_sections.label(s)) for s in access_sections.ordered(selectors.shared_sections(user, case))]
+        # What this user sees of the case, as the access policy computes it (the referral's shared sections
+        # within what the user's role sees), so that the page never claims more or less than is shown.
+        "shared": ([str(access_sections.label(s)) for s in access_sections.ordered(policy.visible_sections(user, case))]
                    if case.owner_institution_id not in ids else None),
     }

@@ -6,7 +6,8 @@ import re
 import pytest
 from django.core.management import call_command
 
-from nicat.web.demo import CENTRE, MAIN, NGO1, NGO2, TIME_BASE, USERS, is_child_case, plan_world
+from nicat.web.demo import CENTRE, MAIN, NGO1, NGO2, TIME_BASE, USERS, is_child_case, plan_world, today_base
+from nicat.web.demo_living import HOTLINE_CASES
 
 DEMO_PASSWORD = "demo password for the tests"
 
@@ -129,7 +130,13 @@ def test_demo_builds_institutions_users_and_cases(demo_password):
     assert Institution.objects.filter(kind__code="ngo", is_nonprofit=True).count() == 2
     assert Institution.objects.get(code="hotline-152").phone == "152"
 
-    cases = Case.objects.system().order_by("reference")
+    # The synthetic cases, and the living world's cases the 152 hotline registered today.
+    plan = plan_world(7, 12, time_base=today_base())
+    references = {f"NCT-{c['year']}-{c['number']:06d}" for c in plan["cases"]}
+    assert Case.objects.system().count() == 12 + HOTLINE_CASES
+    living = Case.objects.system().exclude(reference__in=references)
+    assert {c.owner_institution.code for c in living} == {"hotline-152"}
+    cases = Case.objects.system().filter(reference__in=references).order_by("reference")
     assert cases.count() == 12
     owners = set(cases.values_list("owner_institution__code", flat=True))
     assert owners >= {MAIN, NGO1, NGO2, CENTRE}
@@ -137,7 +144,7 @@ def test_demo_builds_institutions_users_and_cases(demo_password):
     # The command applied the plan: same references, exploitation forms, citizenships, names, owners.
     expected = sorted((f"NCT-{c['year']}-{c['number']:06d}", c["case"]["exploitation_forms"],
                        c["person"]["citizenships"], c["person"]["family_name"], c["owner"])
-                      for c in plan_world(7, 12)["cases"])
+                      for c in plan["cases"])
     actual = [(c.reference, sorted(t.code for t in c.exploitation_forms.all()),
                sorted(t.code for t in c.person.citizenships.all()), c.person.family_name,
                c.owner_institution.code) for c in cases]
@@ -166,7 +173,7 @@ def test_second_run_adds_cases_but_not_users_or_institutions(demo_password):
     counts = (Institution.objects.count(), User.objects.count(), Membership.objects.count())
     out = run_demo(seed=3, cases=3)
     assert (Institution.objects.count(), User.objects.count(), Membership.objects.count()) == counts
-    assert Case.objects.system().count() == 7
+    assert Case.objects.system().count() == 7 + HOTLINE_CASES
     assert "(unchanged)" in out
 
 
@@ -176,13 +183,13 @@ def test_if_empty_does_nothing_when_a_world_exists(demo_password):
     from nicat.cases.models import Case
 
     run_demo(seed=11, cases=4, if_empty=True)
-    assert Case.objects.system().count() == 4
+    assert Case.objects.system().count() == 4 + HOTLINE_CASES
     events = AuditEvent.objects.count()
     out = run_demo(seed=11, cases=4, if_empty=True)
     assert "demo world already present" in out
     assert "ngo.worker" in out and "police.officer" in out
     assert demo_password not in out
-    assert Case.objects.system().count() == 4
+    assert Case.objects.system().count() == 4 + HOTLINE_CASES
     assert AuditEvent.objects.count() == events
 
 

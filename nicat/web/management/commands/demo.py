@@ -4,8 +4,7 @@ import os
 import secrets
 import time
 
-from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.core.management.base import BaseCommand
 
 from nicat.web import demo
 
@@ -28,10 +27,8 @@ class Command(BaseCommand):
         if if_empty and demo.world_present():
             self.stdout.write("demo world already present")
             self._table([(*row, PASSWORD_NOTE) for row in demo.sign_ins()])
+            self.first_steps()
             return
-        if timezone.now() < demo.TIME_BASE:
-            raise CommandError(f"The demo world's time base {demo.TIME_BASE:%Y-%m-%d} is in the future: "
-                               "check the system clock.")
         password = os.environ.get("NICAT_DEMO_PASSWORD") or ""
         generated = not password
         if generated:
@@ -42,7 +39,8 @@ class Command(BaseCommand):
 
         created = result["cases"]
         self.stdout.write(
-            f"Demo world (seed {seed}, time base {demo.TIME_BASE:%Y-%m-%d %H:%M} Asia/Baku) built in {elapsed:.1f} s: "
+            f"Demo world (seed {seed}, dated from today {result['plan']['time_base']:%Y-%m-%d}, Asia/Baku) built in "
+            f"{elapsed:.1f} s: "
             f"{result['institutions_created']} institutions and {len(result['users_created'])} users created, "
             f"{len(created)} cases added.")
         if created:
@@ -54,12 +52,28 @@ class Command(BaseCommand):
             self.stdout.write("  owners: " + ", ".join(f"{k} {v}" for k, v in sorted(owners.items())))
             self.stdout.write("  trafficking status: " + ", ".join(f"{k} {v}" for k, v in sorted(trafficking.items())))
             self.stdout.write("  case status: " + ", ".join(f"{k} {v}" for k, v in sorted(status.items())))
+        for name, summary in (result.get("extras") or {}).items():
+            self.stdout.write(f"  {name}: {summary}")
         new = set(result["users_created"])
         shown = password if generated else "NICAT_DEMO_PASSWORD"
         rows = [(*row, shown if row[0] in new else "(unchanged)") for row in demo.sign_ins()]
         self._table(rows)
         if generated and new:
             self.stdout.write(f"Password of the new demo users: {password}  (set NICAT_DEMO_PASSWORD to choose it)")
+        self.first_steps()
+
+    def first_steps(self):
+        port = os.environ.get("PORT") or "8000"
+        self.stdout.write("")
+        self.stdout.write("What to do first:")
+        self.stdout.write(f"  1. Open http://127.0.0.1:{port}/ and sign in, e.g. as shelter.manager (the shelter's "
+                          "residents), ngo.worker (an NGO's cases), police.officer or supervisor (Main Department), "
+                          "consul.officer or hotline.operator.")
+        self.stdout.write("  2. The second sign-in step asks for a one-time code from an authenticator app. Without a "
+                          "phone, in development mode:  NICAT_DEV=1 nicat otp USERNAME  (e.g. .venv/bin/nicat otp "
+                          "shelter.manager) prints the current code.")
+        self.stdout.write("  3. Start on the dashboard: deadlines due today and this week, referrals waiting for an "
+                          "answer; the shelter's page lists its residents.")
 
     def _table(self, rows):
         header = ("username", "role", "institution", "password")

@@ -1,0 +1,133 @@
+"""The shelter's journey in a real browser (system Chromium), in az, ru and en (issue 15).
+
+The NGO that owns the case holds ONE consent conversation covering the whole stay (referral to the
+shelter, the shelter, the seven areas of rehabilitation; research refused) and lands back on the case; it
+refers the person, sharing what happened and health. The shelter manager accepts the referral, sees the
+shared sections exactly as the page says, admits the person, draws up the plan with a goal in each of the
+seven areas, records the person's agreement (no further consent needed), logs a psychological session,
+and records the person leaving. The shelter is never offered closing the case or the allowance.
+
+The stay extension with a supervisor's approval is not walked here: the approval step belongs to another
+part of issue 15."""
+import datetime
+import re
+
+import pytest
+from django.utils import timezone
+
+from nicat.accounts.tests.helpers import complete_sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CASE_PAGE = re.compile(r".*/assistance/cases/[0-9a-f-]{36}/(#\w+)?$")
+AREAS = ("legal", "education", "psychological", "medical", "vocational", "employment", "housing")
+
+
+def _submit(page):
+    page.locator("[data-testid=assistance-form] button[type=submit]").click()
+
+
+@pytest.mark.parametrize("language", ["az", "ru", "en"])
+def test_the_shelter_journey_with_one_consent_conversation(browser, live_server, cast, language):
+    from nicat.assistance.models import PlanGoal, RehabilitationPlan, ServiceDelivery, Stay
+    from nicat.assistance.tests.helpers import World
+    from nicat.consent.models import Consent
+    from nicat.directory.models import InstitutionService
+    from nicat.referrals.models import Referral
+    from nicat.referrals.services import create_referral
+    from nicat.testing import term
+
+    world = World(cast)
+    shelter = world.shelter_institution
+    InstitutionService.objects.create(institution=shelter, kind="psychological")
+    case = world.recognise(cast.open_case(person={"gender": term("gender", "feminine"),
+                                                  "birth_date": datetime.date(1996, 3, 3)},
+                                          summary="Recruited with a false job offer as a waitress abroad."))
+
+    worker_ctx = browser.new_context(viewport={"width": 1366, "height": 900})
+    manager_ctx = browser.new_context(viewport={"width": 1366, "height": 900})
+    worker, manager = worker_ctx.new_page(), manager_ctx.new_page()
+    for p in (worker, manager):
+        p.set_default_timeout(15000)
+    try:
+        # --- The NGO: one consent conversation for the whole stay, then back on the case. ----------------
+        complete_sign_in(worker, live_server, cast.worker, language)
+        assert worker.locator("html").get_attribute("lang") == language
+        worker.goto(f"{live_server.url}/cases/{case.uuid}/")
+        worker.locator("[data-testid=consent-conversation]").click()
+        worker.locator("[data-testid=conversation-form]").wait_for()
+        for topic in ("referral", "shelter"):
+            worker.select_option(f"select[name='{topic}-institution']", str(shelter.uuid))
+            worker.check(f"input[name='{topic}-answer'][value=given]")
+        for area in AREAS:
+            worker.check(f"input[name='{area}-answer'][value=given]")
+        worker.check("input[name='research-answer'][value=refused]")
+        worker.locator("[data-testid=conversation-save]").click()
+        worker.wait_for_url(re.compile(rf".*/cases/{case.uuid}/(#consent)?$"))
+        assert Consent.objects.system().filter(case=case).count() == 10
+        assert worker.locator("[data-testid=consent-table] tr[data-state=refused]").count() == 1
+        referral = create_referral(actor=cast.worker, case=case, data={
+            "to_institution": shelter, "purpose": "referral", "urgency": "urgent", "message": "Safe place tonight.",
+            "shared_sections": ["identity", "contacts", "narrative", "medical"]})
+
+        # --- The shelter accepts the referral and sees what it shares. ---------------------------------
+        complete_sign_in(manager, live_server, world.manager, language)
+        manager.goto(f"{live_server.url}/referrals/{referral.uuid}/")
+        manager.locator("[data-testid=accept]").click()
+        manager.wait_for_load_state()
+        assert Referral.objects.system().get(pk=referral.pk).status == "accepted"
+        manager.goto(f"{live_server.url}/cases/{case.uuid}/")
+        assert "false job offer as a waitress" in manager.content()
+        assert manager.locator("[data-testid=shared-sections]").count() == 1
+
+        # --- Admission (the shelter consent came from the conversation). --------------------------------
+        manager.goto(f"{live_server.url}/assistance/facilities/{world.shelter.uuid}/")
+        manager.locator("[data-testid=admit-link]").click()
+        manager.fill("#id_case_reference", case.reference)
+        manager.select_option("#id_group", "women")
+        _submit(manager)
+        manager.wait_for_url(re.compile(rf".*/assistance/facilities/{world.shelter.uuid}/$"))
+        assert case.reference in manager.locator("[data-testid=residents]").inner_text()
+
+        # --- The plan in the seven areas, agreed without another consent form. --------------------------
+        manager.goto(f"{live_server.url}/assistance/cases/{case.uuid}/")
+        assert manager.locator("[data-testid=close-case]").count() == 0
+        assert manager.locator("[data-testid=allowance-add]").count() == 0
+        manager.locator("[data-testid=plan-create]").click()
+        manager.wait_for_url(CASE_PAGE)
+        for area in AREAS:
+            manager.locator("[data-testid=goal-add]").click()
+            manager.select_option("#id_area", area)
+            manager.fill("#id_description", f"Goal in the area {area}.")
+            _submit(manager)
+            manager.wait_for_url(CASE_PAGE)
+        assert PlanGoal.objects.system().filter(case=case).count() == 7
+        manager.locator("[data-testid=agreement]").click()
+        manager.fill("#id_note", "Agreed to every part of the plan.")
+        _submit(manager)
+        manager.wait_for_url(CASE_PAGE)
+        assert RehabilitationPlan.objects.system().get(case=case).status == "agreed"
+
+        # --- A psychological session is logged (health is shared). -------------------------------------
+        manager.locator("[data-testid=service-add]").click()
+        manager.select_option("#id_kind", "psychological")
+        manager.select_option("#id_provider", str(shelter.pk))
+        when = timezone.localtime() - datetime.timedelta(hours=1)
+        manager.fill("#id_delivered_at", when.strftime("%Y-%m-%dT%H:%M"))
+        manager.fill("#id_duration_minutes", "50")
+        manager.fill("#id_description", "First session with the psychologist.")
+        _submit(manager)
+        manager.wait_for_url(CASE_PAGE)
+        assert ServiceDelivery.objects.system().filter(case=case, kind="psychological").exists()
+
+        # --- Leaving the shelter. -------------------------------------------------------------------------
+        manager.goto(f"{live_server.url}/assistance/facilities/{world.shelter.uuid}/")
+        manager.locator("[data-testid=residents] a[href*='/discharge/']").click()
+        manager.select_option("#id_end_kind", "completed")
+        _submit(manager)
+        manager.wait_for_url(re.compile(rf".*/assistance/facilities/{world.shelter.uuid}/$"))
+        assert Stay.objects.system().get(case=case).ended_at is not None
+        assert manager.locator("html").get_attribute("lang") == language
+    finally:
+        worker_ctx.close()
+        manager_ctx.close()
