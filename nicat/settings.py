@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "nicat.core",
     "nicat.vocab",
     "nicat.accounts",
@@ -82,6 +84,7 @@ INSTALLED_APPS = [
     "nicat.public",
     "nicat.web",
     "nicat.api",
+    "nicat.ops",
 ]
 
 MIDDLEWARE = [
@@ -90,6 +93,8 @@ MIDDLEWARE = [
     "nicat.accounts.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "nicat.web.middleware.RequestIdMiddleware",
+    # After the request id: times every request by route name for /metrics and writes the request log line.
+    "nicat.ops.middleware.RequestMetricsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -332,3 +337,30 @@ NICAT_UNUSUAL_CASE_VIEWS = env.int("NICAT_UNUSUAL_CASE_VIEWS", default=15)
 # Duplicate checks at intake (POST /api/v1/persons/candidates/ and the intake page) per user and hour: beyond
 # it the check answers 429, so that it cannot be used as an oracle ("is X a victim?"). Issue 14, item 5.
 NICAT_DUPLICATE_CHECKS_PER_HOUR = env.int("NICAT_DUPLICATE_CHECKS_PER_HOUR", default=200)
+
+# --- Jobs without cron (nicat/ops, docs/operations.md, docs/decisions/0009-ops-task-queue.md) ---------
+# "database": jobs are queued in the database and run by `nicat worker` (production). "immediate": a
+# job runs when it is enqueued and the periodic jobs run in a thread of `nicat serve` (development).
+NICAT_TASKS_BACKEND = env.str("NICAT_TASKS_BACKEND", default="immediate" if NICAT_DEV else "database")
+_TASK_BACKENDS = {"immediate": "django_tasks.backends.immediate.ImmediateBackend",
+                  "database": "django_tasks_db.DatabaseBackend"}
+if NICAT_TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured("NICAT_TASKS_BACKEND is 'database' (workers) or 'immediate' (in process).")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[NICAT_TASKS_BACKEND]}}
+NICAT_INPROCESS_JOBS = env.bool("NICAT_INPROCESS_JOBS", default=NICAT_TASKS_BACKEND == "immediate")
+NICAT_WORKER_LEASE_SECONDS = env.int("NICAT_WORKER_LEASE_SECONDS", default=60)  # a silent worker's job is retried
+NICAT_JOB_MAX_ATTEMPTS = env.int("NICAT_JOB_MAX_ATTEMPTS", default=3)
+NICAT_JOB_RESULT_DAYS = env.int("NICAT_JOB_RESULT_DAYS", default=30)
+
+# --- Monitoring: /readyz, /metrics (token), JSON logs ------------------------------------------------
+# /metrics answers 404 unless this token is set and sent as `Authorization: Bearer <token>`.
+NICAT_METRICS_TOKEN = env.str("NICAT_METRICS_TOKEN", default="")
+# /readyz fails when events have waited longer than this for a signed checkpoint (default 3 periods).
+NICAT_READY_CHECKPOINT_SECONDS = env.int("NICAT_READY_CHECKPOINT_SECONDS", default=3 * NICAT_AUDIT_CHECKPOINT_SECONDS)
+# "json" (one JSON object a line: production) or "plain" (development).
+NICAT_LOG_FORMAT = env.str("NICAT_LOG_FORMAT", default="plain" if NICAT_DEV else "json")
+LOGGING["formatters"]["json"] = {"()": "nicat.core.logjson.JsonFormatter"}
+LOGGING["handlers"]["console"]["formatter"] = "json" if NICAT_LOG_FORMAT == "json" else "plain"
+
+# --- Backups (nicat/ops/backup.py): a key of its own, never a field key ------------------------------
+NICAT_BACKUP_KEY = env.str("NICAT_BACKUP_KEY", default="")

@@ -38,7 +38,7 @@ class TwoFactorMiddleware:
             return None
         path = request.path_info
         static = getattr(settings, "STATIC_URL", "/static/") or "/static/"
-        if path in self._exempt_paths() or path.startswith(static) or path == "/healthz":
+        if path in self._exempt_paths() or path.startswith(static) or path in ("/healthz", "/readyz", "/metrics"):
             return None
         if path.startswith("/api/"):
             return JsonResponse({"detail": _("Two-factor sign-in is not complete. Finish it in the browser, "

@@ -19,6 +19,14 @@ class Command(BaseCommand):
 
         # Collect first: WhiteNoise indexes STATIC_ROOT when the application loads.
         call_command("collectstatic", interactive=False, verbosity=0)
+        # Metrics of every gunicorn process, merged at /metrics (prometheus-client multiprocess mode);
+        # emptied at each start, as that mode requires.
+        import shutil
+        from pathlib import Path
+
+        metrics_dir = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(Path(settings.VAR_DIR) / "metrics")))
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True, mode=0o700, exist_ok=True)
 
         from nicat.wsgi import application
 
@@ -31,9 +39,23 @@ class Command(BaseCommand):
                 # Access log without query strings: paths carry UUIDs only, never names.
                 self.cfg.set("accesslog", "-")
                 self.cfg.set("access_log_format", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss')
+                self.cfg.set("when_ready", when_ready)
+                self.cfg.set("child_exit", child_exit)
 
             def load(self):
                 return application
+
+        def when_ready(server):
+            # Development (NICAT_TASKS_BACKEND=immediate): no worker; the periodic jobs run in this process.
+            if settings.NICAT_INPROCESS_JOBS:
+                from nicat.ops.worker import start_inprocess_scheduler
+
+                start_inprocess_scheduler()
+
+        def child_exit(server, worker):
+            from prometheus_client import multiprocess
+
+            multiprocess.mark_process_dead(worker.pid)
 
         self.stdout.write(f"Nicat on http://{options['host']}:{options['port']}/ (static from {settings.STATIC_ROOT})")
         NicatServer().run()
