@@ -1,0 +1,123 @@
+"""Several application servers: two `nicat serve` (gunicorn, 2 processes each) and two `nicat worker`
+on loopback against one PostgreSQL, under concurrent writes — case references stay unique, optimistic
+locking lets exactly one of simultaneous edits through, the audit chain verifies, periodic jobs run once."""
+import concurrent.futures
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[3]
+pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env(var_dir):
+    from nicat.audit.checkpoints import _dev_key_path, signing_key
+
+    signing_key()  # the one signing key every process shares (development: generated into the test var dir)
+    db = settings.DATABASES["default"]
+    return {**os.environ, "DJANGO_SETTINGS_MODULE": "nicat.settings", "NICAT_VAR_DIR": str(var_dir),
+            "DATABASE_URL": f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "NICAT_TASKS_BACKEND": "database", "NICAT_INPROCESS_JOBS": "false", "NICAT_LOG_FORMAT": "plain",
+            "NICAT_AUDIT_SIGNING_KEY_FILE": str(_dev_key_path()), "NICAT_WORKER_LEASE_SECONDS": "5",
+            "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING"}
+
+
+def _request(method, url, token, body=None):
+    import json
+
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers={
+        "Authorization": f"Token {token}", "Content-Type": "application/json", "Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()[:300]
+
+
+def _wait_up(port, proc, seconds=180):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()[0][-2000:]
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"server on {port} did not start")
+
+
+def test_two_servers_and_two_workers_on_one_postgresql(cast, tmp_path):
+    from django_tasks_db.models import DBTaskResult
+
+    from nicat.accounts.tokens import issue_token
+    from nicat.audit.verify import verify_chain
+    from nicat.cases.models import Case
+    from nicat.ops.models import PeriodicRun, WorkerBeat
+
+    token = issue_token(user=cast.worker)
+    ports = [_free_port(), _free_port()]
+    procs = []
+    try:
+        for i, port in enumerate(ports):
+            var = tmp_path / f"node{i}"
+            var.mkdir()
+            procs.append(subprocess.Popen(
+                [sys.executable, "-m", "nicat", "serve", "--port", str(port), "--workers", "2"], cwd=ROOT,
+                env=_env(var), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+            procs.append(subprocess.Popen(
+                [sys.executable, "-m", "nicat", "worker", "--interval", "0.5", "--worker-id", f"worker{i}"], cwd=ROOT,
+                env=_env(var), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+        for port, proc in zip(ports, procs[::2]):
+            _wait_up(port, proc)
+        urls = [f"http://127.0.0.1:{p}" for p in ports]
+
+        new_case = {"person": {"given_name": "Nərgiz", "family_name": "Həsənova", "birth_date": "1995-02-03"},
+                    "came_to_notice": "hotline", "scope": "internal", "summary": "Two servers."}
+        with concurrent.futures.ThreadPoolExecutor(12) as pool:
+            created = list(pool.map(lambda i: _request("POST", f"{urls[i % 2]}/api/v1/cases/", token, new_case),
+                                    range(24)))
+        assert [status for status, _ in created] == [201] * 24, created
+        references = [body["reference"] for _, body in created]
+        assert len(set(references)) == 24  # unique across servers and processes
+        assert Case.objects.system().count() == 24
+
+        target = created[0][1]["uuid"]
+        edit = {"scope": "transnational", "version": 1}
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            edits = list(pool.map(lambda i: _request("PATCH", f"{urls[i % 2]}/api/v1/cases/{target}/", token, edit),
+                                  range(8)))
+        statuses = sorted(status for status, _ in edits)
+        assert statuses == [200] + [409] * 7, edits  # one edit wins, none is lost silently
+
+        result = verify_chain()
+        assert result.ok, result.summary()
+
+        assert WorkerBeat.objects.filter(worker_id__in=["worker0", "worker1"]).count() == 2
+        # Both workers scheduled; each period's run was enqueued once and claimed by one worker.
+        runs = PeriodicRun.objects.filter(name="audit.checkpoint")
+        assert runs.count() == runs.values("slot").distinct().count() >= 1
+        assert all(len(r.worker_ids) <= 1 for r in DBTaskResult.objects.all())
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
