@@ -1,8 +1,11 @@
 """Several application servers: two `nicat serve` (gunicorn, 2 processes each) and two `nicat worker`
 on loopback against one PostgreSQL, under concurrent writes — case references stay unique, optimistic
-locking lets exactly one of simultaneous edits through, the audit chain verifies, periodic jobs run once."""
+locking lets exactly one of simultaneous edits through, the audit chain verifies, periodic jobs run once;
+then one server is killed (SIGKILL, all its processes) in the middle of writes: nothing half-written."""
 import concurrent.futures
+import http.client
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -47,6 +50,8 @@ def _request(method, url, token, body=None):
             return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode()[:300]
+    except (OSError, http.client.HTTPException) as exc:  # the server died under the request
+        return None, exc.__class__.__name__
 
 
 def _wait_up(port, proc, seconds=180):
@@ -79,7 +84,7 @@ def test_two_servers_and_two_workers_on_one_postgresql(cast, tmp_path):
             var.mkdir()
             procs.append(subprocess.Popen(
                 [sys.executable, "-m", "nicat", "serve", "--port", str(port), "--workers", "2"], cwd=ROOT,
-                env=_env(var), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+                env=_env(var), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True))
             procs.append(subprocess.Popen(
                 [sys.executable, "-m", "nicat", "worker", "--interval", "0.5", "--worker-id", f"worker{i}"], cwd=ROOT,
                 env=_env(var), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
@@ -113,6 +118,28 @@ def test_two_servers_and_two_workers_on_one_postgresql(cast, tmp_path):
         runs = PeriodicRun.objects.filter(name="audit.checkpoint")
         assert runs.count() == runs.values("slot").distinct().count() >= 1
         assert all(len(r.worker_ids) <= 1 for r in DBTaskResult.objects.all())
+
+        # A server killed during writes: every process of node 0 gets SIGKILL while 30 intakes are in flight.
+        from nicat.audit.models import AuditEvent
+        from nicat.persons.models import Person
+
+        with concurrent.futures.ThreadPoolExecutor(10) as pool:
+            futures = [pool.submit(_request, "POST", f"{urls[i % 2]}/api/v1/cases/", token, new_case)
+                       for i in range(30)]
+            time.sleep(0.3)
+            os.killpg(procs[0].pid, signal.SIGKILL)
+            outcomes = [f.result() for f in futures]
+        survived = [body["reference"] for status, body in outcomes if status == 201]
+        assert any(status is None for status, _ in outcomes) or len(survived) == 30
+        assert len(survived) >= 15  # node 1 kept serving
+        cases = Case.objects.system()
+        assert set(survived) <= set(cases.values_list("reference", flat=True))
+        # Each case is whole: its person exists, and the audit trail has its creation (same transaction).
+        assert Person.objects.system().filter(pk__in=cases.values("person_id")).count() == cases.count()
+        created_events = set(AuditEvent.objects.filter(action="case.create").values_list("case_reference", flat=True))
+        assert set(cases.values_list("reference", flat=True)) == created_events
+        result = verify_chain()
+        assert result.ok, result.summary()
     finally:
         for proc in procs:
             proc.terminate()
