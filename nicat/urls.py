@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from nicat.ops import views as ops_views
 from nicat.web import views as web_views
 
 handler404 = "nicat.web.views.not_found"
@@ -11,8 +10,7 @@ handler400 = "nicat.web.views.bad_request"
 
 urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
-    path("readyz", ops_views.readyz, name="readyz"),
-    path("metrics", ops_views.metrics, name="metrics"),
+    path("", include("nicat.ops.urls")),  # /readyz, /metrics
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("nicat.api.urls")),
