@@ -73,6 +73,22 @@ def overdue_referrals():
     return Referral.objects.system().filter(status=Status.PENDING, deadline_at__lte=timezone.now()).count()
 
 
+def overdue_identification_referrals():
+    """Open cases of possible victims not yet referred to the competent authority after the referral hours in
+    force on the day of first contact (nicat.legal.rules.referral_due; the case page shows the same deadline)."""
+    from django.utils import timezone
+
+    from nicat.cases.models import CLOSED_STATUSES, Case, TraffickingStatus
+    from nicat.legal.rules import referral_due
+
+    now = timezone.now()
+    open_possible = (Case.objects.system().filter(trafficking_status=TraffickingStatus.POSSIBLE, first_contact_at__lt=now)
+                     .exclude(status__in=CLOSED_STATUSES).exclude(owner_institution__is_competent_authority=True)
+                     .exclude(identification__referred_at__isnull=False))
+    return sum(1 for first in open_possible.values_list("first_contact_at", flat=True).iterator()
+               if referral_due(first) < now)
+
+
 def register_builtin():
     register_periodic("audit.checkpoint", audit_checkpoint, every=settings.NICAT_AUDIT_CHECKPOINT_SECONDS or 300,
                       description="Sign the audit chain head (docs/audit.md)")
@@ -82,3 +98,4 @@ def register_builtin():
     if settings.TASKS["default"]["BACKEND"].startswith("django_tasks_db"):
         register_periodic("jobs.prune", prune_job_results, every=86400, description="Forget old job results")
     register_overdue("referral", overdue_referrals)
+    register_overdue("identification_referral", overdue_identification_referrals)

@@ -82,7 +82,18 @@ def test_metrics_need_the_token_and_count_requests_by_route(client, cast):
     assert 'nicat_jobs{status="READY"}' in text and 'nicat_jobs{status="FAILED"}' in text
     assert "nicat_audit_chain_length" in text and "nicat_audit_unsigned_events" in text
     assert 'nicat_overdue_deadlines{kind="referral"} 0.0' in text
+    assert 'nicat_overdue_deadlines{kind="identification_referral"} 0.0' in text  # opened an hour ago
     assert str(case.uuid) not in text and "Məmmədova" not in text
+
+
+@pytest.mark.django_db
+def test_overdue_identification_referrals_are_counted(cast):
+    from nicat.ops.jobs import overdue_identification_referrals
+
+    cast.open_case()  # an hour ago: within the referral hours
+    cast.open_case(first_contact_at=timezone.now() - datetime.timedelta(days=30))  # long overdue
+    cast.open_case(actor=cast.officer, first_contact_at=timezone.now() - datetime.timedelta(days=30))  # the authority's own
+    assert overdue_identification_referrals() == 1
 
 
 @pytest.mark.django_db
