@@ -18,7 +18,8 @@ import pytest
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[3]
-pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True),
+              pytest.mark.skipif(os.environ.get("NICAT_TEST_DB") != "postgres", reason="PostgreSQL only (several servers)")]
 
 
 def _free_port():

@@ -120,7 +120,7 @@ def _wait(predicate, seconds):
     return False
 
 
-@pytest.mark.postgres_only
+@pytest.mark.postgres_only  # runs on SQLite too (claims in an exclusive transaction there)
 @pytest.mark.django_db(transaction=True)
 def test_two_worker_processes_run_each_job_exactly_once():
     from django_tasks_db.models import DBTaskResult
