@@ -114,7 +114,11 @@ def test_two_servers_and_two_workers_on_one_postgresql(cast, tmp_path):
         result = verify_chain()
         assert result.ok, result.summary()
 
-        assert WorkerBeat.objects.filter(worker_id__in=["worker0", "worker1"]).count() == 2
+        deadline = time.monotonic() + 90  # both workers started with their servers: wait for their heartbeats
+        while WorkerBeat.objects.filter(worker_id__in=["worker0", "worker1"]).count() < 2:
+            assert time.monotonic() < deadline, "a worker never wrote its heartbeat"
+            assert procs[1].poll() is None and procs[3].poll() is None, "a worker stopped"
+            time.sleep(0.5)
         # Both workers scheduled; each period's run was enqueued once and claimed by one worker.
         runs = PeriodicRun.objects.filter(name="audit.checkpoint")
         assert runs.count() == runs.values("slot").distinct().count() >= 1
