@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "nicat.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "nicat.web.middleware.MethodNotAllowedPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a lock-out into the lock-out page.
     "axes.middleware.AxesMiddleware",
@@ -122,6 +123,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "nicat.web.context.nicat",
+                "nicat.web.context.language",
             ],
         },
     },
@@ -249,6 +251,8 @@ LANGUAGE_COOKIE_NAME = "nicat_language"
 TIME_ZONE = "Asia/Baku"
 USE_I18N = True
 USE_TZ = True
+# One date format per language, set here and nowhere else (docs/pages.md): English short dates are ISO.
+FORMAT_MODULE_PATH = ["nicat.web.formats"]
 
 # --- Static files (vendored Bootstrap and HTMX; served by WhiteNoise) -------------------------
 STATIC_URL = "/static/"
