@@ -11,4 +11,5 @@ urlpatterns = [
     path("cases/<uuid:case_uuid>/decide/", views.decide, name="decide"),
     path("cases/<uuid:case_uuid>/certificate.pdf", views.certificate, name="certificate"),
     path("cases/<uuid:case_uuid>/residence-permit/", views.residence_permit_discussed, name="residence_permit"),
+    path("verify/", views.verify, name="verify"),
 ]

@@ -125,6 +125,7 @@ def screening_view(request, case_uuid, screening_uuid):
     age = services.age_at_acts(case, screening.acts_began_on)
     return render(request, "identification/screening.html", {
         "case": case, "form": form, "screening": screening, "answered": answered, "age": age,
+        "can_refer": services.referral_offered(case, selectors.identification_for_case(user=request.user, case=case)),
         "list_label": data.indicator_set().lists[indicator_list].label,
         "list_used": data.indicator_set().lists[indicator_list],
         **_recommendation_context(screening.result)}, status=400 if form is not None and form.errors else 200)
@@ -258,3 +259,13 @@ def worklist(request):
         "awaiting": selectors.awaiting_decision(user=request.user),
         "items": selectors.dashboard_items(user=request.user),
         "may_decide": predicates.may_decide_status(request.user)})
+
+
+def verify(request):
+    """Public: is this printed status certificate genuine? Answers only "valid" or "not valid"."""
+    number = (request.GET.get("number") or "").strip()[:64]
+    code = (request.GET.get("code") or "").strip()[:32]
+    result = None
+    if number or code:
+        result = services.verify_certificate(number=number, code=code)
+    return render(request, "identification/verify.html", {"number": number, "code": code, "result": result})

@@ -3,7 +3,7 @@ from django import template
 
 from nicat.access import predicates
 from nicat.identification import selectors, services
-from nicat.identification.models import CertificateLanguage, IdentificationStatus
+from nicat.identification.models import CertificateLanguage
 
 register = template.Library()
 
@@ -12,19 +12,16 @@ register = template.Library()
 def identification_panel(case, user):
     identification = selectors.identification_for_case(user=user, case=case)
     decision = identification.decision if identification else None
-    status = identification.status if identification else IdentificationStatus.SCREENED
     deadlines = services.case_deadlines(case, identification=identification)
     permit_due = any(d.kind == "residence_permit" and d.state in ("due", "overdue") for d in deadlines)
     return {
         "case": case, "identification": identification, "decision": decision,
         "screenings": selectors.screenings_for_case(user=user, case=case),
         "deadlines": deadlines, "flags": services.case_flags(case),
-        "can_refer": (status == IdentificationStatus.SCREENED or (
-            status == IdentificationStatus.REFERRED and not services.referral_in_force(identification)
-            and not services.referral_awaits_approval(identification)))
-        and not case.is_closed and case.trafficking_status == "PossibleVictimOfTrafficking",
+        "can_refer": services.referral_offered(case, identification),
         "referral_in_force": services.referral_in_force(identification),
-        "can_decide": predicates.may_decide_status(user),
+        # After the decision the case offers neither a referral nor another decision (issue 15).
+        "can_decide": predicates.may_decide_status(user) and decision is None and not case.is_closed,
         "can_mark_permit": permit_due,
         "languages": CertificateLanguage.choices,
     }
