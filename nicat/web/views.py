@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from nicat.access import policy
+from nicat.access.decorators import case_worker_required
 from nicat.cases.models import CaseStatus
 from nicat.cases.selectors import case_list
 
@@ -123,4 +124,22 @@ def set_language(request):
                             path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
                             secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
                             samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+    return response
+
+
+@case_worker_required
+def case_file(request, case_uuid):
+    """The case file as a PDF, for a reader who sees the whole case (nicat.web.casefile); audited."""
+    from nicat.cases.models import Case
+    from nicat.core.errors import NotAllowed
+    from nicat.web.casefile import case_file_pdf
+
+    case = policy.get_visible_or_404(Case.objects, request.user, uuid=case_uuid)
+    try:
+        content = case_file_pdf(actor=request.user, case=case)
+    except NotAllowed as refusal:
+        return _error(request, 403, _("Not allowed"), str(refusal))
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="case-file-{case.reference}.pdf"'
+    response["Cache-Control"] = "no-store"
     return response
