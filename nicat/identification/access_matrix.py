@@ -14,6 +14,7 @@ OFFICER = {Role.IDENTIFICATION_OFFICER.value}
 MATRIX = {
     "identification:worklist": page(CASE_WORKING),
     "identification:screening_new": page(CASE_WORKING, kwargs=CASE),
+    "identification:screening_preview": page(CASE_WORKING, methods=("post",), kwargs=CASE, expect=(200,)),
     "identification:screening": page(CASE_WORKING, kwargs={"case_uuid": "case", "screening_uuid": "screening"}),
     "identification:refer": page(CASE_WORKING, kwargs=CASE),
     "identification:decide": page(OFFICER, kwargs=CASE),

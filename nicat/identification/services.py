@@ -307,6 +307,15 @@ def save_screening(*, actor, case, data_in, screening=None, expected_version=Non
     return screening
 
 
+def preview_screening(*, actor, case, data_in):
+    """The recommendation the answers on the screening form give now, without saving anything (the form
+    shows it as the answers change). Raises ValidationError like save_screening for answers it refuses."""
+    require_visible(actor, case)
+    blank = Screening(case=case)
+    values, _terms = _validate_screening(case, blank, data_in)
+    return engine.evaluate(answers_for(blank, case=case, overrides=values))
+
+
 def view_screening(*, actor, screening, channel="web"):
     """Reading a screening's facts is reading identifying data: audited."""
     audit.record(actor=actor, action="identification.screening.view", obj=screening, case=screening.case,
