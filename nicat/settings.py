@@ -57,7 +57,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     # Sign-in hardening: lock-out after repeated failures, TOTP two-factor with recovery codes, CSP.
-    "axes",
+    "nicat.web.apps.AxesConfig",  # django-axes, named in the reader's language
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
