@@ -33,6 +33,9 @@ function nicatSearchable(root) {
   if (typeof TomSelect === "undefined") { return; }
   root.querySelectorAll("select[data-searchable]").forEach(function (el) {
     if (el.tomselect) { return; }
+    // Tom Select moves the label to its own input: the hidden native select keeps its name for assistive tools.
+    var label = el.id ? document.querySelector('label[for="' + el.id + '"]') : null;
+    if (label && !el.getAttribute("aria-label")) { el.setAttribute("aria-label", label.textContent.trim()); }
     var options = {
       maxOptions: null,
       placeholder: el.dataset.placeholder || "",
