@@ -17,7 +17,9 @@ from nicat.access import policy, sections
 
 logging.getLogger("fontTools").setLevel(logging.WARNING)  # it logs the glyphs kept: letters of names
 
-FILE_SECTIONS = frozenset(sections.CODES) - sections.LAW_ENFORCEMENT_ONLY
+# The sections whose content the file prints (sections added later — the investigation, safety — are not in it).
+FILE_SECTIONS = frozenset({sections.IDENTITY, sections.CONTACTS, sections.NARRATIVE, sections.MEDICAL,
+                           sections.RETURN})
 
 
 def may_download(user, case):
