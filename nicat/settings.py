@@ -57,7 +57,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     # Sign-in hardening: lock-out after repeated failures, TOTP two-factor with recovery codes, CSP.
-    "axes",
+    "nicat.web.apps.AxesConfig",  # django-axes, named in the reader's language
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -103,6 +103,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "nicat.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "nicat.web.middleware.MethodNotAllowedPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a lock-out into the lock-out page.
     "axes.middleware.AxesMiddleware",
@@ -127,6 +128,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "nicat.web.context.nicat",
+                "nicat.web.context.language",
             ],
         },
     },
@@ -254,6 +256,8 @@ LANGUAGE_COOKIE_NAME = "nicat_language"
 TIME_ZONE = "Asia/Baku"
 USE_I18N = True
 USE_TZ = True
+# One date format per language, set here and nowhere else (docs/pages.md): English short dates are ISO.
+FORMAT_MODULE_PATH = ["nicat.web.formats"]
 
 # --- Static files (vendored Bootstrap and HTMX; served by WhiteNoise) -------------------------
 STATIC_URL = "/static/"

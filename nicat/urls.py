@@ -11,7 +11,7 @@ handler400 = "nicat.web.views.bad_request"
 urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("", include("nicat.ops.urls")),  # /readyz, /metrics
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", web_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("nicat.api.urls")),
     path("cases/", include("nicat.cases.urls")),

@@ -43,6 +43,7 @@ def test_shelter_plan_services_allowance_and_closure(browser, live_server, cast,
         # --- The shelter manager admits the referred person. -------------------------------------
         complete_sign_in(manager, live_server, world.manager, language)
         assert manager.locator("html").get_attribute("lang") == language
+        manager.locator("#nav-cases").click()  # the menu's "Cases" group
         manager.locator("a.nav-link[href='/assistance/']").click()
         manager.locator(f"[data-testid=facility-table] a[href*='{world.shelter.uuid}']").click()
         manager.locator("[data-testid=admit-link]").click()

@@ -75,6 +75,7 @@ def test_ngo_refers_to_the_shelter_which_accepts(page, live_server, cast):
     assert page.locator("[data-testid=unread-count]").inner_text() == "1"
     page.goto(f"{live_server.url}/cases/{case.uuid}/")
     assert "Aysel" not in page.content()
+    page.locator("#nav-cases").click()  # the menu's "Cases" group
     page.locator("[data-testid=nav-referrals]").click()
     page.get_by_role("link", name=case.reference).click()
     page.wait_for_url(referral_url)

@@ -5,7 +5,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from nicat.access import policy, predicates
@@ -70,7 +70,7 @@ def open_break_glass(*, actor, case_reference, reason):
         if running is not None:
             raise ValidationError({"case_reference": _(
                 "You already opened this case; your access runs until %(until)s.") % {
-                "until": timezone.localtime(running.expires_at).strftime("%d.%m.%Y %H:%M")}})
+                "until": formats.date_format(timezone.localtime(running.expires_at), "SHORT_DATETIME_FORMAT")}})
         if policy.visible_cases(actor).filter(pk=case.pk).exists():
             raise ValidationError({"case_reference": _(
                 "You already have access to this case. Open it from the case list; break-glass is not needed.")})

@@ -2,11 +2,13 @@ import datetime
 
 from django.apps import AppConfig
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiConfig(AppConfig):
     name = "nicat.api"
     label = "api"
+    verbose_name = _("API")
 
     def ready(self):
         from rest_framework import serializers

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "nicat.core"
     label = "core"
-    verbose_name = "Nicat core"
+    verbose_name = _("Core")
 
     def ready(self):
         from django import forms

@@ -5,7 +5,7 @@ responder) on cases they may see; another institution's case answers 404. Record
 decision is for identification officers of the competent authority only: every other role gets a
 clear 403 refusal. Analysts and administrators never see a case (403 on pages, empty lists / 404 in
 the API)."""
-from nicat.access.matrix import CASE_WORKING, EVERYONE, api, page
+from nicat.access.matrix import CASE_WORKING, EVERYONE, api, page, public
 from nicat.accounts.models import CASE_ROLES, Role
 
 CASE = {"case_uuid": "case"}
@@ -14,10 +14,13 @@ OFFICER = {Role.IDENTIFICATION_OFFICER.value}
 MATRIX = {
     "identification:worklist": page(CASE_WORKING),
     "identification:screening_new": page(CASE_WORKING, kwargs=CASE),
+    "identification:screening_preview": page(CASE_WORKING, methods=("post",), kwargs=CASE, expect=(200,)),
     "identification:screening": page(CASE_WORKING, kwargs={"case_uuid": "case", "screening_uuid": "screening"}),
     "identification:refer": page(CASE_WORKING, kwargs=CASE),
     "identification:decide": page(OFFICER, kwargs=CASE),
     "identification:certificate": page(CASE_WORKING, kwargs={"case_uuid": "recognised_case"}, expect=(200,)),
+    # Public: anyone holding a printed certificate may check it; the answer is only valid / not valid.
+    "identification:verify": public(query={"number": "NCT-2026-000001-ABCDEF12", "code": "AAAA-BBBB-CCCC-DDDD"}),
     "identification:residence_permit": page(CASE_WORKING, methods=("post",), kwargs=CASE),
     "screening-list": api(EVERYONE),  # scoped: an empty list for roles that never see cases
     "screening-detail": api(CASE_WORKING, kwargs={"uuid": "screening"}, denied=404),

@@ -307,6 +307,15 @@ def save_screening(*, actor, case, data_in, screening=None, expected_version=Non
     return screening
 
 
+def preview_screening(*, actor, case, data_in):
+    """The recommendation the answers on the screening form give now, without saving anything (the form
+    shows it as the answers change). Raises ValidationError like save_screening for answers it refuses."""
+    require_visible(actor, case)
+    blank = Screening(case=case)
+    values, _terms = _validate_screening(case, blank, data_in)
+    return engine.evaluate(answers_for(blank, case=case, overrides=values))
+
+
 def view_screening(*, actor, screening, channel="web"):
     """Reading a screening's facts is reading identifying data: audited."""
     audit.record(actor=actor, action="identification.screening.view", obj=screening, case=screening.case,
@@ -565,6 +574,18 @@ def mark_residence_permit_discussed(*, actor, case, on=None):
                      changes={"residence_permit_discussed_on": [None, on.isoformat()]})
 
 
+def referral_offered(case, identification):
+    """May the case page (and a completed screening) offer "Refer for identification"? Only before the
+    referral is in force or awaits approval, never after the official decision, never on a closed case."""
+    status = identification.status if identification else IdentificationStatus.SCREENED
+    if identification is not None and identification.decision_id:
+        return False
+    return bool((status == IdentificationStatus.SCREENED or (
+        status == IdentificationStatus.REFERRED and not referral_in_force(identification)
+        and not referral_awaits_approval(identification)))
+        and not case.is_closed and case.trafficking_status == "PossibleVictimOfTrafficking")
+
+
 def certificate_pdf(*, actor, case, language=None):
     """The printable status certificate of a recognised victim (PDF bytes). Printing it is audited."""
     from nicat.identification.certificate import render_certificate
@@ -586,6 +607,33 @@ def certificate_pdf(*, actor, case, language=None):
     audit.record(actor=actor, action="identification.certificate.print", obj=decision, case=case,
                  institution=policy.acting_institution(actor), details={"language": language})
     return pdf
+
+
+def verify_certificate(*, number, code):
+    """Anyone may check a printed status certificate: True when the number and the verification code
+    belong to a current official recognition, else False — never anything about the person. Audited
+    (anonymous; the case only when the number names one)."""
+    import re
+
+    from django.utils.crypto import constant_time_compare
+
+    from nicat.identification.certificate import verification_code
+
+    number = (number or "").strip().upper()
+    wanted = re.sub(r"[^A-Z0-9]", "", (code or "").upper())
+    reference, _sep, prefix = number.rpartition("-")
+    valid, case = False, None
+    if reference and len(prefix) == 8 and len(wanted) == 16:
+        case = Case.objects.system().filter(reference=reference).first()
+        identification = (Identification.objects.system().select_related("decision").filter(case=case).first()
+                          if case else None)
+        decision = identification.decision if identification else None
+        valid = bool(decision is not None and decision.outcome == DecisionOutcome.RECOGNISED
+                     and str(decision.uuid).upper().startswith(prefix)
+                     and constant_time_compare(verification_code(decision).replace("-", ""), wanted))
+    audit.record(actor=None, action="identification.certificate.verify", case=case if valid else None,
+                 details={"valid": valid})
+    return valid
 
 
 # --- deadlines --------------------------------------------------------------------------------------------------------

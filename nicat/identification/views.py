@@ -78,7 +78,8 @@ def screening_new(request, case_uuid):
     return render(request, "identification/screening.html", {
         "case": case, "form": form, "screening": None, "age": age,
         "list_label": data.indicator_set().lists[indicator_list].label,
-        "list_used": data.indicator_set().lists[indicator_list], **_recommendation_context(None)},
+        "list_used": data.indicator_set().lists[indicator_list], "list_code": indicator_list,
+        **_recommendation_context(None)},
         status=400 if form.errors else 200)
 
 
@@ -125,8 +126,9 @@ def screening_view(request, case_uuid, screening_uuid):
     age = services.age_at_acts(case, screening.acts_began_on)
     return render(request, "identification/screening.html", {
         "case": case, "form": form, "screening": screening, "answered": answered, "age": age,
+        "can_refer": services.referral_offered(case, selectors.identification_for_case(user=request.user, case=case)),
         "list_label": data.indicator_set().lists[indicator_list].label,
-        "list_used": data.indicator_set().lists[indicator_list],
+        "list_used": data.indicator_set().lists[indicator_list], "list_code": indicator_list,
         **_recommendation_context(screening.result)}, status=400 if form is not None and form.errors else 200)
 
 
@@ -258,3 +260,35 @@ def worklist(request):
         "awaiting": selectors.awaiting_decision(user=request.user),
         "items": selectors.dashboard_items(user=request.user),
         "may_decide": predicates.may_decide_status(request.user)})
+
+
+def verify(request):
+    """Public: is this printed status certificate genuine? Answers only "valid" or "not valid"."""
+    number = (request.GET.get("number") or "").strip()[:64]
+    code = (request.GET.get("code") or "").strip()[:32]
+    result = None
+    if number or code:
+        result = services.verify_certificate(number=number, code=code)
+    return render(request, "identification/verify.html", {"number": number, "code": code, "result": result})
+
+
+@case_worker_required
+@require_POST
+def screening_preview(request, case_uuid):
+    """HTMX: the recommendation for the answers on the form as they are now (nothing is saved)."""
+    case = _case(request, case_uuid)
+    asked = request.POST.get("indicator_list", "")
+    indicator_list = asked if asked in data.indicator_set().lists else _list_for(case)
+    form = ScreeningForm(request.POST, indicator_list=indicator_list)
+    result, invalid = None, False
+    if form.is_valid():
+        try:
+            result = services.preview_screening(actor=request.user, case=case, data_in=form.to_service_data())
+        except ValidationError:
+            invalid = True
+        except NotAllowed:
+            raise Http404 from None
+    else:
+        invalid = True
+    return render(request, "identification/_recommendation.html", {
+        "case": case, "live": True, "invalid": invalid, **_recommendation_context(result)})

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReferralsConfig(AppConfig):
     name = "nicat.referrals"
     label = "referrals"
+    verbose_name = _("Referrals")
 
     def ready(self):
         from nicat.access import policy

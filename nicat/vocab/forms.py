@@ -1,11 +1,26 @@
-"""Form fields over vocabulary terms, labelled in the active language."""
+"""Form fields over vocabulary terms, labelled in the active language.
+
+Long lists (countries, languages: some 250 entries) are searchable: the select carries
+`data-searchable`, which nicat.js turns into a Tom Select box (vendored, nicat/web/static/vendor). Without
+JavaScript the native select still works."""
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from nicat.vocab.models import Term
+
+# Vocabularies long enough that people search rather than scroll.
+LONG = frozenset({"country", "language"})
+
+
+def searchable_attrs(**extra):
+    return {"data-searchable": "", "data-placeholder": _("Type to search…"), "data-no-results": _("Nothing matches"),
+            "data-remove-label": _("Remove"), **extra}
 
 
 class TermChoiceField(forms.ModelChoiceField):
     def __init__(self, vocabulary, **kwargs):
+        if vocabulary in LONG:
+            kwargs.setdefault("widget", forms.Select(attrs=searchable_attrs()))
         super().__init__(queryset=Term.objects.of(vocabulary), **kwargs)
 
     def label_from_instance(self, obj):
@@ -18,7 +33,7 @@ class TermMultipleChoiceField(forms.ModelMultipleChoiceField):
         if checkboxes:
             kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
         else:
-            kwargs.setdefault("widget", forms.SelectMultiple(attrs={"size": 6}))
+            kwargs.setdefault("widget", forms.SelectMultiple(attrs=searchable_attrs(size=6)))
         super().__init__(queryset=Term.objects.of(vocabulary), **kwargs)
 
     def label_from_instance(self, obj):

@@ -3,11 +3,16 @@
 (nicat/accounts/tests/test_admin_scope.py); a model newly registered in the admin must be added to
 ADMIN_MODELS below, after checking that it holds no case content."""
 from nicat.access.matrix import EVERYONE, admin_only, page, public
+from nicat.accounts.models import Role
 
 MATRIX = {
     "healthz": public(),
     "set_language": public(methods=("post",), query={"language": "en", "next": "/"}),
     "web:dashboard": page(EVERYONE, anonymous=(302,)),  # an anonymous visitor is sent to /public/
+    # The case file (PDF): for who sees every section a file holds (nicat/web/casefile.py); other case roles
+    # that see the case get 403 with the reason, a foreign case answers 404.
+    "web:case_file": page({Role.CASE_WORKER.value, Role.SUPERVISOR.value}, kwargs={"case_uuid": "case"},
+                          denied=403),
     "web:login": public(),
     "web:logout": public(methods=("post",), expect=(302,), ends_session=True),
     # The Django admin: administrators only; everyone else is sent to the admin's sign-in page.

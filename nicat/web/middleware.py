@@ -19,3 +19,22 @@ class RequestIdMiddleware:
             reset_request_context(token)
         response["X-Request-ID"] = rid
         return response
+
+
+class MethodNotAllowedPageMiddleware:
+    """Django answers a wrong method (a form address opened with GET) with an empty 405: the browser
+    then shows its raw "HTTP ERROR 405". Pages get the styled page in the user's language instead; the
+    API keeps its own JSON answers."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (response.status_code == 405 and not request.path.startswith("/api/")
+                and not getattr(response, "streaming", False) and not response.content):
+            from nicat.web.views import method_not_allowed
+
+            allowed = [m.strip() for m in response.get("Allow", "").split(",") if m.strip()]
+            return method_not_allowed(request, allowed)
+        return response

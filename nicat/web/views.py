@@ -6,9 +6,10 @@ from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from nicat.access import policy
+from nicat.access.decorators import case_worker_required
 from nicat.cases.models import CaseStatus
 from nicat.cases.selectors import case_list
 
@@ -63,23 +64,82 @@ def dashboard(request):
     return render(request, "web/dashboard.html", context)
 
 
+def _error(request, status, title, message):
+    return render(request, "web/error.html", {"title": title, "message": message, "status": status}, status=status)
+
+
 def not_found(request, exception=None):
-    return render(request, "web/error.html", {"title": _("Not found"), "message": _(
-        "This page does not exist, or you do not have access to it.")}, status=404)
+    return _error(request, 404, _("Not found"), _("This page does not exist, or you do not have access to it."))
 
 
 def forbidden(request, exception=None):
     message = getattr(exception, "user_message", None) or _(
         "Your role does not allow this. Ask your supervisor if you need access.")
-    return render(request, "web/error.html", {"title": _("Not allowed"), "message": message}, status=403)
+    return _error(request, 403, _("Not allowed"), message)
 
 
 def bad_request(request, exception=None):
-    return render(request, "web/error.html", {"title": _("Bad request"), "message": _(
-        "The request could not be understood. Go back and try again.")}, status=400)
+    return _error(request, 400, _("Bad request"), _("The request could not be understood. Go back and try again."))
+
+
+def method_not_allowed(request, allowed=()):
+    """The page for a 405 (a form address opened directly, or reloaded): what to do next, not the browser's
+    raw "HTTP ERROR 405". The Allow header is kept."""
+    response = _error(request, 405, _("This address cannot be opened directly"), _(
+        "This address only receives a form. Nothing was sent or changed. Go back to the page with the form, "
+        "or start again from the dashboard."))
+    if allowed:
+        response["Allow"] = ", ".join(allowed)
+    return response
 
 
 def server_error(request):
-    return render(request, "web/error.html", {"title": _("Something went wrong"), "message": _(
-        "The error has been logged with its request number. Nothing was saved half-way; try again, and tell "
-        "your administrator if it happens again.")}, status=500)
+    """Rendered without the database and without context processors: the error may be the database."""
+    from django.template import loader
+
+    html = loader.get_template("web/500.html").render({"request_id": getattr(request, "request_id", "")})
+    return HttpResponse(html, status=500)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def set_language(request):
+    """The language switch (replaces django.views.i18n.set_language): remembers the language in its cookie
+    and returns to `next` only when that page answers a GET (nicat.web.language); a GET here only returns."""
+    from django.conf import settings
+    from django.urls import reverse
+    from django.utils.translation import check_for_language
+
+    from nicat.web.language import answers_get, local_path
+
+    data = request.POST if request.method == "POST" else request.GET
+    target = local_path(data.get("next", ""), request.get_host())
+    if not target or not answers_get(target):
+        target = local_path(request.headers.get("Referer", ""), request.get_host())
+        if not target or not answers_get(target):
+            target = reverse("web:dashboard")
+    response = redirect(target)
+    code = request.POST.get("language") if request.method == "POST" else None
+    if code and check_for_language(code) and code in dict(settings.LANGUAGES):
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code, max_age=settings.LANGUAGE_COOKIE_AGE,
+                            path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                            secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                            samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+    return response
+
+
+@case_worker_required
+def case_file(request, case_uuid):
+    """The case file as a PDF, for a reader who sees the whole case (nicat.web.casefile); audited."""
+    from nicat.cases.models import Case
+    from nicat.core.errors import NotAllowed
+    from nicat.web.casefile import case_file_pdf
+
+    case = policy.get_visible_or_404(Case.objects, request.user, uuid=case_uuid)
+    try:
+        content = case_file_pdf(actor=request.user, case=case)
+    except NotAllowed as refusal:
+        return _error(request, 403, _("Not allowed"), str(refusal))
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="case-file-{case.reference}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -3,7 +3,7 @@ from django import template
 
 from nicat.access import predicates
 from nicat.identification import selectors, services
-from nicat.identification.models import CertificateLanguage, IdentificationStatus
+from nicat.identification.models import CertificateLanguage
 
 register = template.Library()
 
@@ -12,20 +12,16 @@ register = template.Library()
 def identification_panel(case, user):
     identification = selectors.identification_for_case(user=user, case=case)
     decision = identification.decision if identification else None
-    status = identification.status if identification else IdentificationStatus.SCREENED
     deadlines = services.case_deadlines(case, identification=identification)
     permit_due = any(d.kind == "residence_permit" and d.state in ("due", "overdue") for d in deadlines)
     return {
         "case": case, "identification": identification, "decision": decision,
         "screenings": selectors.screenings_for_case(user=user, case=case),
         "deadlines": deadlines, "flags": services.case_flags(case),
-        "can_refer": (status == IdentificationStatus.SCREENED or (
-            status == IdentificationStatus.REFERRED and not services.referral_in_force(identification)
-            and not services.referral_awaits_approval(identification)))
-        and not case.is_closed and case.trafficking_status == "PossibleVictimOfTrafficking",
+        "can_refer": services.referral_offered(case, identification),
         "referral_in_force": services.referral_in_force(identification),
-        # Offered only while nothing is decided (the one access policy: predicates.case_actions).
-        "can_decide": "decide" in predicates.case_actions(user, case) and decision is None,
+        # Offered only while nothing is decided (the one access policy: predicates.case_actions; issue 15).
+        "can_decide": "decide" in predicates.case_actions(user, case) and decision is None and not case.is_closed,
         "can_mark_permit": permit_due,
         "languages": CertificateLanguage.choices,
     }

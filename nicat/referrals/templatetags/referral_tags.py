@@ -10,9 +10,11 @@ register = template.Library()
 
 
 @register.inclusion_tag("referrals/_nav_items.html")
-def referral_nav(user):
+def referral_nav(user, part=""):
+    """part: "links" (the referrals link, inside the Cases menu), "bell" (the notifications), "" both."""
     works = policy.can_work_on_cases(user)
     return {
+        "part": part,
         "works_on_cases": works,
         "pending_in": selectors.incoming(user=user).filter(status="pending").count() if works else 0,
         "unread": notify.unread_count(user),

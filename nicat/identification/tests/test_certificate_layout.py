@@ -1,0 +1,83 @@
+"""The status certificate reads cleanly in every language (no label runs into the next row), names the
+official who recorded the decision, and can be checked by anyone: the check answers only valid / not
+valid. After the decision the case no longer offers a referral or another decision."""
+import pytest
+from django.urls import reverse
+
+from nicat.audit.models import AuditEvent
+from nicat.cases.models import Case
+from nicat.identification import services
+from nicat.identification.certificate import build_certificate, official_name, verification_code
+from nicat.identification.testing import refer_with_consent
+from nicat.testing import verified_login
+
+pytestmark = pytest.mark.django_db
+
+
+def _recognise(cast, case):
+    cast.officer.first_name, cast.officer.last_name = "Rauf", "Əliyev"
+    cast.officer.save()
+    refer_with_consent(cast.worker, case)
+    case = Case.objects.system().get(pk=case.pk)
+    services.record_decision(actor=cast.officer, case=case, expected_version=case.version, decision={
+        "outcome": "recognised", "documents": [{"title": "Inquiry report"}], "certificate_language": "en"})
+    case = Case.objects.system().get(pk=case.pk)
+    return case, case.identification.decision
+
+
+@pytest.mark.parametrize("language", ["az", "ru", "en"])
+def test_rows_never_overlap_and_the_official_is_named(cast, foreign_case, language):
+    case, decision = _recognise(cast, foreign_case)
+    pdf = build_certificate(case=case, person=case.person, decision=decision, language=language)
+    boxes = pdf.row_boxes
+    assert len(boxes) == 8
+    for (_top, bottom), (next_top, _b) in zip(boxes, boxes[1:]):
+        assert next_top >= bottom, "a label that wraps runs into the next row"
+    # The English "Family name, given name, patronymic" wraps to two lines in its column: its row is taller.
+    if language == "en":
+        assert boxes[0][1] - boxes[0][0] > 7
+    assert official_name(decision) == "Rauf Əliyev"
+
+
+def test_english_certificate_dates_are_year_first(cast, foreign_case):
+    from nicat.identification.certificate import _date
+
+    case, decision = _recognise(cast, foreign_case)
+    assert _date(decision.decided_on, "en") == decision.decided_on.isoformat()
+    assert _date(decision.decided_on, "ru") == decision.decided_on.strftime("%d.%m.%Y")
+
+
+def test_anyone_can_check_a_certificate_and_learns_only_valid_or_not(client, cast, foreign_case):
+    case, decision = _recognise(cast, foreign_case)
+    code = verification_code(decision)
+    url = reverse("identification:verify")
+    page = client.get(url, {"number": decision.certificate_number, "code": code.lower().replace("-", " ")})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-valid="yes"' in html
+    for secret in ("Məmmədova", "Aysel", case.person.full_name):
+        assert secret not in html
+    wrong = code[:-1] + ("A" if code[-1] != "A" else "B")
+    assert 'data-valid="no"' in client.get(url, {"number": decision.certificate_number, "code": wrong}).content.decode()
+    assert 'data-valid="no"' in client.get(url, {"number": "NCT-1-1", "code": "x"}).content.decode()
+    assert [e.details["valid"] for e in AuditEvent.objects.filter(action="identification.certificate.verify")
+            .order_by("pk")] == [True, False, False]
+
+
+def test_a_superseded_or_refused_decision_does_not_verify(cast, foreign_case):
+    case, decision = _recognise(cast, foreign_case)
+    services.record_decision(actor=cast.officer, case=case, expected_version=case.version, decision={
+        "outcome": "not_recognised", "reason": "Facts did not hold", "documents": [{"title": "Second report"}]})
+    assert not services.verify_certificate(number=decision.certificate_number, code=verification_code(decision))
+
+
+def test_after_the_decision_the_case_offers_no_referral_and_no_second_decision(client, cast, foreign_case):
+    refer_url = reverse("identification:refer", args=[foreign_case.uuid])
+    decide_url = reverse("identification:decide", args=[foreign_case.uuid])
+    verified_login(client, cast.officer)
+    case, _decision = _recognise(cast, foreign_case)
+    html = client.get(reverse("cases:detail", args=[case.uuid])).content.decode()
+    assert decide_url not in html and refer_url not in html
+    verified_login(client, cast.worker)
+    html = client.get(reverse("cases:detail", args=[case.uuid])).content.decode()
+    assert refer_url not in html
