@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "nicat.statistics",
     "nicat.exchange",
     "nicat.public",
+    "nicat.hotline",
     "nicat.web",
     "nicat.api",
 ]
@@ -332,3 +333,12 @@ NICAT_UNUSUAL_CASE_VIEWS = env.int("NICAT_UNUSUAL_CASE_VIEWS", default=15)
 # Duplicate checks at intake (POST /api/v1/persons/candidates/ and the intake page) per user and hour: beyond
 # it the check answers 429, so that it cannot be used as an oracle ("is X a victim?"). Issue 14, item 5.
 NICAT_DUPLICATE_CHECKS_PER_HOUR = env.int("NICAT_DUPLICATE_CHECKS_PER_HOUR", default=200)
+# The hotline (docs/hotline.md): an urgent contact's alert to the duty service is escalated to the supervisors
+# when nobody acknowledged it within this many minutes (`nicat hotline escalate`, run by the worker or cron).
+NICAT_HOTLINE_ESCALATE_MINUTES = env.int("NICAT_HOTLINE_ESCALATE_MINUTES", default=10)
+# The public "ask for help" form: at most this many requests per client address and hour (cache-based),
+# and none sent faster than this many seconds after the form was shown (a form filled by a script).
+NICAT_HOTLINE_HELP_PER_HOUR = env.int("NICAT_HOTLINE_HELP_PER_HOUR", default=5)
+NICAT_HOTLINE_HELP_MIN_SECONDS = env.int("NICAT_HOTLINE_HELP_MIN_SECONDS", default=3)
+# The hotline that receives the form's requests (its directory code); default: the first active hotline.
+NICAT_HOTLINE_INSTITUTION = env.str("NICAT_HOTLINE_INSTITUTION", default="")

@@ -931,6 +931,7 @@ def build_world(seed=DEFAULT_SEED, cases=DEFAULT_CASES, password=None):
     from django.db import transaction
 
     from nicat.cases.models import Case
+    from nicat.hotline.demo import ensure_hotline_demo
     from nicat.safety.demo import ensure_safety
 
     with transaction.atomic():
@@ -942,6 +943,7 @@ def build_world(seed=DEFAULT_SEED, cases=DEFAULT_CASES, password=None):
         ensure_assistance(institutions, users["admin"])
         from nicat.public.demo import ensure_public
         ensure_public(users["admin"])  # the embassies and consulates abroad (nicat/public/data/embassies.yaml)
+        ensure_hotline_demo(institutions, users, HOTLINE)  # issue 16: a hotline supervisor and demo contacts
         created = apply_cases(plan, users, terms)
         ensure_safety(users)
     return {"plan": plan, "institutions": institutions, "institutions_created": inst_created,
