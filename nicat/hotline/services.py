@@ -318,6 +318,7 @@ def may_acknowledge(user, alert):
 
 
 def acknowledge_alert(*, actor, alert, now=None):
+    alert.refresh_from_db()  # judged as it is now (escalated meanwhile?), not as the caller read it
     if not may_acknowledge(actor, alert):
         raise NotAllowed
     with transaction.atomic():
