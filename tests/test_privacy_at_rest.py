@@ -250,8 +250,7 @@ def test_hotline_contacts_leave_no_marker_at_rest_nor_in_logs(cast, settings, ca
     """Issue 16: a contact recorded through the desk's page, the API and the public "ask for help" form, and a
     duplicate search for a link, with a marker in every identifying field: none reaches the raw database
     (SQLite file or pg_dump), the logs, the alert e-mail or the thank-you page."""
-    from django.core import mail
-    from django.core import signing
+    from django.core import mail, signing
     from rest_framework.test import APIClient
 
     from nicat.accounts.models import Role
