@@ -11,7 +11,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -229,11 +230,32 @@ def _stamp_ok(value):
     return timezone.now().timestamp() - float(shown) >= minimum
 
 
+def _language(request):
+    """The public site's rule (nicat/public/views.py): `?lang=` when given, else what the locale middleware
+    found. Never a cookie."""
+    lang = request.GET.get("lang", "")
+    codes = [code for code, _name in settings.LANGUAGES]
+    if lang in codes:
+        return lang
+    current = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
+    return current if current in codes else codes[0]
+
+
 def _public_render(request, template, context, status=200):
-    response = render(request, template, context, status=status)
+    """Rendered inside the public site's layout (public/base.html), in its language."""
+    lang = _language(request)
+    with translation.override(lang):
+        request.LANGUAGE_CODE = lang
+        response = render(request, template, {"page": "ask_for_help", "lang": lang,
+                                              "languages": settings.LANGUAGES, **context}, status=status)
+    response["Content-Language"] = lang
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _thanks(request):
+    return redirect(f"{reverse('hotline:ask_for_help_thanks')}?lang={_language(request)}")
 
 
 @never_cache
@@ -250,7 +272,7 @@ def ask_for_help(request):
             except ValidationError:
                 pass  # the thank-you page tells to call 152 either way
         # Accepted or not (a robot filled the honeypot, a text too long …): the same page, nothing echoed.
-        return redirect("hotline:ask_for_help_thanks")
+        return _thanks(request)
     form = HelpForm(initial={"stamp": signing.dumps(timezone.now().timestamp(), salt=STAMP_SALT)})
     return _public_render(request, "hotline/help.html", {"form": form})
 

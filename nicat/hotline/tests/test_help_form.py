@@ -25,6 +25,7 @@ def test_the_form_sets_no_cookie_and_the_request_reaches_the_desk(hotline):
     page = anonymous.get(reverse("hotline:ask_for_help"))
     assert page.status_code == 200 and not page.cookies
     assert "csrfmiddlewaretoken" not in page.content.decode()
+    assert 'data-testid="quick-exit"' in page.content.decode()  # inside the public site's layout
     sent = anonymous.post(reverse("hotline:ask_for_help"), {"what": "QZXmarker they took my passport",
                                                            "contact": "QZXsafe call after 6", "stamp": stamp()})
     assert sent.status_code == 302 and not sent.cookies
@@ -53,7 +54,7 @@ def test_robots_are_thanked_and_ignored(hotline):
     too_fast = client.post(reverse("hotline:ask_for_help"), {"what": "spam", "stamp": stamp(seconds_ago=0)})
     forged = client.post(reverse("hotline:ask_for_help"), {"what": "spam", "stamp": "123"})
     assert honeypot.status_code == too_fast.status_code == forged.status_code == 302
-    assert honeypot["Location"] == too_fast["Location"] == reverse("hotline:ask_for_help_thanks")
+    assert honeypot["Location"] == too_fast["Location"] == reverse("hotline:ask_for_help_thanks") + "?lang=en"
     assert not Contact.objects.system().exists()
 
 
