@@ -19,6 +19,15 @@ class IsHotlineStaff(permissions.BasePermission):
         return bool(request.user and request.user.is_authenticated and predicates.is_hotline_staff(request.user))
 
 
+class WholeNumberField(serializers.IntegerField):
+    """An integer as the schema says: 5 or "5", never 5.0, "5.0" or true (DRF would take them)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, (bool, float)) or (isinstance(data, str) and not data.strip().lstrip("-").isdigit()):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ContactSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True, help_text=_("HL-<year>-<number>: carries no personal data."))
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
@@ -43,7 +52,9 @@ class ContactSerializer(serializers.ModelSerializer):
                                     help_text=_("Why the contact is urgent (an alert went to the duty service)."))
     case = serializers.UUIDField(source="case.uuid", read_only=True, allow_null=True)
     case_reference = serializers.CharField(source="case.reference", read_only=True, allow_null=True)
-    version = serializers.IntegerField(required=False, help_text=_(
+    duration_minutes = WholeNumberField(required=False, allow_null=True, min_value=0, max_value=1440)
+    subject_age = WholeNumberField(required=False, allow_null=True, min_value=0, max_value=120)
+    version = WholeNumberField(required=False, help_text=_(
         "Required on update: the version you read (409 when someone changed the contact since)."))
 
     class Meta:
@@ -54,7 +65,6 @@ class ContactSerializer(serializers.ModelSerializer):
                   "phone", "safe_contact", "location", "notes", "urgent", "urgency", "case", "case_reference",
                   "created_at", "updated_at", "version"]
         read_only_fields = ["uuid", "urgent", "created_at", "updated_at"]
-        extra_kwargs = {"duration_minutes": {"max_value": 1440}, "subject_age": {"max_value": 120}}
 
 
 @extend_schema_view(
