@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "nicat.statistics",
     "nicat.exchange",
     "nicat.public",
+    "nicat.hotline",
     "nicat.web",
     "nicat.api",
     "nicat.ops",
@@ -373,3 +374,12 @@ NICAT_BACKUP_KEY = env.str("NICAT_BACKUP_KEY", default="")
 # smtp+tls://…; the default is the local mail relay.
 globals().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="nicat@localhost")
+# The hotline (docs/hotline.md): an urgent contact's alert to the duty service is escalated to the supervisors
+# when nobody acknowledged it within this many minutes (`nicat hotline escalate`, run by the worker or cron).
+NICAT_HOTLINE_ESCALATE_MINUTES = env.int("NICAT_HOTLINE_ESCALATE_MINUTES", default=10)
+# The public "ask for help" form: at most this many requests per client address and hour (cache-based),
+# and none sent faster than this many seconds after the form was shown (a form filled by a script).
+NICAT_HOTLINE_HELP_PER_HOUR = env.int("NICAT_HOTLINE_HELP_PER_HOUR", default=5)
+NICAT_HOTLINE_HELP_MIN_SECONDS = env.int("NICAT_HOTLINE_HELP_MIN_SECONDS", default=3)
+# The hotline that receives the form's requests (its directory code); default: the first active hotline.
+NICAT_HOTLINE_INSTITUTION = env.str("NICAT_HOTLINE_INSTITUTION", default="")

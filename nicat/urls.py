@@ -28,5 +28,6 @@ urlpatterns = [
     path("access/", include("nicat.access.urls")),
     path("legal/", include("nicat.legal.urls")),
     path("account/", include("nicat.accounts.urls")),
+    path("", include("nicat.hotline.urls")),
     path("", include("nicat.web.urls")),
 ]

@@ -240,3 +240,62 @@ def test_sqlite_scan_would_see_plaintext(cast, markers):
         cursor.execute('UPDATE "cases_case" SET "summary" = %s WHERE id = %s', [markers["summary"], case.pk])
     assert found(markers, raw_database_bytes()) == [markers["summary"]]
     assert datetime.date.fromisoformat(BIRTH_DATE)
+
+
+HOTLINE_FIELDS = ("hlname", "hlphone", "hlsafe", "hlplace", "hlnotes", "apiname", "apiplace", "apinotes", "webwhat",
+                  "websafe", "linkname")
+
+
+def test_hotline_contacts_leave_no_marker_at_rest_nor_in_logs(cast, settings, caplog, capfd):
+    """Issue 16: a contact recorded through the desk's page, the API and the public "ask for help" form, and a
+    duplicate search for a link, with a marker in every identifying field: none reaches the raw database
+    (SQLite file or pg_dump), the logs, the alert e-mail or the thank-you page."""
+    from django.core import mail, signing
+    from rest_framework.test import APIClient
+
+    from nicat.accounts.models import Role
+    from nicat.accounts.tokens import issue_token
+    from nicat.hotline.models import Contact
+    from nicat.hotline.views import STAMP_SALT
+    from nicat.testing import make_institution, make_user
+
+    settings.NICAT_NOTIFICATION_EMAIL = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    cast.main_department.email = "duty@example.org"
+    cast.main_department.save()
+    caplog.set_level(logging.DEBUG)
+    run = secrets.token_hex(3)
+    m = {f: f"QZX{run}{f}M" for f in HOTLINE_FIELDS}
+    hotline = make_institution("hotline-152", "hotline")
+    operator = make_user("hl.operator", hotline, Role.HOTLINE_OPERATOR)
+    client = verified_login(Client(raise_request_exception=False), operator)
+
+    response = client.post(reverse("hotline:new"), {
+        "channel": "call", "started_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "caller_type": "relative",
+        "reason": "danger_now", "outcome": "answered", "identity_consent": "on", "caller_name": m["hlname"],
+        "phone": m["hlphone"], "safe_contact": m["hlsafe"], "location": m["hlplace"], "notes": m["hlnotes"]})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user=operator)}")
+    r = api.post("/api/v1/calls/", {"identity_consent": True, "caller_name": m["apiname"], "location": m["apiplace"],
+                                    "notes": m["apinotes"], "reason": "help"}, format="json")
+    assert r.status_code == 201, r.content
+    thanks = Client().post(reverse("hotline:ask_for_help"), {
+        "what": m["webwhat"], "contact": m["websafe"],
+        "stamp": signing.dumps(timezone.now().timestamp() - 60, salt=STAMP_SALT)}, follow=True)
+    assert thanks.status_code == 200 and not found(m, thanks.content)
+    contact = Contact.objects.visible_to(operator).get(reason="danger_now")
+    assert contact.notes == m["hlnotes"] and Contact.objects.system().count() == 3
+    page = client.get(reverse("hotline:detail", args=[contact.uuid])).content.decode()
+    assert m["hlname"] in page and m["hlplace"] in page  # readable where allowed
+    search = client.get(reverse("hotline:link", args=[contact.uuid]), {"family_name": m["linkname"]})
+    assert search.status_code == 200
+    assert mail.outbox and not found(m, "".join(e.subject + e.body for e in mail.outbox))
+
+    raw = raw_database_bytes()
+    assert b"enc1:" in raw
+    leaks = found(m, raw, extra=())
+    assert not leaks, f"hotline markers in the raw database ({connection.vendor}): {leaks}"
+    out, err = capfd.readouterr()
+    logs = caplog.text + out + err
+    assert not found(m, logs, extra=()), f"markers in the logs: {found(m, logs, extra=())}"

@@ -176,6 +176,11 @@ def case_path(model):
 def scope(queryset, user):
     model = queryset.model
     label = model._meta.label_lower
+    if label == "hotline.contact":
+        # A hotline contact is not case data: its own hotline's operators and supervisors, no one else.
+        from nicat.access.predicates import hotline_institution_ids
+
+        return queryset.filter(institution_id__in=hotline_institution_ids(user))
     if not case_institution_ids(user):
         return queryset.none()
     if label == "cases.case":

@@ -96,3 +96,50 @@ def case_actions(user, case):
         actions.add("decide")
     memo[key] = frozenset(actions)
     return set(actions)
+# --- The hotline (issue 16) -------------------------------------------------------------------------
+
+HOTLINE_KIND = "hotline"
+DUTY_ROLES = COORDINATOR_ROLES  # the Main Department's duty service: its identification officers and supervisors
+
+
+def hotline_institution_ids(user):
+    """Institutions whose hotline contacts `user` may see: where they are a hotline operator, and where
+    they are a supervisor of a hotline (an institution of the kind "hotline" or one with hotline
+    operators). Nobody else sees a contact — not the duty service, not a case worker of the same
+    institution (need-to-know)."""
+    from nicat.accounts.models import Membership
+
+    memo = policy._memo(user)
+    if "hotline_institution_ids" not in memo:
+        mine = policy.memberships(user)
+        ids = {m.institution_id for m in mine if m.role == Role.HOTLINE_OPERATOR}
+        supervised = {m.institution_id for m in mine if m.role == Role.SUPERVISOR}
+        if supervised - ids:
+            ids |= {m.institution_id for m in mine if m.role == Role.SUPERVISOR and m.institution.kind_id
+                    and m.institution.kind.code == HOTLINE_KIND}
+            ids |= set(Membership.objects.filter(institution_id__in=supervised - ids, role=Role.HOTLINE_OPERATOR,
+                                                 active=True).values_list("institution_id", flat=True))
+        memo["hotline_institution_ids"] = frozenset(ids)
+    return set(memo["hotline_institution_ids"])
+
+
+def is_hotline_staff(user):
+    return bool(hotline_institution_ids(user))
+
+
+def hotline_operator_institution(user):
+    """The hotline on whose behalf `user` records a contact (an operator or supervisor there), or None."""
+    ids = hotline_institution_ids(user)
+    for m in policy.memberships(user):
+        if m.institution_id in ids:
+            return m.institution
+    return None
+
+
+def duty_institution_ids(user):
+    """The competent authorities whose duty service `user` serves (identification officers and supervisors)."""
+    return competent_authority_ids(user, DUTY_ROLES)
+
+
+def is_duty_service(user):
+    return bool(duty_institution_ids(user))

@@ -26,6 +26,7 @@ from nicat.assistance.api import (
 from nicat.cases.api import CaseViewSet
 from nicat.consent.api import ConsentViewSet, LegalBasisOrderViewSet
 from nicat.directory.api import InstitutionViewSet
+from nicat.hotline.api import ContactViewSet
 from nicat.identification.api import DecisionViewSet, IdentificationViewSet, ScreeningViewSet
 from nicat.persons.api import PersonViewSet
 from nicat.referrals.api import NotificationViewSet, ReferralViewSet
@@ -85,6 +86,7 @@ router.register("security-measures", SecurityMeasureViewSet, basename="security-
 router.register("relatives-at-risk", RelativeViewSet, basename="relative-at-risk")
 router.register("family-contacts", FamilyContactViewSet, basename="family-contact")
 router.register("statistics/cases", StatisticsViewSet, basename="statistics-cases")
+router.register("calls", ContactViewSet, basename="call")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -9,10 +9,11 @@ from django.views.decorators.http import require_POST
 
 from nicat.access import policy
 from nicat.access.decorators import case_worker_required
+from nicat.accounts.models import Role
 from nicat.audit import services as audit
 from nicat.cases import selectors, services
 from nicat.cases.forms import CaseEditForm, CaseFilterForm, CaseForm, EventForm, NoteForm, PersonForm
-from nicat.cases.models import Case
+from nicat.cases.models import CameToNotice, Case
 from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.core.forms import apply_errors
 from nicat.persons.services import update_person
@@ -49,6 +50,9 @@ def intake(request):
         from django.utils import timezone
 
         case_form.initial["first_contact_at"] = timezone.localtime().replace(second=0, microsecond=0)
+        if policy.has_role(request.user, Role.HOTLINE_OPERATOR):
+            # A hotline operator's intake came through the hotline: never the form's first choice (self-referral).
+            case_form.initial["came_to_notice"] = CameToNotice.HOTLINE
     return render(request, "cases/intake.html", {"person_form": person_form, "case_form": case_form})
 
 

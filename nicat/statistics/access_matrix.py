@@ -5,5 +5,6 @@ from nicat.access.matrix import api, page
 MATRIX = {
     "statistics:cases": page({"analyst", "supervisor"}, query={"by": "year", "then": "gender"}),
     "statistics:annual_report": page({"analyst", "supervisor"}),
+    "statistics:calls": page({"analyst", "supervisor"}, query={"by": "reason", "then": "channel"}),
     "statistics-cases-list": api({"analyst", "supervisor"}, query={"by": "year,gender"}),
 }

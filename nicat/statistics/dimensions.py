@@ -53,3 +53,22 @@ DIMENSIONS = {d.code: d for d in [
     Dimension("scope", _("internal or transnational"), path="scope", choices=Scope),
     Dimension("status", _("case status"), path="status", choices=CaseStatus),
 ]}
+
+
+# --- The hotline's contacts (issue 16): counted by these, with the same small-cell suppression ------
+
+def _call_dimensions():
+    from nicat.hotline.models import CallerType, Channel, Outcome, Reason
+
+    return {d.code: d for d in [
+        Dimension("year", _("year"), year_of="started_at"),
+        Dimension("reason", _("reason"), path="reason", choices=Reason),
+        Dimension("channel", _("channel"), path="channel", choices=Channel),
+        Dimension("caller_type", _("who contacted"), path="caller_type", choices=CallerType),
+        Dimension("region", _("region"), path="region__code", vocabulary="region"),
+        Dimension("language", _("language"), path="language__code", vocabulary="language"),
+        Dimension("outcome", _("outcome"), path="outcome", choices=Outcome),
+    ]}
+
+
+CALL_DIMENSIONS = _call_dimensions()

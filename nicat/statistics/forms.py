@@ -36,3 +36,19 @@ class ReportForm(forms.Form):
     def __init__(self, *args, editions=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["edition"].choices = [c for c in self.fields["edition"].choices if c[0] in editions]
+
+
+def _call_choices(blank):
+    from nicat.statistics.dimensions import CALL_DIMENSIONS
+
+    return ([("", blank)] if blank else []) + [(d.code, d.label) for d in CALL_DIMENSIONS.values()]
+
+
+class CallTableForm(CaseTableForm):
+    """The hotline's contacts: the same form, its own dimensions; the period is the contact's time."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["by"].choices = _call_choices(None)
+        self.fields["then"].choices = _call_choices(_("— nothing else —"))
+        self.fields["date_from"].label = _("Contacts from")

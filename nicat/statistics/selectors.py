@@ -206,14 +206,15 @@ def _sort_key(value):
     return (value == UNKNOWN_VALUE, isinstance(value, str), value if not isinstance(value, str) else value.lower())
 
 
-def value_labels(dimension_code, values):
-    """{value: label in the active language} for the values of one dimension."""
+def value_labels(dimension_code, values, dimensions=None):
+    """{value: label in the active language} for the values of one dimension (of `dimensions`, by default
+    the cases')."""
     from django.apps import apps
     from django.utils.translation import gettext
 
     from nicat.statistics.dimensions import DIMENSIONS
 
-    dim = DIMENSIONS[dimension_code]
+    dim = (dimensions or DIMENSIONS)[dimension_code]
     labels = {UNKNOWN_VALUE: gettext("unknown")}
     wanted = [v for v in values if v != UNKNOWN_VALUE]
     if dim.vocabulary:
@@ -227,6 +228,76 @@ def value_labels(dimension_code, values):
     elif dim.choices is not None:
         labels.update({c.value: str(c.label) for c in dim.choices})
     return {v: labels.get(v, str(v)) for v in values}
+
+
+# --- The hotline's contacts (issue 16) ------------------------------------------------------------
+
+def call_audience(user):
+    """"exact" for the hotline's supervisors (their own hotline's contacts), "aggregates" for analysts and
+    other supervisors (every contact, small cells withheld), None for everybody else."""
+    from nicat.access.predicates import hotline_institution_ids
+
+    audience = statistics_audience(user)
+    if audience == "exact" and not hotline_institution_ids(user):
+        return "aggregates"
+    return audience
+
+
+def call_table(*, user, by, date_from=None, date_to=None, k=None):
+    """Counts of the hotline's contacts by one or two dimensions (statistics.dimensions.CALL_DIMENSIONS),
+    with the prevention indicator: consultations on a job offer abroad. The same suppression as the
+    cases' table: for aggregates, a figure under k — and any figure that would give it away — is
+    withheld. The read is audited. Only counts leave this function."""
+    from django.db import transaction
+    from django.db.models import Count
+
+    from nicat.audit.services import record
+    from nicat.hotline.models import Contact, Reason
+    from nicat.statistics.dimensions import CALL_DIMENSIONS
+
+    audience = call_audience(user)
+    if audience is None:
+        raise StatisticsNotAllowed
+    dims = []
+    for code in by:
+        if code not in CALL_DIMENSIONS:
+            raise ValidationError(_("Unknown dimension %(code)s; choose from: %(known)s.")
+                                  % {"code": code, "known": ", ".join(CALL_DIMENSIONS)})
+        dims.append(CALL_DIMENSIONS[code])
+    if not 1 <= len(dims) <= 2 or len({d.code for d in dims}) != len(dims):
+        raise ValidationError(_("Choose one dimension, or two different ones."))
+    if date_from and date_to and date_from > date_to:
+        raise ValidationError(_("The period starts after it ends."))
+    k = suppression.DEFAULT_K if k is None else k
+    qs = Contact.objects.visible_to(user) if audience == "exact" else Contact.objects.system()
+    if date_from:
+        qs = qs.filter(started_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(started_at__date__lte=date_to)
+    names = [f"d{i}" for i in range(len(dims))]
+    grouped = qs.order_by().values(**{n: d.expression() for n, d in zip(names, dims, strict=True)}) \
+        .annotate(n=Count("pk"))
+    counts = {}
+    for row in grouped:
+        key = tuple(_value(row[n]) for n in names)
+        counts[key] = counts.get(key, 0) + row["n"]
+    total = qs.count()
+    table = _shape(dims, counts, total, True)
+    job_offers = qs.filter(reason=Reason.JOB_OFFER_ABROAD).count()
+    if audience == "aggregates":
+        _withhold(table, counts, k, True)
+        # Withheld when small, or when the table withholds a figure of the same reason (it would give it away).
+        gives_away = "reason" in table["dimensions"] and any(
+            key[table["dimensions"].index("reason")] == Reason.JOB_OFFER_ABROAD for key in table["withheld"])
+        table["job_offers"] = None if 0 < job_offers < k or table["total_withheld"] or gives_away else job_offers
+    else:
+        table["k"] = None
+        table["job_offers"] = job_offers
+    with transaction.atomic():
+        record(actor=user, action="statistics.calls_view",
+               details={"by": [d.code for d in dims], "from": str(date_from or ""), "to": str(date_to or ""),
+                        "audience": audience, "k": table["k"]})
+    return table
 
 
 def report_editions(user):

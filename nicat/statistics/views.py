@@ -48,14 +48,15 @@ def _published(request):
             "rows": [(cell[column], cell["count"]) for cell in table["cells"]]}
 
 
-def _view_model(table):
+def _view_model(table, dimensions=None):
     """The table as rows of display cells: numbers, or withheld marks."""
     from nicat.statistics.dimensions import DIMENSIONS
 
-    dims = [DIMENSIONS[c] for c in table["dimensions"]]
-    row_labels = value_labels(dims[0].code, table["rows"])
+    dimensions = dimensions or DIMENSIONS
+    dims = [dimensions[c] for c in table["dimensions"]]
+    row_labels = value_labels(dims[0].code, table["rows"], dimensions)
     two = len(dims) == 2
-    col_labels = value_labels(dims[1].code, table["columns"]) if two else {}
+    col_labels = value_labels(dims[1].code, table["columns"], dimensions) if two else {}
     columns = table["columns"] if two else [None]
 
     def cell(key):
@@ -123,3 +124,30 @@ def annual_report(request):
             response["Cache-Control"] = "no-store"
             return response
     return render(request, "statistics/report.html", {"form": form})
+
+
+@login_required
+def calls(request):
+    """The hotline's contacts counted (issue 16), with the same suppression as the cases' figures."""
+    from nicat.statistics.dimensions import CALL_DIMENSIONS
+    from nicat.statistics.forms import CallTableForm
+    from nicat.statistics.selectors import call_audience, call_table
+
+    if call_audience(request.user) is None:
+        raise PermissionDenied
+    form = CallTableForm(request.GET or None)
+    table = None
+    if form.is_bound and form.is_valid():
+        by = [form.cleaned_data["by"]] + ([form.cleaned_data["then"]] if form.cleaned_data["then"] else [])
+        try:
+            table = call_table(user=request.user, by=by, date_from=form.cleaned_data["date_from"],
+                               date_to=form.cleaned_data["date_to"])
+        except ValidationError as error:
+            apply_errors(form, error)
+    elif not form.is_bound:
+        form = CallTableForm(initial={"by": "reason"})
+        table = call_table(user=request.user, by=["reason"])
+    view = _view_model(table, CALL_DIMENSIONS) if table else None
+    if view is not None:
+        view["job_offers"] = table["job_offers"]
+    return render(request, "statistics/calls.html", {"form": form, "view": view})

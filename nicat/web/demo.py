@@ -953,6 +953,7 @@ def build_world(seed=DEFAULT_SEED, cases=DEFAULT_CASES, password=None, time_base
     from django.utils.module_loading import import_string
 
     from nicat.cases.models import Case
+    from nicat.hotline.demo import ensure_hotline_demo
     from nicat.safety.demo import ensure_safety
 
     base = time_base or today_base()
@@ -966,6 +967,7 @@ def build_world(seed=DEFAULT_SEED, cases=DEFAULT_CASES, password=None, time_base
         ensure_assistance(institutions, users["admin"])
         from nicat.public.demo import ensure_public
         ensure_public(users["admin"])  # the embassies and consulates abroad (nicat/public/data/embassies.yaml)
+        ensure_hotline_demo(institutions, users, HOTLINE)  # issue 16: a hotline supervisor and demo contacts
         created = apply_cases(plan, users, terms)
         ensure_safety(users)
         if start == 0:

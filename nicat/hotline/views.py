@@ -1,0 +1,282 @@
+"""Hotline pages: thin — parse the form, call a service or selector, render.
+
+The operator's desk, a contact (record, read, edit, open a case, link to a case), the duty service's
+alerts, and the public "ask for help" form (no sign-in, no cookie, nothing echoed back)."""
+import hashlib
+
+from django.conf import settings
+from django.contrib import messages
+from django.core import signing
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from nicat.access import predicates
+from nicat.access.decorators import requires
+from nicat.accounts.signals import client_ip
+from nicat.cases.forms import CaseForm, PersonForm
+from nicat.cases.models import CameToNotice, Case
+from nicat.core.errors import ConcurrentEdit, NotAllowed
+from nicat.core.forms import apply_errors
+from nicat.hotline import selectors, services
+from nicat.hotline.forms import ContactEditForm, ContactForm, HelpForm, LinkSearchForm
+from nicat.hotline.models import Alert
+
+hotline_required = requires(predicates.is_hotline_staff)
+alerts_required = requires(selectors.may_see_alerts)
+
+
+@hotline_required
+def desk(request):
+    context = selectors.desk(user=request.user)
+    context["scripts"] = selectors.scripts(user=request.user)
+    return render(request, "hotline/desk.html", context)
+
+
+@hotline_required
+def contact_new(request):
+    form = ContactForm(request.POST or None, initial={
+        "started_at": timezone.localtime().replace(second=0, microsecond=0), "channel": "call",
+        "caller_type": "anonymous", "reason": request.GET.get("reason") or "information", "outcome": "answered"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = services.record_contact(actor=request.user, data=form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        except NotAllowed:
+            raise Http404 from None
+        else:
+            if contact.urgent:
+                messages.warning(request, _("Urgent: the duty service was alerted (%(reasons)s).") % {
+                    "reasons": ", ".join(contact.alert.reason_labels)})
+            messages.success(request, _("Contact %(ref)s was recorded.") % {"ref": contact.reference})
+            return redirect("hotline:detail", contact_uuid=contact.uuid)
+    return render(request, "hotline/contact_form.html", {"form": form, "contact": None})
+
+
+@hotline_required
+def contact_detail(request, contact_uuid):
+    contact = selectors.contact_detail(user=request.user, contact_uuid=contact_uuid)
+    alert = Alert.objects.filter(contact=contact).first()
+    return render(request, "hotline/contact_detail.html", {"contact": contact, "alert": alert})
+
+
+@hotline_required
+def contact_edit(request, contact_uuid):
+    contact = selectors.contact_detail(user=request.user, contact_uuid=contact_uuid)
+    initial = {**ContactEditForm.initial_from(contact), "version": contact.version}
+    form = ContactEditForm(request.POST or None, initial=initial)
+    if contact.case_id:
+        form.fields["outcome"].choices = [(contact.outcome, contact.get_outcome_display())]
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            services.update_contact(actor=request.user, contact=contact, data=data, expected_version=version)
+        except ConcurrentEdit as error:
+            form.add_error(None, error)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("The contact was saved."))
+            return redirect("hotline:detail", contact_uuid=contact.uuid)
+    return render(request, "hotline/contact_form.html", {"form": form, "contact": contact})
+
+
+@hotline_required
+def open_case(request, contact_uuid):
+    """The contact becomes a new case: the intake's forms, "came to notice" fixed to the hotline."""
+    contact = selectors.contact_detail(user=request.user, contact_uuid=contact_uuid)
+    if contact.case_id:
+        return redirect("hotline:detail", contact_uuid=contact.uuid)
+    person_form = PersonForm(request.POST or None, prefix="person", initial={
+        "given_name": contact.caller_name if contact.caller_type == "person_at_risk" else "",
+        "phone": contact.phone if contact.caller_type == "person_at_risk" else "",
+        "estimated_age": contact.subject_age})
+    case_form = CaseForm(request.POST or None, prefix="case", initial={
+        "came_to_notice": CameToNotice.HOTLINE, "first_contact_at": timezone.localtime(contact.started_at)
+        .replace(second=0, microsecond=0), "summary": contact.notes})
+    case_form.fields["came_to_notice"].choices = [(CameToNotice.HOTLINE, CameToNotice.HOTLINE.label)]
+    case_form.fields["came_to_notice"].disabled = True
+    if request.method == "POST" and person_form.is_valid() and case_form.is_valid():
+        try:
+            case = services.open_case_from_contact(actor=request.user, contact=contact,
+                                                   person_data=person_form.to_service_data(),
+                                                   case_data=case_form.cleaned_data,
+                                                   expected_version=request.POST.get("version"))
+        except ConcurrentEdit as error:
+            case_form.add_error(None, error)
+        except ValidationError as error:
+            apply_errors(case_form, error, also=person_form)
+        except NotAllowed:
+            raise Http404 from None
+        else:
+            messages.success(request, _("Case %(ref)s was opened from contact %(contact)s.") % {
+                "ref": case.reference, "contact": contact.reference})
+            return redirect("cases:detail", case_uuid=case.uuid)
+    return render(request, "hotline/open_case.html", {"contact": contact, "person_form": person_form,
+                                                      "case_form": case_form})
+
+
+@hotline_required
+def link_case(request, contact_uuid):
+    """Find the person through the duplicate check (what the caller agreed to say) and link the contact to
+    one of their cases the operator may see. Another institution's person is announced only as "known
+    elsewhere" on a strong match, never who or where."""
+    from nicat.persons.selectors import TooManyChecks, duplicate_check
+
+    contact = selectors.contact_detail(user=request.user, contact_uuid=contact_uuid)
+    if contact.case_id:
+        return redirect("hotline:detail", contact_uuid=contact.uuid)
+    result, refused = None, None
+    if request.method == "POST" and request.POST.get("case"):
+        case = Case.objects.visible_to(request.user).filter(uuid=_uuid(request.POST.get("case"))).first()
+        try:
+            services.link_contact_to_case(actor=request.user, contact=contact, case=case,
+                                          expected_version=request.POST.get("version"))
+        except (ConcurrentEdit, ValidationError) as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Contact %(contact)s was linked to case %(ref)s.") % {
+                "contact": contact.reference, "ref": case.reference})
+            return redirect("hotline:detail", contact_uuid=contact.uuid)
+    form = LinkSearchForm(request.GET or None)
+    if request.GET and form.is_valid():
+        try:
+            result = duplicate_check(user=request.user, data=form.to_data(), channel="web")
+        except TooManyChecks as error:
+            refused = error.user_message
+    return render(request, "hotline/link.html", {"contact": contact, "form": form, "result": result,
+                                                 "refused": refused}, status=429 if refused else 200)
+
+
+def _uuid(value):
+    import uuid
+
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+@alerts_required
+def alerts(request):
+    rows = list(selectors.alerts_for(user=request.user)[:200])
+    for alert in rows:
+        alert.can_acknowledge = not alert.acknowledged_at and services.may_acknowledge(request.user, alert)
+    return render(request, "hotline/alerts.html", {"alerts": rows, "minutes": services.escalate_minutes()})
+
+
+@alerts_required
+@require_POST
+def alert_acknowledge(request, alert_uuid):
+    alert = selectors.alerts_for(user=request.user).filter(uuid=alert_uuid).first()
+    if alert is None:
+        raise Http404
+    try:
+        services.acknowledge_alert(actor=request.user, alert=alert)
+    except NotAllowed:
+        raise Http404 from None
+    except ValidationError as error:
+        messages.info(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Alert %(ref)s acknowledged.") % {"ref": alert.contact.reference})
+    return redirect("hotline:alerts")
+
+
+# --- The public "ask for help" form ----------------------------------------------------------------
+#
+# No sign-in, no cookie: the GET sets none (the template renders no CSRF token and the page uses no
+# session), and the POST is exempt from Django's CSRF check, which needs a cookie. A forged cross-site
+# submission could do no more than anyone may do here anyway (send a request to the hotline); abuse is
+# held off by a rate limit per client address (cache), a honeypot field and a signed time stamp (a form
+# sent within NICAT_HOTLINE_HELP_MIN_SECONDS of being shown was sent by a script). What was sent is
+# never shown back: the thank-you page is the same for every request, accepted or not.
+
+STAMP_SALT = "nicat.hotline.help"
+
+
+def _rate_key(request):
+    ip = client_ip(request) or "-"
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{ip}".encode()).hexdigest()[:32]  # no address in the cache
+    return f"nicat:hotline:help:{digest}"
+
+
+def _over_limit(request):
+    key = _rate_key(request)
+    limit = int(getattr(settings, "NICAT_HOTLINE_HELP_PER_HOUR", 5))
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count > limit
+
+
+def _stamp_ok(value):
+    try:
+        shown = signing.loads(value or "", salt=STAMP_SALT, max_age=24 * 3600)
+    except signing.BadSignature:
+        return False
+    minimum = int(getattr(settings, "NICAT_HOTLINE_HELP_MIN_SECONDS", 3))
+    return timezone.now().timestamp() - float(shown) >= minimum
+
+
+def _language(request):
+    """The public site's rule (nicat/public/views.py): `?lang=` when given, else what the locale middleware
+    found. Never a cookie."""
+    lang = request.GET.get("lang", "")
+    codes = [code for code, _name in settings.LANGUAGES]
+    if lang in codes:
+        return lang
+    current = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
+    return current if current in codes else codes[0]
+
+
+def _public_render(request, template, context, status=200):
+    """Rendered inside the public site's layout (public/base.html), in its language."""
+    lang = _language(request)
+    with translation.override(lang):
+        request.LANGUAGE_CODE = lang
+        response = render(request, template, {"page": "ask_for_help", "lang": lang,
+                                              "languages": settings.LANGUAGES, **context}, status=status)
+    response["Content-Language"] = lang
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _thanks(request):
+    return redirect(f"{reverse('hotline:ask_for_help_thanks')}?lang={_language(request)}")
+
+
+@never_cache
+@csrf_exempt
+def ask_for_help(request):
+    if request.method == "POST":
+        form = HelpForm(request.POST)
+        if _over_limit(request):
+            return _public_render(request, "hotline/help_limited.html", {}, status=429)
+        if form.is_valid() and not form.cleaned_data["website"] and _stamp_ok(form.cleaned_data["stamp"]):
+            try:
+                services.record_help_request(what=form.cleaned_data["what"],
+                                             safe_contact=form.cleaned_data["contact"])
+            except ValidationError:
+                pass  # the thank-you page tells to call 152 either way
+        # Accepted or not (a robot filled the honeypot, a text too long …): the same page, nothing echoed.
+        return _thanks(request)
+    form = HelpForm(initial={"stamp": signing.dumps(timezone.now().timestamp(), salt=STAMP_SALT)})
+    return _public_render(request, "hotline/help.html", {"form": form})
+
+
+@never_cache
+def ask_for_help_thanks(request):
+    return _public_render(request, "hotline/help_thanks.html", {})
