@@ -28,6 +28,13 @@ from nicat.consent.api import ConsentViewSet, LegalBasisOrderViewSet
 from nicat.directory.api import InstitutionViewSet
 from nicat.identification.api import DecisionViewSet, IdentificationViewSet, ScreeningViewSet
 from nicat.persons.api import PersonViewSet
+from nicat.proceedings.api import (
+    AppearanceViewSet,
+    CriminalCaseViewSet,
+    HearingViewSet,
+    PerpetratorViewSet,
+    ReleaseRequestViewSet,
+)
 from nicat.referrals.api import NotificationViewSet, ReferralViewSet
 from nicat.safety.api import AssessmentViewSet, FamilyContactViewSet, RelativeViewSet, SecurityMeasureViewSet
 from nicat.statistics.api import StatisticsViewSet
@@ -85,6 +92,11 @@ router.register("security-measures", SecurityMeasureViewSet, basename="security-
 router.register("relatives-at-risk", RelativeViewSet, basename="relative-at-risk")
 router.register("family-contacts", FamilyContactViewSet, basename="family-contact")
 router.register("statistics/cases", StatisticsViewSet, basename="statistics-cases")
+router.register("proceedings/perpetrators", PerpetratorViewSet, basename="proceedings-perpetrator")
+router.register("proceedings/criminal-cases", CriminalCaseViewSet, basename="proceedings-criminal-case")
+router.register("proceedings/hearings", HearingViewSet, basename="proceedings-hearing")
+router.register("proceedings/appearances", AppearanceViewSet, basename="proceedings-appearance")
+router.register("proceedings/release-requests", ReleaseRequestViewSet, basename="proceedings-release-request")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
