@@ -143,6 +143,17 @@ def _aliases(errors, data):
     return [a.strip() for a in aliases if a.strip()][:20]
 
 
+def _set_m2m(obj, name, values):
+    """Set a many-to-many of `obj`. Suspects are scoped records (their related manager needs an actor):
+    written through the link table, after the service checked that each is of the same case."""
+    if name != "perpetrators":
+        getattr(obj, name).set(values)
+        return
+    through = CriminalCase.perpetrators.through
+    through.objects.filter(criminalcase_id=obj.pk).delete()
+    through.objects.bulk_create([through(criminalcase_id=obj.pk, perpetrator_id=p.pk) for p in values])
+
+
 def _snap(obj, fields):
     out = {}
     for f in fields:
@@ -290,7 +301,7 @@ def open_criminal_case(*, actor, case, data):
         criminal_case.number_index = number_index(clean["number"])
         criminal_case.save()
         for name, values in m2m.items():
-            getattr(criminal_case, name).set(values)
+            _set_m2m(criminal_case, name, values)
         StageChange.objects.system().create(criminal_case=criminal_case, from_stage="", to_stage=stage,
                                             changed_on=clean["opened_on"], recorded_by=actor)
         audit.record(actor=actor, action="criminal_case.create", obj=criminal_case, case=case,
@@ -316,7 +327,7 @@ def update_criminal_case(*, actor, criminal_case, data, expected_version):
         criminal_case.number_index = number_index(criminal_case.number)
         criminal_case.save()
         for name, values in m2m.items():
-            getattr(criminal_case, name).set(values)
+            _set_m2m(criminal_case, name, values)
         audit.record(actor=actor, action="criminal_case.update", obj=criminal_case, case=criminal_case.case,
                      institution=institution,
                      changes=audit.diff(CriminalCase, before, _snap(criminal_case, CRIMINAL_CASE_FIELDS)))
