@@ -18,7 +18,7 @@ from nicat.access import policy
 from nicat.access.sections import INVESTIGATION
 from nicat.audit import services as audit
 from nicat.core import validators
-from nicat.core.services import bump_version, require_visible, snapshot
+from nicat.core.services import atomic_edit, bump_version, require_visible, snapshot
 from nicat.privacy import indexes, names
 from nicat.proceedings.checks import run_appearance_checks
 from nicat.proceedings.models import (
@@ -237,7 +237,7 @@ def update_perpetrator(*, actor, perpetrator, data, expected_version):
     if errors:
         raise ValidationError(errors)
     m2m = {k: clean.pop(k) for k in list(clean) if k in M2M}
-    with transaction.atomic():
+    with atomic_edit(perpetrator):
         bump_version(Perpetrator, perpetrator, expected_version)
         before = _snap(perpetrator, PERPETRATOR_FIELDS)
         for name, value in clean.items():
@@ -316,7 +316,7 @@ def update_criminal_case(*, actor, criminal_case, data, expected_version):
     if errors:
         raise ValidationError(errors)
     m2m = {k: clean.pop(k) for k in list(clean) if k in M2M}
-    with transaction.atomic():
+    with atomic_edit(criminal_case):
         bump_version(CriminalCase, criminal_case, expected_version)
         before = _snap(criminal_case, CRIMINAL_CASE_FIELDS)
         for name, value in clean.items():
@@ -349,7 +349,7 @@ def change_stage(*, actor, criminal_case, stage, changed_on, expected_version, n
         errors["stage"] = _("Record the verdict itself (date, court, outcome): the stage follows from it.")
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
+    with atomic_edit(criminal_case):
         bump_version(CriminalCase, criminal_case, expected_version)
         criminal_case.refresh_from_db()
         if changed_on < criminal_case.stage_since:
@@ -398,7 +398,7 @@ def record_verdict(*, actor, criminal_case, data, expected_version):
         errors["sentence_summary"] = _("Summarise the sentence (for example: 8 years of imprisonment).")
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
+    with atomic_edit(criminal_case):
         bump_version(CriminalCase, criminal_case, expected_version)
         criminal_case.refresh_from_db()
         if verdict_on < criminal_case.opened_on:
@@ -466,7 +466,7 @@ def update_hearing(*, actor, hearing, data, expected_version):
     clean, errors = _clean_hearing(data, partial=True)
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
+    with atomic_edit(hearing):
         bump_version(Hearing, hearing, expected_version)
         before = _snap(hearing, HEARING_FIELDS)
         for name, value in clean.items():
@@ -511,7 +511,7 @@ def record_appearance(*, actor, appearance, status, expected_version):
     status = _choice(errors, {"status": status}, "status", AppearanceStatus)
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
+    with atomic_edit(appearance):
         bump_version(Appearance, appearance, expected_version)
         before = appearance.status
         appearance.status = status
@@ -558,7 +558,7 @@ def decide_release(*, actor, release, outcome, decided_on, expected_version, dec
         errors["decided_on"] = _("The decision cannot be before the request.")
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
+    with atomic_edit(release):
         bump_version(ReleaseRequest, release, expected_version)
         before = _snap(release, RELEASE_DECISION_FIELDS)
         release.outcome = outcome
@@ -581,7 +581,7 @@ def link_compensation(*, actor, claim, criminal_case, expected_version):
     institution = require_investigation(actor, claim.case)
     if criminal_case is not None and criminal_case.case_id != claim.case_id:
         raise ValidationError({"criminal_case": _("Choose a criminal case of the same case as the claim.")})
-    with transaction.atomic():
+    with atomic_edit(claim):
         bump_version(CompensationClaim, claim, expected_version)
         before = claim.criminal_case.uuid if claim.criminal_case_id else None
         claim.criminal_case = criminal_case

@@ -83,7 +83,7 @@ def test_roles_not_entitled_see_nothing_even_at_the_owner(police_case, api, role
     user = make_user(f"md-{role}", c.main_department, role)
     client = api(user)
     assert client.get(f"/api/v1/proceedings/criminal-cases/{c.cc.uuid}/").status_code == 403
-    assert client.get(f"/api/v1/proceedings/perpetrators/").status_code == 403
+    assert client.get("/api/v1/proceedings/perpetrators/").status_code == 403
     hearings = client.get("/api/v1/proceedings/hearings/")
     if role == Role.CASE_WORKER:  # a case worker of the owner accompanies the victim: the hearings
         assert [h["uuid"] for h in hearings.json()["results"]] == [str(c.hearing.uuid)]
