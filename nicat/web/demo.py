@@ -931,6 +931,7 @@ def build_world(seed=DEFAULT_SEED, cases=DEFAULT_CASES, password=None):
     from django.db import transaction
 
     from nicat.cases.models import Case
+    from nicat.proceedings import demo as proceedings_demo
     from nicat.safety.demo import ensure_safety
 
     with transaction.atomic():
@@ -944,6 +945,7 @@ def build_world(seed=DEFAULT_SEED, cases=DEFAULT_CASES, password=None):
         ensure_public(users["admin"])  # the embassies and consulates abroad (nicat/public/data/embassies.yaml)
         created = apply_cases(plan, users, terms)
         ensure_safety(users)
+        proceedings_demo.build_case_in_court(users, institutions)  # one case in court (issue 17)
     return {"plan": plan, "institutions": institutions, "institutions_created": inst_created,
             "users": users, "users_created": users_created, "cases": created}
 

@@ -5,7 +5,7 @@ import pytest
 def police_case(cast):
     """A case of the Main Department (law enforcement), in court: one suspect, one hearing ahead with the
     victim required (by video)."""
-    from nicat.proceedings.testing import case_in_court
+    from nicat.proceedings.demo import case_in_court
 
     case = cast.open_case(actor=cast.officer)
     cc, perpetrator, hearing = case_in_court(officer=cast.officer, case=case,
