@@ -6,4 +6,5 @@ MATRIX = {
     "statistics:cases": page({"analyst", "supervisor"}, query={"by": "year", "then": "gender"}),
     "statistics:annual_report": page({"analyst", "supervisor"}),
     "statistics-cases-list": api({"analyst", "supervisor"}, query={"by": "year,gender"}),
+    "statistics-proceedings-list": api({"analyst", "supervisor"}, query={"by": "year,exploitation"}),
 }
