@@ -185,7 +185,7 @@ class StageChange(CaseScopedModel):
     criminal_case = models.ForeignKey(CriminalCase, on_delete=models.CASCADE, related_name="stage_changes")
     from_stage = models.CharField(_("from"), max_length=30, choices=Stage.choices, blank=True)
     to_stage = models.CharField(_("to"), max_length=30, choices=Stage.choices)
-    changed_on = models.DateField(_("on"))
+    changed_on = models.DateField(_("date of the change"))
     note = EncryptedTextField(_("note"))
     recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     recorded_at = models.DateTimeField(auto_now_add=True)

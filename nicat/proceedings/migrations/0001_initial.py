@@ -153,7 +153,7 @@ class Migration(migrations.Migration):
                 ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
                 ('from_stage', models.CharField(blank=True, choices=[('inquiry', 'Inquiry'), ('preliminary_investigation', 'Preliminary investigation'), ('in_court', 'In court'), ('verdict', 'Verdict'), ('appeal', 'Appeal'), ('discontinued', 'Discontinued')], max_length=30, verbose_name='from')),
                 ('to_stage', models.CharField(choices=[('inquiry', 'Inquiry'), ('preliminary_investigation', 'Preliminary investigation'), ('in_court', 'In court'), ('verdict', 'Verdict'), ('appeal', 'Appeal'), ('discontinued', 'Discontinued')], max_length=30, verbose_name='to')),
-                ('changed_on', models.DateField(verbose_name='on')),
+                ('changed_on', models.DateField(verbose_name='date of the change')),
                 ('note', nicat.privacy.fields.EncryptedTextField(blank=True, verbose_name='note')),
                 ('recorded_at', models.DateTimeField(auto_now_add=True)),
                 ('criminal_case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stage_changes', to='proceedings.criminalcase')),
