@@ -131,6 +131,9 @@ def test_compensation_links_to_the_criminal_case_and_shows_its_verdict(police_ca
     verified_login(client, c.officer)
     page = client.get(reverse("proceedings:case", args=[c.case.uuid])).content.decode()
     assert "2026/144-0071" in page and "Bakı Apellyasiya Məhkəməsi" in page
+    # The assistance page shows the claim's criminal case and verdict to those who see the file.
+    assistance = client.get(reverse("assistance:case", args=[c.case.uuid])).content.decode()
+    assert 'data-testid="claim-criminal-case"' in assistance and "2026/144-0071" in assistance
 
 
 def test_release_from_liability(police_case, client):
