@@ -37,7 +37,7 @@ from nicat.proceedings.api import (
 )
 from nicat.referrals.api import NotificationViewSet, ReferralViewSet
 from nicat.safety.api import AssessmentViewSet, FamilyContactViewSet, RelativeViewSet, SecurityMeasureViewSet
-from nicat.statistics.api import ProceedingsStatisticsViewSet, StatisticsViewSet
+from nicat.statistics.api import ProceedingsStatisticsView, StatisticsViewSet
 from nicat.vocab.api import VocabularyViewSet
 
 UUID_REGEX = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
@@ -92,7 +92,6 @@ router.register("security-measures", SecurityMeasureViewSet, basename="security-
 router.register("relatives-at-risk", RelativeViewSet, basename="relative-at-risk")
 router.register("family-contacts", FamilyContactViewSet, basename="family-contact")
 router.register("statistics/cases", StatisticsViewSet, basename="statistics-cases")
-router.register("statistics/proceedings", ProceedingsStatisticsViewSet, basename="statistics-proceedings")
 router.register("proceedings/perpetrators", PerpetratorViewSet, basename="proceedings-perpetrator")
 router.register("proceedings/criminal-cases", CriminalCaseViewSet, basename="proceedings-criminal-case")
 router.register("proceedings/hearings", HearingViewSet, basename="proceedings-hearing")
@@ -102,6 +101,7 @@ router.register("proceedings/release-requests", ReleaseRequestViewSet, basename=
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("statistics/proceedings/", ProceedingsStatisticsView.as_view(), name="statistics-proceedings-list"),
     path("", include(router.urls)),
     re_path(r"^(?P<rest>[\s\S]*)$", not_found, name="api-not-found"),
 ]

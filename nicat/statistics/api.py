@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from nicat.statistics.dimensions import DIMENSIONS
 from nicat.statistics.selectors import StatisticsNotAllowed, case_table
@@ -85,15 +86,16 @@ PROCEEDINGS_TABLE = inline_serializer("ProceedingsStatisticsTable", {
 })
 
 
-class ProceedingsStatisticsViewSet(viewsets.ViewSet):
+class ProceedingsStatisticsView(APIView):
     """GET /api/v1/statistics/proceedings/?by=year|year,exploitation&year_from=…&year_to=… — investigations,
-    prosecutions and convictions (distinct criminal cases), small cells withheld for analysts."""
+    prosecutions and convictions (distinct criminal cases), small cells withheld for analysts. A plain view,
+    not a viewset's list: the answer is one object, not a list."""
 
     @extend_schema(operation_id="statistics_proceedings", parameters=[
         OpenApiParameter("by", str, required=False, enum=["year", "year,exploitation"]),
         OpenApiParameter("year_from", int, required=False), OpenApiParameter("year_to", int, required=False),
     ], responses=PROCEEDINGS_TABLE)
-    def list(self, request):
+    def get(self, request):
         from nicat.statistics.proceedings import proceedings_table
 
         query = ProceedingsQuery(data=request.query_params)
