@@ -60,10 +60,11 @@ def build_case_in_court(users, institutions):
     main, ngo = institutions.get("main-department"), institutions.get("ngo-gunesli-korpu")
     if not (officer and worker and main and ngo):
         return None
-    case = (Case.objects.system().filter(owner_institution=main, trafficking_status=TraffickingStatus.ACTUAL,
-                                         status="active")
-            .exclude(pk__in=Referral.objects.system().filter(Q(to_institution=ngo)).values("case_id"))
-            .order_by("pk").first())
+    # A Main Department case (a recognised victim's first), not yet referred to the NGO.
+    referred = Referral.objects.system().filter(Q(to_institution=ngo)).values("case_id")
+    candidates = (Case.objects.system().filter(owner_institution=main).exclude(pk__in=referred)
+                  .order_by("pk"))
+    case = (candidates.filter(trafficking_status=TraffickingStatus.ACTUAL).first() or candidates.first())
     if case is None:
         return None
     case_in_court(officer=officer, case=case, investigating_body=main)
