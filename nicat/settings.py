@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "nicat.consent",
     "nicat.referrals",
     "nicat.safety",
+    "nicat.proceedings",
     "nicat.assistance",
     "nicat.statistics",
     "nicat.exchange",
@@ -300,7 +301,10 @@ SPECTACULAR_SETTINGS = {
     # One name for the case sections a referral (or a legal basis) shares.
     "ENUM_NAME_OVERRIDES": {"CaseSectionEnum": "nicat.access.sections.CHOICES",
                             "SafetyLevelEnum": "nicat.safety.models.Level.choices",
-                            "SecurityMeasureKindEnum": "nicat.safety.models.MeasureKind.choices"},
+                            "SecurityMeasureKindEnum": "nicat.safety.models.MeasureKind.choices",
+                            "ProceedingsStageEnum": "nicat.proceedings.models.Stage",
+                            "AppearanceStatusEnum": "nicat.proceedings.models.AppearanceStatus",
+                            "ReleaseOutcomeEnum": "nicat.proceedings.models.ReleaseOutcome"},
 }
 
 # --- Logging: never identifying data; request ids tie lines together ------------------------

@@ -30,7 +30,10 @@ FIELDS = ("given", "family", "patronymic", "alias", "docnumber", "phone", "email
           "place", "description", "apigiven", "apifamily", "apinote", "apiplace", "reason", "review", "court",
           "decision", "file", "bad", "query", "login", "edited", "error", "relgiven", "relfamily", "relphone",
           "relcontact", "relrisk", "measureaddress", "measurebody", "assessreasons", "safetyplan", "apirelgiven",
-          "apirelphone", "apimeasureaddress")
+          "apirelphone", "apimeasureaddress",
+          # suspected traffickers and criminal proceedings (nicat.proceedings)
+          "perpgiven", "perpfamily", "perpalias", "perprole", "perporg", "ccnumber", "hearingcourt", "verdictcourt",
+          "sentence", "confiscated", "offence", "authority")
 
 
 @pytest.fixture
@@ -181,6 +184,35 @@ def test_no_marker_at_rest_nor_in_logs(cast, markers, settings, tmp_path, caplog
         "review_on": (timezone.localdate() + datetime.timedelta(days=10)).isoformat()},
         format="json").status_code == 201
     relphone_digits = "".join(c for c in relphone if c.isdigit())
+
+    # 4c. A suspected trafficker, the criminal case, a hearing, the verdict and a request for release from
+    # liability, through the API of the proceedings (law enforcement).
+    police_case = cast.open_case(actor=cast.officer)
+    police = APIClient()
+    police.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user=cast.officer)}")
+    r = police.post("/api/v1/proceedings/perpetrators/", {
+        "case": str(police_case.uuid), "given_name": m["perpgiven"], "family_name": m["perpfamily"],
+        "aliases": [m["perpalias"]], "roles": ["recruiter"], "role_details": m["perprole"],
+        "organisation": m["perporg"]}, format="json")
+    assert r.status_code == 201, r.content
+    r = police.post("/api/v1/proceedings/criminal-cases/", {
+        "case": str(police_case.uuid), "number": m["ccnumber"], "articles": ["144-1"],
+        "investigating_body": str(cast.main_department.uuid), "opened_on": "2025-01-10", "stage": "in_court"},
+        format="json")
+    assert r.status_code == 201, r.content
+    cc = r.json()
+    assert police.post("/api/v1/proceedings/hearings/", {
+        "criminal_case": cc["uuid"], "court": m["hearingcourt"], "starts_at": "2025-03-01T10:00:00+04:00"},
+        format="json").status_code == 201
+    assert police.post(f"/api/v1/proceedings/criminal-cases/{cc['uuid']}/verdict/", {
+        "verdict_on": "2025-04-01", "verdict_court": m["verdictcourt"], "verdict_outcome": "conviction",
+        "sentence_summary": m["sentence"], "confiscation_description": m["confiscated"], "version": cc["version"]},
+        format="json").status_code == 200
+    assert police.post("/api/v1/proceedings/release-requests/", {
+        "case": str(police_case.uuid), "liability": "administrative", "offence": m["offence"],
+        "requested_on": "2025-02-01", "authority": m["authority"]}, format="json").status_code == 201
+    listed = police.get("/api/v1/proceedings/perpetrators/", {"name": f"{m['perpgiven']} {m['perpfamily']}"})
+    assert [p["family_name"] for p in listed.json()["results"]] == [m["perpfamily"]]  # readable, found by index
 
     # 5. Errors provoked with markers.
     bad = client.post(reverse("cases:new"), {"person-given_name": m["bad"], "person-email": f"{m['bad']}@@",

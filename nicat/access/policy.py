@@ -317,6 +317,7 @@ def _section_labels():
         "narrative": _("what happened (summary, route, notes)"),
         "medical": _("health needs and treatment"),
         "investigation": _("criminal investigation"),
+        "hearings": _("court hearings (dates, court, the victim's appearances)"),
         "return": _("return (travel documents, consular help, reception)"),
         "security": _("security measures"),
         "relatives": _("relatives and helpers at risk"),

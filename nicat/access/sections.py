@@ -15,7 +15,8 @@ IDENTITY = "identity"            # names, aliases, birth, gender, citizenship, l
 CONTACTS = "contacts"            # phone, e-mail, address
 NARRATIVE = "narrative"          # the summary, the route of trafficking events, notes
 MEDICAL = "medical"              # health needs, treatment, medical rehabilitation
-INVESTIGATION = "investigation"  # the criminal investigation
+INVESTIGATION = "investigation"  # the criminal investigation: suspects, the criminal case, verdict (nicat.proceedings)
+HEARINGS = "hearings"            # court hearings and the victim's required appearances (accompaniment)
 RETURN = "return"                # travel documents, consular help, reception in the country of return
 SECURITY = "security"            # security measures: confidential address, relocation, escort, state protection …
 RELATIVES = "relatives"          # relatives and helpers at risk: who they are, how to reach them, their risk
@@ -27,6 +28,7 @@ CHOICES = (
     (NARRATIVE, _("What happened: summary, route, notes")),
     (MEDICAL, _("Health needs and treatment")),
     (INVESTIGATION, _("Criminal investigation")),
+    (HEARINGS, _("Court hearings: dates, court, the victim's appearances")),
     (RETURN, _("Return: travel documents, consular help, reception")),
     (SECURITY, _("Security measures: confidential address, relocation, escort, state protection")),
     (RELATIVES, _("Relatives and helpers at risk")),
@@ -44,6 +46,8 @@ ROLES = {
                           Role.SHELTER_STAFF}),
     MEDICAL: frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.MEDICAL_STAFF, Role.SHELTER_STAFF}),
     INVESTIGATION: frozenset({Role.IDENTIFICATION_OFFICER, Role.SUPERVISOR}),
+    # What an NGO needs to accompany the victim to court — never the investigation file.
+    HEARINGS: frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.IDENTIFICATION_OFFICER}),
     RETURN: frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.IDENTIFICATION_OFFICER, Role.CONSULAR_OFFICER}),
     # Disclosing the security measures applied to a victim is punishable: only law enforcement (an
     # identification officer at a law-enforcement institution, see LAW_ENFORCEMENT_ROLES) and the

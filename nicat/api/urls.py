@@ -29,9 +29,16 @@ from nicat.directory.api import InstitutionViewSet
 from nicat.hotline.api import ContactViewSet
 from nicat.identification.api import DecisionViewSet, IdentificationViewSet, ScreeningViewSet
 from nicat.persons.api import PersonViewSet
+from nicat.proceedings.api import (
+    AppearanceViewSet,
+    CriminalCaseViewSet,
+    HearingViewSet,
+    PerpetratorViewSet,
+    ReleaseRequestViewSet,
+)
 from nicat.referrals.api import NotificationViewSet, ReferralViewSet
 from nicat.safety.api import AssessmentViewSet, FamilyContactViewSet, RelativeViewSet, SecurityMeasureViewSet
-from nicat.statistics.api import StatisticsViewSet
+from nicat.statistics.api import ProceedingsStatisticsView, StatisticsViewSet
 from nicat.vocab.api import VocabularyViewSet
 
 UUID_REGEX = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
@@ -87,10 +94,16 @@ router.register("relatives-at-risk", RelativeViewSet, basename="relative-at-risk
 router.register("family-contacts", FamilyContactViewSet, basename="family-contact")
 router.register("statistics/cases", StatisticsViewSet, basename="statistics-cases")
 router.register("calls", ContactViewSet, basename="call")
+router.register("proceedings/perpetrators", PerpetratorViewSet, basename="proceedings-perpetrator")
+router.register("proceedings/criminal-cases", CriminalCaseViewSet, basename="proceedings-criminal-case")
+router.register("proceedings/hearings", HearingViewSet, basename="proceedings-hearing")
+router.register("proceedings/appearances", AppearanceViewSet, basename="proceedings-appearance")
+router.register("proceedings/release-requests", ReleaseRequestViewSet, basename="proceedings-release-request")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("statistics/proceedings/", ProceedingsStatisticsView.as_view(), name="statistics-proceedings-list"),
     path("", include(router.urls)),
     re_path(r"^(?P<rest>[\s\S]*)$", not_found, name="api-not-found"),
 ]

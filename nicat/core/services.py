@@ -2,8 +2,10 @@
 snapshot. Plain functions over any model; they import no other Nicat app (the visibility rule is the
 model's own scoped manager, `Model.objects.visible_to(user)`)."""
 from collections.abc import Mapping
+from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
@@ -60,3 +62,18 @@ def snapshot(obj, fields):
             value = getattr(value, "code", None) or str(getattr(value, "uuid", None) or value.pk)
         out[f] = value
     return out
+
+
+@contextmanager
+def atomic_edit(*objs):
+    """transaction.atomic() that also puts the in-memory objects back as they were when it rolls back,
+    so a refused change leaves the caller's object (its version above all) matching the database."""
+    saved = [(obj, {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}) for obj in objs]
+    try:
+        with transaction.atomic():
+            yield
+    except BaseException:
+        for obj, values in saved:
+            for name, value in values.items():
+                setattr(obj, name, value)
+        raise

@@ -21,7 +21,7 @@ STANDARD = "HTCDS 2.0"
 LIST_FIELDS = ("nct_Aliases", "prs_Citizenship", "nct_Languages", "nct_Documents", "vic_MethodsOfControl",
                "vic_TypeOfExploitation", "vic_MethodOfRecruitment", "nct_Acts", "nct_RiskFactors",
                "nct_CountriesOfOrigin", "nct_CountriesOfRecruitment", "nct_CountriesOfExploitation", "nct_Events",
-               "nct_Comments")
+               "nct_Comments", "nct_Perpetrators", "nct_Proceedings", "nct_ReleaseRequests")
 CASE_FIELDS = (
     "nct_CaseId", "nct_Reference", "nct_PersonId", "prs_FirstName", "prs_SecondName", "prs_MiddleName",
     "nct_Aliases", "prs_Birthdate", "nct_BirthdateIsEstimate", "nct_EstimatedAge", "nct_AgeRecordedOn", "prs_Gender",
@@ -32,6 +32,9 @@ CASE_FIELDS = (
     "nct_CountriesOfOrigin", "nct_CountriesOfRecruitment", "nct_CountriesOfExploitation",
     "cas_Status", "cas_ReasonForCaseClosure", "nct_OwnerInstitution", "nct_FirstContact", "nct_CameToNotice",
     "nct_Scope", "nct_Summary", "nct_Events", "nct_Comments",
+    # Suspected traffickers (HTCDS prs_/per_ fields inside), criminal proceedings, release from liability:
+    # nicat.exchange.proceedings.
+    "nct_Perpetrators", "nct_Proceedings", "nct_ReleaseRequests",
 )
 ORG_FIELDS = ("nct_Code", "org_Name", "nct_NameRu", "nct_NameEn", "org_Type", "org_ShippingCountry", "org_Phone",
               "org_ShippingStreet", "nct_Email", "nct_CompetentAuthority", "nct_Nonprofit", "nct_Active")
@@ -66,6 +69,13 @@ class Vocabularies:
             self.value_of[t.pk] = value
             self.by_value[(t.vocabulary, value)] = t
             self.by_value[(t.vocabulary, f"nct:{t.code}")] = t
+
+    def first_with_htcds(self, vocabulary, htcds_code):
+        """The first term (in the vocabulary's order) whose HTCDS code is `htcds_code` (a file from elsewhere
+        carries only the standard's value)."""
+        from nicat.vocab.models import Term
+
+        return Term.objects.of(vocabulary).filter(htcds_code=htcds_code).order_by("sort", "code").first()
 
     def value(self, term):
         return self.value_of[term.pk] if term is not None else ""
@@ -125,6 +135,9 @@ def case_record(case, vocab):
             "nct_CreatedAt": n.created_at.astimezone(datetime.UTC).isoformat(),
         } for n in sorted(case.notes.all(), key=lambda n: (n.created_at, str(n.uuid)))],
     })
+    from nicat.exchange import proceedings
+
+    record.update(proceedings.records(case, vocab))
     return record
 
 

@@ -11,6 +11,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from nicat.audit.services import record as audit_record
 from nicat.core import validators
 from nicat.exchange import htcds
+from nicat.exchange import proceedings as exchange_proceedings
 
 NAME_MAX = 150
 TEXT_MAX = 20000
@@ -36,7 +37,8 @@ def export(*, actor, fmt, progress=None):
              .prefetch_related("person__citizenships", "person__languages", *[a for a, _v in htcds.CASE_TERMS.values()],
                                Prefetch("events", queryset=TraffickingEvent.objects.system().select_related("country")),
                                Prefetch("notes", queryset=CaseNote.objects.system().select_related(
-                                   "author_institution")))
+                                   "author_institution")),
+                               *exchange_proceedings.prefetches())
              .order_by("pk"))
     institutions = Institution.objects.select_related("kind", "country").all()
     data = htcds.export_cases(cases.iterator(chunk_size=1000), institutions, progress=progress)
@@ -50,11 +52,11 @@ def export(*, actor, fmt, progress=None):
 # --- Import ------------------------------------------------------------------------------------------
 
 class _Row:
-    def __init__(self, index, raw, problems):
-        self.index, self.raw, self.problems, self.clean = index, raw, problems, {}
+    def __init__(self, index, raw, problems, prefix=""):
+        self.index, self.raw, self.problems, self.clean, self.prefix = index, raw, problems, {}, prefix
 
     def fail(self, name, message):
-        self.problems.append(htcds.Problem(self.index, name, message))
+        self.problems.append(htcds.Problem(self.index, f"{self.prefix}.{name}" if self.prefix else name, message))
 
     def text(self, name, limit=NAME_MAX, required=False):
         value = self.raw.get(name, "")
@@ -94,7 +96,7 @@ class _Row:
         self._check(name, validators.plausible_date, parsed)
         return parsed
 
-    def moment(self, name, value=None, required=False):
+    def moment(self, name, value=None, required=False, future_ok=False):
         value = self.raw.get(name, "") if value is None else value
         if value in ("", None):
             if required:
@@ -107,7 +109,7 @@ class _Row:
         if parsed is None or parsed.tzinfo is None:
             self.fail(name, f"expected a date and time with its offset, found {str(value)[:40]!r}")
             return None
-        self._check(name, validators.not_in_future, parsed)
+        self._check(name, validators.plausible_date if future_ok else validators.not_in_future, parsed)
         return parsed
 
     def choice(self, name, choices, default=""):
@@ -282,6 +284,9 @@ def _check_case(index, raw, vocab, institutions, seen, existing):
             row.fail(f"nct_Comments[{j}].nct_Institution", f"unknown institution {inst[:40]!r}")
         c["comments"].append({"text": sub.text("cco_CaseComment", TEXT_MAX, required=True), "institution": inst,
                               "created_at": sub.moment("nct_CreatedAt") or timezone.now()})
+    # Suspected traffickers and criminal proceedings (nicat.exchange.proceedings).
+    exchange_proceedings.check(row, raw, vocab, institutions, seen, existing,
+                               lambda sub, where: _Row(index, sub, problems, prefix=where))
     if not problems:
         if c["case_uuid"]:
             seen["cases"].add(c["case_uuid"])
@@ -314,8 +319,9 @@ def import_file(*, actor, text, fmt, skip_invalid=False, progress=None):
         "cases": set(Case.objects.system().values_list("uuid", flat=True)),
         "references": set(Case.objects.system().values_list("reference", flat=True)),
         "persons": set(Person.objects.system().values_list("uuid", flat=True)),
+        **exchange_proceedings.existing_ids(),
     }
-    seen = {"cases": set(), "references": set()}
+    seen = {"cases": set(), "references": set(), "perpetrators": set(), "criminal_cases": set(), "hearings": set()}
     rows = []
     for i, raw in enumerate(parsed.cases, start=1):
         rows.append(_check_case(i, raw, vocab, institutions, seen, existing))
@@ -380,6 +386,7 @@ def _write(c, by_code, persons):
     CaseNote.objects.system().bulk_create(notes)
     for note, n in zip(notes, c["comments"], strict=True):  # auto_now_add: set the original time after
         CaseNote.objects.system().filter(pk=note.pk).update(created_at=n["created_at"])
+    exchange_proceedings.write(case, c["proceedings"], by_code)
     return case
 
 

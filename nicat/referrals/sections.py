@@ -4,13 +4,22 @@ are the access policy's: nicat.access.sections. The receiving institution of an 
 only the sections the referral shares (`nicat.referrals.selectors.shared_sections`), intersected with
 what its role may see (`policy.can_see_section`).
 """
-from nicat.access.sections import CONTACTS, IDENTITY, INVESTIGATION, MEDICAL, NARRATIVE, RELATIVES, RETURN
+from nicat.access.sections import (
+    CONTACTS,
+    HEARINGS,
+    IDENTITY,
+    INVESTIGATION,
+    MEDICAL,
+    NARRATIVE,
+    RELATIVES,
+    RETURN,
+)
 from nicat.consent.models import Purpose
 
 ALLOWED = {
-    Purpose.REFERRAL: {IDENTITY, CONTACTS, NARRATIVE, MEDICAL, RETURN, RELATIVES},
-    Purpose.SERVICE: {IDENTITY, CONTACTS, NARRATIVE, MEDICAL},
-    Purpose.LAW_ENFORCEMENT: {IDENTITY, CONTACTS, NARRATIVE, INVESTIGATION, RELATIVES},
+    Purpose.REFERRAL: {IDENTITY, CONTACTS, NARRATIVE, MEDICAL, RETURN, RELATIVES, HEARINGS},
+    Purpose.SERVICE: {IDENTITY, CONTACTS, NARRATIVE, MEDICAL, HEARINGS},
+    Purpose.LAW_ENFORCEMENT: {IDENTITY, CONTACTS, NARRATIVE, INVESTIGATION, RELATIVES, HEARINGS},
     Purpose.CONSULAR_NOTIFICATION: {IDENTITY, CONTACTS, RETURN},
     Purpose.RETURN: {IDENTITY, CONTACTS, MEDICAL, RETURN, RELATIVES},
 }

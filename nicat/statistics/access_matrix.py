@@ -7,4 +7,5 @@ MATRIX = {
     "statistics:annual_report": page({"analyst", "supervisor"}),
     "statistics:calls": page({"analyst", "supervisor"}, query={"by": "reason", "then": "channel"}),
     "statistics-cases-list": api({"analyst", "supervisor"}, query={"by": "year,gender"}),
+    "statistics-proceedings-list": api({"analyst", "supervisor"}, query={"by": "year,exploitation"}),
 }

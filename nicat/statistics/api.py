@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from nicat.statistics.dimensions import DIMENSIONS
 from nicat.statistics.selectors import StatisticsNotAllowed, case_table
@@ -61,3 +62,50 @@ class StatisticsViewSet(viewsets.ViewSet):
         total_withheld = table.get("total_withheld", False)
         return Response({"dimensions": table["dimensions"], "k": table["k"], "additive": table["additive"],
                          "total": None if total_withheld else table["total"], "cells": cells})
+
+
+class ProceedingsQuery(serializers.Serializer):
+    by = serializers.ChoiceField(choices=["year", "year,exploitation"], required=False, default="year")
+    year_from = serializers.IntegerField(required=False, min_value=1900, max_value=2200)
+    year_to = serializers.IntegerField(required=False, min_value=1900, max_value=2200)
+
+
+PROCEEDINGS_TABLE = inline_serializer("ProceedingsStatisticsTable", {
+    "by": serializers.ListField(child=serializers.CharField()),
+    "k": serializers.IntegerField(allow_null=True, help_text="cells under k are withheld; null: exact counts"),
+    "measures": serializers.ListField(child=inline_serializer("ProceedingsMeasure", {
+        "code": serializers.ChoiceField(choices=["investigations", "prosecutions", "convictions"]),
+        "label": serializers.CharField(),
+        "total": serializers.IntegerField(allow_null=True, help_text="distinct criminal cases (null: withheld)"),
+        "cells": serializers.ListField(child=inline_serializer("ProceedingsCell", {
+            "year": serializers.IntegerField(),
+            "exploitation": serializers.CharField(required=False, help_text="with by=year,exploitation: the code of "
+                                                                            "the form of exploitation"),
+            "count": serializers.IntegerField(allow_null=True)})),
+    })),
+})
+
+
+class ProceedingsStatisticsView(APIView):
+    """GET /api/v1/statistics/proceedings/?by=year|year,exploitation&year_from=…&year_to=… — investigations,
+    prosecutions and convictions (distinct criminal cases), small cells withheld for analysts. A plain view,
+    not a viewset's list: the answer is one object, not a list."""
+
+    @extend_schema(operation_id="statistics_proceedings", parameters=[
+        OpenApiParameter("by", str, required=False, enum=["year", "year,exploitation"]),
+        OpenApiParameter("year_from", int, required=False), OpenApiParameter("year_to", int, required=False),
+    ], responses=PROCEEDINGS_TABLE)
+    def get(self, request):
+        from nicat.statistics.proceedings import proceedings_table
+
+        query = ProceedingsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        try:
+            table = proceedings_table(user=request.user, by=tuple(data["by"].split(",")),
+                                      year_from=data.get("year_from"), year_to=data.get("year_to"))
+        except StatisticsNotAllowed:
+            raise PermissionDenied("Your role sees no statistics.") from None
+        except ValidationError as error:
+            raise serializers.ValidationError({"non_field_errors": error.messages}) from None
+        return Response(table)

@@ -25,7 +25,17 @@ def cases(request):
         form = CaseTableForm(initial={"by": "year"})
         table = case_table(user=request.user, by=["year"])
     return render(request, "statistics/cases.html", {"form": form, "view": _view_model(table) if table else None,
-                                                     "published": _published(request)})
+                                                     "published": _published(request),
+                                                     "proceedings": _proceedings(request)})
+
+
+def _proceedings(request):
+    """Investigations, prosecutions and convictions by year (`?proceedings_by=exploitation`: and by form of
+    exploitation), with the same small-cell suppression (nicat.statistics.proceedings)."""
+    from nicat.statistics.proceedings import proceedings_table, view_model
+
+    by = ("year", "exploitation") if request.GET.get("proceedings_by") == "exploitation" else ("year",)
+    return view_model(proceedings_table(user=request.user, by=by))
 
 
 def _published(request):

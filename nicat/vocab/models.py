@@ -22,6 +22,9 @@ class Vocabulary(models.TextChoices):
     GENDER = "gender", _("Gender")
     DOCUMENT_TYPE = "document_type", _("Identity document type")
     REGION = "region", _("Region")
+    CRIMINAL_ARTICLE = "criminal_article", _("Article of the Criminal Code")
+    PERPETRATOR_ROLE = "perpetrator_role", _("Role of the suspected trafficker")
+    TRAFFICKER_RELATION = "trafficker_relation", _("Relation of the suspected trafficker to the victim")
 
 
 class TermQuerySet(models.QuerySet):

@@ -954,6 +954,7 @@ def build_world(seed=DEFAULT_SEED, cases=DEFAULT_CASES, password=None, time_base
 
     from nicat.cases.models import Case
     from nicat.hotline.demo import ensure_hotline_demo
+    from nicat.proceedings import demo as proceedings_demo
     from nicat.safety.demo import ensure_safety
 
     base = time_base or today_base()
@@ -970,6 +971,7 @@ def build_world(seed=DEFAULT_SEED, cases=DEFAULT_CASES, password=None, time_base
         ensure_hotline_demo(institutions, users, HOTLINE)  # issue 16: a hotline supervisor and demo contacts
         created = apply_cases(plan, users, terms)
         ensure_safety(users)
+        proceedings_demo.build_case_in_court(users, institutions)  # one case in court (issue 17)
         if start == 0:
             world = {"today": base, "seed": seed, "users": users, "institutions": institutions, "cases": created,
                      "terms": terms}

@@ -79,6 +79,10 @@ class CompensationClaim(CaseScopedModel, VersionedModel):
     paid_from = models.CharField(_("paid from"), max_length=20, choices=CompensationSource.choices, blank=True)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.AZN)
     note = EncryptedTextField(_("note"))
+    # The criminal case (nicat.proceedings) in which the claim is made, and whose verdict decides it; set
+    # by nicat.proceedings.services.link_compensation. A civil claim paid from the Aid Fund links here too.
+    criminal_case = models.ForeignKey("proceedings.CriminalCase", on_delete=models.SET_NULL, null=True, blank=True,
+                                      related_name="compensation_claims", verbose_name=_("criminal case"))
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,13 +1,10 @@
 """Helpers every assistance service shares: access, roles, optimistic locking, the consent gate."""
-from contextlib import contextmanager
-
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nicat.access import policy, predicates
-from nicat.core.services import bump_version, require_visible, snapshot  # noqa: F401 (the assistance services' names)
+from nicat.core.services import atomic_edit, bump_version, require_visible, snapshot  # noqa: F401 (the assistance services' names)
 
 # Who may do what (on top of seeing the case): the access policy's one table (nicat.access.predicates).
 PLAN_ROLES = predicates.ACTION_ROLES["plan"]
@@ -83,16 +80,3 @@ def text(value):
     return (value or "").strip()
 
 
-@contextmanager
-def atomic_edit(*objs):
-    """transaction.atomic() that also puts the in-memory objects back as they were when it rolls back,
-    so a refused change leaves the caller's object (its version above all) matching the database."""
-    saved = [(obj, {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}) for obj in objs]
-    try:
-        with transaction.atomic():
-            yield
-    except BaseException:
-        for obj, values in saved:
-            for name, value in values.items():
-                setattr(obj, name, value)
-        raise

@@ -349,6 +349,9 @@ def test_the_shipped_files_are_valid():
         "gender": 6,
         "document_type": 6,
         "region": 15,
+        "criminal_article": 3,
+        "perpetrator_role": 15,
+        "trafficker_relation": 5,
     }
 
 

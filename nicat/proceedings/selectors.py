@@ -1,0 +1,133 @@
+"""Every read of suspected traffickers and criminal proceedings, for pages and API alike: scoped by
+the access policy (the case visible, then the section — `investigation` for the file, `hearings` for
+the dates of hearings), and audited (`proceedings.view`, `hearing.list` …, channel page or api)."""
+from django.db import transaction
+from django.db.models import Prefetch
+
+from nicat.access import policy
+from nicat.access.sections import HEARINGS, INVESTIGATION
+from nicat.audit import services as audit
+from nicat.proceedings.models import (
+    Appearance,
+    CriminalCase,
+    Hearing,
+    Perpetrator,
+    ReleaseRequest,
+    StageChange,
+)
+
+# How each model reaches its case, and the section that holds it.
+MODELS = {
+    Perpetrator: ("case", INVESTIGATION),
+    CriminalCase: ("case", INVESTIGATION),
+    ReleaseRequest: ("case", INVESTIGATION),
+    Hearing: ("criminal_case__case", HEARINGS),
+    Appearance: ("hearing__criminal_case__case", HEARINGS),
+}
+
+
+def criminal_case_related():
+    """Prefetches of a criminal case's own records (their scoped managers need an actor: the criminal
+    case itself was scoped already, so its suspects, stage changes and claims are read as the system)."""
+    from django.apps import apps
+
+    claim_model = apps.get_model("assistance", "CompensationClaim")
+    return (Prefetch("perpetrators", queryset=Perpetrator.objects.system().order_by("created_at", "pk")),
+            Prefetch("stage_changes", queryset=StageChange.objects.system().order_by("changed_on", "recorded_at", "pk")),
+            Prefetch("compensation_claims", queryset=claim_model.objects.system()))
+
+
+def suspects_of(criminal_case):
+    """The suspects of a (visible) criminal case: the prefetched ones, else read as the system."""
+    cache = getattr(criminal_case, "_prefetched_objects_cache", {})
+    if "perpetrators" in cache:
+        return list(cache["perpetrators"])
+    return list(Perpetrator.objects.system().filter(criminal_cases=criminal_case).order_by("created_at", "pk"))
+
+
+def stage_changes_of(criminal_case):
+    cache = getattr(criminal_case, "_prefetched_objects_cache", {})
+    if "stage_changes" in cache:
+        return list(cache["stage_changes"])
+    return list(StageChange.objects.system().filter(criminal_case=criminal_case)
+                .order_by("changed_on", "recorded_at", "pk"))
+
+
+def case_ids_with_section(user, section, case_ids=None):
+    """Ids of the visible cases (of `case_ids`, when given) of which `user` sees `section`: every visible
+    case of the user's own institutions when their role sees it, and of the others (reached through a
+    referral, a break-glass opening…) those whose grant opens the section."""
+    if section not in policy.visible_sections(user):
+        return set()
+    cases = policy.visible_cases(user)
+    if case_ids is not None:
+        cases = cases.filter(pk__in=list(case_ids))
+    own = policy.case_institution_ids(user)
+    allowed = set(cases.filter(owner_institution_id__in=own).values_list("pk", flat=True))
+    for case in cases.exclude(owner_institution_id__in=own):
+        if policy.can_see_section(user, case, section):
+            allowed.add(case.pk)
+    return allowed
+
+
+def scoped(model, user, case=None):
+    """`model`'s records visible to `user` in the section that holds them (optionally of one case)."""
+    path, section = MODELS[model]
+    qs = model.objects.visible_to(user)
+    if case is not None:
+        qs = qs.filter(**{path: case})
+        return qs if policy.can_see_section(user, case, section) else qs.none()
+    candidates = set(qs.values_list(path, flat=True).distinct())
+    return qs.filter(**{f"{path}__in": case_ids_with_section(user, section, candidates)})
+
+
+def record_read(*, user, action, case=None, obj=None, channel="page", **details):
+    with transaction.atomic():
+        audit.record(actor=user, action=action, obj=obj, case=case if case is not None else getattr(obj, "case", None),
+                     details={"channel": channel, **details})
+
+
+def proceedings_of(*, user, case, channel="page"):
+    """What `user` may see of the proceedings of `case`, read once and audited:
+    {"investigation": bool, "hearings_visible": bool, "criminal_cases": [...], "perpetrators": [...],
+     "release_requests": [...], "hearings": [...], "claims": [...]} — lists empty where the section is closed."""
+    investigation = policy.can_see_section(user, case, INVESTIGATION)
+    hearings_visible = policy.can_see_section(user, case, HEARINGS)
+    out = {"investigation": investigation, "hearings_visible": hearings_visible, "criminal_cases": [],
+           "perpetrators": [], "release_requests": [], "hearings": [], "claims": []}
+    if not (investigation or hearings_visible):
+        return out
+    if investigation:
+        out["perpetrators"] = list(Perpetrator.objects.visible_to(user).filter(case=case)
+                                   .select_related("relation", "gender").prefetch_related("roles", "nationalities"))
+        out["criminal_cases"] = list(
+            CriminalCase.objects.visible_to(user).filter(case=case)
+            .select_related("investigating_body")
+            .prefetch_related("articles", *criminal_case_related()))
+        out["release_requests"] = list(ReleaseRequest.objects.visible_to(user).filter(case=case)
+                                       .select_related("criminal_case"))
+        from django.apps import apps
+
+        claim_model = apps.get_model("assistance", "CompensationClaim")
+        out["claims"] = list(claim_model.objects.visible_to(user).filter(case=case).select_related("criminal_case"))
+    if hearings_visible:
+        out["hearings"] = list(Hearing.objects.visible_to(user).filter(criminal_case__case=case)
+                               .select_related("appearance", "appearance__accompanied_by")
+                               .order_by("starts_at", "pk"))
+    record_read(user=user, action="proceedings.view", case=case, channel=channel,
+                sections=[s for s, shown in ((INVESTIGATION, investigation), (HEARINGS, hearings_visible)) if shown],
+                hearings=len(out["hearings"]), criminal_cases=len(out["criminal_cases"]))
+    return out
+
+
+def perpetrators_named(*, user, given="", family="", patronymic=""):
+    """Suspects whose name has the same blind index (any spelling, any order), among those `user` may
+    see in the investigation files of their cases. Audited without the name."""
+    from nicat.proceedings.services import name_index
+
+    index = name_index(given, family, patronymic)
+    if not index:
+        return Perpetrator.objects.none()
+    found = scoped(Perpetrator, user).filter(name_index=index)
+    record_read(user=user, action="perpetrator.search", channel="api", found=found.count())
+    return found

@@ -1,0 +1,90 @@
+"""Investigations, prosecutions and convictions by year and form of exploitation: distinct criminal cases,
+small cells withheld for analysts (and what would recover them from the total), exact counts for the
+supervisors who may see the investigation files, nothing for a supervisor who may not."""
+import datetime
+
+import pytest
+
+from nicat.accounts.models import Role
+from nicat.proceedings import services
+from nicat.proceedings.demo import term
+from nicat.testing import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def _criminal_case(cast, number, opened_on, form="sexual_exploitation", court_on=None, verdict=None, case=None):
+    case = case or cast.open_case(actor=cast.officer, exploitation_forms=[term("exploitation", form)])
+    cc = services.open_criminal_case(actor=cast.officer, case=case, data={
+        "number": number, "articles": [term("criminal_article", "144-1")],
+        "investigating_body": cast.main_department, "opened_on": opened_on})
+    if court_on:
+        services.change_stage(actor=cast.officer, criminal_case=cc, stage="in_court", changed_on=court_on,
+                              expected_version=cc.version)
+    if verdict:
+        services.record_verdict(actor=cast.officer, criminal_case=cc, expected_version=cc.version, data={
+            "verdict_on": verdict, "verdict_court": "Court", "verdict_outcome": "conviction",
+            "sentence_summary": "6 years"})
+    return cc
+
+
+@pytest.fixture
+def figures(cast):
+    d = datetime.date
+    for i in range(12):
+        _criminal_case(cast, f"2025/{i}", d(2025, 2, 1), court_on=d(2025, 6, 1),
+                       verdict=d(2025, 9, 1) if i < 11 else None)
+    first = _criminal_case(cast, "2024/1", d(2024, 3, 1), form="forced_labour")
+    # The same criminal case recorded on a second victim's case is counted once.
+    _criminal_case(cast, " 2024/1 ", d(2024, 3, 1), form="forced_labour")
+    _criminal_case(cast, "2024/2", d(2024, 4, 1), form="forced_labour")
+    return first
+
+
+def _measure(table, code):
+    return next(m for m in table["measures"] if m["code"] == code)
+
+
+def test_supervisor_of_law_enforcement_gets_exact_counts(cast, figures, api):
+    sup = make_user("md.sup", cast.main_department, Role.SUPERVISOR)
+    body = api(sup).get("/api/v1/statistics/proceedings/", {"by": "year"}).json()
+    assert body["k"] is None
+    inv = {c["year"]: c["count"] for c in _measure(body, "investigations")["cells"]}
+    assert inv == {2024: 2, 2025: 12} and _measure(body, "investigations")["total"] == 14
+    assert {c["year"]: c["count"] for c in _measure(body, "prosecutions")["cells"]} == {2025: 12}
+    assert {c["year"]: c["count"] for c in _measure(body, "convictions")["cells"]} == {2025: 11}
+    by_form = api(sup).get("/api/v1/statistics/proceedings/", {"by": "year,exploitation"}).json()
+    cells = {(c["year"], c["exploitation"]): c["count"] for c in _measure(by_form, "investigations")["cells"]}
+    assert cells == {(2024, "forced_labour"): 2, (2025, "sexual_exploitation"): 12}
+
+
+def test_analyst_gets_small_cells_withheld(cast, figures, api, client):
+    body = api(cast.analyst).get("/api/v1/statistics/proceedings/", {"by": "year"}).json()
+    assert body["k"] == 11
+    inv = {c["year"]: c["count"] for c in _measure(body, "investigations")["cells"]}
+    assert inv[2024] is None
+    # With the total published, the 2025 figure would give 2024 away: it is withheld too.
+    assert _measure(body, "investigations")["total"] == 14 and inv[2025] is None
+    assert {c["year"]: c["count"] for c in _measure(body, "prosecutions")["cells"]} == {2025: 12}
+    # 11 convictions, the total itself is at k: shown.
+    assert {c["year"]: c["count"] for c in _measure(body, "convictions")["cells"]} == {2025: 11}
+    by_form = api(cast.analyst).get("/api/v1/statistics/proceedings/", {"by": "year,exploitation"}).json()
+    cells = {(c["year"], c["exploitation"]): c["count"] for c in _measure(by_form, "investigations")["cells"]}
+    assert cells == {(2024, "forced_labour"): None, (2025, "sexual_exploitation"): 12}
+    from nicat.testing import verified_login
+
+    verified_login(client, cast.analyst)
+    page = client.get("/statistics/").content.decode()
+    assert 'data-testid="proceedings-statistics"' in page and 'data-measure="convictions"' in page
+
+
+def test_a_supervisor_who_may_not_see_investigations_counts_none(cast, figures, api):
+    ngo_sup = make_user("ngo.sup", cast.ngo, Role.SUPERVISOR)
+    body = api(ngo_sup).get("/api/v1/statistics/proceedings/").json()
+    assert all(m["total"] == 0 and m["cells"] == [] for m in body["measures"])
+
+
+def test_other_roles_see_no_proceedings_statistics(cast, figures, api):
+    assert api(cast.officer).get("/api/v1/statistics/proceedings/").status_code == 403
+    assert api(cast.worker).get("/api/v1/statistics/proceedings/").status_code == 403
+    assert api(cast.analyst).get("/api/v1/statistics/proceedings/", {"by": "gender"}).status_code == 400
