@@ -20,9 +20,10 @@ HEARINGS = {"az": "Məhkəmə iclasları", "ru": "Судебные заседа�
 
 def _world(cast):
     from nicat.proceedings.demo import case_in_court
+    from nicat.safety.demo import assess_for_court
 
     case = cast.open_case(actor=cast.officer)
-    case_in_court(officer=cast.officer, case=case, investigating_body=cast.main_department)
+    case_in_court(officer=cast.officer, case=case, investigating_body=cast.main_department, before_appearance=assess_for_court)
     consent(cast.officer, case, Purpose.REFERRAL, cast.ngo)
     referral = referral_services.create_referral(actor=cast.officer, case=case, data=referral_data(
         cast.ngo, shared_sections=["identity", "hearings"]))

@@ -14,9 +14,11 @@ def term(vocabulary, code):
 
 
 def case_in_court(*, officer, case, investigating_body, number="2026/144-0071", suspect=None, days_ago=120,
-                  hearing_in_days=5, court="Bakı Ağır Cinayətlər Məhkəməsi"):
+                  hearing_in_days=5, court="Bakı Ağır Cinayətlər Məhkəməsi", before_appearance=None):
     """A suspect, the criminal case (144-1), its way to court, one hearing ahead with the victim
-    required, through the services (audited). Returns (criminal_case, perpetrator, hearing)."""
+    required, through the services (audited). Returns (criminal_case, perpetrator, hearing).
+    `before_appearance(officer, case)` does what the appearance checks ask first (the safety app's
+    assessment: nicat.safety.demo.assess_for_court)."""
     today = timezone.localdate()
     suspect = suspect or {"given_name": "Rauf", "family_name": "Qasımov", "aliases": ["Dayı"]}
     perpetrator = services.add_perpetrator(actor=officer, case=case, data={
@@ -36,11 +38,13 @@ def case_in_court(*, officer, case, investigating_body, number="2026/144-0071", 
         days=hearing_in_days)
     hearing = services.schedule_hearing(actor=officer, criminal_case=cc, data={
         "starts_at": starts, "court": court, "purpose": "trial"})
+    if before_appearance:
+        before_appearance(officer, case)
     services.plan_appearance(actor=officer, hearing=hearing, data={"mode": "video"})
     return cc, perpetrator, hearing
 
 
-def build_case_in_court(users, institutions):
+def build_case_in_court(users, institutions, before_appearance=None):
     """One case of the Main Department in court, once per database: a recognised victim's case with a
     suspect, the criminal case under Article 144-1 at the trial stage, a hearing next week at which the
     victim is required (by video link), and the first NGO accompanying her — a referral with consent that
@@ -67,7 +71,7 @@ def build_case_in_court(users, institutions):
     case = (candidates.filter(trafficking_status=TraffickingStatus.ACTUAL).first() or candidates.first())
     if case is None:
         return None
-    case_in_court(officer=officer, case=case, investigating_body=main)
+    case_in_court(officer=officer, case=case, investigating_body=main, before_appearance=before_appearance)
     record_consent(actor=officer, case=case, data={
         "purpose": Purpose.REFERRAL, "institution": ngo, "decision": Decision.GIVEN, "method": Method.WRITTEN,
         "given_at": timezone.now() - datetime.timedelta(days=1)})

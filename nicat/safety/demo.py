@@ -37,3 +37,18 @@ def ensure_safety(users):
         "contact": "Sumqayıt", "risk": "medium", "risk_notes": "The recruiter asked neighbours about her.",
         "measures": "Told to call the duty service; patrol informed."})
     return case
+
+
+def assess_for_court(actor, case):
+    """The safety assessment before a court appearance (the check nicat.proceedings runs before each one):
+    medium risk, reviewed in two months. For the demo's case in court and the tests that build one."""
+    import datetime
+
+    from django.utils import timezone
+
+    from nicat.safety.services import record_assessment
+
+    return record_assessment(actor=actor, case=case, data={
+        "occasion": "court", "level": "medium", "factors": ["traffickers"],
+        "reasons": "The recruiter's relatives asked about her; she testifies by video link from the shelter.",
+        "review_on": timezone.localdate() + datetime.timedelta(days=60)})

@@ -48,6 +48,7 @@ TEXT_FIELDS = {"reasons", "description", "address", "responsible_body", "given_n
 STEP_LABELS = {
     "family_contact": gettext_lazy("Contact with the family"),
     "return": gettext_lazy("Return"),
+    "court": gettext_lazy("An appearance in court"),
 }
 
 
@@ -373,3 +374,23 @@ def record_family_contact(*, actor, case, contacted_on, note="", relative=None):
     return contact
 
 
+
+
+def appearance_check(*, actor, case, hearing, mode):
+    """Before each appearance of the victim in court (nicat.proceedings.checks, registered in
+    SafetyConfig.ready): a safety assessment must exist and not be past its review date on the hearing's
+    day, and a high level needs its confirmed safety plan (SafetyPlanRequired), as for family contact and
+    return. Returns the label kept on the appearance: the assessment's id and level, nothing personal."""
+    assessment = current_assessment(case)
+    day = timezone.localtime(hearing.starts_at).date()
+    if assessment is None:
+        raise ValidationError({"hearing": _("Assess the victim's safety before planning an appearance in court "
+                                            "(the safety page of the case).")})
+    if assessment.review_on and day and assessment.review_on < day:
+        raise ValidationError({"hearing": _("The safety assessment of %(day)s is due for review on %(review)s, "
+                                            "before the hearing: review it first.") % {
+            "day": timezone.localtime(assessment.assessed_at).date().isoformat(),
+            "review": assessment.review_on.isoformat()}})
+    if assessment.blocks_risky_steps:
+        raise SafetyPlanRequired(case, "court", assessment)
+    return f"safety-assessment:{assessment.uuid}:{assessment.level}"

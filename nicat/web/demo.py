@@ -971,7 +971,8 @@ def build_world(seed=DEFAULT_SEED, cases=DEFAULT_CASES, password=None, time_base
         ensure_hotline_demo(institutions, users, HOTLINE)  # issue 16: a hotline supervisor and demo contacts
         created = apply_cases(plan, users, terms)
         ensure_safety(users)
-        proceedings_demo.build_case_in_court(users, institutions)  # one case in court (issue 17)
+        from nicat.safety.demo import assess_for_court
+        proceedings_demo.build_case_in_court(users, institutions, before_appearance=assess_for_court)  # issue 17
         if start == 0:
             world = {"today": base, "seed": seed, "users": users, "institutions": institutions, "cases": created,
                      "terms": terms}

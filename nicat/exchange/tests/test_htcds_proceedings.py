@@ -16,10 +16,11 @@ from nicat.exchange.tests.test_htcds import _empty_database, _export, _record, _
 def _world(cast):
     from nicat.proceedings import services
     from nicat.proceedings.demo import case_in_court, term
+    from nicat.safety.demo import assess_for_court
 
     case = cast.open_case(actor=cast.officer)
     cc, perpetrator, hearing = case_in_court(officer=cast.officer, case=case,
-                                             investigating_body=cast.main_department)
+                                             investigating_body=cast.main_department, before_appearance=assess_for_court)
     services.add_perpetrator(actor=cast.officer, case=case, data={
         "family_name": "Петров", "roles": [term("perpetrator_role", "transporter")],
         "relation": term("trafficker_relation", "stranger"), "organisation": "Route group"})
