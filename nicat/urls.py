@@ -21,6 +21,7 @@ urlpatterns = [
     path("referrals/", include("nicat.referrals.urls")),
     path("assistance/", include("nicat.assistance.urls")),
     path("safety/", include("nicat.safety.urls")),
+    path("work/", include("nicat.work.urls")),
     path("directory/", include("nicat.directory.urls")),
     path("public/", include("nicat.public.urls")),
     path("audit/", include("nicat.audit.urls")),

@@ -1,0 +1,117 @@
+"""/api/v1/tasks/: tasks and follow-ups on cases — need-to-know as the case (a task of a case one may not
+see does not exist). Changes go through nicat.work.services, audited, with the version read."""
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from nicat.access import policy
+from nicat.accounts.models import User
+from nicat.audit import services as audit
+from nicat.cases.models import Case
+from nicat.core.drf import RefuseUnknownFieldsMixin
+from nicat.work import services
+from nicat.work.models import Task, TaskKind
+
+
+class _CaseRef(serializers.UUIDField):
+    """A case given by its uuid; only one the user may see (else the same 400 as a case that does not exist)."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        case = Case.objects.visible_to(self.context["request"].user).filter(uuid=value).first()
+        if case is None:
+            raise serializers.ValidationError("No case with this id is visible to you.")
+        return case
+
+    def to_representation(self, value):
+        return str(value.uuid if isinstance(value, Case) else value)
+
+
+class _UserRef(serializers.UUIDField):
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        user = User.objects.filter(uuid=value, is_active=True).first()
+        if user is None:
+            raise serializers.ValidationError("No staff member with this id.")
+        return user
+
+    def to_representation(self, value):
+        return str(value.uuid if isinstance(value, User) else value)
+
+
+class TaskSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
+    case = _CaseRef(help_text="The case (uuid); only a case visible to you.")
+    assigned_to = _UserRef(required=False, allow_null=True,
+                           help_text="The staff member (uuid) whose institution sees the case.")
+    title = serializers.CharField(max_length=500)
+    kind = serializers.ChoiceField(choices=TaskKind.choices, required=False)
+    institution = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    outcome = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Task
+        fields = ["uuid", "case", "kind", "title", "due_on", "assigned_to", "institution", "done_at", "outcome",
+                  "version"]
+        read_only_fields = ["uuid", "done_at", "version"]
+
+
+class CompleteSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
+    outcome = serializers.CharField(required=False, allow_blank=True)
+    version = serializers.IntegerField()
+
+
+class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                  viewsets.GenericViewSet):
+    """Tasks and follow-ups on the cases you may see. `?case=<uuid>` filters; `?open=1` leaves out done ones."""
+
+    serializer_class = TaskSerializer
+    lookup_field = "uuid"
+
+    def get_queryset(self):
+        qs = Task.objects.visible_to(self.request.user).select_related("case", "assigned_to", "institution")
+        case = self.request.query_params.get("case")
+        if case:
+            import uuid
+
+            try:
+                qs = qs.filter(case__uuid=uuid.UUID(case))
+            except ValueError:
+                qs = qs.none()
+        if self.request.query_params.get("open"):
+            qs = qs.filter(done_at__isnull=True)
+        return qs.order_by("-pk")
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        audit.record(actor=request.user, action="task.list",
+                     details={"channel": "api", "shown": len(response.data.get("results", []))})
+        return response
+
+    def get_object(self):
+        obj = super().get_object()
+        if self.request.method == "GET":
+            audit.record(actor=self.request.user, action="task.view", obj=obj, case=obj.case,
+                         details={"channel": "api"})
+        return obj
+
+    def create(self, request, *args, **kwargs):
+        if not policy.can_work_on_cases(request.user):
+            from rest_framework.exceptions import NotFound
+
+            raise NotFound
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        task = services.create_task(actor=request.user, case=d["case"], data=d)
+        return Response(self.get_serializer(task).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CompleteSerializer, responses=TaskSerializer)
+    @action(detail=True, methods=["post"], serializer_class=CompleteSerializer)
+    def complete(self, request, uuid=None):
+        task = self.get_object()
+        body = CompleteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        task = services.complete_task(actor=request.user, task=task, outcome=body.validated_data.get("outcome", ""),
+                                      version=body.validated_data["version"])
+        return Response(TaskSerializer(task, context=self.get_serializer_context()).data)
