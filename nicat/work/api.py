@@ -1,6 +1,7 @@
 """/api/v1/tasks/: tasks and follow-ups on cases — need-to-know as the case (a task of a case one may not
 see does not exist). Changes go through nicat.work.services, audited, with the version read."""
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -82,6 +83,9 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
             qs = qs.filter(done_at__isnull=True)
         return qs.order_by("-pk")
 
+    @extend_schema(parameters=[
+        OpenApiParameter("case", OpenApiTypes.UUID, description="Only the tasks of this case (uuid)."),
+        OpenApiParameter("open", OpenApiTypes.STR, description="Any value: leave out the tasks already done.")])
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
         audit.record(actor=request.user, action="task.list",
