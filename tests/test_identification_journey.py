@@ -152,7 +152,7 @@ def test_identification_pages_pass_axe(browser, live_server, cast):
         for path, part in ((f"/identification/cases/{case.uuid}/screenings/new/", None),
                            (f"/identification/cases/{case.uuid}/refer/", None), ("/identification/", None),
                            (f"/cases/{case.uuid}/", "[data-testid=identification-panel]"),
-                           ("/", "[data-testid=identification-dashboard]")):
+                           ("/", "[data-testid=work-list]")):
             page.goto(live_server.url + path)
             assert _violations(page, part) == [], path
         page.goto(f"{live_server.url}/identification/cases/{case.uuid}/screenings/new/")

@@ -63,6 +63,7 @@ class WorkItem:
     due_at: datetime.datetime | None = None  # when the deadline has an hour
     name: str = ""  # filled for the page shown, only where the identity section is visible
     detail: str = ""
+    overdue: bool = False
     extra: dict = field(default_factory=dict)
 
     @property
@@ -73,14 +74,11 @@ class WorkItem:
     def reference(self):
         return self.case.reference if self.case is not None else ""
 
-    def state(self, today):
-        if self.due < today:
-            return "overdue"
-        if self.due == today:
-            return "today"
-        if self.due <= today + datetime.timedelta(days=7):
-            return "week"
-        return "later"
+    def is_overdue(self, now):
+        """Past its hour when the deadline has one (a referral's answer), else past its day."""
+        if self.due_at is not None:
+            return self.due_at < now
+        return self.due < baku_date(now)
 
     @property
     def sort_key(self):
@@ -207,10 +205,13 @@ def work_list(*, user, kind="", window="week", scope="", today=None):
     `kind`: one of KINDS (or all); `window`: one of WINDOWS; `scope`: "" | "mine" | "institution"."""
     if not policy.can_work_on_cases(user):
         return []
-    today = today or baku_today()
+    now = timezone.now()
+    today = today or baku_today(now)
     items = _items(user, today, _horizon(window, today))
+    for item in items:
+        item.overdue = item.is_overdue(now)
     if window == "overdue":
-        items = [i for i in items if i.due < today]
+        items = [i for i in items if i.overdue]
     if kind:
         items = [i for i in items if i.kind == kind]
     if scope == "mine":

@@ -374,7 +374,7 @@ def decide_approval(*, actor, approval, approve, note="", version):
         raise ValidationError({"note": _("The note is longer than 5,000 characters. Shorten it.")})
     given = expected_version(version)
     with transaction.atomic():
-        locked = Approval.objects.system().select_for_update().select_related("case", "requested_by").get(
+        locked = Approval.objects.system().select_for_update(of=("self",)).select_related("case", "requested_by").get(
             pk=approval.pk)
         check_version(locked.version, given)
         if locked.status != ApprovalStatus.PENDING:
