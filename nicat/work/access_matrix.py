@@ -46,4 +46,10 @@ MATRIX = {
     "task-list": api(CASE_WORKING, denied=200),
     "task-detail": api(CASE_WORKING, kwargs={"uuid": "task"}, denied=404),
     "task-complete": api(CASE_WORKING, methods=POST, kwargs={"uuid": "task"}, denied=404),
+    "approval-list": api(CASE_WORKING, denied=200),  # scoped: empty for roles that never work on cases
+    "approval-detail": api(CASE_WORKING, kwargs={"uuid": "approval"}, denied=404),
+    # Own requests are seen by their requester but never decided by them: 403 for the role's own
+    # request (a supervisor included); another institution's answers 404.
+    "approval-decide": api(CASE_WORKING, methods=POST, kwargs={"uuid": "approval"}, denied=404,
+                           expect=(400, 403)),
 }

@@ -314,3 +314,30 @@ def test_deadline_reminders_are_sent_once(world):
     assert services.send_deadline_reminders() == 1
     assert services.send_deadline_reminders() == 0
     assert Notification.objects.filter(user=world.colleague, kind="deadline_approaching").count() == 1
+
+
+def test_approvals_api_refuses_another_institution_and_self_approval(world, api):
+    _require_plan_approval(world)
+    case, plan = _plan_waiting_for_agreement(world)
+    response = api(world.cast.worker).post(f"/api/v1/rehabilitation-plans/{plan.uuid}/agreement/",
+                                           {"version": plan.version}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "approval_pending", response.content
+    request = Approval.objects.system().get(uuid=response.json()["approval"])
+    url = f"/api/v1/approvals/{request.uuid}/"
+    for stranger in (world.foreign_supervisor, world.cast.worker2):
+        c = api(stranger)
+        assert c.get(url).status_code == 404
+        assert c.post(url + "decide/", {"decision": "approve", "version": request.version},
+                      format="json").status_code == 404
+        assert c.get("/api/v1/approvals/").json()["results"] == []
+    requester = api(world.cast.worker)
+    assert requester.get(url).status_code == 200  # the requester follows their request ...
+    assert requester.post(url + "decide/", {"decision": "approve", "version": request.version},
+                          format="json").status_code == 403  # ... and never decides it
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.DRAFT
+    response = api(world.supervisor).post(url + "decide/", {"decision": "approve", "version": request.version},
+                                          format="json")
+    assert response.status_code == 200 and response.json()["status"] == "approved"
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.AGREED
