@@ -180,13 +180,17 @@ def _items(user, today, horizon):
                                   detail=a.get_kind_display()))
     # the Main Department's coordinators: the national queue of cases referred for identification
     competent = predicates.competent_authority_ids(user, predicates.COORDINATOR_ROLES)
+    deciding = predicates.may_decide_status(user)
     if competent:
         rows = (Identification.objects.system().filter(referred_to_id__in=competent,
                                                        status=IdentificationStatus.REFERRED,
                                                        referred_at__isnull=False).select_related("case"))
         for row in rows:
-            items.append(WorkItem("identification_decision", baku_date(row.referred_at), row.case,
-                                  _case_link(row.case) + "#identification", frozenset({row.referred_to_id}),
+            # an identification officer goes straight to the decision; a supervisor to the case
+            link = (reverse("identification:decide", args=[row.case.uuid]) if deciding
+                    else _case_link(row.case) + "#identification")
+            items.append(WorkItem("identification_decision", baku_date(row.referred_at), row.case, link,
+                                  frozenset({row.referred_to_id}),
                                   due_at=row.referred_at))
     return items
 
