@@ -341,3 +341,29 @@ def test_approvals_api_refuses_another_institution_and_self_approval(world, api)
     assert response.status_code == 200 and response.json()["status"] == "approved"
     plan.refresh_from_db()
     assert plan.status == PlanStatus.AGREED
+
+
+@pytest.mark.parametrize("outcome", ["recognised", "not_recognised"])
+def test_the_decision_is_told_to_the_owner_without_identifying_data(world, outcome, settings,
+                                                                      django_capture_on_commit_callbacks):
+    from nicat.cases.models import Case
+    from nicat.identification import services as identification
+    from nicat.identification.testing import refer_with_consent
+
+    settings.NICAT_NOTIFICATION_EMAIL = True
+    world.cast.worker.email = "worker@example.org"
+    world.cast.worker.save()
+    case = world.adult(given_name=NAME[0], family_name=NAME[1])
+    refer_with_consent(world.cast.worker, case)
+    case = Case.objects.system().get(pk=case.pk)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        identification.record_decision(actor=world.cast.officer, case=case, expected_version=case.version, decision={
+            "outcome": outcome, "documents": [{"title": "Inquiry report"}], "certificate_language": "en",
+            "reason": "The facts do not show exploitation." if outcome == "not_recognised" else ""})
+    kind = "status_recognised" if outcome == "recognised" else "status_not_recognised"
+    assert Notification.objects.filter(user=world.cast.worker, kind=kind, case_reference=case.reference).exists()
+    sent = [m for m in mail.outbox if m.to == ["worker@example.org"]]
+    assert len(sent) == 1 and case.reference in sent[0].body
+    for secret in (*NAME, "1995", "exploitation"):
+        assert secret not in sent[0].subject + sent[0].body
