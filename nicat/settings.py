@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "nicat.safety",
     "nicat.proceedings",
     "nicat.assistance",
+    "nicat.work",
     "nicat.statistics",
     "nicat.exchange",
     "nicat.public",
@@ -337,8 +338,20 @@ FORM_RENDERER = "nicat.core.forms.NicatFormRenderer"
 
 # Read by the identification certificate (fonts with ə and Cyrillic; Debian's fonts-dejavu-core).
 NICAT_PDF_FONT_DIR = env.str("NICAT_PDF_FONT_DIR", default="/usr/share/fonts/truetype/dejavu")
-# Notifications: in-app always; e-mail (reference and link only, never identifying data) when on.
-NICAT_NOTIFICATION_EMAIL = env.bool("NICAT_NOTIFICATION_EMAIL", default=False)
+# Notifications: in-app always; e-mail (reference and link only, never identifying data) when an SMTP server
+# is configured (EMAIL_HOST), or when NICAT_NOTIFICATION_EMAIL says so. docs/daily-work.md.
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+if EMAIL_USE_SSL:
+    EMAIL_USE_TLS = False  # Django refuses both at once; implicit TLS (port 465) wins when asked for
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="nicat@localhost")
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+NICAT_NOTIFICATION_EMAIL = env.bool("NICAT_NOTIFICATION_EMAIL", default=bool(EMAIL_HOST))
 NICAT_BASE_URL = env.str("NICAT_BASE_URL", default="")
 # "Unusual access" on the supervisor's dashboard: more than N cases opened, not worked on, in H hours.
 NICAT_UNUSUAL_WINDOW_HOURS = env.int("NICAT_UNUSUAL_WINDOW_HOURS", default=24)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("assistance/", include("nicat.assistance.urls")),
     path("safety/", include("nicat.safety.urls")),
     path("proceedings/", include("nicat.proceedings.urls")),
+    path("work/", include("nicat.work.urls")),
     path("directory/", include("nicat.directory.urls")),
     path("public/", include("nicat.public.urls")),
     path("audit/", include("nicat.audit.urls")),

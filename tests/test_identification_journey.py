@@ -90,8 +90,9 @@ def test_screening_to_decision_journey(page, browser, live_server, cast):
     officer.set_default_timeout(15000)
     try:
         sign_in(officer, live_server, cast.officer)
-        officer.get_by_role("link", name=re.compile("awaits your official decision")).click()
-        officer.locator(f"a[href$='/identification/cases/{case.uuid}/decide/']").click()
+        # the dashboard's work list (issue 15): the case waiting for the decision leads to the decision
+        officer.locator(f"[data-testid=work-list] tr[data-kind=identification_decision] "
+                        f"a[href$='/identification/cases/{case.uuid}/decide/']").click()
         officer.wait_for_url(re.compile(r".*/decide/$"))
         assert "NGO shelter" in officer.locator("main").inner_text()
         officer.check("input[name=outcome][value=recognised]")
@@ -152,7 +153,7 @@ def test_identification_pages_pass_axe(browser, live_server, cast):
         for path, part in ((f"/identification/cases/{case.uuid}/screenings/new/", None),
                            (f"/identification/cases/{case.uuid}/refer/", None), ("/identification/", None),
                            (f"/cases/{case.uuid}/", "[data-testid=identification-panel]"),
-                           ("/", "[data-testid=identification-dashboard]")):
+                           ("/", "[data-testid=work-list]")):
             page.goto(live_server.url + path)
             assert _violations(page, part) == [], path
         page.goto(f"{live_server.url}/identification/cases/{case.uuid}/screenings/new/")

@@ -33,7 +33,9 @@ FIELDS = ("given", "family", "patronymic", "alias", "docnumber", "phone", "email
           "apirelphone", "apimeasureaddress",
           # suspected traffickers and criminal proceedings (nicat.proceedings)
           "perpgiven", "perpfamily", "perpalias", "perprole", "perporg", "ccnumber", "hearingcourt", "verdictcourt",
-          "sentence", "confiscated", "offence", "authority")
+          "sentence", "confiscated", "offence", "authority",
+          # daily work (nicat.work)
+          "task", "apitask", "outcome", "approval")
 
 
 @pytest.fixture
@@ -213,6 +215,23 @@ def test_no_marker_at_rest_nor_in_logs(cast, markers, settings, tmp_path, caplog
         "requested_on": "2025-02-01", "authority": m["authority"]}, format="json").status_code == 201
     listed = police.get("/api/v1/proceedings/perpetrators/", {"name": f"{m['perpgiven']} {m['perpfamily']}"})
     assert [p["family_name"] for p in listed.json()["results"]] == [m["perpfamily"]]  # readable, found by index
+    # 4c. Daily work (issue 15): a task through the page and the API, its outcome, an approval's note.
+    from nicat.work import services as work
+    from nicat.work.models import Task
+
+    assert client.post(reverse("work:task_new", args=[case.uuid]), {
+        "kind": "task", "title": m["task"], "due_on": timezone.localdate().isoformat()}).status_code == 302
+    r = api.post("/api/v1/tasks/", {"case": str(case.uuid), "title": m["apitask"]}, format="json")
+    assert r.status_code == 201, r.content
+    task = Task.objects.visible_to(cast.worker).get(uuid=r.json()["uuid"])
+    work.complete_task(actor=cast.worker, task=task, outcome=m["outcome"], version=task.version)
+    work.update_settings(actor=ngo_sup, institution=cast.ngo, data={"break_glass": True}, version=0)
+    access.open_break_glass(actor=sup, case_reference=cast.open_case().reference,
+                            reason="An emergency that cannot wait for the owner to answer the phone.")
+    from nicat.work.models import Approval
+
+    review = Approval.objects.system().filter(kind="break_glass").get()
+    work.decide_approval(actor=ngo_sup, approval=review, approve=True, note=m["approval"], version=review.version)
 
     # 5. Errors provoked with markers.
     bad = client.post(reverse("cases:new"), {"person-given_name": m["bad"], "person-email": f"{m['bad']}@@",

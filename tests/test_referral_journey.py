@@ -120,7 +120,7 @@ def test_referral_consent_and_directory_pages_are_accessible(browser, live_serve
     assert violations(page) == [], "/directory/public/"
     sign_in(page, live_server, world.worker)
     page.goto(live_server.url + "/")  # the dashboard belongs to the web app: check the referral part of it
-    assert violations(page, "[data-testid=referral-dashboard]") == [], "/ (referrals)"
+    assert violations(page, "[data-testid=work-list]") == [], "/ (the work list)"
     page.goto(f"{live_server.url}/cases/{case.uuid}/")  # the case page is the cases app's: check our panels
     assert violations(page, "#consent") == [] and violations(page, "#referrals") == [], "case panels"
     for path in ("/directory/", f"/directory/{world.shelter.uuid}/", f"/consent/case/{case.uuid}/new/",

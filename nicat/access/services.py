@@ -43,6 +43,16 @@ def supervisor_institution_ids(user):
     return {m.institution_id for m in policy.memberships(user) if m.role == Role.SUPERVISOR}
 
 
+_opening_listeners = []
+
+
+def register_opening_listener(fn):
+    """`fn(opening)` is called in the transaction of every break-glass opening (nicat.work tells the owner
+    institution and files the review; access cannot import the apps that notify)."""
+    if fn not in _opening_listeners:
+        _opening_listeners.append(fn)
+
+
 def open_break_glass(*, actor, case_reference, reason):
     """A supervisor opens a case they cannot otherwise see, for NICAT_BREAK_GLASS_HOURS hours."""
     if not may_break_glass(actor):
@@ -84,6 +94,8 @@ def open_break_glass(*, actor, case_reference, reason):
         audit.record(actor=actor, action="case.break_glass", obj=opening, case=case, institution=institution,
                      changes=audit.diff(BreakGlass, {}, {"reason": reason}),
                      details={"expires_at": opening.expires_at.isoformat(), "hours": break_glass_hours()})
+        for listener in _opening_listeners:
+            listener(opening)
     return opening
 
 

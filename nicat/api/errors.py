@@ -7,6 +7,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
+from nicat.core.approvals import ApprovalPending
 from nicat.core.errors import ConcurrentEdit, NotAllowed
 
 
@@ -18,6 +19,9 @@ def exception_handler(exc, context):
                               % {"max": max_body_bytes()})
     if isinstance(exc, ConcurrentEdit):
         return Response({"detail": exc.messages[0], "code": "concurrent_edit"}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, ApprovalPending):  # nothing was done yet: the request waits for a supervisor (nicat.work)
+        return Response({"non_field_errors": [str(m) for m in exc.messages], "code": "approval_pending",
+                         "approval": str(exc.approval_uuid)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             body = {field: [str(m) for e in errs for m in e.messages] for field, errs in exc.error_dict.items()}

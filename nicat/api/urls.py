@@ -40,6 +40,7 @@ from nicat.referrals.api import NotificationViewSet, ReferralViewSet
 from nicat.safety.api import AssessmentViewSet, FamilyContactViewSet, RelativeViewSet, SecurityMeasureViewSet
 from nicat.statistics.api import ProceedingsStatisticsView, StatisticsViewSet
 from nicat.vocab.api import VocabularyViewSet
+from nicat.work.api import ApprovalViewSet, TaskViewSet
 
 UUID_REGEX = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 
@@ -87,6 +88,8 @@ router.register("interpreter-needs", InterpreterViewSet, basename="assistance-in
 router.register("returns", ReturnViewSet, basename="assistance-return")
 router.register("family-reunifications", ReunificationViewSet, basename="assistance-reunification")
 router.register("follow-ups", FollowUpViewSet, basename="assistance-follow-up")
+router.register("tasks", TaskViewSet, basename="task")
+router.register("approvals", ApprovalViewSet, basename="approval")
 router.register("case-closures", CaseClosureViewSet, basename="assistance-case-closure")
 router.register("safety-assessments", AssessmentViewSet, basename="safety-assessment")
 router.register("security-measures", SecurityMeasureViewSet, basename="security-measure")

@@ -42,6 +42,7 @@ from nicat.assistance.services._common import (
 from nicat.assistance.services.shelters import is_administrator, is_facility_staff
 from nicat.cases.models import Case
 from nicat.cases.selectors import case_list
+from nicat.core.approvals import ApprovalPending
 from nicat.core.errors import NotAllowed
 from nicat.core.forms import apply_errors
 
@@ -105,6 +106,9 @@ def _form_page(request, *, form, title, back, on_valid, success, case=None, faci
             result = on_valid(form.cleaned_data)
         except NotAllowed:
             raise Http404 from None
+        except ApprovalPending as pending:  # filed for a supervisor's approval (nicat.work): nothing changed yet
+            messages.info(request, pending.messages[0])
+            return redirect(back)
         except PermissionDenied as error:
             form.add_error(None, getattr(error, "user_message", None) or str(error) or _(
                 "Your role does not allow this. Ask your supervisor if you need to do it."))

@@ -407,7 +407,21 @@ def refer_for_identification(*, actor, case, note="", screening=None, legal_basi
                               "referred_to": [None, str(authority.uuid)]},
                      details={"on_time": now <= due, "consent": str(consent.uuid) if consent else None,
                               "legal_basis": legal_basis_use.legal_basis if legal_basis_use else None})
+        if legal_basis_use is None:  # on a legal basis the authority hears of it when a supervisor approves it
+            _notify(institution=authority, kind="identification_received", case=case, exclude=actor)
     return identification
+
+
+def _notify(*, institution, kind, case, exclude=None):
+    """A notification (kind, reference, link — nothing identifying) to the case-working staff of `institution`,
+    in the caller's transaction; e-mailed after it commits when e-mail is configured (issue 15)."""
+    from django.urls import reverse
+
+    from nicat.referrals.notify import notify_institution
+
+    if institution is not None:
+        notify_institution(institution=institution, kind=kind, case_reference=case.reference,
+                           link=reverse("cases:detail", args=[case.uuid]), exclude=exclude)
 
 
 def end_for_withdrawn_consent(*, actor, consent):
@@ -549,6 +563,12 @@ def record_decision(*, actor, case, decision, expected_version):
         audit.record(actor=actor, action="identification.decision", obj=record, case=case, institution=institution,
                      changes=changes, details={"outcome": outcome, "documents": len(documents),
                                                "release_from_liability": release})
+        kind = "status_recognised" if outcome == DecisionOutcome.RECOGNISED else "status_not_recognised"
+        told = {institution.pk}
+        for target in (case.owner_institution, identification.referred_by_institution):
+            if target is not None and target.pk not in told:
+                told.add(target.pk)
+                _notify(institution=target, kind=kind, case=case, exclude=actor)
     return record
 
 

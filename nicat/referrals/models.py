@@ -192,6 +192,18 @@ class NotificationKind(models.TextChoices):
     ROLE_GRANT_PENDING = "role_grant_pending", _("A role granted at your institution waits for confirmation")
     ROLE_GRANT_CONFIRMED = "role_grant_confirmed", _("A role granted at your institution took effect")
     SIGN_IN_RESET = "sign_in_reset", _("An administrator reset the sign-in of a colleague at your institution")
+    # issue 15: notifications that are true (nicat.work sends most of them)
+    STATUS_RECOGNISED = "status_recognised", _("Recognised as a victim of trafficking")
+    STATUS_NOT_RECOGNISED = "status_not_recognised", _("Not recognised as a victim of trafficking")
+    IDENTIFICATION_RECEIVED = "identification_received", _("A case was received for identification")
+    BREAK_GLASS_OPENED = "break_glass_opened", _(
+        "A supervisor of another institution opened your case (break-glass)")
+    APPROVAL_REQUESTED = "approval_requested", _("An approval is requested from your institution")
+    APPROVAL_GIVEN = "approval_given", _("Your request was approved")
+    APPROVAL_REFUSED = "approval_refused", _("Your request was not approved")
+    CASE_ASSIGNED = "case_assigned", _("A case was assigned to you")
+    TASK_ASSIGNED = "task_assigned", _("A task was assigned to you")
+    DEADLINE_APPROACHING = "deadline_approaching", _("A deadline is approaching")
 
 
 class Notification(models.Model):

@@ -4,8 +4,9 @@ A notification says only what happened (its kind), to which case (the reference,
 NCT-2026-000123) and where to look (a link holding UUIDs). Names, messages, reasons and any other
 free text stay in the system, behind sign-in and the access policy.
 
-E-mail is off unless `settings.NICAT_NOTIFICATION_EMAIL` is true; it then goes, after the
-transaction commits, to each recipient with an e-mail address, with the same content.
+E-mail is off unless `settings.NICAT_NOTIFICATION_EMAIL` is true (it is when `EMAIL_HOST` names an SMTP
+server, see nicat/settings.py); it then goes, after the transaction commits, to each recipient with an
+e-mail address, with the same content.
 """
 import logging
 
@@ -39,9 +40,35 @@ def notify_institution(*, institution, kind, case_reference, link, exclude=None,
     rows = Notification.objects.bulk_create([
         Notification(user=u, institution=institution, kind=kind, case_reference=case_reference or "", link=link,
                      created_at=now) for u in users])
-    if getattr(settings, "NICAT_NOTIFICATION_EMAIL", False):
+    if email_enabled():
         transaction.on_commit(lambda: _send_emails(users, kind, case_reference, link))
     return rows
+
+
+def notify_users(*, users, kind, case_reference, link, institution=None, exclude=None):
+    """The same notification to named staff members (e.g. the requester of an approval, the assignee of a
+    task) — active ones only, each once, except `exclude`."""
+    if kind not in NotificationKind.values:
+        raise ValueError(f"Unknown notification kind {kind!r}")
+    seen, targets = set(), []
+    for user in users:
+        if user is None or not user.is_active or user.pk in seen or (exclude is not None and user.pk == exclude.pk):
+            continue
+        seen.add(user.pk)
+        targets.append(user)
+    now = timezone.now()
+    rows = Notification.objects.bulk_create([
+        Notification(user=u, institution=institution, kind=kind, case_reference=case_reference or "", link=link,
+                     created_at=now) for u in targets])
+    if email_enabled():
+        transaction.on_commit(lambda: _send_emails(targets, kind, case_reference, link))
+    return rows
+
+
+def email_enabled():
+    """E-mail goes out when an SMTP server is configured (`EMAIL_HOST`), or when
+    `NICAT_NOTIFICATION_EMAIL` switches it on explicitly (another e-mail backend, tests)."""
+    return bool(getattr(settings, "NICAT_NOTIFICATION_EMAIL", False))
 
 
 def email_content(kind, case_reference, link):

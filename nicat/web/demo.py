@@ -939,6 +939,7 @@ def world_present():
 # midnight in Baku of the day the world is built). Each returns a small summary (printed by `nicat demo`).
 EXTRAS = (
     "nicat.web.demo_living.living_world",   # shelter residents, consul and hotline cases, a waiting referral
+    "nicat.work.demo.daily_work",           # assigned cases and tasks, so that "My work" shows something
 )
 
 

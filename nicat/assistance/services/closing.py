@@ -11,6 +11,7 @@ from nicat.access import predicates
 from nicat.assistance.models import PlanReview, RehabilitationPlan, Stay
 from nicat.assistance.services._common import CLOSE_ROLES, require_case_role
 from nicat.cases.models import CLOSED_STATUSES, CaseStatus, ClosureReason
+from nicat.core import approvals as gates
 
 # Reasons for which a case may close without any rehabilitation plan: nothing was, or could be, planned.
 CLOSABLE_WITHOUT_PLAN = frozenset({ClosureReason.NOT_A_VICTIM, ClosureReason.DUPLICATE, ClosureReason.DECEASED,
@@ -39,7 +40,7 @@ def closing_problems(case, closure_reason):
     return errors
 
 
-def close_case(*, actor, case, closure_reason, expected_version, status=CaseStatus.CLOSED):
+def close_case(*, actor, case, closure_reason, expected_version, status=CaseStatus.CLOSED, approval=None):
     """Close the case (status Closed or ClosedReferred) after the assistance checks; audited by update_case."""
     from nicat.cases.services import update_case
 
@@ -51,6 +52,13 @@ def close_case(*, actor, case, closure_reason, expected_version, status=CaseStat
         raise ValidationError({"status": _("Choose “Closed” or “Closed (referred)”.")})
     if case.status in CLOSED_STATUSES:
         raise ValidationError({"status": _("The case is already closed.")})
+    errors = closing_problems(case, closure_reason)
+    if errors:
+        raise ValidationError(errors)
+    # Where the owner wants its supervisor to approve closing, the case stays open until approved (issue 15).
+    gates.gate(actor=actor, kind=gates.CASE_CLOSE, institution=case.owner_institution, case=case, target=case,
+               payload={"closure_reason": closure_reason or "", "status": status, "version": expected_version},
+               approval=approval)
     with transaction.atomic():
         errors = closing_problems(case, closure_reason)
         if errors:

@@ -41,6 +41,7 @@ from nicat.assistance.services._common import (
     text,
 )
 from nicat.audit import services as audit
+from nicat.core import approvals as gates
 from nicat.directory.models import AUTHORISED_ONLY_SERVICES, ServiceKind
 
 GOAL_FIELDS = ("area", "description", "responsible_institution", "due_on", "status", "outcome")
@@ -200,7 +201,7 @@ def update_action(*, actor, action, status, outcome="", expected_version):
     return action
 
 
-def record_agreement(*, actor, plan, declined_goals=(), note="", expected_version):
+def record_agreement(*, actor, plan, declined_goals=(), note="", expected_version, approval=None):
     """The person's agreement to the plan: the goals they decline are recorded as declined; for every goal
     they accept, the consent gate must find their consent to that service."""
     institution = require_case_role(actor, plan.case, PLAN_ROLES)
@@ -213,6 +214,10 @@ def record_agreement(*, actor, plan, declined_goals=(), note="", expected_versio
     foreign = declined_ids - {g.pk for g in goals}
     if foreign:
         raise ValidationError({"declined_goals": _("A declined goal does not belong to this plan.")})
+    # Where the institution wants its supervisor to sign off the plan, the agreement waits for it (issue 15).
+    gates.gate(actor=actor, kind=gates.PLAN, institution=plan.institution, case=plan.case, target=plan,
+               payload={"declined_goals": sorted(str(g.uuid) for g in declined_goals), "note": note or "",
+                        "version": expected_version}, approval=approval)
     with atomic_edit(plan):
         bump_version(RehabilitationPlan, plan, expected_version)
         accepted = [g for g in goals if g.pk not in declined_ids and not g.is_declined]

@@ -44,6 +44,7 @@ from nicat.assistance.services._common import (
     text,
 )
 from nicat.audit import services as audit
+from nicat.core import approvals as gates
 from nicat.core.calendar import baku_date, baku_today
 from nicat.core.errors import NotAllowed
 from nicat.directory.models import ServiceKind
@@ -309,7 +310,7 @@ def transfer(*, actor, stay, to_facility, group, note="", expected_version):
     return new
 
 
-def extend_stay(*, actor, stay, reason, expected_version):
+def extend_stay(*, actor, stay, reason, expected_version, approval=None):
     """Extend the stay by one extension, up to the extensions allowed — both the legal parameters in force
     on the day the stay began (the day the right arose)."""
     if len(text(reason)) < 5:
@@ -319,6 +320,14 @@ def extend_stay(*, actor, stay, reason, expected_version):
         raise ValidationError({"reason": _(
             "The stay has already been extended %(n)s times, the most the rules allow. Plan the person's move "
             "with them (housing goal of the plan, another facility).") % {"n": stay.extensions}})
+    new_end = max(stay.planned_end, baku_today()) + datetime.timedelta(days=conf.extension_days(stay.facility.kind,
+                                                                                                began))
+    standard_end = baku_date(stay.admitted_at) + datetime.timedelta(days=conf.max_stay_days(stay.facility.kind, began))
+    if new_end > standard_end:
+        # Beyond the standard term (a legal parameter): where the facility's institution wants it, its
+        # supervisor approves first (issue 15).
+        gates.gate(actor=actor, kind=gates.STAY_EXTENSION, institution=stay.facility.institution, case=stay.case,
+                   target=stay, payload={"reason": text(reason), "version": expected_version}, approval=approval)
     with atomic_edit(stay):
         facility = _load_stay_for_change(actor, stay, expected_version)
         before = snapshot(stay, STAY_FIELDS)

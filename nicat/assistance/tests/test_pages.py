@@ -126,7 +126,8 @@ def test_dashboard_reminds_of_stays_ending(world, login):
     world.refer_to_shelter(case)
     services.admit(actor=world.manager, facility=world.shelter, case=case, group="women")
     page = login(world.manager).get(reverse("web:dashboard")).content.decode()
-    assert 'data-testid="assistance-reminders"' in page and case.reference in page
+    assert 'data-testid="work-list"' in page and case.reference in page  # the work list (issue 15)
+    assert 'data-kind="stay_ending"' in page
 
 
 def test_the_case_panel_on_the_case_page(world, login):

@@ -110,8 +110,9 @@ def test_officer_decides_and_prints_the_certificate(client, cast, adult_case):
 def test_dashboard_highlights_overdue_referrals(worker, cast):
     late = cast.open_case(first_contact_at=timezone.now() - datetime.timedelta(hours=30))
     page = worker.get(reverse("web:dashboard")).content.decode()
-    assert 'data-testid="identification-dashboard"' in page and late.reference in page
-    assert "deadline-overdue" in page and "list-group-item-danger" in page
+    # the dashboard's work list (issue 15): the overdue referral to the Main Department, marked overdue
+    assert 'data-testid="work-list"' in page and late.reference in page
+    assert 'data-kind="identification_referral" class="work-overdue"' in page
 
 
 def test_child_flag_on_the_case_page(worker, cast):

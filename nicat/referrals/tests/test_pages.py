@@ -135,7 +135,8 @@ def test_dashboard_flags_overdue_referrals_on_both_sides(world, client):
     for username in ("worker", "shelter.manager"):
         login(client, username)
         page = client.get(reverse("web:dashboard")).content.decode()
-        assert 'data-testid="referrals-overdue"' in page and case.reference in page
+        # the dashboard's work list (issue 15): the overdue referral, on both sides
+        assert 'data-testid="work-list"' in page and case.reference in page and "work-overdue" in page
         client.logout()
 
 

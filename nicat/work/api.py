@@ -1,0 +1,195 @@
+"""/api/v1/tasks/ and /api/v1/approvals/: tasks and follow-ups on cases — need-to-know as the case (a task of a case one may not
+see does not exist). Changes go through nicat.work.services, audited, with the version read."""
+from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from nicat.access import policy
+from nicat.accounts.models import Role, User
+from nicat.audit import services as audit
+from nicat.cases.models import Case
+from nicat.core.drf import RefuseUnknownFieldsMixin
+from nicat.work import services
+from nicat.work.models import Approval, ApprovalStatus, Task, TaskKind
+
+
+class _CaseRef(serializers.UUIDField):
+    """A case given by its uuid; only one the user may see (else the same 400 as a case that does not exist)."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        case = Case.objects.visible_to(self.context["request"].user).filter(uuid=value).first()
+        if case is None:
+            raise serializers.ValidationError("No case with this id is visible to you.")
+        return case
+
+    def to_representation(self, value):
+        return str(value.uuid if isinstance(value, Case) else value)
+
+
+class _UserRef(serializers.UUIDField):
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        user = User.objects.filter(uuid=value, is_active=True).first()
+        if user is None:
+            raise serializers.ValidationError("No staff member with this id.")
+        return user
+
+    def to_representation(self, value):
+        return str(value.uuid if isinstance(value, User) else value)
+
+
+class TaskSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
+    case = _CaseRef(help_text="The case (uuid); only a case visible to you.")
+    assigned_to = _UserRef(required=False, allow_null=True,
+                           help_text="The staff member (uuid) whose institution sees the case.")
+    title = serializers.CharField(max_length=500)
+    kind = serializers.ChoiceField(choices=TaskKind.choices, required=False)
+    institution = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    outcome = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Task
+        fields = ["uuid", "case", "kind", "title", "due_on", "assigned_to", "institution", "done_at", "outcome",
+                  "version"]
+        read_only_fields = ["uuid", "done_at", "version"]
+
+
+class CompleteSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
+    outcome = serializers.CharField(required=False, allow_blank=True)
+    version = serializers.IntegerField()
+
+
+class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                  viewsets.GenericViewSet):
+    """Tasks and follow-ups on the cases you may see. `?case=<uuid>` filters; `?open=1` leaves out done ones."""
+
+    serializer_class = TaskSerializer
+    lookup_field = "uuid"
+
+    def get_queryset(self):
+        qs = Task.objects.visible_to(self.request.user).select_related("case", "assigned_to", "institution")
+        case = self.request.query_params.get("case")
+        if case:
+            import uuid
+
+            try:
+                qs = qs.filter(case__uuid=uuid.UUID(case))
+            except ValueError:
+                qs = qs.none()
+        if self.request.query_params.get("open"):
+            qs = qs.filter(done_at__isnull=True)
+        return qs.order_by("-pk")
+
+    @extend_schema(parameters=[
+        OpenApiParameter("case", OpenApiTypes.UUID, description="Only the tasks of this case (uuid)."),
+        OpenApiParameter("open", OpenApiTypes.STR, description="Any value: leave out the tasks already done.")])
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        audit.record(actor=request.user, action="task.list",
+                     details={"channel": "api", "shown": len(response.data.get("results", []))})
+        return response
+
+    def get_object(self):
+        obj = super().get_object()
+        if self.request.method == "GET":
+            audit.record(actor=self.request.user, action="task.view", obj=obj, case=obj.case,
+                         details={"channel": "api"})
+        return obj
+
+    def create(self, request, *args, **kwargs):
+        if not policy.can_work_on_cases(request.user):
+            from rest_framework.exceptions import NotFound
+
+            raise NotFound
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        task = services.create_task(actor=request.user, case=d["case"], data=d)
+        return Response(self.get_serializer(task).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CompleteSerializer, responses=TaskSerializer)
+    @action(detail=True, methods=["post"], serializer_class=CompleteSerializer)
+    def complete(self, request, uuid=None):
+        task = self.get_object()
+        body = CompleteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        task = services.complete_task(actor=request.user, task=task, outcome=body.validated_data.get("outcome", ""),
+                                      version=body.validated_data["version"])
+        return Response(TaskSerializer(task, context=self.get_serializer_context()).data)
+
+
+class ApprovalSerializer(serializers.ModelSerializer):
+    case = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    case_reference = serializers.CharField(source="case.reference", read_only=True)
+    institution = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    requested_by = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+
+    class Meta:
+        model = Approval
+        fields = ["uuid", "case", "case_reference", "institution", "kind", "target", "status", "requested_by",
+                  "requested_at", "decided_by", "decided_at", "version"]
+        read_only_fields = fields
+
+
+class DecideSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
+    decision = serializers.ChoiceField(choices=[("approve", "approve"), ("refuse", "refuse")])
+    note = serializers.CharField(required=False, allow_blank=True,
+                                 help_text="Required to refuse, and for a break-glass review.")
+    version = serializers.IntegerField()
+
+
+class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Approvals: those of the institutions where you are a supervisor, your own requests, and those of the
+    cases you may see. `decide` approves (and carries out the action) or refuses; never your own request."""
+
+    serializer_class = ApprovalSerializer
+    lookup_field = "uuid"
+
+    def get_queryset(self):
+        user = self.request.user
+        if getattr(self, "swagger_fake_view", False) or not user.is_authenticated:
+            return Approval.objects.none()
+        supervised = {m.institution_id for m in policy.memberships(user) if m.role == Role.SUPERVISOR}
+        visible = Approval.objects.visible_to(user).values("pk")
+        qs = Approval.objects.system().filter(Q(institution_id__in=supervised) | Q(requested_by=user) | Q(
+            pk__in=visible))
+        status_ = self.request.query_params.get("status")
+        if status_:
+            qs = qs.filter(status=status_)
+        return qs.select_related("case", "institution", "requested_by", "decided_by").order_by("-pk")
+
+    @extend_schema(parameters=[OpenApiParameter("status", OpenApiTypes.STR, enum=ApprovalStatus.values,
+                                                description="Only approvals in this state.")])
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        audit.record(actor=request.user, action="approval.list",
+                     details={"channel": "api", "shown": len(response.data.get("results", []))})
+        return response
+
+    def get_object(self):
+        obj = super().get_object()
+        if self.request.method == "GET":
+            audit.record(actor=self.request.user, action="approval.view", obj=obj, case=obj.case,
+                         details={"channel": "api"})
+        return obj
+
+    @extend_schema(request=DecideSerializer, responses=ApprovalSerializer)
+    @action(detail=True, methods=["post"], serializer_class=DecideSerializer)
+    def decide(self, request, uuid=None):
+        approval = self.get_object()
+        if not services.may_decide(request.user, approval):
+            from rest_framework.exceptions import PermissionDenied
+
+            raise PermissionDenied("Only a supervisor of the approving institution decides, never on their own "
+                                   "request.")
+        body = DecideSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        d = body.validated_data
+        approval = services.decide_approval(actor=request.user, approval=approval, approve=d["decision"] == "approve",
+                                            note=d.get("note", ""), version=d["version"])
+        return Response(ApprovalSerializer(approval, context=self.get_serializer_context()).data)

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WorkConfig(AppConfig):
+    name = "nicat.work"
+    label = "work"
+    verbose_name = _("Daily work")
+
+    def ready(self):
+        from nicat.access.services import register_opening_listener
+        from nicat.core import approvals
+        from nicat.work import services
+
+        # The plan, closing a case and a stay extension beyond the standard term wait for a supervisor's
+        # approval where the institution asks for it (nicat.assistance calls the gate).
+        approvals.register_gate(services.approval_gate)
+        # Break-glass openings are told to the owner institution (and filed for review when it asks).
+        register_opening_listener(services.on_break_glass)
