@@ -387,10 +387,6 @@ LOGGING["handlers"]["console"]["formatter"] = "json" if NICAT_LOG_FORMAT == "jso
 # --- Backups (nicat/ops/backup.py): a key of its own, never a field key ------------------------------
 NICAT_BACKUP_KEY = env.str("NICAT_BACKUP_KEY", default="")
 
-# --- E-mail (notifications when NICAT_NOTIFICATION_EMAIL is on): smtp://user:password@host:587 or
-# smtp+tls://…; the default is the local mail relay.
-globals().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="nicat@localhost")
 # The hotline (docs/hotline.md): an urgent contact's alert to the duty service is escalated to the supervisors
 # when nobody acknowledged it within this many minutes (`nicat hotline escalate`, run by the worker or cron).
 NICAT_HOTLINE_ESCALATE_MINUTES = env.int("NICAT_HOTLINE_ESCALATE_MINUTES", default=10)
