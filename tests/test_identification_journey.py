@@ -56,6 +56,9 @@ def test_screening_to_decision_journey(page, browser, live_server, cast):
     page.fill("#id_purpose_facts", "Made to work on a farm without pay.")
     for code in ("deceptive_recruitment-wages", "exploitative_conditions-excessive_hours",
                  "coercion_at_destination-documents", "coercion_at_destination-debt_bondage"):
+        section = page.locator(f"details[data-element='{code.split('-')[0]}']")
+        if section.get_attribute("open") is None:  # the form is in sections: open the one to answer
+            section.locator("summary").first.click()
         page.check(f"input[name='ind-{code}'][value=yes]")
     page.click("button[name=save]")
     page.wait_for_url(re.compile(r".*/screenings/[0-9a-f-]{36}/$"))

@@ -82,6 +82,7 @@ def test_break_glass_end_to_end(page, live_server, cast, production_sign_in):
     complete_sign_in(page, live_server, User.objects.get(username="supervisor"), "en")
     page.goto(f"{live_server.url}/cases/{case.uuid}/")
     assert page.locator("h1").inner_text() != case.reference  # not visible: the 404 page
+    page.locator("#nav-oversight").click()  # the menu's "Oversight" group
     page.get_by_role("link", name="Break-glass").click()
     page.get_by_role("link", name="Open a case through break-glass").click()
     page.fill("#id_case_reference", case.reference)
@@ -100,6 +101,7 @@ def test_break_glass_end_to_end(page, live_server, cast, production_sign_in):
 
     # A supervisor of the owner institution reviews it.
     complete_sign_in(page, live_server, User.objects.get(username="ngo.supervisor"), "en")
+    page.locator("#nav-oversight").click()
     page.get_by_role("link", name=re.compile("Break-glass")).click()
     opening = page.locator("[data-testid=break-glass-opening]").first
     opening.locator("textarea").fill("Justified: the person was in danger.")
@@ -112,6 +114,7 @@ def test_break_glass_end_to_end(page, live_server, cast, production_sign_in):
 def test_restriction_order_end_to_end(page, live_server, cast, production_sign_in):
     case = cast.open_case()
     complete_sign_in(page, live_server, cast.officer, "en")
+    page.locator("#nav-oversight").click()  # the menu's "Oversight" group
     page.get_by_role("link", name="Restriction orders").click()
     page.locator("summary", has_text="Record an order").click()
     page.fill("#id_case_reference", case.reference)

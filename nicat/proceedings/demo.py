@@ -67,8 +67,13 @@ def build_case_in_court(users, institutions, before_appearance=None):
     # A Main Department case (a recognised victim's first), not yet referred to the NGO.
     referred = Referral.objects.system().filter(Q(to_institution=ngo)).values("case_id")
     candidates = (Case.objects.system().filter(owner_institution=main).exclude(pk__in=referred)
-                  .order_by("pk"))
-    case = (candidates.filter(trafficking_status=TraffickingStatus.ACTUAL).first() or candidates.first())
+                  .exclude(status__in=["Closed", "ClosedReferred"]).order_by("pk"))
+    from nicat.persons.age import is_child
+
+    # an adult's case (a child's referral needs the legal representative's consent), a recognised victim first
+    ordered = [*candidates.filter(trafficking_status=TraffickingStatus.ACTUAL), *candidates.exclude(
+        trafficking_status=TraffickingStatus.ACTUAL)]
+    case = next((c for c in ordered if not is_child(c.person)), None)
     if case is None:
         return None
     case_in_court(officer=officer, case=case, investigating_body=main, before_appearance=before_appearance)

@@ -33,7 +33,7 @@ def test_export_import_into_an_empty_database_and_export_again_gives_the_same_fi
     first_json = _export(tmp_path, "first.json")
     first_csv = _export(tmp_path, "first.csv")
     data = json.loads(first_json)
-    assert data["standard"] == "HTCDS 2.0" and len(data["cases"]) == Case.objects.system().count() == 12
+    assert data["standard"] == "HTCDS 2.0" and len(data["cases"]) == Case.objects.system().count() >= 12  # the living demo adds its own
     assert {"prs_FirstName", "vic_TraffickingStatus", "vic_TypeOfExploitation", "cas_Status"} <= set(data["cases"][0])
 
     _empty_database()
