@@ -4,7 +4,7 @@ assessment before each court appearance").
 This app does not know which checks exist: an app that has one registers it at start-up, from its
 `AppConfig.ready()` — the safety app registers its risk assessment like this:
 
-    from nicat.proceedings.checks import register_appearance_check
+    from nicat.core import checks
 
     def safety_assessment_done(*, actor, case, hearing, mode):
         assessment = current_assessment(case)
@@ -12,7 +12,7 @@ This app does not know which checks exist: an app that has one registers it at s
             raise ValidationError({"hearing": _("Assess the victim's safety before the appearance.")})
         return f"safety-assessment:{assessment.uuid}"
 
-    register_appearance_check(safety_assessment_done)
+    checks.register("proceedings.appearance", safety_assessment_done)
 
 A check is called with keyword arguments — `actor` (the user planning the appearance), `case` (the
 victim's case), `hearing` (the `Hearing`), `mode` (an `AppearanceMode` value) — inside the transaction
@@ -21,27 +21,21 @@ sentence the case worker understands (a field error on "hearing", "mode" or none
 recorded. To let the appearance go ahead it returns a short label of what it checked (no personal
 data: an id, a level), kept on the appearance (`safety_checked`) and in its audit event, or None.
 """
-_appearance_checks = []
+from nicat.core import checks
+
+APPEARANCE = "proceedings.appearance"
 
 
 def register_appearance_check(check):
     """Add `check(*, actor, case, hearing, mode) -> str | None` (raises ValidationError to refuse)."""
-    if check not in _appearance_checks:
-        _appearance_checks.append(check)
-    return check
+    return checks.register(APPEARANCE, check)
 
 
 def unregister_appearance_check(check):
     """Remove a check (tests)."""
-    if check in _appearance_checks:
-        _appearance_checks.remove(check)
+    checks.unregister(APPEARANCE, check)
 
 
 def run_appearance_checks(*, actor, case, hearing, mode):
     """Every registered check, in order; the labels of those that passed. The first refusal raises."""
-    passed = []
-    for check in list(_appearance_checks):
-        label = check(actor=actor, case=case, hearing=hearing, mode=mode)
-        if label:
-            passed.append(str(label)[:200])
-    return passed
+    return checks.run(APPEARANCE, actor=actor, case=case, hearing=hearing, mode=mode)

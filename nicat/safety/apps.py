@@ -9,8 +9,8 @@ class SafetyConfig(AppConfig):
 
     def ready(self):
         # The risk assessment before each court appearance (issue 17): the proceedings app runs the checks
-        # registered with it and does not import this app.
-        from nicat.proceedings.checks import register_appearance_check
+        # registered under this name (nicat.core.checks); neither app imports the other.
+        from nicat.core import checks
         from nicat.safety.services import appearance_check
 
-        register_appearance_check(appearance_check)
+        checks.register("proceedings.appearance", appearance_check)
