@@ -17,3 +17,8 @@ class WorkConfig(AppConfig):
         approvals.register_gate(services.approval_gate)
         # Break-glass openings are told to the owner institution (and filed for review when it asks).
         register_opening_listener(services.on_break_glass)
+        # Deadlines approaching: reminded once each, hourly, by `nicat worker` (or in process in development).
+        from nicat.core.jobs import register_periodic
+
+        register_periodic("work.reminders", "nicat.work.services.send_deadline_reminders", every=3600,
+                          description="Remind the people concerned of work due within a day")

@@ -108,3 +108,20 @@ def test_alerts_page_is_for_the_duty_service_and_the_hotline(hotline, client):
         verified_login(client, user)
         assert client.get(reverse("hotline:alerts")).status_code == status, user
     assert timezone.now()
+
+
+def test_the_worker_escalates_without_anyone_running_a_command(mailing, settings):
+    """`nicat worker` runs the registered periodic job "hotline.escalate" every minute (issue 18's jobs)."""
+    from unittest import mock
+
+    from nicat.core.jobs import periodic_jobs
+    from nicat.ops.jobs import run_periodic
+
+    job = periodic_jobs()["hotline.escalate"]
+    assert job.every == 60 and "work.reminders" in periodic_jobs()
+    contact = mailing.contact(reason="danger_now")
+    later = contact.alert.raised_at + datetime.timedelta(minutes=11)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        run_periodic.call("hotline.escalate", later.isoformat())
+    assert Alert.objects.get(pk=contact.alert.pk).escalated_at is not None
+    assert AuditEvent.objects.filter(action="hotline.alert_escalated").count() == 1
