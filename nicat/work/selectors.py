@@ -65,6 +65,7 @@ class WorkItem:
     detail: str = ""
     overdue: bool = False
     extra: dict = field(default_factory=dict)
+    safety_level: str = ""  # the case's current safety level (low, medium, high), where assessed
 
     @property
     def label(self):
@@ -231,17 +232,21 @@ def with_names(*, user, items, channel="web"):
     """Fill in the person's name where the identity section is visible to `user`; audited as one read of
     the work list (the references shown, and how many names)."""
     from nicat.access import sections
+    from nicat.safety.selectors import levels
 
     named = 0
+    visible = set(policy.visible_cases(user).filter(pk__in={i.case.pk for i in items if i.case is not None})
+                  .values_list("pk", flat=True))
+    safety = levels(visible)  # the current safety level beside each case (issue 17)
     for item in items:
         case = item.case
-        if case is not None and policy.visible_cases(user).filter(pk=case.pk).exists() \
-                and policy.can_see_section(user, case, sections.IDENTITY):
+        item.safety_level = safety.get(case.pk, "") if case is not None else ""
+        if case is not None and case.pk in visible and policy.can_see_section(user, case, sections.IDENTITY):
             item.name = case.person.full_name
             named += 1
         else:
             item.name = ""
-            if case is not None and not policy.visible_cases(user).filter(pk=case.pk).exists():
+            if case is not None and case.pk not in visible:
                 item.link = item.link if item.kind == "approval" else ""
     audit.record(actor=user, action="work.list", details={
         "channel": channel, "shown": len(items), "names": named,

@@ -367,3 +367,21 @@ def test_the_decision_is_told_to_the_owner_without_identifying_data(world, outco
     assert len(sent) == 1 and case.reference in sent[0].body
     for secret in (*NAME, "1995", "exploitation"):
         assert secret not in sent[0].subject + sent[0].body
+
+
+def test_the_work_list_shows_each_case_s_current_safety_level(world, client):
+    """Issue 17: the current level of the safety assessment is in the work lists, not only on the case."""
+    from nicat.safety.services import record_assessment
+
+    case = world.adult(given_name=NAME[0], family_name=NAME[1])
+    services.create_task(actor=world.cast.worker, case=case, data={
+        "title": "Call back", "kind": "task", "due_on": baku_today()})
+    verified_login(client, world.cast.worker)
+    page = client.get(reverse("work:list"), {"window": "week"}).content.decode()
+    assert 'data-testid="safety-level"' not in page  # never assessed: nothing to show
+    record_assessment(actor=world.cast.worker, case=case, data={
+        "occasion": "intake", "level": "high", "factors": ["traffickers"],
+        "reasons": "The recruiter knows where her family lives.",
+        "review_on": baku_today() + datetime.timedelta(days=14)})
+    page = client.get(reverse("work:list"), {"window": "week"}).content.decode()
+    assert 'data-level="high"' in page and "Risk: high" in page
