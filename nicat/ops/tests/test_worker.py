@@ -161,7 +161,8 @@ def test_a_killed_workers_job_is_run_by_another_worker():
     finally:
         first.kill() if first.poll() is None else None
     assert not PeriodicRun.objects.filter(name="probe").exists()  # killed before its work was done
-    second = _start_worker("rescuer", 2, "--batch", pause=0)
+    # Not --batch: a rescuer that starts before the lease runs out would find the queue empty and stop.
+    second = _start_worker("rescuer", 2, pause=0)
     try:
         # The lease (2 s) runs out, the rescuer gives the job back to the queue and runs it.
         assert _wait(lambda: DBTaskResult.objects.get(id=job).status == "SUCCESSFUL", 60), \
