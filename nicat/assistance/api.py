@@ -62,6 +62,7 @@ from nicat.assistance.services.shelters import is_facility_staff
 from nicat.audit import services as audit
 from nicat.cases.models import Case, CaseStatus, ClosureReason
 from nicat.core.drf import RefuseUnknownFieldsMixin
+from nicat.core.services import expected_version
 from nicat.directory.models import Institution
 from nicat.vocab.fields import TermField
 
@@ -96,11 +97,7 @@ def _health_hidden(context, obj, kind):
 
 
 def _version(data):
-    version = data.get("version")
-    if version is None:
-        raise ValidationError({"version": [_("Give the version of the record you read, so that no one else's change "
-                                             "is overwritten.")]})
-    return version
+    return expected_version(data.get("version"))  # the one version check (400 on "version")
 
 
 # --- serializers (reads; writes validate with the same fields, the services decide) ---------------------

@@ -21,6 +21,7 @@ from nicat.access import policy
 from nicat.access.sections import INVESTIGATION
 from nicat.cases.models import Case
 from nicat.core.drf import RefuseUnknownFieldsMixin
+from nicat.core.services import expected_version
 from nicat.directory.fields import InstitutionRefField
 from nicat.proceedings import selectors, services
 from nicat.proceedings.models import (
@@ -327,10 +328,7 @@ class ProceedingsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return obj
 
     def _version(self, data):
-        if data.get("version") is None:
-            raise serializers.ValidationError({"version": [_("Give the version of the record you read, so that no "
-                                                             "one else's change is overwritten.")]})
-        return data.pop("version")
+        return expected_version(data.pop("version", None))  # the one version check (400 on "version")
 
     def _answer(self, obj, code=status.HTTP_200_OK):
         obj = self.model.objects.system().get(pk=obj.pk)
