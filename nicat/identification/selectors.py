@@ -61,7 +61,7 @@ def dashboard_items(*, user, now=None):
                         .filter(Q(identification__isnull=True) | Q(identification__referred_at__isnull=True))
                         .select_related("owner_institution", "person", "identification",
                                         "identification__decision")
-                        .order_by("first_contact_at")[:DASHBOARD_LIMIT])
+                        .prefetch_related("person__citizenships").order_by("first_contact_at")[:DASHBOARD_LIMIT])
     recognised = (visible.filter(identification__status=IdentificationStatus.RECOGNISED,
                                  identification__residence_permit_discussed_on__isnull=True)
                   .select_related("owner_institution", "person", "identification", "identification__decision")

@@ -672,7 +672,10 @@ class Deadline:
         return self.state == "overdue"
 
 
-def case_deadlines(case, *, identification=None, now=None):
+NOT_LOADED = object()  # case_deadlines(identification=...) not given: read it (None: the case has none)
+
+
+def case_deadlines(case, *, identification=NOT_LOADED, now=None):
     """The statutory deadlines of one case, computed (never stored) from the legal parameters in force on
     the day each right arose (nicat.legal.rules, docs/legal-rules.md):
 
@@ -686,7 +689,7 @@ def case_deadlines(case, *, identification=None, now=None):
     now = now or timezone.now()
     today = baku_today(now)
     items = []
-    if identification is None:
+    if identification is NOT_LOADED:
         identification = Identification.objects.system().filter(case=case).select_related("decision").first()
     status = identification.status if identification else IdentificationStatus.SCREENED
     due = rules.referral_due(case.first_contact_at)

@@ -5,7 +5,9 @@ the right arose (a recognition, an admission, a first contact). `set_parameter` 
 a change: administrators only, validated with sentences an administrator understands, written in
 one transaction with its audit event, optimistic locking on an edited row.
 """
+import contextvars
 import datetime
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,11 +28,44 @@ class ParameterMissing(ValidationError):
     """No value of a parameter applies on the day asked (say which, and who can fix it)."""
 
 
+# Within `remembered()` (every web request, and lists that compute deadlines for many cases) each
+# parameter's rows are read once; outside it every call reads the database.
+_remembered = contextvars.ContextVar("nicat_legal_parameters", default=None)
+
+
+@contextmanager
+def remembered():
+    """Read each legal parameter's rows at most once inside the block (a request, a work list of thousands
+    of cases). A change made through `set_parameter` inside the block is seen at once."""
+    if _remembered.get() is not None:
+        yield
+        return
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
+
+
+def _rows(code):
+    memo = _remembered.get()
+    if memo is None:
+        return None
+    if code not in memo:
+        memo[code] = list(LegalParameter.objects.filter(code=code).order_by("valid_from"))
+    return memo[code]
+
+
 def in_force(code, on):
     """The `LegalParameter` row in force on `on` (a date or an aware datetime, read on the Baku calendar),
     or None. Before the first recorded value, the first applies when the parameter says so."""
     s = spec(code)
     day = baku_date(on)
+    rows = _rows(code)
+    if rows is not None:
+        applying = [r for r in rows if r.valid_from <= day]
+        row = applying[-1] if applying else None
+        return rows[0] if row is None and s.first_applies_before and rows else row
     row = LegalParameter.objects.filter(code=code, valid_from__lte=day).order_by("-valid_from").first()
     if row is None and s.first_applies_before:
         row = LegalParameter.objects.filter(code=code).order_by("valid_from").first()
@@ -155,4 +190,7 @@ def set_parameter(*, actor, data, parameter=None, expected_version=None):
         raise ValidationError({"valid_from": _("This parameter already has a value from %(day)s. Change that value, "
                                                "or choose another date.") % {
             "day": cleaned["valid_from"].isoformat()}}) from None
+    memo = _remembered.get()
+    if memo is not None:
+        memo.clear()  # the next read in this block sees the change
     return row

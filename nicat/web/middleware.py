@@ -2,6 +2,7 @@
 import uuid
 
 from nicat.core.context import reset_request_context, set_request_context
+from nicat.legal.services import remembered
 
 
 class RequestIdMiddleware:
@@ -14,7 +15,8 @@ class RequestIdMiddleware:
         request.request_id = rid
         token = set_request_context({"request_id": rid, "ip": request.META.get("REMOTE_ADDR")})
         try:
-            response = self.get_response(request)
+            with remembered():  # each legal parameter read once per request, however many deadlines are shown
+                response = self.get_response(request)
         finally:
             reset_request_context(token)
         response["X-Request-ID"] = rid

@@ -126,8 +126,14 @@ def _items(user, today, horizon):
                   .filter(Q(identification__isnull=True) | Q(identification__referred_at__isnull=True))
                   ) | visible.filter(identification__status=IdentificationStatus.RECOGNISED,
                                      identification__residence_permit_discussed_on__isnull=True)
-    for case in candidates.select_related("owner_institution", "person").distinct():
-        for d in case_deadlines(case):
+    candidates = (candidates.select_related("owner_institution", "person", "identification__decision")
+                  .prefetch_related("person__citizenships").distinct())
+    for case in candidates:  # everything case_deadlines reads is loaded here: no query per case
+        try:
+            identification = case.identification
+        except Identification.DoesNotExist:
+            identification = None
+        for d in case_deadlines(case, identification=identification):
             if d.state not in ("due", "overdue") or d.kind not in ("referral", "residence_permit"):
                 continue
             due = baku_date(d.due) if isinstance(d.due, datetime.datetime) else d.due
@@ -241,6 +247,8 @@ def with_names(*, user, items, channel="web"):
     for item in items:
         case = item.case
         item.safety_level = safety.get(case.pk, "") if case is not None else ""
+        if case is not None and case.pk in visible:
+            policy.note_case_visible(user, case)  # just read through visible_cases: no query per case
         if case is not None and case.pk in visible and policy.can_see_section(user, case, sections.IDENTITY):
             item.name = case.person.full_name
             named += 1

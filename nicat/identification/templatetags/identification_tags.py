@@ -12,7 +12,8 @@ register = template.Library()
 def identification_panel(case, user):
     identification = selectors.identification_for_case(user=user, case=case)
     decision = identification.decision if identification else None
-    deadlines = services.case_deadlines(case, identification=identification)
+    deadlines = services.case_deadlines(
+        case, identification=identification if identification is not None else services.NOT_LOADED)
     permit_due = any(d.kind == "residence_permit" and d.state in ("due", "overdue") for d in deadlines)
     return {
         "case": case, "identification": identification, "decision": decision,

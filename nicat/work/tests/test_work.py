@@ -385,3 +385,33 @@ def test_the_work_list_shows_each_case_s_current_safety_level(world, client):
         "review_on": baku_today() + datetime.timedelta(days=14)})
     page = client.get(reverse("work:list"), {"window": "week"}).content.decode()
     assert 'data-level="high"' in page and "Risk: high" in page
+
+
+def test_the_work_list_costs_the_same_queries_for_three_or_twelve_overdue_cases(world, client):
+    """Each case's statutory deadlines were computed with four queries of their own, so the dashboard of an
+    institution with thousands of open cases took minutes (bench/registry_scale.py). Now everything the
+    deadlines read is loaded with the list, and each legal parameter is read once per request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from nicat.cases.models import Case
+
+    def open_overdue(count):
+        for n in range(count):
+            case = world.adult(given_name=f"Aysel{n}", family_name=NAME[1])
+            Case.objects.system().filter(pk=case.pk).update(
+                first_contact_at=case.first_contact_at - datetime.timedelta(days=30 + n))
+
+    def cost():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("work:list"), {"window": "week"})
+        assert response.status_code == 200
+        return len(queries), response.content.decode().count("#identification")
+
+    verified_login(client, world.cast.worker)
+    open_overdue(3)
+    few, shown_few = cost()
+    open_overdue(9)
+    many, shown_many = cost()
+    assert (shown_few, shown_many) == (3, 12)  # every overdue referral to the Main Department is listed
+    assert many == few, f"the work list's queries grew with the cases: {few} for 3, {many} for 12"

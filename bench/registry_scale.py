@@ -1,0 +1,203 @@
+"""The pages a case worker lives in, on a national-size registry: the case list, a case, the name
+search, the dashboard and "My work" as an NGO's case worker who sees every case, and the statistics
+page as the Main Department's analyst (issue 18: "the 1,000,000-person registry on PostgreSQL: case
+list, search and the dashboard within the goals of the performance docs").
+
+    .venv/bin/python bench/registry_scale.py --persons 1000000 --cache \\
+        --postgres postgresql://postgres@127.0.0.1:5432/postgres
+
+A throw-away database (as bench/matching_speed.py: a temporary SQLite file, or `nicat_bench_matching`
+on the given PostgreSQL server, dropped afterwards) is migrated; N synthetic persons are inserted by
+nicat.persons.generator (sealed values, blind indexes, keyed tokens, as the services write them) into
+one institution, and each person gets a case of that institution: 97 % closed, 2.5 % in follow-up,
+0.5 % open and still presumed (each with an overdue referral deadline in "My work"). Every page is requested through
+Django's test client (the whole request: middleware, policy, audit append, template), signed in,
+`--repeat` times; the name searches use names of registered persons (as stored, or typed in the other
+script) and count whether the person's case is on the answer page.
+
+Goals (docs/performance.md): search p95 <= 200 ms and max <= 1 s (issue 19); a page p95 <= 1 s,
+the statistics page <= 1.5 s (issue 13). Results: bench/results/registry_scale_<engine>_<N>.json.
+"""
+import argparse
+import datetime
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from matching_speed import setup  # noqa: E402
+from search_vs_trgm import other_script, registry  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+GOALS_MS = {"search": (200, 1000), "statistics": (1500, None)}
+PAGE_GOAL_MS = (1000, None)
+
+
+def _state(rnd):
+    """A registry built over years: most cases closed, some in follow-up, a few open and still presumed
+    (each of those has an overdue referral deadline, so "My work" lists them all)."""
+    from nicat.cases.models import CaseStatus, TraffickingStatus
+
+    x = rnd.random()
+    if x < 0.005:
+        return {"status": CaseStatus.ACTIVE, "trafficking_status": TraffickingStatus.POSSIBLE}
+    if x < 0.03:
+        return {"status": CaseStatus.FOLLOW_UP, "trafficking_status": TraffickingStatus.ACTUAL}
+    return {"status": CaseStatus.CLOSED,
+            "trafficking_status": TraffickingStatus.ACTUAL if x < 0.6 else TraffickingStatus.NOT_A_VICTIM}
+
+
+def add_cases(institution, start_id, count, progress):
+    """One case of `institution` per generated person (ids start_id … start_id + count - 1)."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from nicat.cases.models import Case
+    from nicat.vocab.models import Term
+
+    rnd = random.Random(11)
+    forms = list(Term.objects.filter(vocabulary="exploitation"))
+    through = Case.exploitation_forms.through
+    base = timezone.now() - datetime.timedelta(days=3650)
+    batch = 5000
+    for first in range(0, count, batch):
+        size = min(batch, count - first)
+        with transaction.atomic():
+            cases = Case.objects.system().bulk_create([
+                Case(person_id=start_id + first + i, owner_institution=institution,
+                     reference=f"BEN-{first + i:09d}", **_state(rnd),
+                     first_contact_at=base + datetime.timedelta(minutes=rnd.randrange(3650 * 24 * 60)))
+                for i in range(size)])
+            through.objects.bulk_create([through(case_id=c.pk, term_id=rnd.choice(forms).pk) for c in cases])
+        if (first // batch) % 20 == 0:
+            progress(f"cases: {first + size:,} of {count:,}")
+
+
+def timed(client, path, params=None, repeat=1, check=None):
+    times, ok = [], 0
+    for n in range(repeat):
+        p = params(n) if callable(params) else (params or {})
+        t = time.perf_counter()
+        response = client.get(path, p)
+        times.append((time.perf_counter() - t) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"{path} {p} answered {response.status_code}")
+        if check:
+            ok += bool(check(n, response.content.decode()))
+    return times, ok
+
+
+def summary(times):
+    times = sorted(times)
+    return {"requests": len(times), "p50_ms": round(statistics.median(times), 1),
+            "p95_ms": round(times[max(0, int(round(0.95 * len(times))) - 1)], 1), "max_ms": round(times[-1], 1)}
+
+
+def run(args):
+    from django.db import connection
+    from django.test import Client
+
+    from nicat.accounts.models import Role
+    from nicat.cases.models import Case
+    from nicat.persons.generator import generate
+    from nicat.persons.models import Person
+    from nicat.testing import make_institution, make_user
+
+    engine = connection.vendor
+    ngo = make_institution("bench-ngo", "ngo", is_nonprofit=True)
+    md = make_institution("bench-md", "law_enforcement", is_competent_authority=True, name_az="Baş İdarə")
+    worker = make_user("bench-worker", ngo, Role.CASE_WORKER)
+    analyst = make_user("bench-analyst", md, Role.ANALYST)
+    start_id = (Person.objects.system().order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    t0 = time.monotonic()
+    cache = ROOT / "var" / "bench-cache" / f"persons_search_{args.persons}.pickle" if args.cache else None
+    generate(args.persons, institutions=[ngo], progress=lambda m: print(m, file=sys.stderr),
+             cache=str(cache) if cache else None, defer_indexes=True)
+    add_cases(ngo, start_id, args.persons, progress=lambda m: print(m, file=sys.stderr))
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if engine == "postgresql" else "ANALYZE")
+    generated = round(time.monotonic() - t0, 1)
+    print(f"{args.persons:,} persons and cases in {generated} s", file=sys.stderr)
+
+    rnd = random.Random(5)
+    rows = list(registry(args.persons))
+    picks = rnd.sample(rows, args.repeat)
+    queries = []
+    for n, r in enumerate(picks):
+        q = f"{r[1]} {r[2]}" if n % 2 == 0 else other_script(r[3], r[4], r[1], rnd)
+        queries.append((q, start_id + r[0]))
+    refs = dict(Case.objects.system().filter(person_id__in=[pid for _q, pid in queries])
+                .values_list("person_id", "uuid"))
+    case_uuids = [str(u) for u in Case.objects.system().order_by("?").values_list("uuid", flat=True)[:args.repeat]]
+    del rows
+
+    client = Client()
+    client.force_login(worker)
+    for path in ("/", "/cases/", "/work/", "/persons/"):  # warm-up: templates, catalogs, connections
+        client.get(path)
+    result = {"engine": engine, "persons": args.persons, "cases": args.persons, "generate_seconds": generated,
+              "command": "bench/registry_scale.py " + " ".join(sys.argv[1:]), "cpus": os.cpu_count(),
+              "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="minutes"), "pages": {}}
+    pages = result["pages"]
+    load_before = os.getloadavg()[0]
+    times, _ = timed(client, "/cases/", repeat=args.repeat)
+    pages["case list, first page"] = summary(times)
+    times, _ = timed(client, "/cases/", params=lambda n: {"page": 1 + rnd.randrange(max(1, args.persons // 25))},
+                     repeat=args.repeat)
+    pages["case list, a random page"] = summary(times)
+    times, _ = timed(client, "/cases/", params={"reference": "BEN-000000777"}, repeat=args.repeat)
+    pages["case list, by reference"] = summary(times)
+    times, _ = timed(client, "/", repeat=args.repeat)
+    pages["dashboard"] = summary(times)
+    times, _ = timed(client, "/work/", repeat=args.repeat)
+    pages["my work"] = summary(times)
+    times = []
+    for u in case_uuids:
+        t = time.perf_counter()
+        response = client.get(f"/cases/{u}/")
+        times.append((time.perf_counter() - t) * 1000)
+        assert response.status_code == 200, response.status_code
+    pages["a case"] = summary(times)
+    times, found = timed(client, "/persons/", params=lambda n: {"q": queries[n][0]}, repeat=len(queries),
+                         check=lambda n, html: str(refs[queries[n][1]]) in html)
+    pages["name search"] = {**summary(times), "person_found": f"{found}/{len(queries)}"}
+    analyst_client = Client()
+    analyst_client.force_login(analyst)
+    analyst_client.get("/statistics/")
+    times, _ = timed(analyst_client, "/statistics/", params={"by": "year", "then": "exploitation"},
+                     repeat=max(3, args.repeat // 5))
+    pages["statistics page (analyst)"] = summary(times)
+    result["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--persons", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=30, help="requests per page (default 30)")
+    parser.add_argument("--postgres", metavar="URL", help="PostgreSQL server URL (default: SQLite)")
+    parser.add_argument("--cache", action="store_true", help="reuse generated rows under var/bench-cache/")
+    args = parser.parse_args()
+    os.environ["NICAT_REQUIRE_2FA"] = "0"
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
+    _tmp, drop = setup(args.postgres)
+    try:
+        result = run(args)
+    finally:
+        if drop:
+            drop()
+    out = ROOT / "bench" / "results" / f"registry_scale_{result['engine']}_{args.persons}.json"
+    out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    print(f"| page ({result['engine']}, {args.persons:,} persons and cases) | p50 ms | p95 ms | max ms | found |")
+    print("|---|---|---|---|---|")
+    for name, s in result["pages"].items():
+        print(f"| {name} | {s['p50_ms']} | {s['p95_ms']} | {s['max_ms']} | {s.get('person_found', '')} |")
+    print(f"load average {result['load_average']} on {result['cpus']} cores; {result['date']}; written to {out}")
+
+
+if __name__ == "__main__":
+    main()
