@@ -16,8 +16,10 @@ def referral_nav(user, part=""):
     return {
         "part": part,
         "works_on_cases": works,
-        "pending_in": selectors.incoming(user=user).filter(status="pending").count() if works else 0,
-        "unread": notify.unread_count(user),
+        # each part counts only what it shows (the menu renders the two parts separately)
+        "pending_in": selectors.incoming(user=user).filter(status="pending").count() if works and part != "bell"
+        else 0,
+        "unread": notify.unread_count(user) if part != "links" else 0,
         "user": user,
     }
 
