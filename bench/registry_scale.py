@@ -6,7 +6,7 @@ list, search and the dashboard within the goals of the performance docs").
     .venv/bin/python bench/registry_scale.py --persons 1000000 --cache \\
         --postgres postgresql://postgres@127.0.0.1:5432/postgres
 
-A throw-away database (as bench/matching_speed.py: a temporary SQLite file, or `nicat_bench_matching`
+A throw-away database (as bench/matching_speed.py: a temporary SQLite file, or `nicat_bench_registry`
 on the given PostgreSQL server, dropped afterwards) is migrated; N synthetic persons are inserted by
 nicat.persons.generator (sealed values, blind indexes, keyed tokens, as the services write them) into
 50 institutions (`--institutions`), and each person gets a case of the institution that registered them,
@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import matching_speed  # noqa: E402
 from matching_speed import setup  # noqa: E402
 from search_vs_trgm import other_script, registry  # noqa: E402
 
@@ -200,6 +201,7 @@ def main():
     args = parser.parse_args()
     os.environ["NICAT_REQUIRE_2FA"] = "0"
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
+    matching_speed.BENCH_DB = "nicat_bench_registry"  # beside, not instead of, a matching bench's database
     _tmp, drop = setup(args.postgres)
     try:
         result = run(args)
