@@ -29,6 +29,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -194,6 +195,27 @@ def tracebacks(log_path):
     return text.count("Traceback (most recent call last)"), text[-4000:] if "Traceback" in text else ""
 
 
+ACCESS = re.compile(r'^\S+ "(\w+) (\S+)" (\d{3}) ')
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def access_log(log_path):
+    """What the server itself answered (its access log): requests by status, and every answer that is not
+    2xx/3xx by route — independent of what the load generator counted."""
+    statuses, bad = {}, {}
+    text = Path(log_path).read_text(errors="replace") if Path(log_path).exists() else ""
+    for line in text.splitlines():
+        m = ACCESS.match(line)
+        if not m:
+            continue
+        method, path, status = m.group(1), UUID.sub("<uuid>", m.group(2)), m.group(3)
+        statuses[status] = statuses.get(status, 0) + 1
+        if not status.startswith(("2", "3")):
+            key = f"{status} {method} {path}"
+            bad[key] = bad.get(key, 0) + 1
+    return {"requests": sum(statuses.values()), "by_status": dict(sorted(statuses.items())), "not_2xx_3xx": bad}
+
+
 def run(args):
     tmp = Path(tempfile.mkdtemp(prefix="nicat-bench-load-"))
     admin_url = args.postgres
@@ -275,6 +297,7 @@ def run(args):
         for proc in procs.values():
             stop(proc)
         server_errors = {name: tracebacks(path) for name, path in logs.items()}
+        served = {name: access_log(path) for name, path in logs.items() if name.startswith("server")}
         time.sleep(0.5)
         pg_admin(admin_url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
         if not args.keep:
@@ -294,6 +317,7 @@ def run(args):
                                          "samples_every_5s": samples}},
         "setup_s": round(setup_s, 1), "data_before": before, "data_after": after, "audit_verify": verify,
         "processes_alive_at_end": alive,
+        "served_by_server": served,
         "server_tracebacks": {name: n for name, (n, _) in server_errors.items()},
         "server_log_tails": {name: tail for name, (_, tail) in server_errors.items() if tail},
         "locust_exit": locust.returncode, **stats,
@@ -323,6 +347,9 @@ def markdown(r):
         for e in r["errors"]:
             lines.append(f"| {e['method']} {e['route']} | {e['error'][:200]} | {e['occurrences']} |")
     lines.append("")
+    for name, x in r["served_by_server"].items():
+        lines.append(f"{name} answered {x['requests']} requests, by status {x['by_status']}"
+                     + (f"; not 2xx/3xx: {x['not_2xx_3xx']}" if x["not_2xx_3xx"] else ""))
     lines.append(f"server tracebacks: {r['server_tracebacks']}; processes alive at the end: "
                  f"{r['processes_alive_at_end']}")
     return "\n".join(lines)
@@ -354,7 +381,7 @@ def main():
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(r, indent=2, ensure_ascii=False) + "\n")
     print(f"\nwritten {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
-    failed = r["total"]["failures"] or not r["audit_verify"].startswith("OK") or any(r["server_tracebacks"].values())
+    failed = r["total"]["failures"] or any(x["not_2xx_3xx"] for x in r["served_by_server"].values()) or not r["audit_verify"].startswith("OK") or any(r["server_tracebacks"].values())
     sys.exit(1 if failed else 0)
 
 
