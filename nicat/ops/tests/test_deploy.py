@@ -34,3 +34,15 @@ def test_units_run_nicat_serve_and_worker_and_nginx_sends_what_the_app_expects()
     assert 'SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")' in settings_text
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in nginx
     assert "X-Forwarded-For $proxy_add_x_forwarded_for" in nginx and "ssl_certificate" in nginx
+
+
+def test_nginx_closes_idle_app_connections_before_nicat_serve_does():
+    """Otherwise nginx reuses a kept-alive connection just as gunicorn closes it: a reset, a 502 under load
+    (found by bench/load.py with gunicorn's 2 s default)."""
+    nginx = (ROOT / "deploy" / "nginx-nicat.conf").read_text()
+    upstream = re.search(r"upstream nicat_app \{(.*?)\}", nginx, flags=re.S).group(1)
+    proxy_idle = int(re.search(r"^\s*keepalive_timeout (\d+)s;", upstream, flags=re.M).group(1))
+    serve = (ROOT / "nicat" / "web" / "management" / "commands" / "serve.py").read_text()
+    app_idle = int(re.search(r'"keepalive", int\(os\.environ\.get\("NICAT_KEEPALIVE_SECONDS", "(\d+)"\)\)', serve).group(1))
+    assert re.search(r"^\s*keepalive \d+;", upstream, flags=re.M)  # nginx does keep connections to the app
+    assert proxy_idle < app_idle

@@ -36,8 +36,16 @@ class Command(BaseCommand):
                 self.cfg.set("workers", options["workers"])
                 self.cfg.set("threads", 4)
                 self.cfg.set("timeout", 60)
+                # An idle kept-alive connection stays open longer than the proxy in front keeps it (nginx's
+                # upstream keepalive_timeout is 60 s): with gunicorn's 2 s default the server closed
+                # connections the proxy (or a client) was just reusing, and under load that race answered
+                # resets — 502s behind nginx (bench/load.py, docs/performance.md).
+                self.cfg.set("keepalive", int(os.environ.get("NICAT_KEEPALIVE_SECONDS", "75")))
                 # Access log without query strings: paths carry UUIDs only, never names.
                 self.cfg.set("accesslog", "-")
+                # gunicorn's control socket in this server's var directory: by default every server of
+                # the user shares ~/.gunicorn/gunicorn.ctl, and a second server on the machine took it over.
+                self.cfg.set("control_socket", str(Path(settings.VAR_DIR) / "gunicorn.ctl"))
                 self.cfg.set("access_log_format", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss')
                 self.cfg.set("when_ready", when_ready)
                 self.cfg.set("child_exit", child_exit)
