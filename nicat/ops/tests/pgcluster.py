@@ -78,7 +78,7 @@ class Cluster:
         replica = Cluster(self.work / "replica", _free_port())
         replica.work = self.work
         self._run([str(PG_BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-                   "-D", str(replica.data_dir), "-R", "-X", "stream", "--no-sync"])
+                   "-D", str(replica.data_dir), "-R", "-X", "stream", "--no-sync", "--checkpoint=fast"])
         with open(replica.data_dir / "postgresql.conf", "a") as conf:
             conf.write(f"\nport = {replica.port}\n")
         replica.start()
