@@ -150,9 +150,12 @@ def server_error(request):
     if exc is not None and database_unavailable(exc):
         import logging
 
-        # One line, the kind of error only: never the statement or its parameters.
-        logging.getLogger("nicat.request").warning("database unavailable (%s): answered 503",
-                                                   exc.__class__.__name__)
+        # One line per request (a middleware answering after the view may meet the same outage), the kind
+        # of error only: never the statement or its parameters.
+        if not getattr(request, "_nicat_unavailable_logged", False):
+            request._nicat_unavailable_logged = True
+            logging.getLogger("nicat.request").warning("database unavailable (%s): answered 503",
+                                                       exc.__class__.__name__)
         return service_unavailable(request)
     html = loader.get_template("web/500.html").render({"request_id": getattr(request, "request_id", "")})
     return HttpResponse(html, status=500)

@@ -171,6 +171,11 @@ def test_a_streaming_replica_serves_the_statistics(cast, private_primary, tmp_pa
 
             with pytest.raises(RuntimeError, match="read-only transaction"):
                 replica.sql("DELETE FROM cases_case", "nicat")
+
+            replica.stop()  # the replica down: statistics answer 503 (try again), case work goes on
+            status, headers, _t = fetch(f"{base}/api/v1/statistics/cases/?by=year", token=supervisor_token)
+            assert status == 503 and headers["Retry-After"] == "5"
+            assert fetch(f"{base}/api/v1/cases/", token=worker_token)[0] == 200
         finally:
             server.terminate()
             try:
