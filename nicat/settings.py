@@ -150,6 +150,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     private_sqlite(DATABASES["default"]["NAME"])  # created 0600 before SQLite opens it; its WAL inherits the mode
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A connection kept between requests (CONN_MAX_AGE in DATABASE_URL) is checked before it is reused, so
+# that after a database restart the next request reconnects instead of failing on a dead socket.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A PostgreSQL read replica (streaming, hot standby) for statistics and exports (nicat.core.replica);
+# unset: everything reads the primary.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+NICAT_REPLICA_ALIAS = None
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    NICAT_REPLICA_ALIAS = "replica"
+DATABASE_ROUTERS = ["nicat.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Passwords and sessions -----------------------------------------------------------------

@@ -17,6 +17,8 @@ if os.environ.get("NICAT_TEST_DB") == "postgres":
 else:
     os.environ["DATABASE_URL"] = "sqlite:///" + os.path.join(os.environ["NICAT_VAR_DIR"], "test.sqlite3")
 
+os.environ.pop("DATABASE_REPLICA_URL", None)  # the tests' replica is the mirror below, or one a test starts
+
 from nicat.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; production uses Argon2
@@ -38,5 +40,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
         "NAME": os.path.join(os.environ["NICAT_VAR_DIR"], f"test-db-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"]["TEST"] = {"NAME": f"nicat_test_{os.getpid()}"}  # noqa: F405
+
+# A `replica` alias that is the test database itself (Django's TEST MIRROR), so that the router
+# (nicat.core.replica) can be exercised on SQLite. Off unless a test sets NICAT_REPLICA_ALIAS="replica":
+# a mirror is a second connection, which does not see a test's uncommitted rows.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+NICAT_REPLICA_ALIAS = None
 
 os.makedirs(STATIC_ROOT, exist_ok=True)  # noqa: F405  (WhiteNoise serves from finders in tests)

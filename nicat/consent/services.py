@@ -35,6 +35,7 @@ from nicat.consent.models import (
     OrderStatus,
     Purpose,
 )
+from nicat.core import uploads
 from nicat.core.errors import NotAllowed
 from nicat.core.services import check_version, require_visible, snapshot
 from nicat.directory.models import ServiceKind
@@ -189,7 +190,7 @@ def record_consent(*, actor, case, data, form_bytes=None):
                 errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
+    with uploads.kept_if_committed() as store, transaction.atomic():
         consent = Consent(case=case, recorded_by=actor, recorded_by_institution=institution,
                           **{f: data[f] for f in CONSENT_FIELDS if data.get(f) not in (None, "")})
         if not consent.given_at:
@@ -201,13 +202,9 @@ def record_consent(*, actor, case, data, form_bytes=None):
             consent.form_size = len(form_bytes)
             extension = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}[content_type]
             # Encrypted on the way to the disk, under a random name (nicat.privacy.storage).
-            consent.signed_form.save(f"consent{extension}", ContentFile(form_bytes), save=False)
-        try:
-            consent.save()
-        except Exception:
-            if consent.signed_form:
-                consent.signed_form.storage.delete(consent.signed_form.name)
-            raise
+            # A full disk: a message on the form, nothing written (nicat.core.uploads).
+            store(consent.signed_form, f"consent{extension}", ContentFile(form_bytes), field="signed_form")
+        consent.save()
         details = {"purpose": consent.purpose, "decision": consent.decision,
                    "awaiting_confirmation": owner is None}
         if form_bytes:
@@ -489,7 +486,7 @@ def request_legal_basis(*, actor, case, purpose, legal_basis, reason, institutio
     validate_legal_basis(purpose=purpose, legal_basis=legal_basis, reason=reason, order=order,
                          copy_bytes=copy_bytes, sections=sections)
     state, _consent = decisive_consent(case=case, purpose=purpose, institution=institution, service=service or "")
-    with transaction.atomic():
+    with uploads.kept_if_committed() as store, transaction.atomic():
         use = LegalBasisUse(case=case, purpose=purpose, institution=institution, legal_basis=legal_basis,
                             reason=reason.strip(), used_by=actor, used_by_institution=acting,
                             issuing_body=(order.get("issuing_body") or "").strip(),
@@ -500,13 +497,9 @@ def request_legal_basis(*, actor, case, purpose, legal_basis, reason, institutio
             content_type = sniff_copy(copy_bytes)
             use.copy_content_type, use.copy_size = content_type, len(copy_bytes)
             use.copy_sha256 = hashlib.sha256(copy_bytes).hexdigest()
-            use.order_copy.save("order" + storage.EXTENSIONS[content_type], ContentFile(copy_bytes), save=False)
-        try:
-            use.save()
-        except Exception:
-            if use.order_copy:
-                use.order_copy.storage.delete(use.order_copy.name)
-            raise
+            store(use.order_copy, "order" + storage.EXTENSIONS[content_type], ContentFile(copy_bytes),
+                  field="legal_basis_copy")
+        use.save()
         audit.record(actor=actor, action="consent.legal_basis_request", obj=use, case=case, institution=acting,
                      reason=f"legal basis: {legal_basis}",
                      changes=audit.diff(LegalBasisUse, {}, {"reason": use.reason, "legal_basis": legal_basis,

@@ -7,7 +7,9 @@ import logging
 class OneLineClientErrors(logging.Filter):
     def filter(self, record):
         status = getattr(record, "status_code", None)
-        if isinstance(status, int) and 400 <= status < 500 and record.exc_info:
+        # 503: the database was unreachable (nicat.web.views.server_error logged that in one line); its
+        # stack trace says nothing more, and must not repeat a statement it was running.
+        if isinstance(status, int) and (400 <= status < 500 or status == 503) and record.exc_info:
             record.exc_info = None
             record.exc_text = None
         return True

@@ -10,6 +10,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from nicat.audit.services import record as audit_record
 from nicat.core import validators
+from nicat.core.replica import replica_reads
 from nicat.exchange import htcds
 from nicat.exchange import proceedings as exchange_proceedings
 
@@ -25,6 +26,7 @@ class InvalidFile(ValidationError):
         super().__init__([str(p) for p in problems], code="invalid_file")
 
 
+@replica_reads
 def export(*, actor, fmt, progress=None):
     """The whole registry as an HTCDS file (text). Audited with the number of cases."""
     from nicat.cases.models import Case, CaseNote, TraffickingEvent

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from nicat.core.replica import replica_reads
 from nicat.statistics import suppression
 from nicat.statistics.selectors import UNKNOWN_VALUE, StatisticsNotAllowed, statistics_audience
 
@@ -65,6 +66,7 @@ def _facts(qs):
     return facts
 
 
+@replica_reads
 def proceedings_table(*, user, by=("year",), year_from=None, year_to=None, k=None):
     """{"by", "k", "measures": [{"code", "label", "cells": [{"year", ["exploitation"], "count"}],
     "total"}]}: counts of distinct criminal cases; `count`/`total` None where withheld."""

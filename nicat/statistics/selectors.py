@@ -4,6 +4,7 @@ from collections import Counter
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from nicat.core.replica import replica_reads
 from nicat.statistics import suppression
 from nicat.statistics.models import Dataset
 
@@ -17,6 +18,7 @@ def dataset_named(name):
                               % {"name": name, "known": known}) from None
 
 
+@replica_reads
 def dataset_table(*, dataset, by, k=None):
     """The frequency table of `dataset` by the columns `by` (the dataset's own names and values).
 
@@ -79,6 +81,7 @@ def _cases_for(user, audience):
     return Case.objects.system()
 
 
+@replica_reads
 def case_table(*, user, by, date_from=None, date_to=None, k=None):
     """Counts of Nicat's cases (distinct cases) by one or two dimensions, first contact within the
     period. Analysts get every case with small cells (and what would recover them) withheld;
@@ -243,6 +246,7 @@ def call_audience(user):
     return audience
 
 
+@replica_reads
 def call_table(*, user, by, date_from=None, date_to=None, k=None):
     """Counts of the hotline's contacts by one or two dimensions (statistics.dimensions.CALL_DIMENSIONS),
     with the prevention indicator: consultations on a job offer abroad. The same suppression as the

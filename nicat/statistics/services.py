@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from nicat.audit.services import record
+from nicat.core.replica import replica_reads
 from nicat.statistics import ctdc
 from nicat.statistics.models import Dataset, DatasetKind, DatasetRow
 
@@ -62,6 +63,7 @@ def ctdc_release(*, actor, k, fh):
     return result
 
 
+@replica_reads
 def annual_report(*, actor, year, language, edition, fmt):
     """The national annual report of `year` as PDF or XLSX bytes; audited (who, which edition)."""
     from nicat.statistics import report

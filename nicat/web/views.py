@@ -93,10 +93,70 @@ def method_not_allowed(request, allowed=()):
     return response
 
 
-def server_error(request):
-    """Rendered without the database and without context processors: the error may be the database."""
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(exc):
+    """True for a lost or refused database connection (a restart, a failover, the server down): not a bug
+    of Nicat, and the same request will succeed once the database is back. Integrity errors, a query
+    that is wrong, a statement timeout — everything else stays a 500."""
+    from django.db import InterfaceError, OperationalError
+
+    if isinstance(exc, InterfaceError):
+        return True  # psycopg: "connection already closed"
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__
+    state = getattr(getattr(cause, "diag", None), "sqlstate", None) or getattr(cause, "sqlstate", None)
+    if state:
+        # 08: connection exception; 57P01-57P03: admin shutdown, crash shutdown, cannot connect now
+        # (starting up, shutting down); 53300: too many connections.
+        return state.startswith("08") or state in ("57P01", "57P02", "57P03", "53300")
+    # No SQLSTATE: the connection never opened (refused, reset) or the server closed it unexpectedly.
+    text = str(exc).lower()
+    return any(sign in text for sign in ("connection", "server closed", "terminating", "the database system is"))
+
+
+def service_unavailable(request):
+    """503 with Retry-After: a page for people, a JSON problem for /api/. Rendered without the database."""
+    import json
+
     from django.template import loader
 
+    request_id = getattr(request, "request_id", "")
+    if request.path.startswith("/api/"):
+        body = {"type": "about:blank", "title": _("Service temporarily unavailable"), "status": 503,
+                "detail": _("The database cannot be reached at the moment. Nothing was saved half-way. "
+                            "Try again in a few seconds."),
+                "code": "service_unavailable", "request_id": request_id}
+        response = HttpResponse(json.dumps(body, ensure_ascii=False), status=503,
+                                content_type="application/problem+json; charset=utf-8")
+    else:
+        html = loader.get_template("web/503.html").render({"request_id": request_id})
+        response = HttpResponse(html, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def server_error(request):
+    """Rendered without the database and without context processors: the error may be the database.
+    A lost database connection is a 503 ("try again in a few seconds"), not a 500: see database_unavailable."""
+    import sys
+
+    from django.template import loader
+
+    exc = sys.exc_info()[1]  # Django calls handler500 while it handles the exception
+    if exc is not None and database_unavailable(exc):
+        import logging
+
+        # One line per request (a middleware answering after the view may meet the same outage), the kind
+        # of error only: never the statement or its parameters.
+        if not getattr(request, "_nicat_unavailable_logged", False):
+            request._nicat_unavailable_logged = True
+            logging.getLogger("nicat.request").warning("database unavailable (%s): answered 503",
+                                                       exc.__class__.__name__)
+        return service_unavailable(request)
     html = loader.get_template("web/500.html").render({"request_id": getattr(request, "request_id", "")})
     return HttpResponse(html, status=500)
 

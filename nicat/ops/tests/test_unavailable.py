@@ -1,0 +1,94 @@
+"""A lost database connection is a 503 with Retry-After (a page in the reader's language, a JSON problem on
+/api/), never a 500 traceback; every other database error stays a 500. Both engines; the real restart is in
+test_faults.py (PostgreSQL)."""
+import logging
+
+import pytest
+from django.db import OperationalError, connection
+from django.test import Client, override_settings
+
+pytestmark = [pytest.mark.django_db]
+
+
+def _database_gone(message="server closed the connection unexpectedly"):
+    def wrapper(execute, sql, params, many, context):
+        raise OperationalError(message)
+
+    return connection.execute_wrapper(wrapper)
+
+
+@override_settings(DEBUG=False, DEBUG_PROPAGATE_EXCEPTIONS=False)
+def test_a_page_while_the_database_is_away_is_a_503_in_the_readers_language(cast, caplog):
+    client = Client(raise_request_exception=False)
+    client.force_login(cast.worker)
+    caplog.set_level(logging.WARNING)
+    with _database_gone():
+        response = client.get("/", HTTP_ACCEPT_LANGUAGE="ru")
+    html = response.content.decode()
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert "Сервис временно недоступен" in html and "Подождите несколько секунд" in html
+    assert "Traceback" not in html and "server closed" not in html
+    assert "database unavailable (OperationalError): answered 503" in caplog.text
+    with _database_gone():
+        assert client.get("/", HTTP_ACCEPT_LANGUAGE="az").content.decode().count("Xidmət müvəqqəti olaraq")
+
+
+@override_settings(DEBUG=False, DEBUG_PROPAGATE_EXCEPTIONS=False)
+def test_the_api_while_the_database_is_away_answers_a_json_problem(cast):
+    from nicat.accounts.tokens import issue_token
+
+    token = issue_token(user=cast.worker)
+    client = Client(raise_request_exception=False)
+    with _database_gone("connection failed: connection to server at \"127.0.0.1\", port 5432 failed: "
+                        "Connection refused"):
+        response = client.post("/api/v1/cases/", {}, content_type="application/json",
+                               HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert response["Content-Type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == 503 and body["code"] == "service_unavailable" and "few seconds" in body["detail"]
+
+
+@override_settings(DEBUG=False, DEBUG_PROPAGATE_EXCEPTIONS=False)
+def test_any_other_database_error_stays_a_500(cast):
+    client = Client(raise_request_exception=False)
+    client.force_login(cast.worker)
+    with _database_gone("no such column: cases_case.nonsense"):
+        response = client.get("/")
+    assert response.status_code == 500 and "Retry-After" not in response
+
+
+def test_the_503_log_line_has_no_stack_trace():
+    import sys
+
+    from nicat.core.logfilters import OneLineClientErrors
+
+    try:
+        raise OperationalError("terminating connection due to administrator command")
+    except OperationalError:
+        record = logging.LogRecord("django.request", logging.ERROR, __file__, 1, "Service Unavailable: /", (),
+                                   sys.exc_info())
+    record.status_code = 503
+    assert OneLineClientErrors().filter(record) and record.exc_info is None
+
+
+def test_which_errors_mean_the_database_is_away():
+    from django.db import IntegrityError, InterfaceError
+
+    from nicat.web.views import database_unavailable
+
+    class Cause(Exception):
+        def __init__(self, sqlstate):
+            self.sqlstate = sqlstate
+
+    def with_state(state):
+        exc = OperationalError("x")
+        exc.__cause__ = Cause(state)
+        return exc
+
+    assert database_unavailable(InterfaceError("connection already closed"))
+    assert database_unavailable(with_state("57P01")) and database_unavailable(with_state("08006"))
+    assert not database_unavailable(with_state("57014"))  # a statement timeout: the query, not the server
+    assert not database_unavailable(with_state("40P01"))  # a deadlock
+    assert not database_unavailable(IntegrityError("duplicate key"))
+    assert not database_unavailable(OperationalError("database is locked"))
