@@ -60,3 +60,13 @@ def test_every_string_in_the_code_is_in_the_catalogs(tmp_path):
 def test_catalogs_are_used(lang, expected):
     with translation.override(lang):
         assert translation.gettext("New case") == expected
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_plural_entries_have_every_form_the_catalog_declares(lang):
+    import re
+
+    po = catalog(lang)
+    declared = int(re.search(r"nplurals\s*=\s*(\d+)", po.metadata["Plural-Forms"]).group(1))
+    short = [e.msgid for e in po if not e.obsolete and e.msgid_plural and len(e.msgstr_plural) != declared]
+    assert not short, f"{lang}: these plural entries lack some of the {declared} forms: {short[:5]}"
