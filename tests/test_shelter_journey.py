@@ -8,7 +8,8 @@ seven areas, records the person's agreement (no further consent needed), logs a 
 asks to extend the stay beyond the standard term — the shelter's supervisors approve such extensions, so the
 stay does not move until the shelter's supervisor approves it from the approvals list; then the approval shows
 on the case and the stay ends later —, and records the person leaving. The shelter is never offered closing
-the case or the allowance."""
+the case or the allowance. The extension form, the approval and the facility page pass axe (serious and
+critical rules); the facility page does not scroll sideways at 390 px."""
 import datetime
 import re
 
@@ -16,6 +17,7 @@ import pytest
 from django.utils import formats, timezone, translation
 
 from nicat.accounts.tests.helpers import complete_sign_in
+from tests.test_accessibility import violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,14 +34,13 @@ def test_the_shelter_journey_with_one_consent_conversation(browser, live_server,
     from nicat.accounts.models import Role
     from nicat.assistance.models import PlanGoal, RehabilitationPlan, ServiceDelivery, Stay
     from nicat.assistance.tests.helpers import World
-    from nicat.testing import make_user
-    from nicat.work import services as work
-    from nicat.work.models import Approval, ApprovalKind, ApprovalStatus
     from nicat.consent.models import Consent
     from nicat.directory.models import InstitutionService
     from nicat.referrals.models import Referral
     from nicat.referrals.services import create_referral
-    from nicat.testing import term
+    from nicat.testing import make_user, term
+    from nicat.work import services as work
+    from nicat.work.models import Approval, ApprovalKind, ApprovalStatus
 
     world = World(cast)
     shelter = world.shelter_institution
@@ -51,8 +52,9 @@ def test_the_shelter_journey_with_one_consent_conversation(browser, live_server,
                                           summary="Recruited with a false job offer as a waitress abroad."))
 
     worker_ctx = browser.new_context(viewport={"width": 1366, "height": 900})
-    manager_ctx = browser.new_context(viewport={"width": 1366, "height": 900})
-    sup_ctx = browser.new_context(viewport={"width": 1366, "height": 900})
+    # axe is injected into the pages of these two, which the Content-Security-Policy rightly forbids
+    manager_ctx = browser.new_context(viewport={"width": 1366, "height": 900}, bypass_csp=True)
+    sup_ctx = browser.new_context(viewport={"width": 1366, "height": 900}, bypass_csp=True)
     worker, manager, sup = worker_ctx.new_page(), manager_ctx.new_page(), sup_ctx.new_page()
     for p in (worker, manager, sup):
         p.set_default_timeout(15000)
@@ -132,6 +134,8 @@ def test_the_shelter_journey_with_one_consent_conversation(browser, live_server,
         first_end = Stay.objects.system().get(case=case).planned_end
         manager.goto(f"{live_server.url}/assistance/facilities/{world.shelter.uuid}/")
         manager.locator("[data-testid=residents] a[href*='/extend/']").click()
+        manager.locator("#id_reason").wait_for()
+        assert violations(manager) == [], "extension form"
         manager.fill("#id_reason", "The trial starts next month; she needs a safe place until she testifies.")
         _submit(manager)
         manager.wait_for_url(facility_page)
@@ -147,6 +151,7 @@ def test_the_shelter_journey_with_one_consent_conversation(browser, live_server,
         with translation.override(language):
             approved, kind = str(ApprovalStatus.APPROVED.label), str(ApprovalKind.STAY_EXTENSION.label)
         assert kind in sup.locator("h1").inner_text()
+        assert violations(sup) == [], "approval page"
         sup.locator("[data-testid=approve]").click()
         sup.wait_for_url(re.compile(rf".*/work/approvals/{request.uuid}/$"))
         assert sup.locator("[data-testid=approval-status]").inner_text().strip() == approved
@@ -159,6 +164,10 @@ def test_the_shelter_journey_with_one_consent_conversation(browser, live_server,
         with translation.override(language):
             new_end = formats.date_format(stay.planned_end, "SHORT_DATE_FORMAT")
         assert new_end in manager.locator("[data-testid=residents]").inner_text()
+        assert violations(manager) == [], "facility page"
+        manager.set_viewport_size({"width": 390, "height": 844})
+        assert manager.evaluate("document.documentElement.scrollWidth") <= 391, "sideways scroll at 390 px"
+        manager.set_viewport_size({"width": 1366, "height": 900})
 
         # --- Leaving the shelter. -------------------------------------------------------------------------
         manager.goto(f"{live_server.url}/assistance/facilities/{world.shelter.uuid}/")
