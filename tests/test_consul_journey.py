@@ -4,7 +4,9 @@
    through the normal intake, records her consent to return in the one consent conversation (and lands back
    on the case), refers her to the state assistance centre at home for the return — sharing only her
    identity and the return —, and plans documents, travel and arrival on the referral. The case is among the
-   consulate's own cases. When the centre meets her at the airport, the consul is told.
+   consulate's own cases. When the centre meets her at the airport, the consul is told; on the case's
+   protection page the consul records the reception at home and the completed return (a follow-up falls
+   due), and is not offered the plan or the allowance.
 2. A foreign victim in Azerbaijan. The embassy of her state learns of her only because she agreed to it
    (consular notification). The embassy's consul finds the referral, reads the message without her name,
    accepts it, and then sees her identity — and nothing of what happened to her.
@@ -15,7 +17,7 @@ import datetime
 import re
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 
 from nicat.accounts.tests.helpers import complete_sign_in
 from tests.test_accessibility import violations
@@ -23,7 +25,23 @@ from tests.test_accessibility import violations
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CASE_PAGE = re.compile(r".*/cases/[0-9a-f-]{36}/(#\w+)?$")
+ASSISTANCE_PAGE = re.compile(r".*/assistance/cases/[0-9a-f-]{36}/(#\w+)?$")
 REFERRAL_PAGE = re.compile(r".*/referrals/[0-9a-f-]{36}/$")
+
+
+def _choose_country(page, select_id, country, language):
+    """A country is chosen in the searchable box (Tom Select), by its name in the page's language."""
+    with translation.override(language):
+        label = country.label
+    page.locator(f".ts-wrapper:has(#{select_id}-ts-control) .ts-control").click()
+    page.keyboard.type(label[:5])
+    page.locator(f"#{select_id}-ts-dropdown .option", has_text=label).first.click()
+    page.keyboard.press("Escape")
+    assert page.locator(f"#{select_id} option:checked").first.get_attribute("value") == str(country.pk)
+
+
+def _submit(page):
+    page.locator("[data-testid=assistance-form] button[type=submit]").click()
 
 
 def _no_sideways_scroll(page):
@@ -35,6 +53,8 @@ def _no_sideways_scroll(page):
 
 @pytest.mark.parametrize("language", ["az", "ru", "en"])
 def test_the_consul_returns_a_citizen_and_is_notified_of_a_foreign_victim(browser, live_server, cast, language):
+    from nicat.assistance.models import FollowUp, ReturnStatus
+    from nicat.assistance.models import ReturnPlan as AssistanceReturn
     from nicat.cases.models import Case
     from nicat.consent.models import Consent, Decision, Purpose
     from nicat.referrals import services as referrals
@@ -60,6 +80,7 @@ def test_the_consul_returns_a_citizen_and_is_notified_of_a_foreign_victim(browse
         consul.fill("#id_person-family_name", "Həsənova")
         consul.fill("#id_person-given_name", "Günay")
         consul.fill("#id_person-birth_date", "1993-07-01")
+        _choose_country(consul, "id_person-citizenships", term("country", "AZ"), language)
         consul.check(f"#id_case-exploitation_forms input[value='{term('exploitation', 'forced_labour').pk}']")
         consul.select_option("#id_case-came_to_notice", "consulate")
         consul.fill("#id_case-summary", "Held by her employer in Dubai; passport taken away.")
@@ -123,6 +144,35 @@ def test_the_consul_returns_a_citizen_and_is_notified_of_a_foreign_victim(browse
         consul.goto(f"{live_server.url}/referrals/{referral.uuid}/")
         assert consul.locator("[data-testid=arrived]").inner_text().strip() != "—"
 
+        # On the case's protection page the consulate records the return itself: the reception at home,
+        # with the centre receiving her, then the return done; a follow-up falls due.
+        consul.goto(f"{live_server.url}/cases/{case.uuid}/")
+        consul.locator("[data-testid=assistance-link]").click()
+        consul.wait_for_url(ASSISTANCE_PAGE)
+        assert consul.locator("[data-testid=plan-create]").count() == 0  # the plan is not the consul's to draw up
+        assert consul.locator("[data-testid=allowance-add]").count() == 0
+        consul.locator(f"a[href$='/assistance/cases/{case.uuid}/returns/new/']").click()
+        consul.select_option("#id_direction", "reception")
+        _choose_country(consul, "id_country", term("country", "AE"), language)
+        consul.select_option("#id_receiving_organisation", str(world.centre.pk))
+        consul.select_option("#id_consulate", str(world.consulate.pk))
+        _submit(consul)
+        consul.wait_for_url(ASSISTANCE_PAGE)
+        back_home = AssistanceReturn.objects.system().get(case=case)
+        assert back_home.direction == "reception" and back_home.consulate == world.consulate
+        consul.locator(f"a[href$='/assistance/returns/{back_home.uuid}/complete/']").click()
+        consul.fill("#id_completed_on", timezone.localdate().isoformat())
+        _submit(consul)
+        consul.wait_for_url(ASSISTANCE_PAGE)
+        assert AssistanceReturn.objects.system().get(pk=back_home.pk).status == "completed"
+        follow_up = FollowUp.objects.system().get(case=case)
+        with translation.override(language):
+            completed = str(ReturnStatus.COMPLETED.label)
+            due = formats.date_format(follow_up.due_on, "SHORT_DATE_FORMAT")
+        section = consul.locator("#return").inner_text()
+        assert completed in section and due in section
+        assert violations(consul) == [], "protection page"
+
         # --- 2. A foreign victim in Azerbaijan agrees that the embassy of her state is told. -----------
         foreign = cast.open_case(person={"given_name": "Dilnoza", "family_name": "Karimova",
                                          "citizenships": [term("country", "UZ")]},
@@ -159,4 +209,5 @@ def test_the_consul_returns_a_citizen_and_is_notified_of_a_foreign_victim(browse
     from nicat.audit.models import AuditEvent
 
     actions = set(AuditEvent.objects.filter(case_reference=reference).values_list("action", flat=True))
-    assert {"case.create", "consent.record", "referral.create", "referral.return_plan"} <= actions, actions
+    assert {"case.create", "consent.record", "referral.create", "referral.return_plan", "return.plan",
+            "return.complete"} <= actions, actions
