@@ -11,7 +11,8 @@
    (consular notification). The embassy's consul finds the referral, reads the message without her name,
    accepts it, and then sees her identity — and nothing of what happened to her.
 
-The main pages pass axe (serious and critical rules); the referral page does not scroll sideways at 390 px.
+The main pages pass axe (serious and critical rules); the referral page and My work do not scroll sideways at
+390 px.
 """
 import datetime
 import re
@@ -133,6 +134,8 @@ def test_the_consul_returns_a_citizen_and_is_notified_of_a_foreign_victim(browse
         # The consulate's own cases list it.
         consul.goto(f"{live_server.url}/cases/")
         assert consul.get_by_role("link", name=reference).count() == 1
+        consul.goto(f"{live_server.url}/work/")  # My work: its filters fit a phone in every language
+        assert _no_sideways_scroll(consul), "My work scrolls sideways at 390 px"
 
         # The centre meets her (its own journey: tests/test_centre_journey.py); the consul is told.
         referrals.accept_referral(actor=world.centre_worker, referral=referral, expected_version=referral.version)
