@@ -5,17 +5,19 @@ shelter, the shelter, the seven areas of rehabilitation; research refused) and l
 refers the person, sharing what happened and health. The shelter manager accepts the referral, sees the
 shared sections exactly as the page says, admits the person, draws up the plan with a goal in each of the
 seven areas, records the person's agreement (no further consent needed), logs a psychological session,
-and records the person leaving. The shelter is never offered closing the case or the allowance.
-
-The stay extension with a supervisor's approval is not walked here: the approval step belongs to another
-part of issue 15."""
+asks to extend the stay beyond the standard term — the shelter's supervisors approve such extensions, so the
+stay does not move until the shelter's supervisor approves it from the approvals list; then the approval shows
+on the case and the stay ends later —, and records the person leaving. The shelter is never offered closing
+the case or the allowance. The extension form, the approval and the facility page pass axe (serious and
+critical rules); the facility page does not scroll sideways at 390 px."""
 import datetime
 import re
 
 import pytest
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 
 from nicat.accounts.tests.helpers import complete_sign_in
+from tests.test_accessibility import violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,25 +31,32 @@ def _submit(page):
 
 @pytest.mark.parametrize("language", ["az", "ru", "en"])
 def test_the_shelter_journey_with_one_consent_conversation(browser, live_server, cast, language):
+    from nicat.accounts.models import Role
     from nicat.assistance.models import PlanGoal, RehabilitationPlan, ServiceDelivery, Stay
     from nicat.assistance.tests.helpers import World
     from nicat.consent.models import Consent
     from nicat.directory.models import InstitutionService
     from nicat.referrals.models import Referral
     from nicat.referrals.services import create_referral
-    from nicat.testing import term
+    from nicat.testing import make_user, term
+    from nicat.work import services as work
+    from nicat.work.models import Approval, ApprovalKind, ApprovalStatus
 
     world = World(cast)
     shelter = world.shelter_institution
     InstitutionService.objects.create(institution=shelter, kind="psychological")
+    supervisor = make_user("shelter.supervisor", shelter, Role.SUPERVISOR, first_name="Səbinə", last_name="Əliyeva")
+    work.update_settings(actor=supervisor, institution=shelter, data={"stay_extension": True}, version=0)
     case = world.recognise(cast.open_case(person={"gender": term("gender", "feminine"),
                                                   "birth_date": datetime.date(1996, 3, 3)},
                                           summary="Recruited with a false job offer as a waitress abroad."))
 
     worker_ctx = browser.new_context(viewport={"width": 1366, "height": 900})
-    manager_ctx = browser.new_context(viewport={"width": 1366, "height": 900})
-    worker, manager = worker_ctx.new_page(), manager_ctx.new_page()
-    for p in (worker, manager):
+    # axe is injected into the pages of these two, which the Content-Security-Policy rightly forbids
+    manager_ctx = browser.new_context(viewport={"width": 1366, "height": 900}, bypass_csp=True)
+    sup_ctx = browser.new_context(viewport={"width": 1366, "height": 900}, bypass_csp=True)
+    worker, manager, sup = worker_ctx.new_page(), manager_ctx.new_page(), sup_ctx.new_page()
+    for p in (worker, manager, sup):
         p.set_default_timeout(15000)
     try:
         # --- The NGO: one consent conversation for the whole stay, then back on the case. ----------------
@@ -120,6 +129,46 @@ def test_the_shelter_journey_with_one_consent_conversation(browser, live_server,
         manager.wait_for_url(CASE_PAGE)
         assert ServiceDelivery.objects.system().filter(case=case, kind="psychological").exists()
 
+        # --- The stay is extended beyond the standard term: it waits for the shelter's supervisor. -------
+        facility_page = re.compile(rf".*/assistance/facilities/{world.shelter.uuid}/$")
+        first_end = Stay.objects.system().get(case=case).planned_end
+        manager.goto(f"{live_server.url}/assistance/facilities/{world.shelter.uuid}/")
+        manager.locator("[data-testid=residents] a[href*='/extend/']").click()
+        manager.locator("#id_reason").wait_for()
+        assert violations(manager) == [], "extension form"
+        manager.fill("#id_reason", "The trial starts next month; she needs a safe place until she testifies.")
+        _submit(manager)
+        manager.wait_for_url(facility_page)
+        request = Approval.objects.system().get(case=case, kind=ApprovalKind.STAY_EXTENSION)
+        assert request.status == ApprovalStatus.PENDING
+        assert manager.locator("main .alert[role=status]").first.is_visible()  # "sent for approval"
+        assert Stay.objects.system().get(case=case).planned_end == first_end  # nothing moved yet
+
+        complete_sign_in(sup, live_server, supervisor, language)
+        sup.goto(f"{live_server.url}/work/approvals/")
+        sup.locator(f"[data-testid=approval-list] a[href*='{request.uuid}']").first.click()
+        sup.wait_for_url(re.compile(rf".*/work/approvals/{request.uuid}/$"))
+        with translation.override(language):
+            approved, kind = str(ApprovalStatus.APPROVED.label), str(ApprovalKind.STAY_EXTENSION.label)
+        assert kind in sup.locator("h1").inner_text()
+        assert violations(sup) == [], "approval page"
+        sup.locator("[data-testid=approve]").click()
+        sup.wait_for_url(re.compile(rf".*/work/approvals/{request.uuid}/$"))
+        assert sup.locator("[data-testid=approval-status]").inner_text().strip() == approved
+        stay = Stay.objects.system().get(case=case)
+        assert stay.extensions == 1 and stay.planned_end == first_end + datetime.timedelta(days=30)
+        sup.goto(f"{live_server.url}/cases/{case.uuid}/")
+        approvals = sup.locator("[data-testid=case-approvals] li").inner_text()
+        assert kind in approvals and approved in approvals and "Əliyeva" in approvals
+        manager.goto(f"{live_server.url}/assistance/facilities/{world.shelter.uuid}/")
+        with translation.override(language):
+            new_end = formats.date_format(stay.planned_end, "SHORT_DATE_FORMAT")
+        assert new_end in manager.locator("[data-testid=residents]").inner_text()
+        assert violations(manager) == [], "facility page"
+        manager.set_viewport_size({"width": 390, "height": 844})
+        assert manager.evaluate("document.documentElement.scrollWidth") <= 391, "sideways scroll at 390 px"
+        manager.set_viewport_size({"width": 1366, "height": 900})
+
         # --- Leaving the shelter. -------------------------------------------------------------------------
         manager.goto(f"{live_server.url}/assistance/facilities/{world.shelter.uuid}/")
         manager.locator("[data-testid=residents] a[href*='/discharge/']").click()
@@ -131,3 +180,4 @@ def test_the_shelter_journey_with_one_consent_conversation(browser, live_server,
     finally:
         worker_ctx.close()
         manager_ctx.close()
+        sup_ctx.close()

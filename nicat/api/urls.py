@@ -40,7 +40,7 @@ from nicat.referrals.api import NotificationViewSet, ReferralViewSet
 from nicat.safety.api import AssessmentViewSet, FamilyContactViewSet, RelativeViewSet, SecurityMeasureViewSet
 from nicat.statistics.api import ProceedingsStatisticsView, StatisticsViewSet
 from nicat.vocab.api import VocabularyViewSet
-from nicat.work.api import ApprovalViewSet, TaskViewSet
+from nicat.work.api import ApprovalViewSet, CaseAssignmentView, TaskViewSet
 
 UUID_REGEX = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 
@@ -107,6 +107,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("statistics/proceedings/", ProceedingsStatisticsView.as_view(), name="statistics-proceedings-list"),
+    path("cases/<uuid:case_uuid>/assignment/", CaseAssignmentView.as_view(), name="case-assignment"),
     path("", include(router.urls)),
     re_path(r"^(?P<rest>[\s\S]*)$", not_found, name="api-not-found"),
 ]

@@ -189,6 +189,7 @@ LABELS = {
     "approval.settings": _("Changed what needs approval"),
     "approval.view": _("Viewed a request for approval"),
     "case.assign": _("Assigned the case"),
+    "case.assignment_view": _("Viewed who works on the case"),
     "case.file.print": _("Printed the case file"),
     "compensation.link_proceedings": _("Linked a compensation claim to the criminal case"),
     "criminal_case.create": _("Recorded a criminal case"),

@@ -46,6 +46,10 @@ MATRIX = {
     "task-list": api(CASE_WORKING, denied=200),
     "task-detail": api(CASE_WORKING, kwargs={"uuid": "task"}, denied=404),
     "task-complete": api(CASE_WORKING, methods=POST, kwargs={"uuid": "task"}, denied=404),
+    # Who works on a case: read by whoever sees it; set by the owner's supervisor, or taken by anyone working on
+    # cases there while unassigned (the matrix's cases are: the empty body answers 400, "give the version").
+    "case-assignment": api(CASE_WORKING, methods=("get", "put"), kwargs={"case_uuid": "case"}, denied=404,
+                           expect=(200, 400)),
     "approval-list": api(CASE_WORKING, denied=200),  # scoped: empty for roles that never work on cases
     "approval-detail": api(CASE_WORKING, kwargs={"uuid": "approval"}, denied=404),
     # Own requests are seen by their requester but never decided by them: 403 for the role's own

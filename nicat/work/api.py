@@ -1,11 +1,15 @@
-"""/api/v1/tasks/ and /api/v1/approvals/: tasks and follow-ups on cases — need-to-know as the case (a task of a case one may not
-see does not exist). Changes go through nicat.work.services, audited, with the version read."""
+"""/api/v1/tasks/, /api/v1/approvals/ and /api/v1/cases/<uuid>/assignment/: tasks and follow-ups on cases — need-to-know as
+the case (a task of a case one may not see does not exist) —, approvals, and the case's assigned worker and team. Changes go
+through nicat.work.services, audited, with the version read."""
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from nicat.access import policy
 from nicat.accounts.models import Role, User
@@ -102,8 +106,6 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
     def create(self, request, *args, **kwargs):
         if not policy.can_work_on_cases(request.user):
-            from rest_framework.exceptions import NotFound
-
             raise NotFound
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -183,8 +185,6 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def decide(self, request, uuid=None):
         approval = self.get_object()
         if not services.may_decide(request.user, approval):
-            from rest_framework.exceptions import PermissionDenied
-
             raise PermissionDenied("Only a supervisor of the approving institution decides, never on their own "
                                    "request.")
         body = DecideSerializer(data=request.data)
@@ -193,3 +193,104 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         approval = services.decide_approval(actor=request.user, approval=approval, approve=d["decision"] == "approve",
                                             note=d.get("note", ""), version=d["version"])
         return Response(ApprovalSerializer(approval, context=self.get_serializer_context()).data)
+
+
+# --- the case's assigned worker and team -------------------------------------------------------------------------
+
+class AssignmentSerializer(serializers.Serializer):
+    """Who works on the case: the assigned worker and the team, with the version to send back."""
+
+    case = serializers.UUIDField(source="case.uuid", read_only=True)
+    worker = serializers.SerializerMethodField(help_text="The assigned worker (uuid), or null.")
+    worker_name = serializers.SerializerMethodField(help_text="The assigned worker's name as staff see it.")
+    members = serializers.SerializerMethodField(help_text="The team (uuids of staff of the owning institution).")
+    version = serializers.IntegerField(read_only=True, help_text="Send it back to change the assignment; 0 while "
+                                                                 "nobody was ever assigned.")
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    @extend_schema_field({"type": "string", "format": "uuid", "nullable": True})
+    def get_worker(self, team) -> str | None:
+        return str(team.worker.uuid) if team.worker else None
+
+    def get_worker_name(self, team) -> str:
+        return (team.worker.get_full_name() or team.worker.get_username()) if team.worker else ""
+
+    @extend_schema_field({"type": "array", "items": {"type": "string", "format": "uuid"}})
+    def get_members(self, team) -> list[str]:
+        return sorted(str(u.uuid) for u in team.members.all()) if team.pk else []
+
+
+class AssignSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
+    """Who works on the case: the worker, the team (a supervisor only) and the version read."""
+
+    worker = _UserRef(allow_null=True, help_text="The staff member (uuid) who works on the case, or null to leave "
+                                                 "it unassigned; someone who works on cases at the owning "
+                                                 "institution.")
+    members = serializers.ListField(child=_UserRef(), required=False, help_text=(
+        "The team (uuids), all working on cases at the owning institution; replaces the team. Only a supervisor "
+        "sets it; left out, the team stays as it is."))
+    version = serializers.IntegerField(help_text="The version of the assignment you read (0 when nobody was ever "
+                                                 "assigned).")
+
+
+class _Unsaved:
+    """The answer for a case nobody was ever assigned to (no team row yet): version 0."""
+
+    pk = None
+    worker = None
+    version = 0
+    updated_at = None
+
+    def __init__(self, case):
+        self.case = case
+
+
+class CaseAssignmentView(APIView):
+    """GET /api/v1/cases/<uuid>/assignment/ — who works on a case you may see; PUT sets the worker and team.
+
+    Allowed exactly as on the page (nicat.work.services.assign_case): a supervisor of the institution that
+    owns the case assigns anyone working on cases there; anyone else working on cases there may only take a
+    case nobody is assigned to, for themselves (`worker` = their own uuid, no `members`). A case you may not
+    see answers 404; one you see but may not assign, 403."""
+
+    def _case(self, request, case_uuid):
+        if not policy.can_work_on_cases(request.user):
+            raise NotFound
+        case = Case.objects.visible_to(request.user).select_related("owner_institution").filter(
+            uuid=case_uuid).first()
+        if case is None:
+            raise NotFound
+        return case
+
+    @staticmethod
+    def _answer(case, team):
+        return Response(AssignmentSerializer(team if team is not None else _Unsaved(case)).data)
+
+    @extend_schema(operation_id="cases_assignment_retrieve", responses=AssignmentSerializer)
+    def get(self, request, case_uuid):
+        case = self._case(request, case_uuid)
+        team = services.team_of(case)
+        audit.record(actor=request.user, action="case.assignment_view", obj=team, case=case,
+                     details={"channel": "api"})
+        return self._answer(case, team)
+
+    @extend_schema(operation_id="cases_assignment_update", request=AssignSerializer,
+                   responses=AssignmentSerializer)
+    def put(self, request, case_uuid):
+        case = self._case(request, case_uuid)
+        team = services.team_of(case)
+        supervisor = services.may_assign(request.user, case)
+        if not (supervisor or services.may_take(request.user, case, team)):
+            raise PermissionDenied(_("Only a supervisor of the institution that owns the case assigns it; anyone "
+                                     "working on cases there may take a case nobody is assigned to."))
+        body = AssignSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        d = body.validated_data
+        if not supervisor and "members" in d:
+            raise PermissionDenied(_("Only a supervisor of the institution that owns the case sets the team."))
+        if not supervisor and (d["worker"] is None or d["worker"].pk != request.user.pk):
+            raise PermissionDenied(_("You may take a case nobody is assigned to only for yourself."))
+        members = d["members"] if "members" in d else (list(team.members.all()) if team else [])
+        team = services.assign_case(actor=request.user, case=case, worker=d["worker"], members=members,
+                                    version=d["version"])
+        return self._answer(case, services.team_of(case))

@@ -26,6 +26,11 @@ class FilterForm(forms.Form):
     window = forms.ChoiceField(label=_("Due"), required=False, choices=list(WINDOWS.items()), initial="week")
     scope = forms.ChoiceField(label=_("Whose"), required=False, choices=list(SCOPES.items()))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # rendered one by one in the filter row: Bootstrap's full-width select,
+            field.widget.attrs.setdefault("class", "form-select")  # so a long choice never widens a phone's page
+
 
 class TaskForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=TaskKind.choices)
