@@ -52,7 +52,8 @@ class Person(VersionedModel):
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
     erasure_basis = models.CharField(_("erased because"), max_length=20, blank=True, default="", editable=False,
                                      choices=[("retention", _("retention period ended")),
-                                              ("request", _("the person's request"))])
+                                              ("request", _("the person's request")),
+                                              ("reapplied", _("erased again after a restore"))])
 
     objects = ScopedManager()
 

@@ -24,6 +24,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='person',
             name='erasure_basis',
-            field=models.CharField(blank=True, choices=[('retention', 'retention period ended'), ('request', "the person's request")], default='', editable=False, max_length=20, verbose_name='erased because'),
+            field=models.CharField(blank=True, choices=[('retention', 'retention period ended'), ('request', "the person's request"), ('reapplied', 'erased again after a restore')], default='', editable=False, max_length=20, verbose_name='erased because'),
         ),
     ]
