@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from nicat.retention.models import RequestKind, Requester
+from nicat.retention.models import Requester, RequestKind
 
 
 class RequestForm(forms.Form):

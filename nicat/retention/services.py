@@ -28,7 +28,7 @@ from nicat.core.services import bump_version
 from nicat.legal import services as legal
 from nicat.persons.erasure import erase_person
 from nicat.persons.models import Person
-from nicat.retention.models import DataRequest, RequestKind, Requester, RequestStatus
+from nicat.retention.models import DataRequest, Requester, RequestKind, RequestStatus
 
 PERIOD = "retention.person_after_closure_months"
 CORRECTABLE = ("given_name", "family_name", "patronymic", "birth_date", "phone", "email", "address")
