@@ -15,7 +15,6 @@ from nicat.accounts.models import Role
 from nicat.audit import services as audit
 from nicat.audit.models import AuditEvent
 from nicat.audit.verify import verify_chain
-from nicat.cases.models import Case
 from nicat.persons.erasure import erase_person
 from nicat.persons.models import Person, PersonToken
 from nicat.privacy import personkeys
