@@ -71,6 +71,8 @@ class Person(VersionedModel):
 
         if not self.data_key_id and not self.erased_at:
             self.data_key_id = personkeys.create_key()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "data_key_id"}
         super().save(*args, **kwargs)
 
     def sealing_key_id(self):
