@@ -57,8 +57,12 @@ def request_detail(request, request_uuid):
 
 
 def _render_detail(request, data_request, form, status=200):
+    from nicat.persons.models import Person
+
+    corrections = [(Person._meta.get_field(name).verbose_name, value)
+                   for name, value in (data_request.corrections or {}).items() if name in services.CORRECTABLE]
     return render(request, "retention/request_detail.html", {
-        "data_request": data_request, "case": data_request.case, "form": form,
+        "data_request": data_request, "case": data_request.case, "form": form, "corrections": corrections,
         "may_decide": data_request.status == "open" and services.may_decide(request.user, data_request)},
         status=status)
 
