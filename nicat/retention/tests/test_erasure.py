@@ -216,3 +216,56 @@ def test_a_case_records_when_it_closed(cast):
     case.status = "Active"
     case.save()
     assert case.closed_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_backup_taken_before_is_erased_again_after_its_restore(tmp_path, cast, settings):
+    """With the backup helpers (SQLite): the backup made before the erasure holds the person's values under
+    the person key only, and that key wrapped; the erasure ledger names the key, and `reapply` on the restored
+    rows destroys it again, after which the backup's values open with no key."""
+    import sqlite3
+
+    from nicat.ops.backup import create_backup, new_backup_key, unpack
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the backup file is read with sqlite3 here; PostgreSQL backups are pg_dump archives")
+    settings.NICAT_BACKUP_KEY = new_backup_key()
+    settings.MEDIA_ROOT = tmp_path / "media"
+    case = cast.open_case(person={"given_name": NAME, "family_name": FAMILY})
+    kid = Person.objects.system().get(pk=case.person_id).data_key_id
+    backup = tmp_path / "before.backup"
+    create_backup(backup)
+    erase_person(actor=None, person=case.person, basis="request")  # committed: the ledger is written
+    assert personkeys.read_ledger() == [kid]
+
+    unpack(backup, tmp_path / "unpacked")
+    db = sqlite3.connect(tmp_path / "unpacked" / "database.sqlite3")
+    old_name = db.execute('SELECT "given_name" FROM "persons_person" WHERE id = ?', [case.person_id]).fetchone()[0]
+    old_key = db.execute('SELECT "kid", "wrapped", "created_at" FROM "privacy_personkey" WHERE "kid" = ?',
+                         [kid]).fetchone()
+    db.close()
+    assert old_name.startswith(f"enc2:{kid}:") and old_key is not None
+    with pytest.raises(DecryptionError):  # the field keys alone do not open the backup's values
+        keyring().decrypt(old_name, "persons_person.given_name")
+    # the restore brings the wrapped key back; reapply (docs/operations.md §3) destroys it again
+    with connection.cursor() as c:
+        c.execute('INSERT INTO "privacy_personkey" ("kid", "wrapped", "created_at") VALUES (%s, %s, %s)', old_key)
+    personkeys.forget_cache()
+    assert personkeys.decrypt(old_name, "persons_person.given_name") == NAME
+    call_command("retention", "reapply", stdout=io.StringIO())
+    personkeys.forget_cache()
+    with pytest.raises(personkeys.KeyErased):
+        personkeys.decrypt(old_name, "persons_person.given_name")
+    assert verify_chain().ok
+
+
+def test_records_merged_into_an_erased_person_are_erased_with_it(cast):
+    from nicat.persons.services import merge_persons
+
+    survivor = cast.open_case(person={"given_name": NAME, "family_name": FAMILY}).person
+    duplicate = cast.open_case(person={"given_name": NAME, "family_name": FAMILY + "x"}).person
+    merge_persons(actor=cast.officer, survivor=survivor, merged=duplicate, reason="Same passport")
+    assert erase_person(actor=None, person=survivor, basis="retention") == 2
+    merged = Person.objects.system().get(pk=duplicate.pk)
+    assert merged.erased_at and merged.family_name == "" and not PersonKey.objects.filter(
+        kid=merged.data_key_id).exists()
