@@ -269,3 +269,15 @@ def test_records_merged_into_an_erased_person_are_erased_with_it(cast):
     merged = Person.objects.system().get(pk=duplicate.pk)
     assert merged.erased_at and merged.family_name == "" and not PersonKey.objects.filter(
         kid=merged.data_key_id).exists()
+
+
+def test_a_search_unwraps_its_candidates_keys_in_one_query_not_one_each(cast, django_assert_max_num_queries):
+    from nicat.persons.selectors import search_persons
+
+    for i in range(30):
+        cast.open_case(person={"given_name": "Səbinə", "family_name": f"Əliyeva{'x' * (i % 3)}",
+                               "birth_date": datetime.date(1990, 1, 1 + i % 28)})
+    personkeys.forget_cache()  # a fresh process: no key unwrapped yet
+    with django_assert_max_num_queries(25):  # one key query per person would be 30 more
+        results = search_persons(user=cast.worker, q="Səbinə Əliyeva")
+    assert len(results) >= 10 and all(r["person"].given_name == "Səbinə" for r in results)
