@@ -43,6 +43,9 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 # Keys of the field encryption (newest first) and of the blind indexes. Never derived from SECRET_KEY.
 NICAT_FIELD_KEYS = [k.strip() for k in _required("NICAT_FIELD_KEYS").split(",") if k.strip()]
 NICAT_INDEX_KEY = _required("NICAT_INDEX_KEY")
+# Key ids of destroyed person data keys (crypto-shredding), kept outside the database backups: after a
+# restore, `nicat retention reapply` destroys them again (nicat.privacy.personkeys, docs/operations.md).
+NICAT_ERASURE_LEDGER = env.str("NICAT_ERASURE_LEDGER", default=str(VAR_DIR / "erased-person-keys.txt"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -81,6 +84,7 @@ INSTALLED_APPS = [
     "nicat.proceedings",
     "nicat.assistance",
     "nicat.work",
+    "nicat.retention",
     "nicat.statistics",
     "nicat.exchange",
     "nicat.public",

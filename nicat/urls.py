@@ -29,6 +29,7 @@ urlpatterns = [
     path("statistics/", include("nicat.statistics.urls")),
     path("access/", include("nicat.access.urls")),
     path("legal/", include("nicat.legal.urls")),
+    path("retention/", include("nicat.retention.urls")),
     path("account/", include("nicat.accounts.urls")),
     path("", include("nicat.hotline.urls")),
     path("", include("nicat.web.urls")),

@@ -62,3 +62,24 @@ def test_keyboard_reaches_the_intake_form(page, live_server, cast):
             break
     else:
         pytest.fail("the first field of the intake form cannot be reached with Tab")
+
+
+def test_erasure_and_correction_pages(page, live_server, cast):
+    """The form recording a person's request to erase or correct, the request and its decision (issue 18)."""
+    import datetime
+
+    from nicat.accounts.models import Role
+    from nicat.retention.services import record_request
+    from nicat.testing import make_user
+
+    case = cast.open_case()
+    request = record_request(actor=cast.worker, case=case, kind="correction", requested_on=datetime.date(2026, 1, 5),
+                             details="Spelling of the family name", corrections={"family_name": "Məmmədli"})
+    supervisor = make_user("supervisor", cast.ngo, Role.SUPERVISOR)
+    complete_sign_in(page, live_server, supervisor, "az")
+    for path in (f"/retention/cases/{case.uuid}/requests/new/", f"/retention/requests/{request.uuid}/",
+                 f"/cases/{case.uuid}/"):
+        page.goto(live_server.url + path)
+        assert violations(page) == [], path
+    page.goto(f"{live_server.url}/retention/requests/{request.uuid}/")
+    page.screenshot(path="/tmp/ret-request.png", full_page=True)

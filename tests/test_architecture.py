@@ -20,6 +20,7 @@ LAYERS = {
     "access": 2, "audit": 2,
     "vocab": 3, "directory": 3, "persons": 3, "cases": 3, "identification": 3, "consent": 3, "referrals": 3,
     "assistance": 3, "safety": 3, "statistics": 3, "exchange": 3, "legal": 3, "hotline": 3, "proceedings": 3, "work": 3,
+    "retention": 3,
     "web": 4, "api": 4, "public": 4, "ops": 4,
 }
 # The project's own wiring sits above every app: settings, root URLconf, command line, WSGI.

@@ -5,6 +5,11 @@ still reads as a sentence: "Viewed: …" / "Listed: …" for reads, or the code 
 from django.utils.translation import gettext_lazy as _
 
 LABELS = {
+    "datarequest.decide": _("Decided a request to erase or correct data"),
+    "datarequest.record": _("Recorded a request to erase or correct data"),
+    "datarequest.view": _("Viewed a request to erase or correct data"),
+    "retention.reapply": _("Erased again the persons named in the erasure ledger"),
+    "retention.run": _("Ran the retention period: erased the identities kept too long"),
     "allowance.pay": _("Recorded an allowance payment"),
     "allowance.list": _("Listed the allowance payments"),
     "allowance.view": _("Viewed an allowance payment"),
@@ -106,6 +111,7 @@ LABELS = {
     "permit.update": _("Changed a residence permit"),
     "permit.view": _("Viewed a residence permit"),
     "person.create": _("Registered a person"),
+    "person.erase": _("Erased a person's identifying data (data key destroyed)"),
     "person.duplicate_check": _("Checked for duplicate persons"),
     "person.duplicate_check_refused": _("Duplicate check refused"),
     "person.list": _("Listed persons"),

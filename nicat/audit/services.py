@@ -47,15 +47,32 @@ def _encrypted_field_names(model):
     return names
 
 
-def seal_value(value) -> str:
-    """Ciphertext of a value for the audit trail (old/new values of encrypted fields)."""
+def seal_value(value, person_key=None) -> str:
+    """Ciphertext of a value for the audit trail (old/new values of encrypted fields): under the person's
+    data key when the record has one (so that erasing the person makes the trail's copy unreadable too,
+    without rewriting the chain), else under the field keyring."""
+    text = json.dumps(value, cls=_Encoder, ensure_ascii=False)
+    if person_key:
+        from nicat.privacy import personkeys
+
+        return personkeys.encrypt(person_key, text, "audit.changes")
     from nicat.privacy.crypto import keyring
 
-    return keyring().encrypt(json.dumps(value, cls=_Encoder, ensure_ascii=False), "audit.changes")
+    return keyring().encrypt(text, "audit.changes")
+
+
+ERASED = object()  # what open_value gives for a value whose person data key was destroyed
 
 
 def open_value(sealed: str):
-    """The value sealed by `seal_value` (for supervisors who may see it)."""
+    """The value sealed by `seal_value` (for supervisors who may see it); `ERASED` when the person was erased."""
+    from nicat.privacy import personkeys
+
+    if personkeys.is_person_sealed(sealed):
+        try:
+            return json.loads(personkeys.decrypt(sealed, "audit.changes"))
+        except personkeys.KeyErased:
+            return ERASED
     from nicat.privacy.crypto import keyring
 
     return json.loads(keyring().decrypt(sealed, "audit.changes"))
@@ -66,13 +83,15 @@ def diff(model_instance_or_class, before: dict, after: dict) -> dict:
     sealed with `seal_value`, so that the trail holds ciphertext only for them."""
     model = model_instance_or_class if isinstance(model_instance_or_class, type) else type(model_instance_or_class)
     encrypted = _encrypted_field_names(model)
+    sealing = getattr(model_instance_or_class, "sealing_key_id", None) if model is not model_instance_or_class else None
+    person_key = sealing() if sealing else None
     changes = {}
     for name in sorted(set(before) | set(after), key=str):
         old, new = before.get(name), after.get(name)
         if old == new or _json_safe(old) == _json_safe(new):
             continue
         if name in encrypted:
-            changes[name] = [seal_value(old), seal_value(new)]
+            changes[name] = [seal_value(old, person_key), seal_value(new, person_key)]
         else:
             changes[name] = [_json_safe(old), _json_safe(new)]
     return changes

@@ -74,6 +74,8 @@ class Case(VersionedModel):
                               default=CaseStatus.ACTIVE, db_index=True)
     closure_reason = models.CharField(_("reason for closure"), max_length=40, choices=ClosureReason.choices,
                                       blank=True)
+    # When the case last closed (None while open); the retention period runs from it (nicat.retention).
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False, db_index=True)
     trafficking_status = models.CharField(_("trafficking status"), max_length=40,
                                           choices=TraffickingStatus.choices, default=TraffickingStatus.POSSIBLE,
                                           db_index=True)
@@ -108,6 +110,15 @@ class Case(VersionedModel):
 
     def __str__(self):
         return self.reference
+
+    def save(self, *args, **kwargs):
+        if self.status not in CLOSED_STATUSES:
+            self.closed_at = None
+        elif self.closed_at is None:
+            from django.utils import timezone
+
+            self.closed_at = timezone.now()
+        super().save(*args, **kwargs)
 
     @property
     def is_closed(self):

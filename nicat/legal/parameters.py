@@ -47,6 +47,8 @@ SPECS = [
     Spec("referrals.response_hours.emergency", _("Answer to an emergency referral, at most"), "hours"),
     Spec("referrals.response_hours.urgent", _("Answer to an urgent referral, at most"), "hours"),
     Spec("referrals.response_hours.routine", _("Answer to a routine referral, at most"), "hours"),
+    Spec("retention.person_after_closure_months",
+         _("Retention: a person's identity after the last of their cases closed"), "months"),
 ]
 BY_CODE = {s.code: s for s in SPECS}
 CHOICES = [(s.code, s.label) for s in SPECS]

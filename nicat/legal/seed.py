@@ -11,6 +11,8 @@ LAW = "Law of the Republic of Azerbaijan No. 958-IIQ of 28.06.2005 “On combati
 REPATRIATION = ("Rules of repatriation of victims of trafficking who are foreigners or stateless persons "
                 "(Cabinet of Ministers, 10.09.2013)")
 NRM = "National Referral Mechanism, Cabinet of Ministers Resolution No. 123 of 11.08.2009 (amended 2015)"
+PERSONAL_DATA = ("Law of the Republic of Azerbaijan No. 998-IIIQ of 11.05.2010 “On personal data” (kept no longer "
+                 "than the purpose needs); period to be set by the Cabinet of Ministers")
 SHELTER_NOTE = ("Working assumption. The maximum stay and its extensions are set by the executive authority that "
                 "runs the shelters and centres (Law No. 958-IIQ, Arts 12–17); that act was not available. Check "
                 "with the operator's lawyers before relying on it.")
@@ -55,6 +57,12 @@ SEED = [
      "Nicat's working default: no act sets how fast a receiving institution answers an urgent referral.", False),
     ("referrals.response_hours.routine", "72", "2009-08-11", NRM,
      "Nicat's working default: no act sets how fast a receiving institution answers a routine referral.", False),
+    ("retention.person_after_closure_months", "60", "2010-05-11", PERSONAL_DATA,
+     "No act found sets how long the identity of a (presumed) victim of trafficking is kept. The Law on personal "
+     "data requires personal data to be kept no longer than its purpose needs; the period for this registry is to "
+     "be set by the Cabinet of Ministers. 60 months (5 years) after the last case of the person closed is Nicat's "
+     "working default, not a legal rule; applied from the date of the Law as an assumption. Confirm or replace "
+     "it before retention runs in production.", False),
 ]
 
 

@@ -55,13 +55,16 @@ class PersonSerializer(serializers.ModelSerializer):
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     address = serializers.CharField(required=False, allow_blank=True)
     version = serializers.IntegerField(required=False, help_text=_("Required on update: the version you read."))
+    erased_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text=_(
+        "When the person's identifying data was erased (their data key destroyed); null while it is kept. "
+        "An erased person's identifying fields are empty."))
 
     class Meta:
         model = Person
         fields = ["uuid", "given_name", "family_name", "patronymic", "aliases", "birth_date",
                   "birth_date_is_estimate", "estimated_age", "gender", "citizenships", "languages", "documents",
-                  "phone", "email", "address", "registered_by", "created_at", "updated_at", "version"]
-        read_only_fields = ["uuid", "created_at", "updated_at"]
+                  "phone", "email", "address", "registered_by", "created_at", "updated_at", "version", "erased_at"]
+        read_only_fields = ["uuid", "created_at", "updated_at", "erased_at"]
 
     # Left out of the answer where the caller may not see their section (nicat.access.policy).
     schema_optional_fields = ("given_name", "family_name", "patronymic", "aliases", "birth_date",

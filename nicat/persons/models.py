@@ -46,6 +46,14 @@ class Person(VersionedModel):
     merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, editable=False,
                                     related_name="merged_records", verbose_name=_("merged into"))
     merged_at = models.DateTimeField(_("merged"), null=True, blank=True, editable=False)
+    # Envelope encryption (nicat.privacy.personkeys): the identifying values above are sealed under this
+    # person's own data key; destroying it erases them everywhere (crypto-shredding, nicat.persons.erasure).
+    data_key_id = models.CharField(max_length=16, blank=True, default="", editable=False)
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
+    erasure_basis = models.CharField(_("erased because"), max_length=20, blank=True, default="", editable=False,
+                                     choices=[("retention", _("retention period ended")),
+                                              ("request", _("the person's request")),
+                                              ("reapplied", _("erased again after a restore"))])
 
     objects = ScopedManager()
 
@@ -54,10 +62,31 @@ class Person(VersionedModel):
         verbose_name_plural = _("persons")
 
     def __str__(self):
+        if self.erased_at:
+            return str(_("(erased)"))
         return self.full_name or str(_("(no name given)"))
+
+    def save(self, *args, **kwargs):
+        from nicat.privacy import personkeys
+
+        if not self.data_key_id and not self.erased_at:
+            self.data_key_id = personkeys.create_key()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "data_key_id"}
+        super().save(*args, **kwargs)
+
+    def sealing_key_id(self):
+        """The data key the encrypted fields are sealed under (nicat.privacy.fields), None once erased."""
+        return None if self.erased_at else (self.data_key_id or None)
+
+    @property
+    def is_erased(self):
+        return self.erased_at is not None
 
     @property
     def full_name(self):
+        if self.erased_at:
+            return str(_("(erased)"))
         return " ".join(p for p in (self.family_name, self.given_name, self.patronymic) if p)
 
     def age_on(self, day=None):

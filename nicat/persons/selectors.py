@@ -96,7 +96,16 @@ def _capped_counts(values, cap):
         return dict(cursor.fetchall())
 
 
+def _preload_keys(qs):
+    """One query for the persons' data keys before their values are decrypted (nicat.privacy.personkeys)."""
+    from nicat.privacy import personkeys
+
+    personkeys.preload(qs.values_list("data_key_id", flat=True))
+    return qs
+
+
 def _load(ids):
+    _preload_keys(Person.objects.system().filter(pk__in=list(ids)))
     return {p.pk: p for p in Person.objects.system().filter(pk__in=list(ids)).select_related("gender")
             .only(*RANK_FIELDS)}
 
@@ -353,7 +362,7 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
         if name_tokens:
             qs = qs.filter(pk__in=PersonToken.objects.system().filter(token__in=[t for _, t in name_tokens])
                            .values("person_id"))
-        results = scored(list(qs.only(*NAME_FIELDS).order_by("-pk")[:SEARCH_LIMIT]))
+        results = scored(list(_preload_keys(qs.only(*NAME_FIELDS).order_by("-pk")[:SEARCH_LIMIT])))
     elif name_tokens:
         ids, common = _ranked_by_tokens(q, qs, limit=SEARCH_RANKED)
         token_rank = {pk: -i for i, pk in enumerate(ids or [])}
@@ -361,7 +370,7 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
         if common and not results:  # nothing rarer matched: the namesakes of the common words
             results = scored(_ranked_persons(_common_name_candidates(q, qs, limit=SEARCH_LIMIT)))
     elif age_from is not None or age_to is not None:
-        results = scored(list(qs.only(*NAME_FIELDS).order_by("-pk")[:SEARCH_LIMIT]))
+        results = scored(list(_preload_keys(qs.only(*NAME_FIELDS).order_by("-pk")[:SEARCH_LIMIT])))
     else:
         return []
     results.sort(key=lambda r: (-r["score"], -r["spelling"], -token_rank.get(r["person"].pk, 0), -r["person"].pk))
@@ -380,6 +389,7 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
 def _ranked_persons(ids):
     if not ids:
         return []
+    _preload_keys(Person.objects.system().filter(pk__in=list(ids)))
     loaded = {p.pk: p for p in Person.objects.system().filter(pk__in=list(ids)).only(*NAME_FIELDS)}
     return [loaded[pk] for pk in ids if pk in loaded]
 

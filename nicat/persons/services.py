@@ -51,7 +51,7 @@ def create_person(*, actor, institution, data):
                 getattr(person, m2m).set(data[m2m])
         indexing.reindex(person)
         audit.record(actor=actor, action="person.create", obj=person, institution=institution,
-                     changes=audit.diff(Person, {}, snapshot(person, PERSON_FIELDS)))
+                     changes=audit.diff(person, {}, snapshot(person, PERSON_FIELDS)))
         raise_intake_signals(actor=actor, person=person, institution=institution)
     return person
 
@@ -61,6 +61,8 @@ def update_person(*, actor, person, data, expected_version):
 
     # Visible (else 404), and every field touched in a section the actor may see (else 403 naming it).
     policy.require_person_fields(actor, person, [f for f in data if f in PERSON_FIELDS or f in PERSON_M2M])
+    if person.erased_at:
+        raise ValidationError(_("This person's identifying data has been erased; it cannot be edited."))
     merged = {**snapshot(person, PERSON_FIELDS), **{k: v for k, v in data.items() if k in PERSON_FIELDS}}
     merged["gender"] = data.get("gender", person.gender)
     validate_person_data(merged)
@@ -81,7 +83,7 @@ def update_person(*, actor, person, data, expected_version):
                 new = sorted(t.code for t in data[m2m])
                 if old != new:
                     m2m_changes[m2m] = [old, new]
-        changes = {**audit.diff(Person, before, snapshot(person, PERSON_FIELDS)), **m2m_changes}
+        changes = {**audit.diff(person, before, snapshot(person, PERSON_FIELDS)), **m2m_changes}
         audit.record(actor=actor, action="person.update", obj=person, changes=changes,
                      institution=policy.acting_institution(actor))
     return person

@@ -10,7 +10,12 @@ import json
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from nicat.privacy import personkeys
 from nicat.privacy.crypto import keyring
+
+
+class Sealed(str):
+    """A value already sealed for the database (under a person's data key by `pre_save`)."""
 
 
 class EncryptedMixin:
@@ -36,6 +41,8 @@ class EncryptedMixin:
         return text
 
     def get_prep_value(self, value):
+        if isinstance(value, Sealed):
+            return str(value)
         value = self.to_python(value)
         if value in (None, "", [], {}):
             return "" if not self.null else None
@@ -47,7 +54,28 @@ class EncryptedMixin:
     def from_db_value(self, value, expression, connection):
         if value in (None, ""):
             return self.empty_value()
+        if personkeys.is_person_sealed(value):
+            try:
+                return self.from_text(personkeys.decrypt(value, self._context()))
+            except personkeys.KeyErased:
+                return self.empty_value()  # the person was erased: nothing to show, never a failure
         return self.from_text(keyring().decrypt(value, self._context()))
+
+    def pre_save(self, model_instance, add):
+        """Seal under the row's own data key when the model has one (a person: `sealing_key_id()`);
+        otherwise `get_prep_value` seals under the field keyring. QuerySet.update() and bulk_update()
+        do not call pre_save: what they write is sealed under the field keys (`nicat keys rotate` moves it)."""
+        value = getattr(model_instance, self.attname)
+        sealing_key_id = getattr(model_instance, "sealing_key_id", None)
+        if sealing_key_id is None or isinstance(value, Sealed):
+            return value
+        value = self.to_python(value)
+        if value in (None, "", [], {}):
+            return value
+        kid = sealing_key_id()
+        if not kid:
+            return value
+        return Sealed(personkeys.encrypt(kid, self.to_text(value), self._context()))
 
     def empty_value(self):
         return None if self.null else ""
@@ -87,9 +115,6 @@ class EncryptedDateField(EncryptedMixin, models.DateField):
 
     def empty_value(self):
         return None
-
-    def pre_save(self, model_instance, add):
-        return getattr(model_instance, self.attname)
 
 
 class EncryptedJSONField(EncryptedMixin, models.TextField):

@@ -11,6 +11,13 @@ A value not yet in the encrypted format (plain text, which Nicat never writes) i
 counted apart. A value sealed with a key that is not in the keyring, or that fails
 authentication, is never changed: it is counted and named by table, column and primary key.
 
+Persons (envelope encryption, nicat.privacy.personkeys): a person's values sealed under their own data
+key (`enc2:`) do not depend on the field keys and are left as they are; the wrapped data keys themselves
+are encrypted values (privacy_personkey.wrapped) and are re-sealed like any other. Then
+`move_to_person_keys` seals every person value still under a field key (registered before person keys
+existed, or written by a bulk update) under the person's data key, creating the key when the person has
+none — from then on erasing the person (crypto-shredding) reaches those values too.
+
 The audit trail is append-only and hash-chained: its sealed old/new values are never rewritten.
 Keep a retired key in NICAT_FIELD_KEYS for as long as the trail holds values sealed with it
 (`nicat keys status` counts them).
@@ -23,6 +30,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
 
+from nicat.privacy import personkeys
 from nicat.privacy.crypto import PREFIX, DecryptionError, Keyring, keyring
 from nicat.privacy.fields import EncryptedMixin
 
@@ -49,6 +57,7 @@ class TableCount:
     plaintext: int = 0
     changed_meanwhile: int = 0
     failed: int = 0
+    moved: int = 0  # moved from a field key to the person's own data key
 
 
 @dataclass
@@ -68,6 +77,7 @@ class RotationReport:
             "values": self.total("values"), "already_current": self.total("current"),
             "resealed": self.total("resealed"), "plaintext_encrypted": self.total("plaintext"),
             "changed_meanwhile": self.total("changed_meanwhile"), "failed": self.total("failed"),
+            "moved_to_person_keys": self.total("moved"),
             "files": {"seen": self.files.rows, "resealed": self.files.resealed, "failed": self.files.failed},
             "tables": {name: {"resealed": t.resealed, "plaintext_encrypted": t.plaintext, "failed": t.failed}
                        for name, t in self.tables.items()},
@@ -77,6 +87,8 @@ class RotationReport:
 
 def _reseal(ring, value, context):
     """(new value or None, outcome) for one stored value."""
+    if personkeys.is_person_sealed(value):
+        return None, "current"  # under a person's data key: the field keys do not seal it
     kid = Keyring.key_id_of(value)
     if kid == ring.current_id:
         return None, "current"
@@ -194,11 +206,72 @@ def rotate_files(*, dry_run=False, progress=None, report=None):
     return count
 
 
+def move_to_person_keys(*, batch_size=500, dry_run=False, progress=None, report=None):
+    """Seal every value of a person still under a field key under the person's own data key (erased persons
+    are left alone: their values are blank). Resumable like `rotate_table`; a value changed meanwhile is
+    left for the next run."""
+    try:
+        model = apps.get_model("persons", "Person")
+    except LookupError:
+        return None
+    ring = keyring()
+    qn = connection.ops.quote_name
+    meta = model._meta
+    table, pk = meta.db_table, meta.pk.column
+    fields = [f for f in meta.concrete_fields if isinstance(f, EncryptedMixin)]
+    cols = ", ".join(qn(f.column) for f in fields)
+    count = report.tables.setdefault(table, TableCount()) if report is not None else TableCount()
+    last = 0
+    while True:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT {qn(pk)}, {qn('data_key_id')}, {cols} FROM {qn(table)} WHERE {qn(pk)} > %s "
+                               f"AND {qn('erased_at')} IS NULL ORDER BY {qn(pk)} LIMIT %s", [last, batch_size])
+                rows = cursor.fetchall()
+                for row in rows:
+                    pending = [(f, v) for f, v in zip(fields, row[2:]) if v and Keyring.key_id_of(v) in ring.by_id]
+                    if not pending:
+                        continue
+                    if dry_run:
+                        count.moved += len(pending)
+                        continue
+                    kid = row[1]
+                    if not kid:
+                        kid = personkeys.create_key()
+                        cursor.execute(f"UPDATE {qn(table)} SET {qn('data_key_id')} = %s WHERE {qn(pk)} = %s "
+                                       f"AND {qn('data_key_id')} = ''", [kid, row[0]])
+                        if cursor.rowcount != 1:
+                            count.changed_meanwhile += 1
+                            continue
+                    for f, value in pending:
+                        try:
+                            plain = ring.decrypt(value, f._context())
+                        except DecryptionError:
+                            count.failed += 1
+                            continue
+                        new = personkeys.encrypt(kid, plain, f._context())
+                        cursor.execute(f"UPDATE {qn(table)} SET {qn(f.column)} = %s WHERE {qn(pk)} = %s "
+                                       f"AND {qn(f.column)} = %s", [new, row[0], value])
+                        if cursor.rowcount == 1:
+                            count.moved += 1
+                        else:
+                            count.changed_meanwhile += 1
+        if not rows:
+            break
+        last = rows[-1][0]
+        if progress:
+            progress(table, count)
+        if len(rows) < batch_size:
+            break
+    return count
+
+
 def rotate(*, batch_size=500, dry_run=False, progress=None, include_files=True):
     report = RotationReport(current_key=keyring().current_id)
     try:
         for model, fields in encrypted_models():
             rotate_table(model, fields, batch_size=batch_size, dry_run=dry_run, progress=progress, report=report)
+        move_to_person_keys(batch_size=batch_size, dry_run=dry_run, progress=progress, report=report)
         if include_files:
             rotate_files(dry_run=dry_run, progress=progress, report=report)
     except KeyboardInterrupt:
@@ -212,7 +285,7 @@ _SEALED = re.compile(PREFIX + r":([0-9a-f]{8}):")
 def key_usage(*, batch_size=2000):
     """{"case_data": {key id: n}, "audit": {key id: n}, "files": {key id: n}, "plaintext": n}."""
     qn = connection.ops.quote_name
-    usage = {"case_data": {}, "audit": {}, "files": {}, "plaintext": 0}
+    usage = {"case_data": {}, "audit": {}, "files": {}, "plaintext": 0, "person_keys": 0}
     for model, fields in encrypted_models():
         table = model._meta.db_table
         for f in fields:
@@ -220,6 +293,9 @@ def key_usage(*, batch_size=2000):
                 cursor.execute(f"SELECT {qn(f.column)} FROM {qn(table)}")
                 for (value,) in cursor.fetchall():
                     if not value:
+                        continue
+                    if personkeys.is_person_sealed(value):
+                        usage["person_keys"] += 1
                         continue
                     kid = Keyring.key_id_of(value)
                     if kid is None:

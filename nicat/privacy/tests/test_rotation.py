@@ -23,6 +23,12 @@ def raw(table, column, pk):
         return c.fetchone()[0]
 
 
+def raw_column(table, column):
+    with connection.cursor() as c:
+        c.execute(f'SELECT "{column}" FROM "{table}"')
+        return [v for (v,) in c.fetchall() if v]
+
+
 def key_ids(table, column):
     with connection.cursor() as c:
         c.execute(f'SELECT "{column}" FROM "{table}"')
@@ -63,7 +69,11 @@ def test_rotation_reseals_everything_and_keeps_it_readable(world, settings):
     out, err, code = run("rotate", "--batch-size", "3")
     assert code == 0, err
     assert "Finished" in out and "persons_person" in out
-    assert key_ids("persons_person", "given_name") == {new_id}
+    # Persons' values are under their own data keys (enc2, independent of the field keys); the wrapped
+    # data keys are re-sealed under the newest field key like any value.
+    assert key_ids("persons_person", "given_name") == {None}
+    assert all(v.startswith("enc2:") for v in raw_column("persons_person", "given_name"))
+    assert key_ids("privacy_personkey", "wrapped") == {new_id}
     assert key_ids("cases_case", "summary") == {new_id}
     assert key_ids("cases_casenote", "text") == {new_id}
     # Readable, and the audit trail was not rewritten (it keeps the old key's seals).
@@ -100,7 +110,7 @@ def test_interrupted_rotation_resumes_and_every_record_stays_readable(world, set
     with pytest.raises(CommandError, match="Interrupted"):
         call_command("keys", "rotate", "--batch-size", "2", stdout=io.StringIO(), stderr=io.StringIO())
     mixed = set()
-    for table, column in (("persons_person", "given_name"), ("persons_person", "phone"), ("cases_case", "summary")):
+    for table, column in (("privacy_personkey", "wrapped"), ("cases_case", "summary"), ("cases_casenote", "text")):
         mixed |= key_ids(table, column)
     assert len(mixed) == 2  # half way: both keys in use …
     assert len([p.given_name for p in Person.objects.system()]) == 7  # … and everything readable
@@ -109,8 +119,7 @@ def test_interrupted_rotation_resumes_and_every_record_stays_readable(world, set
     monkeypatch.setattr(rotation, "_reseal", real)
     out, err, code = run("rotate")
     assert code == 0
-    for table, column in (("persons_person", "given_name"), ("persons_person", "phone"), ("cases_case", "summary"),
-                          ("cases_casenote", "text")):
+    for table, column in (("privacy_personkey", "wrapped"), ("cases_case", "summary"), ("cases_casenote", "text")):
         assert key_ids(table, column) == {new_id}
 
 
@@ -120,7 +129,8 @@ def test_plain_values_are_encrypted_and_reported(world):
         c.execute('UPDATE "persons_person" SET "family_name" = %s WHERE id = %s', ["PlainLegacy", person.pk])
     out, err, code = run("rotate")
     assert code == 0 and "1 plain values encrypted" in out
-    assert raw("persons_person", "family_name", person.pk).startswith("enc1:")
+    # encrypted, then moved under the person's own data key
+    assert raw("persons_person", "family_name", person.pk).startswith("enc2:")
     assert Person.objects.system().get(pk=person.pk).family_name == "PlainLegacy"
     assert AuditEvent.objects.filter(action="keys.rotate").get().details["plaintext_encrypted"] == 1
     assert "PlainLegacy" not in AuditEvent.objects.filter(action="keys.rotate").get().canonical_bytes().decode()

@@ -47,6 +47,7 @@ class Command(BaseCommand):
             state = "newest" if kid == ring.current_id else ("retired" if kid in ring.by_id else "MISSING")
             self.stdout.write(f"  {kid} ({state}): case data {usage['case_data'].get(kid, 0)}, "
                               f"files {usage['files'].get(kid, 0)}, audit trail {usage['audit'].get(kid, 0)}")
+        self.stdout.write(f"  under persons' own data keys: {usage['person_keys']} values")
         if usage["plaintext"]:
             self.stdout.write(f"  not encrypted yet: {usage['plaintext']} values (`nicat keys rotate` encrypts them)")
 
@@ -68,7 +69,8 @@ class Command(BaseCommand):
             f"{'Interrupted' if report.interrupted else 'Finished'}: {totals['values']} values checked, "
             f"{totals['resealed']} re-sealed, {totals['plaintext_encrypted']} plain values encrypted, "
             f"{totals['already_current']} already under the newest key, {totals['changed_meanwhile']} changed "
-            f"meanwhile (already new), {totals['failed']} unreadable"
+            f"meanwhile (already new), {totals['failed']} unreadable, {totals['moved_to_person_keys']} person values "
+            f"moved under the person's own data key"
             f"{' (dry run: nothing was changed)' if dry_run else ''}.")
         for failure in report.failures[:50]:
             self.stderr.write(f"  unreadable: {failure}")

@@ -1,0 +1,64 @@
+"""Erasing a person's identity by crypto-shredding (issue 18; docs/operations.md §8, docs/security.md).
+
+`erase_person` destroys the person's data key (nicat.privacy.personkeys), so every value sealed under it
+— the person row, the sealed old/new values of its audit events, the texts of its requests, and the same
+in every backup — can no longer be opened by anyone. In the live database it also blanks the identifying
+columns, deletes the person's blind indexes and fuzzy tokens (the person can no longer be found) and marks
+the person erased. What statistics count stays: gender, citizenships, languages, the cases and their
+forms of exploitation, and the age — the birth date is replaced by the age in whole years on the day of
+first contact of the person's first case (an estimate recorded on that day), so age groups stay the same.
+
+The audit chain is never rewritten: one `person.erase` event is appended with no identifying value.
+Callers check who may erase (nicat.retention); this module only does it.
+"""
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from nicat.access import policy
+from nicat.audit import services as audit
+from nicat.core.calendar import baku_date
+from nicat.persons.age import years_on
+from nicat.persons.models import DuplicateSignal, Person, PersonToken, SignalStatus
+from nicat.privacy import personkeys
+
+BLANK = {"given_name": "", "family_name": "", "patronymic": "", "aliases": [], "birth_date": None,
+         "documents": [], "phone": "", "email": "", "address": "",
+         "name_index": "", "document_index": "", "birth_date_index": "", "birth_year_index": ""}
+
+
+def _kept_age(person):
+    """(estimated_age, age_recorded_on) that keep the person's age groups once the birth date is gone."""
+    if not person.birth_date:
+        return person.estimated_age, person.age_recorded_on
+    first = (policy.case_model().objects.system().filter(person=person).order_by("first_contact_at")
+             .values_list("first_contact_at", flat=True).first())
+    day = baku_date(first) if first else baku_date(person.created_at)
+    years, _estimate = years_on(person, day)
+    return years, day
+
+
+def erase_person(*, actor, person, basis, request_uuid=None, institution=None):
+    """Erase `person` (and any record merged into it). Returns the number of person records erased
+    (0 when already erased). `basis`: "retention" or "request"."""
+    with transaction.atomic():
+        locked = Person.objects.system().select_for_update().filter(
+            Q(pk=person.pk) | Q(merged_into_id=person.pk), erased_at__isnull=True)
+        erased = 0
+        now = timezone.now()
+        for p in locked:
+            estimated_age, recorded_on = _kept_age(p)
+            Person.objects.system().filter(pk=p.pk).update(
+                **BLANK, estimated_age=estimated_age, age_recorded_on=recorded_on, erased_at=now,
+                erasure_basis=basis, version=F("version") + 1)
+            PersonToken.objects.system().filter(person=p).delete()
+            DuplicateSignal.objects.system().filter(Q(person_a=p) | Q(person_b=p), status=SignalStatus.OPEN).update(
+                status=SignalStatus.DISMISSED, resolved_at=now, version=F("version") + 1)
+            destroyed = personkeys.destroy(p.data_key_id)
+            details = {"basis": basis, "key_destroyed": destroyed}
+            if request_uuid:
+                details["request"] = str(request_uuid)
+            audit.record(actor=actor, action="person.erase", obj=p, institution=institution, details=details)
+            erased += 1
+    person.refresh_from_db()
+    return erased

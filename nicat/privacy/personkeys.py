@@ -1,0 +1,171 @@
+"""Per-person data keys: envelope encryption that makes crypto-shredding possible.
+
+Each person has a random 256-bit data key (`PersonKey`), stored wrapped by the field keyring
+(NICAT_FIELD_KEYS, as any encrypted value). The person's identifying values are sealed with it:
+
+    enc2:<kid>:<base64url(nonce || ciphertext+tag)>   (AES-256-GCM, associated data = table.column)
+
+`kid` is 16 random hex digits naming the key, never the person. Destroying the key (`destroy`) makes
+every value sealed with it unreadable wherever it is — the live database, the audit trail's sealed
+old/new values, copies — because neither the field keys nor the index key can open it. Values still
+sealed under the field keys (`enc1:`, persons registered before person keys existed) stay readable;
+`nicat keys rotate` moves them under the person's key (nicat.privacy.rotation).
+
+Unwrapped keys are cached per process (bounded, for KEY_TTL seconds) so that a list of persons does
+not unwrap a key per value; a destroyed key is dropped from this process's cache at once and from the
+other processes' caches within KEY_TTL. A key is never logged, printed or put in an exception.
+
+Erasure ledger: `destroy` also appends the key id (random, not identifying) to the file
+NICAT_ERASURE_LEDGER, kept beside the keys and outside the database backups. A database restored from
+a backup made before an erasure still holds the wrapped key; `nicat retention reapply` destroys again
+every key named in the ledger (docs/operations.md §3).
+"""
+import base64
+import os
+import threading
+import time
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from nicat.privacy.crypto import DecryptionError
+
+PREFIX = "enc2"
+KEY_TTL = 600  # seconds an unwrapped key stays in a process's memory after it was last unwrapped
+CACHE_SIZE = 20000
+_WRAP_CONTEXT = "privacy_personkey.wrapped"
+
+
+class KeyErased(DecryptionError):
+    """The value was sealed with a person key that has been destroyed (the person was erased)."""
+
+
+_cache = {}
+_lock = threading.Lock()
+
+
+def is_person_sealed(stored) -> bool:
+    return isinstance(stored, str) and stored.startswith(PREFIX + ":")
+
+
+def kid_of(stored: str):
+    parts = stored.split(":", 2)
+    return parts[1] if len(parts) == 3 and parts[0] == PREFIX else None
+
+
+def create_key() -> str:
+    """A new person data key, stored wrapped; returns its id (in the caller's transaction)."""
+    from nicat.privacy.models import PersonKey
+
+    raw = os.urandom(32)
+    kid = os.urandom(8).hex()
+    PersonKey.objects.create(kid=kid, wrapped=base64.urlsafe_b64encode(raw).decode())
+    _remember(kid, raw)
+    return kid
+
+
+def _remember(kid, raw):
+    with _lock:
+        if len(_cache) >= CACHE_SIZE:
+            for old in sorted(_cache, key=lambda k: _cache[k][1])[:CACHE_SIZE // 10]:
+                _cache.pop(old, None)
+        _cache[kid] = (raw, time.monotonic())
+
+
+def _key(kid) -> bytes:
+    hit = _cache.get(kid)
+    if hit is not None and time.monotonic() - hit[1] < KEY_TTL:
+        return hit[0]
+    from nicat.privacy.models import PersonKey
+
+    wrapped = PersonKey.objects.filter(kid=kid).values_list("wrapped", flat=True).first()
+    if not wrapped:
+        _cache.pop(kid, None)
+        raise KeyErased("A value was sealed with a person data key that has been destroyed (erased person).")
+    raw = base64.urlsafe_b64decode(wrapped)
+    _remember(kid, raw)
+    return raw
+
+
+def preload(kids):
+    """Unwrap the keys `kids` not cached yet in one query per 500 (before decrypting many persons at once:
+    a list, a search), instead of one query per person."""
+    from nicat.privacy.models import PersonKey
+
+    now = time.monotonic()
+    missing = sorted({k for k in kids if k and not (k in _cache and now - _cache[k][1] < KEY_TTL)})
+    for start in range(0, len(missing), 500):
+        for kid, wrapped in PersonKey.objects.filter(kid__in=missing[start:start + 500]).values_list("kid", "wrapped"):
+            _remember(kid, base64.urlsafe_b64decode(wrapped))
+
+
+def exists(kid) -> bool:
+    from nicat.privacy.models import PersonKey
+
+    return bool(kid) and PersonKey.objects.filter(kid=kid).exists()
+
+
+def encrypt(kid: str, plaintext: str, context: str) -> str:
+    nonce = os.urandom(12)
+    sealed = AESGCM(_key(kid)).encrypt(nonce, plaintext.encode("utf-8"), context.encode())
+    return f"{PREFIX}:{kid}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+
+
+def decrypt(stored: str, context: str) -> str:
+    kid = kid_of(stored)
+    if kid is None:
+        raise DecryptionError(f"A value in {context} is not in the person-key format.")
+    raw = _key(kid)
+    try:
+        data = base64.urlsafe_b64decode(stored.split(":", 2)[2])
+        return AESGCM(raw).decrypt(data[:12], data[12:], context.encode()).decode("utf-8")
+    except Exception:
+        raise DecryptionError(f"A value in {context} failed authentication under its person key "
+                              f"(altered data).") from None
+
+
+def destroy(kid) -> bool:
+    """Crypto-shredding: delete the wrapped key (in the caller's transaction), forget it in this process,
+    and — once the transaction commits — write its id to the erasure ledger. True if a key was deleted."""
+    from django.db import transaction
+
+    from nicat.privacy.models import PersonKey
+
+    if not kid:
+        return False
+    deleted, _ = PersonKey.objects.filter(kid=kid).delete()
+    _cache.pop(kid, None)
+    transaction.on_commit(lambda: append_to_ledger([kid]))
+    return bool(deleted)
+
+
+def forget_cache():
+    with _lock:
+        _cache.clear()
+
+
+# --- The erasure ledger (outside the database) ------------------------------------------------------
+
+def ledger_path():
+    from django.conf import settings
+
+    return str(settings.NICAT_ERASURE_LEDGER)
+
+
+def append_to_ledger(kids):
+    path = ledger_path()
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    known = set(read_ledger())
+    with open(path, "a", encoding="ascii") as fh:
+        for kid in kids:
+            if kid not in known:
+                fh.write(f"{kid} {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def read_ledger():
+    try:
+        with open(ledger_path(), encoding="ascii") as fh:
+            return [line.split()[0] for line in fh if line.strip()]
+    except FileNotFoundError:
+        return []

@@ -1,0 +1,223 @@
+"""Retention and erasure (issue 18 item 5; docs/operations.md §8).
+
+* `run_retention`: a person whose every case is closed, the last one longer ago than the retention period
+  in force (the legal parameter `retention.person_after_closure_months`, dated, with its source), is erased
+  by crypto-shredding (nicat.persons.erasure). `nicat retention run [--dry-run]` and the daily periodic job
+  `retention.run` call it.
+* A person's request to erase or correct their data (`DataRequest`): recorded by staff of the institution
+  that owns the case, decided by a supervisor of that institution (not the one who recorded it). An approved
+  erasure uses the same shredding; an approved correction goes through the person update service. Every
+  step is audited, without identifying values.
+"""
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nicat.access import policy
+from nicat.accounts.models import Role
+from nicat.audit import services as audit
+from nicat.cases.models import CLOSED_STATUSES
+from nicat.core.calendar import baku_today
+from nicat.core.errors import NotAllowed
+from nicat.core.services import bump_version
+from nicat.legal import services as legal
+from nicat.persons.erasure import erase_person
+from nicat.persons.models import Person
+from nicat.retention.models import DataRequest, Requester, RequestKind, RequestStatus
+
+PERIOD = "retention.person_after_closure_months"
+CORRECTABLE = ("given_name", "family_name", "patronymic", "birth_date", "phone", "email", "address")
+
+
+# --- The retention run -----------------------------------------------------------------------------
+
+@dataclass
+class RetentionReport:
+    today: datetime.date
+    months: int
+    closed_before: datetime.date  # persons whose last case closed before this day are due
+    due: int = 0
+    erased: int = 0
+    dry_run: bool = False
+    persons: list = field(default_factory=list)  # uuids of the persons due (never a name)
+
+
+def _start_of_baku_day(day):
+    from zoneinfo import ZoneInfo
+
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=ZoneInfo("Asia/Baku"))
+
+
+def due_persons(today):
+    """(months, cutoff day, queryset of persons due for erasure on `today`)."""
+    months = int(legal.value(PERIOD, today))
+    cutoff = legal.add_months(today, -months) + datetime.timedelta(days=1)
+    persons = (Person.objects.system()
+               .filter(erased_at__isnull=True, merged_into__isnull=True)
+               .annotate(n_cases=Count("cases", distinct=True),
+                         n_open=Count("cases", filter=~Q(cases__status__in=CLOSED_STATUSES), distinct=True),
+                         last_closed=Max("cases__closed_at"))
+               .filter(n_cases__gt=0, n_open=0, last_closed__lt=_start_of_baku_day(cutoff)))
+    return months, cutoff, persons
+
+
+def run_retention(*, today=None, dry_run=False, actor=None):
+    """Erase every person kept longer than the retention period in force today. A dry run changes and
+    records nothing; it only counts."""
+    today = today or baku_today()
+    months, cutoff, persons = due_persons(today)
+    report = RetentionReport(today=today, months=months, closed_before=cutoff, dry_run=dry_run)
+    ids = list(persons.order_by("pk").values_list("pk", "uuid"))
+    report.due = len(ids)
+    report.persons = [str(u) for _pk, u in ids]
+    if dry_run:
+        return report
+    for pk, _uuid in ids:
+        person = Person.objects.system().get(pk=pk)
+        report.erased += erase_person(actor=actor, person=person, basis="retention")
+    with transaction.atomic():
+        audit.record(actor=actor, action="retention.run", details={
+            "period_months": months, "closed_before": cutoff.isoformat(), "due": report.due,
+            "erased": report.erased})
+    return report
+
+
+def run_retention_job():
+    """The periodic job (nicat.core.jobs): erase what is due today."""
+    return run_retention().erased
+
+
+# --- Requests to erase or correct ------------------------------------------------------------------
+
+def may_record(user, case):
+    """Staff of the institution that owns the case record the person's request."""
+    from nicat.access import predicates
+
+    return predicates.owns_case(user, case)
+
+
+def may_decide(user, data_request):
+    """A supervisor of the institution that owns the case, other than the one who recorded the request."""
+    return (policy.has_role_at(user, Role.SUPERVISOR, data_request.case.owner_institution)
+            and data_request.recorded_by_id != user.pk)
+
+
+def _clean_corrections(person, corrections):
+    cleaned = {}
+    for name, value in (corrections or {}).items():
+        if name not in CORRECTABLE:
+            continue
+        if isinstance(value, str):
+            value = value.strip()
+        if value in (None, ""):
+            continue
+        if name == "birth_date" and isinstance(value, str):
+            try:
+                value = datetime.date.fromisoformat(value)
+            except ValueError:
+                raise ValidationError({"birth_date": _("Enter the date of birth as YYYY-MM-DD.")}) from None
+        cleaned[name] = value
+    return cleaned
+
+
+def record_request(*, actor, case, kind, requested_on, details, requested_by=Requester.PERSON, corrections=None):
+    if not policy.case_model().objects.visible_to(actor).filter(pk=case.pk).exists():
+        raise NotAllowed
+    if not may_record(actor, case):
+        raise NotAllowed
+    person = case.person
+    errors = {}
+    if person.erased_at:
+        errors["kind"] = _("The person's data has already been erased.")
+    if kind not in RequestKind.values:
+        errors["kind"] = _("Choose whether the person asks to erase or to correct their data.")
+    if requested_by not in Requester.values:
+        errors["requested_by"] = _("Choose who asked.")
+    if not requested_on:
+        errors["requested_on"] = _("Enter the day the person asked.")
+    elif requested_on > baku_today():
+        errors["requested_on"] = _("The day the person asked cannot be in the future.")
+    if not (details or "").strip():
+        errors["details"] = _("Write down what the person asked for, in their words.")
+    cleaned = {}
+    if not errors and kind == RequestKind.CORRECTION:
+        cleaned = _clean_corrections(person, corrections)
+        if not cleaned:
+            errors["corrections"] = _("Enter at least one corrected value.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        data_request = DataRequest(case=case, person=person, kind=kind, requested_by=requested_by,
+                                   requested_on=requested_on, details=details.strip(),
+                                   corrections={k: (v.isoformat() if isinstance(v, datetime.date) else v)
+                                                for k, v in cleaned.items()},
+                                   recorded_by=actor)
+        data_request.save()
+        audit.record(actor=actor, action="datarequest.record", obj=data_request, case=case,
+                     institution=policy.acting_institution(actor),
+                     details={"kind": kind, "requested_by": requested_by, "fields": sorted(cleaned)})
+    return data_request
+
+
+def decide_request(*, actor, data_request, approve, reason, expected_version):
+    """Approve or refuse an open request. Approving an erasure erases the person (crypto-shredding);
+    approving a correction applies it through nicat.persons.services.update_person."""
+    from nicat.persons.services import update_person
+
+    if not policy.case_model().objects.visible_to(actor).filter(pk=data_request.case_id).exists():
+        raise NotAllowed
+    if not policy.has_role_at(actor, Role.SUPERVISOR, data_request.case.owner_institution):
+        raise NotAllowed
+    if data_request.recorded_by_id == actor.pk:
+        raise ValidationError({"decision": _("Another supervisor decides a request you recorded yourself.")})
+    if data_request.status != RequestStatus.OPEN:
+        raise ValidationError({"decision": _("This request has already been decided.")})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why the request is approved or refused.")})
+    institution = policy.acting_institution(actor)
+    with transaction.atomic():
+        bump_version(DataRequest, data_request, expected_version, status=RequestStatus.OPEN)
+        data_request.status = RequestStatus.APPROVED if approve else RequestStatus.REFUSED
+        data_request.decided_by, data_request.decided_at = actor, timezone.now()
+        data_request.decision_reason = reason.strip()
+        data_request.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+        audit.record(actor=actor, action="datarequest.decide", obj=data_request, case=data_request.case,
+                     institution=institution,
+                     details={"kind": data_request.kind, "decision": data_request.status})
+        if approve and data_request.kind == RequestKind.ERASURE:
+            erase_person(actor=actor, person=data_request.person, basis="request", request_uuid=data_request.uuid,
+                         institution=institution)
+        elif approve:
+            person = Person.objects.system().get(pk=data_request.person_id)
+            data = _clean_corrections(person, data_request.corrections)
+            update_person(actor=actor, person=person, data=data, expected_version=person.version)
+    return data_request
+
+
+def reapply_ledger(*, actor=None):
+    """After restoring a backup made before some erasures: erase again every person whose data key is named
+    in the erasure ledger (kept outside the database, nicat.privacy.personkeys). Returns (ids in the ledger,
+    person records erased now)."""
+    from nicat.privacy import personkeys
+
+    kids = personkeys.read_ledger()
+    erased = 0
+    for start in range(0, len(kids), 500):
+        chunk = kids[start:start + 500]
+        for person in Person.objects.system().filter(data_key_id__in=chunk, erased_at__isnull=True):
+            erased += erase_person(actor=actor, person=person, basis="reapplied")
+        # a key whose person row is gone or already marked (but the key came back with the restore)
+        from nicat.privacy.models import PersonKey
+
+        with transaction.atomic():
+            for kid in PersonKey.objects.filter(kid__in=chunk).values_list("kid", flat=True):
+                personkeys.destroy(kid)
+    if kids:
+        with transaction.atomic():
+            audit.record(actor=actor, action="retention.reapply", details={"ledger": len(kids), "erased": erased})
+    return len(kids), erased

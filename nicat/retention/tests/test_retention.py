@@ -1,0 +1,163 @@
+"""The retention run honours the dated legal period and --dry-run writes nothing; requests to erase or
+correct are recorded by the owner's staff and decided only by the owner's supervisor, audited."""
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from nicat.accounts.models import Role
+from nicat.audit.models import AuditEvent
+from nicat.cases.models import Case
+from nicat.core.errors import NotAllowed
+from nicat.core.jobs import periodic_jobs
+from nicat.legal.models import LegalParameter
+from nicat.persons.models import Person
+from nicat.retention import services
+from nicat.retention.models import DataRequest
+from nicat.testing import make_user, verified_login
+
+TODAY = datetime.date(2026, 6, 1)
+
+
+@pytest.fixture(autouse=True)
+def own_ledger(tmp_path, settings):
+    settings.NICAT_ERASURE_LEDGER = str(tmp_path / "erased-person-keys.txt")
+
+
+def closed(cast, name, days_ago, **person):
+    case = cast.open_case(person={"given_name": name, **person})
+    Case.objects.system().filter(pk=case.pk).update(
+        status="Closed", closure_reason="ServicesCompleted",
+        closed_at=timezone.make_aware(datetime.datetime.combine(TODAY - datetime.timedelta(days=days_ago),
+                                                                datetime.time(12))))
+    return case
+
+
+def test_the_run_honours_the_dated_period_and_a_dry_run_writes_nothing(cast):
+    old = closed(cast, "Old", days_ago=6 * 365)       # closed 6 years ago: past 5 years
+    recent = closed(cast, "Recent", days_ago=4 * 365)  # 4 years ago: not yet
+    open_case = cast.open_case(person={"given_name": "Open"})  # never due while a case is open
+    events = AuditEvent.objects.count()
+    out = io.StringIO()
+    call_command("retention", "run", "--dry-run", "--date", TODAY.isoformat(), stdout=out)
+    assert "60 months" in out.getvalue() and "Dry run: 1 persons are due" in out.getvalue()
+    assert AuditEvent.objects.count() == events  # nothing written, not even the audit trail
+    assert not Person.objects.system().filter(erased_at__isnull=False).exists()
+
+    # A new period of 3 years applies from 1 July 2026: not yet on 1 June …
+    LegalParameter.objects.create(code=services.PERIOD, value=Decimal(36), valid_from=datetime.date(2026, 7, 1),
+                                  legal_act="Test resolution", source="test")
+    assert services.run_retention(today=TODAY, dry_run=True).due == 1
+    # … and on 1 August both closed persons are due; the open case's person never is.
+    report = services.run_retention(today=datetime.date(2026, 8, 1))
+    assert (report.months, report.due, report.erased) == (36, 2, 2)
+    erased = set(Person.objects.system().filter(erased_at__isnull=False).values_list("pk", flat=True))
+    assert erased == {old.person_id, recent.person_id}
+    assert open_case.person_id not in erased
+    run = AuditEvent.objects.filter(action="retention.run").get()
+    assert run.details["erased"] == 2 and run.details["period_months"] == 36
+    assert AuditEvent.objects.filter(action="person.erase").count() == 2
+    # a second run finds nothing left
+    assert services.run_retention(today=datetime.date(2026, 8, 1)).due == 0
+
+
+def test_a_person_with_one_case_still_open_is_kept(cast):
+    case = closed(cast, "Twice", days_ago=10 * 365)
+    from nicat.cases.services import open_case
+
+    open_case(actor=cast.worker, person=case.person, case_data={"first_contact_at": timezone.now()})
+    assert services.run_retention(today=TODAY, dry_run=True).due == 0
+
+
+def test_the_periodic_job_is_registered():
+    assert periodic_jobs()["retention.run"].every == 86400
+
+
+@pytest.fixture
+def staff(cast):
+    return {"supervisor": make_user("sup", cast.ngo, Role.SUPERVISOR),
+            "other_supervisor": make_user("sup2", cast.ngo2, Role.SUPERVISOR)}
+
+
+def test_an_erasure_request_is_decided_by_the_owners_supervisor_only(cast, staff):
+    case = cast.open_case(person={"given_name": "Nərmin", "family_name": "Asks"})
+    request = services.record_request(actor=cast.worker, case=case, kind="erasure",
+                                      requested_on=TODAY, details="Nərmin wants her data erased")
+    assert AuditEvent.objects.filter(action="datarequest.record").exists()
+    # the worker who recorded it, a worker, another institution's supervisor: refused
+    with pytest.raises(NotAllowed):
+        services.decide_request(actor=cast.worker, data_request=request, approve=True, reason="ok",
+                                expected_version=request.version)
+    with pytest.raises(NotAllowed):
+        services.decide_request(actor=staff["other_supervisor"], data_request=request, approve=True, reason="ok",
+                                expected_version=request.version)
+    with pytest.raises(NotAllowed):
+        services.record_request(actor=cast.worker2, case=case, kind="erasure", requested_on=TODAY, details="x")
+    assert not Person.objects.system().get(pk=case.person_id).erased_at
+    # pages: the worker gets 403 on the decision, the other institution 404 on the request
+    worker = verified_login(Client(), cast.worker)
+    assert worker.post(reverse("retention:request_decide", args=[request.uuid]),
+                       {"decision": "approve", "reason": "ok", "version": request.version}).status_code == 403
+    other = verified_login(Client(), staff["other_supervisor"])
+    assert other.get(reverse("retention:request", args=[request.uuid])).status_code == 404
+    assert other.post(reverse("retention:request_decide", args=[request.uuid]),
+                      {"decision": "approve", "reason": "ok", "version": request.version}).status_code == 404
+    assert not Person.objects.system().get(pk=case.person_id).erased_at
+    # the owner's supervisor approves on the page: erased by the same shredding
+    supervisor = verified_login(Client(), staff["supervisor"])
+    page = supervisor.get(reverse("retention:request", args=[request.uuid]))
+    assert page.status_code == 200 and "Nərmin wants" in page.content.decode()
+    response = supervisor.post(reverse("retention:request_decide", args=[request.uuid]),
+                               {"decision": "approve", "reason": "Her right", "version": request.version})
+    assert response.status_code == 302
+    person = Person.objects.system().get(pk=case.person_id)
+    assert person.erased_at and person.erasure_basis == "request"
+    decided = AuditEvent.objects.filter(action="datarequest.decide").get()
+    assert decided.details == {"kind": "erasure", "decision": "approved"}
+    assert AuditEvent.objects.filter(action="person.erase").get().details["request"] == str(request.uuid)
+    # the request's own text was under the person's key: unreadable now, the page still renders
+    from nicat.privacy import personkeys
+
+    personkeys.forget_cache()
+    assert DataRequest.objects.system().get(pk=request.pk).details == ""
+    page = supervisor.get(reverse("retention:request", args=[request.uuid]))
+    assert page.status_code == 200 and "Nərmin" not in page.content.decode()
+    case_page = supervisor.get(reverse("cases:detail", args=[case.uuid]))
+    assert case_page.status_code == 200 and "Nərmin" not in case_page.content.decode()
+
+
+def test_a_correction_is_applied_through_the_person_update(cast, staff):
+    case = cast.open_case(person={"given_name": "Leyla", "family_name": "Wrongname"})
+    worker = verified_login(Client(), cast.worker)
+    response = worker.post(reverse("retention:request_new", args=[case.uuid]), {
+        "kind": "correction", "requested_by": "person", "requested_on": TODAY.isoformat(),
+        "details": "My family name is spelt Rightname", "family_name": "Rightname"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    request = DataRequest.objects.system().get()
+    assert request.corrections == {"family_name": "Rightname"}
+    with pytest.raises(ValidationError):  # no reason
+        services.decide_request(actor=staff["supervisor"], data_request=request, approve=True, reason=" ",
+                                expected_version=request.version)
+    services.decide_request(actor=staff["supervisor"], data_request=request, approve=True, reason="Passport seen",
+                            expected_version=request.version)
+    person = Person.objects.system().get(pk=case.person_id)
+    assert person.family_name == "Rightname" and not person.erased_at
+    assert AuditEvent.objects.filter(action="person.update", object_id=str(person.uuid)).exists()
+    with pytest.raises(ValidationError):  # decided already
+        services.decide_request(actor=staff["supervisor"], data_request=request, approve=False, reason="again",
+                                expected_version=request.version)
+
+
+def test_a_request_form_with_missing_facts_says_what_is_missing(cast):
+    case = cast.open_case()
+    worker = verified_login(Client(), cast.worker)
+    response = worker.post(reverse("retention:request_new", args=[case.uuid]), {
+        "kind": "correction", "requested_by": "person", "requested_on": TODAY.isoformat(), "details": "Fix it"})
+    assert response.status_code == 400 and "Enter at least one corrected value" in response.content.decode()
+    assert not DataRequest.objects.system().exists()
