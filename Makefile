@@ -16,8 +16,15 @@ $(VENV)/.runtime: requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime $(VENV)/pycanon/.installed
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# pycanon (the k-anonymity check of the CTDC release) pins its dependencies exactly, against the
+# project's lock: its own environment (docs/decisions/0008-statistics-libraries.md).
+$(VENV)/pycanon/.installed: requirements-pycanon.txt | $(BIN)/python
+	$(PYTHON) -m venv $(VENV)/pycanon
+	$(VENV)/pycanon/bin/pip install --quiet -r requirements-pycanon.txt
 	touch $@
 
 install: $(VENV)/.runtime

@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DB = "nicat_bench_audit"
+BENCH_DB = os.environ.get("NICAT_BENCH_DB", "nicat_bench_audit")  # another name beside a bench already running
 
 
 def setup_django(postgres_url=None):

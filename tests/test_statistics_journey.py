@@ -81,3 +81,37 @@ def test_the_supervisor_sees_exact_figures_and_downloads_the_report(browser, liv
             assert fh.read(4) == b"%PDF"
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("language", ["az", "ru", "en"])
+def test_the_analyst_puts_a_published_dataset_beside_nicats_figures(browser, live_server, cast, language):
+    from nicat.statistics.services import import_ctdc
+
+    _cases(cast)
+    import_ctdc(actor=None, data="gender,majorityStatus\n" + "Female,Adult\n" * 12 + "Male,Minor\n" * 3
+                + "Female,Minor\n" * 11, dataset="ctdc-global", source="CTDC global sample")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="az-AZ")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        complete_sign_in(page, live_server, cast.analyst, language)
+        page.goto(f"{live_server.url}/statistics/?by=year")
+        assert "34" in page.locator("#statistics-table").inner_text()  # Nicat's own figure
+        published = page.locator("#published-table")
+        assert "CTDC global sample" in published.inner_text()
+        page.select_option("#id_dataset", "ctdc-global")
+        page.select_option("#id_dataset_by", "majorityStatus")
+        page.locator("#id_dataset_by").evaluate("e => e.form.requestSubmit()")
+        page.wait_for_url(re.compile(r".*dataset_by=majorityStatus.*"))
+        text = published.inner_text()
+        # 14 minors and 12 adults: both at least k = 11, so both shown; Nicat's table is still beside it.
+        assert "Minor" in text and "14" in text and "Adult" in text and "12" in text, text
+        assert "34" in page.locator("#statistics-table").inner_text()
+        page.select_option("#id_dataset_by", "gender")
+        page.locator("#id_dataset_by").evaluate("e => e.form.requestSubmit()")
+        page.wait_for_url(re.compile(r".*dataset_by=gender.*"))
+        text = published.inner_text()
+        assert "23" in text and not re.search(r"\b3\b", text), text  # 23 women; the 3 men withheld
+        assert published.locator(".visually-hidden").count() >= 1
+    finally:
+        context.close()

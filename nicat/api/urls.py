@@ -26,6 +26,7 @@ from nicat.assistance.api import (
 from nicat.cases.api import CaseViewSet
 from nicat.consent.api import ConsentViewSet, LegalBasisOrderViewSet
 from nicat.directory.api import InstitutionViewSet
+from nicat.exchange.api import HtcdsExchangeView
 from nicat.hotline.api import ContactViewSet
 from nicat.identification.api import DecisionViewSet, IdentificationViewSet, ScreeningViewSet
 from nicat.persons.api import PersonViewSet
@@ -106,6 +107,7 @@ router.register("proceedings/release-requests", ReleaseRequestViewSet, basename=
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("exchange/htcds/", HtcdsExchangeView.as_view(), name="exchange-htcds"),
     path("statistics/proceedings/", ProceedingsStatisticsView.as_view(), name="statistics-proceedings-list"),
     path("cases/<uuid:case_uuid>/assignment/", CaseAssignmentView.as_view(), name="case-assignment"),
     path("", include(router.urls)),

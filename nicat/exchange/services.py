@@ -7,9 +7,11 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 
 from nicat.audit.services import record as audit_record
 from nicat.core import validators
+from nicat.core.errors import NotAllowed
 from nicat.core.replica import replica_reads
 from nicat.exchange import htcds
 from nicat.exchange import proceedings as exchange_proceedings
@@ -26,22 +28,28 @@ class InvalidFile(ValidationError):
         super().__init__([str(p) for p in problems], code="invalid_file")
 
 
+def _cases(manager):
+    from nicat.cases.models import CaseNote, TraffickingEvent
+
+    return (manager
+            .select_related("person", "person__gender", "person__registered_by_institution", "owner_institution",
+                            "status_decided_by", "status_decided_by__kind")
+            .prefetch_related("person__citizenships", "person__languages", *[a for a, _v in htcds.CASE_TERMS.values()],
+                              Prefetch("events", queryset=TraffickingEvent.objects.system().select_related("country")),
+                              Prefetch("notes", queryset=CaseNote.objects.system().select_related(
+                                  "author_institution")),
+                              *exchange_proceedings.prefetches())
+            .order_by("pk"))
+
+
 @replica_reads
 def export(*, actor, fmt, progress=None):
     """The whole registry as an HTCDS file (text). Audited with the number of cases."""
-    from nicat.cases.models import Case, CaseNote, TraffickingEvent
+    from nicat.cases.models import Case
     from nicat.directory.models import Institution
 
     # The operator's full export: every case, read by the system on the operator's order.
-    cases = (Case.objects.system()
-             .select_related("person", "person__gender", "person__registered_by_institution", "owner_institution",
-                             "status_decided_by", "status_decided_by__kind")
-             .prefetch_related("person__citizenships", "person__languages", *[a for a, _v in htcds.CASE_TERMS.values()],
-                               Prefetch("events", queryset=TraffickingEvent.objects.system().select_related("country")),
-                               Prefetch("notes", queryset=CaseNote.objects.system().select_related(
-                                   "author_institution")),
-                               *exchange_proceedings.prefetches())
-             .order_by("pk"))
+    cases = _cases(Case.objects.system())
     institutions = Institution.objects.select_related("kind", "country").all()
     data = htcds.export_cases(cases.iterator(chunk_size=1000), institutions, progress=progress)
     text = htcds.dumps(data, fmt)
@@ -49,6 +57,86 @@ def export(*, actor, fmt, progress=None):
         audit_record(actor=actor, action="htcds.export", details={"format": fmt, "cases": len(data["cases"]),
                                                                   "organisations": len(data["organisations"])})
     return text, len(data["cases"])
+
+
+# --- The same through the API: who may, and what of each case they get ----------------------------------
+
+MIN_PURPOSE = 10
+
+# The HTCDS fields of each case section (nicat.access.sections): a section the user may not see on a case
+# leaves these fields empty in that case's record, as the case's own page and API do.
+SECTION_FIELDS = {
+    "identity": ("prs_FirstName", "prs_SecondName", "prs_MiddleName", "nct_Aliases", "prs_Birthdate",
+                 "nct_BirthdateIsEstimate", "nct_EstimatedAge", "nct_AgeRecordedOn", "prs_Gender", "prs_Citizenship",
+                 "nct_Languages", "prs_IdentityNumber", "nct_Documents"),
+    "contacts": ("prs_Email", "prs_MobilePhone", "prs_MailingStreet"),
+    "narrative": ("nct_Summary", "nct_Events", "nct_Comments"),
+    "investigation": ("nct_Perpetrators", "nct_Proceedings", "nct_ReleaseRequests"),
+}
+
+
+def may_exchange(user):
+    """Who may export and import HTCDS files through the API: the supervisors of the competent authority
+    (the Main Department), who coordinate the national referral mechanism — the same people who get the
+    internal edition of the annual report. Nobody else (analysts never get a name)."""
+    from nicat.access.predicates import is_competent_supervisor
+
+    return bool(user and user.is_authenticated and is_competent_supervisor(user))
+
+
+def _blank(value):
+    if isinstance(value, list):
+        return []
+    if isinstance(value, bool):
+        return False
+    if value is None or isinstance(value, int):
+        return None
+    return ""
+
+
+@replica_reads
+def export_for(*, user, fmt, purpose):
+    """The cases `user` may see as an HTCDS file (text), for the API. Only for `may_exchange` users
+    (NotAllowed otherwise); a purpose is required because the file names people; every section of a case
+    the user may not see is left empty in its record. Audited (`htcds.export`) with the purpose as its
+    reason and the UUIDs of the cases exported and of those whose identity went out."""
+    from nicat.access import policy
+    from nicat.cases.models import Case
+    from nicat.directory.models import Institution
+
+    if not may_exchange(user):
+        raise NotAllowed
+    if fmt not in ("json", "csv"):
+        raise ValidationError({"format": _("Choose json or csv.")})
+    purpose = (purpose or "").strip()
+    if len(purpose) < MIN_PURPOSE:
+        raise ValidationError({"purpose": _("State why the file is needed (at least %(n)d characters): the file "
+                                            "names people and the export is recorded with this purpose.")
+                               % {"n": MIN_PURPOSE}})
+    vocab = htcds.Vocabularies()
+    records, identified, withheld = [], [], 0
+    for case in _cases(Case.objects.visible_to(user)).iterator(chunk_size=1000):
+        policy.note_case_visible(user, case)
+        record = htcds.case_record(case, vocab)
+        sections = policy.visible_sections(user, case)
+        for section, names in SECTION_FIELDS.items():
+            if section not in sections:
+                withheld += 1
+                for name in names:
+                    record[name] = _blank(record[name])
+        if "identity" in sections:
+            identified.append(record["nct_CaseId"])
+        records.append(record)
+    records.sort(key=lambda r: (r["nct_Reference"], r["nct_CaseId"]))
+    orgs = sorted((htcds.organisation_record(i, vocab) for i in Institution.objects.select_related("kind", "country")),
+                  key=lambda o: o["nct_Code"])
+    text = htcds.dumps({"standard": htcds.STANDARD, "organisations": orgs, "cases": records}, fmt)
+    with transaction.atomic():
+        audit_record(actor=user, action="htcds.export", reason=purpose, details={
+            "format": fmt, "cases": len(records), "organisations": len(orgs), "via": "api",
+            "sections_withheld": withheld, "case_uuids": [r["nct_CaseId"] for r in records],
+            "identified": identified})
+    return text, len(records)
 
 
 # --- Import ------------------------------------------------------------------------------------------
@@ -354,6 +442,13 @@ def import_file(*, actor, text, fmt, skip_invalid=False, progress=None):
             "skipped": [p for r in bad for p in r.problems]}
 
 
+def import_for(*, user, text, fmt, skip_invalid=False):
+    """`import_file` for the API: only for `may_exchange` users (NotAllowed otherwise); audited with them."""
+    if not may_exchange(user):
+        raise NotAllowed
+    return import_file(actor=user, text=text, fmt=fmt, skip_invalid=skip_invalid)
+
+
 def _write(c, by_code, persons):
     from nicat.cases.models import Case, CaseNote, TraffickingEvent
     from nicat.cases.services import next_reference
@@ -403,7 +498,7 @@ def _bump_counters(cases):
             year, number = int(m.group(1)), int(m.group(2))
             highest[year] = max(highest.get(year, 0), number)
     for year, number in highest.items():
-        counter, _ = CaseReferenceCounter.objects.select_for_update().get_or_create(year=year)
+        counter, _created = CaseReferenceCounter.objects.select_for_update().get_or_create(year=year)
         if counter.last < number:
             counter.last = number
             counter.save(update_fields=["last"])

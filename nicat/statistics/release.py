@@ -11,6 +11,7 @@ blank, record suppression (the row is left out). The release says how many were 
 import csv
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from nicat.statistics.suppression import DEFAULT_K
@@ -44,10 +45,13 @@ class Release:
     blanked: dict  # quasi-identifier -> values set to -99 by suppression
 
 
+_QI_COLUMNS = [c for c in QUASI_IDENTIFIERS if c != "exploitation"] + EXPLOIT_COLUMNS + ["typeOfExploitConcatenated"]
+_qi_values = itemgetter(*_QI_COLUMNS)
+
+
 def qi_key(row):
     """The combination of quasi-identifying values of a release row."""
-    return tuple(row[c] for c in QUASI_IDENTIFIERS if c != "exploitation") + tuple(row[c] for c in EXPLOIT_COLUMNS) \
-        + (row["typeOfExploitConcatenated"],)
+    return _qi_values(row)
 
 
 def _band(age):
@@ -73,23 +77,27 @@ def registry_rows(batch=5000):
 
     terms = {t.pk: t for t in Term.objects.all()}
     case_ids = list(Case.objects.system().order_by("pk").values_list("pk", flat=True))
+    # Batches by ranges of ids (an indexed range, and subqueries for the persons), not by lists of
+    # thousands of ids: preparing such a list's parameters cost more than reading the rows.
     for start in range(0, len(case_ids), batch):
-        ids = case_ids[start:start + batch]
-        cases = list(Case.objects.system().filter(pk__in=ids).order_by("pk")
+        low, high = case_ids[start], case_ids[min(start + batch, len(case_ids)) - 1]
+        in_batch = {"pk__gte": low, "pk__lte": high}
+        cases = list(Case.objects.system().filter(**in_batch).order_by("pk")
                      .values_list("pk", "person_id", "first_contact_at"))
-        person_ids = {c[1] for c in cases}
+        persons_of_batch = Case.objects.system().filter(**in_batch).values("person_id")
         persons = {row[0]: SimpleNamespace(birth_date=row[1], birth_date_is_estimate=row[2], estimated_age=row[3],
                                            age_recorded_on=row[4], created_at=row[5], gender=row[6])
-                   for row in Person.objects.system().filter(pk__in=person_ids).values_list(
+                   for row in Person.objects.system().filter(pk__in=persons_of_batch).values_list(
                        "pk", "birth_date", "birth_date_is_estimate", "estimated_age", "age_recorded_on",
                        "created_at", "gender_id")}
-        citizenships = _m2m(Person.citizenships.through, "person_id", person_ids)
-        means = _m2m(Case.means.through, "case_id", ids)
-        forms = _m2m(Case.exploitation_forms.through, "case_id", ids)
-        exploitation_countries = _m2m(Case.countries_of_exploitation.through, "case_id", ids)
+        citizenships = _m2m(Person.citizenships.through, "person_id", {"person_id__in": persons_of_batch})
+        case_range = {"case_id__gte": low, "case_id__lte": high}
+        means = _m2m(Case.means.through, "case_id", case_range)
+        forms = _m2m(Case.exploitation_forms.through, "case_id", case_range)
+        exploitation_countries = _m2m(Case.countries_of_exploitation.through, "case_id", case_range)
         exploit_start = defaultdict(list)
-        for case_id, day in (TraffickingEvent.objects.system().filter(case_id__in=ids, kind=EventKind.EXPLOITATION,
-                                                                      date_from__isnull=False)
+        for case_id, day in (TraffickingEvent.objects.system().filter(kind=EventKind.EXPLOITATION,
+                                                                      date_from__isnull=False, **case_range)
                              .values_list("case_id", "date_from")):
             exploit_start[case_id].append(day)
         for case_id, person_id, first_contact in cases:
@@ -98,11 +106,9 @@ def registry_rows(batch=5000):
                        min(exploit_start[case_id]) if exploit_start.get(case_id) else None)
 
 
-def _m2m(through, owner, ids):
-    from collections import defaultdict
-
+def _m2m(through, owner, where):
     out = defaultdict(list)
-    for key, term_id in through.objects.filter(**{f"{owner}__in": ids}).values_list(owner, "term_id"):
+    for key, term_id in through.objects.filter(**where).values_list(owner, "term_id"):
         out[key].append(term_id)
     return out
 
@@ -140,19 +146,24 @@ def anonymise(rows, k=DEFAULT_K):
     """Makes every quasi-identifier combination occur at least k times; returns a Release."""
     rows = [dict(r) for r in rows]
     blanked = defaultdict(int)
+    # Each row's combination is computed once and again only when the row is blanked: a row in a
+    # combination of at least k rows is never touched again (its combination only gains rows).
+    keys = [qi_key(r) for r in rows]
     for qi in QUASI_IDENTIFIERS:
-        counts = Counter(qi_key(r) for r in rows)
-        rare = [r for r in rows if counts[qi_key(r)] < k]
+        counts = Counter(keys)
+        rare = [i for i, key in enumerate(keys) if counts[key] < k]
         if not rare:
             break
         columns = EXPLOIT_COLUMNS + ["typeOfExploitConcatenated"] if qi == "exploitation" else [qi]
-        for r in rare:
+        for i in rare:
+            r = rows[i]
             if any(r[c] != MISSING for c in columns):
                 blanked[qi] += 1
             for c in columns:
                 r[c] = MISSING
-    counts = Counter(qi_key(r) for r in rows)
-    kept = [r for r in rows if counts[qi_key(r)] >= k]
+            keys[i] = qi_key(r)
+    counts = Counter(keys)
+    kept = [r for r, key in zip(rows, keys, strict=True) if counts[key] >= k]
     return Release(rows=kept, k=k, cases=len(rows), left_out=len(rows) - len(kept), blanked=dict(blanked))
 
 

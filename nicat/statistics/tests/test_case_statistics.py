@@ -123,3 +123,26 @@ def test_a_published_dataset_stands_beside_nicats_figures(world, client):
     table = html[html.index('id="published-table"'):]
     table = table[:table.index("</table>")]
     assert "CTDC sample" in table and ">12<" in table and ">3<" not in table and "withheld" in table
+
+
+@pytest.mark.django_db
+def test_years_and_periods_follow_the_baku_calendar_at_the_turn_of_the_year(cast):
+    """The year of first contact is found by comparing with each year's first instant in Baku (not by
+    converting every row): a contact at 21:30 UTC on 31 December is already the next year in Baku
+    (UTC+4); a decision's date is its own year; a period ends at its last day's Baku midnight."""
+    from nicat.cases.models import Case
+
+    supervisor = make_user("sup.y", cast.ngo, Role.SUPERVISOR)
+    utc = datetime.timezone.utc
+    moments = [datetime.datetime(2024, 12, 31, 19, 30, tzinfo=utc),  # 23:30 in Baku: 2024
+               datetime.datetime(2024, 12, 31, 21, 30, tzinfo=utc),  # 01:30 on 1 January in Baku: 2025
+               datetime.datetime(2021, 6, 1, 9, tzinfo=utc)]
+    cases = [cast.open_case(first_contact_at=m) for m in moments]
+    Case.objects.system().filter(pk=cases[0].pk).update(status_decided_on=datetime.date(2025, 1, 1))
+    Case.objects.system().filter(pk=cases[1].pk).update(status_decided_on=datetime.date(2024, 12, 31))
+    assert case_table(user=supervisor, by=["year"])["counts"] == {(2021,): 1, (2024,): 1, (2025,): 1}
+    assert case_table(user=supervisor, by=["recognition_year"])["counts"] == {
+        (2024,): 1, (2025,): 1, ("unknown",): 1}
+    within = case_table(user=supervisor, by=["year"], date_from=datetime.date(2024, 12, 31),
+                        date_to=datetime.date(2024, 12, 31))
+    assert within["counts"] == {(2024,): 1} and within["total"] == 1

@@ -1,0 +1,152 @@
+"""HTCDS exchange through the API: the supervisors of the competent authority only; the same services
+(and so the same file) as `nicat htcds`; every row checked with its problems answered as a 400; audited."""
+import io
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+
+from nicat.accounts.models import Role
+from nicat.audit.models import AuditEvent
+
+URL = "/api/v1/exchange/htcds/"
+PURPOSE = "GRETA evaluation round, national coordinator"
+
+
+def _chief(cast):
+    from nicat.testing import make_user
+
+    return make_user("chief", cast.main_department, Role.SUPERVISOR)
+
+
+def _export_command(tmp_path, name):
+    path = tmp_path / name
+    call_command("htcds", "export", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+    return path.read_text(encoding="utf-8")
+
+
+def _upload(name, text):
+    return SimpleUploadedFile(name, text.encode("utf-8"), content_type="application/octet-stream")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["analyst", "officer", "worker", "ngo_supervisor", "admin"])
+def test_everybody_but_the_competent_authoritys_supervisor_is_refused_both_ways(cast, api, who):
+    from nicat.cases.models import Case
+    from nicat.testing import make_user
+
+    chief = _chief(cast)
+    cast.open_case(actor=chief)
+    user = make_user("ngo.chief", cast.ngo, Role.SUPERVISOR) if who == "ngo_supervisor" else getattr(cast, who)
+    client = api(user)
+    got = client.get(URL, {"format": "json", "purpose": PURPOSE})
+    assert got.status_code == 403 and "prs_FirstName" not in got.content.decode()
+    before = Case.objects.system().count()
+    sent = client.post(URL, {"file": _upload("in.json", json.dumps({"cases": [{
+        "nct_OwnerInstitution": "ngo-one", "nct_FirstContact": "2026-01-05T10:00:00+00:00"}]}))},
+        format="multipart")
+    assert sent.status_code == 403
+    assert Case.objects.system().count() == before
+    assert not AuditEvent.objects.filter(action__in=["htcds.export", "htcds.import"]).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_round_trip_through_the_api_gives_the_commands_file(cast, api, tmp_path):
+    from nicat.cases.models import Case
+    from nicat.testing import make_institution, make_user
+    from nicat.vocab.loader import load_all
+    from nicat.vocab.models import Term
+
+    chief = _chief(cast)
+    for name in ("Lalə", "Nərmin", "Ольга"):
+        cast.open_case(actor=chief, person={"given_name": name, "family_name": "Quliyeva"},
+                       summary="Recruited through a job offer.")
+    by_command = _export_command(tmp_path, "command.json")
+    client = api(chief)
+    got = client.get(URL, {"format": "json", "purpose": PURPOSE})
+    assert got.status_code == 200 and got["Content-Type"].startswith("application/json")
+    assert "attachment" in got["Content-Disposition"] and "no-store" in got["Cache-Control"]
+    assert got.content.decode("utf-8") == by_command
+    csv_got = client.get(URL, {"format": "csv", "purpose": PURPOSE})
+    assert csv_got.status_code == 200 and csv_got.content.decode("utf-8") == _export_command(tmp_path, "c.csv")
+    event = AuditEvent.objects.filter(action="htcds.export", actor=chief).first()
+    assert event.reason == PURPOSE and event.details["cases"] == 3 and len(event.details["identified"]) == 3
+    assert "Lalə" not in json.dumps(event.details, ensure_ascii=False)
+
+    # Into an empty registry through the API, then out again with the command: the same file.
+    call_command("flush", interactive=False, verbosity=0)
+    load_all(Term)
+    main = make_institution("main-department", "law_enforcement", name_az="Baş İdarə", is_competent_authority=True)
+    chief = make_user("chief", main, Role.SUPERVISOR)
+    sent = api(chief).post(URL, {"file": _upload("national.json", by_command)}, format="multipart")
+    assert sent.status_code == 201, sent.content
+    assert sent.json()["cases"] == 3 and sent.json()["skipped"] == []
+    assert Case.objects.system().count() == 3
+    assert _export_command(tmp_path, "again.json") == by_command
+    assert AuditEvent.objects.filter(action="htcds.import", actor=chief).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_export_holds_only_the_cases_the_supervisor_may_see_and_needs_a_purpose(cast, api):
+    chief = _chief(cast)
+    own = cast.open_case(actor=chief)
+    ngo_case = cast.open_case(actor=cast.worker, person={"given_name": "Gizli"})
+    client = api(chief)
+    refused = client.get(URL, {"format": "json"})
+    assert refused.status_code == 400 and "purpose" in refused.json()
+    assert client.get(URL, {"format": "xml", "purpose": PURPOSE}).status_code == 400
+    data = json.loads(client.get(URL, {"format": "json", "purpose": PURPOSE}).content)
+    uuids = {c["nct_CaseId"] for c in data["cases"]}
+    assert str(own.uuid) in uuids and str(ngo_case.uuid) not in uuids
+    assert "Gizli" not in json.dumps(data, ensure_ascii=False)
+
+
+@pytest.mark.django_db
+def test_a_section_the_supervisor_may_not_see_is_left_empty(cast, monkeypatch):
+    from nicat.access import policy
+    from nicat.exchange import services
+
+    chief = _chief(cast)
+    cast.open_case(actor=chief, summary="What happened", person={"email": "x@example.org"})
+    real = policy.visible_sections
+    monkeypatch.setattr(policy, "visible_sections",
+                        lambda user, case=None: real(user, case) - {"identity", "narrative"})
+    text, count = services.export_for(user=chief, fmt="json", purpose=PURPOSE)
+    record = json.loads(text)["cases"][0]
+    assert count == 1
+    assert record["prs_FirstName"] == record["prs_SecondName"] == record["prs_Birthdate"] == ""
+    assert record["nct_Summary"] == "" and record["nct_Events"] == [] and record["prs_Citizenship"] == []
+    assert record["prs_Email"] == "x@example.org"  # contacts are still his to see
+    assert AuditEvent.objects.get(action="htcds.export").details["identified"] == []
+
+
+@pytest.mark.django_db
+def test_an_invalid_file_is_a_400_naming_each_row_and_field_and_writes_nothing(cast, api):
+    from nicat.cases.models import Case
+
+    chief = _chief(cast)
+    good = {"nct_OwnerInstitution": "ngo-one", "prs_FirstName": "Lalə", "nct_FirstContact": "2026-01-05T10:00:00+00:00"}
+    cases = [good, {**good, "prs_Birthdate": "1999-02-30"}, {**good, "nct_OwnerInstitution": "nowhere"}]
+    body = json.dumps({"standard": "HTCDS 2.0", "cases": cases})
+    client = api(chief)
+    refused = client.post(URL, {"file": _upload("in.json", body)}, format="multipart")
+    assert refused.status_code == 400
+    answer = refused.json()
+    assert answer["code"] == "invalid_file"
+    where = {(p["row"], p["field"]) for p in answer["problems"]}
+    assert (2, "prs_Birthdate") in where and (3, "nct_OwnerInstitution") in where
+    assert not Case.objects.system().exists()
+    assert not AuditEvent.objects.filter(action="htcds.import").exists()
+
+    skipped = client.post(URL, {"file": _upload("in.json", body), "skip_invalid": "true"}, format="multipart")
+    assert skipped.status_code == 201
+    assert skipped.json()["cases"] == 1 and {p["row"] for p in skipped.json()["skipped"]} == {2, 3}
+    case = Case.objects.system().get()
+    assert case.person.given_name == "Lalə"
+    assert AuditEvent.objects.get(action="htcds.import").actor == chief
+
+    for upload, message in [(_upload("in.txt", body), "json"), (_upload("in.json", "{broken"), "not valid JSON")]:
+        answer = client.post(URL, {"file": upload}, format="multipart")
+        assert answer.status_code == 400 and message in answer.content.decode()
+    assert client.post(URL, {}, format="multipart").status_code == 400
