@@ -7,6 +7,7 @@ columns, deletes the person's blind indexes and fuzzy tokens (the person can no 
 the person erased. What statistics count stays: gender, citizenships, languages, the cases and their
 forms of exploitation, and the age — the birth date is replaced by the age in whole years on the day of
 first contact of the person's first case (an estimate recorded on that day), so age groups stay the same.
+The free texts of the person's case records (summaries, notes, places, relatives …) are blanked too.
 
 The audit chain is never rewritten: one `person.erase` event is appended with no identifying value.
 Callers check who may erase (nicat.retention); this module only does it.
@@ -27,6 +28,37 @@ BLANK = {"given_name": "", "family_name": "", "patronymic": "", "aliases": [], "
          "name_index": "", "document_index": "", "birth_date_index": "", "birth_year_index": ""}
 
 
+def _blank_case_texts(person_ids):
+    """Blank the free texts (summaries, notes, places, messages, relatives' names …: every encrypted text
+    or character column) of every record that belongs to the erased persons' cases — found through the
+    access policy's path from a model to its case, so a new app's records are covered without a change
+    here. These are sealed under the field keys, not the person's key: in the live database they are gone
+    at once; in backups they last until the backup rotation drops them (docs/operations.md §8). Dates,
+    codes and indicator answers stay: statistics count them and they name nobody."""
+    from django.apps import apps
+    from django.core.exceptions import FieldError
+
+    from nicat.privacy.fields import EncryptedCharField, EncryptedTextField
+
+    blanked = 0
+    for model in apps.get_models():
+        path = policy.case_path(model)
+        if path is None:
+            continue
+        texts = [f for f in model._meta.concrete_fields if isinstance(f, (EncryptedCharField, EncryptedTextField))]
+        if not texts:
+            continue
+        values = {f.attname: None if f.null else "" for f in texts}
+        if any(f.attname == "version" for f in model._meta.concrete_fields):
+            values["version"] = F("version") + 1
+        lookup = "person_id__in" if path == "pk" else f"{path}__person_id__in"
+        try:
+            blanked += model._base_manager.filter(**{lookup: person_ids}).update(**values)
+        except FieldError:  # a `case` attribute that is not a relation: not a case record
+            continue
+    return blanked
+
+
 def _kept_age(person):
     """(estimated_age, age_recorded_on) that keep the person's age groups once the birth date is gone."""
     if not person.birth_date:
@@ -44,7 +76,7 @@ def erase_person(*, actor, person, basis, request_uuid=None, institution=None):
     with transaction.atomic():
         locked = Person.objects.system().select_for_update().filter(
             Q(pk=person.pk) | Q(merged_into_id=person.pk), erased_at__isnull=True)
-        erased = 0
+        erased, ids = 0, []
         now = timezone.now()
         for p in locked:
             estimated_age, recorded_on = _kept_age(p)
@@ -60,5 +92,8 @@ def erase_person(*, actor, person, basis, request_uuid=None, institution=None):
                 details["request"] = str(request_uuid)
             audit.record(actor=actor, action="person.erase", obj=p, institution=institution, details=details)
             erased += 1
+            ids.append(p.pk)
+        if ids:
+            _blank_case_texts(ids)
     person.refresh_from_db()
     return erased

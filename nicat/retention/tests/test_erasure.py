@@ -281,3 +281,23 @@ def test_a_search_unwraps_its_candidates_keys_in_one_query_not_one_each(cast, dj
     with django_assert_max_num_queries(25):  # one key query per person would be 30 more
         results = search_persons(user=cast.worker, q="Səbinə Əliyeva")
     assert len(results) >= 10 and all(r["person"].given_name == "Səbinə" for r in results)
+
+
+def test_erasure_blanks_the_free_texts_of_the_persons_case_records(cast, victim):
+    """Names and places also sit in a case's summary, notes and the places of its events; once the person is
+    erased no text of their cases remains to be read in the live database — dates and codes stay."""
+    from nicat.cases.models import Case, CaseNote, TraffickingEvent
+    from nicat.cases.services import add_event, add_note
+
+    add_note(actor=cast.worker, case=victim, text=f"{NAME} called from her aunt's flat in Sumqayıt.")
+    add_event(actor=cast.worker, case=victim, data={
+        "kind": "Recruitment", "place": "Sumqayıt, 5th micro-district", "description": f"{NAME} met the recruiter",
+        "date_from": datetime.date(2025, 5, 1)})
+    other = cast.open_case(summary="Another person's summary")
+    erase_person(actor=None, person=victim.person, basis="retention")
+    case = Case.objects.system().get(pk=victim.pk)
+    assert case.summary == ""
+    assert [n.text for n in CaseNote.objects.system().filter(case=case)] == [""]
+    [event] = TraffickingEvent.objects.system().filter(case=case)
+    assert (event.place, event.description, event.kind) == ("", "", "Recruitment")
+    assert Case.objects.system().get(pk=other.pk).summary == "Another person's summary"
