@@ -206,7 +206,29 @@ def run(args, tmp):
             "found": len(found), "true_positives": tp,
             "precision": round(tp / len(found), 4) if found else None,
             "recall": round(tp / len(true_pairs), 4) if true_pairs else None}
+        # the same pairs at other lowest probabilities (`--min-probability`): from the scan's cells
+        from nicat.persons import matching
+        from nicat.persons.duplicates import pair_weight
+
+        model = matching.Model.from_dict(s.model)
+        by_threshold = {}
+        for threshold in (0.5, 0.9, 0.95, 0.99):
+            hit = true_hit = 0
+            for (lv, bearers), (n, t) in s.cells.items():
+                if matching.to_probability(pair_weight(model, lv, bearers, s.persons, s.u_names)) >= threshold:
+                    hit += n
+                    true_hit += t
+            by_threshold[str(threshold)] = {"precision": round(true_hit / hit, 4) if hit else None,
+                                            "recall": round(true_hit / len(true_pairs), 4)}
+        result["scan"]["synthetic_truth"]["by_min_probability"] = by_threshold
         print("scan", result["scan"], file=sys.stderr)
+        import pickle
+
+        cells = ROOT / "var" / f"matching_speed_{engine}_{args.persons}_cells.pickle"
+        cells.parent.mkdir(parents=True, exist_ok=True)
+        with open(cells, "wb") as fh:  # for trying other thresholds offline: levels, bearers, pairs, true pairs
+            pickle.dump({"cells": s.cells, "model": s.model, "u_names": s.u_names, "persons": s.persons,
+                         "true_pairs": len(true_pairs)}, fh)
     out = ROOT / "bench" / "results" / f"matching_speed_{engine}_{args.persons}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))

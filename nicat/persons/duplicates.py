@@ -46,6 +46,10 @@ REFINED_CAP = 30       # largest sub-block compared pairwise
 # Term-frequency adjustment of an exact full-name agreement (log2), clamped.
 TF_RANGE = (-8.0, 10.0)
 TF_MIN_PERSONS = 1000  # name frequencies of a smaller registry say little
+# Lowest probability the scan raises by default: a signal goes to the coordinator of the whole registry,
+# and should be right 99 times in 100 (on the synthetic registry, precision 0.99 at 0.95 and 0.98 at
+# 0.9, docs/matching.md); the intake check keeps matching.LIKELY.
+SCAN_MIN_PROBABILITY = 0.95
 RANDOM_PERSONS = 4000
 RANDOM_PAIRS = 30000
 
@@ -65,6 +69,9 @@ class ScanResult:
     seconds: float = 0.0
     pairs_by_kind: dict = field(default_factory=dict)
     watched_compared: int = 0
+    # with `watch`: {(levels, name-pair bearers): [pairs, watched pairs]} and the model (for benchmarks)
+    cells: dict = field(default_factory=dict)
+    model: dict = field(default_factory=dict)
     u_names: float = 0.0          # share of random pairs agreeing exactly on given and family name
 
 
@@ -227,7 +234,14 @@ def name_frequency_adjustment(size, persons, u_names):
     return max(TF_RANGE[0], min(TF_RANGE[1], value))
 
 
-def scan(*, min_probability=matching.LIKELY, block_cap=None, record=True, learn=True, progress=None, watch=None):
+def pair_weight(model, lv, bearers, persons, u_names):
+    """log2 odds of a pair: the model's weight of its levels, with the name-frequency adjustment when
+    both names agree exactly (`bearers`: persons bearing the name pair, 0 when unknown)."""
+    adjust = name_frequency_adjustment(bearers, persons, u_names) if bearers else 0.0
+    return model.weight_of(lv, adjust=adjust)
+
+
+def scan(*, min_probability=SCAN_MIN_PROBABILITY, block_cap=None, record=True, learn=True, progress=None, watch=None):
     """Run the scan; returns a ScanResult (and raises signals unless record=False). `watch`: a set of
     (smaller pk, larger pk) pairs (a benchmark's ground truth); `result.watched_compared` counts those
     that blocking made candidates."""
@@ -273,6 +287,10 @@ def scan(*, min_probability=matching.LIKELY, block_cap=None, record=True, learn=
             shared = set(name_tokens[a]).intersection(name_tokens[b])
             size = max((sizes[t] for t in shared), default=0)
         bearing.append(size)
+        if watch:
+            cell = result.cells.setdefault((lv, size), [0, 0])
+            cell[0] += 1
+            cell[1] += (a, b) in watch
         for name in matching.session_of(mask):
             sessions[name][lv] += 1
     del pairs, profiles, name_tokens
@@ -298,6 +316,8 @@ def scan(*, min_probability=matching.LIKELY, block_cap=None, record=True, learn=
     if result.persons >= TF_MIN_PERSONS and total:
         u_names = (sum(c for lv, c in random_levels.items() if lv[0] == "exact" and lv[1] == "exact") + 0.5) / total
     result.u_names = round(u_names, 6)
+    if watch:
+        result.model = model.as_dict()
     weights = [model.weight_of(lv) for lv in patterns]
     adjusted = {}
     found = []
@@ -305,8 +325,7 @@ def scan(*, min_probability=matching.LIKELY, block_cap=None, record=True, learn=
         if size:
             w = adjusted.get((pid, size))
             if w is None:
-                w = adjusted[(pid, size)] = model.weight_of(
-                    patterns[pid], adjust=name_frequency_adjustment(size, result.persons, u_names))
+                w = adjusted[(pid, size)] = pair_weight(model, patterns[pid], size, result.persons, u_names)
         else:
             w = weights[pid]
         p = matching.to_probability(w)
