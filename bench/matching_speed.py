@@ -98,6 +98,18 @@ def queries(count, persons, seed):
     return out
 
 
+def oracle_recall(cells, true_pairs, precision=0.99):
+    """The most any classifier of these levels and name frequencies could recall at `precision`: the
+    cells {(levels, name-pair bearers): [pairs, true pairs]} taken best first by their true share (it
+    looks at the labels; a ceiling, not a method)."""
+    tp = fp = 0
+    for n, t in sorted(cells.values(), key=lambda c: -c[1] / c[0]):
+        if (tp + t) / (tp + fp + n) < precision:
+            break
+        tp, fp = tp + t, fp + n - t
+    return round(tp / true_pairs, 4) if true_pairs else None
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--persons", type=int, default=100000)
@@ -221,6 +233,7 @@ def run(args, tmp):
             by_threshold[str(threshold)] = {"precision": round(true_hit / hit, 4) if hit else None,
                                             "recall": round(true_hit / len(true_pairs), 4)}
         result["scan"]["synthetic_truth"]["by_min_probability"] = by_threshold
+        result["scan"]["synthetic_truth"]["oracle_recall_at_precision_0.99"] = oracle_recall(s.cells, len(true_pairs))
         print("scan", result["scan"], file=sys.stderr)
         import pickle
 
