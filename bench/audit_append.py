@@ -3,7 +3,10 @@
     .venv/bin/python bench/audit_append.py [--events N] [--prefill N] [--postgres URL]
 
 Two figures: `record()` inside a caller's open transaction (what a service pays: lock, head, hash,
-INSERT), and `record()` as a transaction of its own (plus BEGIN/COMMIT). Target: p95 <= 2 ms.
+INSERT), and `record()` as a transaction of its own (plus BEGIN/COMMIT). Target (issue 19): p95 <= 1 ms
+inside the caller's transaction on PostgreSQL over loopback. Interleaved with them, the floor of one
+round trip (`SELECT 1` in the same transaction), so that a figure measured on a loaded machine can be
+read as a number of round trips.
 """
 import argparse
 import os
@@ -46,9 +49,15 @@ def main():
 
         for n in range(50):  # warm-up
             one(n)
-        inside, own, cpu = [], [], []
+        inside, own, cpu, trip = [], [], [], []
+        load_before = os.getloadavg()[0]
         for n in range(args.events):
             with transaction.atomic():
+                with connection.cursor() as cursor:
+                    t0 = time.perf_counter()
+                    cursor.execute("SELECT 1")
+                    cursor.fetchone()
+                    trip.append((time.perf_counter() - t0) * 1000)
                 c0, t0 = time.process_time(), time.perf_counter()
                 one(n)
                 inside.append((time.perf_counter() - t0) * 1000)
@@ -57,12 +66,14 @@ def main():
             one(n)
             own.append((time.perf_counter() - t0) * 1000)
         print(f"database: {connection.vendor}; trail before: {args.prefill} events; measured: {args.events} x 2")
-        for label, values in (("in the caller's transaction", inside), ("own transaction (incl. commit)", own)):
+        for label, values in (("in the caller's transaction", inside), ("own transaction (incl. commit)", own),
+                              ("(one round trip: SELECT 1)", trip)):
             print(f"record() {label:32s} p50 {statistics.median(values):.3f} ms  p95 {percentile(values, 95):.3f} ms"
                   f"  p99 {percentile(values, 99):.3f} ms")
         print(f"CPU of this process per record() in a transaction: mean {statistics.mean(cpu):.3f} ms "
               "(the database server's share not included on PostgreSQL)")
-        print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+        print(f"load average {load_before:.2f} -> {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; "
+              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
         cmd = f".venv/bin/python bench/audit_append.py --events {args.events} --prefill {args.prefill}"
         print("reproduce:", cmd + (" --postgres postgresql://postgres@127.0.0.1:5432/postgres" if url else ""))
     finally:

@@ -14,7 +14,11 @@ and keyed tokens computed as the services do), then:
   token look-up, decryption and ranking of the candidates, scope check) — for Q new persons, half
   of them another spelling of a registered person; p50/p95/max in ms;
 * scan: `nicat duplicates scan` (blocking, decryption, EM re-estimation of the weights, ranking,
-  signals), once.
+  signals), once; with the generator's ground truth (the persons it registered twice): pairs
+  compared, the share of true pairs among them (blocking recall), and the precision and recall of
+  the signals raised, with the time and the load average before and after.
+
+    .venv/bin/python bench/matching_speed.py --persons 100000 --skip-intake --cache   # the scan only
 
 Results: bench/results/matching_speed_<engine>_<N>.json.
 """
@@ -94,12 +98,25 @@ def queries(count, persons, seed):
     return out
 
 
+def oracle_recall(cells, true_pairs, precision=0.99):
+    """The most any classifier of these levels and name frequencies could recall at `precision`: the
+    cells {(levels, name-pair bearers): [pairs, true pairs]} taken best first by their true share (it
+    looks at the labels; a ceiling, not a method)."""
+    tp = fp = 0
+    for n, t in sorted(cells.values(), key=lambda c: -c[1] / c[0]):
+        if (tp + t) / (tp + fp + n) < precision:
+            break
+        tp, fp = tp + t, fp + n - t
+    return round(tp / true_pairs, 4) if true_pairs else None
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--persons", type=int, default=100000)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--postgres", metavar="URL", help="server URL; a bench database is created and dropped")
     parser.add_argument("--skip-scan", action="store_true")
+    parser.add_argument("--skip-intake", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the temporary SQLite database (path printed)")
     parser.add_argument("--cache", action="store_true",
                         help="keep the generated rows under var/bench-cache/ and reuse them (same registry in "
@@ -134,8 +151,11 @@ def run(args, tmp):
     make_institution("bench-md", "law_enforcement", is_competent_authority=True, name_az="Baş İdarə")
     others = [make_institution(f"bench-{i}", "ngo") for i in range(4)]
     worker = make_user("bench-worker", ngo, Role.CASE_WORKER)
+    import datetime
+
     result = {"engine": engine, "persons": args.persons,
-              "command": "bench/matching_speed.py " + " ".join(sys.argv[1:]), "cpus": os.cpu_count()}
+              "command": "bench/matching_speed.py " + " ".join(sys.argv[1:]), "cpus": os.cpu_count(),
+              "run_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
     t = time.monotonic()
     truth = []
     cache = ROOT / "var" / "bench-cache" / f"persons_{args.persons}.pickle" if args.cache else None
@@ -153,29 +173,24 @@ def run(args, tmp):
             result["database_bytes"] = cursor.fetchone()[0]
     print(f"{made} persons, {result['tokens']} tokens in {result['generate_seconds']} s", file=sys.stderr)
 
-    qs = queries(args.queries, args.persons, seed=42)
-    for d in qs[:10]:  # warm-up
-        selectors.intake_candidates(user=worker, data=d)
-    times, shown, hidden = [], 0, 0
-    for d in qs:
-        t = time.perf_counter()
-        res = selectors.intake_candidates(user=worker, data=d)
-        times.append((time.perf_counter() - t) * 1000)
-        shown += bool(res["candidates"])
-        hidden += res["known_elsewhere"]
-    times.sort()
-    result["intake"] = {
-        "queries": len(times), "p50_ms": round(statistics.median(times), 1),
-        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1), "max_ms": round(times[-1], 1),
-        "with_visible_candidates": shown, "known_elsewhere": hidden}
-    print("intake", result["intake"], file=sys.stderr)
+    if not args.skip_intake:
+        qs = queries(args.queries, args.persons, seed=42)
+        for d in qs[:10]:  # warm-up
+            selectors.intake_candidates(user=worker, data=d)
+        times, shown, hidden = [], 0, 0
+        for d in qs:
+            t = time.perf_counter()
+            res = selectors.intake_candidates(user=worker, data=d)
+            times.append((time.perf_counter() - t) * 1000)
+            shown += bool(res["candidates"])
+            hidden += res["known_elsewhere"]
+        times.sort()
+        result["intake"] = {
+            "queries": len(times), "p50_ms": round(statistics.median(times), 1),
+            "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1), "max_ms": round(times[-1], 1),
+            "with_visible_candidates": shown, "known_elsewhere": hidden}
+        print("intake", result["intake"], file=sys.stderr)
     if not args.skip_scan:
-        t = time.monotonic()
-        s = scan(progress=lambda m: print("scan:", m, file=sys.stderr))
-        result["scan"] = {"seconds": round(time.monotonic() - t, 1), "pairs_compared": s.pairs,
-                          "likely_duplicates": s.matches, "signals": s.new_signals, "blocks": s.blocks,
-                          "oversized_blocks": s.oversized_blocks, "weights_re_estimated": s.trained,
-                          "pairs_by_kind": s.pairs_by_kind}
         # quality on the synthetic registry: the generator knows which persons it registered twice
         from collections import defaultdict
 
@@ -184,14 +199,49 @@ def run(args, tmp):
         groups = defaultdict(set)
         for orig, dup in truth:
             groups[orig].update((orig, dup))
-        true_pairs = {frozenset((a, b)) for g in groups.values() for a in g for b in g if a < b}
-        found = {frozenset(p) for p in DuplicateSignal.objects.system().values_list("person_a_id", "person_b_id")}
+        true_pairs = {(a, b) for g in groups.values() for a in g for b in g if a < b}
+        load_before = os.getloadavg()
+        t = time.monotonic()
+        s = scan(progress=lambda m: print("scan:", m, file=sys.stderr), watch=true_pairs)
+        result["scan"] = {"seconds": round(time.monotonic() - t, 1), "pairs_compared": s.pairs,
+                          "likely_duplicates": s.matches, "signals": s.new_signals, "blocks": s.blocks,
+                          "oversized_blocks": s.oversized_blocks, "refined_blocks": s.refined_blocks,
+                          "oversized_refined_blocks": s.oversized_refined, "weights_re_estimated": s.trained,
+                          "u_names": s.u_names, "pairs_by_kind": s.pairs_by_kind,
+                          "load_average_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)]}
+        found = set(DuplicateSignal.objects.system().values_list("person_a_id", "person_b_id"))
+        found = {(min(a, b), max(a, b)) for a, b in found}
         tp = len(found & true_pairs)
         result["scan"]["synthetic_truth"] = {
-            "true_pairs": len(true_pairs), "found": len(found), "true_positives": tp,
+            "true_pairs": len(true_pairs), "compared": s.watched_compared,
+            "blocking_recall": round(s.watched_compared / len(true_pairs), 4) if true_pairs else None,
+            "found": len(found), "true_positives": tp,
             "precision": round(tp / len(found), 4) if found else None,
             "recall": round(tp / len(true_pairs), 4) if true_pairs else None}
+        # the same pairs at other lowest probabilities (`--min-probability`): from the scan's cells
+        from nicat.persons import matching
+        from nicat.persons.duplicates import pair_weight
+
+        model = matching.Model.from_dict(s.model)
+        by_threshold = {}
+        for threshold in (0.5, 0.9, 0.95, 0.99):
+            hit = true_hit = 0
+            for (lv, bearers), (n, t) in s.cells.items():
+                if matching.to_probability(pair_weight(model, lv, bearers, s.persons, s.u_names)) >= threshold:
+                    hit += n
+                    true_hit += t
+            by_threshold[str(threshold)] = {"precision": round(true_hit / hit, 4) if hit else None,
+                                            "recall": round(true_hit / len(true_pairs), 4)}
+        result["scan"]["synthetic_truth"]["by_min_probability"] = by_threshold
+        result["scan"]["synthetic_truth"]["oracle_recall_at_precision_0.99"] = oracle_recall(s.cells, len(true_pairs))
         print("scan", result["scan"], file=sys.stderr)
+        import pickle
+
+        cells = ROOT / "var" / f"matching_speed_{engine}_{args.persons}_cells.pickle"
+        cells.parent.mkdir(parents=True, exist_ok=True)
+        with open(cells, "wb") as fh:  # for trying other thresholds offline: levels, bearers, pairs, true pairs
+            pickle.dump({"cells": s.cells, "model": s.model, "u_names": s.u_names, "persons": s.persons,
+                         "true_pairs": len(true_pairs)}, fh)
     out = ROOT / "bench" / "results" / f"matching_speed_{engine}_{args.persons}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))

@@ -61,8 +61,10 @@ class Model:
     weights: dict = field(default_factory=lambda: {f: dict(w) for f, w in DEFAULT_WEIGHTS.items()})
     trained: dict = field(default_factory=dict)   # what training saw (counts only), for the record
 
-    def weight_of(self, lv) -> float:
-        total = self.prior
+    def weight_of(self, lv, adjust=0.0) -> float:
+        """log2 odds of a pattern of levels; `adjust` is added before the names-only cap (the scan's
+        term-frequency adjustment of an exact name agreement)."""
+        total = self.prior + adjust
         positive_evidence = False
         for f, level in zip(FIELDS, lv):
             if level is None:

@@ -1,7 +1,7 @@
 """`nicat duplicates scan`: find likely duplicates across the whole registry for the coordinator."""
 from django.core.management.base import BaseCommand
 
-from nicat.persons import matching
+from nicat.persons.duplicates import SCAN_MIN_PROBABILITY
 
 
 class Command(BaseCommand):
@@ -11,7 +11,7 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{scan}")
         scan = sub.add_parser("scan", help="Compare persons that share a keyed index token and raise a signal for "
                                            "every likely duplicate pair (existing pairs are not raised again).")
-        scan.add_argument("--min-probability", type=float, default=matching.LIKELY,
+        scan.add_argument("--min-probability", type=float, default=SCAN_MIN_PROBABILITY,
                           help="Lowest match probability raised (default %(default)s).")
         scan.add_argument("--block-cap", type=int, default=None,
                           help="Largest block of persons compared pairwise, for every kind of token "
