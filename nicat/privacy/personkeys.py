@@ -39,7 +39,7 @@ class KeyErased(DecryptionError):
     """The value was sealed with a person key that has been destroyed (the person was erased)."""
 
 
-_cache = {}
+_cache: dict[str, tuple[bytes, float]] = {}  # kid -> (raw key, when it was opened)
 _lock = threading.Lock()
 
 
