@@ -154,6 +154,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     private_sqlite(DATABASES["default"]["NAME"])  # created 0600 before SQLite opens it; its WAL inherits the mode
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+
+
+def postgres_without_jit(db):
+    """PostgreSQL's JIT compiler is for long analytical queries: on Nicat's short ones it spent seconds
+    compiling what runs in milliseconds, whenever the planner's estimate crossed jit_above_cost (4 s of a
+    10 s person search at 1,000,000 persons; docs/performance.md). Off for every connection Nicat opens."""
+    if db.get("ENGINE", "").startswith("django.db.backends.postgresql"):
+        options = db.setdefault("OPTIONS", {})
+        options["options"] = (options.get("options", "") + " -c jit=off").strip()
+    return db
+
+
+postgres_without_jit(DATABASES["default"])
 # A connection kept between requests (CONN_MAX_AGE in DATABASE_URL) is checked before it is reused, so
 # that after a database restart the next request reconnects instead of failing on a dead socket.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -164,6 +177,7 @@ NICAT_REPLICA_ALIAS = None
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    postgres_without_jit(DATABASES["replica"])
     NICAT_REPLICA_ALIAS = "replica"
 DATABASE_ROUTERS = ["nicat.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -16,7 +16,7 @@ user's institution.
 """
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from nicat.access import sections as _sections
@@ -192,8 +192,11 @@ def scope(queryset, user):
     if label == "persons.person":
         # A person whose case is under a restriction that covers this user is hidden too, even
         # from the institution that registered them: the order is about their identity.
+        # EXISTS, one index probe per person asked about, rather than `pk IN (the person ids of every
+        # visible case)`: PostgreSQL scanned that list once per person when it would not fit in memory
+        # (an institution with 20,000 cases in a registry of 1,000,000: 10 s to check 2,000 persons).
         return queryset.filter(Q(registered_by_institution_id__in=case_institution_ids(user)) |
-                               Q(pk__in=visible_cases(user).values("person_id"))).exclude(
+                               Exists(visible_cases(user).filter(person_id=OuterRef("pk")))).exclude(
             pk__in=restricted_cases(user).values("person_id"))
     if path:
         return queryset.filter(**{f"{path}__in": case_ids})

@@ -21,6 +21,8 @@ POSTING_CAP = 2000         # tokens shared by more persons are not used to find 
 SEARCH_LIMIT = 500         # persons decrypted and ranked per search narrowed by a birth date, document or case
 SEARCH_RANKED = 200        # persons decrypted and ranked per name search: the best by keyed-token score
 RANK_CANDIDATES = 2000     # persons sharing a rare token of a name query whose common tokens are weighed too
+VISIBILITY_CHUNK = 2000    # scored candidates whose visibility is asked in one query
+COMMON_HOLDERS = 100_000   # newest holders of a common name read when no rarer token selects anyone
 NAME_QUERY_MIN = 85       # weakest query word's similarity (0..100) for a search hit
 RANK_FIELDS = ("id", "uuid", "given_name", "family_name", "patronymic", "aliases", "birth_date",
                "birth_date_is_estimate", "estimated_age", "age_recorded_on", "documents", "phone", "address",
@@ -293,10 +295,23 @@ def _ranked_by_tokens(q, persons_qs, *, limit):
         return Case(*[When(token=t, then=Value(_idf(df, total))) for t, df in dfs.items()],
                     default=Value(0.0), output_field=FloatField())
 
-    rows = (PersonToken.objects.system().filter(token__in=list(selective), person__in=persons_qs.values("pk"))
-            .values("person_id").annotate(score=Sum(weight(selective))).order_by("-score", "-person_id")
-            [:RANK_CANDIDATES])
-    scores = {r["person_id"]: r["score"] for r in rows}
+    # Every person holding a selective token is scored (at most POSTING_CAP per token, so a few thousand
+    # rows), best first; who of them the user may see is then asked for those persons only, by primary
+    # key, chunk by chunk until RANK_CANDIDATES are found. Joining the postings with the visible persons
+    # instead made PostgreSQL decide visibility for the whole registry on every search (10 s and more
+    # at 1,000,000 persons for an institution that sees a fiftieth of them; bench/registry_scale.py).
+    rows = list(PersonToken.objects.system().filter(token__in=list(selective)).values("person_id")
+                .annotate(score=Sum(weight(selective))).order_by("-score", "-person_id")
+                .values_list("person_id", "score"))
+    scores = {}
+    for start in range(0, len(rows), VISIBILITY_CHUNK):
+        chunk = rows[start:start + VISIBILITY_CHUNK]
+        seen = set(persons_qs.filter(pk__in=[pk for pk, _score in chunk]).values_list("pk", flat=True))
+        for pk, score in chunk:
+            if pk in seen and len(scores) < RANK_CANDIDATES:
+                scores[pk] = score
+        if len(scores) >= RANK_CANDIDATES:
+            break
     if common and scores:
         extra = (PersonToken.objects.system().filter(person_id__in=list(scores), token__in=common)
                  .values("person_id").annotate(score=Sum(weight({t: POSTING_CAP + 1 for t in common}))))
@@ -314,11 +329,21 @@ def _common_name_candidates(q, persons_qs, *, limit):
     pairs = [t for kind, t in combined if kind == indexes.Kind.NAME_PAIR]
     words = [t for kind, t in combined if kind == indexes.Kind.NAME]
     for chosen in (pairs, words):
-        if chosen:
-            ids = list(persons_qs.filter(pk__in=PersonToken.objects.system().filter(token__in=chosen)
-                                         .values("person_id")).order_by("-pk").values_list("pk", flat=True)[:limit])
-            if ids:
-                return ids
+        if not chosen:
+            continue
+        # newest first, visibility asked chunk by chunk for those persons only (see _ranked_by_tokens)
+        holders = PersonToken.objects.system().filter(token__in=chosen).order_by("-person_id").values_list(
+            "person_id", flat=True)
+        newest = list(dict.fromkeys(holders[:COMMON_HOLDERS]))
+        ids = []
+        for start in range(0, len(newest), VISIBILITY_CHUNK):
+            chunk = newest[start:start + VISIBILITY_CHUNK]
+            seen = set(persons_qs.filter(pk__in=chunk).values_list("pk", flat=True))
+            ids += [pk for pk in chunk if pk in seen][:limit - len(ids)]
+            if len(ids) >= limit:
+                break
+        if ids:
+            return ids
     return []
 
 
