@@ -107,15 +107,15 @@ def summary(times):
 
 def run(args):
     from django.db import connection
-    from django.test import Client
 
     from nicat.accounts.models import Role
-    from nicat.cases.models import Case
     from nicat.persons.generator import generate
     from nicat.persons.models import Person
     from nicat.testing import make_institution, make_user
 
     engine = connection.vendor
+    if args.reuse:
+        return measure(args, *reused(), generated=None)
     ngo = make_institution("bench-ngo", "ngo", is_nonprofit=True)
     others = [make_institution(f"bench-{n}", "ngo") for n in range(args.institutions - 1)]
     md = make_institution("bench-md", "law_enforcement", is_competent_authority=True, name_az="Baş İdarə")
@@ -131,6 +131,28 @@ def run(args):
         cursor.execute("VACUUM ANALYZE" if engine == "postgresql" else "ANALYZE")
     generated = round(time.monotonic() - t0, 1)
     print(f"{args.persons:,} persons and cases in {generated} s", file=sys.stderr)
+    return measure(args, ngo, worker, analyst, start_id, generated=generated)
+
+
+def reused():
+    """The institution, worker, analyst and first person id of a database an earlier run kept (--keep)."""
+    from nicat.accounts.models import User
+    from nicat.directory.models import Institution
+    from nicat.persons.models import Person
+
+    ngo = Institution.objects.get(code="bench-ngo")
+    first = Person.objects.system().order_by("pk").values_list("pk", flat=True).first()
+    return ngo, User.objects.get(username="bench-worker"), User.objects.get(username="bench-analyst"), first
+
+
+def measure(args, ngo, worker, analyst, start_id, *, generated):
+    from django.db import connection
+    from django.test import Client
+
+    from nicat.cases.models import Case
+    from nicat.persons.models import Person
+
+    engine = connection.vendor
 
     rnd = random.Random(5)
     own = set(Person.objects.system().filter(registered_by_institution=ngo).values_list("pk", flat=True))
@@ -190,6 +212,34 @@ def run(args):
     return result
 
 
+def reuse(postgres_url):
+    """Point Django at the database an earlier `--keep` run left, without touching it (same keys as setup)."""
+    import base64
+    import tempfile
+    from urllib.parse import urlsplit, urlunsplit
+
+    sys.path.insert(0, str(ROOT))
+    os.environ.update({
+        "NICAT_DEV": "1", "NICAT_VAR_DIR": tempfile.mkdtemp(prefix="nicat-bench-registry-"),
+        "SECRET_KEY": "bench-secret-key", "DJANGO_SETTINGS_MODULE": "nicat.settings",
+        "NICAT_FIELD_KEYS": base64.urlsafe_b64encode(b"m" * 32).decode(),
+        "NICAT_INDEX_KEY": base64.urlsafe_b64encode(b"n" * 32).decode(),
+        "DATABASE_URL": urlunsplit(urlsplit(postgres_url)._replace(path=f"/{matching_speed.BENCH_DB}"))})
+    import django
+
+    django.setup()
+
+    def drop():
+        import psycopg
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {matching_speed.BENCH_DB} WITH (FORCE)")
+
+    return drop
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--persons", type=int, default=100_000)
@@ -198,15 +248,23 @@ def main():
                         help="institutions the persons and cases are spread over (default 50); the worker's is one")
     parser.add_argument("--postgres", metavar="URL", help="PostgreSQL server URL (default: SQLite)")
     parser.add_argument("--cache", action="store_true", help="reuse generated rows under var/bench-cache/")
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database for another run")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure again on the database a --keep run left (no generation)")
     args = parser.parse_args()
     os.environ["NICAT_REQUIRE_2FA"] = "0"
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
     matching_speed.BENCH_DB = "nicat_bench_registry"  # beside, not instead of, a matching bench's database
-    _tmp, drop = setup(args.postgres)
+    if args.reuse:
+        if not args.postgres:
+            raise SystemExit("--reuse needs --postgres (the kept database is nicat_bench_registry)")
+        drop = reuse(args.postgres)
+    else:
+        _tmp, drop = setup(args.postgres)
     try:
         result = run(args)
     finally:
-        if drop:
+        if drop and not args.keep:
             drop()
     out = ROOT / "bench" / "results" / f"registry_scale_{result['engine']}_{args.persons}.json"
     out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")

@@ -37,6 +37,10 @@ def case_list(*, user, status=None, trafficking_status=None, exploitation=None, 
         ref = reference.strip().upper()
         if ref.isdigit():  # "123" finds NCT-2026-000123
             qs = qs.filter(reference__endswith="-" + ref.zfill(6))
+        elif Case.objects.system().filter(reference=ref).exists():
+            # a whole reference, as printed on a paper: the unique index answers (a part of one is looked for
+            # in every reference, which took seconds in a registry of 1,000,000 cases)
+            qs = qs.filter(reference=ref)
         else:
             qs = qs.filter(reference__contains=ref)
     return qs.order_by("-first_contact_at", "-id")
