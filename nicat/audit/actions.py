@@ -209,6 +209,7 @@ LABELS = {
     "hotline.alert_acknowledged": _("Acknowledged an urgent hotline alert"),
     "hotline.alert_escalated": _("Escalated an unacknowledged hotline alert"),
     "hotline.alert_raised": _("Raised an urgent hotline alert"),
+    "hotline.contacts_blanked": _("Blanked the identifying details of old hotline contacts (retention)"),
     "hotline.contact_create": _("Recorded a hotline contact"),
     "hotline.contact_link": _("Linked a hotline contact to a case"),
     "hotline.contact_list": _("Listed the hotline contacts"),

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,7 @@ from nicat.audit import services as audit
 from nicat.core.errors import NotAllowed
 from nicat.core.services import bump_version, require_visible, snapshot
 from nicat.hotline.models import (
+    OPEN_OUTCOMES,
     Alert,
     Channel,
     Contact,
@@ -366,3 +368,27 @@ def escalate_overdue(*, now=None):
                 transaction.on_commit(lambda a=alert, to=addresses: _mail(to, "escalated", a))
         escalated.append(alert)
     return escalated
+
+
+def blank_old_contacts(*, before, dry_run=False):
+    """Retention (nicat.retention): blank the identifying details (Contact.IDENTIFYING) of every contact that
+    started before `before`, led to no case and has no callback or follow-up open. What the statistics count
+    (channel, caller type, language, region, reason, what was given, outcome, age, urgency) stays. Returns
+    how many contacts were (or, in a dry run, would be) blanked; audited as one event without identity."""
+    from django.db import connection
+
+    # An encrypted column answers no lookup (nicat.privacy.fields); an emptied one holds '' in the database,
+    # so "still holds something" is asked of the stored text itself.
+    columns = [connection.ops.quote_name(Contact._meta.get_field(name).column) for name in Contact.IDENTIFYING]
+    still_named = " OR ".join(f"COALESCE({column}, '') <> ''" for column in columns)
+    due = (Contact.objects.system().filter(started_at__lt=before, case__isnull=True)
+           .exclude(outcome__in=OPEN_OUTCOMES).extra(where=[f"({still_named})"]))
+    if dry_run:
+        return due.count()
+    with transaction.atomic():
+        blanked = due.update(**{name: "" for name in Contact.IDENTIFYING}, version=F("version") + 1)
+        if blanked:
+            audit.record(actor=None, action="hotline.contacts_blanked",
+                         details={"contacts": blanked, "started_before": before.isoformat()})
+    return blanked
+

@@ -49,6 +49,8 @@ SPECS = [
     Spec("referrals.response_hours.routine", _("Answer to a routine referral, at most"), "hours"),
     Spec("retention.person_after_closure_months",
          _("Retention: a person's identity after the last of their cases closed"), "months"),
+    Spec("retention.hotline_contact_months",
+         _("Retention: a hotline contact's identifying details when it led to no case"), "months"),
 ]
 BY_CODE = {s.code: s for s in SPECS}
 CHOICES = [(s.code, s.label) for s in SPECS]

@@ -63,6 +63,11 @@ SEED = [
      "be set by the Cabinet of Ministers. 60 months (5 years) after the last case of the person closed is Nicat's "
      "working default, not a legal rule; applied from the date of the Law as an assumption. Confirm or replace "
      "it before retention runs in production.", False),
+    ("retention.hotline_contact_months", "12", "2010-05-11", PERSONAL_DATA,
+     "No act found sets how long a hotline keeps a caller's name, phone and notes when the call led to no case. The "
+     "Law on personal data requires personal data to be kept no longer than its purpose needs; 12 months after the "
+     "call (a callback or follow-up still open is kept) is Nicat's working default, not a legal rule; applied from "
+     "the date of the Law as an assumption. Confirm or replace it before retention runs in production.", False),
 ]
 
 

@@ -7,7 +7,8 @@ columns, deletes the person's blind indexes and fuzzy tokens (the person can no 
 the person erased. What statistics count stays: gender, citizenships, languages, the cases and their
 forms of exploitation, and the age — the birth date is replaced by the age in whole years on the day of
 first contact of the person's first case (an estimate recorded on that day), so age groups stay the same.
-The free texts of the person's case records (summaries, notes, places, relatives …) are blanked too.
+The free texts of the person's case records (summaries, notes, places, relatives …) are blanked and their
+uploaded files (signed consent forms, orders) deleted too.
 
 The audit chain is never rewritten: one `person.erase` event is appended with no identifying value.
 Callers check who may erase (nicat.retention); this module only does it.
@@ -37,6 +38,7 @@ def _blank_case_texts(person_ids):
     codes and indicator answers stay: statistics count them and they name nobody."""
     from django.apps import apps
     from django.core.exceptions import FieldError
+    from django.db.models import FileField
 
     from nicat.privacy.fields import EncryptedCharField, EncryptedTextField
 
@@ -46,14 +48,20 @@ def _blank_case_texts(person_ids):
         if path is None:
             continue
         texts = [f for f in model._meta.concrete_fields if isinstance(f, (EncryptedCharField, EncryptedTextField))]
-        if not texts:
+        files = [f for f in model._meta.concrete_fields if isinstance(f, FileField)]
+        if not texts and not files:
             continue
-        values = {f.attname: None if f.null else "" for f in texts}
+        values = {f.attname: None if f.null else "" for f in texts + files}
         if any(f.attname == "version" for f in model._meta.concrete_fields):
             values["version"] = F("version") + 1
         lookup = "person_id__in" if path == "pk" else f"{path}__person_id__in"
         try:
-            blanked += model._base_manager.filter(**{lookup: person_ids}).update(**values)
+            rows = model._base_manager.filter(**{lookup: person_ids})
+            for f in files:  # uploaded files (signed consent forms, orders): removed once the erasure commits
+                for name in rows.exclude(**{f.attname: ""}).values_list(f.attname, flat=True):
+                    if name:
+                        transaction.on_commit(lambda f=f, name=name: f.storage.delete(name))
+            blanked += rows.update(**values)
         except FieldError:  # a `case` attribute that is not a relation: not a case record
             continue
     return blanked

@@ -2,8 +2,9 @@
 
 * `run_retention`: a person whose every case is closed, the last one longer ago than the retention period
   in force (the legal parameter `retention.person_after_closure_months`, dated, with its source), is erased
-  by crypto-shredding (nicat.persons.erasure). `nicat retention run [--dry-run]` and the daily periodic job
-  `retention.run` call it.
+  by crypto-shredding (nicat.persons.erasure); a hotline contact that led to no case and is older than
+  `retention.hotline_contact_months` has its identifying details blanked (nicat.hotline.services).
+  `nicat retention run [--dry-run]` and the daily periodic job `retention.run` call it.
 * A person's request to erase or correct their data (`DataRequest`): recorded by staff of the institution
   that owns the case, decided by a supervisor of that institution (not the one who recorded it). An approved
   erasure uses the same shredding; an approved correction goes through the person update service. Every
@@ -25,12 +26,14 @@ from nicat.cases.models import CLOSED_STATUSES
 from nicat.core.calendar import baku_today
 from nicat.core.errors import NotAllowed
 from nicat.core.services import bump_version
+from nicat.hotline.services import blank_old_contacts
 from nicat.legal import services as legal
 from nicat.persons.erasure import erase_person
 from nicat.persons.models import Person
 from nicat.retention.models import DataRequest, Requester, RequestKind, RequestStatus
 
 PERIOD = "retention.person_after_closure_months"
+CONTACT_PERIOD = "retention.hotline_contact_months"
 CORRECTABLE = ("given_name", "family_name", "patronymic", "birth_date", "phone", "email", "address")
 
 
@@ -45,6 +48,9 @@ class RetentionReport:
     erased: int = 0
     dry_run: bool = False
     persons: list = field(default_factory=list)  # uuids of the persons due (never a name)
+    contact_months: int = 0
+    contacts_before: datetime.date | None = None  # hotline contacts that started before this day are due
+    contacts: int = 0  # hotline contacts blanked (or, in a dry run, due)
 
 
 def _start_of_baku_day(day):
@@ -75,6 +81,9 @@ def run_retention(*, today=None, dry_run=False, actor=None):
     ids = list(persons.order_by("pk").values_list("pk", "uuid"))
     report.due = len(ids)
     report.persons = [str(u) for _pk, u in ids]
+    report.contact_months = int(legal.value(CONTACT_PERIOD, today))
+    report.contacts_before = legal.add_months(today, -report.contact_months)
+    report.contacts = blank_old_contacts(before=_start_of_baku_day(report.contacts_before), dry_run=dry_run)
     if dry_run:
         return report
     for pk, _uuid in ids:
@@ -83,7 +92,7 @@ def run_retention(*, today=None, dry_run=False, actor=None):
     with transaction.atomic():
         audit.record(actor=actor, action="retention.run", details={
             "period_months": months, "closed_before": cutoff.isoformat(), "due": report.due,
-            "erased": report.erased})
+            "erased": report.erased, "hotline_contacts_blanked": report.contacts})
     return report
 
 

@@ -3,6 +3,7 @@ database, not in the audit trail, not in a copy taken before — while statistic
 the audit chain still verifies, every page renders and search no longer finds the person."""
 import datetime
 import io
+import os
 
 import pytest
 from django.core.management import call_command
@@ -283,7 +284,8 @@ def test_a_search_unwraps_its_candidates_keys_in_one_query_not_one_each(cast, dj
     assert len(results) >= 10 and all(r["person"].given_name == "Səbinə" for r in results)
 
 
-def test_erasure_blanks_the_free_texts_of_the_persons_case_records(cast, victim):
+def test_erasure_blanks_the_free_texts_of_the_persons_case_records(cast, victim,
+                                                                  django_capture_on_commit_callbacks):
     """Names and places also sit in a case's summary, notes and the places of its events; once the person is
     erased no text of their cases remains to be read in the live database — dates and codes stay."""
     from nicat.cases.models import Case, CaseNote, TraffickingEvent
@@ -293,8 +295,18 @@ def test_erasure_blanks_the_free_texts_of_the_persons_case_records(cast, victim)
     add_event(actor=cast.worker, case=victim, data={
         "kind": "Recruitment", "place": "Sumqayıt, 5th micro-district", "description": f"{NAME} met the recruiter",
         "date_from": datetime.date(2025, 5, 1)})
+    from nicat.consent.services import record_consent
+
+    form = record_consent(actor=cast.worker, case=victim, form_bytes=b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, data={
+        "purpose": "family_contact", "decision": "given", "method": "written"})
+    on_disk = form.signed_form.storage.path(form.signed_form.name)
+    assert os.path.exists(on_disk)
     other = cast.open_case(summary="Another person's summary")
-    erase_person(actor=None, person=victim.person, basis="retention")
+    with django_capture_on_commit_callbacks(execute=True):
+        erase_person(actor=None, person=victim.person, basis="retention")
+    assert not os.path.exists(on_disk)  # the signed form (it bears the person's name and signature) is gone
+    form.refresh_from_db()
+    assert not form.signed_form
     case = Case.objects.system().get(pk=victim.pk)
     assert case.summary == ""
     assert [n.text for n in CaseNote.objects.system().filter(case=case)] == [""]

@@ -161,3 +161,42 @@ def test_a_request_form_with_missing_facts_says_what_is_missing(cast):
         "kind": "correction", "requested_by": "person", "requested_on": TODAY.isoformat(), "details": "Fix it"})
     assert response.status_code == 400 and "Enter at least one corrected value" in response.content.decode()
     assert not DataRequest.objects.system().exists()
+
+
+def test_old_hotline_contacts_that_led_to_no_case_lose_their_identifying_details(cast):
+    """A caller's name, phone and notes are kept no longer than `retention.hotline_contact_months` (12 by
+    default) after the call when the call led to no case; a contact that became a case, an open callback and
+    a recent call keep theirs; what the hotline's statistics count stays; a dry run changes nothing."""
+    from nicat.hotline.models import Contact
+    from nicat.hotline.services import record_contact
+    from nicat.testing import make_institution
+
+    hotline = make_institution("hotline-152", "hotline", name_az="152", phone="152")
+    operator = make_user("operator", hotline, Role.HOTLINE_OPERATOR)
+    named = {"identity_consent": True, "caller_name": "Leyla Quliyeva", "phone": "+994 50 111 22 33",
+             "notes": "Calls from her employer's flat in Dubai"}
+
+    def call(days_ago, **extra):
+        contact = record_contact(actor=operator, data={"reason": "information", **named, **extra})
+        started = timezone.make_aware(datetime.datetime.combine(TODAY - datetime.timedelta(days=days_ago),
+                                                                datetime.time(10)))
+        Contact.objects.system().filter(pk=contact.pk).update(started_at=started)
+        return contact
+
+    old = call(400, reason="job_offer_abroad")
+    callback = call(400, outcome="callback", follow_up_due=timezone.now() + datetime.timedelta(days=1))
+    recent = call(100)
+    became_a_case = call(400)
+    Contact.objects.system().filter(pk=became_a_case.pk).update(case=cast.open_case())
+
+    assert services.run_retention(today=TODAY, dry_run=True).contacts == 1
+    assert Contact.objects.system().get(pk=old.pk).caller_name == "Leyla Quliyeva"
+    report = services.run_retention(today=TODAY)
+    assert (report.contact_months, report.contacts) == (12, 1)
+    old = Contact.objects.system().get(pk=old.pk)
+    assert (old.caller_name, old.phone, old.notes) == ("", "", "")
+    assert (old.reason, old.identity_consent) == ("job_offer_abroad", True)  # what the statistics count stays
+    for kept in (callback, recent, became_a_case):
+        assert Contact.objects.system().get(pk=kept.pk).caller_name == "Leyla Quliyeva"
+    assert AuditEvent.objects.get(action="hotline.contacts_blanked").details["contacts"] == 1
+    assert services.run_retention(today=TODAY).contacts == 0  # nothing left to blank

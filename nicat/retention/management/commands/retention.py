@@ -42,10 +42,14 @@ class Command(BaseCommand):
         report = run_retention(today=today, dry_run=options["dry_run"])
         self.stdout.write(f"Retention period in force on {report.today.isoformat()}: {report.months} months after "
                           f"the last case closed (cases closed before {report.closed_before.isoformat()}).")
+        self.stdout.write(f"Hotline contacts that led to no case: {report.contact_months} months (started before "
+                          f"{report.contacts_before.isoformat()}).")
         if report.dry_run:
-            self.stdout.write(f"Dry run: {report.due} persons are due for erasure; nothing was changed.")
+            self.stdout.write(f"Dry run: {report.due} persons are due for erasure and {report.contacts} hotline "
+                              f"contacts for blanking; nothing was changed.")
         else:
-            self.stdout.write(f"{report.erased} person records erased ({report.due} persons were due).")
+            self.stdout.write(f"{report.erased} person records erased ({report.due} persons were due); "
+                              f"{report.contacts} hotline contacts blanked.")
 
     def reapply(self):
         from nicat.retention.services import reapply_ledger
