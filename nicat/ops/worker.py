@@ -176,7 +176,13 @@ def make_worker(*, worker_id, interval, batch=False, max_tasks=None, queue_names
                         logger.warning("Claiming a job failed (%s); retrying.", exc.__class__.__name__)
                         result = None
                     if result is not None:
-                        self.run_task(result)
+                        try:
+                            self.run_task(result)
+                        except OperationalError as exc:
+                            # The database went away while the job ran or while its result was written: keep
+                            # the worker; the job's lease runs out and reclaim_abandoned() gives it to a worker.
+                            logger.warning("Job %s stopped: the database went away (%s); it will be retried.",
+                                           result.id, exc.__class__.__name__)
                     elif self.batch:
                         return
                     if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
