@@ -25,6 +25,7 @@ from nicat.accounts.models import CASE_ROLES, Role
 _case_grants = []
 _case_restrictions = []
 _section_grants = []
+_record_rules: dict = {}
 
 
 def register_case_grant(fn):
@@ -37,6 +38,20 @@ def register_case_restriction(fn):
     """`fn(user, institution_ids) -> Q | None` over Case: cases this user may NOT see after all."""
     _case_restrictions.append(fn)
     return fn
+
+
+def register_record_rule(label, fn):
+    """`fn(user, institution_ids) -> Q | None` over the model `label` ("app.model"): more of its records
+    this user may see than those of the cases they see — the parties to a referral, the staff of a
+    facility, a user's own break-glass openings. Read by `scope`, so `visible_to` covers them."""
+    _record_rules.setdefault(label, []).append(fn)
+    return fn
+
+
+def rule_table(model):
+    """The whole table a rule of this policy is written over (a grant's subquery, a record rule):
+    the rule itself is the scope, so it starts from all rows. Only the policy's rules call this."""
+    return model.objects.system()
 
 
 def register_section_grant(fn):
@@ -139,7 +154,7 @@ def person_model():
 
 
 def visible_cases(user):
-    return _apply_case_rule(case_model().objects.system(), user)
+    return _apply_case_rule(rule_table(case_model()), user)
 
 
 def _apply_case_rule(queryset, user):
@@ -157,11 +172,11 @@ def restricted_cases(user):
     """Cases a registered restriction (an access-restriction order …) takes away from `user`."""
     denied = _restriction_filters(user)
     if not denied:
-        return case_model().objects.system().none()
+        return case_model().objects.none()
     combined = denied[0]
     for q in denied[1:]:
         combined |= q
-    return case_model().objects.system().filter(combined)
+    return rule_table(case_model()).filter(combined)
 
 
 def case_path(model):
@@ -199,7 +214,12 @@ def scope(queryset, user):
                                Exists(visible_cases(user).filter(person_id=OuterRef("pk")))).exclude(
             pk__in=restricted_cases(user).values("person_id"))
     if path:
-        return queryset.filter(**{f"{path}__in": case_ids})
+        allowed = Q(**{f"{path}__in": case_ids})
+        for rule in _record_rules.get(label, ()):
+            extra = rule(user, case_institution_ids(user))
+            if extra is not None:
+                allowed |= extra
+        return queryset.filter(allowed)
     raise NotImplementedError(f"No access rule for {label}")
 
 
@@ -415,7 +435,7 @@ def persons_with_section(user, person_ids, section):
     if not ids or section not in visible_sections(user):
         return set()
     own = case_institution_ids(user)
-    allowed = set(Person.objects.system().filter(pk__in=ids, registered_by_institution_id__in=own)
+    allowed = set(rule_table(Person).filter(pk__in=ids, registered_by_institution_id__in=own)
                   .values_list("pk", flat=True))
     allowed |= set(visible_cases(user).filter(person_id__in=ids - allowed, owner_institution_id__in=own)
                    .values_list("person_id", flat=True))

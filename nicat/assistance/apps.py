@@ -30,7 +30,8 @@ def shelter_residents_grant(user, institution_ids):
     """
     from django.db.models import Q
 
+    from nicat.access import policy
     from nicat.assistance.models import Stay
 
-    return Q(pk__in=Stay.objects.system().filter(facility__institution_id__in=institution_ids,
-                                                 ended_at__isnull=True).values("case_id"))
+    return Q(pk__in=policy.rule_table(Stay).filter(facility__institution_id__in=institution_ids,
+                                                  ended_at__isnull=True).values("case_id"))

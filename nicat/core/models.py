@@ -2,8 +2,12 @@
 inherits keeps the same columns it always had.
 
 Protected models have no unscoped default query: `Model.objects.visible_to(user)` returns what the
-access policy lets `user` see; `Model.objects.system()` is for jobs that act for the system
-(migrations, the demo builder, batch jobs) and must say so. `Model.objects.all()` (or any other
+access policy lets `user` see. A service that already holds a record the actor may see reaches
+what hangs off it with `Model.objects.of(parent)` (the records of that one case, plan, referral …)
+and the same row again, to lock or update it, with `Model.objects.row(obj)`; `create` reads
+nothing and needs no scope (the service checked the parent it points at). `Model.objects.system()`
+is the whole table, for the few jobs that truly act over all of it (audit verification, key
+rotation, the matching scan, retention, statistics, migrations): each call says why on its line. `Model.objects.all()` (or any other
 query that names no actor) raises `UnscopedQuery`, so a forgotten filter fails loudly instead of
 leaking. The rule itself lives in `nicat.access.policy`, which registers it here at start-up
 (`AccessConfig.ready()`), so this layer imports nothing above it.
@@ -36,6 +40,37 @@ class ScopedManager(models.Manager):
 
     def system(self):
         return super().get_queryset()
+
+    def of(self, parent, via=None):
+        """The records hanging off `parent`, a saved record the caller already holds through the access
+        policy (a case, or e.g. a plan for its goals): never more than that one parent's records.
+        `via` names the field when the model has several pointing at `parent`'s model."""
+        if not isinstance(parent, models.Model) or parent.pk is None:
+            raise UnscopedQuery(f"{self.model.__name__}.objects.of() needs a saved record, not {parent!r}.")
+        return super().get_queryset().filter(**{via or self._path_to(type(parent)): parent})
+
+    def row(self, obj):
+        """`obj`'s own row again (to lock it or update it), for a record the caller already holds."""
+        if not isinstance(obj, self.model) or obj.pk is None:
+            raise UnscopedQuery(f"{self.model.__name__}.objects.row() needs a saved {self.model.__name__}.")
+        return super().get_queryset().filter(pk=obj.pk)
+
+    def create(self, **kwargs):
+        """Creating reads nothing: the service has checked the case (or parent) the record points at."""
+        return super().get_queryset().create(**kwargs)
+
+    def bulk_create(self, objs, **kwargs):
+        return super().get_queryset().bulk_create(objs, **kwargs)
+
+    def _path_to(self, parent_model):
+        if parent_model._meta.label_lower == "cases.case" and getattr(self.model, "case_path", None):
+            return self.model.case_path
+        fields = [f.name for f in self.model._meta.get_fields()
+                  if f.many_to_one and f.concrete and f.related_model is parent_model]
+        if len(fields) != 1:
+            raise UnscopedQuery(f"{self.model.__name__} has {len(fields)} fields pointing at "
+                                f"{parent_model.__name__}: say which with of(parent, via=...).")
+        return fields[0]
 
     def visible_to(self, user):
         if _scope is None:

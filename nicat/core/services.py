@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from nicat.core.errors import ConcurrentEdit, NotAllowed
+from nicat.core.models import ScopedManager
 
 VERSION_MISSING = _("Give the version of the record you read, so that no one else's change is overwritten.")
 
@@ -46,7 +47,9 @@ def bump_version(model, obj, given, field="version", **still):
     raise ConcurrentEdit. `still` adds conditions the row must still meet (e.g. status=DRAFT). Sets
     `obj.version` to the new value. Call inside the transaction that writes the change."""
     given = expected_version(given, field)
-    if not model.objects.system().filter(pk=obj.pk, version=given, **still).update(version=F("version") + 1):
+    manager = model.objects
+    same_row = manager.row(obj) if isinstance(manager, ScopedManager) else manager.filter(pk=obj.pk)
+    if not same_row.filter(version=given, **still).update(version=F("version") + 1):
         raise ConcurrentEdit()
     obj.version = given + 1
     return obj.version
