@@ -120,6 +120,18 @@ class Case(VersionedModel):
             self.closed_at = timezone.now()
         super().save(*args, **kwargs)
 
+    def sealing_key_id(self):
+        """The data key of the case's person (None once erased): the case's own texts and those of every
+        record hanging off it are sealed under it (nicat.core.models.CaseScopedModel.sealing_key_id)."""
+        if "person" in self._state.fields_cache:
+            return self.person.sealing_key_id()
+        if not hasattr(self, "_sealing_key"):
+            person_model = self._meta.get_field("person").related_model
+            row = person_model.objects.row(person_model(pk=self.person_id)).values_list(
+                "data_key_id", "erased_at").first()
+            self._sealing_key = (row[0] or None) if row and row[1] is None else None
+        return self._sealing_key
+
     @property
     def is_closed(self):
         return self.status in CLOSED_STATUSES

@@ -99,3 +99,15 @@ class CaseScopedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def sealing_key_id(self):
+        """The data key of the case's person: the record's encrypted texts are sealed under it
+        (nicat.privacy.fields), so erasing the person (destroying the key) leaves them unreadable in
+        every copy — backups included — and not only blanked in the live database."""
+        target = self
+        for part in self.case_path.split("__"):
+            target = getattr(target, part, None)
+            if target is None:
+                return None
+        sealing = getattr(target, "sealing_key_id", None)
+        return sealing() if sealing else None

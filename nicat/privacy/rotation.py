@@ -16,7 +16,9 @@ key (`enc2:`) do not depend on the field keys and are left as they are; the wrap
 are encrypted values (privacy_personkey.wrapped) and are re-sealed like any other. Then
 `move_to_person_keys` seals every person value still under a field key (registered before person keys
 existed, or written by a bulk update) under the person's data key, creating the key when the person has
-none — from then on erasing the person (crypto-shredding) reaches those values too.
+none, and every text of a case record (the case's summary, its notes, the texts of the records hanging
+off it) under the key of the case's person — from then on erasing the person (crypto-shredding) reaches
+those values too.
 
 The audit trail is append-only and hash-chained: its sealed old/new values are never rewritten.
 Keep a retired key in NICAT_FIELD_KEYS for as long as the trail holds values sealed with it
@@ -105,57 +107,69 @@ def _reseal(ring, value, context):
     return ring.encrypt(plain, context), "resealed"
 
 
-def rotate_table(model, fields, *, batch_size=500, dry_run=False, progress=None, report=None):
-    ring = keyring()
+def _batches(table, pk, columns, *, batch_size, where=""):
+    """Rows `(pk, *columns)` of `table` by primary key, a batch at a time, each batch yielded inside its
+    own transaction with the cursor to write with: an interrupted walk has kept every batch it finished,
+    and a re-run continues (what it already did is skipped by the caller's own test)."""
     qn = connection.ops.quote_name
-    meta = model._meta
-    table, pk = meta.db_table, meta.pk.column
-    columns = [f.column for f in fields]
-    count = report.tables.setdefault(table, TableCount()) if report is not None else TableCount()
-    select = (f"SELECT {qn(pk)}, {', '.join(qn(c) for c in columns)} FROM {qn(table)} "
-              f"WHERE {qn(pk)} > %s ORDER BY {qn(pk)} LIMIT %s")
-    first = f"SELECT {qn(pk)}, {', '.join(qn(c) for c in columns)} FROM {qn(table)} ORDER BY {qn(pk)} LIMIT %s"
+    cols = ", ".join([qn(pk), *(qn(c) for c in columns)])
     last = None
     while True:
         with transaction.atomic():
             with connection.cursor() as cursor:
-                if last is None:
-                    cursor.execute(first, [batch_size])
-                else:
-                    cursor.execute(select, [last, batch_size])
+                conditions = [where] if where else []
+                if last is not None:
+                    conditions.append(f"{qn(pk)} > %s")
+                clause = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+                cursor.execute(f"SELECT {cols} FROM {qn(table)}{clause} ORDER BY {qn(pk)} LIMIT %s",
+                               ([] if last is None else [last]) + [batch_size])
                 rows = cursor.fetchall()
-                for row in rows:
-                    count.rows += 1
-                    for f, value in zip(fields, row[1:]):
-                        if value in (None, ""):
-                            continue
-                        count.values += 1
-                        new, outcome = _reseal(ring, value, f._context())
-                        if outcome == "current":
-                            count.current += 1
-                            continue
-                        if outcome == "failed":
-                            count.failed += 1
-                            if report is not None:
-                                report.failures.append(f"{table}.{f.column} {pk}={row[0]}: sealed with a key that is "
-                                                       f"not in NICAT_FIELD_KEYS, or altered")
-                            continue
-                        if dry_run:
-                            setattr(count, outcome, getattr(count, outcome) + 1)
-                            continue
-                        cursor.execute(f"UPDATE {qn(table)} SET {qn(f.column)} = %s WHERE {qn(pk)} = %s "
-                                       f"AND {qn(f.column)} = %s", [new, row[0], value])
-                        if cursor.rowcount == 1:
-                            setattr(count, outcome, getattr(count, outcome) + 1)
-                        else:
-                            count.changed_meanwhile += 1
-        if not rows:
-            break
+                if rows:
+                    yield cursor, rows
+        if len(rows) < batch_size:
+            return
         last = rows[-1][0]
+
+
+def _replace(cursor, table, pk, column, row_pk, old, new):
+    """One value replaced only if it is still the one read; False when it changed meanwhile."""
+    qn = connection.ops.quote_name
+    cursor.execute(f"UPDATE {qn(table)} SET {qn(column)} = %s WHERE {qn(pk)} = %s AND {qn(column)} = %s",
+                   [new, row_pk, old])
+    return cursor.rowcount == 1
+
+
+def rotate_table(model, fields, *, batch_size=500, dry_run=False, progress=None, report=None):
+    ring = keyring()
+    meta = model._meta
+    table, pk = meta.db_table, meta.pk.column
+    count = report.tables.setdefault(table, TableCount()) if report is not None else TableCount()
+    for cursor, rows in _batches(table, pk, [f.column for f in fields], batch_size=batch_size):
+        for row in rows:
+            count.rows += 1
+            for f, value in zip(fields, row[1:]):
+                if value in (None, ""):
+                    continue
+                count.values += 1
+                new, outcome = _reseal(ring, value, f._context())
+                if outcome == "current":
+                    count.current += 1
+                    continue
+                if outcome == "failed":
+                    count.failed += 1
+                    if report is not None:
+                        report.failures.append(f"{table}.{f.column} {pk}={row[0]}: sealed with a key that is "
+                                               f"not in NICAT_FIELD_KEYS, or altered")
+                    continue
+                if dry_run:
+                    setattr(count, outcome, getattr(count, outcome) + 1)
+                    continue
+                if _replace(cursor, table, pk, f.column, row[0], value, new):
+                    setattr(count, outcome, getattr(count, outcome) + 1)
+                else:
+                    count.changed_meanwhile += 1
         if progress:
             progress(table, count)
-        if len(rows) < batch_size:
-            break
     return count
 
 
@@ -208,61 +222,90 @@ def rotate_files(*, dry_run=False, progress=None, report=None):
 
 def move_to_person_keys(*, batch_size=500, dry_run=False, progress=None, report=None):
     """Seal every value of a person still under a field key under the person's own data key (erased persons
-    are left alone: their values are blank). Resumable like `rotate_table`; a value changed meanwhile is
-    left for the next run."""
+    are left alone: their values are blank), then every text of a case record (a case's summary, its notes,
+    the texts of every record hanging off it: `sealing_key_id` on the model) under the key of the case's
+    person. Resumable like `rotate_table`; a value changed meanwhile is left for the next run."""
     try:
-        model = apps.get_model("persons", "Person")
+        person_model = apps.get_model("persons", "Person")
     except LookupError:
         return None
+    models = encrypted_models()
+    for model, fields in models:  # persons first: a person without a key gets one here
+        if model is person_model:
+            _move_persons(model, fields, batch_size, dry_run, progress, report)
+    for model, fields in models:
+        if model is not person_model and (model._meta.label_lower == "cases.case" or getattr(model, "case_path", None)):
+            _move_case_records(model, fields, batch_size, dry_run, progress, report)
+    return report
+
+
+def _move_values(cursor, ring, table, pk, row_pk, kid, pending, count):
+    for f, value in pending:
+        try:
+            plain = ring.decrypt(value, f._context())
+        except DecryptionError:
+            count.failed += 1
+            continue
+        if _replace(cursor, table, pk, f.column, row_pk, value, personkeys.encrypt(kid, plain, f._context())):
+            count.moved += 1
+        else:
+            count.changed_meanwhile += 1
+
+
+def _under_field_keys(ring, fields, values):
+    return [(f, v) for f, v in zip(fields, values) if v and Keyring.key_id_of(v) in ring.by_id]
+
+
+def _move_persons(model, fields, batch_size, dry_run, progress, report):
     ring = keyring()
     qn = connection.ops.quote_name
-    meta = model._meta
-    table, pk = meta.db_table, meta.pk.column
-    fields = [f for f in meta.concrete_fields if isinstance(f, EncryptedMixin)]
-    cols = ", ".join(qn(f.column) for f in fields)
+    table, pk = model._meta.db_table, model._meta.pk.column
     count = report.tables.setdefault(table, TableCount()) if report is not None else TableCount()
-    last = 0
-    while True:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(f"SELECT {qn(pk)}, {qn('data_key_id')}, {cols} FROM {qn(table)} WHERE {qn(pk)} > %s "
-                               f"AND {qn('erased_at')} IS NULL ORDER BY {qn(pk)} LIMIT %s", [last, batch_size])
-                rows = cursor.fetchall()
-                for row in rows:
-                    pending = [(f, v) for f, v in zip(fields, row[2:]) if v and Keyring.key_id_of(v) in ring.by_id]
-                    if not pending:
-                        continue
-                    if dry_run:
-                        count.moved += len(pending)
-                        continue
-                    kid = row[1]
-                    if not kid:
-                        kid = personkeys.create_key()
-                        cursor.execute(f"UPDATE {qn(table)} SET {qn('data_key_id')} = %s WHERE {qn(pk)} = %s "
-                                       f"AND {qn('data_key_id')} = ''", [kid, row[0]])
-                        if cursor.rowcount != 1:
-                            count.changed_meanwhile += 1
-                            continue
-                    for f, value in pending:
-                        try:
-                            plain = ring.decrypt(value, f._context())
-                        except DecryptionError:
-                            count.failed += 1
-                            continue
-                        new = personkeys.encrypt(kid, plain, f._context())
-                        cursor.execute(f"UPDATE {qn(table)} SET {qn(f.column)} = %s WHERE {qn(pk)} = %s "
-                                       f"AND {qn(f.column)} = %s", [new, row[0], value])
-                        if cursor.rowcount == 1:
-                            count.moved += 1
-                        else:
-                            count.changed_meanwhile += 1
-        if not rows:
-            break
-        last = rows[-1][0]
+    for cursor, rows in _batches(table, pk, ["data_key_id", *(f.column for f in fields)], batch_size=batch_size,
+                                 where=f"{qn('erased_at')} IS NULL"):
+        for row in rows:
+            pending = _under_field_keys(ring, fields, row[2:])
+            if not pending:
+                continue
+            if dry_run:
+                count.moved += len(pending)
+                continue
+            kid = row[1]
+            if not kid:
+                kid = personkeys.create_key()
+                if not _replace(cursor, table, pk, "data_key_id", row[0], "", kid):
+                    count.changed_meanwhile += 1
+                    continue
+            _move_values(cursor, ring, table, pk, row[0], kid, pending, count)
         if progress:
             progress(table, count)
-        if len(rows) < batch_size:
-            break
+    return count
+
+
+def _move_case_records(model, fields, batch_size, dry_run, progress, report):
+    """The texts of a case record under the data key of its case's person (a person without a key yet is
+    given one on the next run, after `_move_persons`; an erased person's records stay as they are)."""
+    ring = keyring()
+    meta = model._meta
+    table, pk = meta.db_table, meta.pk.column
+    path = "person" if meta.label_lower == "cases.case" else f"{model.case_path}__person"
+    count = report.tables.setdefault(table, TableCount()) if report is not None else TableCount()
+    for cursor, rows in _batches(table, pk, [f.column for f in fields], batch_size=batch_size):
+        pending = {row[0]: _under_field_keys(ring, fields, row[1:]) for row in rows}
+        pending = {row_pk: values for row_pk, values in pending.items() if values}
+        if not pending:
+            continue
+        if dry_run:
+            count.moved += sum(len(values) for values in pending.values())
+            continue
+        # whole table: key rotation reads the person key of every case record, whoever's it is
+        keys = dict(model.objects.system().filter(pk__in=list(pending), **{f"{path}__erased_at__isnull": True})
+                    .values_list("pk", f"{path}__data_key_id"))
+        for row_pk, values in pending.items():
+            if keys.get(row_pk):
+                _move_values(cursor, ring, table, pk, row_pk, keys[row_pk], values, count)
+        if progress:
+            progress(table, count)
     return count
 
 

@@ -188,24 +188,37 @@ def test_a_restored_old_database_is_erased_again_from_the_ledger(victim, cast, d
 
 
 def test_rotation_moves_older_values_under_the_person_key_so_erasure_reaches_them(cast):
+    from nicat.cases.services import add_note
+
     case = cast.open_case(person={"given_name": "Legacy", "family_name": "Person"})
+    add_note(actor=cast.worker, case=case, text="Legacy Person's note")
     person = case.person
     ring = keyring()
-    # a person registered before person keys existed: values under the field key, no data key
+    # a person registered before person keys existed: values under the field key, no data key; their
+    # case's texts likewise (written before case texts were sealed under the person's key)
     with connection.cursor() as c:
         c.execute('UPDATE "persons_person" SET "given_name" = %s, "family_name" = %s, "data_key_id" = \'\' '
                   'WHERE id = %s', [ring.encrypt("Legacy", "persons_person.given_name"),
                                     ring.encrypt("Person", "persons_person.family_name"), person.pk])
+        c.execute('UPDATE "cases_casenote" SET "text" = %s WHERE "case_id" = %s',
+                  [ring.encrypt("Legacy Person's note", "cases_casenote.text"), case.pk])
     assert Person.objects.system().get(pk=person.pk).given_name == "Legacy"  # still readable
     call_command("keys", "rotate", stdout=io.StringIO(), stderr=io.StringIO())
     row = raw_row(person)
     assert row[0].startswith("enc2:") and row[1].startswith("enc2:") and row[4]
+    with connection.cursor() as c:
+        c.execute('SELECT "text" FROM "cases_casenote" WHERE "case_id" = %s', [case.pk])
+        note = c.fetchone()[0]
+    assert note.startswith(f"enc2:{row[4]}:")  # the note is under the same, new person key
+    assert personkeys.decrypt(note, "cases_casenote.text") == "Legacy Person's note"
     assert Person.objects.system().get(pk=person.pk).full_name == "Person Legacy"
     assert AuditEvent.objects.filter(action="keys.rotate").last().details["moved_to_person_keys"] >= 2
     erase_person(actor=None, person=Person.objects.system().get(pk=person.pk), basis="retention")
     personkeys.forget_cache()
     with pytest.raises(personkeys.KeyErased):
         personkeys.decrypt(row[0], "persons_person.given_name")
+    with pytest.raises(personkeys.KeyErased):
+        personkeys.decrypt(note, "cases_casenote.text")
 
 
 def test_a_case_records_when_it_closed(cast):
@@ -313,3 +326,44 @@ def test_erasure_blanks_the_free_texts_of_the_persons_case_records(cast, victim,
     [event] = TraffickingEvent.objects.system().filter(case=case)
     assert (event.place, event.description, event.kind) == ("", "", "Recruitment")
     assert Case.objects.system().get(pk=other.pk).summary == "Another person's summary"
+
+
+def test_case_texts_are_sealed_under_the_persons_key_so_a_copy_loses_them_too(cast, victim):
+    """A case's summary, its notes and the texts of its other records name the person as much as the person
+    record does: they are sealed under the person's data key, so after the erasure the stored values — as a
+    backup taken before holds them — open with no key, not only blanked in the live database."""
+    from nicat.cases.services import add_event, add_note
+    from nicat.safety.models import Relative
+
+    add_note(actor=cast.worker, case=victim, text=f"{NAME} called from her aunt's flat.")
+    add_event(actor=cast.worker, case=victim, data={"kind": "Recruitment", "place": "Sumqayıt",
+                                                     "description": f"{NAME} met the recruiter",
+                                                     "date_from": datetime.date(2025, 5, 1)})
+    Relative.objects.create(case=victim, given_name="Sevda", family_name=FAMILY,
+                            relation=Relative._meta.get_field("relation").choices[0][0],
+                            risk=Relative._meta.get_field("risk").choices[0][0],
+                            created_by=cast.worker, institution=cast.ngo)
+    kid = raw_row(victim.person)[4]
+    stored = {}
+    with connection.cursor() as c:
+        for table, column in (("cases_case", "summary"), ("cases_casenote", "text"),
+                              ("cases_traffickingevent", "description"), ("safety_relative", "family_name")):
+            key = "id" if table == "cases_case" else "case_id"
+            c.execute(f'SELECT "{column}" FROM "{table}" WHERE "{key}" = %s', [victim.pk])
+            stored[f"{table}.{column}"] = c.fetchone()[0]
+    for context, value in stored.items():
+        assert value.startswith(f"enc2:{kid}:"), context  # under the person's key, not a field key
+    assert personkeys.decrypt(stored["cases_casenote.text"], "cases_casenote.text").startswith(NAME)
+
+    erase_person(actor=None, person=victim.person, basis="request")
+    personkeys.forget_cache()
+    for context, value in stored.items():
+        with pytest.raises(personkeys.KeyErased):
+            personkeys.decrypt(value, context)
+        with pytest.raises(DecryptionError):
+            keyring().decrypt(value, context)
+    # another person's case is untouched
+    other = cast.open_case(summary="Another person's summary")
+    from nicat.cases.models import Case
+
+    assert Case.objects.row(other).get().summary == "Another person's summary"
