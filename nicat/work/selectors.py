@@ -260,7 +260,7 @@ def with_names(*, user, items, channel="web"):
     named = 0
     visible = set(policy.visible_cases(user).filter(pk__in={i.case.pk for i in items if i.case is not None})
                   .values_list("pk", flat=True))
-    safety = levels(visible)  # the current safety level beside each case (issue 17)
+    safety = levels(visible, user=user)  # the current safety level beside each case (issue 17)
     for item in items:
         case = item.case
         item.safety_level = safety.get(case.pk, "") if case is not None else ""
