@@ -28,14 +28,15 @@ MODELS = {
 
 def criminal_case_related(user=None):
     """Prefetches of a criminal case's own records, for criminal cases read through `visible_to(user)`: its
-    suspects, stage changes and claims hang off the same case, so the same scope holds them."""
+    suspects, stage changes and claims hang off the same case, so the same scope holds them. Without a user:
+    none (`scoped(CriminalCase, user)` has added them already)."""
     from django.apps import apps
 
+    if user is None:
+        return ()
     claim_model = apps.get_model("assistance", "CompensationClaim")
 
     def rows(model):
-        if user is None:  # the API (proceedings/api.py) does not pass its user yet
-            return model.objects.system()  # whole table: narrowed by the prefetch to already scoped criminal cases
         return model.objects.visible_to(user)
 
     return (Prefetch("perpetrators", queryset=rows(Perpetrator).order_by("created_at", "pk")),
@@ -79,14 +80,17 @@ def case_ids_with_section(user, section, case_ids=None):
 
 
 def scoped(model, user, case=None):
-    """`model`'s records visible to `user` in the section that holds them (optionally of one case)."""
+    """`model`'s records visible to `user` in the section that holds them (optionally of one case); criminal
+    cases with their suspects, stage changes and claims prefetched (`criminal_case_related`)."""
     path, section = MODELS[model]
     qs = model.objects.visible_to(user)
     if case is not None:
         qs = qs.filter(**{path: case})
-        return qs if policy.can_see_section(user, case, section) else qs.none()
-    candidates = set(qs.values_list(path, flat=True).distinct())
-    return qs.filter(**{f"{path}__in": case_ids_with_section(user, section, candidates)})
+        qs = qs if policy.can_see_section(user, case, section) else qs.none()
+    else:
+        candidates = set(qs.values_list(path, flat=True).distinct())
+        qs = qs.filter(**{f"{path}__in": case_ids_with_section(user, section, candidates)})
+    return qs.prefetch_related(*criminal_case_related(user)) if model is CriminalCase else qs
 
 
 def record_read(*, user, action, case=None, obj=None, channel="page", **details):
