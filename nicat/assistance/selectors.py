@@ -58,8 +58,8 @@ def occupancy_now(facility):
     """[{group, label, beds, occupied, free}] for each group with beds, then a total row."""
     beds = {row.group: row.beds for row in CapacityGroup.objects.filter(facility=facility)}
     occupied = {g: 0 for g in Group.values}
-    for group in Stay.objects.system().filter(facility=facility, ended_at__isnull=True).values_list("group",
-                                                                                                  flat=True):
+    for group in Stay.objects.of(facility, via="facility").filter(ended_at__isnull=True).values_list("group",
+                                                                                                flat=True):
         occupied[group] += 1
     rows = []
     for group in Group:
@@ -97,7 +97,7 @@ def occupancy_history(facility, days=None, today=None):
     start = today - datetime.timedelta(days=days - 1)
     tz = timezone.get_current_timezone()
     start_dt = timezone.make_aware(datetime.datetime.combine(start, datetime.time.min), tz)
-    stays = Stay.objects.system().filter(facility=facility).filter(
+    stays = Stay.objects.of(facility, via="facility").filter(
         Q(ended_at__isnull=True) | Q(ended_at__gte=start_dt)).values_list("group", "admitted_at", "ended_at")
     intervals = [(g, timezone.localtime(a).date(), timezone.localtime(e).date() if e else None) for g, a, e in stays]
     day_list = [start + datetime.timedelta(days=i) for i in range(days)]

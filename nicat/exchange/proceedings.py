@@ -29,22 +29,23 @@ def _moment(value):
 
 # --- export ------------------------------------------------------------------------------------------
 
-def prefetches():
-    """What `records` reads, prefetched by the export with the system's querysets."""
+def prefetches(rows):
+    """What `records` reads, prefetched by the export; `rows(model)` is the export's own read of a model (the
+    whole registry for the operator's export, the user's scope through the API)."""
     from django.db.models import Prefetch
 
     from nicat.proceedings.models import CriminalCase, Hearing, Perpetrator, ReleaseRequest, StageChange
 
     return (
-        Prefetch("perpetrators", queryset=Perpetrator.objects.system().select_related("gender", "relation")
+        Prefetch("perpetrators", queryset=rows(Perpetrator).select_related("gender", "relation")
                  .prefetch_related("roles", "nationalities")),
-        Prefetch("criminal_cases", queryset=CriminalCase.objects.system().select_related("investigating_body")
+        Prefetch("criminal_cases", queryset=rows(CriminalCase).select_related("investigating_body")
                  .prefetch_related("articles",
-                                   Prefetch("perpetrators", queryset=Perpetrator.objects.system()),
-                                   Prefetch("stage_changes", queryset=StageChange.objects.system()),
-                                   Prefetch("hearings", queryset=Hearing.objects.system().select_related(
+                                   Prefetch("perpetrators", queryset=rows(Perpetrator)),
+                                   Prefetch("stage_changes", queryset=rows(StageChange)),
+                                   Prefetch("hearings", queryset=rows(Hearing).select_related(
                                        "appearance", "appearance__accompanied_by")))),
-        Prefetch("release_requests", queryset=ReleaseRequest.objects.system().select_related("criminal_case")),
+        Prefetch("release_requests", queryset=rows(ReleaseRequest).select_related("criminal_case")),
     )
 
 
@@ -284,12 +285,13 @@ def check(row, raw, vocab, institutions, seen, existing, make_row):
     row.clean["proceedings"] = out
 
 
-def existing_ids():
+def existing_ids(rows):
+    """The identifiers already stored (`rows(model)`: the import's read of the whole registry)."""
     from nicat.proceedings.models import CriminalCase, Hearing, Perpetrator
 
-    return {"perpetrators": set(Perpetrator.objects.system().values_list("uuid", flat=True)),
-            "criminal_cases": set(CriminalCase.objects.system().values_list("uuid", flat=True)),
-            "hearings": set(Hearing.objects.system().values_list("uuid", flat=True))}
+    return {"perpetrators": set(rows(Perpetrator).values_list("uuid", flat=True)),
+            "criminal_cases": set(rows(CriminalCase).values_list("uuid", flat=True)),
+            "hearings": set(rows(Hearing).values_list("uuid", flat=True))}
 
 
 # --- import: write ---------------------------------------------------------------------------------------
@@ -328,18 +330,18 @@ def write(case, clean, by_code):
         cc.articles.set(articles)
         through = CriminalCase.perpetrators.through
         through.objects.bulk_create([through(criminalcase_id=cc.pk, perpetrator_id=suspects[n].pk) for n in names])
-        StageChange.objects.system().bulk_create([StageChange(criminal_case=cc, **s) for s in changes])
+        StageChange.objects.bulk_create([StageChange(criminal_case=cc, **s) for s in changes])
         for h in hearings:
             h = dict(h)
             appearance = h.pop("appearance")
-            hearing = Hearing.objects.system().create(criminal_case=cc, **h)
+            hearing = Hearing.objects.create(criminal_case=cc, **h)
             if appearance is not None:
                 appearance = dict(appearance)
                 by = appearance.pop("accompanied_by")
-                Appearance.objects.system().create(hearing=hearing, accompanied_by=by_code.get(by) if by else None,
-                                                   **appearance)
+                Appearance.objects.create(hearing=hearing, accompanied_by=by_code.get(by) if by else None,
+                                          **appearance)
         criminal_cases[str(cc.uuid)] = cc
     for r in clean["releases"]:
         r = dict(r)
         linked = r.pop("criminal_case")
-        ReleaseRequest.objects.system().create(case=case, criminal_case=criminal_cases.get(linked), **r)
+        ReleaseRequest.objects.create(case=case, criminal_case=criminal_cases.get(linked), **r)

@@ -28,17 +28,22 @@ class InvalidFile(ValidationError):
         super().__init__([str(p) for p in problems], code="invalid_file")
 
 
-def _cases(manager):
+def _registry(model):
+    return model.objects.system()  # whole table: the operator's national HTCDS export and the import's duplicate check
+
+
+def _cases(cases, rows):
+    """`cases` with what the HTCDS record of each reads; `rows(model)`: the export's read of a related model
+    (`_registry` for the operator's whole-registry export, the user's scope through the API)."""
     from nicat.cases.models import CaseNote, TraffickingEvent
 
-    return (manager
+    return (cases
             .select_related("person", "person__gender", "person__registered_by_institution", "owner_institution",
                             "status_decided_by", "status_decided_by__kind")
             .prefetch_related("person__citizenships", "person__languages", *[a for a, _v in htcds.CASE_TERMS.values()],
-                              Prefetch("events", queryset=TraffickingEvent.objects.system().select_related("country")),
-                              Prefetch("notes", queryset=CaseNote.objects.system().select_related(
-                                  "author_institution")),
-                              *exchange_proceedings.prefetches())
+                              Prefetch("events", queryset=rows(TraffickingEvent).select_related("country")),
+                              Prefetch("notes", queryset=rows(CaseNote).select_related("author_institution")),
+                              *exchange_proceedings.prefetches(rows))
             .order_by("pk"))
 
 
@@ -49,7 +54,7 @@ def export(*, actor, fmt, progress=None):
     from nicat.directory.models import Institution
 
     # The operator's full export: every case, read by the system on the operator's order.
-    cases = _cases(Case.objects.system())
+    cases = _cases(_registry(Case), _registry)
     institutions = Institution.objects.select_related("kind", "country").all()
     data = htcds.export_cases(cases.iterator(chunk_size=1000), institutions, progress=progress)
     text = htcds.dumps(data, fmt)
@@ -115,7 +120,8 @@ def export_for(*, user, fmt, purpose):
                                % {"n": MIN_PURPOSE}})
     vocab = htcds.Vocabularies()
     records, identified, withheld = [], [], 0
-    for case in _cases(Case.objects.visible_to(user)).iterator(chunk_size=1000):
+    for case in _cases(Case.objects.visible_to(user), lambda model: model.objects.visible_to(user)).iterator(
+            chunk_size=1000):
         policy.note_case_visible(user, case)
         record = htcds.case_record(case, vocab)
         sections = policy.visible_sections(user, case)
@@ -406,10 +412,10 @@ def import_file(*, actor, text, fmt, skip_invalid=False, progress=None):
     known = set(Institution.objects.values_list("code", flat=True))
     institutions = known | {o["code"] for o in orgs}
     existing = {
-        "cases": set(Case.objects.system().values_list("uuid", flat=True)),
-        "references": set(Case.objects.system().values_list("reference", flat=True)),
-        "persons": set(Person.objects.system().values_list("uuid", flat=True)),
-        **exchange_proceedings.existing_ids(),
+        "cases": set(_registry(Case).values_list("uuid", flat=True)),
+        "references": set(_registry(Case).values_list("reference", flat=True)),
+        "persons": set(_registry(Person).values_list("uuid", flat=True)),
+        **exchange_proceedings.existing_ids(_registry),
     }
     seen = {"cases": set(), "references": set(), "perpetrators": set(), "criminal_cases": set(), "hearings": set()}
     rows = []
@@ -477,12 +483,12 @@ def _write(c, by_code, persons):
     case.save()
     for _name, (attr, _vocabulary) in htcds.CASE_TERMS.items():
         getattr(case, attr).set(c[attr])
-    TraffickingEvent.objects.system().bulk_create([TraffickingEvent(case=case, **e) for e in c["events"]])
+    TraffickingEvent.objects.bulk_create([TraffickingEvent(case=case, **e) for e in c["events"]])
     notes = [CaseNote(case=case, text=n["text"], author_institution=by_code.get(n["institution"]))
              for n in c["comments"]]
-    CaseNote.objects.system().bulk_create(notes)
+    CaseNote.objects.bulk_create(notes)
     for note, n in zip(notes, c["comments"], strict=True):  # auto_now_add: set the original time after
-        CaseNote.objects.system().filter(pk=note.pk).update(created_at=n["created_at"])
+        CaseNote.objects.row(note).update(created_at=n["created_at"])
     exchange_proceedings.write(case, c["proceedings"], by_code)
     return case
 

@@ -381,6 +381,7 @@ def blank_old_contacts(*, before, dry_run=False):
     # so "still holds something" is asked of the stored text itself.
     columns = [connection.ops.quote_name(Contact._meta.get_field(name).column) for name in Contact.IDENTIFYING]
     still_named = " OR ".join(f"COALESCE({column}, '') <> ''" for column in columns)
+    # whole table: retention blanks the old contacts of every hotline
     due = (Contact.objects.system().filter(started_at__lt=before, case__isnull=True)
            .exclude(outcome__in=OPEN_OUTCOMES).extra(where=[f"({still_named})"]))
     if dry_run:

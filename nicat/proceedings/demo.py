@@ -58,15 +58,16 @@ def build_case_in_court(users, institutions, before_appearance=None):
     from nicat.referrals.models import Referral
     from nicat.referrals.services import accept_referral, create_referral
 
-    if CriminalCase.objects.system().exists():
-        return None
     officer, worker = users.get("police.officer"), users.get("ngo.worker")
     main, ngo = institutions.get("main-department"), institutions.get("ngo-gunesli-korpu")
     if not (officer and worker and main and ngo):
         return None
+    # Read as the officer who records it: the Main Department's own criminal cases, cases and referrals.
+    if CriminalCase.objects.visible_to(officer).exists():
+        return None
     # A Main Department case (a recognised victim's first), not yet referred to the NGO.
-    referred = Referral.objects.system().filter(Q(to_institution=ngo)).values("case_id")
-    candidates = (Case.objects.system().filter(owner_institution=main).exclude(pk__in=referred)
+    referred = Referral.objects.visible_to(officer).filter(Q(to_institution=ngo)).values("case_id")
+    candidates = (Case.objects.visible_to(officer).filter(owner_institution=main).exclude(pk__in=referred)
                   .exclude(status__in=["Closed", "ClosedReferred"]).order_by("pk"))
     from nicat.persons.age import is_child
 

@@ -26,15 +26,22 @@ MODELS = {
 }
 
 
-def criminal_case_related():
-    """Prefetches of a criminal case's own records (their scoped managers need an actor: the criminal
-    case itself was scoped already, so its suspects, stage changes and claims are read as the system)."""
+def criminal_case_related(user=None):
+    """Prefetches of a criminal case's own records, for criminal cases read through `visible_to(user)`: its
+    suspects, stage changes and claims hang off the same case, so the same scope holds them. Without a user:
+    none (`scoped(CriminalCase, user)` has added them already)."""
     from django.apps import apps
 
+    if user is None:
+        return ()
     claim_model = apps.get_model("assistance", "CompensationClaim")
-    return (Prefetch("perpetrators", queryset=Perpetrator.objects.system().order_by("created_at", "pk")),
-            Prefetch("stage_changes", queryset=StageChange.objects.system().order_by("changed_on", "recorded_at", "pk")),
-            Prefetch("compensation_claims", queryset=claim_model.objects.system()))
+
+    def rows(model):
+        return model.objects.visible_to(user)
+
+    return (Prefetch("perpetrators", queryset=rows(Perpetrator).order_by("created_at", "pk")),
+            Prefetch("stage_changes", queryset=rows(StageChange).order_by("changed_on", "recorded_at", "pk")),
+            Prefetch("compensation_claims", queryset=rows(claim_model)))
 
 
 def suspects_of(criminal_case):
@@ -42,14 +49,16 @@ def suspects_of(criminal_case):
     cache = getattr(criminal_case, "_prefetched_objects_cache", {})
     if "perpetrators" in cache:
         return list(cache["perpetrators"])
-    return list(Perpetrator.objects.system().filter(criminal_cases=criminal_case).order_by("created_at", "pk"))
+    # A criminal case names only suspects recorded on its own case (services._clean_criminal_case checks it).
+    return list(Perpetrator.objects.of(criminal_case.case).filter(criminal_cases=criminal_case)
+                .order_by("created_at", "pk"))
 
 
 def stage_changes_of(criminal_case):
     cache = getattr(criminal_case, "_prefetched_objects_cache", {})
     if "stage_changes" in cache:
         return list(cache["stage_changes"])
-    return list(StageChange.objects.system().filter(criminal_case=criminal_case)
+    return list(StageChange.objects.of(criminal_case)
                 .order_by("changed_on", "recorded_at", "pk"))
 
 
@@ -71,14 +80,17 @@ def case_ids_with_section(user, section, case_ids=None):
 
 
 def scoped(model, user, case=None):
-    """`model`'s records visible to `user` in the section that holds them (optionally of one case)."""
+    """`model`'s records visible to `user` in the section that holds them (optionally of one case); criminal
+    cases with their suspects, stage changes and claims prefetched (`criminal_case_related`)."""
     path, section = MODELS[model]
     qs = model.objects.visible_to(user)
     if case is not None:
         qs = qs.filter(**{path: case})
-        return qs if policy.can_see_section(user, case, section) else qs.none()
-    candidates = set(qs.values_list(path, flat=True).distinct())
-    return qs.filter(**{f"{path}__in": case_ids_with_section(user, section, candidates)})
+        qs = qs if policy.can_see_section(user, case, section) else qs.none()
+    else:
+        candidates = set(qs.values_list(path, flat=True).distinct())
+        qs = qs.filter(**{f"{path}__in": case_ids_with_section(user, section, candidates)})
+    return qs.prefetch_related(*criminal_case_related(user)) if model is CriminalCase else qs
 
 
 def record_read(*, user, action, case=None, obj=None, channel="page", **details):
@@ -103,7 +115,7 @@ def proceedings_of(*, user, case, channel="page"):
         out["criminal_cases"] = list(
             CriminalCase.objects.visible_to(user).filter(case=case)
             .select_related("investigating_body")
-            .prefetch_related("articles", *criminal_case_related()))
+            .prefetch_related("articles", *criminal_case_related(user)))
         out["release_requests"] = list(ReleaseRequest.objects.visible_to(user).filter(case=case)
                                        .select_related("criminal_case"))
         from django.apps import apps

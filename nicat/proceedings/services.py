@@ -158,7 +158,7 @@ def _snap(obj, fields):
     out = {}
     for f in fields:
         if f == "perpetrators":
-            out[f] = sorted(str(p.uuid) for p in Perpetrator.objects.system().filter(criminal_cases=obj))
+            out[f] = sorted(str(p.uuid) for p in Perpetrator.objects.of(obj.case).filter(criminal_cases=obj))
         elif f in M2M:
             out[f] = sorted(str(t.code) for t in getattr(obj, f).all())
         else:
@@ -302,8 +302,8 @@ def open_criminal_case(*, actor, case, data):
         criminal_case.save()
         for name, values in m2m.items():
             _set_m2m(criminal_case, name, values)
-        StageChange.objects.system().create(criminal_case=criminal_case, from_stage="", to_stage=stage,
-                                            changed_on=clean["opened_on"], recorded_by=actor)
+        StageChange.objects.create(criminal_case=criminal_case, from_stage="", to_stage=stage,
+                                   changed_on=clean["opened_on"], recorded_by=actor)
         audit.record(actor=actor, action="criminal_case.create", obj=criminal_case, case=case,
                      institution=institution,
                      changes=audit.diff(CriminalCase, {}, _snap(criminal_case, CRIMINAL_CASE_FIELDS + ("stage",))))
@@ -321,8 +321,8 @@ def update_criminal_case(*, actor, criminal_case, data, expected_version):
         before = _snap(criminal_case, CRIMINAL_CASE_FIELDS)
         for name, value in clean.items():
             setattr(criminal_case, name, value)
-        if "opened_on" in clean and StageChange.objects.system().filter(
-                criminal_case=criminal_case, changed_on__lt=clean["opened_on"]).exclude(from_stage="").exists():
+        if "opened_on" in clean and StageChange.objects.of(criminal_case).filter(
+                changed_on__lt=clean["opened_on"]).exclude(from_stage="").exists():
             raise ValidationError({"opened_on": _("A change of stage is dated before this day. Check the date.")})
         criminal_case.number_index = number_index(criminal_case.number)
         criminal_case.save()
@@ -356,8 +356,8 @@ def change_stage(*, actor, criminal_case, stage, changed_on, expected_version, n
             raise ValidationError({"changed_on": _("The current stage began on %(day)s; the change cannot be "
                                                    "earlier.") % {"day": criminal_case.stage_since.isoformat()}})
         before = criminal_case.stage
-        StageChange.objects.system().create(criminal_case=criminal_case, from_stage=before, to_stage=stage,
-                                            changed_on=changed_on, note=note, recorded_by=actor)
+        StageChange.objects.create(criminal_case=criminal_case, from_stage=before, to_stage=stage,
+                                   changed_on=changed_on, note=note, recorded_by=actor)
         criminal_case.stage, criminal_case.stage_since = stage, changed_on
         criminal_case.save(update_fields=["stage", "stage_since"])
         audit.record(actor=actor, action="criminal_case.stage", obj=criminal_case, case=criminal_case.case,
@@ -413,8 +413,8 @@ def record_verdict(*, actor, criminal_case, data, expected_version):
             if verdict_on < criminal_case.stage_since:
                 raise ValidationError({"verdict_on": _("The current stage began on %(day)s; the verdict cannot be "
                                                        "earlier.") % {"day": criminal_case.stage_since.isoformat()}})
-            StageChange.objects.system().create(criminal_case=criminal_case, from_stage=criminal_case.stage,
-                                                to_stage=Stage.VERDICT, changed_on=verdict_on, recorded_by=actor)
+            StageChange.objects.create(criminal_case=criminal_case, from_stage=criminal_case.stage,
+                                       to_stage=Stage.VERDICT, changed_on=verdict_on, recorded_by=actor)
             criminal_case.stage, criminal_case.stage_since = Stage.VERDICT, verdict_on
         criminal_case.save()
         audit.record(actor=actor, action="criminal_case.verdict", obj=criminal_case, case=criminal_case.case,
@@ -454,7 +454,7 @@ def schedule_hearing(*, actor, criminal_case, data):
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        hearing = Hearing.objects.system().create(criminal_case=criminal_case, created_by=actor, **clean)
+        hearing = Hearing.objects.create(criminal_case=criminal_case, created_by=actor, **clean)
         audit.record(actor=actor, action="hearing.create", obj=hearing, case=criminal_case.case,
                      institution=institution, changes=audit.diff(Hearing, {}, _snap(hearing, HEARING_FIELDS)))
     return hearing
@@ -490,13 +490,13 @@ def plan_appearance(*, actor, hearing, data):
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        Hearing.objects.system().select_for_update().filter(pk=hearing.pk).first()
-        if Appearance.objects.system().filter(hearing=hearing).exists():
+        Hearing.objects.row(hearing).select_for_update().first()
+        if Appearance.objects.of(hearing, via="hearing").exists():
             raise ValidationError({"hearing": _("The victim's appearance at this hearing is already planned.")})
         passed = run_appearance_checks(actor=actor, case=case, hearing=hearing, mode=mode)
-        appearance = Appearance.objects.system().create(hearing=hearing, mode=mode, accompanied_by=accompanied_by,
-                                                        status=AppearanceStatus.REQUIRED, safety_checked=passed,
-                                                        created_by=actor)
+        appearance = Appearance.objects.create(hearing=hearing, mode=mode, accompanied_by=accompanied_by,
+                                               status=AppearanceStatus.REQUIRED, safety_checked=passed,
+                                               created_by=actor)
         audit.record(actor=actor, action="appearance.create", obj=appearance, case=case, institution=institution,
                      changes=audit.diff(Appearance, {}, _snap(appearance, APPEARANCE_FIELDS)),
                      details={"checks": passed})
@@ -538,9 +538,9 @@ def request_release(*, actor, case, data):
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        release = ReleaseRequest.objects.system().create(case=case, criminal_case=criminal_case, liability=liability,
-                                                         offence=offence, requested_on=requested_on,
-                                                         authority=authority, created_by=actor)
+        release = ReleaseRequest.objects.create(case=case, criminal_case=criminal_case, liability=liability,
+                                                offence=offence, requested_on=requested_on,
+                                                authority=authority, created_by=actor)
         audit.record(actor=actor, action="release_request.create", obj=release, case=case, institution=institution,
                      changes=audit.diff(ReleaseRequest, {}, _snap(release, RELEASE_FIELDS)))
     return release

@@ -28,7 +28,14 @@ def case_grant(user, institution_ids):
     """The access-policy grant (registered in ReferralsConfig.ready()): cases of active referrals."""
     if not institution_ids:
         return None
-    return Q(pk__in=Referral.objects.system().filter(active_referrals_q(institution_ids)).values("case_id"))
+    return Q(pk__in=policy.rule_table(Referral).filter(active_referrals_q(institution_ids)).values("case_id"))
+
+
+def parties_rule(user, institution_ids):
+    """Record rule (ReferralsConfig.ready()): a referral is seen by the staff of the two institutions it joins
+    and of the case's owner, whether or not they see its case (what of it they see is narrowed below)."""
+    ids = list(institution_ids)
+    return Q(from_institution_id__in=ids) | Q(to_institution_id__in=ids) | Q(case__owner_institution_id__in=ids)
 
 
 def shared_sections(user, case):
@@ -39,21 +46,24 @@ def shared_sections(user, case):
     if not ids:
         return frozenset()
     sections = set()
-    for shared, by_order in Referral.objects.system().filter(active_referrals_q(ids), case_id=case.pk).values_list(
+    for shared, by_order in Referral.objects.of(case).filter(active_referrals_q(ids)).values_list(
             "shared_sections", "legal_basis_use__sections"):
         # On a legal basis, never more than the decision names.
         sections.update(set(shared or []) & set(by_order) if by_order is not None else (shared or []))
     return frozenset(sections)
 
 
-def _base():
-    return (Referral.objects.system()
-            .select_related("case", "from_institution", "to_institution", "consent", "legal_basis_use"))
+def _related(qs):
+    return qs.select_related("case", "from_institution", "to_institution", "consent", "legal_basis_use")
+
+
+def _base(user):
+    return _related(Referral.objects.visible_to(user))
 
 
 def incoming(*, user, state="open"):
     """The receiving queue of the user's institutions. Revoked referrals leave it: the case is gone."""
-    qs = (_base().filter(to_institution_id__in=policy.case_institution_ids(user)).exclude(status=Status.REVOKED)
+    qs = (_base(user).filter(to_institution_id__in=policy.case_institution_ids(user)).exclude(status=Status.REVOKED)
           .exclude(awaiting_legal_basis_q()))
     qs = qs.filter(status__in=list(OPEN_STATUSES)) if state == "open" else qs.exclude(
         status__in=list(OPEN_STATUSES))
@@ -61,7 +71,7 @@ def incoming(*, user, state="open"):
 
 
 def outgoing(*, user, state="open"):
-    qs = _base().filter(from_institution_id__in=policy.case_institution_ids(user))
+    qs = _base(user).filter(from_institution_id__in=policy.case_institution_ids(user))
     qs = qs.filter(status__in=list(OPEN_STATUSES)) if state == "open" else qs.exclude(
         status__in=list(OPEN_STATUSES))
     return qs.order_by("-created_at", "-id")
@@ -71,7 +81,7 @@ def referral_for(*, user, uuid):
     """The referral if `user` works at one of its two institutions (or at the case's owner), else 404."""
     ids = policy.case_institution_ids(user)
     try:
-        referral = _base().get(uuid=uuid)
+        referral = _base(user).get(uuid=uuid)
     except (Referral.DoesNotExist, ValueError):
         raise Http404 from None
     involved = {referral.from_institution_id, referral.to_institution_id, referral.case.owner_institution_id}
@@ -100,17 +110,17 @@ def message_visible(user, referral):
 
 def referral_events(*, user, referral):
     """The timeline. The texts of events are for the two sides only while the referral is open."""
-    return ReferralEvent.objects.system().filter(referral=referral).select_related("actor", "institution")
+    return ReferralEvent.objects.of(referral).select_related("actor", "institution")
 
 
 def return_plan(referral):
-    return ReturnPlan.objects.system().filter(referral=referral).first()
+    return ReturnPlan.objects.of(referral, via="referral").first()
 
 
 def case_referrals(*, user, case):
     """Referrals shown on the case page: all of them to the owner's staff, only its own to a receiving institution."""
     ids = policy.case_institution_ids(user)
-    qs = _base().filter(case=case)
+    qs = _base(user).filter(case=case)
     if case.owner_institution_id not in ids:
         qs = qs.filter(Q(from_institution_id__in=ids) | Q(active_referrals_q(ids)))
     return qs.order_by("-created_at", "-id")
@@ -122,14 +132,14 @@ def dashboard(user):
     if not ids:
         return None
     now = timezone.now()
-    pending_in = _base().filter(to_institution_id__in=ids, status=Status.PENDING).exclude(awaiting_legal_basis_q())
+    pending_in = _base(user).filter(to_institution_id__in=ids, status=Status.PENDING).exclude(awaiting_legal_basis_q())
     overdue_in = pending_in.filter(deadline_at__lte=now).order_by("deadline_at")
-    overdue_out = _base().filter(from_institution_id__in=ids, status=Status.PENDING,
+    overdue_out = _base(user).filter(from_institution_id__in=ids, status=Status.PENDING,
                                  deadline_at__lte=now).order_by("deadline_at")
     return {
         "pending_in": pending_in.count(),
-        "active_in": _base().filter(to_institution_id__in=ids, status__in=list(ACTIVE_STATUSES)).count(),
-        "open_out": _base().filter(from_institution_id__in=ids, status__in=list(OPEN_STATUSES)).count(),
+        "active_in": _base(user).filter(to_institution_id__in=ids, status__in=list(ACTIVE_STATUSES)).count(),
+        "open_out": _base(user).filter(from_institution_id__in=ids, status__in=list(OPEN_STATUSES)).count(),
         "overdue_in": list(overdue_in[:20]),
         "overdue_out": list(overdue_out[:20]),
     }
@@ -137,15 +147,15 @@ def dashboard(user):
 
 def open_referrals_relying_on(consent):
     """Open referrals that rest on this consent (shown before it is withdrawn)."""
-    return (Referral.objects.system().filter(consent=consent, status__in=list(OPEN_STATUSES))
+    return (Referral.objects.of(consent).filter(status__in=list(OPEN_STATUSES))
             .select_related("to_institution"))
 
 
 def reload(referral):
     """The referral as stored now (after an action the caller was allowed to take)."""
-    return _base().get(pk=referral.pk)
+    return _related(Referral.objects.row(referral)).get()
 
 
 def referrals_on_legal_basis(use):
     """The referrals resting on a legal basis (shown on its page to the owner and the approvers)."""
-    return list(Referral.objects.system().filter(legal_basis_use=use).select_related("to_institution"))
+    return list(Referral.objects.of(use, via="legal_basis_use").select_related("to_institution"))

@@ -70,9 +70,8 @@ def _side(actor, referral):
 
 
 def _lock(referral):
-    return (Referral.objects.system().select_for_update(of=("self",))
-            .select_related("case", "from_institution", "to_institution", "consent", "legal_basis_use")
-            .get(pk=referral.pk))
+    return (Referral.objects.row(referral).select_for_update(of=("self",))
+            .select_related("case", "from_institution", "to_institution", "consent", "legal_basis_use").get())
 
 
 def _refresh(target, source):
@@ -81,8 +80,8 @@ def _refresh(target, source):
 
 
 def _event(referral, kind, actor, institution, text=""):
-    return ReferralEvent.objects.system().create(referral=referral, case_id=referral.case_id, kind=kind,
-                                                 text=text or "", actor=actor, institution=institution)
+    return ReferralEvent.objects.create(referral=referral, case_id=referral.case_id, kind=kind,
+                                        text=text or "", actor=actor, institution=institution)
 
 
 def _audit(actor, action, referral, institution, changes=None, **details):
@@ -167,8 +166,8 @@ def validate_referral_data(data, *, case, from_institution):
                               "institution needs.") % {"n": MAX_MESSAGE}
     if case.is_closed:
         errors["__all__"] = _("The case is closed. Reopen it before referring the person.")
-    if to is not None and purpose and not errors and Referral.objects.system().filter(
-            case=case, to_institution=to, purpose=purpose, status__in=OPEN_STATUSES).exists():
+    if to is not None and purpose and not errors and Referral.objects.of(case).filter(
+            to_institution=to, purpose=purpose, status__in=OPEN_STATUSES).exists():
         errors["to_institution"] = _already_open(to)
     if data.get("legal_basis") and "shared_sections" not in errors:
         named = set(data.get("legal_basis_sections") or [])
@@ -216,7 +215,7 @@ def create_referral(*, actor, case, data):
         now = timezone.now()
         try:
             with transaction.atomic():  # the database refuses a second open referral sent at the same moment
-                referral = Referral.objects.system().create(
+                referral = Referral.objects.create(
                     case=case, from_institution=from_institution, to_institution=to, purpose=data["purpose"],
                     service=data.get("service") or "", urgency=data["urgency"],
                     message=(data.get("message") or "").strip(), shared_sections=access_sections.ordered(data["shared_sections"]),
@@ -392,8 +391,8 @@ def revoke_for_withdrawn_consent(*, actor, consent):
     """Withdrawal handler: inside the withdrawal's transaction, revoke every open referral that relied on
     this consent and is not covered by another valid one (referrals made under a legal basis stay)."""
     revoked = []
-    candidates = (Referral.objects.system().select_for_update(of=("self",))
-                  .filter(case_id=consent.case_id, purpose=consent.purpose, status__in=OPEN_STATUSES,
+    candidates = (Referral.objects.of(consent.case).select_for_update(of=("self",))
+                  .filter(purpose=consent.purpose, status__in=OPEN_STATUSES,
                           legal_basis_use__isnull=True)
                   .select_related("case", "from_institution", "to_institution"))
     for referral in candidates:
@@ -446,8 +445,8 @@ def on_consent_event(*, actor, event, consent=None, use=None):
         return
     order_link = reverse("consent:order", args=[use.uuid])
     now = timezone.now()
-    referrals = (Referral.objects.system().select_for_update(of=("self",))
-                 .filter(legal_basis_use=use, status=Status.PENDING)
+    referrals = (Referral.objects.of(use, via="legal_basis_use").select_for_update(of=("self",))
+                 .filter(status=Status.PENDING)
                  .select_related("case", "from_institution", "to_institution"))
     if event == cs.LEGAL_BASIS_APPROVED:
         notify_institution(institution=owner, kind=NotificationKind.LEGAL_BASIS_APPROVED,
@@ -473,12 +472,16 @@ def on_consent_event(*, actor, event, consent=None, use=None):
 # --- deadlines (a system job: `nicat referral_deadlines`) ---------------------------------------
 
 
+def _all_referrals():
+    return Referral.objects.system()  # whole table: the deadline job flags every institution's overdue referrals
+
+
 def flag_overdue(*, now=None):
     """Notify both sides, once, of every referral still unanswered after its deadline. Returns how many."""
     now = now or timezone.now()
     count = 0
     with transaction.atomic():
-        overdue = (Referral.objects.system().select_for_update(of=("self",))
+        overdue = (_all_referrals().select_for_update(of=("self",))
                    .filter(status=Status.PENDING, deadline_at__lte=now, overdue_notified_at__isnull=True)
                    .select_related("case", "from_institution", "to_institution", "legal_basis_use"))
         for referral in overdue:
@@ -516,7 +519,7 @@ def save_return_plan(*, actor, referral, data, expected_version=None):
         locked = _lock(referral)
         _require_status(locked, OPEN_STATUSES)
         _still_authorised(locked)
-        plan = ReturnPlan.objects.system().select_for_update().filter(referral=locked).first()
+        plan = ReturnPlan.objects.of(locked, via="referral").select_for_update().first()
         before = {f: getattr(plan, f) for f in RETURN_FIELDS} if plan else {}
         if plan is None:
             plan = ReturnPlan(referral=locked, case_id=locked.case_id)
@@ -547,7 +550,7 @@ def record_arrival(*, actor, referral, arrived_at=None, note=""):
         locked = _lock(referral)
         _require_status(locked, ACTIVE_STATUSES)
         _still_authorised(locked)
-        plan = ReturnPlan.objects.system().select_for_update().filter(referral=locked).first()
+        plan = ReturnPlan.objects.of(locked, via="referral").select_for_update().first()
         if plan is None:
             raise ValidationError(_("There is no return plan yet: the embassy or consulate records documents and "
                                     "travel first."))

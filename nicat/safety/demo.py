@@ -1,6 +1,6 @@
 """Demo data of safety: one case of the Main Department with a high-risk assessment and a safety plan
 waiting for the supervisor's confirmation, a security measure and a relative at risk. Idempotent: nothing
-is added when the demo world already has an assessment. Called by nicat.web.demo.build_world."""
+is added when the police officer already sees an assessment. Called by nicat.web.demo.build_world."""
 import datetime
 
 from django.utils import timezone
@@ -12,7 +12,7 @@ def ensure_safety(users):
     from nicat.safety.models import Assessment
 
     officer = users.get("police.officer")
-    if officer is None or Assessment.objects.system().exists():
+    if officer is None or Assessment.objects.visible_to(officer).exists():
         return None
     case = (Case.objects.visible_to(officer).filter(owner_institution__is_competent_authority=True)
             .order_by("first_contact_at", "pk").first())

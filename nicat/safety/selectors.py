@@ -29,16 +29,20 @@ def current_level(case):
 
 
 def annotate_level(queryset, name="safety_level"):
-    """`queryset` over Case with `name` = the current level (None when never assessed), in one query."""
-    latest = Assessment.objects.system().filter(case_id=OuterRef("pk")).order_by("-assessed_at", "-pk")
-    return queryset.annotate(**{name: Subquery(latest.values("level")[:1])})
+    """`queryset` over Case (scoped by the caller) with `name` = the current level (None when never assessed),
+    in one query: the latest assessment is reached from each case of `queryset` itself."""
+    latest = (queryset.filter(pk=OuterRef("pk"), safety_assessments__isnull=False)
+              .order_by("-safety_assessments__assessed_at", "-safety_assessments__pk")
+              .values("safety_assessments__level")[:1])
+    return queryset.annotate(**{name: Subquery(latest)})
 
 
-def levels(case_ids):
+def levels(case_ids, *, user):
     """{case id: current level} of the cases `case_ids` that were assessed, in one query — for lists of
     cases their reader already may see (the work list). The level is for everyone on the case."""
     Case = policy.case_model()
-    rows = annotate_level(Case.objects.system().filter(pk__in=list(case_ids))).values_list("pk", "safety_level")
+    rows = annotate_level(Case.objects.visible_to(user).filter(pk__in=list(case_ids))).values_list(
+        "pk", "safety_level")
     return {pk: level for pk, level in rows if level}
 
 

@@ -113,7 +113,7 @@ def _date(value, field, required=True):
 def current_assessment(case):
     """The latest assessment of `case` (its current level), or None. For the services; pages read through
     the selectors."""
-    return Assessment.objects.system().filter(case_id=case.pk).order_by("-assessed_at", "-pk").first()
+    return Assessment.objects.of(case).order_by("-assessed_at", "-pk").first()
 
 
 def require_safe(*, case, step):
@@ -160,7 +160,7 @@ def record_assessment(*, actor, case, data):
         raise ValidationError(errors)
     factors = [f for f in Factor.values if f in factors]
     with transaction.atomic():
-        assessment = Assessment.objects.system().create(
+        assessment = Assessment.objects.create(
             case=case, occasion=occasion, factors=factors, level=level, reasons=reasons, review_on=review_on,
             assessed_by=actor, institution=institution)
         audit.record(actor=actor, action="safety.assess", obj=assessment, case=case, institution=institution,
@@ -209,7 +209,7 @@ def confirm_safety_plan(*, actor, assessment, expected_version):
     require_visible(actor, assessment.case)
     require_confirmer(actor, assessment)
     with transaction.atomic():
-        locked = Assessment.objects.system().select_for_update().get(pk=assessment.pk)
+        locked = Assessment.objects.row(assessment).select_for_update().get()
         check_version(locked.version, expected_version)
         if not _text(locked.safety_plan):
             raise ValidationError({"safety_plan": _("There is no safety plan to confirm yet.")})
@@ -261,8 +261,8 @@ def add_security_measure(*, actor, case, data):
     institution = _section(actor, case, SECURITY)
     values = _measure_values(data)
     with transaction.atomic():
-        measure = SecurityMeasure.objects.system().create(case=case, created_by=actor, institution=institution,
-                                                          **values)
+        measure = SecurityMeasure.objects.create(case=case, created_by=actor, institution=institution,
+                                                 **values)
         audit.record(actor=actor, action="security.add", obj=measure, case=case, institution=institution,
                      changes=audit.diff(SecurityMeasure, {}, snapshot(measure, MEASURE_FIELDS)))
     return measure
@@ -364,9 +364,9 @@ def record_family_contact(*, actor, case, contacted_on, note="", relative=None):
                                                "a safety assessment (occasion “Before contact with the family”).")})
         require_safe(case=case, step="family_contact")
         require_consent(case=case, purpose=Purpose.FAMILY_CONTACT, lock=True)
-        contact = FamilyContact.objects.system().create(case=case, relative=relative, contacted_on=day,
-                                                        note=_text(note), assessment=assessment, created_by=actor,
-                                                        institution=institution)
+        contact = FamilyContact.objects.create(case=case, relative=relative, contacted_on=day,
+                                               note=_text(note), assessment=assessment, created_by=actor,
+                                               institution=institution)
         audit.record(actor=actor, action="family_contact.record", obj=contact, case=case, institution=institution,
                      changes=audit.diff(FamilyContact, {}, {"contacted_on": day, "note": contact.note}),
                      details={"assessment": str(assessment.uuid),

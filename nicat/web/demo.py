@@ -962,7 +962,7 @@ def build_world(seed=DEFAULT_SEED, cases=DEFAULT_CASES, password=None, time_base
     extras = {}
     with transaction.atomic():
         terms = Terms()
-        start = Case.objects.system().count()
+        start = Case.objects.system().count()  # whole table: new demo cases continue the seed's numbering after all stored
         plan = plan_world(seed, cases, start=start, time_base=base)
         institutions, inst_created = ensure_institutions(plan, terms)
         users, users_created = ensure_users(plan, institutions, password)

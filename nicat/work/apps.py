@@ -8,9 +8,14 @@ class WorkConfig(AppConfig):
     verbose_name = _("Daily work")
 
     def ready(self):
+        from nicat.access import policy
         from nicat.access.services import register_opening_listener
         from nicat.core import approvals
-        from nicat.work import services
+        from nicat.work import selectors, services
+
+        # An approval is seen by its deciding supervisors and its requester; a user sees the teams they are on.
+        policy.register_record_rule("work.approval", selectors.approval_rule)
+        policy.register_record_rule("work.caseteam", selectors.team_rule)
 
         # The plan, closing a case and a stay extension beyond the standard term wait for a supervisor's
         # approval where the institution asks for it (nicat.assistance calls the gate).

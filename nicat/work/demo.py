@@ -23,7 +23,7 @@ def seed_daily_work(users, per_worker=2):
             continue
         cases = [c for c in Case.objects.visible_to(worker).exclude(status__in=CLOSED_STATUSES)
                  .filter(owner_institution__memberships__user=worker).distinct().order_by("-first_contact_at")[:20]
-                 if not CaseTeam.objects.system().filter(case=c).exists()][:per_worker]
+                 if not CaseTeam.objects.of(c).exists()][:per_worker]
         for index, case in enumerate(cases):
             services.assign_case(actor=worker, case=case, worker=worker, version=0)
             title, days, kind = TASKS[index % len(TASKS)]

@@ -143,7 +143,7 @@ def _items(user, today, horizon):
             items.append(WorkItem(kind, due, case, _case_link(case) + "#identification", owner(case),
                                   due_at=d.due if isinstance(d.due, datetime.datetime) else None))
     # referrals: ours to answer, and ours waiting for an answer
-    referrals = (Referral.objects.system().filter(status=Status.PENDING).exclude(awaiting_legal_basis_q())
+    referrals = (Referral.objects.visible_to(user).filter(status=Status.PENDING).exclude(awaiting_legal_basis_q())
                  .select_related("case"))
     if horizon is not None:
         end = timezone.make_aware(datetime.datetime.combine(horizon, datetime.time.max))
@@ -178,9 +178,9 @@ def _items(user, today, horizon):
         if end >= today - datetime.timedelta(days=30) and (horizon is None or end <= horizon):
             items.append(WorkItem("reflection_ending", end, p.case, _case_link(p.case) + "#permit", owner(p.case)))
     # approvals waiting for this user as a supervisor (never their own requests)
-    supervised = {m.institution_id for m in policy.memberships(user) if m.role == Role.SUPERVISOR}
+    supervised = _supervised(user)
     if supervised:
-        for a in (Approval.objects.system().filter(institution_id__in=supervised, status=ApprovalStatus.PENDING)
+        for a in (Approval.objects.visible_to(user).filter(institution_id__in=supervised, status=ApprovalStatus.PENDING)
                   .exclude(requested_by=user).select_related("case")):
             items.append(WorkItem("approval", baku_date(a.requested_at), a.case,
                                   reverse("work:approval", args=[a.uuid]), frozenset({a.institution_id}),
@@ -188,10 +188,12 @@ def _items(user, today, horizon):
     # the Main Department's coordinators: the national queue of cases referred for identification
     competent = predicates.competent_authority_ids(user, predicates.COORDINATOR_ROLES)
     deciding = predicates.may_decide_status(user)
-    if competent:
-        rows = (Identification.objects.system().filter(referred_to_id__in=competent,
-                                                       status=IdentificationStatus.REFERRED,
-                                                       referred_at__isnull=False).select_related("case"))
+    # The queue of the authority where the user coordinates (a membership the user holds), not of the cases
+    # they see: a coordinator dispatches what is referred to the authority.
+    authorities = {m.institution_id: m.institution for m in policy.memberships(user) if m.institution_id in competent}
+    for authority in authorities.values():
+        rows = (Identification.objects.of(authority, via="referred_to").filter(
+            status=IdentificationStatus.REFERRED, referred_at__isnull=False).select_related("case"))
         for row in rows:
             # an identification officer goes straight to the decision; a supervisor to the case
             link = (reverse("identification:decide", args=[row.case.uuid]) if deciding
@@ -202,9 +204,24 @@ def _items(user, today, horizon):
     return items
 
 
+def _supervised(user):
+    return {m.institution_id for m in policy.memberships(user) if m.role == Role.SUPERVISOR}
+
+
+def approval_rule(user, institution_ids):
+    """Record rule (WorkConfig.ready()): an approval is seen by the supervisors of the institution that
+    decides it and by the one who asked, beyond those who see its case."""
+    return Q(institution_id__in=_supervised(user)) | Q(requested_by_id=user.pk)
+
+
+def team_rule(user, institution_ids):
+    """Record rule (WorkConfig.ready()): a user sees the case teams they are on."""
+    return Q(pk__in=policy.rule_table(CaseTeam).filter(Q(worker_id=user.pk) | Q(members__id=user.pk)).values("pk"))
+
+
 def _mine(user, items):
     case_ids = {i.case.pk for i in items if i.case is not None}
-    teams = CaseTeam.objects.system().filter(case_id__in=case_ids).filter(
+    teams = CaseTeam.objects.visible_to(user).filter(case_id__in=case_ids).filter(
         Q(worker=user) | Q(members=user)).values_list("case_id", flat=True)
     my_cases = set(teams)
     return [i for i in items if (i.assignee_id == user.pk) or (
@@ -243,7 +260,7 @@ def with_names(*, user, items, channel="web"):
     named = 0
     visible = set(policy.visible_cases(user).filter(pk__in={i.case.pk for i in items if i.case is not None})
                   .values_list("pk", flat=True))
-    safety = levels(visible)  # the current safety level beside each case (issue 17)
+    safety = levels(visible, user=user)  # the current safety level beside each case (issue 17)
     for item in items:
         case = item.case
         item.safety_level = safety.get(case.pk, "") if case is not None else ""
@@ -268,7 +285,7 @@ def with_names(*, user, items, channel="web"):
 def case_work(*, user, case):
     """The case's worker and team, open and done tasks, and approvals (the case page's work panel)."""
     require_visible(user, case)
-    team = CaseTeam.objects.system().filter(case=case).select_related("worker").prefetch_related("members").first()
+    team = CaseTeam.objects.of(case).select_related("worker").prefetch_related("members").first()
     tasks = list(Task.objects.visible_to(user).filter(case=case).select_related("assigned_to", "institution",
                                                                                   "done_by"))
     approvals = list(Approval.objects.visible_to(user).filter(case=case).select_related(
@@ -290,8 +307,8 @@ def task(*, user, task_uuid):
 
 def approval_queue(*, user, status=ApprovalStatus.PENDING):
     """The approvals of the institutions where `user` is a supervisor, and the user's own requests."""
-    supervised = {m.institution_id for m in policy.memberships(user) if m.role == Role.SUPERVISOR}
-    return (Approval.objects.system().filter(Q(institution_id__in=supervised) | Q(requested_by=user))
+    supervised = _supervised(user)
+    return (Approval.objects.visible_to(user).filter(Q(institution_id__in=supervised) | Q(requested_by=user))
             .filter(status=status).select_related("case", "institution", "requested_by").order_by("requested_at"))
 
 
@@ -299,13 +316,11 @@ def approval(*, user, approval_uuid):
     """An approval to its institution's supervisors, its requester and whoever sees the case; else 404."""
     from django.http import Http404
 
-    row = Approval.objects.system().select_related("case", "institution", "requested_by", "decided_by").filter(
-        uuid=approval_uuid).first()
+    # visible_to: whoever sees the case, the approving institution's supervisors and the requester
+    # (approval_rule).
+    row = Approval.objects.visible_to(user).select_related("case", "institution", "requested_by",
+                                                           "decided_by").filter(uuid=approval_uuid).first()
     if row is None:
-        raise Http404
-    supervisor = policy.has_role_at(user, Role.SUPERVISOR, row.institution)
-    if not (supervisor or row.requested_by_id == user.pk
-            or policy.visible_cases(user).filter(pk=row.case_id).exists()):
         raise Http404
     audit.record(actor=user, action="approval.view", obj=row, case=row.case)
     return row

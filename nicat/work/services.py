@@ -61,7 +61,7 @@ def staff_of(institution):
 
 
 def team_of(case):
-    return CaseTeam.objects.system().filter(case=case).prefetch_related("members").select_related("worker").first()
+    return CaseTeam.objects.of(case).prefetch_related("members").select_related("worker").first()
 
 
 def may_assign(user, case):
@@ -84,14 +84,14 @@ def assign_case(*, actor, case, worker, members=(), version):
     given = expected_version(version)
     members = list(dict.fromkeys(m for m in members if m is not None))
     with transaction.atomic():
-        team = CaseTeam.objects.system().select_for_update().filter(case=case).first()
+        team = CaseTeam.objects.of(case).select_for_update().first()
         if team is None:
             if given != 0:
                 raise ValidationError({"version": _("Give the version of the team you read (0 when the case had "
                                                     "none).")})
             try:
                 with transaction.atomic():
-                    team = CaseTeam.objects.system().create(case=case, version=0)
+                    team = CaseTeam.objects.create(case=case, version=0)
             except IntegrityError:  # someone else created it a moment ago
                 raise ValidationError(_("Someone else assigned this case a moment ago. Reload the page.")) from None
         else:
@@ -189,8 +189,8 @@ def create_task(*, actor, case, data):
         raise ValidationError(errors)
     institution = _task_institution(actor, assignee, case)
     with transaction.atomic():
-        task = Task.objects.system().create(case=case, kind=kind, title=title, assigned_to=assignee,
-                                            institution=institution, due_on=due_on, created_by=actor)
+        task = Task.objects.create(case=case, kind=kind, title=title, assigned_to=assignee,
+                                   institution=institution, due_on=due_on, created_by=actor)
         audit.record(actor=actor, action="task.create", obj=task, case=case, institution=policy.acting_institution(actor),
                      changes=audit.diff(Task, {}, snapshot(task, TASK_FIELDS)))
         if assignee is not None:
@@ -212,7 +212,7 @@ def _task_for_change(actor, task, version):
     if not may_change_task(actor, task):
         raise NotAllowed
     given = expected_version(version)
-    locked = Task.objects.system().select_for_update().get(pk=task.pk)
+    locked = Task.objects.row(task).select_for_update().get()
     check_version(locked.version, given)
     return locked
 
@@ -309,14 +309,14 @@ def approval_gate(*, actor, kind, institution, case, target, payload, approval=N
     if institution is None or not setting_for(institution).requires(kind):
         return
     with transaction.atomic():
-        waiting = Approval.objects.system().filter(kind=kind, target=target.uuid,
-                                                   status=ApprovalStatus.PENDING).first()
+        waiting = Approval.objects.of(case).filter(kind=kind, target=target.uuid,
+                                                  status=ApprovalStatus.PENDING).first()
         if waiting is not None:
             raise ValidationError(_("This already waits for a supervisor's approval (asked on %(day)s). Nothing "
                                     "was changed.") % {"day": timezone.localtime(waiting.requested_at)
                                                        .strftime("%Y-%m-%d %H:%M")})
-        request = Approval.objects.system().create(case=case, institution=institution, kind=kind,
-                                                   target=target.uuid, payload=payload, requested_by=actor)
+        request = Approval.objects.create(case=case, institution=institution, kind=kind,
+                                          target=target.uuid, payload=payload, requested_by=actor)
         audit.record(actor=actor, action="approval.request", obj=request, case=case, institution=institution,
                      details={"kind": kind, "target": str(target.uuid)})
         notify_institution(institution=institution, kind=NotificationKind.APPROVAL_REQUESTED,
@@ -340,23 +340,23 @@ def _carry_out(approval, actor, note):
     p = approval.payload or {}
     requester = approval.requested_by
     if approval.kind == ApprovalKind.PLAN:
-        plan = RehabilitationPlan.objects.system().get(uuid=approval.target)
-        declined = list(PlanGoal.objects.system().filter(plan=plan, uuid__in=p.get("declined_goals", [])))
+        plan = RehabilitationPlan.objects.of(approval.case).get(uuid=approval.target)
+        declined = list(PlanGoal.objects.of(plan).filter(uuid__in=p.get("declined_goals", [])))
         assistance.record_agreement(actor=requester, plan=plan, declined_goals=declined, note=p.get("note", ""),
                                     expected_version=p.get("version"), approval=approval)
     elif approval.kind == ApprovalKind.CASE_CLOSE:
-        case = type(approval.case).objects.system().get(pk=approval.case_id)
+        case = type(approval.case).objects.row(approval.case).get()
         assistance.close_case(actor=requester, case=case, closure_reason=p.get("closure_reason", ""),
                               status=p.get("status"), expected_version=p.get("version"), approval=approval)
     elif approval.kind == ApprovalKind.STAY_EXTENSION:
-        stay = Stay.objects.system().select_related("facility", "case").get(uuid=approval.target)
+        stay = Stay.objects.of(approval.case).select_related("facility", "case").get(uuid=approval.target)
         assistance.extend_stay(actor=requester, stay=stay, reason=p.get("reason", ""),
                                expected_version=p.get("version"), approval=approval)
     elif approval.kind == ApprovalKind.BREAK_GLASS:
         from nicat.access.models import BreakGlass
         from nicat.access.services import review_break_glass
 
-        opening = BreakGlass.objects.system().get(uuid=approval.target)
+        opening = BreakGlass.objects.of(approval.case).get(uuid=approval.target)
         if opening.reviewed_at is None:
             review_break_glass(actor=actor, opening=opening, note=note)
 
@@ -374,8 +374,8 @@ def decide_approval(*, actor, approval, approve, note="", version):
         raise ValidationError({"note": _("The note is longer than 5,000 characters. Shorten it.")})
     given = expected_version(version)
     with transaction.atomic():
-        locked = Approval.objects.system().select_for_update(of=("self",)).select_related("case", "requested_by").get(
-            pk=approval.pk)
+        locked = Approval.objects.row(approval).select_for_update(of=("self",)).select_related(
+            "case", "requested_by").get()
         check_version(locked.version, given)
         if locked.status != ApprovalStatus.PENDING:
             raise ValidationError(_("This request was already decided."))
@@ -414,8 +414,8 @@ def on_break_glass(opening):
     notify_institution(institution=owner, kind=NotificationKind.BREAK_GLASS_OPENED, case_reference=case.reference,
                        link=case_link(case), exclude=opening.user)
     if setting_for(owner).requires(gates.BREAK_GLASS):
-        request = Approval.objects.system().create(case=case, institution=owner, kind=ApprovalKind.BREAK_GLASS,
-                                                   target=opening.uuid, payload={}, requested_by=opening.user)
+        request = Approval.objects.create(case=case, institution=owner, kind=ApprovalKind.BREAK_GLASS,
+                                          target=opening.uuid, payload={}, requested_by=opening.user)
         audit.record(actor=opening.user, action="approval.request", obj=request, case=case, institution=owner,
                      details={"kind": ApprovalKind.BREAK_GLASS, "target": str(opening.uuid)})
 
@@ -432,7 +432,7 @@ def send_deadline_reminders(*, today=None, days=1):
     today = today or baku_today()
     horizon = today + datetime.timedelta(days=days)
     sent = 0
-    tasks = (Task.objects.system().filter(done_at__isnull=True, due_on__isnull=False, due_on__lte=horizon)
+    tasks = (_due_anywhere(Task).filter(done_at__isnull=True, due_on__isnull=False, due_on__lte=horizon)
              .select_related("case", "assigned_to", "institution"))
     for task in tasks:
         if not _remember(f"task:{task.uuid}:{task.due_on.isoformat()}"):
@@ -445,7 +445,7 @@ def send_deadline_reminders(*, today=None, days=1):
             notify_institution(institution=task.institution, kind=NotificationKind.DEADLINE_APPROACHING,
                                case_reference=task.case.reference, link=link)
         sent += 1
-    stays = (Stay.objects.system().filter(ended_at__isnull=True, planned_end__lte=horizon)
+    stays = (_due_anywhere(Stay).filter(ended_at__isnull=True, planned_end__lte=horizon)
              .select_related("case", "facility__institution"))
     for stay in stays:
         if not _remember(f"stay:{stay.uuid}:{stay.planned_end.isoformat()}"):
@@ -454,6 +454,10 @@ def send_deadline_reminders(*, today=None, days=1):
                            case_reference=stay.case.reference, link=case_link(stay.case))
         sent += 1
     return sent
+
+
+def _due_anywhere(model):
+    return model.objects.system()  # whole table: the reminder job sweeps every institution's deadlines
 
 
 def _remember(key):

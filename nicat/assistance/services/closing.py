@@ -24,16 +24,16 @@ def closing_problems(case, closure_reason):
     if closure_reason not in ClosureReason.values:
         errors["closure_reason"] = _("Choose the reason for closing the case.")
         return errors
-    plan = RehabilitationPlan.objects.system().filter(case=case).first()
+    plan = RehabilitationPlan.objects.of(case).first()
     if plan is not None:
-        if not PlanReview.objects.system().filter(plan=plan, is_final=True).exists():
+        if not PlanReview.objects.of(plan).filter(is_final=True).exists():
             errors["closure_reason"] = _("The rehabilitation plan has no final review. Review the plan with the "
                                          "person (final review) before closing the case.")
     elif closure_reason not in CLOSABLE_WITHOUT_PLAN:
         errors["closure_reason"] = _("The case has no rehabilitation plan, so “%(reason)s” cannot be the reason. "
                                      "Draw up and review the plan, or choose the reason that applies.") % {
             "reason": ClosureReason(closure_reason).label}
-    stay = Stay.objects.system().filter(case=case, ended_at__isnull=True).select_related("facility").first()
+    stay = Stay.objects.of(case).filter(ended_at__isnull=True).select_related("facility").first()
     if stay is not None:
         errors["status"] = _("The person is still staying at %(facility)s. Record their leaving first.") % {
             "facility": stay.facility}

@@ -74,7 +74,7 @@ def open_residence_permit(*, actor, case, note=""):
     institution = _return_role(actor, case)
     _eligible(case)
     with transaction.atomic():
-        permit = ResidencePermit.objects.system().create(case=case, note=text(note), created_by=actor)
+        permit = ResidencePermit.objects.create(case=case, note=text(note), created_by=actor)
         audit.record(actor=actor, action="permit.open", obj=permit, case=case, institution=institution,
                      changes=audit.diff(ResidencePermit, {}, snapshot(permit, PERMIT_FIELDS)))
     return permit
@@ -124,9 +124,9 @@ def add_interpreter_need(*, actor, case, language, same_gender_preferred=False, 
         raise ValidationError({"language": _("Choose the language the person needs.")})
     try:
         with transaction.atomic():
-            need = InterpreterNeed.objects.system().create(case=case, language=language, note=text(note),
-                                                           same_gender_preferred=bool(same_gender_preferred),
-                                                           created_by=actor)
+            need = InterpreterNeed.objects.create(case=case, language=language, note=text(note),
+                                                  same_gender_preferred=bool(same_gender_preferred),
+                                                  created_by=actor)
             audit.record(actor=actor, action="interpreter.add", obj=need, case=case, institution=institution,
                          changes=audit.diff(InterpreterNeed, {}, {"language": language.code, "note": need.note}))
     except IntegrityError:
@@ -139,7 +139,7 @@ def remove_interpreter_need(*, actor, need):
     with transaction.atomic():
         audit.record(actor=actor, action="interpreter.remove", obj=need, case=need.case, institution=institution,
                      details={"language": need.language.code})
-        InterpreterNeed.objects.system().filter(pk=need.pk).delete()
+        InterpreterNeed.objects.row(need).delete()
 
 
 # --- return and reception ---------------------------------------------------------------------------
@@ -157,7 +157,7 @@ def plan_return(*, actor, case, direction, country, receiving_organisation=None,
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        plan = ReturnPlan.objects.system().create(
+        plan = ReturnPlan.objects.create(
             case=case, direction=direction, country=country, receiving_organisation=receiving_organisation,
             receiving_organisation_name=text(receiving_organisation_name), consulate=consulate, created_by=actor,
             documents_status=DocumentsStatus.NEEDED if direction == ReturnDirection.VOLUNTARY_RETURN
@@ -234,7 +234,7 @@ def complete_return(*, actor, plan, completed_on, expected_version):
         before = snapshot(plan, RETURN_FIELDS)
         plan.status, plan.completed_on = ReturnStatus.COMPLETED, completed_on
         plan.save()
-        follow_up = FollowUp.objects.system().create(
+        follow_up = FollowUp.objects.create(
             case=plan.case, return_plan=plan, created_by=actor,
             due_on=completed_on + datetime.timedelta(days=conf.return_follow_up_days()))
         audit.record(actor=actor, action="return.complete", obj=plan, case=plan.case, institution=institution,
@@ -272,8 +272,8 @@ def start_reunification(*, actor, case, family_member, country=None, note=""):
     with transaction.atomic():
         require_safe(case=case, step="family_contact")
         require_consent(case=case, purpose=Purpose.FAMILY_CONTACT)
-        item = FamilyReunification.objects.system().create(case=case, family_member=text(family_member),
-                                                           country=country, note=text(note), created_by=actor)
+        item = FamilyReunification.objects.create(case=case, family_member=text(family_member),
+                                                  country=country, note=text(note), created_by=actor)
         audit.record(actor=actor, action="reunification.start", obj=item, case=case, institution=institution,
                      changes=audit.diff(FamilyReunification, {}, snapshot(item, REUNIFICATION_FIELDS)))
     return item
@@ -305,7 +305,7 @@ def schedule_follow_up(*, actor, case, due_on, return_plan=None):
     if return_plan is not None and return_plan.case_id != case.pk:
         raise ValidationError({"return_plan": _("This return belongs to another case.")})
     with transaction.atomic():
-        item = FollowUp.objects.system().create(case=case, due_on=due_on, return_plan=return_plan, created_by=actor)
+        item = FollowUp.objects.create(case=case, due_on=due_on, return_plan=return_plan, created_by=actor)
         audit.record(actor=actor, action="followup.schedule", obj=item, case=case, institution=institution,
                      details={"due_on": due_on.isoformat()})
     return item

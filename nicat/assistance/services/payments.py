@@ -111,13 +111,16 @@ def pay_allowance(*, actor, case, kind, paid_on, source, period="", payment_refe
     amount, rule_year, rule = allowance_due(case=case, kind=kind, paid_on=paid_on)
     with transaction.atomic():
         # One payer at a time per person: the second waits here, then sees the first payment.
-        Person.objects.system().select_for_update().filter(pk=case.person_id).first()
-        existing = AllowancePayment.objects.system().select_related("case").filter(
-            person_id=case.person_id, kind=kind, period=period).first()
+        # The person's payments across all their cases, whichever institution paid them: the person is held
+        # through the case.
+        person = case.person
+        Person.objects.row(person).select_for_update().first()
+        existing = AllowancePayment.objects.of(person, via="person").select_related("case").filter(
+            kind=kind, period=period).first()
         if existing is not None:
             raise ValidationError({"kind": _already_paid(existing)})
         if kind == AllowanceKind.MONTHLY:
-            months = AllowancePayment.objects.system().filter(person_id=case.person_id, kind=kind).count()
+            months = AllowancePayment.objects.of(person, via="person").filter(kind=kind).count()
             if months >= rule["monthly_max_months"]:
                 raise ValidationError({"period": _("The monthly allowance has been paid for %(n)s months, the most "
                                                    "the rules allow.") % {"n": months}})
@@ -129,8 +132,8 @@ def pay_allowance(*, actor, case, kind, paid_on, source, period="", payment_refe
             with transaction.atomic():
                 payment.save()
         except IntegrityError:
-            existing = AllowancePayment.objects.system().select_related("case").filter(
-                person_id=case.person_id, kind=kind, period=period).first()
+            existing = AllowancePayment.objects.of(person, via="person").select_related("case").filter(
+                kind=kind, period=period).first()
             raise ValidationError({"kind": _already_paid(existing) if existing else _(
                 "This allowance was already paid. Nothing was recorded.")}) from None
         audit.record(actor=actor, action="allowance.pay", obj=payment, case=case, institution=institution,
@@ -151,7 +154,7 @@ def open_claim(*, actor, case, claimed_amount, claimed_on, proceedings_reference
         raise ValidationError({"claimed_on": _("Enter the date of the claim.")})
     not_in_future(claimed_on, "claimed_on")
     with transaction.atomic():
-        claim = CompensationClaim.objects.system().create(
+        claim = CompensationClaim.objects.create(
             case=case, claimed_amount=amount, claimed_on=claimed_on, proceedings_reference=text(proceedings_reference),
             court=text(court), note=text(note), created_by=actor)
         audit.record(actor=actor, action="compensation.claim", obj=claim, case=case, institution=institution,

@@ -72,8 +72,8 @@ def create_plan(*, actor, case, next_review_on=None):
         days=conf.plan_review_interval_days())
     try:
         with transaction.atomic():
-            plan = RehabilitationPlan.objects.system().create(case=case, institution=institution, created_by=actor,
-                                                              next_review_on=next_review_on)
+            plan = RehabilitationPlan.objects.create(case=case, institution=institution, created_by=actor,
+                                                     next_review_on=next_review_on)
             audit.record(actor=actor, action="plan.create", obj=plan, case=case, institution=institution,
                          changes=audit.diff(RehabilitationPlan, {}, {"status": plan.status,
                                                                      "next_review_on": next_review_on}))
@@ -97,9 +97,9 @@ def add_goal(*, actor, plan, area, description, responsible_institution, due_on=
         require_section(actor, plan.case, "medical")
     _require_institution(responsible_institution, "responsible_institution")
     with transaction.atomic():
-        goal = PlanGoal.objects.system().create(plan=plan, case=plan.case, area=area, description=text(description),
-                                                responsible_institution=responsible_institution, due_on=due_on,
-                                                created_by=actor)
+        goal = PlanGoal.objects.create(plan=plan, case=plan.case, area=area, description=text(description),
+                                       responsible_institution=responsible_institution, due_on=due_on,
+                                       created_by=actor)
         audit.record(actor=actor, action="plan.goal_add", obj=goal, case=plan.case, institution=institution,
                      changes=audit.diff(PlanGoal, {}, snapshot(goal, GOAL_FIELDS)))
     return goal
@@ -141,7 +141,7 @@ def _decline(goal, note):
         goal.outcome = note
     goal.save()
     # Nothing is done under a declined goal: its open actions are cancelled.
-    PlanAction.objects.system().filter(goal=goal, status=ActionStatus.PLANNED).update(status=ActionStatus.CANCELLED)
+    PlanAction.objects.of(goal).filter(status=ActionStatus.PLANNED).update(status=ActionStatus.CANCELLED)
 
 
 def decline_goal(*, actor, goal, note="", expected_version):
@@ -173,12 +173,12 @@ def add_action(*, actor, goal, description, responsible_institution, due_on=None
     _require_institution(responsible_institution, "responsible_institution")
     with transaction.atomic():
         # Lock the goal: a decline at the same moment either comes first (and we refuse) or after.
-        locked = PlanGoal.objects.system().select_for_update().get(pk=goal.pk)
+        locked = PlanGoal.objects.row(goal).select_for_update().get()
         if locked.is_declined:
             raise ValidationError({"goal": _("The person declined this goal a moment ago. Nothing was added.")})
-        action = PlanAction.objects.system().create(goal=goal, case=goal.case, description=text(description),
-                                                    responsible_institution=responsible_institution, due_on=due_on,
-                                                    created_by=actor)
+        action = PlanAction.objects.create(goal=goal, case=goal.case, description=text(description),
+                                           responsible_institution=responsible_institution, due_on=due_on,
+                                           created_by=actor)
         audit.record(actor=actor, action="plan.action_add", obj=action, case=goal.case, institution=institution,
                      changes=audit.diff(PlanAction, {}, snapshot(action, ACTION_FIELDS)))
     return action
@@ -206,7 +206,7 @@ def record_agreement(*, actor, plan, declined_goals=(), note="", expected_versio
     they accept, the consent gate must find their consent to that service."""
     institution = require_case_role(actor, plan.case, PLAN_ROLES)
     _require_open_plan(plan)
-    goals = list(PlanGoal.objects.system().filter(plan=plan))
+    goals = list(PlanGoal.objects.of(plan))
     if not goals:
         raise ValidationError({"plan": _("The plan has no goals yet. Add the goals, then go through them with "
                                          "the person.")})
@@ -251,18 +251,18 @@ def add_review(*, actor, plan, summary, reviewed_on=None, is_final=False, next_r
     if next_review_on and next_review_on <= reviewed_on:
         raise ValidationError({"next_review_on": _("The next review must come after this one.")})
     with transaction.atomic():
-        locked = RehabilitationPlan.objects.system().select_for_update().get(pk=plan.pk)
+        locked = RehabilitationPlan.objects.row(plan).select_for_update().get()
         _require_open_plan(locked)
         if is_final:
-            open_goals = [g for g in PlanGoal.objects.system().filter(plan=plan) if g.status in OPEN_GOAL_STATUSES]
+            open_goals = [g for g in PlanGoal.objects.of(plan) if g.status in OPEN_GOAL_STATUSES]
             if open_goals:
                 raise ValidationError({"is_final": _(
                     "%(n)s goals are still planned or in progress (%(areas)s). Record for each whether it was "
                     "achieved or not before the final review.") % {
                     "n": len(open_goals), "areas": ", ".join(str(g.get_area_display()) for g in open_goals)}})
-        review = PlanReview.objects.system().create(plan=plan, case=plan.case, reviewed_on=reviewed_on,
-                                                    summary=text(summary), is_final=bool(is_final),
-                                                    reviewed_by=actor, institution=institution)
+        review = PlanReview.objects.create(plan=plan, case=plan.case, reviewed_on=reviewed_on,
+                                           summary=text(summary), is_final=bool(is_final),
+                                           reviewed_by=actor, institution=institution)
         before = {"status": locked.status, "next_review_on": locked.next_review_on}
         if is_final:
             locked.status, locked.next_review_on = PlanStatus.CLOSED, None
@@ -370,7 +370,7 @@ def record_service(*, actor, case, kind, provider, delivered_at, duration_minute
                                                   "delivered; plan future ones as actions of the plan."))
     with transaction.atomic():
         require_service_consent(case=case, service=kind, provider=provider)
-        service = ServiceDelivery.objects.system().create(
+        service = ServiceDelivery.objects.create(
             case=case, kind=kind, description=text(description), provider=provider, staff_name=text(staff_name),
             delivered_at=delivered_at, duration_minutes=duration_minutes, goal=goal, recorded_by=actor)
         audit.record(actor=actor, action="service.record", obj=service, case=case, institution=institution,

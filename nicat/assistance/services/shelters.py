@@ -143,7 +143,7 @@ def read_address(*, actor, facility):
 
 
 def _active_count(facility, group):
-    return Stay.objects.system().filter(facility=facility, group=group, ended_at__isnull=True).count()
+    return Stay.objects.of(facility, via="facility").filter(group=group, ended_at__isnull=True).count()
 
 
 def set_capacity(*, actor, facility, group, beds):
@@ -224,7 +224,7 @@ def _admit_locked(*, actor, facility, case, group, admitted_at, transferred_from
     if _active_count(facility, group) >= row.beds:
         raise ValidationError({"group": _full_message(facility, group, row.beds)})
     _pause_between_count_and_insert()
-    open_stay = Stay.objects.system().filter(case=case, ended_at__isnull=True).select_related(
+    open_stay = Stay.objects.of(case).filter(ended_at__isnull=True).select_related(
         "facility__institution").first()
     if open_stay is not None and open_stay != transferred_from:
         raise ValidationError({"case": _("The person is already staying at %(facility)s. Transfer or discharge "
@@ -239,7 +239,7 @@ def _admit_locked(*, actor, facility, case, group, admitted_at, transferred_from
             stay.save()
     except IntegrityError:
         raise ValidationError({"case": _("The person is already staying in a shelter. Reload the page.")}) from None
-    WaitingListEntry.objects.system().filter(case=case, facility=facility, status=WaitingStatus.WAITING).update(
+    WaitingListEntry.objects.of(case).filter(facility=facility, status=WaitingStatus.WAITING).update(
         status=WaitingStatus.ADMITTED, closed_at=timezone.now())
     return stay
 
@@ -353,13 +353,12 @@ def add_to_waiting_list(*, actor, facility, case, group, urgent=False, note=""):
         raise ValidationError({"case": answer.reason})
     check_group(case, group)
     with transaction.atomic():
-        if WaitingListEntry.objects.system().filter(case=case, facility=facility,
-                                                    status=WaitingStatus.WAITING).exists():
+        if WaitingListEntry.objects.of(case).filter(facility=facility, status=WaitingStatus.WAITING).exists():
             raise ValidationError({"case": _("The person is already on the waiting list of this facility.")})
-        if Stay.objects.system().filter(case=case, facility=facility, ended_at__isnull=True).exists():
+        if Stay.objects.of(case).filter(facility=facility, ended_at__isnull=True).exists():
             raise ValidationError({"case": _("The person is already staying here.")})
-        entry = WaitingListEntry.objects.system().create(case=case, facility=facility, group=group,
-                                                         urgent=bool(urgent), note=text(note), created_by=actor)
+        entry = WaitingListEntry.objects.create(case=case, facility=facility, group=group,
+                                                urgent=bool(urgent), note=text(note), created_by=actor)
         audit.record(actor=actor, action="waiting.add", obj=entry, case=case, institution=facility.institution,
                      changes=audit.diff(WaitingListEntry, {}, {"group": group, "urgent": entry.urgent,
                                                                "note": entry.note}))
