@@ -8,9 +8,13 @@ class WorkConfig(AppConfig):
     verbose_name = _("Daily work")
 
     def ready(self):
+        from nicat.access.policy import register_record_rule
         from nicat.access.services import register_opening_listener
         from nicat.core import approvals
-        from nicat.work import services
+        from nicat.work import selectors, services
+
+        # An approval is seen by the supervisors of its institution and by its requester too.
+        register_record_rule("work.approval", selectors.approval_parties)
 
         # The plan, closing a case and a stay extension beyond the standard term wait for a supervisor's
         # approval where the institution asks for it (nicat.assistance calls the gate).

@@ -19,6 +19,7 @@ from nicat.access import policy, predicates
 from nicat.accounts.models import Role
 from nicat.audit import services as audit
 from nicat.core.calendar import baku_date, baku_today
+from nicat.core.reads import Reads
 from nicat.core.services import require_visible
 from nicat.work.models import Approval, ApprovalStatus, CaseTeam, Task
 
@@ -309,3 +310,18 @@ def approval(*, user, approval_uuid):
         raise Http404
     audit.record(actor=user, action="approval.view", obj=row, case=row.case)
     return row
+
+
+# --- the one read path of the API's resources (nicat.core.reads) ------------------------------------------
+
+
+def approval_parties(user, institution_ids):
+    """The access policy's record rule for approvals (registered in WorkConfig.ready()): beyond those of
+    the cases the user sees, the approvals of the institutions where they are a supervisor and their own
+    requests — as the approval page allows (`approval`)."""
+    supervised = {m.institution_id for m in policy.memberships(user) if m.role == Role.SUPERVISOR}
+    return Q(institution_id__in=supervised) | Q(requested_by_id=user.pk)
+
+
+TASKS = Reads(Task, "task", related=("case", "assigned_to", "institution"))
+APPROVALS = Reads(Approval, "approval", related=("case", "institution", "requested_by", "decided_by"))
