@@ -10,10 +10,11 @@ It needs DRF and `nicat.core` only."""
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from nicat.core.errors import NotAllowed
+from nicat.core.services import expected_version
 
 CASE_PARAMETER = OpenApiParameter("case", OpenApiTypes.UUID, required=False,
                                   description="Only the records of this case (its uuid).")
@@ -45,11 +46,16 @@ class AuditedGenericViewSet(viewsets.GenericViewSet):
     def read_details(self):
         return {}
 
+    def reads_audited(self):
+        """Whether this GET shows the record (audited as `<thing>.view`); an action that serves something
+        else of it (a file with its own audit event) says no."""
+        return True
+
     def get_object(self):
         """The record through the selector: 404 when not visible (section included); the read is
         audited when the record is shown (GET), not when it is fetched to be changed."""
         queryset = self.filter_queryset(self.get_queryset())
-        shown = self.request.method == "GET"
+        shown = self.request.method == "GET" and self.reads_audited()
         details = self.read_details() if shown else {}
         try:
             obj = self.reads.get(self.request.user, self.kwargs[self.lookup_url_kwarg or self.lookup_field],
@@ -58,6 +64,33 @@ class AuditedGenericViewSet(viewsets.GenericViewSet):
             raise Http404 from None
         self.check_object_permissions(self.request, obj)
         return obj
+
+    # --- the write pattern: validate, take the version and the parent, call the service, answer ---------
+
+    def validated(self, instance=None, *, serializer_class=None):
+        """The request body validated by the resource's serializer (a partial one for `instance`), as a
+        dict the service takes."""
+        cls = serializer_class or self.get_serializer_class()
+        body = cls(instance, data=self.request.data, partial=instance is not None,
+                   context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        return dict(body.validated_data)
+
+    def for_create(self, parent="case", **kwargs):
+        """(the parent record the new one hangs off, the rest of the body) — a version sent is ignored."""
+        data = self.validated(**kwargs)
+        data.pop("version", None)
+        return data.pop(parent), data
+
+    def for_update(self, instance, *, fixed=(), **kwargs):
+        """(the body, the version the client read) for a change of `instance` — a missing version is a 400
+        (the one version check); `fixed`: (field, why) pairs a change may not name."""
+        data = self.validated(instance, **kwargs)
+        version = expected_version(data.pop("version", None))
+        for name, why in fixed:
+            if name in data:
+                raise serializers.ValidationError({name: [why]})
+        return data, version
 
     def answer(self, obj, code=status.HTTP_200_OK, serializer_class=None):
         """The record as this resource shows it (after a change: as the database now holds it)."""

@@ -318,21 +318,12 @@ class PerpetratorViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, Proce
         return qs.prefetch_related("roles", "nationalities")
 
     def create(self, request, *args, **kwargs):
-        s = self.get_serializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        data = dict(s.validated_data)
-        data.pop("version", None)
-        case = data.pop("case")
+        case, data = self.for_create("case")
         return self._answer(services.add_perpetrator(actor=request.user, case=case, data=data), status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         obj = self.get_object()
-        s = self.get_serializer(obj, data=request.data, partial=True)
-        s.is_valid(raise_exception=True)
-        data = dict(s.validated_data)
-        version = self._version(data)
-        if "case" in data:
-            raise serializers.ValidationError({"case": [_("A suspect stays on the case they were recorded on.")]})
+        data, version = self.for_update(obj, fixed=[("case", _("A suspect stays on the case they were recorded on."))])
         return self._answer(services.update_perpetrator(actor=request.user, perpetrator=obj, data=data,
                                                         expected_version=version))
 
@@ -348,24 +339,15 @@ class CriminalCaseViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, Proc
         return super().get_queryset().prefetch_related("articles", *selectors.criminal_case_related())
 
     def create(self, request, *args, **kwargs):
-        s = self.get_serializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        data = dict(s.validated_data)
-        data.pop("version", None)
-        case = data.pop("case")
+        case, data = self.for_create("case")
         return self._answer(services.open_criminal_case(actor=request.user, case=case, data=data),
                             status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         obj = self.get_object()
-        s = self.get_serializer(obj, data=request.data, partial=True)
-        s.is_valid(raise_exception=True)
-        data = dict(s.validated_data)
-        version = self._version(data)
-        for name, message in (("case", _("A criminal case stays on the case it was recorded on.")),
-                              ("stage", _("Change the stage through the stage action (it is dated)."))):
-            if name in data:
-                raise serializers.ValidationError({name: [message]})
+        data, version = self.for_update(obj, fixed=[
+            ("case", _("A criminal case stays on the case it was recorded on.")),
+            ("stage", _("Change the stage through the stage action (it is dated)."))])
         return self._answer(services.update_criminal_case(actor=request.user, criminal_case=obj, data=data,
                                                           expected_version=version))
 
@@ -417,22 +399,13 @@ class HearingViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, Proceedin
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def create(self, request, *args, **kwargs):
-        s = self.get_serializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        data = dict(s.validated_data)
-        data.pop("version", None)
-        criminal_case = data.pop("criminal_case")
+        criminal_case, data = self.for_create("criminal_case")
         return self._answer(services.schedule_hearing(actor=request.user, criminal_case=criminal_case, data=data),
                             status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         obj = self.get_object()
-        s = self.get_serializer(obj, data=request.data, partial=True)
-        s.is_valid(raise_exception=True)
-        data = dict(s.validated_data)
-        version = self._version(data)
-        if "criminal_case" in data:
-            raise serializers.ValidationError({"criminal_case": [_("A hearing stays with its criminal case.")]})
+        data, version = self.for_update(obj, fixed=[("criminal_case", _("A hearing stays with its criminal case."))])
         return self._answer(services.update_hearing(actor=request.user, hearing=obj, data=data,
                                                     expected_version=version))
 
