@@ -7,8 +7,8 @@ with what the user typed); a refusal the user is told about (`PermissionDenied` 
 `NotAllowed` — the record is not visible — is a 404, so that existence does not leak; a change filed for
 a supervisor's approval (`ApprovalPending`) is an information message and the redirect.
 
-`act` — a POSTed action without a page of its own (a button on a detail page): the same outcomes as
-messages on the page it returns to.
+`act` — a POSTed action without a page of its own (a button on a detail page): the outcomes as
+messages on the page it returns to (a refusal: the 403 page with its reason).
 
 This layer imports no other Nicat app (Django only), so every app's views use it."""
 from django.contrib import messages
@@ -71,10 +71,11 @@ def form_page(request, form, *, call, success, next_page, template, context=None
     return render(request, template, {"form": form, **(context or {})}, status=status)
 
 
-def act(request, call, *, success, next_page, form=None):
+def act(request, call, *, success, next_page, form=None, refused_as_message=False):
     """A POSTed action: validate `form` (if any), call `call(cleaned_data)`, then redirect to `next_page`
-    with a success message — or with the reason it was not done (a field error, a concurrent edit, a
-    refusal with its reason). `NotAllowed` is a 404."""
+    with a success message — or with the reason it was not done (a field error, a concurrent edit).
+    `NotAllowed` is a 404; a refusal (`PermissionDenied`) is the 403 page with its reason, or — with
+    `refused_as_message` — an error message on the page it returns to."""
     if form is not None and not form.is_valid():
         messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect(next_page)
@@ -85,6 +86,8 @@ def act(request, call, *, success, next_page, form=None):
     except ApprovalPending as pending:
         messages.info(request, pending.messages[0])
     except PermissionDenied as error:
+        if not refused_as_message:
+            raise
         messages.error(request, refusal_message(error))
     except ValidationError as error:
         messages.error(request, error_messages(error))
