@@ -10,6 +10,8 @@ class AccessConfig(AppConfig):
     def ready(self):
         from nicat.access import grants, policy
         from nicat.core.models import register_scope
+        from nicat.core.reads import register_sections
 
         register_scope(policy.scope)
+        register_sections(policy.visible_sections)
         grants.register()

@@ -9,7 +9,6 @@ from django.views.decorators.http import require_POST
 
 from nicat.access import selectors, services
 from nicat.access.forms import BreakGlassForm, RestrictionOrderForm, ReviewForm
-from nicat.access.models import BreakGlass, RestrictionOrder
 from nicat.core.errors import NotAllowed
 
 
@@ -84,7 +83,7 @@ def break_glass_reviewed(request, opening_uuid):
 @login_required
 @require_POST
 def break_glass_end(request, opening_uuid):
-    opening = BreakGlass.objects.system().filter(uuid=opening_uuid, user=request.user).select_related("case").first()
+    opening = selectors.my_break_glass(user=request.user).filter(uuid=opening_uuid).first()
     if opening is None:
         raise Http404
     services.end_break_glass(actor=request.user, opening=opening)
@@ -125,7 +124,7 @@ def restrictions(request):
 @require_POST
 def restriction_lift(request, order_uuid):
     _require(services.may_record_restrictions, request.user)
-    order = RestrictionOrder.objects.system().filter(uuid=order_uuid).select_related("case").first()
+    order = selectors.restriction_orders_for(user=request.user).filter(uuid=order_uuid).first()
     if order is None:
         raise Http404
     try:

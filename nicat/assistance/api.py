@@ -6,7 +6,6 @@ case data is scoped by the access policy and audited.
 """
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -14,7 +13,6 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from nicat.access import policy
 from nicat.assistance import charts, selectors, services
 from nicat.assistance.models import (
     SERVICE_KINDS,
@@ -59,10 +57,10 @@ from nicat.assistance.services._common import (
     section_visible,
 )
 from nicat.assistance.services.shelters import is_facility_staff
-from nicat.audit import services as audit
 from nicat.cases.models import Case, CaseStatus, ClosureReason
 from nicat.core.drf import RefuseUnknownFieldsMixin
 from nicat.core.services import expected_version
+from nicat.core.viewsets import AuditedViewSet
 from nicat.directory.models import Institution
 from nicat.vocab.fields import TermField
 
@@ -497,14 +495,10 @@ class FacilityViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(services.read_address(actor=request.user, facility=self.get_object()))
 
 
-class CaseScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Lists and reads of case data: scoped by the access policy, `?case=<uuid>` to filter, audited."""
+class CaseScopedViewSet(AuditedViewSet):
+    """Lists and reads of case data through the app's selectors (nicat.core.viewsets: scoped by the
+    access policy, `?case=<uuid>` to filter, section gate, audited); changes through the services."""
 
-    lookup_field = "uuid"
-    model = None
-    related = ()
-    audit_name = ""
-    section = None  # a case section (nicat.access.policy) the records belong to, if any
     write_roles = frozenset()  # roles that may change anything here (checked before any lookup)
 
     def initial(self, request, *args, **kwargs):
@@ -512,55 +506,19 @@ class CaseScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         if request.method not in ("GET", "HEAD", "OPTIONS") and self.write_roles:
             acting_institution(request.user, self.write_roles)
 
-    def get_queryset(self):
-        qs = self.model.objects.visible_to(self.request.user).select_related("case", *self.related)
-        if self.section and self.section not in policy.visible_sections(self.request.user):
-            return qs.none()
-        case = self.request.query_params.get("case")
-        if case:
-            qs = qs.filter(case__uuid=case) if _is_uuid(case) else qs.none()
-        return qs.order_by("-pk")
-
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        audit.record(actor=request.user, action=f"{self.audit_name}.list",
-                     details={"channel": "api", "shown": len(response.data.get("results", []))})
-        return response
-
-    def get_object(self):
-        obj = super().get_object()
-        if self.section and not section_visible(self.request.user, obj.case, self.section):
-            raise Http404
-        if self.request.method == "GET":
-            audit.record(actor=self.request.user, action=f"{self.audit_name}.view", obj=obj, case=obj.case,
-                         details={"channel": "api"})
-        return obj
-
     def _created(self, obj):
         return Response(self.get_serializer(obj).data, status=status.HTTP_201_CREATED)
 
     def _ok(self, obj):
         obj.refresh_from_db()
-        return Response(type(self).serializer_class(obj, context=self.get_serializer_context()).data)
-
-
-def _is_uuid(value):
-    import uuid
-
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
+        return self.answer(obj)
 
 
 class StayViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
     """Stays in shelters. POST admits (staff of the facility; consent and capacity checked)."""
 
     serializer_class = StaySerializer
-    model = Stay
-    related = ("facility",)
-    audit_name = "stay"
+    reads = selectors.STAYS
     write_roles = SHELTER_ROLES
 
     def perform_create(self, serializer):
@@ -605,9 +563,7 @@ class StayViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
 
 class WaitingListViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
     serializer_class = WaitingSerializer
-    model = WaitingListEntry
-    related = ("facility",)
-    audit_name = "waiting"
+    reads = selectors.WAITING
     write_roles = SHELTER_ROLES
 
     def perform_create(self, serializer):
@@ -632,9 +588,7 @@ class PlanViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
     """Individual social rehabilitation plans (one per case), with goals, actions and reviews."""
 
     serializer_class = PlanSerializer
-    model = RehabilitationPlan
-    related = ("institution",)
-    audit_name = "plan"
+    reads = selectors.PLANS
     write_roles = PLAN_ROLES
 
     def perform_create(self, serializer):
@@ -681,9 +635,7 @@ class GoalViewSet(mixins.UpdateModelMixin, CaseScopedViewSet):
     """Goals of plans. PATCH status/outcome/due_on/responsible_institution with the version you read."""
 
     serializer_class = GoalSerializer
-    model = PlanGoal
-    related = ("plan", "responsible_institution")
-    audit_name = "plan_goal"
+    reads = selectors.GOALS
     write_roles = PLAN_ROLES
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -718,9 +670,7 @@ class GoalViewSet(mixins.UpdateModelMixin, CaseScopedViewSet):
 
 class PlanActionViewSet(mixins.UpdateModelMixin, CaseScopedViewSet):
     serializer_class = ActionSerializer
-    model = PlanAction
-    related = ("goal",)
-    audit_name = "plan_action"
+    reads = selectors.ACTIONS
     write_roles = PLAN_ROLES
     http_method_names = ["get", "patch", "head", "options"]
 
@@ -735,9 +685,7 @@ class ServiceDeliveryViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
     """The log of services delivered (free of charge; authorised providers only)."""
 
     serializer_class = ServiceSerializer
-    model = ServiceDelivery
-    related = ("provider", "goal")
-    audit_name = "service"
+    reads = selectors.SERVICES
     write_roles = SERVICE_ROLES
 
     def perform_create(self, serializer):
@@ -750,8 +698,7 @@ class AllowanceViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
     """State allowance payments: the amount comes from the rules; paid once."""
 
     serializer_class = AllowanceSerializer
-    model = AllowancePayment
-    audit_name = "allowance"
+    reads = selectors.ALLOWANCES
     write_roles = PAYMENT_ROLES
 
     def perform_create(self, serializer):
@@ -762,8 +709,7 @@ class AllowanceViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
 
 class ClaimViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
     serializer_class = ClaimSerializer
-    model = CompensationClaim
-    audit_name = "compensation"
+    reads = selectors.CLAIMS
     write_roles = PAYMENT_ROLES
 
     def perform_create(self, serializer):
@@ -796,10 +742,8 @@ class ClaimViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
 
 class PermitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, CaseScopedViewSet):
     serializer_class = PermitSerializer
-    model = ResidencePermit
-    audit_name = "permit"
+    reads = selectors.PERMITS
     write_roles = RETURN_ROLES
-    section = "return"
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def perform_create(self, serializer):
@@ -825,9 +769,7 @@ class PermitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, CaseScoped
 
 class InterpreterViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, CaseScopedViewSet):
     serializer_class = InterpreterSerializer
-    model = InterpreterNeed
-    related = ("language",)
-    audit_name = "interpreter"
+    reads = selectors.INTERPRETERS
     write_roles = SERVICE_ROLES
 
     def perform_create(self, serializer):
@@ -843,11 +785,8 @@ class ReturnViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, CaseScoped
     """Voluntary return of foreign victims and reception of citizens returned from abroad."""
 
     serializer_class = ReturnSerializer
-    model = ReturnPlan
-    related = ("country",)
-    audit_name = "return"
+    reads = selectors.RETURNS
     write_roles = RETURN_ROLES
-    section = "return"
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def perform_create(self, serializer):
@@ -891,10 +830,8 @@ class ReturnViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, CaseScoped
 
 class ReunificationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, CaseScopedViewSet):
     serializer_class = ReunificationSerializer
-    model = FamilyReunification
-    audit_name = "reunification"
+    reads = selectors.REUNIFICATIONS
     write_roles = RETURN_ROLES
-    section = "return"
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def perform_create(self, serializer):
@@ -912,10 +849,8 @@ class ReunificationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, Cas
 
 class FollowUpViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
     serializer_class = FollowUpSerializer
-    model = FollowUp
-    audit_name = "followup"
+    reads = selectors.FOLLOW_UPS
     write_roles = RETURN_ROLES
-    section = "return"
 
     def perform_create(self, serializer):
         d = serializer.validated_data

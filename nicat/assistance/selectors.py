@@ -40,6 +40,7 @@ from nicat.assistance.services._common import MEDICAL_KINDS, section_visible
 from nicat.assistance.services.closing import closing_problems
 from nicat.assistance.services.shelters import is_administrator, is_facility_staff, may_see_address
 from nicat.audit import services as audit
+from nicat.core.reads import Reads
 
 
 def may_see_facilities(user):
@@ -227,3 +228,20 @@ def reminders(*, user, today=None):
     result["any"] = any(result[k] for k in ("stays_ending", "reviews_due", "permits_expiring", "reflection_ending",
                                             "follow_ups_due"))
     return result
+
+
+# --- the one read path of each resource (nicat.core.reads; pages and the API's base viewset) -------------
+
+STAYS = Reads(Stay, "stay", related=("case", "facility"))
+WAITING = Reads(WaitingListEntry, "waiting", related=("case", "facility"))
+PLANS = Reads(RehabilitationPlan, "plan", related=("case", "institution"))
+GOALS = Reads(PlanGoal, "plan_goal", related=("case", "plan", "responsible_institution"))
+ACTIONS = Reads(PlanAction, "plan_action", related=("case", "goal"))
+SERVICES = Reads(ServiceDelivery, "service", related=("case", "provider", "goal"))
+ALLOWANCES = Reads(AllowancePayment, "allowance", related=("case",))
+CLAIMS = Reads(CompensationClaim, "compensation", related=("case",))
+PERMITS = Reads(ResidencePermit, "permit", related=("case",), section="return")
+INTERPRETERS = Reads(InterpreterNeed, "interpreter", related=("case", "language"))
+RETURNS = Reads(ReturnPlan, "return", related=("case", "country"), section="return")
+REUNIFICATIONS = Reads(FamilyReunification, "reunification", related=("case",), section="return")
+FOLLOW_UPS = Reads(FollowUp, "followup", related=("case",), section="return")

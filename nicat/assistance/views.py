@@ -130,7 +130,7 @@ def _visible_case_by_reference(user, reference):
     if len(matches) != 1:
         raise ValidationError({"case_reference": _("No case with this reference is visible to you. Check the "
                                                    "reference; the person must have been referred to you.")})
-    return Case.objects.system().select_related("person").get(pk=matches[0].pk)
+    return Case.objects.row(matches[0]).select_related("person").get()
 
 
 # --- facilities ----------------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """REST API of consent: /api/v1/consents/ — record (given or refused), list, read, withdraw; the legal bases."""
 import base64
 import binascii
-import uuid as uuidlib
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -18,6 +17,8 @@ from nicat.cases.models import Case
 from nicat.consent import conversation, legal_bases, selectors, services
 from nicat.consent.models import Consent, Decision, GivenBy, LegalBasisUse, Method, Purpose, recordable_purposes
 from nicat.core.errors import NotAllowed
+from nicat.core.reads import as_uuid
+from nicat.core.viewsets import AuditedViewSet
 from nicat.directory.fields import InstitutionRefField
 from nicat.directory.models import ServiceKind
 from nicat.vocab.fields import TermField
@@ -107,37 +108,19 @@ class ConversationSerializer(serializers.Serializer):
     answers = ConversationAnswerSerializer(many=True)
 
 
-class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                     viewsets.GenericViewSet):
+class ConsentViewSet(mixins.CreateModelMixin, AuditedViewSet):
     serializer_class = ConsentSerializer
-    lookup_field = "uuid"
+    reads = selectors.CONSENTS
 
     def get_queryset(self):
-        qs = (Consent.objects.visible_to(self.request.user)
-              .select_related("case", "institution", "interpreter_language", "recorded_by_institution"))
         case = self.request.query_params.get("case")
-        if case:
-            try:
-                qs = qs.filter(case__uuid=uuidlib.UUID(case))
-            except ValueError:
-                raise ValidationError({"case": [_("Give the case's id (a UUID).")]}) from None
+        if case and as_uuid(case) is None:
+            raise ValidationError({"case": [_("Give the case's id (a UUID).")]})
+        qs = super().get_queryset()
         purpose = self.request.query_params.get("purpose")
         if purpose:
             qs = qs.filter(purpose=purpose)
         return qs
-
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        audit.record(actor=request.user, action="consent.list", details={
-            "channel": "api", "shown": len(response.data.get("results", []))})
-        return response
-
-    def get_object(self):
-        consent = super().get_object()
-        if self.request.method == "GET":
-            audit.record(actor=self.request.user, action="consent.view", obj=consent, case=consent.case,
-                         details={"channel": "api"})
-        return consent
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

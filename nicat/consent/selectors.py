@@ -6,6 +6,7 @@ from nicat.access import policy
 from nicat.audit import services as audit
 from nicat.cases.models import Case
 from nicat.consent.models import Consent, LegalBasisUse, OrderStatus
+from nicat.core.reads import Reads
 
 
 def case_consents(*, user, case):
@@ -139,3 +140,9 @@ def order_copy(*, user, uuid, channel="web"):
     with use.order_copy.open("rb") as fh:
         data = fh.read()
     return use, data, use.copy_content_type
+
+
+# --- the one read path of the API's resources (nicat.core.reads) ------------------------------------------
+
+CONSENTS = Reads(Consent, "consent", related=("case", "institution", "interpreter_language",
+                                              "recorded_by_institution"), order=())

@@ -22,9 +22,9 @@ from rest_framework.response import Response
 
 from nicat.access import policy
 from nicat.access import sections as access_sections
-from nicat.audit import services as audit
 from nicat.cases.models import Case
-from nicat.identification import engine, messages, services
+from nicat.core.viewsets import AuditedViewSet
+from nicat.identification import engine, messages, selectors, services
 from nicat.identification.models import (
     CertificateLanguage,
     DecisionOutcome,
@@ -94,36 +94,17 @@ class ScreeningSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class ScreeningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                       mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class ScreeningViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, AuditedViewSet):
     serializer_class = ScreeningSerializer
-    lookup_field = "uuid"
+    reads = selectors.SCREENINGS
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        qs = (Screening.objects.visible_to(self.request.user)
-              .select_related("case", "institution").prefetch_related("acts", "means", "purposes")
-              .order_by("-created_at", "-id"))
-        case = self.request.query_params.get("case")
-        if case:
-            try:
-                qs = qs.filter(case__uuid=case)
-            except Exception:  # a malformed uuid: nothing matches
-                qs = qs.none()
-        return qs
+        return super().get_queryset().prefetch_related("acts", "means", "purposes")
 
     @extend_schema(parameters=[OpenApiParameter("case", str, description="Only the screenings of this case (uuid).")])
     def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        audit.record(actor=request.user, action="identification.screening.list",
-                     details={"channel": "api", "shown": len(response.data.get("results", []))})
-        return response
-
-    def get_object(self):
-        screening = super().get_object()
-        if self.request.method == "GET":
-            services.view_screening(actor=self.request.user, screening=screening, channel="api")
-        return screening
+        return super().list(request, *args, **kwargs)
 
     @staticmethod
     def _service_data(validated):
@@ -293,34 +274,12 @@ class DecisionSerializer(serializers.ModelSerializer):
         read_only_fields = ["uuid", "institution", "created_at"]
 
 
-class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                      viewsets.GenericViewSet):
+class DecisionViewSet(mixins.CreateModelMixin, AuditedViewSet):
     serializer_class = DecisionSerializer
-    lookup_field = "uuid"
+    reads = selectors.DECISIONS
 
-    def get_queryset(self):
-        qs = (IdentificationDecision.objects.visible_to(self.request.user)
-              .select_related("case", "institution").order_by("-decided_on", "-id"))
-        case = self.request.query_params.get("case")
-        if case:
-            try:
-                qs = qs.filter(case__uuid=case)
-            except Exception:
-                qs = qs.none()
-        return qs
-
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        audit.record(actor=request.user, action="identification.decision.list",
-                     details={"channel": "api", "shown": len(response.data.get("results", []))})
-        return response
-
-    def get_object(self):
-        decision = super().get_object()
-        if self.request.method == "GET" and self.action == "retrieve":
-            audit.record(actor=self.request.user, action="identification.decision.view", obj=decision,
-                         case=decision.case, details={"channel": "api"})
-        return decision
+    def reads_audited(self):
+        return self.action == "retrieve"  # the certificate is its own read, audited by its service
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

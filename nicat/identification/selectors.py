@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from nicat.access import policy, predicates
 from nicat.cases.models import CLOSED_STATUSES, Case, TraffickingStatus
+from nicat.core.reads import Reads
 from nicat.identification import services
 from nicat.identification.models import Identification, IdentificationDecision, IdentificationStatus, Screening
 
@@ -85,3 +86,19 @@ def _sort_key(due):
     if isinstance(due, datetime.datetime):
         return due
     return datetime.datetime.combine(due, datetime.time(23, 59), tzinfo=timezone.get_current_timezone())
+
+
+# --- the one read path of the API's resources (nicat.core.reads) ------------------------------------------
+
+
+class ScreeningReads(Reads):
+    """A screening's read is recorded by the service that also names the acting institution."""
+
+    def viewed(self, user, obj, *, channel="page", reason="", **details):
+        services.view_screening(actor=user, screening=obj, channel=channel)
+
+
+SCREENINGS = ScreeningReads(Screening, "identification.screening", related=("case", "institution"),
+                            order=("-created_at", "-id"))
+DECISIONS = Reads(IdentificationDecision, "identification.decision", related=("case", "institution"),
+                  order=("-decided_on", "-id"))

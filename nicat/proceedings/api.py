@@ -8,11 +8,10 @@ appearances (`hearings`) also for the NGOs that accompany the victim — and aud
 through nicat.proceedings.services (the section check, validation, the version check, the audit);
 only a role that sees the investigation file may change anything (403 before any lookup).
 """
-import uuid as uuidlib
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -22,6 +21,7 @@ from nicat.access.sections import INVESTIGATION
 from nicat.cases.models import Case
 from nicat.core.drf import RefuseUnknownFieldsMixin
 from nicat.core.services import expected_version
+from nicat.core.viewsets import AuditedViewSet
 from nicat.directory.fields import InstitutionRefField
 from nicat.proceedings import selectors, services
 from nicat.proceedings.models import (
@@ -271,68 +271,30 @@ class ReleaseDecisionBody(serializers.Serializer):
 
 # --- viewsets ---------------------------------------------------------------------------------------------
 
-def _is_uuid(value):
-    try:
-        uuidlib.UUID(str(value))
-    except ValueError:
-        return False
-    return True
-
-
 CASE_FILTER = OpenApiParameter("case", str, required=False, description="Only the records of this case (its uuid).")
 
 
 @extend_schema(parameters=[CASE_FILTER])
-class ProceedingsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Scoped (case visible + section), `?case=<uuid>` to filter, every read audited."""
-
-    lookup_field = "uuid"
-    model = None
-    case_path = "case"
-    audit_name = ""
-    related = ()
+class ProceedingsViewSet(AuditedViewSet):
+    """Scoped (case visible + section) through the proceedings selectors (nicat.core.viewsets),
+    `?case=<uuid>` to filter, every read audited."""
 
     def initial(self, request, *args, **kwargs):
         """A role that never sees the section of these records is refused (403) before any lookup; so is
         any change by a role that does not see the investigation file."""
         super().initial(request, *args, **kwargs)
         sections = policy.visible_sections(request.user)
-        if selectors.MODELS[self.model][1] not in sections:
+        if self.reads.section not in sections:
             raise PermissionDenied(_("Your role does not see the criminal proceedings."))
         if request.method not in ("GET", "HEAD", "OPTIONS") and INVESTIGATION not in sections:
             raise PermissionDenied(_("Only law enforcement records the criminal proceedings."))
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.model.objects.none()
-        qs = selectors.scoped(self.model, self.request.user).select_related(*self.related)
-        case = self.request.query_params.get("case")
-        if case:
-            qs = qs.filter(**{f"{self.case_path}__uuid": case}) if _is_uuid(case) else qs.none()
-        return qs.order_by("-pk")
-
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        selectors.record_read(user=request.user, action=f"{self.audit_name}.list", channel="api",
-                              shown=len(response.data.get("results", [])))
-        return response
-
-    def get_object(self):
-        obj = super().get_object()
-        if self.request.method == "GET":
-            case = obj
-            for part in self.case_path.split("__"):
-                case = getattr(case, part)
-            selectors.record_read(user=self.request.user, action=f"{self.audit_name}.view", obj=obj, case=case,
-                                  channel="api")
-        return obj
 
     def _version(self, data):
         return expected_version(data.pop("version", None))  # the one version check (400 on "version")
 
     def _answer(self, obj, code=status.HTTP_200_OK):
-        obj = self.model.objects.system().get(pk=obj.pk)
-        return Response(type(self).serializer_class(obj, context=self.get_serializer_context()).data, status=code)
+        obj = self.reads.model.objects.row(obj).get()
+        return self.answer(obj, code)
 
 
 class PerpetratorViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ProceedingsViewSet):
@@ -340,9 +302,7 @@ class PerpetratorViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, Proce
     index (any spelling or order of the same name), among the suspects of the cases you may see."""
 
     serializer_class = PerpetratorSerializer
-    model = Perpetrator
-    audit_name = "perpetrator"
-    related = ("case", "relation", "gender")
+    reads = selectors.PERPETRATORS
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     @extend_schema(parameters=[CASE_FILTER, OpenApiParameter("name", str, required=False,
@@ -358,21 +318,12 @@ class PerpetratorViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, Proce
         return qs.prefetch_related("roles", "nationalities")
 
     def create(self, request, *args, **kwargs):
-        s = self.get_serializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        data = dict(s.validated_data)
-        data.pop("version", None)
-        case = data.pop("case")
+        case, data = self.for_create("case")
         return self._answer(services.add_perpetrator(actor=request.user, case=case, data=data), status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         obj = self.get_object()
-        s = self.get_serializer(obj, data=request.data, partial=True)
-        s.is_valid(raise_exception=True)
-        data = dict(s.validated_data)
-        version = self._version(data)
-        if "case" in data:
-            raise serializers.ValidationError({"case": [_("A suspect stays on the case they were recorded on.")]})
+        data, version = self.for_update(obj, fixed=[("case", _("A suspect stays on the case they were recorded on."))])
         return self._answer(services.update_perpetrator(actor=request.user, perpetrator=obj, data=data,
                                                         expected_version=version))
 
@@ -381,33 +332,22 @@ class CriminalCaseViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, Proc
     """Criminal cases (the investigation file), with their dated changes of stage and the verdict."""
 
     serializer_class = CriminalCaseSerializer
-    model = CriminalCase
-    audit_name = "criminal_case"
-    related = ("case", "investigating_body")
+    reads = selectors.CRIMINAL_CASES
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         return super().get_queryset().prefetch_related("articles", *selectors.criminal_case_related())
 
     def create(self, request, *args, **kwargs):
-        s = self.get_serializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        data = dict(s.validated_data)
-        data.pop("version", None)
-        case = data.pop("case")
+        case, data = self.for_create("case")
         return self._answer(services.open_criminal_case(actor=request.user, case=case, data=data),
                             status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         obj = self.get_object()
-        s = self.get_serializer(obj, data=request.data, partial=True)
-        s.is_valid(raise_exception=True)
-        data = dict(s.validated_data)
-        version = self._version(data)
-        for name, message in (("case", _("A criminal case stays on the case it was recorded on.")),
-                              ("stage", _("Change the stage through the stage action (it is dated)."))):
-            if name in data:
-                raise serializers.ValidationError({name: [message]})
+        data, version = self.for_update(obj, fixed=[
+            ("case", _("A criminal case stays on the case it was recorded on.")),
+            ("stage", _("Change the stage through the stage action (it is dated)."))])
         return self._answer(services.update_criminal_case(actor=request.user, criminal_case=obj, data=data,
                                                           expected_version=version))
 
@@ -455,29 +395,17 @@ class HearingViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, Proceedin
     records them)."""
 
     serializer_class = HearingSerializer
-    model = Hearing
-    case_path = "criminal_case__case"
-    audit_name = "hearing"
-    related = ("criminal_case__case", "appearance", "appearance__accompanied_by")
+    reads = selectors.HEARINGS_READ
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def create(self, request, *args, **kwargs):
-        s = self.get_serializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        data = dict(s.validated_data)
-        data.pop("version", None)
-        criminal_case = data.pop("criminal_case")
+        criminal_case, data = self.for_create("criminal_case")
         return self._answer(services.schedule_hearing(actor=request.user, criminal_case=criminal_case, data=data),
                             status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         obj = self.get_object()
-        s = self.get_serializer(obj, data=request.data, partial=True)
-        s.is_valid(raise_exception=True)
-        data = dict(s.validated_data)
-        version = self._version(data)
-        if "criminal_case" in data:
-            raise serializers.ValidationError({"criminal_case": [_("A hearing stays with its criminal case.")]})
+        data, version = self.for_update(obj, fixed=[("criminal_case", _("A hearing stays with its criminal case."))])
         return self._answer(services.update_hearing(actor=request.user, hearing=obj, data=data,
                                                     expected_version=version))
 
@@ -487,10 +415,7 @@ class AppearanceViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, Procee
     nicat.proceedings.checks); PATCH with `status` and `version` records whether the victim appeared."""
 
     serializer_class = AppearanceSerializer
-    model = Appearance
-    case_path = "hearing__criminal_case__case"
-    audit_name = "appearance"
-    related = ("hearing__criminal_case__case", "accompanied_by")
+    reads = selectors.APPEARANCES
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def create(self, request, *args, **kwargs):
@@ -522,9 +447,7 @@ class ReleaseRequestViewSet(mixins.CreateModelMixin, ProceedingsViewSet):
     """Requests for release from liability for offences committed as a result of being trafficked."""
 
     serializer_class = ReleaseRequestSerializer
-    model = ReleaseRequest
-    audit_name = "release_request"
-    related = ("case", "criminal_case")
+    reads = selectors.RELEASE_REQUESTS
 
     def create(self, request, *args, **kwargs):
         s = self.get_serializer(data=request.data)

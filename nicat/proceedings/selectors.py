@@ -7,6 +7,7 @@ from django.db.models import Prefetch
 from nicat.access import policy
 from nicat.access.sections import HEARINGS, INVESTIGATION
 from nicat.audit import services as audit
+from nicat.core.reads import Reads, as_uuid
 from nicat.proceedings.models import (
     Appearance,
     CriminalCase,
@@ -143,3 +144,35 @@ def perpetrators_named(*, user, given="", family="", patronymic=""):
     found = scoped(Perpetrator, user).filter(name_index=index)
     record_read(user=user, action="perpetrator.search", channel="api", found=found.count())
     return found
+
+
+# --- the one read path of the API's resources (nicat.core.reads) ------------------------------------------
+
+
+class ProceedingsReads(Reads):
+    """Reads of one proceedings model: scoped by `scoped` (the case visible, then the section that holds
+    the model, in the query itself), so a found record needs no second section check."""
+
+    def __init__(self, model, thing, *, related=()):
+        path, section = MODELS[model]
+        super().__init__(model, thing, related=related, section=section, case_path=path)
+
+    def query(self, user, *, case=None):
+        qs = scoped(self.model, user)
+        if self.related:
+            qs = qs.select_related(*self.related)
+        if case is not None and case != "":
+            key = as_uuid(case)
+            qs = qs.filter(**{f"{self.case_path}__uuid": key}) if key else qs.none()
+        return qs.order_by(*self.order)
+
+    def sees(self, user, obj):
+        return True  # `query` kept only the records whose section the user sees
+
+
+PERPETRATORS = ProceedingsReads(Perpetrator, "perpetrator", related=("case", "relation", "gender"))
+CRIMINAL_CASES = ProceedingsReads(CriminalCase, "criminal_case", related=("case", "investigating_body"))
+HEARINGS_READ = ProceedingsReads(Hearing, "hearing", related=("criminal_case__case", "appearance",
+                                                               "appearance__accompanied_by"))
+APPEARANCES = ProceedingsReads(Appearance, "appearance", related=("hearing__criminal_case__case", "accompanied_by"))
+RELEASE_REQUESTS = ProceedingsReads(ReleaseRequest, "release_request", related=("case", "criminal_case"))

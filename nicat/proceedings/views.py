@@ -7,19 +7,18 @@ the proceedings page, on a refusal the same form with the reason at the field.
 """
 from functools import wraps
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from nicat.access import policy
 from nicat.access.sections import HEARINGS, INVESTIGATION
 from nicat.cases.models import Case
+from nicat.core import pages
 from nicat.core.errors import NotAllowed
-from nicat.core.forms import apply_errors
 from nicat.proceedings import forms, selectors, services
 from nicat.proceedings.models import Appearance, CriminalCase, Hearing, ReleaseRequest
 
@@ -59,19 +58,13 @@ def _back(case):
 
 
 def _form_page(request, *, case, form, title, submit, act, success, intro=""):
-    """GET shows `form`; a valid POST calls `act(cleaned_data)` (a service): success → the proceedings
-    page with `success`; a ValidationError → the form again with it at the fields."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            act(form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, success)
-            return redirect(_back(case))
-    return render(request, "proceedings/form.html", {"form": form, "title": title, "submit": submit, "case": case,
-                                                     "back": _back(case), "intro": intro},
-                  status=400 if request.method == "POST" else 200)
+    """GET shows `form`; a valid POST calls `act(cleaned_data)` (a service) through the one page helper
+    (nicat.core.pages): success → the proceedings page with `success`; a ValidationError → the form
+    again with it at the fields; a refusal → the form with its reason (403)."""
+    return pages.form_page(request, form, call=act, success=success, next_page=_back(case),
+                           template="proceedings/form.html",
+                           context={"title": title, "submit": submit, "case": case, "back": _back(case),
+                                    "intro": intro})
 
 
 @_sections_required(INVESTIGATION, HEARINGS)

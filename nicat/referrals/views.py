@@ -16,7 +16,8 @@ from nicat.access import sections as access_sections
 from nicat.access.decorators import case_worker_required
 from nicat.cases.models import Case
 from nicat.consent.models import Purpose
-from nicat.core.errors import ConcurrentEdit, NotAllowed
+from nicat.core import pages
+from nicat.core.errors import NotAllowed
 from nicat.core.forms import apply_errors
 from nicat.directory.selectors import institution_address_visible_to
 from nicat.referrals import notify, sections, selectors, services
@@ -100,24 +101,12 @@ def _plan_initial(plan):
 
 
 def _act(request, uuid, form_class, call, success):
-    """Run one action on a referral from a POSTed form; show the detail page with errors if it fails."""
+    """Run one action on a referral from a POSTed form (nicat.core.pages.act); back to its detail page
+    with the outcome, or the reason it was not done."""
     referral = selectors.referral_for(user=request.user, uuid=uuid)
-    form = form_class(request.POST) if form_class else None
-    if form is None or form.is_valid():
-        data = form.cleaned_data if form else {}
-        try:
-            call(referral, data)
-        except ConcurrentEdit as error:
-            messages.error(request, error.messages[0])
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        except NotAllowed:
-            raise Http404 from None
-        else:
-            messages.success(request, success)
-    else:
-        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
-    return redirect("referrals:detail", uuid=referral.uuid)
+    return pages.act(request, lambda data: call(referral, data), success=success,
+                     next_page=reverse("referrals:detail", kwargs={"uuid": referral.uuid}),
+                     form=form_class(request.POST) if form_class else None)
 
 
 @case_worker_required

@@ -2,22 +2,19 @@
 with `?reason=`), relatives and helpers at risk (searchable by blind index: `?name=`, `?phone=`), contacts
 with the family. Every change goes through the services (the one policy with the section check, the
 version check, the audit); every read is scoped by the policy and audited."""
-import uuid as uuid_lib
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from nicat.access import policy
-from nicat.access.sections import RELATIVES, SECURITY
-from nicat.audit import services as audit
 from nicat.cases.models import Case
 from nicat.core.drf import RefuseUnknownFieldsMixin
+from nicat.core.viewsets import AuditedGenericViewSet, AuditedListMixin, AuditedViewSet
 from nicat.safety import selectors, services
 from nicat.safety.models import (
     Assessment,
@@ -188,63 +185,18 @@ class FamilyContactSerializer(RefuseUnknownFieldsMixin, serializers.ModelSeriali
 # --- viewsets ---------------------------------------------------------------------------------------
 
 
-def _is_uuid(value):
-    try:
-        uuid_lib.UUID(str(value))
-    except ValueError:
-        return False
-    return True
-
-
-class _Scoped(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    lookup_field = "uuid"
-    model = None
-    section = None  # a case section the records belong to: roles that never see it are refused (403)
-    audit_name = ""
+class _Scoped(AuditedViewSet):
+    """Reads through the safety selectors (nicat.core.viewsets); a role that never sees the section of
+    these records is refused (403) before any lookup."""
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        if self.section and self.section not in policy.visible_sections(request.user):
-            raise policy.SectionNotAllowed(self.section)
-
-    def get_queryset(self):
-        qs = self.model.objects.visible_to(self.request.user).select_related("case__owner_institution")
-        case = self.request.query_params.get("case")
-        if case:
-            qs = qs.filter(case__uuid=case) if _is_uuid(case) else qs.none()
-        return qs.order_by("-pk")
-
-    def _in_section(self, rows):
-        if not self.section:
-            return rows
-        return [r for r in rows if policy.can_see_section(self.request.user, r.case, self.section)]
-
-    def get_object(self):
-        obj = super().get_object()
-        if self.section and not policy.can_see_section(self.request.user, obj.case, self.section):
-            raise Http404
-        return obj
-
-    def list(self, request, *args, **kwargs):
-        rows = self._in_section(list(self.filter_queryset(self.get_queryset())))
-        page = self.paginate_queryset(rows)
-        data = self.get_serializer(page, many=True).data
-        self._audit_list(len(data))
-        return self.get_paginated_response(data)
-
-    def _audit_list(self, shown):
-        audit.record(actor=self.request.user, action=f"{self.audit_name}.list",
-                     details={"channel": "api", "shown": shown})
-
-    def retrieve(self, request, *args, **kwargs):
-        obj = self.get_object()
-        audit.record(actor=request.user, action=f"{self.audit_name}.view", obj=obj, case=obj.case,
-                     details={"channel": "api"})
-        return Response(self.get_serializer(obj).data)
+        if not self.reads.role_sees_section(request.user):
+            raise policy.SectionNotAllowed(self.reads.section)
 
     def _answer(self, obj, code=status.HTTP_200_OK):
         obj.refresh_from_db()
-        return Response(type(self).serializer_class(obj, context=self.get_serializer_context()).data, status=code)
+        return self.answer(obj, code)
 
 
 CASE_PARAM = OpenApiParameter("case", str, required=False, description="Only the records of this case (uuid).")
@@ -256,8 +208,7 @@ class AssessmentViewSet(mixins.CreateModelMixin, _Scoped):
     high level, `confirm-plan` confirms it (a supervisor of the owning institution who did not write it)."""
 
     serializer_class = AssessmentSerializer
-    model = Assessment
-    audit_name = "safety"
+    reads = selectors.ASSESSMENTS
 
     def create(self, request, *args, **kwargs):
         body = AssessmentSerializer(data=request.data, context=self.get_serializer_context())
@@ -305,9 +256,7 @@ class SecurityMeasureViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, _
     supervisor; 403 for other roles). Every read needs `?reason=`, which the audit event keeps."""
 
     serializer_class = MeasureSerializer
-    model = SecurityMeasure
-    section = SECURITY
-    audit_name = "security"
+    reads = selectors.SECURITY_MEASURES
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def _reason(self):
@@ -320,16 +269,11 @@ class SecurityMeasureViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, _
         self._reason_given = self._reason()
         return super().list(request, *args, **kwargs)
 
-    def _audit_list(self, shown):
-        audit.record(actor=self.request.user, action="security.list", reason=self._reason_given,
-                     details={"channel": "api", "shown": shown})
+    def list_details(self):
+        return {"reason": self._reason_given}
 
-    def retrieve(self, request, *args, **kwargs):
-        reason = self._reason()
-        obj = self.get_object()
-        audit.record(actor=request.user, action="security.view", obj=obj, case=obj.case, reason=reason,
-                     details={"channel": "api"})
-        return Response(self.get_serializer(obj).data)
+    def read_details(self):
+        return {"reason": self._reason()}
 
     def create(self, request, *args, **kwargs):
         body = MeasureSerializer(data=request.data, context=self.get_serializer_context())
@@ -367,9 +311,7 @@ class RelativeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, _Scoped)
     another institution sees them only through a referral that shares the section with consent)."""
 
     serializer_class = RelativeSerializer
-    model = Relative
-    section = RELATIVES
-    audit_name = "relative"
+    reads = selectors.RELATIVES_AT_RISK
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def filter_queryset(self, queryset):
@@ -404,26 +346,13 @@ class RelativeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, _Scoped)
 
 
 @extend_schema_view(list=extend_schema(parameters=[CASE_PARAM]))
-class FamilyContactViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class FamilyContactViewSet(mixins.CreateModelMixin, AuditedListMixin, AuditedGenericViewSet):
     """Contacts with the family: POST records one — it needs the person's consent (purpose
     "family_contact") and a safety assessment, and a high level needs a confirmed safety plan (400 naming
     "safety", with the address of the safety page)."""
 
     serializer_class = FamilyContactSerializer
-    lookup_field = "uuid"
-
-    def get_queryset(self):
-        qs = FamilyContact.objects.visible_to(self.request.user).select_related("case", "relative")
-        case = self.request.query_params.get("case")
-        if case:
-            qs = qs.filter(case__uuid=case) if _is_uuid(case) else qs.none()
-        return qs.order_by("-pk")
-
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        audit.record(actor=request.user, action="family_contact.list",
-                     details={"channel": "api", "shown": len(response.data.get("results", []))})
-        return response
+    reads = selectors.FAMILY_CONTACTS
 
     def create(self, request, *args, **kwargs):
         body = FamilyContactSerializer(data=request.data, context=self.get_serializer_context())

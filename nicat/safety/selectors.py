@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from nicat.access import policy
 from nicat.access.sections import RELATIVES, SECURITY
 from nicat.audit import services as audit
+from nicat.core.reads import Reads
 from nicat.safety import services
 from nicat.safety.models import Assessment, FamilyContact, Relative, SecurityMeasure
 
@@ -143,3 +144,13 @@ def find_relatives(*, user, name="", phone="", channel="page"):
 
 def case_family_contacts(*, user, case):
     return list(FamilyContact.objects.visible_to(user).filter(case_id=case.pk).select_related("relative"))
+
+
+# --- the one read path of the API's resources (nicat.core.reads) ------------------------------------------
+
+ASSESSMENTS = Reads(Assessment, "safety", related=("case__owner_institution",))
+SECURITY_MEASURES = Reads(SecurityMeasure, "security", related=("case__owner_institution",), section=SECURITY,
+                          check_each=True)
+RELATIVES_AT_RISK = Reads(Relative, "relative", related=("case__owner_institution",), section=RELATIVES,
+                          check_each=True)
+FAMILY_CONTACTS = Reads(FamilyContact, "family_contact", related=("case", "relative"))

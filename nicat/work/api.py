@@ -1,22 +1,22 @@
 """/api/v1/tasks/, /api/v1/approvals/ and /api/v1/cases/<uuid>/assignment/: tasks and follow-ups on cases — need-to-know as
 the case (a task of a case one may not see does not exist) —, approvals, and the case's assigned worker and team. Changes go
 through nicat.work.services, audited, with the version read."""
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from nicat.access import policy
-from nicat.accounts.models import Role, User
+from nicat.accounts.models import User
 from nicat.audit import services as audit
 from nicat.cases.models import Case
 from nicat.core.drf import RefuseUnknownFieldsMixin
-from nicat.work import services
+from nicat.core.viewsets import CASE_PARAMETER, AuditedViewSet
+from nicat.work import selectors, services
 from nicat.work.models import Approval, ApprovalStatus, Task, TaskKind
 
 
@@ -67,42 +67,23 @@ class CompleteSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     version = serializers.IntegerField()
 
 
-class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                  viewsets.GenericViewSet):
+class TaskViewSet(mixins.CreateModelMixin, AuditedViewSet):
     """Tasks and follow-ups on the cases you may see. `?case=<uuid>` filters; `?open=1` leaves out done ones."""
 
     serializer_class = TaskSerializer
-    lookup_field = "uuid"
+    reads = selectors.TASKS
 
     def get_queryset(self):
-        qs = Task.objects.visible_to(self.request.user).select_related("case", "assigned_to", "institution")
-        case = self.request.query_params.get("case")
-        if case:
-            import uuid
-
-            try:
-                qs = qs.filter(case__uuid=uuid.UUID(case))
-            except ValueError:
-                qs = qs.none()
+        qs = super().get_queryset()
         if self.request.query_params.get("open"):
             qs = qs.filter(done_at__isnull=True)
-        return qs.order_by("-pk")
+        return qs
 
     @extend_schema(parameters=[
         OpenApiParameter("case", OpenApiTypes.UUID, description="Only the tasks of this case (uuid)."),
         OpenApiParameter("open", OpenApiTypes.STR, description="Any value: leave out the tasks already done.")])
     def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        audit.record(actor=request.user, action="task.list",
-                     details={"channel": "api", "shown": len(response.data.get("results", []))})
-        return response
-
-    def get_object(self):
-        obj = super().get_object()
-        if self.request.method == "GET":
-            audit.record(actor=self.request.user, action="task.view", obj=obj, case=obj.case,
-                         details={"channel": "api"})
-        return obj
+        return super().list(request, *args, **kwargs)
 
     def create(self, request, *args, **kwargs):
         if not policy.can_work_on_cases(request.user):
@@ -145,40 +126,25 @@ class DecideSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     version = serializers.IntegerField()
 
 
-class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ApprovalViewSet(AuditedViewSet):
     """Approvals: those of the institutions where you are a supervisor, your own requests, and those of the
     cases you may see. `decide` approves (and carries out the action) or refuses; never your own request."""
 
     serializer_class = ApprovalSerializer
-    lookup_field = "uuid"
+    reads = selectors.APPROVALS
 
     def get_queryset(self):
-        user = self.request.user
-        if getattr(self, "swagger_fake_view", False) or not user.is_authenticated:
-            return Approval.objects.none()
-        supervised = {m.institution_id for m in policy.memberships(user) if m.role == Role.SUPERVISOR}
-        visible = Approval.objects.visible_to(user).values("pk")
-        qs = Approval.objects.system().filter(Q(institution_id__in=supervised) | Q(requested_by=user) | Q(
-            pk__in=visible))
+        qs = super().get_queryset()
         status_ = self.request.query_params.get("status")
         if status_:
             qs = qs.filter(status=status_)
-        return qs.select_related("case", "institution", "requested_by", "decided_by").order_by("-pk")
+        return qs
 
-    @extend_schema(parameters=[OpenApiParameter("status", OpenApiTypes.STR, enum=ApprovalStatus.values,
+    @extend_schema(parameters=[CASE_PARAMETER,
+                               OpenApiParameter("status", OpenApiTypes.STR, enum=ApprovalStatus.values,
                                                 description="Only approvals in this state.")])
     def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        audit.record(actor=request.user, action="approval.list",
-                     details={"channel": "api", "shown": len(response.data.get("results", []))})
-        return response
-
-    def get_object(self):
-        obj = super().get_object()
-        if self.request.method == "GET":
-            audit.record(actor=self.request.user, action="approval.view", obj=obj, case=obj.case,
-                         details={"channel": "api"})
-        return obj
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=DecideSerializer, responses=ApprovalSerializer)
     @action(detail=True, methods=["post"], serializer_class=DecideSerializer)

@@ -19,6 +19,7 @@ from nicat.access import policy, predicates
 from nicat.accounts.models import Role
 from nicat.audit import services as audit
 from nicat.core.calendar import baku_date, baku_today
+from nicat.core.reads import Reads
 from nicat.core.services import require_visible
 from nicat.work.models import Approval, ApprovalStatus, CaseTeam, Task
 
@@ -324,3 +325,10 @@ def approval(*, user, approval_uuid):
         raise Http404
     audit.record(actor=user, action="approval.view", obj=row, case=row.case)
     return row
+
+
+# --- the one read path of the API's resources (nicat.core.reads) ------------------------------------------
+
+
+TASKS = Reads(Task, "task", related=("case", "assigned_to", "institution"))
+APPROVALS = Reads(Approval, "approval", related=("case", "institution", "requested_by", "decided_by"))

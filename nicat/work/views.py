@@ -13,6 +13,7 @@ from nicat.access import policy
 from nicat.access.decorators import case_worker_required
 from nicat.accounts.models import Role
 from nicat.cases.models import Case
+from nicat.core import pages
 from nicat.core.calendar import baku_today
 from nicat.core.errors import NotAllowed
 from nicat.core.forms import apply_errors
@@ -52,19 +53,12 @@ def _staff_who_see(case):
 def task_new(request, case_uuid):
     case = _case(request, case_uuid)
     form = forms.TaskForm(request.POST or None, staff=_staff_who_see(case))
-    if request.method == "POST" and form.is_valid():
-        try:
-            task = services.create_task(actor=request.user, case=case, data=form.cleaned_data)
-        except NotAllowed:
-            raise Http404 from None
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("The task was created."))
-            return redirect("work:task", task.uuid)
-    return render(request, "work/form.html", {"form": form, "case": case, "title": _("New task or follow-up"),
-                                              "back": reverse("cases:detail", args=[case.uuid])},
-                  status=400 if request.method == "POST" else 200)
+    back = reverse("cases:detail", args=[case.uuid])
+    return pages.form_page(
+        request, form, template="work/form.html", next_page=back,
+        context={"case": case, "title": _("New task or follow-up"), "back": back},
+        call=lambda d: reverse("work:task", args=[services.create_task(actor=request.user, case=case, data=d).uuid]),
+        success=_("The task was created."))
 
 
 @case_worker_required
@@ -128,24 +122,15 @@ def assign(request, case_uuid):
     if not supervisor:
         form.fields.pop("members")
         form.fields["worker"].queryset = form.fields["worker"].queryset.filter(pk=request.user.pk)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.assign_case(actor=request.user, case=case, worker=d.get("worker"),
-                                 members=d.get("members") or [], version=d["version"])
-        except NotAllowed:
-            raise Http404 from None
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("The case's worker and team were saved."))
-            return redirect("cases:detail", case.uuid)
-    return render(request, "work/form.html", {
-        "form": form, "case": case, "title": _("Assign the case") if supervisor else _("Take the case"),
-        "back": reverse("cases:detail", args=[case.uuid]),
-        "intro": "" if supervisor else _("Nobody is assigned to this case. You can take it yourself; your "
-                                         "supervisor can change it later.")},
-        status=400 if request.method == "POST" else 200)
+    back = reverse("cases:detail", args=[case.uuid])
+    return pages.form_page(
+        request, form, template="work/form.html", next_page=back,
+        context={"case": case, "title": _("Assign the case") if supervisor else _("Take the case"), "back": back,
+                 "intro": "" if supervisor else _("Nobody is assigned to this case. You can take it yourself; "
+                                                  "your supervisor can change it later.")},
+        call=lambda d: services.assign_case(actor=request.user, case=case, worker=d.get("worker"),
+                                            members=d.get("members") or [], version=d["version"]),
+        success=_("The case's worker and team were saved."))
 
 
 def _forbidden():
@@ -224,17 +209,10 @@ def approval_settings(request):
     row = services.setting_for(institution)
     initial = {"version": row.version, **{k: getattr(row, k) for k in row.KINDS}}
     form = forms.SettingsForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_settings(actor=request.user, institution=institution, data=form.cleaned_data,
-                                     version=form.cleaned_data["version"])
-        except NotAllowed:
-            raise Http404 from None
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Saved: these actions now need a supervisor's approval."))
-            return redirect(reverse("work:settings") + f"?institution={institution.uuid}")
-    return render(request, "work/settings.html", {"form": form, "institution": institution,
-                                                  "institutions": institutions},
-                  status=400 if request.method == "POST" else 200)
+    return pages.form_page(
+        request, form, template="work/settings.html", context={"institution": institution,
+                                                               "institutions": institutions},
+        next_page=reverse("work:settings") + f"?institution={institution.uuid}",
+        call=lambda d: services.update_settings(actor=request.user, institution=institution, data=d,
+                                                version=d["version"]),
+        success=_("Saved: these actions now need a supervisor's approval."))

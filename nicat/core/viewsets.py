@@ -1,0 +1,120 @@
+"""The one audited base viewset of the API (decision 0006, "The read path"): every resource of case data
+is served through `AuditedViewSet`, which reads only through the app's selector (`reads`, a
+`nicat.core.reads.Reads` declared in the app's `selectors.py`): the queryset is the selector's (scoped by
+the access policy, gated by the records' case section), `?case=<uuid>` filters it, a list is audited as
+`<thing>.list` and a read as `<thing>.view` (channel "api").
+
+It lives in `core` rather than in `nicat/api`: the domain apps' API modules subclass it, and the API
+app sits above them (it imports them to route them), so a base class there would point an arrow up.
+It needs DRF and `nicat.core` only."""
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+
+from nicat.core.errors import NotAllowed
+from nicat.core.services import expected_version
+
+CASE_PARAMETER = OpenApiParameter("case", OpenApiTypes.UUID, required=False,
+                                  description="Only the records of this case (its uuid).")
+
+
+def shown(data):
+    """How many records a list answer shows (a page of results, or the whole list)."""
+    if isinstance(data, dict) and "results" in data:
+        return len(data["results"])
+    return len(data) if isinstance(data, list) else 0
+
+
+class AuditedGenericViewSet(viewsets.GenericViewSet):
+    """The queryset and the record of a resource through the app's selector `reads`; subclasses add the
+    list/read mixins below and the write mixins and actions (their writes call the app's services).
+    `list_details()`/`read_details()` add facts to the audit events (e.g. a reason the reader gave)."""
+
+    lookup_field = "uuid"
+    reads = None  # nicat.core.reads.Reads of this resource
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.reads.model.objects.none()
+        return self.reads.query(self.request.user, case=self.request.query_params.get("case"))
+
+    def list_details(self):
+        return {}
+
+    def read_details(self):
+        return {}
+
+    def reads_audited(self):
+        """Whether this GET shows the record (audited as `<thing>.view`); an action that serves something
+        else of it (a file with its own audit event) says no."""
+        return True
+
+    def get_object(self):
+        """The record through the selector: 404 when not visible (section included); the read is
+        audited when the record is shown (GET), not when it is fetched to be changed."""
+        queryset = self.filter_queryset(self.get_queryset())
+        shown = self.request.method == "GET" and self.reads_audited()
+        details = self.read_details() if shown else {}
+        try:
+            obj = self.reads.get(self.request.user, self.kwargs[self.lookup_url_kwarg or self.lookup_field],
+                                 queryset=queryset, channel="api", audit=shown, **details)
+        except NotAllowed:
+            raise Http404 from None
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+    # --- the write pattern: validate, take the version and the parent, call the service, answer ---------
+
+    def validated(self, instance=None, *, serializer_class=None):
+        """The request body validated by the resource's serializer (a partial one for `instance`), as a
+        dict the service takes."""
+        cls = serializer_class or self.get_serializer_class()
+        body = cls(instance, data=self.request.data, partial=instance is not None,
+                   context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        return dict(body.validated_data)
+
+    def for_create(self, parent="case", **kwargs):
+        """(the parent record the new one hangs off, the rest of the body) — a version sent is ignored."""
+        data = self.validated(**kwargs)
+        data.pop("version", None)
+        return data.pop(parent), data
+
+    def for_update(self, instance, *, fixed=(), **kwargs):
+        """(the body, the version the client read) for a change of `instance` — a missing version is a 400
+        (the one version check); `fixed`: (field, why) pairs a change may not name."""
+        data = self.validated(instance, **kwargs)
+        version = expected_version(data.pop("version", None))
+        for name, why in fixed:
+            if name in data:
+                raise serializers.ValidationError({name: [why]})
+        return data, version
+
+    def answer(self, obj, code=status.HTTP_200_OK, serializer_class=None):
+        """The record as this resource shows it (after a change: as the database now holds it)."""
+        serializer_class = serializer_class or type(self).serializer_class
+        return Response(serializer_class(obj, context=self.get_serializer_context()).data, status=code)
+
+
+class AuditedListMixin(mixins.ListModelMixin):
+    """The list, audited as `<thing>.list` with how many records it shows. With `reads.check_each`,
+    a record of a case whose section the reader may not see is left out of the list."""
+
+    def list(self, request, *args, **kwargs):
+        if self.reads.check_each and self.reads.section:
+            rows = [r for r in self.filter_queryset(self.get_queryset()) if self.reads.sees(request.user, r)]
+            page = self.paginate_queryset(rows)
+            if page is None:
+                response = Response(self.get_serializer(rows, many=True).data)
+            else:
+                response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        else:
+            response = super().list(request, *args, **kwargs)
+        self.reads.listed(request.user, shown=shown(response.data), channel="api", **self.list_details())
+        return response
+
+
+class AuditedViewSet(AuditedListMixin, mixins.RetrieveModelMixin, AuditedGenericViewSet):
+    """List and read of a resource, audited; the base of every API resource of case data."""
