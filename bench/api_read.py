@@ -5,10 +5,12 @@
 
 For each engine the script builds its own world and tears it down afterwards:
 
-1. a fresh database: a temporary SQLite file, or a PostgreSQL database `nicat_bench_api_read`
-   on --postgres (default postgresql://postgres@127.0.0.1:5432/postgres), created and dropped;
+1. a fresh database: a temporary SQLite file, or a PostgreSQL database (--database, default
+   `nicat_bench_api_read`) on --postgres (default postgresql://postgres@127.0.0.1:5432/postgres),
+   created and dropped;
 2. `nicat migrate`, `nicat demo --cases N` (the demo world), `nicat token ngo.worker`;
-3. `nicat serve` (gunicorn: the production server, its default 2 workers x 4 threads) on a
+3. `nicat serve` of this checkout, or of the one given with --code (PYTHONPATH is set to it, so that
+   a worktree is measured rather than the package the virtualenv was installed from) (gunicorn: the production server, its default 2 workers x 4 threads) on a
    loopback port;
 4. wrk (Debian's `wrk`, a Lua script adds `Authorization: Token …`) with C connections for D
    seconds against, in the same run:
@@ -85,13 +87,21 @@ def pg_admin(url, *statements):
             conn.execute(sql)
 
 
-def get(url, token=None):
+def get(url, token=None, attempts=1):
     request = urllib.request.Request(url, headers={"Authorization": f"Token {token}"} if token else {})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return response.status, response.read()
+    for attempt in range(attempts):
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            # Set-up only: on a loaded machine the first requests can meet the workers' start-up writes
+            # ("database is locked" on SQLite). The measured requests are never retried.
+            if error.code < 500 or attempt + 1 == attempts:
+                raise
+            time.sleep(2)
 
 
-def wait_for(url, deadline=60):
+def wait_for(url, deadline=180):
     end = time.time() + deadline
     while time.time() < end:
         try:
@@ -152,12 +162,13 @@ def bench_engine(engine, args):
            "SECRET_KEY": "bench-secret-key", "LOG_LEVEL": "WARNING", "DEBUG": "0",
            "NICAT_FIELD_KEYS": base64.urlsafe_b64encode(b"b" * 32).decode(),
            "NICAT_INDEX_KEY": base64.urlsafe_b64encode(b"x" * 32).decode(),
-           "NICAT_DEMO_PASSWORD": "bench-demo-password", "WEB_CONCURRENCY": str(args.workers)}
+           "NICAT_DEMO_PASSWORD": "bench-demo-password", "WEB_CONCURRENCY": str(args.workers),
+           "PYTHONPATH": os.pathsep.join(p for p in (str(args.code), os.environ.get("PYTHONPATH", "")) if p)}
     admin_url = None
     if engine == "postgresql":
         admin_url = args.postgres
-        pg_admin(admin_url, f"DROP DATABASE IF EXISTS {BENCH_DB}", f"CREATE DATABASE {BENCH_DB}")
-        env["DATABASE_URL"] = urlunsplit(urlsplit(admin_url)._replace(path="/" + BENCH_DB))
+        pg_admin(admin_url, f"DROP DATABASE IF EXISTS {args.database}", f"CREATE DATABASE {args.database}")
+        env["DATABASE_URL"] = urlunsplit(urlsplit(admin_url)._replace(path="/" + args.database))
     else:
         env["DATABASE_URL"] = "sqlite:///" + str(tmp / "bench.sqlite3")
     server = None
@@ -173,12 +184,12 @@ def bench_engine(engine, args):
                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         base = f"http://127.0.0.1:{port}"
         wait_for(base + "/healthz")
-        status, body = get(base + "/api/v1/cases/?page_size=50", token)
+        status, body = get(base + "/api/v1/cases/?page_size=50", token, attempts=5)
         cases = json.loads(body)["results"]
         # A case of the worker's own NGO with a summary: the read decrypts identity, contacts, narrative.
         case = next((c for c in cases if c.get("summary")), cases[0])
         case_url = f"{base}/api/v1/cases/{case['uuid']}/"
-        status, body = get(case_url, token)
+        status, body = get(case_url, token, attempts=5)
         read = json.loads(body)
         assert status == 200 and read["person"].get("family_name"), "the case read must return decrypted data"
         for _ in range(args.warmup):  # every worker thread has imported and connected
@@ -197,6 +208,10 @@ def bench_engine(engine, args):
         load_after = os.getloadavg()
         after = data_size(env)
         verify = nicat(env, "audit", "verify").strip().splitlines()[-1]
+    except BaseException:
+        if (tmp / "server.log").exists():
+            print("server log (last lines):\n" + (tmp / "server.log").read_text()[-4000:], file=sys.stderr)
+        raise
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
@@ -206,10 +221,11 @@ def bench_engine(engine, args):
                 os.killpg(server.pid, signal.SIGKILL)
         if admin_url:
             time.sleep(0.5)
-            pg_admin(admin_url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+            pg_admin(admin_url, f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)")
         shutil.rmtree(tmp, ignore_errors=True)
     return {
         "engine": engine, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "code": code_revision(args.code),
         "connections": args.connections, "duration_s": args.duration, "wrk_threads": args.threads,
         "gunicorn_workers": args.workers, "gunicorn_threads": 4, "cpu_count": os.cpu_count(),
         "load_before": [round(x, 2) for x in load_before], "load_after": [round(x, 2) for x in load_after],
@@ -219,8 +235,20 @@ def bench_engine(engine, args):
     }
 
 
+def code_revision(path):
+    """The commit of the measured checkout (and "+changes" when its files differ from it), or its path."""
+    try:
+        commit = subprocess.run(["git", "-C", str(path), "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(path), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return str(path)
+    return commit + ("+changes" if dirty else "")
+
+
 def report(r):
-    print(f"\n== {r['engine']} — {r['date']} — {r['connections']} connections, {r['duration_s']} s each, "
+    print(f"\n== {r['engine']} — {r['date']} — code {r['code']} — {r['connections']} connections, {r['duration_s']} s each, "
           f"gunicorn {r['gunicorn_workers']}x{r['gunicorn_threads']}, {r['cpu_count']} cores")
     print(f"   data: {r['data']} (demo world); audit trail after the run: {r['audit_events_after']} events "
           f"— `nicat audit verify`: {r['audit_verify']}")
@@ -243,6 +271,11 @@ def main():
     parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--postgres", default=os.environ.get("NICAT_BENCH_POSTGRES_URL")
                         or "postgresql://postgres@127.0.0.1:5432/postgres", help="server URL (a database is created)")
+    parser.add_argument("--database", default=os.environ.get("NICAT_BENCH_DATABASE") or BENCH_DB,
+                        help="name of the PostgreSQL database created (and dropped) for the run")
+    parser.add_argument("--code", type=Path, default=ROOT,
+                        help="checkout whose `nicat` is served (default: the one holding this script); "
+                             "another commit's checkout measures the code before a change, A/B")
     parser.add_argument("--duration", type=int, default=20, help="seconds per endpoint")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")

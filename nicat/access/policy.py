@@ -20,7 +20,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from nicat.access import sections as _sections
-from nicat.accounts.models import CASE_ROLES, Role
+from nicat.accounts.models import CASE_ROLES, Membership, Role
+from nicat.core import prepared
 
 _case_grants = []
 _case_restrictions = []
@@ -68,9 +69,18 @@ def memberships(user):
         return []
     cache = getattr(user, "_nicat_memberships", None)
     if cache is None:
-        cache = list(user.active_memberships().select_related("institution__kind"))
+        # user.active_memberships() with the institution's kind, composed once (nicat.core.prepared).
+        cache = prepared.fetch("access.memberships", _memberships_of, slots={"user_id": _MEMBERSHIP_USER},
+                               values={"user_id": user.pk})
         user._nicat_memberships = cache
     return cache
+
+
+_MEMBERSHIP_USER = prepared.Slot(Membership._meta.get_field("user"))
+
+
+def _memberships_of(user_id):
+    return Membership.objects.filter(user_id=user_id).in_effect().select_related("institution__kind").order_by("pk")
 
 
 def _memo(user):
@@ -85,6 +95,37 @@ def _memo(user):
         except AttributeError:  # pragma: no cover - a user object that takes no attributes
             pass
     return memo[1]
+
+
+def signature(user):
+    """Everything about `user` that the rules of this policy (and the grants and restrictions apps
+    register) may read: the user's own flags and every column of each active membership, its
+    institution and the institution's kind. Two requests with the same signature get the same
+    access rule, so a query the rule shapes may be compiled once per signature
+    (`nicat.core.prepared`); a changed membership, role or institution flag is a new signature."""
+    memo = _memo(user)
+    if "signature" not in memo:
+        parts = [(user.pk, user.is_active, user.is_superuser, user.is_staff)]
+        for m in memberships(user):
+            institution = m.institution
+            kind = institution.kind if institution.kind_id is not None else None
+            parts.append(tuple(_row(obj) for obj in (m, institution, kind)))
+        memo["signature"] = tuple(parts)
+    return memo["signature"]
+
+
+def _row(obj):
+    if obj is None:
+        return None
+    return tuple(_hashable(getattr(obj, f.attname)) for f in obj._meta.concrete_fields)
+
+
+def _hashable(value):
+    try:
+        hash(value)
+    except TypeError:  # a JSON column
+        return repr(value)
+    return value
 
 
 def roles(user):

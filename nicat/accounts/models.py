@@ -43,7 +43,7 @@ class User(AbstractUser):
                            algorithm="sha256").hexdigest()
 
     def active_memberships(self):
-        return self.memberships.filter(active=True, institution__active=True).select_related("institution")
+        return self.memberships.in_effect().select_related("institution")
 
 
 class MembershipStatus(models.TextChoices):
@@ -54,6 +54,10 @@ class MembershipStatus(models.TextChoices):
 
 
 class MembershipQuerySet(models.QuerySet):
+    def in_effect(self):
+        """Memberships that give access now: active, at an active institution."""
+        return self.filter(active=True, institution__active=True)
+
     def heads_of(self, institution):
         """The memberships that make someone the head of `institution`: its supervisors in effect.
         The head confirms role grants an administrator made there (nicat.accounts.services)."""

@@ -5,6 +5,7 @@ Two factors: a TOTP authenticator (django-otp's TOTPDevice) and one-use recovery
 StaticDevice named "recovery"). Recovery codes are stored as keyed digests, never as the codes:
 the database alone does not give away a second factor.
 """
+import functools
 import hashlib
 import hmac
 import secrets
@@ -19,6 +20,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from nicat.accounts.models import CASE_ROLES, ApiToken, Membership, MembershipStatus, Role, User
+from nicat.core import prepared
 from nicat.core import trail as audit
 from nicat.core.errors import NotAllowed
 
@@ -518,9 +520,28 @@ def is_locked_out(user):
     from axes.models import AccessAttempt
     from django.db.models import Sum
 
-    attempts = AccessAttempt.objects.filter(username=user.get_username())
     cool_off = get_cool_off()
-    if cool_off is not None:
-        attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
-    failures = attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
+    if cool_off is None:
+        attempts = AccessAttempt.objects.filter(username=user.get_username())
+        failures = attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
+    else:
+        # Asked on every API request: composed once (nicat.core.prepared), summed here (a few rows at most).
+        slots = _lockout_slots()
+        attempts = prepared.fetch("accounts.lockout_attempts", _recent_attempts, slots=slots,
+                                  values={"username": user.get_username(), "since": timezone.now() - cool_off})
+        failures = sum(a.failures_since_start or 0 for a in attempts)
     return failures >= int(getattr(settings, "AXES_FAILURE_LIMIT", 5))
+
+
+@functools.cache
+def _lockout_slots():
+    from axes.models import AccessAttempt
+
+    return {"username": prepared.Slot(AccessAttempt._meta.get_field("username")),
+            "since": prepared.Slot(AccessAttempt._meta.get_field("attempt_time"))}
+
+
+def _recent_attempts(username, since):
+    from axes.models import AccessAttempt
+
+    return AccessAttempt.objects.filter(username=username, attempt_time__gte=since)

@@ -15,6 +15,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
 from nicat.accounts.models import ApiToken
+from nicat.core import prepared
 
 # How stale `last_used_at` may be before a request writes it again.
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
@@ -48,10 +49,11 @@ class HashedTokenAuthentication(TokenAuthentication):
     keyword = "Token"
 
     def authenticate_credentials(self, key):
-        try:
-            token = ApiToken.objects.select_related("user").get(digest=_digest(key), revoked_at__isnull=True)
-        except ApiToken.DoesNotExist:
-            raise exceptions.AuthenticationFailed(_("Invalid or revoked token.")) from None
+        found = prepared.fetch("accounts.api_token", _token_by_digest, slots={"digest": _DIGEST},
+                               values={"digest": _digest(key)})
+        if not found:
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
+        token = found[0]
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("This account is disabled."))
         from nicat.accounts.services import is_locked_out
@@ -62,6 +64,14 @@ class HashedTokenAuthentication(TokenAuthentication):
                                                     "API tokens work again when the lock ends."))
         touch_last_used(token)
         return token.user, token
+
+
+_DIGEST = prepared.Slot(ApiToken._meta.get_field("digest"))
+
+
+def _token_by_digest(digest):
+    """The token (not revoked) with its user, composed once (nicat.core.prepared): this runs on every API request."""
+    return ApiToken.objects.select_related("user").filter(digest=digest, revoked_at__isnull=True)[:1]
 
 
 def touch_last_used(token, now=None):

@@ -11,6 +11,7 @@ from nicat.access import policy, sections
 from nicat.audit import services as audit
 from nicat.cases import selectors, services
 from nicat.cases.models import Case, CaseNote, CaseStatus, EventKind, TraffickingEvent, TraffickingStatus
+from nicat.core.drf import represent
 from nicat.persons.api import PersonSerializer
 from nicat.persons.models import Person
 from nicat.vocab.fields import TermField
@@ -130,6 +131,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
                      details={"channel": "api", "shown": len(rows), "cases": [str(row["uuid"]) for row in rows],
                               "persons": persons})
         return response
+
+    def retrieve(self, request, *args, **kwargs):
+        # The same representation as CaseSerializer(case).data; its fields built once per thread.
+        return Response(represent(CaseSerializer, self.get_object(), context=self.get_serializer_context()))
 
     def get_object(self):
         if self.request.method == "GET":
