@@ -15,6 +15,7 @@ from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from nicat.statistics.suppression import DEFAULT_K
+from nicat.statistics.whole import whole_table
 
 BAKU = ZoneInfo("Asia/Baku")
 MISSING = "-99"
@@ -76,18 +77,18 @@ def registry_rows(batch=5000):
     from nicat.vocab.models import Term
 
     terms = {t.pk: t for t in Term.objects.all()}
-    case_ids = list(Case.objects.system().order_by("pk").values_list("pk", flat=True))
+    case_ids = list(whole_table(Case).order_by("pk").values_list("pk", flat=True))
     # Batches by ranges of ids (an indexed range, and subqueries for the persons), not by lists of
     # thousands of ids: preparing such a list's parameters cost more than reading the rows.
     for start in range(0, len(case_ids), batch):
         low, high = case_ids[start], case_ids[min(start + batch, len(case_ids)) - 1]
         in_batch = {"pk__gte": low, "pk__lte": high}
-        cases = list(Case.objects.system().filter(**in_batch).order_by("pk")
+        cases = list(whole_table(Case).filter(**in_batch).order_by("pk")
                      .values_list("pk", "person_id", "first_contact_at"))
-        persons_of_batch = Case.objects.system().filter(**in_batch).values("person_id")
+        persons_of_batch = whole_table(Case).filter(**in_batch).values("person_id")
         persons = {row[0]: SimpleNamespace(birth_date=row[1], birth_date_is_estimate=row[2], estimated_age=row[3],
                                            age_recorded_on=row[4], created_at=row[5], gender=row[6])
-                   for row in Person.objects.system().filter(pk__in=persons_of_batch).values_list(
+                   for row in whole_table(Person).filter(pk__in=persons_of_batch).values_list(
                        "pk", "birth_date", "birth_date_is_estimate", "estimated_age", "age_recorded_on",
                        "created_at", "gender_id")}
         citizenships = _m2m(Person.citizenships.through, "person_id", {"person_id__in": persons_of_batch})
@@ -96,7 +97,7 @@ def registry_rows(batch=5000):
         forms = _m2m(Case.exploitation_forms.through, "case_id", case_range)
         exploitation_countries = _m2m(Case.countries_of_exploitation.through, "case_id", case_range)
         exploit_start = defaultdict(list)
-        for case_id, day in (TraffickingEvent.objects.system().filter(kind=EventKind.EXPLOITATION,
+        for case_id, day in (whole_table(TraffickingEvent).filter(kind=EventKind.EXPLOITATION,
                                                                       date_from__isnull=False, **case_range)
                              .values_list("case_id", "date_from")):
             exploit_start[case_id].append(day)
