@@ -93,6 +93,7 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the generated PostgreSQL database afterwards")
     parser.add_argument("--reuse", action="store_true",
                         help="reuse a database kept by --keep (migrated, not regenerated; --cases is read from it)")
+    parser.add_argument("--no-recount", action="store_true", help="with --reuse: keep the stored totals as they are")
     args = parser.parse_args()
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
     os.environ["NICAT_REQUIRE_2FA"] = "0"
@@ -128,7 +129,7 @@ def main():
             from nicat.statistics import totals
         except ImportError:  # an earlier checkout: the analysts' figures are counted live
             totals = None
-        if totals is not None:
+        if totals is not None and not (args.reuse and args.no_recount):
             t0 = time.perf_counter()
             summary = totals.refresh()
             print(f"stored totals recounted (the hourly job of nicat worker): {time.perf_counter() - t0:.1f} s, "
