@@ -7,3 +7,12 @@ class StatisticsConfig(AppConfig):
     label = "statistics"
     verbose_name = _("Statistics")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # The analysts' figures come from stored totals recounted from the cases by `nicat worker`
+        # (nicat/statistics/totals.py); the statistics page says when they were counted.
+        from nicat.core.jobs import register_periodic
+        from nicat.statistics.totals import TOTALS_EVERY
+
+        register_periodic("statistics.case_counts", "nicat.statistics.totals.refresh", every=TOTALS_EVERY,
+                          description="Recount the stored totals of the cases for the statistics")

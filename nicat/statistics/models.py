@@ -43,3 +43,40 @@ class DatasetRow(models.Model):
 
     def __str__(self):
         return f"{self.dataset_id}:{self.pk}"
+
+
+class CaseCount(models.Model):
+    """Stored totals of Nicat's cases for the analysts' figures: how many distinct cases first contacted on
+    `day` (Baku calendar) have the value `a` of the first dimension of `dims` and `b` of the second.
+    `dims` is "" (every case), one dimension code, or two joined by "|" (in the order of
+    nicat.statistics.dimensions.DIMENSIONS); "" as a value is unknown. Only counts, recounted from the cases
+    by the periodic job `statistics.case_counts` (nicat.statistics.totals)."""
+
+    dims = models.CharField(max_length=80)
+    day = models.DateField(null=True)
+    a = models.CharField(max_length=80, blank=True)
+    b = models.CharField(max_length=80, blank=True)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["dims", "day"], name="statistics_casecount_dims_day")]
+        verbose_name = _("stored case count")
+        verbose_name_plural = _("stored case counts")
+
+    def __str__(self):
+        return f"{self.dims} {self.day} {self.a} {self.b}: {self.n}"
+
+
+class CaseCountsRefresh(models.Model):
+    """When the stored totals were last recounted (one row)."""
+
+    refreshed_at = models.DateTimeField()
+    cases = models.PositiveIntegerField()
+    seconds = models.FloatField()
+
+    class Meta:
+        verbose_name = _("recount of stored case counts")
+        verbose_name_plural = _("recounts of stored case counts")
+
+    def __str__(self):
+        return f"{self.refreshed_at:%Y-%m-%d %H:%M}"

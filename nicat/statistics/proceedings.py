@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from nicat.core.replica import replica_reads
 from nicat.statistics import suppression
 from nicat.statistics.selectors import UNKNOWN_VALUE, StatisticsNotAllowed, statistics_audience
+from nicat.statistics.whole import whole_table
 
 MEASURES = {
     "investigations": gettext_lazy("Investigations (criminal cases opened)"),
@@ -39,7 +40,7 @@ def _criminal_cases(user, audience):
     from nicat.proceedings.models import CriminalCase
     from nicat.proceedings.selectors import case_ids_with_section
 
-    qs = CriminalCase.objects.system()
+    qs = whole_table(CriminalCase)
     if audience == "exact":
         qs = qs.filter(case_id__in=case_ids_with_section(user, INVESTIGATION))
     return qs
@@ -51,7 +52,7 @@ def _facts(qs):
 
     rows = list(qs.values_list("pk", "case_id", "number_index", "opened_on", "verdict_on", "verdict_outcome"))
     to_court = {}
-    for cc_id, day in (StageChange.objects.system().filter(criminal_case_id__in=[r[0] for r in rows],
+    for cc_id, day in (whole_table(StageChange).filter(criminal_case_id__in=[r[0] for r in rows],
                                                            to_stage=Stage.IN_COURT)
                        .order_by("changed_on").values_list("criminal_case_id", "changed_on")):
         to_court.setdefault(cc_id, day)
@@ -87,7 +88,7 @@ def proceedings_table(*, user, by=("year",), year_from=None, year_to=None, k=Non
     if "exploitation" in by:
         from nicat.cases.models import Case
 
-        for case_id, code in (Case.objects.system().filter(pk__in={f[3] for f in facts})
+        for case_id, code in (whole_table(Case).filter(pk__in={f[3] for f in facts})
                               .values_list("pk", "exploitation_forms__code")):
             forms[case_id].add(code or UNKNOWN_VALUE)
     measures = []

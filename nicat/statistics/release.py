@@ -15,6 +15,7 @@ from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from nicat.statistics.suppression import DEFAULT_K
+from nicat.statistics.whole import whole_table
 
 BAKU = ZoneInfo("Asia/Baku")
 MISSING = "-99"
@@ -76,18 +77,19 @@ def registry_rows(batch=5000):
     from nicat.vocab.models import Term
 
     terms = {t.pk: t for t in Term.objects.all()}
-    case_ids = list(Case.objects.system().order_by("pk").values_list("pk", flat=True))
+    made = {}  # rows already made, by what they are made of: cases alike share one (read-only) row
+    case_ids = list(whole_table(Case).order_by("pk").values_list("pk", flat=True))
     # Batches by ranges of ids (an indexed range, and subqueries for the persons), not by lists of
     # thousands of ids: preparing such a list's parameters cost more than reading the rows.
     for start in range(0, len(case_ids), batch):
         low, high = case_ids[start], case_ids[min(start + batch, len(case_ids)) - 1]
         in_batch = {"pk__gte": low, "pk__lte": high}
-        cases = list(Case.objects.system().filter(**in_batch).order_by("pk")
+        cases = list(whole_table(Case).filter(**in_batch).order_by("pk")
                      .values_list("pk", "person_id", "first_contact_at"))
-        persons_of_batch = Case.objects.system().filter(**in_batch).values("person_id")
+        persons_of_batch = whole_table(Case).filter(**in_batch).values("person_id")
         persons = {row[0]: SimpleNamespace(birth_date=row[1], birth_date_is_estimate=row[2], estimated_age=row[3],
                                            age_recorded_on=row[4], created_at=row[5], gender=row[6])
-                   for row in Person.objects.system().filter(pk__in=persons_of_batch).values_list(
+                   for row in whole_table(Person).filter(pk__in=persons_of_batch).values_list(
                        "pk", "birth_date", "birth_date_is_estimate", "estimated_age", "age_recorded_on",
                        "created_at", "gender_id")}
         citizenships = _m2m(Person.citizenships.through, "person_id", {"person_id__in": persons_of_batch})
@@ -96,14 +98,14 @@ def registry_rows(batch=5000):
         forms = _m2m(Case.exploitation_forms.through, "case_id", case_range)
         exploitation_countries = _m2m(Case.countries_of_exploitation.through, "case_id", case_range)
         exploit_start = defaultdict(list)
-        for case_id, day in (TraffickingEvent.objects.system().filter(kind=EventKind.EXPLOITATION,
+        for case_id, day in (whole_table(TraffickingEvent).filter(kind=EventKind.EXPLOITATION,
                                                                       date_from__isnull=False, **case_range)
                              .values_list("case_id", "date_from")):
             exploit_start[case_id].append(day)
         for case_id, person_id, first_contact in cases:
             yield _row(first_contact, persons[person_id], terms, citizenships.get(person_id, ()),
                        means.get(case_id, ()), forms.get(case_id, ()), exploitation_countries.get(case_id, ()),
-                       min(exploit_start[case_id]) if exploit_start.get(case_id) else None)
+                       min(exploit_start[case_id]) if exploit_start.get(case_id) else None, made)
 
 
 def _m2m(through, owner, where):
@@ -113,16 +115,32 @@ def _m2m(through, owner, where):
     return out
 
 
-def _row(first_contact, person, terms, citizenships, means_ids, form_ids, country_ids, exploit_day):
+def _row(first_contact, person, terms, citizenships, means_ids, form_ids, country_ids, exploit_day, made=None):
+    """The release row of one case. With `made` (a dict kept across calls), cases whose rows would be equal
+    get the same row object: most of a national registry repeats a few thousand rows, and anonymise()
+    and write_csv() then work once per distinct row."""
     from nicat.persons.age import years_on
 
     contact = first_contact.astimezone(BAKU).date()
     age = years_on(person, contact)[0]
     age_at_exploit = years_on(person, exploit_day)[0] if exploit_day else None
+    if made is None:
+        return _make_row(contact, age, age_at_exploit, person.gender, terms, citizenships, means_ids, form_ids,
+                         country_ids)
+    key = (contact.year, _band(age), _majority(age), _majority(age_at_exploit), person.gender,
+           tuple(sorted(citizenships)), tuple(sorted(means_ids)), tuple(sorted(form_ids)), tuple(sorted(country_ids)))
+    row = made.get(key)
+    if row is None:
+        row = made[key] = _make_row(contact, age, age_at_exploit, person.gender, terms, citizenships, means_ids,
+                                    form_ids, country_ids)
+    return row
+
+
+def _make_row(contact, age, age_at_exploit, gender_id, terms, citizenships, means_ids, form_ids, country_ids):
     means = {terms[i].ctdc_code for i in means_ids if terms[i].ctdc_code}
     forms = [terms[i] for i in form_ids]
     exploit_codes = {t.ctdc_code for t in forms if t.ctdc_code}
-    gender = terms.get(person.gender) if person.gender else None
+    gender = terms.get(gender_id) if gender_id else None
     row = {
         "yearOfRegistration": str(contact.year), "Datasource": "Case Management",
         "gender": (gender.ctdc_code or MISSING) if gender else MISSING,
@@ -143,32 +161,71 @@ def _row(first_contact, person, terms, citizenships, means_ids, form_ids, countr
 
 
 def anonymise(rows, k=DEFAULT_K):
-    """Makes every quasi-identifier combination occur at least k times; returns a Release."""
-    rows = [dict(r) for r in rows]
+    """Makes every quasi-identifier combination occur at least k times; returns a Release.
+
+    A row's fate depends only on how many rows share its combination, so rows that are one object
+    (registry_rows() shares the row of cases alike) are worked on once, weighted by how many they are;
+    the released rows keep their order, and rows alike stay one (read-only) object."""
+    rows = list(rows)
+    group_of = {}  # id(row) -> group; `rows` keeps every row alive, so no id is reused meanwhile
+    groups, weight, of_row = [], [], []
+    for r in rows:
+        g = group_of.get(id(r))
+        if g is None:
+            g = group_of[id(r)] = len(groups)
+            groups.append(dict(r))
+            weight.append(0)
+        weight[g] += 1
+        of_row.append(g)
     blanked = defaultdict(int)
-    # Each row's combination is computed once and again only when the row is blanked: a row in a
-    # combination of at least k rows is never touched again (its combination only gains rows).
-    keys = [qi_key(r) for r in rows]
+    # Each group's combination is computed once and again only when it is blanked: a combination of at
+    # least k rows is never touched again (it only gains rows).
+    keys = [qi_key(r) for r in groups]
     for qi in QUASI_IDENTIFIERS:
-        counts = Counter(keys)
-        rare = [i for i, key in enumerate(keys) if counts[key] < k]
+        counts = _weighted(keys, weight)
+        rare = [g for g, key in enumerate(keys) if counts[key] < k]
         if not rare:
             break
         columns = EXPLOIT_COLUMNS + ["typeOfExploitConcatenated"] if qi == "exploitation" else [qi]
-        for i in rare:
-            r = rows[i]
+        for g in rare:
+            r = groups[g]
             if any(r[c] != MISSING for c in columns):
-                blanked[qi] += 1
+                blanked[qi] += weight[g]
             for c in columns:
                 r[c] = MISSING
-            keys[i] = qi_key(r)
-    counts = Counter(keys)
-    kept = [r for r, key in zip(rows, keys, strict=True) if counts[key] >= k]
+            keys[g] = qi_key(r)
+    counts = _weighted(keys, weight)
+    keep = [counts[key] >= k for key in keys]
+    kept = [groups[g] for g in of_row if keep[g]]
     return Release(rows=kept, k=k, cases=len(rows), left_out=len(rows) - len(kept), blanked=dict(blanked))
 
 
+def _weighted(keys, weight):
+    counts = Counter()
+    for key, w in zip(keys, weight, strict=True):
+        counts[key] += w
+    return counts
+
+
 def write_csv(release, fh):
-    writer = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n")
+    """The release as CSV; each distinct row object is formatted once."""
+    import io
+
+    lines = {}
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
+    fh.write(buffer.getvalue())
+    out = []
     for row in release.rows:
-        writer.writerow(row)
+        line = lines.get(id(row))
+        if line is None:
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow(row)
+            line = lines[id(row)] = buffer.getvalue()
+        out.append(line)
+        if len(out) >= 10000:
+            fh.write("".join(out))
+            out.clear()
+    fh.write("".join(out))

@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from nicat.statistics import suppression
+from nicat.statistics.whole import whole_table
 
 BAKU = ZoneInfo("Asia/Baku")
 EDITIONS = ("internal", "public")
@@ -83,7 +84,7 @@ def build_report(*, year, language, edition, k=suppression.DEFAULT_K):
     end = datetime.datetime(year + 1, 1, 1, tzinfo=BAKU)
     with translation.override(language):
         terms = {(t.vocabulary, t.code): t.label for t in Term.objects.all()}
-        base = Case.objects.system().select_related("person", "person__gender").prefetch_related(
+        base = whole_table(Case).select_related("person", "person__gender").prefetch_related(
             "person__citizenships", "exploitation_forms", "countries_of_exploitation")
         recognised = [c for c in base.filter(trafficking_status=TraffickingStatus.ACTUAL,
                                              status_decided_on__gte=start.date(), status_decided_on__lt=end.date())]
@@ -129,26 +130,26 @@ def build_report(*, year, language, edition, k=suppression.DEFAULT_K):
                                public, k))
         # 6. Referrals sent in the year, by outcome.
         from nicat.referrals.models import Status as ReferralStatus
-        counts = Counter(dict(Referral.objects.system().filter(created_at__gte=start, created_at__lt=end)
+        counts = Counter(dict(whole_table(Referral).filter(created_at__gte=start, created_at__lt=end)
                               .values_list("status").annotate(n=Count("pk")).values_list("status", "n")))
         tables.append(_one_way(_("Referrals sent in %(year)s, by outcome") % {"year": year}, "", counts,
                                {s.value: str(s.label) for s in ReferralStatus}, public, k))
         # 7. Shelter and centre stays begun in the year, by facility kind.
         from nicat.assistance.models.shelters import FacilityKind
-        counts = Counter(dict(Stay.objects.system().filter(admitted_at__gte=start, admitted_at__lt=end)
+        counts = Counter(dict(whole_table(Stay).filter(admitted_at__gte=start, admitted_at__lt=end)
                               .values_list("facility__kind").annotate(n=Count("pk"))
                               .values_list("facility__kind", "n")))
         tables.append(_one_way(_("Stays in shelters and assistance centres begun in %(year)s") % {"year": year}, "",
                                counts, {s.value: str(s.label) for s in FacilityKind}, public, k))
         # 8. Services delivered in the year, by kind (free of charge, always).
         from nicat.directory.models import ServiceKind
-        counts = Counter(dict(ServiceDelivery.objects.system().filter(delivered_at__gte=start, delivered_at__lt=end)
+        counts = Counter(dict(whole_table(ServiceDelivery).filter(delivered_at__gte=start, delivered_at__lt=end)
                               .values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")))
         tables.append(_one_way(_("Services delivered free of charge in %(year)s") % {"year": year}, "", counts,
                                {kind.value: str(kind.label) for kind in ServiceKind}, public, k))
         # 9. Allowances paid in the year: payments and amount, by kind.
         from nicat.assistance.models.payments import AllowanceKind
-        paid = (AllowancePayment.objects.system().filter(paid_on__gte=start.date(), paid_on__lt=end.date())
+        paid = (whole_table(AllowancePayment).filter(paid_on__gte=start.date(), paid_on__lt=end.date())
                 .values("kind").annotate(n=Count("pk"), amount=Sum("amount")))
         rows = []
         for row in paid:
@@ -160,7 +161,7 @@ def build_report(*, year, language, edition, k=suppression.DEFAULT_K):
         # 10. Returns in the year, by direction and status.
         from nicat.assistance.models.foreigners import ReturnDirection, ReturnStatus
         counts = Counter()
-        for direction, status, n in (ReturnPlan.objects.system()
+        for direction, status, n in (whole_table(ReturnPlan)
                                      .filter(travel_date__gte=start.date(), travel_date__lt=end.date())
                                      .values_list("direction", "status").annotate(n=Count("pk"))
                                      .values_list("direction", "status", "n")):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from nicat.core.replica import replica_reads
 from nicat.statistics import suppression
 from nicat.statistics.models import Dataset
+from nicat.statistics.whole import whole_table
 
 
 def dataset_named(name):
@@ -79,7 +80,7 @@ def _cases_for(user, audience):
         return Case.objects.visible_to(user)
     # Aggregates over every case, for the analyst: only counts leave this function, with small
     # cells withheld below; no row of a case is ever returned.
-    return Case.objects.system()
+    return whole_table(Case)
 
 
 @replica_reads
@@ -88,10 +89,10 @@ def case_table(*, user, by, date_from=None, date_to=None, k=None):
     period. Analysts get every case with small cells (and what would recover them) withheld;
     supervisors get exact counts of the cases they may see. The read is audited."""
     from django.db import transaction
-    from django.db.models import Count
 
     from nicat.audit.services import record
     from nicat.statistics.dimensions import DIMENSIONS
+    from nicat.statistics.totals import stored_counts
 
     audience = statistics_audience(user)
     if audience is None:
@@ -107,25 +108,24 @@ def case_table(*, user, by, date_from=None, date_to=None, k=None):
     if date_from and date_to and date_from > date_to:
         raise ValidationError(_("The period starts after it ends."))
     k = suppression.DEFAULT_K if k is None else k
-    qs = _cases_for(user, audience)
-    # The period as instants (local midnights), not the date of every row: an indexed range.
-    if date_from:
-        qs = qs.filter(first_contact_at__gte=_day_start(date_from))
-    if date_to:
-        qs = qs.filter(first_contact_at__lt=_day_start(date_to + datetime.timedelta(days=1)))
-    names = [f"d{i}" for i in range(len(dims))]
     additive = not any(d.multi for d in dims)
-    # A case counts once per cell: DISTINCT is needed only where a multi-valued dimension joins a
-    # case's several values (the sort it costs is most of such a query).
-    grouped = qs.order_by().values(**{n: d.expression(qs) for n, d in zip(names, dims, strict=True)}) \
-        .annotate(n=Count("pk", distinct=not additive))
-    counts = {}
-    for row in grouped:
-        key = tuple(_value(row[n]) for n in names)
-        counts[key] = counts.get(key, 0) + row["n"]
-    # Additive: every case is in exactly one cell, so the cells add up to the cases counted.
-    total = sum(counts.values()) if additive else qs.order_by().values("pk").distinct().count()
+    stored = stored_counts(dims, date_from, date_to) if audience == "aggregates" else None
+    if stored is not None:
+        # The analysts' figures: the stored totals of the last recount (nicat.statistics.totals).
+        counts, total, recount = stored
+    else:
+        recount = None
+        qs = _cases_for(user, audience)
+        # The period as instants (local midnights), not the date of every row: an indexed range.
+        if date_from:
+            qs = qs.filter(first_contact_at__gte=_day_start(date_from))
+        if date_to:
+            qs = qs.filter(first_contact_at__lt=_day_start(date_to + datetime.timedelta(days=1)))
+        counts = grouped_counts(qs, dims)
+        # Additive: every case is in exactly one cell, so the cells add up to the cases counted.
+        total = sum(counts.values()) if additive else qs.order_by().values("pk").distinct().count()
     table = _shape(dims, counts, total, additive)
+    table["as_of"] = recount.refreshed_at if recount else None
     if audience == "aggregates":
         _withhold(table, counts, k, additive)
     else:
@@ -135,6 +135,25 @@ def case_table(*, user, by, date_from=None, date_to=None, k=None):
                details={"by": [d.code for d in dims], "from": str(date_from or ""), "to": str(date_to or ""),
                         "audience": audience, "k": table["k"]})
     return table
+
+
+def grouped_counts(qs, dims, extra=None):
+    """{key: distinct cases of `qs`} by the values of `dims` (unknown as UNKNOWN_VALUE), the key led by the
+    values of the `extra` expressions ({name: expression}) when given. One GROUP BY."""
+    from django.db.models import Count
+
+    extra = extra or {}
+    names = [f"d{i}" for i in range(len(dims))]
+    # A case counts once per cell: DISTINCT is needed only where a multi-valued dimension joins a
+    # case's several values (the sort it costs is most of such a query).
+    distinct = any(d.multi for d in dims)
+    grouped = qs.order_by().values(**extra, **{n: d.expression(qs) for n, d in zip(names, dims, strict=True)}) \
+        .annotate(n=Count("pk", distinct=distinct))
+    counts = {}
+    for row in grouped:
+        key = tuple(row[e] for e in extra) + tuple(_value(row[n]) for n in names)
+        counts[key] = counts.get(key, 0) + row["n"]
+    return counts
 
 
 def _day_start(day):
@@ -284,7 +303,7 @@ def call_table(*, user, by, date_from=None, date_to=None, k=None):
     if date_from and date_to and date_from > date_to:
         raise ValidationError(_("The period starts after it ends."))
     k = suppression.DEFAULT_K if k is None else k
-    qs = Contact.objects.visible_to(user) if audience == "exact" else Contact.objects.system()
+    qs = Contact.objects.visible_to(user) if audience == "exact" else whole_table(Contact)
     if date_from:
         qs = qs.filter(started_at__date__gte=date_from)
     if date_to:

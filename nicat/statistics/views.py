@@ -99,6 +99,7 @@ def _view_model(table, dimensions=None):
         "k": table["k"], "additive": table["additive"], "chart": chart,
         "has_row_totals": bool(table["row_totals"]),
         "withheld_figure": {"withheld": True},
+        "as_of": table.get("as_of"),
     }
 
 
