@@ -44,9 +44,11 @@ _models = {}
 _registry_size = {"at": -1e9, "n": 0}
 
 
-def _registry(model):
-    # whole table: the name search and the intake match count the registry, rank its token postings and
-    # load persons by key before (search) or without (matching) asking visibility, for those few only
+def registry_rows(model):
+    """The whole registry's persons, postings or duplicate signals, for matching and the name search."""
+    # whole table: matching and the name search go over the registry — the name search and the intake
+    # match rank token postings and load persons by key before (search) or without (matching) asking
+    # visibility, for those few only; the duplicate scan compares every person and counts its signals
     return model.objects.system()
 
 
@@ -56,7 +58,7 @@ def registry_size():
 
     now = time.monotonic()
     if now - _registry_size["at"] > 600:
-        _registry_size.update(at=now, n=_registry(Person).filter(merged_into__isnull=True).count())
+        _registry_size.update(at=now, n=registry_rows(Person).filter(merged_into__isnull=True).count())
     return _registry_size["n"]
 
 
@@ -84,7 +86,7 @@ def _candidate_ids(tokens, *, exclude=(), limit, posting_cap=POSTING_CAP):
     selective = [t for t in values if 0 < counts.get(t, 0) <= posting_cap]
     if not selective:
         return []
-    qs = _registry(PersonToken).filter(token__in=selective)
+    qs = registry_rows(PersonToken).filter(token__in=selective)
     if exclude:
         qs = qs.exclude(person_id__in=list(exclude))
     rows = qs.values("person_id").annotate(n=Count("id")).order_by("-n", "person_id")[:limit]
@@ -113,8 +115,8 @@ def _preload_keys(qs):
 
 
 def _load(ids):
-    _preload_keys(_registry(Person).filter(pk__in=list(ids)))
-    return {p.pk: p for p in _registry(Person).filter(pk__in=list(ids)).select_related("gender")
+    _preload_keys(registry_rows(Person).filter(pk__in=list(ids)))
+    return {p.pk: p for p in registry_rows(Person).filter(pk__in=list(ids)).select_related("gender")
             .only(*RANK_FIELDS)}
 
 
@@ -306,7 +308,7 @@ def _ranked_by_tokens(q, persons_qs, *, limit):
     # key, chunk by chunk until RANK_CANDIDATES are found. Joining the postings with the visible persons
     # instead made PostgreSQL decide visibility for the whole registry on every search (10 s and more
     # at 1,000,000 persons for an institution that sees a fiftieth of them; bench/registry_scale.py).
-    rows = list(_registry(PersonToken).filter(token__in=list(selective)).values("person_id")
+    rows = list(registry_rows(PersonToken).filter(token__in=list(selective)).values("person_id")
                 .annotate(score=Sum(weight(selective))).order_by("-score", "-person_id")
                 .values_list("person_id", "score"))
     scores = {}
@@ -319,7 +321,7 @@ def _ranked_by_tokens(q, persons_qs, *, limit):
         if len(scores) >= RANK_CANDIDATES:
             break
     if common and scores:
-        extra = (_registry(PersonToken).filter(person_id__in=list(scores), token__in=common)
+        extra = (registry_rows(PersonToken).filter(person_id__in=list(scores), token__in=common)
                  .values("person_id").annotate(score=Sum(weight({t: POSTING_CAP + 1 for t in common}))))
         for r in extra:
             scores[r["person_id"]] += r["score"]
@@ -338,7 +340,7 @@ def _common_name_candidates(q, persons_qs, *, limit):
         if not chosen:
             continue
         # newest first, visibility asked chunk by chunk for those persons only (see _ranked_by_tokens)
-        holders = _registry(PersonToken).filter(token__in=chosen).order_by("-person_id").values_list(
+        holders = registry_rows(PersonToken).filter(token__in=chosen).order_by("-person_id").values_list(
             "person_id", flat=True)
         newest = list(dict.fromkeys(holders[:COMMON_HOLDERS]))
         ids = []
@@ -367,7 +369,7 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
     narrowed = False
     if document and names.normalise_document(document):
         tok = indexes.token(indexes.Kind.DOCUMENT, names.normalise_document(document))
-        qs = qs.filter(pk__in=_registry(PersonToken).filter(token=tok).values("person_id"))
+        qs = qs.filter(pk__in=registry_rows(PersonToken).filter(token=tok).values("person_id"))
         narrowed = True
     if birth_date:
         qs = qs.filter(birth_date_index=indexes.birth_date_index(birth_date))
@@ -391,7 +393,7 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
     token_rank = {}
     if narrowed:
         if name_tokens:
-            qs = qs.filter(pk__in=_registry(PersonToken).filter(token__in=[t for _, t in name_tokens])
+            qs = qs.filter(pk__in=registry_rows(PersonToken).filter(token__in=[t for _, t in name_tokens])
                            .values("person_id"))
         results = scored(list(_preload_keys(qs.only(*NAME_FIELDS).order_by("-pk")[:SEARCH_LIMIT])))
     elif name_tokens:
@@ -420,8 +422,8 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
 def _ranked_persons(ids):
     if not ids:
         return []
-    _preload_keys(_registry(Person).filter(pk__in=list(ids)))
-    loaded = {p.pk: p for p in _registry(Person).filter(pk__in=list(ids)).only(*NAME_FIELDS)}
+    _preload_keys(registry_rows(Person).filter(pk__in=list(ids)))
+    loaded = {p.pk: p for p in registry_rows(Person).filter(pk__in=list(ids)).only(*NAME_FIELDS)}
     return [loaded[pk] for pk in ids if pk in loaded]
 
 

@@ -253,15 +253,15 @@ def dismiss_signal(*, actor, signal, expected_version):
 def record_scan_signals(*, pairs, actor=None):
     """Signals for the batch job: pairs [(person_a_id, person_b_id, probability)]. Existing pairs
     (open, merged or dismissed) are left alone. Returns how many were new."""
-    from nicat.persons.duplicates import scan_table
+    from nicat.persons.selectors import registry_rows
 
-    before = scan_table(DuplicateSignal).count()
+    before = registry_rows(DuplicateSignal).count()
     batch = []
     for a, b, prob in pairs:
         a, b = (a, b) if a < b else (b, a)
         batch.append(DuplicateSignal(person_a_id=a, person_b_id=b, probability=prob, source=SignalSource.SCAN))
     with transaction.atomic():
         DuplicateSignal.objects.bulk_create(batch, batch_size=1000, ignore_conflicts=True)
-        new = scan_table(DuplicateSignal).count() - before
+        new = registry_rows(DuplicateSignal).count() - before
         audit.record(actor=actor, action="duplicate.scan", details={"pairs": len(batch), "new": new})
     return new
