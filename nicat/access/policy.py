@@ -254,9 +254,11 @@ def scope(queryset, user):
         return queryset.filter(Q(registered_by_institution_id__in=case_institution_ids(user)) |
                                Exists(visible_cases(user).filter(person_id=OuterRef("pk")))).exclude(
             pk__in=restricted_cases(user).values("person_id"))
-    if path:
-        allowed = Q(**{f"{path}__in": case_ids})
-        for rule in _record_rules.get(label, ()):
+    rules = _record_rules.get(label, ())
+    if path or rules:
+        # a record that hangs off no case (a duplicate signal …) is visible by its record rules alone
+        allowed = Q(**{f"{path}__in": case_ids}) if path else Q(pk__in=[])
+        for rule in rules:
             extra = rule(user, case_institution_ids(user))
             if extra is not None:
                 allowed |= extra

@@ -1,6 +1,6 @@
-"""Reads for the access pages and the case panel. The review list and the restriction list are
-system queries narrowed to what the reader's role and institution entitle them to; they show case
-references, never a person's identity."""
+"""Reads for the access pages and the case panel. The review list and the restriction list are what the
+reader's role and institution entitle them to (the record rules of `nicat.access.grants`); they show
+case references, never a person's identity."""
 from django.db.models import Q
 from django.utils import timezone
 
@@ -14,7 +14,7 @@ def break_glass_for_review(*, user):
     ids = supervisor_institution_ids(user)
     if not ids:
         return BreakGlass.objects.none()
-    return (BreakGlass.objects.system()
+    return (BreakGlass.objects.visible_to(user)
             .filter(Q(institution_id__in=ids) | Q(case__owner_institution_id__in=ids))
             .select_related("case", "case__owner_institution", "user", "institution", "reviewed_by")
             .order_by("reviewed_at", "-opened_at"))
@@ -25,7 +25,7 @@ def unreviewed_break_glass_count(*, user):
 
 
 def my_break_glass(*, user):
-    return (BreakGlass.objects.system().filter(user=user).select_related("case", "case__owner_institution")
+    return (BreakGlass.objects.visible_to(user).filter(user=user).select_related("case", "case__owner_institution")
             .order_by("-opened_at"))
 
 
@@ -37,8 +37,8 @@ def break_glass_on_case(*, user, case):
 
 def restriction_orders_for(*, user):
     """All orders for the competent authority; orders on their own institution's cases for supervisors."""
-    qs = RestrictionOrder.objects.system().select_related("case", "case__owner_institution", "recorded_by",
-                                                          "lifted_by")
+    qs = RestrictionOrder.objects.visible_to(user).select_related("case", "case__owner_institution", "recorded_by",
+                                                                  "lifted_by")
     if may_record_restrictions(user):
         return qs.order_by("-active", "-recorded_at")
     ids = supervisor_institution_ids(user)
@@ -52,8 +52,7 @@ def restrictions_on_case(*, user, case):
 
 
 def running_break_glass(*, user, case):
-    return BreakGlass.objects.system().filter(user=user, case=case, ended_at__isnull=True,
-                                              expires_at__gt=timezone.now()).first()
+    return BreakGlass.objects.of(case).filter(user=user, ended_at__isnull=True, expires_at__gt=timezone.now()).first()
 
 
 def sections(*, user, case):

@@ -17,12 +17,20 @@ from nicat.core.errors import NotAllowed
 MIN_REASON_LENGTH = 20
 
 
+def case_named(reference):
+    """The case printed with this reference, or None. The caller has checked who names it."""
+    # whole table: a case named by its printed reference by someone who may not see it (a break-glass
+    # opening, a restriction order being recorded, the public check of a status certificate; the case
+    # list asks whether a whole reference exists to look it up by the unique index)
+    return policy.case_model().objects.system().filter(reference=reference).select_related("owner_institution").first()
+
+
 def _case_by_reference(reference, field="case_reference"):
     """The case with this reference (a system look-up: the caller has already been checked)."""
     ref = (reference or "").strip().upper()
     if not ref:
         raise ValidationError({field: _("Enter the case reference, e.g. NCT-2026-000123.")})
-    case = policy.case_model().objects.system().filter(reference=ref).select_related("owner_institution").first()
+    case = case_named(ref)
     if case is None:
         raise ValidationError({field: _("No case has the reference %(ref)s. Check it and try again.")
                                % {"ref": ref[:32]}})
@@ -75,8 +83,7 @@ def open_break_glass(*, actor, case_reference, reason):
     institution = next(m.institution for m in policy.memberships(actor) if m.role == Role.SUPERVISOR)
     now = timezone.now()
     with transaction.atomic():
-        running = BreakGlass.objects.system().filter(case=case, user=actor, ended_at__isnull=True,
-                                                     expires_at__gt=now).first()
+        running = BreakGlass.objects.of(case).filter(user=actor, ended_at__isnull=True, expires_at__gt=now).first()
         if running is not None:
             raise ValidationError({"case_reference": _(
                 "You already opened this case; your access runs until %(until)s.") % {
@@ -88,7 +95,7 @@ def open_break_glass(*, actor, case_reference, reason):
             raise ValidationError({"case_reference": _(
                 "Access to this case is restricted by a prosecutor's or court's order that does not cover "
                 "your role. Break-glass cannot override it.")})
-        opening = BreakGlass.objects.system().create(
+        opening = BreakGlass.objects.create(
             case=case, user=actor, institution=institution, reason=reason, opened_at=now,
             expires_at=now + datetime.timedelta(hours=break_glass_hours()))
         audit.record(actor=actor, action="case.break_glass", obj=opening, case=case, institution=institution,
@@ -104,7 +111,7 @@ def end_break_glass(*, actor, opening):
     if opening.user_id != actor.pk:
         raise NotAllowed
     with transaction.atomic():
-        updated = BreakGlass.objects.system().filter(pk=opening.pk, ended_at__isnull=True).update(
+        updated = BreakGlass.objects.row(opening).filter(ended_at__isnull=True).update(
             ended_at=timezone.now())
         if updated:
             audit.record(actor=actor, action="case.break_glass_end", obj=opening, case=opening.case)
@@ -128,7 +135,7 @@ def review_break_glass(*, actor, opening, note):
     if len(note) > 5000:
         raise ValidationError({"note": _("The note is longer than 5,000 characters. Shorten it.")})
     with transaction.atomic():
-        locked = BreakGlass.objects.system().select_for_update().get(pk=opening.pk)
+        locked = BreakGlass.objects.row(opening).select_for_update().get()
         if locked.reviewed_at is not None:
             raise ValidationError({"note": _("Someone else has already reviewed this opening.")})
         locked.reviewed_at = timezone.now()
@@ -202,7 +209,7 @@ def lift_restriction_order(*, actor, order):
     if not may_record_restrictions(actor):
         raise NotAllowed
     with transaction.atomic():
-        updated = RestrictionOrder.objects.system().filter(pk=order.pk, active=True).update(
+        updated = RestrictionOrder.objects.row(order).filter(active=True).update(
             active=False, lifted_at=timezone.now(), lifted_by=actor)
         if not updated:
             raise ValidationError(_("This order was already lifted."))

@@ -60,24 +60,32 @@ def _shown_in_bulk(*uuids, since=None):
     return q & Q(occurred_at__gte=since) if since is not None else q
 
 
-def _case_q(case_uuid):
-    row = (policy.case_model().objects.system().filter(uuid=case_uuid)
-           .values("person__uuid", "person__created_at", "created_at").first()) or {}
+def _case_q(case, case_uuid):
+    """`case`: the case the caller holds; `case_uuid`: its uuid, from callers that do not pass it yet."""
+    Case = policy.case_model()
+    if case is None:
+        # whole table: a case named only by its uuid (the caller has checked it is visible); callers that
+        # hold the case pass `case=` and this branch goes once none is left
+        case_rows = Case.objects.system().filter(uuid=case_uuid)
+    else:
+        case_rows, case_uuid = Case.objects.row(case), case.uuid
+    row = case_rows.values("person__uuid", "person__created_at", "created_at").first() or {}
     since = min((t for t in (row.get("created_at"), row.get("person__created_at")) if t), default=None)
     person_uuid = str(row["person__uuid"]) if row.get("person__uuid") else ""
     return Q(case_uuid=str(case_uuid)) | _shown_in_bulk(str(case_uuid), person_uuid, since=since)
 
 
-def case_trail(*, case_uuid):
+def case_trail(*, case=None, case_uuid=None):
     """Every event about one case, newest first — bulk reads that showed the case or its person included.
     The caller has checked that the case is visible."""
-    return AuditEvent.objects.filter(_case_q(case_uuid)).select_related("institution", "actor").order_by("-sequence")
+    return (AuditEvent.objects.filter(_case_q(case, case_uuid)).select_related("institution", "actor")
+            .order_by("-sequence"))
 
 
-def case_accessors(*, case_uuid, limit=200):
+def case_accessors(*, case=None, case_uuid=None, limit=200):
     """Who touched the case: one row per person (never one per institution or per spelling), with their
     full name, the institutions they acted for, the number of events and the first and last time."""
-    q = _case_q(case_uuid)
+    q = _case_q(case, case_uuid)
     rows = list(AuditEvent.objects.filter(q).order_by().values("actor_id")
                 .annotate(events=Count("sequence"), first=Min("occurred_at"), last=Max("occurred_at"),
                           username=Max("actor_username"))
@@ -133,7 +141,7 @@ def break_glass_reasons(*, user, events):
     if not uuids:
         return {}
     out = {}
-    for opening in BreakGlass.objects.system().filter(uuid__in=uuids).select_related("case"):
+    for opening in BreakGlass.objects.visible_to(user).filter(uuid__in=uuids).select_related("case"):
         if opening.user_id == user.pk or may_review(user, opening):
             out[str(opening.uuid)] = opening.reason
     return out
@@ -142,7 +150,7 @@ def break_glass_reasons(*, user, events):
 def person_trail(*, person):
     """Every event about one person and their cases, oldest first (a subject-access report).
     The caller has checked that the person is visible."""
-    cases = list(policy.case_model().objects.system().filter(person_id=person.pk).values_list("uuid", "created_at"))
+    cases = list(policy.case_model().objects.of(person).values_list("uuid", "created_at"))
     case_uuids = [str(u) for u, _created in cases]
     since = min([person.created_at, *(created for _u, created in cases)])
     return (AuditEvent.objects.filter(Q(object_type="persons.person", object_id=str(person.uuid))

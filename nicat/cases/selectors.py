@@ -6,6 +6,7 @@ from django.db import connection
 from django.http import Http404
 
 from nicat.access import policy
+from nicat.access.services import case_named
 from nicat.audit import services as audit
 from nicat.cases.models import Case, CaseNote, TraffickingEvent
 from nicat.core import prepared
@@ -38,7 +39,7 @@ def case_list(*, user, status=None, trafficking_status=None, exploitation=None, 
         ref = reference.strip().upper()
         if ref.isdigit():  # "123" finds NCT-2026-000123
             qs = qs.filter(reference__endswith="-" + ref.zfill(6))
-        elif Case.objects.system().filter(reference=ref).exists():
+        elif case_named(ref) is not None:
             # a whole reference, as printed on a paper: the unique index answers (a part of one is looked for
             # in every reference, which took seconds in a registry of 1,000,000 cases)
             qs = qs.filter(reference=ref)

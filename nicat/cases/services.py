@@ -177,7 +177,7 @@ def add_note(*, actor, case, text):
         raise ValidationError({"text": _("The note is longer than 20,000 characters. Split it into several notes.")})
     with transaction.atomic():
         institution = policy.acting_institution(actor)
-        note = CaseNote.objects.system().create(case=case, text=text, author=actor, author_institution=institution)
+        note = CaseNote.objects.create(case=case, text=text, author=actor, author_institution=institution)
         audit.record(actor=actor, action="note.create", obj=note, case=case, institution=institution,
                      changes=audit.diff(CaseNote, {}, {"text": text}))
     return note
@@ -201,9 +201,9 @@ def add_event(*, actor, case, data):
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        event = TraffickingEvent.objects.system().create(case=case, created_by=actor,
-                                                         **{f: data.get(f) for f in EVENT_FIELDS
-                                                            if data.get(f) is not None})
+        event = TraffickingEvent.objects.create(case=case, created_by=actor,
+                                                **{f: data.get(f) for f in EVENT_FIELDS
+                                                   if data.get(f) is not None})
         snap = {f: getattr(event, f) for f in EVENT_FIELDS}
         snap["country"] = event.country.code if event.country_id else None
         audit.record(actor=actor, action="event.create", obj=event, case=case,

@@ -68,14 +68,14 @@ def institutions_concerned(case):
 
     found = {}
     Referral = apps.get_model("referrals", "Referral")
-    referral = (Referral.objects.system().filter(case=case).exclude(status__in=("revoked", "declined", "cancelled"))
+    referral = (Referral.objects.of(case).exclude(status__in=("revoked", "declined", "cancelled"))
                 .select_related("to_institution").order_by("-created_at").first())
     if referral is not None:
         found["referral"] = referral.to_institution
         if referral.to_institution.is_special_institution:
             found["shelter"] = referral.to_institution
     Stay = apps.get_model("assistance", "Stay")
-    stay = Stay.objects.system().filter(case=case).select_related("facility__institution").order_by(
+    stay = Stay.objects.of(case).select_related("facility__institution").order_by(
         "-admitted_at").first()
     if stay is not None:
         found["shelter"] = stay.facility.institution

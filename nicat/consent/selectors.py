@@ -82,9 +82,21 @@ def details_visible(user, case):
 # --- legal-basis orders ----------------------------------------------------------------------------
 
 
-def _orders():
-    return LegalBasisUse.objects.system().select_related("case", "institution", "used_by", "used_by_institution",
-                                                         "decided_by", "decided_by_institution")
+def _orders(user):
+    """The orders `user` may see: those of the cases they see, and every one for the approvers (the record
+    rule registered in ConsentConfig.ready())."""
+    return LegalBasisUse.objects.visible_to(user).select_related("case", "institution", "used_by",
+                                                                 "used_by_institution", "decided_by",
+                                                                 "decided_by_institution")
+
+
+def approver_orders(user, institution_ids):
+    """Record rule: the supervisors of the competent authority approve (and so see) every legal basis."""
+    from django.db.models import Q
+
+    from nicat.consent.services import may_approve_legal_bases
+
+    return Q(pk__isnull=False) if may_approve_legal_bases(user) else None
 
 
 def may_see_order(user, use):
@@ -102,12 +114,13 @@ def orders_for(*, user, status=""):
     owner institution's staff), pending first."""
     from nicat.consent.services import may_approve_legal_bases
 
-    qs = _orders()
+    qs = _orders(user)
     if not may_approve_legal_bases(user):
         ids = policy.case_institution_ids(user)
         if not ids:
             return qs.none()
-        qs = qs.filter(case__owner_institution_id__in=ids, case__in=Case.objects.visible_to(user))
+        # `_orders`: of the cases the user sees (the approvers' rule adds none for them)
+        qs = qs.filter(case__owner_institution_id__in=ids)
     if status in OrderStatus.values:
         qs = qs.filter(status=status)
     return qs.order_by(_pending_first(), "-used_at", "-id")
@@ -122,7 +135,7 @@ def _pending_first():
 
 def order_for(*, user, uuid):
     try:
-        use = _orders().get(uuid=uuid)
+        use = _orders(user).get(uuid=uuid)
     except (LegalBasisUse.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None
     if not may_see_order(user, use):

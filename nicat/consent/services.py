@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 from nicat.access import policy
 from nicat.accounts.models import Role
 from nicat.audit import services as audit
-from nicat.cases.models import Case
 from nicat.consent import legal_bases
 from nicat.consent.models import (
     PURPOSES_NAMING_INSTITUTION,
@@ -219,14 +218,14 @@ def record_consent(*, actor, case, data, form_bytes=None):
 
 def confirm_consent(*, actor, consent, expected_version=None):
     """The owner institution confirms a decision recorded elsewhere: from now on it counts."""
-    case = Case.objects.system().select_related("owner_institution").get(pk=consent.case_id)
+    case = consent.case
     require_visible(actor, case)
     institution = owner_staff(actor, case)
     if institution is None:
         raise ValidationError(_("Only %(owner)s, which owns the case, confirms a consent recorded elsewhere.")
                               % {"owner": case.owner_institution.name})
     with transaction.atomic():
-        locked = Consent.objects.system().select_for_update(of=("self",)).get(pk=consent.pk)
+        locked = Consent.objects.row(consent).select_for_update(of=("self",)).get()
         check_version(locked.version, expected_version)
         if locked.confirmed_at is not None:
             raise ValidationError(_("This decision already counts; there is nothing to confirm."))
@@ -250,7 +249,7 @@ def withdraw_consent(*, actor, consent, note="", expressed_by_person=False):
     The owner institution withdraws on the person's behalf. Anyone else who sees the case records only
     a withdrawal the person expressed to them (`expressed_by_person`, and the note says how and when):
     it takes effect at once and the owner institution is notified."""
-    case = Case.objects.system().select_related("owner_institution").get(pk=consent.case_id)
+    case = consent.case
     require_visible(actor, case)
     owner = owner_staff(actor, case)
     note = (note or "").strip()
@@ -266,8 +265,7 @@ def withdraw_consent(*, actor, consent, note="", expressed_by_person=False):
         if errors:
             raise ValidationError(errors)
     with transaction.atomic():
-        locked = Consent.objects.system().select_for_update(of=("self",)).select_related("case", "institution").get(
-            pk=consent.pk)
+        locked = Consent.objects.row(consent).select_for_update(of=("self",)).select_related("case", "institution").get()
         if locked.decision != Decision.GIVEN:
             raise ValidationError(_("This is a refusal, so there is nothing to withdraw. If the person now "
                                     "agrees, record a new consent."))
@@ -298,7 +296,7 @@ def withdraw_consent(*, actor, consent, note="", expressed_by_person=False):
 def _events(case, purpose, institution, service, at):
     """(time, kind, consent) of every decision and withdrawal that applies to the scope, oldest first."""
     events = []
-    for c in Consent.objects.system().filter(case=case, purpose=purpose, given_at__lte=at,
+    for c in Consent.objects.of(case).filter(purpose=purpose, given_at__lte=at,
                                              confirmed_at__isnull=False).select_related("institution"):
         if not c.covers(institution=institution, service=service):
             continue
@@ -361,7 +359,7 @@ def require_consent(*, case, purpose, institution=None, service="", at=None, loc
             _("Consent to “%(scope)s” expired on %(day)s. Ask the person again and record the new consent.")
             % {"scope": scope, "day": _when(consent.expires_at)}, code="consent_expired")})
     if lock:
-        locked = Consent.objects.system().select_for_update().get(pk=consent.pk)
+        locked = Consent.objects.row(consent).select_for_update().get()
         if not locked.is_valid():
             raise ValidationError({"consent": ValidationError(
                 _("Consent to “%(scope)s” was withdrawn a moment ago. Nothing was done.") % {"scope": scope},
@@ -527,8 +525,8 @@ def _decide(actor, use, expected_version):
     institution = approving_institution(actor)
     if institution is None:
         raise NotAllowed
-    locked = LegalBasisUse.objects.system().select_for_update(of=("self",)).select_related(
-        "case", "institution", "used_by_institution").get(pk=use.pk)
+    locked = LegalBasisUse.objects.row(use).select_for_update(of=("self",)).select_related(
+        "case", "institution", "used_by_institution").get()
     check_version(locked.version, expected_version)
     if locked.status != OrderStatus.PENDING:
         raise ValidationError(_("This legal basis was already %(status)s on %(day)s. Nothing was changed.") % {

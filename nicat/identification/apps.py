@@ -57,8 +57,7 @@ def identification_sections(user, case):
     competent = competent_authority_ids(user)
     if not competent:
         return None
-    row = (Identification.objects.system().filter(case_id=case.pk, referred_to_id__in=competent,
-                                                  referred_at__isnull=False)
+    row = (Identification.objects.of(case).filter(referred_to_id__in=competent, referred_at__isnull=False)
            .filter(referral_basis_q(prefix="")).select_related("legal_basis_use").first())
     if row is None:
         return None

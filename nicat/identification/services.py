@@ -67,7 +67,7 @@ def acts_date(case, acts_began_on=None):
     (the latest the acts can have begun, so the age taken there is the highest it can have been)."""
     if acts_began_on:
         return acts_began_on, "recorded"
-    dates = [d for d in TraffickingEvent.objects.system().filter(case=case).values_list("date_from", flat=True) if d]
+    dates = [d for d in TraffickingEvent.objects.of(case).values_list("date_from", flat=True) if d]
     if dates:
         return min(dates), "first_event"
     return baku_date(case.first_contact_at), "first_contact"
@@ -99,7 +99,7 @@ def _identification_row(case):
     """The case's identification row, created if missing; a lost creation race is a concurrent edit."""
     try:
         with transaction.atomic():
-            return Identification.objects.system().get_or_create(case=case)[0]
+            return Identification.objects.of(case).get_or_create(case=case)[0]
     except IntegrityError:
         raise ConcurrentEdit() from None
 
@@ -278,8 +278,8 @@ def save_screening(*, actor, case, data_in, screening=None, expected_version=Non
             action = "identification.screening.complete" if complete else "identification.screening.create"
         else:
             before = _snapshot(_screening_values(screening))
-            if not Screening.objects.system().filter(pk=screening.pk, version=expected_version,
-                                                     status=ScreeningStatus.DRAFT).update(version=F("version") + 1):
+            if not Screening.objects.row(screening).filter(version=expected_version,
+                                                           status=ScreeningStatus.DRAFT).update(version=F("version") + 1):
                 raise ConcurrentEdit()
             screening.version = expected_version + 1
             action = "identification.screening.complete" if complete else "identification.screening.update"
@@ -298,7 +298,7 @@ def save_screening(*, actor, case, data_in, screening=None, expected_version=Non
         if complete:
             identification = _identification_row(case)
             if identification.status == IdentificationStatus.SCREENED:
-                Identification.objects.system().filter(pk=identification.pk).update(
+                Identification.objects.row(identification).update(
                     screening=screening, version=F("version") + 1, updated_at=timezone.now())
         audit.record(actor=actor, action=action, obj=screening, case=case, institution=institution,
                      changes=audit.diff(Screening, before, _snapshot(values)),
@@ -353,8 +353,7 @@ def refer_for_identification(*, actor, case, note="", screening=None, legal_basi
     if institution is None:
         raise NotAllowed
     errors = {}
-    identification = (Identification.objects.system().filter(case=case)
-                      .select_related("consent", "legal_basis_use").first())
+    identification = Identification.objects.of(case).select_related("consent", "legal_basis_use").first()
     if identification and identification.status == IdentificationStatus.REFERRED and (
             referral_in_force(identification) or referral_awaits_approval(identification)):
         raise ValidationError(_("This case was already referred for identification on %(day)s. Nothing was "
@@ -387,8 +386,8 @@ def refer_for_identification(*, actor, case, note="", screening=None, legal_basi
             copy_bytes=copy_bytes, sections=sections)
         identification = _identification_row(case)
         previous = identification.status
-        updated = Identification.objects.system().filter(
-            pk=identification.pk, version=identification.version,
+        updated = Identification.objects.row(identification).filter(
+            version=identification.version,
             status__in=[IdentificationStatus.SCREENED, IdentificationStatus.REFERRED]).update(
             status=IdentificationStatus.REFERRED, referred_at=now, referred_by=actor,
             referred_by_institution=institution, referred_to=authority, consent_confirmed=consent is not None,
@@ -431,8 +430,8 @@ def end_for_withdrawn_consent(*, actor, consent):
     audited on the identification and the Main Department's officers are told."""
     if consent.purpose != Purpose.IDENTIFICATION:
         return
-    for identification in (Identification.objects.system().select_for_update(of=("self",))
-                           .filter(consent_id=consent.pk).select_related("case", "referred_to")):
+    for identification in (Identification.objects.of(consent, via="consent").select_for_update(of=("self",))
+                           .select_related("case", "referred_to")):
         state, other = consent_services.decisive_consent(case=identification.case, purpose=Purpose.IDENTIFICATION,
                                                          institution=identification.referred_to)
         if state == "valid" and other.pk != consent.pk:
@@ -542,16 +541,16 @@ def record_decision(*, actor, case, decision, expected_version):
     with transaction.atomic():
         before = {"trafficking_status": case.trafficking_status,
                   "status_decided_by": case.status_decided_by_id, "status_decided_on": case.status_decided_on}
-        if not Case.objects.system().filter(pk=case.pk, version=expected_version).update(
+        if not Case.objects.row(case).filter(version=expected_version).update(
                 trafficking_status=new_status, status_decided_by=institution, status_decided_on=decided_on,
                 version=F("version") + 1, updated_at=timezone.now()):
             raise ConcurrentEdit()
-        record = IdentificationDecision.objects.system().create(
+        record = IdentificationDecision.objects.create(
             case=case, outcome=outcome, decided_on=decided_on, institution=institution, decided_by=actor,
             reason=reason, release_from_liability=release, liability_note=liability_note if release else "",
             documents=documents, certificate_language=language, previous_status=case.trafficking_status)
         identification = _identification_row(case)
-        Identification.objects.system().filter(pk=identification.pk).update(
+        Identification.objects.row(identification).update(
             status=outcome, decision=record, version=F("version") + 1, updated_at=timezone.now())
         case.trafficking_status, case.status_decided_by, case.status_decided_on = new_status, institution, decided_on
         case.version = expected_version + 1
@@ -577,7 +576,7 @@ def record_decision(*, actor, case, decision, expected_version):
 def mark_residence_permit_discussed(*, actor, case, on=None):
     """Record that the temporary residence permit was offered to a foreign or stateless victim."""
     require_visible(actor, case)
-    identification = Identification.objects.system().filter(case=case).first()
+    identification = Identification.objects.of(case).first()
     if identification is None or identification.status != IdentificationStatus.RECOGNISED:
         raise ValidationError(_("The temporary residence permit follows official recognition; this case is not "
                                 "recognised."))
@@ -587,7 +586,7 @@ def mark_residence_permit_discussed(*, actor, case, on=None):
     if on > timezone.localdate():
         raise ValidationError({"on": _("The date is in the future.")})
     with transaction.atomic():
-        Identification.objects.system().filter(pk=identification.pk).update(
+        Identification.objects.row(identification).update(
             residence_permit_discussed_on=on, version=F("version") + 1, updated_at=timezone.now())
         audit.record(actor=actor, action="identification.residence_permit_discussed", obj=identification, case=case,
                      institution=policy.acting_institution(actor),
@@ -611,8 +610,7 @@ def certificate_pdf(*, actor, case, language=None):
     from nicat.identification.certificate import render_certificate
 
     require_visible(actor, case)
-    identification = Identification.objects.system().select_related("decision__institution").filter(
-        case=case).first()
+    identification = Identification.objects.of(case).select_related("decision__institution").first()
     decision = identification.decision if identification else None
     if decision is None or decision.outcome != DecisionOutcome.RECOGNISED:
         raise ValidationError(_("A status certificate exists only for an officially recognised victim."))
@@ -637,6 +635,7 @@ def verify_certificate(*, number, code):
 
     from django.utils.crypto import constant_time_compare
 
+    from nicat.access.services import case_named
     from nicat.identification.certificate import verification_code
 
     number = (number or "").strip().upper()
@@ -644,9 +643,8 @@ def verify_certificate(*, number, code):
     reference, _sep, prefix = number.rpartition("-")
     valid, case = False, None
     if reference and len(prefix) == 8 and len(wanted) == 16:
-        case = Case.objects.system().filter(reference=reference).first()
-        identification = (Identification.objects.system().select_related("decision").filter(case=case).first()
-                          if case else None)
+        case = case_named(reference)
+        identification = Identification.objects.of(case).select_related("decision").first() if case else None
         decision = identification.decision if identification else None
         valid = bool(decision is not None and decision.outcome == DecisionOutcome.RECOGNISED
                      and str(decision.uuid).upper().startswith(prefix)
@@ -690,7 +688,7 @@ def case_deadlines(case, *, identification=NOT_LOADED, now=None):
     today = baku_today(now)
     items = []
     if identification is NOT_LOADED:
-        identification = Identification.objects.system().filter(case=case).select_related("decision").first()
+        identification = Identification.objects.of(case).select_related("decision").first()
     status = identification.status if identification else IdentificationStatus.SCREENED
     due = rules.referral_due(case.first_contact_at)
     if identification and identification.referred_at:

@@ -65,12 +65,17 @@ def prune_job_results():
     return deleted
 
 
+def _counted(model):
+    # whole table: the operations metrics count what is overdue across every institution (numbers only)
+    return model.objects.system()
+
+
 def overdue_referrals():
     from django.utils import timezone
 
     from nicat.referrals.models import Referral, Status
 
-    return Referral.objects.system().filter(status=Status.PENDING, deadline_at__lte=timezone.now()).count()
+    return _counted(Referral).filter(status=Status.PENDING, deadline_at__lte=timezone.now()).count()
 
 
 def overdue_identification_referrals():
@@ -82,7 +87,7 @@ def overdue_identification_referrals():
     from nicat.legal.rules import referral_due
 
     now = timezone.now()
-    open_possible = (Case.objects.system().filter(trafficking_status=TraffickingStatus.POSSIBLE, first_contact_at__lt=now)
+    open_possible = (_counted(Case).filter(trafficking_status=TraffickingStatus.POSSIBLE, first_contact_at__lt=now)
                      .exclude(status__in=CLOSED_STATUSES).exclude(owner_institution__is_competent_authority=True)
                      .exclude(identification__referred_at__isnull=False))
     return sum(1 for first in open_possible.values_list("first_contact_at", flat=True).iterator()

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from nicat.persons import matching
 from nicat.persons.indexing import person_data
 from nicat.persons.models import MatchModel, Person, PersonToken
-from nicat.persons.selectors import RANK_FIELDS, current_model
+from nicat.persons.selectors import RANK_FIELDS, current_model, registry_rows
 from nicat.privacy.indexes import BLOCKING_KINDS, SCAN_BLOCK_CAPS, Kind, token
 
 MIN_TRAINING_PAIRS = 1000
@@ -83,7 +83,7 @@ def candidate_pairs(*, block_cap=None, chunk_size=50000, result=None, name_pair_
     result = result or ScanResult()
     pairs = {}
     oversized = set()
-    rows = (PersonToken.objects.system().filter(kind__in=BLOCKING_KINDS).order_by("token", "kind")
+    rows = (registry_rows(PersonToken).filter(kind__in=BLOCKING_KINDS).order_by("token", "kind")
             .values_list("token", "kind", "person_id").iterator(chunk_size=chunk_size))
     current, block = None, []
 
@@ -132,7 +132,7 @@ def _refine(pairs, oversized, *, block_cap, chunk_size, result):
     kinds = sorted(set(REFINE) | {k for ks in REFINE.values() for k in ks})
     rules = [(k1, k2) for k1, seconds in REFINE.items() for k2 in seconds]
     keys = {rule: [] for rule in rules}
-    rows = (PersonToken.objects.system().filter(kind__in=kinds).order_by("person_id")
+    rows = (registry_rows(PersonToken).filter(kind__in=kinds).order_by("person_id")
             .values_list("person_id", "kind", "token").iterator(chunk_size=chunk_size))
     mask = (1 << 64) - 1
 
@@ -190,7 +190,7 @@ def _profiles(ids, chunk=2000):
     ids = sorted(ids)
     out = {}
     for i in range(0, len(ids), chunk):
-        for person in (Person.objects.system().filter(pk__in=ids[i:i + chunk], merged_into__isnull=True)
+        for person in (registry_rows(Person).filter(pk__in=ids[i:i + chunk], merged_into__isnull=True)
                        .select_related("gender").only(*RANK_FIELDS)):
             out[person.pk] = matching.profile(person_data(person), ref=person.pk)
     return out
@@ -201,7 +201,7 @@ def _random_levels(seed=1, names=None):
     list, receives the share of all pairs of the sampled persons that bear the same given and family
     name keys (in either order) — u of an exact agreement on both names, from millions of pairs
     instead of the random ones (which see it a few dozen times)."""
-    ids = list(Person.objects.system().filter(merged_into__isnull=True).order_by("pk").values_list("pk", flat=True))
+    ids = list(registry_rows(Person).filter(merged_into__isnull=True).order_by("pk").values_list("pk", flat=True))
     rnd = random.Random(seed)
     sample = rnd.sample(ids, min(len(ids), RANDOM_PERSONS))
     profiles = list(_profiles(sample).values())
@@ -257,7 +257,7 @@ def scan(*, min_probability=SCAN_MIN_PROBABILITY, block_cap=None, record=True, l
 
     started = time.monotonic()
     result = ScanResult()
-    result.persons = Person.objects.system().filter(merged_into__isnull=True).count()
+    result.persons = registry_rows(Person).filter(merged_into__isnull=True).count()
     sizes = {}
     pairs = candidate_pairs(block_cap=block_cap, result=result, name_pair_sizes=sizes)
     result.pairs = len(pairs)

@@ -14,7 +14,7 @@ The audit chain is never rewritten: one `person.erase` event is appended with no
 Callers check who may erase (nicat.retention); this module only does it.
 """
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from nicat.access import policy
@@ -71,7 +71,7 @@ def _kept_age(person):
     """(estimated_age, age_recorded_on) that keep the person's age groups once the birth date is gone."""
     if not person.birth_date:
         return person.estimated_age, person.age_recorded_on
-    first = (policy.case_model().objects.system().filter(person=person).order_by("first_contact_at")
+    first = (policy.case_model().objects.of(person).order_by("first_contact_at")
              .values_list("first_contact_at", flat=True).first())
     day = baku_date(first) if first else baku_date(person.created_at)
     years, _estimate = years_on(person, day)
@@ -82,17 +82,18 @@ def erase_person(*, actor, person, basis, request_uuid=None, institution=None):
     """Erase `person` (and any record merged into it). Returns the number of person records erased
     (0 when already erased). `basis`: "retention" or "request"."""
     with transaction.atomic():
-        locked = Person.objects.system().select_for_update().filter(
-            Q(pk=person.pk) | Q(merged_into_id=person.pk), erased_at__isnull=True)
+        locked = (Person.objects.row(person) | Person.objects.of(person, via="merged_into")).select_for_update().filter(
+            erased_at__isnull=True)
         erased, ids = 0, []
         now = timezone.now()
         for p in locked:
             estimated_age, recorded_on = _kept_age(p)
-            Person.objects.system().filter(pk=p.pk).update(
+            Person.objects.row(p).update(
                 **BLANK, estimated_age=estimated_age, age_recorded_on=recorded_on, erased_at=now,
                 erasure_basis=basis, version=F("version") + 1)
-            PersonToken.objects.system().filter(person=p).delete()
-            DuplicateSignal.objects.system().filter(Q(person_a=p) | Q(person_b=p), status=SignalStatus.OPEN).update(
+            PersonToken.objects.of(p).delete()
+            signals = DuplicateSignal.objects.of(p, via="person_a") | DuplicateSignal.objects.of(p, via="person_b")
+            signals.filter(status=SignalStatus.OPEN).update(
                 status=SignalStatus.DISMISSED, resolved_at=now, version=F("version") + 1)
             destroyed = personkeys.destroy(p.data_key_id)
             details = {"basis": basis, "key_destroyed": destroyed}

@@ -219,6 +219,7 @@ def generate(count, *, seed=1, duplicate_share=0.02, institutions=None, batch=50
     from django.utils import timezone
 
     from nicat.directory.models import Institution
+    from nicat.persons.indexing import every_person
     from nicat.persons.models import Person, PersonToken
     from nicat.privacy import indexes
     from nicat.vocab.models import Term
@@ -227,7 +228,7 @@ def generate(count, *, seed=1, duplicate_share=0.02, institutions=None, batch=50
     if not institutions:
         raise ValueError("Create at least one institution first (nicat demo, or the bench set-up).")
     genders = {t.code: t.pk for t in Term.objects.filter(vocabulary="gender")}
-    start_id = (Person.objects.system().order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    start_id = (every_person().values_list("pk", flat=True).last() or 0) + 1
     builder = _RowBuilder([i.pk for i in institutions], genders, timezone.now(), start_id)
     person_columns = ["id"] + [f.column for f in builder.fields]
     token_columns = [f.column for f in PersonToken._meta.concrete_fields if f.name != "id"]

@@ -16,21 +16,30 @@ def person_data(person) -> dict:
     return data
 
 
+def every_person():
+    """Every person of the registry, oldest first."""
+    from nicat.persons.models import Person
+
+    # whole table: `nicat persons reindex` recomputes every person's tokens after the index key changed,
+    # and the benchmark generator continues after the last person
+    return Person.objects.system().order_by("pk")
+
+
 def reindex(person):
     from nicat.persons.models import Person, PersonToken
 
     data = person_data(person)
     exact = indexes.exact_indexes(data)
-    Person.objects.system().filter(pk=person.pk).update(**exact)
+    Person.objects.row(person).update(**exact)
     for name, value in exact.items():
         setattr(person, name, value)
     wanted = indexes.person_tokens(data)
-    current = set(PersonToken.objects.system().filter(person=person).values_list("kind", "token"))
+    current = set(PersonToken.objects.of(person).values_list("kind", "token"))
     stale = current - wanted
     if stale:
-        PersonToken.objects.system().filter(person=person, token__in=[t for _, t in stale]).delete()
+        PersonToken.objects.of(person).filter(token__in=[t for _, t in stale]).delete()
     fresh = wanted - current
     if fresh:
-        PersonToken.objects.system().bulk_create(
+        PersonToken.objects.bulk_create(
             [PersonToken(person=person, kind=kind, token=tok) for kind, tok in fresh], batch_size=500)
     return person

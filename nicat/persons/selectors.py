@@ -44,13 +44,21 @@ _models = {}
 _registry_size = {"at": -1e9, "n": 0}
 
 
+def registry_rows(model):
+    """The whole registry's persons, postings or duplicate signals, for matching and the name search."""
+    # whole table: matching and the name search go over the registry — the name search and the intake
+    # match rank token postings and load persons by key before (search) or without (matching) asking
+    # visibility, for those few only; the duplicate scan compares every person and counts its signals
+    return model.objects.system()
+
+
 def registry_size():
     """Number of registered persons (cached for ten minutes: it only sets the default prior)."""
     import time
 
     now = time.monotonic()
     if now - _registry_size["at"] > 600:
-        _registry_size.update(at=now, n=Person.objects.system().filter(merged_into__isnull=True).count())
+        _registry_size.update(at=now, n=registry_rows(Person).filter(merged_into__isnull=True).count())
     return _registry_size["n"]
 
 
@@ -78,7 +86,7 @@ def _candidate_ids(tokens, *, exclude=(), limit, posting_cap=POSTING_CAP):
     selective = [t for t in values if 0 < counts.get(t, 0) <= posting_cap]
     if not selective:
         return []
-    qs = PersonToken.objects.system().filter(token__in=selective)
+    qs = registry_rows(PersonToken).filter(token__in=selective)
     if exclude:
         qs = qs.exclude(person_id__in=list(exclude))
     rows = qs.values("person_id").annotate(n=Count("id")).order_by("-n", "person_id")[:limit]
@@ -107,8 +115,8 @@ def _preload_keys(qs):
 
 
 def _load(ids):
-    _preload_keys(Person.objects.system().filter(pk__in=list(ids)))
-    return {p.pk: p for p in Person.objects.system().filter(pk__in=list(ids)).select_related("gender")
+    _preload_keys(registry_rows(Person).filter(pk__in=list(ids)))
+    return {p.pk: p for p in registry_rows(Person).filter(pk__in=list(ids)).select_related("gender")
             .only(*RANK_FIELDS)}
 
 
@@ -190,8 +198,8 @@ def intake_candidates(*, user, data):
     if strong:
         elsewhere = [p for p, prob in matches if p.pk not in seen and prob >= matching.LIKELY]
         if elsewhere:
-            restricted = set(Person.objects.system().filter(pk__in=[p.pk for p in elsewhere])
-                             .filter(pk__in=policy.persons_under_restriction(user)).values_list("pk", flat=True))
+            restricted = set(policy.persons_under_restriction(user).filter(person_id__in=[p.pk for p in elsewhere])
+                             .values_list("person_id", flat=True))
             hidden = any(p.pk not in restricted and matching.strong_match(query, matching.profile(person_data(p)))
                          for p in elsewhere)
     return {"candidates": shown, "known_elsewhere": hidden, "checked_elsewhere": strong,
@@ -300,7 +308,7 @@ def _ranked_by_tokens(q, persons_qs, *, limit):
     # key, chunk by chunk until RANK_CANDIDATES are found. Joining the postings with the visible persons
     # instead made PostgreSQL decide visibility for the whole registry on every search (10 s and more
     # at 1,000,000 persons for an institution that sees a fiftieth of them; bench/registry_scale.py).
-    rows = list(PersonToken.objects.system().filter(token__in=list(selective)).values("person_id")
+    rows = list(registry_rows(PersonToken).filter(token__in=list(selective)).values("person_id")
                 .annotate(score=Sum(weight(selective))).order_by("-score", "-person_id")
                 .values_list("person_id", "score"))
     scores = {}
@@ -313,7 +321,7 @@ def _ranked_by_tokens(q, persons_qs, *, limit):
         if len(scores) >= RANK_CANDIDATES:
             break
     if common and scores:
-        extra = (PersonToken.objects.system().filter(person_id__in=list(scores), token__in=common)
+        extra = (registry_rows(PersonToken).filter(person_id__in=list(scores), token__in=common)
                  .values("person_id").annotate(score=Sum(weight({t: POSTING_CAP + 1 for t in common}))))
         for r in extra:
             scores[r["person_id"]] += r["score"]
@@ -332,7 +340,7 @@ def _common_name_candidates(q, persons_qs, *, limit):
         if not chosen:
             continue
         # newest first, visibility asked chunk by chunk for those persons only (see _ranked_by_tokens)
-        holders = PersonToken.objects.system().filter(token__in=chosen).order_by("-person_id").values_list(
+        holders = registry_rows(PersonToken).filter(token__in=chosen).order_by("-person_id").values_list(
             "person_id", flat=True)
         newest = list(dict.fromkeys(holders[:COMMON_HOLDERS]))
         ids = []
@@ -361,7 +369,7 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
     narrowed = False
     if document and names.normalise_document(document):
         tok = indexes.token(indexes.Kind.DOCUMENT, names.normalise_document(document))
-        qs = qs.filter(pk__in=PersonToken.objects.system().filter(token=tok).values("person_id"))
+        qs = qs.filter(pk__in=registry_rows(PersonToken).filter(token=tok).values("person_id"))
         narrowed = True
     if birth_date:
         qs = qs.filter(birth_date_index=indexes.birth_date_index(birth_date))
@@ -385,7 +393,7 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
     token_rank = {}
     if narrowed:
         if name_tokens:
-            qs = qs.filter(pk__in=PersonToken.objects.system().filter(token__in=[t for _, t in name_tokens])
+            qs = qs.filter(pk__in=registry_rows(PersonToken).filter(token__in=[t for _, t in name_tokens])
                            .values("person_id"))
         results = scored(list(_preload_keys(qs.only(*NAME_FIELDS).order_by("-pk")[:SEARCH_LIMIT])))
     elif name_tokens:
@@ -414,8 +422,8 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
 def _ranked_persons(ids):
     if not ids:
         return []
-    _preload_keys(Person.objects.system().filter(pk__in=list(ids)))
-    loaded = {p.pk: p for p in Person.objects.system().filter(pk__in=list(ids)).only(*NAME_FIELDS)}
+    _preload_keys(registry_rows(Person).filter(pk__in=list(ids)))
+    loaded = {p.pk: p for p in registry_rows(Person).filter(pk__in=list(ids)).only(*NAME_FIELDS)}
     return [loaded[pk] for pk in ids if pk in loaded]
 
 
@@ -444,7 +452,7 @@ def _score_names(q, persons, today, age_from, age_to):
 def open_signals(*, user):
     if not is_coordinator(user):
         return DuplicateSignal.objects.none()
-    return (DuplicateSignal.objects.system().filter(status=SignalStatus.OPEN)
+    return (DuplicateSignal.objects.visible_to(user).filter(status=SignalStatus.OPEN)
             .select_related("person_a", "person_b", "raised_by_institution").order_by("-probability", "-created_at"))
 
 
@@ -454,7 +462,7 @@ def signal_for_review(*, user, signal_uuid):
     if not is_coordinator(user):
         raise Http404
     try:
-        return DuplicateSignal.objects.system().select_related("person_a", "person_b").get(uuid=signal_uuid)
+        return DuplicateSignal.objects.visible_to(user).select_related("person_a", "person_b").get(uuid=signal_uuid)
     except (DuplicateSignal.DoesNotExist, ValueError):
         raise Http404 from None
 
@@ -463,14 +471,14 @@ def pair_facts(person):
     """What the coordinator compares for one record: the person, the institution that registered
     them, their cases (references and owners) and the records merged into them."""
     return {"person": person,
-            "cases": list(policy.case_model().objects.system().filter(person=person).select_related("owner_institution")),
-            "merged_records": list(Person.objects.system().filter(merged_into=person))}
+            "cases": list(policy.case_model().objects.of(person).select_related("owner_institution")),
+            "merged_records": list(Person.objects.of(person, via="merged_into"))}
 
 
 def merges(*, user):
     if not is_coordinator(user):
         return MergeRecord.objects.none()
-    return MergeRecord.objects.system().select_related("survivor", "merged", "merged_by").order_by("-merged_at")
+    return MergeRecord.objects.visible_to(user).select_related("survivor", "merged", "merged_by").order_by("-merged_at")
 
 
 def merge_for_review(*, user, merge_uuid):
@@ -479,6 +487,6 @@ def merge_for_review(*, user, merge_uuid):
     if not is_coordinator(user):
         raise Http404
     try:
-        return MergeRecord.objects.system().select_related("survivor", "merged").get(uuid=merge_uuid)
+        return MergeRecord.objects.visible_to(user).select_related("survivor", "merged").get(uuid=merge_uuid)
     except (MergeRecord.DoesNotExist, ValueError):
         raise Http404 from None

@@ -97,7 +97,7 @@ def _ordered(a, b):
 
 def _raise_signal(*, actor, person, other, probability, source, institution=None):
     a, b = _ordered(person, other)
-    signal, created = DuplicateSignal.objects.system().get_or_create(
+    signal, created = DuplicateSignal.objects.of(a, via="person_a").get_or_create(
         person_a=a, person_b=b, defaults={"probability": probability, "source": source,
                                           "raised_by_institution": institution})
     if created:
@@ -147,7 +147,9 @@ def merge_persons(*, actor, survivor, merged, reason, signal=None):
     if survivor.pk == merged.pk:
         raise ValidationError(_("A record cannot be merged into itself."))
     with transaction.atomic():
-        locked = {p.pk: p for p in Person.objects.system().select_for_update().filter(pk__in=[survivor.pk, merged.pk])}
+        # the two rows, locked in the order of their keys (as one query over both would)
+        locked = {p.pk: p for p in (Person.objects.row(x).select_for_update().first()
+                                    for x in sorted((survivor, merged), key=lambda x: x.pk)) if p is not None}
         if len(locked) != 2:
             raise ValidationError(_("One of the two records no longer exists. Reload the page."))
         if locked[survivor.pk].merged_into_id or locked[merged.pk].merged_into_id:
@@ -160,13 +162,12 @@ def merge_persons(*, actor, survivor, merged, reason, signal=None):
                 model._base_manager.filter(pk__in=pks).update(**{field: survivor})
                 moved.setdefault(model._meta.label_lower, {})[field] = pks
         now = timezone.now()
-        Person.objects.system().filter(pk=merged.pk).update(merged_into=survivor, merged_at=now,
-                                                             version=F("version") + 1)
+        Person.objects.row(merged).update(merged_into=survivor, merged_at=now, version=F("version") + 1)
         merged.merged_into, merged.merged_at = survivor, now
-        record = MergeRecord.objects.system().create(survivor=survivor, merged=merged, signal=signal, moved=moved,
-                                                     reason=reason.strip(), merged_by=actor)
+        record = MergeRecord.objects.create(survivor=survivor, merged=merged, signal=signal, moved=moved,
+                                            reason=reason.strip(), merged_by=actor)
         if signal is not None:
-            DuplicateSignal.objects.system().filter(pk=signal.pk).update(
+            DuplicateSignal.objects.row(signal).update(
                 status=SignalStatus.MERGED, resolved_at=now, resolved_by=actor, version=F("version") + 1)
         institution = policy.acting_institution(actor)
         counts = {label: sum(len(v) for v in fields.values()) for label, fields in moved.items()}
@@ -177,15 +178,16 @@ def merge_persons(*, actor, survivor, merged, reason, signal=None):
                      details=details)
         audit.record(actor=actor, action="person.merged_into", obj=merged, institution=institution,
                      details=details)
-        _audit_moved_cases(actor, moved, institution, record, "case.person_merged")
+        _audit_moved_cases(actor, moved, institution, record, "case.person_merged", survivor, merged)
     return record
 
 
-def _audit_moved_cases(actor, moved, institution, record, action):
+def _audit_moved_cases(actor, moved, institution, record, action, survivor, merged):
     from nicat.access import policy
 
     pks = moved.get("cases.case", {}).get("person", [])
-    for case in policy.case_model().objects.system().filter(pk__in=pks):
+    Case = policy.case_model()
+    for case in (Case.objects.of(survivor).filter(pk__in=pks) | Case.objects.of(merged).filter(pk__in=pks)):
         audit.record(actor=actor, action=action, obj=case, case=case, institution=institution,
                      details={"merge": str(record.uuid)})
 
@@ -198,10 +200,10 @@ def undo_merge(*, actor, merge, reason):
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why the merge is undone.")})
     with transaction.atomic():
-        record = MergeRecord.objects.system().select_for_update().get(pk=merge.pk)
+        record = MergeRecord.objects.row(merge).select_for_update().get()
         if record.undone_at:
             raise ValidationError(_("This merge has already been undone."))
-        merged = Person.objects.system().select_for_update().get(pk=record.merged_id)
+        merged = Person.objects.row(record.merged).select_for_update().get()
         if merged.merged_into_id != record.survivor_id:
             raise ValidationError(_("The merged record has been changed since; it cannot be moved back."))
         labels = {m._meta.label_lower: m for m, _f in _person_relations()}
@@ -211,15 +213,14 @@ def undo_merge(*, actor, merge, reason):
                 continue
             for field, pks in fields.items():
                 model._base_manager.filter(pk__in=pks, **{field: record.survivor_id}).update(**{field: merged})
-        Person.objects.system().filter(pk=merged.pk).update(merged_into=None, merged_at=None,
-                                                             version=F("version") + 1)
+        Person.objects.row(merged).update(merged_into=None, merged_at=None, version=F("version") + 1)
         now = timezone.now()
-        MergeRecord.objects.system().filter(pk=record.pk).update(undone_at=now, undone_by=actor)
+        MergeRecord.objects.row(record).update(undone_at=now, undone_by=actor)
         record.undone_at, record.undone_by = now, actor
         record.undo_reason = reason.strip()
         record.save(update_fields=["undo_reason"])
         if record.signal_id:
-            DuplicateSignal.objects.system().filter(pk=record.signal_id).update(
+            DuplicateSignal.objects.row(record.signal).update(
                 status=SignalStatus.OPEN, resolved_at=None, resolved_by=None, version=F("version") + 1)
         institution = policy.acting_institution(actor)
         details = {"merge": str(record.uuid), "survivor": str(record.survivor.uuid), "merged": str(merged.uuid)}
@@ -227,7 +228,8 @@ def undo_merge(*, actor, merge, reason):
                      details=details)
         audit.record(actor=actor, action="person.merge_undo", obj=merged, institution=institution,
                      details=details)
-        _audit_moved_cases(actor, record.moved, institution, record, "case.person_merge_undone")
+        _audit_moved_cases(actor, record.moved, institution, record, "case.person_merge_undone", record.survivor,
+                           merged)
     return record
 
 
@@ -238,8 +240,7 @@ def dismiss_signal(*, actor, signal, expected_version):
 
     expected_version = core_expected_version(expected_version)  # missing: a 400, not a lost race
     with transaction.atomic():
-        if not DuplicateSignal.objects.system().filter(pk=signal.pk, version=expected_version,
-                                                       status=SignalStatus.OPEN).update(
+        if not DuplicateSignal.objects.row(signal).filter(version=expected_version, status=SignalStatus.OPEN).update(
                 status=SignalStatus.DISMISSED, resolved_at=timezone.now(), resolved_by=actor,
                 version=F("version") + 1):
             raise ConcurrentEdit()
@@ -252,13 +253,15 @@ def dismiss_signal(*, actor, signal, expected_version):
 def record_scan_signals(*, pairs, actor=None):
     """Signals for the batch job: pairs [(person_a_id, person_b_id, probability)]. Existing pairs
     (open, merged or dismissed) are left alone. Returns how many were new."""
-    before = DuplicateSignal.objects.system().count()
+    from nicat.persons.selectors import registry_rows
+
+    before = registry_rows(DuplicateSignal).count()
     batch = []
     for a, b, prob in pairs:
         a, b = (a, b) if a < b else (b, a)
         batch.append(DuplicateSignal(person_a_id=a, person_b_id=b, probability=prob, source=SignalSource.SCAN))
     with transaction.atomic():
-        DuplicateSignal.objects.system().bulk_create(batch, batch_size=1000, ignore_conflicts=True)
-        new = DuplicateSignal.objects.system().count() - before
+        DuplicateSignal.objects.bulk_create(batch, batch_size=1000, ignore_conflicts=True)
+        new = registry_rows(DuplicateSignal).count() - before
         audit.record(actor=actor, action="duplicate.scan", details={"pairs": len(batch), "new": new})
     return new

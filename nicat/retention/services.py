@@ -59,11 +59,18 @@ def _start_of_baku_day(day):
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=ZoneInfo("Asia/Baku"))
 
 
+def registry_persons():
+    """Every person of the registry, for the retention jobs."""
+    # whole table: retention erases whoever's period has run out, re-applies the erasure ledger after a
+    # restore, and counts the erased
+    return Person.objects.system()
+
+
 def due_persons(today):
     """(months, cutoff day, queryset of persons due for erasure on `today`)."""
     months = int(legal.value(PERIOD, today))
     cutoff = legal.add_months(today, -months) + datetime.timedelta(days=1)
-    persons = (Person.objects.system()
+    persons = (registry_persons()
                .filter(erased_at__isnull=True, merged_into__isnull=True)
                .annotate(n_cases=Count("cases", distinct=True),
                          n_open=Count("cases", filter=~Q(cases__status__in=CLOSED_STATUSES), distinct=True),
@@ -87,7 +94,7 @@ def run_retention(*, today=None, dry_run=False, actor=None):
     if dry_run:
         return report
     for pk, _uuid in ids:
-        person = Person.objects.system().get(pk=pk)
+        person = registry_persons().get(pk=pk)
         report.erased += erase_person(actor=actor, person=person, basis="retention")
     with transaction.atomic():
         audit.record(actor=actor, action="retention.run", details={
@@ -202,7 +209,7 @@ def decide_request(*, actor, data_request, approve, reason, expected_version):
             erase_person(actor=actor, person=data_request.person, basis="request", request_uuid=data_request.uuid,
                          institution=institution)
         elif approve:
-            person = Person.objects.system().get(pk=data_request.person_id)
+            person = Person.objects.row(data_request.person).get()
             data = _clean_corrections(person, data_request.corrections)
             update_person(actor=actor, person=person, data=data, expected_version=person.version)
     return data_request
@@ -218,7 +225,7 @@ def reapply_ledger(*, actor=None):
     erased = 0
     for start in range(0, len(kids), 500):
         chunk = kids[start:start + 500]
-        for person in Person.objects.system().filter(data_key_id__in=chunk, erased_at__isnull=True):
+        for person in registry_persons().filter(data_key_id__in=chunk, erased_at__isnull=True):
             erased += erase_person(actor=actor, person=person, basis="reapplied")
         # a key whose person row is gone or already marked (but the key came back with the restore)
         from nicat.privacy.models import PersonKey

@@ -20,7 +20,7 @@ def audit_case_panel(context, case):
     user = context.get("user")
     if user is None or case is None or not selectors.is_supervisor(user):
         return {}
-    events = selectors.case_trail(case_uuid=case.uuid)
+    events = selectors.case_trail(case=case)
     return {"show": True, "recent": list(events[:5]), "count": events.count()}
 
 

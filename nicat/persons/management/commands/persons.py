@@ -21,11 +21,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, subcommand, **options):
         if subcommand == "reindex":
-            from nicat.persons.indexing import reindex
-            from nicat.persons.models import Person
+            from nicat.persons.indexing import every_person, reindex
 
             n = 0
-            for person in Person.objects.system().order_by("pk").iterator(chunk_size=1000):
+            for person in every_person().iterator(chunk_size=1000):
                 reindex(person)
                 n += 1
             self.stdout.write(f"{n} persons reindexed")

@@ -59,10 +59,9 @@ class Command(BaseCommand):
 
     def status(self):
         from nicat.core.calendar import baku_today
-        from nicat.persons.models import Person
-        from nicat.retention.services import due_persons
+        from nicat.retention.services import due_persons, registry_persons
 
         months, cutoff, persons = due_persons(baku_today())
         self.stdout.write(f"Retention period in force: {months} months after the last case closed.")
         self.stdout.write(f"Due for erasure today (last case closed before {cutoff.isoformat()}): {persons.count()}")
-        self.stdout.write(f"Erased so far: {Person.objects.system().filter(erased_at__isnull=False).count()}")
+        self.stdout.write(f"Erased so far: {registry_persons().filter(erased_at__isnull=False).count()}")
