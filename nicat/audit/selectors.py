@@ -60,32 +60,27 @@ def _shown_in_bulk(*uuids, since=None):
     return q & Q(occurred_at__gte=since) if since is not None else q
 
 
-def _case_q(case, case_uuid):
-    """`case`: the case the caller holds; `case_uuid`: its uuid, from callers that do not pass it yet."""
+def _case_q(case):
+    """`case`: the case the caller holds (read through the access policy)."""
     Case = policy.case_model()
-    if case is None:
-        # whole table: a case named only by its uuid (the caller has checked it is visible); callers that
-        # hold the case pass `case=` and this branch goes once none is left
-        case_rows = Case.objects.system().filter(uuid=case_uuid)
-    else:
-        case_rows, case_uuid = Case.objects.row(case), case.uuid
+    case_rows, case_uuid = Case.objects.row(case), case.uuid
     row = case_rows.values("person__uuid", "person__created_at", "created_at").first() or {}
     since = min((t for t in (row.get("created_at"), row.get("person__created_at")) if t), default=None)
     person_uuid = str(row["person__uuid"]) if row.get("person__uuid") else ""
     return Q(case_uuid=str(case_uuid)) | _shown_in_bulk(str(case_uuid), person_uuid, since=since)
 
 
-def case_trail(*, case=None, case_uuid=None):
+def case_trail(*, case):
     """Every event about one case, newest first — bulk reads that showed the case or its person included.
     The caller has checked that the case is visible."""
-    return (AuditEvent.objects.filter(_case_q(case, case_uuid)).select_related("institution", "actor")
+    return (AuditEvent.objects.filter(_case_q(case)).select_related("institution", "actor")
             .order_by("-sequence"))
 
 
-def case_accessors(*, case=None, case_uuid=None, limit=200):
+def case_accessors(*, case, limit=200):
     """Who touched the case: one row per person (never one per institution or per spelling), with their
     full name, the institutions they acted for, the number of events and the first and last time."""
-    q = _case_q(case, case_uuid)
+    q = _case_q(case)
     rows = list(AuditEvent.objects.filter(q).order_by().values("actor_id")
                 .annotate(events=Count("sequence"), first=Min("occurred_at"), last=Max("occurred_at"),
                           username=Max("actor_username"))

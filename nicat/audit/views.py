@@ -42,8 +42,8 @@ def trail(request):
 def case_access(request, case_uuid):
     _require_supervisor(request.user)
     case = policy.get_visible_or_404(policy.case_model().objects, request.user, uuid=case_uuid)
-    page = Paginator(selectors.case_trail(case_uuid=case.uuid), PAGE_SIZE).get_page(request.GET.get("page"))
-    accessors = selectors.case_accessors(case_uuid=case.uuid)
+    page = Paginator(selectors.case_trail(case=case), PAGE_SIZE).get_page(request.GET.get("page"))
+    accessors = selectors.case_accessors(case=case)
     record(actor=request.user, action="audit.case_view", obj=case, case=case,
            institution=policy.acting_institution(request.user), details={"page": page.number})
     return render(request, "audit/case_access.html", {

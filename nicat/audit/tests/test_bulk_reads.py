@@ -59,8 +59,8 @@ def test_the_access_report_and_who_accessed_show_bulk_reads(api, client, world, 
     trail = list(person_trail(person=shared.person))
     bulk = [(e.action, e.actor_username) for e in trail if e.action in ("person.list", "person.search")]
     assert ("person.list", "worker2") in bulk and ("person.search", "worker2") in bulk
-    assert any(e.action == "person.list" for e in case_trail(case_uuid=shared.uuid))
-    assert "worker2" in {row["actor_username"] for row in case_accessors(case_uuid=shared.uuid)}
+    assert any(e.action == "person.list" for e in case_trail(case=shared))
+    assert "worker2" in {row["actor_username"] for row in case_accessors(case=shared)}
     # a list that did not show the person is not in their report
     world.worker2._nicat_memberships = None
     api(world.worker2).get("/api/v1/persons/search/", {"q": "Nərmin Quliyeva"})
@@ -79,5 +79,5 @@ def test_an_export_is_in_the_report_of_every_case_it_held(world, shared):
     from nicat.cases.exports import export_cases
 
     export_cases(actor=world.worker, filters={}, fmt="csv")
-    assert any(e.action == "cases.export" for e in case_trail(case_uuid=shared.uuid))
+    assert any(e.action == "cases.export" for e in case_trail(case=shared))
     assert any(e.action == "cases.export" for e in person_trail(person=shared.person))
