@@ -38,9 +38,9 @@ def test_the_shelter_journey_with_one_consent_conversation(browser, live_server,
     from nicat.directory.models import InstitutionService
     from nicat.referrals.models import Referral
     from nicat.referrals.services import create_referral
-    from nicat.testing import make_user, term
     from nicat.work import services as work
     from nicat.work.models import Approval, ApprovalKind, ApprovalStatus
+    from tests.support.world import make_user, term
 
     world = World(cast)
     shelter = world.shelter_institution

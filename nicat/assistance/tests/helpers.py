@@ -6,7 +6,7 @@ import datetime
 from django.utils import timezone
 
 from nicat.accounts.models import Role
-from nicat.testing import make_institution, make_user, term
+from tests.support.world import make_institution, make_user, term
 
 
 class World:

@@ -13,7 +13,7 @@ from nicat.audit.models import AuditEvent
 from nicat.safety import selectors, services
 from nicat.safety.models import FamilyContact
 from nicat.safety.tests.helpers import assess
-from nicat.testing import make_institution, make_user, term
+from tests.support.world import make_institution, make_user, term
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from nicat.accounts.models import Role
 from nicat.consent.models import Decision, Method, Purpose
 from nicat.consent.services import record_consent
 from nicat.directory.models import InstitutionService, ServiceKind
-from nicat.testing import make_institution, make_user, term
+from tests.support.world import make_institution, make_user, term
 
 
 def build_world(cast):

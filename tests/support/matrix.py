@@ -1,8 +1,8 @@
 """The vocabulary of the access matrix (tests/test_access_matrix.py) and the world it runs in.
 
-Every app declares what each of its routes allows in `nicat/<app>/access_matrix.py`:
+Every app declares what each of its routes allows in `tests/support/access_matrix/<app>.py`:
 
-    from nicat.access.matrix import CASE_WORKING, EVERYONE, Rule, api, page, public
+    from tests.support.matrix import CASE_WORKING, EVERYONE, Rule, api, page, public
 
     MATRIX = {
         "cases:list": page(CASE_WORKING),
@@ -96,7 +96,7 @@ class World:
     institution whose case nobody in the cast may see."""
 
     def __init__(self):
-        from nicat.testing import make_institution, make_user
+        from tests.support.world import make_institution, make_user
 
         self.institutions = {
             "ngo": make_institution("mx-ngo", "ngo", is_nonprofit=True),
@@ -145,7 +145,7 @@ class World:
         if key not in self.cache:
             if kind not in providers:
                 raise LookupError(f"No provider for the object kind {kind!r}: add it to OBJECTS of an "
-                                  f"access_matrix.py (see nicat/access/matrix.py).")
+                                  f"access_matrix.py (see tests/support/matrix.py).")
             value = providers[kind](self, str(role), own)
             self.cache[key] = None if value is None else str(value)
         return self.cache[key]
