@@ -1,6 +1,6 @@
 import pytest
 
-from nicat.assistance.tests.helpers import World
+from tests.support.world import ShelterWorld as World
 
 
 @pytest.fixture
