@@ -7,7 +7,7 @@ import pytest
 
 @pytest.fixture
 def cast(db):
-    from nicat.testing import Cast
+    from tests.support.world import Cast
 
     return Cast()
 

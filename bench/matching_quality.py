@@ -76,7 +76,7 @@ def to_person(row):
 
 
 def nicat_match(left, right=None, learn=True):
-    from nicat.persons.linkage import link
+    from tests.support.linkage import link
 
     return link(left, right, learn=learn)
 

@@ -142,7 +142,7 @@ def run(args, tmp):
     from nicat.persons.duplicates import scan
     from nicat.persons.generator import generate
     from nicat.persons.models import PersonToken
-    from nicat.testing import make_institution, make_user
+    from tests.support.world import make_institution, make_user
 
     engine = connection.vendor
     if engine == "sqlite":

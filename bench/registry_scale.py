@@ -111,7 +111,7 @@ def run(args):
     from nicat.accounts.models import Role
     from nicat.persons.generator import generate
     from nicat.persons.models import Person
-    from nicat.testing import make_institution, make_user
+    from tests.support.world import make_institution, make_user
 
     engine = connection.vendor
     if args.reuse:

@@ -166,7 +166,7 @@ def main():
         from nicat.accounts.models import Role
         from nicat.persons import selectors
         from nicat.persons.generator import generate
-        from nicat.testing import make_institution, make_user
+        from tests.support.world import make_institution, make_user
 
         engine = connection.vendor
         ngo = make_institution("bench-ngo", "ngo", is_nonprofit=True)

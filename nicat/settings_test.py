@@ -29,7 +29,7 @@ LANGUAGE_CODE = "en"
 # Most tests sign in with client.login / force_login: two-factor sign-in and the lock-out (whose
 # backend needs the request, which client.login does not pass) are off for them. The tests in
 # nicat/accounts/tests/ and the browser journeys switch both on and prove them
-# (nicat.testing.login / verified_login complete a real second factor).
+# (tests.support.world.login / verified_login complete a real second factor).
 NICAT_REQUIRE_2FA = False
 AXES_ENABLED = False
 

@@ -2,9 +2,9 @@
 
 HOW TO DECLARE YOUR ROUTES
 --------------------------
-Each app declares the expected outcome of each of its routes in `nicat/<app>/access_matrix.py`:
+Each app declares the expected outcome of each of its routes in `tests/support/access_matrix/<app>.py`:
 
-    from nicat.access.matrix import CASE_WORKING, EVERYONE, api, page, public, admin_only
+    from tests.support.matrix import CASE_WORKING, EVERYONE, api, page, public, admin_only
 
     MATRIX = {
         "referrals:list": page(CASE_WORKING),                                   # a page
@@ -16,7 +16,7 @@ Each app declares the expected outcome of each of its routes in `nicat/<app>/acc
 
 A route belongs to the file of the app whose class-based view (or DRF viewset) serves it, else to the
 app whose urls.py declares it; routes of nicat/urls.py itself (the admin, i18n) belong to
-nicat/web/access_matrix.py. The key is the route's name with its namespace ("cases:detail",
+tests/support/access_matrix/web.py. The key is the route's name with its namespace ("cases:detail",
 "case-list"); an unnamed route is keyed by namespace and full pattern ("admin:admin/(?P<url>.*)$").
 
 What is checked, per route and role (roles: every nicat.accounts.models.Role, plus anonymous):
@@ -27,7 +27,7 @@ What is checked, per route and role (roles: every nicat.accounts.models.Role, pl
 - an anonymous visitor gets `anonymous` (a redirect to the sign-in page by default, 401 for the API).
 A public route (anonymous allowed, every role allowed, no object) is checked for anonymous and one role.
 Sessions are signed in with both factors (NICAT_REQUIRE_2FA on); API routes use a token.
-See nicat/access/matrix.py for Rule's fields and the world the checks run in.
+See tests/support/matrix.py for Rule's fields and the world the checks run in.
 
 A route without an entry fails test_every_route_has_an_entry, naming the file where the entry belongs.
 """
@@ -41,7 +41,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
-from nicat.access import matrix as mx
+from tests.support import matrix as mx
 
 ROOT_URLCONF_APP = "web"
 
@@ -55,7 +55,7 @@ class Route:
 
     @property
     def owner_file(self):
-        return f"nicat/{self.owner}/access_matrix.py"
+        return f"tests/support/access_matrix/{self.owner}.py"
 
 
 def _app_of_module(module):
@@ -103,10 +103,11 @@ def collect_declarations():
     for config in apps.get_app_configs():
         if not config.name.startswith("nicat."):
             continue
+        table = f"tests.support.access_matrix.{config.name.split('.')[1]}"
         try:
-            module = importlib.import_module(f"{config.name}.access_matrix")
+            module = importlib.import_module(table)
         except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.access_matrix":
+            if exc.name != table:
                 raise
             continue
         declared[config.name.split(".")[1]] = dict(getattr(module, "MATRIX", {}))
@@ -125,7 +126,7 @@ def test_every_route_has_an_entry():
 
 
 def test_no_entry_names_a_route_that_does_not_exist():
-    stale = [f"  {key!r} in nicat/{owner}/access_matrix.py" for owner, entries in DECLARED.items()
+    stale = [f"  {key!r} in tests/support/access_matrix/{owner}.py" for owner, entries in DECLARED.items()
              for key in entries if key not in ROUTES or ROUTES[key].owner != owner]
     assert not stale, "Access-matrix entries without such a route (or in the wrong file):\n" + "\n".join(stale)
 
@@ -177,7 +178,7 @@ class Clients:
 
     def get(self, role, api):
         from nicat.accounts.tokens import issue_token
-        from nicat.testing import verified_login
+        from tests.support.world import verified_login
 
         if role == mx.ANONYMOUS:
             return APIClient() if api else Client()
@@ -255,7 +256,7 @@ def check_route(world, clients, route, rule):
 OWNERS = sorted(owner for owner, entries in DECLARED.items() if entries)
 
 
-@pytest.mark.parametrize("owner", OWNERS, ids=[f"nicat/{o}/access_matrix.py" for o in OWNERS])
+@pytest.mark.parametrize("owner", OWNERS, ids=[f"tests/support/access_matrix/{o}.py" for o in OWNERS])
 def test_routes_answer_as_declared(owner, db, settings):
     settings.NICAT_REQUIRE_2FA = True
     world = mx.World()

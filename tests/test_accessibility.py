@@ -70,7 +70,7 @@ def test_erasure_and_correction_pages(page, live_server, cast):
 
     from nicat.accounts.models import Role
     from nicat.retention.services import record_request
-    from nicat.testing import make_user
+    from tests.support.world import make_user
 
     case = cast.open_case()
     request = record_request(actor=cast.worker, case=case, kind="correction", requested_on=datetime.date(2026, 1, 5),

@@ -30,7 +30,7 @@ from django.test import RequestFactory
 from django.urls import clear_url_caches, reverse
 
 from nicat.audit.models import AuditEvent
-from nicat.testing import PASSWORD, verified_login
+from tests.support.world import PASSWORD, verified_login
 
 SERIAL = itertools.count(1)
 STRONG_PASSWORD = "Walk-through passw0rd 2026!"

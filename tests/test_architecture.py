@@ -27,11 +27,6 @@ LAYERS = {
 PROJECT = {"nicat", "nicat.settings", "nicat.settings_test", "nicat.urls", "nicat.cli", "nicat.__main__",
            "nicat.wsgi", "nicat.catalogs", "nicat.devsecrets"}
 
-# Test support that still ships inside the package (issue 11, item 5 moves it under tests/): the
-# access-matrix tables and the test worlds import whatever they exercise, so they are not part of
-# the runtime graph. A module is test support when its name is listed or ends in `.access_matrix`.
-TEST_SUPPORT = {"nicat.testing", "nicat.referrals.testing", "nicat.access.matrix"}
-
 # (importing module, imported module): arrows that break a rule and are not removed yet, with why.
 KNOWN = {
     ("nicat.cases.api", "nicat.persons.api"):
@@ -54,10 +49,7 @@ def runtime_modules():
         rel = path.relative_to(ROOT).parts
         if "migrations" in rel or "tests" in rel:
             continue
-        name = module_name(path)
-        if name in TEST_SUPPORT or name.endswith(".access_matrix"):
-            continue
-        mods[name] = path
+        mods[module_name(path)] = path
     return mods
 
 
@@ -200,6 +192,36 @@ def test_known_exceptions_still_exist_so_the_list_only_shrinks(graph):
         f"  {src} -> {dst}" for src, dst in gone)
 
 
+# Top-level packages the product never imports: the test support (tests/support: the world builder,
+# the access-matrix tables) and the test and development tools.
+TEST_ONLY = ("tests", "conftest", "pytest", "pytest_django", "factory", "hypothesis", "playwright", "schemathesis")
+
+
+def external_imports_of(path):
+    """Top-level names of every module a file imports (anywhere in it), `__import__`/`import_module`
+    calls with a literal name included; relative imports stay inside nicat and are left out."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module.split(".")[0])
+        elif (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+              and isinstance(node.args[0].value, str)
+              and (getattr(node.func, "id", None) in ("__import__", "import_module")
+                   or getattr(node.func, "attr", None) == "import_module")):
+            found.add(node.args[0].value.split(".")[0])
+    return found
+
+
+def test_no_runtime_module_imports_test_support():
+    """Test support lives under tests/ (issue 11, item 5) and the product never reaches for it: no module
+    of nicat/ outside its tests/ folders imports `tests` (or a test tool)."""
+    leaks = sorted(f"  {name} imports {', '.join(sorted(bad))}" for name, path in runtime_modules().items()
+                   if (bad := external_imports_of(path) & set(TEST_ONLY)))
+    assert not leaks, "Runtime modules that import test support or test tools:\n" + "\n".join(leaks)
+
+
 def test_the_checker_sees_function_level_imports_and_cycles(tmp_path):
     """The checker itself: an import inside a function counts, and a two-app cycle is found."""
     src = "def f():\n    from nicat.cases import models\n    return __import__('nicat.referrals.api')\n"
@@ -209,3 +231,6 @@ def test_the_checker_sees_function_level_imports_and_cycles(tmp_path):
         "nicat.cases.models", "nicat.referrals.api"}
     assert app_cycles({("a", "b"), ("b", "a"), ("b", "c")}) == [["a", "b"]]
     assert app_cycles({("a", "b"), ("b", "c")}) == []
+    leaky = tmp_path / "leaky.py"
+    leaky.write_text("import datetime\n\ndef f():\n    from tests.support.world import Cast\n    return import_module('pytest')\n")
+    assert external_imports_of(leaky) & set(TEST_ONLY) == {"tests", "pytest"}

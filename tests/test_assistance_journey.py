@@ -26,8 +26,8 @@ def _submit(page):
 @pytest.mark.parametrize("language", ["az", "ru", "en"])
 def test_shelter_plan_services_allowance_and_closure(browser, live_server, cast, language):
     from nicat.assistance.models import PlanGoal
-    from nicat.assistance.tests.helpers import World
     from nicat.cases.models import Case
+    from tests.support.world import ShelterWorld as World
 
     world = World(cast)
     case = world.recognise(world.adult())
@@ -162,7 +162,7 @@ def test_assistance_pages_pass_axe(browser, live_server, cast):
     """The facility list and page (with its SVG chart), the case's page and a refused form pass the
     axe-core rules (serious and critical violations), like the case pages (tests/test_accessibility.py)."""
     from nicat.assistance import services
-    from nicat.assistance.tests.helpers import World
+    from tests.support.world import ShelterWorld as World
     from tests.test_accessibility import violations
 
     world = World(cast)

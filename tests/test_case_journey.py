@@ -8,7 +8,7 @@ import re
 import pytest
 
 from nicat.accounts.tests.helpers import complete_sign_in  # signs in, with the 2FA step where enabled
-from nicat.testing import term
+from tests.support.world import term
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -36,8 +36,8 @@ def test_the_centre_receives_a_returning_citizen_and_rehabilitates_her(browser, 
     from nicat.consent.models import Purpose
     from nicat.referrals import services as referrals
     from nicat.referrals.models import Referral, ReturnPlan, Status
-    from nicat.referrals.testing import build_world, consent, referral_data
-    from nicat.testing import term
+    from tests.support.referrals import build_world, consent, referral_data
+    from tests.support.world import term
 
     world = build_world(cast)
     case = open_case(actor=world.consul, person_data={

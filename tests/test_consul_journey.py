@@ -60,8 +60,8 @@ def test_the_consul_returns_a_citizen_and_is_notified_of_a_foreign_victim(browse
     from nicat.consent.models import Consent, Decision, Purpose
     from nicat.referrals import services as referrals
     from nicat.referrals.models import Notification, NotificationKind, Referral, ReturnPlan, Status
-    from nicat.referrals.testing import build_world, consent, referral_data
-    from nicat.testing import term
+    from tests.support.referrals import build_world, consent, referral_data
+    from tests.support.world import term
 
     world = build_world(cast)
     world.consul.first_name, world.consul.last_name = "Teymur", "Hümbətov"

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from nicat.cases.models import Case, TraffickingStatus
 from nicat.identification.models import Identification, IdentificationStatus
-from nicat.testing import term
+from tests.support.world import term
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -77,7 +77,7 @@ def test_screening_to_decision_journey(page, browser, live_server, cast):
     # No consent for identification recorded yet: nothing is sent, the page offers to record it.
     assert page.locator("[data-testid=refer-errors]").is_visible()
     assert Identification.objects.system().get(case=case).status == IdentificationStatus.SCREENED
-    from nicat.identification.testing import identification_consent
+    from tests.support.identification import identification_consent
 
     identification_consent(cast.worker, case)
     page.fill("#id_note", "The person is staying at the NGO shelter.")
@@ -165,7 +165,7 @@ def test_identification_pages_pass_axe(browser, live_server, cast):
         page.wait_for_url(re.compile(r".*/screenings/[0-9a-f-]{36}/$"))
         assert _violations(page) == [], "screening with a recommendation"
 
-        from nicat.identification.testing import refer_with_consent
+        from tests.support.identification import refer_with_consent
 
         refer_with_consent(cast.worker, case)
         page.context.clear_cookies()

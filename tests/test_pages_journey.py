@@ -16,8 +16,8 @@ from django.urls import reverse
 
 from nicat.accounts.models import Role
 from nicat.accounts.tests.helpers import complete_sign_in
-from nicat.identification.testing import refer_with_consent
-from nicat.testing import make_user
+from tests.support.identification import refer_with_consent
+from tests.support.world import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

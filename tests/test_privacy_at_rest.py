@@ -22,7 +22,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from nicat.testing import term, verified_login
+from tests.support.world import term, verified_login
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -91,7 +91,7 @@ def test_no_marker_at_rest_nor_in_logs(cast, markers, settings, tmp_path, caplog
     from nicat.cases.models import Case
     from nicat.persons.models import Person
     from nicat.privacy.storage import encrypted_storage, random_name
-    from nicat.testing import make_user
+    from tests.support.world import make_user
 
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.NICAT_REQUIRE_2FA = True
@@ -308,7 +308,7 @@ def test_hotline_contacts_leave_no_marker_at_rest_nor_in_logs(cast, settings, ca
     from nicat.accounts.tokens import issue_token
     from nicat.hotline.models import Contact
     from nicat.hotline.views import STAMP_SALT
-    from nicat.testing import make_institution, make_user
+    from tests.support.world import make_institution, make_user
 
     settings.NICAT_NOTIFICATION_EMAIL = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -9,7 +9,7 @@ import pytest
 from nicat.accounts.tests.helpers import complete_sign_in
 from nicat.consent.models import Purpose
 from nicat.referrals import services as referral_services
-from nicat.referrals.testing import consent, referral_data
+from tests.support.referrals import consent, referral_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -21,7 +21,7 @@ EXIT = "https://www.google.com/"
 def directory(db):
     from nicat.accounts.models import User
     from nicat.public.embassies import load_embassies
-    from nicat.testing import make_institution
+    from tests.support.world import make_institution
 
     load_embassies(actor=User.objects.create_superuser("site.admin", password="x" * 16))
     make_institution("ngo-listed", "ngo", name_az="Siyahıdakı QHT", listed_publicly=True,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nicat.testing import PASSWORD
+from tests.support.world import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +42,7 @@ def sign_in(page, live_server, user, language="en"):
 
 
 def test_ngo_refers_to_the_shelter_which_accepts(page, live_server, cast):
-    from nicat.referrals.testing import build_world
+    from tests.support.referrals import build_world
 
     world = build_world(cast)
     case = world.open_case(person={"given_name": "Aysel", "family_name": "Məmmədova"})
@@ -110,7 +110,7 @@ def test_referral_consent_and_directory_pages_are_accessible(browser, live_serve
     page = context.new_page()
     from nicat.consent.models import Purpose
     from nicat.referrals import services
-    from nicat.referrals.testing import build_world, consent, referral_data
+    from tests.support.referrals import build_world, consent, referral_data
 
     world = build_world(cast)
     case = world.open_case()

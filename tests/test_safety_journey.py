@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from nicat.accounts.models import Role
 from nicat.accounts.tests.helpers import complete_sign_in
-from nicat.testing import make_user
+from tests.support.world import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from nicat.testing import PASSWORD
+from tests.support.world import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from nicat.accounts.tests.helpers import code_from_secret, complete_sign_in
-from nicat.testing import PASSWORD
+from tests.support.world import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -71,7 +71,7 @@ def test_two_factor_enrolment_and_sign_in(page, live_server, cast, production_si
 
 def test_break_glass_end_to_end(page, live_server, cast, production_sign_in):
     from nicat.accounts.models import Role
-    from nicat.testing import make_user
+    from tests.support.world import make_user
 
     case = cast.open_case()
     make_user("supervisor", cast.main_department, Role.SUPERVISOR)

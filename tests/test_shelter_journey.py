@@ -33,14 +33,14 @@ def _submit(page):
 def test_the_shelter_journey_with_one_consent_conversation(browser, live_server, cast, language):
     from nicat.accounts.models import Role
     from nicat.assistance.models import PlanGoal, RehabilitationPlan, ServiceDelivery, Stay
-    from nicat.assistance.tests.helpers import World
     from nicat.consent.models import Consent
     from nicat.directory.models import InstitutionService
     from nicat.referrals.models import Referral
     from nicat.referrals.services import create_referral
-    from nicat.testing import make_user, term
     from nicat.work import services as work
     from nicat.work.models import Approval, ApprovalKind, ApprovalStatus
+    from tests.support.world import ShelterWorld as World
+    from tests.support.world import make_user, term
 
     world = World(cast)
     shelter = world.shelter_institution

@@ -21,11 +21,11 @@ def test_supervisor_approves_a_plan_from_the_work_queue(browser, live_server, ca
     from nicat.accounts.models import Role
     from nicat.assistance import services as assistance
     from nicat.assistance.models import PlanStatus, RehabilitationPlan
-    from nicat.assistance.tests.helpers import World
     from nicat.referrals.models import Notification
-    from nicat.testing import make_user
     from nicat.work import services as work
     from nicat.work.models import Approval, ApprovalStatus
+    from tests.support.world import ShelterWorld as World
+    from tests.support.world import make_user
 
     world = World(cast)
     supervisor = make_user("ngo.supervisor", cast.ngo, Role.SUPERVISOR, first_name="Leyla", last_name="Həsənova")

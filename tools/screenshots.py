@@ -35,8 +35,8 @@ def _world(cast):
     from django.utils import timezone
 
     from nicat.cases.services import add_event, add_note
-    from nicat.identification.testing import refer_with_consent
-    from nicat.testing import term
+    from tests.support.identification import refer_with_consent
+    from tests.support.world import term
 
     case = cast.open_case(person={"given_name": "Aysel", "family_name": "Məmmədova"},
                           summary="Recruited online for hotel work abroad; documents taken on arrival.")

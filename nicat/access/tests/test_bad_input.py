@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from nicat.cases.models import Case, CaseNote
-from nicat.testing import verified_login
+from tests.support.world import verified_login
 
 
 def test_forged_owner_institution_on_the_intake_page_is_ignored(client, cast):

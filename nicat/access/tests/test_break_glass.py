@@ -14,7 +14,7 @@ from nicat.audit.models import AuditEvent
 from nicat.cases.models import Case
 from nicat.core.errors import NotAllowed
 from nicat.persons.models import Person
-from nicat.testing import make_user, verified_login
+from tests.support.world import make_user, verified_login
 
 REASON = "Person found injured at the border post; need the emergency contact recorded by the NGO."
 

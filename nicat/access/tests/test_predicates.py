@@ -1,7 +1,7 @@
 """The authority predicates, asked by cases, identification, persons, access and statistics alike."""
 from nicat.access import predicates
 from nicat.accounts.models import Role
-from nicat.testing import make_institution, make_user
+from tests.support.world import make_institution, make_user
 
 
 def test_authority_follows_role_and_the_competent_authority(cast):

@@ -14,7 +14,7 @@ from nicat.audit.models import AuditEvent
 from nicat.cases.models import Case, CaseNote
 from nicat.core.errors import NotAllowed
 from nicat.persons.models import Person
-from nicat.testing import make_user, verified_login
+from tests.support.world import make_user, verified_login
 
 
 def record(cast, case, roles=(), actor=None):

@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from nicat.access import policy
 from nicat.accounts.models import Role
-from nicat.testing import make_institution, make_user, verified_login
+from tests.support.world import make_institution, make_user, verified_login
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import re
 import time
 from urllib.parse import urlparse
 
-from nicat.testing import PASSWORD
+from tests.support.world import PASSWORD
 
 
 def code_from_secret(secret, at=None):
@@ -38,7 +38,7 @@ def _submit(page):
 def complete_sign_in(page, live_server, user, language="az", password=PASSWORD):
     from django.urls import reverse
 
-    from nicat.testing import totp_code, totp_device
+    from tests.support.world import totp_code, totp_device
 
     page.context.add_cookies([{"name": "nicat_language", "value": language, "url": live_server.url}])
     page.goto(f"{live_server.url}{reverse('web:login')}")

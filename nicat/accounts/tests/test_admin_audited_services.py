@@ -11,7 +11,7 @@ from django.utils import timezone
 from nicat.accounts import services
 from nicat.accounts.models import ApiToken
 from nicat.audit.models import AuditEvent
-from nicat.testing import PASSWORD, verified_login
+from tests.support.world import PASSWORD, verified_login
 
 NEW_PASSWORD = "another correct horse 2026"
 

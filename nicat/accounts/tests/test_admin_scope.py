@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from nicat.access.scoping import ScopedManager
 from nicat.privacy.fields import EncryptedMixin
-from nicat.testing import verified_login
+from tests.support.world import verified_login
 
 
 def is_protected(model):

@@ -2,7 +2,7 @@
 from django.urls import reverse
 
 from nicat.audit.models import AuditEvent
-from nicat.testing import PASSWORD
+from tests.support.world import PASSWORD
 
 
 def attempt(client, username, password):

@@ -14,7 +14,7 @@ from nicat.accounts.models import Membership, MembershipStatus, Role
 from nicat.audit.models import AuditEvent
 from nicat.core.errors import NotAllowed
 from nicat.referrals.models import Notification, NotificationKind
-from nicat.testing import PASSWORD, make_user, verified_login
+from tests.support.world import PASSWORD, make_user, verified_login
 
 
 @pytest.fixture

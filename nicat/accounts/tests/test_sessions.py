@@ -4,7 +4,7 @@ from django.test import Client
 from django.urls import reverse
 
 from nicat.audit.models import AuditEvent
-from nicat.testing import PASSWORD, verified_login
+from tests.support.world import PASSWORD, verified_login
 
 
 def test_idle_timeout_is_thirty_minutes_and_renewed_on_activity():

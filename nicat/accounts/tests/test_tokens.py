@@ -6,7 +6,7 @@ from django.urls import reverse
 from nicat.accounts.models import ApiToken
 from nicat.accounts.tokens import issue_token
 from nicat.audit.models import AuditEvent
-from nicat.testing import verified_login
+from tests.support.world import verified_login
 
 
 def test_create_shows_the_token_once_and_stores_only_its_digest(client, cast):

@@ -8,7 +8,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from nicat.audit.models import AuditEvent
-from nicat.testing import PASSWORD, login, totp_code, totp_device, verified_login
+from tests.support.world import PASSWORD, login, totp_code, totp_device, verified_login
 
 
 def password_step(client, user):

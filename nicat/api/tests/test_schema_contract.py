@@ -57,7 +57,7 @@ def wsgi_app():
 def build_world(cast):
     """Cases, a person with contacts, notes, events, consents, a referral to a shelter that was
     accepted, a stay, a plan — so that detail and action endpoints meet real records."""
-    from nicat.assistance.tests.helpers import World
+    from tests.support.world import ShelterWorld as World
 
     world = World(cast)
     case = world.adult(phone="+994 50 111 22 33", email="aysel@example.org", address="Bakı, Nizami küç. 1")

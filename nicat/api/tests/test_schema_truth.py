@@ -44,7 +44,7 @@ def test_malformed_ids_and_unknown_paths_answer_json_404(api, cast):
 
 
 def test_return_plan_without_a_plan_is_204(api, cast):
-    from nicat.assistance.tests.helpers import World
+    from tests.support.world import ShelterWorld as World
 
     world = World(cast)
     case = world.adult()

@@ -1,7 +1,7 @@
-"""The `world` fixture: a shelter with its manager and helpers (nicat.assistance.tests.helpers.World)."""
+"""The `world` fixture: a shelter with its manager and helpers (tests.support.world.ShelterWorld)."""
 import pytest
 
-from nicat.assistance.tests.helpers import World
+from tests.support.world import ShelterWorld as World
 
 
 @pytest.fixture

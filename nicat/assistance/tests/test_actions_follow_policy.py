@@ -7,13 +7,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from nicat.access import policy, predicates
-from nicat.testing import verified_login
+from tests.support.world import verified_login
 
 
 def _adult_with_summary(world):
     import datetime as dt
 
-    from nicat.testing import term
+    from tests.support.world import term
 
     return world.cast.open_case(person={"gender": term("gender", "feminine"), "birth_date": dt.date(1995, 5, 5)},
                                 summary="Recruited through a fake job offer in Dubai.")
@@ -54,7 +54,7 @@ def test_a_case_worker_of_another_institution_cannot_close_the_case(world):
 
     from nicat.assistance.services import close_case
     from nicat.referrals.services import accept_referral, create_referral
-    from nicat.testing import make_user
+    from tests.support.world import make_user
 
     case = world.adult()
     centre_worker = make_user("centre.worker", world.centre_institution)

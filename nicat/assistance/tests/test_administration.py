@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from nicat.assistance.models import AuthorisedStateBody, Facility
 from nicat.audit.models import AuditEvent
-from nicat.testing import make_institution
+from tests.support.world import make_institution
 
 
 def test_administrator_registers_a_facility(world, client):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from nicat.assistance import conf, services
 from nicat.assistance.models import FollowUp, PermitStatus, ReturnStatus
-from nicat.testing import make_institution, term
+from tests.support.world import make_institution, term
 
 
 def test_residence_permit_applied_granted_with_default_validity(world):

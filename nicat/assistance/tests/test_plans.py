@@ -40,7 +40,7 @@ def test_plan_of_a_case_one_cannot_see_is_refused(world, plan_case):
 
 def test_roles_that_do_not_plan_are_refused(world):
     from nicat.accounts.models import Role
-    from nicat.testing import make_user
+    from tests.support.world import make_user
 
     doctor = make_user("doctor", world.cast.ngo, Role.MEDICAL_STAFF)
     case = world.adult()

@@ -45,7 +45,7 @@ def test_admission_without_consent_to_the_shelter_is_refused(world):
 
 def test_refusal_recorded_blocks_admission_even_with_access(world):
     """The shelter's own case: it sees it, but the person refused to stay — no admission against her will."""
-    from nicat.testing import make_user
+    from tests.support.world import make_user
 
     worker = make_user("shelter.worker", world.shelter_institution)
     case = world.adult(actor=worker)
@@ -200,7 +200,7 @@ def test_stale_version_is_refused(world):
 
 def test_transfer_moves_the_person_and_the_access(world):
     from nicat.accounts.models import Role
-    from nicat.testing import make_institution, make_user
+    from tests.support.world import make_institution, make_user
 
     other_inst = make_institution("shelter-two", "shelter", is_special_institution=True)
     other = services.register_facility(actor=world.cast.admin, institution=other_inst, capacity={"women": 1})
@@ -253,7 +253,7 @@ def test_capacity_cannot_drop_below_occupancy(world):
 
 
 def test_only_special_institutions_are_registered(world):
-    from nicat.testing import make_institution
+    from tests.support.world import make_institution
 
     business = make_institution("hotel-llc", "other")
     with pytest.raises(ValidationError):

@@ -10,8 +10,8 @@ from nicat.audit.models import AuditEvent
 from nicat.audit.selectors import case_accessors, case_trail, person_trail
 from nicat.consent.models import Purpose
 from nicat.referrals import services as referrals
-from nicat.referrals.testing import build_world, consent, referral_data
-from nicat.testing import make_user
+from tests.support.referrals import build_world, consent, referral_data
+from tests.support.world import make_user
 
 
 @pytest.fixture

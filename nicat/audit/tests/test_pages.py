@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from nicat.accounts.models import Role
 from nicat.audit.models import AuditEvent
-from nicat.testing import make_user, verified_login
+from tests.support.world import make_user, verified_login
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from nicat.audit import actions
-from nicat.testing import make_user, verified_login
+from tests.support.world import make_user, verified_login
 
 SOURCE = Path(__file__).resolve().parents[2]
 

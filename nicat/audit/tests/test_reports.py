@@ -6,7 +6,7 @@ from django.urls import reverse
 from nicat.accounts.models import Role
 from nicat.audit.models import AuditEvent
 from nicat.cases.selectors import case_detail
-from nicat.testing import make_user
+from tests.support.world import make_user
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from nicat.audit.models import AuditEvent
-from nicat.testing import make_institution, make_user
+from tests.support.world import make_institution, make_user
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from nicat.cases.models import Case, TraffickingStatus
 from nicat.cases.services import open_case
-from nicat.testing import term
+from tests.support.world import term
 
 
 def test_intake_opens_case_with_reference_and_encrypted_person(cast):

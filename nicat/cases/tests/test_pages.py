@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from nicat.cases.models import Case
-from nicat.testing import PASSWORD, term
+from tests.support.world import PASSWORD, term
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from nicat.audit.models import AuditEvent
 from nicat.audit.verify import verify_chain
 from nicat.cases import selectors, services
 from nicat.cases.models import Case
-from nicat.testing import term, verified_login
 from nicat.vocab.models import Term
+from tests.support.world import term, verified_login
 
 API_READ_MAX_QUERIES = 6
 

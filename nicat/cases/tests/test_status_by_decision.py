@@ -10,7 +10,7 @@ from nicat.cases.models import Case, TraffickingStatus
 from nicat.cases.services import update_case
 from nicat.identification import services as identification
 from nicat.identification.models import IdentificationDecision
-from nicat.testing import verified_login
+from tests.support.world import verified_login
 
 DECISION_PAGE = "/identification/cases/{uuid}/decide/"
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from nicat.audit.models import AuditEvent
 from nicat.consent.models import Consent
 from nicat.consent.services import consent_is_valid
-from nicat.testing import make_institution, verified_login
+from tests.support.world import make_institution, verified_login
 
 
 def _form(world, **answers):
@@ -89,7 +89,7 @@ def test_a_foreign_institution_cannot_record_answers_page_and_api(client, api, w
     assert api(world.worker2).post("/api/v1/consents/conversation/", body, format="json").status_code == 404
     # An institution that sees the case through a referral: refused with the reason, on the same page.
     from nicat.referrals.services import accept_referral, create_referral
-    from nicat.referrals.testing import consent
+    from tests.support.referrals import consent
 
     consent(world.worker, case, "referral", world.shelter)
     referral = create_referral(actor=world.worker, case=case, data={
@@ -139,7 +139,7 @@ def test_plan_agreement_accepts_the_consent_given_to_the_providing_institution(w
     from django.core.exceptions import ValidationError
 
     from nicat.assistance.services import add_goal, create_plan, record_agreement
-    from nicat.referrals.testing import consent
+    from tests.support.referrals import consent
 
     case = world.open_case()
     plan = create_plan(actor=world.worker, case=case)
@@ -163,7 +163,7 @@ def test_a_consent_refusal_links_to_the_conversation_and_back(client, world):
     from nicat.assistance.models import Facility
     from nicat.assistance.services import register_facility
     from nicat.referrals.services import accept_referral, create_referral
-    from nicat.referrals.testing import consent
+    from tests.support.referrals import consent
 
     case = world.open_case()
     facility = register_facility(actor=world.admin, institution=world.shelter, kind="shelter",

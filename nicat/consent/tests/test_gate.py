@@ -17,8 +17,8 @@ from nicat.consent.services import (
     withdraw_consent,
 )
 from nicat.core.errors import NotAllowed
-from nicat.referrals.testing import consent
-from nicat.testing import term
+from tests.support.referrals import consent
+from tests.support.world import term
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

@@ -18,8 +18,8 @@ from nicat.consent.models import Consent, Purpose
 from nicat.consent.services import confirm_consent, consent_is_valid, record_consent, withdraw_consent
 from nicat.referrals import services as referrals
 from nicat.referrals.models import Notification, NotificationKind, Referral, Status
-from nicat.referrals.testing import consent, referral_data
-from nicat.testing import make_institution, make_user, verified_login
+from tests.support.referrals import consent, referral_data
+from tests.support.world import make_institution, make_user, verified_login
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from django.urls import reverse
 from nicat.audit.models import AuditEvent
 from nicat.core.errors import NotAllowed
 from nicat.directory import services
-from nicat.testing import verified_login
+from tests.support.world import verified_login
 
 
 def test_setting_the_competent_authority_in_the_admin_is_its_own_audited_event(client, cast):

@@ -6,7 +6,7 @@ from django.urls import reverse
 from nicat.accounts.models import Role
 from nicat.directory import selectors
 from nicat.directory.models import Institution, InstitutionService
-from nicat.testing import PASSWORD, make_institution, make_user, term
+from tests.support.world import PASSWORD, make_institution, make_user, term
 
 
 def public_page(client, language):

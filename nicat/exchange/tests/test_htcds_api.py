@@ -15,7 +15,7 @@ PURPOSE = "GRETA evaluation round, national coordinator"
 
 
 def _chief(cast):
-    from nicat.testing import make_user
+    from tests.support.world import make_user
 
     return make_user("chief", cast.main_department, Role.SUPERVISOR)
 
@@ -34,7 +34,7 @@ def _upload(name, text):
 @pytest.mark.parametrize("who", ["analyst", "officer", "worker", "ngo_supervisor", "admin"])
 def test_everybody_but_the_competent_authoritys_supervisor_is_refused_both_ways(cast, api, who):
     from nicat.cases.models import Case
-    from nicat.testing import make_user
+    from tests.support.world import make_user
 
     chief = _chief(cast)
     cast.open_case(actor=chief)
@@ -54,9 +54,9 @@ def test_everybody_but_the_competent_authoritys_supervisor_is_refused_both_ways(
 @pytest.mark.django_db(transaction=True)
 def test_round_trip_through_the_api_gives_the_commands_file(cast, api, tmp_path):
     from nicat.cases.models import Case
-    from nicat.testing import make_institution, make_user
     from nicat.vocab.loader import load_all
     from nicat.vocab.models import Term
+    from tests.support.world import make_institution, make_user
 
     chief = _chief(cast)
     for name in ("Lalə", "Nərmin", "Ольга"):

@@ -4,7 +4,7 @@ import pytest
 class Hotline:
     def __init__(self, cast):
         from nicat.accounts.models import Role
-        from nicat.testing import make_institution, make_user
+        from tests.support.world import make_institution, make_user
 
         self.cast = cast
         self.institution = make_institution("hotline-152", "hotline", name_az="152", phone="152")

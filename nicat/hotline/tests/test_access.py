@@ -10,7 +10,7 @@ from nicat.accounts.models import Role
 from nicat.audit.models import AuditEvent
 from nicat.hotline import services
 from nicat.hotline.models import Contact
-from nicat.testing import make_user, verified_login
+from tests.support.world import make_user, verified_login
 
 pytestmark = pytest.mark.django_db
 

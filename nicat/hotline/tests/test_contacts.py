@@ -11,7 +11,7 @@ from nicat.cases.models import Case
 from nicat.core.errors import ConcurrentEdit
 from nicat.hotline import services
 from nicat.hotline.models import Contact
-from nicat.testing import term, verified_login
+from tests.support.world import term, verified_login
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from nicat.hotline.models import Contact
 from nicat.hotline.views import STAMP_SALT
-from nicat.testing import verified_login
+from tests.support.world import verified_login
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from nicat.audit.models import AuditEvent
 from nicat.core.errors import NotAllowed
 from nicat.hotline import services
 from nicat.hotline.models import Alert
-from nicat.testing import verified_login
+from tests.support.world import verified_login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

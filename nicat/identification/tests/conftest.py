@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from nicat.testing import term
+from tests.support.world import term
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from nicat.audit.models import AuditEvent
 from nicat.cases.models import Case, TraffickingStatus
-from nicat.identification.testing import identification_consent
+from tests.support.identification import identification_consent
 
 pytestmark = pytest.mark.django_db
 

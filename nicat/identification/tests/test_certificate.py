@@ -10,7 +10,7 @@ from nicat.cases.models import Case
 from nicat.core.errors import NotAllowed
 from nicat.identification import services
 from nicat.identification.indicators import certificate_texts
-from nicat.identification.testing import refer_with_consent
+from tests.support.identification import refer_with_consent
 
 pytestmark = pytest.mark.django_db
 

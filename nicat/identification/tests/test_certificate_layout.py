@@ -8,8 +8,8 @@ from nicat.audit.models import AuditEvent
 from nicat.cases.models import Case
 from nicat.identification import services
 from nicat.identification.certificate import build_certificate, official_name, verification_code
-from nicat.identification.testing import refer_with_consent
-from nicat.testing import verified_login
+from tests.support.identification import refer_with_consent
+from tests.support.world import verified_login
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from nicat.cases.models import Case
 from nicat.identification import selectors, services
-from nicat.identification.testing import refer_with_consent
-from nicat.testing import term
+from tests.support.identification import refer_with_consent
+from tests.support.world import term
 
 pytestmark = pytest.mark.django_db
 DOCS = [{"title": "Inquiry report", "reference": "MD-1"}]

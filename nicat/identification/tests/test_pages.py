@@ -8,8 +8,8 @@ from django.utils import timezone
 from nicat.audit.models import AuditEvent
 from nicat.cases.models import Case, TraffickingStatus
 from nicat.identification.models import Screening
-from nicat.identification.testing import identification_consent
-from nicat.testing import term, verified_login
+from tests.support.identification import identification_consent
+from tests.support.world import term, verified_login
 
 pytestmark = pytest.mark.django_db
 

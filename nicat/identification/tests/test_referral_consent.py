@@ -18,9 +18,9 @@ from nicat.consent.models import Decision
 from nicat.consent.services import approve_legal_basis, withdraw_consent
 from nicat.identification import services
 from nicat.identification.models import Identification
-from nicat.identification.testing import identification_consent, refer_with_consent
 from nicat.referrals.models import Notification, NotificationKind
-from nicat.testing import make_user, verified_login
+from tests.support.identification import identification_consent, refer_with_consent
+from tests.support.world import make_user, verified_login
 
 pytestmark = pytest.mark.django_db
 

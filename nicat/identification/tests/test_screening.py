@@ -10,7 +10,7 @@ from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.identification import services
 from nicat.identification.models import Identification, IdentificationStatus, Screening, ScreeningStatus
 from nicat.identification.tests.conftest import terms
-from nicat.testing import make_user, term
+from tests.support.world import make_user, term
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from nicat.identification.models import Screening
 from nicat.identification.tests.test_pages import screening_post
-from nicat.testing import term, verified_login
+from tests.support.world import term, verified_login
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from nicat.cases.models import Case, TraffickingStatus
 from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.identification import services
 from nicat.identification.models import Identification, IdentificationDecision, IdentificationStatus
-from nicat.identification.testing import refer_with_consent
-from nicat.testing import make_user
+from tests.support.identification import refer_with_consent
+from tests.support.world import make_user
 
 pytestmark = pytest.mark.django_db
 

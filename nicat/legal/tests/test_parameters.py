@@ -13,7 +13,7 @@ from nicat.core.errors import ConcurrentEdit
 from nicat.legal import rules, services
 from nicat.legal.models import LegalParameter
 from nicat.legal.parameters import SPECS
-from nicat.testing import verified_login
+from tests.support.world import verified_login
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from nicat.assistance.services import foreigners
 from nicat.cases.models import Case
 from nicat.identification import certificate
 from nicat.identification import services as identification
-from nicat.testing import term
+from tests.support.world import term
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from nicat.core.context import RequestIdLogFilter
 from nicat.core.logjson import JsonFormatter
-from nicat.testing import PASSWORD
+from tests.support.world import PASSWORD
 
 
 def _ready(client):

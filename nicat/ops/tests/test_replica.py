@@ -34,7 +34,7 @@ def _audit_appends(sql):
 
 def _supervisor(cast):
     from nicat.accounts.models import Role
-    from nicat.testing import make_user
+    from tests.support.world import make_user
 
     return make_user("supervisor", cast.ngo, Role.SUPERVISOR)
 

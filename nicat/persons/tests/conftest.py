@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from nicat.testing import PASSWORD, make_user
+from tests.support.world import PASSWORD, make_user
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import pytest
 
 from nicat.persons import matching
 from nicat.persons.generator import people
-from nicat.persons.linkage import link
 from nicat.privacy import indexes
+from tests.support.linkage import link
 
 
 @pytest.fixture(autouse=True)

@@ -20,8 +20,8 @@ from nicat.core.errors import NotAllowed
 from nicat.persons.models import Person
 from nicat.persons.services import update_person
 from nicat.referrals import services as referrals
-from nicat.referrals.testing import consent, referral_data
-from nicat.testing import make_institution, make_user, verified_login
+from tests.support.referrals import consent, referral_data
+from tests.support.world import make_institution, make_user, verified_login
 
 PHONE = "+994 50 765 43 21"
 ADDRESS = "Nizami küçəsi 12, mənzil 4, Gəncə"
@@ -38,7 +38,7 @@ def fresh(user):
 
 @pytest.fixture
 def world(cast):
-    from nicat.referrals.testing import build_world
+    from tests.support.referrals import build_world
 
     return build_world(cast)
 

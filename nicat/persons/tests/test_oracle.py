@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from nicat.access import services as access_services
 from nicat.audit.models import AuditEvent
-from nicat.testing import verified_login
+from tests.support.world import verified_login
 
 URL = "/api/v1/persons/candidates/"
 NAME_AND_BIRTH = {"family_name": "Mamedova", "given_name": "Aisel", "birth_date": "1995-03-04"}

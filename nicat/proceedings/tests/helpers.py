@@ -1,7 +1,7 @@
 """Helpers of the proceedings tests."""
 from nicat.consent.models import Purpose
 from nicat.referrals import services as referral_services
-from nicat.referrals.testing import consent, referral_data
+from tests.support.referrals import consent, referral_data
 
 
 def fresh(user):

@@ -8,7 +8,7 @@ from nicat.accounts.models import Role
 from nicat.audit.models import AuditEvent
 from nicat.proceedings.models import CriminalCase, Hearing, Perpetrator
 from nicat.proceedings.tests.helpers import fresh, share
-from nicat.testing import make_institution, make_user, verified_login
+from tests.support.world import make_institution, make_user, verified_login
 
 pytestmark = pytest.mark.django_db
 

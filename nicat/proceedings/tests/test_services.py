@@ -13,7 +13,7 @@ from nicat.core.errors import ConcurrentEdit
 from nicat.proceedings import services
 from nicat.proceedings.checks import register_appearance_check, unregister_appearance_check
 from nicat.proceedings.models import Appearance, ReleaseRequest, Stage, StageChange
-from nicat.testing import verified_login
+from tests.support.world import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -165,7 +165,7 @@ def test_a_suspect_is_found_by_any_spelling_of_the_name(police_case, api):
     assert sorted(p["case"] for p in found) == sorted([str(c.case.uuid), str(other.uuid)])
     # Another police body finds nothing of the Main Department's suspects.
     from nicat.accounts.models import Role
-    from nicat.testing import make_institution, make_user
+    from tests.support.world import make_institution, make_user
 
     stranger = make_user("x.officer", make_institution("x-police", "law_enforcement"), Role.IDENTIFICATION_OFFICER)
     assert api(stranger).get("/api/v1/proceedings/perpetrators/", {"name": "Rauf Qasımov"}).json()["results"] == []

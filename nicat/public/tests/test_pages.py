@@ -14,7 +14,7 @@ from django.urls import reverse
 from nicat.core.calendar import baku_today
 from nicat.legal.models import LegalParameter
 from nicat.public import views
-from nicat.testing import make_institution
+from tests.support.world import make_institution
 
 PAGES = ("public:home", "public:trafficking", "public:warning_signs", "public:rights", "public:where_to_turn")
 LANGS = ("az", "ru", "en")

@@ -3,6 +3,6 @@ import pytest
 
 @pytest.fixture
 def world(cast):
-    from nicat.referrals.testing import build_world
+    from tests.support.referrals import build_world
 
     return build_world(cast)

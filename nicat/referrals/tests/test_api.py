@@ -194,7 +194,7 @@ def test_receiving_institution_sees_who_consented_only_when_identity_is_shared(w
 
     from nicat.consent.models import GivenBy
     from nicat.referrals import services
-    from nicat.referrals.testing import consent, referral_data
+    from tests.support.referrals import consent, referral_data
 
     case = world.open_case(person={"birth_date": timezone.localdate() - dt.timedelta(days=365 * 15)})
     consent(world.worker, case, "referral", world.shelter, given_by=GivenBy.LEGAL_REPRESENTATIVE,

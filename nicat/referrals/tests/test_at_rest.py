@@ -10,8 +10,8 @@ from nicat.consent.models import Consent, GivenBy, LegalBasisUse
 from nicat.consent.services import reject_legal_basis, use_legal_basis, withdraw_consent
 from nicat.referrals import services
 from nicat.referrals.models import Notification, Referral, ReferralEvent, ReturnPlan
-from nicat.referrals.testing import PNG, consent, legal_basis_data, referral_data
-from nicat.testing import term
+from tests.support.referrals import PNG, consent, legal_basis_data, referral_data
+from tests.support.world import term
 
 
 def raw_rows(model):

@@ -17,8 +17,8 @@ from nicat.cases.services import open_case
 from nicat.consent.models import Decision, Purpose
 from nicat.referrals import selectors, services
 from nicat.referrals.models import Notification, NotificationKind, Status
-from nicat.referrals.testing import consent, referral_data
-from nicat.testing import PASSWORD, term
+from tests.support.referrals import consent, referral_data
+from tests.support.world import PASSWORD, term
 
 
 def sees(user, case):

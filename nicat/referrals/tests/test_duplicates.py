@@ -14,7 +14,7 @@ from nicat.cases.models import Case
 from nicat.consent.models import Purpose
 from nicat.referrals import services
 from nicat.referrals.models import Referral
-from nicat.referrals.testing import consent, referral_data
+from tests.support.referrals import consent, referral_data
 
 
 def _race(jobs):

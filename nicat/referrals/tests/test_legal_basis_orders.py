@@ -21,8 +21,8 @@ from nicat.consent.services import approve_legal_basis, reject_legal_basis
 from nicat.core.errors import NotAllowed
 from nicat.referrals import selectors, services
 from nicat.referrals.models import Notification, NotificationKind, Referral, Status
-from nicat.referrals.testing import PNG, consent, legal_basis_data, referral_data
-from nicat.testing import make_user, verified_login
+from tests.support.referrals import PNG, consent, legal_basis_data, referral_data
+from tests.support.world import make_user, verified_login
 
 
 def sees(user, case):

@@ -7,8 +7,8 @@ from nicat.consent.models import Purpose
 from nicat.consent.services import withdraw_consent
 from nicat.referrals import services
 from nicat.referrals.models import Notification
-from nicat.referrals.testing import consent, referral_data
-from nicat.testing import PASSWORD
+from tests.support.referrals import consent, referral_data
+from tests.support.world import PASSWORD
 
 NAME = ("Aysel", "Məmmədova")
 SECRET = "lives with her aunt on Nizami street"

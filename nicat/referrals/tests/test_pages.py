@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from nicat.consent.models import Consent, Purpose
 from nicat.referrals.models import Referral, Status
-from nicat.referrals.testing import consent
-from nicat.testing import PASSWORD
+from tests.support.referrals import consent
+from tests.support.world import PASSWORD
 
 
 def login(client, username):
@@ -67,7 +67,7 @@ def test_referral_page_blocks_without_consent_and_links_to_record_it(world, clie
 
 def test_withdraw_page_revokes_and_the_shelter_loses_the_case(world, client):
     from nicat.referrals import services
-    from nicat.referrals.testing import referral_data
+    from tests.support.referrals import referral_data
 
     case = world.open_case()
     c = consent(world.worker, case, Purpose.REFERRAL, world.shelter)
@@ -91,7 +91,7 @@ def test_withdraw_page_revokes_and_the_shelter_loses_the_case(world, client):
 
 def test_queue_detail_and_answer_pages(world, client):
     from nicat.referrals import services
-    from nicat.referrals.testing import referral_data
+    from tests.support.referrals import referral_data
 
     case = world.open_case()
     consent(world.worker, case, Purpose.REFERRAL, world.shelter)
@@ -125,7 +125,7 @@ def test_dashboard_flags_overdue_referrals_on_both_sides(world, client):
     import datetime
 
     from nicat.referrals import services
-    from nicat.referrals.testing import referral_data
+    from tests.support.referrals import referral_data
 
     case = world.open_case()
     consent(world.worker, case, Purpose.REFERRAL, world.shelter)
@@ -142,7 +142,7 @@ def test_dashboard_flags_overdue_referrals_on_both_sides(world, client):
 
 def test_outsiders_get_404_on_every_page(world, client):
     from nicat.referrals import services
-    from nicat.referrals.testing import referral_data
+    from tests.support.referrals import referral_data
 
     case = world.open_case()
     c = consent(world.worker, case, Purpose.REFERRAL, world.shelter)

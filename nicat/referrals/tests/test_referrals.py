@@ -13,7 +13,7 @@ from nicat.consent.services import approve_legal_basis, withdraw_consent
 from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.referrals import selectors, services
 from nicat.referrals.models import Notification, NotificationKind, Referral, ReferralEvent, Status
-from nicat.referrals.testing import consent, legal_basis_data, referral_data
+from tests.support.referrals import consent, legal_basis_data, referral_data
 
 
 def sees(user, case):

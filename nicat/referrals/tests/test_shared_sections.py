@@ -6,7 +6,7 @@ from django.urls import reverse
 from nicat.access import policy
 from nicat.consent.models import Purpose
 from nicat.referrals import services
-from nicat.referrals.testing import consent, referral_data
+from tests.support.referrals import consent, referral_data
 
 
 @pytest.fixture

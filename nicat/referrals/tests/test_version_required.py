@@ -10,8 +10,8 @@ from django.urls import reverse
 from nicat.consent.models import Purpose
 from nicat.referrals import services
 from nicat.referrals.models import Referral, Status
-from nicat.referrals.testing import consent, referral_data
-from nicat.testing import PASSWORD
+from tests.support.referrals import consent, referral_data
+from tests.support.world import PASSWORD
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from nicat.persons.models import Person, PersonToken
 from nicat.privacy import personkeys
 from nicat.privacy.crypto import DecryptionError, keyring
 from nicat.privacy.models import PersonKey
-from nicat.testing import make_user, term, verified_login
+from tests.support.world import make_user, term, verified_login
 
 NAME = "Zülfiyyəxanım"
 FAMILY = "Qaraqoyunlu"

@@ -20,7 +20,7 @@ from nicat.legal.models import LegalParameter
 from nicat.persons.models import Person
 from nicat.retention import services
 from nicat.retention.models import DataRequest
-from nicat.testing import make_user, verified_login
+from tests.support.world import make_user, verified_login
 
 TODAY = datetime.date(2026, 6, 1)
 
@@ -169,7 +169,7 @@ def test_old_hotline_contacts_that_led_to_no_case_lose_their_identifying_details
     a recent call keep theirs; what the hotline's statistics count stays; a dry run changes nothing."""
     from nicat.hotline.models import Contact
     from nicat.hotline.services import record_contact
-    from nicat.testing import make_institution
+    from tests.support.world import make_institution
 
     hotline = make_institution("hotline-152", "hotline", name_az="152", phone="152")
     operator = make_user("operator", hotline, Role.HOTLINE_OPERATOR)

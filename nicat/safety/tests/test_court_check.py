@@ -59,7 +59,7 @@ def test_a_high_level_waits_for_the_confirmed_plan(cast, hearing):
     high = write_safety_plan(actor=cast.officer, assessment=high, plan="Video link from the shelter, escort by "
                              "the Main Department, no name in the court list.", expected_version=high.version)
     from nicat.accounts.models import Role
-    from nicat.testing import make_user
+    from tests.support.world import make_user
 
     supervisor = make_user("supervisor-md", cast.main_department, Role.SUPERVISOR)
     confirm_safety_plan(actor=supervisor, assessment=high, expected_version=high.version)

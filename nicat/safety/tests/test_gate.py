@@ -8,12 +8,12 @@ from django.utils import timezone
 
 from nicat.accounts.models import Role
 from nicat.assistance import services as assistance
-from nicat.assistance.tests.helpers import World
 from nicat.audit.models import AuditEvent
 from nicat.safety import selectors, services
 from nicat.safety.models import FamilyContact
 from nicat.safety.tests.helpers import assess
-from nicat.testing import make_institution, make_user, term
+from tests.support.world import ShelterWorld as World
+from tests.support.world import make_institution, make_user, term
 
 pytestmark = pytest.mark.django_db
 

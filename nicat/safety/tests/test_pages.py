@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from nicat.accounts.models import Role
 from nicat.consent.services import record_consent
-from nicat.referrals.testing import build_world, consent, referral_data
 from nicat.safety.tests.helpers import assess
-from nicat.testing import make_institution, make_user
+from tests.support.referrals import build_world, consent, referral_data
+from tests.support.world import make_institution, make_user
 
 pytestmark = pytest.mark.django_db
 

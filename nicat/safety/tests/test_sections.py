@@ -14,9 +14,9 @@ from nicat.accounts.models import Role
 from nicat.audit.models import AuditEvent
 from nicat.consent.models import Purpose
 from nicat.referrals import services as referrals
-from nicat.referrals.testing import build_world, consent, referral_data
 from nicat.safety import selectors, services
-from nicat.testing import make_institution, make_user
+from tests.support.referrals import build_world, consent, referral_data
+from tests.support.world import make_institution, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from nicat.accounts.models import Role
 from nicat.audit.models import AuditEvent
 from nicat.cases.models import TraffickingStatus
-from nicat.testing import make_user, term
+from tests.support.world import make_user, term
 
 TITLES = {"az": "illik", "ru": "ежегодный", "en": "annual report"}
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 from nicat.accounts.models import Role
 from nicat.hotline.services import record_contact
 from nicat.statistics.selectors import StatisticsNotAllowed, call_table
-from nicat.testing import make_institution, make_user, term, verified_login
+from tests.support.world import make_institution, make_user, term, verified_login
 
 pytestmark = pytest.mark.django_db
 

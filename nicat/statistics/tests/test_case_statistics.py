@@ -9,7 +9,7 @@ from django.utils import timezone
 from nicat.accounts.models import Role
 from nicat.audit.models import AuditEvent
 from nicat.statistics.selectors import StatisticsNotAllowed, case_table
-from nicat.testing import make_user, term
+from tests.support.world import make_user, term
 
 
 def _open(cast, n, gender, year=2025, exploitation="sexual_exploitation"):

@@ -8,7 +8,7 @@ import pytest
 from nicat.accounts.models import Role
 from nicat.proceedings import services
 from nicat.proceedings.demo import term
-from nicat.testing import make_user
+from tests.support.world import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,7 @@ def test_analyst_gets_small_cells_withheld(cast, figures, api, client):
     by_form = api(cast.analyst).get("/api/v1/statistics/proceedings/", {"by": "year,exploitation"}).json()
     cells = {(c["year"], c["exploitation"]): c["count"] for c in _measure(by_form, "investigations")["cells"]}
     assert cells == {(2024, "forced_labour"): None, (2025, "sexual_exploitation"): 12}
-    from nicat.testing import verified_login
+    from tests.support.world import verified_login
 
     verified_login(client, cast.analyst)
     page = client.get("/statistics/").content.decode()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from nicat.audit.models import AuditEvent
 from nicat.statistics.release import COLUMNS, anonymise
-from nicat.testing import term
+from tests.support.world import term
 
 # Checked independently of the code under test: every column a reader could link to other knowledge.
 QUASI = ["yearOfRegistration", "gender", "ageBroad", "majorityStatus", "majorityStatusAtExploit", "citizenship",

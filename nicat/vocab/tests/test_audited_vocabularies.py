@@ -7,9 +7,9 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from nicat.audit.models import AuditEvent
-from nicat.testing import verified_login
 from nicat.vocab import services
 from nicat.vocab.models import Term
+from tests.support.world import verified_login
 
 
 def test_editing_a_label_in_the_admin_is_audited_with_the_change(client, cast):

@@ -7,9 +7,9 @@ from django.utils import translation
 
 from nicat.audit.models import AuditEvent
 from nicat.cases.services import add_note
-from nicat.identification.testing import refer_with_consent
-from nicat.testing import verified_login
 from nicat.web.timeline import _sort_key, case_timeline
+from tests.support.identification import refer_with_consent
+from tests.support.world import verified_login
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from nicat.testing import PASSWORD
+from tests.support.world import PASSWORD
 
 
 def test_the_product_default_is_azerbaijani():

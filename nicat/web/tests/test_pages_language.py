@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import formats, translation
 
 from nicat.core.templatetags.nicat_format import duration_in_words
-from nicat.testing import verified_login
 from nicat.web.language import answers_get
+from tests.support.world import verified_login
 
 pytestmark = pytest.mark.django_db
 

@@ -1,12 +1,12 @@
 import pytest
 
-from nicat.assistance.tests.helpers import World
+from tests.support.world import ShelterWorld as World
 
 
 @pytest.fixture
 def world(cast):
     from nicat.accounts.models import Role
-    from nicat.testing import make_user
+    from tests.support.world import make_user
 
     w = World(cast)
     w.supervisor = make_user("ngo.supervisor", cast.ngo, Role.SUPERVISOR)

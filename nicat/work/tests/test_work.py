@@ -14,9 +14,9 @@ from nicat.core.approvals import ApprovalPending
 from nicat.core.calendar import baku_today
 from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.referrals.models import Notification
-from nicat.testing import verified_login
 from nicat.work import selectors, services
 from nicat.work.models import Approval, ApprovalStatus, Task
+from tests.support.world import verified_login
 
 NAME = ("Aysel", "Məmmədova")
 
@@ -262,7 +262,7 @@ def test_work_list_is_sorted_filtered_and_names_only_where_visible(world, client
 def test_coordinator_sees_the_national_queue_without_names_of_cases_he_cannot_see(world):
     from nicat.accounts.models import Role
     from nicat.identification.services import refer_for_identification
-    from nicat.testing import make_user
+    from tests.support.world import make_user
 
     coordinator = make_user("md.supervisor", world.cast.main_department, Role.SUPERVISOR)
     case = world.adult(given_name=NAME[0], family_name=NAME[1])
@@ -348,7 +348,7 @@ def test_the_decision_is_told_to_the_owner_without_identifying_data(world, outco
                                                                       django_capture_on_commit_callbacks):
     from nicat.cases.models import Case
     from nicat.identification import services as identification
-    from nicat.identification.testing import refer_with_consent
+    from tests.support.identification import refer_with_consent
 
     settings.NICAT_NOTIFICATION_EMAIL = True
     world.cast.worker.email = "worker@example.org"

@@ -1,5 +1,5 @@
-"""Access matrix entries of the audit pages (format: nicat/access/matrix.py)."""
-from nicat.access.matrix import page
+"""Access matrix entries of the audit pages (format: tests/support/matrix.py)."""
+from tests.support.matrix import page
 
 SUPERVISOR = {"supervisor"}
 

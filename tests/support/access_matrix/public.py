@@ -1,6 +1,6 @@
-"""Access matrix entries of the public information site (format: nicat/access/matrix.py): every page is
+"""Access matrix entries of the public information site (format: tests/support/matrix.py): every page is
 open to everyone, signed in or not; the leaflet of an unknown language is 404."""
-from nicat.access.matrix import public
+from tests.support.matrix import public
 
 MATRIX = {
     "public:home": public(),

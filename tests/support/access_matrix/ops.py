@@ -1,7 +1,7 @@
-"""Access matrix entries of the operations endpoints (format: nicat/access/matrix.py). Neither is a
+"""Access matrix entries of the operations endpoints (format: tests/support/matrix.py). Neither is a
 page for people: /readyz answers everyone like /healthz (names of checks, no data); /metrics answers
 404 to everyone without its bearer token (nicat/ops/tests/test_monitoring.py proves the token)."""
-from nicat.access.matrix import NOBODY, Rule, public
+from tests.support.matrix import NOBODY, Rule, public
 
 MATRIX = {
     "readyz": public(expect=(200, 503)),

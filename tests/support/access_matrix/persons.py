@@ -1,12 +1,12 @@
-"""Access matrix entries of the person pages and the person API (format: nicat/access/matrix.py).
+"""Access matrix entries of the person pages and the person API (format: tests/support/matrix.py).
 
 Search and the intake duplicate check are for case-working roles (scoped to what each may see);
 the review of duplicates, merges and their undoing for the coordinator only: identification
 officers and supervisors of the Main Department. Unknown or foreign objects answer 404."""
 import uuid
 
-from nicat.access.matrix import CASE_WORKING, EVERYONE, api, page
 from nicat.accounts.models import Role
+from tests.support.matrix import CASE_WORKING, EVERYONE, api, page
 
 COORDINATORS = frozenset({Role.IDENTIFICATION_OFFICER.value, Role.SUPERVISOR.value})
 

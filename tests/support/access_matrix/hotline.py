@@ -1,10 +1,10 @@
-"""Access matrix entries of the hotline (format: nicat/access/matrix.py).
+"""Access matrix entries of the hotline (format: tests/support/matrix.py).
 
 Contacts are for the hotline's operators and its supervisors only; in the matrix world the supervisor
 works at the Main Department, so only the operator is allowed and every other role is refused (403).
 Another hotline's contact answers 404. The alerts page is for the duty service (the Main Department's
 identification officers and supervisors) and the hotline. The public form needs no sign-in."""
-from nicat.access.matrix import Rule, api, page, public
+from tests.support.matrix import Rule, api, page, public
 
 OPERATOR = {"hotline_operator"}
 CONTACT = {"contact_uuid": "hotline_contact"}
@@ -12,7 +12,7 @@ CONTACT = {"contact_uuid": "hotline_contact"}
 
 def _other_hotline_operator(world, code):
     from nicat.accounts.models import Role
-    from nicat.testing import make_institution, make_user
+    from tests.support.world import make_institution, make_user
 
     key = ("hotline-other", code)
     if key not in world.cache:

@@ -1,5 +1,5 @@
-"""Access matrix entries of the API's own routes (format: nicat/access/matrix.py)."""
-from nicat.access.matrix import ALLOW, EVERYONE, api
+"""Access matrix entries of the API's own routes (format: tests/support/matrix.py)."""
+from tests.support.matrix import ALLOW, EVERYONE, api
 
 MATRIX = {
     "api-root": api(EVERYONE),

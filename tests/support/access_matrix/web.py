@@ -1,9 +1,9 @@
 """Access matrix entries of the layout pages, the language switch and the Django admin
-(format: nicat/access/matrix.py). The admin is for administrators only and holds no case content
+(format: tests/support/matrix.py). The admin is for administrators only and holds no case content
 (nicat/accounts/tests/test_admin_scope.py); a model newly registered in the admin must be added to
 ADMIN_MODELS below, after checking that it holds no case content."""
-from nicat.access.matrix import EVERYONE, admin_only, page, public
 from nicat.accounts.models import Role
+from tests.support.matrix import EVERYONE, admin_only, page, public
 
 MATRIX = {
     "healthz": public(),

@@ -1,6 +1,6 @@
-"""Access matrix entries of the statistics page (format: nicat/access/matrix.py): analysts
+"""Access matrix entries of the statistics page (format: tests/support/matrix.py): analysts
 (aggregates, small cells withheld) and supervisors (exact counts within their scope)."""
-from nicat.access.matrix import api, page
+from tests.support.matrix import api, page
 
 MATRIX = {
     "statistics:cases": page({"analyst", "supervisor"}, query={"by": "year", "then": "gender"}),

@@ -1,4 +1,4 @@
-"""Access matrix entries of safety (format: nicat/access/matrix.py).
+"""Access matrix entries of safety (format: tests/support/matrix.py).
 
 The safety page and the assessments are for every case-working role that sees the case (the level is
 shown with the case); recording an assessment or a safety plan is for the roles that assess, confirming
@@ -10,7 +10,7 @@ import datetime
 
 from django.utils import timezone
 
-from nicat.access.matrix import CASE_WORKING, EVERYONE, api, page
+from tests.support.matrix import CASE_WORKING, EVERYONE, api, page
 
 ASSESSING = frozenset({"case_worker", "supervisor", "identification_officer", "shelter_staff"})
 CONTACTING = frozenset({"case_worker", "supervisor", "identification_officer"})

@@ -1,11 +1,11 @@
-"""Access matrix entries of the case pages and the case API (format: nicat/access/matrix.py).
+"""Access matrix entries of the case pages and the case API (format: tests/support/matrix.py).
 
 Case pages are for case-working roles; analysts and administrators are refused (403). Objects of
 another institution answer 404. The case API is scoped the same way: analysts and administrators
 get an empty list and 404 for any case."""
-from nicat.access.matrix import CASE_WORKING, EVERYONE, api, page
 from nicat.access.sections import CONTACTS, IDENTITY, ROLES
 from nicat.access.sections import NARRATIVE as NARRATIVE_SECTION
+from tests.support.matrix import CASE_WORKING, EVERYONE, api, page
 
 CASE = {"case_uuid": "case"}
 # Editing the case, its notes and its route is the "narrative" section; editing the person needs

@@ -1,7 +1,7 @@
-"""Access matrix entries of the account pages and the token API (format: nicat/access/matrix.py).
+"""Access matrix entries of the account pages and the token API (format: tests/support/matrix.py).
 
 Every signed-in person manages their own account; nobody reaches anyone else's tokens."""
-from nicat.access.matrix import EVERYONE, api, page
+from tests.support.matrix import EVERYONE, api, page
 
 MATRIX = {
     "accounts:security": page(EVERYONE),
@@ -37,7 +37,7 @@ def pending_grant(world, role, own):
     made by an administrator other than the one asking."""
     from nicat.accounts.models import Role, User
     from nicat.accounts.services import grant_membership
-    from nicat.testing import make_user
+    from tests.support.world import make_user
 
     if role == Role.ADMINISTRATOR and not own:
         return None  # administrators decide grants at every institution: nothing is foreign to them
@@ -45,7 +45,7 @@ def pending_grant(world, role, own):
     if role == Role.ADMINISTRATOR:
         granter = User.objects.filter(username="mx.admin2").first() or User.objects.create_superuser(
             "mx.admin2", password="x" * 16)
-    from nicat.access.matrix import INSTITUTION_OF_ROLE
+    from tests.support.matrix import INSTITUTION_OF_ROLE
 
     institution = world.institutions[INSTITUTION_OF_ROLE[Role(role)] if own else "foreign"]
     grantee = make_user(f"mx.grantee.{role}.{'own' if own else 'foreign'}")

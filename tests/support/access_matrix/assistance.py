@@ -1,4 +1,4 @@
-"""Access matrix entries of protection and rehabilitation (format: nicat/access/matrix.py).
+"""Access matrix entries of protection and rehabilitation (format: tests/support/matrix.py).
 
 Facilities and their occupancy (counts only) are seen by everyone signed in; a facility's own staff
 (the shelter staff of the matrix world) admit, keep the waiting list, set the beds and see the
@@ -15,9 +15,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from nicat.access.matrix import CASE_WORKING, EVERYONE, api, page
 from nicat.accounts.models import Role
 from nicat.assistance.services._common import CLOSE_ROLES, PAYMENT_ROLES, PLAN_ROLES, RETURN_ROLES, SERVICE_ROLES
+from tests.support.matrix import CASE_WORKING, EVERYONE, api, page
 
 CASE = {"case_uuid": "case"}
 FACILITY = {"facility_uuid": "facility"}
@@ -138,7 +138,7 @@ MATRIX = {
 
 def _facility(world, foreign=False):
     from nicat.assistance.models import CapacityGroup, Facility
-    from nicat.testing import make_institution
+    from tests.support.world import make_institution
 
     key = ("assistance-facility", foreign)
     if key not in world.cache:
@@ -240,9 +240,9 @@ def _permit(world, case, own):
 
 def _interpreter(world, case, own):
     # One language per role: roles sharing a case (supervisor, identification officer) each remove their own.
-    from nicat.access.matrix import ROLES
     from nicat.assistance.models import InterpreterNeed
     from nicat.vocab.models import Term
+    from tests.support.matrix import ROLES
 
     languages = list(Term.objects.of("language")[:len(ROLES) + 1])
     language = languages[ROLES.index(world.cache["assistance-role"]) if own else -1]

@@ -1,4 +1,4 @@
-"""Access matrix entries of referrals and notifications (format: nicat/access/matrix.py).
+"""Access matrix entries of referrals and notifications (format: tests/support/matrix.py).
 
 Referral pages are for case-working roles; a referral is found only by the staff of the two
 institutions it joins (and the case owner's): any other answers 404, existence does not leak.
@@ -12,12 +12,12 @@ import datetime
 
 from django.utils import timezone
 
-from nicat.access.matrix import CASE_WORKING, EVERYONE, api, page
+from tests.support.matrix import CASE_WORKING, EVERYONE, api, page
 
 
 def _institution(world, code):
     from nicat.directory.models import Institution
-    from nicat.testing import make_institution
+    from tests.support.world import make_institution
 
     return Institution.objects.filter(code=code).first() or make_institution(code, "ngo")
 
@@ -60,7 +60,7 @@ def incoming(world, role, own):
         return None
     from nicat.accounts.models import Role
     from nicat.cases.services import open_case
-    from nicat.testing import make_user
+    from tests.support.world import make_user
 
     key = ("mx-referrals", "referrer")
     if key not in world.cache:

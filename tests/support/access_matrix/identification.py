@@ -1,12 +1,12 @@
-"""Access matrix entries of the identification pages and API (format: nicat/access/matrix.py).
+"""Access matrix entries of the identification pages and API (format: tests/support/matrix.py).
 
 Screening, referral and the case's identification state are for every case-working role (any first
 responder) on cases they may see; another institution's case answers 404. Recording the official
 decision is for identification officers of the competent authority only: every other role gets a
 clear 403 refusal. Analysts and administrators never see a case (403 on pages, empty lists / 404 in
 the API)."""
-from nicat.access.matrix import CASE_WORKING, EVERYONE, api, page, public
 from nicat.accounts.models import CASE_ROLES, Role
+from tests.support.matrix import CASE_WORKING, EVERYONE, api, page, public
 
 CASE = {"case_uuid": "case"}
 OFFICER = {Role.IDENTIFICATION_OFFICER.value}
@@ -50,9 +50,9 @@ def screening_provider(world, role, own):
 
 def _recognised(world, role, own):
     """(case, decision): a new case of the role's institution (or of the foreign one), officially recognised."""
-    from nicat.access.matrix import INSTITUTION_OF_ROLE
     from nicat.cases.models import Case
     from nicat.identification import services
+    from tests.support.matrix import INSTITUTION_OF_ROLE
 
     key = ("recognised", role if own else "foreign")
     if key in world.cache:
@@ -61,7 +61,7 @@ def _recognised(world, role, own):
     if own:
         case = world.new_case(INSTITUTION_OF_ROLE[Role(role)])
         if not case.owner_institution.is_competent_authority:
-            from nicat.identification.testing import refer_with_consent
+            from tests.support.identification import refer_with_consent
 
             refer_with_consent(world.user(role), case)
         case = Case.objects.system().get(pk=case.pk)

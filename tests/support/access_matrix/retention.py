@@ -1,8 +1,8 @@
-"""Access matrix entries of requests to erase or correct data (format: nicat/access/matrix.py).
+"""Access matrix entries of requests to erase or correct data (format: tests/support/matrix.py).
 
 Recording a request: anyone working on cases at the institution that owns the case (a foreign case: 404).
 Reading one: who sees its case. Deciding: a supervisor of the owner institution only (others: 403)."""
-from nicat.access.matrix import CASE_WORKING, page
+from tests.support.matrix import CASE_WORKING, page
 
 
 def data_request(world, role, own):

@@ -1,4 +1,4 @@
-"""Access matrix entries of the criminal proceedings (format: nicat/access/matrix.py).
+"""Access matrix entries of the criminal proceedings (format: tests/support/matrix.py).
 
 The investigation file (suspects, criminal cases, stage, verdict, release from liability, the link to
 compensation) is for the roles that see the `investigation` section at a law-enforcement institution —
@@ -10,8 +10,8 @@ import datetime
 
 from django.utils import timezone
 
-from nicat.access.matrix import api, page
 from nicat.accounts.models import Role
+from tests.support.matrix import api, page
 
 INVESTIGATION = frozenset({Role.IDENTIFICATION_OFFICER.value, Role.SUPERVISOR.value})
 HEARINGS = INVESTIGATION | {Role.CASE_WORKER.value}

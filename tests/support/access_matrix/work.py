@@ -1,9 +1,9 @@
-"""Access matrix entries of the daily work (format: nicat/access/matrix.py).
+"""Access matrix entries of the daily work (format: tests/support/matrix.py).
 
 My work, tasks, assigning and approvals are for case-working roles; a task or approval of a case the role
 cannot see answers 404. Assigning is for the owner institution's supervisor, or anyone working on its
 cases taking an unassigned case (else 403). The approval settings are for supervisors."""
-from nicat.access.matrix import CASE_WORKING, api, page
+from tests.support.matrix import CASE_WORKING, api, page
 
 POST = ("post",)
 

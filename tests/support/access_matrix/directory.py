@@ -1,6 +1,6 @@
-"""Access matrix entries of the directory (format: nicat/access/matrix.py): the public page is
+"""Access matrix entries of the directory (format: tests/support/matrix.py): the public page is
 public; the search, the details and the API are for every signed-in user."""
-from nicat.access.matrix import EVERYONE, api, page, public
+from tests.support.matrix import EVERYONE, api, page, public
 
 MATRIX = {
     "directory:public": public(expect=(302,)),  # now /public/where-to-turn/

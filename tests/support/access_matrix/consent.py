@@ -1,4 +1,4 @@
-"""Access matrix entries of consent (format: nicat/access/matrix.py).
+"""Access matrix entries of consent (format: tests/support/matrix.py).
 
 Pages are for case-working roles that see the case (another institution's consent answers 404);
 analysts and administrators are refused. The API is scoped the same way: an empty list, 404 for any
@@ -7,7 +7,7 @@ import datetime
 
 from django.utils import timezone
 
-from nicat.access.matrix import CASE_WORKING, EVERYONE, api, page
+from tests.support.matrix import CASE_WORKING, EVERYONE, api, page
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 

@@ -1,8 +1,8 @@
 """The vocabulary of the access matrix (tests/test_access_matrix.py) and the world it runs in.
 
-Every app declares what each of its routes allows in `nicat/<app>/access_matrix.py`:
+Every app declares what each of its routes allows in `tests/support/access_matrix/<app>.py`:
 
-    from nicat.access.matrix import CASE_WORKING, EVERYONE, Rule, api, page, public
+    from tests.support.matrix import CASE_WORKING, EVERYONE, Rule, api, page, public
 
     MATRIX = {
         "cases:list": page(CASE_WORKING),
@@ -23,12 +23,13 @@ None means the role has no such object (that check is skipped). Providers build 
 through the world (`world.user(role)`, `world.case_of(role)`, `world.foreign_case`,
 `world.new_case(owner)`), and are cached per test.
 """
-import datetime
 from dataclasses import dataclass, field
 
-from django.utils import timezone
-
 from nicat.accounts.models import CASE_ROLES, Role
+from tests.support.world import INSTITUTION_OF_ROLE, MatrixWorld
+
+__all__ = ["ADMIN_LOGIN", "ALLOW", "ANONYMOUS", "CASE_WORKING", "EVERYONE", "INSTITUTION_OF_ROLE", "LOGIN", "NOBODY",
+           "OBJECTS", "ROLES", "Rule", "World", "admin_only", "api", "page", "public"]
 
 ANONYMOUS = "anonymous"
 ROLES = tuple(r.value for r in Role)
@@ -78,77 +79,9 @@ def admin_only(**kw):
 
 # --- The world the matrix runs in ---------------------------------------------------------------
 
-INSTITUTION_OF_ROLE = {
-    Role.CASE_WORKER: "ngo",
-    Role.SUPERVISOR: "main",
-    Role.IDENTIFICATION_OFFICER: "main",
-    Role.SHELTER_STAFF: "shelter",
-    Role.MEDICAL_STAFF: "medical",
-    Role.CONSULAR_OFFICER: "embassy",
-    Role.HOTLINE_OPERATOR: "hotline",
-    Role.ANALYST: "main",
-    Role.ADMINISTRATOR: "main",
-}
+# --- The world the matrix runs in: MatrixWorld of the one world builder (tests/support/world.py) ---
 
-
-class World:
-    """One user per role (as the demo world has), each institution owning a case, and a foreign
-    institution whose case nobody in the cast may see."""
-
-    def __init__(self):
-        from nicat.testing import make_institution, make_user
-
-        self.institutions = {
-            "ngo": make_institution("mx-ngo", "ngo", is_nonprofit=True),
-            "main": make_institution("mx-main", "law_enforcement", is_competent_authority=True),
-            "shelter": make_institution("mx-shelter", "shelter", is_special_institution=True),
-            "medical": make_institution("mx-medical", "medical"),
-            "embassy": make_institution("mx-embassy", "embassy_consulate"),
-            "hotline": make_institution("mx-hotline", "hotline"),
-            "foreign": make_institution("mx-foreign", "ngo", is_nonprofit=True),
-        }
-        self.users = {}
-        for role, inst in INSTITUTION_OF_ROLE.items():
-            extra = {"is_staff": True, "is_superuser": True} if role == Role.ADMINISTRATOR else {}
-            self.users[role.value] = make_user(f"mx.{role.value}", self.institutions[inst], role, **extra)
-        self.foreign_user = make_user("mx.foreign", self.institutions["foreign"], Role.CASE_WORKER)
-        self.foreign_supervisor = make_user("mx.foreign.sup", self.institutions["foreign"], Role.SUPERVISOR)
-        self._cases = {}
-        self.foreign_case = self.new_case("foreign")
-        self.cache = {}
-
-    def user(self, role):
-        return self.users[str(role)]
-
-    def new_case(self, owner, **fields):
-        from nicat.cases.services import open_case
-
-        actor = self.foreign_user if owner == "foreign" else next(
-            u for r, u in self.users.items() if INSTITUTION_OF_ROLE[Role(r)] == owner and Role(r) in CASE_ROLES)
-        fields.setdefault("first_contact_at", timezone.now() - datetime.timedelta(hours=2))
-        return open_case(actor=actor, person_data={"given_name": "Matrix", "family_name": owner.title(),
-                                                   "birth_date": datetime.date(1990, 4, 12)},  # an adult
-                         case_data=fields)
-
-    def case_of(self, role):
-        """A case owned by the role's institution (None for roles that never work on cases)."""
-        role = Role(role)
-        if role not in CASE_ROLES:
-            return None
-        inst = INSTITUTION_OF_ROLE[role]
-        if inst not in self._cases:
-            self._cases[inst] = self.new_case(inst)
-        return self._cases[inst]
-
-    def provide(self, providers, kind, role, own):
-        key = (kind, str(role), own)
-        if key not in self.cache:
-            if kind not in providers:
-                raise LookupError(f"No provider for the object kind {kind!r}: add it to OBJECTS of an "
-                                  f"access_matrix.py (see nicat/access/matrix.py).")
-            value = providers[kind](self, str(role), own)
-            self.cache[key] = None if value is None else str(value)
-        return self.cache[key]
+World = MatrixWorld
 
 
 # --- Object providers of the foundation's objects --------------------------------------------------

@@ -1,6 +1,6 @@
-"""Access matrix entries of the vocabulary API (format: nicat/access/matrix.py): reference data for
+"""Access matrix entries of the vocabulary API (format: tests/support/matrix.py): reference data for
 every signed-in user."""
-from nicat.access.matrix import EVERYONE, api
+from tests.support.matrix import EVERYONE, api
 
 MATRIX = {
     "vocabulary-list": api(EVERYONE),

@@ -1,7 +1,7 @@
-"""Access matrix entries of the break-glass and restriction-order pages (format: nicat/access/matrix.py)."""
+"""Access matrix entries of the break-glass and restriction-order pages (format: tests/support/matrix.py)."""
 from django.utils import timezone
 
-from nicat.access.matrix import EVERYONE, page
+from tests.support.matrix import EVERYONE, page
 
 SUPERVISOR = {"supervisor"}
 COMPETENT = {"supervisor", "identification_officer"}  # both at the Main Department in the matrix world
