@@ -8,7 +8,7 @@ from nicat.access import services
 from nicat.access.models import BreakGlass
 from nicat.accounts.models import Role
 from nicat.persons.models import DuplicateSignal, SignalSource
-from nicat.testing import make_user
+from tests.support.world import make_user
 
 REASON = "Person found injured at the border post; need the emergency contact recorded by the NGO."
 

@@ -177,8 +177,8 @@ def test_shelter_capacity_and_the_allowance_hold_across_two_servers(cast, tmp_pa
     from nicat.accounts.tokens import issue_token
     from nicat.assistance import services
     from nicat.assistance.models import AllowancePayment, Group, Stay
-    from nicat.assistance.tests.helpers import World
     from nicat.audit.verify import verify_chain
+    from tests.support.world import ShelterWorld as World
 
     world = World(cast)
     services.set_capacity(actor=world.manager, facility=world.shelter, group=Group.WOMEN, beds=2)

@@ -9,7 +9,7 @@ import pytest
 from nicat.statistics import totals
 from nicat.statistics.dimensions import DIMENSIONS
 from nicat.statistics.selectors import case_table, grouped_counts
-from nicat.testing import term
+from tests.support.world import term
 
 UTC = datetime.UTC
 
@@ -107,7 +107,7 @@ def test_the_analyst_gets_the_same_suppressed_table_from_stored_totals_and_is_to
     assert 'data-testid="statistics-as-of"' in page
     # Supervisors see exact counts of their scope, always live.
     from nicat.accounts.models import Role
-    from nicat.testing import make_user
+    from tests.support.world import make_user
 
     supervisor = make_user("sup", cast.ngo, Role.SUPERVISOR)
     cast.open_case(first_contact_at=_at(2025, 3, 3, 10))
