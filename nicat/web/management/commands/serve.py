@@ -47,14 +47,17 @@ class Command(BaseCommand):
                 # the user shares ~/.gunicorn/gunicorn.ctl, and a second server on the machine took it over.
                 self.cfg.set("control_socket", str(Path(settings.VAR_DIR) / "gunicorn.ctl"))
                 self.cfg.set("access_log_format", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss')
-                self.cfg.set("when_ready", when_ready)
+                self.cfg.set("post_worker_init", post_worker_init)
                 self.cfg.set("child_exit", child_exit)
 
             def load(self):
                 return application
 
-        def when_ready(server):
-            # Development (NICAT_TASKS_BACKEND=immediate): no worker; the periodic jobs run in this process.
+        def post_worker_init(worker):
+            # Development (NICAT_TASKS_BACKEND=immediate): no `nicat worker`; the periodic jobs run in a thread
+            # of each serving process (the unique (job, period) row lets one of them through). Never in the
+            # master: a thread there could hold a lock (the person-key cache's, SQLite's, logging's) at the
+            # moment gunicorn forks a worker, and the worker would inherit it held — its requests hung forever.
             if settings.NICAT_INPROCESS_JOBS:
                 from nicat.ops.worker import start_inprocess_scheduler
 
