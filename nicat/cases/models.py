@@ -129,7 +129,7 @@ class Case(VersionedModel):
             person_model = self._meta.get_field("person").related_model
             row = person_model.objects.row(person_model(pk=self.person_id)).values_list(
                 "data_key_id", "erased_at").first()
-            self._sealing_key = (row[0] or None) if row and row[1] is None else None
+            self._sealing_key = person_model.sealing_key_from(*row) if row else None
         return self._sealing_key
 
     @property

@@ -78,6 +78,16 @@ class ScopedManager(models.Manager):
         return _scope(super().get_queryset(), user)
 
 
+def follow(obj, path):
+    """The record at the end of a lookup path (`"case"`, `"criminal_case__case"`) from `obj`, through its
+    loaded relations; None where a link is empty."""
+    for part in path.split("__"):
+        obj = getattr(obj, part)
+        if obj is None:
+            return None
+    return obj
+
+
 class VersionedModel(models.Model):
     """A record several people edit: `version` is checked and moved on every update
     (`nicat.core.services.bump_version` / `check_version`), so no change is silently overwritten."""
@@ -104,10 +114,5 @@ class CaseScopedModel(models.Model):
         """The data key of the case's person: the record's encrypted texts are sealed under it
         (nicat.privacy.fields), so erasing the person (destroying the key) leaves them unreadable in
         every copy — backups included — and not only blanked in the live database."""
-        target = self
-        for part in self.case_path.split("__"):
-            target = getattr(target, part, None)
-            if target is None:
-                return None
-        sealing = getattr(target, "sealing_key_id", None)
+        sealing = getattr(follow(self, self.case_path), "sealing_key_id", None)
         return sealing() if sealing else None

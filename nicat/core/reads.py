@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from nicat.core import trail
 from nicat.core.errors import NotAllowed
+from nicat.core.models import follow
 
 _sections = None
 
@@ -68,10 +69,7 @@ class Reads:
         return not self.section or self.section in visible_sections(user)
 
     def case_of(self, obj):
-        case = obj
-        for part in self.case_path.split("__"):
-            case = getattr(case, part)
-        return case
+        return follow(obj, self.case_path)
 
     def sees(self, user, obj):
         """Whether `user` may see this record's section on its case (True without a section)."""

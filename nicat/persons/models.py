@@ -77,7 +77,12 @@ class Person(VersionedModel):
 
     def sealing_key_id(self):
         """The data key the encrypted fields are sealed under (nicat.privacy.fields), None once erased."""
-        return None if self.erased_at else (self.data_key_id or None)
+        return self.sealing_key_from(self.data_key_id, self.erased_at)
+
+    @staticmethod
+    def sealing_key_from(data_key_id, erased_at):
+        """The rule of `sealing_key_id` over the two columns, for a caller that read only those."""
+        return None if erased_at else (data_key_id or None)
 
     @property
     def is_erased(self):
