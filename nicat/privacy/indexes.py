@@ -23,6 +23,7 @@ import re
 from functools import lru_cache
 from itertools import combinations, permutations
 
+from nicat.core.calendar import baku_today
 from nicat.privacy import names
 
 _override_key = None
@@ -113,7 +114,7 @@ def birth_years(data) -> list:
     age = data.get("estimated_age")
     if age is None or age == "":
         return []
-    recorded = data.get("age_recorded_on") or datetime.date.today()
+    recorded = data.get("age_recorded_on") or baku_today()
     if isinstance(recorded, str):
         recorded = datetime.date.fromisoformat(recorded)
     year = recorded.year - int(age)

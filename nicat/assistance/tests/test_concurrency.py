@@ -12,6 +12,7 @@ from nicat.assistance import services
 from nicat.assistance.models import AllowancePayment, Facility, Group, Stay
 from nicat.assistance.services import shelters
 from nicat.cases.models import Case
+from nicat.core.calendar import baku_today
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,10 +66,8 @@ def test_simultaneous_admissions_never_exceed_capacity(world, monkeypatch):
 
 
 def test_simultaneous_allowance_payments_pay_once(world):
-    import datetime
-
     case = world.recognise(world.adult())
-    today = datetime.date.today()
+    today = baku_today()
 
     def pay():
         worker = User.objects.get(pk=world.cast.worker.pk)

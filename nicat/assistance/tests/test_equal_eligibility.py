@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from nicat.assistance import eligibility
 from nicat.cases.models import Case
+from nicat.core.calendar import baku_today
 from nicat.legal.rules import reflection_period_end
 from nicat.persons.models import Person
 from nicat.vocab.models import Term
@@ -35,7 +36,7 @@ def test_changing_only_citizenship_never_changes_any_eligibility_answer(cast, tr
     case = _the_case(cast)
     Case.objects.system().filter(pk=case.pk).update(trafficking_status=trafficking_status, status=status,
                                                     closure_reason="Other" if status.startswith("Closed") else "")
-    birth = None if age is None else datetime.date.today() - datetime.timedelta(days=int(365.25 * age) + 10)
+    birth = None if age is None else baku_today() - datetime.timedelta(days=int(365.25 * age) + 10)
     Person.objects.system().filter(pk=case.person_id).update(birth_date=birth, estimated_age=None)
 
     answers_before = _answers_with_citizenship(case, before)

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from nicat.assistance import services
 from nicat.assistance.models import ActionStatus, GoalStatus, PlanAction, PlanGoal, PlanStatus
 from nicat.audit.models import AuditEvent
+from nicat.core.calendar import baku_today
 from nicat.core.errors import NotAllowed
 
 
@@ -20,7 +21,7 @@ def plan_case(world):
 
 def _goal(world, plan, area="psychological", text="Regain sleep and calm"):
     return services.add_goal(actor=world.cast.worker, plan=plan, area=area, description=text,
-                             responsible_institution=world.cast.ngo, due_on=datetime.date.today())
+                             responsible_institution=world.cast.ngo, due_on=baku_today())
 
 
 def test_one_plan_per_case(world, plan_case):
@@ -129,7 +130,7 @@ def test_final_review_needs_every_goal_finished_and_closes_the_plan(world, plan_
     world.consent(case, "service", service="psychological")
     services.record_agreement(actor=world.cast.worker, plan=plan, expected_version=plan.version)
     review = services.add_review(actor=world.cast.worker, plan=plan, summary="Sessions twice a week, going well")
-    assert not review.is_final and plan.next_review_on > datetime.date.today()
+    assert not review.is_final and plan.next_review_on > baku_today()
     with pytest.raises(ValidationError) as excinfo:
         services.add_review(actor=world.cast.worker, plan=plan, summary="Final review of the plan", is_final=True)
     assert "still planned or in progress" in " ".join(excinfo.value.messages)

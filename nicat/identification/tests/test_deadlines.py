@@ -43,10 +43,12 @@ def test_referral_deadline_is_the_legal_parameter_in_force_at_first_contact(cast
     """The 24 hours are a legal parameter: a new value applies to cases first met on or after its date."""
     from nicat.legal import services as legal
 
+    first_contact = timezone.now() - datetime.timedelta(minutes=30)
+    # the parameter applies from the day of that first contact (in Baku): 30 minutes ago may be yesterday
     legal.set_parameter(actor=cast.admin, data={
-        "code": "identification.referral_hours", "value": "48", "valid_from": timezone.localdate(),
+        "code": "identification.referral_hours", "value": "48", "valid_from": timezone.localdate(first_contact),
         "legal_act": "Amended standard operating procedures (test)"})
-    today = cast.open_case(first_contact_at=timezone.now() - datetime.timedelta(minutes=30))
+    today = cast.open_case(first_contact_at=first_contact)
     [d] = [d for d in services.case_deadlines(today) if d.kind == "referral"]
     assert d.due == today.first_contact_at + datetime.timedelta(hours=48)
     before = cast.open_case(first_contact_at=timezone.now() - datetime.timedelta(days=2))

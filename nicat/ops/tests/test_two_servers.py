@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from nicat.core.calendar import baku_today
+
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True),
               pytest.mark.skipif(os.environ.get("NICAT_TEST_DB") != "postgres", reason="PostgreSQL only (several servers)")]
@@ -172,7 +174,6 @@ def test_shelter_capacity_and_the_allowance_hold_across_two_servers(cast, tmp_pa
     """The rules that rest on row locks rather than on unique indexes: five admissions to a shelter with two
     free beds, sent at once to two servers, admit two; the one-time allowance asked three times at once, on
     both servers, is paid once — the other requests are told why, none is a 500."""
-    import datetime
 
     from nicat.accounts.tokens import issue_token
     from nicat.assistance import services
@@ -197,7 +198,7 @@ def test_shelter_capacity_and_the_allowance_hold_across_two_servers(cast, tmp_pa
         assert Stay.objects.of(world.shelter).filter(group="women", ended_at__isnull=True).count() == 2
 
         payment = {"case": str(recognised.uuid), "kind": "one_time", "source": "state_budget",
-                   "paid_on": datetime.date.today().isoformat()}
+                   "paid_on": baku_today().isoformat()}
         with concurrent.futures.ThreadPoolExecutor(3) as pool:
             payments = list(pool.map(lambda i: _request("POST", f"{urls[i % 2]}/api/v1/allowance-payments/",
                                                         worker_token, payment), range(3)))
