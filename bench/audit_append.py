@@ -6,7 +6,8 @@ Two figures: `record()` inside a caller's open transaction (what a service pays:
 INSERT), and `record()` as a transaction of its own (plus BEGIN/COMMIT). Target (issue 19): p95 <= 1 ms
 inside the caller's transaction on PostgreSQL over loopback. Interleaved with them, the floor of one
 round trip (`SELECT 1` in the same transaction), so that a figure measured on a loaded machine can be
-read as a number of round trips.
+read as a number of round trips; on PostgreSQL also the same append sent the former way (Django's cursor,
+parameters quoted into the text on the client, the statement parsed anew each time) as the baseline.
 """
 import argparse
 import os
@@ -47,9 +48,18 @@ def main():
             record(actor=user, action="case.update", obj=user, case=case, reason="",
                    changes={"status": ["open", "closed"]}, details={"n": n})
 
+        from nicat.audit import services
+
+        prepared = services._pg_append
+
+        def client_bound(params):  # the baseline: what _pg_append replaced
+            with connection.cursor() as cursor:
+                cursor.execute(services._PG_APPEND, params)
+                return cursor.fetchone()
+
         for n in range(50):  # warm-up
             one(n)
-        inside, own, cpu, trip = [], [], [], []
+        inside, own, cpu, trip, baseline = [], [], [], [], []
         load_before = os.getloadavg()[0]
         for n in range(args.events):
             with transaction.atomic():
@@ -65,9 +75,23 @@ def main():
             t0 = time.perf_counter()
             one(n)
             own.append((time.perf_counter() - t0) * 1000)
+            if connection.vendor == "postgresql":
+                services._pg_append = client_bound
+                try:
+                    with transaction.atomic(), connection.cursor() as cursor:
+                        cursor.execute("SELECT 1")  # the transaction open, as for the figure above
+                        cursor.fetchone()
+                        t0 = time.perf_counter()
+                        one(n)
+                        baseline.append((time.perf_counter() - t0) * 1000)
+                finally:
+                    services._pg_append = prepared
         print(f"database: {connection.vendor}; trail before: {args.prefill} events; measured: {args.events} x 2")
         for label, values in (("in the caller's transaction", inside), ("own transaction (incl. commit)", own),
-                              ("(one round trip: SELECT 1)", trip)):
+                              ("(one round trip: SELECT 1)", trip),
+                              ("(baseline: client-side binding)", baseline)):
+            if not values:
+                continue
             print(f"record() {label:32s} p50 {statistics.median(values):.3f} ms  p95 {percentile(values, 95):.3f} ms"
                   f"  p99 {percentile(values, 99):.3f} ms")
         print(f"CPU of this process per record() in a transaction: mean {statistics.mean(cpu):.3f} ms "
