@@ -335,7 +335,8 @@ SPECTACULAR_SETTINGS = {
                             "SecurityMeasureKindEnum": "nicat.safety.models.MeasureKind.choices",
                             "ProceedingsStageEnum": "nicat.proceedings.models.Stage",
                             "AppearanceStatusEnum": "nicat.proceedings.models.AppearanceStatus",
-                            "ReleaseOutcomeEnum": "nicat.proceedings.models.ReleaseOutcome"},
+                            "ReleaseOutcomeEnum": "nicat.proceedings.models.ReleaseOutcome",
+                            "DataRequestKindEnum": "nicat.retention.models.RequestKind"},
 }
 
 # --- Logging: never identifying data; request ids tie lines together ------------------------

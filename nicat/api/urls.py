@@ -38,6 +38,7 @@ from nicat.proceedings.api import (
     ReleaseRequestViewSet,
 )
 from nicat.referrals.api import NotificationViewSet, ReferralViewSet
+from nicat.retention.api import DataRequestViewSet
 from nicat.safety.api import AssessmentViewSet, FamilyContactViewSet, RelativeViewSet, SecurityMeasureViewSet
 from nicat.statistics.api import ProceedingsStatisticsView, StatisticsViewSet
 from nicat.vocab.api import VocabularyViewSet
@@ -98,6 +99,7 @@ router.register("relatives-at-risk", RelativeViewSet, basename="relative-at-risk
 router.register("family-contacts", FamilyContactViewSet, basename="family-contact")
 router.register("statistics/cases", StatisticsViewSet, basename="statistics-cases")
 router.register("calls", ContactViewSet, basename="call")
+router.register("data-requests", DataRequestViewSet, basename="data-request")
 router.register("proceedings/perpetrators", PerpetratorViewSet, basename="proceedings-perpetrator")
 router.register("proceedings/criminal-cases", CriminalCaseViewSet, basename="proceedings-criminal-case")
 router.register("proceedings/hearings", HearingViewSet, basename="proceedings-hearing")

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 LABELS = {
     "datarequest.decide": _("Decided a request to erase or correct data"),
+    "datarequest.list": _("Listed the requests to erase or correct data"),
     "datarequest.record": _("Recorded a request to erase or correct data"),
     "datarequest.view": _("Viewed a request to erase or correct data"),
     "retention.reapply": _("Erased again the persons named in the erasure ledger"),

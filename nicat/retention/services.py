@@ -117,10 +117,14 @@ def may_record(user, case):
     return predicates.owns_case(user, case)
 
 
+def is_owner_supervisor(user, data_request):
+    """A supervisor of the institution that owns the request's case: who decides it."""
+    return policy.has_role_at(user, Role.SUPERVISOR, data_request.case.owner_institution)
+
+
 def may_decide(user, data_request):
     """A supervisor of the institution that owns the case, other than the one who recorded the request."""
-    return (policy.has_role_at(user, Role.SUPERVISOR, data_request.case.owner_institution)
-            and data_request.recorded_by_id != user.pk)
+    return is_owner_supervisor(user, data_request) and data_request.recorded_by_id != user.pk
 
 
 def _clean_corrections(person, corrections):
@@ -187,7 +191,7 @@ def decide_request(*, actor, data_request, approve, reason, expected_version):
 
     if not policy.case_model().objects.visible_to(actor).filter(pk=data_request.case_id).exists():
         raise NotAllowed
-    if not policy.has_role_at(actor, Role.SUPERVISOR, data_request.case.owner_institution):
+    if not is_owner_supervisor(actor, data_request):
         raise NotAllowed
     if data_request.recorded_by_id == actor.pk:
         raise ValidationError({"decision": _("Another supervisor decides a request you recorded yourself.")})

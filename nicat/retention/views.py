@@ -8,20 +8,22 @@ from django.views.decorators.http import require_POST
 
 from nicat.access import policy
 from nicat.access.decorators import case_worker_required
-from nicat.audit import services as audit
 from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.core.forms import apply_errors
-from nicat.retention import services
+from nicat.retention import selectors, services
 from nicat.retention.forms import DecisionForm, RequestForm
-from nicat.retention.models import DataRequest
 
 
 def _visible_case(request, case_uuid):
     return policy.get_visible_or_404(policy.case_model().objects, request.user, uuid=case_uuid)
 
 
-def _visible_request(request, request_uuid):
-    return policy.get_visible_or_404(DataRequest.objects, request.user, uuid=request_uuid)
+def _visible_request(request, request_uuid, *, audit=False):
+    """The request through the one read path (the owner institution only); 404 otherwise."""
+    try:
+        return selectors.DATA_REQUESTS.get(request.user, request_uuid, audit=audit)
+    except NotAllowed:
+        raise Http404 from None
 
 
 @case_worker_required
@@ -50,9 +52,7 @@ def request_new(request, case_uuid):
 
 @case_worker_required
 def request_detail(request, request_uuid):
-    data_request = _visible_request(request, request_uuid)
-    audit.record(actor=request.user, action="datarequest.view", obj=data_request, case=data_request.case,
-                 institution=policy.acting_institution(request.user))
+    data_request = _visible_request(request, request_uuid, audit=True)
     return _render_detail(request, data_request, DecisionForm())
 
 

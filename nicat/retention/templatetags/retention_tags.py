@@ -1,8 +1,7 @@
 """The panel of requests to erase or correct data on the case page."""
 from django import template
 
-from nicat.retention import services
-from nicat.retention.models import DataRequest
+from nicat.retention import selectors, services
 
 register = template.Library()
 
@@ -11,7 +10,7 @@ register = template.Library()
 def data_requests_panel(case, user):
     return {
         "case": case,
-        "requests": list(DataRequest.objects.visible_to(user).filter(case=case).select_related("recorded_by")),
+        "requests": list(selectors.DATA_REQUESTS.query(user, case=case)),
         "may_record": services.may_record(user, case) and not case.person.erased_at,
         "erased": case.person.erased_at,
     }

@@ -1,8 +1,9 @@
 """Access matrix entries of requests to erase or correct data (format: tests/support/matrix.py).
 
 Recording a request: anyone working on cases at the institution that owns the case (a foreign case: 404).
-Reading one: who sees its case. Deciding: a supervisor of the owner institution only (others: 403)."""
-from tests.support.matrix import CASE_WORKING, page
+Reading one: staff of the institution that owns its case. Deciding: a supervisor of the owner institution
+only (others: 403). The API the same (/api/v1/data-requests/)."""
+from tests.support.matrix import CASE_WORKING, api, page
 
 
 def data_request(world, role, own):
@@ -25,4 +26,7 @@ MATRIX = {
     "retention:request_new": page(CASE_WORKING, kwargs={"case_uuid": "case"}),
     "retention:request": page(CASE_WORKING, kwargs={"request_uuid": "data_request"}),
     "retention:request_decide": page({"supervisor"}, methods=("post",), kwargs={"request_uuid": "data_request"}),
+    "data-request-list": api(CASE_WORKING),
+    "data-request-detail": api(CASE_WORKING, kwargs={"uuid": "data_request"}),
+    "data-request-decide": api({"supervisor"}, methods=("post",), kwargs={"uuid": "data_request"}),
 }
