@@ -185,6 +185,13 @@ def measure(args, ngo, worker, analyst, start_id, *, generated):
     times, _ = timed(client, "/cases/", params=lambda n: {"page": 1 + rnd.randrange(max(1, own_cases // 25))},
                      repeat=args.repeat)
     pages["case list, a random page"] = summary(times)
+    # "Next" from anywhere in the list (keyset paging, nicat.core.keyset): what a user paging forward pays
+    from nicat.core import keyset
+    positions = list(Case.objects.system().filter(owner_institution=ngo).values_list("first_contact_at", "pk"))
+    times, _ = timed(client, "/cases/", params=lambda n: {"cursor": keyset.encode("a", *rnd.choice(positions),
+                                                                                   name="cases.list")},
+                     repeat=args.repeat)
+    pages["case list, next page from a random position"] = summary(times)
     times, _ = timed(client, "/cases/", params=lambda n: {"reference": refs_by_pid[queries[n][1]]},
                      repeat=args.repeat)
     pages["case list, by reference"] = summary(times)
@@ -251,13 +258,16 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database for another run")
     parser.add_argument("--reuse", action="store_true",
                         help="measure again on the database a --keep run left (no generation)")
+    parser.add_argument("--db-name", default="nicat_bench_registry",
+                        help="name of the PostgreSQL bench database (default nicat_bench_registry), so that "
+                             "two runs on one server stay apart")
     args = parser.parse_args()
     os.environ["NICAT_REQUIRE_2FA"] = "0"
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
-    matching_speed.BENCH_DB = "nicat_bench_registry"  # beside, not instead of, a matching bench's database
+    matching_speed.BENCH_DB = args.db_name  # beside, not instead of, a matching bench's database
     if args.reuse:
         if not args.postgres:
-            raise SystemExit("--reuse needs --postgres (the kept database is nicat_bench_registry)")
+            raise SystemExit("--reuse needs --postgres (the kept database is --db-name)")
         drop = reuse(args.postgres)
     else:
         _tmp, drop = setup(args.postgres)

@@ -468,6 +468,35 @@ def persons_under_restriction(user):
     return restricted_cases(user).values("person_id")
 
 
+def visible_person_ids(user, person_ids, *, among_persons=None):
+    """The ids among `person_ids` of the persons `user` may see — the same persons as
+    `Person.objects.visible_to(user)` (and `among_persons`, an unscoped queryset of persons narrowing
+    them further), for thousands of ids at once: the registering institution from the persons' rows,
+    then the visible cases of the rest through the cases' person index, then the restrictions — a
+    probe per person asked about. Asking `visible_to(user).filter(pk__in=ids)` let PostgreSQL hash the
+    person ids of every visible case instead: a pass over the whole case table on every name search
+    (100,000 cases: 20-230 ms; 1,000,000: ten times that)."""
+    from nicat.core.models import among
+
+    Person = person_model()
+    ids = list(person_ids)
+    own = case_institution_ids(user)
+    if not ids or not own:
+        return set()
+    base = among_persons if among_persons is not None else rule_table(Person)
+    rows = base.filter(among(Person, "id", ids)).values_list("pk", "registered_by_institution_id")
+    seen, rest = set(), []
+    for pk, institution in rows:
+        (seen.add(pk) if institution in own else rest.append(pk))
+    if rest:
+        Case = case_model()
+        seen.update(visible_cases(user).filter(among(Case, "person_id", rest)).values_list("person_id", flat=True))
+    if seen:
+        Case = case_model()
+        seen -= set(restricted_cases(user).filter(among(Case, "person_id", seen)).values_list("person_id", flat=True))
+    return seen
+
+
 def persons_with_section(user, person_ids, section):
     """Of the persons `person_ids` (visible to `user`), those of whom `user` may see `section`: all their
     role allows where their institution registered the person or owns one of their cases, else what the

@@ -11,7 +11,7 @@ from nicat.access import policy, sections
 from nicat.audit import services as audit
 from nicat.cases import selectors, services
 from nicat.cases.models import Case, CaseNote, CaseStatus, EventKind, TraffickingEvent, TraffickingStatus
-from nicat.core.drf import represent
+from nicat.core.drf import KeysetPagination, represent
 from nicat.persons.api import PersonSerializer
 from nicat.persons.models import Person
 from nicat.vocab.fields import TermField
@@ -114,6 +114,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     serializer_class = CaseSerializer
     lookup_field = "uuid"
     filterset_class = CaseFilter
+    pagination_class = KeysetPagination
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):

@@ -14,23 +14,43 @@ from nicat.audit import services as audit
 from nicat.cases import selectors, services
 from nicat.cases.forms import CaseEditForm, CaseFilterForm, CaseForm, EventForm, NoteForm, PersonForm
 from nicat.cases.models import CameToNotice, Case
+from nicat.core import keyset
 from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.core.forms import apply_errors
 from nicat.persons.services import update_person
 
+CASE_LIST_PAGE = 25
+
 
 @case_worker_required
 def case_list_view(request):
+    """The cases the user may see, newest first contact first, 25 a page. "Next" and "Previous" carry a
+    cursor (the last or first row shown, nicat.core.keyset): a deep page costs what the first costs and
+    a row added meanwhile is neither skipped nor shown twice. `?page=N` (an old link) still works."""
     form = CaseFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     cases = selectors.case_list(user=request.user, **{k: v for k, v in filters.items() if v})
-    page = Paginator(cases, 25).get_page(request.GET.get("page"))
+    page = None
+    if request.GET.get("cursor") or request.GET.get("last"):
+        try:
+            page = keyset.page(cases, column="first_contact_at", size=CASE_LIST_PAGE, name="cases.list",
+                               cursor=request.GET.get("cursor"), last=bool(request.GET.get("last")))
+        except keyset.BadCursor:
+            page = None  # an edited or stale link: the first page
+    if page is None and request.GET.get("page"):
+        numbered = Paginator(cases, CASE_LIST_PAGE).get_page(request.GET.get("page"))
+        page = keyset.around(list(numbered.object_list), has_next=numbered.has_next(),
+                             has_previous=numbered.has_previous(), column="first_contact_at", name="cases.list")
+    if page is None:
+        page = keyset.page(cases, column="first_contact_at", size=CASE_LIST_PAGE, name="cases.list")
     audit.record(actor=request.user, action="case.list", institution=policy.acting_institution(request.user),
                  details={"channel": "web", "shown": len(page.object_list),
                           "cases": [str(case.uuid) for case in page.object_list]})
     query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "cases/case_list.html", {"form": form, "page": page, "query": query.urlencode()})
+    for key in ("page", "cursor", "last"):
+        query.pop(key, None)
+    return render(request, "cases/case_list.html", {"form": form, "page": page, "count": cases.count(),
+                                                    "query": query.urlencode()})
 
 
 @case_worker_required

@@ -2,6 +2,10 @@
 import threading
 
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 
 class RefuseUnknownFieldsMixin:
@@ -50,3 +54,59 @@ def represent(serializer_class, instance, *, context):
         serializer._context = {}
         serializer.instance = None
         serializer._nicat_in_use = False
+
+
+class KeysetPagination(PageNumberPagination):
+    """Pages of a list ordered newest first (`keyset_column`, then id) — the case list: `next` and
+    `previous` carry a signed `cursor` (the last or first row shown, nicat.core.keyset), so that a deep
+    page costs what the first costs and a row added between two requests is neither skipped nor
+    repeated; `?last=1` is the last page. `?page=N` still answers with numbered pages (OFFSET)."""
+
+    keyset_column = "first_contact_at"
+    keyset_name = "api.cases"
+    cursor_query_param = "cursor"
+
+    def get_page_number(self, request, paginator):
+        value = request.query_params.get(self.page_query_param)
+        if value is not None and not value.strip():  # as nicat.api.pagination.Pagination
+            raise NotFound(self.invalid_page_message.format(page_number=value, message=""))
+        return super().get_page_number(request, paginator)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        from nicat.core import keyset
+
+        self.keyset = None
+        if self.page_query_param in request.query_params:
+            return super().paginate_queryset(queryset, request, view)
+        self.request = request
+        cursor = request.query_params.get(self.cursor_query_param)
+        try:
+            self.keyset = keyset.page(queryset, column=self.keyset_column, size=self.get_page_size(request),
+                                      name=self.keyset_name, cursor=cursor or None,
+                                      last=bool(request.query_params.get("last")))
+        except keyset.BadCursor:
+            raise NotFound(CursorPagination.invalid_cursor_message) from None  # DRF's message, translated
+        self.count = queryset.count()
+        return list(self.keyset.object_list)
+
+    def get_paginated_response(self, data):
+        if self.keyset is None:
+            return super().get_paginated_response(data)
+        return Response({"count": self.count, "next": self._link(self.keyset.next_cursor),
+                         "previous": self._link(self.keyset.previous_cursor), "results": data})
+
+    def _link(self, cursor):
+        if not cursor:
+            return None
+        url = self.request.build_absolute_uri()
+        url = remove_query_param(url, "last")
+        return replace_query_param(url, self.cursor_query_param, cursor)
+
+    def get_schema_operation_parameters(self, view):
+        return super().get_schema_operation_parameters(view) + [
+            {"name": self.cursor_query_param, "required": False, "in": "query",
+             "description": "Position handed out in `next` / `previous` (keyset paging).",
+             "schema": {"type": "string"}},
+            {"name": "last", "required": False, "in": "query", "description": "1: the last page.",
+             "schema": {"type": "integer", "enum": [1]}},
+        ]

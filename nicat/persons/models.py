@@ -130,7 +130,9 @@ class PersonToken(models.Model):
     objects = ScopedManager()
 
     class Meta:
-        indexes = [models.Index(fields=["token", "kind"], name="persons_token_lookup")]
+        # (token, person): the name search reads a token's holders from the index alone
+        indexes = [models.Index(fields=["token", "kind"], name="persons_token_lookup"),
+                   models.Index(fields=["token", "person"], name="persons_token_holders")]
 
 
 class SignalSource(models.TextChoices):

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from nicat.access import policy
 from nicat.access.predicates import is_coordinator
+from nicat.core.models import among
 from nicat.directory.selectors import competent_authority
 from nicat.persons import matching
 from nicat.persons.indexing import person_data
@@ -21,7 +22,7 @@ POSTING_CAP = 2000         # tokens shared by more persons are not used to find 
 SEARCH_LIMIT = 500         # persons decrypted and ranked per search narrowed by a birth date, document or case
 SEARCH_RANKED = 200        # persons decrypted and ranked per name search: the best by keyed-token score
 RANK_CANDIDATES = 2000     # persons sharing a rare token of a name query whose common tokens are weighed too
-VISIBILITY_CHUNK = 2000    # scored candidates whose visibility is asked in one query
+VISIBILITY_CHUNK = 5000    # scored candidates whose visibility is asked in one query
 COMMON_HOLDERS = 100_000   # newest holders of a common name read when no rarer token selects anyone
 NAME_QUERY_MIN = 85       # weakest query word's similarity (0..100) for a search hit
 RANK_FIELDS = ("id", "uuid", "given_name", "family_name", "patronymic", "aliases", "birth_date",
@@ -276,10 +277,11 @@ def _idf(df, total):
     return math.log(1 + (total - df + 0.5) / (df + 0.5))
 
 
-def _ranked_by_tokens(q, persons_qs, *, limit):
-    """Ids of the persons of `persons_qs` that best match the name query `q` by keyed tokens, best
-    first, and whether the query has tokens too common to select anyone; ids None when every token
-    is that common (shared by more than POSTING_CAP persons).
+def _ranked_by_tokens(q, visible, *, limit):
+    """Ids of the persons that best match the name query `q` by keyed tokens, of those `visible` (ids ->
+    the set of them the user may see) lets through, best first, and whether the query has tokens too
+    common to select anyone; ids None when every token is that common (shared by more than POSTING_CAP
+    persons).
 
     Every word's key, prefix and spelling, and the pairs of words (a pair of name keys, a key with the
     first three characters of another), are looked up at once; each person scores the sum of the
@@ -304,8 +306,8 @@ def _ranked_by_tokens(q, persons_qs, *, limit):
                     default=Value(0.0), output_field=FloatField())
 
     # Every person holding a selective token is scored (at most POSTING_CAP per token, so a few thousand
-    # rows), best first; who of them the user may see is then asked for those persons only, by primary
-    # key, chunk by chunk until RANK_CANDIDATES are found. Joining the postings with the visible persons
+    # rows), best first; who of them the user may see is then asked for those persons only, by their ids
+    # (policy.visible_person_ids: a probe per person), chunk by chunk until RANK_CANDIDATES are found. Joining the postings with the visible persons
     # instead made PostgreSQL decide visibility for the whole registry on every search (10 s and more
     # at 1,000,000 persons for an institution that sees a fiftieth of them; bench/registry_scale.py).
     rows = list(registry_rows(PersonToken).filter(token__in=list(selective)).values("person_id")
@@ -314,14 +316,14 @@ def _ranked_by_tokens(q, persons_qs, *, limit):
     scores = {}
     for start in range(0, len(rows), VISIBILITY_CHUNK):
         chunk = rows[start:start + VISIBILITY_CHUNK]
-        seen = set(persons_qs.filter(pk__in=[pk for pk, _score in chunk]).values_list("pk", flat=True))
+        seen = visible([pk for pk, _score in chunk])
         for pk, score in chunk:
             if pk in seen and len(scores) < RANK_CANDIDATES:
                 scores[pk] = score
         if len(scores) >= RANK_CANDIDATES:
             break
     if common and scores:
-        extra = (registry_rows(PersonToken).filter(person_id__in=list(scores), token__in=common)
+        extra = (registry_rows(PersonToken).filter(among(PersonToken, "person_id", scores), token__in=common)
                  .values("person_id").annotate(score=Sum(weight({t: POSTING_CAP + 1 for t in common}))))
         for r in extra:
             scores[r["person_id"]] += r["score"]
@@ -329,7 +331,7 @@ def _ranked_by_tokens(q, persons_qs, *, limit):
     return ranked, bool(common)
 
 
-def _common_name_candidates(q, persons_qs, *, limit):
+def _common_name_candidates(q, visible, *, limit):
     """For a name whose every token is shared by more than POSTING_CAP persons ("Aysel Məmmədova"
     among a million): the newest `limit` persons sharing its pair of names (or, for one word, the
     word). Every one of them bears the name; which namesake is meant takes another criterion."""
@@ -346,7 +348,7 @@ def _common_name_candidates(q, persons_qs, *, limit):
         ids = []
         for start in range(0, len(newest), VISIBILITY_CHUNK):
             chunk = newest[start:start + VISIBILITY_CHUNK]
-            seen = set(persons_qs.filter(pk__in=chunk).values_list("pk", flat=True))
+            seen = visible(chunk)
             ids += [pk for pk in chunk if pk in seen][:limit - len(ids)]
             if len(ids) >= limit:
                 break
@@ -366,6 +368,9 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
     registry by its keyed tokens (`_ranked_by_tokens`), the rarest counting most."""
     today = timezone.localdate()
     qs = Person.objects.visible_to(user).filter(merged_into__isnull=True)
+    # the same persons before the access rule: a name ranked over the whole registry asks the rule for its
+    # candidates only (policy.visible_person_ids), by their ids
+    base = registry_rows(Person).filter(merged_into__isnull=True)
     narrowed = False
     if document and names.normalise_document(document):
         tok = indexes.token(indexes.Kind.DOCUMENT, names.normalise_document(document))
@@ -377,6 +382,7 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
     if age_from is not None or age_to is not None:
         years = _years_for_ages(age_from, age_to, today)
         qs = qs.filter(birth_year_index__in=[indexes.birth_year_index(y) for y in years])
+        base = base.filter(birth_year_index__in=[indexes.birth_year_index(y) for y in years])
     if reference:
         qs = qs.filter(pk__in=policy.visible_cases(user).filter(reference__iexact=reference.strip())
                        .values("person_id"))
@@ -397,11 +403,14 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
                            .values("person_id"))
         results = scored(list(_preload_keys(qs.only(*NAME_FIELDS).order_by("-pk")[:SEARCH_LIMIT])))
     elif name_tokens:
-        ids, common = _ranked_by_tokens(q, qs, limit=SEARCH_RANKED)
+        def visible(ids):
+            return policy.visible_person_ids(user, ids, among_persons=base)
+
+        ids, common = _ranked_by_tokens(q, visible, limit=SEARCH_RANKED)
         token_rank = {pk: -i for i, pk in enumerate(ids or [])}
         results = scored(_ranked_persons(ids))
         if common and not results:  # nothing rarer matched: the namesakes of the common words
-            results = scored(_ranked_persons(_common_name_candidates(q, qs, limit=SEARCH_LIMIT)))
+            results = scored(_ranked_persons(_common_name_candidates(q, visible, limit=SEARCH_LIMIT)))
     elif age_from is not None or age_to is not None:
         results = scored(list(_preload_keys(qs.only(*NAME_FIELDS).order_by("-pk")[:SEARCH_LIMIT])))
     else:
@@ -422,8 +431,8 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
 def _ranked_persons(ids):
     if not ids:
         return []
-    _preload_keys(registry_rows(Person).filter(pk__in=list(ids)))
-    loaded = {p.pk: p for p in registry_rows(Person).filter(pk__in=list(ids)).only(*NAME_FIELDS)}
+    _preload_keys(registry_rows(Person).filter(among(Person, "id", ids)))
+    loaded = {p.pk: p for p in registry_rows(Person).filter(among(Person, "id", ids)).only(*NAME_FIELDS)}
     return [loaded[pk] for pk in ids if pk in loaded]
 
 

@@ -275,3 +275,25 @@ def test_the_intake_page_never_links_an_existing_person(client, world, referred_
     assert response.status_code == 302
     mine = Case.objects.system().get(owner_institution=world.ngo2)
     assert mine.person_id != case.person_id
+
+
+def test_the_name_search_s_visibility_probe_is_the_person_rule_exactly(world, referred_identity_only):
+    """policy.visible_person_ids (what the name search asks for its thousands of candidates) lets through
+    the same persons as Person.objects.visible_to: a person registered elsewhere but seen through an
+    accepted referral, one's own persons, not another NGO's, and not a person whose case is restricted."""
+    from nicat.access import services as restriction_services
+
+    case, _given = referred_identity_only
+    others = world.open_case(actor=world.worker2)          # the second NGO's own person
+    restricted = world.open_case()                          # the first NGO's person, under an order
+    restriction_services.record_restriction_order(
+        actor=world.officer, case_reference=restricted.reference, issued_by="prosecutor",
+        issuing_body="Prosecutor General's Office", decision_reference="PGO-78/2026",
+        decided_on=timezone.localdate(), allowed_roles=[])
+    ids = list(Person.objects.system().values_list("pk", flat=True)) + [10 ** 9]
+    for user in (world.worker, world.worker2, world.officer):
+        expected = set(Person.objects.visible_to(fresh(user)).values_list("pk", flat=True))
+        assert policy.visible_person_ids(fresh(user), ids) == expected, user.username
+    assert case.person_id in policy.visible_person_ids(fresh(world.worker2), ids)
+    assert others.person_id not in policy.visible_person_ids(fresh(world.worker), ids)
+    assert restricted.person_id not in policy.visible_person_ids(fresh(world.worker), ids)
