@@ -40,6 +40,7 @@ from nicat.assistance.services._common import MEDICAL_KINDS, section_visible
 from nicat.assistance.services.closing import closing_problems
 from nicat.assistance.services.shelters import is_administrator, is_facility_staff, may_see_address
 from nicat.audit import services as audit
+from nicat.core import casepage
 from nicat.core.reads import Reads
 
 
@@ -178,17 +179,35 @@ def case_assistance(*, user, case, audit_read=True):
     return data
 
 
+def case_stays(*, user, case):
+    """The case's stays, latest admission first (the case page's timeline and panel)."""
+    return casepage.once(case, user, "assistance.stays", lambda: (
+        Stay.objects.visible_to(user).filter(case=case).select_related("facility__institution")))
+
+
+def case_services(*, user, case):
+    """The services delivered to the case's person, latest first (the case page's timeline and panel)."""
+    return casepage.once(case, user, "assistance.services", lambda: (
+        ServiceDelivery.objects.visible_to(user).filter(case=case).select_related("provider")))
+
+
 def case_summary(*, user, case):
     """The little the case page's panel shows (the case page's read is audited there)."""
-    stay = (Stay.objects.visible_to(user).filter(case=case, ended_at__isnull=True)
-            .select_related("facility__institution").first())
+    if casepage.is_page(case, user):
+        # the stays and services the timeline lists too: read once for both
+        stay = next((s for s in case_stays(user=user, case=case) if s.ended_at is None), None)
+        services = len(case_services(user=user, case=case))
+    else:
+        stay = (Stay.objects.visible_to(user).filter(case=case, ended_at__isnull=True)
+                .select_related("facility__institution").first())
+        services = ServiceDelivery.objects.visible_to(user).filter(case=case).count()
     plan = RehabilitationPlan.objects.visible_to(user).filter(case=case).first()
     goals = PlanGoal.objects.visible_to(user).filter(case=case)
     return {
         "stay": stay, "plan": plan,
         "goals_open": goals.filter(status__in=OPEN_GOAL_STATUSES).count() if plan else 0,
         "goals_total": goals.count() if plan else 0,
-        "services": ServiceDelivery.objects.visible_to(user).filter(case=case).count(),
+        "services": services,
         "allowance": AllowancePayment.objects.visible_to(user).filter(case=case).first(),
     }
 

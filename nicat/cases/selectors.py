@@ -9,7 +9,7 @@ from nicat.access import policy
 from nicat.access.services import case_named
 from nicat.audit import services as audit
 from nicat.cases.models import Case, CaseNote, TraffickingEvent
-from nicat.core import prepared
+from nicat.core import casepage, prepared
 from nicat.vocab.models import Term
 
 LIST_M2M = ("exploitation_forms",)
@@ -153,9 +153,19 @@ def _fill(instance, name, terms):
     cache[name] = qs
 
 
+def case_page(*, user, case_uuid):
+    """The case for its page: the audited read of `case_detail` (404 when not visible), opened so that
+    the page's panels read each of their rows once (nicat.core.casepage): the notes, the route, the
+    screenings, the referrals … that both a panel and the timeline show are read once, not twice."""
+    case = case_detail(user=user, case_uuid=case_uuid)
+    return casepage.open_page(case, user)
+
+
 def case_notes(*, user, case):
-    return CaseNote.objects.visible_to(user).filter(case=case).select_related("author")
+    return casepage.once(case, user, "cases.notes", lambda: CaseNote.objects.visible_to(user).filter(
+        case=case).select_related("author"))
 
 
 def case_events(*, user, case):
-    return TraffickingEvent.objects.visible_to(user).filter(case=case).select_related("country")
+    return casepage.once(case, user, "cases.events", lambda: TraffickingEvent.objects.visible_to(user).filter(
+        case=case).select_related("country"))

@@ -78,11 +78,12 @@ def intake(request):
 
 @case_worker_required
 def case_detail_view(request, case_uuid):
-    case = selectors.case_detail(user=request.user, case_uuid=case_uuid)
+    case = selectors.case_page(user=request.user, case_uuid=case_uuid)
+    narrative = "narrative" in policy.visible_sections(request.user, case)  # the route and the notes
     return render(request, "cases/case_detail.html", {
         "case": case, "person": case.person,
-        "notes": selectors.case_notes(user=request.user, case=case),
-        "events": selectors.case_events(user=request.user, case=case),
+        "notes": selectors.case_notes(user=request.user, case=case) if narrative else [],
+        "events": selectors.case_events(user=request.user, case=case) if narrative else [],
         "note_form": NoteForm(), "event_form": EventForm(prefix="event"),
     })
 

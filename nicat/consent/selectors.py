@@ -6,12 +6,14 @@ from nicat.access import policy
 from nicat.audit import services as audit
 from nicat.cases.models import Case
 from nicat.consent.models import Consent, LegalBasisUse, OrderStatus
+from nicat.core import casepage
 from nicat.core.reads import Reads
 
 
 def case_consents(*, user, case):
-    return (Consent.objects.visible_to(user).filter(case=case)
-            .select_related("institution", "interpreter_language", "recorded_by", "recorded_by_institution"))
+    return casepage.once(case, user, "consent.case_consents", lambda: (
+        Consent.objects.visible_to(user).filter(case=case)
+        .select_related("institution", "interpreter_language", "recorded_by", "recorded_by_institution")))
 
 
 def case_legal_basis_uses(*, user, case):

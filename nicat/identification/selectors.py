@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from nicat.access import policy, predicates
 from nicat.cases.models import CLOSED_STATUSES, Case, TraffickingStatus
+from nicat.core import casepage
 from nicat.core.reads import Reads
 from nicat.identification import services
 from nicat.identification.models import Identification, IdentificationDecision, IdentificationStatus, Screening
@@ -16,8 +17,9 @@ DASHBOARD_LIMIT = 50
 
 
 def screenings_for_case(*, user, case):
-    return (Screening.objects.visible_to(user).filter(case=case)
-            .select_related("institution", "created_by", "completed_by").order_by("-created_at"))
+    return casepage.once(case, user, "identification.screenings", lambda: (
+        Screening.objects.visible_to(user).filter(case=case)
+        .select_related("institution", "created_by", "completed_by").order_by("-created_at")))
 
 
 def screening(*, user, screening_uuid, case=None):
@@ -32,13 +34,15 @@ def screening(*, user, screening_uuid, case=None):
 
 
 def identification_for_case(*, user, case):
-    return (Identification.objects.visible_to(user).filter(case=case)
-            .select_related("decision", "decision__institution", "referred_to", "referred_by_institution",
-                            "screening", "consent", "legal_basis_use").first())
+    return casepage.once(case, user, "identification.identification", lambda: (
+        Identification.objects.visible_to(user).filter(case=case)
+        .select_related("decision", "decision__institution", "referred_to", "referred_by_institution",
+                        "screening", "consent", "legal_basis_use").first()))
 
 
 def decisions_for_case(*, user, case):
-    return IdentificationDecision.objects.visible_to(user).filter(case=case).select_related("institution")
+    return casepage.once(case, user, "identification.decisions", lambda: (
+        IdentificationDecision.objects.visible_to(user).filter(case=case).select_related("institution")))
 
 
 def awaiting_decision(*, user):

@@ -1,7 +1,6 @@
 """Every read of suspected traffickers and criminal proceedings, for pages and API alike: scoped by
 the access policy (the case visible, then the section — `investigation` for the file, `hearings` for
 the dates of hearings), and audited (`proceedings.view`, `hearing.list` …, channel page or api)."""
-from django.db import transaction
 from django.db.models import Prefetch
 
 from nicat.access import policy
@@ -95,9 +94,9 @@ def scoped(model, user, case=None):
 
 
 def record_read(*, user, action, case=None, obj=None, channel="page", **details):
-    with transaction.atomic():
-        audit.record(actor=user, action=action, obj=obj, case=case if case is not None else getattr(obj, "case", None),
-                     details={"channel": channel, **details})
+    # audit.record is its own transaction (no savepoint: nothing else is written with it)
+    audit.record(actor=user, action=action, obj=obj, case=case if case is not None else getattr(obj, "case", None),
+                 details={"channel": channel, **details})
 
 
 def proceedings_of(*, user, case, channel="page"):

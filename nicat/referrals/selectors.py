@@ -7,6 +7,7 @@ from django.utils import timezone
 from nicat.access import policy
 from nicat.consent.models import OrderStatus
 from nicat.consent.services import valid_consent_q
+from nicat.core import casepage
 from nicat.referrals.models import ACTIVE_STATUSES, OPEN_STATUSES, Referral, ReferralEvent, ReturnPlan, Status
 
 CLOSED_STATUSES = frozenset(Status) - OPEN_STATUSES
@@ -119,11 +120,14 @@ def return_plan(referral):
 
 def case_referrals(*, user, case):
     """Referrals shown on the case page: all of them to the owner's staff, only its own to a receiving institution."""
-    ids = policy.case_institution_ids(user)
-    qs = _base(user).filter(case=case)
-    if case.owner_institution_id not in ids:
-        qs = qs.filter(Q(from_institution_id__in=ids) | Q(active_referrals_q(ids)))
-    return qs.order_by("-created_at", "-id")
+    def load():
+        ids = policy.case_institution_ids(user)
+        qs = _base(user).filter(case=case)
+        if case.owner_institution_id not in ids:
+            qs = qs.filter(Q(from_institution_id__in=ids) | Q(active_referrals_q(ids)))
+        return qs.order_by("-created_at", "-id")
+
+    return casepage.once(case, user, "referrals.case_referrals", load)
 
 
 def dashboard(user):

@@ -27,7 +27,7 @@ def _name(institution):
 
 
 def case_timeline(*, user, case):
-    from nicat.assistance.models import ServiceDelivery, Stay
+    from nicat.assistance import selectors as assistance_selectors
     from nicat.assistance.services._common import MEDICAL_KINDS
     from nicat.cases import selectors as case_selectors
     from nicat.consent import selectors as consent_selectors
@@ -84,7 +84,7 @@ def case_timeline(*, user, case):
         if referral.cancelled_at:
             entries.append({"when": referral.cancelled_at, "kind": "referral", "url": url, "detail": "",
                             "title": _("Referral to %(to)s cancelled") % names})
-    for stay in Stay.objects.visible_to(user).filter(case=case).select_related("facility__institution"):
+    for stay in assistance_selectors.case_stays(user=user, case=case):
         place = _name(stay.facility.institution)
         entries.append({"when": stay.admitted_at, "kind": "stay", "url": "", "detail": stay.get_group_display(),
                         "title": _("Admitted to %(place)s") % {"place": place}})
@@ -93,7 +93,7 @@ def case_timeline(*, user, case):
                             "title": _("Left %(place)s") % {"place": place},
                             "detail": stay.get_end_kind_display() if stay.end_kind else ""})
     show_medical = "medical" in sections
-    for service in ServiceDelivery.objects.visible_to(user).filter(case=case).select_related("provider"):
+    for service in assistance_selectors.case_services(user=user, case=case):
         hidden = service.kind in MEDICAL_KINDS and not show_medical
         entries.append({"when": service.delivered_at, "kind": "service", "url": "",
                         "title": _("Service: %(kind)s") % {

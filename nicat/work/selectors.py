@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from nicat.access import policy, predicates
 from nicat.accounts.models import Role
 from nicat.audit import services as audit
+from nicat.core import casepage
 from nicat.core.calendar import baku_date, baku_today
 from nicat.core.reads import Reads
 from nicat.core.services import require_visible
@@ -285,7 +286,8 @@ def with_names(*, user, items, channel="web"):
 
 def case_work(*, user, case):
     """The case's worker and team, open and done tasks, and approvals (the case page's work panel)."""
-    require_visible(user, case)
+    if not casepage.is_page(case, user):  # the case page's case was just read through the reader's scope
+        require_visible(user, case)
     team = CaseTeam.objects.of(case).select_related("worker").prefetch_related("members").first()
     tasks = list(Task.objects.visible_to(user).filter(case=case).select_related("assigned_to", "institution",
                                                                                   "done_by"))

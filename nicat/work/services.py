@@ -69,11 +69,21 @@ def may_assign(user, case):
     return is_supervisor_at(user, case.owner_institution)
 
 
-def may_take(user, case, team=None):
+_READ = object()  # may_take(team=...) not given: read it (None: the case has no team)
+
+
+def may_take(user, case, team=_READ):
     """Anyone working on cases at the owning institution may take a case nobody is assigned to (themselves
-    only): a case is never left without a worker because the supervisor is away."""
-    team = team if team is not None else team_of(case)
-    return (team is None or team.worker_id is None) and works_at(user, case.owner_institution)
+    only): a case is never left without a worker because the supervisor is away. `team`: the case's team
+    as already read (None when it has none), else it is read here."""
+    team = team_of(case) if team is _READ else team
+    if team is not None and team.worker_id is not None:
+        return False
+    # The reader's memberships in effect are already read (the access policy's): one at the owning institution
+    # answers; only without one is the database asked (works_at also counts one at an inactive institution).
+    owner = case.owner_institution_id
+    return (any(m.institution_id == owner and m.role in CASE_ROLES for m in policy.memberships(user))
+            or works_at(user, case.owner_institution))
 
 
 def assign_case(*, actor, case, worker, members=(), version):

@@ -2,6 +2,7 @@
 from django import template
 
 from nicat.access import predicates
+from nicat.core import casepage
 from nicat.identification import selectors, services
 from nicat.identification.models import CertificateLanguage
 
@@ -12,8 +13,10 @@ register = template.Library()
 def identification_panel(case, user):
     identification = selectors.identification_for_case(user=user, case=case)
     decision = identification.decision if identification else None
-    deadlines = services.case_deadlines(
-        case, identification=identification if identification is not None else services.NOT_LOADED)
+    # On the case page the case was read through the reader's scope, so the identification the reader
+    # sees is the case's own (even when there is none): the deadlines need not read it again.
+    known = identification is not None or casepage.is_page(case, user)
+    deadlines = services.case_deadlines(case, identification=identification if known else services.NOT_LOADED)
     permit_due = any(d.kind == "residence_permit" and d.state in ("due", "overdue") for d in deadlines)
     return {
         "case": case, "identification": identification, "decision": decision,
