@@ -109,8 +109,13 @@ def registry_rows(batch=20000):
             "person__birth_date_is_estimate", "person__estimated_age", "person__age_recorded_on", registered,
             stored("person__birth_date")))
         births = birth_date.from_db_values(row[-1] for row in cases)
+        # The persons of the batch, with the range of their ids beside: without it PostgreSQL reads the whole
+        # citizenship table for every batch (a hash join), with it an index range (the ids of a person and
+        # their case mostly go together; the subquery keeps the answer exact when they do not).
         persons_of_batch = whole_table(Case).filter(**in_batch).values("person_id")
-        citizenships = _m2m(Person.citizenships.through, "person_id", {"person_id__in": persons_of_batch})
+        person_ids = [row[1] for row in cases]
+        citizenships = _m2m(Person.citizenships.through, "person_id", {
+            "person_id__gte": min(person_ids), "person_id__lte": max(person_ids), "person_id__in": persons_of_batch})
         case_range = {"case_id__gte": low, "case_id__lte": high}
         means = _m2m(Case.means.through, "case_id", case_range)
         forms = _m2m(Case.exploitation_forms.through, "case_id", case_range)
