@@ -3,6 +3,10 @@
 same load on a shared machine.
 
     .venv/bin/python bench/stats_ab.py --before /tmp/before [--cases N] [--postgres URL]
+    .venv/bin/python bench/stats_ab.py --before /tmp/before --postgres URL --db NAME --reuse --only release
+
+With --reuse, a database kept by `stats_national.py --db NAME --keep` is used instead of generating one.
+The releases of A and B are interleaved --runs times and must write the same CSV.
 """
 import argparse
 import importlib.util
@@ -30,9 +34,24 @@ def main():
     parser.add_argument("--cases", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--postgres", metavar="URL")
+    parser.add_argument("--db", metavar="NAME", help="PostgreSQL database name of your own")
+    parser.add_argument("--reuse", action="store_true", help="reuse a database kept by stats_national.py --keep")
+    parser.add_argument("--only", choices=["breakdowns", "release"], help="time only these")
     args = parser.parse_args()
+    if args.db:
+        audit_common.BENCH_DB = args.db
     url = audit_common.postgres_url_from(args.postgres)
-    cleanup = audit_common.setup_django(url)
+    if args.reuse and not url:
+        parser.error("--reuse needs --postgres")
+    if args.reuse:
+        stats_national._reuse_django(url)
+
+        def cleanup():
+            from django.db import connections
+
+            connections.close_all()
+    else:
+        cleanup = audit_common.setup_django(url)
     try:
         from django.db import connection
 
@@ -42,7 +61,14 @@ def main():
         old_selectors = load(os.path.join(args.before, "nicat/statistics/selectors.py"), "old_selectors")
         old_release = load(os.path.join(args.before, "nicat/statistics/release.py"), "old_release")
         t0 = time.perf_counter()
-        analyst = stats_national.generate(args.cases)
+        if args.reuse:
+            from nicat.accounts.models import User
+            from nicat.cases.models import Case
+
+            analyst = User.objects.get(username="bench.analyst")
+            args.cases = Case.objects.system().count()
+        else:
+            analyst = stats_national.generate(args.cases)
         print(f"database: {connection.vendor}; cases: {args.cases:,}; generated in {time.perf_counter() - t0:.0f} s; "
               f"load {os.getloadavg()[0]:.1f}")
         jobs = {
@@ -50,7 +76,7 @@ def main():
             "breakdown exploitation x gender": lambda m: m.case_table(user=analyst, by=["exploitation", "gender"]),
             "breakdown year x exploitation": lambda m: m.case_table(user=analyst, by=["year", "exploitation"]),
         }
-        for name, job in jobs.items():
+        for name, job in jobs.items() if args.only != "release" else ():
             times = {"A": [], "B": []}
             for _ in range(args.runs):
                 for side, module in (("A", old_selectors), ("B", new_selectors)):
@@ -58,12 +84,20 @@ def main():
                     job(module)
                     times[side].append(time.perf_counter() - t)
             print(f"{name}: before best {min(times['A']):.3f} s, after best {min(times['B']):.3f} s")
-        for side, module in (("A", old_release), ("B", new_release)):
-            t = time.perf_counter()
-            result = module.anonymise(module.registry_rows(), k=11)
-            module.write_csv(result, io.StringIO())
-            print(f"CTDC release k=11 ({'before' if side == 'A' else 'after'}): {time.perf_counter() - t:.1f} s, "
-                  f"{len(result.rows):,} rows; load {os.getloadavg()[0]:.1f}")
+        times, written = {"A": [], "B": []}, {}
+        for _ in range(args.runs if args.only != "breakdowns" else 0):
+            for side, module in (("A", old_release), ("B", new_release)):
+                t = time.perf_counter()
+                result = module.anonymise(module.registry_rows(), k=11)
+                out = io.StringIO()
+                module.write_csv(result, out)
+                times[side].append(time.perf_counter() - t)
+                written[side] = out.getvalue()
+                print(f"CTDC release k=11 ({'before' if side == 'A' else 'after'}): {times[side][-1]:.1f} s, "
+                      f"{len(result.rows):,} rows; load {os.getloadavg()[0]:.1f}", flush=True)
+        if written:
+            print(f"CTDC release k=11: before best {min(times['A']):.1f} s, after best {min(times['B']):.1f} s; "
+                  f"the same CSV: {written['A'] == written['B']}")
     finally:
         cleanup()
 

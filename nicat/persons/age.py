@@ -77,11 +77,18 @@ class Age:
 
 def years_on(person, day):
     """(whole years on `day`, is_estimate) from the birth date or the estimated age; (None, False) if neither."""
-    if person.birth_date:
-        return years_between(person.birth_date, day), bool(person.birth_date_is_estimate)
-    if person.estimated_age is not None:
-        base = person.age_recorded_on or baku_date(getattr(person, "created_at", None)) or day
-        return person.estimated_age + years_between(base, day), True
+    return years_from(day, person.birth_date, person.birth_date_is_estimate, person.estimated_age,
+                      person.age_recorded_on, getattr(person, "created_at", None))
+
+
+def years_from(day, birth_date, birth_date_is_estimate, estimated_age, age_recorded_on, registered):
+    """`years_on` over a person's columns, for a caller that read only those (the CTDC release reads a
+    million); `registered`: when the person was registered (an aware datetime, or its Baku date)."""
+    if birth_date:
+        return years_between(birth_date, day), bool(birth_date_is_estimate)
+    if estimated_age is not None:
+        base = age_recorded_on or baku_date(registered) or day
+        return estimated_age + years_between(base, day), True
     return None, False
 
 

@@ -9,8 +9,9 @@ import json
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Cast
 
-from nicat.privacy import personkeys
+from nicat.privacy import crypto, personkeys
 from nicat.privacy.crypto import keyring
 
 
@@ -52,6 +53,21 @@ class EncryptedMixin:
         return value if prepared else self.get_prep_value(value)
 
     def from_db_value(self, value, expression, connection):
+        return self._plain(value, keyring().opener(self._context()))
+
+    def from_db_values(self, stored_values):
+        """The plain values of many stored values of this column (read with `stored()`), in order: the same
+        as `from_db_value` for each, with the field keyring set up once and the person keys they need
+        unwrapped in one query per 500 values instead of one per person (a system job reading a whole
+        table, such as the CTDC release)."""
+        stored_values = list(stored_values)
+        personkeys.preload({personkeys.kid_of(v) for v in stored_values if personkeys.is_person_sealed(v)})
+        open_field = keyring().opener(self._context())
+        from_text, field_sealed = self.from_text, crypto.PREFIX + ":"
+        return [from_text(open_field(v)) if v.__class__ is str and v.startswith(field_sealed)  # the common case
+                else self._plain(v, open_field) for v in stored_values]
+
+    def _plain(self, value, open_field):
         if value in (None, ""):
             return self.empty_value()
         if personkeys.is_person_sealed(value):
@@ -59,7 +75,7 @@ class EncryptedMixin:
                 return self.from_text(personkeys.decrypt(value, self._context()))
             except personkeys.KeyErased:
                 return self.empty_value()  # the person was erased: nothing to show, never a failure
-        return self.from_text(keyring().decrypt(value, self._context()))
+        return self.from_text(open_field(value))
 
     def pre_save(self, model_instance, add):
         """Seal under the row's own data key when the model has one (a person: `sealing_key_id()`);
@@ -84,6 +100,12 @@ class EncryptedMixin:
         if lookup_name not in ("isnull",):
             raise TypeError(f"Encrypted field {self.name} cannot be queried with '{lookup_name}'; use a blind index.")
         return super().get_lookup(lookup_name)
+
+
+def stored(path):
+    """The stored (sealed) text of an encrypted column in a query, e.g. `values_list(stored("person__birth_date"))`:
+    no per-row decryption by the ORM; the caller opens the column at once with `field.from_db_values()`."""
+    return Cast(path, models.TextField())
 
 
 class EncryptedTextField(EncryptedMixin, models.TextField):

@@ -65,87 +65,98 @@ def _majority(age):
     return MISSING if age is None else ("Minor" if age < 18 else "Adult")
 
 
-def registry_rows(batch=5000):
+_AGE_COLUMNS = {age: (_band(age), _majority(age)) for age in [None, *range(AGE_BANDS[-1][1] + 1)]}
+
+
+def _age_columns(age):
+    """(ageBroad, majorityStatus) of an age in whole years (None: unknown); looked up, as a million cases
+    have only a few hundred ages."""
+    columns = _AGE_COLUMNS.get(age)
+    return columns if columns is not None else (_band(age), _majority(age))
+
+
+def registry_rows(batch=20000):
     """Release rows (before anonymisation) of every case, read as plain values in a few queries per
     batch rather than as model instances: the whole registry is read by the system for an anonymised
-    release, and no row of it leaves this module but as counts-safe CTDC values."""
-    from collections import defaultdict
-    from types import SimpleNamespace
+    release, and no row of it leaves this module but as counts-safe CTDC values.
+
+    At a million cases the reading is the release's cost, so each batch is one query of the cases with
+    their persons' age columns, the day of first contact already on the Baku calendar (a date, not an
+    instant to convert per row), the birth dates decrypted together (`from_db_values`), and the
+    registration day only of the persons whose age is an estimate."""
+    from django.db import models
+    from django.db.models.functions import TruncDate
 
     from nicat.cases.models import Case, EventKind, TraffickingEvent
+    from nicat.persons.age import years_from
     from nicat.persons.models import Person
+    from nicat.privacy.fields import stored
     from nicat.vocab.models import Term
 
     terms = {t.pk: t for t in Term.objects.all()}
+    birth_date = Person._meta.get_field("birth_date")
     made = {}  # rows already made, by what they are made of: cases alike share one (read-only) row
     case_ids = list(whole_table(Case).order_by("pk").values_list("pk", flat=True))
+    registered = models.Case(models.When(person__estimated_age__isnull=False,
+                                         then=TruncDate("person__created_at", tzinfo=BAKU)), default=None)
     # Batches by ranges of ids (an indexed range, and subqueries for the persons), not by lists of
     # thousands of ids: preparing such a list's parameters cost more than reading the rows.
     for start in range(0, len(case_ids), batch):
         low, high = case_ids[start], case_ids[min(start + batch, len(case_ids)) - 1]
         in_batch = {"pk__gte": low, "pk__lte": high}
-        cases = list(whole_table(Case).filter(**in_batch).order_by("pk")
-                     .values_list("pk", "person_id", "first_contact_at"))
+        cases = list(whole_table(Case).filter(**in_batch).order_by("pk").values_list(
+            "pk", "person_id", TruncDate("first_contact_at", tzinfo=BAKU), "person__gender_id",
+            "person__birth_date_is_estimate", "person__estimated_age", "person__age_recorded_on", registered,
+            stored("person__birth_date")))
+        births = birth_date.from_db_values(row[-1] for row in cases)
+        # The persons of the batch, with the range of their ids beside: without it PostgreSQL reads the whole
+        # citizenship table for every batch (a hash join), with it an index range (the ids of a person and
+        # their case mostly go together; the subquery keeps the answer exact when they do not).
         persons_of_batch = whole_table(Case).filter(**in_batch).values("person_id")
-        persons = {row[0]: SimpleNamespace(birth_date=row[1], birth_date_is_estimate=row[2], estimated_age=row[3],
-                                           age_recorded_on=row[4], created_at=row[5], gender=row[6])
-                   for row in whole_table(Person).filter(pk__in=persons_of_batch).values_list(
-                       "pk", "birth_date", "birth_date_is_estimate", "estimated_age", "age_recorded_on",
-                       "created_at", "gender_id")}
-        citizenships = _m2m(Person.citizenships.through, "person_id", {"person_id__in": persons_of_batch})
+        person_ids = [row[1] for row in cases]
+        citizenships = _m2m(Person.citizenships.through, "person_id", {
+            "person_id__gte": min(person_ids), "person_id__lte": max(person_ids), "person_id__in": persons_of_batch})
         case_range = {"case_id__gte": low, "case_id__lte": high}
         means = _m2m(Case.means.through, "case_id", case_range)
         forms = _m2m(Case.exploitation_forms.through, "case_id", case_range)
         exploitation_countries = _m2m(Case.countries_of_exploitation.through, "case_id", case_range)
-        exploit_start = defaultdict(list)
-        for case_id, day in (whole_table(TraffickingEvent).filter(kind=EventKind.EXPLOITATION,
-                                                                      date_from__isnull=False, **case_range)
-                             .values_list("case_id", "date_from")):
-            exploit_start[case_id].append(day)
-        for case_id, person_id, first_contact in cases:
-            yield _row(first_contact, persons[person_id], terms, citizenships.get(person_id, ()),
-                       means.get(case_id, ()), forms.get(case_id, ()), exploitation_countries.get(case_id, ()),
-                       min(exploit_start[case_id]) if exploit_start.get(case_id) else None, made)
+        exploit_start = dict(whole_table(TraffickingEvent)
+                             .filter(kind=EventKind.EXPLOITATION, date_from__isnull=False, **case_range)
+                             .values("case_id").annotate(first=models.Min("date_from")).order_by()
+                             .values_list("case_id", "first"))
+        for (case_id, person_id, contact, gender, *age, _), born in zip(cases, births, strict=True):
+            exploit_day = exploit_start.get(case_id)
+            key = (contact.year, _age_columns(years_from(contact, born, *age)[0]),
+                   _majority(years_from(exploit_day, born, *age)[0] if exploit_day else None), gender,
+                   citizenships.get(person_id, ()), means.get(case_id, ()), forms.get(case_id, ()),
+                   exploitation_countries.get(case_id, ()))
+            row = made.get(key)
+            if row is None:
+                row = made[key] = _make_row(key, terms)
+            yield row
 
 
 def _m2m(through, owner, where):
+    """{owner id: its term ids, sorted} of a many-to-many table."""
     out = defaultdict(list)
     for key, term_id in through.objects.filter(**where).values_list(owner, "term_id"):
         out[key].append(term_id)
-    return out
+    return {key: tuple(sorted(ids)) for key, ids in out.items()}
 
 
-def _row(first_contact, person, terms, citizenships, means_ids, form_ids, country_ids, exploit_day, made=None):
-    """The release row of one case. With `made` (a dict kept across calls), cases whose rows would be equal
-    get the same row object: most of a national registry repeats a few thousand rows, and anonymise()
-    and write_csv() then work once per distinct row."""
-    from nicat.persons.age import years_on
-
-    contact = first_contact.astimezone(BAKU).date()
-    age = years_on(person, contact)[0]
-    age_at_exploit = years_on(person, exploit_day)[0] if exploit_day else None
-    if made is None:
-        return _make_row(contact, age, age_at_exploit, person.gender, terms, citizenships, means_ids, form_ids,
-                         country_ids)
-    key = (contact.year, _band(age), _majority(age), _majority(age_at_exploit), person.gender,
-           tuple(sorted(citizenships)), tuple(sorted(means_ids)), tuple(sorted(form_ids)), tuple(sorted(country_ids)))
-    row = made.get(key)
-    if row is None:
-        row = made[key] = _make_row(contact, age, age_at_exploit, person.gender, terms, citizenships, means_ids,
-                                    form_ids, country_ids)
-    return row
-
-
-def _make_row(contact, age, age_at_exploit, gender_id, terms, citizenships, means_ids, form_ids, country_ids):
+def _make_row(key, terms):
+    """The release row of the cases whose `key` (made by registry_rows) is `key`: most of a national registry
+    repeats a few thousand rows, so anonymise() and write_csv() work once per distinct row object."""
+    year, (age_broad, majority), majority_at_exploit, gender_id, citizenships, means_ids, form_ids, country_ids = key
     means = {terms[i].ctdc_code for i in means_ids if terms[i].ctdc_code}
     forms = [terms[i] for i in form_ids]
     exploit_codes = {t.ctdc_code for t in forms if t.ctdc_code}
     gender = terms.get(gender_id) if gender_id else None
     row = {
-        "yearOfRegistration": str(contact.year), "Datasource": "Case Management",
+        "yearOfRegistration": str(year), "Datasource": "Case Management",
         "gender": (gender.ctdc_code or MISSING) if gender else MISSING,
-        "ageBroad": _band(age), "majorityStatus": _majority(age),
-        "majorityStatusAtExploit": _majority(age_at_exploit),
+        "ageBroad": age_broad, "majorityStatus": majority,
+        "majorityStatusAtExploit": majority_at_exploit,
         "citizenship": ";".join(sorted((terms[i].ctdc_code or terms[i].code) for i in citizenships)) or MISSING,
     }
     for column in MEANS_COLUMNS:

@@ -1,0 +1,47 @@
+"""A column read whole (`stored()` + `from_db_values()`) opens to exactly what the ORM gives row by row —
+values sealed under the field keys and under persons' own keys, empty values, erased persons — and the
+person keys are unwrapped a few hundred at a time, not one query per person."""
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from nicat.persons.erasure import erase_person
+from nicat.persons.models import Person
+from nicat.privacy import personkeys
+from nicat.privacy.crypto import DecryptionError
+from nicat.privacy.fields import stored
+
+
+@pytest.mark.django_db
+def test_a_column_read_whole_opens_like_the_orm_row_by_row(cast):
+    cases = [cast.open_case(person={"given_name": f"Name{i}", "birth_date": datetime.date(1980 + i, 1 + i % 12, 3)})
+             for i in range(6)]
+    cases.append(cast.open_case(person={"given_name": "Noage", "estimated_age": 20}))  # no birth date
+    erase_person(actor=None, person=cases[2].person, basis="request")
+    # One sealed under the field keys (a person registered before person keys existed, or bulk-loaded).
+    Person.objects.system().filter(pk=cases[0].person_id).update(birth_date=datetime.date(1975, 5, 5))
+    field = Person._meta.get_field("birth_date")
+    rows = list(Person.objects.system().order_by("pk").values_list("pk", stored("birth_date")))
+    assert any(v.startswith("enc1:") for _, v in rows) and any(v.startswith("enc2:") for _, v in rows)
+
+    personkeys.forget_cache()
+    with CaptureQueriesContext(connection) as queries:
+        opened = field.from_db_values(v for _, v in rows)
+    assert len(queries) == 1  # every person key of the column in one query
+
+    by_orm = list(Person.objects.system().order_by("pk").values_list("birth_date", flat=True))
+    assert opened == by_orm
+    assert datetime.date(1975, 5, 5) in opened and opened.count(None) == 2  # the erased one and the estimate
+
+
+@pytest.mark.django_db
+def test_a_tampered_value_in_a_column_read_whole_is_an_error_not_data(cast):
+    case = cast.open_case(person={"birth_date": datetime.date(1990, 1, 1)})
+    Person.objects.system().filter(pk=case.person_id).update(birth_date=datetime.date(1991, 1, 1))  # enc1
+    field = Person._meta.get_field("birth_date")
+    value = Person.objects.system().values_list(stored("birth_date"), flat=True).get(pk=case.person_id)
+    forged = value[:-6] + ("A" if value[-6] != "A" else "B") + value[-5:]
+    with pytest.raises(DecryptionError):
+        field.from_db_values([forged])
