@@ -45,7 +45,8 @@ class Reads:
     """The reads of one resource.
 
     `model`: a model with a scoped manager. `thing`: the name of its audit events (`<thing>.list`,
-    `<thing>.view`). `related`: what a read loads with each record. `section`: the case section the
+    `<thing>.view`). `related`: what a read loads with each record (`prefetch`: the
+    many-to-many ones). `section`: the case section the
     records belong to — a role that never sees it reads nothing, and a record of a case whose section
     the reader may not see is not found (and, with `check_each`, left out of a list). `case_path`: the
     way from a record to its case (None for a record of no case, such as a person).
@@ -53,11 +54,12 @@ class Reads:
     What the audit events say beyond the channel, a subclass adds: `acting(user, obj)` the institution on
     whose behalf the reader reads, `named(records)` the ids a list showed (`{"cases": [...]}`)."""
 
-    def __init__(self, model, thing, *, related=(), section=None, case_path="case", order=("-pk",),
+    def __init__(self, model, thing, *, related=(), prefetch=(), section=None, case_path="case", order=("-pk",),
                  list_action=None, view_action=None, check_each=False):
         self.model = model
         self.thing = thing
         self.related = tuple(related)
+        self.prefetch = tuple(prefetch)
         self.section = section
         self.case_path = case_path
         self.order = tuple(order)
@@ -86,6 +88,8 @@ class Reads:
         qs = self.model.objects.visible_to(user)
         if self.related:
             qs = qs.select_related(*self.related)
+        if self.prefetch:
+            qs = qs.prefetch_related(*self.prefetch)
         if not self.role_sees_section(user):
             return qs.none()
         if case is not None and case != "" and self.case_path:
