@@ -9,7 +9,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from nicat.access import policy, sections
-from nicat.audit import services as audit
 from nicat.cases import selectors, services
 from nicat.cases.models import Case, CaseNote, CaseStatus, EventKind, TraffickingEvent, TraffickingStatus
 from nicat.core.drf import represent
@@ -173,8 +172,8 @@ class CaseViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, AuditedViewS
             serializer.is_valid(raise_exception=True)
             note = services.add_note(actor=request.user, case=case, text=serializer.validated_data["text"])
             return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
-        audit.record(actor=request.user, action="note.list", obj=case, case=case, details={"channel": "api"})
-        return Response(NoteSerializer(selectors.case_notes(user=request.user, case=case), many=True).data)
+        return Response(NoteSerializer(selectors.notes_shown(user=request.user, case=case, channel="api"),
+                                       many=True).data)
 
     @extend_schema(methods=["GET"], responses=EventSerializer(many=True))
     @extend_schema(methods=["POST"], request=EventSerializer, responses={201: EventSerializer})
@@ -186,5 +185,5 @@ class CaseViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, AuditedViewS
             serializer.is_valid(raise_exception=True)
             event = services.add_event(actor=request.user, case=case, data=serializer.validated_data)
             return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
-        audit.record(actor=request.user, action="event.list", obj=case, case=case, details={"channel": "api"})
-        return Response(EventSerializer(selectors.case_events(user=request.user, case=case), many=True).data)
+        return Response(EventSerializer(selectors.route_shown(user=request.user, case=case, channel="api"),
+                                        many=True).data)

@@ -104,6 +104,19 @@ CASES = CaseReads(Case, "case", related=("person", "owner_institution", "status_
                   order=("-first_contact_at", "-id"))
 
 
+def notes_shown(*, user, case, channel):
+    """The notes of `case` (one `user` may see, its narrative section checked), their read recorded
+    (`note.list`)."""
+    audit.record(actor=user, action="note.list", obj=case, case=case, details={"channel": channel})
+    return case_notes(user=user, case=case)
+
+
+def route_shown(*, user, case, channel):
+    """The trafficking events of `case` (its route), their read recorded (`event.list`)."""
+    audit.record(actor=user, action="event.list", obj=case, case=case, details={"channel": channel})
+    return case_events(user=user, case=case)
+
+
 _CASE_UUID = prepared.Slot(Case._meta.get_field("uuid"))
 
 
