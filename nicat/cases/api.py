@@ -1,19 +1,21 @@
 """REST API of cases: /api/v1/cases/, with notes and trafficking events below each case."""
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from nicat.access import policy, sections
-from nicat.audit import services as audit
 from nicat.cases import selectors, services
 from nicat.cases.models import Case, CaseNote, CaseStatus, EventKind, TraffickingEvent, TraffickingStatus
 from nicat.core.drf import KeysetPagination, represent
+from nicat.core.errors import NotAllowed
+from nicat.core.viewsets import AuditedViewSet
+from nicat.persons import selectors as person_selectors
 from nicat.persons.api import PersonSerializer
-from nicat.persons.models import Person
 from nicat.vocab.fields import TermField
 
 M2M = {"acts": "act", "means": "means", "exploitation_forms": "exploitation",
@@ -109,43 +111,22 @@ class EventSerializer(serializers.ModelSerializer):
         read_only_fields = ["uuid", "created_at"]
 
 
-class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                  mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class CaseViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, AuditedViewSet):
     serializer_class = CaseSerializer
-    lookup_field = "uuid"
     filterset_class = CaseFilter
     pagination_class = KeysetPagination
     http_method_names = ["get", "post", "patch", "head", "options"]
+    reads = selectors.CASES  # case.list (the cases and persons shown) and case.view, as the pages
+    case_filter = False
 
-    def get_queryset(self):
-        return (Case.objects.visible_to(self.request.user)
-                .select_related("person", "owner_institution", "status_decided_by")
-                .prefetch_related(*M2M, "person__citizenships", "person__languages")
-                .order_by("-first_contact_at", "-id"))
-
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        rows = response.data.get("results", [])
-        persons = sorted({str(row["person"]["uuid"]) for row in rows if isinstance(row.get("person"), dict)
-                          and row["person"].get("uuid")})
-        audit.record(actor=request.user, action="case.list", institution=policy.acting_institution(request.user),
-                     details={"channel": "api", "shown": len(rows), "cases": [str(row["uuid"]) for row in rows],
-                              "persons": persons})
-        return response
+    def object_queryset(self):
+        # A read is the selector's own (the case, its person and their terms in three queries); a change
+        # looks in the list's queryset with its filters, as before.
+        return None if self.request.method == "GET" else super().object_queryset()
 
     def retrieve(self, request, *args, **kwargs):
         # The same representation as CaseSerializer(case).data; its fields built once per thread.
         return Response(represent(CaseSerializer, self.get_object(), context=self.get_serializer_context()))
-
-    def get_object(self):
-        if self.request.method == "GET":
-            # The page's read path: the case, its person and their terms in three queries, the
-            # read audited by the selector.
-            case = selectors.case_detail(user=self.request.user, case_uuid=self.kwargs[self.lookup_field],
-                                         details={"channel": "api"})
-            self.check_object_permissions(self.request, case)
-            return case
-        return super().get_object()
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -154,18 +135,21 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         data.pop("version", None)
         person = None
         if person_uuid:
-            person = Person.objects.visible_to(self.request.user).filter(uuid=person_uuid).first()
-            if person is None:
-                raise ValidationError({"person_uuid": [_("No person with this id is visible to you.")]})
+            try:
+                person = person_selectors.PERSONS.get(self.request.user, person_uuid, audit=False)
+            except NotAllowed:
+                raise ValidationError({"person_uuid": [_("No person with this id is visible to you.")]}) from None
         if person_data:
             person_data = dict(person_data)
             person_data.pop("version", None)
         serializer.instance = services.open_case(actor=self.request.user, person_data=person_data,
                                                  case_data=data, person=person)
 
-    @staticmethod
-    def _case_with_section(request, uuid, section):
-        case = policy.get_visible_or_404(Case.objects, request.user, uuid=uuid)
+    def _case_with_section(self, request, uuid, section):
+        try:
+            case = self.reads.get(request.user, uuid, audit=False, terms=False)
+        except NotAllowed:
+            raise Http404 from None
         policy.require_section(request.user, case, section)
         return case
 
@@ -189,8 +173,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
             serializer.is_valid(raise_exception=True)
             note = services.add_note(actor=request.user, case=case, text=serializer.validated_data["text"])
             return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
-        audit.record(actor=request.user, action="note.list", obj=case, case=case, details={"channel": "api"})
-        return Response(NoteSerializer(selectors.case_notes(user=request.user, case=case), many=True).data)
+        return Response(NoteSerializer(selectors.notes_shown(user=request.user, case=case, channel="api"),
+                                       many=True).data)
 
     @extend_schema(methods=["GET"], responses=EventSerializer(many=True))
     @extend_schema(methods=["POST"], request=EventSerializer, responses={201: EventSerializer})
@@ -202,5 +186,5 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
             serializer.is_valid(raise_exception=True)
             event = services.add_event(actor=request.user, case=case, data=serializer.validated_data)
             return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
-        audit.record(actor=request.user, action="event.list", obj=case, case=case, details={"channel": "api"})
-        return Response(EventSerializer(selectors.case_events(user=request.user, case=case), many=True).data)
+        return Response(EventSerializer(selectors.route_shown(user=request.user, case=case, channel="api"),
+                                        many=True).data)

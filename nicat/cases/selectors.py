@@ -1,6 +1,5 @@
 """Reads of cases, always through the access policy."""
 import functools
-import uuid as uuid_lib
 
 from django.db import connection
 from django.http import Http404
@@ -10,6 +9,8 @@ from nicat.access.services import case_named
 from nicat.audit import services as audit
 from nicat.cases.models import Case, CaseNote, TraffickingEvent
 from nicat.core import casepage, prepared
+from nicat.core.errors import NotAllowed
+from nicat.core.reads import Reads, as_uuid
 from nicat.vocab.models import Term
 
 LIST_M2M = ("exploitation_forms",)
@@ -53,16 +54,67 @@ def case_detail(*, user, case_uuid, purpose="", details=None):
     loaded (three queries); the read of identifying data is audited (one more). 404 when the
     case does not exist or `user` may not see it, so that existence does not leak."""
     try:
-        case_uuid = uuid_lib.UUID(str(case_uuid))
-    except ValueError:
+        return CASES.get(user, case_uuid, channel=None, reason=purpose, **(details or {}))
+    except NotAllowed:
         raise Http404 from None
-    case = visible_case(user, case_uuid)
-    if case is None:
-        raise Http404
-    policy.note_case_visible(user, case)
-    load_terms([case])
-    audit.record(actor=user, action="case.view", obj=case, case=case, reason=purpose, details=details)
-    return case
+
+
+class CaseReads(Reads):
+    """The one read path of cases (pages and API). A read is `visible_case` (the policy's query composed once
+    per signature), the visibility noted for the rest of the request (no second check for the sections),
+    and the terms of the case and its person in one query; `case.view` names the case (`details` as the
+    caller gives them: the API's channel, nothing for the page). A list is recorded for the acting
+    institution and names the cases and the persons it showed."""
+
+    def case_of(self, obj):
+        return obj
+
+    def get(self, user, uuid, *, channel="page", audit=True, queryset=None, reason="", terms=True, **details):
+        """As `Reads.get`; `queryset` (the API's filters, for a change) is searched instead when given;
+        `terms=False` for a case only checked (its notes, its route), not shown."""
+        key = as_uuid(uuid)
+        if queryset is not None:
+            case = queryset.filter(uuid=key).first() if key else None
+        else:
+            case = visible_case(user, key) if key else None
+            if case is not None:
+                policy.note_case_visible(user, case)
+                if terms:
+                    load_terms([case])
+        if case is None:
+            raise NotAllowed
+        if audit:
+            self.viewed(user, case, channel=channel, reason=reason, **details)
+        return case
+
+    def viewed(self, user, obj, *, channel="page", reason="", **details):
+        details = {"channel": channel, **details} if channel else details
+        audit.record(actor=user, action=self.view_action, obj=obj, case=obj, reason=reason, details=details or None)
+
+    def acting(self, user, obj=None):
+        return policy.acting_institution(user) if obj is None else None
+
+    def named(self, records):
+        return {"cases": [str(c.uuid) for c in records],
+                "persons": sorted({str(c.person.uuid) for c in records if c.person_id})}
+
+
+CASES = CaseReads(Case, "case", related=("person", "owner_institution", "status_decided_by"),
+                  prefetch=(*CASE_TERMS, *(f"person__{name}" for name in PERSON_TERMS)), case_path="pk",
+                  order=("-first_contact_at", "-id"))
+
+
+def notes_shown(*, user, case, channel):
+    """The notes of `case` (one `user` may see, its narrative section checked), their read recorded
+    (`note.list`)."""
+    audit.record(actor=user, action="note.list", obj=case, case=case, details={"channel": channel})
+    return case_notes(user=user, case=case)
+
+
+def route_shown(*, user, case, channel):
+    """The trafficking events of `case` (its route), their read recorded (`event.list`)."""
+    audit.record(actor=user, action="event.list", obj=case, case=case, details={"channel": channel})
+    return case_events(user=user, case=case)
 
 
 _CASE_UUID = prepared.Slot(Case._meta.get_field("uuid"))

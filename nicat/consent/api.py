@@ -6,13 +6,12 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from nicat.access import policy
-from nicat.audit import services as audit
 from nicat.cases.models import Case
 from nicat.consent import conversation, legal_bases, selectors, services
 from nicat.consent.models import Consent, Decision, GivenBy, LegalBasisUse, Method, Purpose, recordable_purposes
@@ -229,30 +228,20 @@ class LegalBasisRejectSerializer(serializers.Serializer):
     version = serializers.IntegerField(help_text=_("Required on update: the version you read."))
 
 
-class LegalBasisOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class LegalBasisOrderViewSet(AuditedViewSet):
     """Legal bases used instead of consent: a supervisor of the competent authority sees all and approves or
     rejects (never one they asked for); the owner institution's staff see theirs. `?status=pending|approved|rejected`."""
 
     serializer_class = LegalBasisOrderSerializer
-    lookup_field = "uuid"
+    reads = selectors.ORDERS  # the list names the orders shown; a read is `consent.legal_basis.view`
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return LegalBasisUse.objects.none()
         return selectors.orders_for(user=self.request.user, status=self.request.query_params.get("status") or "")
 
-    def get_object(self):
-        use = selectors.order_for(user=self.request.user, uuid=self.kwargs["uuid"])
-        if self.request.method == "GET":
-            audit.record(actor=self.request.user, action="consent.legal_basis.view", obj=use, case=use.case,
-                         details={"channel": "api"})
-        return use
-
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        audit.record(actor=request.user, action="consent.legal_basis.list", details={
-            "channel": "api", "shown": [row["uuid"] for row in response.data.get("results", [])]})
-        return response
+    def object_queryset(self):
+        return None  # one order by its id whatever `?status=` says: the selector's own search
 
     @extend_schema(request=VersionSerializer, responses=LegalBasisOrderSerializer)
     @action(detail=True, methods=["post"])

@@ -1,5 +1,4 @@
 """Reads of consent, through the access policy."""
-from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from nicat.access import policy
@@ -7,6 +6,7 @@ from nicat.audit import services as audit
 from nicat.cases.models import Case
 from nicat.consent.models import Consent, LegalBasisUse, OrderStatus
 from nicat.core import casepage
+from nicat.core.errors import NotAllowed
 from nicat.core.reads import Reads
 
 
@@ -136,13 +136,12 @@ def _pending_first():
 
 
 def order_for(*, user, uuid):
+    """The order if `user` may see it (`may_see_order`), else Http404; not audited (a page or an action
+    that shows it records its own event)."""
     try:
-        use = _orders(user).get(uuid=uuid)
-    except (LegalBasisUse.DoesNotExist, ValueError, ValidationError):
+        return ORDERS.get(user, uuid, audit=False)
+    except NotAllowed:
         raise Http404 from None
-    if not may_see_order(user, use):
-        raise Http404
-    return use
 
 
 def order_copy(*, user, uuid, channel="web"):
@@ -158,6 +157,24 @@ def order_copy(*, user, uuid, channel="web"):
 
 
 # --- the one read path of the API's resources (nicat.core.reads) ------------------------------------------
+
+class OrderReads(Reads):
+    """Legal-basis orders: found among `_orders` (the cases' and the approvers' rule), then shown only to the
+    owner institution's staff and the approvers (`may_see_order`); their list event names the orders it
+    showed under `shown` (as it always did), and the list itself is `orders_for`."""
+
+    def query(self, user, *, case=None):
+        return _orders(user)
+
+    def sees(self, user, obj):
+        return may_see_order(user, obj)
+
+    def listed(self, user, *, shown, channel="page", reason="", records=None, **details):
+        super().listed(user, shown=[str(use.uuid) for use in records or ()], channel=channel, reason=reason,
+                       **details)
+
+
+ORDERS = OrderReads(LegalBasisUse, "consent.legal_basis")
 
 CONSENTS = Reads(Consent, "consent", related=("case", "institution", "interpreter_language",
                                               "recorded_by_institution"), order=())

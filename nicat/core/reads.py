@@ -45,16 +45,21 @@ class Reads:
     """The reads of one resource.
 
     `model`: a model with a scoped manager. `thing`: the name of its audit events (`<thing>.list`,
-    `<thing>.view`). `related`: what a read loads with each record. `section`: the case section the
+    `<thing>.view`). `related`: what a read loads with each record (`prefetch`: the
+    many-to-many ones). `section`: the case section the
     records belong to — a role that never sees it reads nothing, and a record of a case whose section
     the reader may not see is not found (and, with `check_each`, left out of a list). `case_path`: the
-    way from a record to its case."""
+    way from a record to its case (None for a record of no case, such as a person).
 
-    def __init__(self, model, thing, *, related=(), section=None, case_path="case", order=("-pk",),
+    What the audit events say beyond the channel, a subclass adds: `acting(user, obj)` the institution on
+    whose behalf the reader reads, `named(records)` the ids a list showed (`{"cases": [...]}`)."""
+
+    def __init__(self, model, thing, *, related=(), prefetch=(), section=None, case_path="case", order=("-pk",),
                  list_action=None, view_action=None, check_each=False):
         self.model = model
         self.thing = thing
         self.related = tuple(related)
+        self.prefetch = tuple(prefetch)
         self.section = section
         self.case_path = case_path
         self.order = tuple(order)
@@ -69,7 +74,7 @@ class Reads:
         return not self.section or self.section in visible_sections(user)
 
     def case_of(self, obj):
-        return follow(obj, self.case_path)
+        return follow(obj, self.case_path) if self.case_path else None
 
     def sees(self, user, obj):
         """Whether `user` may see this record's section on its case (True without a section)."""
@@ -83,9 +88,11 @@ class Reads:
         qs = self.model.objects.visible_to(user)
         if self.related:
             qs = qs.select_related(*self.related)
+        if self.prefetch:
+            qs = qs.prefetch_related(*self.prefetch)
         if not self.role_sees_section(user):
             return qs.none()
-        if case is not None and case != "":
+        if case is not None and case != "" and self.case_path:
             if hasattr(case, "_meta"):
                 qs = qs.filter(**{self.case_path: case})
             else:
@@ -108,14 +115,29 @@ class Reads:
 
     # --- the read audit -------------------------------------------------------------------------------
 
+    def acting(self, user, obj=None):
+        """The institution the read is recorded for (the event's `institution`); None: not named."""
+        return None
+
+    def named(self, records):
+        """Facts naming the records a list showed, for its event (their ids, never their content)."""
+        return {}
+
     def viewed(self, user, obj, *, channel="page", reason="", **details):
         """Record that `user` was shown this record (`<thing>.view`)."""
         kwargs = {"reason": reason} if reason else {}
+        institution = self.acting(user, obj)
+        if institution is not None:
+            kwargs["institution"] = institution
         trail.record(actor=user, action=self.view_action, obj=obj, case=self.case_of(obj),
                      details={"channel": channel, **details}, **kwargs)
 
-    def listed(self, user, *, shown, channel="page", reason="", **details):
-        """Record that `user` was shown a list of `shown` of these records (`<thing>.list`)."""
+    def listed(self, user, *, shown, channel="page", reason="", records=None, **details):
+        """Record that `user` was shown a list of `shown` of these records (`<thing>.list`); `records`, the
+        records shown, for `named`."""
         kwargs = {"reason": reason} if reason else {}
-        trail.record(actor=user, action=self.list_action, details={"channel": channel, "shown": shown, **details},
-                     **kwargs)
+        institution = self.acting(user)
+        if institution is not None:
+            kwargs["institution"] = institution
+        trail.record(actor=user, action=self.list_action,
+                     details={"channel": channel, "shown": shown, **self.named(records or ()), **details}, **kwargs)

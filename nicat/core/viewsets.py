@@ -34,11 +34,13 @@ class AuditedGenericViewSet(viewsets.GenericViewSet):
 
     lookup_field = "uuid"
     reads = None  # nicat.core.reads.Reads of this resource
+    case_filter = True  # `?case=<uuid>` narrows the list to one case's records
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.reads.model.objects.none()
-        return self.reads.query(self.request.user, case=self.request.query_params.get("case"))
+        case = self.request.query_params.get("case") if self.case_filter else None
+        return self.reads.query(self.request.user, case=case)
 
     def list_details(self):
         return {}
@@ -51,10 +53,16 @@ class AuditedGenericViewSet(viewsets.GenericViewSet):
         else of it (a file with its own audit event) says no."""
         return True
 
+    def object_queryset(self):
+        """Where `get_object` looks for the record: the list's queryset with its filters; None for the
+        selector's own search (`reads.get` without a queryset), for a resource whose single-record read
+        is the selector's (the case read's few queries) or is not narrowed by the list's filters."""
+        return self.filter_queryset(self.get_queryset())
+
     def get_object(self):
         """The record through the selector: 404 when not visible (section included); the read is
         audited when the record is shown (GET), not when it is fetched to be changed."""
-        queryset = self.filter_queryset(self.get_queryset())
+        queryset = self.object_queryset()
         shown = self.request.method == "GET" and self.reads_audited()
         details = self.read_details() if shown else {}
         try:
@@ -103,16 +111,18 @@ class AuditedListMixin(mixins.ListModelMixin):
     a record of a case whose section the reader may not see is left out of the list."""
 
     def list(self, request, *args, **kwargs):
+        rows = self.filter_queryset(self.get_queryset())
         if self.reads.check_each and self.reads.section:
-            rows = [r for r in self.filter_queryset(self.get_queryset()) if self.reads.sees(request.user, r)]
-            page = self.paginate_queryset(rows)
-            if page is None:
-                response = Response(self.get_serializer(rows, many=True).data)
-            else:
-                response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+            rows = [r for r in rows if self.reads.sees(request.user, r)]
+        page = self.paginate_queryset(rows)
+        if page is None:
+            records = list(rows)
+            response = Response(self.get_serializer(records, many=True).data)
         else:
-            response = super().list(request, *args, **kwargs)
-        self.reads.listed(request.user, shown=shown(response.data), channel="api", **self.list_details())
+            records = page
+            response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        self.reads.listed(request.user, shown=shown(response.data), records=records, channel="api",
+                          **self.list_details())
         return response
 
 

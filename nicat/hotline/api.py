@@ -3,9 +3,10 @@ e-mails, walk-ins, web-form requests), for the hotline's own tools. Only the hot
 supervisors may use it (403 for every other role); another hotline's contact is a 404."""
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework import mixins, permissions, serializers
 
 from nicat.access import predicates
+from nicat.core.viewsets import AuditedViewSet
 from nicat.directory.fields import InstitutionRefField
 from nicat.hotline import selectors, services
 from nicat.hotline.models import CallerType, Channel, Contact, Outcome, Reason, Urgency
@@ -75,30 +76,13 @@ class ContactSerializer(serializers.ModelSerializer):
     update=extend_schema(summary="Update a contact (with the version you read)"),
     partial_update=extend_schema(summary="Update some fields of a contact (with the version you read)"),
 )
-class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                     mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class ContactViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, AuditedViewSet):
+    # Read through the selector's `CONTACTS` (nicat.core.reads): the list recorded with the contacts it
+    # shows, a read with the contact's hotline. (A comment, not a docstring: it would be the schema's text.)
     serializer_class = ContactSerializer
     permission_classes = [permissions.IsAuthenticated, IsHotlineStaff]
-    lookup_field = "uuid"
-    queryset = Contact.objects.none()  # for the schema; every request asks the selector
-
-    def get_queryset(self):
-        return selectors.contacts(user=self.request.user)
-
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        selectors.record_list_read(user=request.user, uuids=[row["uuid"] for row in response.data.get("results", [])],
-                                   channel="api")
-        return response
-
-    def get_object(self):
-        obj = super().get_object()
-        if self.request.method == "GET":
-            from nicat.audit import services as audit
-
-            audit.record(actor=self.request.user, action="hotline.contact_view", obj=obj,
-                         institution=obj.institution, details={"channel": "api"})
-        return obj
+    reads = selectors.CONTACTS
+    case_filter = False  # no `?case=`: contacts are looked for on the hotline's pages
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

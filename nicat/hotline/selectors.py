@@ -3,19 +3,39 @@ the scripts, and the alerts (the duty service and the hotline). Every read of co
 import datetime
 
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from nicat.access import policy, predicates
+from nicat.access import predicates
 from nicat.audit import services as audit
+from nicat.core.errors import NotAllowed
+from nicat.core.reads import Reads
 from nicat.hotline.models import OPEN_OUTCOMES, Alert, Contact, Reason
 
 RELATED = ("language", "region", "referred_to", "case", "operator", "institution")
 
 
+class ContactReads(Reads):
+    """The one read path of contacts (pages and API): seen by their own hotline's operators and supervisors
+    only (the scoped manager's rule); a list is recorded for the hotline the reader works at and names the
+    contacts shown (their ids, never their content), a read for the contact's hotline."""
+
+    def acting(self, user, obj=None):
+        return obj.institution if obj is not None else predicates.hotline_operator_institution(user)
+
+    def named(self, records):
+        return {"contacts": [str(c.uuid) for c in records]}
+
+
+CONTACTS = ContactReads(Contact, "hotline.contact", related=RELATED, case_path="case",
+                        order=(),  # the model's: newest first
+                        list_action="hotline.contact_list", view_action="hotline.contact_view")
+
+
 def contacts(*, user):
     """The contacts `user` may see (none for anyone but the hotline's operators and supervisors)."""
-    return Contact.objects.visible_to(user).select_related(*RELATED)
+    return CONTACTS.query(user)
 
 
 def contact_list(*, user, channel="web", **filters):
@@ -31,16 +51,15 @@ def contact_list(*, user, channel="web", **filters):
 
 def record_list_read(*, user, uuids, channel):
     """One audit event for a list of contacts shown (their ids, never their content)."""
-    audit.record(actor=user, action="hotline.contact_list", institution=predicates.hotline_operator_institution(user),
-                 details={"channel": channel, "shown": len(uuids), "contacts": [str(u) for u in uuids]})
+    CONTACTS.listed(user, shown=len(uuids), channel=channel, contacts=[str(u) for u in uuids])
 
 
 def contact_detail(*, user, contact_uuid, channel="web"):
     """The contact if `user` may see it (else Http404), the read audited."""
-    contact = policy.get_visible_or_404(Contact.objects, user, uuid=contact_uuid)
-    audit.record(actor=user, action="hotline.contact_view", obj=contact, institution=contact.institution,
-                 details={"channel": channel})
-    return contact
+    try:
+        return CONTACTS.get(user, contact_uuid, channel=channel)
+    except NotAllowed:
+        raise Http404 from None
 
 
 def desk(*, user, now=None):

@@ -1,14 +1,14 @@
 """REST API of persons: /api/v1/persons/ — always scoped to what the caller may see."""
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, Throttled, ValidationError
 from rest_framework.response import Response
 
 from nicat.access import policy, sections
-from nicat.audit import services as audit
 from nicat.core.errors import NotAllowed
+from nicat.core.viewsets import AuditedViewSet
 from nicat.persons import selectors, services
 from nicat.persons.forms import CandidateForm, SearchForm
 from nicat.persons.models import Person
@@ -132,28 +132,11 @@ def _form_errors(form):
     return {field: [str(e) for e in errs] for field, errs in form.errors.items()}
 
 
-class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                    mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, AuditedViewSet):
     serializer_class = PersonSerializer
-    lookup_field = "uuid"
     http_method_names = ["get", "post", "patch", "head", "options"]
-
-    def get_queryset(self):
-        return (Person.objects.visible_to(self.request.user).select_related("gender", "registered_by_institution")
-                .prefetch_related("citizenships", "languages").order_by("-created_at"))
-
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        shown = [str(row["uuid"]) for row in response.data.get("results", [])]
-        audit.record(actor=request.user, action="person.list", institution=policy.acting_institution(request.user),
-                     details={"channel": "api", "shown": len(shown), "persons": shown})
-        return response
-
-    def get_object(self):
-        person = super().get_object()
-        if self.request.method == "GET":
-            audit.record(actor=self.request.user, action="person.view", obj=person, details={"channel": "api"})
-        return person
+    reads = selectors.PERSONS  # person.list (the persons shown) and person.view, as the pages
+    case_filter = False
 
     @extend_schema(summary="Register a person without opening a case")
     def create(self, request, *args, **kwargs):
@@ -193,8 +176,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
                                            "case reference.")]})
         criteria = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
         results = selectors.search_persons(user=request.user, **criteria)
-        audit.record(actor=request.user, action="person.search", institution=policy.acting_institution(request.user),
-                     details={"channel": "api", "criteria": sorted(criteria), **selectors.shown_ids(results)})
+        selectors.searched(user=request.user, criteria=criteria, results=results, channel="api")
         return Response(SearchResultSerializer(results, many=True).data)
 
     @extend_schema(summary="Likely and possible duplicates of a person about to be registered",

@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from nicat.access import policy
 from nicat.access.predicates import is_coordinator
+from nicat.audit import services as audit
 from nicat.core.models import among
+from nicat.core.reads import Reads
 from nicat.directory.selectors import competent_authority
 from nicat.persons import matching
 from nicat.persons.indexing import person_data
@@ -228,7 +230,6 @@ def duplicate_check(*, user, data, channel):
 
     from django.conf import settings
 
-    from nicat.audit import services as audit
     from nicat.audit.models import AuditEvent
 
     limit = int(getattr(settings, "NICAT_DUPLICATE_CHECKS_PER_HOUR", 200))
@@ -499,3 +500,27 @@ def merge_for_review(*, user, merge_uuid):
         return MergeRecord.objects.visible_to(user).select_related("survivor", "merged").get(uuid=merge_uuid)
     except (MergeRecord.DoesNotExist, ValueError):
         raise Http404 from None
+
+
+# --- the one read path of the API's resources (nicat.core.reads) ------------------------------------------
+
+
+class PersonReads(Reads):
+    """Persons (no case of their own: a person may have several): a list is recorded for the reader's acting
+    institution and names the persons shown; a read names the person only."""
+
+    def acting(self, user, obj=None):
+        return policy.acting_institution(user) if obj is None else None
+
+    def named(self, records):
+        return {"persons": [str(p.uuid) for p in records]}
+
+
+PERSONS = PersonReads(Person, "person", related=("gender", "registered_by_institution"),
+                      prefetch=("citizenships", "languages"), case_path=None, order=("-created_at",))
+
+
+def searched(*, user, criteria, results, channel):
+    """Record a search of persons (the criteria named, never their values; the persons and cases shown)."""
+    audit.record(actor=user, action="person.search", institution=policy.acting_institution(user),
+                 details={"channel": channel, "criteria": sorted(criteria), **shown_ids(results)})

@@ -12,8 +12,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from nicat.access import sections as access_sections
-from nicat.audit import services as audit
 from nicat.cases.models import Case
+from nicat.core.viewsets import AuditedViewSet
 from nicat.directory.fields import InstitutionRefField
 from nicat.directory.models import ServiceKind
 from nicat.referrals import notify, selectors, services
@@ -108,12 +108,12 @@ class ArrivalSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                      viewsets.GenericViewSet):
+class ReferralViewSet(mixins.CreateModelMixin, AuditedViewSet):
     """Referrals of the caller's institutions. `?box=incoming|outgoing`, `?state=open|closed`, `?case=<uuid>`."""
 
     serializer_class = InstitutionReferralSerializer
-    lookup_field = "uuid"
+    reads = selectors.REFERRALS  # a read shown with its message is `referral.view`; the lists are not audited
+    case_filter = False  # `?case=` below: a malformed id is a 400
 
     def get_queryset(self):
         user, params = self.request.user, self.request.query_params
@@ -134,12 +134,8 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
                 raise ValidationError({"case": [_("Give the case's id (a UUID).")]}) from None
         return qs.distinct().order_by("-created_at", "-id")
 
-    def get_object(self):
-        referral = selectors.referral_for(user=self.request.user, uuid=self.kwargs["uuid"])
-        if self.request.method == "GET" and selectors.message_visible(self.request.user, referral):
-            audit.record(actor=self.request.user, action="referral.view", obj=referral, case=referral.case,
-                         details={"channel": "api"})
-        return referral
+    def object_queryset(self):
+        return None  # one referral by its id, whatever box or state the list shows: the selector's own search
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

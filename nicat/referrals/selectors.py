@@ -8,6 +8,8 @@ from nicat.access import policy
 from nicat.consent.models import OrderStatus
 from nicat.consent.services import valid_consent_q
 from nicat.core import casepage
+from nicat.core.errors import NotAllowed
+from nicat.core.reads import Reads
 from nicat.referrals.models import ACTIVE_STATUSES, OPEN_STATUSES, Referral, ReferralEvent, ReturnPlan, Status
 
 CLOSED_STATUSES = frozenset(Status) - OPEN_STATUSES
@@ -78,23 +80,47 @@ def outgoing(*, user, state="open"):
     return qs.order_by("-created_at", "-id")
 
 
+class ReferralReads(Reads):
+    """The one read path of referrals (pages and API). Found among the referrals the parties' record rule
+    lets the user see; shown only to the staff of its two institutions and of the case's owner — a revoked
+    one (withdrawn consent) or one on a legal basis not yet approved not to the receiving side. A read is
+    recorded (`referral.view`) when the reader may see its message, as the API always did (the page's read
+    is not recorded yet: decision 0006); the lists of referrals (references and institutions, no
+    identifying data) are not audited."""
+
+    def query(self, user, *, case=None):
+        return _base(user)
+
+    def sees(self, user, referral):
+        ids = policy.case_institution_ids(user)
+        involved = {referral.from_institution_id, referral.to_institution_id, referral.case.owner_institution_id}
+        if not ids & involved:
+            return False
+        sender_side = not ids.isdisjoint({referral.from_institution_id, referral.case.owner_institution_id})
+        if referral.status == Status.REVOKED and not sender_side:
+            return False  # withdrawn consent: the receiving institution loses the case
+        if referral.legal_basis_use_id and not referral.legal_basis_use.is_approved and not sender_side:
+            return False  # a legal basis not approved: the receiving side sees nothing yet
+        return True
+
+    def viewed(self, user, obj, *, channel="page", reason="", **details):
+        if message_visible(user, obj):
+            super().viewed(user, obj, channel=channel, reason=reason, **details)
+
+    def listed(self, user, *, shown, channel="page", reason="", records=None, **details):
+        return None  # not audited (see above)
+
+
+REFERRALS = ReferralReads(Referral, "referral")
+
+
 def referral_for(*, user, uuid):
-    """The referral if `user` works at one of its two institutions (or at the case's owner), else 404."""
-    ids = policy.case_institution_ids(user)
+    """The referral if `user` works at one of its two institutions (or at the case's owner), else 404; not
+    audited (`REFERRALS.get` records a read that shows it)."""
     try:
-        referral = _base(user).get(uuid=uuid)
-    except (Referral.DoesNotExist, ValueError):
+        return REFERRALS.get(user, uuid, audit=False)
+    except NotAllowed:
         raise Http404 from None
-    involved = {referral.from_institution_id, referral.to_institution_id, referral.case.owner_institution_id}
-    if not ids & involved:
-        raise Http404
-    if referral.status == Status.REVOKED and ids.isdisjoint({referral.from_institution_id,
-                                                             referral.case.owner_institution_id}):
-        raise Http404  # withdrawn consent: the receiving institution loses the case
-    if (referral.legal_basis_use_id and not referral.legal_basis_use.is_approved and
-            ids.isdisjoint({referral.from_institution_id, referral.case.owner_institution_id})):
-        raise Http404  # a legal basis not approved: the receiving side sees nothing yet
-    return referral
 
 
 def sides(user, referral):

@@ -123,3 +123,35 @@ def test_vocabularies_endpoint(worker_api):
     codes = [t["code"] for t in worker_api.get("/api/v1/vocabularies/exploitation/").json()]
     assert "forced_labour" in codes
     assert worker_api.get("/api/v1/vocabularies/nope/").status_code == 404
+
+
+def test_case_reads_are_audited_as_before_and_an_outsider_reads_and_changes_nothing(api, cast):
+    """The cases API reads through `cases.selectors.CASES`: case.list for the acting institution, naming the
+    cases and persons shown; case.view on the case; a worker of another NGO gets 404 on the case, its
+    change, its notes and its route, and leaves no read event."""
+    from nicat.audit.models import AuditEvent
+
+    case = cast.open_case()
+    own = api(cast.worker)
+    assert [r["uuid"] for r in own.get("/api/v1/cases/").json()["results"]] == [str(case.uuid)]
+    listed = AuditEvent.objects.filter(action="case.list", actor_id=cast.worker.pk).latest("sequence")
+    assert listed.details == {"channel": "api", "shown": 1, "cases": [str(case.uuid)],
+                              "persons": [str(case.person.uuid)]}
+    assert listed.institution_id == cast.ngo.pk
+    outsider = api(cast.worker2)
+    reads = AuditEvent.objects.filter(action__in=("case.view", "note.list", "event.list")).count()
+    assert outsider.get("/api/v1/cases/").json()["results"] == []
+    assert outsider.get(f"/api/v1/cases/{case.uuid}/").status_code == 404
+    assert outsider.patch(f"/api/v1/cases/{case.uuid}/", {"summary": "x", "version": case.version},
+                          format="json").status_code == 404
+    for door in ("notes", "events"):
+        assert outsider.get(f"/api/v1/cases/{case.uuid}/{door}/").status_code == 404
+    assert outsider.post(f"/api/v1/cases/{case.uuid}/notes/", {"text": "x"}, format="json").status_code == 404
+    assert outsider.post(f"/api/v1/cases/{case.uuid}/events/", {"kind": "Exploitation"},
+                         format="json").status_code == 404
+    assert AuditEvent.objects.filter(action__in=("case.view", "note.list", "event.list")).count() == reads
+    assert Case.objects.system().get(pk=case.pk).version == case.version
+    # A person of a case one may not see cannot be taken into a case of one's own.
+    body = {**{k: v for k, v in NEW_CASE.items() if k != "person"}, "person_uuid": str(case.person.uuid)}
+    refused = outsider.post("/api/v1/cases/", body, format="json")
+    assert refused.status_code == 400 and "person_uuid" in refused.json()

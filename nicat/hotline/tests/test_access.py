@@ -108,3 +108,28 @@ def test_the_link_search_reveals_no_other_institutions_record(hotline, client):
                                                                      "family_name": "Kərimova"}).content.decode()
     assert own.reference in mine
     assert AuditEvent.objects.filter(action="person.duplicate_check", actor_id=hotline.operator.pk).count() == 3
+
+
+def test_the_api_reads_are_audited_as_before_and_an_outsider_leaves_no_read(hotline, api):
+    """The API reads through the selector (`selectors.CONTACTS`): the same events as the pages, with the
+    contacts shown and the hotline they were read for; another hotline's operator reads and changes nothing
+    and leaves no read event."""
+    contact = hotline.contact()
+    own = api(hotline.operator)
+    assert own.get("/api/v1/calls/").status_code == 200
+    listed = AuditEvent.objects.filter(action="hotline.contact_list", actor_id=hotline.operator.pk).latest("sequence")
+    assert listed.details == {"channel": "api", "shown": 1, "contacts": [str(contact.uuid)]}
+    assert listed.institution_id == hotline.institution.pk
+    assert own.get(f"/api/v1/calls/{contact.uuid}/").status_code == 200
+    viewed = AuditEvent.objects.filter(action="hotline.contact_view", actor_id=hotline.operator.pk).latest("sequence")
+    assert viewed.details == {"channel": "api"} and viewed.object_id == str(contact.uuid)
+    assert viewed.institution_id == contact.institution_id
+    views = AuditEvent.objects.filter(action="hotline.contact_view").count()
+    other = api(hotline.other_operator)
+    assert other.get(f"/api/v1/calls/{contact.uuid}/").status_code == 404
+    assert other.patch(f"/api/v1/calls/{contact.uuid}/", {"version": 1, "reason": "help"},
+                       format="json").status_code == 404
+    assert other.get("/api/v1/calls/not-a-uuid/").status_code == 404
+    assert AuditEvent.objects.filter(action="hotline.contact_view").count() == views
+    listed = own.get("/api/v1/calls/?case=not-a-uuid").json()["results"]
+    assert [r["uuid"] for r in listed] == [str(contact.uuid)]  # no `?case=` filter on contacts, as before

@@ -297,3 +297,30 @@ def test_the_name_search_s_visibility_probe_is_the_person_rule_exactly(world, re
     assert case.person_id in policy.visible_person_ids(fresh(world.worker2), ids)
     assert others.person_id not in policy.visible_person_ids(fresh(world.worker), ids)
     assert restricted.person_id not in policy.visible_person_ids(fresh(world.worker), ids)
+
+
+def test_the_api_reads_of_persons_are_audited_and_an_outsider_reads_nothing(api, world):
+    """The persons API reads through `selectors.PERSONS`: person.list names the persons shown, for the
+    acting institution; person.view names the person; another NGO's worker gets 404 on read and write and
+    leaves no read event."""
+    case = world.open_case()
+    person = case.person
+    own = api(world.worker)
+    assert [row["uuid"] for row in own.get("/api/v1/persons/").json()["results"]] == [str(person.uuid)]
+    listed = AuditEvent.objects.filter(action="person.list", actor_id=world.worker.pk).latest("sequence")
+    assert listed.details == {"channel": "api", "shown": 1, "persons": [str(person.uuid)]}
+    assert listed.institution_id == world.ngo.pk
+    body = own.get(f"/api/v1/persons/{person.uuid}/").json()
+    assert body["family_name"] == person.family_name
+    viewed = AuditEvent.objects.filter(action="person.view", actor_id=world.worker.pk).latest("sequence")
+    assert viewed.details == {"channel": "api"} and viewed.object_id == str(person.uuid)
+    assert viewed.case_uuid == "" and viewed.institution_id is None
+    views = AuditEvent.objects.filter(action="person.view").count()
+    outsider = api(world.worker2)
+    assert outsider.get("/api/v1/persons/").json()["results"] == []
+    assert outsider.get(f"/api/v1/persons/{person.uuid}/").status_code == 404
+    assert outsider.patch(f"/api/v1/persons/{person.uuid}/", {"family_name": "X", "version": person.version},
+                          format="json").status_code == 404
+    assert outsider.get("/api/v1/persons/not-a-uuid/").status_code == 404
+    assert AuditEvent.objects.filter(action="person.view").count() == views
+    assert Person.objects.system().get(pk=person.pk).family_name == person.family_name

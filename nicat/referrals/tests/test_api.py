@@ -206,3 +206,42 @@ def test_receiving_institution_sees_who_consented_only_when_identity_is_shared(w
     assert row["representative_name"] is None and row["child_view"] is None and row["purpose"] == "referral"
     assert api(world.worker).get(f"/api/v1/consents/?case={case.uuid}").json()["results"][0][
         "representative_name"] == "Rəna Əliyeva"
+
+
+def test_referral_reads_are_audited_as_before_and_an_outsider_leaves_no_read(world, api):
+    """The API reads referrals through `selectors.REFERRALS`: a read is `referral.view` on the case while
+    the reader may see the message (not for the receiver of a closed referral), one referral by its id
+    whatever `?state=` the list shows, no event for the lists; another NGO's worker gets 404 on every door
+    and leaves no read event."""
+    from nicat.audit.models import AuditEvent
+
+    case = world.open_case()
+    ngo, shelter = api(world.worker), api(world.shelter_staff)
+    give(ngo, case, institution=world.shelter)
+    made = refer(ngo, case, world.shelter).json()
+    uuid = made["uuid"]
+    before = AuditEvent.objects.count()
+    assert [r["uuid"] for r in ngo.get("/api/v1/referrals/").json()["results"]] == [uuid]
+    assert AuditEvent.objects.count() == before  # lists: not audited, as before
+    assert ngo.get(f"/api/v1/referrals/{uuid}/?state=closed").status_code == 200
+    event = AuditEvent.objects.filter(action="referral.view").latest("sequence")
+    assert event.actor_id == world.worker.pk and event.details == {"channel": "api"}
+    assert event.case_uuid == str(case.uuid) and event.object_id == str(uuid)
+    outsider = api(world.worker2)
+    views = AuditEvent.objects.filter(action="referral.view").count()
+    assert outsider.get(f"/api/v1/referrals/{uuid}/").status_code == 404
+    for door in ("accept", "decline", "cancel", "progress", "complete", "arrival", "return-plan"):
+        assert outsider.post(f"/api/v1/referrals/{uuid}/{door}/", {"reason": "No.", "version": 1},
+                             format="json").status_code == 404, door
+    assert outsider.get(f"/api/v1/referrals/{uuid}/return-plan/").status_code == 404
+    assert outsider.get("/api/v1/referrals/not-a-uuid/").status_code == 404
+    assert AuditEvent.objects.filter(action="referral.view").count() == views
+    assert Referral.objects.system().get(uuid=uuid).status == Status.PENDING
+    # The receiver of a closed referral sees its state, not its message: that read is not recorded.
+    declined = shelter.post(f"/api/v1/referrals/{uuid}/decline/", {"reason": "No bed.", "version": made["version"]},
+                            format="json")
+    assert declined.status_code == 200
+    views = AuditEvent.objects.filter(action="referral.view").count()
+    answer = shelter.get(f"/api/v1/referrals/{uuid}/")
+    assert answer.status_code == 200 and answer.json()["message"] is None
+    assert AuditEvent.objects.filter(action="referral.view").count() == views

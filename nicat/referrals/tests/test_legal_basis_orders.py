@@ -215,3 +215,38 @@ def test_nothing_reaches_the_receiving_side_before_approval_not_even_a_notice(wo
     services.cancel_referral(actor=world.worker, referral=first, reason="Sent by mistake.", expected_version=first.version)
     assert not Notification.objects.filter(user=world.officer).exists()
     assert Notification.objects.filter(user=world.worker, kind=NotificationKind.REFERRAL_OVERDUE).exists()
+
+
+def test_the_api_reads_of_orders_are_audited_and_an_outsider_reads_nothing(world, api, refused):
+    """The orders' API reads through `consent.selectors.ORDERS`: the list names the orders it showed, a read
+    is `consent.legal_basis.view` on the order's case; another NGO's worker gets 404 on every door and leaves
+    no read event."""
+    referral = services.create_referral(actor=world.worker, case=refused, data=referral_data(
+        world.main_department, purpose=Purpose.LAW_ENFORCEMENT, **legal_basis_data()))
+    use = referral.legal_basis_use
+    owner = api(world.worker)
+    listed = owner.get("/api/v1/legal-basis-orders/?status=approved")
+    assert listed.status_code == 200 and listed.json()["results"] == []
+    listed = owner.get("/api/v1/legal-basis-orders/")
+    assert [row["uuid"] for row in listed.json()["results"]] == [str(use.uuid)]
+    event = AuditEvent.objects.filter(action="consent.legal_basis.list").latest("sequence")
+    assert event.actor_id == world.worker.pk and event.details == {"channel": "api", "shown": [str(use.uuid)]}
+    # One order by its id, whatever the list's filter says.
+    assert owner.get(f"/api/v1/legal-basis-orders/{use.uuid}/?status=approved").status_code == 200
+    event = AuditEvent.objects.filter(action="consent.legal_basis.view").latest("sequence")
+    assert event.details == {"channel": "api"} and event.case_uuid == str(refused.uuid)
+    assert event.object_id == str(use.uuid)
+    views = AuditEvent.objects.filter(action="consent.legal_basis.view").count()
+    outsider = api(world.worker2)
+    assert outsider.get("/api/v1/legal-basis-orders/").json()["results"] == []
+    for door in ("", "copy/"):
+        assert outsider.get(f"/api/v1/legal-basis-orders/{use.uuid}/{door}").status_code == 404
+    assert outsider.post(f"/api/v1/legal-basis-orders/{use.uuid}/approve/", {"version": use.version},
+                         format="json").status_code == 404
+    assert outsider.post(f"/api/v1/legal-basis-orders/{use.uuid}/reject/", {"version": use.version, "reason": "No."},
+                         format="json").status_code == 404
+    assert outsider.get("/api/v1/legal-basis-orders/not-a-uuid/").status_code == 404
+    assert AuditEvent.objects.filter(action="consent.legal_basis.view").count() == views
+    assert not AuditEvent.objects.filter(action="consent.legal_basis_copy.view", actor_id=world.worker2.pk).exists()
+    use.refresh_from_db()
+    assert use.status == OrderStatus.PENDING
