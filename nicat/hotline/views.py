@@ -55,7 +55,7 @@ def contact_new(request):
     return pages.form_page(
         request, form, call=lambda data: services.record_contact(actor=request.user, data=data),
         success=recorded, next_page=_detail, template="hotline/contact_form.html", context={"contact": None},
-        invalid_status=200)
+        refused_on_form=False, invalid_status=200)
 
 
 def _detail(contact):
@@ -84,7 +84,8 @@ def contact_edit(request, contact_uuid):
         return contact
 
     return pages.form_page(request, form, call=save, success=_("The contact was saved."), next_page=_detail,
-                           template="hotline/contact_form.html", context={"contact": contact}, invalid_status=200)
+                           template="hotline/contact_form.html", context={"contact": contact}, refused_on_form=False,
+                           invalid_status=200)
 
 
 @hotline_required
@@ -112,7 +113,7 @@ def open_case(request, contact_uuid):
         next_page=lambda case: reverse("cases:detail", kwargs={"case_uuid": case.uuid}),
         render_page=lambda status: render(request, "hotline/open_case.html", {
             "contact": contact, "person_form": person_form, "case_form": case_form}, status=status),
-        invalid_status=200)
+        refused_on_form=False, invalid_status=200)
 
 
 @hotline_required
