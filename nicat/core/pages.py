@@ -41,9 +41,12 @@ def _target(result, next_page):
     return result if isinstance(result, str) and result.startswith("/") else next_page
 
 
-def _not_allowed(status):
+def _not_allowed(status, error):
+    """`NotAllowed` as a 404, or as the 403 page with the reason it gives (if it gives one)."""
     if status == 403:
-        raise PermissionDenied from None
+        refused = PermissionDenied(str(error))
+        refused.user_message = str(error) or None  # type: ignore[attr-defined]
+        raise refused from None
     raise Http404 from None
 
 
@@ -69,7 +72,8 @@ def form_page(request, form, *, call, success, next_page, template=None, context
       draws more from them (a link to the consent that is missing).
     - `refused_on_form=False` lets a refusal propagate (the 403 page with its reason) instead of showing
       it on the form; `not_allowed`: `NotAllowed` is a 404 (existence does not leak), or 403 where the
-      page has always shown it as a refusal (the record is shown to the user, the action is not theirs).
+      page has always shown it as a refusal (the record is shown to the user, the action is not theirs),
+      with the reason the `NotAllowed` gives.
 
     Before the call: `also`, a second form on the page that must be valid too and takes the errors
     naming its fields; `ready`, anything else that must be valid first (a formset's `is_valid()`).
@@ -85,8 +89,8 @@ def form_page(request, form, *, call, success, next_page, template=None, context
         if form.is_valid() and (also is None or also.is_valid()) and ready:
             try:
                 result = call(form.cleaned_data)
-            except NotAllowed:
-                _not_allowed(not_allowed)
+            except NotAllowed as error:
+                _not_allowed(not_allowed, error)
             except ApprovalPending as pending:  # filed for a supervisor's approval: nothing changed yet
                 messages.info(request, pending.messages[0])
                 return redirect(next_page(None) if callable(next_page) else next_page)
@@ -123,9 +127,9 @@ def act(request, call, *, success, next_page, form=None, refused_as_message=Fals
         return redirect(next_page)
     try:
         result = call(form.cleaned_data if form is not None else {})
-    except NotAllowed:
+    except NotAllowed as error:
         if not isinstance(not_allowed, str):
-            _not_allowed(not_allowed)
+            _not_allowed(not_allowed, error)
         messages.error(request, not_allowed)
     except ApprovalPending as pending:
         messages.info(request, pending.messages[0])
