@@ -1,23 +1,16 @@
 """Break-glass and access-restriction pages. Thin: check the role, parse, call a service, render."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from nicat.access import selectors, services
 from nicat.access.forms import BreakGlassForm, RestrictionOrderForm, ReviewForm
-from nicat.core.errors import NotAllowed
-
-
-def _apply(form, error):
-    if hasattr(error, "error_dict"):
-        for field, errs in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, error)
+from nicat.core import pages
 
 
 def _require(check, user):
@@ -30,21 +23,19 @@ def break_glass(request):
     """A supervisor opens a case outside their access: reference, written reason, a few hours."""
     _require(services.may_break_glass, request.user)
     form = BreakGlassForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            opening = services.open_break_glass(actor=request.user, case_reference=form.cleaned_data["case_reference"],
-                                                reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            _apply(form, error)
-        else:
-            messages.warning(request, _("Break-glass: you can see case %(ref)s for %(hours)s hours. The owner "
-                                        "institution is told, and the opening will be reviewed.")
-                             % {"ref": opening.case.reference, "hours": f"{services.break_glass_hours():g}"})
-            return redirect("cases:detail", case_uuid=opening.case.uuid)
-    return render(request, "access/break_glass.html", {
-        "form": form, "hours": f"{services.break_glass_hours():g}",
-        "mine": selectors.my_break_glass(user=request.user)[:20],
-    }, status=400 if form.errors else 200)
+
+    def opened(opening):  # a warning, not a success: the user now sees what is not theirs
+        messages.warning(request, _("Break-glass: you can see case %(ref)s for %(hours)s hours. The owner "
+                                    "institution is told, and the opening will be reviewed.")
+                         % {"ref": opening.case.reference, "hours": f"{services.break_glass_hours():g}"})
+
+    return pages.form_page(
+        request, form, call=lambda data: services.open_break_glass(
+            actor=request.user, case_reference=data["case_reference"], reason=data["reason"]),
+        success=opened, next_page=lambda opening: reverse("cases:detail", args=[opening.case.uuid]),
+        refused_on_form=False, template="access/break_glass.html",
+        context=lambda: {"hours": f"{services.break_glass_hours():g}",
+                         "mine": selectors.my_break_glass(user=request.user)[:20]})
 
 
 @login_required
@@ -65,19 +56,12 @@ def break_glass_reviewed(request, opening_uuid):
     if opening is None:
         raise Http404
     form = ReviewForm(request.POST)
-    if form.is_valid():
-        try:
-            services.review_break_glass(actor=request.user, opening=opening, note=form.cleaned_data["note"])
-        except NotAllowed:
-            raise PermissionDenied from None
-        except ValidationError as error:
-            messages.error(request, " ".join(m for msgs in getattr(error, "message_dict", {"": error.messages}).values()
-                                             for m in msgs))
-        else:
-            messages.success(request, _("The review was recorded."))
-    else:
+    if not form.is_valid():
         messages.error(request, _("Write a review note before marking the opening as reviewed."))
-    return redirect("access:break_glass_review")
+        return redirect("access:break_glass_review")
+    return pages.act(request, lambda data: services.review_break_glass(
+        actor=request.user, opening=opening, note=form.cleaned_data["note"]),
+        success=_("The review was recorded."), next_page="access:break_glass_review", not_allowed=403)
 
 
 @login_required
@@ -98,26 +82,20 @@ def restrictions(request):
     _require(services.may_list_restrictions, request.user)
     may_record = services.may_record_restrictions(request.user)
     form = RestrictionOrderForm(request.POST or None) if may_record else None
-    if request.method == "POST":
-        if not may_record:
-            raise PermissionDenied
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                order = services.record_restriction_order(
-                    actor=request.user, case_reference=data["case_reference"], issued_by=data["issued_by"],
-                    issuing_body=data["issuing_body"], decision_reference=data["decision_reference"],
-                    decided_on=data["decided_on"], allowed_roles=data["allowed_roles"])
-            except ValidationError as error:
-                _apply(form, error)
-            else:
-                messages.success(request, _("The order on case %(ref)s was recorded. Access is restricted from now on.")
-                                 % {"ref": order.case.reference})
-                return redirect("access:restrictions")
-    return render(request, "access/restrictions.html", {
-        "form": form, "may_record": may_record,
-        "orders": selectors.restriction_orders_for(user=request.user)[:500],
-    }, status=400 if form is not None and form.errors else 200)
+    if request.method == "POST" and not may_record:
+        raise PermissionDenied
+    context = {"may_record": may_record, "orders": selectors.restriction_orders_for(user=request.user)[:500]}
+    if form is None:
+        return render(request, "access/restrictions.html", {"form": None, **context})
+    return pages.form_page(
+        request, form, call=lambda data: services.record_restriction_order(
+            actor=request.user, case_reference=data["case_reference"], issued_by=data["issued_by"],
+            issuing_body=data["issuing_body"], decision_reference=data["decision_reference"],
+            decided_on=data["decided_on"], allowed_roles=data["allowed_roles"]),
+        success=lambda order: _("The order on case %(ref)s was recorded. Access is restricted from now on.")
+        % {"ref": order.case.reference},
+        next_page=reverse("access:restrictions"), refused_on_form=False, template="access/restrictions.html",
+        context=context)
 
 
 @login_required
@@ -127,10 +105,6 @@ def restriction_lift(request, order_uuid):
     order = selectors.restriction_orders_for(user=request.user).filter(uuid=order_uuid).first()
     if order is None:
         raise Http404
-    try:
-        services.lift_restriction_order(actor=request.user, order=order)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The order on case %(ref)s was lifted.") % {"ref": order.case.reference})
-    return redirect("access:restrictions")
+    return pages.act(request, lambda data: services.lift_restriction_order(actor=request.user, order=order),
+                     success=_("The order on case %(ref)s was lifted.") % {"ref": order.case.reference},
+                     next_page="access:restrictions")

@@ -19,7 +19,7 @@ from django_otp import login as otp_login
 from nicat.accounts import services
 from nicat.accounts.forms import CodeForm, EnrolForm, TokenForm
 from nicat.accounts.models import ApiToken
-from nicat.core.errors import NotAllowed
+from nicat.core import pages
 
 
 def safe_next(request, default="web:dashboard"):
@@ -203,19 +203,15 @@ def grant_decide(request, membership_uuid):
     if decision not in ("confirm", "reject"):
         messages.error(request, _("Choose whether to confirm or reject the grant."))
         return redirect("accounts:grants")
-    try:
-        if decision == "confirm":
-            services.confirm_membership(actor=request.user, membership=membership)
-        else:
-            services.reject_membership(actor=request.user, membership=membership)
-    except NotAllowed as refusal:
-        return render(request, "web/error.html", {"title": _("Not allowed"), "message": str(refusal)}, status=403)
     if decision == "confirm":
-        messages.success(request, _("Confirmed: %(user)s now has the role %(role)s at %(institution)s.") % {
-            "user": membership.user, "role": membership.get_role_display(), "institution": membership.institution})
+        call = services.confirm_membership
+        done = _("Confirmed: %(user)s now has the role %(role)s at %(institution)s.") % {
+            "user": membership.user, "role": membership.get_role_display(), "institution": membership.institution}
     else:
-        messages.success(request, _("Rejected: the grant never took effect."))
-    return redirect("accounts:grants")
+        call, done = services.reject_membership, _("Rejected: the grant never took effect.")
+    # NotAllowed: the refusal page with the service's reason (the grant is listed to this user).
+    return pages.act(request, lambda data: call(actor=request.user, membership=membership), success=done,
+                     next_page="accounts:grants", not_allowed=403)
 
 
 def locked_out(request, original_response=None, credentials=None):

@@ -6,7 +6,6 @@ Every change is a small form page (GET shows it, POST submits it): on success ba
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -42,9 +41,7 @@ from nicat.assistance.services._common import (
 from nicat.assistance.services.shelters import is_administrator, is_facility_staff
 from nicat.cases.models import Case
 from nicat.cases.selectors import case_list
-from nicat.core.approvals import ApprovalPending
-from nicat.core.errors import NotAllowed
-from nicat.core.forms import apply_errors
+from nicat.core import pages
 
 
 def roles_required(roles):
@@ -95,34 +92,17 @@ def _facility(request, facility_uuid):
 
 def _form_page(request, *, form, title, back, on_valid, success, case=None, facility=None, intro="",
                submit=None, danger=False, found=None):
-    """GET: the form. POST: validate, call `on_valid(cleaned_data)`; redirect to `back` or show why not.
+    """GET: the form. POST: validate, call `on_valid(cleaned_data)`; redirect to `back` or show why not —
+    the one page helper (`core.pages.form_page`) on this app's form template.
 
     A refusal (a section the role does not see, a role that may not do this) is shown on the same page
     with its reason, the typed data kept (403); a consent refusal links to the consent conversation.
     `found`: a dict in which `on_valid` leaves the case it looked up (admission finds it by reference)."""
-    status = 400 if request.method == "POST" else 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = on_valid(form.cleaned_data)
-        except NotAllowed:
-            raise Http404 from None
-        except ApprovalPending as pending:  # filed for a supervisor's approval (nicat.work): nothing changed yet
-            messages.info(request, pending.messages[0])
-            return redirect(back)
-        except PermissionDenied as error:
-            form.add_error(None, getattr(error, "user_message", None) or str(error) or _(
-                "Your role does not allow this. Ask your supervisor if you need to do it."))
-            status = 403
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, success)
-            return redirect(result if isinstance(result, str) else back)
-    return render(request, "assistance/form.html", {
-        "form": form, "title": title, "back": back, "case": case, "facility": facility, "intro": intro,
-        "submit": submit or _("Save"), "danger": danger,
-        "consent_case": case if case is not None else (found or {}).get("case"),
-    }, status=status)
+    return pages.form_page(request, form, call=on_valid, success=success, next_page=back,
+                           template="assistance/form.html", context=lambda: {
+                               "title": title, "back": back, "case": case, "facility": facility, "intro": intro,
+                               "submit": submit or _("Save"), "danger": danger,
+                               "consent_case": case if case is not None else (found or {}).get("case")})
 
 
 def _visible_case_by_reference(user, reference):
@@ -190,17 +170,11 @@ def state_bodies(request):
     """Administrators record which state bodies provide which services within their functions."""
     _administrator(request)
     form = forms.StateBodyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_state_body(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("assistance:state_bodies")
-    return render(request, "assistance/state_bodies.html", {
-        "form": form, "bodies": AuthorisedStateBody.objects.select_related("institution").order_by(
-            "institution__name_az")}, status=400 if request.method == "POST" else 200)
+    return pages.form_page(
+        request, form, call=lambda data: services.save_state_body(actor=request.user, **data), success=_("Saved."),
+        next_page=reverse("assistance:state_bodies"), refused_on_form=False, template="assistance/state_bodies.html",
+        context=lambda: {"bodies": AuthorisedStateBody.objects.select_related("institution").order_by(
+            "institution__name_az")})
 
 
 @case_worker_required
@@ -247,14 +221,10 @@ def waiting_add(request, facility_uuid):
 @require_POST
 def waiting_withdraw(request, entry_uuid):
     entry = _obj(request, WaitingListEntry, entry_uuid)
-    try:
-        services.withdraw_from_waiting_list(actor=request.user, entry=entry, expected_version=request.POST.get(
-            "version"))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The person was taken off the waiting list."))
-    return redirect("assistance:facility", facility_uuid=entry.facility.uuid)
+    return pages.act(request, lambda data: services.withdraw_from_waiting_list(
+        actor=request.user, entry=entry, expected_version=request.POST.get("version")),
+        success=_("The person was taken off the waiting list."),
+        next_page=reverse("assistance:facility", args=[entry.facility.uuid]))
 
 
 @login_required
@@ -354,13 +324,9 @@ def case_page(request, case_uuid):
 @require_POST
 def plan_create(request, case_uuid):
     case = _case(request, case_uuid)
-    try:
-        services.create_plan(actor=request.user, case=case)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The rehabilitation plan was created. Add its goals."))
-    return redirect(_case_page(case) + "#plan")
+    return pages.act(request, lambda data: services.create_plan(actor=request.user, case=case),
+                     success=_("The rehabilitation plan was created. Add its goals."),
+                     next_page=_case_page(case) + "#plan")
 
 
 class NoPlan(Exception):
@@ -565,11 +531,8 @@ def claim_payment(request, claim_uuid):
 @require_POST
 def permit_open(request, case_uuid):
     case = _return_section(request, _case(request, case_uuid))
-    try:
-        services.open_residence_permit(actor=request.user, case=case)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    return redirect(_case_page(case) + "#return")
+    return pages.act(request, lambda data: services.open_residence_permit(actor=request.user, case=case),
+                     success=None, next_page=_case_page(case) + "#return")
 
 
 @roles_required(RETURN_ROLES)

@@ -1,9 +1,7 @@
 """Consent pages: record a decision, withdraw a consent, open a signed form. Thin: parse, call, render."""
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,8 +15,9 @@ from nicat.consent import conversation as conversation_service
 from nicat.consent import selectors, services
 from nicat.consent.forms import ConsentForm, ConversationForm, RejectOrderForm, VersionForm, WithdrawForm
 from nicat.consent.models import Decision
-from nicat.core.errors import ConcurrentEdit, NotAllowed
-from nicat.core.forms import apply_errors, safe_next
+from nicat.core import pages
+from nicat.core.errors import NotAllowed
+from nicat.core.forms import safe_next
 
 
 @case_worker_required
@@ -26,25 +25,6 @@ from nicat.core.forms import apply_errors, safe_next
 def record(request, case_uuid):
     case = policy.get_visible_or_404(Case.objects, request.user, uuid=case_uuid)
     form = ConsentForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            consent = services.record_consent(actor=request.user, case=case, data=form.to_service_data(),
-                                              form_bytes=form.form_bytes())
-        except ValidationError as error:
-            apply_errors(form, error)
-        except NotAllowed:
-            raise Http404 from None
-        else:
-            if not consent.is_confirmed:
-                messages.success(request, _("The person's wish was recorded. It counts once %(owner)s, which owns "
-                                            "the case, confirms it; they were notified.")
-                                 % {"owner": case.owner_institution.name})
-            elif consent.decision == Decision.GIVEN:
-                messages.success(request, _("The consent was recorded."))
-            else:
-                messages.success(request, _("The refusal was recorded. It will be respected."))
-            target = _safe_next(request)
-            return redirect(target) if target else redirect("cases:detail", case_uuid=case.uuid)
     if request.method == "GET":
         form.initial["given_at"] = timezone.localtime().replace(second=0, microsecond=0)
         for key in ("purpose", "service"):
@@ -52,10 +32,22 @@ def record(request, case_uuid):
                 form.initial[key] = request.GET[key]
         if request.GET.get("institution"):
             form.initial["institution"] = request.GET["institution"]
-    status = 400 if request.method == "POST" else 200
-    return render(request, "consent/record.html", {"case": case, "person": case.person, "form": form,
-                                                   "next": _safe_next(request),
-                                                   "owner": services.owner_staff(request.user, case)}, status=status)
+
+    def recorded(consent):
+        if not consent.is_confirmed:
+            return _("The person's wish was recorded. It counts once %(owner)s, which owns the case, confirms it; "
+                     "they were notified.") % {"owner": case.owner_institution.name}
+        if consent.decision == Decision.GIVEN:
+            return _("The consent was recorded.")
+        return _("The refusal was recorded. It will be respected.")
+
+    return pages.form_page(
+        request, form, call=lambda data: services.record_consent(
+            actor=request.user, case=case, data=form.to_service_data(), form_bytes=form.form_bytes()),
+        success=recorded, next_page=_safe_next(request) or reverse("cases:detail", args=[case.uuid]),
+        refused_on_form=False, template="consent/record.html",
+        context=lambda: {"case": case, "person": case.person, "next": _safe_next(request),
+                         "owner": services.owner_staff(request.user, case)})
 
 
 def _safe_next(request):
@@ -71,29 +63,16 @@ def conversation(request, case_uuid):
     rows = conversation_service.topic_states(case)
     form = ConversationForm(request.POST or None, rows=rows)
     refusal = conversation_service.refusal_reason(request.user, case)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                consents = conversation_service.record_conversation(
-                    actor=request.user, case=case, common=form.common(), answers=form.answers())
-            except policy.Refused as error:
-                form.add_error(None, error.user_message)
-                status = 403
-            except ValidationError as error:
-                apply_errors(form, error)
-            except NotAllowed:
-                raise Http404 from None
-            else:
-                messages.success(request, _("The consent conversation was recorded: %(n)s answers.")
-                                 % {"n": len(consents)})
-                return redirect(_safe_next(request) or reverse("cases:detail", args=[case.uuid]) + "#consent")
-    else:
+    if request.method != "POST":
         form.initial["given_at"] = timezone.localtime().replace(second=0, microsecond=0)
-    return render(request, "consent/conversation.html", {
-        "case": case, "person": case.person, "form": form, "rows": list(form.bound_rows()),
-        "next": _safe_next(request), "refusal": refusal}, status=status)
+    return pages.form_page(
+        request, form, call=lambda data: conversation_service.record_conversation(
+            actor=request.user, case=case, common=form.common(), answers=form.answers()),
+        success=lambda consents: _("The consent conversation was recorded: %(n)s answers.") % {"n": len(consents)},
+        next_page=_safe_next(request) or reverse("cases:detail", args=[case.uuid]) + "#consent",
+        template="consent/conversation.html",
+        context=lambda: {"case": case, "person": case.person, "rows": list(form.bound_rows()),
+                         "next": _safe_next(request), "refusal": refusal})
 
 
 @case_worker_required
@@ -113,24 +92,19 @@ def conversation_print(request, case_uuid):
 def withdraw(request, uuid):
     consent = selectors.consent_detail(user=request.user, uuid=uuid)
     form = WithdrawForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.withdraw_consent(actor=request.user, consent=consent, note=form.cleaned_data["note"],
-                                      expressed_by_person=form.cleaned_data["expressed_by_person"])
-        except ValidationError as error:
-            apply_errors(form, error)
-        except NotAllowed:
-            raise Http404 from None
-        else:
-            messages.success(request, _("The consent was withdrawn. Everything that depended on it has ended."))
-            if Case.objects.visible_to(request.user).filter(pk=consent.case_id).exists():
-                return redirect("cases:detail", case_uuid=consent.case.uuid)
-            return redirect("web:dashboard")
-    referrals = selectors.dependents(consent)
-    return render(request, "consent/withdraw.html", {"consent": consent, "case": consent.case, "form": form,
-                                                     "referrals": referrals,
-                                                     "owner": services.owner_staff(request.user, consent.case)},
-                  status=400 if request.method == "POST" else 200)
+
+    def back(_result):
+        if Case.objects.visible_to(request.user).filter(pk=consent.case_id).exists():
+            return reverse("cases:detail", args=[consent.case.uuid])
+        return reverse("web:dashboard")
+
+    return pages.form_page(
+        request, form, call=lambda data: services.withdraw_consent(
+            actor=request.user, consent=consent, note=data["note"], expressed_by_person=data["expressed_by_person"]),
+        success=_("The consent was withdrawn. Everything that depended on it has ended."), next_page=back,
+        refused_on_form=False, template="consent/withdraw.html",
+        context=lambda: {"consent": consent, "case": consent.case, "referrals": selectors.dependents(consent),
+                         "owner": services.owner_staff(request.user, consent.case)})
 
 
 @case_worker_required
@@ -153,14 +127,10 @@ def confirm(request, uuid):
     consent = selectors.consent_detail(user=request.user, uuid=uuid)
     form = VersionForm(request.POST)
     form.is_valid()
-    try:
-        services.confirm_consent(actor=request.user, consent=consent,
-                                 expected_version=form.cleaned_data.get("version"))
-    except (ValidationError, ConcurrentEdit) as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The decision was confirmed; it counts from now on."))
-    return redirect(reverse("cases:detail", args=[consent.case.uuid]) + "#consent")
+    return pages.act(request, lambda data: services.confirm_consent(
+        actor=request.user, consent=consent, expected_version=form.cleaned_data.get("version")),
+        success=_("The decision was confirmed; it counts from now on."),
+        next_page=reverse("cases:detail", args=[consent.case.uuid]) + "#consent")
 
 
 # --- legal-basis orders: the approvers' queue, the decision, approve or reject ----------------------------
@@ -188,20 +158,9 @@ def order(request, uuid):
 
 def _decide(request, uuid, form_class, call, success):
     use = selectors.order_for(user=request.user, uuid=uuid)
-    form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            call(use, form.cleaned_data)
-        except NotAllowed:
-            messages.error(request, _("Only a supervisor of the competent authority approves or rejects a legal "
-                                      "basis."))
-        except (ValidationError, ConcurrentEdit) as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, success)
-    else:
-        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
-    return redirect("consent:order", uuid=use.uuid)
+    return pages.act(request, lambda data: call(use, data), success=success, form=form_class(request.POST),
+                     next_page=reverse("consent:order", kwargs={"uuid": use.uuid}), not_allowed=_(
+                         "Only a supervisor of the competent authority approves or rejects a legal basis."))
 
 
 @case_worker_required

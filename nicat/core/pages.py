@@ -36,53 +36,101 @@ def error_messages(error):
 
 
 def _target(result, next_page):
-    return result if isinstance(result, str) and result else next_page
+    if callable(next_page):
+        return next_page(result)
+    return result if isinstance(result, str) and result.startswith("/") else next_page
 
 
-def form_page(request, form, *, call, success, next_page, template, context=None, also=None,
-              refused_on_form=True):
+def _not_allowed(status, error):
+    """`NotAllowed` as a 404, or as the 403 page with the reason it gives (if it gives one)."""
+    if status == 403:
+        refused = PermissionDenied(str(error))
+        refused.user_message = str(error) or None  # type: ignore[attr-defined]
+        raise refused from None
+    raise Http404 from None
+
+
+def _said(request, success, result):
+    text = success(result) if callable(success) else success
+    if text:
+        messages.success(request, text)
+
+
+def form_page(request, form, *, call, success, next_page, template=None, context=None, also=None,
+              refused_on_form=True, render_page=None, ready=True, invalid_status=400, take_errors=None,
+              not_allowed=404):
     """Render `template` with `form` (and `context`), or — on a valid POST — call `call(cleaned_data)`.
 
-    `success`: the message after the change (a callable gets the service's result). `next_page`: where
-    to go then (a path, or a URL name with no arguments); a service result that is a path wins.
-    `also`: a second form on the page that takes the errors naming its fields. `refused_on_form=False`
-    lets a refusal propagate (the 403 page) instead of showing it on the form."""
+    After the call:
+    - `success`: the message after the change (a callable gets the service's result; one that returns
+      nothing leaves no message — it may have said something else itself, a warning).
+    - `next_page`: where to go then — a path, a URL name with no arguments, or a callable that gets the
+      service's result and returns the target; a result that is a path on this site ("/…") wins over a
+      plain `next_page`.
+    - `take_errors(error)`: sees the service's ValidationError first and returns what of it goes onto the
+      form (all of it, a part, or None) — for a page that shows some errors elsewhere (a formset's) or
+      draws more from them (a link to the consent that is missing).
+    - `refused_on_form=False` lets a refusal propagate (the 403 page with its reason) instead of showing
+      it on the form; `not_allowed`: `NotAllowed` is a 404 (existence does not leak), or 403 where the
+      page has always shown it as a refusal (the record is shown to the user, the action is not theirs),
+      with the reason the `NotAllowed` gives.
+
+    Before the call: `also`, a second form on the page that must be valid too and takes the errors
+    naming its fields; `ready`, anything else that must be valid first (a formset's `is_valid()`).
+
+    How the page is drawn: `template` with `{"form": form, **context}` — `context` a dict, or a callable
+    returning one, called only when the page is drawn (so that it reads what this request's outcome left)
+    — or `render_page(status)`, a function of the view's own that returns the response (a page with
+    several forms, another layout). `invalid_status`: the status of the form shown again after a POST
+    that changed nothing (400; some pages have always answered 200); a refusal on the form is 403."""
     status = 200
     if request.method == "POST":
-        status = 400
-        if form.is_valid() and (also is None or also.is_valid()):
+        status = invalid_status
+        if form.is_valid() and (also is None or also.is_valid()) and ready:
             try:
                 result = call(form.cleaned_data)
-            except NotAllowed:
-                raise Http404 from None
+            except NotAllowed as error:
+                _not_allowed(not_allowed, error)
             except ApprovalPending as pending:  # filed for a supervisor's approval: nothing changed yet
                 messages.info(request, pending.messages[0])
-                return redirect(next_page)
+                return redirect(next_page(None) if callable(next_page) else next_page)
             except PermissionDenied as error:
                 if not refused_on_form:
                     raise
                 form.add_error(None, refusal_message(error))
                 status = 403
             except ValidationError as error:
-                apply_errors(form, error, also=also)
+                if take_errors is not None:
+                    error = take_errors(error)
+                if error is not None:
+                    apply_errors(form, error, also=also)
             else:
-                messages.success(request, success(result) if callable(success) else success)
+                _said(request, success, result)
                 return redirect(_target(result, next_page))
-    return render(request, template, {"form": form, **(context or {})}, status=status)
+    if render_page is not None:
+        return render_page(status)
+    extra = context() if callable(context) else context
+    return render(request, template, {"form": form, **(extra or {})}, status=status)
 
 
-def act(request, call, *, success, next_page, form=None, refused_as_message=False):
+def act(request, call, *, success, next_page, form=None, refused_as_message=False, not_allowed=404,
+        invalid_level=messages.ERROR):
     """A POSTed action: validate `form` (if any), call `call(cleaned_data)`, then redirect to `next_page`
-    with a success message — or with the reason it was not done (a field error, a concurrent edit).
-    `NotAllowed` is a 404; a refusal (`PermissionDenied`) is the 403 page with its reason, or — with
-    `refused_as_message` — an error message on the page it returns to."""
+    (a path or a URL name) with a success message (`success` as in `form_page`) — or with the reason it
+    was not done (a field error, a concurrent edit) as a message of `invalid_level` (an error; information
+    where the page has always said so).
+    `NotAllowed` is a 404 — or, where the page has always answered otherwise, with `not_allowed` 403 (the
+    refusal page) or a string: that message on the page it returns to. A refusal (`PermissionDenied`) is
+    the 403 page with its reason, or — with `refused_as_message` — an error message."""
     if form is not None and not form.is_valid():
         messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect(next_page)
     try:
         result = call(form.cleaned_data if form is not None else {})
-    except NotAllowed:
-        raise Http404 from None
+    except NotAllowed as error:
+        if not isinstance(not_allowed, str):
+            _not_allowed(not_allowed, error)
+        messages.error(request, not_allowed)
     except ApprovalPending as pending:
         messages.info(request, pending.messages[0])
     except PermissionDenied as error:
@@ -90,8 +138,8 @@ def act(request, call, *, success, next_page, form=None, refused_as_message=Fals
             raise
         messages.error(request, refusal_message(error))
     except ValidationError as error:
-        messages.error(request, error_messages(error))
+        messages.add_message(request, invalid_level, error_messages(error))
     else:
-        messages.success(request, success(result) if callable(success) else success)
+        _said(request, success, result)
         return redirect(_target(result, next_page))
     return redirect(next_page)

@@ -23,8 +23,8 @@ from nicat.access.decorators import requires
 from nicat.accounts.signals import client_ip
 from nicat.cases.forms import CaseForm, PersonForm
 from nicat.cases.models import CameToNotice, Case
-from nicat.core.errors import ConcurrentEdit, NotAllowed
-from nicat.core.forms import apply_errors
+from nicat.core import pages
+from nicat.core.errors import ConcurrentEdit
 from nicat.hotline import selectors, services
 from nicat.hotline.forms import ContactEditForm, ContactForm, HelpForm, LinkSearchForm
 from nicat.hotline.models import Alert
@@ -45,20 +45,21 @@ def contact_new(request):
     form = ContactForm(request.POST or None, initial={
         "started_at": timezone.localtime().replace(second=0, microsecond=0), "channel": "call",
         "caller_type": "anonymous", "reason": request.GET.get("reason") or "information", "outcome": "answered"})
-    if request.method == "POST" and form.is_valid():
-        try:
-            contact = services.record_contact(actor=request.user, data=form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        except NotAllowed:
-            raise Http404 from None
-        else:
-            if contact.urgent:
-                messages.warning(request, _("Urgent: the duty service was alerted (%(reasons)s).") % {
-                    "reasons": ", ".join(contact.alert.reason_labels)})
-            messages.success(request, _("Contact %(ref)s was recorded.") % {"ref": contact.reference})
-            return redirect("hotline:detail", contact_uuid=contact.uuid)
-    return render(request, "hotline/contact_form.html", {"form": form, "contact": None})
+
+    def recorded(contact):
+        if contact.urgent:
+            messages.warning(request, _("Urgent: the duty service was alerted (%(reasons)s).") % {
+                "reasons": ", ".join(contact.alert.reason_labels)})
+        return _("Contact %(ref)s was recorded.") % {"ref": contact.reference}
+
+    return pages.form_page(
+        request, form, call=lambda data: services.record_contact(actor=request.user, data=data),
+        success=recorded, next_page=_detail, template="hotline/contact_form.html", context={"contact": None},
+        refused_on_form=False, invalid_status=200)
+
+
+def _detail(contact):
+    return reverse("hotline:detail", kwargs={"contact_uuid": contact.uuid})
 
 
 @hotline_required
@@ -75,19 +76,16 @@ def contact_edit(request, contact_uuid):
     form = ContactEditForm(request.POST or None, initial=initial)
     if contact.case_id:
         form.fields["outcome"].choices = [(contact.outcome, contact.get_outcome_display())]
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+
+    def save(data):
+        data = dict(data)
         version = data.pop("version")
-        try:
-            services.update_contact(actor=request.user, contact=contact, data=data, expected_version=version)
-        except ConcurrentEdit as error:
-            form.add_error(None, error)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("The contact was saved."))
-            return redirect("hotline:detail", contact_uuid=contact.uuid)
-    return render(request, "hotline/contact_form.html", {"form": form, "contact": contact})
+        services.update_contact(actor=request.user, contact=contact, data=data, expected_version=version)
+        return contact
+
+    return pages.form_page(request, form, call=save, success=_("The contact was saved."), next_page=_detail,
+                           template="hotline/contact_form.html", context={"contact": contact}, refused_on_form=False,
+                           invalid_status=200)
 
 
 @hotline_required
@@ -105,24 +103,17 @@ def open_case(request, contact_uuid):
         .replace(second=0, microsecond=0), "summary": contact.notes})
     case_form.fields["came_to_notice"].choices = [(CameToNotice.HOTLINE, CameToNotice.HOTLINE.label)]
     case_form.fields["came_to_notice"].disabled = True
-    if request.method == "POST" and person_form.is_valid() and case_form.is_valid():
-        try:
-            case = services.open_case_from_contact(actor=request.user, contact=contact,
-                                                   person_data=person_form.to_service_data(),
-                                                   case_data=case_form.cleaned_data,
-                                                   expected_version=request.POST.get("version"))
-        except ConcurrentEdit as error:
-            case_form.add_error(None, error)
-        except ValidationError as error:
-            apply_errors(case_form, error, also=person_form)
-        except NotAllowed:
-            raise Http404 from None
-        else:
-            messages.success(request, _("Case %(ref)s was opened from contact %(contact)s.") % {
-                "ref": case.reference, "contact": contact.reference})
-            return redirect("cases:detail", case_uuid=case.uuid)
-    return render(request, "hotline/open_case.html", {"contact": contact, "person_form": person_form,
-                                                      "case_form": case_form})
+    return pages.form_page(
+        request, case_form, also=person_form,
+        call=lambda data: services.open_case_from_contact(
+            actor=request.user, contact=contact, person_data=person_form.to_service_data(), case_data=data,
+            expected_version=request.POST.get("version")),
+        success=lambda case: _("Case %(ref)s was opened from contact %(contact)s.") % {
+            "ref": case.reference, "contact": contact.reference},
+        next_page=lambda case: reverse("cases:detail", kwargs={"case_uuid": case.uuid}),
+        render_page=lambda status: render(request, "hotline/open_case.html", {
+            "contact": contact, "person_form": person_form, "case_form": case_form}, status=status),
+        refused_on_form=False, invalid_status=200)
 
 
 @hotline_required
@@ -180,15 +171,9 @@ def alert_acknowledge(request, alert_uuid):
     alert = selectors.alerts_for(user=request.user).filter(uuid=alert_uuid).first()
     if alert is None:
         raise Http404
-    try:
-        services.acknowledge_alert(actor=request.user, alert=alert)
-    except NotAllowed:
-        raise Http404 from None
-    except ValidationError as error:
-        messages.info(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Alert %(ref)s acknowledged.") % {"ref": alert.contact.reference})
-    return redirect("hotline:alerts")
+    return pages.act(request, lambda data: services.acknowledge_alert(actor=request.user, alert=alert),
+                     success=_("Alert %(ref)s acknowledged.") % {"ref": alert.contact.reference},
+                     next_page="hotline:alerts", invalid_level=messages.INFO)
 
 
 # --- The public "ask for help" form ----------------------------------------------------------------

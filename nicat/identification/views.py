@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -11,8 +12,8 @@ from nicat.access import policy, predicates
 from nicat.access.decorators import case_worker_required
 from nicat.audit import services as audit
 from nicat.cases.models import Case
-from nicat.core.errors import ConcurrentEdit, NotAllowed
-from nicat.core.forms import apply_errors
+from nicat.core import pages
+from nicat.core.errors import NotAllowed
 from nicat.directory import selectors as directory_selectors
 from nicat.identification import engine, selectors, services
 from nicat.identification import indicators as data
@@ -57,30 +58,32 @@ def screening_new(request, case_uuid):
     case = _case(request, case_uuid)
     indicator_list = _list_for(case)
     form = ScreeningForm(request.POST or None, indicator_list=indicator_list)
-    if request.method == "POST" and form.is_valid():
-        try:
-            screening = services.save_screening(actor=request.user, case=case, data_in=form.to_service_data(),
-                                                complete="complete" in request.POST)
-        except ValidationError as error:
-            apply_errors(form, error)
-        except NotAllowed:
-            raise Http404 from None
-        else:
-            if screening.is_completed:
-                messages.success(request, _("The screening was completed."))
-            else:
-                messages.success(request, _("The screening was saved. You can continue it later."))
-            return redirect("identification:screening", case_uuid=case.uuid, screening_uuid=screening.uuid)
     if request.method == "GET":
         form.initial.update({"acts": list(case.acts.all()), "means": list(case.means.all()),
                              "purposes": list(case.exploitation_forms.all())})
-    age = services.age_at_acts(case)
-    return render(request, "identification/screening.html", {
-        "case": case, "form": form, "screening": None, "age": age,
-        "list_label": data.indicator_set().lists[indicator_list].label,
-        "list_used": data.indicator_set().lists[indicator_list], "list_code": indicator_list,
-        **_recommendation_context(None)},
-        status=400 if form.errors else 200)
+
+    def draw(status):
+        return render(request, "identification/screening.html", {
+            "case": case, "form": form, "screening": None, "age": services.age_at_acts(case),
+            "list_label": data.indicator_set().lists[indicator_list].label,
+            "list_used": data.indicator_set().lists[indicator_list], "list_code": indicator_list,
+            **_recommendation_context(None)}, status=status)
+
+    return pages.form_page(
+        request, form, call=lambda cleaned: services.save_screening(
+            actor=request.user, case=case, data_in=form.to_service_data(), complete="complete" in request.POST),
+        success=lambda screening: _saved_message(screening.is_completed),
+        next_page=lambda screening: _screening_page(case, screening), refused_on_form=False, render_page=draw)
+
+
+def _saved_message(completed):
+    if completed:
+        return _("The screening was completed.")
+    return _("The screening was saved. You can continue it later.")
+
+
+def _screening_page(case, screening):
+    return reverse("identification:screening", kwargs={"case_uuid": case.uuid, "screening_uuid": screening.uuid})
 
 
 @case_worker_required
@@ -88,48 +91,41 @@ def screening_view(request, case_uuid, screening_uuid):
     case = _case(request, case_uuid)
     screening = selectors.screening(user=request.user, screening_uuid=screening_uuid, case=case)
     indicator_list = screening.result.get("list") or _list_for(case, screening)
+
+    def draw(status):
+        if request.method == "GET":
+            services.view_screening(actor=request.user, screening=screening)
+        answered = []
+        if screening.is_completed:
+            iset = data.indicator_set()
+            for code, entry in (screening.answers or {}).items():
+                if code in iset.by_code:
+                    answered.append({"indicator": iset.by_code[code], "answer": (entry or {}).get("answer"),
+                                     "facts": (entry or {}).get("facts")})
+        return render(request, "identification/screening.html", {
+            "case": case, "form": form, "screening": screening, "answered": answered,
+            "age": services.age_at_acts(case, screening.acts_began_on),
+            "can_refer": services.referral_offered(case, selectors.identification_for_case(user=request.user,
+                                                                                             case=case)),
+            "list_label": data.indicator_set().lists[indicator_list].label,
+            "list_used": data.indicator_set().lists[indicator_list], "list_code": indicator_list,
+            **_recommendation_context(screening.result)}, status=status)
+
     form = None
-    if not screening.is_completed:
-        form = ScreeningForm(request.POST or None, indicator_list=indicator_list,
-                             initial=ScreeningForm.initial_from(screening))
-        if request.method == "POST" and form.is_valid():
-            try:
-                version = form.cleaned_data.get("version")
-                services.save_screening(actor=request.user, case=case, screening=screening,
-                                        data_in=form.to_service_data(), expected_version=version,
-                                        complete="complete" in request.POST)
-            except ConcurrentEdit as error:
-                form.add_error(None, error)
-            except ValidationError as error:
-                apply_errors(form, error)
-            except NotAllowed:
-                raise Http404 from None
-            else:
-                if "complete" in request.POST:
-                    messages.success(request, _("The screening was completed."))
-                else:
-                    messages.success(request, _("The screening was saved. You can continue it later."))
-                return redirect("identification:screening", case_uuid=case.uuid, screening_uuid=screening.uuid)
-    elif request.method == "POST":
-        messages.error(request, _("This screening is completed and can no longer be changed. Start a new "
-                                  "screening to record new facts."))
-        return redirect("identification:screening", case_uuid=case.uuid, screening_uuid=screening.uuid)
-    if request.method == "GET":
-        services.view_screening(actor=request.user, screening=screening)
-    answered = []
     if screening.is_completed:
-        iset = data.indicator_set()
-        for code, entry in (screening.answers or {}).items():
-            if code in iset.by_code:
-                answered.append({"indicator": iset.by_code[code], "answer": (entry or {}).get("answer"),
-                                 "facts": (entry or {}).get("facts")})
-    age = services.age_at_acts(case, screening.acts_began_on)
-    return render(request, "identification/screening.html", {
-        "case": case, "form": form, "screening": screening, "answered": answered, "age": age,
-        "can_refer": services.referral_offered(case, selectors.identification_for_case(user=request.user, case=case)),
-        "list_label": data.indicator_set().lists[indicator_list].label,
-        "list_used": data.indicator_set().lists[indicator_list], "list_code": indicator_list,
-        **_recommendation_context(screening.result)}, status=400 if form is not None and form.errors else 200)
+        if request.method == "POST":
+            messages.error(request, _("This screening is completed and can no longer be changed. Start a new "
+                                      "screening to record new facts."))
+            return redirect(_screening_page(case, screening))
+        return draw(200)
+    form = ScreeningForm(request.POST or None, indicator_list=indicator_list,
+                         initial=ScreeningForm.initial_from(screening))
+    return pages.form_page(
+        request, form, call=lambda cleaned: services.save_screening(
+            actor=request.user, case=case, screening=screening, data_in=form.to_service_data(),
+            expected_version=cleaned.get("version"), complete="complete" in request.POST),
+        success=_saved_message("complete" in request.POST), next_page=_screening_page(case, screening),
+        refused_on_form=False, render_page=draw)
 
 
 @case_worker_required
@@ -139,31 +135,30 @@ def refer(request, case_uuid):
     screenings = selectors.screenings_for_case(user=request.user, case=case)
     latest = next((s for s in screenings if s.is_completed), None)
     authority = directory_selectors.competent_authority()
-    missing_consent = False
-    if request.method == "POST" and form.is_valid():
-        try:
-            identification = services.refer_for_identification(actor=request.user, case=case, screening=latest,
-                                                               **form.service_kwargs())
-        except ConcurrentEdit as error:
-            form.add_error(None, error)
-        except ValidationError as error:
-            apply_errors(form, error)
-            missing_consent = hasattr(error, "error_dict") and "consent" in error.error_dict
-        except NotAllowed:
-            raise Http404 from None
-        else:
-            if identification.legal_basis_use_id:
-                messages.success(request, _("The referral for identification waits for a supervisor of the competent "
-                                            "authority to approve the legal basis. Until then the Main Department "
-                                            "sees nothing."))
-            else:
-                messages.success(request, _("The case was referred to the Main Department for identification."))
-            return redirect("cases:detail", case_uuid=case.uuid)
-    deadlines = [d for d in services.case_deadlines(case) if d.kind == "referral"]
-    return render(request, "identification/refer.html", {
-        "case": case, "form": form, "latest": latest, "deadline": deadlines[0] if deadlines else None,
-        "authority": authority, "missing_consent": missing_consent,
-        **_recommendation_context(latest.result if latest else None)}, status=400 if form.errors else 200)
+    missing = {}
+
+    def referred(identification):
+        if identification.legal_basis_use_id:
+            return _("The referral for identification waits for a supervisor of the competent authority to approve "
+                     "the legal basis. Until then the Main Department sees nothing.")
+        return _("The case was referred to the Main Department for identification.")
+
+    def take_errors(error):
+        missing["consent"] = hasattr(error, "error_dict") and "consent" in error.error_dict
+        return error
+
+    def draw(status):
+        deadlines = [d for d in services.case_deadlines(case) if d.kind == "referral"]
+        return render(request, "identification/refer.html", {
+            "case": case, "form": form, "latest": latest, "deadline": deadlines[0] if deadlines else None,
+            "authority": authority, "missing_consent": missing.get("consent", False),
+            **_recommendation_context(latest.result if latest else None)}, status=status)
+
+    return pages.form_page(
+        request, form, call=lambda cleaned: services.refer_for_identification(
+            actor=request.user, case=case, screening=latest, **form.service_kwargs()),
+        success=referred, next_page=reverse("cases:detail", args=[case.uuid]), refused_on_form=False,
+        take_errors=take_errors, render_page=draw)
 
 
 def _refuse_decision(request):
@@ -189,36 +184,36 @@ def decide(request, case_uuid):
         "certificate_language": _default_language(case.person)})
     documents = DocumentFormSet(request.POST or None, prefix="doc")
     documents_errors = []
-    if request.method == "POST" and form.is_valid() and documents.is_valid():
-        decision = dict(form.cleaned_data)
+
+    def record(cleaned):
+        decision = dict(cleaned)
         version = decision.pop("version")
         decision["documents"] = [d for d in documents.cleaned_data if d]
-        try:
-            services.record_decision(actor=request.user, case=case, decision=decision, expected_version=version)
-        except ConcurrentEdit as error:
-            form.add_error(None, error)
-        except ValidationError as error:
-            if hasattr(error, "error_dict") and "documents" in error.error_dict:
-                documents_errors = [m for e in error.error_dict.pop("documents") for m in e.messages]
-                if not error.error_dict:
-                    error = None
-            if error is not None:
-                apply_errors(form, error)
-        except NotAllowed:
-            raise Http404 from None
-        else:
-            messages.success(request, _("The official decision was recorded."))
-            return redirect("cases:detail", case_uuid=case.uuid)
-    identification = selectors.identification_for_case(user=request.user, case=case)
-    if identification and identification.referral_note and request.method == "GET":
-        audit.record(actor=request.user, action="identification.referral.view", obj=identification, case=case,
-                     institution=predicates.deciding_institution(request.user))
-    latest = next((s for s in selectors.screenings_for_case(user=request.user, case=case) if s.is_completed), None)
-    return render(request, "identification/decide.html", {
-        "case": case, "form": form, "documents": documents, "documents_errors": documents_errors,
-        "identification": identification, "latest": latest,
-        **_recommendation_context(latest.result if latest else None)},
-        status=400 if (form.errors or documents_errors or documents.total_error_count()) else 200)
+        return services.record_decision(actor=request.user, case=case, decision=decision, expected_version=version)
+
+    def take_errors(error):
+        if hasattr(error, "error_dict") and "documents" in error.error_dict:
+            documents_errors.extend(m for e in error.error_dict.pop("documents") for m in e.messages)
+            if not error.error_dict:
+                return None
+        return error
+
+    def draw(status):
+        identification = selectors.identification_for_case(user=request.user, case=case)
+        if identification and identification.referral_note and request.method == "GET":
+            audit.record(actor=request.user, action="identification.referral.view", obj=identification, case=case,
+                         institution=predicates.deciding_institution(request.user))
+        latest = next((s for s in selectors.screenings_for_case(user=request.user, case=case) if s.is_completed),
+                      None)
+        return render(request, "identification/decide.html", {
+            "case": case, "form": form, "documents": documents, "documents_errors": documents_errors,
+            "identification": identification, "latest": latest,
+            **_recommendation_context(latest.result if latest else None)}, status=status)
+
+    return pages.form_page(
+        request, form, call=record, success=_("The official decision was recorded."),
+        next_page=reverse("cases:detail", args=[case.uuid]), refused_on_form=False,
+        ready=request.method == "POST" and documents.is_valid(), take_errors=take_errors, render_page=draw)
 
 
 @case_worker_required
@@ -242,15 +237,9 @@ def certificate(request, case_uuid):
 @require_POST
 def residence_permit_discussed(request, case_uuid):
     case = _case(request, case_uuid)
-    try:
-        services.mark_residence_permit_discussed(actor=request.user, case=case)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    except NotAllowed:
-        raise Http404 from None
-    else:
-        messages.success(request, _("Recorded: the temporary residence permit was discussed with the person."))
-    return redirect("cases:detail", case_uuid=case.uuid)
+    return pages.act(request, lambda data: services.mark_residence_permit_discussed(actor=request.user, case=case),
+                     success=_("Recorded: the temporary residence permit was discussed with the person."),
+                     next_page=reverse("cases:detail", args=[case.uuid]))
 
 
 @case_worker_required

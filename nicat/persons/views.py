@@ -1,16 +1,15 @@
 """Person pages: search, the intake duplicate check (HTMX), the coordinator's review of duplicates."""
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from nicat.access import policy, predicates
 from nicat.access.decorators import case_worker_required, requires
 from nicat.audit import services as audit
-from nicat.core.errors import ConcurrentEdit, NotAllowed
-from nicat.core.forms import apply_errors
+from nicat.core import pages
+from nicat.core.errors import ConcurrentEdit
 from nicat.persons import selectors, services
 from nicat.persons.forms import CandidateForm, DismissForm, MergeForm, SearchForm, UndoForm
 
@@ -69,24 +68,20 @@ def duplicate_detail(request, signal_uuid):
 def duplicate_merge(request, signal_uuid):
     signal = selectors.signal_for_review(user=request.user, signal_uuid=signal_uuid)
     form = MergeForm(request.POST)
-    if form.is_valid():
-        keep_a = form.cleaned_data["keep"] == "a"
+
+    def merge(data):
+        keep_a = data["keep"] == "a"
         survivor, merged = (signal.person_a, signal.person_b) if keep_a else (signal.person_b, signal.person_a)
-        try:
-            services.merge_persons(actor=request.user, survivor=survivor, merged=merged,
-                                   reason=form.cleaned_data["reason"], signal=signal)
-        except ValidationError as error:
-            apply_errors(form, error)
-        except NotAllowed:
-            raise Http404 from None
-        else:
-            messages.success(request, _("The two records were merged. The merge can be undone from the list of "
-                                        "merges."))
-            return redirect("persons:merges")
-    return render(request, "persons/duplicate_detail.html", {
-        "signal": signal, "a": selectors.pair_facts(signal.person_a), "b": selectors.pair_facts(signal.person_b),
-        "merge_form": form, "dismiss_form": DismissForm(initial={"version": signal.version}),
-    }, status=400)
+        return services.merge_persons(actor=request.user, survivor=survivor, merged=merged, reason=data["reason"],
+                                      signal=signal)
+
+    return pages.form_page(
+        request, form, call=merge,
+        success=_("The two records were merged. The merge can be undone from the list of merges."),
+        next_page=reverse("persons:merges"), refused_on_form=False,
+        render_page=lambda status: render(request, "persons/duplicate_detail.html", {
+            "signal": signal, "a": selectors.pair_facts(signal.person_a), "b": selectors.pair_facts(signal.person_b),
+            "merge_form": form, "dismiss_form": DismissForm(initial={"version": signal.version})}, status=status))
 
 
 @coordinator_required
@@ -117,13 +112,9 @@ def merge_list(request):
 def merge_undo(request, merge_uuid):
     merge = selectors.merge_for_review(user=request.user, merge_uuid=merge_uuid)
     form = UndoForm(request.POST)
-    if form.is_valid():
-        try:
-            services.undo_merge(actor=request.user, merge=merge, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("The merge was undone: both records are separate again."))
-            return redirect("persons:merges")
-    return render(request, "persons/merges.html", {"merges": list(selectors.merges(user=request.user)[:200]),
-                                                   "undo_form": form, "failed": merge}, status=400)
+    return pages.form_page(
+        request, form, call=lambda data: services.undo_merge(actor=request.user, merge=merge, reason=data["reason"]),
+        success=_("The merge was undone: both records are separate again."), next_page=reverse("persons:merges"),
+        refused_on_form=False, render_page=lambda status: render(request, "persons/merges.html", {
+            "merges": list(selectors.merges(user=request.user)[:200]), "undo_form": form, "failed": merge},
+            status=status))

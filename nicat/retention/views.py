@@ -1,15 +1,15 @@
 """Pages of a person's request to erase or correct their data: thin — a form, a service, a page."""
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from nicat.access import policy
 from nicat.access.decorators import case_worker_required
-from nicat.core.errors import ConcurrentEdit, NotAllowed
-from nicat.core.forms import apply_errors
+from nicat.core import pages
+from nicat.core.errors import NotAllowed
 from nicat.retention import selectors, services
 from nicat.retention.forms import DecisionForm, RequestForm
 
@@ -32,22 +32,18 @@ def request_new(request, case_uuid):
     if not services.may_record(request.user, case):
         raise PermissionDenied
     form = RequestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            data_request = services.record_request(
-                actor=request.user, case=case, kind=data["kind"], requested_by=data["requested_by"],
-                requested_on=data["requested_on"], details=data["details"], corrections=form.corrections())
-        except ValidationError as error:
-            apply_errors(form, error)
-        except NotAllowed:
-            raise Http404 from None
-        else:
-            messages.success(request, _("The request was recorded. A supervisor of %(owner)s decides it.") % {
-                "owner": case.owner_institution.name})
-            return redirect("retention:request", request_uuid=data_request.uuid)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "retention/request_new.html", {"case": case, "form": form}, status=status)
+    return pages.form_page(
+        request, form, call=lambda data: services.record_request(
+            actor=request.user, case=case, kind=data["kind"], requested_by=data["requested_by"],
+            requested_on=data["requested_on"], details=data["details"], corrections=form.corrections()),
+        success=_("The request was recorded. A supervisor of %(owner)s decides it.") % {
+            "owner": case.owner_institution.name},
+        next_page=_request_page, refused_on_form=False, template="retention/request_new.html",
+        context={"case": case})
+
+
+def _request_page(data_request):
+    return reverse("retention:request", kwargs={"request_uuid": data_request.uuid})
 
 
 @case_worker_required
@@ -71,23 +67,12 @@ def _render_detail(request, data_request, form, status=200):
 @require_POST
 def request_decide(request, request_uuid):
     data_request = _visible_request(request, request_uuid)
-    from nicat.accounts.models import Role
-
-    if not policy.has_role_at(request.user, Role.SUPERVISOR, data_request.case.owner_institution):
+    if not services.is_owner_supervisor(request.user, data_request):
         raise PermissionDenied
     form = DecisionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.decide_request(actor=request.user, data_request=data_request,
-                                    approve=form.cleaned_data["decision"] == "approve",
-                                    reason=form.cleaned_data["reason"], expected_version=request.POST.get("version"))
-        except ValidationError as error:
-            apply_errors(form, error)
-        except ConcurrentEdit:
-            form.add_error(None, _("Someone decided this request meanwhile. Reload the page."))
-        except NotAllowed:
-            raise PermissionDenied from None
-        else:
-            messages.success(request, _("The decision was recorded."))
-            return redirect("retention:request", request_uuid=data_request.uuid)
-    return _render_detail(request, data_request, form, status=400)
+    return pages.form_page(
+        request, form, call=lambda data: services.decide_request(
+            actor=request.user, data_request=data_request, approve=data["decision"] == "approve",
+            reason=data["reason"], expected_version=request.POST.get("version")),
+        success=_("The decision was recorded."), next_page=_request_page(data_request), refused_on_form=False,
+        not_allowed=403, render_page=lambda status: _render_detail(request, data_request, form, status=status))

@@ -12,7 +12,8 @@ from nicat.access import policy
 from nicat.access.decorators import case_worker_required
 from nicat.access.sections import RELATIVES
 from nicat.cases.models import Case
-from nicat.core.errors import ConcurrentEdit, NotAllowed
+from nicat.core import pages
+from nicat.core.errors import NotAllowed
 from nicat.core.forms import apply_errors
 from nicat.safety import selectors, services
 from nicat.safety.forms import (
@@ -63,7 +64,7 @@ def case(request, case_uuid):
 
 
 def _back(case, anchor=""):
-    return redirect(reverse("safety:case", args=[case.uuid]) + anchor)
+    return reverse("safety:case", args=[case.uuid]) + anchor
 
 
 @case_worker_required
@@ -71,33 +72,20 @@ def _back(case, anchor=""):
 def assess(request, case_uuid):
     case = _case(request, case_uuid)
     form = AssessmentForm(request.POST, child=case.person.is_child)
-    if form.is_valid():
-        try:
-            assessment = services.record_assessment(actor=request.user, case=case, data=form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        except NotAllowed:
-            raise Http404 from None
-        else:
-            messages.success(request, _("The safety assessment was recorded: the risk is %(level)s.")
-                             % {"level": assessment.get_level_display().lower()})
-            return _back(case)
-    elif not (policy.roles(request.user) & services.ASSESS_ROLES):
+    if not form.is_valid() and not (policy.roles(request.user) & services.ASSESS_ROLES):
         raise PermissionDenied
-    return _render_case(request, case, status=400, assessment_form=form)
+    return pages.form_page(
+        request, form, call=lambda data: services.record_assessment(actor=request.user, case=case, data=data),
+        success=lambda assessment: _("The safety assessment was recorded: the risk is %(level)s.")
+        % {"level": assessment.get_level_display().lower()},
+        next_page=_back(case), refused_on_form=False,
+        render_page=lambda status: _render_case(request, case, status=status, assessment_form=form))
 
 
 def _assessment_action(request, uuid, call, done):
     assessment = selectors.assessment_for(user=request.user, uuid=uuid)
-    try:
-        call(assessment)
-    except (ValidationError, ConcurrentEdit) as error:
-        messages.error(request, " ".join(error.messages))
-    except NotAllowed:
-        raise Http404 from None
-    else:
-        messages.success(request, done)
-    return _back(assessment.case, "#safety-plan")
+    return pages.act(request, lambda data: call(assessment), success=done,
+                     next_page=_back(assessment.case, "#safety-plan"))
 
 
 @case_worker_required
@@ -143,7 +131,7 @@ def family_contact(request, case_uuid):
             raise Http404 from None
         else:
             messages.success(request, _("The contact with the family was recorded."))
-            return _back(case, "#family-contact")
+            return redirect(_back(case, "#family-contact"))
     elif not (policy.roles(request.user) & services.CONTACT_ROLES):
         raise PermissionDenied
     return _render_case(request, case, status=400 if not blocked else 403, blocked=blocked, contact_form=form)
@@ -177,17 +165,12 @@ def measure_add(request, case_uuid):
     case = _case(request, case_uuid)
     policy.require_section(request.user, case, "security")
     form = MeasureForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_security_measure(actor=request.user, case=case, data=form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("The security measure was recorded. Open the measures (with a reason) "
-                                        "to see them."))
-            return redirect("safety:measures", case_uuid=case.uuid)
-    return render(request, "safety/measures.html", {"case": case, "reason_form": ReasonForm(), "measures": None,
-                                                    "measure_form": form}, status=400)
+    return pages.form_page(
+        request, form, call=lambda data: services.add_security_measure(actor=request.user, case=case, data=data),
+        success=_("The security measure was recorded. Open the measures (with a reason) to see them."),
+        next_page=reverse("safety:measures", kwargs={"case_uuid": case.uuid}), refused_on_form=False,
+        render_page=lambda status: render(request, "safety/measures.html", {
+            "case": case, "reason_form": ReasonForm(), "measures": None, "measure_form": form}, status=status))
 
 
 # --- relatives and helpers at risk ------------------------------------------------------------------
@@ -199,15 +182,11 @@ def relative_add(request, case_uuid):
     case = _case(request, case_uuid)
     policy.require_section(request.user, case, RELATIVES)
     form = RelativeForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_relative(actor=request.user, case=case, data=form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("The relative or helper was recorded."))
-            return _back(case, "#relatives")
-    return _render_case(request, case, status=400, relative_form=form)
+    return pages.form_page(
+        request, form, call=lambda data: services.add_relative(actor=request.user, case=case, data=data),
+        success=_("The relative or helper was recorded."), next_page=_back(case, "#relatives"),
+        refused_on_form=False,
+        render_page=lambda status: _render_case(request, case, status=status, relative_form=form))
 
 
 @case_worker_required
@@ -216,17 +195,12 @@ def relative_edit(request, uuid):
     relative = selectors.relative_for(user=request.user, uuid=uuid, audit_read=request.method == "GET")
     initial = {f: getattr(relative, f) for f in services.RELATIVE_FIELDS}
     form = RelativeForm(request.POST or None, initial={**initial, "version": relative.version})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_relative(actor=request.user, relative=relative, data=form.cleaned_data,
-                                     expected_version=form.cleaned_data.get("version"))
-        except (ValidationError, ConcurrentEdit) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("The relative or helper was updated."))
-            return _back(relative.case, "#relatives")
-    return render(request, "safety/relative.html", {"relative": relative, "case": relative.case, "form": form},
-                  status=400 if request.method == "POST" else 200)
+    return pages.form_page(
+        request, form, call=lambda data: services.update_relative(
+            actor=request.user, relative=relative, data=data, expected_version=data.get("version")),
+        success=_("The relative or helper was updated."), next_page=_back(relative.case, "#relatives"),
+        refused_on_form=False, template="safety/relative.html",
+        context={"relative": relative, "case": relative.case})
 
 
 @case_worker_required
