@@ -24,8 +24,7 @@ def search(request):
     if form.has_criteria():
         criteria = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
         results = selectors.search_persons(user=request.user, **criteria)
-        audit.record(actor=request.user, action="person.search", institution=policy.acting_institution(request.user),
-                     details={"channel": "web", "criteria": sorted(criteria), **selectors.shown_ids(results)})
+        selectors.searched(user=request.user, criteria=criteria, results=results, channel="web")
     return render(request, "persons/search.html", {"form": form, "results": results})
 
 

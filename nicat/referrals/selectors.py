@@ -84,8 +84,7 @@ class ReferralReads(Reads):
     """The one read path of referrals (pages and API). Found among the referrals the parties' record rule
     lets the user see; shown only to the staff of its two institutions and of the case's owner — a revoked
     one (withdrawn consent) or one on a legal basis not yet approved not to the receiving side. A read is
-    recorded (`referral.view`) when the reader may see its message, as the API always did (the page's read
-    is not recorded yet: decision 0006); the lists of referrals (references and institutions, no
+    recorded (`referral.view`) when the reader may see its message, by the page and the API alike; the lists of referrals (references and institutions, no
     identifying data) are not audited."""
 
     def query(self, user, *, case=None):
@@ -114,11 +113,12 @@ class ReferralReads(Reads):
 REFERRALS = ReferralReads(Referral, "referral")
 
 
-def referral_for(*, user, uuid):
-    """The referral if `user` works at one of its two institutions (or at the case's owner), else 404; not
-    audited (`REFERRALS.get` records a read that shows it)."""
+def referral_for(*, user, uuid, shown=False):
+    """The referral if `user` works at one of its two institutions (or at the case's owner), else 404.
+    `shown`: the page shows it — its read is recorded (`referral.view`, when the reader may see the
+    message), as the API's; a referral fetched to act on is not a read."""
     try:
-        return REFERRALS.get(user, uuid, audit=False)
+        return REFERRALS.get(user, uuid, audit=shown)
     except NotAllowed:
         raise Http404 from None
 

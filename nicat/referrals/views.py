@@ -74,7 +74,7 @@ def referral_new(request, case_uuid):
 
 @case_worker_required
 def referral_detail(request, uuid):
-    referral = selectors.referral_for(user=request.user, uuid=uuid)
+    referral = selectors.referral_for(user=request.user, uuid=uuid, shown=True)
     side = selectors.sides(request.user, referral)
     plan = selectors.return_plan(referral) if referral.purpose == Purpose.RETURN else None
     case_visible = Case.objects.visible_to(request.user).filter(pk=referral.case_id).exists()

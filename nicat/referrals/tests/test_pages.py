@@ -101,6 +101,11 @@ def test_queue_detail_and_answer_pages(world, client):
     assert case.reference in listing
     detail = client.get(reverse("referrals:detail", args=[referral.uuid])).content.decode()
     assert 'data-testid="accept"' in detail and "Aysel" not in detail
+    # the page's read is in the audit trail, as the API's (the message is shown to the receiving side)
+    from nicat.audit.models import AuditEvent
+
+    read = AuditEvent.objects.filter(action="referral.view", actor_username="shelter.manager").get()
+    assert read.details == {"channel": "page"} and read.case_uuid == str(case.uuid)
     response = client.post(reverse("referrals:decline", args=[referral.uuid]), {"reason": "", "version": 1})
     assert response.status_code == 302
     referral.refresh_from_db()
