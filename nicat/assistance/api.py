@@ -57,6 +57,7 @@ from nicat.assistance.services._common import (
     section_visible,
 )
 from nicat.assistance.services.shelters import is_facility_staff
+from nicat.cases.fields import VisibleCaseField
 from nicat.cases.models import Case, CaseStatus, ClosureReason
 from nicat.core.drf import RefuseUnknownFieldsMixin
 from nicat.core.services import expected_version
@@ -70,21 +71,6 @@ FEE_WORDS = ("price", "fee", "cost", "charge", "tariff", "amount")
 def _institution_field(**kwargs):
     return serializers.SlugRelatedField(slug_field="uuid", queryset=Institution.objects.filter(active=True),
                                         **kwargs)
-
-
-class CaseUUIDField(serializers.UUIDField):
-    """A case given by its uuid; resolved to a case the user may see (else a 400 saying so)."""
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        user = self.context["request"].user
-        case = Case.objects.visible_to(user).select_related("person").filter(uuid=value).first()
-        if case is None:
-            raise ValidationError(_("No case with this id is visible to you."))
-        return case
-
-    def to_representation(self, value):
-        return str(value.uuid if isinstance(value, Case) else value)
 
 
 def _health_hidden(context, obj, kind):
@@ -124,7 +110,7 @@ class FacilitySerializer(serializers.ModelSerializer):
 
 
 class StaySerializer(serializers.ModelSerializer):
-    case = CaseUUIDField(help_text=_("The case of the person admitted."))
+    case = VisibleCaseField(help_text=_("The case of the person admitted."))
     facility = serializers.SlugRelatedField(slug_field="uuid", queryset=Facility.objects.filter(active=True))
     group = serializers.ChoiceField(choices=Group.choices)
     admitted_at = serializers.DateTimeField(required=False)
@@ -139,7 +125,7 @@ class StaySerializer(serializers.ModelSerializer):
 
 
 class WaitingSerializer(serializers.ModelSerializer):
-    case = CaseUUIDField()
+    case = VisibleCaseField()
     facility = serializers.SlugRelatedField(slug_field="uuid", queryset=Facility.objects.filter(active=True))
     group = serializers.ChoiceField(choices=Group.choices)
     note = serializers.CharField(required=False, allow_blank=True)
@@ -209,7 +195,7 @@ class ReviewSerializer(serializers.ModelSerializer):
 
 
 class PlanSerializer(serializers.ModelSerializer):
-    case = CaseUUIDField()
+    case = VisibleCaseField()
     institution = serializers.UUIDField(source="institution.uuid", read_only=True)
     agreement_note = serializers.CharField(read_only=True)
     goals = serializers.SerializerMethodField()
@@ -232,7 +218,7 @@ class PlanSerializer(serializers.ModelSerializer):
 
 
 class ServiceSerializer(serializers.ModelSerializer):
-    case = CaseUUIDField()
+    case = VisibleCaseField()
     kind = serializers.ChoiceField(choices=SERVICE_KINDS)
     provider = _institution_field()
     description = serializers.CharField(required=False, allow_blank=True)
@@ -270,7 +256,7 @@ class ServiceSerializer(serializers.ModelSerializer):
 
 
 class AllowanceSerializer(serializers.ModelSerializer):
-    case = CaseUUIDField()
+    case = VisibleCaseField()
     kind = serializers.ChoiceField(choices=AllowanceKind.choices)
     source = serializers.ChoiceField(choices=PaymentSource.choices)
     period = serializers.CharField(required=False, allow_blank=True)
@@ -285,7 +271,7 @@ class AllowanceSerializer(serializers.ModelSerializer):
 
 
 class ClaimSerializer(serializers.ModelSerializer):
-    case = CaseUUIDField()
+    case = VisibleCaseField()
     claimed_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
     proceedings_reference = serializers.CharField(required=False, allow_blank=True, max_length=200)
     court = serializers.CharField(required=False, allow_blank=True, max_length=255)
@@ -315,7 +301,7 @@ class CompensationPaymentSerializer(serializers.Serializer):
 
 
 class PermitSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
-    case = CaseUUIDField()
+    case = VisibleCaseField()
     status = serializers.ChoiceField(choices=PermitStatus.choices, required=False)
     permit_number = serializers.CharField(required=False, allow_blank=True, max_length=100)
     note = serializers.CharField(required=False, allow_blank=True)
@@ -332,7 +318,7 @@ class PermitSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
 
 
 class InterpreterSerializer(serializers.ModelSerializer):
-    case = CaseUUIDField()
+    case = VisibleCaseField()
     language = TermField("language")
     note = serializers.CharField(required=False, allow_blank=True)
 
@@ -344,7 +330,7 @@ class InterpreterSerializer(serializers.ModelSerializer):
 
 
 class ReturnSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
-    case = CaseUUIDField()
+    case = VisibleCaseField()
     direction = serializers.ChoiceField(choices=ReturnDirection.choices)
     country = TermField("country")
     receiving_organisation = _institution_field(required=False, allow_null=True)
@@ -367,7 +353,7 @@ class ReturnSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
 
 
 class ReunificationSerializer(serializers.ModelSerializer):
-    case = CaseUUIDField()
+    case = VisibleCaseField()
     country = TermField("country", required=False, allow_null=True)
     family_member = serializers.CharField(max_length=255)
     status = serializers.ChoiceField(choices=ReunificationStatus.choices, required=False)
@@ -382,7 +368,7 @@ class ReunificationSerializer(serializers.ModelSerializer):
 
 
 class FollowUpSerializer(serializers.ModelSerializer):
-    case = CaseUUIDField()
+    case = VisibleCaseField()
     return_plan = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
     outcome = serializers.CharField(read_only=True)
 
@@ -441,7 +427,7 @@ def _body(serializer_class, request):
 
 
 class ClosureSerializer(serializers.Serializer):
-    case = CaseUUIDField()
+    case = VisibleCaseField()
     status = serializers.ChoiceField(choices=[CaseStatus.CLOSED, CaseStatus.CLOSED_REFERRED], default="Closed")
     closure_reason = serializers.ChoiceField(choices=ClosureReason.choices)
     version = serializers.IntegerField()

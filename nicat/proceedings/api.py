@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from nicat.access import policy
 from nicat.access.sections import INVESTIGATION
-from nicat.cases.models import Case
+from nicat.cases.fields import VisibleCaseField
 from nicat.core.drf import RefuseUnknownFieldsMixin
 from nicat.core.services import expected_version
 from nicat.core.viewsets import AuditedViewSet
@@ -71,20 +71,6 @@ class PerpetratorRef(_VisibleRef):
     model = Perpetrator
 
 
-class CaseRef(serializers.UUIDField):
-    """A case given by its uuid; resolved to a case the user may see (else a 400 saying so)."""
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        case = Case.objects.visible_to(self.context["request"].user).filter(uuid=value).first()
-        if case is None:
-            raise serializers.ValidationError(_("No case with this id is visible to you."))
-        return case
-
-    def to_representation(self, value):
-        return str(value.uuid if isinstance(value, Case) else value)
-
-
 class HearingRef(serializers.UUIDField):
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
@@ -100,7 +86,7 @@ class HearingRef(serializers.UUIDField):
 # --- serializers ---------------------------------------------------------------------------------------
 
 class PerpetratorSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
-    case = CaseRef(help_text=_("The victim's case."))
+    case = VisibleCaseField(help_text=_("The victim's case."))
     aliases = serializers.ListField(child=serializers.CharField(max_length=150), required=False, max_length=20)
     roles = TermField("perpetrator_role", many=True, help_text=_("Codes of /api/v1/vocabularies/perpetrator_role/ "
                                                                   "(HTCDS per_RoleInProcess)."))
@@ -136,7 +122,7 @@ class SuspectsField(serializers.ListField):
 
 
 class CriminalCaseSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
-    case = CaseRef(help_text=_("The victim's case."))
+    case = VisibleCaseField(help_text=_("The victim's case."))
     number = serializers.CharField(max_length=100)
     articles = TermField("criminal_article", many=True, help_text=_("Codes of /api/v1/vocabularies/criminal_article/ "
                                                                      "(e.g. 144-1)."))
@@ -161,7 +147,6 @@ class CriminalCaseSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializ
     @extend_schema_field(StageChangeSerializer(many=True))
     def get_stage_changes(self, obj):
         return StageChangeSerializer(selectors.stage_changes_of(obj), many=True).data
-
 
 
 class StageBody(serializers.Serializer):
@@ -248,7 +233,7 @@ class HearingSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
 
 
 class ReleaseRequestSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
-    case = CaseRef()
+    case = VisibleCaseField()
     criminal_case = CriminalCaseRef(required=False, allow_null=True)
     liability = serializers.ChoiceField(choices=LiabilityKind.choices)
     offence = serializers.CharField()

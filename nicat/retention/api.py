@@ -13,27 +13,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 
 from nicat.access import policy
-from nicat.cases.models import Case
+from nicat.cases.fields import VisibleCaseField
 from nicat.core.drf import RefuseUnknownFieldsMixin
 from nicat.core.services import expected_version
 from nicat.core.viewsets import AuditedViewSet
 from nicat.retention import selectors, services
 from nicat.retention.models import DataRequest, Requester, RequestKind
-
-
-class OwnCaseField(serializers.UUIDField):
-    """A case given by its uuid, among the cases the user may see (else a 400 saying so)."""
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        case = Case.objects.visible_to(self.context["request"].user).select_related(
-            "person", "owner_institution").filter(uuid=value).first()
-        if case is None:
-            raise serializers.ValidationError(_("No case with this id is visible to you."))
-        return case
-
-    def to_representation(self, value):
-        return str(value.uuid if isinstance(value, Case) else value)
 
 
 class CorrectionsField(serializers.DictField):
@@ -52,7 +37,7 @@ class CorrectionsField(serializers.DictField):
 
 
 class DataRequestSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
-    case = OwnCaseField(help_text=_("The person's case (its uuid)."))
+    case = VisibleCaseField(help_text=_("The person's case (its uuid)."))
     kind = serializers.ChoiceField(choices=RequestKind.choices)
     requested_by = serializers.ChoiceField(choices=Requester.choices, required=False, default=Requester.PERSON)
     details = serializers.CharField(max_length=4000, help_text=_("What was asked, in the person's words."))

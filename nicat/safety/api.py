@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from nicat.access import policy
-from nicat.cases.models import Case
+from nicat.cases.fields import VisibleCaseField
 from nicat.core.drf import RefuseUnknownFieldsMixin
 from nicat.core.viewsets import AuditedGenericViewSet, AuditedListMixin, AuditedViewSet
 from nicat.safety import selectors, services
@@ -29,27 +29,12 @@ from nicat.safety.models import (
 )
 
 
-class CaseUUIDField(serializers.UUIDField):
-    """A case given by its uuid; resolved to a case the user may see (else a 400 saying so)."""
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        case = Case.objects.visible_to(self.context["request"].user).select_related(
-            "person", "owner_institution").filter(uuid=value).first()
-        if case is None:
-            raise ValidationError(_("No case with this id is visible to you."))
-        return case
-
-    def to_representation(self, value):
-        return str(value.uuid if isinstance(value, Case) else value)
-
-
 def _username(user):
     return user.get_username() if user is not None else None
 
 
 class AssessmentSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
-    case = CaseUUIDField()
+    case = VisibleCaseField()
     occasion = serializers.ChoiceField(choices=Occasion.choices)
     factors = serializers.ListField(child=serializers.ChoiceField(choices=Factor.choices), required=False,
                                     help_text=_("Risk factors found; \"child\" only for a child."))
@@ -105,7 +90,7 @@ class VersionBodySerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
 
 
 class MeasureSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
-    case = CaseUUIDField()
+    case = VisibleCaseField()
     kind = serializers.ChoiceField(choices=MeasureKind.choices)
     description = serializers.CharField(required=False, allow_blank=True)
     address = serializers.CharField(required=False, allow_blank=True,
@@ -121,7 +106,7 @@ class MeasureSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
 
 
 class MeasureUpdateSerializer(MeasureSerializer):
-    case = CaseUUIDField(read_only=True)
+    case = VisibleCaseField(read_only=True)
     kind = serializers.ChoiceField(choices=MeasureKind.choices, required=False)
     responsible_body = serializers.CharField(max_length=255, required=False)
     version = serializers.IntegerField()
@@ -131,7 +116,7 @@ class MeasureUpdateSerializer(MeasureSerializer):
 
 
 class RelativeSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
-    case = CaseUUIDField()
+    case = VisibleCaseField()
     relation = serializers.ChoiceField(choices=Relation.choices)
     risk = serializers.ChoiceField(choices=Level.choices)
     version = serializers.IntegerField(required=False, help_text=_("Required on a change: the version you read."))
@@ -146,14 +131,14 @@ class RelativeSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
 
 
 class RelativeUpdateSerializer(RelativeSerializer):
-    case = CaseUUIDField(read_only=True)
+    case = VisibleCaseField(read_only=True)
     relation = serializers.ChoiceField(choices=Relation.choices, required=False)
     risk = serializers.ChoiceField(choices=Level.choices, required=False)
     version = serializers.IntegerField()
 
 
 class FamilyContactSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
-    case = CaseUUIDField()
+    case = VisibleCaseField()
     relative = serializers.SlugRelatedField(slug_field="uuid", queryset=Relative.objects.none(), required=False,
                                             allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, allow_null=True,

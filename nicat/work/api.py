@@ -13,25 +13,12 @@ from rest_framework.views import APIView
 from nicat.access import policy
 from nicat.accounts.models import User
 from nicat.audit import services as audit
+from nicat.cases.fields import VisibleCaseField
 from nicat.cases.models import Case
 from nicat.core.drf import RefuseUnknownFieldsMixin
 from nicat.core.viewsets import CASE_PARAMETER, AuditedViewSet
 from nicat.work import selectors, services
 from nicat.work.models import Approval, ApprovalStatus, Task, TaskKind
-
-
-class _CaseRef(serializers.UUIDField):
-    """A case given by its uuid; only one the user may see (else the same 400 as a case that does not exist)."""
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        case = Case.objects.visible_to(self.context["request"].user).filter(uuid=value).first()
-        if case is None:
-            raise serializers.ValidationError("No case with this id is visible to you.")
-        return case
-
-    def to_representation(self, value):
-        return str(value.uuid if isinstance(value, Case) else value)
 
 
 class _UserRef(serializers.UUIDField):
@@ -47,7 +34,7 @@ class _UserRef(serializers.UUIDField):
 
 
 class TaskSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
-    case = _CaseRef(help_text="The case (uuid); only a case visible to you.")
+    case = VisibleCaseField(help_text="The case (uuid); only a case visible to you.")
     assigned_to = _UserRef(required=False, allow_null=True,
                            help_text="The staff member (uuid) whose institution sees the case.")
     title = serializers.CharField(max_length=500)
