@@ -2,7 +2,6 @@
 import functools
 
 from django.db import connection
-from django.http import Http404
 
 from nicat.access import policy
 from nicat.access.services import case_named
@@ -53,10 +52,7 @@ def case_detail(*, user, case_uuid, purpose="", details=None):
     """The case for its page or API read, with its person and every vocabulary term both carry
     loaded (three queries); the read of identifying data is audited (one more). 404 when the
     case does not exist or `user` may not see it, so that existence does not leak."""
-    try:
-        return CASES.get(user, case_uuid, channel=None, reason=purpose, **(details or {}))
-    except NotAllowed:
-        raise Http404 from None
+    return CASES.get_or_404(user, case_uuid, channel=None, reason=purpose, **(details or {}))
 
 
 class CaseReads(Reads):

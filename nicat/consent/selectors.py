@@ -1,12 +1,10 @@
 """Reads of consent, through the access policy."""
-from django.http import Http404
 
 from nicat.access import policy
 from nicat.audit import services as audit
 from nicat.cases.models import Case
 from nicat.consent.models import Consent, LegalBasisUse, OrderStatus
 from nicat.core import casepage
-from nicat.core.errors import NotAllowed
 from nicat.core.reads import Reads
 
 
@@ -138,10 +136,7 @@ def _pending_first():
 def order_for(*, user, uuid):
     """The order if `user` may see it (`may_see_order`), else Http404; not audited (a page or an action
     that shows it records its own event)."""
-    try:
-        return ORDERS.get(user, uuid, audit=False)
-    except NotAllowed:
-        raise Http404 from None
+    return ORDERS.get_or_404(user, uuid, audit=False)
 
 
 def order_copy(*, user, uuid, channel="web"):

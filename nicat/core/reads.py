@@ -10,6 +10,7 @@ written through `nicat.core.trail` (the audit app's `record`)."""
 import uuid as uuid_lib
 
 from django.core.exceptions import ImproperlyConfigured
+from django.http import Http404
 
 from nicat.core import trail
 from nicat.core.errors import NotAllowed
@@ -112,6 +113,13 @@ class Reads:
         if audit:
             self.viewed(user, obj, channel=channel, reason=reason, **details)
         return obj
+
+    def get_or_404(self, user, uuid, **kwargs):
+        """`get`, with a record `user` may not see answered as a page or API answers it: 404 (Http404)."""
+        try:
+            return self.get(user, uuid, **kwargs)
+        except NotAllowed:
+            raise Http404 from None
 
     # --- the read audit -------------------------------------------------------------------------------
 

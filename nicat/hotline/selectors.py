@@ -3,13 +3,11 @@ the scripts, and the alerts (the duty service and the hotline). Every read of co
 import datetime
 
 from django.db.models import Q
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nicat.access import predicates
 from nicat.audit import services as audit
-from nicat.core.errors import NotAllowed
 from nicat.core.reads import Reads
 from nicat.hotline.models import OPEN_OUTCOMES, Alert, Contact, Reason
 
@@ -56,10 +54,7 @@ def record_list_read(*, user, uuids, channel):
 
 def contact_detail(*, user, contact_uuid, channel="web"):
     """The contact if `user` may see it (else Http404), the read audited."""
-    try:
-        return CONTACTS.get(user, contact_uuid, channel=channel)
-    except NotAllowed:
-        raise Http404 from None
+    return CONTACTS.get_or_404(user, contact_uuid, channel=channel)
 
 
 def desk(*, user, now=None):

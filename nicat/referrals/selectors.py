@@ -1,14 +1,12 @@
 """Reads of referrals. A referral is seen by the staff of the two institutions it joins, and by the
 staff of the case's owner; the receiving side sees the message only while the referral is open."""
 from django.db.models import Q
-from django.http import Http404
 from django.utils import timezone
 
 from nicat.access import policy
 from nicat.consent.models import OrderStatus
 from nicat.consent.services import valid_consent_q
 from nicat.core import casepage
-from nicat.core.errors import NotAllowed
 from nicat.core.reads import Reads
 from nicat.referrals.models import ACTIVE_STATUSES, OPEN_STATUSES, Referral, ReferralEvent, ReturnPlan, Status
 
@@ -117,10 +115,7 @@ def referral_for(*, user, uuid, shown=False):
     """The referral if `user` works at one of its two institutions (or at the case's owner), else 404.
     `shown`: the page shows it — its read is recorded (`referral.view`, when the reader may see the
     message), as the API's; a referral fetched to act on is not a read."""
-    try:
-        return REFERRALS.get(user, uuid, audit=shown)
-    except NotAllowed:
-        raise Http404 from None
+    return REFERRALS.get_or_404(user, uuid, audit=shown)
 
 
 def sides(user, referral):

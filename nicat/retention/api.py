@@ -18,7 +18,7 @@ from nicat.core.drf import RefuseUnknownFieldsMixin
 from nicat.core.services import expected_version
 from nicat.core.viewsets import AuditedViewSet
 from nicat.retention import selectors, services
-from nicat.retention.models import DataRequest, Requester, RequestKind
+from nicat.retention.models import DECISIONS, DataRequest, Requester, RequestKind
 
 
 class CorrectionsField(serializers.DictField):
@@ -54,7 +54,7 @@ class DataRequestSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerialize
 
 
 class DataRequestDecisionSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
-    decision = serializers.ChoiceField(choices=[("approve", _("Approve")), ("refuse", _("Refuse"))])
+    decision = serializers.ChoiceField(choices=DECISIONS)
     reason = serializers.CharField(max_length=2000, help_text=_("Why the request is approved or refused."))
     version = serializers.IntegerField(help_text=_("The version of the request you read."))
 

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from nicat.retention.models import Requester, RequestKind
+from nicat.retention.models import DECISIONS, Requester, RequestKind
 
 
 class RequestForm(forms.Form):
@@ -28,6 +28,6 @@ class RequestForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(label=_("Decision"), choices=[("approve", _("Approve")), ("refuse", _("Refuse"))],
+    decision = forms.ChoiceField(label=_("Decision"), choices=DECISIONS,
                                  widget=forms.RadioSelect)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)

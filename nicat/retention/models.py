@@ -20,6 +20,10 @@ class Requester(models.TextChoices):
     LAWYER = "lawyer", _("The person's lawyer")
 
 
+# What a supervisor answers to a request (the page's form and the API's decide action).
+DECISIONS = [("approve", _("Approve")), ("refuse", _("Refuse"))]
+
+
 class RequestStatus(models.TextChoices):
     OPEN = "open", _("To decide")
     APPROVED = "approved", _("Approved")

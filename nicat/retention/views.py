@@ -1,6 +1,5 @@
 """Pages of a person's request to erase or correct their data: thin — a form, a service, a page."""
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -9,7 +8,6 @@ from django.views.decorators.http import require_POST
 from nicat.access import policy
 from nicat.access.decorators import case_worker_required
 from nicat.core import pages
-from nicat.core.errors import NotAllowed
 from nicat.retention import selectors, services
 from nicat.retention.forms import DecisionForm, RequestForm
 
@@ -20,10 +18,7 @@ def _visible_case(request, case_uuid):
 
 def _visible_request(request, request_uuid, *, audit=False):
     """The request through the one read path (the owner institution only); 404 otherwise."""
-    try:
-        return selectors.DATA_REQUESTS.get(request.user, request_uuid, audit=audit)
-    except NotAllowed:
-        raise Http404 from None
+    return selectors.DATA_REQUESTS.get_or_404(request.user, request_uuid, audit=audit)
 
 
 @case_worker_required
