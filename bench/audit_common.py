@@ -38,7 +38,9 @@ def setup_django(postgres_url=None):
         _pg_admin(admin_url, f"DROP DATABASE IF EXISTS {BENCH_DB}", f"CREATE DATABASE {BENCH_DB}")
         os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + BENCH_DB))
     else:
-        os.environ["DATABASE_URL"] = "sqlite:///" + os.path.join(tmp, "bench.sqlite3")
+        # a file another run reuses (stats_national.py --keep / --reuse), or a throw-away one
+        os.environ["DATABASE_URL"] = "sqlite:///" + (os.environ.get("NICAT_BENCH_SQLITE")
+                                                      or os.path.join(tmp, "bench.sqlite3"))
 
     import django
     from django.core.management import call_command

@@ -63,7 +63,10 @@ def setup(postgres_url):
             with psycopg.connect(postgres_url, autocommit=True) as conn:
                 conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
     else:
-        os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+        kept = os.environ.get("NICAT_BENCH_SQLITE")  # a file another run may reuse (search_vs_trgm --keep)
+        if kept and os.path.exists(kept):
+            os.remove(kept)
+        os.environ["DATABASE_URL"] = f"sqlite:///{kept or tmp + '/bench.sqlite3'}"
     import django
 
     django.setup()

@@ -220,7 +220,8 @@ def measure(args, ngo, worker, analyst, start_id, *, generated):
 
 
 def reuse(postgres_url):
-    """Point Django at the database an earlier `--keep` run left, without touching it (same keys as setup)."""
+    """Point Django at the database an earlier `--keep` run left, without touching it (same keys as setup):
+    the PostgreSQL database `matching_speed.BENCH_DB`, or with no URL the SQLite file NICAT_BENCH_SQLITE."""
     import base64
     import tempfile
     from urllib.parse import urlsplit, urlunsplit
@@ -231,10 +232,13 @@ def reuse(postgres_url):
         "SECRET_KEY": "bench-secret-key", "DJANGO_SETTINGS_MODULE": "nicat.settings",
         "NICAT_FIELD_KEYS": base64.urlsafe_b64encode(b"m" * 32).decode(),
         "NICAT_INDEX_KEY": base64.urlsafe_b64encode(b"n" * 32).decode(),
-        "DATABASE_URL": urlunsplit(urlsplit(postgres_url)._replace(path=f"/{matching_speed.BENCH_DB}"))})
+        "DATABASE_URL": (urlunsplit(urlsplit(postgres_url)._replace(path=f"/{matching_speed.BENCH_DB}"))
+                         if postgres_url else f"sqlite:///{os.environ['NICAT_BENCH_SQLITE']}")})
     import django
 
     django.setup()
+    if not postgres_url:
+        return None
 
     def drop():
         import psycopg

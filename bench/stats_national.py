@@ -112,6 +112,10 @@ def _reuse_django(postgres_url):
     """Point Django at the kept database and migrate it (new migrations apply, as in production)."""
     from urllib.parse import urlsplit, urlunsplit
 
+    if not postgres_url:  # the SQLite file NICAT_BENCH_SQLITE
+        audit_common.setup_django(None)
+        return None
+
     parts = urlsplit(postgres_url)
     saved = audit_common._pg_admin  # the same set-up as a fresh run, without DROP/CREATE DATABASE
     audit_common._pg_admin = lambda *a: None
@@ -145,6 +149,9 @@ def main():
     parser.add_argument("--grow-to", type=int, metavar="N",
                         help="with --reuse: copy the generated cases in SQL until there are N (see grow())")
     parser.add_argument("--only-release", action="store_true", help="time only the CTDC release (--runs times)")
+    parser.add_argument("--only-generate", action="store_true",
+                        help="generate (with --keep) and recount the stored totals, time nothing else: measure "
+                             "later with --reuse --no-recount, when the machine is quiet")
     args = parser.parse_args()
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
     os.environ["NICAT_REQUIRE_2FA"] = "0"
@@ -152,7 +159,16 @@ def main():
         audit_common.BENCH_DB = args.db
     url = audit_common.postgres_url_from(args.postgres)
     if (args.keep or args.reuse) and not url:
-        parser.error("--keep and --reuse need --postgres")
+        # SQLite: a file kept under var/bench-keep/ (named by --db) instead of a throw-away one
+        kept = audit_common.ROOT / "var" / "bench-keep" / f"{args.db or 'stats'}.sqlite3"
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        if args.reuse and not kept.exists():
+            parser.error(f"--reuse: {kept} does not exist (generate it with --keep first)")
+        if args.keep and not args.reuse and kept.exists():
+            kept.unlink()
+        os.environ["NICAT_BENCH_SQLITE"] = str(kept)
+    if args.grow_to and not url:
+        parser.error("--grow-to needs --postgres")
     cleanup = _reuse_django(url) if args.reuse else audit_common.setup_django(url)
     if args.keep or args.reuse:
         def cleanup():
@@ -195,6 +211,8 @@ def main():
             grouped_counts(whole_table(Case), [totals.DIMENSIONS["exploitation"], totals.DIMENSIONS["gender"]])
             print(f"(for comparison: the live count exploitation x gender, no suppression: "
                   f"{time.perf_counter() - t0:.3f} s)")
+        if args.only_generate:
+            return
         if not args.only_release:
             best, median = best_of(args.runs, lambda: case_table(user=analyst, by=["year", "gender"]))
             print(f"breakdown year x gender with suppression: best {best:.3f} s, median {median:.3f} s (goal <= 1 s)")
