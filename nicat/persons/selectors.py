@@ -23,6 +23,7 @@ CANDIDATE_LIMIT = 60       # persons decrypted and ranked per intake check
 POSTING_CAP = 2000         # tokens shared by more persons are not used to find candidates
 SEARCH_LIMIT = 500         # persons decrypted and ranked per search narrowed by a birth date, document or case
 SEARCH_RANKED = 200        # persons decrypted and ranked per name search: the best by keyed-token score
+SEARCH_TIES = 1000         # ... and those tied with the last of them, up to this many in all
 RANK_CANDIDATES = 2000     # persons sharing a rare token of a name query whose common tokens are weighed too
 VISIBILITY_CHUNK = 5000    # scored candidates whose visibility is asked in one query
 COMMON_HOLDERS = 100_000   # newest holders of a common name read when no rarer token selects anyone
@@ -315,21 +316,50 @@ def _ranked_by_tokens(q, visible, *, limit):
                 .annotate(score=Sum(weight(selective))).order_by("-score", "-person_id")
                 .values_list("person_id", "score"))
     scores = {}
-    for start in range(0, len(rows), VISIBILITY_CHUNK):
-        chunk = rows[start:start + VISIBILITY_CHUNK]
+    start = 0
+    while start < len(rows) and len(scores) < RANK_CANDIDATES:
+        # a chunk a little larger than what is still missing: a user who sees most candidates is asked
+        # about RANK_CANDIDATES and a quarter, not VISIBILITY_CHUNK (each a row read: ~4 µs warm, more cold)
+        size = min(VISIBILITY_CHUNK, max(500, (RANK_CANDIDATES - len(scores)) * 5 // 4))
+        chunk = rows[start:start + size]
+        start += size
         seen = visible([pk for pk, _score in chunk])
         for pk, score in chunk:
             if pk in seen and len(scores) < RANK_CANDIDATES:
                 scores[pk] = score
-        if len(scores) >= RANK_CANDIDATES:
-            break
     if common and scores:
-        extra = (registry_rows(PersonToken).filter(among(PersonToken, "person_id", scores), token__in=common)
-                 .values("person_id").annotate(score=Sum(weight({t: POSTING_CAP + 1 for t in common}))))
-        for r in extra:
-            scores[r["person_id"]] += r["score"]
-    ranked = sorted(scores, key=lambda pk: (-scores[pk], -pk))[:limit]
-    return ranked, bool(common)
+        common_weight = _idf(POSTING_CAP + 1, total)
+        for pk, held in _tokens_held(scores, common).items():
+            scores[pk] += held * common_weight
+    ranked = sorted(scores, key=lambda pk: (-scores[pk], -pk))
+    cut = limit
+    # persons tied with the last one taken are taken too (up to SEARCH_TIES): namesakes equal by every token
+    # (Samirə Alıyeva and the Samirə Əliyevas share all of them) are told apart only once decrypted, as
+    # written (_written_share), and the newest of them are not likelier to be the one asked for
+    while cut < min(len(ranked), SEARCH_TIES) and scores[ranked[cut]] == scores[ranked[limit - 1]]:
+        cut += 1
+    return ranked[:cut], bool(common)
+
+
+def _tokens_held(person_ids, tokens):
+    """{person id: how many of `tokens` they hold} for a few thousand persons and tokens each held by many.
+
+    Read through each person's own tokens (the index on person), never through the tokens' holders: a
+    common token of a name has hundreds of thousands of holders at national scale, and PostgreSQL, asked
+    `token IN (common) AND person_id = ANY(candidates)`, read those holders and compared each with every
+    candidate (300 ms and more at 1,000,000 persons; bench/search_vs_trgm.py)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        rows = (registry_rows(PersonToken).filter(person_id__in=list(person_ids), token__in=list(tokens))
+                .values("person_id").annotate(n=Count("id")).values_list("person_id", "n"))
+        return dict(rows)
+    table = connection.ops.quote_name(PersonToken._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT t.person_id, COUNT(*) FROM unnest(%s::bigint[]) AS c(id) "
+                       f"JOIN {table} t ON t.person_id = c.id WHERE t.token = ANY(%s::bigint[]) "
+                       f"GROUP BY t.person_id", [list(person_ids), list(tokens)])
+        return dict(cursor.fetchall())
 
 
 def _common_name_candidates(q, visible, *, limit):
@@ -337,14 +367,23 @@ def _common_name_candidates(q, visible, *, limit):
     among a million): the newest `limit` persons sharing its pair of names (or, for one word, the
     word). Every one of them bears the name; which namesake is meant takes another criterion."""
     combined = indexes.search_name_tokens(q, combined=True)
+    spellings = sorted({t for kind, t in combined if kind == indexes.Kind.NAME_SPELLING})
     pairs = [t for kind, t in combined if kind == indexes.Kind.NAME_PAIR]
     words = [t for kind, t in combined if kind == indexes.Kind.NAME]
-    for chosen in (pairs, words):
-        if not chosen:
-            continue
+    # First the persons holding every word's spelling (Məhəmməd Alılı, not every Məhəmməd Əliyev that the
+    # pair of keys also holds): common words, but together few — an old person of that name is among them
+    # whatever the number of newer namesakes of the keys. Then, for a misspelt word, the pair, then a word.
+    postings = registry_rows(PersonToken)
+    sources = []
+    if len(spellings) > 1:
+        every = postings.filter(token=spellings[0])
+        for t in spellings[1:]:
+            every = every.filter(person_id__in=postings.filter(token=t).values("person_id"))
+        sources.append(every)
+    sources += [postings.filter(token__in=chosen) for chosen in (pairs, words) if chosen]
+    for source in sources:
         # newest first, visibility asked chunk by chunk for those persons only (see _ranked_by_tokens)
-        holders = registry_rows(PersonToken).filter(token__in=chosen).order_by("-person_id").values_list(
-            "person_id", flat=True)
+        holders = source.order_by("-person_id").values_list("person_id", flat=True)
         newest = list(dict.fromkeys(holders[:COMMON_HOLDERS]))
         ids = []
         for start in range(0, len(newest), VISIBILITY_CHUNK):
@@ -409,14 +448,19 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
 
         ids, common = _ranked_by_tokens(q, visible, limit=SEARCH_RANKED)
         token_rank = {pk: -i for i, pk in enumerate(ids or [])}
-        results = scored(_ranked_persons(ids))
+        # the birth columns only for an age range (each a decryption, for up to SEARCH_TIES persons)
+        fields = NAME_FIELDS if age_from is not None or age_to is not None else NAME_FIELDS[:5]
+        results = scored(_ranked_persons(ids, fields))
         if common and not results:  # nothing rarer matched: the namesakes of the common words
-            results = scored(_ranked_persons(_common_name_candidates(q, visible, limit=SEARCH_LIMIT)))
+            results = scored(_ranked_persons(_common_name_candidates(q, visible, limit=SEARCH_LIMIT), fields))
     elif age_from is not None or age_to is not None:
         results = scored(list(_preload_keys(qs.only(*NAME_FIELDS).order_by("-pk")[:SEARCH_LIMIT])))
     else:
         return []
-    results.sort(key=lambda r: (-r["score"], -r["spelling"], -token_rank.get(r["person"].pk, 0), -r["person"].pk))
+    # written (every word as typed, in any script) before spelling, whose folded letters part would put a
+    # Магаммад Алилы before the Məhəmməd Alılı that Магаммад Алылы writes
+    results.sort(key=lambda r: (-r["score"], -r["written"], -r["spelling"], -token_rank.get(r["person"].pk, 0),
+                                -r["person"].pk))
     results = results[:limit]
     shown = _load([r["person"].pk for r in results])  # what the list shows, decrypted for those only
     for r in results:
@@ -429,11 +473,11 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
     return results
 
 
-def _ranked_persons(ids):
+def _ranked_persons(ids, fields=NAME_FIELDS):
     if not ids:
         return []
     _preload_keys(registry_rows(Person).filter(among(Person, "id", ids)))
-    loaded = {p.pk: p for p in registry_rows(Person).filter(among(Person, "id", ids)).only(*NAME_FIELDS)}
+    loaded = {p.pk: p for p in registry_rows(Person).filter(among(Person, "id", ids)).only(*fields)}
     return [loaded[pk] for pk in ids if pk in loaded]
 
 
@@ -453,8 +497,21 @@ def _score_names(q, persons, today, age_from, age_to):
             if age is None or (age_from is not None and age < age_from) or (age_to is not None and age > age_to):
                 continue
         results.append({"person": person, "score": score,
-                        "spelling": matching.name_spelling_score(q, prof) if q else 100.0})
+                        "spelling": matching.name_spelling_score(q, prof) if q else 100.0,
+                        "written": _written_share(q, person) if q else 1.0})
     return results
+
+
+def _written_share(q, person):
+    """Share of the query's words written exactly as one of the person's names (names.written_words): among
+    namesakes equal by every key and spelling, the person written as typed comes first."""
+    asked = names.written_words(q)
+    if not asked:
+        return 0.0
+    own = set()
+    for value in (person.given_name, person.family_name, person.patronymic):
+        own.update(names.written_words(value or ""))
+    return sum(w in own for w in asked) / len(asked)
 
 
 # --- The coordinator's review ---------------------------------------------------------------------

@@ -75,6 +75,23 @@ def fold(text: str) -> str:
     return " ".join(w for w in _NON_LETTERS.split(text) if w)
 
 
+# The written form keeps the one distinction both alphabets write and `fold` drops: dotless ı (Cyrillic ы)
+# apart from i (и) — Alılı = Алылы, but not Əlilı = Алилы. "Q" (upper case: no folded text has one) marks it.
+_WRITTEN = {**_PRE, "ı": "Q", "ы": "Q"}
+_WRITTEN_RE = re.compile("|".join(sorted(map(re.escape, _WRITTEN), key=len, reverse=True)))
+_NON_WRITTEN = re.compile(r"[^a-zQ]+")
+
+
+@lru_cache(maxsize=65536)
+def written_words(text: str) -> tuple:
+    """The words of a name as written, as `spelling_key` reads them (any script) but a little finer: the
+    name search puts a person written as the query (Nigar Alılı, Нигар Алылы) before namesakes written
+    otherwise (Nigar Əlilı, Нигар Алилы) whom every key and fold take for the same name."""
+    text = unicodedata.normalize("NFC", text or "").replace("İ", "i").replace("I", "i").lower()
+    text = anyascii(_WRITTEN_RE.sub(lambda m: _WRITTEN[m.group(0)], text)).replace("x", "kh")
+    return tuple(_phonetic(w) for w in _NON_WRITTEN.split(text) if w)
+
+
 def _phonetic(word: str) -> str:
     c = word
     # c is taken as the Azerbaijani c (Cəfər, Hicran, Sevinc), written j/dzh in other scripts.

@@ -87,3 +87,32 @@ def test_the_migration_gives_registered_persons_their_spelling_tokens(cast):
     migration.add_spelling_tokens(apps, None)
     migration.add_spelling_tokens(apps, None)  # idempotent
     assert sorted(spelling.values_list("token", flat=True)) == sorted(expected)
+
+
+def test_among_namesakes_equal_by_every_token_the_one_written_as_typed_comes_first(cast):
+    """Nigar Alılı and Nigar Əlilı share every key and spelling token; more newer Əlilıs than a search
+    decrypts by token score alone (SEARCH_RANKED), yet the old Alılı written as typed comes first — typed in
+    Latin or in Cyrillic (Алылы, not Алилы)."""
+    old = cast.open_case(person={"given_name": "Nigar", "family_name": "Alılı"}).person
+    add_namesakes(cast.ngo, selectors.SEARCH_RANKED + 150, family="Əlilı", given=["Nigar"])
+    for query in ("Nigar Alılı", "Нигар Алылы", "Alılı Nigar"):
+        results = search_persons(user=cast.worker, q=query, limit=10)
+        assert results[0]["person"] == old, query
+    newest = search_persons(user=cast.worker, q="Nigar Əlilı", limit=10)
+    assert old not in [r["person"] for r in newest]  # written otherwise: after the ten Əlilıs
+
+
+def test_a_name_whose_every_token_is_common_finds_the_old_person_holding_every_spelling(cast):
+    """Every token of "Məhəmməd Alılı" is held by more than POSTING_CAP persons (the pair of keys by the
+    Məhəmməd Əliyevs, the spelling of Alılı by the Rəşad Əlilıs), and thousands of them are newer: the
+    persons holding the spelling of every word are few, and the old one is among them."""
+    old = cast.open_case(person={"given_name": "Məhəmməd", "family_name": "Alılı"}).person
+    add_namesakes(cast.ngo, selectors.POSTING_CAP + 50, family="Əliyev", given=["Məhəmməd"])
+    add_namesakes(cast.ngo, selectors.POSTING_CAP + 50, family="Əlilı", given=["Rəşad"])
+    tokens = indexes.search_name_tokens("Məhəmməd Alılı", combined=True)
+    counts = selectors._capped_counts(sorted({t for _, t in tokens}), selectors.POSTING_CAP + 1)
+    assert all(counts.get(t, 0) > selectors.POSTING_CAP for _, t in tokens)  # nothing selective
+    for query in ("Məhəmməd Alılı", "Магаммад Алылы"):
+        results = search_persons(user=cast.worker, q=query, limit=10)
+        assert results and results[0]["person"] == old, query
+    assert search_persons(user=cast.worker2, q="Məhəmməd Alılı") == []  # another NGO's worker: nothing
