@@ -9,11 +9,9 @@ reference and a link only). Nobody acknowledging within NICAT_HOTLINE_ESCALATE_M
 to the supervisors (`escalate_overdue`, run by `nicat hotline escalate`).
 """
 import datetime
-import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
@@ -22,6 +20,7 @@ from django.utils.translation import gettext as _
 from nicat.access import policy, predicates
 from nicat.accounts.models import Role, User
 from nicat.audit import services as audit
+from nicat.core import mail
 from nicat.core.errors import NotAllowed
 from nicat.core.services import bump_version, require_visible, snapshot
 from nicat.hotline.models import (
@@ -34,8 +33,6 @@ from nicat.hotline.models import (
     Reason,
     Urgency,
 )
-
-logger = logging.getLogger(__name__)
 
 # Fields a contact's form or API sets (the reference, institution, case and urgency are the service's).
 FIELDS = ("channel", "started_at", "duration_minutes", "caller_type", "language", "region", "reason",
@@ -272,7 +269,7 @@ def raise_alert(*, contact, actor=None, now=None):
                  details={"contact": contact.reference, "reasons": alert.reasons,
                           "duty_institution": duty.code if duty else None})
     if duty is not None and duty.email and getattr(settings, "NICAT_NOTIFICATION_EMAIL", False):
-        transaction.on_commit(lambda: _mail([duty.email], "raised", alert))
+        _mail([duty.email], "raised", alert)
     return alert
 
 
@@ -302,12 +299,11 @@ def alert_mail(kind, alert):
 
 
 def _mail(addresses, kind, alert):
+    """The alert e-mail, queued for after the commit (nicat.core.mail: a job, retried while the relay is
+    down; the in-app alert stands anyway)."""
     with translation.override(settings.LANGUAGE_CODE):
         subject, body = alert_mail(kind, alert)
-    try:
-        send_mail(subject, body, None, addresses, fail_silently=False)
-    except Exception:  # the in-app alert stands; the mail server's trouble is logged, not raised
-        logger.exception("Hotline alert e-mail (%s) could not be sent.", kind)
+    mail.send_after_commit([(subject, body, list(addresses))])
 
 
 def may_acknowledge(user, alert):
@@ -365,7 +361,7 @@ def escalate_overdue(*, now=None):
                                   "supervisors": len(recipients)})
             addresses = [u.email for u in recipients if u.email]
             if addresses and getattr(settings, "NICAT_NOTIFICATION_EMAIL", False):
-                transaction.on_commit(lambda a=alert, to=addresses: _mail(to, "escalated", a))
+                _mail(addresses, "escalated", alert)
         escalated.append(alert)
     return escalated
 

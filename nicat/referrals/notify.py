@@ -6,20 +6,15 @@ free text stay in the system, behind sign-in and the access policy.
 
 E-mail is off unless `settings.NICAT_NOTIFICATION_EMAIL` is true (it is when `EMAIL_HOST` names an SMTP
 server, see nicat/settings.py); it then goes, after the transaction commits, to each recipient with an
-e-mail address, with the same content.
+e-mail address, with the same content, as a queued job (nicat.core.mail: retried while the relay is down).
 """
-import logging
-
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from nicat.accounts.models import CASE_ROLES, User
+from nicat.core import mail
 from nicat.referrals.models import Notification, NotificationKind
-
-logger = logging.getLogger(__name__)
 
 
 def _recipients(institution, exclude=None, roles=None):
@@ -41,7 +36,7 @@ def notify_institution(*, institution, kind, case_reference, link, exclude=None,
         Notification(user=u, institution=institution, kind=kind, case_reference=case_reference or "", link=link,
                      created_at=now) for u in users])
     if email_enabled():
-        transaction.on_commit(lambda: _send_emails(users, kind, case_reference, link))
+        _send_emails(users, kind, case_reference, link)
     return rows
 
 
@@ -61,7 +56,7 @@ def notify_users(*, users, kind, case_reference, link, institution=None, exclude
         Notification(user=u, institution=institution, kind=kind, case_reference=case_reference or "", link=link,
                      created_at=now) for u in targets])
     if email_enabled():
-        transaction.on_commit(lambda: _send_emails(targets, kind, case_reference, link))
+        _send_emails(targets, kind, case_reference, link)
     return rows
 
 
@@ -91,15 +86,16 @@ def email_content(kind, case_reference, link):
 
 
 def _send_emails(users, kind, case_reference, link):
+    """One e-mail per recipient with an address, in their language, queued for after the commit
+    (nicat.core.mail: a job, retried while the relay is down; the in-app notification stands anyway)."""
+    messages = []
     for user in users:
         if not user.email:
             continue
         with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
             subject, body = email_content(kind, case_reference, link)
-        try:
-            send_mail(subject, body, None, [user.email], fail_silently=False)
-        except Exception:  # the in-app notification stands; the mail server's trouble is logged, not raised
-            logger.exception("Notification e-mail (%s) could not be sent.", kind)
+        messages.append((subject, body, [user.email]))
+    mail.send_after_commit(messages)
 
 
 def unread_count(user):
