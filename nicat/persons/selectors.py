@@ -5,7 +5,7 @@ Candidates come from the keyed tokens (nicat.privacy.indexes), are decrypted and
 """
 import math
 
-from django.db.models import Case, Count, FloatField, Sum, Value, When
+from django.db.models import Case, Count, Exists, FloatField, OuterRef, Sum, Value, When
 from django.utils import timezone
 
 from nicat.access import policy
@@ -439,8 +439,11 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
     token_rank = {}
     if narrowed:
         if name_tokens:
-            qs = qs.filter(pk__in=registry_rows(PersonToken).filter(token__in=[t for _, t in name_tokens])
-                           .values("person_id"))
+            # asked per narrowed person (EXISTS through the token's person index), not as the list of every
+            # holder of the name's words: SQLite built that list first — 100,000 Məmmədovas for 51 persons
+            # born that day (250 ms at 1,000,000)
+            qs = qs.filter(Exists(registry_rows(PersonToken).filter(person_id=OuterRef("pk"),
+                                                                    token__in=[t for _, t in name_tokens])))
         results = scored(list(_preload_keys(qs.only(*NAME_FIELDS).order_by("-pk")[:SEARCH_LIMIT])))
     elif name_tokens:
         def visible(ids):
