@@ -80,6 +80,7 @@ LABELS = {
     "identification.decision.view": _("Viewed the official decision"),
     "identification.referral": _("Referred for identification"),
     "identification.referral.access_ended": _("Access for identification ended"),
+    "identification.referral_overdue": _("A possible victim was not referred for identification in time"),
     "identification.referral.view": _("Viewed a referral for identification"),
     "identification.residence_permit_discussed": _("Discussed the residence permit with the person"),
     "identification.screening.complete": _("Completed a screening"),

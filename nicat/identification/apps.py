@@ -20,6 +20,12 @@ class IdentificationConfig(AppConfig):
         from nicat.identification.services import end_for_withdrawn_consent
 
         register_withdrawal_handler(end_for_withdrawn_consent)
+        # A possible victim not referred for identification in time: the owner institution is told once.
+        from nicat.core.jobs import register_periodic
+
+        register_periodic("identification.deadlines", "nicat.identification.services.remind_overdue_referrals",
+                          every=300, description="Remind owners of possible victims not referred for identification "
+                                                 "within the referral hours")
 
 
 def referral_basis_q(prefix="identification__"):

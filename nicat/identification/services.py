@@ -411,6 +411,41 @@ def refer_for_identification(*, actor, case, note="", screening=None, legal_basi
     return identification
 
 
+def remind_overdue_referrals(*, now=None):
+    """The periodic job `identification.deadlines` (nicat worker): the institution that owns an open case of a
+    possible victim not referred to the competent authority within the referral hours in force on the day
+    of first contact (`rules.referral_due`, the deadline the case page shows) is told once — a notification
+    to its case workers (kind, reference, link) and an `identification.referral_overdue` event, which is
+    also how a case already reminded is known. Returns how many cases were reminded."""
+    from nicat.audit.models import AuditEvent
+    from nicat.legal import services as legal_parameters
+
+    now = now or timezone.now()
+    # whole table: the job looks over every institution's open cases for the deadline, and tells each owner
+    # about its own (kind, reference and link only)
+    cases = (Case.objects.system().filter(trafficking_status=TraffickingStatus.POSSIBLE, first_contact_at__lt=now)
+             .exclude(status__in=CLOSED_STATUSES).exclude(owner_institution__is_competent_authority=True)
+             .exclude(identification__referred_at__isnull=False).select_related("owner_institution"))
+    with legal_parameters.remembered():  # the referral hours read once, not once per open case
+        due = [case for case in cases.iterator(chunk_size=2000) if rules.referral_due(case.first_contact_at) < now]
+    if not due:
+        return 0
+    reminded = set(AuditEvent.objects.filter(action="identification.referral_overdue",
+                                             case_uuid__in=[str(c.uuid) for c in due])
+                   .values_list("case_uuid", flat=True))
+    count = 0
+    for case in due:
+        if str(case.uuid) in reminded:
+            continue
+        with transaction.atomic():
+            audit.record(actor=None, action="identification.referral_overdue", obj=case, case=case,
+                         institution=case.owner_institution,
+                         details={"deadline": rules.referral_due(case.first_contact_at).isoformat()})
+            _notify(institution=case.owner_institution, kind="identification_overdue", case=case)
+        count += 1
+    return count
+
+
 def _notify(*, institution, kind, case, exclude=None):
     """A notification (kind, reference, link — nothing identifying) to the case-working staff of `institution`,
     in the caller's transaction; e-mailed after it commits when e-mail is configured (issue 15)."""

@@ -196,6 +196,8 @@ class NotificationKind(models.TextChoices):
     STATUS_RECOGNISED = "status_recognised", _("Recognised as a victim of trafficking")
     STATUS_NOT_RECOGNISED = "status_not_recognised", _("Not recognised as a victim of trafficking")
     IDENTIFICATION_RECEIVED = "identification_received", _("A case was received for identification")
+    IDENTIFICATION_OVERDUE = "identification_overdue", _(
+        "A possible victim was not referred for identification in time")
     BREAK_GLASS_OPENED = "break_glass_opened", _(
         "A supervisor of another institution opened your case (break-glass)")
     APPROVAL_REQUESTED = "approval_requested", _("An approval is requested from your institution")

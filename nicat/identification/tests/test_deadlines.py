@@ -145,3 +145,29 @@ def test_dashboard_shows_residence_permit_items_to_the_officer(cast, foreign_cas
     case = _recognise(cast, foreign_case, timezone.localdate() - datetime.timedelta(days=20))
     items = selectors.dashboard_items(user=cast.officer)
     assert [(d.case.pk, d.kind, d.state) for d in items] == [(case.pk, "residence_permit", "overdue")]
+
+
+def test_the_owner_is_reminded_once_of_a_possible_victim_not_referred_in_time(cast):
+    """The periodic job `identification.deadlines`: the owner institution's case workers are told once (kind,
+    reference, link), with an audit event; not for a case still within the hours, referred, the authority's
+    own, or closed."""
+    from nicat.audit.models import AuditEvent
+    from nicat.core.jobs import periodic_jobs
+    from nicat.referrals.models import Notification
+
+    assert periodic_jobs()["identification.deadlines"].resolve() is services.remind_overdue_referrals
+    long_ago = timezone.now() - datetime.timedelta(days=3)
+    late = cast.open_case(first_contact_at=long_ago)
+    cast.open_case()  # an hour ago: within the referral hours
+    referred = cast.open_case(first_contact_at=long_ago)
+    refer_with_consent(cast.worker, referred)
+    cast.open_case(actor=cast.officer, first_contact_at=long_ago)  # the authority's own case
+    cast.open_case(first_contact_at=long_ago, status="Closed", closure_reason="Duplicate")
+
+    assert services.remind_overdue_referrals() == 1
+    notes = Notification.objects.filter(kind="identification_overdue")
+    assert {n.case_reference for n in notes} == {late.reference}
+    assert cast.worker.pk in {n.user_id for n in notes}
+    assert AuditEvent.objects.filter(action="identification.referral_overdue", case_uuid=str(late.uuid)).count() == 1
+    assert services.remind_overdue_referrals() == 0  # once
+    assert notes.count() == len({n.user_id for n in notes})
