@@ -526,15 +526,21 @@ def open_signals(*, user):
             .select_related("person_a", "person_b", "raised_by_institution").order_by("-probability", "-created_at"))
 
 
-def signal_for_review(*, user, signal_uuid):
+def signal_for_review(*, user, signal_uuid, audit_view=False):
+    """The duplicate signal a coordinator reviews (404 for anyone else); with `audit_view`, its reading is
+    recorded (`duplicate.view`) — the review page shows both persons — here, not in the view."""
     from django.http import Http404
 
     if not is_coordinator(user):
         raise Http404
     try:
-        return DuplicateSignal.objects.visible_to(user).select_related("person_a", "person_b").get(uuid=signal_uuid)
+        signal = (DuplicateSignal.objects.visible_to(user).select_related("person_a", "person_b")
+                  .get(uuid=signal_uuid))
     except (DuplicateSignal.DoesNotExist, ValueError):
         raise Http404 from None
+    if audit_view:
+        audit.record(actor=user, action="duplicate.view", obj=signal, institution=policy.acting_institution(user))
+    return signal
 
 
 def pair_facts(person):

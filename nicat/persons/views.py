@@ -5,9 +5,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from nicat.access import policy, predicates
+from nicat.access import predicates
 from nicat.access.decorators import case_worker_required, requires
-from nicat.audit import services as audit
 from nicat.core import pages
 from nicat.core.errors import ConcurrentEdit
 from nicat.persons import selectors, services
@@ -53,9 +52,7 @@ def duplicate_list(request):
 
 @coordinator_required
 def duplicate_detail(request, signal_uuid):
-    signal = selectors.signal_for_review(user=request.user, signal_uuid=signal_uuid)
-    audit.record(actor=request.user, action="duplicate.view", obj=signal,
-                 institution=policy.acting_institution(request.user))
+    signal = selectors.signal_for_review(user=request.user, signal_uuid=signal_uuid, audit_view=True)
     return render(request, "persons/duplicate_detail.html", {
         "signal": signal, "a": selectors.pair_facts(signal.person_a), "b": selectors.pair_facts(signal.person_b),
         "merge_form": MergeForm(), "dismiss_form": DismissForm(initial={"version": signal.version}),

@@ -96,6 +96,10 @@ def test_registering_anyway_raises_a_signal_for_the_coordinator(login, cast, ays
     assert str(signal.uuid) in listing
     detail = review.get(reverse("persons:duplicate", args=[signal.uuid])).content.decode()
     assert aysel.reference in detail and new_case.reference in detail and "Məmmədova" in detail
+    from nicat.audit.models import AuditEvent
+
+    (seen,) = AuditEvent.objects.filter(action="duplicate.view")  # the review page shows both persons
+    assert seen.actor_id == cast.officer.pk and seen.object_id == str(signal.uuid)
 
 
 def test_likely_match_in_own_scope_raises_no_signal(cast, aysel):
@@ -112,6 +116,9 @@ def test_review_pages_are_for_the_coordinator_only(login, cast, aysel, superviso
         client = login(user)
         assert client.get(reverse("persons:duplicates")).status_code == 403
         assert client.get(reverse("persons:duplicate", args=[signal.uuid])).status_code == 403
+    from nicat.audit.models import AuditEvent
+
+    assert not AuditEvent.objects.filter(action="duplicate.view").exists()  # refused: no read recorded
     assert login(supervisor).get(reverse("persons:duplicate", args=[signal.uuid])).status_code == 200
 
 
