@@ -117,24 +117,49 @@ def database_unavailable(exc):
     return any(sign in text for sign in ("connection", "server closed", "terminating", "the database system is"))
 
 
-def service_unavailable(request):
-    """503 with Retry-After: a page for people, a JSON problem for /api/. Rendered without the database."""
+def database_full(exc):
+    """True when the database refused a write for want of disk space (PostgreSQL SQLSTATE 53100 disk_full,
+    "could not extend file … No space left on device"; SQLite "database or disk is full"): the write was
+    rolled back whole, and it takes the operator, not a few seconds, to make room."""
+    from django.db import OperationalError
+
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__
+    state = getattr(getattr(cause, "diag", None), "sqlstate", None) or getattr(cause, "sqlstate", None)
+    if state:
+        return state == "53100"
+    text = str(exc).lower()
+    return "no space left on device" in text or "database or disk is full" in text
+
+
+FULL_RETRY_AFTER_SECONDS = 300
+
+
+def service_unavailable(request, *, full=False):
+    """503 with Retry-After: a page for people, a JSON problem for /api/. Rendered without the database.
+    `full`: the database's disk is full (database_full) — a message for the administrator, a longer wait."""
     import json
 
     from django.template import loader
 
     request_id = getattr(request, "request_id", "")
     if request.path.startswith("/api/"):
+        if full:
+            detail = _("The database has no room left to save data. Nothing was saved half-way. Tell your "
+                       "administrator; try again once they have made room.")
+        else:
+            detail = _("The database cannot be reached at the moment. Nothing was saved half-way. "
+                       "Try again in a few seconds.")
         body = {"type": "about:blank", "title": _("Service temporarily unavailable"), "status": 503,
-                "detail": _("The database cannot be reached at the moment. Nothing was saved half-way. "
-                            "Try again in a few seconds."),
-                "code": "service_unavailable", "request_id": request_id}
+                "detail": detail, "code": "storage_full" if full else "service_unavailable",
+                "request_id": request_id}
         response = HttpResponse(json.dumps(body, ensure_ascii=False), status=503,
                                 content_type="application/problem+json; charset=utf-8")
     else:
-        html = loader.get_template("web/503.html").render({"request_id": request_id})
+        html = loader.get_template("web/503.html").render({"request_id": request_id, "full": full})
         response = HttpResponse(html, status=503)
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Retry-After"] = str(FULL_RETRY_AFTER_SECONDS if full else RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -147,6 +172,11 @@ def server_error(request):
     from django.template import loader
 
     exc = sys.exc_info()[1]  # Django calls handler500 while it handles the exception
+    if exc is not None and database_full(exc):
+        import logging
+
+        logging.getLogger("nicat.request").error("database full (%s): answered 503", exc.__class__.__name__)
+        return service_unavailable(request, full=True)
     if exc is not None and database_unavailable(exc):
         import logging
 

@@ -92,3 +92,30 @@ def test_which_errors_mean_the_database_is_away():
     assert not database_unavailable(with_state("40P01"))  # a deadlock
     assert not database_unavailable(IntegrityError("duplicate key"))
     assert not database_unavailable(OperationalError("database is locked"))
+
+
+@override_settings(DEBUG=False, DEBUG_PROPAGATE_EXCEPTIONS=False)
+@pytest.mark.parametrize("message", ['could not extend file "base/16384/2619": No space left on device',
+                                     "database or disk is full"])
+def test_a_full_database_disk_is_a_503_that_says_so_never_a_500(cast, caplog, message):
+    """PostgreSQL's disk full (SQLSTATE 53100), SQLite's SQLITE_FULL: the write was rolled back whole; the page
+    and the API say there is no room and to tell the administrator (issue 18, item 6)."""
+    from nicat.accounts.tokens import issue_token
+
+    client = Client(raise_request_exception=False)
+    client.force_login(cast.worker)
+    caplog.set_level(logging.WARNING)
+    with _database_gone(message):
+        page = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert page.status_code == 503 and page["Retry-After"] == "300"
+    assert "no room left to save data" in html and "Nothing was saved half-way" in html
+    assert "No space left" not in html and "Traceback" not in html
+    assert "database full (OperationalError): answered 503" in caplog.text
+    with _database_gone(message):
+        assert "yer qalmayıb" in client.get("/", HTTP_ACCEPT_LANGUAGE="az").content.decode()
+    token = issue_token(user=cast.worker)
+    with _database_gone(message):
+        response = Client(raise_request_exception=False).post(
+            "/api/v1/cases/", {}, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.status_code == 503 and response.json()["code"] == "storage_full"
