@@ -356,9 +356,10 @@ def _tokens_held(person_ids, tokens):
         return dict(rows)
     table = connection.ops.quote_name(PersonToken._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT t.person_id, COUNT(*) FROM unnest(%s::bigint[]) AS c(id) "
-                       f"JOIN {table} t ON t.person_id = c.id WHERE t.token = ANY(%s::bigint[]) "
-                       f"GROUP BY t.person_id", [list(person_ids), list(tokens)])
+        # LATERAL: one probe of the person index per candidate, whatever the planner thinks of the tokens
+        cursor.execute(f"SELECT c.id, h.n FROM unnest(%s::bigint[]) AS c(id) CROSS JOIN LATERAL "
+                       f"(SELECT COUNT(*) AS n FROM {table} t WHERE t.person_id = c.id "
+                       f"AND t.token = ANY(%s::bigint[])) h WHERE h.n > 0", [list(person_ids), list(tokens)])
         return dict(cursor.fetchall())
 
 
@@ -490,18 +491,26 @@ def _score_names(q, persons, today, age_from, age_to):
     match the names with their endings, which orders the namesakes of a key) and whose age is in the
     range asked."""
     results = []
+    scored_names = {}  # namesakes share their scores: computed once per distinct name (hundreds of Aysel Məmmədovas)
     for person in persons:
-        prof = matching.profile({f: getattr(person, f) for f in NAME_FIELDS[1:5]}) if q else None
-        score = matching.name_query_score(q, prof) if q else 100.0
-        if q and score < NAME_QUERY_MIN:
-            continue
+        score, spelling, written = 100.0, 100.0, 1.0
+        if q:
+            names_of = tuple(getattr(person, f) for f in NAME_FIELDS[1:4]) + (tuple(person.aliases or ()),)
+            known = scored_names.get(names_of)
+            if known is None:
+                prof = matching.profile({f: getattr(person, f) for f in NAME_FIELDS[1:5]})
+                score = matching.name_query_score(q, prof)
+                known = scored_names[names_of] = (
+                    score, matching.name_spelling_score(q, prof) if score >= NAME_QUERY_MIN else 0.0,
+                    _written_share(q, person) if score >= NAME_QUERY_MIN else 0.0)
+            score, spelling, written = known
+            if score < NAME_QUERY_MIN:
+                continue
         if age_from is not None or age_to is not None:
             age = person.age_on(today)
             if age is None or (age_from is not None and age < age_from) or (age_to is not None and age > age_to):
                 continue
-        results.append({"person": person, "score": score,
-                        "spelling": matching.name_spelling_score(q, prof) if q else 100.0,
-                        "written": _written_share(q, person) if q else 1.0})
+        results.append({"person": person, "score": score, "spelling": spelling, "written": written})
     return results
 
 
