@@ -100,6 +100,13 @@ CASES = CaseReads(Case, "case", related=("person", "owner_institution", "status_
                   order=("-first_contact_at", "-id"))
 
 
+def list_shown(*, user, cases, channel):
+    """Record that `user` was shown this page of the case list (`case.list`, the cases' ids; the persons are
+    not loaded for a list that does not show them)."""
+    audit.record(actor=user, action="case.list", institution=policy.acting_institution(user),
+                 details={"channel": channel, "shown": len(cases), "cases": [str(case.uuid) for case in cases]})
+
+
 def notes_shown(*, user, case, channel):
     """The notes of `case` (one `user` may see, its narrative section checked), their read recorded
     (`note.list`)."""

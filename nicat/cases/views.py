@@ -10,7 +10,6 @@ from django.views.decorators.http import require_POST
 from nicat.access import policy
 from nicat.access.decorators import case_worker_required
 from nicat.accounts.models import Role
-from nicat.audit import services as audit
 from nicat.cases import selectors, services
 from nicat.cases.forms import CaseEditForm, CaseFilterForm, CaseForm, EventForm, NoteForm, PersonForm
 from nicat.cases.models import CameToNotice, Case
@@ -43,9 +42,7 @@ def case_list_view(request):
                              has_previous=numbered.has_previous(), column="first_contact_at", name="cases.list")
     if page is None:
         page = keyset.page(cases, column="first_contact_at", size=CASE_LIST_PAGE, name="cases.list")
-    audit.record(actor=request.user, action="case.list", institution=policy.acting_institution(request.user),
-                 details={"channel": "web", "shown": len(page.object_list),
-                          "cases": [str(case.uuid) for case in page.object_list]})
+    selectors.list_shown(user=request.user, cases=page.object_list, channel="web")
     query = request.GET.copy()
     for key in ("page", "cursor", "last"):
         query.pop(key, None)

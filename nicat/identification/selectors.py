@@ -40,6 +40,14 @@ def identification_for_case(*, user, case):
                         "screening", "consent", "legal_basis_use").first()))
 
 
+def referral_note_shown(*, user, identification, case):
+    """Record that the deciding officer was shown the referral's note (`identification.referral.view`)."""
+    from nicat.audit import services as audit
+
+    audit.record(actor=user, action="identification.referral.view", obj=identification, case=case,
+                 institution=predicates.deciding_institution(user))
+
+
 def decisions_for_case(*, user, case):
     return casepage.once(case, user, "identification.decisions", lambda: (
         IdentificationDecision.objects.visible_to(user).filter(case=case).select_related("institution")))

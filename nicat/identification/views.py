@@ -10,7 +10,6 @@ from django.views.decorators.http import require_POST
 
 from nicat.access import policy, predicates
 from nicat.access.decorators import case_worker_required
-from nicat.audit import services as audit
 from nicat.cases.models import Case
 from nicat.core import pages
 from nicat.core.errors import NotAllowed
@@ -201,8 +200,7 @@ def decide(request, case_uuid):
     def draw(status):
         identification = selectors.identification_for_case(user=request.user, case=case)
         if identification and identification.referral_note and request.method == "GET":
-            audit.record(actor=request.user, action="identification.referral.view", obj=identification, case=case,
-                         institution=predicates.deciding_institution(request.user))
+            selectors.referral_note_shown(user=request.user, identification=identification, case=case)
         latest = next((s for s in selectors.screenings_for_case(user=request.user, case=case) if s.is_completed),
                       None)
         return render(request, "identification/decide.html", {

@@ -12,7 +12,6 @@ from rest_framework.views import APIView
 
 from nicat.access import policy
 from nicat.accounts.models import User
-from nicat.audit import services as audit
 from nicat.cases.fields import VisibleCaseField
 from nicat.cases.models import Case
 from nicat.core.drf import RefuseUnknownFieldsMixin
@@ -222,10 +221,7 @@ class CaseAssignmentView(APIView):
     @extend_schema(operation_id="cases_assignment_retrieve", responses=AssignmentSerializer)
     def get(self, request, case_uuid):
         case = self._case(request, case_uuid)
-        team = services.team_of(case)
-        audit.record(actor=request.user, action="case.assignment_view", obj=team, case=case,
-                     details={"channel": "api"})
-        return self._answer(case, team)
+        return self._answer(case, selectors.assignment_shown(user=request.user, case=case, channel="api"))
 
     @extend_schema(operation_id="cases_assignment_update", request=AssignSerializer,
                    responses=AssignmentSerializer)

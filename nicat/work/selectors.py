@@ -334,3 +334,10 @@ def approval(*, user, approval_uuid):
 
 TASKS = Reads(Task, "task", related=("case", "assigned_to", "institution"))
 APPROVALS = Reads(Approval, "approval", related=("case", "institution", "requested_by", "decided_by"))
+
+
+def assignment_shown(*, user, case, channel):
+    """The case's team (None: no one assigned yet), its reading recorded (`case.assignment_view`)."""
+    team = CaseTeam.objects.of(case).prefetch_related("members").select_related("worker").first()
+    audit.record(actor=user, action="case.assignment_view", obj=team, case=case, details={"channel": channel})
+    return team
