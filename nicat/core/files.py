@@ -31,7 +31,9 @@ def private_file(path, *, create=False) -> Path:
     """Tighten `path` to 0600; with `create`, create it empty with that mode first when missing."""
     path = Path(path)
     if create and not path.exists():
-        private_dir(path.parent)
+        # a missing parent is created private; an existing one is left as it is: the database may live in a
+        # directory shared with others (DATABASE_URL=sqlite:////tmp/…), which is not Nicat's to close
+        path.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
         try:
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
         except FileExistsError:

@@ -51,3 +51,18 @@ def test_files_an_earlier_version_left_world_readable_are_tightened(tmp_path):
     assert stat.S_IMODE(var.stat().st_mode) == 0o700
     assert {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in Path(var).iterdir()} == {
         "nicat.sqlite3": "0o600", "audit-signing.key": "0o600"}
+
+
+def test_a_database_in_a_shared_directory_leaves_the_directory_as_it_was(tmp_path):
+    """DATABASE_URL=sqlite:////tmp/nicat.sqlite3: the file is private, /tmp is not Nicat's to close (it was
+    set to 0700, and PostgreSQL's initdb run as another user then failed in it)."""
+    from nicat.core.files import private_sqlite
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)
+    private_sqlite(shared / "nicat.sqlite3")
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+    assert stat.S_IMODE((shared / "nicat.sqlite3").stat().st_mode) == 0o600
+    private_sqlite(tmp_path / "new" / "nicat.sqlite3")  # a directory it creates is private
+    assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o700
