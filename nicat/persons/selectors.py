@@ -336,7 +336,8 @@ def _ranked_by_tokens(q, visible, *, limit):
     # persons tied with the last one taken are taken too (up to SEARCH_TIES): namesakes equal by every token
     # (Samirə Alıyeva and the Samirə Əliyevas share all of them) are told apart only once decrypted, as
     # written (_written_share), and the newest of them are not likelier to be the one asked for
-    while cut < min(len(ranked), SEARCH_TIES) and scores[ranked[cut]] == scores[ranked[limit - 1]]:
+    # (rounded: the same tokens summed in another order may differ in the last bits)
+    while cut < min(len(ranked), SEARCH_TIES) and round(scores[ranked[cut]], 6) == round(scores[ranked[limit - 1]], 6):
         cut += 1
     return ranked[:cut], bool(common)
 
@@ -365,8 +366,9 @@ def _tokens_held(person_ids, tokens):
 
 def _common_name_candidates(q, visible, *, limit):
     """For a name whose every token is shared by more than POSTING_CAP persons ("Aysel Məmmədova"
-    among a million): the newest `limit` persons sharing its pair of names (or, for one word, the
-    word). Every one of them bears the name; which namesake is meant takes another criterion."""
+    among a million): the newest `limit` persons holding the spelling of every word (or, for a misspelt
+    word, sharing its pair of names; for one word, the word). Every one of them bears the name; which
+    namesake is meant takes another criterion."""
     combined = indexes.search_name_tokens(q, combined=True)
     spellings = sorted({t for kind, t in combined if kind == indexes.Kind.NAME_SPELLING})
     pairs = [t for kind, t in combined if kind == indexes.Kind.NAME_PAIR]
