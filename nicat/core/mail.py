@@ -9,6 +9,7 @@ pruned (NICAT_JOB_RESULT_DAYS).
 import datetime
 import logging
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -38,6 +39,12 @@ def deliver(subject, body, recipients, attempt=1):
         logger.error("E-mail not sent (%s) after %d attempts.", exc.__class__.__name__, attempt)
         raise
     return {"sent": len(recipients)}
+
+
+def enabled():
+    """E-mail goes out when an SMTP server is configured (`EMAIL_HOST`), or when `NICAT_NOTIFICATION_EMAIL`
+    switches it on explicitly (another e-mail backend, tests)."""
+    return bool(getattr(settings, "NICAT_NOTIFICATION_EMAIL", False))
 
 
 def send_after_commit(messages):

@@ -268,7 +268,7 @@ def raise_alert(*, contact, actor=None, now=None):
     audit.record(actor=actor, action="hotline.alert_raised", obj=alert, institution=contact.institution,
                  details={"contact": contact.reference, "reasons": alert.reasons,
                           "duty_institution": duty.code if duty else None})
-    if duty is not None and duty.email and getattr(settings, "NICAT_NOTIFICATION_EMAIL", False):
+    if duty is not None and duty.email and mail.enabled():
         _mail([duty.email], "raised", alert)
     return alert
 
@@ -360,7 +360,7 @@ def escalate_overdue(*, now=None):
                          details={"contact": alert.contact.reference, "minutes": escalate_minutes(),
                                   "supervisors": len(recipients)})
             addresses = [u.email for u in recipients if u.email]
-            if addresses and getattr(settings, "NICAT_NOTIFICATION_EMAIL", False):
+            if addresses and mail.enabled():
                 _mail(addresses, "escalated", alert)
         escalated.append(alert)
     return escalated

@@ -35,7 +35,7 @@ def notify_institution(*, institution, kind, case_reference, link, exclude=None,
     rows = Notification.objects.bulk_create([
         Notification(user=u, institution=institution, kind=kind, case_reference=case_reference or "", link=link,
                      created_at=now) for u in users])
-    if email_enabled():
+    if mail.enabled():
         _send_emails(users, kind, case_reference, link)
     return rows
 
@@ -55,15 +55,9 @@ def notify_users(*, users, kind, case_reference, link, institution=None, exclude
     rows = Notification.objects.bulk_create([
         Notification(user=u, institution=institution, kind=kind, case_reference=case_reference or "", link=link,
                      created_at=now) for u in targets])
-    if email_enabled():
+    if mail.enabled():
         _send_emails(targets, kind, case_reference, link)
     return rows
-
-
-def email_enabled():
-    """E-mail goes out when an SMTP server is configured (`EMAIL_HOST`), or when
-    `NICAT_NOTIFICATION_EMAIL` switches it on explicitly (another e-mail backend, tests)."""
-    return bool(getattr(settings, "NICAT_NOTIFICATION_EMAIL", False))
 
 
 def email_content(kind, case_reference, link):
