@@ -427,20 +427,20 @@ def remind_overdue_referrals(*, now=None):
              .exclude(status__in=CLOSED_STATUSES).exclude(owner_institution__is_competent_authority=True)
              .exclude(identification__referred_at__isnull=False).select_related("owner_institution"))
     with legal_parameters.remembered():  # the referral hours read once, not once per open case
-        due = [case for case in cases.iterator(chunk_size=2000) if rules.referral_due(case.first_contact_at) < now]
+        deadlines = ((case, rules.referral_due(case.first_contact_at)) for case in cases.iterator(chunk_size=2000))
+        due = [(case, deadline) for case, deadline in deadlines if deadline < now]
     if not due:
         return 0
     reminded = set(AuditEvent.objects.filter(action="identification.referral_overdue",
-                                             case_uuid__in=[str(c.uuid) for c in due])
+                                             case_uuid__in=[str(c.uuid) for c, _deadline in due])
                    .values_list("case_uuid", flat=True))
     count = 0
-    for case in due:
+    for case, deadline in due:
         if str(case.uuid) in reminded:
             continue
         with transaction.atomic():
             audit.record(actor=None, action="identification.referral_overdue", obj=case, case=case,
-                         institution=case.owner_institution,
-                         details={"deadline": rules.referral_due(case.first_contact_at).isoformat()})
+                         institution=case.owner_institution, details={"deadline": deadline.isoformat()})
             _notify(institution=case.owner_institution, kind="identification_overdue", case=case)
         count += 1
     return count
