@@ -168,6 +168,7 @@ def test_the_owner_is_reminded_once_of_a_possible_victim_not_referred_in_time(ca
     notes = Notification.objects.filter(kind="identification_overdue")
     assert {n.case_reference for n in notes} == {late.reference}
     assert cast.worker.pk in {n.user_id for n in notes}
+    assert not {cast.worker2.pk, cast.officer.pk} & {n.user_id for n in notes}  # only the owner institution
     assert AuditEvent.objects.filter(action="identification.referral_overdue", case_uuid=str(late.uuid)).count() == 1
     assert services.remind_overdue_referrals() == 0  # once
     assert notes.count() == len({n.user_id for n in notes})
