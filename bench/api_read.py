@@ -125,6 +125,24 @@ def worker_cpu_seconds(master_pid):
     return total
 
 
+def postgres_cpu_seconds():
+    """utime+stime of every PostgreSQL process on the machine (the server the benchmark reads from is local,
+    and nothing else uses it while it runs)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            comm, rest = (entry / "stat").read_text().split(" (", 1)[1].rsplit(")", 1)
+        except OSError:
+            continue
+        if comm.startswith("postgres"):
+            fields = rest.split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def children(pid):
     try:
         return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
@@ -201,10 +219,12 @@ def bench_engine(engine, args):
         load_before = os.getloadavg()
         results = {}
         for name, url, tok in (("healthz", base + "/healthz", None), ("case_read", case_url, token)):
-            cpu0 = worker_cpu_seconds(server.pid)
+            cpu0, db0 = worker_cpu_seconds(server.pid), postgres_cpu_seconds()
             results[name] = run_wrk(url, args, tok, lua_path)
-            results[name]["server_cpu_ms_per_request"] = (
-                (worker_cpu_seconds(server.pid) - cpu0) * 1000 / max(1, results[name]["requests"]))
+            done = max(1, results[name]["requests"])
+            results[name]["server_cpu_ms_per_request"] = (worker_cpu_seconds(server.pid) - cpu0) * 1000 / done
+            if engine == "postgresql":
+                results[name]["database_cpu_ms_per_request"] = (postgres_cpu_seconds() - db0) * 1000 / done
         load_after = os.getloadavg()
         after = data_size(env)
         verify = nicat(env, "audit", "verify").strip().splitlines()[-1]
@@ -254,11 +274,12 @@ def report(r):
           f"— `nicat audit verify`: {r['audit_verify']}")
     print(f"   load average before {r['load_before']}, after {r['load_after']}")
     print(f"   {'endpoint':10s} {'req/s':>8s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s} {'non-2xx':>8s} "
-          f"{'sock err':>8s} {'CPU ms/req':>10s}")
+          f"{'sock err':>8s} {'CPU ms/req':>10s} {'DB CPU ms/req':>13s}")
     for name, x in r["results"].items():
         print(f"   {name:10s} {x['rps']:8.1f} {x['p50_us'] / 1000:8.1f} {x['p95_us'] / 1000:8.1f} "
               f"{x['p99_us'] / 1000:8.1f} {x['non_2xx']:8d} {x['socket_errors']:8d} "
-              f"{x['server_cpu_ms_per_request']:10.2f}")
+              f"{x['server_cpu_ms_per_request']:10.2f} "
+              + (f"{x['database_cpu_ms_per_request']:13.2f}" if "database_cpu_ms_per_request" in x else f"{'-':>13s}"))
     case = r["results"]["case_read"]
     target = TARGET_RATIO[r["engine"]]
     print(f"   ratio case_read/healthz {r['ratio']:.2f} (target >= {target}: "
