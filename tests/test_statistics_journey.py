@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from nicat.accounts.models import Role
 from nicat.accounts.tests.helpers import complete_sign_in
+from nicat.statistics.services import run_scheduled_reports
 from tests.support.world import make_user, term
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -79,6 +80,24 @@ def test_the_supervisor_sees_exact_figures_and_downloads_the_report(browser, liv
         assert download.value.suggested_filename == f"annual-report-2025-{language}.pdf"
         with open(download.value.path(), "rb") as fh:
             assert fh.read(4) == b"%PDF"
+        # The same report every month: ordered here, made by the worker's job, downloaded from the list.
+        page.locator("main a[href='/statistics/report/schedules/']").click()
+        page.select_option("#id_frequency", "monthly")
+        page.select_option("#id_language", language)
+        page.select_option("#id_edition", "internal")
+        page.select_option("#id_format", "xlsx")
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_selector(".alert-success")
+        assert page.locator("main a[href^='/statistics/report/made/']").count() == 0
+        assert run_scheduled_reports() == 1
+        page.reload()
+        with page.expect_download() as download:
+            page.locator("main a[href^='/statistics/report/made/']").click()
+        assert download.value.suggested_filename.startswith("annual-report-") and \
+            download.value.suggested_filename.endswith(f"-{language}-{timezone.localdate():%Y-%m}.xlsx")
+        with open(download.value.path(), "rb") as fh:
+            assert fh.read(2) == b"PK"
+        assert page.locator("main button.btn-outline-danger").count() == 1  # it can be stopped
     finally:
         context.close()
 

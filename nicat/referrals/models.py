@@ -206,6 +206,7 @@ class NotificationKind(models.TextChoices):
     CASE_ASSIGNED = "case_assigned", _("A case was assigned to you")
     TASK_ASSIGNED = "task_assigned", _("A task was assigned to you")
     DEADLINE_APPROACHING = "deadline_approaching", _("A deadline is approaching")
+    REPORT_READY = "report_ready", _("A scheduled report is ready")
 
 
 class Notification(models.Model):

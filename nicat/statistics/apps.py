@@ -16,3 +16,5 @@ class StatisticsConfig(AppConfig):
 
         register_periodic("statistics.case_counts", "nicat.statistics.totals.refresh", every=TOTALS_EVERY,
                           description="Recount the stored totals of the cases for the statistics")
+        register_periodic("statistics.reports", "nicat.statistics.services.run_scheduled_reports", every=3600,
+                          description="Make the annual reports supervisors and analysts ordered every month or year")

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from nicat.statistics.dimensions import DIMENSIONS
+from nicat.statistics.models import ReportFrequency
 
 
 def _choices(blank):
@@ -32,6 +33,20 @@ class ReportForm(forms.Form):
     edition = forms.ChoiceField(label=_("Edition"), choices=[("internal", _("Internal: exact figures")),
                                                             ("public", _("Public: small figures withheld"))])
     format = forms.ChoiceField(label=_("Format"), choices=[("pdf", "PDF"), ("xlsx", "XLSX")])
+
+    def __init__(self, *args, editions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["edition"].choices = [c for c in self.fields["edition"].choices if c[0] in editions]
+
+
+class ReportScheduleForm(forms.Form):
+    """A standing order for the annual report: the same choices as a download, without the year (the period
+    decides it) and with how often."""
+
+    frequency = forms.ChoiceField(label=_("How often"), choices=ReportFrequency.choices)
+    language = ReportForm.base_fields["language"]
+    edition = ReportForm.base_fields["edition"]
+    format = ReportForm.base_fields["format"]
 
     def __init__(self, *args, editions=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,6 +8,8 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from nicat.privacy.fields import EncryptedTextField
+
 
 class DatasetKind(models.TextChoices):
     CTDC = "ctdc", _("CTDC published dataset")
@@ -80,3 +82,55 @@ class CaseCountsRefresh(models.Model):
 
     def __str__(self):
         return f"{self.refreshed_at:%Y-%m-%d %H:%M}"
+
+
+class ReportFrequency(models.TextChoices):
+    MONTHLY = "monthly", _("Every month: the year so far, at the start of each month")
+    YEARLY = "yearly", _("Every year: the past year, in January")
+
+
+class ReportSchedule(models.Model):
+    """A supervisor's or analyst's standing order for the national annual report (issue 18: scheduled
+    reports): the `statistics.reports` job of `nicat worker` builds it in the chosen edition, language and
+    format when a period is due and keeps it for its owner only (`ScheduledReport`)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("for"))
+    frequency = models.CharField(_("frequency"), max_length=10, choices=ReportFrequency.choices)
+    edition = models.CharField(_("edition"), max_length=10)
+    language = models.CharField(_("language"), max_length=2)
+    format = models.CharField(_("format"), max_length=4)
+    created_at = models.DateTimeField(_("ordered"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("stopped"), null=True, blank=True)
+    last_period = models.CharField(_("last period made"), max_length=7, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("scheduled report")
+        verbose_name_plural = _("scheduled reports")
+
+    def __str__(self):
+        return f"{self.frequency} {self.edition} {self.language}.{self.format}"
+
+
+class ScheduledReport(models.Model):
+    """One report made by a schedule: the file (encrypted at rest like every stored text: the internal
+    edition's exact small counts are not for everyone), the period it was made for and the year it covers."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    schedule = models.ForeignKey(ReportSchedule, on_delete=models.CASCADE, related_name="reports")
+    period = models.CharField(_("period"), max_length=7)  # "2026-12" (monthly) or "2026" (yearly)
+    year = models.PositiveSmallIntegerField(_("year"))
+    made_at = models.DateTimeField(_("made"), auto_now_add=True)
+    size = models.PositiveIntegerField(_("bytes"), default=0)
+    content = EncryptedTextField(_("file"))  # base64 of the PDF or XLSX
+
+    class Meta:
+        ordering = ["-made_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["schedule", "period"], name="scheduled_report_once")]
+        verbose_name = _("made report")
+        verbose_name_plural = _("made reports")
+
+    def __str__(self):
+        return f"{self.schedule_id}:{self.period}"

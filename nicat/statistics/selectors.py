@@ -345,3 +345,43 @@ def report_editions(user):
     if statistics_audience(user):
         return ["public"]
     return []
+
+
+def own_report_schedule(user, schedule_uuid, *, for_update=False):
+    """`user`'s own standing order for the annual report; anyone else's, or none: NotAllowed (not found)."""
+    from nicat.core.errors import NotAllowed
+    from nicat.core.reads import as_uuid
+    from nicat.statistics.models import ReportSchedule
+
+    key = as_uuid(schedule_uuid)
+    rows = ReportSchedule.objects.filter(uuid=key, user_id=user.pk) if key and user.pk else ReportSchedule.objects.none()
+    schedule = (rows.select_for_update() if for_update else rows).first()
+    if schedule is None:
+        raise NotAllowed
+    return schedule
+
+
+def own_scheduled_report(user, report_uuid):
+    """A report made for `user` by one of their schedules (running or stopped); anyone else's: NotAllowed."""
+    from nicat.core.errors import NotAllowed
+    from nicat.core.reads import as_uuid
+    from nicat.statistics.models import ScheduledReport
+
+    key = as_uuid(report_uuid)
+    made = (ScheduledReport.objects.filter(uuid=key, schedule__user_id=user.pk).select_related("schedule").first()
+            if key and user.pk else None)
+    if made is None:
+        raise NotAllowed
+    return made
+
+
+def report_schedules(user):
+    """`user`'s standing orders, newest first, each with its made reports (newest first, without the files)."""
+    from django.db.models import Prefetch
+
+    from nicat.statistics.models import ReportSchedule, ScheduledReport
+
+    if not user.pk:
+        return []
+    made = ScheduledReport.objects.defer("content").order_by("-made_at", "-id")
+    return list(ReportSchedule.objects.filter(user_id=user.pk).prefetch_related(Prefetch("reports", queryset=made)))

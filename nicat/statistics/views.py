@@ -2,6 +2,8 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from nicat.core.forms import apply_errors
 from nicat.statistics.forms import CaseTableForm
@@ -162,3 +164,57 @@ def calls(request):
     if view is not None:
         view["job_offers"] = table["job_offers"]
     return render(request, "statistics/calls.html", {"form": form, "view": view})
+
+
+@login_required
+def report_schedules(request):
+    """The user's standing orders for the annual report (made by `nicat worker` every month or year), the
+    reports made so far to download, and a form to order one more."""
+    from nicat.core.pages import form_page
+    from nicat.statistics.forms import ReportScheduleForm
+    from nicat.statistics.selectors import report_editions
+    from nicat.statistics.selectors import report_schedules as schedules_of
+    from nicat.statistics.services import schedule_report
+
+    editions = report_editions(request.user)
+    if not editions:
+        raise PermissionDenied
+    form = ReportScheduleForm(request.POST if request.method == "POST" else None, editions=editions,
+                              initial={"frequency": "monthly", "language": request.LANGUAGE_CODE,
+                                       "edition": editions[0], "format": "pdf"})
+    return form_page(
+        request, form,
+        call=lambda data: schedule_report(actor=request.user, frequency=data["frequency"], edition=data["edition"],
+                                          language=data["language"], fmt=data["format"]),
+        success=_("The report is ordered: the first is made within the hour, then one at the start of each period. You are notified each time."),
+        next_page="statistics:report_schedules", template="statistics/report_schedules.html",
+        context=lambda: {"schedules": schedules_of(request.user)})
+
+
+@login_required
+@require_POST
+def end_report_schedule(request, uuid):
+    from nicat.core.pages import act
+    from nicat.statistics.services import end_report_schedule as end
+
+    return act(request, lambda data: end(actor=request.user, schedule_uuid=uuid),
+               success=_("The standing order is stopped. The reports already made stay here."),
+               next_page="statistics:report_schedules")
+
+
+@login_required
+def scheduled_report(request, uuid):
+    """One made report, downloaded by its owner (audited); anyone else: 404."""
+    from django.http import Http404, HttpResponse
+
+    from nicat.core.errors import NotAllowed
+    from nicat.statistics.services import scheduled_report_file
+
+    try:
+        content, name, kind = scheduled_report_file(actor=request.user, report_uuid=uuid)
+    except NotAllowed:
+        raise Http404 from None
+    response = HttpResponse(content, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
