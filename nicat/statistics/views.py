@@ -43,11 +43,13 @@ def _proceedings(request):
 def _published(request):
     """A published dataset (CTDC) beside Nicat's own figures: its counts by one of its columns,
     cells under k withheld as CTDC publishes them."""
+    from nicat.core.replica import replica_reads
     from nicat.statistics.models import Dataset
     from nicat.statistics.selectors import dataset_table
     from nicat.statistics.suppression import DEFAULT_K
 
-    datasets = list(Dataset.objects.order_by("name"))
+    with replica_reads():  # published figures, like the statistics beside them: the replica when there is one
+        datasets = list(Dataset.objects.order_by("name"))
     if not datasets:
         return None
     chosen = next((d for d in datasets if d.name == request.GET.get("dataset")), datasets[0])

@@ -184,3 +184,20 @@ def test_a_streaming_replica_serves_the_statistics(cast, private_primary, tmp_pa
                 server.kill()
     finally:
         replica.destroy()
+
+
+@both
+def test_the_published_datasets_beside_the_statistics_read_the_replica(cast, client):
+    from nicat.statistics.models import Dataset, DatasetRow
+
+    cast.open_case()
+    dataset = Dataset.objects.create(name="CTDC 2024", columns=["gender"], row_count=12)
+    DatasetRow.objects.bulk_create([DatasetRow(dataset=dataset, values=["Female"]) for _ in range(12)])
+    client.force_login(cast.analyst)
+    with override_settings(NICAT_REPLICA_ALIAS="replica"), \
+            CaptureQueriesContext(connections["replica"]) as on_replica, \
+            CaptureQueriesContext(connections["default"]) as on_primary:
+        page = client.get("/statistics/")
+    assert page.status_code == 200 and "CTDC 2024" in page.content.decode()
+    assert any('FROM "statistics_dataset"' in s for s in _sql(on_replica))
+    assert not any('FROM "statistics_dataset"' in s for s in _sql(on_primary))
