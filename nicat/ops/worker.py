@@ -161,7 +161,12 @@ def make_worker(*, worker_id, interval, batch=False, max_tasks=None, queue_names
         def run(self):
             logger.info("Worker %s started (%d periodic jobs)", self.worker_id, len(periodic_jobs()))
             heartbeat = Heartbeat(self.worker_id)
-            heartbeat.beat()
+            try:
+                heartbeat.beat()
+            except OperationalError as exc:  # started while the database is away: its thread beats once it is back
+                logger.warning("Worker %s started without a heartbeat (%s); retrying.", self.worker_id,
+                               exc.__class__.__name__)
+                close_old_connections()
             heartbeat.start()
             next_housekeeping = 0.0
             try:

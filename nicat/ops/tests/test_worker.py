@@ -67,6 +67,32 @@ def test_with_workers_a_period_is_queued_once(probe_job):
     assert calls == []  # queued, not run: a worker runs it
 
 
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS=DATABASE_TASKS)
+def test_a_worker_started_while_the_database_is_away_keeps_running(probe_job, monkeypatch, caplog):
+    """systemd starts the worker while PostgreSQL restarts: its first heartbeat fails; the worker does not
+    exit (it used to die there), it schedules and runs its jobs, and its heartbeat is written afterwards."""
+    from django.db.utils import OperationalError
+
+    from nicat.ops import worker as worker_module
+
+    real_beat, failures = worker_module.Heartbeat.beat, []
+
+    def beat(self):
+        if not failures:
+            failures.append(1)
+            raise OperationalError("connection failed: FATAL:  the database system is shutting down")
+        return real_beat(self)
+
+    monkeypatch.setattr(worker_module.Heartbeat, "beat", beat)
+    worker = worker_module.make_worker(worker_id="late-db", interval=0.1, batch=True)
+    with caplog.at_level("WARNING", logger="nicat.worker"):
+        worker.run()  # batch: runs what is due, then returns
+    assert failures == [1]
+    assert "started without a heartbeat" in caplog.text
+    assert calls == [1]  # the periodic job was scheduled and run by this worker
+
+
 @pytest.mark.django_db
 @override_settings(TASKS=DATABASE_TASKS, NICAT_WORKER_LEASE_SECONDS=30, NICAT_JOB_MAX_ATTEMPTS=2)
 def test_a_silent_workers_job_is_queued_again_then_failed():
