@@ -120,6 +120,8 @@ def main():
     parser.add_argument("--postgres", metavar="URL", help="server URL; a bench database is created and dropped")
     parser.add_argument("--skip-scan", action="store_true")
     parser.add_argument("--skip-intake", action="store_true")
+    parser.add_argument("--one-process-too", action="store_true",
+                        help="after the scan, the same scan comparing in one process (NICAT_SCAN_PROCESSES=1)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary SQLite database (path printed)")
     parser.add_argument("--cache", action="store_true",
                         help="keep the generated rows under var/bench-cache/ and reuse them (same registry in "
@@ -138,6 +140,7 @@ def main():
 
 
 def run(args, tmp):
+    from django.conf import settings
     from django.db import connection
 
     from nicat.accounts.models import Role
@@ -205,8 +208,15 @@ def run(args, tmp):
         true_pairs = {(a, b) for g in groups.values() for a in g for b in g if a < b}
         load_before = os.getloadavg()
         t = time.monotonic()
-        s = scan(progress=lambda m: print("scan:", m, file=sys.stderr), watch=true_pairs)
+        said = []
+
+        def progress(message):
+            said.append(message)
+            print("scan:", message, file=sys.stderr)
+
+        s = scan(progress=progress, watch=true_pairs)
         result["scan"] = {"seconds": round(time.monotonic() - t, 1), "pairs_compared": s.pairs,
+                          "processes": s.processes, "steps": said,
                           "likely_duplicates": s.matches, "signals": s.new_signals, "blocks": s.blocks,
                           "oversized_blocks": s.oversized_blocks, "refined_blocks": s.refined_blocks,
                           "oversized_refined_blocks": s.oversized_refined, "weights_re_estimated": s.trained,
@@ -238,6 +248,20 @@ def run(args, tmp):
         result["scan"]["synthetic_truth"]["by_min_probability"] = by_threshold
         result["scan"]["synthetic_truth"]["oracle_recall_at_precision_0.99"] = oracle_recall(s.cells, len(true_pairs))
         print("scan", result["scan"], file=sys.stderr)
+        if args.one_process_too:
+            # the same scan compared in one process (as before NICAT_SCAN_PROCESSES), after the first: its
+            # reads find the database's caches warm, so the comparison does not flatter the processes
+            said = []
+            settings.NICAT_SCAN_PROCESSES = 1
+            load_before = os.getloadavg()
+            t = time.monotonic()
+            one = scan(progress=progress, watch=true_pairs, record=False)
+            result["scan_one_process"] = {
+                "seconds": round(time.monotonic() - t, 1), "processes": one.processes, "pairs_compared": one.pairs,
+                "likely_duplicates": one.matches,
+                "same_cells": one.cells == s.cells, "steps": said,
+                "load_average_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)]}
+            print("scan in one process", result["scan_one_process"], file=sys.stderr)
         import pickle
 
         cells = ROOT / "var" / f"matching_speed_{engine}_{args.persons}_cells.pickle"

@@ -405,6 +405,7 @@ NICAT_UNUSUAL_CASE_VIEWS = env.int("NICAT_UNUSUAL_CASE_VIEWS", default=15)
 # Duplicate checks at intake (POST /api/v1/persons/candidates/ and the intake page) per user and hour: beyond
 # it the check answers 429, so that it cannot be used as an oracle ("is X a victim?"). Issue 14, item 5.
 NICAT_DUPLICATE_CHECKS_PER_HOUR = env.int("NICAT_DUPLICATE_CHECKS_PER_HOUR", default=200)
+NICAT_SCAN_PROCESSES = env.int("NICAT_SCAN_PROCESSES", default=0)  # the duplicate scan compares in this many (0: one per CPU)
 
 # --- Jobs without cron (nicat/ops, docs/operations.md, docs/decisions/0009-ops-task-queue.md) ---------
 # "database": jobs are queued in the database and run by `nicat worker` (production). "immediate": a

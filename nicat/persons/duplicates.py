@@ -73,6 +73,7 @@ class ScanResult:
     cells: dict = field(default_factory=dict)
     model: dict = field(default_factory=dict)
     u_names: float = 0.0          # share of random pairs agreeing exactly on given and family name
+    processes: int = 1            # processes the pairs were compared in
 
 
 def candidate_pairs(*, block_cap=None, chunk_size=50000, result=None, name_pair_sizes=None):
@@ -187,11 +188,15 @@ def _refine(pairs, oversized, *, block_cap, chunk_size, result):
 
 def _profiles(ids, chunk=2000):
     """Profiles of the live (not merged) persons among `ids`, decrypted chunk by chunk."""
+    from nicat.privacy import personkeys
+
     ids = sorted(ids)
     out = {}
     for i in range(0, len(ids), chunk):
-        for person in (registry_rows(Person).filter(pk__in=ids[i:i + chunk], merged_into__isnull=True)
-                       .select_related("gender").only(*RANK_FIELDS)):
+        rows = registry_rows(Person).filter(pk__in=ids[i:i + chunk], merged_into__isnull=True)
+        # the persons' own data keys in one query per chunk, not one per person (services seal with them)
+        personkeys.preload(rows.values_list("data_key_id", flat=True))
+        for person in rows.select_related("gender").only(*RANK_FIELDS):
             out[person.pk] = matching.profile(person_data(person), ref=person.pk)
     return out
 
@@ -273,37 +278,24 @@ def scan(*, min_probability=SCAN_MIN_PROBABILITY, block_cap=None, record=True, l
     if progress:
         progress(f"{len(profiles)} persons decrypted ({round(time.monotonic() - started, 1)} s)")
     name_tokens = {pid: _name_pair_tokens(p, sizes) for pid, p in profiles.items()}
-    # agreement levels of every pair, interned (few distinct patterns, many pairs); for an exact
-    # agreement on both names, how many persons bear that name pair
-    pattern_ids, patterns = {}, []
-    sessions = {name: Counter() for name, _ in matching.SESSIONS}
-    left, right, which, bearing = array("q"), array("q"), array("l"), array("l")
+    left, right, masks = array("q"), array("q"), array("q")
     for (a, b), mask in pairs.items():
-        pa, pb = profiles.get(a), profiles.get(b)
-        if pa is None or pb is None:
-            continue
-        lv = matching.levels(pa, pb)
-        pid = pattern_ids.get(lv)
-        if pid is None:
-            pid = pattern_ids[lv] = len(patterns)
-            patterns.append(lv)
         left.append(a)
         right.append(b)
-        which.append(pid)
-        size = 0
-        if lv[0] == "exact" and lv[1] == "exact":
-            shared = set(name_tokens[a]).intersection(name_tokens[b])
-            size = max((sizes[t] for t in shared), default=0)
-        bearing.append(size)
-        if watch:
-            cell = result.cells.setdefault((lv, size), [0, 0])
-            cell[0] += 1
-            cell[1] += (a, b) in watch
-        for name in matching.session_of(mask):
-            sessions[name][lv] += 1
-    del pairs, profiles, name_tokens
+        masks.append(mask)
+    del pairs
+    compared = _compare_all(left, right, masks, profiles, name_tokens, sizes, watch,
+                            processes=_processes(len(left)))
+    del masks, profiles, name_tokens
+    left, right, which, bearing, patterns = (compared.left, compared.right, compared.which, compared.bearing,
+                                             compared.patterns)
+    sessions = compared.sessions
+    result.processes = compared.processes
+    if watch:
+        result.cells = compared.cells
     if progress:
-        progress(f"{len(which)} pairs compared, {len(patterns)} patterns ({round(time.monotonic() - started, 1)} s)")
+        progress(f"{len(which)} pairs compared, {len(patterns)} patterns, {compared.processes} process(es) "
+                 f"({round(time.monotonic() - started, 1)} s)")
     model = current_model()
     sampled_names = []
     random_levels = _random_levels(names=sampled_names)
@@ -344,3 +336,117 @@ def scan(*, min_probability=SCAN_MIN_PROBABILITY, block_cap=None, record=True, l
         result.new_signals = record_scan_signals(pairs=found)
     result.seconds = round(time.monotonic() - started, 1)
     return result
+
+
+# --- Comparing the pairs, in several processes when there are many ----------------------------------
+
+PARALLEL_MIN_PAIRS = 200_000  # fewer pairs are compared in this process (starting others costs more)
+
+
+def _processes(pairs):
+    """How many processes compare `pairs` pairs: NICAT_SCAN_PROCESSES (0: one per CPU), one for few pairs."""
+    import os
+
+    from django.conf import settings
+
+    wanted = settings.NICAT_SCAN_PROCESSES or os.cpu_count() or 1
+    return max(1, wanted) if pairs >= PARALLEL_MIN_PAIRS else 1
+
+
+@dataclass
+class _Compared:
+    """Agreement levels of the compared pairs: per pair (`left`, `right`) the index of its levels in
+    `patterns` (`which`) and, for an exact agreement on both names, how many persons bear that name pair
+    (`bearing`, else 0); the training sessions' level counts; with `watch` the benchmark's cells."""
+    left: array = field(default_factory=lambda: array("q"))
+    right: array = field(default_factory=lambda: array("q"))
+    which: array = field(default_factory=lambda: array("l"))
+    bearing: array = field(default_factory=lambda: array("l"))
+    patterns: list = field(default_factory=list)
+    sessions: dict = field(default_factory=lambda: {name: Counter() for name, _ in matching.SESSIONS})
+    cells: dict = field(default_factory=dict)
+    processes: int = 1
+
+
+def _compare(left, right, masks, profiles, name_tokens, sizes, watch, start, end):
+    """Levels of the pairs `start`..`end` (pairs whose person is gone — merged meanwhile — are left out).
+    Pure computation: safe in a forked process (no database)."""
+    out = _Compared()
+    pattern_ids = {}
+    sessions_of = {}
+    for i in range(start, end):
+        a, b = left[i], right[i]
+        pa, pb = profiles.get(a), profiles.get(b)
+        if pa is None or pb is None:
+            continue
+        lv = matching.levels(pa, pb)
+        pid = pattern_ids.get(lv)
+        if pid is None:
+            pid = pattern_ids[lv] = len(out.patterns)
+            out.patterns.append(lv)
+        out.left.append(a)
+        out.right.append(b)
+        out.which.append(pid)
+        size = 0
+        if lv[0] == "exact" and lv[1] == "exact":
+            shared = set(name_tokens[a]).intersection(name_tokens[b])
+            size = max((sizes[t] for t in shared), default=0)
+        out.bearing.append(size)
+        if watch:
+            cell = out.cells.setdefault((lv, size), [0, 0])
+            cell[0] += 1
+            cell[1] += (a, b) in watch
+        mask = masks[i]
+        names = sessions_of.get(mask)
+        if names is None:
+            names = sessions_of[mask] = matching.session_of(mask)
+        for name in names:
+            out.sessions[name][lv] += 1
+    return out
+
+
+_SHARED = None  # what forked comparing processes read (inherited, never pickled)
+
+
+def _compare_part(bounds):
+    return _compare(*_SHARED, *bounds)
+
+
+def _compare_all(left, right, masks, profiles, name_tokens, sizes, watch, *, processes):
+    """`_compare` over every pair: here, or split among `processes` forked processes (which inherit the
+    decrypted profiles rather than receive them; they return only levels and counts), merged in order."""
+    global _SHARED
+    n = len(left)
+    if processes <= 1:
+        return _compare(left, right, masks, profiles, name_tokens, sizes, watch, 0, n)
+    import multiprocessing
+
+    step = -(-n // (processes * 4))  # a few parts per process: an even share of the work
+    bounds = [(i, min(n, i + step)) for i in range(0, n, step)]
+    _SHARED = (left, right, masks, profiles, name_tokens, sizes, watch)
+    try:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            parts = pool.map(_compare_part, bounds, chunksize=1)
+    finally:
+        _SHARED = None
+    merged = _Compared(processes=processes)
+    ids = {}
+    for part in parts:
+        remap = array("l")
+        for lv in part.patterns:
+            pid = ids.get(lv)
+            if pid is None:
+                pid = ids[lv] = len(merged.patterns)
+                merged.patterns.append(lv)
+            remap.append(pid)
+        merged.left.extend(part.left)
+        merged.right.extend(part.right)
+        merged.which.extend(remap[p] for p in part.which)
+        merged.bearing.extend(part.bearing)
+        for name, counts in part.sessions.items():
+            merged.sessions[name].update(counts)
+        for key, (pairs, watched) in part.cells.items():
+            cell = merged.cells.setdefault(key, [0, 0])
+            cell[0] += pairs
+            cell[1] += watched
+    return merged

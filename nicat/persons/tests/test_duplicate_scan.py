@@ -94,3 +94,44 @@ def test_generate_command_fills_a_benchmark_registry(cast):
     assert len(people) == 200 and all(p.given_name or p.family_name for p in people)
     some = next(p for p in people if p.family_name and p.registered_by_institution_id == cast.ngo.pk)
     assert some in [r["person"] for r in search_persons(user=cast.worker, q=some.family_name)]
+
+
+def test_the_scan_compares_in_several_processes_with_the_same_outcome(cast, settings, monkeypatch):
+    """At national scale the pairs are compared in forked processes (NICAT_SCAN_PROCESSES): the levels,
+    the weights learnt from them and the pairs raised are the same as in one process."""
+    from nicat.persons import duplicates
+    from nicat.persons.generator import generate
+
+    truth = []
+    generate(2500, seed=5, duplicate_share=0.05, institutions=[cast.ngo, cast.ngo2], workers=1, truth=truth)
+    watch = {(min(a, b), max(a, b)) for a, b in truth}
+    runs = {}
+    for processes in (1, 2):
+        settings.NICAT_SCAN_PROCESSES = processes
+        monkeypatch.setattr(duplicates, "PARALLEL_MIN_PAIRS", 0)
+        said = []
+        runs[processes] = (duplicates.scan(record=False, watch=watch, progress=said.append), said)
+    (one, said_one), (two, said_two) = runs[1], runs[2]
+    assert any("1 process(es)" in m for m in said_one) and any("2 process(es)" in m for m in said_two)
+    assert two.pairs == one.pairs > 1000 and two.trained and one.trained
+    assert two.cells == one.cells and sum(c[1] for c in two.cells.values()) > 50
+    assert two.model == one.model
+    assert two.matches == one.matches > 50
+
+
+def test_the_scan_unwraps_the_persons_keys_in_one_query_per_chunk(cast):
+    """Persons registered through the services are sealed with their own data keys: the scan reads those
+    keys together, not one query per person (a million queries at national scale)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from nicat.persons.duplicates import _profiles
+    from nicat.privacy import personkeys
+
+    cases = [cast.open_case(person={"given_name": "Nərgiz", "family_name": f"Əliyeva{i}",
+                                    "birth_date": datetime.date(1995, 1, 1 + i)}) for i in range(25)]
+    personkeys.forget_cache()
+    with CaptureQueriesContext(connection) as queries:
+        profiles = _profiles([c.person_id for c in cases])
+    assert len(profiles) == 25 and profiles[cases[3].person_id].family_fold.startswith("aliyeva")
+    assert len(queries) <= 3, [q["sql"][:80] for q in queries]
