@@ -420,13 +420,15 @@ def _compare_all(left, right, masks, profiles, name_tokens, sizes, watch, *, pro
     if processes <= 1:
         return _compare(left, right, masks, profiles, name_tokens, sizes, watch, 0, n)
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     step = -(-n // (processes * 4))  # a few parts per process: an even share of the work
     bounds = [(i, min(n, i + step)) for i in range(0, n, step)]
     _SHARED = (left, right, masks, profiles, name_tokens, sizes, watch)
     try:
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
-            parts = pool.map(_compare_part, bounds, chunksize=1)
+        # an executor, not a Pool: a process killed (out of memory) fails the scan instead of hanging it
+        with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+            parts = list(pool.map(_compare_part, bounds))
     finally:
         _SHARED = None
     merged = _Compared(processes=processes)

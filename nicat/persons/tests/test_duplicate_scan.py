@@ -135,3 +135,28 @@ def test_the_scan_unwraps_the_persons_keys_in_one_query_per_chunk(cast):
         profiles = _profiles([c.person_id for c in cases])
     assert len(profiles) == 25 and profiles[cases[3].person_id].family_fold.startswith("aliyeva")
     assert len(queries) <= 3, [q["sql"][:80] for q in queries]
+
+
+def test_a_comparing_process_that_dies_fails_the_scan_instead_of_hanging_it(monkeypatch):
+    """A forked comparing process killed (the machine out of memory) ends the scan with an error the
+    operator sees; the coordinator's scan never waits forever."""
+    from array import array
+    from concurrent.futures.process import BrokenProcessPool
+
+    import pytest
+
+    from nicat.persons import duplicates
+
+    monkeypatch.setattr(duplicates, "_compare_part", _killed)
+    pairs = array("q", range(8))
+    with pytest.raises(BrokenProcessPool):
+        duplicates._compare_all(pairs, pairs, pairs, {}, {}, {}, None, processes=2)
+    assert duplicates._SHARED is None  # nothing decrypted stays referenced after the failure
+
+
+def _killed(bounds):
+    """A comparing process's work, cut short as the kernel's out-of-memory killer would."""
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
