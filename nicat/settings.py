@@ -213,9 +213,11 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Django's database sessions, whose expiry an unchanged session renews at most once a minute
+# (nicat/accounts/sessions.py): 29 to 30 minutes of idleness end a session
+SESSION_ENGINE = "nicat.accounts.sessions"
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True  # 30 minutes of idleness end a session
+SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

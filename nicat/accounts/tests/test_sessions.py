@@ -81,3 +81,71 @@ def test_sign_out_everywhere_revokes_every_api_token_too(cast, hardened):
     assert client.get("/api/v1/cases/").status_code == 200
     event = AuditEvent.objects.get(action="token.revoke_all", actor=cast.worker)
     assert event.details["count"] == 2 and event.details["reason"] == "sign_out_everywhere"
+
+
+def _session_writes(queries):
+    return [q["sql"] for q in queries if "django_session" in q["sql"] and q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))]
+
+
+def _expiry(client):
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.get(session_key=client.session.session_key).expire_date
+
+
+def _age_session(client, seconds):
+    """As if the session's expiry had last been renewed `seconds` ago."""
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    expiry = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE - seconds)
+    Session.objects.filter(session_key=client.session.session_key).update(expire_date=expiry)
+    return expiry
+
+
+def test_an_unchanged_session_is_not_rewritten_on_every_page(client, cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    verified_login(client, cast.worker)
+    assert client.get("/cases/").status_code == 200
+    renewed = _expiry(client)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/cases/").status_code == 200
+        assert client.get("/").status_code in (200, 302)
+    assert _session_writes(ctx.captured_queries) == []
+    assert _expiry(client) == renewed
+
+
+def test_activity_a_minute_after_the_last_renewal_renews_the_idle_expiry(client, cast):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    verified_login(client, cast.worker)
+    old = _age_session(client, 61)
+    assert client.get("/cases/").status_code == 200
+    renewed = _expiry(client)
+    assert renewed > old + timedelta(seconds=60)
+    assert abs((renewed - timezone.now()) - timedelta(seconds=settings.SESSION_COOKIE_AGE)) < timedelta(seconds=5)
+
+
+def test_thirty_minutes_idle_end_the_session(client, cast):
+    verified_login(client, cast.worker)
+    assert client.get("/cases/").status_code == 200
+    _age_session(client, settings.SESSION_COOKIE_AGE + 1)
+    r = client.get("/cases/")
+    assert r.status_code == 302 and r.url.startswith(reverse("web:login"))
+
+
+def test_a_changed_session_is_written_at_once(client, cast, hardened):
+    """The second factor, verified seconds after the password, is kept in the session: a change is written
+    whatever the time since the last renewal."""
+    from tests.support.world import login
+
+    login(client, cast.worker)
+    assert client.get("/cases/").status_code == 200
+    client.post(reverse("accounts:sign_out_everywhere"))
+    assert client.get("/cases/").status_code == 302
