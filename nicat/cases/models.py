@@ -107,6 +107,13 @@ class Case(VersionedModel):
         ordering = ["-created_at"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
+        indexes = [
+            # The case list's order (newest first contact first, then id) with the owning institution beside it:
+            # walking the list to a page — by OFFSET for a numbered page, or from a cursor — reads the index
+            # alone (on PostgreSQL), never the case rows the reader may not see. Page 400 of a worker who sees
+            # a fiftieth of 1,000,000 cases: 1.3–1.7 s without it, 0.06–0.2 s with it (docs/performance.md).
+            models.Index(fields=["-first_contact_at", "-id"], include=["owner_institution"], name="cases_list_order"),
+        ]
 
     def __str__(self):
         return self.reference

@@ -36,8 +36,9 @@ def case_list_view(request):
                                cursor=request.GET.get("cursor"), last=bool(request.GET.get("last")))
         except keyset.BadCursor:
             page = None  # an edited or stale link: the first page
+    total = cases.count()  # once: the heading shows it, and a numbered page needs it
     if page is None and request.GET.get("page"):
-        numbered = Paginator(cases, CASE_LIST_PAGE).get_page(request.GET.get("page"))
+        numbered = Paginator(keyset.Deferred(cases, count=total), CASE_LIST_PAGE).get_page(request.GET.get("page"))
         page = keyset.around(list(numbered.object_list), has_next=numbered.has_next(),
                              has_previous=numbered.has_previous(), column="first_contact_at", name="cases.list")
     if page is None:
@@ -46,7 +47,7 @@ def case_list_view(request):
     query = request.GET.copy()
     for key in ("page", "cursor", "last"):
         query.pop(key, None)
-    return render(request, "cases/case_list.html", {"form": form, "page": page, "count": cases.count(),
+    return render(request, "cases/case_list.html", {"form": form, "page": page, "count": total,
                                                     "query": query.urlencode()})
 
 

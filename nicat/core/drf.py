@@ -76,8 +76,8 @@ class KeysetPagination(PageNumberPagination):
         from nicat.core import keyset
 
         self.keyset = None
-        if self.page_query_param in request.query_params:
-            return super().paginate_queryset(queryset, request, view)
+        if self.page_query_param in request.query_params:  # numbered: the page's ids first (keyset.read)
+            return super().paginate_queryset(keyset.Deferred(queryset), request, view)
         self.request = request
         cursor = request.query_params.get(self.cursor_query_param)
         try:

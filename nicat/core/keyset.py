@@ -64,24 +64,60 @@ def page(queryset, *, column, size, name, cursor=None, last=False):
         direction, raw, pk = decode(cursor, name=name)
         value = _value(queryset.model, column, raw)
         if direction == "a":   # older rows: (column, id) < (value, pk)
-            rows = list(desc.filter(Q(**{f"{column}__lt": value}) | Q(**{column: value, "pk__lt": pk}))
-                        .filter(**{f"{column}__lte": value})[:size + 1])
+            rows = read(desc.filter(Q(**{f"{column}__lt": value}) | Q(**{column: value, "pk__lt": pk}))
+                        .filter(**{f"{column}__lte": value}), 0, size + 1)
             more, rows = len(rows) > size, rows[:size]
             has_previous = _exists(desc, column, rows[0] if rows else None, value, pk, newer=True)
             has_next = more
         else:                  # newer rows: (column, id) > (value, pk), read upwards and shown newest first
-            rows = list(asc.filter(Q(**{f"{column}__gt": value}) | Q(**{column: value, "pk__gt": pk}))
-                        .filter(**{f"{column}__gte": value})[:size + 1])
+            rows = read(asc.filter(Q(**{f"{column}__gt": value}) | Q(**{column: value, "pk__gt": pk}))
+                        .filter(**{f"{column}__gte": value}), 0, size + 1)
             more, rows = len(rows) > size, rows[:size][::-1]
             has_next = _exists(desc, column, rows[-1] if rows else None, value, pk, newer=False)
             has_previous = more
     elif last:
-        rows = list(asc[:size + 1])
+        rows = read(asc, 0, size + 1)
         has_previous, rows, has_next = len(rows) > size, rows[:size][::-1], False
     else:
-        rows = list(desc[:size + 1])
+        rows = read(desc, 0, size + 1)
         has_next, rows, has_previous = len(rows) > size, rows[:size], False
     return around(rows, has_next=has_next, has_previous=has_previous, column=column, name=name)
+
+
+def read(ordered, start, stop):
+    """`ordered[start:stop]` in two reads: the ids of those rows, then the rows by id (in that order).
+
+    The first read is all a walk through the list needs — the sort column, the id and what the caller's
+    narrowing asks (for the case list, the owning institution: the index `cases_list_order` holds all
+    three) — so the database can answer it from the index alone, without fetching each row it passes
+    over; a page far into a list where the reader sees a fiftieth of the rows passes over hundreds of
+    thousands. A row gone between the two reads is left out."""
+    ids = list(ordered.prefetch_related(None).values_list("pk", flat=True)[start:stop])
+    if not ids:
+        return []
+    by_id = {row.pk: row for row in ordered.filter(pk__in=ids)}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+class Deferred:
+    """An ordered queryset as django.core.paginator.Paginator sees it, for numbered pages (OFFSET): a page
+    is read with `read` (the ids first), and the count is the one given or counted once."""
+
+    def __init__(self, ordered, count=None):
+        self.queryset, self._count = ordered, count
+
+    def count(self):
+        if self._count is None:
+            self._count = self.queryset.count()
+        return self._count
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            raise TypeError("Deferred pages are read by slices")
+        return read(self.queryset, index.start or 0, index.stop)
 
 
 def around(rows, *, has_next, has_previous, column, name):

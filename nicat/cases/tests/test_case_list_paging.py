@@ -122,3 +122,31 @@ def test_the_api_case_list_pages_by_cursor(api, cast, registry, small_pages):
     assert client.get("/api/v1/cases/", {"cursor": "forged"}).status_code == 404
     numbered = client.get("/api/v1/cases/", {"page": 2}).json()
     assert [row["reference"] for row in numbered["results"]] == expected[SIZE:2 * SIZE]
+
+
+def test_numbered_pages_read_the_ids_first_and_count_once(worker_client, api, cast, registry, small_pages):
+    """An old numbered link (`?page=N`, OFFSET) shows the same cases in the same order as paging by cursor,
+    on the page and in the API; the page's rows are read by their ids (keyset.read: the walk through the
+    list never fetches a row it passes over) and the visible cases are counted once per page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    expected, theirs, _base = registry
+    url = reverse("cases:list")
+    pages = []
+    for number in (1, 2, 3):
+        with CaptureQueriesContext(connection) as ctx:
+            pages.append(shown(worker_client.get(url, {"page": number})))
+        counts = [q["sql"] for q in ctx.captured_queries
+                  if q["sql"].startswith('SELECT COUNT(*) AS "__count" FROM "cases_case"')]
+        assert len(counts) == 1, counts
+        walks = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "cases_case"."id" AS "pk" FROM "cases_case"')
+                 and "ORDER BY" in q["sql"]]
+        assert walks and (number == 1 or "OFFSET" in walks[0])  # the walk to the page reads ids only
+    assert sum(pages, []) == expected and theirs not in sum(pages, [])
+    assert shown(worker_client.get(url, {"page": 99})) == expected[2 * SIZE:]  # beyond the end: the last page
+    client = api(cast.worker)
+    numbered = [[row["reference"] for row in client.get("/api/v1/cases/", {"page": n}).json()["results"]]
+                for n in (1, 2, 3)]
+    assert numbered == pages
+    assert client.get("/api/v1/cases/", {"page": 99}).status_code == 404  # the API says the page does not exist
