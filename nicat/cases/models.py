@@ -113,6 +113,11 @@ class Case(VersionedModel):
             # alone (on PostgreSQL), never the case rows the reader may not see. Page 400 of a worker who sees
             # a fiftieth of 1,000,000 cases: 1.3–1.7 s without it, 0.06–0.2 s with it (docs/performance.md).
             models.Index(fields=["-first_contact_at", "-id"], include=["owner_institution"], name="cases_list_order"),
+            # The cases not closed — a few per cent of a national registry, and all that "My work" and the
+            # dashboard's deadlines look at: read from this partial index, not by a pass over every case
+            # (at 1,000,000 cases: 29,705 open, the work list's query 200 → 90 ms; docs/performance.md).
+            models.Index(fields=["owner_institution", "id"], name="cases_open",
+                         condition=~models.Q(status__in=sorted(CLOSED_STATUSES))),
         ]
 
     def __str__(self):
