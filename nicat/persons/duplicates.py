@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from nicat.persons import matching
 from nicat.persons.indexing import person_data
 from nicat.persons.models import MatchModel, Person, PersonToken
-from nicat.persons.selectors import RANK_FIELDS, current_model, registry_rows
+from nicat.persons.selectors import RANK_FIELDS, current_model, preload_keys, registry_rows
 from nicat.privacy.indexes import BLOCKING_KINDS, SCAN_BLOCK_CAPS, Kind, token
 
 MIN_TRAINING_PAIRS = 1000
@@ -188,14 +188,11 @@ def _refine(pairs, oversized, *, block_cap, chunk_size, result):
 
 def _profiles(ids, chunk=2000):
     """Profiles of the live (not merged) persons among `ids`, decrypted chunk by chunk."""
-    from nicat.privacy import personkeys
-
     ids = sorted(ids)
     out = {}
     for i in range(0, len(ids), chunk):
-        rows = registry_rows(Person).filter(pk__in=ids[i:i + chunk], merged_into__isnull=True)
         # the persons' own data keys in one query per chunk, not one per person (services seal with them)
-        personkeys.preload(rows.values_list("data_key_id", flat=True))
+        rows = preload_keys(registry_rows(Person).filter(pk__in=ids[i:i + chunk], merged_into__isnull=True))
         for person in rows.select_related("gender").only(*RANK_FIELDS):
             out[person.pk] = matching.profile(person_data(person), ref=person.pk)
     return out

@@ -110,7 +110,7 @@ def _capped_counts(values, cap):
         return dict(cursor.fetchall())
 
 
-def _preload_keys(qs):
+def preload_keys(qs):
     """One query for the persons' data keys before their values are decrypted (nicat.privacy.personkeys)."""
     from nicat.privacy import personkeys
 
@@ -119,7 +119,7 @@ def _preload_keys(qs):
 
 
 def _load(ids):
-    _preload_keys(registry_rows(Person).filter(pk__in=list(ids)))
+    preload_keys(registry_rows(Person).filter(pk__in=list(ids)))
     return {p.pk: p for p in registry_rows(Person).filter(pk__in=list(ids)).select_related("gender")
             .only(*RANK_FIELDS)}
 
@@ -447,7 +447,7 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
             # born that day (250 ms at 1,000,000)
             qs = qs.filter(Exists(registry_rows(PersonToken).filter(person_id=OuterRef("pk"),
                                                                     token__in=[t for _, t in name_tokens])))
-        results = scored(list(_preload_keys(qs.only(*NAME_FIELDS).order_by("-pk")[:SEARCH_LIMIT])))
+        results = scored(list(preload_keys(qs.only(*NAME_FIELDS).order_by("-pk")[:SEARCH_LIMIT])))
     elif name_tokens:
         def visible(ids):
             return policy.visible_person_ids(user, ids, among_persons=base)
@@ -460,7 +460,7 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
         if common and not results:  # nothing rarer matched: the namesakes of the common words
             results = scored(_ranked_persons(_common_name_candidates(q, visible, limit=SEARCH_LIMIT), fields))
     elif age_from is not None or age_to is not None:
-        results = scored(list(_preload_keys(qs.only(*NAME_FIELDS).order_by("-pk")[:SEARCH_LIMIT])))
+        results = scored(list(preload_keys(qs.only(*NAME_FIELDS).order_by("-pk")[:SEARCH_LIMIT])))
     else:
         return []
     # written (every word as typed, in any script) before spelling, whose folded letters part would put a
@@ -482,7 +482,7 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
 def _ranked_persons(ids, fields=NAME_FIELDS):
     if not ids:
         return []
-    _preload_keys(registry_rows(Person).filter(among(Person, "id", ids)))
+    preload_keys(registry_rows(Person).filter(among(Person, "id", ids)))
     loaded = {p.pk: p for p in registry_rows(Person).filter(among(Person, "id", ids)).only(*fields)}
     return [loaded[pk] for pk in ids if pk in loaded]
 
