@@ -92,10 +92,12 @@ def _send_emails(users, kind, case_reference, link):
     mail.send_after_commit(messages)
 
 
-def unread_count(user):
+def unread(user):
+    """The user's unread notifications (none for an anonymous visitor)."""
     if not getattr(user, "is_authenticated", False):
-        return 0
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+        return Notification.objects.none()
+    return Notification.objects.filter(user=user, read_at__isnull=True)
+
 
 
 def user_notifications(user, limit=100):

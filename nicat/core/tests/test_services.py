@@ -64,3 +64,19 @@ def test_abstract_models_add_no_columns_and_tell_the_policy_the_way_to_the_case(
     assert issubclass(CaseNote, CaseScopedModel) and CaseNote.case_path == "case"
     assert issubclass(Person, VersionedModel) and not issubclass(Person, CaseScopedModel)
     assert [f.name for f in Case._meta.local_fields].count("version") == 1
+
+
+def test_counts_answers_each_querysets_number_in_one_query(cast, django_assert_num_queries):
+    """nicat.core.models.counts: what `.count()` of each would answer, in one round trip — scoped querysets,
+    an id list bound as one array (`among`) and an empty queryset included."""
+    from nicat.core.models import among, counts
+
+    mine, other = cast.open_case(), cast.open_case(actor=cast.worker2)
+    cases = Case.objects.system()
+    asked = {"all": cases, "seen": Case.objects.visible_to(cast.worker), "none": Case.objects.none(),
+             "among": cases.filter(among(Case, "id", [mine.pk, other.pk, -1]))}
+    expected = {name: qs.count() for name, qs in asked.items()}
+    assert expected["seen"] < expected["all"] and expected["among"] == 2 and expected["none"] == 0
+    with django_assert_num_queries(1):
+        assert counts(**asked) == expected
+    assert counts() == {}

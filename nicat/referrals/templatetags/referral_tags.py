@@ -4,22 +4,33 @@ from django.utils import timezone
 
 from nicat.access import policy
 from nicat.access import sections as access_sections
+from nicat.core.models import counts
 from nicat.referrals import notify, selectors
 
 register = template.Library()
 
 
-@register.inclusion_tag("referrals/_nav_items.html")
-def referral_nav(user, part=""):
-    """part: "links" (the referrals link, inside the Cases menu), "bell" (the notifications), "" both."""
+@register.inclusion_tag("referrals/_nav_items.html", takes_context=True)
+def referral_nav(context, user, part=""):
+    """part: "links" (the referrals link, inside the Cases menu), "bell" (the notifications), "" both.
+
+    The menu renders the two parts separately; both badges are counted in one query at the first of them
+    and kept on the request for the second."""
     works = policy.can_work_on_cases(user)
+    request = context.get("request")
+    badges = getattr(request, "_nicat_nav_badges", None)
+    if badges is None:
+        querysets = {"unread": notify.unread(user)}
+        if works:
+            querysets["pending_in"] = selectors.incoming(user=user).filter(status="pending")
+        badges = counts(**querysets)
+        if request is not None:
+            request._nicat_nav_badges = badges
     return {
         "part": part,
         "works_on_cases": works,
-        # each part counts only what it shows (the menu renders the two parts separately)
-        "pending_in": selectors.incoming(user=user).filter(status="pending").count() if works and part != "bell"
-        else 0,
-        "unread": notify.unread_count(user) if part != "links" else 0,
+        "pending_in": badges.get("pending_in", 0) if part != "bell" else 0,
+        "unread": badges["unread"] if part != "links" else 0,
         "user": user,
     }
 

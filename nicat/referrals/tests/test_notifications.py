@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from nicat.consent.models import Purpose
 from nicat.consent.services import withdraw_consent
-from nicat.referrals import services
+from nicat.referrals import notify, services
 from nicat.referrals.models import Notification
 from tests.support.referrals import consent, referral_data
 from tests.support.world import PASSWORD
@@ -89,6 +89,31 @@ def test_bell_shows_the_unread_count_and_opening_marks_read(world, client):
     note.refresh_from_db()
     assert note.read_at is not None
     assert 'data-testid="unread-count"' not in client.get(reverse("web:dashboard")).content.decode()
+
+
+def test_the_menus_two_badges_count_their_own_rows_in_one_query(world, client):
+    """The referrals awaiting an answer and the unread notifications: each badge its own number, both read
+    in one query (nicat.core.models.counts) although the menu renders them in two places."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(2):
+        case = world.open_case()
+        consent(world.worker, case, Purpose.REFERRAL, world.shelter)
+        services.create_referral(actor=world.worker, case=case, data=referral_data(world.shelter))
+    first = Notification.objects.filter(user=world.shelter_staff).order_by("pk")[0]
+    assert notify.mark_read(actor=world.shelter_staff, uuids=[first.uuid]) == 1
+    client.login(username="shelter.manager", password=PASSWORD)
+    client.get(reverse("web:dashboard"))
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(reverse("web:dashboard")).content.decode()
+    assert re.search(r'data-testid="nav-referrals">[^<]*<span class="badge[^>]*>2</span>', page)
+    assert 'data-testid="unread-count">1<' in page
+    badge_reads = [q["sql"] for q in ctx.captured_queries
+                   if "COUNT(*)" in q["sql"] and "referrals_notification" in q["sql"]]
+    assert len(badge_reads) == 1 and "referrals_referral" in badge_reads[0]
 
 
 def test_someone_elses_notification_is_not_found(world, client):
