@@ -80,3 +80,13 @@ def _vocabularies_after_flush(request):
 
         if not LegalParameter.objects.exists():
             load_legal_parameters(LegalParameter)
+
+
+@pytest.fixture(autouse=True)
+def _registry_estimates_per_test():
+    """The name search caches the registry's size and each institution's share of it for ten minutes (they only
+    choose how a search narrows); a test's database is new, so each test starts without them."""
+    from nicat.persons import selectors
+
+    selectors.forget_registry_estimates()
+    yield

@@ -5,7 +5,7 @@ Candidates come from the keyed tokens (nicat.privacy.indexes), are decrypted and
 """
 import math
 
-from django.db.models import Case, Count, Exists, FloatField, OuterRef, Sum, Value, When
+from django.db.models import Case, Count, Exists, FloatField, OuterRef, Q, Sum, Value, When
 from django.utils import timezone
 
 from nicat.access import policy
@@ -28,6 +28,7 @@ RANK_CANDIDATES = 2000     # persons sharing a rare token of a name query whose 
 VISIBILITY_CHUNK = 5000    # scored candidates whose visibility is asked in one query
 COMMON_HOLDERS = 100_000   # newest holders of a common name read when no rarer token selects anyone
 NAME_QUERY_MIN = 85       # weakest query word's similarity (0..100) for a search hit
+NARROW_SHARE = 0.25        # a name search narrows the holders to the user's persons first below this share
 RANK_FIELDS = ("id", "uuid", "given_name", "family_name", "patronymic", "aliases", "birth_date",
                "birth_date_is_estimate", "estimated_age", "age_recorded_on", "documents", "phone", "address",
                "merged_into_id", "registered_by_institution_id", "gender__code")
@@ -64,6 +65,43 @@ def registry_size():
     if now - _registry_size["at"] > 600:
         _registry_size.update(at=now, n=registry_rows(Person).filter(merged_into__isnull=True).count())
     return _registry_size["n"]
+
+
+_registered_by = {}
+
+
+def forget_registry_estimates():
+    """Drop the cached size of the registry and the institutions' shares of it (each test's new database)."""
+    _registry_size.update(at=-1e9, n=0)
+    _registered_by.clear()
+
+
+def _registered_share(institution_ids):
+    """Share of the registry that `institution_ids` registered (cached ten minutes per set of
+    institutions, like the registry's size: it only chooses how a search narrows)."""
+    import time
+
+    key = frozenset(institution_ids)
+    now = time.monotonic()
+    at, n = _registered_by.get(key, (-1e9, 0))
+    if now - at > 600:
+        n = registry_rows(Person).filter(registered_by_institution_id__in=list(key)).count()
+        _registered_by[key] = (now, n)
+    return n / max(registry_size(), 1)
+
+
+def _narrowing(user):
+    """A filter on a `person_id` column keeping every person `user` may see (policy.person_id_sources,
+    each part read from an index), for a user whose institutions hold a small part of the registry; None
+    for one who sees much of it, for whom asking about each candidate by id (`visible_person_ids`) is
+    cheaper than reading their persons. Either way what is shown is decided by `visible_person_ids`."""
+    sources = policy.person_id_sources(user)
+    if not sources or _registered_share(policy.case_institution_ids(user)) >= NARROW_SHARE:
+        return None
+    narrow = Q()
+    for source in sources:
+        narrow |= Q(person_id__in=source)
+    return narrow
 
 
 def current_model():
@@ -279,7 +317,7 @@ def _idf(df, total):
     return math.log(1 + (total - df + 0.5) / (df + 0.5))
 
 
-def _ranked_by_tokens(q, visible, *, limit):
+def _ranked_by_tokens(q, visible, *, limit, narrow=None):
     """Ids of the persons that best match the name query `q` by keyed tokens, of those `visible` (ids ->
     the set of them the user may see) lets through, best first, and whether the query has tokens too
     common to select anyone; ids None when every token is that common (shared by more than POSTING_CAP
@@ -291,7 +329,8 @@ def _ranked_by_tokens(q, visible, *, limit):
     (`_idf`). The candidates are the persons sharing a rare token (the RANK_CANDIDATES best of them);
     the common tokens then add their smaller weights to those candidates only. The whole candidate
     set is ranked in the database and only the best `limit` persons are decrypted, so an old person
-    with a rare name is found whatever the number of newer persons sharing a common word of it."""
+    with a rare name is found whatever the number of newer persons sharing a common word of it.
+    `narrow` (`_narrowing`) keeps, before scoring, only the holders the user may see."""
     tokens = indexes.search_name_tokens(q, combined=True)
     values = sorted({t for _, t in tokens})
     if not values:
@@ -312,8 +351,10 @@ def _ranked_by_tokens(q, visible, *, limit):
     # (policy.visible_person_ids: a probe per person), chunk by chunk until RANK_CANDIDATES are found. Joining the postings with the visible persons
     # instead made PostgreSQL decide visibility for the whole registry on every search (10 s and more
     # at 1,000,000 persons for an institution that sees a fiftieth of them; bench/registry_scale.py).
-    rows = list(registry_rows(PersonToken).filter(token__in=list(selective)).values("person_id")
-                .annotate(score=Sum(weight(selective))).order_by("-score", "-person_id")
+    holders = registry_rows(PersonToken).filter(token__in=list(selective))
+    if narrow is not None:
+        holders = holders.filter(narrow)
+    rows = list(holders.values("person_id").annotate(score=Sum(weight(selective))).order_by("-score", "-person_id")
                 .values_list("person_id", "score"))
     scores = {}
     start = 0
@@ -364,7 +405,7 @@ def _tokens_held(person_ids, tokens):
         return dict(cursor.fetchall())
 
 
-def _common_name_candidates(q, visible, *, limit):
+def _common_name_candidates(q, visible, *, limit, narrow=None):
     """For a name whose every token is shared by more than POSTING_CAP persons ("Aysel Məmmədova"
     among a million): the newest `limit` persons holding the spelling of every word (or, for a misspelt
     word, sharing its pair of names; for one word, the word). Every one of them bears the name; which
@@ -385,7 +426,10 @@ def _common_name_candidates(q, visible, *, limit):
         sources.append(every)
     sources += [postings.filter(token__in=chosen) for chosen in (pairs, words) if chosen]
     for source in sources:
-        # newest first, visibility asked chunk by chunk for those persons only (see _ranked_by_tokens)
+        # newest first (of those `narrow` keeps), visibility asked chunk by chunk for those persons only
+        # (see _ranked_by_tokens)
+        if narrow is not None:
+            source = source.filter(narrow)
         holders = source.order_by("-person_id").values_list("person_id", flat=True)
         newest = list(dict.fromkeys(holders[:COMMON_HOLDERS]))
         ids = []
@@ -452,13 +496,15 @@ def search_persons(*, user, q="", document="", birth_date=None, age_from=None, a
         def visible(ids):
             return policy.visible_person_ids(user, ids, among_persons=base)
 
-        ids, common = _ranked_by_tokens(q, visible, limit=SEARCH_RANKED)
+        narrow = _narrowing(user)
+        ids, common = _ranked_by_tokens(q, visible, limit=SEARCH_RANKED, narrow=narrow)
         token_rank = {pk: -i for i, pk in enumerate(ids or [])}
         # the birth columns only for an age range (each a decryption, for up to SEARCH_TIES persons)
         fields = NAME_FIELDS if age_from is not None or age_to is not None else NAME_FIELDS[:5]
         results = scored(_ranked_persons(ids, fields))
         if common and not results:  # nothing rarer matched: the namesakes of the common words
-            results = scored(_ranked_persons(_common_name_candidates(q, visible, limit=SEARCH_LIMIT), fields))
+            results = scored(_ranked_persons(_common_name_candidates(q, visible, limit=SEARCH_LIMIT, narrow=narrow),
+                                             fields))
     elif age_from is not None or age_to is not None:
         results = scored(list(preload_keys(qs.only(*NAME_FIELDS).order_by("-pk")[:SEARCH_LIMIT])))
     else:

@@ -324,3 +324,65 @@ def test_the_api_reads_of_persons_are_audited_and_an_outsider_reads_nothing(api,
     assert outsider.get("/api/v1/persons/not-a-uuid/").status_code == 404
     assert AuditEvent.objects.filter(action="person.view").count() == views
     assert Person.objects.system().get(pk=person.pk).family_name == person.family_name
+
+
+def test_the_name_search_s_narrowing_holds_every_visible_person(world, referred_identity_only):
+    """policy.person_id_sources (the rule of Person.objects.visible_to taken apart, each part read from an
+    index) holds every person a user may see — registered at home, of a case owned at home though
+    registered elsewhere, seen through an accepted referral — and another NGO's own persons not at all."""
+    from nicat.access import services as restriction_services
+
+    case, _given = referred_identity_only
+    others = world.open_case(actor=world.worker2)          # the second NGO's own person
+    moved = world.open_case(actor=world.worker2)           # registered by the second NGO, its case now the first's
+    Case.objects.system().filter(pk=moved.pk).update(owner_institution=world.ngo)
+    restricted = world.open_case()
+    restriction_services.record_restriction_order(
+        actor=world.officer, case_reference=restricted.reference, issued_by="prosecutor",
+        issuing_body="Prosecutor General's Office", decision_reference="PGO-79/2026",
+        decided_on=timezone.localdate(), allowed_roles=[])
+    for user in (world.worker, world.worker2, world.officer, world.analyst):
+        reach = _reach(user)
+        visible = set(Person.objects.visible_to(fresh(user)).values_list("pk", flat=True))
+        assert visible <= reach, user.username
+        # a superset only by the persons a restriction hides: the search then asks visible_person_ids
+        assert reach - visible <= {restricted.person_id}, user.username
+    assert policy.person_id_sources(fresh(world.analyst)) == []
+    assert moved.person_id in _reach(world.worker) and others.person_id not in _reach(world.worker)
+    assert case.person_id in _reach(world.worker2)
+
+
+def _reach(user):
+    return {pk for source in policy.person_id_sources(fresh(user)) for row in source for pk in row.values()}
+
+
+@pytest.mark.parametrize("narrowed", [True, False], ids=["narrowed by the sources", "asked per person"])
+def test_the_name_search_finds_the_same_persons_narrowed_or_not(world, referred_identity_only, monkeypatch, narrowed):
+    """Whether the search narrows the holders first (a worker whose institution holds a small part of the
+    registry) or asks about each holder, a worker finds exactly the persons they may see: the second NGO
+    finds the person referred to it and its own, never the first NGO's other persons or a restricted one."""
+    from nicat.access import services as restriction_services
+    from nicat.persons import selectors
+
+    monkeypatch.setattr(selectors, "NARROW_SHARE", float("inf") if narrowed else 0.0)
+    case, _given = referred_identity_only                   # Aysel Məmmədova of the first NGO, referred
+    own = world.open_case(actor=world.worker2, person={"given_name": "Leyla", "family_name": "Məmmədova"})
+    gunel = world.open_case(person={"given_name": "Günel", "family_name": "Məmmədova"})  # the first NGO's only
+    moved = world.open_case(actor=world.worker2, person={"given_name": "Sevinc", "family_name": "Məmmədova"})
+    Case.objects.system().filter(pk=moved.pk).update(owner_institution=world.ngo)
+    restricted = world.open_case(actor=world.worker2, person={"given_name": "Nigar", "family_name": "Məmmədova"})
+    restriction_services.record_restriction_order(
+        actor=world.officer, case_reference=restricted.reference, issued_by="prosecutor",
+        issuing_body="Prosecutor General's Office", decision_reference="PGO-80/2026",
+        decided_on=timezone.localdate(), allowed_roles=[])
+    asked = []
+    real = policy.visible_person_ids
+    monkeypatch.setattr(policy, "visible_person_ids", lambda user, ids, **kw: asked.extend(ids) or real(user, ids, **kw))
+
+    found = {r["person"].pk for r in selectors.search_persons(user=fresh(world.worker2), q="Мамедова")}
+    assert found == {case.person_id, own.person_id, moved.person_id}  # moved: registered by the second NGO
+    # narrowed, the first NGO's Günel is never even asked about for the second NGO's worker
+    assert (gunel.person_id in asked) is not narrowed
+    first = {r["person"].pk for r in selectors.search_persons(user=fresh(world.worker), q="Mammadova")}
+    assert moved.person_id in first and own.person_id not in first and restricted.person_id not in first
+    assert case.person_id in first and gunel.person_id in first

@@ -116,3 +116,19 @@ def test_a_name_whose_every_token_is_common_finds_the_old_person_holding_every_s
         results = search_persons(user=cast.worker, q=query, limit=10)
         assert results and results[0]["person"] == old, query
     assert search_persons(user=cast.worker2, q="Məhəmməd Alılı") == []  # another NGO's worker: nothing
+
+
+def test_narrowing_to_the_workers_persons_first_changes_no_answer(cast, nezaket_among_thousands, monkeypatch):
+    """A worker whose institution holds a small part of the registry has the holders of a name narrowed to
+    their persons before anything is ranked (selectors._narrowing); a common name's namesakes, a unique full
+    name among thousands and a rare word alone answer the same as when each holder is asked about."""
+    def answers():
+        return {q: [r["person"].pk for r in search_persons(user=cast.worker, q=q, limit=50)]
+                for q in ("Aysel Məmmədova", "Nəzakət Məmmədova", "Назакет Мамедова", "Мамедова", "Nəzakət")}
+
+    monkeypatch.setattr(selectors, "NARROW_SHARE", 0.0)
+    asked = answers()
+    monkeypatch.setattr(selectors, "NARROW_SHARE", float("inf"))
+    assert selectors._narrowing(cast.worker) is not None
+    assert answers() == asked
+    assert asked["Nəzakət Məmmədova"][0] == nezaket_among_thousands.pk and len(asked["Aysel Məmmədova"]) == 50
