@@ -31,7 +31,7 @@ NAME_QUERY_MIN = 85       # weakest query word's similarity (0..100) for a searc
 NARROW_SHARE = 0.25        # a name search narrows the holders to the user's persons first below this share
 RANK_FIELDS = ("id", "uuid", "given_name", "family_name", "patronymic", "aliases", "birth_date",
                "birth_date_is_estimate", "estimated_age", "age_recorded_on", "documents", "phone", "address",
-               "merged_into_id", "registered_by_institution_id", "gender__code")
+               "merged_into_id", "registered_by_institution_id", "gender__code", "erased_at")
 # What a search decrypts to compare names (and ages) for its candidates; RANK_FIELDS only for those shown.
 NAME_FIELDS = ("id", "given_name", "family_name", "patronymic", "aliases", "birth_date", "birth_date_is_estimate",
                "estimated_age", "age_recorded_on")

@@ -97,3 +97,27 @@ def test_indexes_follow_updates(cast, aysel):
                   expected_version=person.version)
     assert search_persons(user=cast.worker, q="Mammadova") == []
     assert [r["person"] for r in search_persons(user=cast.worker, q="Гусейнова")] == [person]
+
+
+def test_search_page_queries_do_not_grow_with_the_persons_shown(login, cast):
+    """Each person listed is read with what the list shows (an erased person's mark included), never one
+    more query per person: 2 namesakes or 7, the same number of queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(cast.worker)
+
+    def queries(q):
+        client.get(reverse("persons:search"), {"q": q})
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(reverse("persons:search"), {"q": q}).content.decode()
+        return len(ctx.captured_queries), page
+
+    for given in ("Leyla", "Günel"):
+        cast.open_case(person={"given_name": given, "family_name": "Quliyeva"})
+    for given in ("Aysel", "Nərmin", "Sevinc", "Könül", "Nigar", "Fidan", "Lalə"):
+        cast.open_case(person={"given_name": given, "family_name": "Rzayeva"})
+    few, few_page = queries("Quliyeva")
+    many, many_page = queries("Rzayeva")
+    assert few_page.count("Quliyeva") >= 2 and all(name in many_page for name in ("Aysel", "Lalə", "Könül"))
+    assert many == few
