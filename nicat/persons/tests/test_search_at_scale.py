@@ -132,3 +132,11 @@ def test_narrowing_to_the_workers_persons_first_changes_no_answer(cast, nezaket_
     assert selectors._narrowing(cast.worker) is not None
     assert answers() == asked
     assert asked["Nəzakət Məmmədova"][0] == nezaket_among_thousands.pk and len(asked["Aysel Məmmədova"]) == 50
+
+
+def test_only_a_worker_who_sees_a_small_part_of_the_registry_is_narrowed(cast, nezaket_among_thousands):
+    """The first NGO registered all 2,301 persons: its worker's holders are asked about by id (narrowing to
+    nearly everyone would only cost); the second NGO registered none: its worker's are narrowed."""
+    assert selectors._narrowing(cast.worker) is None
+    assert selectors._narrowing(cast.worker2) is not None
+    assert search_persons(user=cast.worker2, q="Nəzakət Məmmədova") == []
