@@ -222,6 +222,26 @@ def _apply_case_rule(queryset, user):
     return qs
 
 
+def count_visible_cases(user, narrow=None):
+    """How many cases `visible_cases(user)` holds (narrowed by `narrow`, a function of a Case queryset: the
+    list's filters), counted as the union of the rule's parts (`case_filter_parts`), each without the cases a
+    restriction takes away: the same number, but each part is read from an index, where the OR of them made
+    PostgreSQL test the rule on every case of the registry (140 ms at 1,000,000 cases)."""
+    parts = case_filter_parts(user)
+    if not parts:
+        return 0
+    denied = _restriction_filters(user)
+    counted = []
+    for part in parts:
+        qs = rule_table(case_model()).filter(part)
+        if narrow is not None:
+            qs = narrow(qs)
+        for q in denied:
+            qs = qs.exclude(q)
+        counted.append(qs.order_by().values("pk"))
+    return counted[0].union(*counted[1:]).count() if len(counted) > 1 else counted[0].count()
+
+
 def restricted_cases(user):
     """Cases a registered restriction (an access-restriction order …) takes away from `user`."""
     denied = _restriction_filters(user)

@@ -118,9 +118,10 @@ class Case(VersionedModel):
             # (at 1,000,000 cases: 29,705 open, the work list's query 200 → 90 ms; docs/performance.md).
             models.Index(fields=["owner_institution", "id"], name="cases_open",
                          condition=~models.Q(status__in=sorted(CLOSED_STATUSES))),
-            # The persons of an institution's cases, from the index alone (policy.person_id_sources: the name
-            # search's narrowing for a worker who sees a small part of the registry).
-            models.Index(fields=["owner_institution", "person"], name="cases_owner_person"),
+            # An institution's cases and their persons, from the index alone (on PostgreSQL; SQLite's index holds
+            # the id anyway): the case list's count of the visible cases (policy.count_visible_cases, 140 → 15 ms
+            # at 1,000,000 cases) and the name search's narrowing (policy.person_id_sources).
+            models.Index(fields=["owner_institution", "person"], include=["id"], name="cases_owner_person"),
         ]
 
     def __str__(self):

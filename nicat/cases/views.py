@@ -28,7 +28,8 @@ def case_list_view(request):
     a row added meanwhile is neither skipped nor shown twice. `?page=N` (an old link) still works."""
     form = CaseFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    cases = selectors.case_list(user=request.user, **{k: v for k, v in filters.items() if v})
+    given = {k: v for k, v in filters.items() if v}
+    cases = selectors.case_list(user=request.user, **given)
     page = None
     if request.GET.get("cursor") or request.GET.get("last"):
         try:
@@ -36,7 +37,7 @@ def case_list_view(request):
                                cursor=request.GET.get("cursor"), last=bool(request.GET.get("last")))
         except keyset.BadCursor:
             page = None  # an edited or stale link: the first page
-    total = cases.count()  # once: the heading shows it, and a numbered page needs it
+    total = selectors.case_count(user=request.user, **given)  # once: the heading shows it, a numbered page needs it
     if page is None and request.GET.get("page"):
         numbered = Paginator(keyset.Deferred(cases, count=total), CASE_LIST_PAGE).get_page(request.GET.get("page"))
         page = keyset.around(list(numbered.object_list), has_next=numbered.has_next(),
@@ -202,6 +203,6 @@ def case_export(request):
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
             response["Cache-Control"] = "no-store"
             return response
-    count = selectors.case_list(user=request.user, **filters).count()
+    count = selectors.case_count(user=request.user, **filters)
     return render(request, "cases/export.html", {"form": form, "filter_form": filter_form, "count": count,
                                                  "query": request.GET.urlencode()})

@@ -17,6 +17,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='case',
-            index=models.Index(fields=['owner_institution', 'person'], name='cases_owner_person'),
+            index=models.Index(fields=['owner_institution', 'person'], include=('id',), name='cases_owner_person'),
         ),
     ]

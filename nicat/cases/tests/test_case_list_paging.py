@@ -137,8 +137,8 @@ def test_numbered_pages_read_the_ids_first_and_count_once(worker_client, api, ca
     for number in (1, 2, 3):
         with CaptureQueriesContext(connection) as ctx:
             pages.append(shown(worker_client.get(url, {"page": number})))
-        counts = [q["sql"] for q in ctx.captured_queries
-                  if q["sql"].startswith('SELECT COUNT(*) AS "__count" FROM "cases_case"')]
+        counts = [q["sql"] for q in ctx.captured_queries  # (the count unites the access rule's parts)
+                  if q["sql"].startswith("SELECT COUNT(*)") and '"cases_case"' in q["sql"]]
         assert len(counts) == 1, counts
         walks = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "cases_case"."id" AS "pk" FROM "cases_case"')
                  and "ORDER BY" in q["sql"]]

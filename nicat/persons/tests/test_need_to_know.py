@@ -386,3 +386,31 @@ def test_the_name_search_finds_the_same_persons_narrowed_or_not(world, referred_
     first = {r["person"].pk for r in selectors.search_persons(user=fresh(world.worker), q="Mammadova")}
     assert moved.person_id in first and own.person_id not in first and restricted.person_id not in first
     assert case.person_id in first and gunel.person_id in first
+
+
+def test_the_case_list_s_count_is_the_number_of_cases_it_lists(world, referred_identity_only):
+    """The list's heading counts the cases part by part of the access rule (policy.count_visible_cases): for
+    every user and filter the same number as the cases listed — a case seen through an accepted referral
+    counted once, another NGO's never, a restricted one not at all."""
+    from nicat.access import services as restriction_services
+    from nicat.cases import selectors as case_selectors
+    from nicat.cases.models import CaseStatus
+
+    case, _given = referred_identity_only
+    world.open_case(actor=world.worker2)
+    closed = world.open_case()
+    Case.objects.system().filter(pk=closed.pk).update(status=CaseStatus.CLOSED)
+    restricted = world.open_case()
+    restriction_services.record_restriction_order(
+        actor=world.officer, case_reference=restricted.reference, issued_by="prosecutor",
+        issuing_body="Prosecutor General's Office", decision_reference="PGO-81/2026",
+        decided_on=timezone.localdate(), allowed_roles=[])
+    filters = [{}, {"status": CaseStatus.CLOSED}, {"reference": case.reference}, {"reference": "NCT"},
+               {"opened_from": timezone.localdate()}]
+    for user in (world.worker, world.worker2, world.officer, world.analyst):
+        for given in filters:
+            listed = case_selectors.case_list(user=fresh(user), **given)
+            assert case_selectors.case_count(user=fresh(user), **given) == listed.count(), (user.username, given)
+    assert case_selectors.case_count(user=fresh(world.worker2)) == 2        # its own and the referred one
+    assert case_selectors.case_count(user=fresh(world.worker), reference=case.reference) == 1
+    assert case_selectors.case_count(user=fresh(world.analyst)) == 0
