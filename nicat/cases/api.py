@@ -124,6 +124,11 @@ class CaseViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, AuditedViewS
         # looks in the list's queryset with its filters, as before.
         return None if self.request.method == "GET" else super().object_queryset()
 
+    def count_listed(self, queryset):
+        """The list's `count` (KeysetPagination): the cases its filters select, counted part by part of the
+        access rule (policy.count_visible_cases), as the case list page does."""
+        return policy.count_visible_cases(self.request.user, narrow=self.filter_queryset)
+
     def retrieve(self, request, *args, **kwargs):
         # The same representation as CaseSerializer(case).data; its fields built once per thread.
         return Response(represent(CaseSerializer, self.get_object(), context=self.get_serializer_context()))

@@ -388,7 +388,7 @@ def test_the_name_search_finds_the_same_persons_narrowed_or_not(world, referred_
     assert case.person_id in first and gunel.person_id in first
 
 
-def test_the_case_list_s_count_is_the_number_of_cases_it_lists(world, referred_identity_only):
+def test_the_case_list_s_count_is_the_number_of_cases_it_lists(world, referred_identity_only, api):
     """The list's heading counts the cases part by part of the access rule (policy.count_visible_cases): for
     every user and filter the same number as the cases listed — a case seen through an accepted referral
     counted once, another NGO's never, a restricted one not at all."""
@@ -414,3 +414,11 @@ def test_the_case_list_s_count_is_the_number_of_cases_it_lists(world, referred_i
     assert case_selectors.case_count(user=fresh(world.worker2)) == 2        # its own and the referred one
     assert case_selectors.case_count(user=fresh(world.worker), reference=case.reference) == 1
     assert case_selectors.case_count(user=fresh(world.analyst)) == 0
+    # the API's list counts the same way (CaseViewSet.count_listed), cursor pages and numbered pages alike
+    for user in (world.worker, world.worker2):
+        client = api(user)
+        for given in ({}, {"status": CaseStatus.CLOSED}, {"reference": case.reference}):
+            expected = case_selectors.case_list(user=fresh(user), **given).count()
+            for paging in ({}, {"page": 1}):
+                answer = client.get("/api/v1/cases/", {**given, **paging}).json()
+                assert answer["count"] == expected == len(answer["results"]), (user.username, given, paging)
