@@ -388,7 +388,7 @@ def test_the_name_search_finds_the_same_persons_narrowed_or_not(world, referred_
     assert case.person_id in first and gunel.person_id in first
 
 
-def test_the_case_list_s_count_is_the_number_of_cases_it_lists(world, referred_identity_only, api):
+def test_the_case_list_s_count_is_the_number_of_cases_it_lists(world, referred_identity_only, api, client):
     """The list's heading counts the cases part by part of the access rule (policy.count_visible_cases): for
     every user and filter the same number as the cases listed — a case seen through an accepted referral
     counted once, another NGO's never, a restricted one not at all."""
@@ -422,3 +422,11 @@ def test_the_case_list_s_count_is_the_number_of_cases_it_lists(world, referred_i
             for paging in ({}, {"page": 1}):
                 answer = client.get("/api/v1/cases/", {**given, **paging}).json()
                 assert answer["count"] == expected == len(answer["results"]), (user.username, given, paging)
+    # and the dashboard's figures: the active cases and those in follow-up this user may see
+    Case.objects.system().filter(pk=case.pk).update(status=CaseStatus.FOLLOW_UP)
+    for user in (world.worker, world.worker2):
+        verified_login(client, user)
+        figures = client.get(reverse("web:dashboard")).context
+        listed = case_selectors.case_list(user=fresh(user))
+        assert figures["open_count"] == listed.filter(status=CaseStatus.ACTIVE).count(), user.username
+        assert figures["followup_count"] == listed.filter(status=CaseStatus.FOLLOW_UP).count() == 1, user.username
