@@ -54,6 +54,16 @@ def referred_identity_only(world):
     return case, given
 
 
+def restrict(world, case, decision_reference):
+    """An access-restriction order on `case` that no role is allowed past (`allowed_roles` empty)."""
+    from nicat.access import services as restriction_services
+
+    restriction_services.record_restriction_order(
+        actor=world.officer, case_reference=case.reference, issued_by="prosecutor",
+        issuing_body="Prosecutor General's Office", decision_reference=decision_reference,
+        decided_on=timezone.localdate(), allowed_roles=[])
+
+
 def new_case_body(person_uuid):
     return {"person_uuid": str(person_uuid), "came_to_notice": "self", "scope": "internal",
             "first_contact_at": (timezone.now() - datetime.timedelta(hours=1)).isoformat()}
@@ -281,15 +291,10 @@ def test_the_name_search_s_visibility_probe_is_the_person_rule_exactly(world, re
     """policy.visible_person_ids (what the name search asks for its thousands of candidates) lets through
     the same persons as Person.objects.visible_to: a person registered elsewhere but seen through an
     accepted referral, one's own persons, not another NGO's, and not a person whose case is restricted."""
-    from nicat.access import services as restriction_services
-
     case, _given = referred_identity_only
     others = world.open_case(actor=world.worker2)          # the second NGO's own person
     restricted = world.open_case()                          # the first NGO's person, under an order
-    restriction_services.record_restriction_order(
-        actor=world.officer, case_reference=restricted.reference, issued_by="prosecutor",
-        issuing_body="Prosecutor General's Office", decision_reference="PGO-78/2026",
-        decided_on=timezone.localdate(), allowed_roles=[])
+    restrict(world, restricted, "PGO-78/2026")
     ids = list(Person.objects.system().values_list("pk", flat=True)) + [10 ** 9]
     for user in (world.worker, world.worker2, world.officer):
         expected = set(Person.objects.visible_to(fresh(user)).values_list("pk", flat=True))
@@ -330,17 +335,12 @@ def test_the_name_search_s_narrowing_holds_every_visible_person(world, referred_
     """policy.person_id_sources (the rule of Person.objects.visible_to taken apart, each part read from an
     index) holds every person a user may see — registered at home, of a case owned at home though
     registered elsewhere, seen through an accepted referral — and another NGO's own persons not at all."""
-    from nicat.access import services as restriction_services
-
     case, _given = referred_identity_only
     others = world.open_case(actor=world.worker2)          # the second NGO's own person
     moved = world.open_case(actor=world.worker2)           # registered by the second NGO, its case now the first's
     Case.objects.system().filter(pk=moved.pk).update(owner_institution=world.ngo)
     restricted = world.open_case()
-    restriction_services.record_restriction_order(
-        actor=world.officer, case_reference=restricted.reference, issued_by="prosecutor",
-        issuing_body="Prosecutor General's Office", decision_reference="PGO-79/2026",
-        decided_on=timezone.localdate(), allowed_roles=[])
+    restrict(world, restricted, "PGO-79/2026")
     for user in (world.worker, world.worker2, world.officer, world.analyst):
         reach = _reach(user)
         visible = set(Person.objects.visible_to(fresh(user)).values_list("pk", flat=True))
@@ -361,7 +361,6 @@ def test_the_name_search_finds_the_same_persons_narrowed_or_not(world, referred_
     """Whether the search narrows the holders first (a worker whose institution holds a small part of the
     registry) or asks about each holder, a worker finds exactly the persons they may see: the second NGO
     finds the person referred to it and its own, never the first NGO's other persons or a restricted one."""
-    from nicat.access import services as restriction_services
     from nicat.persons import selectors
 
     monkeypatch.setattr(selectors, "NARROW_SHARE", float("inf") if narrowed else 0.0)
@@ -371,10 +370,7 @@ def test_the_name_search_finds_the_same_persons_narrowed_or_not(world, referred_
     moved = world.open_case(actor=world.worker2, person={"given_name": "Sevinc", "family_name": "Məmmədova"})
     Case.objects.system().filter(pk=moved.pk).update(owner_institution=world.ngo)
     restricted = world.open_case(actor=world.worker2, person={"given_name": "Nigar", "family_name": "Məmmədova"})
-    restriction_services.record_restriction_order(
-        actor=world.officer, case_reference=restricted.reference, issued_by="prosecutor",
-        issuing_body="Prosecutor General's Office", decision_reference="PGO-80/2026",
-        decided_on=timezone.localdate(), allowed_roles=[])
+    restrict(world, restricted, "PGO-80/2026")
     asked = []
     real = policy.visible_person_ids
     monkeypatch.setattr(policy, "visible_person_ids", lambda user, ids, **kw: asked.extend(ids) or real(user, ids, **kw))
@@ -392,7 +388,6 @@ def test_the_case_list_s_count_is_the_number_of_cases_it_lists(world, referred_i
     """The list's heading counts the cases part by part of the access rule (policy.count_visible_cases): for
     every user and filter the same number as the cases listed — a case seen through an accepted referral
     counted once, another NGO's never, a restricted one not at all."""
-    from nicat.access import services as restriction_services
     from nicat.cases import selectors as case_selectors
     from nicat.cases.models import CaseStatus
 
@@ -401,10 +396,7 @@ def test_the_case_list_s_count_is_the_number_of_cases_it_lists(world, referred_i
     closed = world.open_case()
     Case.objects.system().filter(pk=closed.pk).update(status=CaseStatus.CLOSED)
     restricted = world.open_case()
-    restriction_services.record_restriction_order(
-        actor=world.officer, case_reference=restricted.reference, issued_by="prosecutor",
-        issuing_body="Prosecutor General's Office", decision_reference="PGO-81/2026",
-        decided_on=timezone.localdate(), allowed_roles=[])
+    restrict(world, restricted, "PGO-81/2026")
     filters = [{}, {"status": CaseStatus.CLOSED}, {"reference": case.reference}, {"reference": "NCT"},
                {"opened_from": timezone.localdate()}]
     for user in (world.worker, world.worker2, world.officer, world.analyst):
