@@ -276,7 +276,7 @@ def scope(queryset, user):
         # The rule itself rather than `pk IN (the rule)`: the same rows, one level less of SQL to
         # compose on every case read.
         return _apply_case_rule(queryset, user)
-    case_ids = visible_cases(user).values("pk")
+    case_ids = _visible_case_ids(user)
     path = case_path(model)
     if label == "persons.person":
         # A person whose case is under a restriction that covers this user is hidden too, even
@@ -297,6 +297,22 @@ def scope(queryset, user):
                 allowed |= extra
         return queryset.filter(allowed)
     raise NotImplementedError(f"No access rule for {label}")
+
+
+def _visible_case_ids(user):
+    """`visible_cases(user).values("pk")`, composed once per user object and second (a page scopes some thirty
+    kinds of records through it: composing the rule each time was a quarter of the case page's CPU). The
+    queryset is lazy — each use runs it again, so a grant given or ended is seen at once; the second bounds
+    how long the time in the rule (an expiring consent or break-glass) is that of its composition."""
+    from django.utils import timezone
+
+    memo = _memo(user)
+    second = int(timezone.now().timestamp())
+    held = memo.get("visible_case_ids")
+    if held is None or held[0] != second:
+        held = (second, visible_cases(user).values("pk"))
+        memo["visible_case_ids"] = held
+    return held[1]
 
 
 def get_visible_or_404(manager, user, **lookup):

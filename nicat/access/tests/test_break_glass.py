@@ -111,3 +111,25 @@ def test_pages_refuse_other_roles(client, cast):
     verified_login(client, cast.worker)
     assert client.get(reverse("access:break_glass")).status_code == 403
     assert client.get(reverse("access:break_glass_review")).status_code == 403
+
+
+def test_a_case_s_records_follow_the_grant_within_one_user_object(cast, sup, monkeypatch):
+    """The rule over a case's records is composed once per user object and second (policy._visible_case_ids),
+    but it never outlives the grant: an opening ended, or run out while the same user object is held (a
+    request that lasts), takes the case's notes away at once."""
+    from nicat.cases.models import CaseNote
+    from nicat.cases.services import add_note
+
+    case = cast.open_case()
+    add_note(actor=cast.worker, case=case, text="Met at the border post.")
+    opening = services.open_break_glass(actor=sup, case_reference=case.reference, reason=REASON)
+    assert CaseNote.objects.visible_to(sup).filter(case=case).count() == 1
+    # ended in the same second, the same user object: gone
+    BreakGlass.objects.system().filter(pk=opening.pk).update(ended_at=timezone.now())
+    assert CaseNote.objects.visible_to(sup).filter(case=case).count() == 0
+    BreakGlass.objects.system().filter(pk=opening.pk).update(ended_at=None)
+    assert CaseNote.objects.visible_to(sup).filter(case=case).count() == 1
+    # run out: a minute past its expiry, the same user object
+    later = opening.expires_at + datetime.timedelta(minutes=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert CaseNote.objects.visible_to(sup).filter(case=case).count() == 0
