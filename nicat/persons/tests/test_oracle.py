@@ -3,6 +3,7 @@ person is announced only on a strong match (name + exact birth date + a document
 while a restriction order hides them, each check is audited (ids only, no plain text), and a user gets at
 most NICAT_DUPLICATE_CHECKS_PER_HOUR of them."""
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -16,6 +17,7 @@ URL = "/api/v1/persons/candidates/"
 NAME_AND_BIRTH = {"family_name": "Mamedova", "given_name": "Aisel", "birth_date": "1995-03-04"}
 STRONG = {**NAME_AND_BIRTH, "document_number": "aa 123-4567"}
 STRONG_BY_PHONE = {**NAME_AND_BIRTH, "phone": "050 123 45 67"}
+HEX_IDS = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,}")
 
 
 def test_name_and_birth_date_alone_say_nothing_about_other_institutions(api, cast, aysel):
@@ -56,7 +58,9 @@ def test_every_check_is_audited_without_plain_text(api, cast, aysel):
     assert theirs.details["persons"] == [] and theirs.details["known_elsewhere"] is True
     assert theirs.details["given"] == ["birth_date", "documents", "family_name", "given_name"]
     for event in (mine, theirs):
-        text = event.canonical_bytes().decode()
+        # the random hex of the chain's hashes, the request id and the uuids may hold "1995" by chance (it did,
+        # once in a full run): look for the typed values in the rest
+        text = HEX_IDS.sub("", event.canonical_bytes().decode())
         for secret in ("Mamedova", "Aisel", "1995", "1234567"):
             assert secret not in text
 
