@@ -46,7 +46,6 @@ NAME_FIELDS = ("id", "given_name", "family_name", "patronymic", "aliases", "birt
 # --- Candidates -----------------------------------------------------------------------------------
 
 _models = {}
-_registry_size = {"at": -1e9, "n": 0}
 
 
 def registry_rows(model):
@@ -57,36 +56,37 @@ def registry_rows(model):
     return model.objects.system()
 
 
-def registry_size():
-    """Number of registered persons (cached for ten minutes: it only sets the default prior)."""
+_counted = {}
+COUNT_TTL = 600  # seconds a registry count (its size, an institution's share) is reused
+
+
+def _count(key, queryset):
+    """`queryset.count()`, kept COUNT_TTL seconds under `key`: a figure that only chooses how to search."""
     import time
 
     now = time.monotonic()
-    if now - _registry_size["at"] > 600:
-        _registry_size.update(at=now, n=registry_rows(Person).filter(merged_into__isnull=True).count())
-    return _registry_size["n"]
-
-
-_registered_by = {}
+    at, n = _counted.get(key, (-1e9, 0))
+    if now - at > COUNT_TTL:
+        n = queryset.count()
+        _counted[key] = (now, n)
+    return n
 
 
 def forget_registry_estimates():
     """Drop the cached size of the registry and the institutions' shares of it (each test's new database)."""
-    _registry_size.update(at=-1e9, n=0)
-    _registered_by.clear()
+    _counted.clear()
+
+
+def registry_size():
+    """Number of registered persons (cached for ten minutes: it only sets the default prior)."""
+    return _count("size", registry_rows(Person).filter(merged_into__isnull=True))
 
 
 def _registered_share(institution_ids):
     """Share of the registry that `institution_ids` registered (cached ten minutes per set of
     institutions, like the registry's size: it only chooses how a search narrows)."""
-    import time
-
     key = frozenset(institution_ids)
-    now = time.monotonic()
-    at, n = _registered_by.get(key, (-1e9, 0))
-    if now - at > 600:
-        n = registry_rows(Person).filter(registered_by_institution_id__in=list(key)).count()
-        _registered_by[key] = (now, n)
+    n = _count(("registered by", key), registry_rows(Person).filter(registered_by_institution_id__in=list(key)))
     return n / max(registry_size(), 1)
 
 

@@ -99,7 +99,6 @@ def unread(user):
     return Notification.objects.filter(user=user, read_at__isnull=True)
 
 
-
 def user_notifications(user, limit=100):
     return Notification.objects.filter(user=user).select_related("institution")[:limit]
 
