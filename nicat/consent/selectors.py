@@ -6,6 +6,7 @@ from nicat.cases.models import Case
 from nicat.consent.models import Consent, LegalBasisUse, OrderStatus
 from nicat.core import casepage
 from nicat.core.reads import Reads
+from nicat.privacy.personkeys import KeyErased
 
 
 def case_consents(*, user, case):
@@ -28,11 +29,22 @@ def consent_form(*, user, uuid):
     consent = consent_detail(user=user, uuid=uuid)
     if not consent.has_form or not details_visible(user, consent.case):
         return consent, None, ""
+    data = _opened(consent.signed_form)
+    if data is None:
+        return consent, None, ""
     audit.record(actor=user, action="consent.form.view", obj=consent, case=consent.case,
                  institution=policy.acting_institution(user), details={"purpose": consent.purpose})
-    with consent.signed_form.open("rb") as fh:
-        data = fh.read()
     return consent, data, consent.form_content_type
+
+
+def _opened(fieldfile):
+    """The file's content, or None when it was sealed under the key of a person since erased (a database
+    restored from before the erasure, until `nicat retention reapply` blanks the row): nothing to show."""
+    try:
+        with fieldfile.open("rb") as fh:
+            return fh.read()
+    except KeyErased:
+        return None
 
 
 _details_grants = []
@@ -144,10 +156,11 @@ def order_copy(*, user, uuid, channel="web"):
     use = order_for(user=user, uuid=uuid)
     if not use.has_copy:
         return use, None, ""
+    data = _opened(use.order_copy)
+    if data is None:
+        return use, None, ""
     audit.record(actor=user, action="consent.legal_basis_copy.view", obj=use, case=use.case,
                  institution=policy.acting_institution(user), details={"channel": channel})
-    with use.order_copy.open("rb") as fh:
-        data = fh.read()
     return use, data, use.copy_content_type
 
 

@@ -33,9 +33,10 @@ def _blank_case_texts(person_ids):
     """Blank the free texts (summaries, notes, places, messages, relatives' names …: every encrypted text
     or character column) of every record that belongs to the erased persons' cases — found through the
     access policy's path from a model to its case, so a new app's records are covered without a change
-    here. These are sealed under the field keys, not the person's key: in the live database they are gone
-    at once; in backups they last until the backup rotation drops them (docs/operations.md §8). Dates,
-    codes and indicator answers stay: statistics count them and they name nobody."""
+    here. They are sealed under the person's data key (texts: nicat.privacy.fields; files:
+    nicat.privacy.storage), so destroying it leaves them unreadable in backups too; here they are also
+    gone from the live database at once (and texts written under a field key before `nicat keys rotate`
+    moved them). Dates, codes and indicator answers stay: statistics count them and they name nobody."""
     from django.apps import apps
     from django.core.exceptions import FieldError
     from django.db.models import FileField

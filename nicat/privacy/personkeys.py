@@ -123,6 +123,39 @@ def decrypt(stored: str, context: str) -> str:
                               f"(altered data).") from None
 
 
+# Files (nicat.privacy.storage) of a record that hangs off a case are sealed under the data key of the case's
+# person, so that erasing the person leaves them unreadable in every copy, backups included:
+#     b"NICATF2\n" + kid (16 hex digits) + nonce (12) + AES-256-GCM(content, associated data = context)
+FILE_MAGIC = b"NICATF2\n"
+_FILE_HEAD = len(FILE_MAGIC) + 16
+
+
+def file_kid_of(head: bytes):
+    """The person key id a file is sealed under (from its first bytes), or None for any other file."""
+    if head.startswith(FILE_MAGIC) and len(head) >= _FILE_HEAD:
+        return head[len(FILE_MAGIC):_FILE_HEAD].decode("ascii", "replace")
+    return None
+
+
+def encrypt_bytes(kid: str, data: bytes, context: str) -> bytes:
+    nonce = os.urandom(12)
+    return FILE_MAGIC + kid.encode("ascii") + nonce + AESGCM(_key(kid)).encrypt(nonce, data, context.encode())
+
+
+def decrypt_bytes(stored: bytes, context: str) -> bytes:
+    """Open a file sealed by `encrypt_bytes`; KeyErased once the person's key is destroyed."""
+    kid = file_kid_of(stored[:_FILE_HEAD])
+    if kid is None or len(stored) < _FILE_HEAD + 12 + 16:
+        raise DecryptionError(f"A file in {context} is not in the person-key format.")
+    raw = _key(kid)
+    body = stored[_FILE_HEAD:]
+    try:
+        return AESGCM(raw).decrypt(body[:12], body[12:], context.encode())
+    except Exception:
+        raise DecryptionError(f"A file in {context} failed authentication under its person key "
+                              f"(altered data).") from None
+
+
 def destroy(kid) -> bool:
     """Crypto-shredding: delete the wrapped key (in the caller's transaction), forget it in this process,
     and — once the transaction commits — write its id to the erasure ledger. True if a key was deleted."""

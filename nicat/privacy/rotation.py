@@ -80,7 +80,8 @@ class RotationReport:
             "resealed": self.total("resealed"), "plaintext_encrypted": self.total("plaintext"),
             "changed_meanwhile": self.total("changed_meanwhile"), "failed": self.total("failed"),
             "moved_to_person_keys": self.total("moved"),
-            "files": {"seen": self.files.rows, "resealed": self.files.resealed, "failed": self.files.failed},
+            "files": {"seen": self.files.rows, "resealed": self.files.resealed, "failed": self.files.failed,
+                      "moved_to_person_keys": self.files.moved},
             "tables": {name: {"resealed": t.resealed, "plaintext_encrypted": t.plaintext, "failed": t.failed}
                        for name, t in self.tables.items()},
             "interrupted": self.interrupted,
@@ -190,12 +191,13 @@ def rotate_files(*, dry_run=False, progress=None, report=None):
                 continue
             path = os.path.join(dirpath, filename)
             with open(path, "rb") as fh:
-                kid = Keyring.file_key_id_of(fh.read(magic_len))
-            if kid is None:
+                head = fh.read(max(magic_len, len(personkeys.FILE_MAGIC) + 16))
+            kid = Keyring.file_key_id_of(head)
+            if kid is None and personkeys.file_kid_of(head) is None:
                 continue  # not a file of the encrypted storage
             count.rows += 1
             count.values += 1
-            if kid == ring.current_id:
+            if kid is None or kid == ring.current_id:  # a person key is not a field key: nothing to re-seal
                 count.current += 1
                 continue
             name = os.path.relpath(path, root)
@@ -236,7 +238,44 @@ def move_to_person_keys(*, batch_size=500, dry_run=False, progress=None, report=
     for model, fields in models:
         if model is not person_model and (model._meta.label_lower == "cases.case" or getattr(model, "case_path", None)):
             _move_case_records(model, fields, batch_size, dry_run, progress, report)
+    _move_case_files(dry_run, progress, report)
     return report
+
+
+def _move_case_files(dry_run, progress, report):
+    """Seal the uploaded files of case records still under a field key (written before files followed the
+    person's key) under the key of the case's person, as their texts (nicat.privacy.storage)."""
+    from django.db.models import FileField
+
+    from nicat.privacy.storage import EncryptedFileSystemStorage
+
+    count = report.files if report is not None else TableCount()
+    for model in apps.get_models():
+        path = getattr(model, "case_path", None)
+        files = [f for f in model._meta.concrete_fields
+                 if isinstance(f, FileField) and isinstance(f.storage, EncryptedFileSystemStorage)]
+        if not path or not files:
+            continue
+        for f in files:
+            # whole table: key rotation reads the person key of every case record, whoever's it is
+            rows = (model.objects.system().exclude(**{f.attname: ""}).filter(**{f"{path}__person__erased_at__isnull": True})
+                    .values_list(f.attname, f"{path}__person__data_key_id"))
+            for name, kid in rows.iterator(chunk_size=500):
+                if not name or not kid or f.storage.sealed_key_id(name) is None:
+                    continue  # already under a person key, or a person without one
+                if dry_run:
+                    count.moved += 1
+                    continue
+                try:
+                    f.storage.reseal(name, person_kid=kid)
+                except (DecryptionError, OSError):
+                    count.failed += 1
+                    if report is not None:
+                        report.failures.append(f"media {name}: altered, unreadable or missing")
+                else:
+                    count.moved += 1
+    if progress:
+        progress("media (to person keys)", count)
 
 
 def _move_values(cursor, ring, table, pk, row_pk, kid, pending, count):
@@ -366,7 +405,10 @@ def key_usage(*, batch_size=2000):
         for dirpath, _dirs, files in os.walk(root):
             for filename in files:
                 with open(os.path.join(dirpath, filename), "rb") as fh:
-                    kid = Keyring.file_key_id_of(fh.read(magic_len))
+                    head = fh.read(max(magic_len, len(personkeys.FILE_MAGIC) + 16))
+                kid = Keyring.file_key_id_of(head)
                 if kid:
                     usage["files"][kid] = usage["files"].get(kid, 0) + 1
+                elif personkeys.file_kid_of(head):
+                    usage["person_keys"] += 1
     return usage

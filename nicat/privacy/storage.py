@@ -6,10 +6,15 @@ the disk, stored under a random name.
     file = SafeUploadField(label=_("Scan"))                     # in a form (same checks)
 
 The file on disk is `NICATF1\\n` + key id + AES-GCM(nonce, content) under the newest key of
-NICAT_FIELD_KEYS (see nicat.privacy.crypto); `nicat keys rotate` re-seals it like any field. The
-name on disk is random: an original file name ("passport_<name>.pdf") often names the victim. A
+NICAT_FIELD_KEYS (see nicat.privacy.crypto); `nicat keys rotate` re-seals it like any field. The file
+of a record that hangs off a case (a signed consent form, the copy of an order) is sealed instead under
+the data key of the case's person (`NICATF2\\n` + person key id + AES-GCM, nicat.privacy.personkeys), as
+the record's texts are: erasing the person destroys that key, so the file cannot be opened in any copy
+either — a backup taken before the erasure included. The name on disk is random: an original file name ("passport_<name>.pdf") often names the victim. A
 model that must keep the original name stores it in an EncryptedCharField.
 """
+import contextlib
+import contextvars
 import os
 import uuid
 
@@ -19,12 +24,16 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext as _
 
+from nicat.privacy import personkeys
 from nicat.privacy.crypto import Keyring, keyring
 
 FILE_CONTEXT = "media.file"
+# The person key the file being saved is sealed under (set by SealedFieldFile.save for one save).
+_sealing_kid: contextvars.ContextVar[str | None] = contextvars.ContextVar("nicat_file_sealing_kid", default=None)
 
 # Accepted types, recognised by their first bytes (never by the name or the browser's claim).
 SIGNATURES = {
@@ -89,7 +98,8 @@ class EncryptedFileSystemStorage(FileSystemStorage):
         if len(data) > max_upload_bytes():
             raise ValidationError(_("The file is larger than %(mb)s MB.")
                                   % {"mb": f"{max_upload_bytes() / (1024 * 1024):g}"}, code="file_too_large")
-        sealed = keyring().encrypt_bytes(data, FILE_CONTEXT)
+        kid = _sealing_kid.get()
+        sealed = personkeys.encrypt_bytes(kid, data, FILE_CONTEXT) if kid else keyring().encrypt_bytes(data, FILE_CONTEXT)
         return super()._save(name, ContentFile(sealed))
 
     def _open(self, name, mode="rb"):
@@ -97,8 +107,7 @@ class EncryptedFileSystemStorage(FileSystemStorage):
             raise ValueError("Encrypted files are written through save(), never opened for writing.")
         with super()._open(name, "rb") as fh:
             sealed = fh.read()
-        content = ContentFile(keyring().decrypt_bytes(sealed, FILE_CONTEXT), name=name)
-        return content
+        return ContentFile(_unseal(sealed, keyring()), name=name)
 
     def size(self, name):
         return len(self._open(name).read())
@@ -107,32 +116,75 @@ class EncryptedFileSystemStorage(FileSystemStorage):
         raise ValueError("Encrypted files have no public URL; serve them through a view that checks access.")
 
     def sealed_key_id(self, name):
+        """The field key id the file is sealed under, or None (under a person key: `sealed_person_key`)."""
         with super()._open(name, "rb") as fh:
             return Keyring.file_key_id_of(fh.read(len(Keyring.FILE_MAGIC) + 8))
 
-    def reseal(self, name):
-        """Re-encrypt one file under the newest key (atomic replace: readable at every moment)."""
+    def sealed_person_key(self, name):
+        """The person key id the file is sealed under, or None."""
+        with super()._open(name, "rb") as fh:
+            return personkeys.file_kid_of(fh.read(len(personkeys.FILE_MAGIC) + 16))
+
+    def reseal(self, name, person_kid=None):
+        """Re-encrypt one file — under the newest field key, or under the person key `person_kid` — by an
+        atomic replace: readable at every moment. A file already under a person key stays under it."""
         path = self.path(name)
         with open(path, "rb") as fh:
             sealed = fh.read()
+        if personkeys.file_kid_of(sealed[:len(personkeys.FILE_MAGIC) + 16]):
+            return
         ring = keyring()
         data = ring.decrypt_bytes(sealed, FILE_CONTEXT)
+        resealed = (personkeys.encrypt_bytes(person_kid, data, FILE_CONTEXT) if person_kid
+                    else ring.encrypt_bytes(data, FILE_CONTEXT))
         tmp = f"{path}.{uuid.uuid4().hex}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(ring.encrypt_bytes(data, FILE_CONTEXT))
+            fh.write(resealed)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
 
 
+def _unseal(sealed, ring):
+    if sealed.startswith(personkeys.FILE_MAGIC):
+        return personkeys.decrypt_bytes(sealed, FILE_CONTEXT)
+    return ring.decrypt_bytes(sealed, FILE_CONTEXT)
+
+
+class SealedFieldFile(FieldFile):
+    """Seals the file under the data key of the record's person when the record has one (`sealing_key_id`,
+    nicat.core.models.CaseScopedModel), under the field keys otherwise."""
+
+    @contextlib.contextmanager
+    def _sealing(self):
+        sealing = getattr(self.instance, "sealing_key_id", None)
+        token = _sealing_kid.set(sealing() if sealing else None)
+        try:
+            yield
+        finally:
+            _sealing_kid.reset(token)
+
+    def save(self, name, content, save=True):
+        with self._sealing():
+            super().save(name, content, save=save)
+
+    def write(self, name, content):
+        """Write `content` to the storage under `name` (or a free name near it), sealed as `save` seals it,
+        without touching the row; returns the name (nicat.core.uploads)."""
+        with self._sealing():
+            return self.storage.save(name, content, max_length=self.field.max_length)
+
+
 def encrypted_storage():
-    return EncryptedFileSystemStorage(location=settings.MEDIA_ROOT, base_url=None,
-                                      file_permissions_mode=0o600, directory_permissions_mode=0o700)
+    # No explicit location: Django's storage then reads MEDIA_ROOT when it is used and follows a changed setting.
+    return EncryptedFileSystemStorage(file_permissions_mode=0o600, directory_permissions_mode=0o700)
 
 
 class EncryptedFileField(models.FileField):
     """A FileField whose content is encrypted at rest, checked on upload and stored under a random name."""
+
+    attr_class = SealedFieldFile
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("storage", encrypted_storage)

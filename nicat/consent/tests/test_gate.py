@@ -152,7 +152,8 @@ def test_signed_form_is_stored_encrypted_and_type_checked(world):
     on_disk = c.signed_form.storage.path(c.signed_form.name)
     with open(on_disk, "rb") as fh:
         stored = fh.read()
-    assert stored.startswith(b"NICATF1") and PNG not in stored and "consent" not in c.signed_form.name.rsplit("/", 1)[1]
+    # encrypted, under the data key of the case's person (nicat.privacy.storage)
+    assert stored.startswith(b"NICATF2\n" + case.person.data_key_id.encode()) and PNG not in stored and "consent" not in c.signed_form.name.rsplit("/", 1)[1]
     from nicat.consent.selectors import consent_form
 
     _c, data_back, content_type = consent_form(user=world.worker, uuid=c.uuid)

@@ -243,9 +243,14 @@ def test_a_real_backup_taken_before_is_erased_again_after_its_restore(tmp_path, 
 
     if connection.vendor != "sqlite":
         pytest.skip("the backup file is read with sqlite3 here; PostgreSQL backups are pg_dump archives")
+    from nicat.consent.services import record_consent
+    from nicat.privacy.storage import EncryptedFileSystemStorage
+
     settings.NICAT_BACKUP_KEY = new_backup_key()
     settings.MEDIA_ROOT = tmp_path / "media"
     case = cast.open_case(person={"given_name": NAME, "family_name": FAMILY})
+    consent = record_consent(actor=cast.worker, case=case, form_bytes=SIGNED_FORM, data={
+        "purpose": "family_contact", "decision": "given", "method": "written"})
     kid = Person.objects.system().get(pk=case.person_id).data_key_id
     backup = tmp_path / "before.backup"
     create_backup(backup)
@@ -253,6 +258,11 @@ def test_a_real_backup_taken_before_is_erased_again_after_its_restore(tmp_path, 
     assert personkeys.read_ledger() == [kid]
 
     unpack(backup, tmp_path / "unpacked")
+    # the signed form in the backup: its bytes are there, sealed under the destroyed key — unreadable
+    old_form = EncryptedFileSystemStorage(location=tmp_path / "unpacked" / "media")
+    assert old_form.sealed_person_key(consent.signed_form.name) == kid
+    with pytest.raises(personkeys.KeyErased):
+        old_form.open(consent.signed_form.name).read()
     db = sqlite3.connect(tmp_path / "unpacked" / "database.sqlite3")
     old_name = db.execute('SELECT "given_name" FROM "persons_person" WHERE id = ?', [case.person_id]).fetchone()[0]
     old_key = db.execute('SELECT "kid", "wrapped", "created_at" FROM "privacy_personkey" WHERE "kid" = ?',
@@ -326,6 +336,70 @@ def test_erasure_blanks_the_free_texts_of_the_persons_case_records(cast, victim,
     [event] = TraffickingEvent.objects.system().filter(case=case)
     assert (event.place, event.description, event.kind) == ("", "", "Recruitment")
     assert Case.objects.system().get(pk=other.pk).summary == "Another person's summary"
+
+
+SIGNED_FORM = b"%PDF-1.4 signed by " + NAME.encode() + b" " + b"x" * 64
+
+
+def test_uploaded_files_are_sealed_under_the_persons_key_so_a_copy_loses_them_too(cast, victim):
+    """A signed consent form bears the person's name and signature: it is sealed under the person's data key like
+    the case's texts, so the bytes a backup taken before the erasure holds open with no key afterwards; a row
+    restored from before that still points at such a file is answered "not found", never a server error."""
+    from nicat.consent.models import Consent
+    from nicat.consent.services import record_consent
+
+    consent = record_consent(actor=cast.worker, case=victim, form_bytes=SIGNED_FORM, data={
+        "purpose": "family_contact", "decision": "given", "method": "written"})
+    kid = raw_row(victim.person)[4]
+    storage, name = consent.signed_form.storage, consent.signed_form.name
+    with open(storage.path(name), "rb") as fh:
+        copy = fh.read()  # what a backup taken now holds
+    assert storage.sealed_person_key(name) == kid and storage.sealed_key_id(name) is None
+    assert NAME.encode() not in copy
+    with pytest.raises(DecryptionError):  # the field keys alone do not open it
+        keyring().decrypt_bytes(copy, "media.file")
+    url = reverse("consent:signed_form", args=[consent.uuid])
+    worker = Client()
+    verified_login(worker, cast.worker)
+    assert worker.get(url).content == SIGNED_FORM
+
+    erase_person(actor=None, person=victim.person, basis="request")
+    personkeys.forget_cache()
+    with pytest.raises(personkeys.KeyErased):
+        personkeys.decrypt_bytes(copy, "media.file")
+    # a database and media restored from before the erasure, the key destroyed again (the ledger) but the row
+    # not yet blanked: the form's link answers 404 and records no read
+    with open(storage.path(name), "wb") as fh:
+        fh.write(copy)
+    Consent.objects.system().filter(pk=consent.pk).update(signed_form=name)
+    reads = AuditEvent.objects.filter(action="consent.form.view").count()
+    assert worker.get(url).status_code == 404
+    assert AuditEvent.objects.filter(action="consent.form.view").count() == reads
+
+
+def test_rotation_moves_older_files_under_the_person_key_so_erasure_reaches_them(cast, victim):
+    """A form uploaded before files followed the person's key is under a field key; `nicat keys rotate` moves it
+    under the key of the case's person, after which erasing the person leaves a copy of it unreadable."""
+    from nicat.consent.services import record_consent
+
+    consent = record_consent(actor=cast.worker, case=victim, form_bytes=SIGNED_FORM, data={
+        "purpose": "family_contact", "decision": "given", "method": "written"})
+    storage, name = consent.signed_form.storage, consent.signed_form.name
+    with open(storage.path(name), "wb") as fh:  # as written before this version: under the newest field key
+        fh.write(keyring().encrypt_bytes(SIGNED_FORM, "media.file"))
+    assert storage.sealed_key_id(name) == keyring().current_id
+    out = io.StringIO()
+    call_command("keys", "rotate", stdout=out, stderr=io.StringIO())
+    kid = raw_row(victim.person)[4]
+    assert storage.sealed_person_key(name) == kid
+    assert storage.open(name).read() == SIGNED_FORM
+    assert AuditEvent.objects.filter(action="keys.rotate").last().details["files"]["moved_to_person_keys"] == 1
+    with open(storage.path(name), "rb") as fh:
+        copy = fh.read()
+    erase_person(actor=None, person=victim.person, basis="retention")
+    personkeys.forget_cache()
+    with pytest.raises(personkeys.KeyErased):
+        personkeys.decrypt_bytes(copy, "media.file")
 
 
 def test_case_texts_are_sealed_under_the_persons_key_so_a_copy_loses_them_too(cast, victim):

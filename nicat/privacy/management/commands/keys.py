@@ -47,7 +47,7 @@ class Command(BaseCommand):
             state = "newest" if kid == ring.current_id else ("retired" if kid in ring.by_id else "MISSING")
             self.stdout.write(f"  {kid} ({state}): case data {usage['case_data'].get(kid, 0)}, "
                               f"files {usage['files'].get(kid, 0)}, audit trail {usage['audit'].get(kid, 0)}")
-        self.stdout.write(f"  under persons' own data keys: {usage['person_keys']} values")
+        self.stdout.write(f"  under persons' own data keys: {usage['person_keys']} values and files")
         if usage["plaintext"]:
             self.stdout.write(f"  not encrypted yet: {usage['plaintext']} values (`nicat keys rotate` encrypts them)")
 
@@ -61,7 +61,8 @@ class Command(BaseCommand):
 
         def progress(table, count):
             self.stdout.write(f"  {table}: {count.rows} rows checked, {count.resealed} re-sealed, "
-                              f"{count.plaintext} plain values encrypted, {count.failed} unreadable")
+                              f"{count.plaintext} plain values encrypted, {count.failed} unreadable"
+                              + (f", {count.moved} moved under the person's own data key" if count.moved else ""))
 
         report = rotate(batch_size=batch_size, dry_run=dry_run, progress=progress)
         totals = report.as_details()
