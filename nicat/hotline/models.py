@@ -102,12 +102,29 @@ class Contact(VersionedModel):
     urgency = models.JSONField(_("why urgent"), default=list, blank=True)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+", null=True, blank=True,
                              verbose_name=_("case"))
+    # The contact's own data key (nicat.privacy.personkeys): its identifying details are sealed under it, so
+    # that destroying it when they are forgotten (retention, or the erasure of the person of its case)
+    # leaves them unreadable in backups too. Given only when the contact holds an identifying detail.
+    data_key_id = models.CharField(max_length=16, blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ScopedManager()  # the policy's rule for "hotline.contact": its own hotline only
 
     IDENTIFYING = ("caller_name", "phone", "safe_contact", "location", "notes")
+
+    def save(self, *args, **kwargs):
+        from nicat.privacy import personkeys
+
+        if not self.data_key_id and any(getattr(self, name) for name in self.IDENTIFYING):
+            self.data_key_id = personkeys.create_key()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "data_key_id"}
+        super().save(*args, **kwargs)
+
+    def sealing_key_id(self):
+        """The key the identifying details are sealed under (nicat.privacy.fields); None: the field keys."""
+        return self.data_key_id or None
 
     class Meta:
         ordering = ["-started_at", "-pk"]

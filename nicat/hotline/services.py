@@ -33,6 +33,7 @@ from nicat.hotline.models import (
     Reason,
     Urgency,
 )
+from nicat.privacy import personkeys
 
 # Fields a contact's form or API sets (the reference, institution, case and urgency are the service's).
 FIELDS = ("channel", "started_at", "duration_minutes", "caller_type", "language", "region", "reason",
@@ -377,15 +378,36 @@ def blank_old_contacts(*, before, dry_run=False):
     # so "still holds something" is asked of the stored text itself.
     columns = [connection.ops.quote_name(Contact._meta.get_field(name).column) for name in Contact.IDENTIFYING]
     still_named = " OR ".join(f"COALESCE({column}, '') <> ''" for column in columns)
-    # whole table: retention blanks the old contacts of every hotline
-    due = (Contact.objects.system().filter(started_at__lt=before, case__isnull=True)
+    due = (every_contact().filter(started_at__lt=before, case__isnull=True)
            .exclude(outcome__in=OPEN_OUTCOMES).extra(where=[f"({still_named})"]))
     if dry_run:
         return due.count()
     with transaction.atomic():
-        blanked = due.update(**{name: "" for name in Contact.IDENTIFYING}, version=F("version") + 1)
+        due = due.select_for_update()
+        kids = list(due.exclude(data_key_id="").values_list("data_key_id", flat=True))
+        blanked = forget(due)
+        personkeys.destroy_all(kids)  # what backups hold of them can no longer be opened either
         if blanked:
             audit.record(actor=None, action="hotline.contacts_blanked",
                          details={"contacts": blanked, "started_before": before.isoformat()})
     return blanked
 
+
+def every_contact():
+    # whole table: retention forgets the old contacts of every hotline, and a restore those the ledger names
+    return Contact.objects.system()
+
+
+def forget(contacts):
+    """Blank the identifying details of `contacts` (a queryset) and let go of their data keys (the caller
+    destroys them); returns how many rows were changed."""
+    return contacts.update(**{name: "" for name in Contact.IDENTIFYING}, data_key_id="", version=F("version") + 1)
+
+
+def forget_keyed(kids):
+    """After a restore (nicat.retention.services.reapply_ledger): blank every contact whose data key the
+    erasure ledger names — its details no longer open anyway — and destroy those keys again."""
+    contacts = every_contact().filter(data_key_id__in=list(kids))
+    blanked = forget(contacts)
+    personkeys.destroy_all(kids)
+    return blanked

@@ -53,11 +53,15 @@ def _blank_case_texts(person_ids):
         if not texts and not files:
             continue
         values = {f.attname: None if f.null else "" for f in texts + files}
-        if any(f.attname == "version" for f in model._meta.concrete_fields):
+        attnames = {f.attname for f in model._meta.concrete_fields}
+        if "version" in attnames:
             values["version"] = F("version") + 1
         lookup = "person_id__in" if path == "pk" else f"{path}__person_id__in"
         try:
             rows = model._base_manager.filter(**{lookup: person_ids})
+            if "data_key_id" in attnames:  # a record with a key of its own (a hotline contact): destroyed too
+                personkeys.destroy_all(rows.exclude(data_key_id="").values_list("data_key_id", flat=True))
+                values["data_key_id"] = ""
             for f in files:  # uploaded files (signed consent forms, orders): removed once the erasure commits
                 for name in rows.exclude(**{f.attname: ""}).values_list(f.attname, flat=True):
                     if name:

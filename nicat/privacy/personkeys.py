@@ -159,16 +159,24 @@ def decrypt_bytes(stored: bytes, context: str) -> bytes:
 def destroy(kid) -> bool:
     """Crypto-shredding: delete the wrapped key (in the caller's transaction), forget it in this process,
     and — once the transaction commits — write its id to the erasure ledger. True if a key was deleted."""
+    return bool(kid) and destroy_all([kid]) > 0
+
+
+def destroy_all(kids) -> int:
+    """`destroy` for many keys (a retention run), 500 per query; returns how many keys were deleted."""
     from django.db import transaction
 
     from nicat.privacy.models import PersonKey
 
-    if not kid:
-        return False
-    deleted, _ = PersonKey.objects.filter(kid=kid).delete()
-    _cache.pop(kid, None)
-    transaction.on_commit(lambda: append_to_ledger([kid]))
-    return bool(deleted)
+    kids = sorted({k for k in kids if k})
+    deleted = 0
+    for start in range(0, len(kids), 500):
+        deleted += PersonKey.objects.filter(kid__in=kids[start:start + 500]).delete()[0]
+    for kid in kids:
+        _cache.pop(kid, None)
+    if kids:
+        transaction.on_commit(lambda: append_to_ledger(kids))
+    return deleted
 
 
 def forget_cache():

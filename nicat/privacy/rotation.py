@@ -224,7 +224,7 @@ def rotate_files(*, dry_run=False, progress=None, report=None):
 
 def move_to_person_keys(*, batch_size=500, dry_run=False, progress=None, report=None):
     """Seal every value of a person still under a field key under the person's own data key (erased persons
-    are left alone: their values are blank), then every text of a case record (a case's summary, its notes,
+    are left alone: their values are blank), those of a hotline contact under its own key, then every text of a case record (a case's summary, its notes,
     the texts of every record hanging off it: `sealing_key_id` on the model) under the key of the case's
     person. Resumable like `rotate_table`; a value changed meanwhile is left for the next run."""
     try:
@@ -234,12 +234,22 @@ def move_to_person_keys(*, batch_size=500, dry_run=False, progress=None, report=
     models = encrypted_models()
     for model, fields in models:  # persons first: a person without a key gets one here
         if model is person_model:
-            _move_persons(model, fields, batch_size, dry_run, progress, report)
+            _move_own_keyed(model, fields, batch_size, dry_run, progress, report,
+                            where=f"{connection.ops.quote_name('erased_at')} IS NULL")
     for model, fields in models:
-        if model is not person_model and (model._meta.label_lower == "cases.case" or getattr(model, "case_path", None)):
+        if model is person_model:
+            continue
+        if any(f.attname == "data_key_id" for f in model._meta.concrete_fields):  # a key of its own (a hotline contact)
+            _move_own_keyed(model, fields, batch_size, dry_run, progress, report)
+        elif model._meta.label_lower == "cases.case" or getattr(model, "case_path", None):
             _move_case_records(model, fields, batch_size, dry_run, progress, report)
     _move_case_files(dry_run, progress, report)
     return report
+
+
+def _whole(model):
+    # whole table: key rotation reads the person key of every case record, whoever's it is
+    return model.objects.system()
 
 
 def _move_case_files(dry_run, progress, report):
@@ -257,8 +267,7 @@ def _move_case_files(dry_run, progress, report):
         if not path or not files:
             continue
         for f in files:
-            # whole table: key rotation reads the person key of every case record, whoever's it is
-            rows = (model.objects.system().exclude(**{f.attname: ""}).filter(**{f"{path}__person__erased_at__isnull": True})
+            rows = (_whole(model).exclude(**{f.attname: ""}).filter(**{f"{path}__person__erased_at__isnull": True})
                     .values_list(f.attname, f"{path}__person__data_key_id"))
             for name, kid in rows.iterator(chunk_size=500):
                 if not name or not kid or f.storage.sealed_key_id(name) is None:
@@ -295,13 +304,14 @@ def _under_field_keys(ring, fields, values):
     return [(f, v) for f, v in zip(fields, values) if v and Keyring.key_id_of(v) in ring.by_id]
 
 
-def _move_persons(model, fields, batch_size, dry_run, progress, report):
+def _move_own_keyed(model, fields, batch_size, dry_run, progress, report, where=""):
+    """The values of a record with a data key of its own (a person, a hotline contact) under that key; a
+    record holding a value under a field key and no key yet is given one."""
     ring = keyring()
-    qn = connection.ops.quote_name
     table, pk = model._meta.db_table, model._meta.pk.column
     count = report.tables.setdefault(table, TableCount()) if report is not None else TableCount()
     for cursor, rows in _batches(table, pk, ["data_key_id", *(f.column for f in fields)], batch_size=batch_size,
-                                 where=f"{qn('erased_at')} IS NULL"):
+                                 where=where):
         for row in rows:
             pending = _under_field_keys(ring, fields, row[2:])
             if not pending:
@@ -323,7 +333,7 @@ def _move_persons(model, fields, batch_size, dry_run, progress, report):
 
 def _move_case_records(model, fields, batch_size, dry_run, progress, report):
     """The texts of a case record under the data key of its case's person (a person without a key yet is
-    given one on the next run, after `_move_persons`; an erased person's records stay as they are)."""
+    given one on the next run, after `_move_own_keyed`; an erased person's records stay as they are)."""
     ring = keyring()
     meta = model._meta
     table, pk = meta.db_table, meta.pk.column
@@ -337,8 +347,7 @@ def _move_case_records(model, fields, batch_size, dry_run, progress, report):
         if dry_run:
             count.moved += sum(len(values) for values in pending.values())
             continue
-        # whole table: key rotation reads the person key of every case record, whoever's it is
-        keys = dict(model.objects.system().filter(pk__in=list(pending), **{f"{path}__erased_at__isnull": True})
+        keys = dict(_whole(model).filter(pk__in=list(pending), **{f"{path}__erased_at__isnull": True})
                     .values_list("pk", f"{path}__data_key_id"))
         for row_pk, values in pending.items():
             if keys.get(row_pk):

@@ -27,6 +27,7 @@ from nicat.core.calendar import baku_today
 from nicat.core.errors import NotAllowed
 from nicat.core.services import bump_version
 from nicat.hotline.services import blank_old_contacts
+from nicat.hotline.services import forget_keyed as forget_keyed_contacts
 from nicat.legal import services as legal
 from nicat.persons.erasure import erase_person
 from nicat.persons.models import Person
@@ -226,7 +227,7 @@ def reapply_ledger(*, actor=None):
     from nicat.privacy import personkeys
 
     kids = personkeys.read_ledger()
-    erased = 0
+    erased = contacts = 0
     for start in range(0, len(kids), 500):
         chunk = kids[start:start + 500]
         for person in registry_persons().filter(data_key_id__in=chunk, erased_at__isnull=True):
@@ -237,7 +238,9 @@ def reapply_ledger(*, actor=None):
         with transaction.atomic():
             for kid in PersonKey.objects.filter(kid__in=chunk).values_list("kid", flat=True):
                 personkeys.destroy(kid)
+            contacts += forget_keyed_contacts(chunk)  # hotline contacts forgotten after the backup was made
     if kids:
         with transaction.atomic():
-            audit.record(actor=actor, action="retention.reapply", details={"ledger": len(kids), "erased": erased})
+            audit.record(actor=actor, action="retention.reapply", details={"ledger": len(kids), "erased": erased,
+                                                                           "hotline_contacts_blanked": contacts})
     return len(kids), erased

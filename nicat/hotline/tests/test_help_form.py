@@ -37,7 +37,7 @@ def test_the_form_sets_no_cookie_and_the_request_reaches_the_desk(hotline):
     with connection.cursor() as cursor:
         cursor.execute("SELECT notes, safe_contact FROM hotline_contact")
         raw = " ".join(cursor.fetchone())
-    assert "QZX" not in raw and raw.startswith("enc1:")
+    assert "QZX" not in raw and raw.startswith(f"enc2:{contact.data_key_id}:")  # under the contact's own key
     staff = verified_login(Client(), hotline.operator)
     desk = staff.get(reverse("hotline:desk")).content.decode()
     assert contact.reference in desk
