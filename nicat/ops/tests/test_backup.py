@@ -23,11 +23,14 @@ import json
 from django.core.management import call_command
 from nicat.persons.models import Person
 from nicat.ops.backup import table_counts
+from nicat.consent.models import Consent
 people = list(Person.objects.system().all())
 names = sum(1 for p in people if p.family_name or p.given_name)
+forms = [c.signed_form.open("rb").read().decode() for c in Consent.objects.system().exclude(signed_form="")]
 call_command("audit", "verify")
-print(json.dumps({"persons": len(people), "named": names, "counts": table_counts()}))
+print(json.dumps({"persons": len(people), "named": names, "counts": table_counts(), "forms": forms}))
 """
+FORM = b"%PDF-1.4 the signed consent of the drill"
 
 
 def _env(database_url, var_dir):
@@ -66,6 +69,14 @@ def test_restore_drill(tmp_path, empty_database):
     with override_settings(MEDIA_ROOT=media, NICAT_BACKUP_KEY=KEY):
         demo.build_world(seed=7, cases=4, password="drill-password-123")
         stored = encrypted_storage().save("drill/statement.txt", ContentFile(b"a scanned statement"))
+        # a signed consent form: sealed under the key of the case's person (nicat.privacy.storage)
+        from nicat.cases.models import Case
+        from nicat.consent.models import Consent
+
+        consent = Consent(case=Case.objects.system().first(), purpose="family_contact", decision="given",
+                          method="written")
+        consent.signed_form.save("consent.pdf", ContentFile(FORM))
+        assert consent.signed_form.storage.sealed_person_key(consent.signed_form.name)
         from nicat.audit.checkpoints import sign_head
 
         sign_head()
@@ -97,6 +108,7 @@ def test_restore_drill(tmp_path, empty_database):
     result = __import__("json").loads(check.stdout.strip().splitlines()[-1])
     assert result["persons"] == manifest["counts"]["persons_person"] == result["named"]
     assert result["counts"] == manifest["counts"]
+    assert FORM.decode() in result["forms"]  # the form opens with the restored (wrapped) person key
 
     again = _nicat(env, "restore", str(backup))  # never over a database in use
     assert again.returncode == 1 and "not empty" in again.stderr
