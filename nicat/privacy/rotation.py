@@ -209,17 +209,22 @@ def rotate_files(*, dry_run=False, progress=None, report=None):
             if dry_run:
                 count.resealed += 1
                 continue
-            try:
-                storage.reseal(name)
-            except DecryptionError:
-                count.failed += 1
-                if report is not None:
-                    report.failures.append(f"media {name}: altered or unreadable")
-            else:
-                count.resealed += 1
+            _reseal_file(storage, name, count, report, "resealed")
     if progress:
         progress("media", count)
     return count
+
+
+def _reseal_file(storage, name, count, report, outcome, person_kid=None):
+    """Re-seal one file (under the newest field key, or the person key `person_kid`), counted as `outcome`."""
+    try:
+        storage.reseal(name, person_kid=person_kid)
+    except (DecryptionError, OSError):
+        count.failed += 1
+        if report is not None:
+            report.failures.append(f"media {name}: altered, unreadable or missing")
+    else:
+        setattr(count, outcome, getattr(count, outcome) + 1)
 
 
 def move_to_person_keys(*, batch_size=500, dry_run=False, progress=None, report=None):
@@ -275,14 +280,7 @@ def _move_case_files(dry_run, progress, report):
                 if dry_run:
                     count.moved += 1
                     continue
-                try:
-                    f.storage.reseal(name, person_kid=kid)
-                except (DecryptionError, OSError):
-                    count.failed += 1
-                    if report is not None:
-                        report.failures.append(f"media {name}: altered, unreadable or missing")
-                else:
-                    count.moved += 1
+                _reseal_file(f.storage, name, count, report, "moved", person_kid=kid)
     if progress:
         progress("media (to person keys)", count)
 
