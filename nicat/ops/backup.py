@@ -380,7 +380,9 @@ def restore_backup(path, *, raw_key=None):
         if connection.vendor == "postgresql":
             args, env = _pg_args(db)
             connection.close()
-            _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
+            # --no-comments: an extension created in the new database by the superuser (pg_trgm, §1 of
+            # docs/operations.md) is not the restoring role's, and its COMMENT would stop the restore.
+            _run(["pg_restore", "--no-owner", "--no-privileges", "--no-comments", "--exit-on-error", "--single-transaction",
                   *args, str(tmp / "database.pgdump")], env)
         else:
             connection.close()

@@ -46,22 +46,47 @@ def _nicat(env, *args):
 
 @pytest.fixture
 def empty_database(tmp_path):
-    """A new, empty database of the engine under test (what an operator creates after a disaster)."""
+    """A new, empty database of the engine under test, as an operator creates it after a disaster
+    (docs/operations.md §1 and §3): on PostgreSQL owned by a role of its own that is not a superuser, with
+    pg_trgm created in it by the superuser — an extension the restoring role does not own (its COMMENT in the
+    dump made `pg_restore` fail until it was told to leave comments out)."""
     if connection.vendor == "postgresql":
+        import psycopg
+
         name = f"nicat_drill_{os.getpid()}_{uuid.uuid4().hex[:6]}"
         db = settings.DATABASES["default"]
-        base = f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}"
         with connection.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-        yield f"{base}/{name}"
+            cursor.execute(f'CREATE ROLE "{name}" LOGIN')
+            cursor.execute(f'CREATE DATABASE "{name}" OWNER "{name}"')
+        with psycopg.connect(f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{name}", autocommit=True) as own:
+            own.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        yield f"postgresql://{name}@{db['HOST']}:{db['PORT']}/{name}"
         with connection.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cursor.execute(f'DROP ROLE IF EXISTS "{name}"')
     else:
         yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
 
 
+@pytest.fixture
+def superusers_extension():
+    """On PostgreSQL, the live database holds pg_trgm created by the superuser (installations that followed the
+    guide before it stopped asking for it): its dump carries the extension and its COMMENT."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+        existed = cursor.fetchone() is not None
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    yield
+    if not existed:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP EXTENSION IF EXISTS pg_trgm")
+
+
 @pytest.mark.django_db(transaction=True)
-def test_restore_drill(tmp_path, empty_database):
+def test_restore_drill(tmp_path, empty_database, superusers_extension):
     from nicat.privacy.storage import encrypted_storage
     from nicat.web import demo
 

@@ -18,6 +18,7 @@ class Command(BaseCommand):
         differ = sorted(t for t in set(manifest["counts"]) | set(counts) if manifest["counts"].get(t) != counts.get(t))
         if differ:
             raise CommandError(f"Restored, but the row counts differ from the manifest in: {', '.join(differ)}.")
-        self.stdout.write(f"Restored {describe(manifest)}. Row counts match. Next: `nicat audit verify`, then "
-                          f"start Nicat with the field and index keys kept with this backup's key ids "
+        self.stdout.write(f"Restored {describe(manifest)}. Row counts match. Next: `nicat audit verify`, "
+                          f"`nicat retention reapply` (with the erasure ledger kept with the keys), then start "
+                          f"Nicat with the field and index keys kept with this backup's key ids "
                           f"({', '.join(manifest['field_key_ids'])}).")
