@@ -301,3 +301,12 @@ def test_rotation_moves_older_hotline_contacts_under_a_key_of_their_own(cast):
     name, _phone, _notes, kid = _stored_contact(contact)
     assert kid and name.startswith(f"enc2:{kid}:")
     assert Contact.objects.system().get(pk=contact.pk).caller_name == "Leyla Quliyeva"
+
+
+def test_reapply_without_a_ledger_says_so(settings, tmp_path):
+    """After a restore, a missing ledger file must not read as "nobody was ever erased" in silence."""
+    settings.NICAT_ERASURE_LEDGER = str(tmp_path / "missing" / "erased-person-keys.txt")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("retention", "reapply", stdout=out, stderr=err)
+    assert "No erasure ledger at" in err.getvalue() and "missing" in err.getvalue()
+    assert "0 key ids" in out.getvalue()

@@ -7,6 +7,7 @@ reapply  after restoring a backup made before some erasures: destroy again every
 status   the period in force, how many persons are due, how many are erased.
 """
 import datetime
+import os
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -52,8 +53,13 @@ class Command(BaseCommand):
                               f"{report.contacts} hotline contacts blanked.")
 
     def reapply(self):
+        from nicat.privacy import personkeys
         from nicat.retention.services import reapply_ledger
 
+        if not os.path.exists(personkeys.ledger_path()):
+            self.stderr.write(f"No erasure ledger at {personkeys.ledger_path()}: nothing to erase again. If this "
+                              f"installation ever erased anyone, put the ledger kept with the keys there (or set "
+                              f"NICAT_ERASURE_LEDGER) and run this again.")
         found, erased = reapply_ledger()
         self.stdout.write(f"Erasure ledger: {found} key ids; {erased} person records erased again.")
 
