@@ -195,7 +195,8 @@ def test_the_approver_reads_the_decision_and_its_copy_audited(world, client, ref
     assert AuditEvent.objects.filter(action="consent.legal_basis_copy.view", actor_id=world.ca_supervisor.pk).exists()
     with open(use.order_copy.storage.path(use.order_copy.name), "rb") as fh:
         stored = fh.read()
-    assert stored.startswith(b"NICATF1") and PNG not in stored  # encrypted at rest
+    # encrypted at rest, under the data key of the case's person (nicat.privacy.storage)
+    assert stored.startswith(b"NICATF2\n" + refused.person.data_key_id.encode()) and PNG not in stored
     response = client.post(reverse("consent:order_approve", args=[use.uuid]), {"version": use.version})
     assert response.status_code == 302
     use.refresh_from_db()
