@@ -257,8 +257,11 @@ def _pg_append(params):
     import psycopg
 
     connection.ensure_connection()
+    connection.validate_no_broken_transaction()
     started = time.monotonic()
-    with psycopg.Cursor(connection.connection) as cursor:
+    # Django's error wrapper, as its own cursors have: a lost connection or a full disk reaches the request
+    # as django.db.OperationalError (a 503 that says so, nicat.web.views), never as a bare psycopg error (500).
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(_PG_APPEND, params, prepare=True)
         row = cursor.fetchone()
     if connection.queries_logged:

@@ -2,6 +2,7 @@
 (SHA-256 in the database), and the hash is the one the definition gives (docs/audit.md)."""
 import datetime
 
+import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given
@@ -50,3 +51,29 @@ def test_the_two_parts_and_the_place_in_the_chain_give_the_canonical_text(reason
     prev = "ab" * 32
     assert head + '"' + prev + '"' + tail + str(sequence) + "}" == canonical_text(sequence=sequence, prev_hash=prev,
                                                                                   **fields)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_error_during_an_append_is_djangos_own(user):
+    """The append runs on psycopg's own cursor (server-side binding): its errors must still reach the request as
+    Django's, or a lost connection or a full disk at that moment is a 500 instead of the 503 that says so
+    (found by nicat/ops/tests/test_database_full.py: the audit table was the one that could not grow)."""
+    import psycopg
+    from django.conf import settings
+    from django.db import OperationalError
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the append's own cursor is PostgreSQL's")
+    record(actor=user, action="case.view")
+    pid = connection.connection.info.backend_pid
+    db = settings.DATABASES["default"]
+    with psycopg.connect(f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}", autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    try:
+        with pytest.raises(OperationalError) as lost:
+            record(actor=user, action="case.view")
+        assert isinstance(lost.value.__cause__, psycopg.OperationalError)
+    finally:
+        connection.close()
+    record(actor=user, action="case.view")  # a new connection, and the chain goes on
+    assert verify_chain().ok
