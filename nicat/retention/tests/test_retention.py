@@ -272,11 +272,16 @@ def test_a_hotline_contact_that_became_a_case_is_forgotten_with_the_person(cast)
     operator = make_user("operator", hotline, Role.HOTLINE_OPERATOR)
     contact = record_contact(actor=operator, data={"reason": "information", "identity_consent": True,
                                                    "caller_name": "Leyla Quliyeva"})
+    other = record_contact(actor=operator, data={"reason": "information", "identity_consent": True,
+                                                 "caller_name": "Sevda Əliyeva"})
     case = cast.open_case()
     Contact.objects.system().filter(pk=contact.pk).update(case=case)
     stored = _stored_contact(contact)
     erase_person(actor=None, person=case.person, basis="request")
     assert _stored_contact(contact) == ("", "", "", "")
+    # another caller's contact, linked to no case of this person, keeps its details and its key
+    assert Contact.objects.system().get(pk=other.pk).caller_name == "Sevda Əliyeva"
+    assert _stored_contact(other)[3]
     personkeys.forget_cache()
     with pytest.raises(personkeys.KeyErased):
         personkeys.decrypt(stored[0], "hotline_contact.caller_name")
