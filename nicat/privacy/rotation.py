@@ -229,9 +229,10 @@ def _reseal_file(storage, name, count, report, outcome, person_kid=None):
 
 def move_to_person_keys(*, batch_size=500, dry_run=False, progress=None, report=None):
     """Seal every value of a person still under a field key under the person's own data key (erased persons
-    are left alone: their values are blank), those of a hotline contact under its own key, then every text of a case record (a case's summary, its notes,
-    the texts of every record hanging off it: `sealing_key_id` on the model) under the key of the case's
-    person. Resumable like `rotate_table`; a value changed meanwhile is left for the next run."""
+    are left alone: their values are blank), those of a hotline contact under its own key, then every text of
+    a case record (a case's summary, its notes, the texts of every record hanging off it: `sealing_key_id` on
+    the model) and every uploaded file of one under the key of the case's person. Resumable like
+    `rotate_table`; a value changed meanwhile is left for the next run."""
     try:
         person_model = apps.get_model("persons", "Person")
     except LookupError:
@@ -275,8 +276,16 @@ def _move_case_files(dry_run, progress, report):
             rows = (_whole(model).exclude(**{f.attname: ""}).filter(**{f"{path}__person__erased_at__isnull": True})
                     .values_list(f.attname, f"{path}__person__data_key_id"))
             for name, kid in rows.iterator(chunk_size=500):
-                if not name or not kid or f.storage.sealed_key_id(name) is None:
-                    continue  # already under a person key, or a person without one
+                if not name or not kid:
+                    continue  # a person without a key yet: the next run, after `_move_own_keyed`
+                try:
+                    if f.storage.sealed_key_id(name) is None:
+                        continue  # already under a person key
+                except OSError:
+                    count.failed += 1
+                    if report is not None:
+                        report.failures.append(f"media {name}: missing or unreadable")
+                    continue
                 if dry_run:
                     count.moved += 1
                     continue

@@ -10,8 +10,9 @@ NICAT_FIELD_KEYS (see nicat.privacy.crypto); `nicat keys rotate` re-seals it lik
 of a record that hangs off a case (a signed consent form, the copy of an order) is sealed instead under
 the data key of the case's person (`NICATF2\\n` + person key id + AES-GCM, nicat.privacy.personkeys), as
 the record's texts are: erasing the person destroys that key, so the file cannot be opened in any copy
-either — a backup taken before the erasure included. The name on disk is random: an original file name ("passport_<name>.pdf") often names the victim. A
-model that must keep the original name stores it in an EncryptedCharField.
+either — a backup taken before the erasure included. The name on disk is random: an original file
+name ("passport_<name>.pdf") often names the victim. A model that must keep the original name stores it
+in an EncryptedCharField.
 """
 import contextlib
 import contextvars

@@ -402,6 +402,26 @@ def test_rotation_moves_older_files_under_the_person_key_so_erasure_reaches_them
         personkeys.decrypt_bytes(copy, "media.file")
 
 
+def test_rotation_reports_a_missing_file_and_goes_on(cast, victim):
+    """A row whose file is gone from the disk (a lost volume, a hand-made restore) is reported, never a crash of
+    `nicat keys rotate`."""
+    from nicat.consent.services import record_consent
+
+    consent = record_consent(actor=cast.worker, case=victim, form_bytes=SIGNED_FORM, data={
+        "purpose": "family_contact", "decision": "given", "method": "written"})
+    os.remove(consent.signed_form.storage.path(consent.signed_form.name))
+    other = record_consent(actor=cast.worker, case=cast.open_case(), form_bytes=SIGNED_FORM, data={
+        "purpose": "family_contact", "decision": "given", "method": "written"})
+    with open(other.signed_form.storage.path(other.signed_form.name), "wb") as fh:  # under a field key: to move
+        fh.write(keyring().encrypt_bytes(SIGNED_FORM, "media.file"))
+    err = io.StringIO()
+    with pytest.raises(SystemExit) as ended:  # the run finishes, then says that something was left
+        call_command("keys", "rotate", stdout=io.StringIO(), stderr=err)
+    assert ended.value.code == 1
+    assert f"media {consent.signed_form.name}: missing or unreadable" in err.getvalue()
+    assert other.signed_form.storage.sealed_person_key(other.signed_form.name)  # the rest was done
+
+
 def test_case_texts_are_sealed_under_the_persons_key_so_a_copy_loses_them_too(cast, victim):
     """A case's summary, its notes and the texts of its other records name the person as much as the person
     record does: they are sealed under the person's data key, so after the erasure the stored values — as a
