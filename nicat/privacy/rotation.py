@@ -157,10 +157,8 @@ def rotate_table(model, fields, *, batch_size=500, dry_run=False, progress=None,
                     count.current += 1
                     continue
                 if outcome == "failed":
-                    count.failed += 1
-                    if report is not None:
-                        report.failures.append(f"{table}.{f.column} {pk}={row[0]}: sealed with a key that is "
-                                               f"not in NICAT_FIELD_KEYS, or altered")
+                    _failed(count, report, f"{table}.{f.column} {pk}={row[0]}: sealed with a key that is "
+                                           f"not in NICAT_FIELD_KEYS, or altered")
                     continue
                 if dry_run:
                     setattr(count, outcome, getattr(count, outcome) + 1)
@@ -174,6 +172,21 @@ def rotate_table(model, fields, *, batch_size=500, dry_run=False, progress=None,
     return count
 
 
+def _file_keys(path):
+    """(field key id, person key id) a file of the encrypted storage is sealed under, from its first bytes;
+    (None, None) for any other file."""
+    with open(path, "rb") as fh:
+        head = fh.read(max(len(Keyring.FILE_MAGIC) + 8, len(personkeys.FILE_MAGIC) + 16))
+    return Keyring.file_key_id_of(head), personkeys.file_kid_of(head)
+
+
+def _failed(count, report, why):
+    """One value or file left as it is: counted, and said (`why` names the place, never a value)."""
+    count.failed += 1
+    if report is not None:
+        report.failures.append(why)
+
+
 def rotate_files(*, dry_run=False, progress=None, report=None):
     """Re-seal the encrypted files under MEDIA_ROOT written by EncryptedFileSystemStorage."""
     from nicat.privacy.storage import encrypted_storage
@@ -184,16 +197,13 @@ def rotate_files(*, dry_run=False, progress=None, report=None):
     root = str(settings.MEDIA_ROOT)
     if not os.path.isdir(root):
         return count
-    magic_len = len(Keyring.FILE_MAGIC) + 8
     for dirpath, _dirs, files in os.walk(root):
         for filename in sorted(files):
             if filename.endswith(".tmp"):
                 continue
             path = os.path.join(dirpath, filename)
-            with open(path, "rb") as fh:
-                head = fh.read(max(magic_len, len(personkeys.FILE_MAGIC) + 16))
-            kid = Keyring.file_key_id_of(head)
-            if kid is None and personkeys.file_kid_of(head) is None:
+            kid, person_kid = _file_keys(path)
+            if kid is None and person_kid is None:
                 continue  # not a file of the encrypted storage
             count.rows += 1
             count.values += 1
@@ -202,9 +212,7 @@ def rotate_files(*, dry_run=False, progress=None, report=None):
                 continue
             name = os.path.relpath(path, root)
             if kid not in ring.by_id:
-                count.failed += 1
-                if report is not None:
-                    report.failures.append(f"media {name}: sealed with a key that is not in NICAT_FIELD_KEYS")
+                _failed(count, report, f"media {name}: sealed with a key that is not in NICAT_FIELD_KEYS")
                 continue
             if dry_run:
                 count.resealed += 1
@@ -220,9 +228,7 @@ def _reseal_file(storage, name, count, report, outcome, person_kid=None):
     try:
         storage.reseal(name, person_kid=person_kid)
     except (DecryptionError, OSError):
-        count.failed += 1
-        if report is not None:
-            report.failures.append(f"media {name}: altered, unreadable or missing")
+        _failed(count, report, f"media {name}: altered, unreadable or missing")
     else:
         setattr(count, outcome, getattr(count, outcome) + 1)
 
@@ -282,9 +288,7 @@ def _move_case_files(dry_run, progress, report):
                     if f.storage.sealed_key_id(name) is None:
                         continue  # already under a person key
                 except OSError:
-                    count.failed += 1
-                    if report is not None:
-                        report.failures.append(f"media {name}: missing or unreadable")
+                    _failed(count, report, f"media {name}: missing or unreadable")
                     continue
                 if dry_run:
                     count.moved += 1
@@ -417,14 +421,11 @@ def key_usage(*, batch_size=2000):
                         usage["audit"][kid] = usage["audit"].get(kid, 0) + 1
     root = str(settings.MEDIA_ROOT)
     if os.path.isdir(root):
-        magic_len = len(Keyring.FILE_MAGIC) + 8
         for dirpath, _dirs, files in os.walk(root):
             for filename in files:
-                with open(os.path.join(dirpath, filename), "rb") as fh:
-                    head = fh.read(max(magic_len, len(personkeys.FILE_MAGIC) + 16))
-                kid = Keyring.file_key_id_of(head)
+                kid, person_kid = _file_keys(os.path.join(dirpath, filename))
                 if kid:
                     usage["files"][kid] = usage["files"].get(kid, 0) + 1
-                elif personkeys.file_kid_of(head):
+                elif person_kid:
                     usage["person_keys"] += 1
     return usage
