@@ -15,7 +15,6 @@ import sys
 
 import pytest
 
-from nicat.ops.tests import pgcluster
 from nicat.ops.tests.test_faults import _test_database_url, fetch, wait_up
 from nicat.ops.tests.test_two_servers import ROOT, _env, _free_port
 
@@ -27,30 +26,23 @@ MAX_INTAKES = 400  # tables keep some room in their last pages: intakes go on un
 
 
 @pytest.fixture
-def full_cluster():
-    """A private cluster with a tablespace `small` on a tmpfs of VOLUME_MB (mounted here)."""
-    reason = pgcluster.available()
-    if reason:
-        pytest.skip(f"no private PostgreSQL cluster: {reason}")
-    cluster = pgcluster.Cluster.primary()
-    volume = cluster.work / "volume"
+def full_cluster(private_primary):
+    """The private cluster with a tablespace `small` on a tmpfs of VOLUME_MB (mounted here)."""
+    volume = private_primary.work / "volume"
     volume.mkdir()
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={VOLUME_MB}m,mode=0700", "tmpfs", str(volume)],
                              capture_output=True).returncode == 0
     if not mounted:
-        shutil.rmtree(cluster.work, ignore_errors=True)
         pytest.skip("a tmpfs cannot be mounted here (needs root): the database's full disk is answered by "
                     "test_unavailable.py with the database's own error instead")
     try:
         if os.geteuid() == 0:
             shutil.chown(volume, "postgres", "postgres")
-        cluster.start()
-        cluster.sql(f"CREATE TABLESPACE small LOCATION '{volume}'")
-        yield cluster
+        private_primary.sql(f"CREATE TABLESPACE small LOCATION '{volume}'")
+        yield private_primary
     finally:
-        cluster.destroy()
+        private_primary.destroy()  # stopped before its volume goes
         subprocess.run(["umount", str(volume)], capture_output=True)
-        shutil.rmtree(cluster.work, ignore_errors=True)
 
 
 ROWS = ("SELECT string_agg(md5(random()::text || g::text), '') "  # ~1.6 kB a row, incompressible

@@ -10,7 +10,6 @@ import concurrent.futures
 import http.client
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -21,7 +20,6 @@ import urllib.request
 import pytest
 from django.conf import settings
 
-from nicat.ops.tests import pgcluster
 from nicat.ops.tests.test_two_servers import ROOT, _env, _free_port
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True),
@@ -29,18 +27,6 @@ pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)
 
 OUTAGE_SECONDS = 3  # the cluster is stopped (fast) and started again after this long
 RECOVERY_SECONDS = 5  # the goal: requests succeed again this long after PostgreSQL accepts connections
-
-
-@pytest.fixture
-def private_primary():
-    reason = pgcluster.available()
-    if reason:
-        pytest.skip(f"no private PostgreSQL cluster: {reason}")
-    cluster = pgcluster.Cluster.primary()
-    cluster.start()
-    yield cluster
-    cluster.destroy()
-    shutil.rmtree(cluster.work, ignore_errors=True)
 
 
 def _test_database_url():

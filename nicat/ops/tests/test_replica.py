@@ -7,7 +7,6 @@ started: with its replay paused, `nicat serve` answers the statistics from the r
 while the case list shows the primary's, and the replica refuses writes."""
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -16,8 +15,6 @@ import pytest
 from django.db import connections, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
-
-from nicat.ops.tests import pgcluster
 
 both = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 WRITES = ("INSERT", "UPDATE", "DELETE")
@@ -102,18 +99,6 @@ def test_inside_a_transaction_on_the_primary_reads_stay_there():
 
 
 # --- A real streaming replica (PostgreSQL) ------------------------------------------------------------
-
-@pytest.fixture
-def private_primary():
-    reason = pgcluster.available()
-    if reason:
-        pytest.skip(f"no private PostgreSQL cluster: {reason}")
-    cluster = pgcluster.Cluster.primary()
-    cluster.start()
-    yield cluster
-    cluster.destroy()
-    shutil.rmtree(cluster.work, ignore_errors=True)
-
 
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
