@@ -405,9 +405,6 @@ def forget(contacts):
 
 
 def forget_keyed(kids):
-    """After a restore (nicat.retention.services.reapply_ledger): blank every contact whose data key the
-    erasure ledger names — its details no longer open anyway — and destroy those keys again."""
-    contacts = every_contact().filter(data_key_id__in=list(kids))
-    blanked = forget(contacts)
-    personkeys.destroy_all(kids)
-    return blanked
+    """After a restore (nicat.retention.services.reapply_ledger, which destroys the keys the erasure ledger
+    names again): blank every contact sealed under one of them — its details no longer open anyway."""
+    return forget(every_contact().filter(data_key_id__in=list(kids)))
