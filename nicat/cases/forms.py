@@ -3,7 +3,15 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from nicat.cases.models import CameToNotice, CaseStatus, ClosureReason, EventKind, Scope, TraffickingStatus
+from nicat.cases.models import (
+    CLOSED_STATUSES,
+    CameToNotice,
+    CaseStatus,
+    ClosureReason,
+    EventKind,
+    Scope,
+    TraffickingStatus,
+)
 from nicat.vocab.forms import TermChoiceField, TermMultipleChoiceField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -107,6 +115,21 @@ class CaseEditForm(CaseForm):
         help_text=_("Changes only through the official identification decision of the Main Department (the "
                     "case's decision page)."))
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, case=None, owner=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if case is not None and case.status not in CLOSED_STATUSES:
+            # Closing has its own page (the plan's final review, the stay, the approval): not offered here.
+            self.fields["status"].choices = [c for c in CaseStatus.choices if c[0] not in CLOSED_STATUSES]
+            self.fields["status"].error_messages["invalid_choice"] = _(
+                "A case is closed with “Close the case” on its page. Keep the status as it is here.")
+            self.fields["closure_reason"].disabled = True
+            self.fields["closure_reason"].help_text = _("Given on the “Close the case” page.")
+        if not owner:
+            # The case's own facts are its owner's to change; shown, not sent (Django keeps the initial values).
+            for name in ("status", "closure_reason", "came_to_notice", "first_contact_at", "scope"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("Changed only by the institution that owns the case.")
 
     @classmethod
     def initial_from(cls, case):

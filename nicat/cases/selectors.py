@@ -117,6 +117,16 @@ def list_shown(*, user, cases, channel):
                  details={"channel": channel, "shown": len(cases), "cases": [str(case.uuid) for case in cases]})
 
 
+def edit_shown(*, user, case, person=False):
+    """The edit form of `case` (or, `person=True`, of its person) was shown filled with the stored, decrypted
+    values: a read like any other (`case.view`, `person.view`), naming the case and the form."""
+    if person:
+        audit.record(actor=user, action="person.view", obj=case.person, case=case,
+                     details={"form": "edit"})
+    else:
+        CASES.viewed(user, case, channel=None, form="edit")
+
+
 def notes_shown(*, user, case, channel):
     """The notes of `case` (one `user` may see, its narrative section checked), their read recorded
     (`note.list`)."""

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nicat.access import policy
+from nicat.access import policy, predicates
 from nicat.audit import services as audit
 from nicat.cases.models import (
     CLOSED_STATUSES,
@@ -132,12 +132,39 @@ def open_case(*, actor, case_data, person_data=None, person=None, institution=No
     return case
 
 
-def update_case(*, actor, case, data, expected_version):
+# The case's own facts: its status and how and when it began. Only the institution that owns the case changes
+# them (a receiving institution may add to the narrative it was given, not close, reopen or re-date the case).
+OWNER_FIELDS = ("status", "closure_reason", "came_to_notice", "first_contact_at", "scope")
+
+
+def _unchanged(case, name, value):
+    current = getattr(case, name)
+    if name == "first_contact_at" and value is not None and current is not None:
+        # The form gives the minute; the same minute sent back is no change (and must not cut the seconds).
+        return value.replace(second=0, microsecond=0) == current.replace(second=0, microsecond=0)
+    return value == current
+
+
+def update_case(*, actor, case, data, expected_version, closing=False):
+    """Change the case's narrative and, for its owner, its status and beginnings. A case is closed only by
+    nicat.assistance.services.close_case (`closing=True`), which checks the plan's final review, open stays,
+    the closing roles and the supervisor's approval where the owner asks for it."""
     # Visible (else 404), and every field touched in a section the actor may see (else 403 naming it).
     policy.require_case_fields(actor, case, list(data))
+    data = {k: v for k, v in data.items() if not (k in OWNER_FIELDS and _unchanged(case, k, v))}
+    changing = [name for name in OWNER_FIELDS if name in data]
+    if changing and not predicates.owns_case(actor, case):
+        raise policy.Refused(_("Only %(owner)s, which owns the case, changes its status, how it came to notice, "
+                               "its first contact and its scope. Ask them to make the change.") % {
+            "owner": case.owner_institution.name})
     merged = {**snapshot(case, CASE_FIELDS), **{k: v for k, v in data.items() if k in CASE_FIELDS}}
     validate_case_data(merged, actor=actor, current=case)
     if merged["status"] in CLOSED_STATUSES and case.status not in CLOSED_STATUSES:
+        if not closing:
+            raise ValidationError({"status": _(
+                "A case is closed with “Close the case” on its page (or POST /api/v1/case-closures/), which checks "
+                "the rehabilitation plan's final review, the person's stay and, where your institution asks for it, "
+                "the supervisor's approval. Keep the status as it is here.")})
         problems = {}
         for check in _close_checks:
             for field, message in (check(case, merged["closure_reason"]) or {}).items():

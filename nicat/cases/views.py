@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from nicat.access import policy
+from nicat.access import policy, predicates
 from nicat.access.decorators import case_worker_required
 from nicat.accounts.models import Role
 from nicat.cases import selectors, services
@@ -98,7 +98,8 @@ def _visible_case(request, case_uuid, *sections):
 @case_worker_required
 def case_edit(request, case_uuid):
     case = _visible_case(request, case_uuid, "narrative")
-    form = CaseEditForm(request.POST or None, initial=CaseEditForm.initial_from(case))
+    form = CaseEditForm(request.POST or None, initial=CaseEditForm.initial_from(case), case=case,
+                        owner=predicates.owns_case(request.user, case))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
@@ -115,6 +116,7 @@ def case_edit(request, case_uuid):
         else:
             messages.success(request, _("The case was saved."))
             return redirect("cases:detail", case_uuid=case.uuid)
+    selectors.edit_shown(user=request.user, case=case)
     return render(request, "cases/case_edit.html", {"case": case, "form": form})
 
 
@@ -140,6 +142,7 @@ def person_edit(request, case_uuid):
             else:
                 messages.success(request, _("The person's details were saved."))
                 return redirect("cases:detail", case_uuid=case.uuid)
+    selectors.edit_shown(user=request.user, case=case, person=True)
     return render(request, "cases/person_edit.html", {"case": case, "form": form, "version": version_field})
 
 

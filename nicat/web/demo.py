@@ -876,6 +876,7 @@ def ensure_users(plan, institutions, password):
 
 def apply_cases(plan, users, terms):
     """Write the planned cases through the services; returns the cases in plan order."""
+    from nicat.cases.models import CLOSED_STATUSES
     from nicat.cases.services import add_event, add_note, open_case, update_case
 
     m2m_vocab = {"acts": "act", "means": "means", "exploitation_forms": "exploitation",
@@ -907,7 +908,7 @@ def apply_cases(plan, users, terms):
             outcome = planned["outcome"]
             update_case(actor=users[outcome["by"]], case=case,
                         data={"status": outcome["status"], "closure_reason": outcome["closure_reason"]},
-                        expected_version=case.version)
+                        expected_version=case.version, closing=outcome["status"] in CLOSED_STATUSES)
         created.append(case)
     return created
 

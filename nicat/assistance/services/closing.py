@@ -1,13 +1,14 @@
 """Closing a case: only after a final review of the rehabilitation plan, with a reason (HTCDS).
 
-The case edit page and the API should close cases through `close_case`, which checks the
-assistance conditions and then calls nicat.cases.services.update_case in the same transaction.
+The case edit page and the API's case update refuse to close a case; its close page and
+`POST /api/v1/case-closures/` close it through `close_case`, which checks the assistance conditions, the
+roles and the approval, and then calls nicat.cases.services.update_case in the same transaction.
 """
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from nicat.access import predicates
+from nicat.access import policy, predicates
 from nicat.assistance.models import PlanReview, RehabilitationPlan, Stay
 from nicat.assistance.services._common import CLOSE_ROLES, require_case_role
 from nicat.cases.models import CLOSED_STATUSES, CaseStatus, ClosureReason
@@ -46,8 +47,8 @@ def close_case(*, actor, case, closure_reason, expected_version, status=CaseStat
 
     require_case_role(actor, case, CLOSE_ROLES)
     if not predicates.owns_case(actor, case):
-        raise PermissionDenied(_("Only %(owner)s, which owns the case, closes it. Tell them when your work with the "
-                                 "person ends.") % {"owner": case.owner_institution.name})
+        raise policy.Refused(_("Only %(owner)s, which owns the case, closes it. Tell them when your work with the "
+                               "person ends.") % {"owner": case.owner_institution.name})
     if status not in CLOSED_STATUSES:
         raise ValidationError({"status": _("Choose “Closed” or “Closed (referred)”.")})
     if case.status in CLOSED_STATUSES:
@@ -64,4 +65,4 @@ def close_case(*, actor, case, closure_reason, expected_version, status=CaseStat
         if errors:
             raise ValidationError(errors)
         return update_case(actor=actor, case=case, data={"status": status, "closure_reason": closure_reason},
-                           expected_version=expected_version)
+                           expected_version=expected_version, closing=True)
