@@ -42,6 +42,7 @@ from nicat.assistance.services.shelters import is_administrator, is_facility_sta
 from nicat.cases.models import Case
 from nicat.cases.selectors import case_list
 from nicat.core import pages
+from nicat.core.reads import as_uuid
 
 
 def roles_required(roles):
@@ -182,8 +183,9 @@ def admit(request, facility_uuid):
     facility = _facility(request, facility_uuid)
     _require_staff(request, facility)
     initial = {}
-    if request.GET.get("case"):
-        case = Case.objects.visible_to(request.user).filter(uuid=request.GET["case"]).first()
+    key = as_uuid(request.GET.get("case"))  # a malformed id finds nothing (it was a 500)
+    if key:
+        case = Case.objects.visible_to(request.user).filter(uuid=key).first()
         if case:
             initial["case_reference"] = case.reference
     form = forms.AdmitForm(request.POST or None, initial=initial)

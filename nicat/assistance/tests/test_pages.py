@@ -58,6 +58,18 @@ def test_admission_through_the_form(world, login):
     assert Stay.objects.system().get().case == case
 
 
+def test_the_admission_form_takes_the_case_from_the_link_and_a_malformed_id_finds_nothing(world, login):
+    """`?case=<uuid>` fills in the reference of a case the manager sees; a malformed id was a 500."""
+    case = world.adult()
+    world.refer_to_shelter(case)
+    client = login(world.manager)
+    url = reverse("assistance:admit", args=[world.shelter.uuid])
+    assert case.reference in client.get(url, {"case": str(case.uuid)}).content.decode()
+    for bad in ("not-a-uuid", "1' OR '1'='1", "0" * 40):
+        response = client.get(url, {"case": bad})
+        assert response.status_code == 200 and case.reference not in response.content.decode()
+
+
 def test_admission_of_a_case_not_referred_says_so(world, login):
     case = world.adult()
     response = login(world.manager).post(reverse("assistance:admit", args=[world.shelter.uuid]),
