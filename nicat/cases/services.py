@@ -158,13 +158,20 @@ def update_case(*, actor, case, data, expected_version, closing=False):
                                "its first contact and its scope. Ask them to make the change.") % {
             "owner": case.owner_institution.name})
     merged = {**snapshot(case, CASE_FIELDS), **{k: v for k, v in data.items() if k in CASE_FIELDS}}
+    closes = merged["status"] in CLOSED_STATUSES and case.status not in CLOSED_STATUSES
+    if closes and not closing:
+        # Said first (with any other error of the data), so that no one completes a reason only to be refused.
+        errors = {"status": [_(
+            "A case is closed with “Close the case” on its page (or POST /api/v1/case-closures/), which checks "
+            "the rehabilitation plan's final review, the person's stay and, where your institution asks for it, "
+            "the supervisor's approval. Keep the status as it is here.")]}
+        try:
+            validate_case_data(merged, actor=actor, current=case)
+        except ValidationError as error:
+            errors.update({k: v for k, v in error.message_dict.items() if k != "status"})
+        raise ValidationError(errors)
     validate_case_data(merged, actor=actor, current=case)
-    if merged["status"] in CLOSED_STATUSES and case.status not in CLOSED_STATUSES:
-        if not closing:
-            raise ValidationError({"status": _(
-                "A case is closed with “Close the case” on its page (or POST /api/v1/case-closures/), which checks "
-                "the rehabilitation plan's final review, the person's stay and, where your institution asks for it, "
-                "the supervisor's approval. Keep the status as it is here.")})
+    if closes:
         problems = {}
         for check in _close_checks:
             for field, message in (check(case, merged["closure_reason"]) or {}).items():

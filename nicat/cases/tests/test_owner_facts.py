@@ -89,6 +89,11 @@ def test_the_owner_closes_only_through_the_close_page_where_the_approval_is_aske
     response = api(cast.worker).patch(f"/api/v1/cases/{case.uuid}/", {
         "status": "Closed", "closure_reason": "DeclinedFurtherAssistance", "version": case.version}, format="json")
     assert response.status_code == 400 and "Close the case" in str(response.json()["status"])
+    # Without a reason too: the way to close is said at once, beside what else is missing.
+    response = api(cast.worker).patch(f"/api/v1/cases/{case.uuid}/", {"status": "Closed", "version": case.version},
+                                      format="json")
+    assert response.status_code == 400 and "Close the case" in str(response.json()["status"])
+    assert "closure_reason" in response.json()
     verified_login(client, cast.worker)
     page = client.post(reverse("cases:edit", args=[case.uuid]), {
         "came_to_notice": case.came_to_notice, "scope": case.scope, "status": "Closed",
