@@ -63,6 +63,29 @@ def _require_institution(value, field):
                                % {"name": value.name}})
 
 
+def _require_provider(institution, area, field="responsible_institution"):
+    """The institution responsible for a goal or an action provides its service: only an authorised provider
+    (the one rule of provider_authorisation: a private business never is)."""
+    _require_institution(institution, field)
+    allowed, reason = provider_authorisation(institution, area)
+    if not allowed:
+        raise ValidationError({field: reason})
+
+
+def _require_goal_section(actor, goal):
+    """A psychological or medical goal belongs to the health section: who may not see it may not change it or
+    plan under it (add_goal already asks)."""
+    if goal.area in MEDICAL_KINDS:
+        require_section(actor, goal.case, "medical")
+
+
+def _require_consent_in_force(goal, provider=None):
+    """Once the plan is agreed, new work under a goal needs the person's consent to its service, from the
+    institution that provides it, still in force: a consent withdrawn since the agreement stops it."""
+    if goal.plan.status == PlanStatus.AGREED:
+        require_service_consent(case=goal.case, service=goal.area, provider=provider or goal.responsible_institution)
+
+
 def create_plan(*, actor, case, next_review_on=None):
     institution = require_case_role(actor, case, PLAN_ROLES)
     answer = eligibility.rehabilitation_plan(case)
@@ -95,7 +118,7 @@ def add_goal(*, actor, plan, area, description, responsible_institution, due_on=
         raise ValidationError(errors)
     if area in MEDICAL_KINDS:
         require_section(actor, plan.case, "medical")
-    _require_institution(responsible_institution, "responsible_institution")
+    _require_provider(responsible_institution, area)
     with transaction.atomic():
         goal = PlanGoal.objects.create(plan=plan, case=plan.case, area=area, description=text(description),
                                        responsible_institution=responsible_institution, due_on=due_on,
@@ -108,6 +131,7 @@ def add_goal(*, actor, plan, area, description, responsible_institution, due_on=
 def update_goal(*, actor, goal, data, expected_version):
     """Change a goal's status, outcome, due date or responsible institution (not to "declined": see decline_goal)."""
     institution = require_case_role(actor, goal.case, PLAN_ROLES)
+    _require_goal_section(actor, goal)
     plan = goal.plan
     _require_open_plan(plan)
     if goal.is_declined:
@@ -120,8 +144,12 @@ def update_goal(*, actor, goal, data, expected_version):
     if status != GoalStatus.PLANNED and plan.status != PlanStatus.AGREED:
         raise ValidationError({"status": _("The plan has not been agreed with the person yet. Record their "
                                            "agreement before work on a goal starts.")})
+    provider = data.get("responsible_institution", goal.responsible_institution)
     if "responsible_institution" in data:
-        _require_institution(data["responsible_institution"], "responsible_institution")
+        _require_provider(provider, goal.area)
+    if provider != goal.responsible_institution or (status == GoalStatus.IN_PROGRESS and status != goal.status):
+        # Another provider, or the work starting: the person's consent to the service from it, in force now.
+        _require_consent_in_force(goal, provider)
     with atomic_edit(goal):
         bump_version(PlanGoal, goal, expected_version)
         before = snapshot(goal, GOAL_FIELDS)
@@ -161,6 +189,7 @@ def decline_goal(*, actor, goal, note="", expected_version):
 
 def add_action(*, actor, goal, description, responsible_institution, due_on=None):
     institution = require_case_role(actor, goal.case, PLAN_ROLES)
+    _require_goal_section(actor, goal)
     _require_open_plan(goal.plan)
     if goal.is_declined:
         raise ValidationError({"goal": _("The person declined this goal. No action is planned under a declined "
@@ -170,7 +199,8 @@ def add_action(*, actor, goal, description, responsible_institution, due_on=None
                                % {"status": goal.get_status_display()}})
     if not text(description):
         raise ValidationError({"description": _("Describe the action: what will be done.")})
-    _require_institution(responsible_institution, "responsible_institution")
+    _require_provider(responsible_institution, goal.area)
+    _require_consent_in_force(goal)
     with transaction.atomic():
         # Lock the goal: a decline at the same moment either comes first (and we refuse) or after.
         locked = PlanGoal.objects.row(goal).select_for_update().get()
@@ -186,6 +216,7 @@ def add_action(*, actor, goal, description, responsible_institution, due_on=None
 
 def update_action(*, actor, action, status, outcome="", expected_version):
     institution = require_case_role(actor, action.case, PLAN_ROLES)
+    _require_goal_section(actor, action.goal)
     _require_open_plan(action.goal.plan)
     if status not in ActionStatus.values:
         raise ValidationError({"status": _("Choose planned, done, not done or cancelled.")})
