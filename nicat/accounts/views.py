@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -20,14 +19,13 @@ from nicat.accounts import services
 from nicat.accounts.forms import CodeForm, EnrolForm, TokenForm
 from nicat.accounts.models import ApiToken
 from nicat.core import pages
+from nicat.core.forms import safe_next as site_path
 
 
 def safe_next(request, default="web:dashboard"):
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return reverse(default)
+    """Where to go after signing in: `next` when it is a path on this site (nicat.core.forms.safe_next, the one
+    rule), else the page named `default`. A bare word was taken for a URL name by redirect() (a 500)."""
+    return site_path(request) or reverse(default)
 
 
 def _with_next(name, request):

@@ -104,6 +104,17 @@ def test_open_redirect_after_sign_in_is_refused(client, cast, hardened):
     assert r.status_code == 302 and r.url == reverse("web:dashboard")
 
 
+@pytest.mark.parametrize("target", ["bad", "web:dashboard", "//evil.example/", "/\\evil.example", "cases"])
+def test_a_next_that_is_not_a_path_here_leads_to_the_dashboard(client, cast, hardened, target):
+    """A bare word was taken by redirect() for a URL name: a 500 (found by an adversarial review)."""
+    device = totp_device(cast.worker)
+    password_step(client, cast.worker)
+    r = client.post(reverse("accounts:2fa_verify") + "?next=" + target, {"code": totp_code(device), "next": target})
+    assert r.status_code == 302 and r.url == reverse("web:dashboard")
+    assert client.get(reverse("accounts:2fa_verify"), {"next": target}).url == reverse("web:dashboard")
+    assert client.get(reverse("accounts:2fa_verify"), {"next": "/cases/"}).url == "/cases/"
+
+
 def test_helpers_sign_in_with_two_factors(client, cast, hardened):
     login(client, cast.worker)
     assert client.get("/cases/").status_code == 200
