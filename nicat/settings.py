@@ -146,7 +146,9 @@ DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at the start
     # of every transaction, so that read-modify-write sequences (case references, the audit
-    # chain) never interleave between processes.
+    # chain) never interleave between processes. nicat.core.sqlite is Django's backend whose writers take
+    # their turn before BEGIN IMMEDIATE instead of sleeping in SQLite's busy handler (decision 0011).
+    DATABASES["default"]["ENGINE"] = "nicat.core.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

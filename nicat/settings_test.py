@@ -33,7 +33,7 @@ LANGUAGE_CODE = "en"
 NICAT_REQUIRE_2FA = False
 AXES_ENABLED = False
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "nicat.core.sqlite":  # noqa: F405
     # A file, not memory: the at-rest scan reads it and concurrent-writer tests share it.
     # One file per test process, so that parallel runs on one machine never share a database.
     DATABASES["default"]["TEST"] = {  # noqa: F405

@@ -7,7 +7,7 @@ from pathlib import Path
 
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
-SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal", "-writer")  # -writer: the write turn (nicat.core.sqlite)
 
 
 def _tighten(path: Path, mode: int):
