@@ -48,10 +48,11 @@ def money(value, field):
         raise ValidationError({field: _("Enter an amount in manat, for example 700 or 700.50.")}) from None
     if not amount.is_finite() or amount <= 0:
         raise ValidationError({field: _("Enter an amount greater than zero.")})
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValidationError({field: _("Enter the amount with at most two decimals (qəpik).")})
+    # Before rounding: quantize() of a number with more digits than the context holds (1e30) raises.
     if amount >= Decimal("10000000000"):
         raise ValidationError({field: _("This amount is too large. Check it.")})
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError({field: _("Enter the amount with at most two decimals (qəpik).")})
     return amount.quantize(Decimal("0.01"))
 
 

@@ -172,3 +172,28 @@ def test_a_claim_needs_official_recognition(world):
         services.open_claim(actor=world.cast.worker, case=case, claimed_amount="100",
                             claimed_on=datetime.date(2024, 1, 10))
     assert "not officially recognised" in " ".join(excinfo.value.messages)
+
+
+def test_an_amount_too_large_for_a_decimal_is_a_form_error_not_a_500(world, client):
+    """`1e30` passed the form's text field and crashed the rounding (decimal.InvalidOperation, a 500) on the claim
+    and the compensation payment pages (found by an adversarial review)."""
+    from django.urls import reverse
+
+    from nicat.assistance.models import CompensationClaim
+    from tests.support.world import verified_login
+
+    case = world.recognise(world.adult())
+    verified_login(client, world.cast.worker)
+    response = client.post(reverse("assistance:claim_add", args=[case.uuid]),
+                           {"claimed_amount": "1e30", "claimed_on": "2024-01-10"})
+    assert response.status_code == 400 and "too large" in response.content.decode()
+    assert not CompensationClaim.objects.system().exists()
+    claim = services.open_claim(actor=world.cast.worker, case=case, claimed_amount="5000",
+                                claimed_on=datetime.date(2024, 1, 10))
+    claim = services.record_award(actor=world.cast.worker, claim=claim, awarded_amount="3000",
+                                  awarded_on=datetime.date(2024, 6, 1), expected_version=claim.version)
+    response = client.post(reverse("assistance:claim_payment", args=[claim.uuid]), {
+        "amount": "1e30", "paid_on": "2024-07-01", "paid_from": "offender", "version": claim.version})
+    assert response.status_code == 400 and "too large" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.paid_amount == 0
