@@ -4,6 +4,7 @@ with the family. Every change goes through the services (the one policy with the
 version check, the audit); every read is scoped by the policy and audited."""
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
@@ -234,7 +235,8 @@ REASON_PARAM = OpenApiParameter("reason", str, required=True, description=(
 @extend_schema_view(
     list=extend_schema(parameters=[CASE_PARAM, REASON_PARAM]),
     retrieve=extend_schema(parameters=[REASON_PARAM]),
-    partial_update=extend_schema(request=MeasureUpdateSerializer, responses=MeasureSerializer),
+    partial_update=extend_schema(request=MeasureUpdateSerializer, responses=MeasureSerializer,
+                                 parameters=[REASON_PARAM]),
 )
 class SecurityMeasureViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, _Scoped):
     """Security measures: the case's "security" section (law enforcement and the owning institution's
@@ -268,12 +270,17 @@ class SecurityMeasureViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, _
         return self._answer(measure, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
+        # The answer shows the measure (its confidential address): a read like any other, so it needs the reason
+        # and records it. A PATCH of only the version showed it without either (found by the third review).
+        reason = self._reason()
         measure = self.get_object()
         body = MeasureUpdateSerializer(data=request.data, partial=True, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         d = dict(body.validated_data)
         version = d.pop("version")
-        services.update_security_measure(actor=request.user, measure=measure, data=d, expected_version=version)
+        with transaction.atomic():
+            services.update_security_measure(actor=request.user, measure=measure, data=d, expected_version=version)
+            self.reads.viewed(request.user, measure, channel="api", reason=reason)
         return self._answer(measure)
 
     def update(self, request, *args, **kwargs):

@@ -104,15 +104,22 @@ def test_measures_pages_and_api(world, api):
     assert listed.status_code == 200 and listed.json()["results"][0]["address"] == "Gizli ünvan 9, Gəncə"
     assert AuditEvent.objects.filter(action="security.list", reason="Court escort planning").exists()
     assert api(world.worker).get("/api/v1/security-measures/", {"reason": REASON}).status_code == 403
-    # A change goes through the version check.
+    # A change goes through the version check; its answer shows the measure, so it needs a reason like a read
+    # (a PATCH of only the version showed the address without one: found by the third review).
     uuid = listed.json()["results"][0]["uuid"]
-    stale = owner_api.patch(f"/api/v1/security-measures/{uuid}/", {"ends_on": "2027-06-01", "version": 7},
+    detail = f"/api/v1/security-measures/{uuid}/"
+    for body in ({"version": 1}, {"ends_on": "2027-06-01", "version": 1}):
+        bare = owner_api.patch(detail, body, format="json")
+        assert bare.status_code == 400 and "reason" in bare.json() and "Gizli" not in bare.content.decode()
+    assert not AuditEvent.objects.filter(action="security.update").exists()
+    stale = owner_api.patch(detail + "?reason=Court+escort+planning", {"ends_on": "2027-06-01", "version": 7},
                             format="json")
     assert stale.status_code == 409, stale.content
-    ok = owner_api.patch(f"/api/v1/security-measures/{uuid}/", {"ends_on": "2027-06-01", "version": 1},
+    ok = owner_api.patch(detail + "?reason=Court+escort+planning", {"ends_on": "2027-06-01", "version": 1},
                          format="json")
     assert ok.status_code == 200 and ok.json()["version"] == 2
     assert AuditEvent.objects.filter(action="security.update").exists()
+    assert AuditEvent.objects.filter(action="security.view", reason="Court escort planning").count() == 1
 
 
 def test_relatives_are_invisible_to_roles_and_institutions_not_entitled(world, api):
