@@ -372,10 +372,11 @@ def visible_sections(user, case=None):
     return set(by_case[case.pk])
 
 
-def _role_sections(user):
+def _role_sections(user, institution_id=None):
+    """The sections the user's case-working roles see — at every institution, or at `institution_id` only."""
     sections = set()
     for m in memberships(user):
-        if m.role not in CASE_ROLES:
+        if m.role not in CASE_ROLES or (institution_id is not None and m.institution_id != institution_id):
             continue
         for section, allowed in _sections.ROLES.items():
             law_enforcement_only = (section in _sections.LAW_ENFORCEMENT_ONLY
@@ -391,14 +392,30 @@ def _case_sections(user, case, role_sections):
         visible[case.pk] = visible_cases(user).filter(pk=case.pk).exists()
     if not visible[case.pk]:
         return set()
-    sections = set(role_sections)
-    if case.owner_institution_id not in case_institution_ids(user):
-        # Outside the owner institution a user sees only what the grant that let them in opens.
-        granted = set()
-        for grant in _section_grants:
-            granted.update(grant(user, case) or ())
-        sections &= granted
-    return sections
+    if case.owner_institution_id in case_institution_ids(user):
+        # At the owner institution, what the user's roles THERE see: a role held at another institution (a
+        # supervisor elsewhere) opened the owner's security measures to a case worker (found by a review).
+        own = _sections_at(user, case.owner_institution_id)
+        if not set(role_sections) - own:
+            return own  # nothing more to find (the usual user: one institution; no grant is asked)
+        return own | (set(role_sections) & _granted(user, case))
+    # Outside the owner institution a user sees only what the grant that let them in opens.
+    return set(role_sections) & _granted(user, case)
+
+
+def _granted(user, case):
+    granted = set()
+    for grant in _section_grants:
+        granted.update(grant(user, case) or ())
+    return granted
+
+
+def _sections_at(user, institution_id):
+    """The sections of the user's roles at one institution (memoised beside the memberships)."""
+    at = _memo(user).setdefault("sections_at", {})
+    if institution_id not in at:
+        at[institution_id] = frozenset(_role_sections(user, institution_id))
+    return set(at[institution_id])
 
 
 def can_see_section(user, case, section):
@@ -408,10 +425,10 @@ def can_see_section(user, case, section):
 
 
 def person_sections(user, person):
-    """Sections of a person's record `user` may see: all their role allows where their institution
-    registered the person, otherwise the union over the person's cases they may see."""
+    """Sections of a person's record `user` may see: all their roles at the institution that registered the
+    person allow, otherwise the union over the person's cases they may see."""
     if person.registered_by_institution_id in case_institution_ids(user):
-        return visible_sections(user)
+        return _sections_at(user, person.registered_by_institution_id)
     sections = set()
     for case in visible_cases(user).filter(person_id=person.pk):
         sections |= visible_sections(user, case)
@@ -563,8 +580,8 @@ def person_id_sources(user):
 
 
 def persons_with_section(user, person_ids, section):
-    """Of the persons `person_ids` (visible to `user`), those of whom `user` may see `section`: all their
-    role allows where their institution registered the person or owns one of their cases, else what the
+    """Of the persons `person_ids` (visible to `user`), those of whom `user` may see `section`: what their roles
+    at an institution allow where it registered the person or owns one of their cases, else what the
     grants of the person's visible cases open (a referral sharing only "medical" shows no name)."""
     Person = apps.get_model("persons", "Person")
 
@@ -573,7 +590,7 @@ def persons_with_section(user, person_ids, section):
     ids = set(person_ids)
     if not ids or section not in visible_sections(user):
         return set()
-    own = case_institution_ids(user)
+    own = [i for i in case_institution_ids(user) if section in _sections_at(user, i)]  # the roles held there
     Case = case_model()
     # ids as one array (core.models.among): a name search asks about up to a thousand persons
     allowed = set(rule_table(Person).filter(among(Person, "id", ids), registered_by_institution_id__in=own)

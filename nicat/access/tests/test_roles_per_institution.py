@@ -1,0 +1,38 @@
+"""A role counts at the institution where it is held. A case worker of the owning NGO who is also a supervisor at
+another NGO saw the owner's security measures (the supervisor's section) — the sections of all the user's
+memberships were pooled and then applied to the owner's case (found by an adversarial review; fails before)."""
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from nicat.access import policy
+from nicat.accounts.models import Membership, Role, User
+from nicat.safety import services as safety
+from tests.support.world import make_user, verified_login
+
+pytestmark = pytest.mark.django_db
+
+ADDRESS = "Gizli ünvan 9, Gəncə"
+
+
+def test_a_role_held_at_another_institution_opens_nothing_at_the_owner(cast, client):
+    supervisor = make_user("ngo.supervisor", cast.ngo, Role.SUPERVISOR)
+    case = cast.open_case()
+    safety.add_security_measure(actor=supervisor, case=case, data={
+        "kind": "confidential_address", "address": ADDRESS, "responsible_body": "Baş İdarə",
+        "starts_on": timezone.localdate(), "review_on": timezone.localdate() + datetime.timedelta(days=60)})
+    assert not policy.can_see_section(cast.worker, case, "security")
+    Membership.objects.create(user=cast.worker, institution=cast.ngo2, role=Role.SUPERVISOR)
+    worker = User.objects.get(pk=cast.worker.pk)
+    assert not policy.can_see_section(worker, case, "security")
+    assert "security" in policy.visible_sections(worker)  # the role does see it — at the other NGO
+    verified_login(client, worker)
+    page = client.post(reverse("safety:measures", args=[case.uuid]), {"reason": "Curious about the address"})
+    assert ADDRESS not in page.content.decode()
+    # At the other NGO, its own case: the supervisor's section is open to the same user.
+    theirs = cast.open_case(actor=cast.worker2)
+    assert policy.can_see_section(worker, theirs, "security")
+    # And the owner's supervisor still sees the owner's measures.
+    assert policy.can_see_section(User.objects.get(pk=supervisor.pk), case, "security")
