@@ -72,11 +72,11 @@ def _require_provider(institution, area, field="responsible_institution"):
         raise ValidationError({field: reason})
 
 
-def _require_goal_section(actor, goal):
-    """A psychological or medical goal belongs to the health section: who may not see it may not change it or
-    plan under it (add_goal already asks)."""
-    if goal.area in MEDICAL_KINDS:
-        require_section(actor, goal.case, "medical")
+def _require_health_section(actor, case, kind):
+    """A psychological or medical goal, action or service belongs to the health section: who may not see it
+    may not record, change or plan it."""
+    if kind in MEDICAL_KINDS:
+        require_section(actor, case, "medical")
 
 
 def _require_consent_in_force(goal, provider=None):
@@ -116,8 +116,7 @@ def add_goal(*, actor, plan, area, description, responsible_institution, due_on=
         errors["description"] = _("Describe the goal in a sentence the person would recognise.")
     if errors:
         raise ValidationError(errors)
-    if area in MEDICAL_KINDS:
-        require_section(actor, plan.case, "medical")
+    _require_health_section(actor, plan.case, area)
     _require_provider(responsible_institution, area)
     with transaction.atomic():
         goal = PlanGoal.objects.create(plan=plan, case=plan.case, area=area, description=text(description),
@@ -131,7 +130,7 @@ def add_goal(*, actor, plan, area, description, responsible_institution, due_on=
 def update_goal(*, actor, goal, data, expected_version):
     """Change a goal's status, outcome, due date or responsible institution (not to "declined": see decline_goal)."""
     institution = require_case_role(actor, goal.case, PLAN_ROLES)
-    _require_goal_section(actor, goal)
+    _require_health_section(actor, goal.case, goal.area)
     plan = goal.plan
     _require_open_plan(plan)
     if goal.is_declined:
@@ -189,7 +188,7 @@ def decline_goal(*, actor, goal, note="", expected_version):
 
 def add_action(*, actor, goal, description, responsible_institution, due_on=None):
     institution = require_case_role(actor, goal.case, PLAN_ROLES)
-    _require_goal_section(actor, goal)
+    _require_health_section(actor, goal.case, goal.area)
     _require_open_plan(goal.plan)
     if goal.is_declined:
         raise ValidationError({"goal": _("The person declined this goal. No action is planned under a declined "
@@ -216,7 +215,7 @@ def add_action(*, actor, goal, description, responsible_institution, due_on=None
 
 def update_action(*, actor, action, status, outcome="", expected_version):
     institution = require_case_role(actor, action.case, PLAN_ROLES)
-    _require_goal_section(actor, action.goal)
+    _require_health_section(actor, action.case, action.goal.area)
     _require_open_plan(action.goal.plan)
     if status not in ActionStatus.values:
         raise ValidationError({"status": _("Choose planned, done, not done or cancelled.")})
@@ -395,8 +394,7 @@ def record_service(*, actor, case, kind, provider, delivered_at, duration_minute
             errors["goal"] = _("The person declined this goal. No service is delivered under a declined goal.")
     if errors:
         raise ValidationError(errors)
-    if kind in MEDICAL_KINDS:
-        require_section(actor, case, "medical")
+    _require_health_section(actor, case, kind)
     not_in_future(delivered_at, "delivered_at", _("The service is in the future. Log services after they were "
                                                   "delivered; plan future ones as actions of the plan."))
     with transaction.atomic():
