@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nicat.cases.models import (
     CLOSED_STATUSES,
+    OWNER_FIELDS,
     CameToNotice,
     CaseStatus,
     ClosureReason,
@@ -127,7 +128,7 @@ class CaseEditForm(CaseForm):
             self.fields["closure_reason"].help_text = _("Given on the “Close the case” page.")
         if not owner:
             # The case's own facts are its owner's to change; shown, not sent (Django keeps the initial values).
-            for name in ("status", "closure_reason", "came_to_notice", "first_contact_at", "scope"):
+            for name in OWNER_FIELDS:
                 self.fields[name].disabled = True
                 self.fields[name].help_text = _("Changed only by the institution that owns the case.")
 

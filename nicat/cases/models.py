@@ -23,6 +23,10 @@ class CaseStatus(models.TextChoices):  # HTCDS cas_Status
 
 CLOSED_STATUSES = {CaseStatus.CLOSED, CaseStatus.CLOSED_REFERRED}
 
+# The case's own facts: its status and how and when it began. Only the institution that owns the case changes
+# them (nicat.cases.services.update_case; its edit form shows them disabled to others).
+OWNER_FIELDS = ("status", "closure_reason", "came_to_notice", "first_contact_at", "scope")
+
 
 class ClosureReason(models.TextChoices):  # HTCDS cas_ReasonForCaseClosure (free text in HTCDS)
     SERVICES_COMPLETED = "ServicesCompleted", _("Assistance completed, person reintegrated")

@@ -8,6 +8,7 @@ from nicat.access import policy, predicates
 from nicat.audit import services as audit
 from nicat.cases.models import (
     CLOSED_STATUSES,
+    OWNER_FIELDS,
     Case,
     CaseNote,
     CaseReferenceCounter,
@@ -130,11 +131,6 @@ def open_case(*, actor, case_data, person_data=None, person=None, institution=No
         audit.record(actor=actor, action="case.create", obj=case, case=case, institution=institution,
                      changes=changes)
     return case
-
-
-# The case's own facts: its status and how and when it began. Only the institution that owns the case changes
-# them (a receiving institution may add to the narrative it was given, not close, reopen or re-date the case).
-OWNER_FIELDS = ("status", "closure_reason", "came_to_notice", "first_contact_at", "scope")
 
 
 def _unchanged(case, name, value):
