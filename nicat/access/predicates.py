@@ -3,6 +3,9 @@
 The competent authority (the Main Department, `Institution.is_competent_authority`) decides who is a
 victim; its identification officers record that decision, and its identification officers and
 supervisors coordinate (duplicate records, access-restriction orders)."""
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
 from nicat.access import policy
 from nicat.accounts.models import CASE_ROLES, Role
 
@@ -40,6 +43,20 @@ def is_coordinator(user):
 def is_competent_supervisor(user):
     """A supervisor of the competent authority (the internal edition of the annual report)."""
     return bool(competent_authority_ids(user, {Role.SUPERVISOR}))
+
+
+def acting_for(user, roles, case=None):
+    """The institution on whose behalf `user` acts in one of `roles`: on `case`, the institution that owns it
+    when the user holds one of them there (a user of two institutions acts for the owner on its case), else
+    the first where they hold one; PermissionDenied when they hold none."""
+    held = [m for m in policy.memberships(user) if m.role in roles]
+    if case is not None:
+        for m in held:
+            if m.institution_id == case.owner_institution_id:
+                return m.institution
+    if held:
+        return held[0].institution
+    raise PermissionDenied(_("Your role does not allow this. Ask your supervisor if you need to do it."))
 
 
 # --- What a user may do on a case they see: the one table pages and services ask (issue 15) ----------------

@@ -7,14 +7,14 @@ plan. The assistance services (return, family reunification) and the family cont
 """
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from nicat.access import policy
+from nicat.access import policy, predicates
 from nicat.access.sections import RELATIVES, SECURITY
 from nicat.accounts.models import Role
 from nicat.audit import services as audit
@@ -70,16 +70,9 @@ def _text(value):
     return (value or "").strip() if isinstance(value, str) or value is None else str(value).strip()
 
 
-def _acting(actor, roles):
-    for m in policy.memberships(actor):
-        if m.role in roles:
-            return m.institution
-    raise PermissionDenied(_("Your role does not allow this. Ask your supervisor if you need to do it."))
-
-
 def _institution(actor, case, roles):
     require_visible(actor, case)
-    return _acting(actor, roles)
+    return predicates.acting_for(actor, roles, case)
 
 
 def _section(actor, case, section):
@@ -128,6 +121,23 @@ def require_safe(*, case, step):
 # --- assessments ---------------------------------------------------------------------------------------
 
 
+RANK = {Level.LOW: 0, Level.MEDIUM: 1, Level.HIGH: 2}
+
+
+def _require_may_set(institution, case, level):
+    """Only the institution that owns the case lowers its level of risk: another institution on the case (a
+    shelter that accepted the referral) records the same or a higher level, and tells the owner what it
+    found. The level is what the family contact, the return and the court appearance are gated on."""
+    current = current_assessment(case)
+    if current is None or institution.pk == case.owner_institution_id or RANK[level] >= RANK[current.level]:
+        return
+    raise policy.Refused(_("Only %(owner)s, which owns the case, may lower its level of risk (now “%(level)s”, "
+                           "assessed on %(day)s). Tell them what you found; you may record the same or a higher "
+                           "level.") % {
+        "owner": case.owner_institution.name, "level": current.get_level_display(),
+        "day": timezone.localtime(current.assessed_at).date().isoformat()})
+
+
 def record_assessment(*, actor, case, data):
     institution = _institution(actor, case, ASSESS_ROLES)
     errors = {}
@@ -160,6 +170,9 @@ def record_assessment(*, actor, case, data):
         raise ValidationError(errors)
     factors = [f for f in Factor.values if f in factors]
     with transaction.atomic():
+        # One assessor at a time per case: the level compared below is the one the new assessment follows.
+        policy.case_model().objects.row(case).select_for_update().first()
+        _require_may_set(institution, case, level)
         assessment = Assessment.objects.create(
             case=case, occasion=occasion, factors=factors, level=level, reasons=reasons, review_on=review_on,
             assessed_by=actor, institution=institution)
@@ -191,7 +204,7 @@ def write_safety_plan(*, actor, assessment, plan, expected_version):
 
 def require_assess_role(actor):
     """403 unless `actor` holds a role that assesses (before anything else is looked at)."""
-    return _acting(actor, ASSESS_ROLES)
+    return predicates.acting_for(actor, ASSESS_ROLES)
 
 
 def may_confirm_plan(actor, assessment):
