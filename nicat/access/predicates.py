@@ -72,6 +72,7 @@ ACTION_ROLES = {
     "return": frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.CONSULAR_OFFICER, Role.IDENTIFICATION_OFFICER}),
     "close": frozenset({Role.CASE_WORKER, Role.SUPERVISOR}),
 }
+OWNER_ACTIONS = ("close", "payment")
 CLOSED_CASE_STATUSES = frozenset({"Closed", "ClosedReferred"})
 
 
@@ -86,7 +87,8 @@ def owns_case(user, case):
 
 def case_actions(user, case):
     """The codes of what `user` may do on `case` (which they see), computed once per user object and case:
-    plan, service, payment, shelter, return, close (the owner institution only, an open case), consent (the
+    plan, service, payment (the owner institution only), shelter, return, close (the owner institution only,
+    an open case), consent (the
     owner institution holds the consent conversation), decide (an identification officer of the competent
     authority, while no decision is recorded), medical (the health section: psychological and medical goals
     and services)."""
@@ -103,7 +105,12 @@ def case_actions(user, case):
     actions = {code for code in ACTION_ROLES if has_action_role(user, code)}
     if "return" not in visible:
         actions.discard("return")
-    if closed or not own:
+    # Closing and the payments are the owner's: a role that does them held at the owning institution.
+    at_owner = {m.role for m in policy.memberships(user) if m.institution_id == case.owner_institution_id}
+    for code in OWNER_ACTIONS:
+        if not at_owner & ACTION_ROLES[code]:
+            actions.discard(code)
+    if closed:
         actions.discard("close")
     if own:
         actions.add("consent")

@@ -483,6 +483,7 @@ def close(request, case_uuid):
 @roles_required(PAYMENT_ROLES)
 def allowance_add(request, case_uuid):
     case = _case(request, case_uuid)
+    services.require_payer(request.user, case)
     form = forms.AllowanceForm(request.POST or None)
     return _form_page(request, form=form, title=_("Record an allowance payment"), case=case,
                       back=_case_page(case) + "#money",
@@ -494,6 +495,7 @@ def allowance_add(request, case_uuid):
 @roles_required(PAYMENT_ROLES)
 def claim_add(request, case_uuid):
     case = _case(request, case_uuid)
+    services.require_payer(request.user, case)
     form = forms.ClaimForm(request.POST or None)
     return _form_page(request, form=form, title=_("Record a compensation claim"), case=case,
                       back=_case_page(case) + "#money",
@@ -504,6 +506,7 @@ def claim_add(request, case_uuid):
 @roles_required(PAYMENT_ROLES)
 def claim_award(request, claim_uuid):
     claim = _obj(request, CompensationClaim, claim_uuid)
+    services.require_payer(request.user, claim.case)
     form = forms.AwardForm(request.POST or None, initial={"version": claim.version})
     return _form_page(request, form=form, title=_("Court's decision on the claim"), case=claim.case,
                       back=_case_page(claim.case) + "#money",
@@ -517,6 +520,7 @@ def claim_award(request, claim_uuid):
 @roles_required(PAYMENT_ROLES)
 def claim_payment(request, claim_uuid):
     claim = _obj(request, CompensationClaim, claim_uuid)
+    services.require_payer(request.user, claim.case)
     form = forms.CompensationPaymentForm(request.POST or None, initial={"version": claim.version})
     return _form_page(request, form=form, title=_("Compensation paid"), case=claim.case,
                       back=_case_page(claim.case) + "#money",

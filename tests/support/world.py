@@ -104,6 +104,9 @@ def build_world(cast):
 
 # --- The shelter world: a registered shelter, a referred person, consents, official recognition ----
 
+RECOGNISED_ON = datetime.date(2024, 1, 15)
+
+
 class ShelterWorld:
     """A shelter with its manager, a help centre and two medical institutions on top of the cast."""
 
@@ -155,13 +158,14 @@ class ShelterWorld:
         accept_referral(actor=self.manager, referral=referral, expected_version=referral.version)
         return referral
 
-    def recognise(self, case, on=None):
-        """The Main Department's official decision (recorded directly: the identification app's own job)."""
+    def recognise(self, case, on=RECOGNISED_ON):
+        """The Main Department's official decision (recorded directly: the identification app's own job), by
+        default on a day before the payments the tests record (an allowance is not paid before it)."""
         from nicat.cases.models import Case
 
         Case.objects.system().filter(pk=case.pk).update(trafficking_status="ActualVictimOfTrafficking",
                                                         status_decided_by=self.cast.main_department,
-                                                        status_decided_on=on or timezone.localdate())
+                                                        status_decided_on=on)
         case.refresh_from_db()
         return case
 

@@ -14,7 +14,13 @@ from nicat.assistance.services.foreigners import (  # noqa: F401
                                                   update_return,
                                                   update_reunification,
 )
-from nicat.assistance.services.payments import open_claim, pay_allowance, record_award, record_compensation_payment  # noqa: F401
+from nicat.assistance.services.payments import (  # noqa: F401
+                                                  open_claim,
+                                                  pay_allowance,
+                                                  record_award,
+                                                  record_compensation_payment,
+                                                  require_payer,
+)
 from nicat.assistance.services.plans import (  # noqa: F401
                                                   add_action,
                                                   add_goal,

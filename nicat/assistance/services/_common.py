@@ -15,18 +15,25 @@ RETURN_ROLES = predicates.ACTION_ROLES["return"]
 CLOSE_ROLES = predicates.ACTION_ROLES["close"]
 
 
-def acting_institution(actor, roles):
-    """The institution on whose behalf `actor` acts in one of `roles`, or PermissionDenied."""
-    for m in policy.memberships(actor):
-        if m.role in roles:
-            return m.institution
-    raise PermissionDenied(_("Your role does not allow this. Ask your supervisor if you need to do it."))
+def acting_institution(actor, roles, case=None):
+    """The institution on whose behalf `actor` acts in one of `roles` (on `case`, its owner when they hold one
+    of them there), or PermissionDenied."""
+    return predicates.acting_for(actor, roles, case)
 
 
 def require_case_role(actor, case, roles):
     """Visible case + a role that may act on it: the institution acted for."""
     require_visible(actor, case)
-    return acting_institution(actor, roles)
+    return acting_institution(actor, roles, case)
+
+
+def require_owner_role(actor, case, roles, refusal):
+    """Visible case + one of `roles` held at the institution that owns it (closing, payments): that institution.
+    A user of another institution on the case is refused with `refusal` (a sentence with %(owner)s)."""
+    institution = require_case_role(actor, case, roles)
+    if institution.pk != case.owner_institution_id:
+        raise policy.Refused(refusal % {"owner": case.owner_institution.name})
+    return institution
 
 
 # Goals, actions and services in these areas are health data: the "medical" section of the case.

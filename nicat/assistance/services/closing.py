@@ -8,9 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from nicat.access import policy, predicates
 from nicat.assistance.models import PlanReview, RehabilitationPlan, Stay
-from nicat.assistance.services._common import CLOSE_ROLES, require_case_role
+from nicat.assistance.services._common import CLOSE_ROLES, require_owner_role
 from nicat.cases.models import CLOSED_STATUSES, CaseStatus, ClosureReason
 from nicat.core import approvals as gates
 
@@ -45,10 +44,8 @@ def close_case(*, actor, case, closure_reason, expected_version, status=CaseStat
     """Close the case (status Closed or ClosedReferred) after the assistance checks; audited by update_case."""
     from nicat.cases.services import update_case
 
-    require_case_role(actor, case, CLOSE_ROLES)
-    if not predicates.owns_case(actor, case):
-        raise policy.Refused(_("Only %(owner)s, which owns the case, closes it. Tell them when your work with the "
-                               "person ends.") % {"owner": case.owner_institution.name})
+    require_owner_role(actor, case, CLOSE_ROLES, _("Only %(owner)s, which owns the case, closes it. Tell them when "
+                                                   "your work with the person ends."))
     if status not in CLOSED_STATUSES:
         raise ValidationError({"status": _("Choose “Closed” or “Closed (referred)”.")})
     if case.status in CLOSED_STATUSES:

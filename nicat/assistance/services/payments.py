@@ -27,7 +27,7 @@ from nicat.assistance.services._common import (
     atomic_edit,
     bump_version,
     not_in_future,
-    require_case_role,
+    require_owner_role,
     snapshot,
     text,
 )
@@ -54,6 +54,15 @@ def money(value, field):
     if amount != amount.quantize(Decimal("0.01")):
         raise ValidationError({field: _("Enter the amount with at most two decimals (qəpik).")})
     return amount.quantize(Decimal("0.01"))
+
+
+def require_payer(actor, case):
+    """The institution that records the allowance and compensation of `case`'s person: the one that owns the
+    case, acted for by a case worker, supervisor or identification officer there. An institution the case was
+    referred to sees the payments and is refused with the reason (PermissionDenied)."""
+    return require_owner_role(actor, case, PAYMENT_ROLES, _(
+        "Only %(owner)s, which owns the case, records the allowance and compensation of its person. Tell them "
+        "what was paid or decided."))
 
 
 def _already_paid(existing):
@@ -90,7 +99,7 @@ def allowance_due(*, case, kind, paid_on):
 
 def pay_allowance(*, actor, case, kind, paid_on, source, period="", payment_reference=""):
     """Record a payment of the state allowance to an officially recognised victim. Never twice."""
-    institution = require_case_role(actor, case, PAYMENT_ROLES)
+    institution = require_payer(actor, case)
     answer = eligibility.allowance(case)
     if not answer:
         raise ValidationError({"case": answer.reason})
@@ -109,6 +118,16 @@ def pay_allowance(*, actor, case, kind, paid_on, source, period="", payment_refe
     if errors:
         raise ValidationError(errors)
     not_in_future(paid_on, "paid_on", _("The payment date is in the future. Record payments once they are made."))
+    arose = right_arose_on(case, paid_on)
+    day = formats.date_format(arose, "SHORT_DATE_FORMAT")
+    if paid_on < arose:
+        errors["paid_on"] = _("The person was recognised as a victim on %(day)s; the allowance cannot have been "
+                              "paid before the right to it arose. Check the date.") % {"day": day}
+    if kind == AllowanceKind.MONTHLY and period < f"{arose:%Y-%m}":
+        errors["period"] = _("The person was recognised as a victim on %(day)s; the monthly allowance is paid from "
+                             "that month. Check the month.") % {"day": day}
+    if errors:
+        raise ValidationError(errors)
     amount, rule_year, rule = allowance_due(case=case, kind=kind, paid_on=paid_on)
     with transaction.atomic():
         # One payer at a time per person: the second waits here, then sees the first payment.
@@ -146,7 +165,7 @@ def pay_allowance(*, actor, case, kind, paid_on, source, period="", payment_refe
 
 
 def open_claim(*, actor, case, claimed_amount, claimed_on, proceedings_reference="", court="", note=""):
-    institution = require_case_role(actor, case, PAYMENT_ROLES)
+    institution = require_payer(actor, case)
     answer = eligibility.compensation_claim(case)
     if not answer:
         raise ValidationError({"case": answer.reason})
@@ -165,7 +184,7 @@ def open_claim(*, actor, case, claimed_amount, claimed_on, proceedings_reference
 
 def record_award(*, actor, claim, awarded_amount, awarded_on, expected_version):
     """What the court awarded (0 when the claim was dismissed)."""
-    institution = require_case_role(actor, claim.case, PAYMENT_ROLES)
+    institution = require_payer(actor, claim.case)
     try:
         amount = Decimal(str(awarded_amount).strip().replace(",", "."))
         if amount != 0:
@@ -198,7 +217,7 @@ def record_award(*, actor, claim, awarded_amount, awarded_on, expected_version):
 
 def record_compensation_payment(*, actor, claim, amount, paid_on, paid_from, expected_version):
     """A payment towards the awarded compensation. The total paid never exceeds the award."""
-    institution = require_case_role(actor, claim.case, PAYMENT_ROLES)
+    institution = require_payer(actor, claim.case)
     amount = money(amount, "amount")
     if paid_from not in CompensationSource.values:
         raise ValidationError({"paid_from": _("Choose who paid: the offender, the Aid Fund or the state budget.")})

@@ -1,0 +1,112 @@
+"""Who records the allowance and compensation, and when a payment can have been made (found by the third
+adversarial review): an assistance centre that had accepted the NGO's referral recorded the NGO's allowance,
+claim and award, and an allowance could be dated before the person was recognised."""
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from nicat.accounts.models import Role
+from nicat.assistance import services
+from nicat.assistance.models import AllowancePayment, CompensationClaim
+from nicat.audit.models import AuditEvent
+from nicat.cases.models import Case
+from nicat.legal import services as legal
+from nicat.referrals.services import accept_referral, create_referral
+from tests.support.referrals import consent, referral_data
+from tests.support.world import build_world, make_user, verified_login
+
+pytestmark = pytest.mark.django_db
+RECOGNISED = datetime.date(2024, 2, 10)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def world(cast):
+    return build_world(cast)
+
+
+def recognised(world):
+    case = world.open_case(summary="Promised a job abroad.")
+    Case.objects.system().filter(pk=case.pk).update(trafficking_status="ActualVictimOfTrafficking",
+                                                    status_decided_by=world.main_department,
+                                                    status_decided_on=RECOGNISED)
+    return Case.objects.system().select_related("person", "owner_institution").get(pk=case.pk)
+
+
+@pytest.fixture
+def shared(world):
+    """A recognised victim's case of the NGO, shared with the assistance centre (identity and narrative)."""
+    case = recognised(world)
+    consent(world.worker, case, institution=world.centre)
+    referral = create_referral(actor=world.worker, case=case,
+                               data=referral_data(world.centre, shared_sections=["identity", "narrative"]))
+    accept_referral(actor=world.centre_worker, referral=referral, expected_version=referral.version)
+    return Case.objects.system().select_related("person", "owner_institution").get(pk=case.pk)
+
+
+def test_a_receiving_institution_does_not_record_the_owners_payments(world, shared, api, client):
+    with pytest.raises(PermissionDenied) as excinfo:
+        services.pay_allowance(actor=world.centre_worker, case=shared, kind="one_time",
+                               paid_on=datetime.date(2024, 3, 1), source="state_budget")
+    assert world.ngo.name in str(excinfo.value)
+    response = api(world.centre_worker).post("/api/v1/allowance-payments/", {
+        "case": str(shared.uuid), "kind": "one_time", "paid_on": "2024-03-01", "source": "state_budget"},
+        format="json")
+    assert response.status_code == 403, response.content
+    response = api(world.centre_worker).post("/api/v1/compensation-claims/", {
+        "case": str(shared.uuid), "claimed_amount": "5000", "claimed_on": "2024-03-01"}, format="json")
+    assert response.status_code == 403, response.content
+    claim = services.open_claim(actor=world.worker, case=shared, claimed_amount="5000",
+                                claimed_on=datetime.date(2024, 3, 1))
+    response = api(world.centre_worker).post(f"/api/v1/compensation-claims/{claim.uuid}/award/", {
+        "awarded_amount": "100", "awarded_on": "2024-06-01", "version": claim.version}, format="json")
+    assert response.status_code == 403, response.content
+    assert not AllowancePayment.objects.system().exists()
+    assert CompensationClaim.objects.system().get().awarded_amount is None
+    assert not AuditEvent.objects.filter(actor=world.centre_worker, action__startswith="allowance").exists()
+    # The centre's assistance page of the case offers no payment.
+    verified_login(client, world.centre_worker)
+    page = client.get(reverse("assistance:case", args=[shared.uuid]))
+    assert page.status_code == 200
+    assert reverse("assistance:allowance_add", args=[shared.uuid]) not in page.content.decode()
+    assert client.get(reverse("assistance:allowance_add", args=[shared.uuid])).status_code == 403
+
+
+def test_a_worker_of_the_owner_who_also_works_elsewhere_records_for_the_owner(world):
+    case = recognised(world)
+    both = make_user("two.hats", world.centre, Role.CASE_WORKER)
+    both.memberships.create(institution=world.ngo, role=Role.CASE_WORKER)
+    payment = services.pay_allowance(actor=both, case=case, kind="one_time", paid_on=datetime.date(2024, 3, 1),
+                                     source="state_budget")
+    assert payment.institution_id == world.ngo.pk
+
+
+def test_an_allowance_is_not_paid_before_the_right_arose(world):
+    case = recognised(world)
+    with pytest.raises(ValidationError) as excinfo:
+        services.pay_allowance(actor=world.worker, case=case, kind="one_time", paid_on=datetime.date(2024, 2, 9),
+                               source="state_budget")
+    assert "10.02.2024" in " ".join(excinfo.value.message_dict["paid_on"]) or "2024-02-10" in " ".join(
+        excinfo.value.message_dict["paid_on"])
+    for code, value in (("allowance.monthly", "150.50"), ("allowance.monthly_max_months", "12")):
+        legal.set_parameter(actor=world.admin, data={"code": code, "value": value,
+                                                     "valid_from": datetime.date(2024, 1, 1),
+                                                     "legal_act": "Decision on the monthly allowance (test)"})
+    with pytest.raises(ValidationError) as excinfo:  # January: before the month of the recognition
+        services.pay_allowance(actor=world.worker, case=case, kind="monthly", period="2024-01",
+                               paid_on=datetime.date(2024, 3, 1), source="state_budget")
+    assert "period" in excinfo.value.message_dict
+    assert not AllowancePayment.objects.system().exists()
+    services.pay_allowance(actor=world.worker, case=case, kind="monthly", period="2024-02",
+                           paid_on=datetime.date(2024, 2, 10), source="state_budget")
+    services.pay_allowance(actor=world.worker, case=case, kind="one_time", paid_on=RECOGNISED, source="aid_fund")
+    assert AllowancePayment.objects.system().count() == 2
