@@ -72,7 +72,6 @@ ACTION_ROLES = {
     "return": frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.CONSULAR_OFFICER, Role.IDENTIFICATION_OFFICER}),
     "close": frozenset({Role.CASE_WORKER, Role.SUPERVISOR}),
 }
-OWNER_ACTIONS = ("close", "payment")
 CLOSED_CASE_STATUSES = frozenset({"Closed", "ClosedReferred"})
 
 
@@ -85,9 +84,25 @@ def owns_case(user, case):
     return case.owner_institution_id in policy.case_institution_ids(user)
 
 
+def payer_for(user, case):
+    """The institution on whose behalf `user` records the allowance and compensation of `case`'s person, or
+    None: the institution that owns the case, or a special institution — a state shelter or assistance
+    centre, through which the state pays — working on it (the case is visible to the user), where the user
+    holds a payment role. Another institution the case was referred to (an NGO, a clinic) sees the payments
+    and records none."""
+    held = [m for m in policy.memberships(user) if m.role in ACTION_ROLES["payment"]]
+    for m in held:
+        if m.institution_id == case.owner_institution_id:
+            return m.institution
+    for m in held:
+        if m.institution.is_special_institution:
+            return m.institution
+    return None
+
+
 def case_actions(user, case):
     """The codes of what `user` may do on `case` (which they see), computed once per user object and case:
-    plan, service, payment (the owner institution only), shelter, return, close (the owner institution only,
+    plan, service, payment (`payer_for`), shelter, return, close (the owner institution only,
     an open case), consent (the
     owner institution holds the consent conversation), decide (an identification officer of the competent
     authority, while no decision is recorded), medical (the health section: psychological and medical goals
@@ -105,13 +120,12 @@ def case_actions(user, case):
     actions = {code for code in ACTION_ROLES if has_action_role(user, code)}
     if "return" not in visible:
         actions.discard("return")
-    # Closing and the payments are the owner's: a role that does them held at the owning institution.
-    at_owner = {m.role for m in policy.memberships(user) if m.institution_id == case.owner_institution_id}
-    for code in OWNER_ACTIONS:
-        if not at_owner & ACTION_ROLES[code]:
-            actions.discard(code)
-    if closed:
+    # Closing is the owner's: a role that closes, held at the owning institution.
+    if closed or not any(m.role in ACTION_ROLES["close"] and m.institution_id == case.owner_institution_id
+                         for m in policy.memberships(user)):
         actions.discard("close")
+    if payer_for(user, case) is None:
+        actions.discard("payment")
     if own:
         actions.add("consent")
     if "medical" in visible:

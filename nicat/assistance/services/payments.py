@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from nicat.access import policy, predicates
 from nicat.assistance import conf, eligibility
 from nicat.assistance.models import (
     AllowanceKind,
@@ -27,7 +28,7 @@ from nicat.assistance.services._common import (
     atomic_edit,
     bump_version,
     not_in_future,
-    require_owner_role,
+    require_case_role,
     snapshot,
     text,
 )
@@ -57,12 +58,18 @@ def money(value, field):
 
 
 def require_payer(actor, case):
-    """The institution that records the allowance and compensation of `case`'s person: the one that owns the
-    case, acted for by a case worker, supervisor or identification officer there. An institution the case was
-    referred to sees the payments and is refused with the reason (PermissionDenied)."""
-    return require_owner_role(actor, case, PAYMENT_ROLES, _(
-        "Only %(owner)s, which owns the case, records the allowance and compensation of its person. Tell them "
-        "what was paid or decided."))
+    """The institution that records the allowance and compensation of `case`'s person
+    (nicat.access.predicates.payer_for): the one that owns the case, or a state shelter or assistance centre
+    working on it. Another institution the case was referred to sees the payments and is refused with the
+    reason (PermissionDenied)."""
+    require_case_role(actor, case, PAYMENT_ROLES)
+    institution = predicates.payer_for(actor, case)
+    if institution is None:
+        raise policy.Refused(_(
+            "Only %(owner)s, which owns the case, or a state shelter or assistance centre working on it records "
+            "the allowance and compensation of its person. Tell them what was paid or decided.")
+            % {"owner": case.owner_institution.name})
+    return institution
 
 
 def _already_paid(existing):

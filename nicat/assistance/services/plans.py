@@ -244,10 +244,18 @@ def record_agreement(*, actor, plan, declined_goals=(), note="", expected_versio
     foreign = declined_ids - {g.pk for g in goals}
     if foreign:
         raise ValidationError({"declined_goals": _("A declined goal does not belong to this plan.")})
+    # The goals as the person was asked about them: an approval carries out the agreement to these, not to a
+    # goal added or changed while it waited for the supervisor.
+    asked = {str(g.uuid): g.version for g in goals}
+    if approval is not None and (approval.payload or {}).get("goals") != asked:
+        raise ValidationError({"plan": _(
+            "The plan's goals changed after the person's agreement was sent for approval (a goal was added, "
+            "changed or declined). Refuse this request; go through the goals with the person again and record "
+            "their agreement anew.")})
     # Where the institution wants its supervisor to sign off the plan, the agreement waits for it (issue 15).
     gates.gate(actor=actor, kind=gates.PLAN, institution=plan.institution, case=plan.case, target=plan,
                payload={"declined_goals": sorted(str(g.uuid) for g in declined_goals), "note": note or "",
-                        "version": expected_version}, approval=approval)
+                        "version": expected_version, "goals": asked}, approval=approval)
     with atomic_edit(plan):
         bump_version(RehabilitationPlan, plan, expected_version)
         accepted = [g for g in goals if g.pk not in declined_ids and not g.is_declined]

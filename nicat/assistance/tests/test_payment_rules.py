@@ -1,6 +1,8 @@
 """Who records the allowance and compensation, and when a payment can have been made (found by the third
-adversarial review): an assistance centre that had accepted the NGO's referral recorded the NGO's allowance,
-claim and award, and an allowance could be dated before the person was recognised."""
+adversarial review): any institution the case had been referred to — another NGO — recorded the owner's
+allowance, claim and award, and an allowance could be dated before the person was recognised. The owner
+records them, and so does a state shelter or assistance centre working on the case (the state pays through
+them: tests/test_centre_journey.py)."""
 import datetime
 
 import pytest
@@ -42,39 +44,45 @@ def recognised(world):
     return Case.objects.system().select_related("person", "owner_institution").get(pk=case.pk)
 
 
+def shared_with(world, institution):
+    """A recognised victim's case of the NGO, referred to `institution` (identity and narrative), accepted."""
+    case = recognised(world)
+    consent(world.worker, case, institution=institution)
+    referral = create_referral(actor=world.worker, case=case,
+                               data=referral_data(institution, shared_sections=["identity", "narrative"]))
+    receiver = world.worker2 if institution == world.ngo2 else world.centre_worker
+    accept_referral(actor=receiver, referral=referral, expected_version=referral.version)
+    return Case.objects.system().select_related("person", "owner_institution").get(pk=case.pk)
+
+
 @pytest.fixture
 def shared(world):
-    """A recognised victim's case of the NGO, shared with the assistance centre (identity and narrative)."""
-    case = recognised(world)
-    consent(world.worker, case, institution=world.centre)
-    referral = create_referral(actor=world.worker, case=case,
-                               data=referral_data(world.centre, shared_sections=["identity", "narrative"]))
-    accept_referral(actor=world.centre_worker, referral=referral, expected_version=referral.version)
-    return Case.objects.system().select_related("person", "owner_institution").get(pk=case.pk)
+    """Shared with the second NGO: an institution on the case that does not pay the state's allowance."""
+    return shared_with(world, world.ngo2)
 
 
 def test_a_receiving_institution_does_not_record_the_owners_payments(world, shared, api, client):
     with pytest.raises(PermissionDenied) as excinfo:
-        services.pay_allowance(actor=world.centre_worker, case=shared, kind="one_time",
+        services.pay_allowance(actor=world.worker2, case=shared, kind="one_time",
                                paid_on=datetime.date(2024, 3, 1), source="state_budget")
     assert world.ngo.name in str(excinfo.value)
-    response = api(world.centre_worker).post("/api/v1/allowance-payments/", {
+    response = api(world.worker2).post("/api/v1/allowance-payments/", {
         "case": str(shared.uuid), "kind": "one_time", "paid_on": "2024-03-01", "source": "state_budget"},
         format="json")
     assert response.status_code == 403, response.content
-    response = api(world.centre_worker).post("/api/v1/compensation-claims/", {
+    response = api(world.worker2).post("/api/v1/compensation-claims/", {
         "case": str(shared.uuid), "claimed_amount": "5000", "claimed_on": "2024-03-01"}, format="json")
     assert response.status_code == 403, response.content
     claim = services.open_claim(actor=world.worker, case=shared, claimed_amount="5000",
                                 claimed_on=datetime.date(2024, 3, 1))
-    response = api(world.centre_worker).post(f"/api/v1/compensation-claims/{claim.uuid}/award/", {
+    response = api(world.worker2).post(f"/api/v1/compensation-claims/{claim.uuid}/award/", {
         "awarded_amount": "100", "awarded_on": "2024-06-01", "version": claim.version}, format="json")
     assert response.status_code == 403, response.content
     assert not AllowancePayment.objects.system().exists()
     assert CompensationClaim.objects.system().get().awarded_amount is None
-    assert not AuditEvent.objects.filter(actor=world.centre_worker, action__startswith="allowance").exists()
-    # The centre's assistance page of the case offers no payment.
-    verified_login(client, world.centre_worker)
+    assert not AuditEvent.objects.filter(actor=world.worker2, action__startswith="allowance").exists()
+    # The second NGO's assistance page of the case offers no payment.
+    verified_login(client, world.worker2)
     page = client.get(reverse("assistance:case", args=[shared.uuid]))
     assert page.status_code == 200
     assert reverse("assistance:allowance_add", args=[shared.uuid]) not in page.content.decode()
@@ -110,3 +118,13 @@ def test_an_allowance_is_not_paid_before_the_right_arose(world):
                            paid_on=datetime.date(2024, 2, 10), source="state_budget")
     services.pay_allowance(actor=world.worker, case=case, kind="one_time", paid_on=RECOGNISED, source="aid_fund")
     assert AllowancePayment.objects.system().count() == 2
+
+
+def test_a_state_assistance_centre_working_on_the_case_records_the_allowance(world, client):
+    case = shared_with(world, world.centre)
+    verified_login(client, world.centre_worker)
+    page = client.get(reverse("assistance:case", args=[case.uuid]))
+    assert reverse("assistance:allowance_add", args=[case.uuid]) in page.content.decode()
+    payment = services.pay_allowance(actor=world.centre_worker, case=case, kind="one_time",
+                                     paid_on=datetime.date(2024, 3, 1), source="state_budget")
+    assert payment.institution_id == world.centre.pk

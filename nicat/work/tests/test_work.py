@@ -176,6 +176,37 @@ def test_plan_waits_for_a_supervisor_and_nobody_approves_their_own_request(world
             assert secret not in text
 
 
+def test_approving_an_agreement_agrees_only_the_goals_the_person_was_asked_about(world):
+    """Found by the third review: a goal added (or changed) while the agreement waited for the supervisor was
+    agreed with the rest when the supervisor approved, although the person was never asked about it."""
+    case, plan = _plan_waiting_for_agreement(world)
+    _require_plan_approval(world)
+    with pytest.raises(ApprovalPending):
+        assistance.record_agreement(actor=world.cast.worker, plan=plan, note="She agrees",
+                                    expected_version=plan.version)
+    request = Approval.objects.system().get(case=case)
+    world.consent(case, "service", service="education")
+    assistance.add_goal(actor=world.cast.worker, plan=plan, area="education", description="Evening school",
+                        responsible_institution=world.cast.ngo)
+    with pytest.raises(ValidationError) as excinfo:
+        services.decide_approval(actor=world.supervisor, approval=request, approve=True, version=request.version)
+    assert "changed" in " ".join(excinfo.value.messages)
+    plan.refresh_from_db()
+    request.refresh_from_db()
+    assert plan.status == PlanStatus.DRAFT and request.status == ApprovalStatus.PENDING
+    assert not AuditEvent.objects.filter(action="plan.agree").exists()
+    # The supervisor refuses it; asked again, with the new goal, the agreement is approved.
+    services.decide_approval(actor=world.supervisor, approval=request, approve=False, version=request.version,
+                             note="A goal was added: ask her again.")
+    with pytest.raises(ApprovalPending):
+        assistance.record_agreement(actor=world.cast.worker, plan=plan, note="She agrees to both",
+                                    expected_version=plan.version)
+    again = Approval.objects.system().get(case=case, status=ApprovalStatus.PENDING)
+    services.decide_approval(actor=world.supervisor, approval=again, approve=True, version=again.version)
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.AGREED
+
+
 def test_a_supervisor_cannot_approve_their_own_close_request(world):
     _require_plan_approval(world)
     case = world.adult()
