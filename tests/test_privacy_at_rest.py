@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from tests.support.world import term, verified_login
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 FIELDS = ("given", "family", "patronymic", "alias", "docnumber", "phone", "email", "address", "summary", "note",
           "place", "description", "apigiven", "apifamily", "apinote", "apiplace", "reason", "review", "court",

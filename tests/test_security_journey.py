@@ -9,7 +9,7 @@ from django.utils import timezone
 from nicat.accounts.tests.helpers import code_from_secret, complete_sign_in
 from tests.support.world import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 REASON = "The person was found injured at the border post; we need the contact person recorded by the NGO."
 
