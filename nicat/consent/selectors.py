@@ -169,7 +169,7 @@ def order_copy(*, user, uuid, channel="web"):
 class OrderReads(Reads):
     """Legal-basis orders: found among `_orders` (the cases' and the approvers' rule), then shown only to the
     owner institution's staff and the approvers (`may_see_order`); their list event names the orders it
-    showed under `shown` (as it always did), and the list itself is `orders_for`."""
+    showed under `shown` (as it always did) and their cases under `cases`, and the list itself is `orders_for`."""
 
     def query(self, user, *, case=None):
         return _orders(user)
@@ -179,7 +179,7 @@ class OrderReads(Reads):
 
     def listed(self, user, *, shown, channel="page", reason="", records=None, **details):
         super().listed(user, shown=[str(use.uuid) for use in records or ()], channel=channel, reason=reason,
-                       **details)
+                       records=records, **details)
 
 
 ORDERS = OrderReads(LegalBasisUse, "consent.legal_basis")

@@ -52,8 +52,9 @@ class Reads:
     the reader may not see is not found (and, with `check_each`, left out of a list). `case_path`: the
     way from a record to its case (None for a record of no case, such as a person).
 
-    What the audit events say beyond the channel, a subclass adds: `acting(user, obj)` the institution on
-    whose behalf the reader reads, `named(records)` the ids a list showed (`{"cases": [...]}`)."""
+    What the audit events say beyond the channel: `named(records)` the ids a list showed (by default the
+    uuids of their cases, `{"cases": [...]}`); a subclass adds `acting(user, obj)` the institution on whose
+    behalf the reader reads."""
 
     def __init__(self, model, thing, *, related=(), prefetch=(), section=None, case_path="case", order=("-pk",),
                  list_action=None, view_action=None, check_each=False):
@@ -128,8 +129,14 @@ class Reads:
         return None
 
     def named(self, records):
-        """Facts naming the records a list showed, for its event (their ids, never their content)."""
-        return {}
+        """Facts naming the records a list showed, for its event (their ids, never their content): by default
+        the cases they belong to (`{"cases": [...]}`, through `case_path`), so that a list of a case's records
+        is in that case's access trail ("who accessed this case" finds the case's uuid in every `*.list`
+        event). A subclass names other ids (persons, contacts)."""
+        if not self.case_path:
+            return {}
+        cases = {str(case.uuid) for case in map(self.case_of, records) if case is not None}
+        return {"cases": sorted(cases)} if cases else {}
 
     def viewed(self, user, obj, *, channel="page", reason="", **details):
         """Record that `user` was shown this record (`<thing>.view`)."""

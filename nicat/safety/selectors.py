@@ -137,8 +137,11 @@ def find_relatives(*, user, name="", phone="", channel="page"):
     if phone:
         qs = qs.filter(phone_index=services.phone_index(phone))
     rows = [r for r in qs.order_by("pk")[:200] if sees_relatives(user, r.case)]
-    audit.record(actor=user, action="relative.search", details={"channel": channel, "shown": len(rows),
-                                                                 "by": "name" if name else "phone"})
+    # The event names the cases shown (never the name or number searched): each case's access trail names
+    # the searcher (audit.selectors.BULK_READ_ACTIONS).
+    audit.record(actor=user, action="relative.search", details={
+        "channel": channel, "shown": len(rows), "by": "name" if name else "phone",
+        **RELATIVES_AT_RISK.named(rows)})
     return rows
 
 

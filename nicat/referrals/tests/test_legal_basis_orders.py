@@ -219,7 +219,7 @@ def test_nothing_reaches_the_receiving_side_before_approval_not_even_a_notice(wo
 
 
 def test_the_api_reads_of_orders_are_audited_and_an_outsider_reads_nothing(world, api, refused):
-    """The orders' API reads through `consent.selectors.ORDERS`: the list names the orders it showed, a read
+    """The orders' API reads through `consent.selectors.ORDERS`: the list names the orders and the cases it showed, a read
     is `consent.legal_basis.view` on the order's case; another NGO's worker gets 404 on every door and leaves
     no read event."""
     referral = services.create_referral(actor=world.worker, case=refused, data=referral_data(
@@ -231,7 +231,8 @@ def test_the_api_reads_of_orders_are_audited_and_an_outsider_reads_nothing(world
     listed = owner.get("/api/v1/legal-basis-orders/")
     assert [row["uuid"] for row in listed.json()["results"]] == [str(use.uuid)]
     event = AuditEvent.objects.filter(action="consent.legal_basis.list").latest("sequence")
-    assert event.actor_id == world.worker.pk and event.details == {"channel": "api", "shown": [str(use.uuid)]}
+    assert event.actor_id == world.worker.pk and event.details == {"channel": "api", "shown": [str(use.uuid)],
+                                                                   "cases": [str(refused.uuid)]}
     # One order by its id, whatever the list's filter says.
     assert owner.get(f"/api/v1/legal-basis-orders/{use.uuid}/?status=approved").status_code == 200
     event = AuditEvent.objects.filter(action="consent.legal_basis.view").latest("sequence")
