@@ -76,6 +76,12 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     "cases.case": {
         NARRATIVE: ("summary",),
     },
+    # The official decision: its outcome, date and deciding body are for everyone on the case (the case shows
+    # the status they set); why — the reasons, the offences the person is released from, the documents it
+    # rests on — is what happened.
+    "identification.identificationdecision": {
+        NARRATIVE: ("reason", "liability_note", "documents"),
+    },
 }
 
 # Changing what happened — the acts, means, forms of exploitation, recruitment and the countries of

@@ -273,6 +273,19 @@ class DecisionSerializer(serializers.ModelSerializer):
                   "liability_note", "documents", "certificate_language", "created_at", "version"]
         read_only_fields = ["uuid", "institution", "created_at"]
 
+    # Left out of the answer where the caller may not see the narrative section.
+    schema_optional_fields = ("reason", "liability_note", "documents")
+
+    def to_representation(self, instance):
+        """The reasons, the offences and the documents are the case's "narrative" section (access.sections):
+        a reader who does not see it gets the decision without them."""
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None:
+            access_sections.strip(data, "identification.identificationdecision",
+                                  policy.visible_sections(request.user, instance.case))
+        return data
+
 
 class DecisionViewSet(mixins.CreateModelMixin, AuditedViewSet):
     serializer_class = DecisionSerializer

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from nicat.access import policy, predicates
+from nicat.access.sections import NARRATIVE
 from nicat.cases.models import CLOSED_STATUSES, Case, TraffickingStatus
 from nicat.core import casepage
 from nicat.core.reads import Reads
@@ -17,20 +18,25 @@ DASHBOARD_LIMIT = 50
 
 
 def screenings_for_case(*, user, case):
-    return casepage.once(case, user, "identification.screenings", lambda: (
-        Screening.objects.visible_to(user).filter(case=case)
-        .select_related("institution", "created_by", "completed_by").order_by("-created_at")))
+    """The screenings of `case` that `user` may read (`services.may_screen`: the facts are the narrative)."""
+    return casepage.once(case, user, "identification.screenings", lambda: [
+        s for s in Screening.objects.visible_to(user).filter(case=case)
+        .select_related("institution", "created_by", "completed_by").order_by("-created_at")
+        if services.may_screen(user, case, s)])
 
 
 def screening(*, user, screening_uuid, case=None):
-    """The screening if `user` may see it (and it belongs to `case` when given), else 404."""
+    """The screening if `user` may see it and its facts (and it belongs to `case` when given), else 404."""
     qs = Screening.objects.visible_to(user).select_related("case", "case__person", "institution")
     if case is not None:
         qs = qs.filter(case=case)
     try:
-        return qs.get(uuid=screening_uuid)
+        found = qs.get(uuid=screening_uuid)
     except (Screening.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None
+    if not services.may_screen(user, found.case, found):
+        raise Http404
+    return found
 
 
 def identification_for_case(*, user, case):
@@ -104,13 +110,21 @@ def _sort_key(due):
 
 
 class ScreeningReads(Reads):
-    """A screening's read is recorded by the service that also names the acting institution."""
+    """Screenings hold what happened (the "narrative" section): read by their own institution's first responders
+    and by whoever sees the case's narrative (`services.may_screen`), one by one and in lists (`check_each`).
+    A read is recorded by the service that also names the acting institution."""
+
+    def role_sees_section(self, user):
+        return True  # every case-working role reads its own institution's screenings: `sees` decides
+
+    def sees(self, user, obj):
+        return services.may_screen(user, obj.case, obj)
 
     def viewed(self, user, obj, *, channel="page", reason="", **details):
         services.view_screening(actor=user, screening=obj, channel=channel)
 
 
 SCREENINGS = ScreeningReads(Screening, "identification.screening", related=("case", "institution"),
-                            order=("-created_at", "-id"))
+                            section=NARRATIVE, check_each=True, order=("-created_at", "-id"))
 DECISIONS = Reads(IdentificationDecision, "identification.decision", related=("case", "institution"),
                   order=("-decided_on", "-id"))

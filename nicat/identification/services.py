@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from nicat.access import policy
 from nicat.access.predicates import deciding_institution
+from nicat.access.sections import IDENTITY, NARRATIVE
 from nicat.audit import services as audit
 from nicat.cases.models import CLOSED_STATUSES, Case, TraffickingEvent, TraffickingStatus
 from nicat.consent import services as consent_services
@@ -46,6 +47,22 @@ OUTCOME_STATUS = {DecisionOutcome.RECOGNISED: TraffickingStatus.ACTUAL,
 
 
 # --- access -----------------------------------------------------------------------------------------
+
+def may_screen(user, case, screening=None):
+    """Whether `user` may read and write this screening of `case` (`screening=None`: start one). A screening's
+    facts are what happened (the "narrative" section): its own institution's first responders (for a new one,
+    the owner's, every case-working role: a doctor of the NGO screens too) and whoever sees the case's
+    narrative section. A partner the referral shares less with (a clinic given the medical section) neither
+    reads nor rewrites them."""
+    institution_id = screening.institution_id if screening is not None else case.owner_institution_id
+    return institution_id in policy.case_institution_ids(user) or policy.can_see_section(user, case, NARRATIVE)
+
+
+def require_screening(user, case, screening=None):
+    """Refuse (403 naming the narrative section) unless `may_screen`."""
+    if not may_screen(user, case, screening):
+        raise policy.SectionNotAllowed(NARRATIVE)
+
 
 # --- age and citizenship ---------------------------------------------------------------------------------
 
@@ -256,9 +273,10 @@ def save_screening(*, actor, case, data_in, screening=None, expected_version=Non
     institution = policy.acting_institution(actor)
     if institution is None:
         raise NotAllowed
+    if screening is not None and screening.case_id != case.pk:
+        raise NotAllowed
+    require_screening(actor, case, screening)
     if screening is not None:
-        if screening.case_id != case.pk:
-            raise NotAllowed
         if screening.is_completed:
             raise ValidationError(_("This screening is completed and can no longer be changed. Start a new "
                                     "screening to record new facts."))
@@ -645,6 +663,10 @@ def certificate_pdf(*, actor, case, language=None):
     from nicat.identification.certificate import render_certificate
 
     require_visible(actor, case)
+    if not policy.can_see_section(actor, case, IDENTITY):
+        raise policy.Refused(_("The certificate shows the person's name and date of birth, and you may not see "
+                               "the section “%(section)s” of this case. Ask the institution that owns the case "
+                               "to print it.") % {"section": policy.section_label(IDENTITY)})
     identification = Identification.objects.of(case).select_related("decision__institution").first()
     decision = identification.decision if identification else None
     if decision is None or decision.outcome != DecisionOutcome.RECOGNISED:

@@ -55,6 +55,7 @@ def _recommendation_context(result):
 @case_worker_required
 def screening_new(request, case_uuid):
     case = _case(request, case_uuid)
+    services.require_screening(request.user, case)
     indicator_list = _list_for(case)
     form = ScreeningForm(request.POST or None, indicator_list=indicator_list)
     if request.method == "GET":
