@@ -13,14 +13,14 @@ from django.utils.translation import gettext as _
 
 from nicat.access import policy
 from nicat.access.predicates import deciding_institution
-from nicat.access.sections import IDENTITY, NARRATIVE
+from nicat.access.sections import IDENTITY, NARRATIVE, RETURN
 from nicat.audit import services as audit
 from nicat.cases.models import CLOSED_STATUSES, Case, TraffickingEvent, TraffickingStatus
 from nicat.consent import services as consent_services
 from nicat.consent.models import OrderStatus, Purpose
 from nicat.core.calendar import baku_date, baku_today
 from nicat.core.errors import ConcurrentEdit, NotAllowed
-from nicat.core.services import require_visible, snapshot
+from nicat.core.services import bump_version, require_visible, snapshot
 from nicat.directory.selectors import competent_authority
 from nicat.identification import engine
 from nicat.identification import indicators as data
@@ -626,9 +626,14 @@ def record_decision(*, actor, case, decision, expected_version):
 
 # --- after recognition ------------------------------------------------------------------------------------------------
 
-def mark_residence_permit_discussed(*, actor, case, on=None):
-    """Record that the temporary residence permit was offered to a foreign or stateless victim."""
+def mark_residence_permit_discussed(*, actor, case, expected_version, on=None):
+    """Record that the temporary residence permit was offered to a foreign or stateless victim.
+
+    The permit belongs to the case's "return" section (as the permit record in assistance does): whoever does
+    not see it is refused (403 naming it). `expected_version`: the version of the case's identification the
+    user read (a missing one is refused, a stale one is a concurrent edit)."""
     require_visible(actor, case)
+    policy.require_section(actor, case, RETURN)
     identification = Identification.objects.of(case).first()
     if identification is None or identification.status != IdentificationStatus.RECOGNISED:
         raise ValidationError(_("The temporary residence permit follows official recognition; this case is not "
@@ -639,11 +644,14 @@ def mark_residence_permit_discussed(*, actor, case, on=None):
     if on > timezone.localdate():
         raise ValidationError({"on": _("The date is in the future.")})
     with transaction.atomic():
-        Identification.objects.row(identification).update(
-            residence_permit_discussed_on=on, version=F("version") + 1, updated_at=timezone.now())
+        bump_version(Identification, identification, expected_version)
+        Identification.objects.row(identification).update(residence_permit_discussed_on=on,
+                                                           updated_at=timezone.now())
         audit.record(actor=actor, action="identification.residence_permit_discussed", obj=identification, case=case,
                      institution=policy.acting_institution(actor),
-                     changes={"residence_permit_discussed_on": [None, on.isoformat()]})
+                     changes={"residence_permit_discussed_on": [
+                         identification.residence_permit_discussed_on.isoformat()
+                         if identification.residence_permit_discussed_on else None, on.isoformat()]})
 
 
 def referral_offered(case, identification):

@@ -236,7 +236,8 @@ def certificate(request, case_uuid):
 @require_POST
 def residence_permit_discussed(request, case_uuid):
     case = _case(request, case_uuid)
-    return pages.act(request, lambda data: services.mark_residence_permit_discussed(actor=request.user, case=case),
+    return pages.act(request, lambda data: services.mark_residence_permit_discussed(
+        actor=request.user, case=case, expected_version=request.POST.get("version")),
                      success=_("Recorded: the temporary residence permit was discussed with the person."),
                      next_page=reverse("cases:detail", args=[case.uuid]))
 

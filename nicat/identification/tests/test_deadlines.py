@@ -94,7 +94,10 @@ def test_residence_permit_overdue_after_the_reflection_period_and_done_when_disc
     # first met 60 days ago: the reflection period ended 30 days ago, whenever the decision came
     case = _recognise(cast, foreign_case, timezone.localdate() - datetime.timedelta(days=5))
     assert ("residence_permit", "overdue") in kinds(services.case_deadlines(case))
-    services.mark_residence_permit_discussed(actor=cast.worker, case=case)
+    from nicat.identification.models import Identification
+
+    version = Identification.objects.of(case).get().version
+    services.mark_residence_permit_discussed(actor=cast.worker, case=case, expected_version=version)
     assert ("residence_permit", "done") in kinds(services.case_deadlines(case))
     assert ("reflection", "done") in kinds(services.case_deadlines(case))
 

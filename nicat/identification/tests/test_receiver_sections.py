@@ -4,9 +4,10 @@ with consent) reads and changes in identification only what those sections hold 
 * the status certificate prints the name and birth date: refused without the "identity" section;
 * screening facts are the "narrative": not listed, not found, not started, not rewritten without it;
 * the decision's reasons, offences and documents are the "narrative": left out of the API's answer;
+* marking the residence permit as discussed is the "return" section, and asks for the version read (law 7).
 
 Each test fails on the code before the fix (the clinic printed the certificate, read and rewrote the facts,
-and read the reasons)."""
+read the reasons and closed the owner's residence-permit deadline)."""
 import json
 
 import pytest
@@ -124,3 +125,35 @@ def test_a_medical_only_receiver_cannot_start_a_screening_of_the_case(world, api
                             format="json")
     assert sent.status_code == 403 and "what happened" in sent.json()["detail"]
     assert not Screening.objects.system().filter(case=case).exists()
+
+
+def test_a_medical_only_receiver_cannot_mark_the_residence_permit_as_discussed(world, api, doctor, client):
+    from nicat.identification.models import Identification
+    from tests.support.world import term, verified_login
+
+    case, _decision = recognised_case(world, api, citizenships=[term("country", "UZ")])
+    _refer_medical_only(world, case, doctor)
+    version = Identification.objects.system().get(case=case).version
+    verified_login(client, doctor)
+    page = client.post(f"/identification/cases/{case.uuid}/residence-permit/", {"version": version})
+    assert page.status_code == 403 and "travel documents" in page.content.decode()
+    row = Identification.objects.system().get(case=case)
+    assert row.residence_permit_discussed_on is None, \
+        "a doctor who sees neither identity nor return closed the owner's residence-permit deadline"
+    assert not AuditEvent.objects.filter(action="identification.residence_permit_discussed").exists()
+
+
+def test_marking_the_residence_permit_as_discussed_asks_for_the_version_read(world, api, client):
+    from nicat.identification.models import Identification
+    from tests.support.world import term, verified_login
+
+    case, _decision = recognised_case(world, api, citizenships=[term("country", "UZ")])
+    version = Identification.objects.system().get(case=case).version
+    verified_login(client, world.worker)
+    for stale in ({}, {"version": version - 1}):  # none given, or an old one: refused, nothing written
+        client.post(f"/identification/cases/{case.uuid}/residence-permit/", stale)
+        assert Identification.objects.system().get(case=case).residence_permit_discussed_on is None, stale
+    page = client.post(f"/identification/cases/{case.uuid}/residence-permit/", {"version": version}, follow=True)
+    assert page.status_code == 200
+    assert Identification.objects.system().get(case=case).residence_permit_discussed_on is not None
+    assert AuditEvent.objects.filter(action="identification.residence_permit_discussed", actor=world.worker).exists()

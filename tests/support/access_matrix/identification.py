@@ -5,11 +5,13 @@ responder) on cases they may see; another institution's case answers 404. Record
 decision is for identification officers of the competent authority only: every other role gets a
 clear 403 refusal. Analysts and administrators never see a case (403 on pages, empty lists / 404 in
 the API)."""
+from nicat.access import sections
 from nicat.accounts.models import CASE_ROLES, Role
 from tests.support.matrix import CASE_WORKING, EVERYONE, api, page, public
 
 CASE = {"case_uuid": "case"}
 OFFICER = {Role.IDENTIFICATION_OFFICER.value}
+RETURN_ROLES = {r.value for r in sections.ROLES[sections.RETURN]}
 
 MATRIX = {
     "identification:worklist": page(CASE_WORKING),
@@ -21,7 +23,8 @@ MATRIX = {
     "identification:certificate": page(CASE_WORKING, kwargs={"case_uuid": "recognised_case"}, expect=(200,)),
     # Public: anyone holding a printed certificate may check it; the answer is only valid / not valid.
     "identification:verify": public(query={"number": "NCT-2026-000001-ABCDEF12", "code": "AAAA-BBBB-CCCC-DDDD"}),
-    "identification:residence_permit": page(CASE_WORKING, methods=("post",), kwargs=CASE),
+    # The residence permit is the case's "return" section: a role that never sees it is refused (403).
+    "identification:residence_permit": page(RETURN_ROLES, methods=("post",), kwargs=CASE),
     "screening-list": api(EVERYONE),  # scoped: an empty list for roles that never see cases
     "screening-detail": api(CASE_WORKING, kwargs={"uuid": "screening"}, denied=404),
     "identification-detail": api(CASE_WORKING, kwargs={"uuid": "case"}, denied=404),
