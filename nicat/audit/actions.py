@@ -31,6 +31,7 @@ LABELS = {
     "case.break_glass_end": _("Ended an emergency opening"),
     "case.break_glass_review": _("Reviewed an emergency opening"),
     "case.create": _("Registered a case"),
+    "case.erase_texts": _("Blanked the case's texts when its person was erased"),
     "case.list": _("Listed cases"),
     "case.person_merge_undone": _("Undid the merge of the person of a case"),
     "case.person_merged": _("Moved a case to the merged person"),

@@ -10,14 +10,16 @@ first contact of the person's first case (an estimate recorded on that day), so 
 The free texts of the person's case records (summaries, notes, places, relatives …) are blanked and their
 uploaded files (signed consent forms, orders) deleted too.
 
-The audit chain is never rewritten: one `person.erase` event is appended with no identifying value.
-Callers check who may erase (nicat.retention); this module only does it.
+The audit chain is never rewritten: one `person.erase` event is appended with no identifying value, and
+one `case.erase_texts` event for every case whose texts it blanks (so each case's own trail says so).
+Callers check who may erase (nicat.retention, which also refuses while another institution has an open
+case of the person: `open_cases_elsewhere`); this module only does it.
 """
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from nicat.access import policy
+from nicat.access import policy, predicates
 from nicat.audit import services as audit
 from nicat.core.calendar import baku_date
 from nicat.persons.age import years_on
@@ -72,6 +74,19 @@ def _blank_case_texts(person_ids):
     return blanked
 
 
+def open_cases_elsewhere(person, institution):
+    """The cases of `person` (and of the records merged into it) that are not closed and are owned by an
+    institution other than `institution`: erasing the person would blank them, so an erasure that
+    `institution` decides waits until their owners have closed them (nicat.retention)."""
+    Case = policy.case_model()
+    persons = [person, *Person.objects.of(person, via="merged_into").filter(erased_at__isnull=True)]
+    found = []
+    for p in persons:
+        found += (Case.objects.of(p).exclude(status__in=sorted(predicates.CLOSED_CASE_STATUSES))
+                  .exclude(owner_institution_id=getattr(institution, "pk", institution)).order_by("pk"))
+    return found
+
+
 def _kept_age(person):
     """(estimated_age, age_recorded_on) that keep the person's age groups once the birth date is gone."""
     if not person.birth_date:
@@ -89,9 +104,10 @@ def erase_person(*, actor, person, basis, request_uuid=None, institution=None):
     with transaction.atomic():
         locked = (Person.objects.row(person) | Person.objects.of(person, via="merged_into")).select_for_update().filter(
             erased_at__isnull=True)
-        erased, ids = 0, []
+        erased, ids, cases = 0, [], []
         now = timezone.now()
         for p in locked:
+            cases += policy.case_model().objects.of(p).only("pk", "uuid", "reference").order_by("pk")
             estimated_age, recorded_on = _kept_age(p)
             Person.objects.row(p).update(
                 **BLANK, estimated_age=estimated_age, age_recorded_on=recorded_on, erased_at=now,
@@ -109,5 +125,8 @@ def erase_person(*, actor, person, basis, request_uuid=None, institution=None):
             ids.append(p.pk)
         if ids:
             _blank_case_texts(ids)
+        for case in cases:  # each case's own trail names the blanking (its owner reads it there)
+            audit.record(actor=actor, action="case.erase_texts", obj=case, case=case, institution=institution,
+                         details={"basis": basis, **({"request": str(request_uuid)} if request_uuid else {})})
     person.refresh_from_db()
     return erased

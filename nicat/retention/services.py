@@ -8,7 +8,9 @@
 * A person's request to erase or correct their data (`DataRequest`): recorded by staff of the institution
   that owns the case, decided by a supervisor of that institution (not the one who recorded it). An approved
   erasure uses the same shredding; an approved correction goes through the person update service. Every
-  step is audited, without identifying values.
+  step is audited, without identifying values. An erasure is refused (when recorded and when approved) while
+  another institution still has an open case of the person: erasing blanks every case of the person, and
+  that institution has not agreed until it closes its case.
 """
 import datetime
 from dataclasses import dataclass, field
@@ -29,7 +31,7 @@ from nicat.core.services import bump_version
 from nicat.hotline.services import blank_old_contacts
 from nicat.hotline.services import forget_keyed as forget_keyed_contacts
 from nicat.legal import services as legal
-from nicat.persons.erasure import erase_person
+from nicat.persons.erasure import erase_person, open_cases_elsewhere
 from nicat.persons.models import Person
 from nicat.retention.models import DataRequest, Requester, RequestKind, RequestStatus
 
@@ -128,6 +130,18 @@ def may_decide(user, data_request):
     return is_owner_supervisor(user, data_request) and data_request.recorded_by_id != user.pk
 
 
+def _refuse_erasure_elsewhere(person, institution):
+    """The reason an erasure cannot go ahead while another institution still has an open case of the person
+    (erasing blanks every case of the person, theirs too), or None. The other institution is not named:
+    which institution helps the person is not this institution's to know; the Main Department, which links
+    the records of one person, can ask it."""
+    if open_cases_elsewhere(person, institution):
+        return _("Another institution still has an open case of this person, and erasing the data would blank "
+                 "that case too. The data can be erased once that institution agrees and closes its case: ask "
+                 "the Main Department, which knows which institution it is, to arrange it.")
+    return None
+
+
 def _clean_corrections(person, corrections):
     cleaned = {}
     for name, value in (corrections or {}).items():
@@ -157,6 +171,10 @@ def record_request(*, actor, case, kind, requested_on, details, requested_by=Req
         errors["kind"] = _("The person's data has already been erased.")
     if kind not in RequestKind.values:
         errors["kind"] = _("Choose whether the person asks to erase or to correct their data.")
+    elif kind == RequestKind.ERASURE and not person.erased_at:
+        refusal = _refuse_erasure_elsewhere(person, case.owner_institution)
+        if refusal:
+            errors["kind"] = refusal
     if requested_by not in Requester.values:
         errors["requested_by"] = _("Choose who asked.")
     if not requested_on:
@@ -200,6 +218,10 @@ def decide_request(*, actor, data_request, approve, reason, expected_version):
         raise ValidationError({"decision": _("This request has already been decided.")})
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why the request is approved or refused.")})
+    if approve and data_request.kind == RequestKind.ERASURE:
+        refusal = _refuse_erasure_elsewhere(data_request.person, data_request.case.owner_institution)
+        if refusal:
+            raise ValidationError({"decision": refusal})
     institution = policy.acting_institution(actor)
     with transaction.atomic():
         bump_version(DataRequest, data_request, expected_version, status=RequestStatus.OPEN)
