@@ -393,3 +393,44 @@ def test_the_walk_catches_an_unaudited_admin(client, cast, plain_admin_for_group
     verified_login(client, cast.admin)
     failures = walk(client, cast.admin, *plain_admin_for_group)
     assert any("left no audit event" in f for f in failures), failures
+
+
+# --- The admin site's own pages (not a model's) -------------------------------------------------------
+
+# The admin site's views that are no model's, and what each may do: none writes but the password change,
+# which leads to the account's audited page (nicat/urls.py). A new view of the site must be looked at here.
+ADMIN_SITE_VIEWS = {"index", "login", "logout", "password_change", "password_change_done", "autocomplete",
+                    "jsi18n", "view_on_site", "app_list", None}
+
+
+def test_the_admin_sites_own_views_are_known():
+    from django.urls import URLPattern
+
+    names = {p.name for p in admin.site.get_urls() if isinstance(p, URLPattern)}
+    assert names <= ADMIN_SITE_VIEWS, f"look at the admin site's new views: {names - ADMIN_SITE_VIEWS}"
+
+
+def test_the_admin_sites_change_password_page_is_audited(client, cast):
+    """The attack (third review, finding B3): a signed-in administrator posts the admin site's own "Change
+    password" form (/admin/password_change/, linked from every admin page). Django's view saved the new
+    password with form.save(): no `auth.password_changed` event, the other sessions went on. Now the admin's
+    page leads to the account's password page (nothing changed by the post), whose change is audited."""
+    verified_login(client, cast.admin)
+    since = last_sequence()
+    typed = {"old_password": PASSWORD, "new_password1": STRONG_PASSWORD, "new_password2": STRONG_PASSWORD}
+    response = client.post(reverse("admin:password_change"), typed)
+    assert response.status_code == 302 and response["Location"] == reverse("accounts:password_change")
+    cast.admin.refresh_from_db()
+    assert cast.admin.check_password(PASSWORD), "the admin's own form changed the password"
+    assert not AuditEvent.objects.filter(sequence__gt=since, action="auth.password_changed").exists()
+    # as a browser walks it: the link on the admin's pages, followed, to a form whose save is audited
+    link = reverse("admin:password_change")
+    assert f'href="{link}"' in client.get(reverse("admin:index")).content.decode()
+    page = client.get(link, follow=True)
+    assert page.status_code == 200 and 'name="new_password1"' in page.content.decode()
+    response = client.post(page.wsgi_request.path, typed)
+    assert response.status_code == 302
+    cast.admin.refresh_from_db()
+    assert cast.admin.check_password(STRONG_PASSWORD)
+    changed = events_about(cast.admin, since).filter(action="auth.password_changed")
+    assert changed.count() == 1
