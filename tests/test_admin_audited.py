@@ -434,3 +434,86 @@ def test_the_admin_sites_change_password_page_is_audited(client, cast):
     assert cast.admin.check_password(STRONG_PASSWORD)
     changed = events_about(cast.admin, since).filter(action="auth.password_changed")
     assert changed.count() == 1
+
+
+# --- A service's refusal after the form was accepted: the form again, never a 500 --------------------------
+
+WALK_REFUSAL = "The service of the walk refuses this save."
+
+
+def refused_post(client, url, data, refusal):
+    """POST `data` while the request's first audit event refuses with `refusal`, as a service does when it
+    finds a value it does not accept or someone else's change: every admin save goes through a service that
+    appends its event, so this is a refusal inside the save, after the form was accepted. Returns
+    (response, the exception the admin let through or None)."""
+    from unittest import mock
+
+    from nicat.audit import services as audit_services
+
+    real = audit_services._append  # every audit event is appended here, through whichever door
+    calls = []
+
+    def refuse_first(fields):
+        calls.append(fields["action"])
+        if len(calls) == 1:
+            raise refusal
+        return real(fields)
+
+    with mock.patch.object(audit_services, "_append", side_effect=refuse_first):
+        try:
+            return client.post(url, data), None
+        except Exception as error:  # noqa: BLE001 - what the admin let through: a 500 for the user
+            return None, error
+
+
+def refusal_walk(client, actor, model, model_admin):
+    """Failures of one registered model: a service refusing its add or change must come back as the form
+    with the reason on it (200), with nothing written."""
+    from django.core.exceptions import ValidationError
+
+    from nicat.core.errors import ConcurrentEdit
+
+    failures = []
+    label = model._meta.label
+    request = RequestFactory().get("/admin/")
+    request.user = actor
+    manager = model._default_manager
+    if model_admin.has_add_permission(request):
+        reader = read_form(client.get(admin_url(model, "add")), model)
+        data = {k: v for k, v in reader.data.items() if "__prefix__" not in k}
+        fill(data, reader.names, model_admin.get_form(request, None)().fields, actor)
+        data["_save"] = ["Save"]
+        before_pks = set(manager.values_list("pk", flat=True))
+        response, error = refused_post(client, admin_url(model, "add"), data, ValidationError(WALK_REFUSAL))
+        if error is not None:
+            failures.append(f"{label}: the service's refusal of an add escaped the admin (a 500): {error!r}")
+        elif response.status_code != 200 or WALK_REFUSAL not in response.content.decode():
+            failures.append(f"{label}: the refused add did not come back as the form with the reason "
+                            f"({response.status_code})")
+        if manager.exclude(pk__in=before_pks).exists():
+            failures.append(f"{label}: the refused add was written")
+    obj = manager.order_by("-pk").first()
+    if obj is not None and model_admin.has_change_permission(request, obj):
+        reader = read_form(client.get(admin_url(model, "change", obj.pk)), model)
+        data = {k: v for k, v in reader.data.items() if "__prefix__" not in k}
+        change_one_field(data, reader.names, model_admin.get_form(request, obj)(instance=obj).fields)
+        data["_save"] = ["Save"]
+        before = snapshot(obj)
+        response, error = refused_post(client, admin_url(model, "change", obj.pk), data, ConcurrentEdit())
+        if error is not None:
+            failures.append(f"{label}: the service's refusal of a change escaped the admin (a 500): {error!r}")
+        elif response.status_code != 200 or "changed by someone else" not in response.content.decode():
+            failures.append(f"{label}: the refused change did not come back as the form with the reason "
+                            f"({response.status_code})")
+        if snapshot(obj) != before:
+            failures.append(f"{label}: the refused change was written")
+    return failures
+
+
+@pytest.mark.parametrize("model,model_admin", REGISTERED, ids=[m._meta.label for m, _ in REGISTERED])
+def test_every_admin_shows_its_services_refusal_on_the_form(client, world, model, model_admin):
+    """A save the admin's form accepted and the service then refuses (a value it does not accept, another
+    administrator's change in between — nicat.core.errors.ConcurrentEdit): the same form again with the
+    reason (third review, finding B4: a 500 in the legal parameters' admin)."""
+    failures = refusal_walk(client, world.admin, model, model_admin)
+    assert not failures, "\n".join(failures)

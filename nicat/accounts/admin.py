@@ -34,6 +34,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from nicat.accounts import services
 from nicat.accounts.models import ApiToken, Membership, User
+from nicat.core.admin import ServiceAdmin
 from nicat.core.errors import NotAllowed
 
 for _model in (TOTPDevice, StaticDevice, Group, AccessAttempt, AccessLog, AccessFailureLog):
@@ -76,7 +77,7 @@ class AuditedAdminPasswordChangeForm(AdminPasswordChangeForm):
 
 
 @admin.register(User)
-class NicatUserAdmin(UserAdmin):
+class NicatUserAdmin(ServiceAdmin, UserAdmin):
     inlines = [ReadOnlyMembershipInline]
     list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff", "last_login"]
     list_filter = ["is_staff", "is_superuser", "is_active"]
@@ -164,7 +165,7 @@ class GrantForm(forms.ModelForm):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ServiceAdmin, admin.ModelAdmin):
     """Adding a membership grants a role: it waits for the head of the institution (a supervisor
     there) or a second administrator to confirm it, and the institution is told."""
 
@@ -184,7 +185,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
-            return type("GrantForm", (GrantForm,), {"actor": request.user})
+            kwargs["form"] = type("GrantForm", (GrantForm,), {"actor": request.user})
         return super().get_form(request, obj, change=change, **kwargs)
 
     def has_change_permission(self, request, obj=None):

@@ -2,6 +2,7 @@
 competent-authority flag is audited as its own event. Institutions are deactivated, never deleted."""
 from django.contrib import admin
 
+from nicat.core.admin import ServiceAdmin
 from nicat.directory import services
 from nicat.directory.models import Institution, InstitutionService
 
@@ -13,7 +14,7 @@ class InstitutionServiceInline(admin.TabularInline):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(admin.ModelAdmin):
+class InstitutionAdmin(ServiceAdmin, admin.ModelAdmin):
     list_display = ["code", "name_az", "kind", "region", "is_special_institution", "is_competent_authority",
                     "listed_publicly", "active"]
     list_filter = ["kind", "region", "is_special_institution", "is_nonprofit", "listed_publicly", "active"]

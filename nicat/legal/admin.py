@@ -1,9 +1,12 @@
-"""The administrator changes the legal parameters here; every save goes through the audited service."""
+"""The administrator changes the legal parameters here; every save goes through the audited service. A
+changed value needs the version the form read; a refusal of the service (a value it does not accept, someone
+else's change in between) is shown on the form (nicat.core.admin.ServiceAdmin)."""
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from nicat.core.admin import ServiceAdmin
 from nicat.legal import services
 from nicat.legal.models import LegalParameter
 
@@ -34,7 +37,10 @@ class LegalParameterForm(forms.ModelForm):
                 self.add_error("code", _("The parameter of a recorded value cannot change. Record a new value for "
                                          "the other parameter instead."))
             expected = data.get("expected_version")
-            if expected is not None and expected != LegalParameter.objects.get(pk=self.instance.pk).version:
+            if expected is None:  # a form sent without the version it read (a stale page, a script)
+                self.add_error(None, _("Give the version of the value you read, so that no one else's change is "
+                                       "overwritten."))
+            elif expected != LegalParameter.objects.get(pk=self.instance.pk).version:
                 from nicat.core.errors import ConcurrentEdit
 
                 self.add_error(None, ConcurrentEdit())
@@ -42,7 +48,7 @@ class LegalParameterForm(forms.ModelForm):
 
 
 @admin.register(LegalParameter)
-class LegalParameterAdmin(admin.ModelAdmin):
+class LegalParameterAdmin(ServiceAdmin, admin.ModelAdmin):
     form = LegalParameterForm
     list_display = ["code", "value", "valid_from", "legal_act", "confirmed"]
     list_filter = ["code", "confirmed"]

@@ -2,12 +2,13 @@
 and code never change once created, and terms are deactivated, never deleted."""
 from django.contrib import admin
 
+from nicat.core.admin import ServiceAdmin
 from nicat.vocab import services
 from nicat.vocab.models import Term
 
 
 @admin.register(Term)
-class TermAdmin(admin.ModelAdmin):
+class TermAdmin(ServiceAdmin, admin.ModelAdmin):
     list_display = ("vocabulary", "code", "label_az", "label_ru", "label_en", "htcds_code", "ctdc_code", "sort", "active")
     list_filter = ("vocabulary", "active")
     search_fields = ("code", "label_az", "label_ru", "label_en", "htcds_code", "ctdc_code")

@@ -1,0 +1,57 @@
+"""What every app's Django admin shares: a service's refusal shown on the form, never a 500.
+
+The admin's saves go through the apps' services (ARCHITECTURE.md rule 1), and a service refuses with a
+`ValidationError` — a value it does not accept, or `ConcurrentEdit` when someone else saved the record after
+the form was opened. Raised inside `save_model` / `save_related`, Django's admin does not catch it: a 500,
+after the form had been accepted. `ServiceAdmin` catches it, rolls the save back whole (Django's admin saves
+in one transaction) and shows the same form again with the service's reason on it, as any form error: the
+form is validated a second time with the refusal added (through `get_form`, so an admin that overrides
+`get_form` calls `super().get_form`). A `NotAllowed` from the service is a 403.
+"""
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from nicat.core.errors import NotAllowed
+
+_REFUSAL = "_nicat_admin_refusal"
+
+
+def add_refusal(form, error):
+    """Put a service's `ValidationError` on `form`: on the field it names when the form shows that field,
+    else above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            shown = field in form.fields and not form.fields[field].widget.is_hidden
+            form.add_error(field if shown else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class ServiceAdmin:
+    """Mix into a ModelAdmin (first, before admin.ModelAdmin) whose saves call a service."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        except NotAllowed as refusal:
+            raise PermissionDenied(str(refusal)) from refusal
+        except ValidationError as refusal:
+            if request.method != "POST" or getattr(request, _REFUSAL, None) is not None:
+                raise
+            # the save was rolled back whole; the same form again, with the reason on it
+            setattr(request, _REFUSAL, refusal)
+            return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)  # type: ignore[misc]
+        refusal = getattr(request, _REFUSAL, None)
+        if refusal is None:
+            return form
+
+        class RefusedForm(form):
+            def clean(self):
+                data = super().clean()
+                add_refusal(self, refusal)
+                return data
+
+        RefusedForm.__name__ = form.__name__
+        return RefusedForm
