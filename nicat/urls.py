@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from nicat.web import views as web_views
 
@@ -13,11 +12,6 @@ urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("", include("nicat.ops.urls")),  # /readyz, /metrics
     path("i18n/setlang/", web_views.set_language, name="set_language"),
-    # The admin site's own "Change password" (linked from every admin page) would save the password with
-    # Django's form, unaudited: it leads to the account's page instead, which changes it through
-    # nicat.accounts.services.change_password (audited, the other sessions end).
-    path("admin/password_change/", RedirectView.as_view(pattern_name="accounts:password_change")),
-    path("admin/password_change/done/", RedirectView.as_view(pattern_name="accounts:security")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("nicat.api.urls")),
     path("cases/", include("nicat.cases.urls")),

@@ -398,7 +398,7 @@ def test_the_walk_catches_an_unaudited_admin(client, cast, plain_admin_for_group
 # --- The admin site's own pages (not a model's) -------------------------------------------------------
 
 # The admin site's views that are no model's, and what each may do: none writes but the password change,
-# which leads to the account's audited page (nicat/urls.py). A new view of the site must be looked at here.
+# which leads to the account's audited page (nicat/accounts/admin.py). A new view of the site must be looked at here.
 ADMIN_SITE_VIEWS = {"index", "login", "logout", "password_change", "password_change_done", "autocomplete",
                     "jsi18n", "view_on_site", "app_list", None}
 

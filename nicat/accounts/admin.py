@@ -11,6 +11,8 @@ they make goes through a service that audits it (tests/test_admin_audited.py wal
 - API tokens: listed and revoked (`services.revoke_token`), never restored or edited.
 - Lock-outs (django-axes): deleting an attempt unlocks, audited as `auth.unlock`; the axes logs
   are read-only.
+- The admin site's own "Change password" leads to the account's password page (audited, the other
+  sessions end), never Django's unaudited form.
 - Groups are not used (roles are memberships) and are not in the admin: they would be a second,
   unaudited way to hand out permissions.
 
@@ -28,6 +30,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -40,6 +43,22 @@ from nicat.core.errors import NotAllowed
 for _model in (TOTPDevice, StaticDevice, Group, AccessAttempt, AccessLog, AccessFailureLog):
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
+
+
+
+def _password_change(request, extra_context=None):
+    """The admin site's own "Change password" (linked from every admin page) would save the password with
+    Django's form, unaudited: it leads to the account's page instead, which changes it through
+    services.change_password (audited, the other sessions end). Still behind the admin's gate."""
+    return redirect("accounts:password_change")
+
+
+def _password_change_done(request, extra_context=None):
+    return redirect("accounts:security")
+
+
+admin.site.password_change = _password_change  # type: ignore[method-assign]
+admin.site.password_change_done = _password_change_done  # type: ignore[method-assign]
 
 # The administrator changing a password in the admin (the password form has no request of its own).
 _admin_actor = contextvars.ContextVar("nicat_admin_actor", default=None)
