@@ -99,12 +99,29 @@ def _blank(value):
     return ""
 
 
+def _organisations_for(user, institutions, vocab):
+    """The `organisations` of the file as `user` may read them: a confidential address (a shelter's, an
+    assistance centre's) is left empty where the directory hides it from `user`
+    (`directory.selectors.institution_address_visible_to`, the one rule). Returns (records, addresses withheld)."""
+    from nicat.directory.selectors import institution_address_visible_to
+
+    orgs, withheld = [], 0
+    for institution in institutions:
+        org = htcds.organisation_record(institution, vocab)
+        if org["org_ShippingStreet"] and not institution_address_visible_to(user, institution):
+            org["org_ShippingStreet"] = ""
+            withheld += 1
+        orgs.append(org)
+    return sorted(orgs, key=lambda o: o["nct_Code"]), withheld
+
+
 @replica_reads
 def export_for(*, user, fmt, purpose):
     """The cases `user` may see as an HTCDS file (text), for the API. Only for `may_exchange` users
     (NotAllowed otherwise); a purpose is required because the file names people; every section of a case
-    the user may not see is left empty in its record. Audited (`htcds.export`) with the purpose as its
-    reason and the UUIDs of the cases exported and of those whose identity went out."""
+    the user may not see is left empty in its record, and so is an institution's address the directory hides
+    from the user. Audited (`htcds.export`) with the purpose as its reason and the UUIDs of the cases exported
+    and of those whose identity went out."""
     from nicat.access import policy
     from nicat.cases.models import Case
     from nicat.directory.models import Institution
@@ -134,13 +151,13 @@ def export_for(*, user, fmt, purpose):
             identified.append(record["nct_CaseId"])
         records.append(record)
     records.sort(key=lambda r: (r["nct_Reference"], r["nct_CaseId"]))
-    orgs = sorted((htcds.organisation_record(i, vocab) for i in Institution.objects.select_related("kind", "country")),
-                  key=lambda o: o["nct_Code"])
+    orgs, addresses_withheld = _organisations_for(user, Institution.objects.select_related("kind", "country"), vocab)
     text = htcds.dumps({"standard": htcds.STANDARD, "organisations": orgs, "cases": records}, fmt)
     with transaction.atomic():
         audit_record(actor=user, action="htcds.export", reason=purpose, details={
             "format": fmt, "cases": len(records), "organisations": len(orgs), "via": "api",
-            "sections_withheld": withheld, "case_uuids": [r["nct_CaseId"] for r in records],
+            "sections_withheld": withheld, "addresses_withheld": addresses_withheld,
+            "case_uuids": [r["nct_CaseId"] for r in records],
             "identified": identified})
     return text, len(records)
 
