@@ -59,10 +59,37 @@ def save_institution(*, actor, institution, save_related=None):
     return institution
 
 
+def add_imported_institution(*, actor, institution, restore=False):
+    """Create `institution` as an HTCDS import brings it (nicat.exchange, which decided who may import),
+    audited as `institution.create` like the administrator's, with `via: htcds`. The competent-authority
+    flag comes with it only when the operator restores a registry (`restore`: the `nicat htcds import`
+    command), audited as `institution.competent_authority` too; anyone else's import never sets it
+    (NotAllowed: it is the administrator's act, `set_competent_authority`)."""
+    if institution.pk is not None:
+        raise ValueError("An import creates institutions; it never changes one already in the directory.")
+    wanted_flag = bool(institution.is_competent_authority)
+    if wanted_flag and not restore:
+        raise NotAllowed(_("Only an administrator makes an institution the competent authority, in the directory "
+                           "of institutions."))
+    with transaction.atomic():
+        institution.is_competent_authority = False
+        institution.save()
+        audit.record(actor=actor, action="institution.create", obj=institution, institution=institution,
+                     changes=audit.diff(Institution, {}, _institution_snapshot(institution)),
+                     details={"code": institution.code, "via": "htcds"})
+        if wanted_flag:
+            _set_competent_authority(actor, institution, True)
+    return institution
+
+
 def set_competent_authority(*, actor, institution, value):
     """Make `institution` the competent authority for official identification (value True) or
     withdraw it (False). Audited as `institution.competent_authority`."""
     _require(actor, "directory.change_institution")
+    return _set_competent_authority(actor, institution, value)
+
+
+def _set_competent_authority(actor, institution, value):
     value = bool(value)
     with transaction.atomic():
         stored = Institution.objects.select_for_update().get(pk=institution.pk)

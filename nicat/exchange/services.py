@@ -260,12 +260,19 @@ class _Row:
             return None
 
 
-def _check_organisation(i, raw, vocab, problems):
+def _check_organisation(i, raw, vocab, problems, known, restore):
     row = _Row(0, raw, problems)
     where = f"organisations[{i}]"
     code = raw.get("nct_Code", "") if isinstance(raw, dict) else ""
     if not isinstance(code, str) or not CODE_RE.match(code):
         problems.append(htcds.Problem(0, f"{where}.nct_Code", "a short code of lower-case letters, digits and -"))
+        return None
+    # The competent authority decides who is a victim: only an administrator makes one, in the directory
+    # (directory.services.set_competent_authority). Only the operator's restore of a registry brings the flag.
+    if raw.get("nct_CompetentAuthority") and code not in known and not restore:
+        problems.append(htcds.Problem(0, f"{where}.nct_CompetentAuthority", (
+            "an import does not make an institution the competent authority: set it to false (or leave it out) "
+            "and ask an administrator to mark the institution in the directory if it is one")))
         return None
     name = row.text("org_Name", 255, required=True)
     kind = vocab.term("institution_kind", raw.get("org_Type", ""))
@@ -279,7 +286,7 @@ def _check_organisation(i, raw, vocab, problems):
             "is_nonprofit": bool(raw.get("nct_Nonprofit")), "active": raw.get("nct_Active", True) is not False}
 
 
-def _check_case(index, raw, vocab, institutions, seen, existing):
+def _check_case(index, raw, vocab, institutions, seen, existing, *, restore):
     from nicat.cases.models import CameToNotice, CaseStatus, ClosureReason, EventKind, Scope, TraffickingStatus
 
     problems = []
@@ -346,8 +353,18 @@ def _check_case(index, raw, vocab, institutions, seen, existing):
     c["decided_by"] = decided_by
     c["decided_on"] = row.date("nct_StatusDecidedOn")
     # Recognition only by decision (docs/legal-rules.md): a status other than "presumed" comes with the
-    # decision it rests on — the deciding institution and the day.
-    if c["trafficking_status"] != TraffickingStatus.POSSIBLE and not (decided_by and c["decided_on"]):
+    # decision it rests on — the deciding institution and the day. Only the operator's restore of a registry
+    # carries it; anyone else's import brings the case as presumed, and the decision is recorded in Nicat.
+    if not restore and c["trafficking_status"] != TraffickingStatus.POSSIBLE:
+        row.fail("vic_TraffickingStatus", "an import brings a case as PossibleVictimOfTrafficking: recognition "
+                                          "is the competent authority's decision, recorded in Nicat by its "
+                                          "identification officer with the reasons. Import the case as "
+                                          "PossibleVictimOfTrafficking, without nct_StatusDecidedBy and "
+                                          "nct_StatusDecidedOn, then record the decision on the case")
+    elif not restore and (decided_by or c["decided_on"]):
+        row.fail("nct_StatusDecidedBy", "a presumed victim has no decision yet: leave nct_StatusDecidedBy and "
+                                        "nct_StatusDecidedOn empty")
+    elif c["trafficking_status"] != TraffickingStatus.POSSIBLE and not (decided_by and c["decided_on"]):
         row.fail("vic_TraffickingStatus", "a decided status needs the decision it rests on: nct_StatusDecidedBy "
                                           "(the deciding institution) and nct_StatusDecidedOn (the day)")
     for name, (attr, vocabulary) in htcds.CASE_TERMS.items():
@@ -408,11 +425,17 @@ def _check_case(index, raw, vocab, institutions, seen, existing):
     return row
 
 
-def import_file(*, actor, text, fmt, skip_invalid=False, progress=None):
+def import_file(*, actor, text, fmt, skip_invalid=False, progress=None, restore=False):
     """Imports an HTCDS file. Returns {"cases": n, "persons": n, "organisations": n, "skipped": [Problem]}.
-    With any invalid row and no `skip_invalid`, raises InvalidFile and writes nothing."""
+    With any invalid row and no `skip_invalid`, raises InvalidFile and writes nothing.
+
+    `restore`: the operator's command restoring a registry as it was exported — decided trafficking statuses
+    and the competent-authority flag of new institutions travel with it. Without it (the API), a record with a
+    decided status and a new institution flagged as the competent authority are refused: recognition is
+    recorded in Nicat by decision, and the flag is an administrator's act in the directory."""
     from nicat.cases.models import Case
     from nicat.directory.models import Institution
+    from nicat.directory.services import add_imported_institution
     from nicat.persons.models import Person
 
     if fmt not in ("json", "csv"):
@@ -422,11 +445,11 @@ def import_file(*, actor, text, fmt, skip_invalid=False, progress=None):
         raise InvalidFile(parsed.problems)
     vocab = htcds.Vocabularies()
     file_problems = []
-    orgs = [o for o in (_check_organisation(i, raw, vocab, file_problems) for i, raw in enumerate(parsed.organisations))
-            if o]
+    known = set(Institution.objects.values_list("code", flat=True))
+    orgs = [o for o in (_check_organisation(i, raw, vocab, file_problems, known, restore)
+                        for i, raw in enumerate(parsed.organisations)) if o]
     if file_problems:
         raise InvalidFile(file_problems)
-    known = set(Institution.objects.values_list("code", flat=True))
     institutions = known | {o["code"] for o in orgs}
     existing = {
         "cases": set(_registry(Case).values_list("uuid", flat=True)),
@@ -437,7 +460,7 @@ def import_file(*, actor, text, fmt, skip_invalid=False, progress=None):
     seen = {"cases": set(), "references": set(), "perpetrators": set(), "criminal_cases": set(), "hearings": set()}
     rows = []
     for i, raw in enumerate(parsed.cases, start=1):
-        rows.append(_check_case(i, raw, vocab, institutions, seen, existing))
+        rows.append(_check_case(i, raw, vocab, institutions, seen, existing, restore=restore))
         if progress:
             progress(i, len(parsed.cases), "checked")
     bad = [r for r in rows if r.problems]
@@ -447,8 +470,8 @@ def import_file(*, actor, text, fmt, skip_invalid=False, progress=None):
     with transaction.atomic():
         created_orgs = 0
         for o in orgs:
-            if o["code"] not in known:
-                Institution.objects.create(**o)
+            if o["code"] not in known:  # created through the directory's service, audited there
+                add_imported_institution(actor=actor, institution=Institution(**o), restore=restore)
                 created_orgs += 1
         by_code = {i.code: i for i in Institution.objects.all()}
         persons = {}
@@ -466,7 +489,8 @@ def import_file(*, actor, text, fmt, skip_invalid=False, progress=None):
 
 
 def import_for(*, user, text, fmt, skip_invalid=False):
-    """`import_file` for the API: only for `may_exchange` users (NotAllowed otherwise); audited with them."""
+    """`import_file` for the API: only for `may_exchange` users (NotAllowed otherwise); audited with them. Not a
+    restore: every case comes in as presumed, and no new institution as the competent authority."""
     if not may_exchange(user):
         raise NotAllowed
     return import_file(actor=user, text=text, fmt=fmt, skip_invalid=skip_invalid)

@@ -12,6 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from nicat.audit.models import AuditEvent
+from nicat.cases.models import Case
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +48,46 @@ def test_the_htcds_export_keeps_the_shelters_address_confidential(world, api):
     assert shelter["org_Name"] == world.shelter.name_az and shelter["org_ShippingStreet"] == ""
     event = AuditEvent.objects.get(action="htcds.export", actor=world.ca_supervisor)
     assert event.details["addresses_withheld"] >= 1
+
+
+def test_an_import_cannot_recognise_a_victim_on_a_decision_typed_into_the_file(world, api):
+    record = {"nct_OwnerInstitution": "ngo-one", "nct_FirstContact": "2026-01-05T10:00:00+00:00",
+              "prs_FirstName": "Leyla", "prs_SecondName": "Əliyeva",
+              "vic_TraffickingStatus": "ActualVictimOfTrafficking",
+              "nct_StatusDecidedBy": "ngo-one", "nct_StatusDecidedOn": "2026-01-10"}
+    client = api(world.ca_supervisor)
+    before = Case.objects.system().count()
+    sent = _send(client, {"cases": [record]})
+    assert sent.status_code == 400, "a supervisor (no deciding role) made a recognised victim 'decided' by an NGO"
+    assert "PossibleVictimOfTrafficking" in _problems(sent)["vic_TraffickingStatus"]  # says what to fix
+    assert Case.objects.system().count() == before
+    assert not AuditEvent.objects.filter(action="htcds.import").exists()
+    # Even "decided" by the competent authority itself: the decision is recorded in Nicat, not typed in a file.
+    sent = _send(client, {"cases": [{**record, "nct_StatusDecidedBy": world.main_department.code}]})
+    assert sent.status_code == 400 and "vic_TraffickingStatus" in _problems(sent)
+    # As the message says: imported as presumed, without a decision.
+    presumed = {k: v for k, v in record.items() if not k.startswith(("vic_", "nct_Status"))}
+    assert _send(client, {"cases": [presumed]}).status_code == 201
+    case = Case.objects.system().order_by("-pk").first()
+    assert case.trafficking_status == "PossibleVictimOfTrafficking" and case.status_decided_by_id is None
+
+
+def test_an_import_cannot_create_a_competent_authority(world, api):
+    from nicat.directory.models import Institution
+
+    data = {"organisations": [{"nct_Code": "rogue-authority", "org_Name": "Rogue authority",
+                               "org_Type": "LawEnforcement", "nct_CompetentAuthority": True}],
+            "cases": [{"nct_OwnerInstitution": "rogue-authority", "nct_FirstContact": "2026-01-05T10:00:00+00:00",
+                       "prs_FirstName": "Leyla"}]}
+    client = api(world.ca_supervisor)
+    sent = _send(client, data)
+    assert sent.status_code == 400, "an import created an institution holding the competent-authority flag"
+    assert "administrator" in _problems(sent)["organisations[0].nct_CompetentAuthority"]
+    assert not Institution.objects.filter(code="rogue-authority").exists()
+    # Without the flag, the institution is created through the directory's service, and audited.
+    data["organisations"][0]["nct_CompetentAuthority"] = False
+    assert _send(client, data).status_code == 201
+    rogue = Institution.objects.get(code="rogue-authority")
+    assert not rogue.is_competent_authority
+    created = AuditEvent.objects.get(action="institution.create", object_id=str(rogue.uuid))
+    assert created.actor == world.ca_supervisor and created.details["via"] == "htcds"

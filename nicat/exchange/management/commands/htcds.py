@@ -81,7 +81,7 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {file}: {exc}", returncode=1) from exc
         try:
             result = import_file(actor=None, text=text, fmt=fmt, skip_invalid=options["skip_invalid"],
-                                 progress=progress)
+                                 progress=progress, restore=True)  # the operator's restore of a registry
         except InvalidFile as exc:
             progress.end()
             for problem in exc.problems:
