@@ -147,6 +147,7 @@ LABELS = {
     "referral.overdue": _("A referral was not answered in time"),
     "referral.progress": _("Reported progress on a referral"),
     "referral.return_plan": _("Shared a return plan"),
+    "referral.return_plan.view": _("Viewed a return plan"),
     "referral.revoke": _("A referral was revoked"),
     "referral.view": _("Viewed a referral"),
     "restriction.lift": _("Lifted an access-restriction order"),

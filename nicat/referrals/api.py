@@ -194,7 +194,9 @@ class ReferralViewSet(mixins.CreateModelMixin, AuditedViewSet):
     @extend_schema(methods=["POST"], request=ReturnPlanSerializer, responses=ReturnPlanSerializer)
     @action(detail=True, methods=["get", "post"], url_path="return-plan")
     def return_plan(self, request, uuid=None):
-        """The return plan of a referral for return (204 No Content while there is none); POST: the sender plans."""
+        """The return plan of a referral for return (204 No Content while there is none); POST: the sender plans.
+        The receiving centre reads it while the referral is open (404 once declined or closed, like the
+        message); every read is audited."""
         referral = selectors.referral_for(user=request.user, uuid=uuid)
         if request.method == "POST":
             body = ReturnPlanSerializer(data=request.data)
@@ -204,7 +206,7 @@ class ReferralViewSet(mixins.CreateModelMixin, AuditedViewSet):
             plan = services.save_return_plan(actor=request.user, referral=referral, data=data,
                                              expected_version=version)
             return Response(ReturnPlanSerializer(plan).data, status=status.HTTP_200_OK)
-        plan = selectors.return_plan(referral)
+        plan = selectors.return_plan(user=request.user, referral=referral, channel="api")  # NotAllowed: 404
         if plan is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(ReturnPlanSerializer(plan).data)

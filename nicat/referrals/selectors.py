@@ -4,9 +4,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from nicat.access import policy
+from nicat.audit import services as audit
 from nicat.consent.models import OrderStatus
 from nicat.consent.services import valid_consent_q
 from nicat.core import casepage
+from nicat.core.errors import NotAllowed
 from nicat.core.reads import Reads
 from nicat.referrals.models import ACTIVE_STATUSES, OPEN_STATUSES, Referral, ReferralEvent, ReturnPlan, Status
 
@@ -135,8 +137,26 @@ def referral_events(*, user, referral):
     return ReferralEvent.objects.of(referral).select_related("actor", "institution")
 
 
-def return_plan(referral):
-    return ReturnPlan.objects.of(referral, via="referral").first()
+def return_plan_visible(user, referral):
+    """The return plan (documents, travel and escort, point and time of arrival, reception) is read as the
+    message is (`message_visible`): by the sender always, by the receiving centre while the referral is open —
+    a centre that declined, or whose referral closed, no longer learns where and when the person travels."""
+    return message_visible(user, referral)
+
+
+def return_plan(*, user, referral, channel="page"):
+    """The referral's return plan if `user` may read it (None while there is none), its read recorded
+    (`referral.return_plan.view`, naming the case); NotAllowed (answered 404) when `user` may not read it."""
+    if not return_plan_visible(user, referral):
+        raise NotAllowed
+    plan = ReturnPlan.objects.of(referral, via="referral").first()
+    if plan is not None:
+        side = sides(user, referral)
+        reading_for = referral.to_institution if side["receiver"] and not side["sender"] else referral.from_institution
+        audit.record(actor=user, action="referral.return_plan.view", obj=plan, case=referral.case,
+                     institution=policy.acting_institution(user, reading_for) or policy.acting_institution(user),
+                     details={"channel": channel})
+    return plan
 
 
 def case_referrals(*, user, case):

@@ -76,10 +76,12 @@ def referral_new(request, case_uuid):
 def referral_detail(request, uuid):
     referral = selectors.referral_for(user=request.user, uuid=uuid, shown=True)
     side = selectors.sides(request.user, referral)
-    plan = selectors.return_plan(referral) if referral.purpose == Purpose.RETURN else None
+    # The return plan (travel, point of arrival) is read as the message is: not by a receiver once closed.
+    plan_visible = referral.purpose == Purpose.RETURN and selectors.return_plan_visible(request.user, referral)
+    plan = selectors.return_plan(user=request.user, referral=referral) if plan_visible else None
     case_visible = Case.objects.visible_to(request.user).filter(pk=referral.case_id).exists()
     context = {
-        "referral": referral, "side": side, "plan": plan, "case_visible": case_visible,
+        "referral": referral, "side": side, "plan": plan, "plan_visible": plan_visible, "case_visible": case_visible,
         "message_visible": selectors.message_visible(request.user, referral),
         "events": selectors.referral_events(user=request.user, referral=referral),
         "shared": [access_sections.label(s) for s in referral.shared_sections],
