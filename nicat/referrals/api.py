@@ -106,6 +106,8 @@ class ReturnPlanSerializer(serializers.Serializer):
 class ArrivalSerializer(serializers.Serializer):
     arrived_at = serializers.DateTimeField(required=False)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(required=False, help_text=_(
+        "Required to correct an arrival already recorded: the return plan's version you read."))
 
 
 class ReferralViewSet(mixins.CreateModelMixin, AuditedViewSet):
@@ -219,7 +221,8 @@ class ReferralViewSet(mixins.CreateModelMixin, AuditedViewSet):
         body.is_valid(raise_exception=True)
         plan = services.record_arrival(actor=request.user, referral=referral,
                                        arrived_at=body.validated_data.get("arrived_at"),
-                                       note=body.validated_data.get("note", ""))
+                                       note=body.validated_data.get("note", ""),
+                                       expected_version=body.validated_data.get("version"))
         return Response(ReturnPlanSerializer(plan).data)
 
 

@@ -67,3 +67,4 @@ class ArrivalForm(forms.Form):
     arrived_at = forms.DateTimeField(label=_("Arrived"), widget=DATETIME, input_formats=DT_FORMATS)
     note = forms.CharField(label=_("Reception on arrival"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)  # the return plan's, as read

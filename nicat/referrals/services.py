@@ -539,8 +539,11 @@ def save_return_plan(*, actor, referral, data, expected_version=None):
     return plan
 
 
-def record_arrival(*, actor, referral, arrived_at=None, note=""):
-    """The receiving centre met the person on arrival."""
+def record_arrival(*, actor, referral, arrived_at=None, note="", expected_version=None):
+    """The receiving centre met the person on arrival. Correcting an arrival already recorded needs the
+    plan's version the user read (`expected_version`: a missing one is a 400, a stale one a 409), so that a
+    second report never silently replaces the first reception note; a version given with the first report
+    is checked too."""
     institution = _receiving(actor, referral)
     arrived_at = arrived_at or timezone.now()
     if arrived_at > timezone.now() + datetime.timedelta(minutes=5):
@@ -554,6 +557,9 @@ def record_arrival(*, actor, referral, arrived_at=None, note=""):
         if plan is None:
             raise ValidationError(_("There is no return plan yet: the embassy or consulate records documents and "
                                     "travel first."))
+        before = {"arrived_at": plan.arrived_at, "reception_note": plan.reception_note}
+        if plan.arrived_at is not None or expected_version is not None:
+            check_version(plan.version, expected_version)
         plan.arrived_at, plan.reception_note = arrived_at, (note or "").strip()
         plan.version += 1
         plan.save()
@@ -562,7 +568,8 @@ def record_arrival(*, actor, referral, arrived_at=None, note=""):
             _bump(locked, ["status", "started_at"])
         _event(locked, EventKind.ARRIVED, actor, institution, plan.reception_note)
         _audit(actor, "referral.arrival", locked, institution,
-               changes=audit.diff(ReturnPlan, {}, {"arrived_at": arrived_at, "reception_note": plan.reception_note}))
+               changes=audit.diff(ReturnPlan, before, {"arrived_at": arrived_at, "reception_note": plan.reception_note}),
+               correction=before["arrived_at"] is not None)
         notify_institution(institution=locked.from_institution, kind=NotificationKind.PERSON_ARRIVED,
                            case_reference=locked.case.reference, link=_link(locked))
     _refresh(referral, locked)

@@ -89,7 +89,8 @@ def referral_detail(request, uuid):
         "reason_form": ReasonForm(initial={"version": referral.version}),
         "text_form": TextForm(initial={"version": referral.version}),
         "plan_form": ReturnPlanForm(initial=_plan_initial(plan)),
-        "arrival_form": ArrivalForm(initial={"arrived_at": timezone.localtime().replace(second=0, microsecond=0)}),
+        "arrival_form": ArrivalForm(initial={"arrived_at": timezone.localtime().replace(second=0, microsecond=0),
+                                             "version": plan.version if plan else None}),
     }
     return render(request, "referrals/detail.html", context)
 
@@ -165,7 +166,8 @@ def return_plan(request, uuid):
 @require_POST
 def arrival(request, uuid):
     return _act(request, uuid, ArrivalForm, lambda r, d: services.record_arrival(
-        actor=request.user, referral=r, arrived_at=d["arrived_at"], note=d.get("note", "")),
+        actor=request.user, referral=r, arrived_at=d["arrived_at"], note=d.get("note", ""),
+        expected_version=d.get("version")),
         _("The arrival was recorded."))
 
 
