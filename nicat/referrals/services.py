@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from nicat.access import policy
 from nicat.access import sections as access_sections
 from nicat.accounts.models import Role
+from nicat.assistance.services import provider_authorisation
 from nicat.audit import services as audit
 from nicat.cases.models import Case
 from nicat.consent import services as consent_services
@@ -23,7 +24,7 @@ from nicat.consent.models import Purpose
 from nicat.core.errors import NotAllowed
 from nicat.core.services import check_version
 from nicat.directory import selectors as directory
-from nicat.directory.models import AUTHORISED_ONLY_SERVICES, Institution, ServiceKind
+from nicat.directory.models import STATE_ONLY_SERVICES, Institution, ServiceKind
 from nicat.legal import rules
 from nicat.legal import services as legal
 from nicat.referrals import sections as S
@@ -133,9 +134,13 @@ def validate_referral_data(data, *, case, from_institution):
             errors["service"] = _("%(institution)s does not offer “%(service)s” according to the directory. "
                                   "Choose an institution that does.") % {
                 "institution": to.name, "service": ServiceKind(service).label}
-        elif service in AUTHORISED_ONLY_SERVICES and not to.is_special_institution:
-            errors["service"] = _("Only a special institution authorised by the executive authority may provide "
-                                  "“%(service)s”.") % {"service": ServiceKind(service).label}
+        elif service and service not in STATE_ONLY_SERVICES:
+            # The one rule of who may provide a service to a victim (free of charge; never a private business),
+            # the same as the plan's and the service log's (nicat.assistance.services.provider_authorisation).
+            allowed, reason = provider_authorisation(to, service)
+            if not allowed:
+                errors["to_institution"] = _("%(reason)s Refer the person to an authorised provider.") % {
+                    "reason": reason}
         if purpose == Purpose.CONSULAR_NOTIFICATION:
             if to.kind.code != "embassy_consulate":
                 errors["to_institution"] = _("Consular notification goes to an embassy or consulate.")
