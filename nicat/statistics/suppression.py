@@ -13,6 +13,13 @@ from collections import defaultdict
 
 DEFAULT_K = 11
 
+# The perturbation of the analysts' figures (cell-key method, nicat/statistics/perturbation.py): a figure
+# shown to an analyst is its true count plus the noise this table gives to the cell's key, a number in
+# [0, 1). Pairs (noise, probability), the probabilities adding up to 1; applied after suppression, on
+# what suppression left visible. Data, not code: a test that checks the counting logic replaces it with
+# ((0, 1.0),) (no noise).
+PERTURBATION = ((-2, 0.05), (-1, 0.20), (0, 0.50), (1, 0.20), (2, 0.05))
+
 
 def primary(cells, k):
     """The keys of the cells with 0 < count < k."""
