@@ -1,5 +1,5 @@
 """Counts of the cases for API clients: the same table as /statistics/ (analysts: aggregates with
-small cells withheld; supervisors: exact counts within their scope)."""
+small cells withheld and the other figures perturbed; supervisors: exact counts within their scope)."""
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
@@ -30,6 +30,10 @@ TABLE = inline_serializer("StatisticsTable", {
     "dimensions": serializers.ListField(child=serializers.CharField()),
     "k": serializers.IntegerField(allow_null=True, help_text="cells under k are withheld; null: exact counts"),
     "additive": serializers.BooleanField(help_text="false when a case can count in more than one cell"),
+    "perturbed": serializers.BooleanField(help_text="true: every figure shown is its count plus a small "
+                                                    "noise (-2 to +2, the same for the same cases) that "
+                                                    "keeps two queries from singling out a case; cells "
+                                                    "need not add up to the totals. false: exact counts"),
     "total": serializers.IntegerField(allow_null=True, help_text="distinct cases counted (null: withheld)"),
     "cells": serializers.ListField(child=inline_serializer("StatisticsCellItem", {
         "values": serializers.ListField(child=serializers.CharField()),
@@ -61,7 +65,7 @@ class StatisticsViewSet(viewsets.ViewSet):
                  for key, n in sorted(table["counts"].items(), key=lambda kv: tuple(str(v) for v in kv[0]))]
         total_withheld = table.get("total_withheld", False)
         return Response({"dimensions": table["dimensions"], "k": table["k"], "additive": table["additive"],
-                         "total": None if total_withheld else table["total"], "cells": cells})
+                         "perturbed": table["perturbed"], "total": None if total_withheld else table["total"], "cells": cells})
 
 
 class ProceedingsQuery(serializers.Serializer):

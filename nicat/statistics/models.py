@@ -52,13 +52,15 @@ class CaseCount(models.Model):
     `day` (Baku calendar) have the value `a` of the first dimension of `dims` and `b` of the second.
     `dims` is "" (every case), one dimension code, or two joined by "|" (in the order of
     nicat.statistics.dimensions.DIMENSIONS); "" as a value is unknown. Only counts, recounted from the cases
-    by the periodic job `statistics.case_counts` (nicat.statistics.totals)."""
+    by the periodic job `statistics.case_counts` (nicat.statistics.totals). `id_sum` is the sum of those
+    cases' ids: the key of the cell's perturbation (nicat.statistics.perturbation), not a case."""
 
     dims = models.CharField(max_length=80)
     day = models.DateField(null=True)
     a = models.CharField(max_length=80, blank=True)
     b = models.CharField(max_length=80, blank=True)
     n = models.PositiveIntegerField()
+    id_sum = models.BigIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["dims", "day"], name="statistics_casecount_dims_day")]

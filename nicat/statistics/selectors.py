@@ -92,7 +92,7 @@ def case_table(*, user, by, date_from=None, date_to=None, k=None):
 
     from nicat.audit.services import record
     from nicat.statistics.dimensions import DIMENSIONS
-    from nicat.statistics.totals import stored_counts
+    from nicat.statistics.totals import stored_figures
 
     audience = statistics_audience(user)
     if audience is None:
@@ -109,10 +109,11 @@ def case_table(*, user, by, date_from=None, date_to=None, k=None):
         raise ValidationError(_("The period starts after it ends."))
     k = suppression.DEFAULT_K if k is None else k
     additive = not any(d.multi for d in dims)
-    stored = stored_counts(dims, date_from, date_to) if audience == "aggregates" else None
+    aggregates = audience == "aggregates"
+    stored = stored_figures(dims, date_from, date_to) if aggregates else None
     if stored is not None:
         # The analysts' figures: the stored totals of the last recount (nicat.statistics.totals).
-        counts, total, recount = stored
+        counts, sums, total, total_sum, recount = stored
     else:
         recount = None
         qs = _cases_for(user, audience)
@@ -121,13 +122,23 @@ def case_table(*, user, by, date_from=None, date_to=None, k=None):
             qs = qs.filter(first_contact_at__gte=_day_start(date_from))
         if date_to:
             qs = qs.filter(first_contact_at__lt=_day_start(date_to + datetime.timedelta(days=1)))
-        counts = grouped_counts(qs, dims)
+        if aggregates:  # the sums of the ids make the cells' keys (nicat.statistics.perturbation)
+            counts, sums = grouped_counts_and_sums(qs, dims)
+        else:
+            counts, sums = grouped_counts(qs, dims), {}
         # Additive: every case is in exactly one cell, so the cells add up to the cases counted.
-        total = sum(counts.values()) if additive else qs.order_by().values("pk").distinct().count()
+        if additive:
+            total, total_sum = sum(counts.values()), sum(sums.values())
+        elif aggregates:
+            total, total_sum = _count_and_sum(qs, distinct=True)
+        else:
+            total, total_sum = qs.order_by().values("pk").distinct().count(), 0
     table = _shape(dims, counts, total, additive)
     table["as_of"] = recount.refreshed_at if recount else None
-    if audience == "aggregates":
+    table["perturbed"] = aggregates
+    if aggregates:
         _withhold(table, counts, k, additive)
+        _perturb(table, sums, total_sum, k)
     else:
         table["k"] = None
     with transaction.atomic():
@@ -140,20 +151,43 @@ def case_table(*, user, by, date_from=None, date_to=None, k=None):
 def grouped_counts(qs, dims, extra=None):
     """{key: distinct cases of `qs`} by the values of `dims` (unknown as UNKNOWN_VALUE), the key led by the
     values of the `extra` expressions ({name: expression}) when given. One GROUP BY."""
-    from django.db.models import Count
+    return _grouped(qs, dims, extra, sums=False)[0]
+
+
+def grouped_counts_and_sums(qs, dims, extra=None):
+    """({key: distinct cases}, {key: the sum of their ids}) as grouped_counts, in the same GROUP BY: the sums
+    make the cells' keys of the analysts' perturbed figures (nicat.statistics.perturbation)."""
+    return _grouped(qs, dims, extra, sums=True)
+
+
+def _grouped(qs, dims, extra, *, sums):
+    from django.db.models import Count, Sum
 
     extra = extra or {}
     names = [f"d{i}" for i in range(len(dims))]
     # A case counts once per cell: DISTINCT is needed only where a multi-valued dimension joins a
     # case's several values (the sort it costs is most of such a query).
     distinct = any(d.multi for d in dims)
+    aggregates = {"n": Count("pk", distinct=distinct)}
+    if sums:
+        aggregates["s"] = Sum("pk", distinct=distinct)
     grouped = qs.order_by().values(**extra, **{n: d.expression(qs) for n, d in zip(names, dims, strict=True)}) \
-        .annotate(n=Count("pk", distinct=distinct))
-    counts = {}
+        .annotate(**aggregates)
+    counts, id_sums = {}, {}
     for row in grouped:
         key = tuple(row[e] for e in extra) + tuple(_value(row[n]) for n in names)
         counts[key] = counts.get(key, 0) + row["n"]
-    return counts
+        if sums:  # PostgreSQL's SUM of a bigint is a numeric (Decimal): back to a Python int
+            id_sums[key] = id_sums.get(key, 0) + int(row["s"] or 0)
+    return counts, id_sums
+
+
+def _count_and_sum(qs, *, distinct=False):
+    """(records of `qs`, the sum of their ids); `distinct` where a join could repeat a record."""
+    from django.db.models import Count, Sum
+
+    row = qs.order_by().aggregate(n=Count("pk", distinct=distinct), s=Sum("pk", distinct=distinct))
+    return row["n"], int(row["s"] or 0)
 
 
 def _day_start(day):
@@ -209,6 +243,32 @@ def _withhold(table, counts, k, additive):
     table["hidden_row_totals"] = hidden_rows
     table["hidden_column_totals"] = hidden_cols
     table["total_withheld"] = 0 < table["total"] < k
+
+
+def _perturb(table, sums, total_sum, k):
+    """The analysts' figures, after suppression: every figure left visible — cells, row and column totals,
+    the total — is replaced by its perturbed value (nicat.statistics.perturbation), from its records' ids
+    (`sums`: {cell key: sum of ids}; a total's are its cells' or `total_sum`). A withheld figure stays
+    withheld (its true count is kept here and never shown)."""
+    from nicat.statistics.perturbation import multiplier, published
+
+    a = multiplier()
+    counts = table["counts"]
+    row_sums, col_sums = {}, {}
+    for key, s in sums.items():
+        if len(key) == 2:
+            row_sums[key[0]] = row_sums.get(key[0], 0) + s
+            col_sums[key[1]] = col_sums.get(key[1], 0) + s
+    for key, n in list(counts.items()):
+        if key not in table["withheld"]:
+            counts[key] = published(n, sums.get(key, 0), k, a)
+    for totals, hidden, id_sums in ((table["row_totals"], table["hidden_row_totals"], row_sums),
+                                    (table["column_totals"], table["hidden_column_totals"], col_sums)):
+        for value, n in list(totals.items()):
+            if value not in hidden:
+                totals[value] = published(n, id_sums.get(value, 0), k, a)
+    if not table["total_withheld"]:
+        table["total"] = published(table["total"], total_sum, k, a)
 
 
 def _protect_partial(table, counts, k, withheld, hidden_rows, hidden_cols):
@@ -283,11 +343,11 @@ def call_table(*, user, by, date_from=None, date_to=None, k=None):
     cases' table: for aggregates, a figure under k — and any figure that would give it away — is
     withheld. The read is audited. Only counts leave this function."""
     from django.db import transaction
-    from django.db.models import Count
 
     from nicat.audit.services import record
     from nicat.hotline.models import Contact, Reason
     from nicat.statistics.dimensions import CALL_DIMENSIONS
+    from nicat.statistics.perturbation import published
 
     audience = call_audience(user)
     if audience is None:
@@ -308,22 +368,23 @@ def call_table(*, user, by, date_from=None, date_to=None, k=None):
         qs = qs.filter(started_at__date__gte=date_from)
     if date_to:
         qs = qs.filter(started_at__date__lte=date_to)
-    names = [f"d{i}" for i in range(len(dims))]
-    grouped = qs.order_by().values(**{n: d.expression(qs) for n, d in zip(names, dims, strict=True)}) \
-        .annotate(n=Count("pk"))
-    counts = {}
-    for row in grouped:
-        key = tuple(_value(row[n]) for n in names)
-        counts[key] = counts.get(key, 0) + row["n"]
-    total = qs.count()
+    # A contact is in one cell of each dimension: no DISTINCT. The sums of the ids make the cells' keys of
+    # the analysts' perturbed figures (nicat.statistics.perturbation).
+    aggregates = audience == "aggregates"
+    counts, sums = _grouped(qs, dims, None, sums=aggregates)
+    total, total_sum = _count_and_sum(qs) if aggregates else (qs.count(), 0)
     table = _shape(dims, counts, total, True)
-    job_offers = qs.filter(reason=Reason.JOB_OFFER_ABROAD).count()
-    if audience == "aggregates":
+    table["perturbed"] = aggregates
+    offers = qs.filter(reason=Reason.JOB_OFFER_ABROAD)
+    job_offers, offers_sum = _count_and_sum(offers) if aggregates else (offers.count(), 0)
+    if aggregates:
         _withhold(table, counts, k, True)
         # Withheld when small, or when the table withholds a figure of the same reason (it would give it away).
         gives_away = "reason" in table["dimensions"] and any(
             key[table["dimensions"].index("reason")] == Reason.JOB_OFFER_ABROAD for key in table["withheld"])
-        table["job_offers"] = None if 0 < job_offers < k or table["total_withheld"] or gives_away else job_offers
+        withheld = 0 < job_offers < k or table["total_withheld"] or gives_away
+        _perturb(table, sums, total_sum, k)
+        table["job_offers"] = None if withheld else published(job_offers, offers_sum, k)
     else:
         table["k"] = None
         table["job_offers"] = job_offers

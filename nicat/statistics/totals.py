@@ -7,6 +7,9 @@ calendar) and value(s) — the same GROUP BY the live count runs (selectors.grou
 added. A case has one day, so summing days gives the distinct cases of a period; the year of first contact
 is the year of the day. The figures are therefore exactly what counting the cases gave at the recount
 (tests/test_stored_totals.py compares them with a live count after changes); the page says when that was.
+Each row also keeps the sum of its cases' ids (`id_sum`): summed over days like the counts (a case has one
+day), it gives the key of a cell of the analysts' perturbed figures (nicat.statistics.perturbation), the
+same as the live count's.
 Supervisors (exact figures of the cases they may see) are always counted live.
 """
 import time
@@ -35,7 +38,7 @@ def refresh():
     """Recount every stored total from the cases, in one transaction (readers see the old totals until it
     commits). Returns a summary for the job's record: counts only."""
     from nicat.cases.models import Case
-    from nicat.statistics.selectors import grouped_counts
+    from nicat.statistics.selectors import grouped_counts_and_sums
 
     started = time.perf_counter()
     with transaction.atomic():
@@ -46,11 +49,12 @@ def refresh():
         rows = 0
         for codes in stored_dimension_sets():
             name = "|".join(codes)
-            counts = grouped_counts(qs, [DIMENSIONS[c] for c in codes], extra={"day": day})
+            counts, sums = grouped_counts_and_sums(qs, [DIMENSIONS[c] for c in codes], extra={"day": day})
             pending = []
-            for (d, *values), n in counts.items():
+            for key, n in counts.items():
+                d, *values = key
                 values = [_store(v) for v in values] + ["", ""]
-                pending.append(CaseCount(dims=name, day=d, a=values[0], b=values[1], n=n))
+                pending.append(CaseCount(dims=name, day=d, a=values[0], b=values[1], n=n, id_sum=sums[key]))
                 if not codes:
                     cases += n
             for start in range(0, len(pending), BATCH):
@@ -75,6 +79,16 @@ def last_refresh():
 def stored_counts(dims, date_from=None, date_to=None):
     """({key: distinct cases}, cases in the period, recount) from the stored totals for `dims` (one or two
     Dimension), first contact within the period; None when the totals were never counted."""
+    figures = stored_figures(dims, date_from, date_to)
+    if figures is None:
+        return None
+    counts, _sums, total, _total_sum, recount = figures
+    return counts, total, recount
+
+
+def stored_figures(dims, date_from=None, date_to=None):
+    """({key: distinct cases}, {key: the sum of their ids}, cases in the period, the sum of their ids,
+    recount) from the stored totals, as stored_counts; None when the totals were never counted."""
     from nicat.statistics.selectors import UNKNOWN_VALUE
 
     recount = last_refresh()
@@ -96,8 +110,8 @@ def stored_counts(dims, date_from=None, date_to=None):
         dim = DIMENSIONS[code]
         return int(raw) if dim.institution or dim.year_of else raw
 
-    counts = {}
-    for day, a, b, n in qs.values_list("day", "a", "b", "n").iterator(chunk_size=BATCH):
+    counts, sums = {}, {}
+    for day, a, b, n, id_sum in qs.values_list("day", "a", "b", "n", "id_sum").iterator(chunk_size=BATCH):
         stored = [value(c, raw) for c, raw in zip(order, (a, b), strict=False)]
         if swapped:
             stored.reverse()
@@ -106,10 +120,14 @@ def stored_counts(dims, date_from=None, date_to=None):
             by_code[YEAR] = day.year if day else UNKNOWN_VALUE
         key = tuple(by_code[c] for c in codes)
         counts[key] = counts.get(key, 0) + n
+        sums[key] = sums.get(key, 0) + id_sum
     every = CaseCount.objects.filter(dims="")
     if date_from:
         every = every.filter(day__gte=date_from)
     if date_to:
         every = every.filter(day__lte=date_to)
-    total = sum(every.values_list("n", flat=True))
-    return counts, total, recount
+    total = total_sum = 0
+    for n, id_sum in every.values_list("n", "id_sum"):
+        total += n
+        total_sum += id_sum
+    return counts, sums, total, total_sum, recount

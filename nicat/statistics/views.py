@@ -1,4 +1,5 @@
-"""The statistics page: counts of Nicat's cases for analysts (small cells withheld) and supervisors."""
+"""The statistics page: counts of Nicat's cases for analysts (small cells withheld, the other figures
+perturbed) and supervisors."""
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
@@ -104,6 +105,7 @@ def _view_model(table, dimensions=None):
         "has_row_totals": bool(table["row_totals"]),
         "withheld_figure": {"withheld": True},
         "as_of": table.get("as_of"),
+        "perturbed": table.get("perturbed", False),
     }
 
 

@@ -1,5 +1,7 @@
 """Hotline statistics: contacts counted by reason, channel, caller type, region, language and outcome, with
-the prevention indicator (consultations on a job offer abroad) and the same small-cell suppression."""
+the prevention indicator (consultations on a job offer abroad) and the same small-cell suppression. The tests
+of the analysts' counting and suppression run without the perturbation (the `unperturbed` fixture); its
+effect is tested in test_differencing.py."""
 import pytest
 from django.urls import reverse
 
@@ -24,7 +26,8 @@ def calls(cast):
     return {"operator": operator, "supervisor": supervisor}
 
 
-def test_analysts_get_aggregates_with_small_cells_withheld(cast, calls):
+def test_analysts_get_aggregates_with_small_cells_withheld(cast, calls, unperturbed):
+    """The suppression on the true counts (without the perturbation)."""
     table = call_table(user=cast.analyst, by=["reason"])
     assert table["k"] == 11 and table["total"] == 55
     assert ("help",) in table["withheld"]  # 2 contacts
@@ -55,7 +58,8 @@ def test_the_hotlines_supervisor_gets_exact_figures_operators_none(cast, calls):
         call_table(user=cast.worker, by=["reason"])
 
 
-def test_the_statistics_page_shows_the_hotline_with_suppression(cast, calls, client):
+def test_the_statistics_page_shows_the_hotline_with_suppression(cast, calls, client, unperturbed):
+    """The page's suppression, named by the true total (without the perturbation)."""
     verified_login(client, cast.analyst)
     assert 'href="/statistics/calls/"' in client.get(reverse("statistics:cases")).content.decode()
     page = client.get(reverse("statistics:calls"), {"by": "reason"}).content.decode()

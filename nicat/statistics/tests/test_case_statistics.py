@@ -1,5 +1,7 @@
 """Counts of Nicat's own cases: analysts see aggregates with small cells withheld, supervisors exact
-counts of what they may see, and everybody else nothing."""
+counts of what they may see, and everybody else nothing. The tests of the analysts' counting and
+suppression run without the perturbation (the `unperturbed` fixture: its table replaced by zeros), so
+they can name the true counts; what the noise does is tested in test_differencing.py."""
 import datetime
 
 import pytest
@@ -33,7 +35,8 @@ def world(cast):
 
 
 @pytest.mark.django_db
-def test_the_analyst_sees_totals_but_never_a_small_cell_or_what_recovers_it(world):
+def test_the_analyst_sees_totals_but_never_a_small_cell_or_what_recovers_it(world, unperturbed):
+    """The suppression on the true counts (without the perturbation)."""
     table = case_table(user=world.analyst, by=["year", "gender"])
     assert table["k"] == 11
     assert table["counts"][(2025, "masculine")] == 3 and (2025, "masculine") in table["withheld"]
@@ -67,7 +70,8 @@ def test_case_workers_get_no_statistics_and_the_page_refuses_them(world, client)
 
 
 @pytest.mark.django_db
-def test_the_analysts_page_shows_figures_withheld_and_no_case(world, client):
+def test_the_analysts_page_shows_figures_withheld_and_no_case(world, client, unperturbed):
+    """Which figures the page withholds, named by their true counts (without the perturbation)."""
     client.force_login(world.analyst)
     response = client.get(reverse("statistics:cases"), {"by": "year", "then": "gender"})
     html = response.content.decode()
@@ -79,7 +83,8 @@ def test_the_analysts_page_shows_figures_withheld_and_no_case(world, client):
 
 
 @pytest.mark.django_db
-def test_a_multi_valued_dimension_says_so_and_keeps_small_cells_withheld(world):
+def test_a_multi_valued_dimension_says_so_and_keeps_small_cells_withheld(world, unperturbed):
+    """The counting of a multi-valued dimension (without the perturbation)."""
     table = case_table(user=world.analyst, by=["exploitation"])
     assert table["additive"] is False
     assert table["counts"][("sexual_exploitation",)] == 33 and not table["withheld"]
@@ -95,17 +100,19 @@ def test_bad_choices_get_a_clear_message(world, client):
 
 
 @pytest.mark.django_db
-def test_the_api_answers_the_same_table_with_withheld_cells_as_null(world, api):
+def test_the_api_answers_the_same_table_with_withheld_cells_as_null(world, api, unperturbed):
+    """The API's table, with the true counts (without the perturbation); it says that the analyst's figures
+    are perturbed and the supervisor's are not."""
     answer = api(world.analyst).get("/api/v1/statistics/cases/", {"by": "year,gender"})
     assert answer.status_code == 200
     data = answer.json()
     cells = {tuple(c["values"]): c["count"] for c in data["cells"]}
-    assert data["k"] == 11 and data["total"] == 107
+    assert data["k"] == 11 and data["total"] == 107 and data["perturbed"] is True
     assert cells[("2025", "masculine")] is None and cells[("2023", "feminine")] == 25
     supervisor = make_user("sup3", world.ngo, Role.SUPERVISOR)
-    exact = {tuple(c["values"]): c["count"] for c in api(supervisor).get(
-        "/api/v1/statistics/cases/", {"by": "year,gender"}).json()["cells"]}
-    assert exact[("2025", "masculine")] == 3
+    answer = api(supervisor).get("/api/v1/statistics/cases/", {"by": "year,gender"}).json()
+    exact = {tuple(c["values"]): c["count"] for c in answer["cells"]}
+    assert exact[("2025", "masculine")] == 3 and answer["perturbed"] is False
     assert api(world.worker).get("/api/v1/statistics/cases/", {"by": "year"}).status_code == 403
     bad = api(world.analyst).get("/api/v1/statistics/cases/", {"by": "year,shoe_size"})
     assert bad.status_code == 400 and "shoe_size" not in bad.json()["by"][0] and "gender" in bad.json()["by"][0]

@@ -1,6 +1,6 @@
 """The analysts' figures come from stored totals (nicat/statistics/totals.py): exactly what counting the
 cases gives at the recount — for every dimension, every pair, and a period — stale (and saying so) until
-the next recount, and suppressed by the same rules."""
+the next recount, and suppressed (and perturbed) by the same rules."""
 import datetime
 from itertools import combinations
 
@@ -8,7 +8,7 @@ import pytest
 
 from nicat.statistics import totals
 from nicat.statistics.dimensions import DIMENSIONS
-from nicat.statistics.selectors import case_table, grouped_counts
+from nicat.statistics.selectors import case_table, grouped_counts_and_sums
 from tests.support.world import term
 
 UTC = datetime.UTC
@@ -47,7 +47,8 @@ def _live(dims, date_from=None, date_to=None):
     if date_to:
         qs = qs.filter(first_contact_at__lt=datetime.datetime.combine(date_to + datetime.timedelta(days=1),
                                                                       datetime.time.min, tzinfo=totals.BAKU))
-    return grouped_counts(qs, dims), qs.count()
+    counts, sums = grouped_counts_and_sums(qs, dims)
+    return counts, sums, qs.count(), sum(qs.values_list("pk", flat=True))
 
 
 def _every_choice():
@@ -60,10 +61,13 @@ def _assert_stored_equals_live():
     for by in _every_choice():
         dims = [DIMENSIONS[c] for c in by]
         for date_from, date_to in periods:
-            counts, total, _recount = totals.stored_counts(dims, date_from, date_to)
-            live_counts, live_total = _live(dims, date_from, date_to)
+            counts, sums, total, total_sum, _recount = totals.stored_figures(dims, date_from, date_to)
+            live_counts, live_sums, live_total, live_total_sum = _live(dims, date_from, date_to)
             assert counts == live_counts, (by, date_from, date_to)
             assert total == live_total, (by, date_from, date_to)
+            # The sums of the case ids (the perturbation's cell keys) add up over days as the counts do.
+            assert sums == live_sums and total_sum == live_total_sum, (by, date_from, date_to)
+            assert totals.stored_counts(dims, date_from, date_to)[:2] == (counts, total)
 
 
 @pytest.mark.django_db
@@ -81,7 +85,7 @@ def test_stored_totals_equal_a_live_count_before_and_after_changes(cast):
     case.person.citizenships.add(term("country", "RU"))
     case.exploitation_forms.remove(term("exploitation", "sexual_exploitation"))
     Case.objects.system().filter(pk=case.pk).update(first_contact_at=_at(2023, 7, 7, 7))
-    live, _ = _live([DIMENSIONS["year"], DIMENSIONS["gender"]])
+    live = _live([DIMENSIONS["year"], DIMENSIONS["gender"]])[0]
     stored, _, _ = totals.stored_counts([DIMENSIONS["year"], DIMENSIONS["gender"]])
     assert stored != live  # until the recount, the stored totals are those of the last one …
     totals.refresh()
@@ -101,7 +105,8 @@ def test_the_analyst_gets_the_same_suppressed_table_from_stored_totals_and_is_to
         stored = case_table(user=cast.analyst, by=by)
         assert stored["as_of"] is not None
         assert stored["withheld"], by  # this world has small cells, and they stay withheld
-        assert {**stored, "as_of": None} == live[tuple(by)], by
+        # The same figures, perturbed alike (the same cases make the same cell keys).
+        assert stored["perturbed"] and {**stored, "as_of": None} == live[tuple(by)], by
     client.force_login(cast.analyst)
     page = client.get("/statistics/", {"by": "year", "then": "gender"}).content.decode()
     assert 'data-testid="statistics-as-of"' in page
