@@ -23,14 +23,6 @@ pytestmark = pytest.mark.django_db
 RECOGNISED = datetime.date(2024, 2, 10)
 
 
-@pytest.fixture(autouse=True)
-def english():
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
-
-
 @pytest.fixture
 def world(cast):
     return build_world(cast)
