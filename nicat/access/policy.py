@@ -27,12 +27,29 @@ _case_grants = []
 _case_restrictions = []
 _section_grants = []
 _record_rules: dict = {}
+_case_partners = []
 
 
 def register_case_grant(fn):
     """`fn(user, institution_ids) -> Q | None` over Case: more cases this user may see."""
     _case_grants.append(fn)
     return fn
+
+
+def register_case_partners(fn):
+    """`fn(case) -> iterable of institution ids`: the institutions that work on `case` besides its owner —
+    the receiver of an active referral, the shelter where the person stays. Unlike a grant, it says nothing
+    of a user: a user's break-glass opening or a coordinator's reach makes no institution a partner."""
+    _case_partners.append(fn)
+    return fn
+
+
+def partner_institution_ids(case):
+    """The institutions working on `case`: its owner and every registered partner (`register_case_partners`)."""
+    ids = {case.owner_institution_id}
+    for fn in _case_partners:
+        ids.update(fn(case) or ())
+    return ids
 
 
 def register_case_restriction(fn):

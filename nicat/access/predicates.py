@@ -87,16 +87,20 @@ def owns_case(user, case):
 def payer_for(user, case):
     """The institution on whose behalf `user` records the allowance and compensation of `case`'s person, or
     None: the institution that owns the case, or a special institution — a state shelter or assistance
-    centre, through which the state pays — working on it (the case is visible to the user), where the user
-    holds a payment role. Another institution the case was referred to (an NGO, a clinic) sees the payments
-    and records none."""
+    centre, through which the state pays — working on it (an active referral to it, the person's stay there:
+    `policy.partner_institution_ids`), where the user holds a payment role. Another institution the case was
+    referred to (an NGO, a clinic) sees the payments and records none; so does a shelter whose staff only
+    opened the case by break-glass, or one where a receiver happens to hold a second role."""
     held = [m for m in policy.memberships(user) if m.role in ACTION_ROLES["payment"]]
     for m in held:
         if m.institution_id == case.owner_institution_id:
             return m.institution
-    for m in held:
-        if m.institution.is_special_institution:
-            return m.institution
+    special = [m for m in held if m.institution.is_special_institution]
+    if special:
+        partners = policy.partner_institution_ids(case)
+        for m in special:
+            if m.institution_id in partners:
+                return m.institution
     return None
 
 

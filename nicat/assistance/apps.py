@@ -12,6 +12,7 @@ class AssistanceConfig(AppConfig):
         from nicat.cases import services as case_services
 
         policy.register_case_grant(shelter_residents_grant)
+        policy.register_case_partners(shelter_of_the_stay)
         # Closing a case anywhere (the case edit page, PATCH /api/v1/cases/…) needs the final plan review:
         # registered with the cases app when it offers the hook (see docs/assistance.md, "Closing a case").
         register_close_check = getattr(case_services, "register_close_check", None)
@@ -35,3 +36,11 @@ def shelter_residents_grant(user, institution_ids):
 
     return Q(pk__in=policy.rule_table(Stay).filter(facility__institution_id__in=institution_ids,
                                                   ended_at__isnull=True).values("case_id"))
+
+
+def shelter_of_the_stay(case):
+    """The institutions whose facility the person of `case` stays at now: they work on the case (payments,
+    nicat.access.predicates.payer_for)."""
+    from nicat.assistance.models import Stay
+
+    return Stay.objects.of(case).filter(ended_at__isnull=True).values_list("facility__institution_id", flat=True)

@@ -17,6 +17,7 @@ class ReferralsConfig(AppConfig):
         # Accepting a referral gives the receiving institution need-to-know access while it is active
         # and the consent it relies on is valid; completion, cancellation or withdrawal end it.
         policy.register_case_grant(selectors.case_grant)
+        policy.register_case_partners(selectors.receiving_institution_ids)
         # A referral itself is seen by the staff of its two institutions and of the case's owner.
         policy.register_record_rule("referrals.referral", selectors.parties_rule)
         # ... and shows it only the sections the referral shares.

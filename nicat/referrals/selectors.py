@@ -15,11 +15,18 @@ from nicat.referrals.models import ACTIVE_STATUSES, OPEN_STATUSES, Referral, Ref
 CLOSED_STATUSES = frozenset(Status) - OPEN_STATUSES
 
 
-def active_referrals_q(institution_ids, at=None):
-    """Referrals that give their receiving institution access now: accepted or in progress, and the
-    consent they rely on still valid (or made under a legal basis)."""
-    return (Q(to_institution_id__in=list(institution_ids), status__in=list(ACTIVE_STATUSES)) &
+def active_referrals_q(institution_ids=None, at=None):
+    """Referrals that give their receiving institution (one of `institution_ids`; any when None) access now:
+    accepted or in progress, and the consent they rely on still valid (or made under a legal basis)."""
+    to = Q() if institution_ids is None else Q(to_institution_id__in=list(institution_ids))
+    return (to & Q(status__in=list(ACTIVE_STATUSES)) &
             (Q(legal_basis_use__status=OrderStatus.APPROVED) | valid_consent_q("consent__", at)))
+
+
+def receiving_institution_ids(case):
+    """The institutions an active referral of `case` gives access now (registered with the access policy as
+    the case's partners: they work on it)."""
+    return set(Referral.objects.of(case).filter(active_referrals_q()).values_list("to_institution_id", flat=True))
 
 
 def awaiting_legal_basis_q():

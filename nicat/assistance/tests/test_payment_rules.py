@@ -120,3 +120,25 @@ def test_a_state_assistance_centre_working_on_the_case_records_the_allowance(wor
     payment = services.pay_allowance(actor=world.centre_worker, case=case, kind="one_time",
                                      paid_on=datetime.date(2024, 3, 1), source="state_budget")
     assert payment.institution_id == world.centre.pk
+
+
+def test_a_state_shelter_records_payments_only_when_it_works_on_the_case(world, api):
+    """Found by the sixth review: any special institution of the user counted. A receiver (the second NGO)
+    whose worker also holds a role at a state shelter unrelated to the case recorded the owner's allowance
+    "for the shelter", and a shelter's supervisor who had opened the case by break-glass did too. The shelter
+    must itself work on the case (an active referral to it, the person's stay there)."""
+    from nicat.access.services import open_break_glass
+
+    case = shared_with(world, world.ngo2)
+    world.worker2.memberships.create(institution=world.shelter, role=Role.CASE_WORKER)
+    response = api(world.worker2).post("/api/v1/allowance-payments/", {
+        "case": str(case.uuid), "kind": "one_time", "paid_on": "2024-03-01", "source": "state_budget"},
+        format="json")
+    assert response.status_code == 403, response.content
+    supervisor = make_user("shelter.sup", world.shelter, Role.SUPERVISOR)
+    open_break_glass(actor=supervisor, case_reference=case.reference,
+                     reason="The person arrived at our door at night and says she is in danger.")
+    with pytest.raises(PermissionDenied):
+        services.pay_allowance(actor=supervisor, case=case, kind="one_time", paid_on=datetime.date(2024, 3, 1),
+                               source="state_budget")
+    assert not AllowancePayment.objects.system().exists()
