@@ -62,15 +62,19 @@ def save_institution(*, actor, institution, save_related=None):
 def add_imported_institution(*, actor, institution, restore=False):
     """Create `institution` as an HTCDS import brings it (nicat.exchange, which decided who may import),
     audited as `institution.create` like the administrator's, with `via: htcds`. The competent-authority
-    flag comes with it only when the operator restores a registry (`restore`: the `nicat htcds import`
-    command), audited as `institution.competent_authority` too; anyone else's import never sets it
-    (NotAllowed: it is the administrator's act, `set_competent_authority`)."""
+    flag and the registered non-profit (an authorised provider) come with it only when the operator restores a
+    registry (`restore`: the `nicat htcds import` command), the first audited as
+    `institution.competent_authority` too; anyone else's import never sets them (NotAllowed: they are the
+    administrator's acts in the directory)."""
     if institution.pk is not None:
         raise ValueError("An import creates institutions; it never changes one already in the directory.")
     wanted_flag = bool(institution.is_competent_authority)
     if wanted_flag and not restore:
         raise NotAllowed(_("Only an administrator makes an institution the competent authority, in the directory "
                            "of institutions."))
+    if institution.is_nonprofit and not restore:  # a registered non-profit is an authorised provider
+        raise NotAllowed(_("Only an administrator registers an institution as a non-profit, in the directory of "
+                           "institutions."))
     with transaction.atomic():
         institution.is_competent_authority = False
         institution.save()

@@ -260,6 +260,10 @@ class _Row:
             return None
 
 
+AUTHORISING_FLAGS = {"nct_CompetentAuthority": "the competent authority",
+                     "nct_Nonprofit": "a registered non-profit (an authorised provider of services)"}
+
+
 def _check_organisation(i, raw, vocab, problems, known, restore):
     row = _Row(0, raw, problems)
     where = f"organisations[{i}]"
@@ -267,13 +271,18 @@ def _check_organisation(i, raw, vocab, problems, known, restore):
     if not isinstance(code, str) or not CODE_RE.match(code):
         problems.append(htcds.Problem(0, f"{where}.nct_Code", "a short code of lower-case letters, digits and -"))
         return None
-    # The competent authority decides who is a victim: only an administrator makes one, in the directory
-    # (directory.services.set_competent_authority). Only the operator's restore of a registry brings the flag.
-    if raw.get("nct_CompetentAuthority") and code not in known and not restore:
-        problems.append(htcds.Problem(0, f"{where}.nct_CompetentAuthority", (
-            "an import does not make an institution the competent authority: set it to false (or leave it out) "
-            "and ask an administrator to mark the institution in the directory if it is one")))
-        return None
+    # Two flags give an institution a power: the competent authority decides who is a victim, and a registered
+    # non-profit is an authorised provider of services (assistance.services.plans.provider_authorisation:
+    # referrals, the plan and the service log then share data with it). Only an administrator sets them, in
+    # the directory; only the operator's restore of a registry brings them.
+    if code not in known and not restore:
+        for flag, what in AUTHORISING_FLAGS.items():
+            if raw.get(flag):
+                problems.append(htcds.Problem(0, f"{where}.{flag}", (
+                    f"an import does not make an institution {what}: set it to false (or leave it out) and ask an "
+                    "administrator to mark the institution in the directory if it is one")))
+        if any(raw.get(flag) for flag in AUTHORISING_FLAGS):
+            return None
     name = row.text("org_Name", 255, required=True)
     kind = vocab.term("institution_kind", raw.get("org_Type", ""))
     if kind is None:

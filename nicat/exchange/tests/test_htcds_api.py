@@ -78,6 +78,10 @@ def test_round_trip_through_the_api_gives_the_commands_file(cast, api, tmp_path)
     call_command("flush", interactive=False, verbosity=0)
     load_all(Term)
     main = make_institution("main-department", "law_enforcement", name_az="Baş İdarə", is_competent_authority=True)
+    # The powers an import through the API does not give — the competent authority, a registered non-profit
+    # (an authorised provider) — are the administrator's, registered in the directory first.
+    make_institution("ngo-one", "ngo", name_az="Birinci QHT", is_nonprofit=True)
+    make_institution("ngo-two", "ngo", name_az="İkinci QHT", is_nonprofit=True)
     chief = make_user("chief", main, Role.SUPERVISOR)
     sent = api(chief).post(URL, {"file": _upload("national.json", by_command)}, format="multipart")
     assert sent.status_code == 201, sent.content

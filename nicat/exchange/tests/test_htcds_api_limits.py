@@ -91,3 +91,26 @@ def test_an_import_cannot_create_a_competent_authority(world, api):
     assert not rogue.is_competent_authority
     created = AuditEvent.objects.get(action="institution.create", object_id=str(rogue.uuid))
     assert created.actor == world.ca_supervisor and created.details["via"] == "htcds"
+
+
+def test_an_import_cannot_make_a_private_clinic_an_authorised_provider(world, api):
+    """Found by the sixth review: a registered non-profit is an authorised provider of services
+    (provider_authorisation), so an import through the API that created a clinic with `nct_Nonprofit: true`
+    opened the plan, the service log and service referrals (identity, health) to it. Like the competent
+    authority, the registration is the administrator's, in the directory."""
+    from nicat.assistance.services.plans import provider_authorisation
+    from nicat.directory.models import Institution
+
+    data = {"organisations": [{"nct_Code": "rogue-clinic", "org_Name": "Özəl klinika MMC",
+                               "org_Type": "HealthServiceOrganisation", "nct_Nonprofit": True}],
+            "cases": [{"nct_OwnerInstitution": "ngo-one", "nct_FirstContact": "2026-01-05T10:00:00+00:00",
+                       "prs_FirstName": "Leyla"}]}
+    client = api(world.ca_supervisor)
+    sent = _send(client, data)
+    assert sent.status_code == 400
+    assert "administrator" in _problems(sent)["organisations[0].nct_Nonprofit"]
+    assert not Institution.objects.filter(code="rogue-clinic").exists()
+    data["organisations"][0]["nct_Nonprofit"] = False
+    assert _send(client, data).status_code == 201
+    rogue = Institution.objects.get(code="rogue-clinic")
+    assert not rogue.is_nonprofit and not provider_authorisation(rogue, "medical")[0]
