@@ -255,7 +255,7 @@ def work_list(*, user, kind="", window="week", scope="", today=None):
 
 def with_names(*, user, items, channel="web"):
     """Fill in the person's name where the identity section is visible to `user`; audited as one read of
-    the work list (the references shown, and how many names)."""
+    the work list (the cases shown, by uuid and reference, and how many names)."""
     from nicat.access import sections
     from nicat.safety.selectors import levels
 
@@ -275,9 +275,11 @@ def with_names(*, user, items, channel="web"):
             item.name = ""
             if case is not None and case.pk not in visible:
                 item.link = item.link if item.kind == "approval" else ""
+    # The cases by uuid, as every list names them: each case's access trail (audit.selectors) finds this read.
     audit.record(actor=user, action="work.list", details={
         "channel": channel, "shown": len(items), "names": named,
-        "cases": sorted({i.reference for i in items if i.reference})})
+        "cases": sorted({str(i.case.uuid) for i in items if i.case is not None}),
+        "references": sorted({i.reference for i in items if i.reference})})
     return items
 
 

@@ -446,3 +446,23 @@ def test_the_work_list_costs_the_same_queries_for_three_or_twelve_overdue_cases(
     many, shown_many = cost()
     assert (shown_few, shown_many) == (3, 12)  # every overdue referral to the Main Department is listed
     assert many == few, f"the work list's queries grew with the cases: {few} for 3, {many} for 12"
+
+
+def test_the_work_list_that_shows_a_persons_name_is_in_the_cases_access_trail(world, client):
+    """Found by the sixth review: the work list's event named the cases by reference, and "who accessed this
+    case" finds a list's read by the case's uuid, so a colleague who read the person's name on /work/ was not
+    in the case's access trail."""
+    from nicat.audit.selectors import case_trail
+    from nicat.work.services import create_task
+    from tests.support.world import make_user
+
+    case = world.cast.open_case(person={"given_name": "Nərmin", "family_name": "Quliyeva"})
+    colleague = make_user("colleague", world.cast.ngo)
+    create_task(actor=world.cast.worker, case=case, data={"title": "Call the lawyer", "due_on": baku_today(),
+                                                          "assigned_to": colleague})
+    verified_login(client, colleague)
+    page = client.get(reverse("work:list"))
+    assert page.status_code == 200 and "Quliyeva" in page.content.decode()
+    listed = AuditEvent.objects.filter(action="work.list", actor=colleague).latest("sequence")
+    assert listed.details["cases"] == [str(case.uuid)] and listed.details["references"] == [case.reference]
+    assert any(e.actor_id == colleague.pk and e.action == "work.list" for e in case_trail(case=case))
