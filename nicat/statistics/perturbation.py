@@ -6,9 +6,11 @@ Every record (a case, a hotline contact) has a key, key(id) = (A × id) mod M, w
 multiplier derived from SECRET_KEY (HMAC) and M = 2**32. A cell's key is the sum of its records' keys mod M,
 = (A × the sum of their ids) mod M, so the database only has to SUM the ids next to the COUNT
 (selectors.grouped_counts, the stored totals' `id_sum`). The noise of a cell is looked up in
-suppression.PERTURBATION at a position in [0, 1) given by a keyed hash of the cell's key and its count (as
-ABS's table is indexed by both): the same records always get the same figure, whatever the table or query
-(no averaging by asking again), and two sets that differ by one record get unrelated noise.
+suppression.PERTURBATION at a position in [0, 1) given by a keyed hash of the cell's key, its count (as ABS's
+table is indexed by both) and the key of the whole table's records: the same records in the same table
+always get the same figure (no averaging by asking again), two sets that differ by one record get unrelated
+noise, and when one record joins a table every figure of the table changes — not only the cell that gained it,
+which would otherwise be pointed out by the cells that kept their figures.
 
 A published figure: 0 stays 0; a count of at least k is never published below k; nothing is negative.
 """
@@ -31,9 +33,12 @@ def cell_key(id_sum, a=None):
     return ((multiplier() if a is None else a) * int(id_sum or 0)) % MODULUS
 
 
-def noise(key, count):
-    """The perturbation of a cell of `count` records whose cell key is `key` (suppression.PERTURBATION)."""
-    digest = salted_hmac(_SALT, f"lookup {key} {count}", algorithm="sha256").digest()
+def noise(key, count, table_key=0):
+    """The perturbation of a cell of `count` records whose cell key is `key`, in a table whose records have the
+    key `table_key` (suppression.PERTURBATION). The table's key is part of the lookup: when one record joins a
+    table, every figure of it gets a new noise, not only the cell that gained it — otherwise the cells that
+    kept their figures would point at the one that moved, and so at the new record's values."""
+    digest = salted_hmac(_SALT, f"lookup {key} {count} {table_key}", algorithm="sha256").digest()
     position = int.from_bytes(digest[:8], "big") / 2 ** 64
     cumulative = 0.0
     table = suppression.PERTURBATION
@@ -44,9 +49,10 @@ def noise(key, count):
     return table[-1][0]
 
 
-def published(count, id_sum, k, a=None):
-    """The figure shown for a true `count` of records whose ids add up to `id_sum`."""
+def published(count, id_sum, k, a=None, table_sum=0):
+    """The figure shown for a true `count` of records whose ids add up to `id_sum`, in a table whose records'
+    ids add up to `table_sum`."""
     if not count:
         return 0
-    figure = count + noise(cell_key(id_sum, a), count)
+    figure = count + noise(cell_key(id_sum, a), count, cell_key(table_sum, a))
     return max(figure, k if count >= k else 1)

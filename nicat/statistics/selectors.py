@@ -261,14 +261,14 @@ def _perturb(table, sums, total_sum, k):
             col_sums[key[1]] = col_sums.get(key[1], 0) + s
     for key, n in list(counts.items()):
         if key not in table["withheld"]:
-            counts[key] = published(n, sums.get(key, 0), k, a)
+            counts[key] = published(n, sums.get(key, 0), k, a, total_sum)
     for totals, hidden, id_sums in ((table["row_totals"], table["hidden_row_totals"], row_sums),
                                     (table["column_totals"], table["hidden_column_totals"], col_sums)):
         for value, n in list(totals.items()):
             if value not in hidden:
-                totals[value] = published(n, id_sums.get(value, 0), k, a)
+                totals[value] = published(n, id_sums.get(value, 0), k, a, total_sum)
     if not table["total_withheld"]:
-        table["total"] = published(table["total"], total_sum, k, a)
+        table["total"] = published(table["total"], total_sum, k, a, total_sum)
 
 
 def _protect_partial(table, counts, k, withheld, hidden_rows, hidden_cols):
@@ -384,7 +384,7 @@ def call_table(*, user, by, date_from=None, date_to=None, k=None):
             key[table["dimensions"].index("reason")] == Reason.JOB_OFFER_ABROAD for key in table["withheld"])
         withheld = 0 < job_offers < k or table["total_withheld"] or gives_away
         _perturb(table, sums, total_sum, k)
-        table["job_offers"] = None if withheld else published(job_offers, offers_sum, k)
+        table["job_offers"] = None if withheld else published(job_offers, offers_sum, k, table_sum=total_sum)
     else:
         table["k"] = None
         table["job_offers"] = job_offers
