@@ -45,7 +45,6 @@ for _model in (TOTPDevice, StaticDevice, Group, AccessAttempt, AccessLog, Access
         admin.site.unregister(_model)
 
 
-
 def _password_change(request, extra_context=None):
     """The admin site's own "Change password" (linked from every admin page) would save the password with
     Django's form, unaudited: it leads to the account's page instead, which changes it through
