@@ -76,19 +76,10 @@ def last_refresh():
     return CaseCountsRefresh.objects.order_by("-refreshed_at").first()
 
 
-def stored_counts(dims, date_from=None, date_to=None):
-    """({key: distinct cases}, cases in the period, recount) from the stored totals for `dims` (one or two
-    Dimension), first contact within the period; None when the totals were never counted."""
-    figures = stored_figures(dims, date_from, date_to)
-    if figures is None:
-        return None
-    counts, _sums, total, _total_sum, recount = figures
-    return counts, total, recount
-
-
 def stored_figures(dims, date_from=None, date_to=None):
     """({key: distinct cases}, {key: the sum of their ids}, cases in the period, the sum of their ids,
-    recount) from the stored totals, as stored_counts; None when the totals were never counted."""
+    recount) from the stored totals for `dims` (one or two Dimension), first contact within the period; None
+    when the totals were never counted."""
     from nicat.statistics.selectors import UNKNOWN_VALUE
 
     recount = last_refresh()

@@ -67,7 +67,6 @@ def _assert_stored_equals_live():
             assert total == live_total, (by, date_from, date_to)
             # The sums of the case ids (the perturbation's cell keys) add up over days as the counts do.
             assert sums == live_sums and total_sum == live_total_sum, (by, date_from, date_to)
-            assert totals.stored_counts(dims, date_from, date_to)[:2] == (counts, total)
 
 
 @pytest.mark.django_db
@@ -86,7 +85,7 @@ def test_stored_totals_equal_a_live_count_before_and_after_changes(cast):
     case.exploitation_forms.remove(term("exploitation", "sexual_exploitation"))
     Case.objects.system().filter(pk=case.pk).update(first_contact_at=_at(2023, 7, 7, 7))
     live = _live([DIMENSIONS["year"], DIMENSIONS["gender"]])[0]
-    stored, _, _ = totals.stored_counts([DIMENSIONS["year"], DIMENSIONS["gender"]])
+    stored = totals.stored_figures([DIMENSIONS["year"], DIMENSIONS["gender"]])[0]
     assert stored != live  # until the recount, the stored totals are those of the last one …
     totals.refresh()
     _assert_stored_equals_live()  # … and after it, exactly the live count again
