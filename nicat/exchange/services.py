@@ -275,14 +275,13 @@ def _check_organisation(i, raw, vocab, problems, known, restore):
     # non-profit is an authorised provider of services (assistance.services.plans.provider_authorisation:
     # referrals, the plan and the service log then share data with it). Only an administrator sets them, in
     # the directory; only the operator's restore of a registry brings them.
-    if code not in known and not restore:
-        for flag, what in AUTHORISING_FLAGS.items():
-            if raw.get(flag):
-                problems.append(htcds.Problem(0, f"{where}.{flag}", (
-                    f"an import does not make an institution {what}: set it to false (or leave it out) and ask an "
-                    "administrator to mark the institution in the directory if it is one")))
-        if any(raw.get(flag) for flag in AUTHORISING_FLAGS):
-            return None
+    raised = [flag for flag in AUTHORISING_FLAGS if raw.get(flag)] if code not in known and not restore else []
+    for flag in raised:
+        problems.append(htcds.Problem(0, f"{where}.{flag}", (
+            f"an import does not make an institution {AUTHORISING_FLAGS[flag]}: set it to false (or leave it out) "
+            "and ask an administrator to mark the institution in the directory if it is one")))
+    if raised:
+        return None
     name = row.text("org_Name", 255, required=True)
     kind = vocab.term("institution_kind", raw.get("org_Type", ""))
     if kind is None:
@@ -439,9 +438,9 @@ def import_file(*, actor, text, fmt, skip_invalid=False, progress=None, restore=
     With any invalid row and no `skip_invalid`, raises InvalidFile and writes nothing.
 
     `restore`: the operator's command restoring a registry as it was exported — decided trafficking statuses
-    and the competent-authority flag of new institutions travel with it. Without it (the API), a record with a
-    decided status and a new institution flagged as the competent authority are refused: recognition is
-    recorded in Nicat by decision, and the flag is an administrator's act in the directory."""
+    and the flags of new institutions (competent authority, registered non-profit) travel with it. Without it
+    (the API), a record with a decided status and a new institution with either flag are refused: recognition
+    is recorded in Nicat by decision, and the flags are an administrator's acts in the directory."""
     from nicat.cases.models import Case
     from nicat.directory.models import Institution
     from nicat.directory.services import add_imported_institution
