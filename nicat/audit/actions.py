@@ -119,6 +119,7 @@ LABELS = {
     "person.duplicate_check_refused": _("Duplicate check refused"),
     "person.list": _("Listed persons"),
     "person.merge": _("Merged two records of a person"),
+    "person.merge.list": _("Listed the merges of person records"),
     "person.merge_undo": _("Undid a merge of persons"),
     "person.merged_into": _("A record was merged into another"),
     "person.search": _("Searched for a person"),

@@ -614,6 +614,18 @@ def merges(*, user):
     return MergeRecord.objects.visible_to(user).select_related("survivor", "merged", "merged_by").order_by("-merged_at")
 
 
+def merge_list(*, user, limit=200, channel="web"):
+    """The latest merges for the coordinator's page, which shows the names of both records of each: a read of
+    identifying data, recorded as one event naming the persons shown (so that each person's trail and the
+    access trail of their cases name the reader)."""
+    rows = list(merges(user=user)[:limit])
+    if rows:
+        persons = sorted({str(p.uuid) for m in rows for p in (m.survivor, m.merged)})
+        audit.record(actor=user, action="person.merge.list", institution=policy.acting_institution(user),
+                     details={"channel": channel, "shown": len(rows), "persons": persons})
+    return rows
+
+
 def merge_for_review(*, user, merge_uuid):
     from django.http import Http404
 

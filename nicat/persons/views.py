@@ -99,7 +99,7 @@ def duplicate_dismiss(request, signal_uuid):
 
 @coordinator_required
 def merge_list(request):
-    return render(request, "persons/merges.html", {"merges": list(selectors.merges(user=request.user)[:200]),
+    return render(request, "persons/merges.html", {"merges": selectors.merge_list(user=request.user),
                                                    "undo_form": UndoForm()})
 
 
@@ -112,5 +112,5 @@ def merge_undo(request, merge_uuid):
         request, form, call=lambda data: services.undo_merge(actor=request.user, merge=merge, reason=data["reason"]),
         success=_("The merge was undone: both records are separate again."), next_page=reverse("persons:merges"),
         refused_on_form=False, render_page=lambda status: render(request, "persons/merges.html", {
-            "merges": list(selectors.merges(user=request.user)[:200]), "undo_form": form, "failed": merge},
+            "merges": selectors.merge_list(user=request.user), "undo_form": form, "failed": merge},
             status=status))
