@@ -596,7 +596,14 @@ def signal_for_review(*, user, signal_uuid, audit_view=False):
     except (DuplicateSignal.DoesNotExist, ValueError):
         raise Http404 from None
     if audit_view:
-        audit.record(actor=user, action="duplicate.view", obj=signal, institution=policy.acting_institution(user))
+        # the page shows both persons (names, birth, documents, phone) and the names of the records merged into
+        # them: the event names them all, so that each person's trail and their cases' access trail name the
+        # reader (nicat.audit.selectors.BULK_READ_ACTIONS)
+        shown = [signal.person_a, signal.person_b]
+        for person in (signal.person_a, signal.person_b):
+            shown += list(Person.objects.of(person, via="merged_into"))
+        audit.record(actor=user, action="duplicate.view", obj=signal, institution=policy.acting_institution(user),
+                     details={"persons": sorted({str(p.uuid) for p in shown})})
     return signal
 
 

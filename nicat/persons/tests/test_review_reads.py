@@ -47,3 +47,11 @@ def test_the_list_of_merges_that_shows_both_names_is_in_the_persons_trails(cast,
     kept_case.person.refresh_from_db()
     _named_in_trails(second_coordinator, kept_case, moved_case)
 
+
+
+def test_comparing_a_pair_is_in_the_trails_of_both_persons(cast, pair, login, second_coordinator):
+    kept_case, moved_case, signal = pair
+    page = login(second_coordinator).get(reverse("persons:duplicate", args=[signal.uuid]))
+    assert page.status_code == 200
+    assert "AA 1234567" in page.content.decode()  # the documents are read on this page
+    _named_in_trails(second_coordinator, kept_case, moved_case)
