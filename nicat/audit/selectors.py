@@ -41,11 +41,12 @@ def filter_trail(events, *, case_reference="", username="", action="", since=Non
 
 
 # Reads of many records at once (lists, searches, duplicate checks, the comparison of a possible duplicate
-# pair): one event each, whose details name
+# pair, exports): one event each, whose details name
 # the uuids of the persons and cases it showed ({"persons": [...], "cases": [...]}). "Who accessed this
 # record" looks for the record's uuid in them (a text match on these actions only; uuids are unique).
 # Every `*.list` action counts, so another app's list that records the case uuids it showed is found too.
-BULK_READ_ACTIONS = ("person.search", "person.duplicate_check", "cases.export", "relative.search", "duplicate.view")
+BULK_READ_ACTIONS = ("person.search", "person.duplicate_check", "cases.export", "relative.search", "duplicate.view",
+                     "htcds.export")
 
 
 def _shown_in_bulk(*uuids, since=None):

@@ -114,3 +114,18 @@ def test_an_import_cannot_make_a_private_clinic_an_authorised_provider(world, ap
     assert _send(client, data).status_code == 201
     rogue = Institution.objects.get(code="rogue-clinic")
     assert not rogue.is_nonprofit and not provider_authorisation(rogue, "medical")[0]
+
+
+def test_an_htcds_export_is_in_the_access_trail_of_every_case_it_named(world, api):
+    """Found by the eighth review: the export through the API puts the name, birth date, documents and contacts
+    of every case the supervisor sees into a file, and its event listed the cases — but "who accessed this
+    record" and the person's subject-access report did not count it, so neither named the exporter."""
+    from nicat.audit.selectors import case_accessors, person_trail
+
+    case = world.open_case(actor=world.officer)  # a colleague's case; the supervisor never opened it
+    got = api(world.ca_supervisor).get(HTCDS, {"format": "json", "purpose": PURPOSE})
+    assert got.status_code == 200
+    exported = next(r for r in json.loads(got.content)["cases"] if r["nct_CaseId"] == str(case.uuid))
+    assert exported["prs_FirstName"]  # the identity went out
+    assert "ca.supervisor" in {row["actor_username"] for row in case_accessors(case=case)}
+    assert person_trail(person=case.person).filter(actor=world.ca_supervisor, action="htcds.export").exists()
