@@ -78,6 +78,23 @@ def open_value(sealed: str):
     return json.loads(keyring().decrypt(sealed, "audit.changes"))
 
 
+def seal_reason(text: str, person_key=None) -> str:
+    """A reason the actor wrote that may describe the person (free text) as the event's `reason`: sealed like
+    the values of encrypted fields (`seal_value`), so that the trail holds it as ciphertext; `reason_text`
+    gives it back to the trail's readers."""
+    return seal_value(text, person_key) if text else ""
+
+
+def reason_text(stored: str):
+    """The event's reason as written: opened when it was sealed (`seal_reason`), `ERASED` when the person's
+    data key was destroyed, else as stored."""
+    from nicat.privacy import crypto, personkeys
+
+    if not stored or not (personkeys.is_person_sealed(stored) or stored.startswith(crypto.PREFIX + ":")):
+        return stored
+    return open_value(stored)
+
+
 def diff(model_instance_or_class, before: dict, after: dict) -> dict:
     """`{field: [old, new]}` of the fields whose value changed; values of encrypted fields are
     sealed with `seal_value`, so that the trail holds ciphertext only for them."""

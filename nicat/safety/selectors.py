@@ -81,7 +81,7 @@ def security_measures(*, user, case, reason, channel="page"):
     policy.require_section(user, case, SECURITY)
     reason = require_reason(reason)
     rows = list(SecurityMeasure.objects.visible_to(user).filter(case_id=case.pk))
-    audit.record(actor=user, action="security.list", case=case, reason=reason,
+    audit.record(actor=user, action="security.list", case=case, reason=audit.seal_reason(reason, case.sealing_key_id()),
                  details={"channel": channel, "shown": len(rows)})
     return rows
 
@@ -93,7 +93,8 @@ def security_measure(*, user, uuid, reason, channel="page"):
         raise Http404 from None
     policy.require_section(user, measure.case, SECURITY)
     reason = require_reason(reason)
-    audit.record(actor=user, action="security.view", obj=measure, case=measure.case, reason=reason,
+    audit.record(actor=user, action="security.view", obj=measure, case=measure.case,
+                 reason=audit.seal_reason(reason, measure.sealing_key_id()),
                  details={"channel": channel})
     return measure
 
@@ -152,8 +153,23 @@ def case_family_contacts(*, user, case):
 # --- the one read path of the API's resources (nicat.core.reads) ------------------------------------------
 
 ASSESSMENTS = Reads(Assessment, "safety", related=("case__owner_institution",))
-SECURITY_MEASURES = Reads(SecurityMeasure, "security", related=("case__owner_institution",), section=SECURITY,
-                          check_each=True)
+class SecurityReads(Reads):
+    """The API's reads of security measures: the reason the reader gave is free text about the danger the person
+    is in, so the event keeps it sealed (`audit.seal_reason`: under the person's data key when one case is read),
+    as the page's reads do."""
+
+    def viewed(self, user, obj, *, channel="page", reason="", **details):
+        super().viewed(user, obj, channel=channel, reason=audit.seal_reason(reason, obj.sealing_key_id()), **details)
+
+    def listed(self, user, *, shown, channel="page", reason="", records=None, **details):
+        cases = {record.case_id for record in records or ()}
+        key = next(iter(records)).sealing_key_id() if len(cases) == 1 else None
+        super().listed(user, shown=shown, channel=channel, reason=audit.seal_reason(reason, key), records=records,
+                       **details)
+
+
+SECURITY_MEASURES = SecurityReads(SecurityMeasure, "security", related=("case__owner_institution",),
+                                  section=SECURITY, check_each=True)
 RELATIVES_AT_RISK = Reads(Relative, "relative", related=("case__owner_institution",), section=RELATIVES,
                           check_each=True)
 FAMILY_CONTACTS = Reads(FamilyContact, "family_contact", related=("case", "relative"))

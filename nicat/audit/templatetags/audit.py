@@ -1,7 +1,8 @@
 """Template tags of the audit app: the navigation item and the panel on the case page."""
 from django import template
+from django.utils.translation import gettext
 
-from nicat.audit import actions, selectors
+from nicat.audit import actions, selectors, services
 
 register = template.Library()
 
@@ -70,4 +71,7 @@ def reason_of(event, reasons):
     else the event's own reason."""
     if reasons and event.action == "case.break_glass":
         return reasons.get(event.object_id) or event.reason
-    return event.reason
+    reason = services.reason_text(event.reason)
+    if reason is services.ERASED:
+        return gettext("(erased with the person's data)")
+    return reason
