@@ -75,7 +75,7 @@ def export_cases(*, actor, filters, fmt, identities=False, purpose=""):
                                                         "when": now.strftime("%Y-%m-%d %H:%M")}
     content = _csv(marking, columns, rows) if fmt == "csv" else _xlsx(marking, columns, rows)
     with transaction.atomic():
-        audit.record(actor=actor, action="cases.export", reason=purpose, details={
+        audit.record(actor=actor, action="cases.export", reason=audit.seal_reason(purpose), details={
             "format": fmt, "rows": len(rows), "identities": bool(identities),
             "filters": {k: str(v) for k, v in filters.items()}, "cases": exported, "identified": identified})
     filename = f"nicat-cases-{now:%Y%m%d-%H%M}.{fmt}"

@@ -10,6 +10,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from nicat.audit.services import record as audit_record
+from nicat.audit.services import seal_reason
 from nicat.core import validators
 from nicat.core.errors import NotAllowed
 from nicat.core.replica import replica_reads
@@ -154,7 +155,7 @@ def export_for(*, user, fmt, purpose):
     orgs, addresses_withheld = _organisations_for(user, Institution.objects.select_related("kind", "country"), vocab)
     text = htcds.dumps({"standard": htcds.STANDARD, "organisations": orgs, "cases": records}, fmt)
     with transaction.atomic():
-        audit_record(actor=user, action="htcds.export", reason=purpose, details={
+        audit_record(actor=user, action="htcds.export", reason=seal_reason(purpose), details={
             "format": fmt, "cases": len(records), "organisations": len(orgs), "via": "api",
             "sections_withheld": withheld, "addresses_withheld": addresses_withheld,
             "case_uuids": [r["nct_CaseId"] for r in records],

@@ -8,6 +8,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from nicat.audit.models import AuditEvent
+from nicat.audit.services import reason_text
 from tests.support.world import make_institution, make_user
 
 
@@ -55,7 +56,7 @@ def test_names_need_a_stated_purpose(world, client):
     assert "CONFIDENTIAL" in values[0][0]
     assert ["Zeynalova", "Aysel"] == values[2][7:9]
     event = AuditEvent.objects.get(action="cases.export")
-    assert event.reason == purpose and event.details["identified"] == [str(world.mine.uuid)]
+    assert reason_text(event.reason) == purpose and event.details["identified"] == [str(world.mine.uuid)]
 
 
 @pytest.mark.django_db
@@ -71,3 +72,21 @@ def test_a_cell_that_looks_like_a_formula_is_defused():
     from nicat.cases.exports import _safe
 
     assert _safe("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")" and _safe("Aysel") == "Aysel"
+
+
+@pytest.mark.django_db
+def test_the_purpose_of_an_export_with_names_is_not_stored_in_plain_text(world, client):
+    """Found by the eighth review: the purpose is free text that often names the person the list is for; it was
+    stored as typed in the trail's reason column. It is sealed now, and the trail's page shows it as written."""
+    from django.db import connection
+
+    client.force_login(world.worker)
+    purpose = "Hearing of Zeynalova QZXpurposeM at the Baku court"
+    response = client.post(reverse("cases:export"), {"format": "csv", "identities": "on", "purpose": purpose})
+    assert response.status_code == 200
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT reason FROM {table} WHERE action = %s", ["cases.export"])
+        stored = [row[0] for row in cursor.fetchall()]
+    assert len(stored) == 1 and "QZXpurposeM" not in stored[0], "the export's purpose is in the trail as typed"
+    assert reason_text(AuditEvent.objects.get(action="cases.export").reason) == purpose

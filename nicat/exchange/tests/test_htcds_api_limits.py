@@ -129,3 +129,20 @@ def test_an_htcds_export_is_in_the_access_trail_of_every_case_it_named(world, ap
     assert exported["prs_FirstName"]  # the identity went out
     assert "ca.supervisor" in {row["actor_username"] for row in case_accessors(case=case)}
     assert person_trail(person=case.person).filter(actor=world.ca_supervisor, action="htcds.export").exists()
+
+
+def test_the_purpose_of_an_htcds_export_is_not_stored_in_plain_text(world, api):
+    """Found by the eighth review: the purpose (free text, often naming whom the file is for) was stored as typed
+    in the trail's reason column; it is sealed now and opened for the trail's readers."""
+    from django.db import connection
+
+    from nicat.audit.services import reason_text
+
+    purpose = "Request of the prosecutor about Leyla QZXpurposeM"
+    assert api(world.ca_supervisor).get(HTCDS, {"format": "json", "purpose": purpose}).status_code == 200
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT reason FROM {table} WHERE action = %s", ["htcds.export"])
+        stored = [row[0] for row in cursor.fetchall()]
+    assert len(stored) == 1 and "QZXpurposeM" not in stored[0], "the export's purpose is in the trail as typed"
+    assert reason_text(AuditEvent.objects.get(action="htcds.export").reason) == purpose
