@@ -47,6 +47,10 @@ def filter_trail(events, *, case_reference="", username="", action="", since=Non
 # Every `*.list` action counts, so another app's list that records the case uuids it showed is found too.
 BULK_READ_ACTIONS = ("person.search", "person.duplicate_check", "cases.export", "relative.search", "duplicate.view",
                      "htcds.export")
+# Writes of many records at once, whose one event names the cases written: an HTCDS import creates each case
+# (and its person, texts and proceedings) under one `htcds.import` event ({"case_uuids": [...]}), so the case's
+# trail and its person's find their creation there.
+BULK_WRITE_ACTIONS = ("htcds.import",)
 
 
 def _shown_in_bulk(*uuids, since=None):
@@ -58,7 +62,7 @@ def _shown_in_bulk(*uuids, since=None):
             q |= Q(details__contains=f'"{uuid}"')
     if not q:
         return Q(pk__in=[])
-    q &= Q(action__in=BULK_READ_ACTIONS) | Q(action__endswith=".list")
+    q &= Q(action__in=BULK_READ_ACTIONS + BULK_WRITE_ACTIONS) | Q(action__endswith=".list")
     return q & Q(occurred_at__gte=since) if since is not None else q
 
 

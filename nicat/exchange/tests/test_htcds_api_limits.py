@@ -146,3 +146,20 @@ def test_the_purpose_of_an_htcds_export_is_not_stored_in_plain_text(world, api):
         stored = [row[0] for row in cursor.fetchall()]
     assert len(stored) == 1 and "QZXpurposeM" not in stored[0], "the export's purpose is in the trail as typed"
     assert reason_text(AuditEvent.objects.get(action="htcds.export").reason) == purpose
+
+
+def test_a_case_brought_in_by_an_import_has_its_creation_in_its_trail(world, api):
+    """Found by the eighth review: a supervisor of the Main Department imports a file with a case owned by an NGO;
+    the case, its person, summary and notes were written with one `htcds.import` event naming the cases, which
+    neither the case's trail nor the person's subject-access report looked at: the NGO's supervisor saw a case
+    nobody had created."""
+    from nicat.audit.selectors import case_trail, person_trail
+
+    record = {"nct_OwnerInstitution": world.ngo.code, "nct_FirstContact": "2026-01-05T10:00:00+00:00",
+              "prs_FirstName": "Leyla", "prs_SecondName": "Əliyeva", "nct_Summary": "Recruited for work abroad."}
+    assert _send(api(world.ca_supervisor), {"cases": [record]}).status_code == 201
+    case = Case.objects.system().select_related("person").order_by("-pk").first()
+    assert case.owner_institution == world.ngo and case.person.given_name == "Leyla"
+    assert case_trail(case=case).filter(action="htcds.import", actor=world.ca_supervisor).exists(), \
+        "the imported case's trail does not say who brought it in"
+    assert person_trail(person=case.person).filter(action="htcds.import").exists()
