@@ -153,6 +153,8 @@ def case_family_contacts(*, user, case):
 # --- the one read path of the API's resources (nicat.core.reads) ------------------------------------------
 
 ASSESSMENTS = Reads(Assessment, "safety", related=("case__owner_institution",))
+
+
 class SecurityReads(Reads):
     """The API's reads of security measures: the reason the reader gave is free text about the danger the person
     is in, so the event keeps it sealed (`audit.seal_reason`: under the person's data key when one case is read),
