@@ -90,8 +90,10 @@ def perpetrator_add(request, case_uuid):
 def criminal_case_add(request, case_uuid):
     case = _case(request, case_uuid)
     policy.require_section(request.user, case, INVESTIGATION)
-    suspects = selectors.scoped(selectors.Perpetrator, request.user, case)
-    form = forms.CriminalCaseForm(request.POST or None, perpetrators=list(suspects))
+    suspects = list(selectors.scoped(selectors.Perpetrator, request.user, case))
+    if request.method == "GET" and suspects:  # the form lists them by name: a read of the investigation file
+        selectors.PERPETRATORS.listed(request.user, shown=len(suspects), channel="page", records=suspects)
+    form = forms.CriminalCaseForm(request.POST or None, perpetrators=suspects)
     return _form_page(request, case=case, form=form, title=_("Record the criminal case"), submit=_("Record"),
                       success=_("The criminal case was recorded."),
                       act=lambda d: services.open_criminal_case(actor=request.user, case=case, data=d))
