@@ -76,7 +76,9 @@ class AuditEvent(models.Model):
         ordering = ["sequence"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        indexes = [models.Index(fields=["actor", "occurred_at"], name="audit_event_actor_time")]
+        # object_id: a record's own events (a person's, in their cases' trails and their subject-access report)
+        indexes = [models.Index(fields=["actor", "occurred_at"], name="audit_event_actor_time"),
+                   models.Index(fields=["object_id"], name="audit_event_object")]
         default_permissions = ("view",)
 
     def __str__(self):
