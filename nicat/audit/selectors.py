@@ -150,13 +150,20 @@ def break_glass_reasons(*, user, events):
     return out
 
 
-def person_trail(*, person):
+def person_trail(*, person, user=None):
     """Every event about one person and their cases, oldest first (a subject-access report).
-    The caller has checked that the person is visible."""
-    cases = list(policy.case_model().objects.of(person).values_list("uuid", "created_at"))
+    The caller has checked that the person is visible. With `user`, the cases are those `user` may see: the
+    person's case at another institution (two records merged by the coordinator) and the events of the person
+    that name it stay out of the report, as the case itself does."""
+    Case = policy.case_model()
+    of_person = Case.objects.of(person) if user is None else policy.visible_cases(user).filter(person_id=person.pk)
+    cases = list(of_person.values_list("uuid", "created_at"))
     case_uuids = [str(u) for u, _created in cases]
     since = min([person.created_at, *(created for _u, created in cases)])
-    return (AuditEvent.objects.filter(Q(object_type="persons.person", object_id=str(person.uuid))
+    about_person = Q(object_type="persons.person", object_id=str(person.uuid))
+    if user is not None:
+        about_person &= Q(case_uuid__in=["", *case_uuids])
+    return (AuditEvent.objects.filter(about_person
                                       | Q(case_uuid__in=case_uuids)
                                       | _shown_in_bulk(str(person.uuid), *case_uuids, since=since))
             .select_related("institution", "actor").order_by("sequence"))

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from nicat.access import policy
 from nicat.audit import selectors
@@ -58,7 +59,11 @@ def person_report(request, person_uuid):
     from django.utils import timezone
 
     person = policy.get_visible_or_404(policy.person_model().objects, request.user, uuid=person_uuid)
-    events = list(selectors.person_trail(person=person))
+    if not policy.persons_with_section(request.user, [person.pk], "identity"):
+        # the report is headed with the person's name: a referral sharing only the medical section does not open it
+        raise policy.Refused(_("The access report shows the person's name, and the identity section of this "
+                               "person is not shared with your institution. Ask the institution that owns the case."))
+    events = list(selectors.person_trail(person=person, user=request.user))
     record(actor=request.user, action="audit.person_report", obj=person,
            institution=policy.acting_institution(request.user), details={"events": len(events)})
     return render(request, "audit/person_report.html", {

@@ -2,6 +2,7 @@
 from django import template
 from django.utils.translation import gettext
 
+from nicat.access import policy
 from nicat.audit import actions, selectors, services
 
 register = template.Library()
@@ -22,7 +23,9 @@ def audit_case_panel(context, case):
     if user is None or case is None or not selectors.is_supervisor(user):
         return {}
     events = selectors.case_trail(case=case)
-    return {"show": True, "recent": list(events[:5]), "count": events.count()}
+    # the person's access report is headed with the name: offered where the identity section is open
+    report = bool(policy.persons_with_section(user, [case.person_id], "identity"))
+    return {"show": True, "recent": list(events[:5]), "count": events.count(), "report": report}
 
 
 @register.simple_tag

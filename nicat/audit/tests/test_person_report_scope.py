@@ -1,0 +1,71 @@
+"""The subject-access report of a person (`/audit/person/<uuid>/`) follows need-to-know like the person's record:
+a supervisor of an institution that received a referral sharing only the medical section reads no name in it, and
+no supervisor reads the events of another institution's case of the same person (after the coordinator merged
+two records of one woman, each institution's case hangs off the same person)."""
+from django.urls import reverse
+
+from nicat.accounts.models import Role
+from nicat.cases.selectors import case_detail
+from nicat.consent.models import Purpose
+from nicat.persons import services as persons
+from nicat.persons.models import DuplicateSignal
+from nicat.referrals import services as referrals
+from tests.support.referrals import build_world, consent, referral_data
+from tests.support.world import make_institution, make_user
+
+
+def test_a_supervisor_reads_the_access_report_only_as_far_as_the_person_is_shared(client, cast):
+    world = build_world(cast)
+    case = world.open_case(person={"given_name": "Aysel", "family_name": "Məmmədova"})
+    clinic = make_institution("clinic", "medical", name_az="Klinika")
+    doctor = make_user("doctor", clinic, Role.MEDICAL_STAFF)
+    clinic_supervisor = make_user("clinic.supervisor", clinic, Role.SUPERVISOR)
+    consent(world.worker, case, Purpose.REFERRAL, clinic)
+    referral = referrals.create_referral(actor=world.worker, case=case,
+                                         data=referral_data(clinic, shared_sections=["medical"]))
+    referrals.accept_referral(actor=doctor, referral=referral, expected_version=referral.version)
+    # The second NGO registered the same woman; the coordinator merged the two records.
+    theirs = world.open_case(actor=world.worker2, person={"given_name": "Aysel", "family_name": "Məmmədova"})
+    case_detail(user=world.worker2, case_uuid=theirs.uuid)
+    signal = DuplicateSignal.objects.system().get()
+    persons.merge_persons(actor=world.officer, survivor=case.person, merged=theirs.person,
+                          reason="The same passport, confirmed by phone", signal=signal)
+    url = reverse("audit:person_report", args=[case.person.uuid])
+
+    # the clinic (medical only) may not read her name: 403 naming the identity section, nothing shown
+    client.force_login(clinic_supervisor)
+    response = client.get(url)
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "Məmmədova" not in body and theirs.reference not in body
+
+    # the owner's supervisor reads the report of his own case, not the second NGO's case and its workers
+    owner_supervisor = make_user("ngo.supervisor", world.ngo, Role.SUPERVISOR)
+    client.force_login(owner_supervisor)
+    body = client.get(url).content.decode()
+    assert case.reference in body and "person.create" in body
+    assert theirs.reference not in body and "worker2" not in body
+
+    # and the second NGO's supervisor reads its own case, not the first NGO's
+    client.force_login(make_user("ngo2.supervisor", world.ngo2, Role.SUPERVISOR))
+    body = client.get(url).content.decode()
+    assert theirs.reference in body and "worker2" in body
+    assert case.reference not in body
+
+
+def test_the_case_page_offers_the_access_report_only_where_the_name_is_shared(client, cast):
+    world = build_world(cast)
+    case = world.open_case()
+    clinic = make_institution("clinic", "medical", name_az="Klinika")
+    doctor = make_user("doctor", clinic, Role.MEDICAL_STAFF)
+    consent(world.worker, case, Purpose.REFERRAL, clinic)
+    referral = referrals.create_referral(actor=world.worker, case=case,
+                                         data=referral_data(clinic, shared_sections=["medical"]))
+    referrals.accept_referral(actor=doctor, referral=referral, expected_version=referral.version)
+    report = reverse("audit:person_report", args=[case.person.uuid])
+    client.force_login(make_user("clinic.supervisor", clinic, Role.SUPERVISOR))
+    page = client.get(reverse("cases:detail", args=[case.uuid]))
+    assert page.status_code == 200 and 'data-testid="audit-panel"' in page.content.decode()
+    assert report not in page.content.decode()
+    client.force_login(make_user("ngo.supervisor", world.ngo, Role.SUPERVISOR))
+    assert report in client.get(reverse("cases:detail", args=[case.uuid])).content.decode()
