@@ -53,6 +53,7 @@ class MergeForm(forms.Form):
                              choices=[("a", _("the first record")), ("b", _("the second record"))])
     reason = forms.CharField(label=_("Why these records are the same person"), max_length=2000,
                              widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput)  # the signal's, as read: no decision is overridden
 
 
 class UndoForm(forms.Form):

@@ -135,10 +135,12 @@ def _person_relations():
         yield rel.related_model, rel.field.name
 
 
-def merge_persons(*, actor, survivor, merged, reason, signal=None):
+def merge_persons(*, actor, survivor, merged, reason, signal=None, expected_version=None):
     """Merge `merged` into `survivor`: every record hanging off `merged` (cases and the rest) is moved
     to `survivor`; `merged` stays, marked merged_into, with its own history; a MergeRecord keeps what
-    moved so that `undo_merge` can move it back. Coordinator only."""
+    moved so that `undo_merge` can move it back. Coordinator only. A merge that decides a duplicate
+    `signal` needs the signal's `expected_version` (the version the coordinator read) and the signal still
+    open: another coordinator's decision in the meantime (different people, a merge) is never overridden."""
     _require_coordinator(actor)
     from nicat.access import policy
 
@@ -146,7 +148,14 @@ def merge_persons(*, actor, survivor, merged, reason, signal=None):
         raise ValidationError({"reason": _("Say why these two records are the same person.")})
     if survivor.pk == merged.pk:
         raise ValidationError(_("A record cannot be merged into itself."))
+    if signal is not None:
+        expected_version = core_expected_version(expected_version)  # missing: a 400, not a lost race
     with transaction.atomic():
+        now = timezone.now()
+        if signal is not None and not DuplicateSignal.objects.row(signal).filter(
+                version=expected_version, status=SignalStatus.OPEN).update(
+                status=SignalStatus.MERGED, resolved_at=now, resolved_by=actor, version=F("version") + 1):
+            raise ConcurrentEdit()
         # the two rows, locked in the order of their keys (as one query over both would)
         locked = {p.pk: p for p in (Person.objects.row(x).select_for_update().first()
                                     for x in sorted((survivor, merged), key=lambda x: x.pk)) if p is not None}
@@ -161,14 +170,10 @@ def merge_persons(*, actor, survivor, merged, reason, signal=None):
             if pks:
                 model._base_manager.filter(pk__in=pks).update(**{field: survivor})
                 moved.setdefault(model._meta.label_lower, {})[field] = pks
-        now = timezone.now()
         Person.objects.row(merged).update(merged_into=survivor, merged_at=now, version=F("version") + 1)
         merged.merged_into, merged.merged_at = survivor, now
         record = MergeRecord.objects.create(survivor=survivor, merged=merged, signal=signal, moved=moved,
                                             reason=reason.strip(), merged_by=actor)
-        if signal is not None:
-            DuplicateSignal.objects.row(signal).update(
-                status=SignalStatus.MERGED, resolved_at=now, resolved_by=actor, version=F("version") + 1)
         institution = policy.acting_institution(actor)
         counts = {label: sum(len(v) for v in fields.values()) for label, fields in moved.items()}
         # the reason may name the person: it is kept encrypted on the MergeRecord, not in the trail

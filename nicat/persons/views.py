@@ -1,5 +1,6 @@
 """Person pages: search, the intake duplicate check (HTMX), the coordinator's review of duplicates."""
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -55,7 +56,7 @@ def duplicate_detail(request, signal_uuid):
     signal = selectors.signal_for_review(user=request.user, signal_uuid=signal_uuid, audit_view=True)
     return render(request, "persons/duplicate_detail.html", {
         "signal": signal, "a": selectors.pair_facts(signal.person_a), "b": selectors.pair_facts(signal.person_b),
-        "merge_form": MergeForm(), "dismiss_form": DismissForm(initial={"version": signal.version}),
+        "merge_form": MergeForm(initial={"version": signal.version}), "dismiss_form": DismissForm(initial={"version": signal.version}),
     })
 
 
@@ -68,8 +69,12 @@ def duplicate_merge(request, signal_uuid):
     def merge(data):
         keep_a = data["keep"] == "a"
         survivor, merged = (signal.person_a, signal.person_b) if keep_a else (signal.person_b, signal.person_a)
-        return services.merge_persons(actor=request.user, survivor=survivor, merged=merged, reason=data["reason"],
-                                      signal=signal)
+        try:
+            return services.merge_persons(actor=request.user, survivor=survivor, merged=merged,
+                                          reason=data["reason"], signal=signal, expected_version=data["version"])
+        except ConcurrentEdit:
+            raise ValidationError(_("Someone else decided on this pair in the meantime. Reload to see their "
+                                    "decision.")) from None
 
     return pages.form_page(
         request, form, call=merge,

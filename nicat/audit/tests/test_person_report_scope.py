@@ -29,7 +29,8 @@ def test_a_supervisor_reads_the_access_report_only_as_far_as_the_person_is_share
     case_detail(user=world.worker2, case_uuid=theirs.uuid)
     signal = DuplicateSignal.objects.system().get()
     persons.merge_persons(actor=world.officer, survivor=case.person, merged=theirs.person,
-                          reason="The same passport, confirmed by phone", signal=signal)
+                          reason="The same passport, confirmed by phone", signal=signal,
+                          expected_version=signal.version)
     url = reverse("audit:person_report", args=[case.person.uuid])
 
     # the clinic (medical only) may not read her name: 403 naming the identity section, nothing shown

@@ -3,6 +3,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from nicat.accounts.models import Role
 from nicat.audit.models import AuditEvent
 from nicat.cases.models import Case
 from nicat.core.errors import NotAllowed
@@ -22,7 +23,7 @@ def test_merge_moves_cases_keeps_both_records_and_undo_moves_them_back(cast, pai
     kept_case, moved_case, signal = pair
     survivor, merged = kept_case.person, moved_case.person
     record = services.merge_persons(actor=cast.officer, survivor=survivor, merged=merged,
-                                    reason="Same passport photo", signal=signal)
+                                    reason="Same passport photo", signal=signal, expected_version=signal.version)
     moved_case = Case.objects.system().get(pk=moved_case.pk)
     assert moved_case.person == survivor
     merged = Person.objects.system().get(pk=merged.pk)
@@ -78,7 +79,7 @@ def test_merge_and_undo_in_the_browser_pages(login, cast, pair):
     response = client.post(url, {"keep": "a"})
     assert response.status_code == 400 and "reason" in response.context["merge_form"].errors
     assert MergeRecord.objects.system().count() == 0
-    response = client.post(url, {"keep": "a", "reason": "Same person, confirmed by phone"})
+    response = client.post(url, {"keep": "a", "reason": "Same person, confirmed by phone", "version": signal.version})
     assert response.status_code == 302 and response.url == reverse("persons:merges")
     record = MergeRecord.objects.system().get()
     assert record.survivor == signal.person_a
@@ -104,3 +105,33 @@ def test_dismiss(login, cast, pair):
     response = client.post(reverse("persons:duplicate_dismiss", args=[signal.uuid]), {"version": signal.version},
                            follow=True)
     assert "in the meantime" in response.content.decode()
+
+
+def test_a_merge_from_a_stale_review_page_does_not_override_another_coordinators_decision(login, cast, pair):
+    """Two coordinators open the same pair; one records "not the same person"; the other, on the page opened before,
+    merges: the merge is refused (the page's version is stale), nothing moves, the dismissal stands."""
+    from tests.support.world import make_user
+
+    kept_case, moved_case, signal = pair
+    colleague = make_user("officer2", cast.main_department, Role.IDENTIFICATION_OFFICER)
+    client = login(cast.officer)
+    page = client.get(reverse("persons:duplicate", args=[signal.uuid]))
+    assert page.status_code == 200
+    read_version = signal.version
+    services.dismiss_signal(actor=colleague, signal=signal, expected_version=read_version)
+
+    url = reverse("persons:duplicate_merge", args=[signal.uuid])
+    response = client.post(url, {"keep": "a", "reason": "Same person, confirmed by phone", "version": read_version})
+    assert response.status_code == 400
+    assert "Someone else decided on this pair" in response.content.decode()
+    # a page without the version read changes nothing either
+    assert client.post(url, {"keep": "a", "reason": "Same person, confirmed by phone"}).status_code == 400
+    assert MergeRecord.objects.system().count() == 0
+    assert Case.objects.system().get(pk=moved_case.pk).person_id == moved_case.person_id
+    assert DuplicateSignal.objects.system().get(pk=signal.pk).status == SignalStatus.DISMISSED
+    # and the service refuses it whatever the edge
+    fresh = DuplicateSignal.objects.system().get(pk=signal.pk)
+    with pytest.raises(ValidationError):
+        services.merge_persons(actor=cast.officer, survivor=kept_case.person, merged=moved_case.person,
+                               reason="Same person", signal=fresh, expected_version=fresh.version)
+    assert MergeRecord.objects.system().count() == 0

@@ -151,6 +151,7 @@ def test_the_coordinator_links_through_the_duplicate_review(world):
     theirs = world.open_case(actor=world.worker2, person={"birth_date": datetime.date(1999, 4, 2), "phone": PHONE})
     signal = DuplicateSignal.objects.system().get()
     merge_persons(actor=world.officer, survivor=case.person, merged=theirs.person, signal=signal,
+                  expected_version=signal.version,
                   reason="Both NGOs confirmed by phone that this is the same woman; the owner agreed.")
     assert Case.objects.system().get(pk=theirs.pk).person_id == case.person_id
 

@@ -42,6 +42,7 @@ def _same_woman_at_two_ngos(cast):
 def _merge(cast, ours, theirs):
     signal = DuplicateSignal.objects.system().first()
     merge_persons(actor=cast.officer, survivor=ours.person, merged=theirs.person, signal=signal,
+                  expected_version=signal.version if signal else None,
                   reason="Both NGOs confirmed by phone that this is the same woman; the owner agreed.")
 
 
