@@ -148,6 +148,8 @@ def merge_persons(*, actor, survivor, merged, reason, signal=None, expected_vers
         raise ValidationError({"reason": _("Say why these two records are the same person.")})
     if survivor.pk == merged.pk:
         raise ValidationError(_("A record cannot be merged into itself."))
+    if policy.persons_under_restriction(actor).filter(person_id__in=[survivor.pk, merged.pk]).exists():
+        raise NotAllowed  # an access-restriction order hides one of them from the coordinator too
     if signal is not None:
         expected_version = core_expected_version(expected_version)  # missing: a 400, not a lost race
     with transaction.atomic():
@@ -204,6 +206,8 @@ def undo_merge(*, actor, merge, reason):
 
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why the merge is undone.")})
+    if policy.persons_under_restriction(actor).filter(person_id__in=[merge.survivor_id, merge.merged_id]).exists():
+        raise NotAllowed  # an access-restriction order hides the person from the coordinator too
     with transaction.atomic():
         record = MergeRecord.objects.row(merge).select_for_update().get()
         if record.undone_at:
