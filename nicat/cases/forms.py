@@ -59,11 +59,18 @@ class PersonForm(forms.Form):
                     self.add_error(field, errors)
         return data
 
-    def to_service_data(self):
+    def to_service_data(self, documents=None):
+        """The service's data. `documents`, the person's stored documents on the edit page: the form shows and
+        edits the first one only, so the others are kept (and the first one as stored, expiry included, when
+        the page left it as it was)."""
         d = dict(self.cleaned_data)
         doc_type, number, country = d.pop("document_type"), d.pop("document_number"), d.pop("document_country")
-        d["documents"] = ([{"type": doc_type.code if doc_type else "", "number": number,
-                            "country": country.code if country else ""}] if number or doc_type else [])
+        shown = {"type": doc_type.code if doc_type else "", "number": number, "country": country.code if country else ""}
+        stored = list(documents or [])
+        first = stored[0] if stored else {}
+        if all((first.get(k) or "") == v for k, v in shown.items()):
+            shown = first
+        d["documents"] = ([shown] if number or doc_type else []) + stored[1:]
         return d
 
     @classmethod

@@ -133,7 +133,7 @@ def person_edit(request, case_uuid):
             form.add_error(None, _("The form is incomplete. Reload the page and try again."))
         else:
             try:
-                update_person(actor=request.user, person=person, data=form.to_service_data(),
+                update_person(actor=request.user, person=person, data=form.to_service_data(person.documents),
                               expected_version=version)
             except ValidationError as error:
                 apply_errors(form, error)
