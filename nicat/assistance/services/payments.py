@@ -72,11 +72,16 @@ def require_payer(actor, case):
     return institution
 
 
-def _already_paid(existing):
-    return _("This allowance was already paid to the person on %(day)s (%(amount)s AZN, case %(ref)s). It is paid "
-             "only once; nothing was recorded.") % {
-        "day": formats.date_format(existing.paid_on, "SHORT_DATE_FORMAT"), "amount": existing.amount,
-        "ref": existing.case.reference}
+def _already_paid(existing, actor):
+    """The refusal of a second payment. The case it was paid on is named only to whom it is visible: the person's
+    case at another institution (two records merged by the coordinator) is not, and its reference is what a
+    break-glass opening asks for."""
+    facts = {"day": formats.date_format(existing.paid_on, "SHORT_DATE_FORMAT"), "amount": existing.amount}
+    if policy.visible_cases(actor).filter(pk=existing.case_id).exists():
+        return _("This allowance was already paid to the person on %(day)s (%(amount)s AZN, case %(ref)s). It is "
+                 "paid only once; nothing was recorded.") % {**facts, "ref": existing.case.reference}
+    return _("This allowance was already paid to the person on %(day)s (%(amount)s AZN), by another institution. It "
+             "is paid only once; nothing was recorded.") % facts
 
 
 def right_arose_on(case, paid_on=None):
@@ -145,7 +150,7 @@ def pay_allowance(*, actor, case, kind, paid_on, source, period="", payment_refe
         existing = AllowancePayment.objects.of(person, via="person").select_related("case").filter(
             kind=kind, period=period).first()
         if existing is not None:
-            raise ValidationError({"kind": _already_paid(existing)})
+            raise ValidationError({"kind": _already_paid(existing, actor)})
         if kind == AllowanceKind.MONTHLY:
             months = AllowancePayment.objects.of(person, via="person").filter(kind=kind).count()
             if months >= rule["monthly_max_months"]:
@@ -161,7 +166,7 @@ def pay_allowance(*, actor, case, kind, paid_on, source, period="", payment_refe
         except IntegrityError:
             existing = AllowancePayment.objects.of(person, via="person").select_related("case").filter(
                 kind=kind, period=period).first()
-            raise ValidationError({"kind": _already_paid(existing) if existing else _(
+            raise ValidationError({"kind": _already_paid(existing, actor) if existing else _(
                 "This allowance was already paid. Nothing was recorded.")}) from None
         audit.record(actor=actor, action="allowance.pay", obj=payment, case=case, institution=institution,
                      changes=audit.diff(AllowancePayment, {}, snapshot(payment, PAYMENT_FIELDS)))
