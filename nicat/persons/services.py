@@ -215,6 +215,7 @@ def undo_merge(*, actor, merge, reason):
         merged = Person.objects.row(record.merged).select_for_update().get()
         if merged.merged_into_id != record.survivor_id:
             raise ValidationError(_("The merged record has been changed since; it cannot be moved back."))
+        later = _cases_opened_through_merge(record)  # before the moved cases go back
         labels = {m._meta.label_lower: m for m, _f in _person_relations()}
         for label, fields in record.moved.items():
             model = labels.get(label)
@@ -222,6 +223,15 @@ def undo_merge(*, actor, merge, reason):
                 continue
             for field, pks in fields.items():
                 model._base_manager.filter(pk__in=pks, **{field: record.survivor_id}).update(**{field: merged})
+        if later:
+            # an institution that had the kept person only through the merge gives back the cases it opened on
+            # her since (and what hangs off them): else it keeps reading another woman's record after the undo
+            for model, field in _person_relations():
+                path = {"cases.case": "pk"}.get(model._meta.label_lower, "case_id" if any(
+                    f.name == "case" for f in model._meta.get_fields()) else None)
+                if path:
+                    model._base_manager.filter(**{f"{path}__in": later, field: record.survivor_id}).update(
+                        **{field: merged})
         Person.objects.row(merged).update(merged_into=None, merged_at=None, version=F("version") + 1)
         now = timezone.now()
         MergeRecord.objects.row(record).update(undone_at=now, undone_by=actor)
@@ -232,14 +242,34 @@ def undo_merge(*, actor, merge, reason):
             DuplicateSignal.objects.row(record.signal).update(
                 status=SignalStatus.OPEN, resolved_at=None, resolved_by=None, version=F("version") + 1)
         institution = policy.acting_institution(actor)
-        details = {"merge": str(record.uuid), "survivor": str(record.survivor.uuid), "merged": str(merged.uuid)}
+        details = {"merge": str(record.uuid), "survivor": str(record.survivor.uuid), "merged": str(merged.uuid),
+                   "later_cases": len(later)}
         audit.record(actor=actor, action="person.merge_undo", obj=record.survivor, institution=institution,
                      details=details)
         audit.record(actor=actor, action="person.merge_undo", obj=merged, institution=institution,
                      details=details)
-        _audit_moved_cases(actor, record.moved, institution, record, "case.person_merge_undone", record.survivor,
+        moved_back = {**record.moved, "cases.case": {"person": [
+            *record.moved.get("cases.case", {}).get("person", []), *later]}}
+        _audit_moved_cases(actor, moved_back, institution, record, "case.person_merge_undone", record.survivor,
                            merged)
     return record
+
+
+def _cases_opened_through_merge(record):
+    """Primary keys of the cases opened on the kept person since the merge by an institution that had her only
+    through it: one that owned a case the merge moved, and neither registered the kept person nor owned one of
+    her cases before the merge."""
+    from nicat.access import policy
+
+    moved = set(record.moved.get("cases.case", {}).get("person", []))
+    survivor = record.survivor
+    rows = list(policy.case_model().objects.of(survivor).values_list("pk", "owner_institution_id", "created_at"))
+    moved_owners = {owner for pk, owner, _created in rows if pk in moved}
+    if not moved_owners:
+        return []
+    before = {owner for pk, owner, created in rows if pk not in moved and created <= record.merged_at}
+    through = moved_owners - before - {survivor.registered_by_institution_id}
+    return [pk for pk, owner, created in rows if pk not in moved and created > record.merged_at and owner in through]
 
 
 def dismiss_signal(*, actor, signal, expected_version):

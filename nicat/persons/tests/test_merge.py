@@ -135,3 +135,32 @@ def test_a_merge_from_a_stale_review_page_does_not_override_another_coordinators
         services.merge_persons(actor=cast.officer, survivor=kept_case.person, merged=moved_case.person,
                                reason="Same person", signal=fresh, expected_version=fresh.version)
     assert MergeRecord.objects.system().count() == 0
+
+
+def test_undoing_a_merge_takes_back_the_person_from_the_institution_that_had_her_only_through_it(api, cast):
+    """The second NGO's record was merged into the first NGO's; while merged, the second NGO opened another case on
+    the kept record (it owned one of her cases); the coordinator then found they are different women and undid the
+    merge. The second NGO's later case goes back with the rest: it no longer reads the first NGO's person."""
+    import datetime
+
+    from django.utils import timezone
+
+    phone = "+994 50 765 43 21"
+    ours = cast.open_case(person={"birth_date": datetime.date(1999, 4, 2), "phone": phone, "address": "Gəncə"})
+    theirs = cast.open_case(actor=cast.worker2, person={"birth_date": datetime.date(1999, 4, 2), "phone": phone})
+    signal = DuplicateSignal.objects.system().get()
+    record = services.merge_persons(actor=cast.officer, survivor=ours.person, merged=theirs.person,
+                                    reason="Same phone", signal=signal, expected_version=signal.version)
+    client = api(cast.worker2)
+    response = client.post("/api/v1/cases/", {
+        "person_uuid": str(ours.person.uuid), "came_to_notice": "self_referral", "scope": "internal",
+        "first_contact_at": (timezone.now() - datetime.timedelta(minutes=5)).isoformat()}, format="json")
+    assert response.status_code == 201, response.content
+    later = Case.objects.system().get(uuid=response.json()["uuid"])
+    assert client.get(f"/api/v1/persons/{ours.person.uuid}/").json()["phone"] == phone
+
+    services.undo_merge(actor=cast.officer, merge=record, reason="Different mothers' names: two women")
+    assert client.get(f"/api/v1/persons/{ours.person.uuid}/").status_code == 404
+    assert Case.objects.system().get(pk=later.pk).person_id == theirs.person_id
+    assert Case.objects.system().get(pk=ours.pk).person_id == ours.person_id
+    assert AuditEvent.objects.filter(action="case.person_merge_undone", case_uuid=str(later.uuid)).exists()
