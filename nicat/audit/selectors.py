@@ -73,8 +73,10 @@ def _case_q(case):
     row = case_rows.values("person__uuid", "person__created_at", "created_at").first() or {}
     since = min((t for t in (row.get("created_at"), row.get("person__created_at")) if t), default=None)
     person_uuid = str(row["person__uuid"]) if row.get("person__uuid") else ""
-    # the events about the case's person too (a read or change of their record names the person, not a case)
-    person = Q(object_type="persons.person", object_id=person_uuid) if person_uuid else Q(pk__in=[])
+    # the events about the case's person too (a read or change of their record names the person, not a case);
+    # not those naming another case of the person (another institution's, after a merge), as `person_trail`
+    person = Q(object_type="persons.person", object_id=person_uuid, case_uuid__in=["", str(case_uuid)]) \
+        if person_uuid else Q(pk__in=[])
     return Q(case_uuid=str(case_uuid)) | person | _shown_in_bulk(str(case_uuid), person_uuid, since=since)
 
 

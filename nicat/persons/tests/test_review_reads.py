@@ -36,7 +36,7 @@ def _named_in_trails(user, *cases):
 def test_the_list_of_merges_that_shows_both_names_is_in_the_persons_trails(cast, pair, login, second_coordinator):
     kept_case, moved_case, signal = pair
     services.merge_persons(actor=cast.officer, survivor=kept_case.person, merged=moved_case.person,
-                           reason="Same passport photo", signal=signal)
+                           reason="Same passport photo", signal=signal, expected_version=signal.version)
     client = login(second_coordinator)
     before = AuditEvent.objects.count()
     page = client.get(reverse("persons:merges"))

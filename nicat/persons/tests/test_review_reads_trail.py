@@ -1,0 +1,33 @@
+"""The coordinator's review pages show both records of a pair (names, birth dates, documents, phones, the cases) and,
+on the list of merges, the names of both records: each read names the persons and cases it showed, so that the
+person's access report and the case's "who accessed this record" name the coordinator."""
+import datetime
+
+from django.urls import reverse
+
+from nicat.audit.selectors import case_accessors, person_trail
+from nicat.persons import services
+from nicat.persons.models import DuplicateSignal
+
+
+def test_the_coordinators_review_pages_are_in_the_persons_access_trail(login, cast):
+    person = {"given_name": "Aysel", "family_name": "Məmmədova", "birth_date": datetime.date(1995, 3, 4),
+              "phone": "+994 50 765 43 21"}
+    ours = cast.open_case(person=person)
+    theirs = cast.open_case(actor=cast.worker2, person=person)
+    signal = DuplicateSignal.objects.system().get()
+    client = login(cast.officer)
+    page = client.get(reverse("persons:duplicate", args=[signal.uuid]))
+    assert page.status_code == 200 and "Məmmədova" in page.content.decode()
+    for case in (ours, theirs):
+        read = [e for e in person_trail(person=case.person) if e.action == "duplicate.view"]
+        assert [e.actor_username for e in read] == ["officer"], case
+        assert "officer" in {row["actor_username"] for row in case_accessors(case=case)}
+
+    record = services.merge_persons(actor=cast.officer, survivor=ours.person, merged=theirs.person,
+                                    reason="Same phone, confirmed", signal=signal, expected_version=signal.version)
+    merges = client.get(reverse("persons:merges"))
+    assert str(record.uuid) in merges.content.decode() and "Məmmədova" in merges.content.decode()
+    listed = [e for e in person_trail(person=ours.person) if e.action == "person.merge.list"]
+    assert [e.actor_username for e in listed] == ["officer"]
+    assert any(e.action == "person.merge.list" for e in person_trail(person=theirs.person))
