@@ -368,6 +368,15 @@ def require_consent(*, case, purpose, institution=None, service="", at=None, loc
     return consent
 
 
+def require_not_refused(*, case, purpose, institution=None, service=""):
+    """For a measure that may be prepared before the person is asked (a voluntary return: its risks, documents
+    and travel), but never against what the person decided: a refusal or a withdrawal in force for the scope
+    stops it, with the gate's message. The measure itself still passes `require_consent`."""
+    state, _consent = decisive_consent(case=case, purpose=purpose, institution=institution, service=service)
+    if state in ("refused", "withdrawn"):
+        require_consent(case=case, purpose=purpose, institution=institution, service=service)
+
+
 def require_service_consent(*, case, service, provider, at=None, lock=False):
     """The one rule for a service (shelter, each rehabilitation area …): the person's consent to receive
     `service` from `provider`, the institution that provides it. A consent naming that institution covers

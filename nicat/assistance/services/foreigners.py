@@ -2,7 +2,8 @@
 and follow-up. Eligibility never depends on citizenship (eligibility.residence_and_return_support).
 
 Return is voluntary: it passes the consent gate (purpose "return") and a risk assessment first;
-a high risk stops it. Contacting the family passes the gate too (purpose "family_contact"). Both also pass
+a high risk stops it. It may be prepared before the person is asked, never after a refusal or a withdrawal,
+and a withdrawal cancels the returns being prepared (`end_for_withdrawn_consent`). Contacting the family passes the gate too (purpose "family_contact"). Both also pass
 the safety gate of the case (nicat.safety.services.require_safe): a high current level of risk blocks them
 until a supervisor of the owning institution confirms a safety plan.
 """
@@ -13,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from nicat.access import policy
 from nicat.assistance import conf, eligibility
 from nicat.assistance.models import (
     DocumentsStatus,
@@ -145,6 +147,14 @@ def remove_interpreter_need(*, actor, need):
 # --- return and reception ---------------------------------------------------------------------------
 
 
+def _not_against_refusal(case):
+    """A voluntary return is prepared (risks, documents, travel) before the person's consent is recorded — it
+    is needed to complete it — but never once the person refused it or withdrew the consent."""
+    from nicat.consent.services import require_not_refused
+
+    require_not_refused(case=case, purpose=Purpose.RETURN)
+
+
 def plan_return(*, actor, case, direction, country, receiving_organisation=None, receiving_organisation_name="",
                 consulate=None):
     institution = _return_role(actor, case)
@@ -157,6 +167,8 @@ def plan_return(*, actor, case, direction, country, receiving_organisation=None,
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        if direction == ReturnDirection.VOLUNTARY_RETURN:
+            _not_against_refusal(case)
         plan = ReturnPlan.objects.create(
             case=case, direction=direction, country=country, receiving_organisation=receiving_organisation,
             receiving_organisation_name=text(receiving_organisation_name), consulate=consulate, created_by=actor,
@@ -185,6 +197,8 @@ def update_return(*, actor, plan, data, expected_version):
     if errors:
         raise ValidationError(errors)
     with atomic_edit(plan):
+        if plan.direction == ReturnDirection.VOLUNTARY_RETURN:
+            _not_against_refusal(plan.case)
         bump_version(ReturnPlan, plan, expected_version)
         before = snapshot(plan, RETURN_FIELDS)
         for f in ("risk_level", "risk_notes", "documents_status", "documents_notes", "travel_date", "travel_notes",
@@ -296,6 +310,29 @@ def update_reunification(*, actor, item, status, note="", expected_version):
         audit.record(actor=actor, action="reunification.update", obj=item, case=item.case, institution=institution,
                      changes=audit.diff(FamilyReunification, before, snapshot(item, REUNIFICATION_FIELDS)))
     return item
+
+
+def end_for_withdrawn_consent(*, actor, consent):
+    """Withdrawal handler (AssistanceConfig.ready()), inside the withdrawal's transaction: when no consent to
+    return remains in force for the case, the voluntary returns being prepared are cancelled — the withdrawal
+    takes effect at once for what rested on it, each change audited."""
+    from nicat.consent.services import consent_is_valid
+
+    if consent.purpose != Purpose.RETURN or consent.institution_id:
+        return
+    case = consent.case
+    if consent_is_valid(case=case, purpose=consent.purpose):
+        return
+    institution = policy.acting_institution(actor)
+    for plan in (ReturnPlan.objects.of(case).select_for_update(of=("self",))
+                 .filter(direction=ReturnDirection.VOLUNTARY_RETURN, status=ReturnStatus.PLANNED)):
+        before = snapshot(plan, RETURN_FIELDS)
+        plan.status = ReturnStatus.CANCELLED
+        plan.version += 1
+        plan.save(update_fields=["status", "version"])
+        audit.record(actor=actor, action="return.cancel", obj=plan, case=case, institution=institution,
+                     changes=audit.diff(ReturnPlan, before, snapshot(plan, RETURN_FIELDS)),
+                     details={"consent": str(consent.uuid)})
 
 
 def schedule_follow_up(*, actor, case, due_on, return_plan=None):
