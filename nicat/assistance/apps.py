@@ -14,7 +14,8 @@ class AssistanceConfig(AppConfig):
         from nicat.consent.services import register_withdrawal_handler
 
         policy.register_case_grant(shelter_residents_grant)
-        # A withdrawal of the consent to return ends the returns being prepared in its own transaction.
+        # A withdrawal of the consent to return or to contact the family ends the returns being prepared and
+        # the family tracings in its own transaction.
         register_withdrawal_handler(end_for_withdrawn_consent)
         policy.register_case_partners(shelter_of_the_stay)
         # Closing a case anywhere (the case edit page, PATCH /api/v1/cases/…) needs the final plan review:

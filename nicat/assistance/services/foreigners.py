@@ -3,9 +3,11 @@ and follow-up. Eligibility never depends on citizenship (eligibility.residence_a
 
 Return is voluntary: it passes the consent gate (purpose "return") and a risk assessment first;
 a high risk stops it. It may be prepared before the person is asked, never after a refusal or a withdrawal,
-and a withdrawal cancels the returns being prepared (`end_for_withdrawn_consent`). Contacting the family passes the gate too (purpose "family_contact"). Both also pass
-the safety gate of the case (nicat.safety.services.require_safe): a high current level of risk blocks them
-until a supervisor of the owning institution confirms a safety plan.
+and a withdrawal cancels the returns being prepared (`end_for_withdrawn_consent`). Contacting the family
+passes the gate too (purpose "family_contact") — starting a tracing and each step of it (tracing, assessing,
+reunifying); a withdrawal marks the open tracings withdrawn. Both also pass the safety gate of the case
+(nicat.safety.services.require_safe): a high current level of risk blocks them until a supervisor of the
+owning institution confirms a safety plan.
 """
 import datetime
 
@@ -293,12 +295,18 @@ def start_reunification(*, actor, case, family_member, country=None, note=""):
     return item
 
 
+# Tracing the family, assessing it and reunifying are contact with the family: the person's consent in force
+# and the safety gate, at every step.
+FAMILY_CONTACT_STATUSES = (ReunificationStatus.TRACING, ReunificationStatus.ASSESSED, ReunificationStatus.REUNIFIED)
+OPEN_REUNIFICATION = (ReunificationStatus.REQUESTED, ReunificationStatus.TRACING, ReunificationStatus.ASSESSED)
+
+
 def update_reunification(*, actor, item, status, note="", expected_version):
     institution = _return_role(actor, item.case)
     if status not in ReunificationStatus.values:
         raise ValidationError({"status": _("Choose the status.")})
     with transaction.atomic():
-        if status == ReunificationStatus.REUNIFIED:
+        if status in FAMILY_CONTACT_STATUSES:
             require_safe(case=item.case, step="family_contact")
             require_consent(case=item.case, purpose=Purpose.FAMILY_CONTACT)
         bump_version(FamilyReunification, item, expected_version)
@@ -313,26 +321,38 @@ def update_reunification(*, actor, item, status, note="", expected_version):
 
 
 def end_for_withdrawn_consent(*, actor, consent):
-    """Withdrawal handler (AssistanceConfig.ready()), inside the withdrawal's transaction: when no consent to
-    return remains in force for the case, the voluntary returns being prepared are cancelled — the withdrawal
-    takes effect at once for what rested on it, each change audited."""
+    """Withdrawal handler (AssistanceConfig.ready()), inside the withdrawal's transaction. When no consent to
+    return (to contacting the family) remains in force for the case, the voluntary returns being prepared are
+    cancelled (the open family tracings are marked withdrawn by the person): the withdrawal takes effect at
+    once for what rested on it, each change audited."""
     from nicat.consent.services import consent_is_valid
 
-    if consent.purpose != Purpose.RETURN or consent.institution_id:
+    if consent.purpose not in (Purpose.RETURN, Purpose.FAMILY_CONTACT) or consent.institution_id:
         return
     case = consent.case
     if consent_is_valid(case=case, purpose=consent.purpose):
         return
     institution = policy.acting_institution(actor)
-    for plan in (ReturnPlan.objects.of(case).select_for_update(of=("self",))
-                 .filter(direction=ReturnDirection.VOLUNTARY_RETURN, status=ReturnStatus.PLANNED)):
-        before = snapshot(plan, RETURN_FIELDS)
-        plan.status = ReturnStatus.CANCELLED
-        plan.version += 1
-        plan.save(update_fields=["status", "version"])
-        audit.record(actor=actor, action="return.cancel", obj=plan, case=case, institution=institution,
-                     changes=audit.diff(ReturnPlan, before, snapshot(plan, RETURN_FIELDS)),
-                     details={"consent": str(consent.uuid)})
+    details = {"consent": str(consent.uuid)}
+    if consent.purpose == Purpose.RETURN:
+        for plan in (ReturnPlan.objects.of(case).select_for_update(of=("self",))
+                     .filter(direction=ReturnDirection.VOLUNTARY_RETURN, status=ReturnStatus.PLANNED)):
+            before = snapshot(plan, RETURN_FIELDS)
+            plan.status = ReturnStatus.CANCELLED
+            plan.version += 1
+            plan.save(update_fields=["status", "version"])
+            audit.record(actor=actor, action="return.cancel", obj=plan, case=case, institution=institution,
+                         changes=audit.diff(ReturnPlan, before, snapshot(plan, RETURN_FIELDS)), details=details)
+        return
+    for item in (FamilyReunification.objects.of(case).select_for_update(of=("self",))
+                 .filter(status__in=OPEN_REUNIFICATION)):
+        before = snapshot(item, REUNIFICATION_FIELDS)
+        item.status = ReunificationStatus.WITHDRAWN
+        item.version += 1
+        item.save(update_fields=["status", "version"])
+        audit.record(actor=actor, action="reunification.update", obj=item, case=case, institution=institution,
+                     changes=audit.diff(FamilyReunification, before, snapshot(item, REUNIFICATION_FIELDS)),
+                     details=details)
 
 
 def schedule_follow_up(*, actor, case, due_on, return_plan=None):
