@@ -43,6 +43,7 @@ from nicat.assistance.services._common import (
     snapshot,
     text,
 )
+from nicat.assistance.services.plans import provider_authorisation
 from nicat.audit import services as audit
 from nicat.core import approvals as gates
 from nicat.core.calendar import baku_date, baku_today
@@ -213,6 +214,11 @@ def _admit_locked(*, actor, facility, case, group, admitted_at, transferred_from
     if not facility.active:
         raise ValidationError({"facility": _("%(facility)s is not active. Choose another facility.")
                                % {"facility": facility}})
+    # The one rule of who provides a service (the plan's, the service log's, the referrals'): a facility stays
+    # registered when the executive authority ends its institution's authorisation, and then admits no one.
+    authorised, reason = provider_authorisation(facility.institution, ServiceKind.SHELTER)
+    if not authorised:
+        raise ValidationError({"facility": reason})
     answer = eligibility.shelter_admission(case)
     if not answer:
         raise ValidationError({"case": answer.reason})
