@@ -295,16 +295,33 @@ def withdraw_consent(*, actor, consent, note="", expressed_by_person=False):
 
 def _events(case, purpose, institution, service, at):
     """(time, kind, consent) of every decision and withdrawal that applies to the scope, oldest first."""
+    consents = Consent.objects.of(case).filter(purpose=purpose, given_at__lte=at,
+                                               confirmed_at__isnull=False).select_related("institution")
+    return _ordered_events((c for c in consents if c.covers(institution=institution, service=service)), at)
+
+
+def _ordered_events(consents, at):
     events = []
-    for c in Consent.objects.of(case).filter(purpose=purpose, given_at__lte=at,
-                                             confirmed_at__isnull=False).select_related("institution"):
-        if not c.covers(institution=institution, service=service):
-            continue
+    for c in consents:
         events.append((c.given_at, c.pk, c.decision, c))
         if c.withdrawn_at is not None and c.withdrawn_at <= at:
             events.append((c.withdrawn_at, c.pk, "withdrawn", c))
     events.sort(key=lambda e: (e[0], e[1], e[2] == "withdrawn"))
     return events
+
+
+def refusing_case_ids(purpose, at=None):
+    """Ids of the cases whose decisive decision for `purpose` (given for no particular institution or service)
+    is a refusal or a withdrawal — `decisive_consent` for every case at once, for a use of the whole registry
+    that must leave those cases out (the anonymised research release)."""
+    at = at or timezone.now()
+    by_case = {}
+    # whole table: only the ids of the cases leave this function
+    for c in Consent.objects.system().filter(purpose=purpose, given_at__lte=at, confirmed_at__isnull=False,
+                                             institution__isnull=True, service=""):
+        by_case.setdefault(c.case_id, []).append(c)
+    return {case_id for case_id, consents in by_case.items()
+            if _ordered_events(consents, at)[-1][2] in (Decision.REFUSED, "withdrawn")}
 
 
 def decisive_consent(*, case, purpose, institution=None, service="", at=None):

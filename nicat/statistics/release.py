@@ -44,6 +44,7 @@ class Release:
     cases: int  # cases considered
     left_out: int  # rows suppressed whole
     blanked: dict  # quasi-identifier -> values set to -99 by suppression
+    refused: int = 0  # cases left out before anonymisation: the person refused the use for research
 
 
 _QI_COLUMNS = [c for c in QUASI_IDENTIFIERS if c != "exploitation"] + EXPLOIT_COLUMNS + ["typeOfExploitConcatenated"]
@@ -75,7 +76,7 @@ def _age_columns(age):
     return columns if columns is not None else (_band(age), _majority(age))
 
 
-def registry_rows(batch=20000):
+def registry_rows(batch=20000, refused=None):
     """Release rows (before anonymisation) of every case, read as plain values in a few queries per
     batch rather than as model instances: the whole registry is read by the system for an anonymised
     release, and no row of it leaves this module but as counts-safe CTDC values.
@@ -83,20 +84,27 @@ def registry_rows(batch=20000):
     At a million cases the reading is the release's cost, so each batch is one query of the cases with
     their persons' age columns, the day of first contact already on the Baku calendar (a date, not an
     instant to convert per row), the birth dates decrypted together (`from_db_values`), and the
-    registration day only of the persons whose age is an estimate."""
+    registration day only of the persons whose age is an estimate.
+
+    The cases whose person refused (or withdrew) the use for research (anonymised) are left out: `refused`,
+    their ids (by default `consent.services.refusing_case_ids`)."""
     from django.db import models
     from django.db.models.functions import TruncDate
 
     from nicat.cases.models import Case, EventKind, TraffickingEvent
+    from nicat.consent.models import Purpose
+    from nicat.consent.services import refusing_case_ids
     from nicat.persons.age import years_from
     from nicat.persons.models import Person
     from nicat.privacy.fields import stored
     from nicat.vocab.models import Term
 
+    if refused is None:
+        refused = refusing_case_ids(Purpose.RESEARCH)
     terms = {t.pk: t for t in Term.objects.all()}
     birth_date = Person._meta.get_field("birth_date")
     made = {}  # rows already made, by what they are made of: cases alike share one (read-only) row
-    case_ids = list(whole_table(Case).order_by("pk").values_list("pk", flat=True))
+    case_ids = [pk for pk in whole_table(Case).order_by("pk").values_list("pk", flat=True) if pk not in refused]
     registered = models.Case(models.When(person__estimated_age__isnull=False,
                                          then=TruncDate("person__created_at", tzinfo=BAKU)), default=None)
     # Batches by ranges of ids (an indexed range, and subqueries for the persons), not by lists of
@@ -108,6 +116,8 @@ def registry_rows(batch=20000):
             "pk", "person_id", TruncDate("first_contact_at", tzinfo=BAKU), "person__gender_id",
             "person__birth_date_is_estimate", "person__estimated_age", "person__age_recorded_on", registered,
             stored("person__birth_date")))
+        if refused:
+            cases = [row for row in cases if row[0] not in refused]
         births = birth_date.from_db_values(row[-1] for row in cases)
         # The persons of the batch, with the range of their ids beside: without it PostgreSQL reads the whole
         # citizenship table for every batch (a hash join), with it an index range (the ids of a person and

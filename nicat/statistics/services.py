@@ -60,12 +60,18 @@ def ctdc_release(*, actor, k, fh):
 
     if k < 2:
         raise ValidationError({"k": _("k must be at least 2 for a release.")})
-    result = release.anonymise(release.registry_rows(), k=k)
+    from nicat.consent.models import Purpose
+    from nicat.consent.services import refusing_case_ids
+
+    # A person who refused (or withdrew) the use of their case for research is left out, anonymised or not.
+    refused = refusing_case_ids(Purpose.RESEARCH)
+    result = release.anonymise(release.registry_rows(refused=refused), k=k)
+    result.refused = len(refused)
     release.write_csv(result, fh)
     with transaction.atomic():
         record(actor=actor, action="statistics.release", details={
             "format": "ctdc", "k": k, "cases": result.cases, "rows": len(result.rows), "left_out": result.left_out,
-            "blanked": result.blanked})
+            "blanked": result.blanked, "refused": result.refused})
     return result
 
 

@@ -61,7 +61,8 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Cannot write {path}: {exc.strerror}", returncode=1) from exc
         self.stderr.write(f"{len(result.rows)} of {result.cases} cases released with k = {k}; "
-                          f"{result.left_out} left out; values blanked: {result.blanked or 'none'}")
+                          f"{result.left_out} left out; values blanked: {result.blanked or 'none'}; "
+                          f"{result.refused} left out because the person refused research")
 
     def _import(self, path, dataset, source):
         from nicat.statistics.services import InvalidFile, import_ctdc
