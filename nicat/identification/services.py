@@ -683,8 +683,10 @@ def certificate_pdf(*, actor, case, language=None):
     if language not in ("az", "ru", "en"):
         raise ValidationError({"language": _("Choose Azerbaijani, Russian or English.")})
     person = case.person
+    # Foreign, stateless, or not recorded (treated as possibly foreign, as the case's deadlines do): the
+    # certificate states the reflection period and the permit for all of them (docs/legal-rules.md §2).
     status = citizenship_status(person)
-    reflection_end = rules.reflection_period_end(case.first_contact_at) if status in ("foreign", "stateless") else None
+    reflection_end = rules.reflection_period_end(case.first_contact_at) if status != "citizen" else None
     pdf = render_certificate(case=case, person=person, decision=decision, language=language,
                              reflection_end=reflection_end, child=is_presumed_child(person))
     audit.record(actor=actor, action="identification.certificate.print", obj=decision, case=case,
