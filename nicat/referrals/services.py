@@ -9,6 +9,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -191,6 +192,11 @@ def _order(data):
             "order_date": data.get("legal_basis_order_date")}
 
 
+def _tells_an_embassy(to, purpose):
+    """Is this a referral for another purpose than a consular notification to an embassy or consulate?"""
+    return to.kind.code == "embassy_consulate" and purpose != Purpose.CONSULAR_NOTIFICATION
+
+
 def create_referral(*, actor, case, data):
     """Refer the case from the actor's institution (the case owner) to another institution.
 
@@ -217,6 +223,11 @@ def create_referral(*, actor, case, data):
             legal_basis=data.get("legal_basis") or "", legal_basis_reason=data.get("legal_basis_reason") or "",
             order=_order(data), copy_bytes=data.get("legal_basis_copy"),
             sections=data.get("legal_basis_sections"))
+        if legal_basis_use is None and _tells_an_embassy(to, data["purpose"]):
+            # A victim may fear their own state: a referral to an embassy or consulate for another purpose (a
+            # return, a referral) tells it about the person too, so it also needs her consent to notify it.
+            consent_services.require_consent(case=case, purpose=Purpose.CONSULAR_NOTIFICATION, institution=to,
+                                             lock=True)
         now = timezone.now()
         try:
             with transaction.atomic():  # the database refuses a second open referral sent at the same moment
@@ -394,22 +405,27 @@ def cancel_referral(*, actor, referral, reason, expected_version=None):
 
 def revoke_for_withdrawn_consent(*, actor, consent):
     """Withdrawal handler: inside the withdrawal's transaction, revoke every open referral that relied on
-    this consent and is not covered by another valid one (referrals made under a legal basis stay)."""
+    this consent and is not covered by another valid one (referrals made under a legal basis stay). A
+    consent to notify an embassy also carries the referrals to that embassy made for another purpose."""
     revoked = []
+    relied_on = Q(purpose=consent.purpose)
+    if consent.purpose == Purpose.CONSULAR_NOTIFICATION:
+        relied_on |= Q(to_institution__kind__code="embassy_consulate")
     candidates = (Referral.objects.of(consent.case).select_for_update(of=("self",))
-                  .filter(purpose=consent.purpose, status__in=OPEN_STATUSES,
-                          legal_basis_use__isnull=True)
+                  .filter(relied_on, status__in=OPEN_STATUSES, legal_basis_use__isnull=True)
                   .select_related("case", "from_institution", "to_institution"))
     for referral in candidates:
+        own_purpose = referral.purpose == consent.purpose
+        service = referral.service if own_purpose else ""
         if referral.consent_id != consent.pk and not consent.covers(institution=referral.to_institution,
-                                                                     service=referral.service):
+                                                                     service=service):
             continue
-        state, other = consent_services.decisive_consent(case=referral.case, purpose=referral.purpose,
-                                                          institution=referral.to_institution,
-                                                          service=referral.service)
+        state, other = consent_services.decisive_consent(case=referral.case, purpose=consent.purpose,
+                                                          institution=referral.to_institution, service=service)
         if state == "valid" and other.pk != consent.pk:
-            referral.consent = other
-            _bump(referral, ["consent"])
+            if own_purpose:
+                referral.consent = other
+                _bump(referral, ["consent"])
             continue
         old = referral.status
         referral.status, referral.revoked_at = Status.REVOKED, timezone.now()

@@ -130,6 +130,7 @@ def living_world(world):
         def consular(case=case, owner_staff=staff[case.owner_institution.code]):
             record_conversation(actor=owner_staff, case=case, common=_common(now), answers={
                 "return": {"answer": "given", "institution": None},
+                "consular_notification": {"answer": "given", "institution": embassy},
                 "family_contact": {"answer": "given", "institution": None}})
             referral = referrals.create_referral(actor=owner_staff, case=case, data={
                 "to_institution": embassy, "purpose": "return", "urgency": "urgent",

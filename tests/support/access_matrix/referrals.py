@@ -26,10 +26,12 @@ def _refer(actor, case, to):
     from nicat.consent.services import record_consent
     from nicat.referrals.services import create_referral
 
-    record_consent(actor=actor, case=case, data={"purpose": "referral", "institution": to, "decision": "given",
+    # An embassy learns of a person only by a consular notification (with her consent to notify it).
+    purpose = "consular_notification" if to.kind.code == "embassy_consulate" else "referral"
+    record_consent(actor=actor, case=case, data={"purpose": purpose, "institution": to, "decision": "given",
                                                  "method": "written",
                                                  "given_at": timezone.now() - datetime.timedelta(minutes=5)})
-    return create_referral(actor=actor, case=case, data={"to_institution": to, "purpose": "referral",
+    return create_referral(actor=actor, case=case, data={"to_institution": to, "purpose": purpose,
                                                          "shared_sections": ["identity"], "message": "Matrix."})
 
 
