@@ -10,6 +10,7 @@ class AssistanceConfig(AppConfig):
     def ready(self):
         from nicat.access import policy
         from nicat.assistance.services.foreigners import end_for_withdrawn_consent
+        from nicat.assistance.services.plans import cancel_for_withdrawn_consent
         from nicat.cases import services as case_services
         from nicat.consent.services import register_withdrawal_handler
 
@@ -17,6 +18,8 @@ class AssistanceConfig(AppConfig):
         # A withdrawal of the consent to return or to contact the family ends the returns being prepared and
         # the family tracings in its own transaction.
         register_withdrawal_handler(end_for_withdrawn_consent)
+        # A withdrawal of the consent to a service cancels the actions planned under it.
+        register_withdrawal_handler(cancel_for_withdrawn_consent)
         policy.register_case_partners(shelter_of_the_stay)
         # Closing a case anywhere (the case edit page, PATCH /api/v1/cases/…) needs the final plan review:
         # registered with the cases app when it offers the hook (see docs/assistance.md, "Closing a case").

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from nicat.access import policy
 from nicat.assistance import conf, eligibility
 from nicat.assistance.models import (
     OPEN_GOAL_STATUSES,
@@ -222,6 +223,9 @@ def update_action(*, actor, action, status, outcome="", expected_version):
     if action.goal.is_declined and status != ActionStatus.CANCELLED:
         raise ValidationError({"status": _("The person declined this goal; its actions stay cancelled.")})
     with atomic_edit(action):
+        if status in (ActionStatus.PLANNED, ActionStatus.DONE) and status != action.status:
+            # Planned again or done: the person's consent to the service from its provider, in force now.
+            _require_consent_in_force(action.goal, action.responsible_institution)
         bump_version(PlanAction, action, expected_version)
         before = snapshot(action, ACTION_FIELDS)
         action.status, action.outcome = status, text(outcome) or action.outcome
@@ -229,6 +233,32 @@ def update_action(*, actor, action, status, outcome="", expected_version):
         audit.record(actor=actor, action="plan.action_update", obj=action, case=action.case, institution=institution,
                      changes=audit.diff(PlanAction, before, snapshot(action, ACTION_FIELDS)))
     return action
+
+
+def cancel_for_withdrawn_consent(*, actor, consent):
+    """Withdrawal handler (AssistanceConfig.ready()), inside the withdrawal's transaction: the planned actions
+    of the case's plan that the withdrawn consent to a service covered (its service, a provider it named or
+    any), and that no other consent in force still covers, are cancelled — each audited."""
+    from nicat.consent.models import Purpose
+    from nicat.consent.services import consent_is_valid
+
+    if consent.purpose != Purpose.SERVICE:
+        return
+    institution = policy.acting_institution(actor)
+    for action in (PlanAction.objects.of(consent.case).select_for_update(of=("self",))
+                   .filter(status=ActionStatus.PLANNED, goal__area=consent.service)
+                   .select_related("goal", "responsible_institution")):
+        provider = action.responsible_institution
+        if not consent.covers(institution=provider, service=consent.service) or consent_is_valid(
+                case=consent.case, purpose=Purpose.SERVICE, institution=provider, service=consent.service):
+            continue
+        before = snapshot(action, ACTION_FIELDS)
+        action.status = ActionStatus.CANCELLED
+        action.version += 1
+        action.save(update_fields=["status", "version"])
+        audit.record(actor=actor, action="plan.action_update", obj=action, case=consent.case,
+                     institution=institution, changes=audit.diff(PlanAction, before, snapshot(action, ACTION_FIELDS)),
+                     details={"consent": str(consent.uuid)})
 
 
 def record_agreement(*, actor, plan, declined_goals=(), note="", expected_version, approval=None):
