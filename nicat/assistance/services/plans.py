@@ -145,7 +145,8 @@ def update_goal(*, actor, goal, data, expected_version):
         raise ValidationError({"status": _("The plan has not been agreed with the person yet. Record their "
                                            "agreement before work on a goal starts.")})
     provider = data.get("responsible_institution", goal.responsible_institution)
-    if "responsible_institution" in data:
+    if "responsible_institution" in data or (status == GoalStatus.IN_PROGRESS and status != goal.status):
+        # A new provider, or the work starting: still an authorised provider (an authorisation ends).
         _require_provider(provider, goal.area)
     if provider != goal.responsible_institution or (status == GoalStatus.IN_PROGRESS and status != goal.status):
         # Another provider, or the work starting: the person's consent to the service from it, in force now.
@@ -222,6 +223,9 @@ def update_action(*, actor, action, status, outcome="", expected_version):
         raise ValidationError({"status": _("Choose planned, done, not done or cancelled.")})
     if action.goal.is_declined and status != ActionStatus.CANCELLED:
         raise ValidationError({"status": _("The person declined this goal; its actions stay cancelled.")})
+    if status in (ActionStatus.PLANNED, ActionStatus.DONE) and status != action.status:
+        # Planned again or done by its provider: still an authorised provider, as the service log asks.
+        _require_provider(action.responsible_institution, action.goal.area)
     with atomic_edit(action):
         if status in (ActionStatus.PLANNED, ActionStatus.DONE) and status != action.status:
             # Planned again or done: the person's consent to the service from its provider, in force now.
