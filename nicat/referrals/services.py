@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from nicat.access import policy
 from nicat.access import sections as access_sections
 from nicat.accounts.models import Role
-from nicat.assistance.services import provider_authorisation
+from nicat.assistance.services import provider_authorisation, referral_recipient_authorisation
 from nicat.audit import services as audit
 from nicat.cases.models import Case
 from nicat.consent import services as consent_services
@@ -142,6 +142,11 @@ def validate_referral_data(data, *, case, from_institution):
             if not allowed:
                 errors["to_institution"] = _("%(reason)s Refer the person to an authorised provider.") % {
                     "reason": reason}
+        elif not service:
+            # Named no service, the referral still sends the person to be helped: never to a private business.
+            allowed, reason = referral_recipient_authorisation(to)
+            if not allowed:
+                errors["to_institution"] = reason
         if purpose == Purpose.CONSULAR_NOTIFICATION:
             if to.kind.code != "embassy_consulate":
                 errors["to_institution"] = _("Consular notification goes to an embassy or consulate.")

@@ -199,7 +199,7 @@ class MatrixWorld:
             "ngo": make_institution("mx-ngo", "ngo", is_nonprofit=True),
             "main": make_institution("mx-main", "law_enforcement", is_competent_authority=True),
             "shelter": make_institution("mx-shelter", "shelter", is_special_institution=True),
-            "medical": make_institution("mx-medical", "medical"),
+            "medical": make_institution("mx-medical", "medical", is_nonprofit=True),
             "embassy": make_institution("mx-embassy", "embassy_consulate"),
             "hotline": make_institution("mx-hotline", "hotline"),
             "foreign": make_institution("mx-foreign", "ngo", is_nonprofit=True),

@@ -30,6 +30,7 @@ from nicat.assistance.services.plans import (  # noqa: F401
                                                   provider_authorisation,
                                                   record_agreement,
                                                   record_service,
+                                                  referral_recipient_authorisation,
                                                   save_state_body,
                                                   update_action,
                                                   update_goal,

@@ -382,6 +382,26 @@ def provider_authorisation(institution, kind):
                     "providers.") % {"name": institution.name}
 
 
+# Public bodies a victim is referred to for what is not a service: the police and the competent authority,
+# the hotline, embassies and consulates (each purpose then asks its own rules).
+PUBLIC_BODY_KINDS = frozenset({"law_enforcement", "hotline", "embassy_consulate"})
+
+
+def referral_recipient_authorisation(institution):
+    """(allowed, reason): may `institution` receive a referral that names no service? It sends the person to
+    be helped, so the same institutions as for a service (provider_authorisation, for any service) — and the
+    public bodies a victim turns to — but never a private business, whatever consent it holds."""
+    if institution.is_competent_authority or institution.kind.code in PUBLIC_BODY_KINDS:
+        return True, ""
+    if institution.is_special_institution or institution.is_nonprofit or AuthorisedStateBody.objects.filter(
+            institution=institution, active=True).exists():
+        return True, ""
+    return False, _("%(name)s is neither an authorised special institution, a registered non-profit, a state "
+                    "body providing services within its functions nor a public body a victim turns to. Every "
+                    "service to a victim is free of charge and private businesses may not provide paid services: "
+                    "refer the person only to an authorised institution.") % {"name": institution.name}
+
+
 def save_state_body(*, actor, institution, service_kinds, legal_basis="", active=True):
     """Record (or change) which services a state body provides within its functions (administrators)."""
     from django.core.exceptions import PermissionDenied

@@ -25,7 +25,7 @@ from tests.support.world import make_institution, make_user, verified_login
 @pytest.fixture
 def doctor_world(world):
     """The NGO referred its case to a clinic, which accepted (identity shared)."""
-    world.clinic = make_institution("clinic", "medical", name_az="Klinika")
+    world.clinic = make_institution("clinic", "medical", name_az="Klinika", is_nonprofit=True)
     world.doctor = make_user("doctor", world.clinic, Role.MEDICAL_STAFF)
     world.case = world.open_case()
     world.clinic_consent = consent(world.worker, world.case, Purpose.REFERRAL, world.clinic)

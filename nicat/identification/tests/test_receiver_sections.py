@@ -29,7 +29,7 @@ def world(cast):
 
 @pytest.fixture
 def doctor(world):
-    clinic = make_institution("clinic", "medical", name_az="Klinika")
+    clinic = make_institution("clinic", "medical", name_az="Klinika", is_nonprofit=True)
     return make_user("doctor", clinic, Role.MEDICAL_STAFF)
 
 

@@ -160,7 +160,7 @@ def test_the_coordinator_links_through_the_duplicate_review(world):
 
 @pytest.fixture
 def doctor(world):
-    clinic = make_institution("clinic", "medical", name_az="Klinika")
+    clinic = make_institution("clinic", "medical", name_az="Klinika", is_nonprofit=True)
     return make_user("doctor", clinic, Role.MEDICAL_STAFF)
 
 

@@ -37,7 +37,7 @@ def test_the_level_is_on_the_case_header_and_the_reasons_only_for_assessing_role
     assert 'data-testid="safety-level"' in header and "text-bg-danger" in header
     assert "no confirmed safety plan" in header
     # A doctor the case was referred to sees the level, not the reasons.
-    clinic = make_institution("clinic", "medical")
+    clinic = make_institution("clinic", "medical", is_nonprofit=True)
     doctor = make_user("doctor", clinic, Role.MEDICAL_STAFF)
     consent(world.worker, case, "referral", clinic)
     referral = referrals.create_referral(actor=world.worker, case=case, data=referral_data(clinic))

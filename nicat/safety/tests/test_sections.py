@@ -28,7 +28,7 @@ REASON = "Preparing the escort to the hearing on Monday."
 def world(cast):
     w = build_world(cast)
     w.ngo_supervisor = make_user("ngo.supervisor", cast.ngo, Role.SUPERVISOR)
-    w.doctor = make_user("doctor", make_institution("clinic", "medical"), Role.MEDICAL_STAFF)
+    w.doctor = make_user("doctor", make_institution("clinic", "medical", is_nonprofit=True), Role.MEDICAL_STAFF)
     w.police = make_institution("district-police", "law_enforcement")
     w.police_officer = make_user("district.officer", w.police, Role.IDENTIFICATION_OFFICER)
     w.police_worker = make_user("district.worker", w.police, Role.CASE_WORKER)

@@ -19,7 +19,7 @@ def _institution(world, code):
     from nicat.directory.models import Institution
     from tests.support.world import make_institution
 
-    return Institution.objects.filter(code=code).first() or make_institution(code, "ngo")
+    return Institution.objects.filter(code=code).first() or make_institution(code, "ngo", is_nonprofit=True)
 
 
 def _refer(actor, case, to):
