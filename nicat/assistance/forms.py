@@ -63,6 +63,10 @@ class CapacityForm(forms.Form):
     women = forms.IntegerField(label=_("Beds for women"), min_value=0, max_value=10000)
     men = forms.IntegerField(label=_("Beds for men"), min_value=0, max_value=10000)
     children = forms.IntegerField(label=_("Beds for children"), min_value=0, max_value=10000)
+    # The version of each group's beds the user read (0 for a group with none): a stale page is refused.
+    women_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    men_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    children_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
 class ContactForm(VersionForm):

@@ -56,6 +56,11 @@ def _require_facilities(user):
 # --- facilities ---------------------------------------------------------------------------------------
 
 
+def capacity_rows(facility):
+    """{group: CapacityGroup} of a facility (the beds page reads their beds and versions)."""
+    return {row.group: row for row in CapacityGroup.objects.filter(facility=facility)}
+
+
 def occupancy_now(facility):
     """[{group, label, beds, occupied, free}] for each group with beds, then a total row."""
     beds = {row.group: row.beds for row in CapacityGroup.objects.filter(facility=facility)}

@@ -234,16 +234,15 @@ def capacity(request, facility_uuid):
     facility = _facility(request, facility_uuid)
     if not (is_facility_staff(request.user, facility) or is_administrator(request.user)):
         raise PermissionDenied
-    rows, _total = selectors.occupancy_now(facility)
-    beds = {r["group"]: r["beds"] for r in rows}
-    form = forms.CapacityForm(request.POST or None, initial={g: beds.get(g, 0) for g in ("women", "men", "children")})
+    groups = ("women", "men", "children")
+    read = selectors.capacity_rows(facility)
+    form = forms.CapacityForm(request.POST or None, initial={
+        **{g: read[g].beds if g in read else 0 for g in groups},
+        **{f"{g}_version": read[g].version if g in read else 0 for g in groups}})
 
     def act(data):
-        for group in ("women", "men", "children"):
-            try:
-                services.set_capacity(actor=request.user, facility=facility, group=group, beds=data[group])
-            except ValidationError as error:
-                raise ValidationError({group: error.messages}) from None
+        services.set_capacities(actor=request.user, facility=facility, beds={g: data[g] for g in groups},
+                                expected_versions={g: data[f"{g}_version"] for g in groups})
 
     return _form_page(request, form=form, title=_("Beds of %(facility)s") % {"facility": facility},
                       facility=facility, back=reverse("assistance:facility", args=[facility.uuid]), on_valid=act,

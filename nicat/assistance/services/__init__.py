@@ -42,6 +42,7 @@ from nicat.assistance.services.shelters import (  # noqa: F401
                                                   extend_stay,
                                                   read_address,
                                                   register_facility,
+                                                  set_capacities,
                                                   set_capacity,
                                                   transfer,
                                                   update_facility_contact,

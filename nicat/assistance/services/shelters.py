@@ -47,7 +47,8 @@ from nicat.assistance.services.plans import provider_authorisation
 from nicat.audit import services as audit
 from nicat.core import approvals as gates
 from nicat.core.calendar import baku_date, baku_today
-from nicat.core.errors import NotAllowed
+from nicat.core.errors import ConcurrentEdit, NotAllowed
+from nicat.core.services import check_version
 from nicat.directory.models import ServiceKind
 
 STAY_FIELDS = ("facility", "group", "admitted_at", "planned_end", "extensions", "ended_at", "end_kind", "end_note")
@@ -147,8 +148,9 @@ def _active_count(facility, group):
     return Stay.objects.of(facility, via="facility").filter(group=group, ended_at__isnull=True).count()
 
 
-def set_capacity(*, actor, facility, group, beds):
-    """Change the beds of one group. Never below the number of people staying now."""
+def set_capacity(*, actor, facility, group, beds, expected_version):
+    """Change the beds of one group. Never below the number of people staying now. `expected_version`: the
+    version of the group's row the user read (0 for a group that had no row)."""
     if not (is_facility_staff(actor, facility) or is_administrator(actor)):
         raise PermissionDenied(_("Only the staff of %(facility)s can do this.") % {"facility": facility})
     if group not in Group.values:
@@ -160,8 +162,9 @@ def set_capacity(*, actor, facility, group, beds):
     if beds < 0:
         raise ValidationError({"beds": _("Enter a number of beds of 0 or more.")})
     with transaction.atomic():
-        row, _created = CapacityGroup.objects.get_or_create(facility=facility, group=group)
+        row, _created = CapacityGroup.objects.get_or_create(facility=facility, group=group, defaults={"version": 0})
         row = CapacityGroup.objects.select_for_update().get(pk=row.pk)
+        check_version(row.version, expected_version)
         staying = _active_count(facility, group)
         if beds < staying:
             raise ValidationError({"beds": _(
@@ -174,6 +177,22 @@ def set_capacity(*, actor, facility, group, beds):
         audit.record(actor=actor, action="facility.capacity_set", obj=facility, institution=facility.institution,
                      details={"group": group, "beds": [before, beds]})
     return row
+
+
+def set_capacities(*, actor, facility, beds, expected_versions):
+    """The beds page: every group's beds (`beds` {group: n}) in one transaction — a refusal of one group
+    changes none — each group checked against the version the user read (`expected_versions` {group: v})."""
+    rows = {}
+    with transaction.atomic():
+        for group, count in beds.items():
+            try:
+                rows[group] = set_capacity(actor=actor, facility=facility, group=group, beds=count,
+                                           expected_version=(expected_versions or {}).get(group))
+            except ConcurrentEdit:
+                raise
+            except ValidationError as error:
+                raise ValidationError({group: error.messages}) from None
+    return rows
 
 
 # --- placement rules ---------------------------------------------------------------------------------

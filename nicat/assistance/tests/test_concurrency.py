@@ -43,7 +43,8 @@ def _race(jobs):
 
 
 def test_simultaneous_admissions_never_exceed_capacity(world, monkeypatch):
-    services.set_capacity(actor=world.manager, facility=world.shelter, group=Group.WOMEN, beds=2)
+    services.set_capacity(actor=world.manager, facility=world.shelter, group=Group.WOMEN,
+                          beds=2, expected_version=1)
     cases = [world.adult() for _ in range(5)]
     for case in cases:
         world.refer_to_shelter(case)

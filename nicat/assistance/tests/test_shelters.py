@@ -177,7 +177,8 @@ def test_discharge_frees_the_place(world):
     case, other = world.adult(), world.adult()
     world.refer_to_shelter(case)
     world.refer_to_shelter(other)
-    services.set_capacity(actor=world.manager, facility=world.shelter, group=Group.WOMEN, beds=1)
+    services.set_capacity(actor=world.manager, facility=world.shelter, group=Group.WOMEN,
+                          beds=1, expected_version=1)
     stay = services.admit(actor=world.manager, facility=world.shelter, case=case, group=Group.WOMEN)
     with pytest.raises(ValidationError):
         services.admit(actor=world.manager, facility=world.shelter, case=other, group=Group.WOMEN)
@@ -247,8 +248,10 @@ def test_capacity_cannot_drop_below_occupancy(world):
     world.refer_to_shelter(case)
     services.admit(actor=world.manager, facility=world.shelter, case=case, group=Group.WOMEN)
     with pytest.raises(ValidationError):
-        services.set_capacity(actor=world.manager, facility=world.shelter, group=Group.WOMEN, beds=0)
-    row = services.set_capacity(actor=world.manager, facility=world.shelter, group=Group.WOMEN, beds=5)
+        services.set_capacity(actor=world.manager, facility=world.shelter, group=Group.WOMEN,
+                              beds=0, expected_version=1)
+    row = services.set_capacity(actor=world.manager, facility=world.shelter, group=Group.WOMEN,
+                                beds=5, expected_version=1)
     assert row.beds == 5
 
 

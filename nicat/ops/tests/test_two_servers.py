@@ -182,7 +182,8 @@ def test_shelter_capacity_and_the_allowance_hold_across_two_servers(cast, tmp_pa
     from tests.support.world import ShelterWorld as World
 
     world = World(cast)
-    services.set_capacity(actor=world.manager, facility=world.shelter, group=Group.WOMEN, beds=2)
+    services.set_capacity(actor=world.manager, facility=world.shelter, group=Group.WOMEN,
+                          beds=2, expected_version=1)
     waiting = [world.adult() for _ in range(5)]
     for case in waiting:
         world.refer_to_shelter(case)
