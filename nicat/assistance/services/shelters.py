@@ -17,6 +17,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -265,7 +266,7 @@ def _admit_locked(*, actor, facility, case, group, admitted_at, transferred_from
     except IntegrityError:
         raise ValidationError({"case": _("The person is already staying in a shelter. Reload the page.")}) from None
     WaitingListEntry.objects.of(case).filter(facility=facility, status=WaitingStatus.WAITING).update(
-        status=WaitingStatus.ADMITTED, closed_at=timezone.now())
+        status=WaitingStatus.ADMITTED, closed_at=timezone.now(), version=F("version") + 1)
     return stay
 
 
@@ -395,7 +396,8 @@ def withdraw_from_waiting_list(*, actor, entry, note="", expected_version):
     if entry.status != WaitingStatus.WAITING:
         raise ValidationError({"entry": _("This person is no longer waiting.")})
     with atomic_edit(entry):
-        bump_version(WaitingListEntry, entry, expected_version)
+        # Still waiting: an admission a moment ago moved it on (and gave it a new version).
+        bump_version(WaitingListEntry, entry, expected_version, status=WaitingStatus.WAITING)
         entry.status, entry.closed_at = WaitingStatus.WITHDRAWN, timezone.now()
         entry.note = "\n".join(x for x in (entry.note, text(note)) if x)
         entry.save()

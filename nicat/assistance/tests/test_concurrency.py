@@ -79,3 +79,20 @@ def test_simultaneous_allowance_payments_pay_once(world):
     assert outcomes.count("ok") == 1, outcomes
     assert all(o == "ok" or "already paid" in o for o in outcomes), outcomes
     assert AllowancePayment.objects.system().filter(person=case.person).count() == 1
+
+
+def test_a_withdrawal_read_before_an_admission_does_not_undo_it(world):
+    """The waiting-list withdrawal read the entry (waiting, version 1); a colleague admitted the person before
+    it wrote. The admission moved the entry without a new version, so the withdrawal turned "admitted" into
+    "withdrawn" while the person stayed in the shelter (found by the ninth review)."""
+    from nicat.assistance.models import WaitingListEntry, WaitingStatus
+    from nicat.core.errors import ConcurrentEdit
+
+    case = world.adult()
+    world.refer_to_shelter(case)
+    entry = services.add_to_waiting_list(actor=world.manager, facility=world.shelter, case=case, group=Group.WOMEN)
+    as_read = WaitingListEntry.objects.system().get(pk=entry.pk)
+    services.admit(actor=world.manager, facility=world.shelter, case=case, group=Group.WOMEN)
+    with pytest.raises(ConcurrentEdit):
+        services.withdraw_from_waiting_list(actor=world.manager, entry=as_read, expected_version=as_read.version)
+    assert WaitingListEntry.objects.system().get(pk=entry.pk).status == WaitingStatus.ADMITTED
