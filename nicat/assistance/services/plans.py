@@ -9,6 +9,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -170,7 +171,9 @@ def _decline(goal, note):
         goal.outcome = note
     goal.save()
     # Nothing is done under a declined goal: its open actions are cancelled.
-    PlanAction.objects.of(goal).filter(status=ActionStatus.PLANNED).update(status=ActionStatus.CANCELLED)
+    # A new version for each, so that a change read before the decline cannot write over it.
+    PlanAction.objects.of(goal).filter(status=ActionStatus.PLANNED).update(status=ActionStatus.CANCELLED,
+                                                                           version=F("version") + 1)
 
 
 def decline_goal(*, actor, goal, note="", expected_version):

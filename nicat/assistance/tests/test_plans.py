@@ -179,3 +179,21 @@ def test_a_person_still_in_a_shelter_keeps_the_case_open(world):
         services.close_case(actor=world.cast.worker, case=case, closure_reason="LostContact",
                             expected_version=case.version)
     assert "still staying" in " ".join(excinfo.value.messages)
+
+
+def test_an_action_marked_done_as_the_goal_is_declined_stays_cancelled(world, plan_case):
+    """A colleague marks an action done while the person declines its goal: the update had read the action
+    (planned, goal not declined) before the decline cancelled it without a new version, so "done" overwrote
+    "cancelled" under a declined goal (found by the ninth review)."""
+    from nicat.core.errors import ConcurrentEdit
+
+    _case, plan = plan_case
+    goal = _goal(world, plan, "vocational", "Tailoring course")
+    action = services.add_action(actor=world.cast.worker, goal=goal, description="Enrol in a course",
+                                 responsible_institution=world.cast.ngo)
+    as_read = PlanAction.objects.system().select_related("goal__plan").get(pk=action.pk)
+    services.decline_goal(actor=world.cast.worker, goal=goal, note="Not interested", expected_version=goal.version)
+    with pytest.raises(ConcurrentEdit):
+        services.update_action(actor=world.cast.worker, action=as_read, status=ActionStatus.DONE,
+                               outcome="Enrolled", expected_version=as_read.version)
+    assert PlanAction.objects.system().get(pk=action.pk).status == ActionStatus.CANCELLED
