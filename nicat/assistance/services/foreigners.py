@@ -78,6 +78,15 @@ def open_residence_permit(*, actor, case, note=""):
     institution = _return_role(actor, case)
     _eligible(case)
     with transaction.atomic():
+        # One permit in progress at a time (a double click, a second tab): the case row is locked so that two
+        # requests at once cannot both find none.
+        policy.case_model().objects.row(case).select_for_update().first()
+        current = ResidencePermit.objects.of(case).filter(
+            status__in=[PermitStatus.NOT_REQUESTED, PermitStatus.APPLIED]).first()
+        if current is not None:
+            raise ValidationError(_("A residence permit is already being tracked for this case (%(status)s). "
+                                    "Update it instead of tracking another.") % {
+                "status": current.get_status_display()})
         permit = ResidencePermit.objects.create(case=case, note=text(note), created_by=actor)
         audit.record(actor=actor, action="permit.open", obj=permit, case=case, institution=institution,
                      changes=audit.diff(ResidencePermit, {}, snapshot(permit, PERMIT_FIELDS)))

@@ -108,3 +108,27 @@ def test_family_reunification_needs_consent_to_contact_the_family(world):
 def test_add_months_clamps_to_the_end_of_the_month():
     assert conf.add_months(datetime.date(2024, 1, 31), 1) == datetime.date(2024, 2, 29)
     assert conf.add_months(datetime.date(2024, 11, 15), 12) == datetime.date(2025, 11, 15)
+
+
+def test_a_double_click_on_track_a_residence_permit_tracks_one(world, client):
+    """"Track a residence permit" is a button on the case page: a double click (or a second tab) opened two
+    permits not yet requested, each with its own reminders (found by the ninth review)."""
+    from django.urls import reverse
+
+    from nicat.assistance.models import ResidencePermit
+
+    case = world.adult()
+    client.force_login(world.cast.worker)
+    url = reverse("assistance:permit_open", args=[case.uuid])
+    assert client.post(url).status_code == 302
+    response = client.post(url, follow=True)
+    assert ResidencePermit.objects.system().filter(case=case).count() == 1
+    assert "already" in response.content.decode()
+    # Once that permit is decided (here: refused), a new one may be tracked.
+    permit = ResidencePermit.objects.system().get(case=case)
+    today = timezone.localdate()
+    services.update_residence_permit(actor=world.cast.worker, permit=permit, data={
+        "status": PermitStatus.REFUSED, "applied_on": today - datetime.timedelta(days=5), "decided_on": today},
+        expected_version=permit.version)
+    assert client.post(url).status_code == 302
+    assert ResidencePermit.objects.system().filter(case=case).count() == 2
