@@ -387,6 +387,9 @@ def record_follow_up(*, actor, item, done_on, outcome):
     if item.done_on:
         raise ValidationError({"done_on": _("This follow-up was already recorded.")})
     with atomic_edit(item):
+        # Checked again on the locked row: a colleague may have recorded it since it was read.
+        if FollowUp.objects.row(item).select_for_update().get().done_on:
+            raise ValidationError({"done_on": _("This follow-up was already recorded.")})
         item.done_on, item.outcome = done_on, text(outcome)
         item.save(update_fields=["done_on", "outcome"])
         audit.record(actor=actor, action="followup.record", obj=item, case=item.case, institution=institution,

@@ -132,3 +132,21 @@ def test_a_double_click_on_track_a_residence_permit_tracks_one(world, client):
         expected_version=permit.version)
     assert client.post(url).status_code == 302
     assert ResidencePermit.objects.system().filter(case=case).count() == 2
+
+
+def test_a_follow_up_recorded_by_two_colleagues_at_once_keeps_the_first_outcome(world):
+    """Two colleagues record the same follow-up at the same moment: both checks ran before either wrote, so
+    the second outcome silently replaced the first (two `followup.record` events, one outcome kept; found by
+    the ninth review)."""
+    from nicat.audit.models import AuditEvent
+
+    case = world.adult()
+    item = services.schedule_follow_up(actor=world.cast.worker, case=case, due_on=timezone.localdate())
+    as_read = FollowUp.objects.system().get(pk=item.pk)  # the second request read it before the first wrote
+    today = timezone.localdate()
+    services.record_follow_up(actor=world.cast.worker, item=item, done_on=today, outcome="Back at school, safe")
+    with pytest.raises(ValidationError) as excinfo:
+        services.record_follow_up(actor=world.cast.worker, item=as_read, done_on=today, outcome="Could not reach her")
+    assert "already recorded" in " ".join(excinfo.value.messages)
+    assert FollowUp.objects.system().get(pk=item.pk).outcome == "Back at school, safe"
+    assert AuditEvent.objects.filter(action="followup.record").count() == 1
