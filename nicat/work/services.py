@@ -14,7 +14,7 @@ from nicat.accounts.models import CASE_ROLES, Role, User
 from nicat.audit import services as audit
 from nicat.core import approvals as gates
 from nicat.core.calendar import baku_today
-from nicat.core.errors import NotAllowed
+from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.core.services import check_version, expected_version, require_visible, snapshot
 from nicat.referrals.models import NotificationKind
 from nicat.referrals.notify import notify_institution, notify_users
@@ -299,7 +299,14 @@ def update_settings(*, actor, institution, data, version):
             setattr(row, kind, bool(data.get(kind)))
         row.version += 1
         row.updated_by, row.updated_at = actor, timezone.now()
-        row.save()
+        if row.pk is None:
+            try:
+                with transaction.atomic():
+                    row.save()
+            except IntegrityError:  # another supervisor saved the first settings a moment ago (no row to lock)
+                raise ConcurrentEdit() from None
+        else:
+            row.save()
         audit.record(actor=actor, action="approval.settings", obj=row, institution=institution,
                      changes=audit.diff(ApprovalSetting, before, {k: getattr(row, k) for k in ApprovalSetting.KINDS}))
     return row
