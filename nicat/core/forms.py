@@ -1,5 +1,6 @@
 """Bootstrap rendering for every form: one field template, widget classes set once."""
 from django import forms
+from django.db import models
 from django.forms.renderers import DjangoTemplates
 
 
@@ -27,6 +28,25 @@ def _style_widget(widget, invalid):
         classes.add("is-invalid")
         widget.attrs["aria-invalid"] = "true"
     widget.attrs["class"] = " ".join(sorted(classes))
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's field, whose check of the chosen ids also refuses, as an invalid value, an integer id no
+    database column holds (beyond 64 bits: SQLite raised OverflowError on it, a 500)."""
+
+    def _check_values(self, value):
+        pk_field = self.queryset.model._meta.get_field(self.to_field_name) if self.to_field_name else \
+            self.queryset.model._meta.pk
+        if isinstance(pk_field, models.IntegerField):
+            for pk in value:
+                try:
+                    number = int(str(pk).strip())
+                except ValueError:
+                    continue  # not a number: Django's own check says so
+                if not -2**63 <= number < 2**63:
+                    raise forms.ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                                params={"pk": pk})
+        return super()._check_values(value)
 
 
 def apply_errors(form, error, also=None):

@@ -6,6 +6,7 @@ JavaScript the native select still works."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from nicat.core.forms import ModelMultipleChoiceField
 from nicat.vocab.models import Term
 
 # Vocabularies long enough that people search rather than scroll.
@@ -27,7 +28,7 @@ class TermChoiceField(forms.ModelChoiceField):
         return obj.label
 
 
-class TermMultipleChoiceField(forms.ModelMultipleChoiceField):
+class TermMultipleChoiceField(ModelMultipleChoiceField):
     def __init__(self, vocabulary, checkboxes=False, **kwargs):
         kwargs.setdefault("required", False)
         if checkboxes:

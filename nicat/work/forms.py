@@ -3,6 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from nicat.accounts.models import User
+from nicat.core.forms import ModelMultipleChoiceField
 from nicat.work.models import ApprovalSetting, TaskKind
 from nicat.work.selectors import KINDS, SCOPES, WINDOWS
 
@@ -16,7 +17,7 @@ class StaffChoiceField(forms.ModelChoiceField):
         return _person(obj)
 
 
-class StaffMultipleChoiceField(forms.ModelMultipleChoiceField):
+class StaffMultipleChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return _person(obj)
 

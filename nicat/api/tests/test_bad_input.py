@@ -134,3 +134,33 @@ def test_the_new_case_page_refuses_a_two_megabyte_summary(client, cast):
     assert response.status_code == 200
     assert "at most 20000" in str(response.context["case_form"].errors["summary"])
     assert not Case.objects.system().exists()
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", "-99999999999999999999999"])
+def test_a_multiple_choice_with_an_id_too_large_for_the_database_is_a_form_error_not_a_500(client, cast, value):
+    """A citizenship, a suspect's role or a team member posted as an id beyond 64 bits (a tampered form)
+    made SQLite raise OverflowError in the form's check of the choices: a 500 (found by the ninth review)."""
+    client.force_login(cast.worker)
+    response = client.post("/cases/new/", {
+        "person-given_name": "Günel", "person-citizenships": [value], "case-came_to_notice": "hotline",
+        "case-scope": "unknown", "case-first_contact_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
+    assert response.status_code == 200
+    assert "citizenships" in response.context["person_form"].errors
+    assert not Case.objects.system().exists()
+    from django.urls import reverse
+
+    from nicat.accounts.models import Role
+    from tests.support.world import make_user
+
+    own = cast.open_case(actor=cast.officer)
+    client.force_login(cast.officer)  # law enforcement records the suspects
+    response = client.post(f"/proceedings/case/{own.uuid}/suspects/add/", {
+        "given_name": "Rauf", "roles": [value], "nationalities": [value]})
+    assert response.status_code == 400
+    assert {"roles", "nationalities"} <= set(response.context["form"].errors)
+    case = cast.open_case()
+    client.force_login(make_user("ngo.supervisor", cast.ngo, Role.SUPERVISOR))
+    response = client.post(reverse("work:assign", args=[case.uuid]),
+                           {"worker": cast.worker.pk, "members": [value], "version": 0})
+    assert response.status_code == 400
+    assert "members" in response.context["form"].errors
