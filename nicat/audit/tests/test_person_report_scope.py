@@ -17,7 +17,7 @@ from tests.support.world import make_institution, make_user
 def test_a_supervisor_reads_the_access_report_only_as_far_as_the_person_is_shared(client, cast):
     world = build_world(cast)
     case = world.open_case(person={"given_name": "Aysel", "family_name": "Məmmədova"})
-    clinic = make_institution("clinic", "medical", name_az="Klinika")
+    clinic = make_institution("clinic", "medical", name_az="Klinika", is_nonprofit=True)
     doctor = make_user("doctor", clinic, Role.MEDICAL_STAFF)
     clinic_supervisor = make_user("clinic.supervisor", clinic, Role.SUPERVISOR)
     consent(world.worker, case, Purpose.REFERRAL, clinic)
@@ -57,7 +57,7 @@ def test_a_supervisor_reads_the_access_report_only_as_far_as_the_person_is_share
 def test_the_case_page_offers_the_access_report_only_where_the_name_is_shared(client, cast):
     world = build_world(cast)
     case = world.open_case()
-    clinic = make_institution("clinic", "medical", name_az="Klinika")
+    clinic = make_institution("clinic", "medical", name_az="Klinika", is_nonprofit=True)
     doctor = make_user("doctor", clinic, Role.MEDICAL_STAFF)
     consent(world.worker, case, Purpose.REFERRAL, clinic)
     referral = referrals.create_referral(actor=world.worker, case=case,
