@@ -310,15 +310,15 @@ def _ordered_events(consents, at):
     return events
 
 
-def refusing_case_ids(purpose, at=None):
+def refusing_case_ids(consents, purpose, at=None):
     """Ids of the cases whose decisive decision for `purpose` (given for no particular institution or service)
-    is a refusal or a withdrawal — `decisive_consent` for every case at once, for a use of the whole registry
-    that must leave those cases out (the anonymised research release)."""
+    is a refusal or a withdrawal — `decisive_consent` for every case of `consents` at once (a queryset of
+    Consent: the caller's door to the rows it may read), for a use of the whole registry that must leave
+    those cases out (the anonymised research release)."""
     at = at or timezone.now()
     by_case = {}
-    # whole table: only the ids of the cases leave this function
-    for c in Consent.objects.system().filter(purpose=purpose, given_at__lte=at, confirmed_at__isnull=False,
-                                             institution__isnull=True, service=""):
+    for c in consents.filter(purpose=purpose, given_at__lte=at, confirmed_at__isnull=False,
+                             institution__isnull=True, service=""):
         by_case.setdefault(c.case_id, []).append(c)
     return {case_id for case_id, consents in by_case.items()
             if _ordered_events(consents, at)[-1][2] in (Decision.REFUSED, "withdrawn")}

@@ -87,12 +87,12 @@ def registry_rows(batch=20000, refused=None):
     registration day only of the persons whose age is an estimate.
 
     The cases whose person refused (or withdrew) the use for research (anonymised) are left out: `refused`,
-    their ids (by default `consent.services.refusing_case_ids`)."""
+    their ids (by default `consent.services.refusing_case_ids` over the whole consent table)."""
     from django.db import models
     from django.db.models.functions import TruncDate
 
     from nicat.cases.models import Case, EventKind, TraffickingEvent
-    from nicat.consent.models import Purpose
+    from nicat.consent.models import Consent, Purpose
     from nicat.consent.services import refusing_case_ids
     from nicat.persons.age import years_from
     from nicat.persons.models import Person
@@ -100,7 +100,7 @@ def registry_rows(batch=20000, refused=None):
     from nicat.vocab.models import Term
 
     if refused is None:
-        refused = refusing_case_ids(Purpose.RESEARCH)
+        refused = refusing_case_ids(whole_table(Consent), Purpose.RESEARCH)  # only case ids leave
     terms = {t.pk: t for t in Term.objects.all()}
     birth_date = Person._meta.get_field("birth_date")
     made = {}  # rows already made, by what they are made of: cases alike share one (read-only) row

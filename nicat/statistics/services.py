@@ -60,11 +60,12 @@ def ctdc_release(*, actor, k, fh):
 
     if k < 2:
         raise ValidationError({"k": _("k must be at least 2 for a release.")})
-    from nicat.consent.models import Purpose
+    from nicat.consent.models import Consent, Purpose
     from nicat.consent.services import refusing_case_ids
+    from nicat.statistics.whole import whole_table
 
     # A person who refused (or withdrew) the use of their case for research is left out, anonymised or not.
-    refused = refusing_case_ids(Purpose.RESEARCH)
+    refused = refusing_case_ids(whole_table(Consent), Purpose.RESEARCH)
     result = release.anonymise(release.registry_rows(refused=refused), k=k)
     result.refused = len(refused)
     release.write_csv(result, fh)
