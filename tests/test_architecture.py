@@ -234,3 +234,18 @@ def test_the_checker_sees_function_level_imports_and_cycles(tmp_path):
     leaky = tmp_path / "leaky.py"
     leaky.write_text("import datetime\n\ndef f():\n    from tests.support.world import Cast\n    return import_module('pytest')\n")
     assert external_imports_of(leaky) & set(TEST_ONLY) == {"tests", "pytest"}
+
+
+# Issue 11: the whole-table door of the scoped manager is left to the few reads that need every row (audit
+# verification, key rotation, the matching scans, the periodic jobs, aggregates).
+SYSTEM_READS_MAX = 15
+
+
+def test_whole_table_reads_stay_few_and_say_why():
+    """`grep -rn "objects.system()" nicat --include=*.py` outside tests lists at most 15 lines: a new
+    whole-table read takes one of the existing doors (`statistics.whole.whole_table`, `policy.rule_table`,
+    the jobs' and the exchange's) or replaces one."""
+    lines = [(path, number, line) for path in sorted(ROOT.rglob("*.py")) if "tests" not in path.parts
+             for number, line in enumerate(path.read_text().splitlines(), 1) if "objects.system()" in line]
+    listing = "\n".join(f"  {p.relative_to(ROOT.parent)}:{n}: {line.strip()}" for p, n, line in lines)
+    assert len(lines) <= SYSTEM_READS_MAX, f"{len(lines)} whole-table reads (at most {SYSTEM_READS_MAX}):\n{listing}"
