@@ -8,9 +8,11 @@ in one transaction) and shows the same form again with the service's reason on i
 form is validated a second time with the refusal added (through `get_form`, so an admin that overrides
 `get_form` calls `super().get_form`). A `NotAllowed` from the service is a 403.
 """
+from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from nicat.core.errors import NotAllowed
+from nicat.core.services import edit_stamp
 
 _REFUSAL = "_nicat_admin_refusal"
 
@@ -27,7 +29,14 @@ def add_refusal(form, error):
 
 
 class ServiceAdmin:
-    """Mix into a ModelAdmin (first, before admin.ModelAdmin) whose saves call a service."""
+    """Mix into a ModelAdmin (first, before admin.ModelAdmin) whose saves call a service.
+
+    `edit_stamped = True`, for a model without a version column: the change form carries the stamp of the
+    record it showed (`edit_stamp`, hidden), which the admin hands to its service to compare with the stored
+    record under its lock (`nicat.core.services.check_stamp`) — two administrators on the same record never
+    overwrite each other's change silently."""
+
+    edit_stamped = False
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -42,6 +51,15 @@ class ServiceAdmin:
             return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
+        if self.edit_stamped:
+            base = kwargs.get("form", self.form)  # type: ignore[attr-defined]
+            stamp = edit_stamp(obj) if obj is not None and obj.pk is not None else ""
+
+            class StampedForm(base):
+                edit_stamp = forms.CharField(widget=forms.HiddenInput, required=False, initial=stamp)
+
+            StampedForm.__name__ = base.__name__
+            kwargs["form"] = StampedForm
         form = super().get_form(request, obj, change=change, **kwargs)  # type: ignore[misc]
         refusal = getattr(request, _REFUSAL, None)
         if refusal is None:

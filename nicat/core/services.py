@@ -55,6 +55,30 @@ def bump_version(model, obj, given, field="version", **still):
     return obj.version
 
 
+def edit_stamp(obj):
+    """A keyed fingerprint of the values a record has stored (every concrete column), for a form over a model
+    without a version column (the administrators' directory and vocabularies): the form keeps the stamp of
+    what it showed, and `check_stamp` refuses the save when the stored record no longer has it. Keyed
+    (HMAC with the secret key), so the page does not carry a digest of the values anyone could test guesses
+    against."""
+    import json
+
+    from django.utils.crypto import salted_hmac
+
+    values = {f.attname: f.value_from_object(obj) for f in obj._meta.concrete_fields}
+    text = json.dumps(values, sort_keys=True, default=str)
+    return salted_hmac("nicat.core.edit_stamp", text, algorithm="sha256").hexdigest()[:32]
+
+
+def check_stamp(stored, given, field="edit_stamp"):
+    """For a row already locked (select_for_update): the stamp the form read (`edit_stamp`) must be that of
+    the stored record — a missing one is a ValidationError on `field`, a different one ConcurrentEdit."""
+    if not given:
+        raise ValidationError({field: VERSION_MISSING}, code="version_missing")
+    if given != edit_stamp(stored):
+        raise ConcurrentEdit()
+
+
 def snapshot(obj, fields):
     """{field: value} of `obj` (a model instance or a mapping) for the audit diff. A related object
     becomes its stable code, else its uuid, else its primary key — never a name."""

@@ -15,6 +15,7 @@ class InstitutionServiceInline(admin.TabularInline):
 
 @admin.register(Institution)
 class InstitutionAdmin(ServiceAdmin, admin.ModelAdmin):
+    edit_stamped = True  # no version column: the form's stamp of the record it showed
     list_display = ["code", "name_az", "kind", "region", "is_special_institution", "is_competent_authority",
                     "listed_publicly", "active"]
     list_filter = ["kind", "region", "is_special_institution", "is_nonprofit", "listed_publicly", "active"]
@@ -32,7 +33,8 @@ class InstitutionAdmin(ServiceAdmin, admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         services.save_institution(actor=request.user, institution=form.instance,
                                   save_related=lambda: super(InstitutionAdmin, self).save_related(
-                                      request, form, formsets, change))
+                                      request, form, formsets, change),
+                                  expected_stamp=(form.cleaned_data.get("edit_stamp") or "") if change else None)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not InstitutionService:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from nicat.audit import services as audit
 from nicat.core.errors import NotAllowed
+from nicat.core.services import check_stamp
 from nicat.directory.models import Institution, InstitutionService
 
 INSTITUTION_FIELDS = ("code", "name_az", "name_ru", "name_en", "kind", "region", "country", "address", "phone", "fax",
@@ -32,14 +33,17 @@ def _institution_snapshot(institution):
     return row
 
 
-def save_institution(*, actor, institution, save_related=None):
+def save_institution(*, actor, institution, save_related=None, expected_stamp=None):
     """Create `institution` or save the edits made to it (the admin's form); `save_related()` (the
     form's many-to-many save) runs in the same transaction. A change of the competent-authority
-    flag goes through `set_competent_authority`."""
+    flag goes through `set_competent_authority`. `expected_stamp`, from a form: the stamp of the record the
+    form showed (`core.services.edit_stamp`); someone else's save since then refuses this one."""
     creating = institution.pk is None
     _require(actor, "directory.add_institution" if creating else "directory.change_institution")
     with transaction.atomic():
         stored = None if creating else Institution.objects.select_for_update().get(pk=institution.pk)
+        if stored is not None and expected_stamp is not None:
+            check_stamp(stored, expected_stamp)
         before = _institution_snapshot(stored)
         wanted_flag = institution.is_competent_authority
         if stored is not None:

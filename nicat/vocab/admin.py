@@ -9,6 +9,7 @@ from nicat.vocab.models import Term
 
 @admin.register(Term)
 class TermAdmin(ServiceAdmin, admin.ModelAdmin):
+    edit_stamped = True  # no version column: the form's stamp of the record it showed
     list_display = ("vocabulary", "code", "label_az", "label_ru", "label_en", "htcds_code", "ctdc_code", "sort", "active")
     list_filter = ("vocabulary", "active")
     search_fields = ("code", "label_az", "label_ru", "label_en", "htcds_code", "ctdc_code")
@@ -22,4 +23,5 @@ class TermAdmin(ServiceAdmin, admin.ModelAdmin):
         return False  # records and exports refer to terms: deactivate instead
 
     def save_model(self, request, obj, form, change):
-        services.save_term(actor=request.user, term=obj)
+        services.save_term(actor=request.user, term=obj,
+                           expected_stamp=(form.cleaned_data.get("edit_stamp") or "") if change else None)

@@ -10,6 +10,7 @@ from django.forms.models import model_to_dict
 from django.utils.translation import gettext as _
 
 from nicat.audit import services as audit
+from nicat.core.services import check_stamp
 from nicat.vocab.loader import load_all
 from nicat.vocab.models import Term
 
@@ -21,9 +22,10 @@ def _snapshot(term):
     return model_to_dict(term, fields=AUDITED_FIELDS) if term is not None else {}
 
 
-def save_term(*, actor, term):
+def save_term(*, actor, term, expected_stamp=None):
     """Create `term` or save the edits made to it (e.g. by the admin's form). Audited as
-    `vocab.term_create` / `vocab.term_update` with the changed fields."""
+    `vocab.term_create` / `vocab.term_update` with the changed fields. `expected_stamp`, from a form: the stamp
+    of the term the form showed (`core.services.edit_stamp`); someone else's save since then refuses this one."""
     if actor is None or not (actor.is_active and actor.is_staff
                              and actor.has_perm("vocab.change_term" if term.pk else "vocab.add_term")):
         from nicat.core.errors import NotAllowed
@@ -31,6 +33,8 @@ def save_term(*, actor, term):
         raise NotAllowed(_("Only an administrator can change the vocabularies."))
     with transaction.atomic():
         stored = Term.objects.select_for_update().filter(pk=term.pk).first() if term.pk else None
+        if stored is not None and expected_stamp is not None:
+            check_stamp(stored, expected_stamp)
         if stored is not None and (stored.vocabulary, stored.code) != (term.vocabulary, term.code):
             raise ValidationError({"code": _("A term's vocabulary and code never change: records and exports refer "
                                              "to them. Deactivate this term and create a new one instead.")})

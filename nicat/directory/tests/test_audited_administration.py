@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from nicat.audit.models import AuditEvent
 from nicat.core.errors import NotAllowed
+from nicat.core.services import edit_stamp
 from nicat.directory import services
 from tests.support.world import verified_login
 
@@ -14,7 +15,8 @@ def test_setting_the_competent_authority_in_the_admin_is_its_own_audited_event(c
     url = reverse("admin:directory_institution_change", args=[cast.ngo.pk])
     data = {"code": cast.ngo.code, "name_az": cast.ngo.name_az, "kind": cast.ngo.kind_id,
             "is_nonprofit": "on", "is_competent_authority": "on", "active": "on",
-            "services-TOTAL_FORMS": "0", "services-INITIAL_FORMS": "0", "_save": "Save"}
+            "services-TOTAL_FORMS": "0", "services-INITIAL_FORMS": "0", "edit_stamp": edit_stamp(cast.ngo),
+            "_save": "Save"}
     response = client.post(url, data)
     assert response.status_code == 302
     cast.ngo.refresh_from_db()
@@ -46,3 +48,25 @@ def test_an_institution_is_never_deleted_in_the_admin(client, cast):
     response = client.post(reverse("admin:directory_institution_delete", args=[cast.ngo2.pk]), {"post": "yes"})
     assert response.status_code == 403
     assert type(cast.ngo2).objects.filter(pk=cast.ngo2.pk).exists()
+
+
+def test_a_stale_institution_form_does_not_undo_another_administrators_change(client, cast):
+    """Law 7 in the administration (ninth review): an administrator records that the NGO's registration as a
+    non-profit ended (it may then provide no service); another, on the form opened before, saves a new name
+    with the flag still ticked. The form comes back saying the institution was changed; the flag stays off."""
+    import re
+
+    verified_login(client, cast.admin)
+    url = reverse("admin:directory_institution_change", args=[cast.ngo.pk])
+    page = client.get(url).content.decode()
+    stamp = re.search(r'name="edit_stamp" value="([0-9a-f]+)"', page).group(1)
+    ended = type(cast.ngo).objects.get(pk=cast.ngo.pk)
+    ended.is_nonprofit = False
+    services.save_institution(actor=cast.admin, institution=ended)
+    data = {"code": cast.ngo.code, "name_az": "Yeni ad", "kind": cast.ngo.kind_id, "is_nonprofit": "on",
+            "active": "on", "services-TOTAL_FORMS": "0", "services-INITIAL_FORMS": "0", "edit_stamp": stamp,
+            "_save": "Save"}
+    response = client.post(url, data)
+    assert response.status_code == 200 and "changed by someone else" in response.content.decode()
+    cast.ngo.refresh_from_db()
+    assert not cast.ngo.is_nonprofit and cast.ngo.name_az != "Yeni ad"
