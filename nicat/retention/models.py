@@ -45,6 +45,8 @@ class DataRequest(VersionedModel):
     requested_on = models.DateField(_("asked on"))
     details = EncryptedTextField(_("what was asked"))
     corrections = EncryptedJSONField(_("corrected values"), default=dict)  # {person field: new value}
+    # {person field: its value when the request was recorded}: an approval never overwrites a change made since
+    corrected_from = EncryptedJSONField(_("values when the request was recorded"), default=dict)
     recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
     status = models.CharField(_("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.OPEN,

@@ -160,6 +160,21 @@ def _clean_corrections(person, corrections):
     return cleaned
 
 
+def _stored(value):
+    """A person's value as a request keeps it (JSON): a date as YYYY-MM-DD, nothing as ""."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return "" if value is None else value
+
+
+def _changed_since(person, data_request):
+    """The corrected fields whose value was changed after the request was recorded — by someone else, to
+    something other than the correction (a request recorded before this check kept no values: none)."""
+    was = data_request.corrected_from or {}
+    return [name for name, value in (data_request.corrections or {}).items()
+            if name in was and _stored(getattr(person, name)) not in (was[name], value)]
+
+
 def record_request(*, actor, case, kind, requested_on, details, requested_by=Requester.PERSON, corrections=None):
     if not policy.case_model().objects.visible_to(actor).filter(pk=case.pk).exists():
         raise NotAllowed
@@ -193,8 +208,8 @@ def record_request(*, actor, case, kind, requested_on, details, requested_by=Req
     with transaction.atomic():
         data_request = DataRequest(case=case, person=person, kind=kind, requested_by=requested_by,
                                    requested_on=requested_on, details=details.strip(),
-                                   corrections={k: (v.isoformat() if isinstance(v, datetime.date) else v)
-                                                for k, v in cleaned.items()},
+                                   corrections={k: _stored(v) for k, v in cleaned.items()},
+                                   corrected_from={k: _stored(getattr(person, k)) for k in cleaned},
                                    recorded_by=actor)
         data_request.save()
         audit.record(actor=actor, action="datarequest.record", obj=data_request, case=case,
@@ -236,7 +251,16 @@ def decide_request(*, actor, data_request, approve, reason, expected_version):
             erase_person(actor=actor, person=data_request.person, basis="request", request_uuid=data_request.uuid,
                          institution=institution)
         elif approve:
-            person = Person.objects.row(data_request.person).get()
+            person = Person.objects.row(data_request.person).select_for_update().get()
+            changed = _changed_since(person, data_request)
+            if changed:
+                # the correction was asked against values someone has changed since: applying it would silently
+                # undo that change (law 7) — the supervisor checks with the person, refuses or records anew
+                raise ValidationError({"decision": _(
+                    "Since this request was recorded, the person's record was changed in what it corrects (%(fields)s). "
+                    "Approving it would undo that change without anyone seeing it: check the current record with "
+                    "the person, then refuse this request or record a new one.") % {
+                    "fields": ", ".join(str(Person._meta.get_field(name).verbose_name) for name in changed)}})
             data = _clean_corrections(person, data_request.corrections)
             update_person(actor=actor, person=person, data=data, expected_version=person.version)
     return data_request

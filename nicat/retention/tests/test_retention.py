@@ -315,3 +315,36 @@ def test_reapply_without_a_ledger_says_so(settings, tmp_path):
     call_command("retention", "reapply", stdout=out, stderr=err)
     assert "No erasure ledger at" in err.getvalue() and "missing" in err.getvalue()
     assert "0 key ids" in out.getvalue()
+
+
+def test_an_approved_correction_does_not_undo_a_change_made_since_the_request(cast, staff):
+    """Law 7 (found by the seventh review): the person asks to correct her phone; before a supervisor decides, a
+    colleague records the newer number she gave at her next visit. Approving the old request silently put the
+    requested number back over it. Now the approval is refused with what changed, and nothing is written; a
+    correction whose fields nobody touched since is applied as before."""
+    from nicat.persons.services import update_person
+
+    case = cast.open_case(person={"given_name": "Leyla", "family_name": "Həsənova", "phone": "+994 50 111 11 11"})
+    request = services.record_request(actor=cast.worker, case=case, kind="correction", requested_on=TODAY,
+                                      details="My phone is +994 50 222 22 22",
+                                      corrections={"phone": "+994 50 222 22 22", "family_name": "Həsənli"})
+    person = Person.objects.system().get(pk=case.person_id)
+    update_person(actor=cast.worker, person=person, data={"phone": "+994 55 333 33 33"},
+                  expected_version=person.version)
+    supervisor = verified_login(Client(), staff["supervisor"])
+    response = supervisor.post(reverse("retention:request_decide", args=[request.uuid]),
+                               {"decision": "approve", "reason": "She asked", "version": request.version})
+    assert response.status_code == 400 and "was changed in what it corrects" in response.content.decode()
+    person.refresh_from_db()
+    assert person.phone == "+994 55 333 33 33" and person.family_name == "Həsənova"
+    request.refresh_from_db()
+    assert request.status == "open"
+    # the colleague's change agrees with the request (or nobody changed the field): approved and applied
+    again = services.record_request(actor=cast.worker, case=case, kind="correction", requested_on=TODAY,
+                                    details="My family name is Həsənli", corrections={"family_name": "Həsənli"})
+    services.decide_request(actor=staff["supervisor"], data_request=request, approve=False, reason="Outdated",
+                            expected_version=request.version)
+    services.decide_request(actor=staff["supervisor"], data_request=again, approve=True, reason="Passport seen",
+                            expected_version=again.version)
+    person.refresh_from_db()
+    assert person.family_name == "Həsənli" and person.phone == "+994 55 333 33 33"
