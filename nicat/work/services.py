@@ -326,6 +326,9 @@ def approval_gate(*, actor, kind, institution, case, target, payload, approval=N
     if institution is None or not setting_for(institution).requires(kind):
         return
     with transaction.atomic():
+        # The case row locked first: two requests at the same moment (two colleagues, a double click) must not
+        # both find none waiting and file two approvals of the same action.
+        type(case).objects.row(case).select_for_update().first()
         waiting = Approval.objects.of(case).filter(kind=kind, target=target.uuid,
                                                   status=ApprovalStatus.PENDING).first()
         if waiting is not None:
