@@ -118,6 +118,12 @@ def open_case(*, actor, case_data, person_data=None, person=None, institution=No
             raise NotAllowed
         elif not policy.sees_person_in_full_at_home(actor, person):
             raise _adoption_refused()
+        elif person.merged_into_id:
+            # the coordinator found this record to be another record's person: her cases are there now
+            raise ValidationError({"person_uuid": _(
+                "This record of the person was merged into another record of the same person by the coordinator: "
+                "her cases are there now. Open the case on that record (search for her), or ask the coordinator "
+                "if the merge was wrong.")})
         first = case_data["first_contact_at"]
         case = Case(person=person, owner_institution=institution, created_by=actor,
                     reference=next_reference(timezone.localtime(first).year),

@@ -164,3 +164,26 @@ def test_undoing_a_merge_takes_back_the_person_from_the_institution_that_had_her
     assert Case.objects.system().get(pk=later.pk).person_id == theirs.person_id
     assert Case.objects.system().get(pk=ours.pk).person_id == ours.person_id
     assert AuditEvent.objects.filter(action="case.person_merge_undone", case_uuid=str(later.uuid)).exists()
+
+
+def test_no_new_case_is_opened_on_a_record_merged_into_another(api, cast):
+    """After the coordinator merged the second NGO's record of a woman into the first NGO's, the second NGO opened
+    a new case on its old, merged record (`POST /api/v1/cases/ {"person_uuid": <merged>}`: 201, seventh review):
+    her cases were split again between two records, one of them marked as merged. Refused now, naming the way."""
+    import datetime
+
+    from django.utils import timezone
+
+    phone = "+994 50 765 43 22"
+    ours = cast.open_case(person={"birth_date": datetime.date(1998, 4, 2), "phone": phone})
+    theirs = cast.open_case(actor=cast.worker2, person={"birth_date": datetime.date(1998, 4, 2), "phone": phone})
+    signal = DuplicateSignal.objects.system().get()
+    services.merge_persons(actor=cast.officer, survivor=ours.person, merged=theirs.person,
+                           reason="Same phone", signal=signal, expected_version=signal.version)
+    before = Case.objects.system().count()
+    response = api(cast.worker2).post("/api/v1/cases/", {
+        "person_uuid": str(theirs.person.uuid), "came_to_notice": "self_referral", "scope": "internal",
+        "first_contact_at": (timezone.now() - datetime.timedelta(minutes=5)).isoformat()}, format="json")
+    assert response.status_code == 400, response.content
+    assert "merged into another record" in str(response.json())
+    assert Case.objects.system().count() == before
