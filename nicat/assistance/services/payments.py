@@ -72,6 +72,19 @@ def require_payer(actor, case):
     return institution
 
 
+def _payments_of(person):
+    """The allowances paid to the person: on this record and on every record the coordinator merged into it (a
+    merge of a merge too) — a payment made on the other record before the merge was paid to the same woman."""
+    records, frontier = [person], [person]
+    while frontier:
+        frontier = [merged for record in frontier for merged in Person.objects.of(record, via="merged_into")]
+        records += frontier
+    payments = AllowancePayment.objects.of(person, via="person")
+    for record in records[1:]:
+        payments = payments | AllowancePayment.objects.of(record, via="person")
+    return payments
+
+
 def _already_paid(existing, actor):
     """The refusal of a second payment. The case it was paid on is named only to whom it is visible: the person's
     case at another institution (two records merged by the coordinator) is not, and its reference is what a
@@ -147,12 +160,11 @@ def pay_allowance(*, actor, case, kind, paid_on, source, period="", payment_refe
         # through the case.
         person = case.person
         Person.objects.row(person).select_for_update().first()
-        existing = AllowancePayment.objects.of(person, via="person").select_related("case").filter(
-            kind=kind, period=period).first()
+        existing = _payments_of(person).select_related("case").filter(kind=kind, period=period).first()
         if existing is not None:
             raise ValidationError({"kind": _already_paid(existing, actor)})
         if kind == AllowanceKind.MONTHLY:
-            months = AllowancePayment.objects.of(person, via="person").filter(kind=kind).count()
+            months = _payments_of(person).filter(kind=kind).count()
             if months >= rule["monthly_max_months"]:
                 raise ValidationError({"period": _("The monthly allowance has been paid for %(n)s months, the most "
                                                    "the rules allow.") % {"n": months}})
@@ -164,8 +176,7 @@ def pay_allowance(*, actor, case, kind, paid_on, source, period="", payment_refe
             with transaction.atomic():
                 payment.save()
         except IntegrityError:
-            existing = AllowancePayment.objects.of(person, via="person").select_related("case").filter(
-                kind=kind, period=period).first()
+            existing = _payments_of(person).select_related("case").filter(kind=kind, period=period).first()
             raise ValidationError({"kind": _already_paid(existing, actor) if existing else _(
                 "This allowance was already paid. Nothing was recorded.")}) from None
         audit.record(actor=actor, action="allowance.pay", obj=payment, case=case, institution=institution,

@@ -39,3 +39,22 @@ def test_an_allowance_paid_on_another_institutions_case_is_refused_without_namin
         services.pay_allowance(actor=world.cast.worker2, case=theirs, kind="one_time",
                                paid_on=datetime.date(2024, 4, 1), source="state_budget")
     assert theirs.reference in " ".join(refused.value.messages)
+
+
+def test_an_allowance_paid_on_a_record_before_it_was_merged_counts_for_the_kept_record(world):
+    """The second NGO paid a woman's one-time allowance on its record; the coordinator then found that the first
+    NGO's record is the same woman and merged the second into it. The first NGO's worker recording the allowance
+    was accepted: she was paid twice (the payment stays on the merged record, which the check did not look at).
+    Now the payments of every record merged into the person count."""
+    ours = world.recognise(world.adult(given_name="Aysel", family_name="Məmmədova", phone="+994 50 765 43 24"))
+    theirs = world.recognise(world.adult(actor=world.cast.worker2, given_name="Aysel", family_name="Məmmədova",
+                                         phone="+994 50 765 43 24"))
+    services.pay_allowance(actor=world.cast.worker2, case=theirs, kind="one_time",
+                           paid_on=datetime.date(2024, 3, 1), source="state_budget")
+    signal = DuplicateSignal.objects.system().get()
+    persons.merge_persons(actor=world.cast.officer, survivor=ours.person, merged=theirs.person,
+                          reason="Same phone", signal=signal, expected_version=signal.version)
+    with pytest.raises(ValidationError) as refused:
+        services.pay_allowance(actor=world.cast.worker, case=world.fresh(ours), kind="one_time",
+                               paid_on=datetime.date(2024, 4, 1), source="state_budget")
+    assert "already paid" in " ".join(refused.value.messages)
