@@ -1,11 +1,8 @@
 """Races, with real threads and real transactions (SQLite and PostgreSQL alike):
 admissions at the same moment never exceed capacity; the allowance is never paid twice."""
-import threading
 import time
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection
 
 from nicat.accounts.models import User
 from nicat.assistance import services
@@ -13,33 +10,10 @@ from nicat.assistance.models import AllowancePayment, Facility, Group, Stay
 from nicat.assistance.services import shelters
 from nicat.cases.models import Case
 from nicat.core.calendar import baku_today
+from tests.support.threads import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-
-def _race(jobs):
-    """Run every job in its own thread (own database connection), released together; their outcomes."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes = [None] * len(jobs)
-
-    def run(i, job):
-        try:
-            barrier.wait(timeout=30)
-            job()
-            outcomes[i] = "ok"
-        except ValidationError as error:
-            outcomes[i] = "refused: " + " ".join(error.messages)
-        except Exception as error:  # noqa: BLE001 - reported in the assertion
-            outcomes[i] = f"error: {error!r}"
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return outcomes
 
 
 def test_simultaneous_admissions_never_exceed_capacity(world, monkeypatch):
@@ -60,7 +34,7 @@ def test_simultaneous_admissions_never_exceed_capacity(world, monkeypatch):
             services.admit(actor=manager, facility=facility, case=case, group=Group.WOMEN)
         return job
 
-    outcomes = _race([admit(c.pk) for c in cases])
+    outcomes = race([admit(c.pk) for c in cases])
     assert outcomes.count("ok") == 2, outcomes
     assert all(o == "ok" or (o.startswith("refused") and "no free place" in o) for o in outcomes), outcomes
     assert Stay.objects.system().filter(facility=world.shelter, group="women", ended_at__isnull=True).count() == 2
@@ -75,7 +49,7 @@ def test_simultaneous_allowance_payments_pay_once(world):
         fresh = Case.objects.system().select_related("person").get(pk=case.pk)
         services.pay_allowance(actor=worker, case=fresh, kind="one_time", paid_on=today, source="state_budget")
 
-    outcomes = _race([pay, pay, pay])
+    outcomes = race([pay, pay, pay])
     assert outcomes.count("ok") == 1, outcomes
     assert all(o == "ok" or "already paid" in o for o in outcomes), outcomes
     assert AllowancePayment.objects.system().filter(person=case.person).count() == 1

@@ -1,12 +1,9 @@
 """Issue 14, item 8: five identical referrals sent at the same moment used to all succeed. One open
 referral of a case to an institution per purpose: the others are refused with a clear 400, on SQLite
 and PostgreSQL alike (a partial unique constraint, not only a check before the insert)."""
-import threading
 import time
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection
 
 from nicat.accounts.models import User
 from nicat.audit.models import AuditEvent
@@ -15,30 +12,7 @@ from nicat.consent.models import Purpose
 from nicat.referrals import services
 from nicat.referrals.models import Referral
 from tests.support.referrals import consent, referral_data
-
-
-def _race(jobs):
-    barrier = threading.Barrier(len(jobs))
-    outcomes = [None] * len(jobs)
-
-    def run(i, job):
-        try:
-            barrier.wait(timeout=30)
-            job()
-            outcomes[i] = "ok"
-        except ValidationError as error:
-            outcomes[i] = "refused: " + " ".join(error.messages)
-        except Exception as error:  # noqa: BLE001 - reported in the assertion
-            outcomes[i] = f"error: {error!r}"
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return outcomes
+from tests.support.threads import race
 
 
 @pytest.mark.django_db(transaction=True)
@@ -60,7 +34,7 @@ def test_five_identical_referrals_at_once_make_one(world, monkeypatch):
         fresh = Case.objects.system().get(pk=case.pk)
         services.create_referral(actor=worker, case=fresh, data=referral_data(world.shelter))
 
-    outcomes = _race([send] * 5)
+    outcomes = race([send] * 5)
     assert outcomes.count("ok") == 1, outcomes
     assert all(o == "ok" or "already an open referral" in o for o in outcomes), outcomes
     assert Referral.objects.system().filter(case=case, to_institution=world.shelter).count() == 1

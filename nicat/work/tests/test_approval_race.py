@@ -3,12 +3,9 @@
 on PostgreSQL both passed it and two approvals of the same closure waited side by side — one approved, the
 other still pending for a case already closed. The case row is now locked before the check, so the second is
 told it already waits. Real threads, real transactions (SQLite serialises the two, PostgreSQL lets them meet)."""
-import threading
 import time
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection
 
 from nicat.accounts.models import User
 from nicat.assistance import services as assistance
@@ -16,6 +13,7 @@ from nicat.cases.models import Case
 from nicat.core.approvals import ApprovalPending
 from nicat.work import services
 from nicat.work.models import Approval, ApprovalStatus
+from tests.support.threads import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,8 +23,6 @@ def test_two_requests_to_close_a_case_at_once_leave_one_approval_waiting(world, 
     services.update_settings(actor=world.supervisor, institution=world.cast.ngo, data={"case_close": True},
                              version=row.version)
     case = world.adult()
-    barrier = threading.Barrier(2)
-    outcomes = [None, None]
     real_create = Approval.objects.create
 
     def slow_create(*args, **kwargs):
@@ -35,28 +31,18 @@ def test_two_requests_to_close_a_case_at_once_leave_one_approval_waiting(world, 
 
     monkeypatch.setattr(Approval.objects, "create", slow_create)
 
-    def close(i, worker_pk):
-        try:
-            barrier.wait(timeout=30)
+    def close(worker_pk):
+        def job():
             fresh = Case.objects.system().get(pk=case.pk)
-            assistance.close_case(actor=User.objects.get(pk=worker_pk), case=fresh,
-                                  closure_reason="DeclinedFurtherAssistance", expected_version=fresh.version)
-            outcomes[i] = "closed"
-        except ApprovalPending:
-            outcomes[i] = "pending"
-        except ValidationError as error:
-            outcomes[i] = "refused: " + " ".join(error.messages)
-        except Exception as error:  # noqa: BLE001 - reported in the assertion
-            outcomes[i] = f"error: {error!r}"
-        finally:
-            connection.close()
+            try:
+                assistance.close_case(actor=User.objects.get(pk=worker_pk), case=fresh,
+                                      closure_reason="DeclinedFurtherAssistance", expected_version=fresh.version)
+            except ApprovalPending:
+                return "pending"
+            return "closed"
+        return job
 
-    threads = [threading.Thread(target=close, args=(0, world.cast.worker.pk)),
-               threading.Thread(target=close, args=(1, world.colleague.pk))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    outcomes = race([close(world.cast.worker.pk), close(world.colleague.pk)])
     assert sorted(o.split(":")[0] for o in outcomes) == ["pending", "refused"], outcomes
     assert "already waits" in next(o for o in outcomes if o.startswith("refused"))
     assert Approval.objects.system().filter(case_id=case.pk, status=ApprovalStatus.PENDING).count() == 1
