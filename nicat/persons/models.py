@@ -94,6 +94,15 @@ class Person(VersionedModel):
     def is_erased(self):
         return self.erased_at is not None
 
+    def records_merged_in(self):
+        """Every record the coordinator merged into this one, a merge of a merge too (A into B, then B into C):
+        what was recorded on them belongs to the same person."""
+        records, frontier = [], [self]
+        while frontier:
+            frontier = [merged for record in frontier for merged in Person.objects.of(record, via="merged_into")]
+            records += frontier
+        return records
+
     @property
     def full_name(self):
         if self.erased_at:

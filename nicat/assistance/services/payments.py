@@ -75,12 +75,8 @@ def require_payer(actor, case):
 def _payments_of(person):
     """The allowances paid to the person: on this record and on every record the coordinator merged into it (a
     merge of a merge too) — a payment made on the other record before the merge was paid to the same woman."""
-    records, frontier = [person], [person]
-    while frontier:
-        frontier = [merged for record in frontier for merged in Person.objects.of(record, via="merged_into")]
-        records += frontier
     payments = AllowancePayment.objects.of(person, via="person")
-    for record in records[1:]:
+    for record in person.records_merged_in():
         payments = payments | AllowancePayment.objects.of(record, via="person")
     return payments
 
