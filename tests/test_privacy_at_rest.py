@@ -213,7 +213,8 @@ def test_no_marker_at_rest_nor_in_logs(cast, markers, settings, tmp_path, caplog
     assert police.post("/api/v1/proceedings/release-requests/", {
         "case": str(police_case.uuid), "liability": "administrative", "offence": m["offence"],
         "requested_on": "2025-02-01", "authority": m["authority"]}, format="json").status_code == 201
-    listed = police.get("/api/v1/proceedings/perpetrators/", {"name": f"{m['perpgiven']} {m['perpfamily']}"})
+    listed = police.post("/api/v1/proceedings/perpetrators/search/",
+                         {"name": f"{m['perpgiven']} {m['perpfamily']}"}, format="json")
     assert [p["family_name"] for p in listed.json()["results"]] == [m["perpfamily"]]  # readable, found by index
     # 4c. Daily work (issue 15): a task through the page and the API, its outcome, an approval's note.
     from nicat.work import services as work
@@ -339,7 +340,7 @@ def test_hotline_contacts_leave_no_marker_at_rest_nor_in_logs(cast, settings, ca
     assert contact.notes == m["hlnotes"] and Contact.objects.system().count() == 3
     page = client.get(reverse("hotline:detail", args=[contact.uuid])).content.decode()
     assert m["hlname"] in page and m["hlplace"] in page  # readable where allowed
-    search = client.get(reverse("hotline:link", args=[contact.uuid]), {"family_name": m["linkname"]})
+    search = client.post(reverse("hotline:link", args=[contact.uuid]), {"family_name": m["linkname"]})
     assert search.status_code == 200
     assert mail.outbox and not found(m, "".join(e.subject + e.body for e in mail.outbox))
 

@@ -7,6 +7,9 @@ with what the user typed); a refusal the user is told about (`PermissionDenied` 
 `NotAllowed` — the record is not visible — is a 404, so that existence does not leak; a change filed for
 a supervisor's approval (`ApprovalPending`) is an information message and the redirect.
 
+`search_page` — a search whose terms (names, phone and document numbers, birth dates) never travel in the
+address: the form is POSTed and the results are drawn in that answer; a GET carrying terms is refused.
+
 `act` — a POSTed action without a page of its own (a button on a detail page): the outcomes as
 messages on the page it returns to (a refusal: the 403 page with its reason).
 
@@ -143,3 +146,26 @@ def act(request, call, *, success, next_page, form=None, refused_as_message=Fals
         _said(request, success, result)
         return redirect(_target(result, next_page))
     return redirect(next_page)
+
+
+def search_terms_in_address(request, form_class):
+    """Whether a GET names a search term of `form_class` in its query string (`?q=…`)."""
+    return request.method == "GET" and any(str(request.GET.get(name, "")).strip() for name in form_class.base_fields)
+
+
+def search_page(request, form_class, *, search, template, context=None):
+    """A search page whose terms never reach the address (law 1: a query string stays in browser histories,
+    proxy and load-balancer logs and Referer headers). GET shows the empty form; the form is POSTed (with
+    its CSRF token) and `search(cleaned_data)` — None when there is nothing to search for — is drawn as
+    `results` in the same answer, without a redirect that would put the terms back into an address. A GET
+    carrying terms (an old bookmark or link) is a 400 telling the user to use the form; its terms are not
+    searched for and not shown again."""
+    extra = dict(context or {})
+    if search_terms_in_address(request, form_class):
+        return render(request, template, {"form": form_class(), "results": None, "address_refused": _(
+            "Searches are sent with the form on this page, never in the address, where a name or a number "
+            "would stay in the browser's history and the servers' logs. Type what you are looking for into "
+            "the form."), **extra}, status=400)
+    form = form_class(request.POST if request.method == "POST" else None)
+    results = search(form.cleaned_data) if request.method == "POST" and form.is_valid() else None
+    return render(request, template, {"form": form, "results": results, **extra})

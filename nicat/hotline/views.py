@@ -138,8 +138,13 @@ def link_case(request, contact_uuid):
             messages.success(request, _("Contact %(contact)s was linked to case %(ref)s.") % {
                 "contact": contact.reference, "ref": case.reference})
             return redirect("hotline:detail", contact_uuid=contact.uuid)
-    form = LinkSearchForm(request.GET or None)
-    if request.GET and form.is_valid():
+    if pages.search_terms_in_address(request, LinkSearchForm):  # an old link: refused, the terms not searched
+        return pages.search_page(request, LinkSearchForm, search=lambda cleaned: None, template="hotline/link.html",
+                                 context={"contact": contact})
+    # The search is POSTed (what the caller said never travels in the address); a POST naming a case links.
+    searching = request.method == "POST" and not request.POST.get("case")
+    form = LinkSearchForm(request.POST if searching else None)
+    if searching and form.is_valid():
         try:
             result = duplicate_check(user=request.user, data=form.to_data(), channel="web")
         except TooManyChecks as error:

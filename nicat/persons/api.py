@@ -1,6 +1,6 @@
 """REST API of persons: /api/v1/persons/ — always scoped to what the caller may see."""
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, Throttled, ValidationError
@@ -128,6 +128,19 @@ class CandidateQuerySerializer(serializers.Serializer):
     phone = serializers.CharField(required=False, allow_blank=True)
 
 
+class SearchQuerySerializer(serializers.Serializer):
+    """The criteria of a person search (POST /api/v1/persons/search/); at least one is needed."""
+
+    q = serializers.CharField(max_length=300, required=False, allow_blank=True,
+                              help_text=_("A name in any spelling or script."))
+    document = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    age_from = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=120)
+    age_to = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=120)
+    reference = serializers.CharField(max_length=32, required=False, allow_blank=True,
+                                      help_text=_("A case reference, or its number (123 finds NCT-2026-000123)."))
+
+
 def _form_errors(form):
     return {field: [str(e) for e in errs] for field, errs in form.errors.items()}
 
@@ -161,14 +174,21 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, AuditedVie
 
     @extend_schema(summary="Find persons by any spelling of the name, document number, birth date, age or case "
                            "reference (only persons you may see)",
-                   parameters=[OpenApiParameter(n, str, required=False) for n in
-                               ("q", "document", "birth_date", "age_from", "age_to", "reference")],
-                   responses=SearchResultSerializer(many=True))
-    @action(detail=False, methods=["get"], pagination_class=None)
+                   description="The criteria go in the JSON body, never in the address: an address is kept in "
+                               "browser histories, proxy and load-balancer logs and Referer headers. The search "
+                               "is audited with the names of the criteria given (never their values) and the "
+                               "persons and cases shown.",
+                   request=SearchQuerySerializer,
+                   responses={200: SearchResultSerializer(many=True),
+                              400: OpenApiResponse(description="No criterion, or a criterion that is not valid.")})
+    @action(detail=False, methods=["post"], pagination_class=None)
     def search(self, request):
         if not policy.can_work_on_cases(request.user):
             raise PermissionDenied
-        form = SearchForm(request.query_params)
+        query = SearchQuerySerializer(data=request.data)
+        query.is_valid(raise_exception=True)
+        form = SearchForm({k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                           for k, v in query.validated_data.items() if v is not None})
         if not form.is_valid():
             raise ValidationError(_form_errors(form))
         if not form.has_criteria():
@@ -178,6 +198,20 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, AuditedVie
         results = selectors.search_persons(user=request.user, **criteria)
         selectors.searched(user=request.user, criteria=criteria, results=results, channel="api")
         return Response(SearchResultSerializer(results, many=True).data)
+
+    @extend_schema(summary="Refused: a search in the address (use POST /api/v1/persons/search/)",
+                   description="Always 400: what is searched for (names, document numbers, birth dates) would "
+                               "stay in the logs and histories that keep addresses. Send the criteria in the "
+                               "JSON body of POST /api/v1/persons/search/.",
+                   deprecated=True, request=None,
+                   responses={400: OpenApiResponse(description="Search with POST /api/v1/persons/search/.")})
+    @search.mapping.get
+    def search_in_address(self, request):
+        if not policy.can_work_on_cases(request.user):
+            raise PermissionDenied
+        raise ValidationError({"detail": [_("Search with POST %(endpoint)s and the criteria in the JSON body; "
+                                            "a search in the address is refused, as the address is kept in "
+                                            "logs and browser histories.") % {"endpoint": "/api/v1/persons/search/"}]})
 
     @extend_schema(summary="Likely and possible duplicates of a person about to be registered",
                    description="Matches among the persons you may see. Another institution's person is "

@@ -19,13 +19,17 @@ coordinator_required = requires(predicates.is_coordinator)
 
 @case_worker_required
 def search(request):
-    form = SearchForm(request.GET or None)
-    results = None
-    if form.has_criteria():
-        criteria = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+    """The form is POSTed and the results drawn in the answer: names, document numbers and birth dates never
+    travel in the address (nicat.core.pages.search_page)."""
+    def run(cleaned):
+        criteria = {k: v for k, v in cleaned.items() if v not in (None, "")}
+        if not criteria:
+            return None
         results = selectors.search_persons(user=request.user, **criteria)
         selectors.searched(user=request.user, criteria=criteria, results=results, channel="web")
-    return render(request, "persons/search.html", {"form": form, "results": results})
+        return results
+
+    return pages.search_page(request, SearchForm, search=run, template="persons/search.html")
 
 
 @case_worker_required

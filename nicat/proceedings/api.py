@@ -282,24 +282,56 @@ class ProceedingsViewSet(AuditedViewSet):
         return self.answer(obj, code)
 
 
+class PerpetratorSearchSerializer(serializers.Serializer):
+    """What POST /api/v1/proceedings/perpetrators/search/ looks for: in the body, never in the address."""
+
+    name = serializers.CharField(max_length=300, help_text=_(
+        "A suspect's full name: found by its blind index (any spelling or order of the same name)."))
+
+    def validate_name(self, value):
+        if not value.strip():
+            raise serializers.ValidationError(_("Give the suspect's full name."))
+        return value
+
+
 class PerpetratorViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ProceedingsViewSet):
-    """Suspected traffickers (the investigation file). `?name=` finds a suspect by name through the blind
-    index (any spelling or order of the same name), among the suspects of the cases you may see."""
+    """Suspected traffickers (the investigation file). POST `search/` finds a suspect by name through the blind
+    index (any spelling or order of the same name), among the suspects of the cases you may see; the name goes
+    in the body, never in the address (`?name=` on the list is refused)."""
 
     serializer_class = PerpetratorSerializer
     reads = selectors.PERPETRATORS
     http_method_names = ["get", "post", "patch", "head", "options"]
+    searched_name = ""
 
-    @extend_schema(parameters=[CASE_FILTER, OpenApiParameter("name", str, required=False,
-                                                             description="A suspect's full name (exact, any spelling).")])
+    @extend_schema(parameters=[CASE_FILTER], description=(
+        "A search by name is POST /api/v1/proceedings/perpetrators/search/ (the name in the body); `?name=` here "
+        "is refused (400)."))
     def list(self, request, *args, **kwargs):
+        if request.query_params.get("name"):
+            raise serializers.ValidationError({"detail": [_(
+                "Search with POST %(endpoint)s and the name in the JSON body; a search in the address is "
+                "refused, as the address is kept in logs and browser histories.") % {
+                    "endpoint": "/api/v1/proceedings/perpetrators/search/"}]})
         return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="Find suspects by name (the cases you may see)",
+                   description="The name goes in the JSON body, never in the address. Paged like the list "
+                               "(`?page=N` with the same body); audited as a list naming the cases shown, never "
+                               "the name searched.",
+                   parameters=[CASE_FILTER], request=PerpetratorSearchSerializer,
+                   responses=PerpetratorSerializer(many=True))
+    @action(detail=False, methods=["post"])
+    def search(self, request):
+        body = PerpetratorSearchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        self.searched_name = body.validated_data["name"]
+        return super().list(request)
 
     def get_queryset(self):
         qs = super().get_queryset()
-        name = self.request.query_params.get("name")
-        if name and not getattr(self, "swagger_fake_view", False):
-            qs = qs.filter(name_index=services.name_index("", name, ""))
+        if self.searched_name and not getattr(self, "swagger_fake_view", False):
+            qs = qs.filter(name_index=services.name_index("", self.searched_name, ""))
         return qs.prefetch_related("roles", "nationalities")
 
     def create(self, request, *args, **kwargs):

@@ -289,13 +289,29 @@ class SecurityMeasureViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, _
         return super().update(request, *args, **kwargs)
 
 
+class RelativeSearchSerializer(serializers.Serializer):
+    """What POST /api/v1/relatives-at-risk/search/ looks for (a name, a phone number or both): in the body,
+    never in the address."""
+
+    name = serializers.CharField(max_length=300, required=False, allow_blank=True, help_text=_(
+        "A full name in any spelling and order: found by its blind index (exact after normalisation)."))
+    phone = serializers.CharField(max_length=100, required=False, allow_blank=True,
+                                  help_text=_("A phone number: found by its blind index."))
+
+    def validate(self, data):
+        if not (data.get("name", "").strip() or data.get("phone", "").strip()):
+            raise serializers.ValidationError(_("Give a full name or a phone number."))
+        return data
+
+
+# The criteria a GET of the list may no longer carry (law 1: an address is kept in logs and histories).
+RELATIVE_TERMS = ("name", "phone")
+
+
 @extend_schema_view(
-    list=extend_schema(parameters=[
-        CASE_PARAM,
-        OpenApiParameter("name", str, required=False, description=(
-            "A full name in any spelling and order: found by its blind index (exact after normalisation).")),
-        OpenApiParameter("phone", str, required=False, description="A phone number: found by its blind index."),
-    ]),
+    list=extend_schema(parameters=[CASE_PARAM], description=(
+        "A search by name or phone is POST /api/v1/relatives-at-risk/search/ (the criteria in the body); "
+        "`?name=` or `?phone=` here is refused (400).")),
     partial_update=extend_schema(request=RelativeUpdateSerializer, responses=RelativeSerializer),
 )
 class RelativeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, _Scoped):
@@ -305,14 +321,36 @@ class RelativeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, _Scoped)
     serializer_class = RelativeSerializer
     reads = selectors.RELATIVES_AT_RISK
     http_method_names = ["get", "post", "patch", "head", "options"]
+    search_terms: dict = {}
 
     def filter_queryset(self, queryset):
-        name, phone = self.request.query_params.get("name"), self.request.query_params.get("phone")
+        name, phone = self.search_terms.get("name"), self.search_terms.get("phone")
         if name:
             queryset = queryset.filter(name_index=services.name_index(name))
         if phone:
             queryset = queryset.filter(phone_index=services.phone_index(phone))
         return queryset
+
+    def list(self, request, *args, **kwargs):
+        if any(request.query_params.get(term) for term in RELATIVE_TERMS):
+            raise ValidationError({"detail": [_(
+                "Search with POST %(endpoint)s and the name or phone number in the JSON body; a search in the "
+                "address is refused, as the address is kept in logs and browser histories.") % {
+                    "endpoint": "/api/v1/relatives-at-risk/search/"}]})
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="Find relatives and helpers at risk by name or phone (the cases you may see)",
+                   description="The criteria go in the JSON body, never in the address. Paged like the list "
+                               "(`?page=N` with the same body); audited as a list naming the cases shown, "
+                               "never the name or number searched.",
+                   parameters=[CASE_PARAM], request=RelativeSearchSerializer,
+                   responses=RelativeSerializer(many=True))
+    @action(detail=False, methods=["post"])
+    def search(self, request):
+        body = RelativeSearchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        self.search_terms = dict(body.validated_data)
+        return super().list(request)
 
     def create(self, request, *args, **kwargs):
         body = RelativeSerializer(data=request.data, context=self.get_serializer_context())

@@ -207,9 +207,9 @@ def relative_edit(request, uuid):
 def relative_search(request):
     if RELATIVES not in policy.visible_sections(request.user):
         raise policy.SectionNotAllowed(RELATIVES)
-    form = RelativeSearchForm(request.GET or None)
-    rows = None
-    if form.is_valid() and (form.cleaned_data["name"] or form.cleaned_data["phone"]):
-        rows = selectors.find_relatives(user=request.user, name=form.cleaned_data["name"],
-                                        phone=form.cleaned_data["phone"])
-    return render(request, "safety/relative_search.html", {"form": form, "rows": rows})
+    def run(cleaned):  # POSTed: a name or a phone number never travels in the address (core.pages.search_page)
+        if not (cleaned["name"] or cleaned["phone"]):
+            return None
+        return selectors.find_relatives(user=request.user, name=cleaned["name"], phone=cleaned["phone"])
+
+    return pages.search_page(request, RelativeSearchForm, search=run, template="safety/relative_search.html")

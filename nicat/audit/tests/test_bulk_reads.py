@@ -35,7 +35,7 @@ def test_lists_and_searches_record_the_ids_they_showed(api, client, world, share
     c = api(world.worker2)
     c.get("/api/v1/persons/")
     c.get("/api/v1/cases/")
-    c.get("/api/v1/persons/search/", {"q": "Aysel Məmmədova"})
+    c.post("/api/v1/persons/search/", {"q": "Aysel Məmmədova"}, format="json")
     c.post("/api/v1/persons/candidates/", {"family_name": "Məmmədova", "given_name": "Aysel"}, format="json")
     client.force_login(world.worker2)
     client.get(reverse("cases:list"))
@@ -54,7 +54,7 @@ def test_lists_and_searches_record_the_ids_they_showed(api, client, world, share
 
 def test_the_access_report_and_who_accessed_show_bulk_reads(api, client, world, shared):
     api(world.worker2).get("/api/v1/persons/")            # the second NGO lists persons: the referred one is shown
-    api(world.worker2).get("/api/v1/persons/search/", {"q": "Aysel"})
+    api(world.worker2).post("/api/v1/persons/search/", {"q": "Aysel"}, format="json")
     unrelated = world.open_case(actor=world.worker2, person={"given_name": "Nərmin", "family_name": "Quliyeva"})
     trail = list(person_trail(person=shared.person))
     bulk = [(e.action, e.actor_username) for e in trail if e.action in ("person.list", "person.search")]
@@ -63,7 +63,7 @@ def test_the_access_report_and_who_accessed_show_bulk_reads(api, client, world, 
     assert "worker2" in {row["actor_username"] for row in case_accessors(case=shared)}
     # a list that did not show the person is not in their report
     world.worker2._nicat_memberships = None
-    api(world.worker2).get("/api/v1/persons/search/", {"q": "Nərmin Quliyeva"})
+    api(world.worker2).post("/api/v1/persons/search/", {"q": "Nərmin Quliyeva"}, format="json")
     assert len([e for e in person_trail(person=shared.person) if e.action == "person.search"]) == 1
     assert any(e.action == "person.search" for e in person_trail(person=unrelated.person))
     # the supervisor's pages show them

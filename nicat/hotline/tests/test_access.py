@@ -94,17 +94,17 @@ def test_the_link_search_reveals_no_other_institutions_record(hotline, client):
     hotline.cast.open_case(person=person)  # registered by the first NGO: the hotline may not see it
     contact = hotline.contact()
     verified_login(client, hotline.operator)
-    weak = client.get(reverse("hotline:link", args=[contact.uuid]), {"given_name": "Səbinə",
+    weak = client.post(reverse("hotline:link", args=[contact.uuid]), {"given_name": "Səbinə",
                                                                      "family_name": "Hüseynova"}).content.decode()
     assert "Hüseynova</strong>" not in weak and 'id="link-elsewhere"' not in weak
-    strong = client.get(reverse("hotline:link", args=[contact.uuid]), {
+    strong = client.post(reverse("hotline:link", args=[contact.uuid]), {
         "given_name": "Səbinə", "family_name": "Hüseynova", "birth_date": "1988-07-09",
         "phone": "+994551112233"}).content.decode()
     assert 'id="link-elsewhere"' in strong  # only "known elsewhere", with the coordinator
     assert "Birinci QHT" not in strong and "NCT-" not in strong and "1988" not in strong.split("link-results")[1]
     # The operator's own person is shown with the case to link to.
     own = hotline.cast.open_case(actor=hotline.operator, person={"given_name": "Ülviyyə", "family_name": "Kərimova"})
-    mine = client.get(reverse("hotline:link", args=[contact.uuid]), {"given_name": "Ülviyyə",
+    mine = client.post(reverse("hotline:link", args=[contact.uuid]), {"given_name": "Ülviyyə",
                                                                      "family_name": "Kərimova"}).content.decode()
     assert own.reference in mine
     assert AuditEvent.objects.filter(action="person.duplicate_check", actor_id=hotline.operator.pk).count() == 3

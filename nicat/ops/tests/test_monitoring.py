@@ -111,7 +111,8 @@ def test_json_log_lines_carry_request_ids_and_no_names(client, cast):
         client.login(username="worker", password=PASSWORD)
         page = client.get(f"/cases/{case.uuid}/", HTTP_X_REQUEST_ID="req-12345678")
         assert "Əlizadə" in page.content.decode()  # the page shows the name …
-        client.get("/persons/", {"q": "Əlizadə Günay"})  # … and a search types it
+        client.post("/persons/", {"q": "Əlizadə Günay"})  # … and a search types it (a POST body) …
+        client.get("/persons/", {"q": "Əlizadə Günay"})  # … or an old link carries it (refused, 400)
         client.get(f"/cases/{case.uuid}/no-such-page/")
     finally:
         root.removeHandler(handler)

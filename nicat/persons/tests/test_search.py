@@ -49,42 +49,42 @@ def test_search_never_crosses_institutions(cast, aysel):
 
 
 def test_search_page(login, cast, aysel):
-    page = login(cast.worker).get(reverse("persons:search"), {"q": "Мамедова"}).content.decode()
+    page = login(cast.worker).post(reverse("persons:search"), {"q": "Мамедова"}).content.decode()
     assert aysel.reference in page and "Məmmədova" in page
-    page = login(cast.worker2).get(reverse("persons:search"), {"q": "Мамедова"}).content.decode()
+    page = login(cast.worker2).post(reverse("persons:search"), {"q": "Мамедова"}).content.decode()
     assert aysel.reference not in page and "Məmmədova" not in page and "Aysel" not in page
     assert "search-results" not in page
 
 
 def test_search_page_rejects_bad_age_range_clearly(login, cast):
-    response = login(cast.worker).get(reverse("persons:search"), {"age_from": "40", "age_to": "20"})
+    response = login(cast.worker).post(reverse("persons:search"), {"age_from": "40", "age_to": "20"})
     assert response.status_code == 200
     assert "age_to" in response.context["form"].errors
 
 
 def test_search_page_is_for_case_workers(login, cast):
-    assert login(cast.analyst).get(reverse("persons:search"), {"q": "x"}).status_code == 403
+    assert login(cast.analyst).post(reverse("persons:search"), {"q": "x"}).status_code == 403
 
 
 def test_search_api(api, cast, aysel):
-    response = api(cast.worker).get("/api/v1/persons/search/", {"q": "Guseynova Aysel"})
+    response = api(cast.worker).post("/api/v1/persons/search/", {"q": "Guseynova Aysel"}, format="json")
     assert response.status_code == 200 and response.json() == []
-    response = api(cast.worker).get("/api/v1/persons/search/", {"q": "Mammadova"})
+    response = api(cast.worker).post("/api/v1/persons/search/", {"q": "Mammadova"}, format="json")
     assert response.status_code == 200
     body = response.json()
     assert body[0]["uuid"] == str(aysel.person.uuid) and body[0]["cases"][0]["reference"] == aysel.reference
-    assert api(cast.worker2).get("/api/v1/persons/search/", {"q": "Mammadova"}).json() == []
-    bad = api(cast.worker).get("/api/v1/persons/search/", {})
+    assert api(cast.worker2).post("/api/v1/persons/search/", {"q": "Mammadova"}, format="json").json() == []
+    bad = api(cast.worker).post("/api/v1/persons/search/", {}, format="json")
     assert bad.status_code == 400
-    bad = api(cast.worker).get("/api/v1/persons/search/", {"birth_date": "04.03.1995x"})
+    bad = api(cast.worker).post("/api/v1/persons/search/", {"birth_date": "04.03.1995x"}, format="json")
     assert bad.status_code == 400 and "birth_date" in str(bad.json())
-    assert api(cast.analyst).get("/api/v1/persons/search/", {"q": "Mammadova"}).status_code in (403, 404)
+    assert api(cast.analyst).post("/api/v1/persons/search/", {"q": "Mammadova"}, format="json").status_code in (403, 404)
 
 
 def test_search_is_audited_without_names(cast, aysel, login):
     from nicat.audit.models import AuditEvent
 
-    login(cast.worker).get(reverse("persons:search"), {"q": "Мамедова"})
+    login(cast.worker).post(reverse("persons:search"), {"q": "Мамедова"})
     event = AuditEvent.objects.filter(action="person.search").latest("sequence")
     assert event.details["criteria"] == ["q"] and "Мамедова" not in str(event.details)
 
@@ -108,9 +108,9 @@ def test_search_page_queries_do_not_grow_with_the_persons_shown(login, cast):
     client = login(cast.worker)
 
     def queries(q):
-        client.get(reverse("persons:search"), {"q": q})
+        client.post(reverse("persons:search"), {"q": q})
         with CaptureQueriesContext(connection) as ctx:
-            page = client.get(reverse("persons:search"), {"q": q}).content.decode()
+            page = client.post(reverse("persons:search"), {"q": q}).content.decode()
         return len(ctx.captured_queries), page
 
     for given in ("Leyla", "Günel"):

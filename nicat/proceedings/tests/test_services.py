@@ -161,14 +161,14 @@ def test_a_suspect_is_found_by_any_spelling_of_the_name(police_case, api):
     other = c.open_case(actor=c.officer)
     services.add_perpetrator(actor=c.officer, case=other, data={
         "given_name": "Rauf", "family_name": "Гасымов", "roles": [c.perpetrator.roles.first()]})
-    found = api(c.officer).get("/api/v1/proceedings/perpetrators/", {"name": "Rauf Qasimov"}).json()["results"]
+    found = api(c.officer).post("/api/v1/proceedings/perpetrators/search/", {"name": "Rauf Qasimov"}, format="json").json()["results"]
     assert sorted(p["case"] for p in found) == sorted([str(c.case.uuid), str(other.uuid)])
     # Another police body finds nothing of the Main Department's suspects.
     from nicat.accounts.models import Role
     from tests.support.world import make_institution, make_user
 
     stranger = make_user("x.officer", make_institution("x-police", "law_enforcement"), Role.IDENTIFICATION_OFFICER)
-    assert api(stranger).get("/api/v1/proceedings/perpetrators/", {"name": "Rauf Qasımov"}).json()["results"] == []
+    assert api(stranger).post("/api/v1/proceedings/perpetrators/search/", {"name": "Rauf Qasımov"}, format="json").json()["results"] == []
 
 
 def test_bad_input_is_refused_with_a_sentence(police_case, api):

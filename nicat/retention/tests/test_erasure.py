@@ -132,7 +132,7 @@ def test_statistics_count_the_erased_case_the_same(victim, cast):
 
 def test_pages_of_an_erased_person_render_and_search_no_longer_finds_them(victim, cast, api):
     client = verified_login(Client(), cast.worker)
-    found = client.get(reverse("persons:search"), {"q": f"{NAME} {FAMILY}"})
+    found = client.post(reverse("persons:search"), {"q": f"{NAME} {FAMILY}"})
     assert found.status_code == 200 and found.content.decode().count(FAMILY) >= 2  # the query box and the hit
 
     erase_person(actor=None, person=victim.person, basis="retention")
@@ -146,7 +146,7 @@ def test_pages_of_an_erased_person_render_and_search_no_longer_finds_them(victim
         response = client.get(url)
         assert response.status_code in (200, 302), url
         assert NAME.encode() not in response.content
-    search = client.get(reverse("persons:search"), {"q": f"{NAME} {FAMILY}"})
+    search = client.post(reverse("persons:search"), {"q": f"{NAME} {FAMILY}"})
     assert search.status_code == 200 and search.content.decode().count(FAMILY) == 1  # the query box only
     # the API shows the person as erased, never an error
     response = api(cast.worker).get(f"/api/v1/cases/{victim.uuid}/")

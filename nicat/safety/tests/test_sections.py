@@ -187,6 +187,6 @@ def test_relatives_are_found_only_by_blind_index(world, api):
         found = selectors.find_relatives(user=world.worker, **query)
         assert [r.uuid for r in found] == [relative.uuid], query  # not the other NGO's relative
     assert selectors.find_relatives(user=world.worker, name="Elvin") == []  # a part of the name is no key
-    body = api(world.worker).get("/api/v1/relatives-at-risk/", {"phone": "+994557654321"}).json()
+    body = api(world.worker).post("/api/v1/relatives-at-risk/search/", {"phone": "+994557654321"}, format="json").json()
     assert [r["uuid"] for r in body["results"]] == [str(relative.uuid)]
     assert AuditEvent.objects.filter(action="relative.search").exists()

@@ -50,7 +50,8 @@ MATRIX = {
     "hotline:detail": page(OPERATOR, kwargs=CONTACT),
     "hotline:edit": page(OPERATOR, kwargs=CONTACT),
     "hotline:open_case": page(OPERATOR, kwargs=CONTACT),
-    "hotline:link": page(OPERATOR, kwargs=CONTACT),
+    # The search is POSTed (a POST without "case" searches); a GET carrying a term answers 400.
+    "hotline:link": page(OPERATOR, methods=("get", "post"), kwargs=CONTACT, query={"family_name": "Matrix"}),
     "hotline:alerts": page(ALERTS),
     # The acknowledging POST redirects back for the duty service; the hotline operator sees the alert but
     # may not acknowledge it (404, like an alert one cannot see).

@@ -11,7 +11,8 @@ from tests.support.matrix import CASE_WORKING, EVERYONE, api, page
 COORDINATORS = frozenset({Role.IDENTIFICATION_OFFICER.value, Role.SUPERVISOR.value})
 
 MATRIX = {
-    "persons:search": page(CASE_WORKING, query={"q": "Matrix"}),
+    # The search is POSTed; a GET carrying a term answers 400 (not a refusal) and searches nothing.
+    "persons:search": page(CASE_WORKING, methods=("get", "post"), query={"q": "Matrix"}),
     "persons:candidates": page(CASE_WORKING, methods=("post",), query={"person-family_name": "Matrix"}),
     "persons:duplicates": page(COORDINATORS),
     "persons:duplicate": page(COORDINATORS, kwargs={"signal_uuid": "duplicate_signal"}),
@@ -21,7 +22,7 @@ MATRIX = {
     "persons:merge_undo": page(COORDINATORS, methods=("post",), kwargs={"merge_uuid": "person_merge"}),
     "person-list": api(EVERYONE),  # scoped: an empty list for roles that never see persons
     "person-detail": api(CASE_WORKING, kwargs={"uuid": "person"}, denied=404),
-    "person-search": api(CASE_WORKING, query={"q": "Matrix"}),
+    "person-search": api(CASE_WORKING, methods=("get", "post"), query={"q": "Matrix"}),  # GET: always 400
     "person-candidates": api(CASE_WORKING, methods=("post",), query={"family_name": "Matrix"}),
 }
 

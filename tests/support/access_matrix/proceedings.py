@@ -39,6 +39,7 @@ MATRIX = {
     "proceedings:release_decide": page(INVESTIGATION, kwargs={"uuid": "release_request"}),
     "proceedings:claim_link": page(INVESTIGATION, kwargs={"uuid": "claim"}),
     "proceedings-perpetrator-list": api(INVESTIGATION),
+    "proceedings-perpetrator-search": api(INVESTIGATION, methods=("post",), query={"name": "Matrix Suspect"}),
     "proceedings-perpetrator-detail": _detail("perpetrator"),
     "proceedings-criminal-case-list": api(INVESTIGATION),
     "proceedings-criminal-case-detail": _detail("criminal_case"),

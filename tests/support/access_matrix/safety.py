@@ -85,7 +85,8 @@ MATRIX = {
     "safety:measure_add": page(SECURITY, methods=("post",), kwargs=CASE),
     "safety:relative_add": page(RELATIVES, methods=("post",), kwargs=CASE),
     "safety:relative_edit": page(RELATIVES, kwargs={"uuid": "relative_at_risk"}),
-    "safety:relative_search": page(RELATIVES, query={"phone": "+994 50 000 00 00"}),
+    # The search is POSTed; a GET carrying a term answers 400 (not a refusal) and searches nothing.
+    "safety:relative_search": page(RELATIVES, methods=("get", "post"), query={"phone": "+994 50 000 00 00"}),
     "safety-assessment-list": api(EVERYONE),  # scoped: empty for roles that never see cases
     "safety-assessment-detail": api(CASE_WORKING, kwargs=ASSESSMENT, denied=404),
     "safety-assessment-plan": api(ASSESSING, methods=("post",), kwargs=ASSESSMENT,
@@ -94,6 +95,7 @@ MATRIX = {
     "security-measure-list": api(SECURITY, query=REASON),
     "security-measure-detail": api(SECURITY, kwargs={"uuid": "security_measure"}, query=REASON),
     "relative-at-risk-list": api(RELATIVES),
+    "relative-at-risk-search": api(RELATIVES, methods=("post",), query={"name": "Matrix Sibling"}),
     "relative-at-risk-detail": api(RELATIVES, kwargs={"uuid": "relative_at_risk"}),
     "family-contact-list": api(EVERYONE),  # scoped: empty for roles that never see cases
 }
