@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from nicat.access import policy
 from nicat.audit import services as audit
 from nicat.cases.selectors import case_list
+from nicat.core.spreadsheet import safe_cell
 
 MAX_ROWS = 10000
 MIN_PURPOSE = 10
@@ -114,6 +115,5 @@ def _xlsx(marking, columns, rows):
 
 
 def _safe(value):
-    """A cell a spreadsheet will not run as a formula (CSV injection)."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """A cell a spreadsheet will not run as a formula (CSV injection): nicat.core.spreadsheet."""
+    return safe_cell(str(value))
