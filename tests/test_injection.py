@@ -132,3 +132,59 @@ def test_a_help_request_full_of_markup_shows_as_text_on_the_hotline_desk(cast):
     detail = staff.get(reverse("hotline:detail", args=[contact.uuid]))
     assert detail.status_code == 200
     assert_inert(detail.content.decode(), "QWHAT", "QSAFE", where="contact page")
+
+
+# --- In a real browser, with the Content-Security-Policy switched off so that a hole would fire ----------------
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_no_script_runs_in_a_browser_on_the_pages_that_show_typed_markup(browser, live_server, cast):
+    """The pages whose values can carry markup, and the scripts that draw on them (the searchable selects,
+    built by Tom Select from the options' labels; the case page's section links; the chart) in Chromium with
+    the CSP bypassed: any `alert` fails the test, and so does an element the payload would have created."""
+    from nicat.accounts.models import Role
+    from nicat.accounts.tests.helpers import complete_sign_in
+    from nicat.cases.services import add_note
+    from nicat.vocab.models import Term
+    from tests.support.world import make_user
+
+    label = "Ölkə" + PAYLOAD
+    Term.objects.filter(vocabulary="country", code="UZ").update(label_az=label, label_ru=label, label_en=label)
+    Term.objects.filter(vocabulary="exploitation").update(label_az=label, label_ru=label, label_en=label)
+    case = cast.open_case(actor=cast.officer, person={"family_name": _tagged("QFAM"), "aliases": [_tagged("QALI")]},
+                          summary=_tagged("QSUM"))
+    case.exploitation_forms.add(Term.objects.get(vocabulary="exploitation", code="forced_labour"))
+    add_note(actor=cast.officer, case=case, text=_tagged("QNOTE"))
+    make_institution("evil-ngo", "ngo", name_az=_tagged("QNAME"), address=_tagged("QADDR"), listed_publicly=True)
+    supervisor = make_user("md.sup", cast.main_department, Role.SUPERVISOR)
+
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def visit(path):
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+        injected = page.evaluate("() => document.querySelectorAll('img[src=\"x\"], script:not([src]):not([type])').length")
+        assert not dialogs, f"{path}: a script ran ({dialogs})"
+        assert injected == 0, f"{path}: the payload became {injected} element(s)"
+
+    try:
+        visit(reverse("public:where_to_turn"))
+        complete_sign_in(page, live_server, supervisor, "en")
+        visit(reverse("cases:detail", args=[case.uuid]))
+        visit(reverse("cases:person_edit", args=[case.uuid]))
+        # Tom Select draws the options of the citizenship box from their labels: open it and search.
+        box = page.locator("#id_citizenships-ts-control, .ts-control input").first
+        box.click()
+        box.fill("Ölkə")
+        page.locator(".ts-dropdown .option").first.wait_for()
+        page.locator(".ts-dropdown .option").first.click()
+        assert not dialogs and page.evaluate("() => document.querySelectorAll('img[src=\"x\"]').length") == 0
+        assert "Ölkə" + PAYLOAD in page.locator(".ts-wrapper").first.inner_text()
+        visit(reverse("statistics:cases") + "?by=exploitation")
+        visit(reverse("directory:search"))
+    finally:
+        context.close()
