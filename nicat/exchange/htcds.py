@@ -219,7 +219,17 @@ def loads(text, fmt):
         if not isinstance(orgs, list) or not all(isinstance(o, dict) for o in orgs):
             return Parsed(problems=[Problem(0, "organisations", "expected a list of objects")])
         return Parsed(organisations=orgs, cases=data["cases"])
+    # A cell may be as long as the file (the comments of a case, as JSON): the csv module's default limit of
+    # 128 KiB refused a file Nicat itself exported, and its error was a server error.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _csv_cases(reader)
+    except csv.Error as exc:
+        return Parsed(problems=[Problem(reader.line_num, "", f"not valid CSV: {exc}")])
+
+
+def _csv_cases(reader):
     if not reader.fieldnames:
         return Parsed(problems=[Problem(0, "", "the file is empty")])
     unknown = [f for f in reader.fieldnames if f not in CASE_FIELDS]
@@ -236,7 +246,7 @@ def loads(text, fmt):
                     record[name] = {"__invalid__": record[name]}
         for name in ("nct_BirthdateIsEstimate",):
             if name in record:
-                record[name] = record[name].strip().lower() in ("true", "1", "yes")
+                record[name] = (record[name] or "").strip().lower() in ("true", "1", "yes")
         if record.get("nct_EstimatedAge", "") == "":
             record["nct_EstimatedAge"] = None
         cases.append(record)

@@ -434,6 +434,30 @@ def _check_case(index, raw, vocab, institutions, seen, existing, *, restore):
     return row
 
 
+WRONG_SHAPE = ("a value has the wrong type: a list or an object where one value belongs, or the other way "
+               "round; compare the record with an exported file")
+
+
+def _checked_organisation(i, raw, vocab, problems, known, restore):
+    """_check_organisation, with a value of the wrong shape (a list where a code belongs…) reported as a
+    problem of the file, not a server error: the file is anyone's text."""
+    try:
+        return _check_organisation(i, raw, vocab, problems, known, restore)
+    except (TypeError, AttributeError):
+        problems.append(htcds.Problem(0, f"organisations[{i}]", WRONG_SHAPE))
+        return None
+
+
+def _checked_case(index, raw, vocab, institutions, seen, existing, *, restore):
+    """_check_case, with a value of the wrong shape reported as the row's problem, not a server error."""
+    try:
+        return _check_case(index, raw, vocab, institutions, seen, existing, restore=restore)
+    except (TypeError, AttributeError):
+        row = _Row(index, {}, [])
+        row.fail("", WRONG_SHAPE)
+        return row
+
+
 def import_file(*, actor, text, fmt, skip_invalid=False, progress=None, restore=False):
     """Imports an HTCDS file. Returns {"cases": n, "persons": n, "organisations": n, "skipped": [Problem]}.
     With any invalid row and no `skip_invalid`, raises InvalidFile and writes nothing.
@@ -455,7 +479,7 @@ def import_file(*, actor, text, fmt, skip_invalid=False, progress=None, restore=
     vocab = htcds.Vocabularies()
     file_problems = []
     known = set(Institution.objects.values_list("code", flat=True))
-    orgs = [o for o in (_check_organisation(i, raw, vocab, file_problems, known, restore)
+    orgs = [o for o in (_checked_organisation(i, raw, vocab, file_problems, known, restore)
                         for i, raw in enumerate(parsed.organisations)) if o]
     if file_problems:
         raise InvalidFile(file_problems)
@@ -469,7 +493,7 @@ def import_file(*, actor, text, fmt, skip_invalid=False, progress=None, restore=
     seen = {"cases": set(), "references": set(), "perpetrators": set(), "criminal_cases": set(), "hearings": set()}
     rows = []
     for i, raw in enumerate(parsed.cases, start=1):
-        rows.append(_check_case(i, raw, vocab, institutions, seen, existing, restore=restore))
+        rows.append(_checked_case(i, raw, vocab, institutions, seen, existing, restore=restore))
         if progress:
             progress(i, len(parsed.cases), "checked")
     bad = [r for r in rows if r.problems]

@@ -181,3 +181,49 @@ def test_a_name_that_looks_like_a_formula_is_text_in_the_csv_and_unchanged_in_js
     assert (record["prs_SecondName"], record["prs_FirstName"], record["nct_Summary"]) == (family, given, summary)
     back = htcds.loads(text, "csv").cases[0]
     assert (back["prs_SecondName"], back["prs_FirstName"], back["nct_Summary"]) == (family, given, summary)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name, text", [
+    ("shape.json", json.dumps({"cases": [{"nct_OwnerInstitution": ["ngo-one"], "vic_TraffickingStatus": ["x"],
+                                          "nct_FirstContact": "2026-01-05T10:00:00+00:00"}]})),
+    ("orgs.json", json.dumps({"organisations": [{"nct_Code": "new-org", "org_Name": "X", "org_Type": ["ngo"]}],
+                              "cases": []})),
+    ("short.csv", "nct_OwnerInstitution,nct_FirstContact,nct_BirthdateIsEstimate\nngo-one\n"),
+])
+def test_a_file_with_values_of_the_wrong_shape_is_refused_with_its_problems_not_a_server_error(cast, api, name,
+                                                                                               text):
+    """Review 2: the file is anyone's text. A list where a code belongs (unhashable in the importer's checks) or a
+    CSV row shorter than its header (a missing cell is None) was a 500; now a 400 naming the row, nothing
+    written."""
+    from nicat.cases.models import Case
+
+    client = api(_chief(cast))
+    answer = client.post(URL, {"file": _upload(name, text)}, format="multipart")
+    assert answer.status_code == 400, answer.content[:300]
+    assert answer.json()["problems"] and not Case.objects.system().exists()
+
+
+@pytest.mark.django_db
+def test_a_csv_whose_comments_exceed_the_csv_modules_default_cell_limit_comes_back_whole(cast, api):
+    """Review 2: a case with many long notes is one nct_Comments cell of more than 128 KiB in the CSV Nicat
+    exports; reading it back raised the csv module's "field larger than field limit", a 500."""
+    from nicat.cases.models import Case
+    from nicat.cases.services import add_note
+
+    chief = _chief(cast)
+    case = cast.open_case(actor=chief)
+    for i in range(8):
+        add_note(actor=chief, case=case, text=f"Note {i}: " + "ə" * 19000)
+    client = api(chief)
+    text = client.get(URL, {"format": "csv", "purpose": PURPOSE}).content.decode("utf-8")
+    assert len(text.splitlines()) == 2 and len(text) > 8 * 19000 > 131072  # one row, its comments cell > 128 KiB
+    Case.objects.system().filter(pk=case.pk).update(reference="NCT-1999-000001")  # the file's case is new again
+    answer = client.post(URL, {"file": _upload("back.csv", text.replace(str(case.uuid), "")
+                                                             .replace(str(case.person.uuid), ""))},
+                         format="multipart")
+    assert answer.status_code == 201, answer.content[:400]
+    copy = Case.objects.system().exclude(pk=case.pk).get()
+    from nicat.cases.models import CaseNote
+
+    assert sorted(len(n.text) for n in CaseNote.objects.system().filter(case=copy)) == [19008] * 8
