@@ -108,12 +108,12 @@ def _xlsx(marking, columns, rows):
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append([_safe(row.get(key, "")) for key, _label in columns])
+        ws.append([_safe(row.get(key, ""), csv=False) for key, _label in columns])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
 
 
-def _safe(value):
+def _safe(value, csv=True):
     """A cell a spreadsheet will not run as a formula (CSV injection): nicat.core.spreadsheet."""
-    return safe_cell(str(value))
+    return safe_cell(str(value), csv=csv)

