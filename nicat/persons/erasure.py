@@ -75,11 +75,13 @@ def _blank_case_texts(person_ids):
 
 
 def open_cases_elsewhere(person, institution):
-    """The cases of `person` (and of the records merged into it) that are not closed and are owned by an
-    institution other than `institution`: erasing the person would blank them, so an erasure that
-    `institution` decides waits until their owners have closed them (nicat.retention)."""
+    """The cases of `person` — of every record of the same person by the coordinator's merges (the record it was
+    merged into, and every record merged into that, a merge of a merge too: what `erase_person` erases) — that
+    are not closed and are owned by an institution other than `institution`: erasing the person would blank
+    them, so an erasure that `institution` decides waits until their owners have closed them (nicat.retention)."""
     Case = policy.case_model()
-    persons = [person, *Person.objects.of(person, via="merged_into").filter(erased_at__isnull=True)]
+    kept, *merged_in = person.same_person_records()
+    persons = [kept, *(p for p in merged_in if not p.erased_at)]
     found = []
     for p in persons:
         found += (Case.objects.of(p).exclude(status__in=sorted(predicates.CLOSED_CASE_STATUSES))
@@ -99,11 +101,15 @@ def _kept_age(person):
 
 
 def erase_person(*, actor, person, basis, request_uuid=None, institution=None):
-    """Erase `person` (and any record merged into it). Returns the number of person records erased
-    (0 when already erased). `basis`: "retention" or "request"."""
+    """Erase `person` with every record of the same person by the coordinator's merges: the record it was merged
+    into and every record merged into that, a merge of a merge too (A into B, then B into C: erasing any of them
+    erases all three). Returns the number of person records erased (0 when already erased). `basis`:
+    "retention", "request" or "reapplied"."""
     with transaction.atomic():
-        locked = (Person.objects.row(person) | Person.objects.of(person, via="merged_into")).select_for_update().filter(
-            erased_at__isnull=True)
+        rows = None
+        for record in person.same_person_records():
+            rows = Person.objects.row(record) if rows is None else rows | Person.objects.row(record)
+        locked = rows.select_for_update().filter(erased_at__isnull=True).order_by("pk")
         erased, ids, cases = 0, [], []
         now = timezone.now()
         for p in locked:

@@ -94,6 +94,21 @@ class Person(VersionedModel):
     def is_erased(self):
         return self.erased_at is not None
 
+    def kept_record(self):
+        """The record this one was last merged into (A into B, then B into C: C for A and for B); itself when it
+        was not merged. Her cases and everything on them are there now."""
+        record, seen = self, {self.pk}
+        while record.merged_into_id and record.merged_into_id not in seen:
+            record = record.merged_into
+            seen.add(record.pk)
+        return record
+
+    def same_person_records(self):
+        """Every record of the same person as this one by the coordinator's merges: the kept record and every
+        record merged into it (a merge of a merge too), the kept record first."""
+        kept = self.kept_record()
+        return [kept, *kept.records_merged_in()]
+
     def records_merged_in(self):
         """Every record the coordinator merged into this one, a merge of a merge too (A into B, then B into C):
         what was recorded on them belongs to the same person."""
