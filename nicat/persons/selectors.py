@@ -597,11 +597,11 @@ def signal_for_review(*, user, signal_uuid, audit_view=False):
         raise Http404 from None
     if audit_view:
         # the page shows both persons (names, birth, documents, phone) and the names of the records merged into
-        # them: the event names them all, so that each person's trail and their cases' access trail name the
-        # reader (nicat.audit.selectors.BULK_READ_ACTIONS)
+        # them (a merge of a merge too): the event names them all, so that each person's trail and their cases'
+        # access trail name the reader (nicat.audit.selectors.BULK_READ_ACTIONS)
         shown = [signal.person_a, signal.person_b]
         for person in (signal.person_a, signal.person_b):
-            shown += list(Person.objects.of(person, via="merged_into"))
+            shown += person.records_merged_in()
         audit.record(actor=user, action="duplicate.view", obj=signal, institution=policy.acting_institution(user),
                      details={"persons": sorted({str(p.uuid) for p in shown})})
     return signal
@@ -609,10 +609,11 @@ def signal_for_review(*, user, signal_uuid, audit_view=False):
 
 def pair_facts(person):
     """What the coordinator compares for one record: the person, the institution that registered
-    them, their cases (references and owners) and the records merged into them."""
+    them, their cases (references and owners) and the records merged into them (a merge of a merge too: A
+    merged into B, then B into C, and C's side names both)."""
     return {"person": person,
             "cases": list(policy.case_model().objects.of(person).select_related("owner_institution")),
-            "merged_records": list(Person.objects.of(person, via="merged_into"))}
+            "merged_records": person.records_merged_in()}
 
 
 def merges(*, user):

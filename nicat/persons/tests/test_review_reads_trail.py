@@ -31,3 +31,22 @@ def test_the_coordinators_review_pages_are_in_the_persons_access_trail(login, ca
     listed = [e for e in person_trail(person=ours.person) if e.action == "person.merge.list"]
     assert [e.actor_username for e in listed] == ["officer"]
     assert any(e.action == "person.merge.list" for e in person_trail(person=theirs.person))
+
+
+def test_the_pair_page_shows_and_records_the_records_merged_in_however_many_merges_deep(login, cast):
+    """Record A was merged into B, then B into C; a new record D resembles C. The pair page lists, beside C, the
+    other records of C's person ("Also recorded as") — it named B only, though A is the same woman by the
+    coordinator's decision too — and its read names all of them, so A's own trail names the coordinator."""
+    born, phone = datetime.date(1996, 7, 1), "+994 50 765 43 41"
+    c = cast.open_case(person={"given_name": "Aysel", "family_name": "Məmmədova", "birth_date": born, "phone": phone})
+    b = cast.open_case(person={"given_name": "Aysel", "family_name": "Mamedova", "birth_date": born})
+    a = cast.open_case(person={"given_name": "Aysel", "family_name": "Məmmədli", "birth_date": born})
+    services.merge_persons(actor=cast.officer, survivor=b.person, merged=a.person, reason="Same passport photo")
+    services.merge_persons(actor=cast.officer, survivor=c.person, merged=b.person, reason="Same phone, confirmed")
+    cast.open_case(actor=cast.worker2, person={"given_name": "Aysel", "family_name": "Məmmədova", "birth_date": born,
+                                               "phone": phone})
+    signal = DuplicateSignal.objects.system().get(status="open")
+    page = login(cast.officer).get(reverse("persons:duplicate", args=[signal.uuid])).content.decode()
+    assert "Mamedova Aysel" in page and "Məmmədli Aysel" in page
+    read = [e for e in person_trail(person=a.person) if e.action == "duplicate.view"]
+    assert [e.actor_username for e in read] == ["officer"]
