@@ -596,15 +596,21 @@ def signal_for_review(*, user, signal_uuid, audit_view=False):
     except (DuplicateSignal.DoesNotExist, ValueError):
         raise Http404 from None
     if audit_view:
-        # the page shows both persons (names, birth, documents, phone) and the names of the records merged into
-        # them (a merge of a merge too): the event names them all, so that each person's trail and their cases'
-        # access trail name the reader (nicat.audit.selectors.BULK_READ_ACTIONS)
-        shown = [signal.person_a, signal.person_b]
-        for person in (signal.person_a, signal.person_b):
-            shown += person.records_merged_in()
-        audit.record(actor=user, action="duplicate.view", obj=signal, institution=policy.acting_institution(user),
-                     details={"persons": sorted({str(p.uuid) for p in shown})})
+        pair_viewed(user=user, signal=signal)
     return signal
+
+
+def pair_viewed(*, user, signal):
+    """Record that the pair page of `signal` was shown to `user` (also when it is shown again with a form's
+    errors: the same names, birth dates, documents and phones are read)."""
+    # the page shows both persons (names, birth, documents, phone) and the names of the records merged into
+    # them (a merge of a merge too): the event names them all, so that each person's trail and their cases'
+    # access trail name the reader (nicat.audit.selectors.BULK_READ_ACTIONS)
+    shown = [signal.person_a, signal.person_b]
+    for person in (signal.person_a, signal.person_b):
+        shown += person.records_merged_in()
+    audit.record(actor=user, action="duplicate.view", obj=signal, institution=policy.acting_institution(user),
+                 details={"persons": sorted({str(p.uuid) for p in shown})})
 
 
 def pair_facts(person):

@@ -84,9 +84,15 @@ def duplicate_merge(request, signal_uuid):
         request, form, call=merge,
         success=_("The two records were merged. The merge can be undone from the list of merges."),
         next_page=reverse("persons:merges"), refused_on_form=False,
-        render_page=lambda status: render(request, "persons/duplicate_detail.html", {
-            "signal": signal, "a": selectors.pair_facts(signal.person_a), "b": selectors.pair_facts(signal.person_b),
-            "merge_form": form, "dismiss_form": DismissForm(initial={"version": signal.version})}, status=status))
+        render_page=lambda status: _pair_page_again(request, signal, form, status))
+
+
+def _pair_page_again(request, signal, form, status):
+    """The pair page again with the merge form's errors: both persons are shown again, a read like the first."""
+    selectors.pair_viewed(user=request.user, signal=signal)
+    return render(request, "persons/duplicate_detail.html", {
+        "signal": signal, "a": selectors.pair_facts(signal.person_a), "b": selectors.pair_facts(signal.person_b),
+        "merge_form": form, "dismiss_form": DismissForm(initial={"version": signal.version})}, status=status)
 
 
 @coordinator_required

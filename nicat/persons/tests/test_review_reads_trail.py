@@ -50,3 +50,19 @@ def test_the_pair_page_shows_and_records_the_records_merged_in_however_many_merg
     assert "Mamedova Aysel" in page and "Məmmədli Aysel" in page
     read = [e for e in person_trail(person=a.person) if e.action == "duplicate.view"]
     assert [e.actor_username for e in read] == ["officer"]
+
+
+def test_the_pair_page_shown_again_with_the_merge_forms_errors_is_a_recorded_read(login, cast):
+    """A merge posted without a reason shows the pair page again (400) with both persons' names, birth dates,
+    documents and phones: a read of identifying data that was in no trail."""
+    person = {"given_name": "Aysel", "family_name": "Məmmədova", "birth_date": datetime.date(1995, 3, 4),
+              "phone": "+994 50 765 43 42"}
+    ours = cast.open_case(person=person)
+    theirs = cast.open_case(actor=cast.worker2, person=person)
+    signal = DuplicateSignal.objects.system().get()
+    response = login(cast.officer).post(reverse("persons:duplicate_merge", args=[signal.uuid]),
+                                        {"keep": "a", "reason": "", "version": signal.version})
+    assert response.status_code == 400 and "Məmmədova" in response.content.decode()
+    for case in (ours, theirs):
+        read = [e for e in person_trail(person=case.person) if e.action == "duplicate.view"]
+        assert [e.actor_username for e in read] == ["officer"], case
