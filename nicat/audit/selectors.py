@@ -156,18 +156,27 @@ def person_trail(*, person, user=None):
     """Every event about one person and their cases, oldest first (a subject-access report).
     The caller has checked that the person is visible. With `user`, the cases are those `user` may see: the
     person's case at another institution (two records merged by the coordinator) and the events of the person
-    that name it stay out of the report, as the case itself does."""
+    that name it stay out of the report, as the case itself does.
+    The events about the records the coordinator merged into the person (a merge of a merge too: her reads and
+    changes under another record are hers) are in it — with `user`, those of the records `user` may see: another
+    institution's record of her, like its case, stays out."""
     Case = policy.case_model()
     of_person = Case.objects.of(person) if user is None else policy.visible_cases(user).filter(person_id=person.pk)
     cases = list(of_person.values_list("uuid", "created_at"))
     case_uuids = [str(u) for u, _created in cases]
-    since = min([person.created_at, *(created for _u, created in cases)])
-    about_person = Q(object_type="persons.person", object_id=str(person.uuid))
+    records = [person, *person.records_merged_in()]
+    if user is not None and len(records) > 1:
+        seen = set(policy.person_model().objects.visible_to(user).filter(pk__in=[r.pk for r in records[1:]])
+                   .values_list("pk", flat=True))
+        records = [person, *(r for r in records[1:] if r.pk in seen)]
+    uuids = [str(r.uuid) for r in records]
+    since = min([*(r.created_at for r in records), *(created for _u, created in cases)])
+    about_person = Q(object_type="persons.person", object_id__in=uuids)
     if user is not None:
         about_person &= Q(case_uuid__in=["", *case_uuids])
     return (AuditEvent.objects.filter(about_person
                                       | Q(case_uuid__in=case_uuids)
-                                      | _shown_in_bulk(str(person.uuid), *case_uuids, since=since))
+                                      | _shown_in_bulk(*uuids, *case_uuids, since=since))
             .select_related("institution", "actor").order_by("sequence"))
 
 

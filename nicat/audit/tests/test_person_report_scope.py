@@ -70,3 +70,27 @@ def test_the_case_page_offers_the_access_report_only_where_the_name_is_shared(cl
     assert report not in page.content.decode()
     client.force_login(make_user("ngo.supervisor", world.ngo, Role.SUPERVISOR))
     assert report in client.get(reverse("cases:detail", args=[case.uuid])).content.decode()
+
+
+def test_the_access_report_names_the_reads_of_the_records_merged_into_the_person(client, api, cast):
+    """A colleague of the first NGO read the woman's record A through the API; the coordinator then merged A into
+    B and B into C, three records of the first NGO. Her access report (C's) left out every read and change of A —
+    the record her data was read under — as if nobody had read it. Another institution's record of her stays
+    out, as its case does."""
+    import datetime
+
+    born = datetime.date(1997, 2, 3)
+    c = cast.open_case(person={"given_name": "Aysel", "family_name": "Məmmədova", "birth_date": born})
+    b = cast.open_case(person={"given_name": "Aysel", "family_name": "Mamedova", "birth_date": born})
+    a = cast.open_case(person={"given_name": "Aysel", "family_name": "Məmmədli", "birth_date": born})
+    clerk = make_user("ngo.clerk", cast.ngo)
+    assert api(clerk).get(f"/api/v1/persons/{a.person.uuid}/").status_code == 200
+    theirs = cast.open_case(actor=cast.worker2, person={"given_name": "Aysel", "family_name": "Məmmədova",
+                                                        "birth_date": born})
+    persons.merge_persons(actor=cast.officer, survivor=b.person, merged=a.person, reason="Same passport photo")
+    persons.merge_persons(actor=cast.officer, survivor=c.person, merged=b.person, reason="Same phone")
+    persons.merge_persons(actor=cast.officer, survivor=c.person, merged=theirs.person, reason="Same phone")
+    client.force_login(make_user("ngo.supervisor", cast.ngo, Role.SUPERVISOR))
+    body = client.get(reverse("audit:person_report", args=[c.person.uuid])).content.decode()
+    assert "ngo.clerk" in body
+    assert "worker2" not in body and theirs.reference not in body
