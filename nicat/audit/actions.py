@@ -34,6 +34,7 @@ LABELS = {
     "case.erase_texts": _("Blanked the case's texts when its person was erased"),
     "case.list": _("Listed cases"),
     "case.person_merge_undone": _("Undid the merge of the person of a case"),
+    "case.record_person_merge_undone": _("Gave a record of a case back to the case's person when a merge was undone"),
     "case.person_merged": _("Moved a case to the merged person"),
     "case.update": _("Changed the case"),
     "case.view": _("Viewed the case"),

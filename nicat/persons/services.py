@@ -199,8 +199,59 @@ def _audit_moved_cases(actor, moved, institution, record, action, survivor, merg
                      details={"merge": str(record.uuid)})
 
 
+def _records_of_the_case_person():
+    """(model, person field) of every record outside the persons app that names, besides its case, the person of
+    that case (an allowance payment, a request to erase or correct data): it belongs to the person of the case it
+    was recorded on. A merge leaves these where they are (a payment made on the merged record stays its own, and
+    counts for the kept one: `Person.records_merged_in`); one recorded while merged names the kept record."""
+    from django.apps import apps
+
+    from nicat.access import policy
+
+    Case = policy.case_model()
+    for model in apps.get_models():
+        if model._meta.app_label == "persons" or model is Case:
+            continue
+        relations = [f for f in model._meta.concrete_fields if f.many_to_one]
+        if not any(f.name == "case" and f.related_model is Case for f in relations):
+            continue
+        for field in relations:
+            if field.related_model is Person:
+                yield model, field
+
+
+def _refuse_a_second_one(model, field, rows, merged):
+    """Refuse (ValidationError) the undo when a record going back to `merged` would be there twice by one of its
+    model's unique rules (the allowance is paid once: person, kind, month) — the same allowance recorded on a case
+    the merge moved after the merge and on the separated record: nothing is moved, the double record is named."""
+    from django.db.models import UniqueConstraint
+
+    for constraint in model._meta.constraints:
+        if (not isinstance(constraint, UniqueConstraint) or constraint.condition is not None
+                or field.name not in constraint.fields):
+            continue
+        others = [model._meta.get_field(name) for name in constraint.fields if name != field.name]
+        for row in rows:
+            twin = (model._base_manager.filter(**{field.attname: merged.pk},
+                                               **{f.attname: getattr(row, f.attname) for f in others})
+                    .exclude(pk=row.pk).select_related("case").first())
+            if twin is None:
+                continue
+            what = ", ".join(str(getattr(row, f"get_{f.name}_display")() if f.choices else getattr(row, f.attname))
+                             for f in others if getattr(row, f.attname) not in ("", None))
+            raise ValidationError(_(
+                "This merge cannot be undone yet: the record being separated would hold the same %(record)s twice "
+                "(%(what)s): one recorded on case %(case)s while the records were merged, one on case %(other)s. "
+                "It is recorded only once for a person. Resolve the double record first with the institutions that "
+                "recorded them, then undo the merge; nothing was changed.") % {
+                "record": model._meta.verbose_name, "what": what, "case": row.case.reference,
+                "other": twin.case.reference})
+
+
 def undo_merge(*, actor, merge, reason):
-    """Move back what the merge moved (what still points at the survivor) and unmark the merged record."""
+    """Move back what the merge moved (what still points at the survivor) and unmark the merged record; what was
+    recorded since on the cases that go back (an allowance, a request to erase or correct data) goes back with
+    them. Refused while the kept record is itself merged into another (undo that later merge first)."""
     _require_coordinator(actor)
     from nicat.access import policy
 
@@ -215,6 +266,11 @@ def undo_merge(*, actor, merge, reason):
         merged = Person.objects.row(record.merged).select_for_update().get()
         if merged.merged_into_id != record.survivor_id:
             raise ValidationError(_("The merged record has been changed since; it cannot be moved back."))
+        if Person.objects.row(record.survivor).select_for_update().get().merged_into_id:
+            # its cases, the merged record's among them, have moved on with the later merge: undoing this one would
+            # separate the record and leave her cases on another woman's record
+            raise ValidationError(_("The kept record of this merge was itself merged into another record since. "
+                                    "Undo that later merge first, then this one; nothing was changed."))
         later = _cases_opened_through_merge(record)  # before the moved cases go back
         labels = {m._meta.label_lower: m for m, _f in _person_relations()}
         for label, fields in record.moved.items():
@@ -232,6 +288,18 @@ def undo_merge(*, actor, merge, reason):
                 if path:
                     model._base_manager.filter(**{f"{path}__in": later, field: record.survivor_id}).update(
                         **{field: merged})
+        # what was recorded on the cases that went back naming the kept record (an allowance paid while merged)
+        # belongs to the person of its case again
+        back = list(policy.case_model().objects.of(merged).filter(
+            pk__in=[*record.moved.get("cases.case", {}).get("person", []), *later]).values_list("pk", flat=True))
+        records_back = []
+        for model, field in _records_of_the_case_person():
+            rows = list(model._base_manager.filter(case_id__in=back, **{field.attname: record.survivor_id})
+                        .select_related("case").order_by("pk"))
+            if rows:
+                _refuse_a_second_one(model, field, rows, merged)
+                model._base_manager.filter(pk__in=[r.pk for r in rows]).update(**{field.attname: merged.pk})
+                records_back += rows
         Person.objects.row(merged).update(merged_into=None, merged_at=None, version=F("version") + 1)
         now = timezone.now()
         MergeRecord.objects.row(record).update(undone_at=now, undone_by=actor)
@@ -252,6 +320,11 @@ def undo_merge(*, actor, merge, reason):
             *record.moved.get("cases.case", {}).get("person", []), *later]}}
         _audit_moved_cases(actor, moved_back, institution, record, "case.person_merge_undone", record.survivor,
                            merged)
+        for row in records_back:  # each in its case's trail (and so in the person's)
+            audit.record(actor=actor, action="case.record_person_merge_undone", obj=row, case=row.case,
+                         institution=institution, details={"merge": str(record.uuid),
+                                                           "survivor": str(record.survivor.uuid),
+                                                           "merged": str(merged.uuid)})
     return record
 
 

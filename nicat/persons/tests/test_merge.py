@@ -1,4 +1,6 @@
 """The coordinator merges two records of one person; everything is kept and the merge can be undone."""
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -187,3 +189,56 @@ def test_no_new_case_is_opened_on_a_record_merged_into_another(api, cast):
     assert response.status_code == 400, response.content
     assert "merged into another record" in str(response.json())
     assert Case.objects.system().count() == before
+
+
+def test_a_merge_whose_kept_record_was_merged_on_is_undone_only_after_the_later_merge(cast):
+    """A merged into B, then B into C. Undoing the first merge separated A and left A's case on C, another record
+    (the later merge had moved it on): her case stayed with a woman she is not. Refused now, naming the way; undone
+    in order, A's case comes back to A."""
+    born = datetime.date(1996, 7, 1)
+    c = cast.open_case(person={"given_name": "Aysel", "family_name": "Məmmədova", "birth_date": born})
+    b = cast.open_case(person={"given_name": "Aysel", "family_name": "Mamedova", "birth_date": born})
+    a = cast.open_case(person={"given_name": "Aysel", "family_name": "Məmmədli", "birth_date": born})
+    first = services.merge_persons(actor=cast.officer, survivor=b.person, merged=a.person, reason="Same photo")
+    later = services.merge_persons(actor=cast.officer, survivor=c.person, merged=b.person, reason="Same phone")
+    with pytest.raises(ValidationError) as refused:
+        services.undo_merge(actor=cast.officer, merge=first, reason="Different mothers' names")
+    assert "Undo that later merge first" in " ".join(refused.value.messages)
+    assert not MergeRecord.objects.system().get(pk=first.pk).is_undone
+    assert Person.objects.system().get(pk=a.person_id).merged_into_id == b.person_id
+    assert Case.objects.system().get(pk=a.pk).person_id == c.person_id
+
+    services.undo_merge(actor=cast.officer, merge=later, reason="Different phone owners")
+    services.undo_merge(actor=cast.officer, merge=MergeRecord.objects.system().get(pk=first.pk),
+                        reason="Different mothers' names")
+    assert [Case.objects.system().get(pk=x.pk).person_id for x in (a, b, c)] == [
+        a.person_id, b.person_id, c.person_id]
+
+
+def test_a_correction_recorded_while_merged_goes_back_with_its_case_when_the_merge_is_undone(cast):
+    """While the second NGO's record was merged into the first NGO's, the second NGO recorded its woman's request to
+    correct her phone on its case. The coordinator undid the merge (two women); the request stayed on the first
+    NGO's woman: the second NGO's supervisor approving it was refused as if it did not exist (it named a woman the
+    second NGO no longer sees) — and had it gone through, it would have changed the phone of a woman who never
+    asked. It now goes back with its case."""
+    from nicat.accounts.models import Role
+    from nicat.retention import services as retention
+    from nicat.retention.models import DataRequest
+    from tests.support.world import make_user
+
+    phone = "+994 50 765 43 61"
+    ours = cast.open_case(person={"birth_date": datetime.date(1999, 4, 2), "phone": phone})
+    theirs = cast.open_case(actor=cast.worker2, person={"birth_date": datetime.date(1999, 4, 2), "phone": phone})
+    signal = DuplicateSignal.objects.system().get()
+    record = services.merge_persons(actor=cast.officer, survivor=ours.person, merged=theirs.person,
+                                    reason="Same phone", signal=signal, expected_version=signal.version)
+    request = retention.record_request(actor=cast.worker2, case=Case.objects.system().get(pk=theirs.pk),
+                                       kind="correction", requested_on=datetime.date.today(),
+                                       details="Her new number.", corrections={"phone": "+994 55 000 00 01"})
+    services.undo_merge(actor=cast.officer, merge=record, reason="Different mothers' names: two women")
+    request = DataRequest.objects.system().get(pk=request.pk)  # as the request's page reads it
+    retention.decide_request(actor=make_user("ngo2.supervisor", cast.ngo2, Role.SUPERVISOR),
+                             data_request=request, approve=True, reason="She showed the new SIM card.",
+                             expected_version=request.version)
+    assert Person.objects.system().get(pk=ours.person_id).phone == phone
+    assert Person.objects.system().get(pk=theirs.person_id).phone == "+994 55 000 00 01"

@@ -93,3 +93,30 @@ def test_a_request_recorded_before_the_merge_erases_the_kept_record_where_her_ca
     assert kept.erased_at and kept.phone == "" and kept.given_name == ""
     assert Person.objects.system().get(pk=b.person_id).erased_at
     assert Case.objects.system().get(pk=b.pk).summary == "" and Case.objects.system().get(pk=c.pk).summary == ""
+
+
+def test_a_request_to_erase_recorded_while_merged_erases_its_own_woman_after_the_merge_is_undone(cast):
+    """The first NGO had registered two records it thought one woman; the coordinator merged them. One woman asked,
+    on her case, to erase her data; before the supervisor decided, the coordinator found they are two women and
+    undid the merge. The request stayed on the other record: approving it erased the woman who never asked (her
+    name, her case's texts) and left the one who asked. The request now goes back with the case it was recorded
+    on."""
+    from nicat.persons.services import undo_merge
+    from nicat.retention.models import DataRequest
+
+    born = datetime.date(1998, 1, 9)
+    stays = cast.open_case(person={"given_name": "Aysel", "family_name": "Məmmədova", "birth_date": born},
+                           summary="The woman who did not ask.")
+    asks = cast.open_case(person={"given_name": "Aysel", "family_name": "Mamedova", "birth_date": born},
+                          summary="The woman who asks to be erased.")
+    record = merge_persons(actor=cast.officer, survivor=stays.person, merged=asks.person, reason="Same name, born")
+    request = retention.record_request(actor=cast.worker, case=Case.objects.system().get(pk=asks.pk), kind="erasure",
+                                       requested_on=timezone.localdate(), details="She asks us to erase her data.")
+    undo_merge(actor=cast.officer, merge=record, reason="Two women: different mothers' names")
+    request = DataRequest.objects.system().get(pk=request.pk)  # as the request's page reads it
+    retention.decide_request(actor=make_user("ngo.supervisor", cast.ngo, Role.SUPERVISOR), data_request=request,
+                             approve=True, reason="Her right to erasure.", expected_version=request.version)
+    assert not Person.objects.system().get(pk=stays.person_id).erased_at
+    assert Case.objects.system().get(pk=stays.pk).summary == "The woman who did not ask."
+    assert Person.objects.system().get(pk=asks.person_id).erased_at
+    assert Case.objects.system().get(pk=asks.pk).summary == ""
