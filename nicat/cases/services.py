@@ -118,8 +118,10 @@ def open_case(*, actor, case_data, person_data=None, person=None, institution=No
             raise NotAllowed
         elif not policy.sees_person_in_full_at_home(actor, person):
             raise _adoption_refused()
-        elif person.merged_into_id:
-            # the coordinator found this record to be another record's person: her cases are there now
+        elif Person.objects.row(person).select_for_update().values_list("merged_into_id", flat=True).first():
+            # the coordinator found this record to be another record's person: her cases are there now. Read from
+            # the row, locked as the merge locks it, not from the record the caller loaded: a merge written since
+            # (or waiting for this case) would leave the new case on the merged record, apart from her others
             raise ValidationError({"person_uuid": _(
                 "This record of the person was merged into another record of the same person by the coordinator: "
                 "her cases are there now. Open the case on that record (search for her), or ask the coordinator "

@@ -242,3 +242,22 @@ def test_a_correction_recorded_while_merged_goes_back_with_its_case_when_the_mer
                              expected_version=request.version)
     assert Person.objects.system().get(pk=ours.person_id).phone == phone
     assert Person.objects.system().get(pk=theirs.person_id).phone == "+994 55 000 00 01"
+
+
+def test_a_case_opened_on_a_record_the_coordinator_merged_meanwhile_is_refused(cast):
+    """The second NGO's worker opened the person's record and, while the form was open, the coordinator merged it into
+    the first NGO's record. The intake checked the record as it had been read (not merged) and opened the case on the
+    merged record: her cases were split again, one of them on a record no search shows."""
+    from nicat.cases.services import open_case
+
+    phone = "+994 50 765 43 71"
+    ours = cast.open_case(person={"birth_date": datetime.date(1998, 4, 2), "phone": phone})
+    theirs = cast.open_case(actor=cast.worker2, person={"birth_date": datetime.date(1998, 4, 2), "phone": phone})
+    as_read = Person.objects.system().get(pk=theirs.person_id)
+    services.merge_persons(actor=cast.officer, survivor=ours.person, merged=theirs.person, reason="Same phone")
+    before = Case.objects.system().count()
+    with pytest.raises(ValidationError) as refused:
+        open_case(actor=cast.worker2, person=as_read, case_data={"came_to_notice": "self_referral",
+                                                                  "scope": "internal"})
+    assert "merged into another record" in " ".join(refused.value.messages)
+    assert Case.objects.system().count() == before
