@@ -251,7 +251,9 @@ def decide_request(*, actor, data_request, approve, reason, expected_version):
             erase_person(actor=actor, person=data_request.person, basis="request", request_uuid=data_request.uuid,
                          institution=institution)
         elif approve:
-            person = Person.objects.row(data_request.person).select_for_update().get()
+            # the person's record as it is now: the record the request named may have been merged into another
+            # since (her cases and what the staff read are there); a value changed meanwhile is refused below
+            person = Person.objects.row(data_request.person.kept_record()).select_for_update().get()
             changed = _changed_since(person, data_request)
             if changed:
                 # the correction was asked against values someone has changed since: applying it would silently

@@ -4,7 +4,8 @@ The coordinator merged record A into B, then B into C: three records of one woma
 the retention period) looked one merge deep — erasing C erased B, and A kept her name, birth date, documents
 and phone, readable under a data key nobody destroyed; the check that refuses an erasure while another
 institution has an open case of her looked one merge deep too. A request to erase recorded on her case
-before the merge erased the merged record it named, and left the kept record, where her cases are now."""
+before the merge erased the merged record it named, and left the kept record, where her cases are now; a request to
+correct corrected the merged record nobody reads any more."""
 import datetime
 
 import pytest
@@ -120,3 +121,18 @@ def test_a_request_to_erase_recorded_while_merged_erases_its_own_woman_after_the
     assert Case.objects.system().get(pk=stays.pk).summary == "The woman who did not ask."
     assert Person.objects.system().get(pk=asks.person_id).erased_at
     assert Case.objects.system().get(pk=asks.pk).summary == ""
+
+
+def test_a_correction_recorded_before_the_merge_corrects_the_kept_record_she_is_read_under(cast):
+    """She asked, on her case of record B, to correct her phone; the coordinator then merged B into C (the same
+    phone) before the supervisor decided. Approving it corrected B, a merged record nobody reads any more: her
+    record C, which every page shows, kept the wrong number."""
+    born = datetime.date(1998, 1, 9)
+    c = cast.open_case(person={"given_name": "Aysel", "family_name": "Məmmədova", "birth_date": born, "phone": PHONE})
+    b = cast.open_case(person={"given_name": "Aysel", "family_name": "Mamedova", "birth_date": born, "phone": PHONE})
+    request = retention.record_request(actor=cast.worker, case=b, kind="correction", requested_on=timezone.localdate(),
+                                       details="Her new number.", corrections={"phone": "+994 55 000 00 02"})
+    merge_persons(actor=cast.officer, survivor=c.person, merged=b.person, reason="Same phone, she confirmed")
+    retention.decide_request(actor=make_user("ngo.supervisor", cast.ngo, Role.SUPERVISOR), data_request=request,
+                             approve=True, reason="She showed the new SIM card.", expected_version=request.version)
+    assert Person.objects.system().get(pk=c.person_id).phone == "+994 55 000 00 02"
