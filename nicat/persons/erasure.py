@@ -104,10 +104,13 @@ def erase_person(*, actor, person, basis, request_uuid=None, institution=None):
     """Erase `person` with every record of the same person by the coordinator's merges: the record it was merged
     into and every record merged into that, a merge of a merge too (A into B, then B into C: erasing any of them
     erases all three). Returns the number of person records erased (0 when already erased). `basis`:
-    "retention", "request" or "reapplied"."""
+    "retention", "request" or "reapplied" — erasing again after a restore what the ledger names reaches no further
+    than the record named and the records merged into it (a record merged into another may have been erased
+    alone before erasures followed the merges: the record it was merged into is not in the ledger)."""
     with transaction.atomic():
         rows = None
-        for record in person.same_person_records():
+        records = [person, *person.records_merged_in()] if basis == "reapplied" else person.same_person_records()
+        for record in records:
             rows = Person.objects.row(record) if rows is None else rows | Person.objects.row(record)
         locked = rows.select_for_update().filter(erased_at__isnull=True).order_by("pk")
         erased, ids, cases = 0, [], []

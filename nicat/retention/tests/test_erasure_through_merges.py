@@ -7,6 +7,7 @@ institution has an open case of her looked one merge deep too. A request to eras
 before the merge erased the merged record it named, and left the kept record, where her cases are now; a request to
 correct corrected the merged record nobody reads any more."""
 import datetime
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -136,3 +137,20 @@ def test_a_correction_recorded_before_the_merge_corrects_the_kept_record_she_is_
     retention.decide_request(actor=make_user("ngo.supervisor", cast.ngo, Role.SUPERVISOR), data_request=request,
                              approve=True, reason="She showed the new SIM card.", expected_version=request.version)
     assert Person.objects.system().get(pk=c.person_id).phone == "+994 55 000 00 02"
+
+
+def test_erasing_again_after_a_restore_reaches_no_further_than_the_ledger_names(cast):
+    """Before erasures followed the merges, a request recorded on a record later merged into another erased that
+    record alone: the ledger names its key, not the kept record's. Erasing again after a restore erases what was
+    erased, never the kept record that nobody decided to erase."""
+    from django.core.management import call_command
+
+    from nicat.privacy import personkeys
+
+    c = cast.open_case(person={"given_name": "Aysel", "family_name": "Məmmədova", "phone": PHONE})
+    b = cast.open_case(person={"given_name": "Aysel", "family_name": "Mamedova", "phone": PHONE})
+    merge_persons(actor=cast.officer, survivor=c.person, merged=b.person, reason="Same phone, she confirmed")
+    personkeys.append_to_ledger([Person.objects.system().get(pk=b.person_id).data_key_id])
+    call_command("retention", "reapply", stdout=io.StringIO())
+    assert Person.objects.system().get(pk=b.person_id).erased_at
+    assert not Person.objects.system().get(pk=c.person_id).erased_at
