@@ -137,6 +137,8 @@ TEMPLATES = [
                 "nicat.web.context.nicat",
                 "nicat.web.context.language",
             ],
+            # `{% submission_token %}` in every form that creates a record (nicat.core.submissions).
+            "builtins": ["nicat.core.templatetags.nicat_submission"],
         },
     },
 ]
@@ -347,6 +349,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # The Idempotency-Key header as one reusable parameter of every POST (nicat.core.submissions).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "nicat.api.schema.idempotency_key_component"],
     "COMPONENT_SPLIT_REQUEST": True,
     # One name for the case sections a referral (or a legal basis) shares.
     "ENUM_NAME_OVERRIDES": {"CaseSectionEnum": "nicat.access.sections.CHOICES",

@@ -13,7 +13,10 @@ answers it can really give, in the shapes nicat.api.errors.exception_handler ret
 - 409 {"detail", "code": "concurrent_edit"} on every change: someone else changed the record
   after you read it (optimistic locking) — read it again and retry;
 - 413 and 415 on every operation that takes a body (too large; not JSON or form data);
-- 429 where the view throttles.
+- 429 where the view throttles;
+- 422 {"detail", "code": "idempotency_key_reused"} on every POST that takes an `Idempotency-Key` header
+  (the reusable parameter `IdempotencyKey`, nicat.core.submissions): the key was sent before with another
+  request.
 
 Serializers whose answer leaves out what the caller may not see (access sections) list those
 fields in `schema_optional_fields`, so the response schema does not call them required; those
@@ -63,7 +66,19 @@ def _field_errors_schema():
     }
 
 
+def _idempotent(view, method):
+    return method == "POST" and getattr(view, "idempotent_posts", False)
+
+
 class NicatAutoSchema(AutoSchema):
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if _idempotent(self.view, self.method.upper()):
+            from nicat.core.viewsets import IDEMPOTENCY_KEY_PARAMETER
+
+            parameters = [*parameters, IDEMPOTENCY_KEY_PARAMETER]
+        return parameters
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for code, response in self._error_responses().items():
@@ -94,6 +109,11 @@ class NicatAutoSchema(AutoSchema):
         if has_body:
             errors["413"] = OpenApiResponse(ErrorSerializer, description=_("The request body is too large."))
             errors["415"] = OpenApiResponse(ErrorSerializer, description=_("Send JSON (or form data)."))
+        if _idempotent(self.view, method):
+            from nicat.core.viewsets import IdempotencyKeyReused
+
+            errors["422"] = OpenApiResponse(IdempotencyKeyReused, description=_(
+                "This Idempotency-Key was already used with another request: use a new key for a new request."))
         if self.view.get_throttles():
             errors["429"] = OpenApiResponse(ErrorSerializer, description=_("Too many requests: wait, then retry."))
         return errors
@@ -133,3 +153,23 @@ class NicatAutoSchema(AutoSchema):
             if not schema["required"]:
                 del schema["required"]
         return schema
+
+
+def idempotency_key_component(result, generator, request, public):
+    """A postprocessing hook: the `Idempotency-Key` header is one reusable parameter
+    (`#/components/parameters/IdempotencyKey`) that every POST operation refers to."""
+    from nicat.core.submissions import HEADER
+
+    found = None
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            parameters = operation.get("parameters", [])
+            for i, parameter in enumerate(parameters):
+                if parameter.get("in") == "header" and parameter.get("name") == HEADER:
+                    found = parameter
+                    parameters[i] = {"$ref": "#/components/parameters/IdempotencyKey"}
+    if found is not None:
+        result.setdefault("components", {}).setdefault("parameters", {})["IdempotencyKey"] = found
+    return result

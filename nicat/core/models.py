@@ -1,5 +1,6 @@
-"""Abstract models and the scoped manager every protected record shares. No table here: a model that
-inherits keeps the same columns it always had.
+"""Abstract models and the scoped manager every protected record shares; and one table of core's own,
+`Submission` (the one-time submission tokens and API idempotency keys, nicat.core.submissions). A model
+that inherits keeps the same columns it always had.
 
 Protected models have no unscoped default query: `Model.objects.visible_to(user)` returns what the
 access policy lets `user` see. A service that already holds a record the actor may see reaches
@@ -158,3 +159,24 @@ class CaseScopedModel(models.Model):
         every copy — backups included — and not only blanked in the live database."""
         sealing = getattr(follow(self, self.case_path), "sealing_key_id", None)
         return sealing() if sealing else None
+
+
+class Submission(models.Model):
+    """A form sent or an API request made once (nicat.core.submissions): the same token or `Idempotency-Key`
+    sent again by the same user creates nothing and is answered as the first was. Never the request's
+    content: a keyed digest of (user, key) — unique, so two concurrent requests with one key make one
+    record — a keyed digest of the body (to tell a different request under a reused key), and what the
+    first answer pointed at (a page path; the created record's type and id). Written in the transaction
+    of the change it answers, so a rolled-back change leaves no row; kept a day (a periodic job)."""
+
+    key_digest = models.CharField(max_length=64, unique=True)
+    body_digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    location = models.CharField(max_length=500, blank=True)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_ids = models.CharField(max_length=500, blank=True)  # comma-separated (a list answer)
+    serializer = models.CharField(max_length=200, blank=True)
+
+    def __str__(self):
+        return f"submission {self.key_digest[:8]}"

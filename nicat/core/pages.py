@@ -13,6 +13,12 @@ address: the form is POSTed and the results are drawn in that answer; a GET carr
 `act` — a POSTed action without a page of its own (a button on a detail page): the outcomes as
 messages on the page it returns to (a refusal: the 403 page with its reason).
 
+Both make one record of one click: a form carrying a one-time token (`{% submission_token %}`,
+nicat.core.submissions) that is sent again — a double click, a browser re-sending a slow form — changes
+nothing and goes where the first went, saying "This was already saved"; the same token with other content
+(a form kept open after it was saved, changed and sent again) is shown again with a fresh token and the
+reason (409), so nothing typed is lost.
+
 This layer imports no other Nicat app (Django only), so every app's views use it."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +26,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from nicat.core import submissions
 from nicat.core.approvals import ApprovalPending
 from nicat.core.errors import NotAllowed
 from nicat.core.forms import apply_errors
@@ -51,6 +58,17 @@ def _not_allowed(status, error):
         refused.user_message = str(error) or None  # type: ignore[attr-defined]
         raise refused from None
     raise Http404 from None
+
+
+def repeated(request, error, next_page):
+    """The answer to a form sent again (`submissions.Repeated`): where the first went, and why nothing changed."""
+    messages.info(request, error.message)
+    return redirect(error.row.location or next_page)
+
+
+def changed_since_sent():
+    return _("This form was already sent and saved with other content. Check what was saved; to add this "
+             "too, send the form again.")
 
 
 def _said(request, success, result):
@@ -91,7 +109,13 @@ def form_page(request, form, *, call, success, next_page, template=None, context
         status = invalid_status
         if form.is_valid() and (also is None or also.is_valid()) and ready:
             try:
-                result = call(form.cleaned_data)
+                result = submissions.once(request, lambda: call(form.cleaned_data),
+                                          location=lambda result: _target(result, next_page))
+            except submissions.Repeated as error:
+                return repeated(request, error, "/" if callable(next_page) else next_page)
+            except submissions.Mismatch:
+                form.add_error(None, changed_since_sent())
+                status = 409
             except NotAllowed as error:
                 _not_allowed(not_allowed, error)
             except ApprovalPending as pending:  # filed for a supervisor's approval: nothing changed yet
@@ -129,7 +153,12 @@ def act(request, call, *, success, next_page, form=None, refused_as_message=Fals
         messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect(next_page)
     try:
-        result = call(form.cleaned_data if form is not None else {})
+        result = submissions.once(request, lambda: call(form.cleaned_data if form is not None else {}),
+                                  location=lambda result: _target(result, next_page))
+    except submissions.Repeated as error:
+        return repeated(request, error, next_page)
+    except submissions.Mismatch:
+        messages.error(request, changed_since_sent())
     except NotAllowed as error:
         if not isinstance(not_allowed, str):
             _not_allowed(not_allowed, error)

@@ -6,18 +6,41 @@ the access policy, gated by the records' case section), `?case=<uuid>` filters i
 
 It lives in `core` rather than in `nicat/api`: the domain apps' API modules subclass it, and the API
 app sits above them (it imports them to route them), so a base class there would point an arrow up.
-It needs DRF and `nicat.core` only."""
+It needs DRF and `nicat.core` only.
+
+Every POST takes an optional `Idempotency-Key` header (nicat.core.submissions): the same key from the same
+user again creates nothing and answers as the first did — its status and the record(s) it answered with,
+read again for the reader now — and the same key with another request answers 422."""
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from nicat.core import submissions, trail
 from nicat.core.errors import NotAllowed
+from nicat.core.models import follow
 from nicat.core.services import expected_version
 
 CASE_PARAMETER = OpenApiParameter("case", OpenApiTypes.UUID, required=False,
                                   description="Only the records of this case (its uuid).")
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    submissions.HEADER, {"type": "string", "minLength": 1, "maxLength": submissions.MAX_KEY_LENGTH},
+    location=OpenApiParameter.HEADER, required=False,
+    description=("A key of your choosing, new for each request (a random UUID): a request retried with the same "
+                 "key — after a timeout, a lost answer — is not carried out again but answered as the first was "
+                 "(its status and the record, as you may see it now). The same key with another request answers "
+                 "422. Keys are yours alone (another user's identical key is another key) and are forgotten after "
+                 "24 hours."))
+
+
+class IdempotencyKeyReused(serializers.Serializer):
+    """The Idempotency-Key was sent before with another request."""
+
+    detail = serializers.CharField()
+    code = serializers.ChoiceField(choices=["idempotency_key_reused"])
 
 
 def shown(data):
@@ -35,6 +58,47 @@ class AuditedGenericViewSet(viewsets.GenericViewSet):
     lookup_field = "uuid"
     reads = None  # nicat.core.reads.Reads of this resource
     case_filter = True  # `?case=<uuid>` narrows the list to one case's records
+    idempotent_posts = True  # every POST takes an Idempotency-Key (the schema says so)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method == "POST" and submissions.HEADER in request.headers and hasattr(self, "post"):
+            self.post = self._once(self.post)
+
+    def _once(self, handler):
+        """The POST handler under the request's Idempotency-Key (nicat.core.submissions)."""
+        def run(request, *args, **kwargs):
+            key = request.headers.get(submissions.HEADER, "")
+            if not 0 < len(key) <= submissions.MAX_KEY_LENGTH:
+                raise serializers.ValidationError({submissions.HEADER: [
+                    _("Send an Idempotency-Key of 1 to %(max)s characters, or none.") % {
+                        "max": submissions.MAX_KEY_LENGTH}]})
+            digest = submissions.body_digest("POST", request.path, submissions.api_content(request.data))
+            try:
+                return submissions.run_once(request.user, "api", key, digest,
+                                            lambda: handler(request, *args, **kwargs), submissions.remember_answer)
+            except submissions.Repeated as repeated:
+                return self.repeated_answer(repeated.row)
+            except submissions.Mismatch:
+                return Response({"detail": _("This Idempotency-Key was already used with another request. Use a new "
+                                             "key for each new request."), "code": "idempotency_key_reused"},
+                                status=status.HTTP_422_UNPROCESSABLE_ENTITY)
+        return run
+
+    def repeated_answer(self, row):
+        """The first answer again: its status and its record(s) as the reader may see them now (the read
+        audited as `<model>.view`, `repeated`), with `Idempotent-Replayed: true`."""
+        found = submissions.repeated_records(row, self.request.user)
+        if found is None:
+            raise Http404
+        records, serializer_class, many = found
+        for obj in records:
+            path = getattr(obj, "case_path", None)
+            trail.record(actor=self.request.user, action=f"{obj._meta.model_name}.view", obj=obj,
+                         case=follow(obj, path) if path else None, details={"channel": "api", "repeated": True})
+        context = self.get_serializer_context()
+        data = serializer_class(records if many else records[0], many=many, context=context).data
+        return Response(data, status=row.status, headers={"Idempotent-Replayed": "true"})
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -100,6 +100,8 @@ def register_builtin():
     register_periodic("referrals.deadlines", referral_deadlines, every=300,
                       description="Notify both sides of referrals unanswered past their deadline")
     register_periodic("sessions.clear", clear_sessions, every=3600, description="Delete expired sessions")
+    register_periodic("submissions.expire", "nicat.core.submissions.expire", every=3600,
+                      description="Forget one-time form tokens and API idempotency keys older than a day")
     if settings.TASKS["default"]["BACKEND"].startswith("django_tasks_db"):
         register_periodic("jobs.prune", prune_job_results, every=86400, description="Forget old job results")
     register_overdue("referral", overdue_referrals)
