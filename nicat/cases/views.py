@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,7 +14,7 @@ from nicat.accounts.models import Role
 from nicat.cases import selectors, services
 from nicat.cases.forms import CaseEditForm, CaseFilterForm, CaseForm, EventForm, NoteForm, PersonForm
 from nicat.cases.models import CameToNotice, Case
-from nicat.core import keyset
+from nicat.core import keyset, pages, submissions
 from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.core.forms import apply_errors
 from nicat.persons.services import update_person
@@ -58,8 +59,13 @@ def intake(request):
     case_form = CaseForm(request.POST or None, prefix="case")
     if request.method == "POST" and person_form.is_valid() and case_form.is_valid():
         try:
-            case = services.open_case(actor=request.user, person_data=person_form.to_service_data(),
-                                      case_data=case_form.cleaned_data)
+            case = submissions.once(request, lambda: services.open_case(
+                actor=request.user, person_data=person_form.to_service_data(), case_data=case_form.cleaned_data),
+                location=lambda case: reverse("cases:detail", args=[case.uuid]))
+        except submissions.Repeated as error:
+            return pages.repeated(request, error, "cases:list")
+        except submissions.Mismatch:
+            case_form.add_error(None, pages.changed_since_sent())
         except ValidationError as error:
             apply_errors(case_form, error, also=person_form)
         else:
@@ -151,15 +157,25 @@ def person_edit(request, case_uuid):
 def note_add(request, case_uuid):
     case = _visible_case(request, case_uuid, "narrative")
     form = NoteForm(request.POST)
+    said = None
     if form.is_valid():
         try:
-            services.add_note(actor=request.user, case=case, text=form.cleaned_data["text"])
+            submissions.once(request, lambda: services.add_note(actor=request.user, case=case,
+                                                                text=form.cleaned_data["text"]),
+                             location=lambda note: reverse("cases:detail", args=[case.uuid]))
+        except submissions.Repeated as error:
+            form, said = NoteForm(), error.message
+            if not request.headers.get("HX-Request"):
+                return pages.repeated(request, error, reverse("cases:detail", args=[case.uuid]))
+        except submissions.Mismatch:
+            form.add_error("text", pages.changed_since_sent())
         except ValidationError as error:
             apply_errors(form, error)
         else:
             form = NoteForm()
             messages.success(request, _("The note was added."))
-    context = {"case": case, "note_form": form, "notes": selectors.case_notes(user=request.user, case=case)}
+    context = {"case": case, "note_form": form, "notes": selectors.case_notes(user=request.user, case=case),
+               "said": said}
     if request.headers.get("HX-Request"):
         return render(request, "cases/_notes.html", context)
     if form.errors:
@@ -174,7 +190,12 @@ def event_add(request, case_uuid):
     form = EventForm(request.POST, prefix="event")
     if form.is_valid():
         try:
-            services.add_event(actor=request.user, case=case, data=form.cleaned_data)
+            submissions.once(request, lambda: services.add_event(actor=request.user, case=case, data=form.cleaned_data),
+                             location=lambda event: reverse("cases:detail", args=[case.uuid]))
+        except submissions.Repeated as error:
+            return pages.repeated(request, error, reverse("cases:detail", args=[case.uuid]))
+        except submissions.Mismatch:
+            form.add_error(None, pages.changed_since_sent())
         except ValidationError as error:
             apply_errors(form, error)
         else:
