@@ -16,7 +16,7 @@ from nicat.access import sections as access_sections
 from nicat.access.decorators import case_worker_required
 from nicat.cases.models import Case
 from nicat.consent.models import Purpose
-from nicat.core import pages
+from nicat.core import pages, submissions
 from nicat.core.errors import NotAllowed
 from nicat.core.forms import apply_errors
 from nicat.directory.selectors import institution_address_visible_to
@@ -49,7 +49,13 @@ def referral_new(request, case_uuid):
     missing_consent = None
     if request.method == "POST" and form.is_valid():
         try:
-            referral = services.create_referral(actor=request.user, case=case, data=form.service_data())
+            referral = submissions.once(request, lambda: services.create_referral(
+                actor=request.user, case=case, data=form.service_data()),
+                location=lambda referral: reverse("referrals:detail", kwargs={"uuid": referral.uuid}))
+        except submissions.Repeated as error:
+            return pages.repeated(request, error, reverse("cases:detail", args=[case.uuid]))
+        except submissions.Mismatch:
+            form.add_error(None, pages.changed_since_sent())
         except ValidationError as error:
             apply_errors(form, error)
             if hasattr(error, "error_dict") and "consent" in error.error_dict:

@@ -12,7 +12,7 @@ from nicat.access import policy
 from nicat.access.decorators import case_worker_required
 from nicat.access.sections import RELATIVES
 from nicat.cases.models import Case
-from nicat.core import pages
+from nicat.core import pages, submissions
 from nicat.core.errors import NotAllowed
 from nicat.core.forms import apply_errors
 from nicat.safety import selectors, services
@@ -120,9 +120,13 @@ def family_contact(request, case_uuid):
     if form.is_valid():
         relative = next((r for r in relatives if str(r.uuid) == form.cleaned_data["relative"]), None)
         try:
-            services.record_family_contact(actor=request.user, case=case, relative=relative,
-                                           contacted_on=form.cleaned_data["contacted_on"],
-                                           note=form.cleaned_data["note"])
+            submissions.once(request, lambda: services.record_family_contact(
+                actor=request.user, case=case, relative=relative, contacted_on=form.cleaned_data["contacted_on"],
+                note=form.cleaned_data["note"]), location=lambda contact: _back(case, "#family-contact"))
+        except submissions.Repeated as error:
+            return pages.repeated(request, error, _back(case, "#family-contact"))
+        except submissions.Mismatch:
+            form.add_error(None, pages.changed_since_sent())
         except SafetyPlanRequired as error:
             blocked = {"message": error.messages[0], "url": error.url}
         except ValidationError as error:

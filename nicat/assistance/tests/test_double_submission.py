@@ -1,0 +1,61 @@
+"""One click is one record: a compensation claim, a follow-up or a service delivered sent twice (a double
+click, a browser sending a slow form again) is saved once, and the second answer says so; an API call retried
+with the same `Idempotency-Key` creates nothing more and answers with the same record (nicat.core.submissions)."""
+import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+
+from nicat.assistance.models import CompensationClaim, FollowUp, ServiceDelivery
+from tests.support.submissions import ALREADY_SAVED, post_twice
+from tests.support.world import verified_login
+
+
+def _twice(client, world, name, case, data):
+    verified_login(client, world.cast.worker)
+    url = reverse(f"assistance:{name}", args=[case.uuid])
+    return post_twice(client, url, url, data)
+
+
+def _said_once(first, second, back):
+    assert first.status_code == 302 and first.url == back
+    assert second.redirect_chain[0] == (back, 302) and ALREADY_SAVED in second.content.decode()
+
+
+def test_a_claim_sent_twice_is_one_claim(world, client):
+    case = world.recognise(world.adult())
+    first, second = _twice(client, world, "claim_add", case, {"claimed_amount": "5000", "claimed_on": "2024-01-10"})
+    _said_once(first, second, first.url)
+    assert CompensationClaim.objects.of(case).count() == 1
+
+
+def test_a_follow_up_sent_twice_is_one_follow_up(world, client):
+    case = world.adult()
+    first, second = _twice(client, world, "follow_up_add", case, {"due_on": timezone.localdate().isoformat()})
+    _said_once(first, second, reverse("assistance:case", args=[case.uuid]) + "#return")
+    assert FollowUp.objects.of(case).count() == 1
+
+
+def test_a_service_delivered_sent_twice_is_logged_once(world, client):
+    case = world.adult()
+    world.consent(case, "service", service="psychological")
+    when = timezone.localtime() - datetime.timedelta(hours=2)
+    first, second = _twice(client, world, "service_add", case, {
+        "kind": "psychological", "provider": world.cast.ngo.pk, "delivered_at": when.strftime("%Y-%m-%dT%H:%M"),
+        "duration_minutes": 50})
+    _said_once(first, second, first.url)
+    assert ServiceDelivery.objects.of(case).count() == 1
+
+
+def test_the_api_with_one_key_creates_one_claim_and_one_follow_up(world, api):
+    worker = api(world.cast.worker)
+    case = world.recognise(world.adult())
+    for url, body, model in [
+            ("/api/v1/compensation-claims/", {"case": str(case.uuid), "claimed_amount": "5000",
+                                               "claimed_on": "2024-01-10"}, CompensationClaim),
+            ("/api/v1/follow-ups/", {"case": str(case.uuid), "due_on": timezone.localdate().isoformat()}, FollowUp)]:
+        first = worker.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY=f"retry-{model.__name__}")
+        second = worker.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY=f"retry-{model.__name__}")
+        assert first.status_code == second.status_code == 201, first.content
+        assert second.json()["uuid"] == first.json()["uuid"]
+        assert model.objects.of(case).count() == 1
