@@ -39,3 +39,20 @@ def test_the_api_with_one_key_creates_one_referral(world, api):
     second = client.post("/api/v1/referrals/", body, format="json", HTTP_IDEMPOTENCY_KEY="ref-1")
     assert first.status_code == second.status_code == 201, first.content
     assert second.json()["uuid"] == first.json()["uuid"] and Referral.objects.system().count() == 1
+
+
+def test_a_consent_sent_twice_is_recorded_once(world, client):
+    from django.utils import timezone
+
+    from nicat.consent.models import Consent
+
+    client.cookies["nicat_language"] = "en"
+    case = world.open_case()
+    verified_login(client, world.worker)
+    url = reverse("consent:record", args=[case.uuid])
+    first, second = post_twice(client, url, url, {
+        "purpose": "referral", "decision": "given", "institution": str(world.shelter.uuid), "given_by": "person",
+        "method": "oral", "given_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
+    assert first.status_code == 302, first.content.decode()[:500]
+    assert ALREADY_SAVED in second.content.decode()
+    assert Consent.objects.system().count() == 1
