@@ -59,3 +59,20 @@ def test_the_api_with_one_key_creates_one_claim_and_one_follow_up(world, api):
         assert first.status_code == second.status_code == 201, first.content
         assert second.json()["uuid"] == first.json()["uuid"]
         assert model.objects.of(case).count() == 1
+
+
+def test_a_form_changed_after_it_was_saved_and_sent_again_is_shown_with_the_reason_not_dropped(world, client):
+    from tests.support.submissions import token_on
+
+    case = world.adult()
+    verified_login(client, world.cast.worker)
+    url = reverse("assistance:follow_up_add", args=[case.uuid])
+    token = token_on(client, url)
+    today = timezone.localdate()
+    assert client.post(url, {"due_on": today.isoformat(), "nicat_submission": token}).status_code == 302
+    later = (today + datetime.timedelta(days=7)).isoformat()
+    again = client.post(url, {"due_on": later, "nicat_submission": token})
+    page = again.content.decode()
+    assert again.status_code == 409 and "already sent and saved with other content" in page
+    assert later in page and token not in page and token_on(client, url) not in ("", token)
+    assert FollowUp.objects.of(case).count() == 1
