@@ -92,8 +92,11 @@ def sentence(item):
         return _("The indicators point to trafficking of a child: exploitation, coercion or abuse of vulnerability "
                  "at destination (for a child, no means at recruitment is needed).")
     if code == "next_refer_identification":
-        return _("Refer the person to the Main Department for identification, within 24 hours of the first contact. "
-                 "This is a recommendation: the Main Department decides.")
+        if p.get("hours") is None:  # a result stored before the hours were part of it: the case page has them
+            return _("Refer the person to the Main Department for identification, within the deadline the case "
+                     "page shows. This is a recommendation: the Main Department decides.")
+        return _("Refer the person to the Main Department for identification, within %(hours)s hours of the first "
+                 "contact. This is a recommendation: the Main Department decides.") % {"hours": p["hours"]}
     if code == "next_refer_assistance":
         return _("There are signs of exploitation or vulnerability, but not yet of trafficking: offer assistance, "
                  "and screen again when more facts are known.")

@@ -285,7 +285,7 @@ def save_screening(*, actor, case, data_in, screening=None, expected_version=Non
                                                 "else's answers are overwritten.")})
     values, terms = _validate_screening(case, screening or Screening(case=case), data_in)
     answers = answers_for(screening or Screening(case=case), case=case, overrides=values)
-    result = engine.evaluate(answers)
+    result = recommend(case, answers)
     if complete:
         values["status"] = ScreeningStatus.COMPLETED
     values["next_step"] = result["next_step"]
@@ -331,7 +331,18 @@ def preview_screening(*, actor, case, data_in):
     require_visible(actor, case)
     blank = Screening(case=case)
     values, _terms = _validate_screening(case, blank, data_in)
-    return engine.evaluate(answers_for(blank, case=case, overrides=values))
+    return recommend(case, answers_for(blank, case=case, overrides=values))
+
+
+def recommend(case, answers):
+    """The engine's recommendation for `answers`, with the figure its sentences name from the legal parameters:
+    the referral hours in force on the case's first contact (`rules.referral_hours`, the deadline the case page
+    shows), so that the advice "refer within N hours" never says another figure than the deadline."""
+    result = engine.evaluate(answers)
+    for reason in result["reasons"]:
+        if reason["code"] == "next_refer_identification":
+            reason["params"]["hours"] = rules.referral_hours(case.first_contact_at)
+    return result
 
 
 def view_screening(*, actor, screening, channel="web"):

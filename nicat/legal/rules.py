@@ -10,9 +10,15 @@ from nicat.core.calendar import baku_date
 from nicat.legal.services import add_months, value
 
 
+def referral_hours(first_contact_at):
+    """Hours within which a first responder refers a potential victim to the Main Department: the value in
+    force on the day of the first contact."""
+    return value("identification.referral_hours", first_contact_at)
+
+
 def referral_due(first_contact_at):
     """When the referral to the Main Department is due: first contact + the referral hours then in force."""
-    return first_contact_at + datetime.timedelta(hours=value("identification.referral_hours", first_contact_at))
+    return first_contact_at + datetime.timedelta(hours=referral_hours(first_contact_at))
 
 
 def reflection_period(first_contact_at):
@@ -20,7 +26,12 @@ def reflection_period(first_contact_at):
     victim: it starts with the first contact — reasonable grounds to believe the person is a victim —
     not with recognition (Council of Europe Convention Art. 13: it precedes the decision)."""
     start = baku_date(first_contact_at)
-    return start, start + datetime.timedelta(days=value("foreigners.reflection_days", start))
+    return start, start + datetime.timedelta(days=reflection_days(start))
+
+
+def reflection_days(first_contact_at):
+    """Length in days of the recovery and reflection period of a person first met on `first_contact_at`."""
+    return value("foreigners.reflection_days", first_contact_at)
 
 
 def reflection_period_end(first_contact_at):
