@@ -8,8 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 from nicat.access import predicates
 from nicat.audit import services as audit
+from nicat.core.calendar import baku_today
 from nicat.core.reads import Reads
 from nicat.hotline.models import OPEN_OUTCOMES, Alert, Contact, Reason
+from nicat.legal import rules
+from nicat.persons.age import CHILD_AGE
 
 RELATED = ("language", "region", "referred_to", "case", "operator", "institution")
 
@@ -80,8 +83,8 @@ DEFINITION = _(
     "or receipt of a person) by a means (threat or use of force, intimidation or other coercion, abduction, "
     "fraud, deception, abuse of power or of a position of vulnerability, payments or benefits to obtain the "
     "consent of a person who has control over another) for the purpose of exploitation (Law No. 958-IIQ of "
-    "28 June 2005, Art. 1). For a child (under 18) no means are needed. Where a means was used, the victim's "
-    "consent does not matter.")
+    "28 June 2005, Art. 1). For a child (under %(child_age)s) no means are needed. Where a means was used, the "
+    "victim's consent does not matter.")
 
 SCRIPTS = {
     Reason.INFORMATION: _(
@@ -97,8 +100,8 @@ SCRIPTS = {
         "caller to investigate. A child: no means are needed. Record a place only if given."),
     Reason.HELP: _(
         "Ask whether the person is safe now and how to reach them safely. Explain the rights: free help, "
-        "shelter, medical and legal aid, a reflection period of 30 days, confidentiality, nothing against "
-        "their will. Offer a referral to a place below."),
+        "shelter, medical and legal aid, a reflection period of %(reflection_days)s days, confidentiality, nothing "
+        "against their will. Offer a referral to a place below."),
     Reason.DANGER_NOW: _(
         "Stay on the line. Ask where the person is now and whether they can talk safely. Record the place: "
         "the duty service of the Main Department is alerted at once — (+99412) 590-20-49. In immediate "
@@ -128,6 +131,8 @@ def scripts(*, user):
         for service in inst.services.all():
             if service.active and service.kind in wanted:
                 places_by_kind.setdefault(service.kind, []).append(inst)
+    # The figures the scripts state are the law's in force today (the caller is met today), never a sentence's.
+    figures = {"child_age": CHILD_AGE, "reflection_days": rules.reflection_days(baku_today())}
     out = []
     for reason in Reason:
         seen, places = set(), []
@@ -136,8 +141,8 @@ def scripts(*, user):
                 if inst.pk not in seen:
                     seen.add(inst.pk)
                     places.append(inst)
-        out.append({"code": reason.value, "label": reason.label, "script": SCRIPTS[reason],
-                    "definition": DEFINITION, "places": places[:8]})
+        out.append({"code": reason.value, "label": reason.label, "script": SCRIPTS[reason] % figures,
+                    "definition": DEFINITION % figures, "places": places[:8]})
     return out
 
 

@@ -113,3 +113,24 @@ def test_edit_page_saves_with_the_version(hotline, client):
     assert contact.channel == "chat" and contact.version == 2
     stale = client.post(reverse("hotline:edit", args=[contact.uuid]), {**form, "version": 1})
     assert stale.status_code == 200 and "changed by someone else" in stale.content.decode()
+
+
+def test_the_help_script_states_the_reflection_period_in_force_today(hotline, client):
+    """The reflection period the operator explains is the legal parameter in force today (the caller is met
+    today), not a figure in the sentence: a new value from today is said at once, one from tomorrow not yet."""
+    from nicat.core.calendar import baku_today
+    from nicat.legal import services as legal
+
+    verified_login(client, hotline.operator)
+
+    def said():
+        page = client.get(reverse("hotline:desk"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        return [n for n in (30, 45, 60) if f"a reflection period of {n} days" in page]
+
+    assert said() == [30]
+    act = {"code": "foreigners.reflection_days", "legal_act": "Amended repatriation rules (test)"}
+    legal.set_parameter(actor=hotline.cast.admin, data={**act, "value": "60",
+                                                        "valid_from": baku_today() + datetime.timedelta(days=1)})
+    assert said() == [30]
+    legal.set_parameter(actor=hotline.cast.admin, data={**act, "value": "45", "valid_from": baku_today()})
+    assert said() == [45]
