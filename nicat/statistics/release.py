@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from zoneinfo import ZoneInfo
 
+from nicat.persons.age import CHILD_AGE
 from nicat.statistics.suppression import DEFAULT_K
 from nicat.statistics.whole import whole_table
 
@@ -63,7 +64,7 @@ def _band(age):
 
 
 def _majority(age):
-    return MISSING if age is None else ("Minor" if age < 18 else "Adult")
+    return MISSING if age is None else ("Minor" if age < CHILD_AGE else "Adult")
 
 
 _AGE_COLUMNS = {age: (_band(age), _majority(age)) for age in [None, *range(AGE_BANDS[-1][1] + 1)]}

@@ -16,6 +16,7 @@ from django.db.models import Count, Sum
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from nicat.persons.age import CHILD_AGE
 from nicat.statistics import suppression
 from nicat.statistics.whole import whole_table
 
@@ -34,10 +35,12 @@ class Table:
 
 
 def _age_group(person, day):
+    """Counted by the age known on `day` (no presumption: an unknown age is its own row), under the one
+    age of majority (nicat.persons.age.CHILD_AGE)."""
     age = person.age_on(day)
     if age is None:
         return _("age unknown")
-    return _("child (under 18)") if age < 18 else _("adult")
+    return _("child (under 18)") if age < CHILD_AGE else _("adult")
 
 
 def _one_way(title, dimension, counts, labels, public, k, additive=True, note=""):
