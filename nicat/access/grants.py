@@ -1,7 +1,6 @@
 """The access app's own contributions to the policy: break-glass (a grant) and access-restriction
 orders (a restriction). Registered once, in AccessConfig.ready()."""
 from django.db.models import Q
-from django.utils import timezone
 
 from nicat.access import policy, sections
 from nicat.accounts.models import Role
@@ -15,8 +14,7 @@ def break_glass_grant(user, institution_ids):
         return None
     from nicat.access.models import BreakGlass
 
-    running = policy.rule_table(BreakGlass).filter(user_id=user.pk, ended_at__isnull=True,
-                                                   expires_at__gt=timezone.now())
+    running = policy.rule_table(BreakGlass).filter(BreakGlass.running(), user_id=user.pk)
     return Q(pk__in=running.values("case_id"))
 
 
@@ -37,8 +35,7 @@ def break_glass_sections(user, case):
     """A running break-glass opens every section the supervisor's role may see."""
     from nicat.access.models import BreakGlass
 
-    if BreakGlass.objects.of(case).filter(user_id=user.pk, ended_at__isnull=True,
-                                          expires_at__gt=timezone.now()).exists():
+    if BreakGlass.objects.of(case).filter(BreakGlass.running(), user_id=user.pk).exists():
         return sections.CODES
     return None
 

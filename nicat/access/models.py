@@ -43,6 +43,11 @@ class BreakGlass(CaseScopedModel):
     def __str__(self):
         return f"break-glass {self.uuid}"
 
+    @staticmethod
+    def running(now=None):
+        """The one rule of a running opening, as a filter: not ended early and not yet expired at `now`."""
+        return models.Q(ended_at__isnull=True, expires_at__gt=now or timezone.now())
+
     @property
     def is_running(self):
         return self.ended_at is None and self.expires_at > timezone.now()

@@ -2,7 +2,6 @@
 reader's role and institution entitle them to (the record rules of `nicat.access.grants`); they show
 case references, never a person's identity."""
 from django.db.models import Q
-from django.utils import timezone
 
 from nicat.access import policy
 from nicat.access.models import BreakGlass, RestrictionOrder
@@ -52,7 +51,7 @@ def restrictions_on_case(*, user, case):
 
 
 def running_break_glass(*, user, case):
-    return BreakGlass.objects.of(case).filter(user=user, ended_at__isnull=True, expires_at__gt=timezone.now()).first()
+    return BreakGlass.objects.of(case).filter(BreakGlass.running(), user=user).first()
 
 
 def sections(*, user, case):

@@ -83,7 +83,7 @@ def open_break_glass(*, actor, case_reference, reason):
     institution = next(m.institution for m in policy.memberships(actor) if m.role == Role.SUPERVISOR)
     now = timezone.now()
     with transaction.atomic():
-        running = BreakGlass.objects.of(case).filter(user=actor, ended_at__isnull=True, expires_at__gt=now).first()
+        running = BreakGlass.objects.of(case).filter(BreakGlass.running(now), user=actor).first()
         if running is not None:
             raise ValidationError({"case_reference": _(
                 "You already opened this case; your access runs until %(until)s.") % {
