@@ -2,13 +2,12 @@
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
 from nicat.access import policy, predicates
 from nicat.access.sections import NARRATIVE
-from nicat.cases.models import CLOSED_STATUSES, Case, TraffickingStatus
+from nicat.cases.models import CLOSED_STATUSES, Case
 from nicat.core import casepage
 from nicat.core.reads import Reads
 from nicat.identification import services
@@ -75,9 +74,7 @@ def dashboard_items(*, user, now=None):
         return []
     now = now or timezone.now()
     visible = Case.objects.visible_to(user).exclude(status__in=CLOSED_STATUSES)
-    pending_referral = (visible.filter(trafficking_status=TraffickingStatus.POSSIBLE)
-                        .exclude(owner_institution__is_competent_authority=True)
-                        .filter(Q(identification__isnull=True) | Q(identification__referred_at__isnull=True))
+    pending_referral = (services.awaiting_referral(visible)
                         .select_related("owner_institution", "person", "identification",
                                         "identification__decision")
                         .prefetch_related("person__citizenships").order_by("first_contact_at")[:DASHBOARD_LIMIT])

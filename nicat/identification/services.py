@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -440,6 +440,15 @@ def refer_for_identification(*, actor, case, note="", screening=None, legal_basi
     return identification
 
 
+def awaiting_referral(cases):
+    """The one rule of a case whose referral to the competent authority is still awaited, as a filter of the
+    queryset `cases`: an open case of a possible victim, not opened by the competent authority itself, not yet
+    referred (`case_deadlines` shows the same cases' referral deadline as due or overdue)."""
+    return (cases.filter(trafficking_status=TraffickingStatus.POSSIBLE).exclude(status__in=CLOSED_STATUSES)
+            .exclude(owner_institution__is_competent_authority=True)
+            .filter(Q(identification__isnull=True) | Q(identification__referred_at__isnull=True)))
+
+
 def remind_overdue_referrals(*, now=None):
     """The periodic job `identification.deadlines` (nicat worker): the institution that owns an open case of a
     possible victim not referred to the competent authority within the referral hours in force on the day
@@ -452,9 +461,8 @@ def remind_overdue_referrals(*, now=None):
     now = now or timezone.now()
     # whole table: the job looks over every institution's open cases for the deadline, and tells each owner
     # about its own (kind, reference and link only)
-    cases = (Case.objects.system().filter(trafficking_status=TraffickingStatus.POSSIBLE, first_contact_at__lt=now)
-             .exclude(status__in=CLOSED_STATUSES).exclude(owner_institution__is_competent_authority=True)
-             .exclude(identification__referred_at__isnull=False).select_related("owner_institution"))
+    cases = (awaiting_referral(Case.objects.system()).filter(first_contact_at__lt=now)
+             .select_related("owner_institution"))
     with legal_parameters.remembered():  # the referral hours read once, not once per open case
         deadlines = ((case, rules.referral_due(case.first_contact_at)) for case in cases.iterator(chunk_size=2000))
         due = [(case, deadline) for case, deadline in deadlines if deadline < now]

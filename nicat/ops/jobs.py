@@ -83,13 +83,12 @@ def overdue_identification_referrals():
     force on the day of first contact (nicat.legal.rules.referral_due; the case page shows the same deadline)."""
     from django.utils import timezone
 
-    from nicat.cases.models import CLOSED_STATUSES, Case, TraffickingStatus
+    from nicat.cases.models import Case
+    from nicat.identification.services import awaiting_referral
     from nicat.legal.rules import referral_due
 
     now = timezone.now()
-    open_possible = (_counted(Case).filter(trafficking_status=TraffickingStatus.POSSIBLE, first_contact_at__lt=now)
-                     .exclude(status__in=CLOSED_STATUSES).exclude(owner_institution__is_competent_authority=True)
-                     .exclude(identification__referred_at__isnull=False))
+    open_possible = awaiting_referral(_counted(Case)).filter(first_contact_at__lt=now)
     return sum(1 for first in open_possible.values_list("first_contact_at", flat=True).iterator()
                if referral_due(first) < now)
 
