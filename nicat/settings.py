@@ -415,6 +415,15 @@ NICAT_UNUSUAL_CASE_VIEWS = env.int("NICAT_UNUSUAL_CASE_VIEWS", default=15)
 # it the check answers 429, so that it cannot be used as an oracle ("is X a victim?"). Issue 14, item 5.
 NICAT_DUPLICATE_CHECKS_PER_HOUR = env.int("NICAT_DUPLICATE_CHECKS_PER_HOUR", default=200)
 NICAT_SCAN_PROCESSES = env.int("NICAT_SCAN_PROCESSES", default=0)  # the duplicate scan compares in this many (0: one per CPU)
+# Working intervals of rehabilitation and return (docs/assistance.md): operational choices, no law sets them.
+# (The figures the law sets, such as the length of a stay or the reflection period, are legal parameters.)
+NICAT_PLAN_REVIEW_INTERVAL_DAYS = env.int("NICAT_PLAN_REVIEW_INTERVAL_DAYS", default=90)  # next plan review
+NICAT_RESIDENCE_PERMIT_REMINDER_DAYS = env.int("NICAT_RESIDENCE_PERMIT_REMINDER_DAYS", default=30)
+NICAT_RETURN_FOLLOW_UP_DAYS = env.int("NICAT_RETURN_FOLLOW_UP_DAYS", default=30)  # first follow-up after a return
+NICAT_OCCUPANCY_HISTORY_DAYS = env.int("NICAT_OCCUPANCY_HISTORY_DAYS", default=90)  # days in the occupancy chart
+NICAT_STAY_REMINDER_DAYS = env.int("NICAT_STAY_REMINDER_DAYS", default=7)  # remind a shelter before a stay ends
+# plan reviews, reflection periods ending and return follow-ups on the assistance dashboard, this many days ahead
+NICAT_ASSISTANCE_REMINDER_DAYS = env.int("NICAT_ASSISTANCE_REMINDER_DAYS", default=7)
 
 # --- Jobs without cron (nicat/ops, docs/operations.md, docs/decisions/0009-ops-task-queue.md) ---------
 # "database": jobs are queued in the database and run by `nicat worker` (production). "immediate": a

@@ -13,12 +13,6 @@ from nicat.assistance.models import FacilityKind
 from nicat.core.calendar import baku_date
 from nicat.legal import services as legal
 
-STAY_REMINDER_DAYS = 7  # remind a shelter this many days before a stay ends
-
-
-def _int(name, default):
-    return int(getattr(settings, name, default))
-
 
 def _facility_prefix(facility_kind):
     return "centre" if facility_kind == FacilityKind.ASSISTANCE_CENTRE else "shelter"
@@ -40,11 +34,18 @@ def max_extensions(facility_kind, on):
 
 
 def stay_reminder_days():
-    return STAY_REMINDER_DAYS
+    """Remind a shelter this many days before a stay ends (NICAT_STAY_REMINDER_DAYS)."""
+    return settings.NICAT_STAY_REMINDER_DAYS
+
+
+def reminder_days():
+    """The assistance dashboard shows plan reviews, reflection periods ending and return follow-ups due within
+    this many days (NICAT_ASSISTANCE_REMINDER_DAYS)."""
+    return settings.NICAT_ASSISTANCE_REMINDER_DAYS
 
 
 def plan_review_interval_days():
-    return _int("NICAT_PLAN_REVIEW_INTERVAL_DAYS", 90)
+    return settings.NICAT_PLAN_REVIEW_INTERVAL_DAYS
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -53,11 +54,11 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 
 
 def residence_permit_reminder_days():
-    return _int("NICAT_RESIDENCE_PERMIT_REMINDER_DAYS", 30)
+    return settings.NICAT_RESIDENCE_PERMIT_REMINDER_DAYS
 
 
 def occupancy_history_days():
-    return _int("NICAT_OCCUPANCY_HISTORY_DAYS", 90)
+    return settings.NICAT_OCCUPANCY_HISTORY_DAYS
 
 
 def allowance_rule_for(day):
@@ -80,4 +81,4 @@ def allowance_rule_for(day):
 
 def return_follow_up_days():
     """The first follow-up after a return is due this many days after it."""
-    return _int("NICAT_RETURN_FOLLOW_UP_DAYS", 30)
+    return settings.NICAT_RETURN_FOLLOW_UP_DAYS

@@ -232,7 +232,7 @@ def reminders(*, user, today=None):
                     .select_related("case", "facility__institution").order_by("planned_end"))
     reviews_due = (RehabilitationPlan.objects.visible_to(user)
                    .filter(status__in=[PlanStatus.DRAFT, PlanStatus.AGREED], next_review_on__isnull=False,
-                           next_review_on__lte=today + datetime.timedelta(days=7))
+                           next_review_on__lte=today + datetime.timedelta(days=conf.reminder_days()))
                    .select_related("case").order_by("next_review_on"))
     permits = (ResidencePermit.objects.visible_to(user)
                .filter(status=PermitStatus.GRANTED, expires_on__isnull=False,
@@ -241,10 +241,10 @@ def reminders(*, user, today=None):
     # The reflection period is computed (nicat.legal.rules), not stored: filter the few permits not requested.
     reflection = sorted((p for p in ResidencePermit.objects.visible_to(user)
                          .filter(status=PermitStatus.NOT_REQUESTED).select_related("case")
-                         if today <= p.reflection_period_ends <= today + datetime.timedelta(days=7)),
+                         if today <= p.reflection_period_ends <= today + datetime.timedelta(days=conf.reminder_days())),
                         key=lambda p: p.reflection_period_ends)
     follow_ups = (FollowUp.objects.visible_to(user)
-                  .filter(done_on__isnull=True, due_on__lte=today + datetime.timedelta(days=7))
+                  .filter(done_on__isnull=True, due_on__lte=today + datetime.timedelta(days=conf.reminder_days()))
                   .select_related("case").order_by("due_on"))
     result = {"today": today, "stays_ending": list(stays_ending[:20]), "reviews_due": list(reviews_due[:20]),
               "permits_expiring": list(permits[:20]), "reflection_ending": list(reflection[:20]),
