@@ -12,7 +12,7 @@ from nicat.core.calendar import baku_today
 from nicat.core.reads import Reads
 from nicat.hotline.models import OPEN_OUTCOMES, Alert, Contact, Reason
 from nicat.legal import rules
-from nicat.persons.age import CHILD_AGE
+from nicat.persons.age import child_age
 
 RELATED = ("language", "region", "referred_to", "case", "operator", "institution")
 
@@ -132,7 +132,8 @@ def scripts(*, user):
             if service.active and service.kind in wanted:
                 places_by_kind.setdefault(service.kind, []).append(inst)
     # The figures the scripts state are the law's in force today (the caller is met today), never a sentence's.
-    figures = {"child_age": CHILD_AGE, "reflection_days": rules.reflection_days(baku_today())}
+    today = baku_today()
+    figures = {"child_age": child_age(today), "reflection_days": rules.reflection_days(today)}
     out = []
     for reason in Reason:
         seen, places = set(), []

@@ -12,7 +12,7 @@ sentences in the reader's language.
 from dataclasses import dataclass, field
 
 from nicat.identification import indicators as data
-from nicat.persons.age import classify
+from nicat.persons.age import child_age, classify
 
 ENGINE_VERSION = "1"
 YES, NO, UNKNOWN = "yes", "no", "unknown"
@@ -31,6 +31,8 @@ class Answers:
     age_at_acts: int | None = None  # whole years at the time of the acts; None = unknown
     age_is_estimate: bool = False
     age_basis: str = ""  # where the date of the acts came from (informational)
+    # the age of majority in force at the time of the acts (nicat.persons.age.child_age); None = today's
+    majority: int | None = None
     population: str | None = None  # "adult" / "child" if the screener chose; None = derive from the age
     exploitation: str | None = None  # "labour" / "sexual" list if chosen; None = derive from the purposes
     acts: frozenset = frozenset()  # vocabulary codes (act)
@@ -42,11 +44,17 @@ class Answers:
     indicator_facts: dict = field(default_factory=dict)  # code -> has facts (bool/text)
 
 
+def majority_of(answers):
+    """The age of majority the answers are judged by: the one in force at the time of the acts, as the service
+    gives it; today's when not given."""
+    return answers.majority if answers.majority is not None else child_age()
+
+
 def _population(answers, legal):
     """(population used, basis, conflict or None) by the one age rule (nicat.persons.age): unknown or
     borderline estimated ages are treated as a child's (Council of Europe Convention Art. 10(3))."""
     age = answers.age_at_acts
-    derived, basis = classify(age, bool(answers.age_is_estimate))
+    derived, basis = classify(age, bool(answers.age_is_estimate), majority=majority_of(answers))
     requested = answers.population if answers.population in data.POPULATIONS else None
     conflict = None
     if requested and requested != derived:
@@ -113,7 +121,7 @@ def evaluate(answers, *, indicator_set=None, legal=None):
     if conflict:
         conflicts.append(conflict)
     age = answers.age_at_acts if age_basis != "age_unknown" else None
-    reasons.append({"code": age_basis, "params": {"age": age}})
+    reasons.append({"code": age_basis, "params": {"age": age, "majority": majority_of(answers)}})
     if age_basis == "age_unknown":
         missing.append({"code": "missing_age", "params": {}})
 

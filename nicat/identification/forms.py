@@ -30,7 +30,7 @@ class ScreeningForm(forms.Form):
     acts_facts = forms.CharField(label=_("Facts supporting the acts"), required=False,
                                  widget=forms.Textarea(attrs={"rows": 2}))
     means = TermMultipleChoiceField("means", checkboxes=True, label=_("Means: how was it done?"),
-                                    help_text=_("Not needed for a child (under 18 at the time of the acts)."))
+                                    help_text=_("Not needed for a child (under the age of majority at the time of the acts)."))
     means_facts = forms.CharField(label=_("Facts supporting the means"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 2}))
     purposes = TermMultipleChoiceField("exploitation", checkboxes=True,

@@ -54,8 +54,12 @@ def sentence(item):
         return _("The person was %(age)s at the time of the acts: a child. The means are not needed, and the "
                  "child lists of indicators apply.") % {"age": p.get("age")}
     if code == "age_estimate_margin":
-        return _("The person's age at the time of the acts is estimated at %(age)s, close to 18: the person is "
-                 "treated as a child until the age is established.") % {"age": p.get("age")}
+        if p.get("majority") is None:  # a result stored before the age of majority was part of it
+            return _("The person's age at the time of the acts is estimated at %(age)s, close to the age of "
+                     "majority: the person is treated as a child until the age is established.") % {"age": p.get("age")}
+        return _("The person's age at the time of the acts is estimated at %(age)s, close to %(majority)s: the person "
+                 "is treated as a child until the age is established.") % {"age": p.get("age"),
+                                                                           "majority": p["majority"]}
     if code == "age_unknown":
         return _("The age at the time of the acts is not known: the person is presumed to be a child until the age "
                  "is established, so the means are not required and the child lists apply.")

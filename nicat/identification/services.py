@@ -72,6 +72,7 @@ class AgeAtActs:
     is_estimate: bool
     on: datetime.date
     dated_from: str  # "recorded" (the screening's date of the acts), "first_event", "first_contact"
+    majority: int  # the age of majority in force on that day (nicat.persons.age.child_age)
 
 
 def age_on(person, day):
@@ -94,7 +95,7 @@ def age_at_acts(case, acts_began_on=None):
     """The person's age at the time of the acts, by the one age rule: a child then is a child here."""
     day, dated_from = acts_date(case, acts_began_on)
     years, estimate = age_rule.years_on(case.person, day)
-    return AgeAtActs(years, estimate, day, dated_from)
+    return AgeAtActs(years, estimate, day, dated_from, age_rule.child_age(day))
 
 
 def citizenship_status(person):
@@ -130,7 +131,7 @@ def answers_for(screening, *, case=None, overrides=None):
     age = age_at_acts(case or screening.case, values.get("acts_began_on"))
     answers = values.get("answers") or {}
     return engine.Answers(
-        age_at_acts=age.years, age_is_estimate=age.is_estimate, age_basis=age.dated_from,
+        age_at_acts=age.years, age_is_estimate=age.is_estimate, age_basis=age.dated_from, majority=age.majority,
         population=values.get("population") or None, exploitation=values.get("exploitation_kind") or None,
         acts=frozenset(values["acts"]), means=frozenset(values["means"]), purposes=frozenset(values["purposes"]),
         facts={name: values.get(field) for field, name in FACT_FIELDS.items()},
@@ -208,7 +209,7 @@ def _validate_screening(case, screening, incoming):
     legal = data.legal_definition()
     age = age_at_acts(case, values["acts_began_on"])
     derived, basis, _conflict = engine._population(
-        engine.Answers(age_at_acts=age.years, age_is_estimate=age.is_estimate), legal)
+        engine.Answers(age_at_acts=age.years, age_is_estimate=age.is_estimate, majority=age.majority), legal)
     if values["population"] and values["population"] != derived and "population" not in errors:
         if basis == "age_unknown":
             errors["population"] = _("The age at the time of the acts is not known, so the child lists apply "

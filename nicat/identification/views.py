@@ -30,7 +30,8 @@ def _list_for(case, screening=None):
         return engine.evaluate(services.answers_for(screening))["list"]
     age = services.age_at_acts(case)
     population, _basis, _conflict = engine._population(
-        engine.Answers(age_at_acts=age.years, age_is_estimate=age.is_estimate), data.legal_definition())
+        engine.Answers(age_at_acts=age.years, age_is_estimate=age.is_estimate, majority=age.majority),
+        data.legal_definition())
     kind = data.legal_definition().exploitation_kind([t.code for t in case.exploitation_forms.all()])
     return data.indicator_set().list_for(population, kind).name
 

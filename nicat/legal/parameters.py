@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 class Spec:
     code: str
     label: object
-    unit: str  # "days" | "hours" | "months" | "count" | "AZN"
+    unit: str  # "days" | "hours" | "months" | "years" | "count" | "AZN"
     integer: bool = True
     # Before the first recorded value: True = the first value applies (a period the sources report
     # unchanged); False = nothing applies (money: no allowance is due before the first rule).
@@ -23,7 +23,8 @@ class Spec:
     zero_means_none: bool = False  # 0 = the law sets no such thing (e.g. no monthly allowance)
 
 
-UNITS = {"days": _("days"), "hours": _("hours"), "months": _("months"), "count": _("times"), "AZN": "AZN"}
+UNITS = {"days": _("days"), "hours": _("hours"), "months": _("months"), "years": _("years"), "count": _("times"),
+         "AZN": "AZN"}
 
 SPECS = [
     Spec("allowance.one_time", _("One-time allowance of a recognised victim"), "AZN", integer=False,
@@ -51,6 +52,7 @@ SPECS = [
          _("Retention: a person's identity after the last of their cases closed"), "months"),
     Spec("retention.hotline_contact_months",
          _("Retention: a hotline contact's identifying details when it led to no case"), "months"),
+    Spec("persons.child_age_years", _("Age of majority: a person younger is a child"), "years"),
 ]
 BY_CODE = {s.code: s for s in SPECS}
 CHOICES = [(s.code, s.label) for s in SPECS]

@@ -68,6 +68,11 @@ SEED = [
      "Law on personal data requires personal data to be kept no longer than its purpose needs; 12 months after the "
      "call (a callback or follow-up still open is kept) is Nicat's working default, not a legal rule; applied from "
      "the date of the Law as an assumption. Confirm or replace it before retention runs in production.", False),
+    ("persons.child_age_years", "18", "2005-06-28", LAW + ", Art. 1 (a child: a person under eighteen); Palermo "
+     "Protocol, Art. 3(d); Council of Europe Convention on Action against Trafficking in Human Beings, Art. 4(d)",
+     "A child is any person under eighteen years of age (Law No. 958-IIQ Art. 1; Palermo Protocol Art. 3(d); "
+     "Council of Europe Convention Art. 4(d), ratified by Azerbaijan). Before 28.06.2005 the same age applies "
+     "(the Palermo Protocol).", True),
 ]
 
 

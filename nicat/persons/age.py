@@ -8,13 +8,15 @@ proves they agree for every birth date, estimate and day.
 
 The rule and its sources (docs/legal-rules.md):
 
-* A child is a person under 18 (Palermo Protocol Art. 3(d); Council of Europe Convention on Action
-  against Trafficking in Human Beings, Art. 4(d); Law No. 958-IIQ of 28 June 2005).
+* A child is a person under the age of majority — 18 (Palermo Protocol Art. 3(d); Council of Europe
+  Convention on Action against Trafficking in Human Beings, Art. 4(d); Law No. 958-IIQ of 28 June 2005).
+  The age is a legal parameter (`persons.child_age_years`, nicat.legal) read as in force on the day the
+  question is asked about (`child_age(on)`), never a constant.
 * Age is counted in whole calendar years on the Baku calendar (nicat.core.calendar).
 * When the age is uncertain and there are reasons to believe the person is a child, the person is
   presumed to be a child until the age is established (Convention Art. 10(3), ratified by
   Azerbaijan). In Nicat: no date of birth and no estimate → presumed a child; an age known only as
-  an estimate (an estimated date of birth or an estimated age) up to ESTIMATE_MARGIN_YEARS above 18
+  an estimate (an estimated date of birth or an estimated age) up to ESTIMATE_MARGIN_YEARS above that age
   → presumed a child, because estimates err. A recorded (not estimated) date of birth establishes
   the age.
 * An estimated age was recorded on a day (`age_recorded_on`, else the day the person was
@@ -25,8 +27,8 @@ import datetime
 from dataclasses import dataclass
 
 from nicat.core.calendar import baku_date, baku_today, years_between
+from nicat.legal import services as legal
 
-CHILD_AGE = 18
 ESTIMATE_MARGIN_YEARS = 1
 MAX_AGE = 130
 
@@ -37,15 +39,24 @@ AGE_ESTIMATE_MARGIN = "age_estimate_margin"
 AGE_ADULT = "age_adult"
 
 
-def classify(years, is_estimate=False):
+def child_age(on=None):
+    """The age of majority in force on `on` (a date or an aware datetime; default today on the Baku calendar):
+    a person younger than it is a child. The one road to that figure (legal parameter persons.child_age_years)."""
+    return legal.value("persons.child_age_years", on if on is not None else baku_today())
+
+
+def classify(years, is_estimate=False, *, majority=None):
     """(population, basis) for an age in whole years: ("child" | "adult", one of the AGE_* codes).
 
-    Total: an age that is missing or not a sensible whole number counts as unknown (presumed a child)."""
+    `majority`: the age of majority in force on the day the age is taken (`child_age(day)`); default the one
+    in force today. Total: an age that is missing or not a sensible whole number counts as unknown (presumed
+    a child)."""
     if not isinstance(years, int) or isinstance(years, bool) or years < 0 or years > MAX_AGE:
         return "child", AGE_UNKNOWN
-    if years < CHILD_AGE:
+    majority = child_age() if majority is None else majority
+    if years < majority:
         return "child", AGE_CHILD
-    if is_estimate and years <= CHILD_AGE + ESTIMATE_MARGIN_YEARS:
+    if is_estimate and years <= majority + ESTIMATE_MARGIN_YEARS:
         return "child", AGE_ESTIMATE_MARGIN
     return "adult", AGE_ADULT
 
@@ -96,7 +107,7 @@ def age_of(person, on=None):
     """The person's `Age` on `on` (a date or an aware datetime; default today on the Baku calendar)."""
     day = baku_date(on) if on is not None else baku_today()
     years, estimate = years_on(person, day)
-    population, basis = classify(years, estimate)
+    population, basis = classify(years, estimate, majority=child_age(day))
     return Age(years=years if basis != AGE_UNKNOWN else None, is_estimate=estimate, on=day,
                population=population, basis=basis)
 

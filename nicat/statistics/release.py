@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from operator import itemgetter
 from zoneinfo import ZoneInfo
 
-from nicat.persons.age import CHILD_AGE
 from nicat.statistics.suppression import DEFAULT_K
 from nicat.statistics.whole import whole_table
 
@@ -63,18 +62,21 @@ def _band(age):
     return next(label for low, high, label in AGE_BANDS if low <= age <= high)
 
 
-def _majority(age):
-    return MISSING if age is None else ("Minor" if age < CHILD_AGE else "Adult")
+def _majority(age, majority):
+    """CTDC majorityStatus of an age in whole years, under the age of majority `majority` in force that day."""
+    return MISSING if age is None else ("Minor" if age < majority else "Adult")
 
 
-_AGE_COLUMNS = {age: (_band(age), _majority(age)) for age in [None, *range(AGE_BANDS[-1][1] + 1)]}
+_AGE_COLUMNS = {}
 
 
-def _age_columns(age):
+def _age_columns(age, majority):
     """(ageBroad, majorityStatus) of an age in whole years (None: unknown); looked up, as a million cases
     have only a few hundred ages."""
-    columns = _AGE_COLUMNS.get(age)
-    return columns if columns is not None else (_band(age), _majority(age))
+    columns = _AGE_COLUMNS.get((age, majority))
+    if columns is None:
+        columns = _AGE_COLUMNS[(age, majority)] = (_band(age), _majority(age, majority))
+    return columns
 
 
 def registry_rows(batch=20000, refused=None):
@@ -95,7 +97,7 @@ def registry_rows(batch=20000, refused=None):
     from nicat.cases.models import Case, EventKind, TraffickingEvent
     from nicat.consent.models import Consent, Purpose
     from nicat.consent.services import refusing_case_ids
-    from nicat.persons.age import years_from
+    from nicat.persons.age import child_age, years_from
     from nicat.persons.models import Person
     from nicat.privacy.fields import stored
     from nicat.vocab.models import Term
@@ -105,6 +107,13 @@ def registry_rows(batch=20000, refused=None):
     terms = {t.pk: t for t in Term.objects.all()}
     birth_date = Person._meta.get_field("birth_date")
     made = {}  # rows already made, by what they are made of: cases alike share one (read-only) row
+    majorities = {}  # the age of majority in force, by day (a million cases have a few thousand days)
+
+    def majority_on(day):
+        if day not in majorities:
+            majorities[day] = child_age(day)
+        return majorities[day]
+
     case_ids = [pk for pk in whole_table(Case).order_by("pk").values_list("pk", flat=True) if pk not in refused]
     registered = models.Case(models.When(person__estimated_age__isnull=False,
                                          then=TruncDate("person__created_at", tzinfo=BAKU)), default=None)
@@ -137,8 +146,9 @@ def registry_rows(batch=20000, refused=None):
                              .values_list("case_id", "first"))
         for (case_id, person_id, contact, gender, *age, _), born in zip(cases, births, strict=True):
             exploit_day = exploit_start.get(case_id)
-            key = (contact.year, _age_columns(years_from(contact, born, *age)[0]),
-                   _majority(years_from(exploit_day, born, *age)[0] if exploit_day else None), gender,
+            key = (contact.year, _age_columns(years_from(contact, born, *age)[0], majority_on(contact)),
+                   _majority(years_from(exploit_day, born, *age)[0], majority_on(exploit_day)) if exploit_day
+                   else MISSING, gender,
                    citizenships.get(person_id, ()), means.get(case_id, ()), forms.get(case_id, ()),
                    exploitation_countries.get(case_id, ()))
             row = made.get(key)

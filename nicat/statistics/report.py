@@ -16,7 +16,7 @@ from django.db.models import Count, Sum
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from nicat.persons.age import CHILD_AGE
+from nicat.persons.age import child_age
 from nicat.statistics import suppression
 from nicat.statistics.whole import whole_table
 
@@ -35,12 +35,12 @@ class Table:
 
 
 def _age_group(person, day):
-    """Counted by the age known on `day` (no presumption: an unknown age is its own row), under the one
-    age of majority (nicat.persons.age.CHILD_AGE)."""
+    """Counted by the age known on `day` (no presumption: an unknown age is its own row), under the age of
+    majority in force that day (nicat.persons.age.child_age)."""
     age = person.age_on(day)
     if age is None:
         return _("age unknown")
-    return _("child (under 18)") if age < CHILD_AGE else _("adult")
+    return _("child") if age < child_age(day) else _("adult")
 
 
 def _one_way(title, dimension, counts, labels, public, k, additive=True, note=""):
@@ -103,7 +103,8 @@ def build_report(*, year, language, edition, k=suppression.DEFAULT_K):
         # 1. Recognised victims by sex and age group (at first contact).
         counts = Counter((gender(c), _age_group(c.person, c.first_contact_at.astimezone(BAKU).date()))
                          for c in recognised)
-        age_keys = [_("child (under 18)"), _("adult"), _("age unknown")]
+        # a child: under the age of majority in force on the day of first contact (nicat.persons.age)
+        age_keys = [_("child"), _("adult"), _("age unknown")]
         tables.append(_two_way(_("Victims officially recognised in %(year)s, by sex and age") % {"year": year},
                                _("Sex"), counts, gender_labels, age_keys, {a: a for a in age_keys}, public, k))
         # 2.–4. Recognised victims by form of exploitation, citizenship, country of exploitation.

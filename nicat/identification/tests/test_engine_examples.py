@@ -6,6 +6,9 @@ import pytest
 from nicat.identification import engine
 from nicat.identification.engine import Answers
 
+# The age of majority is a legal parameter read from the database (nicat.legal), as in force on the day.
+pytestmark = pytest.mark.django_db
+
 Y = engine.YES
 
 

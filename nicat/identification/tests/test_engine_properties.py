@@ -1,9 +1,13 @@
 """Property-based tests of the rule engine: total, monotone, and faithful to the legal definition."""
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nicat.identification import engine
 from nicat.identification import indicators as data
+
+# The age of majority is a legal parameter read from the database (nicat.legal), as in force on the day.
+pytestmark = pytest.mark.django_db
 
 ISET = data.indicator_set()
 CODES = sorted(ISET.by_code)

@@ -18,6 +18,9 @@ from nicat.identification import services as identification
 from nicat.persons.age import age_of, classify
 from nicat.persons.models import Person
 
+# The age of majority is a legal parameter read from the database (nicat.legal), as in force on the day.
+pytestmark = pytest.mark.django_db
+
 TODAY = baku_today()
 BIRTHS = st.one_of(st.none(), st.dates(min_value=TODAY - datetime.timedelta(days=365 * 90), max_value=TODAY))
 ESTIMATES = st.one_of(st.none(), st.integers(min_value=0, max_value=90))
