@@ -1,7 +1,9 @@
 """The screening rule engine: answers in, a recommendation with its reasons out. Never a verdict.
 
-`evaluate(answers)` is a pure function of the answers and the versioned data (indicator lists,
-element and profile rules, legal definition). It is *total*: every combination of answers,
+`evaluate(answers)` is a function of the answers and the versioned data (indicator lists,
+element and profile rules, legal definition) and of the age of majority at the time of the acts, which
+the service gives in `Answers.majority` (when it is not given, the value in force today is read from the
+legal parameters: the one database read). It is *total*: every combination of answers,
 including incomplete, contradictory or unknown ones, yields a recommendation; nothing raises.
 Services reject bad input before it is saved; the engine still copes with it (and says what it
 ignored), so that a stored screening can always be re-explained.
