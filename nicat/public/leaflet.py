@@ -91,7 +91,7 @@ def render(lang):
     pdf.set_text_color(0, 0, 0)
 
     heading(t["what_h"])
-    para(t["what"])
+    para(t["what"].format(child_age=figures["child_age"]["value"]))
     heading(t["forms_h"])
     para("; ".join(vocab["exploitation"]) + ".")
     heading(t["signs_h"])

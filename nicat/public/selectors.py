@@ -2,7 +2,7 @@
 
 - the definition's acts and means, the forms of exploitation, the risk groups and the recruitment
   channels: the reference vocabularies (nicat/vocab, the law's and the seed's wording in az/ru/en);
-- the allowance, the reflection period and the residence permit: the legal parameters in force today
+- the allowance, the reflection period, the residence permit and the age of majority: the legal parameters in force today
   (nicat/legal), never a constant;
 - where to turn: the directory (nicat/directory), shelter addresses withheld by its one rule.
 """
@@ -49,6 +49,7 @@ def legal_figures(day=None):
         "allowance": _figure("allowance.one_time", day),
         "reflection_days": _figure("foreigners.reflection_days", day),
         "permit_months": _figure("foreigners.residence_permit_months", day),
+        "child_age": _figure("persons.child_age_years", day),
     }
 
 

@@ -69,7 +69,7 @@ def home(request):
 
 @public_page
 def trafficking(request):
-    return _prose(request, "trafficking", vocab=selectors.vocabularies())
+    return _prose(request, "trafficking", vocab=selectors.vocabularies(), figures=selectors.legal_figures())
 
 
 @public_page

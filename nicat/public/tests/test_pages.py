@@ -278,3 +278,27 @@ def test_the_embassies_command_needs_an_administrator(cast):
     out = StringIO()
     call_command("load_embassies", "--as", cast.admin.username, stdout=out)
     assert out.getvalue().strip() == "6 embassies and consulates added"
+
+
+def test_the_definition_states_the_age_of_majority_in_force_today(client, db, monkeypatch):
+    """Who is a child is the legal parameter in force today (persons.child_age_years), on the page and in the
+    leaflet, in every language; a value from a later day is not said before it applies."""
+    from fpdf import FPDF
+
+    said = {"en": "anyone under {}", "ru": "ему нет {} лет", "az": "{} yaşına çatmayıbsa"}
+    for lang, sentence in said.items():
+        assert sentence.format(18) in get(client, "public:trafficking", lang).content.decode()
+    LegalParameter.objects.create(code="persons.child_age_years", value=21, valid_from=baku_today() + datetime.timedelta(
+        days=1), legal_act="Future act")
+    assert said["en"].format(18) in get(client, "public:trafficking", "en").content.decode()  # not before its day
+    LegalParameter.objects.create(code="persons.child_age_years", value=20, valid_from=baku_today(),
+                                  legal_act="Test act")
+    for lang, sentence in said.items():
+        html = get(client, "public:trafficking", lang).content.decode()
+        assert sentence.format(20) in html and sentence.format(18) not in html
+    printed = []
+    multi_cell = FPDF.multi_cell
+    monkeypatch.setattr(FPDF, "multi_cell", lambda pdf, w, h, text="", *a, **kw: printed.append(text) or multi_cell(
+        pdf, w, h, text, *a, **kw))
+    assert client.get(reverse("public:leaflet", args=["en"])).status_code == 200
+    assert any("For a child (under 20) no means" in text for text in printed)
