@@ -1,8 +1,9 @@
 import datetime
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from nicat.core.calendar import baku_day_start
 
 
 class TrailFilterForm(forms.Form):
@@ -23,8 +24,7 @@ class TrailFilterForm(forms.Form):
         """Keyword arguments of selectors.filter_trail; dates are whole days in the local time zone."""
         data = self.cleaned_data
 
-        def day_start(day):
-            return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+        day_start = baku_day_start
 
         return {
             "case_reference": data.get("case") or "",

@@ -23,6 +23,12 @@ def baku_date(moment):
     return moment
 
 
+def baku_day_start(day):
+    """The instant a Baku calendar day begins (its midnight in Asia/Baku): the one bound of a period of days,
+    so that a period from day A to day B is [baku_day_start(A), baku_day_start(B + 1 day))."""
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=BAKU)
+
+
 def baku_today(now=None):
     """Today on the Baku calendar (`now`: an aware datetime, default the current moment)."""
     return baku_date(now or timezone.now())

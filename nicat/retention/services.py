@@ -25,7 +25,7 @@ from nicat.access import policy
 from nicat.accounts.models import Role
 from nicat.audit import services as audit
 from nicat.cases.models import CLOSED_STATUSES
-from nicat.core.calendar import baku_today
+from nicat.core.calendar import baku_day_start, baku_today
 from nicat.core.errors import NotAllowed
 from nicat.core.services import bump_version
 from nicat.hotline.services import blank_old_contacts
@@ -56,11 +56,6 @@ class RetentionReport:
     contacts: int = 0  # hotline contacts blanked (or, in a dry run, due)
 
 
-def _start_of_baku_day(day):
-    from zoneinfo import ZoneInfo
-
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=ZoneInfo("Asia/Baku"))
-
 
 def registry_persons():
     """Every person of the registry, for the retention jobs."""
@@ -78,7 +73,7 @@ def due_persons(today):
                .annotate(n_cases=Count("cases", distinct=True),
                          n_open=Count("cases", filter=~Q(cases__status__in=CLOSED_STATUSES), distinct=True),
                          last_closed=Max("cases__closed_at"))
-               .filter(n_cases__gt=0, n_open=0, last_closed__lt=_start_of_baku_day(cutoff)))
+               .filter(n_cases__gt=0, n_open=0, last_closed__lt=baku_day_start(cutoff)))
     return months, cutoff, persons
 
 
@@ -93,7 +88,7 @@ def run_retention(*, today=None, dry_run=False, actor=None):
     report.persons = [str(u) for _pk, u in ids]
     report.contact_months = int(legal.value(CONTACT_PERIOD, today))
     report.contacts_before = legal.add_months(today, -report.contact_months)
-    report.contacts = blank_old_contacts(before=_start_of_baku_day(report.contacts_before), dry_run=dry_run)
+    report.contacts = blank_old_contacts(before=baku_day_start(report.contacts_before), dry_run=dry_run)
     if dry_run:
         return report
     for pk, _uuid in ids:

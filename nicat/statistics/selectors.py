@@ -5,6 +5,7 @@ from collections import Counter
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from nicat.core.calendar import baku_day_start
 from nicat.core.replica import replica_reads
 from nicat.statistics import suppression
 from nicat.statistics.models import Dataset
@@ -191,9 +192,8 @@ def _count_and_sum(qs, *, distinct=False):
 
 
 def _day_start(day):
-    from django.utils import timezone
-
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    """The period's bounds are Baku days, as the stored totals' days are (nicat.core.calendar)."""
+    return baku_day_start(day)
 
 
 def _value(raw):
