@@ -28,8 +28,8 @@ class ParameterMissing(ValidationError):
     """No value of a parameter applies on the day asked (say which, and who can fix it)."""
 
 
-# Within `remembered()` (every web request, and lists that compute deadlines for many cases) each
-# parameter's rows are read once; outside it every call reads the database.
+# Within `remembered()` (every web request, and lists that compute deadlines for many cases) the parameters'
+# rows are read once, all in one query; outside it every call reads the database.
 _remembered = contextvars.ContextVar("nicat_legal_parameters", default=None)
 
 
@@ -51,9 +51,11 @@ def _rows(code):
     memo = _remembered.get()
     if memo is None:
         return None
-    if code not in memo:
-        memo[code] = list(LegalParameter.objects.filter(code=code).order_by("valid_from"))
-    return memo[code]
+    if not memo:  # the first read in the block reads every parameter's rows at once (a few dozen rows, one query)
+        memo[None] = []
+        for row in LegalParameter.objects.order_by("code", "valid_from"):
+            memo.setdefault(row.code, []).append(row)
+    return memo.get(code, [])
 
 
 def in_force(code, on):
