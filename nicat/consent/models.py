@@ -134,7 +134,9 @@ class Consent(CaseScopedModel, VersionedModel):
 
     def is_valid(self, at=None):
         at = at or timezone.now()
-        return (self.decision == Decision.GIVEN and self.withdrawn_at is None and self.given_at <= at and
+        # Withdrawn after `at`: it was in force then (a later withdrawal does not undo what was lawful).
+        return (self.decision == Decision.GIVEN and (self.withdrawn_at is None or self.withdrawn_at > at) and
+                self.given_at <= at and
                 self.confirmed_at is not None and (self.expires_at is None or self.expires_at > at))
 
     @property

@@ -10,6 +10,7 @@ a consent refused, or a withdrawal. A withdrawal takes effect in its own transac
 registered with `register_withdrawal_handler` (referrals revokes the referrals that relied on it)
 run inside it, so the access that depended on the consent ends together with it.
 """
+import datetime
 import hashlib
 
 from django.core.exceptions import ValidationError
@@ -349,14 +350,40 @@ def _scope_text(purpose, institution, service):
     return text
 
 
+def moment_of(on):
+    """The moment a measure dated `on` took place: a datetime as it is; a day (a date without a time) as the
+    end of that day in Baku — a consent given that day covers it, a withdrawal or expiry that day stops it."""
+    if on is None or isinstance(on, datetime.datetime):
+        return on
+    return timezone.make_aware(datetime.datetime.combine(on, datetime.time(23, 59, 59, 999999)),
+                               timezone.get_default_timezone())
+
+
+def consent_in_force(*, case, purpose, on, institution=None, service="", lock=False):
+    """THE rule for a measure with a date of its own (a service delivered, an admission, a return completed),
+    whenever it is recorded: the consent for the scope must have been in force on `on` (a date or a
+    datetime) — given before it, not yet withdrawn, expired or refused then — and still be recorded. A later
+    withdrawal does not undo a past lawful measure; a measure dated after a withdrawal (or before the consent
+    was given) is refused. Returns the consent, or raises the gate's ValidationError."""
+    return require_consent(case=case, purpose=purpose, institution=institution, service=service,
+                           at=moment_of(on), lock=lock)
+
+
 def require_consent(*, case, purpose, institution=None, service="", at=None, lock=False):
     """The valid consent for this purpose (and institution/service), or ValidationError saying which is missing.
 
+    `at`: the moment the measure takes place (now by default; `consent_in_force` for a dated measure).
     `lock=True` (inside a transaction) locks the consent row, so a withdrawal running at the same time
     waits for the caller's transaction or makes it fail — never both succeed.
     """
     state, consent = decisive_consent(case=case, purpose=purpose, institution=institution, service=service, at=at)
     scope = _scope_text(purpose, institution, service)
+    if state == "missing" and at is not None and at < timezone.now() and decisive_consent(
+            case=case, purpose=purpose, institution=institution, service=service)[0] == "valid":
+        raise ValidationError({"consent": ValidationError(
+            _("On %(day)s, the date of this measure, no consent to “%(scope)s” was in force: the person's consent "
+              "was given later. Check the date; a measure taken before the person consented is not recorded as "
+              "consented.") % {"scope": scope, "day": _when(at)}, code="consent_missing")})
     if state == "missing":
         raise ValidationError({"consent": ValidationError(
             _("No consent is recorded for “%(scope)s”. Record the person's consent (for a child, the legal "
@@ -377,7 +404,7 @@ def require_consent(*, case, purpose, institution=None, service="", at=None, loc
             % {"scope": scope, "day": _when(consent.expires_at)}, code="consent_expired")})
     if lock:
         locked = Consent.objects.row(consent).select_for_update().get()
-        if not locked.is_valid():
+        if not locked.is_valid(at):
             raise ValidationError({"consent": ValidationError(
                 _("Consent to “%(scope)s” was withdrawn a moment ago. Nothing was done.") % {"scope": scope},
                 code="consent_withdrawn")})
@@ -394,13 +421,14 @@ def require_not_refused(*, case, purpose, institution=None, service=""):
         require_consent(case=case, purpose=purpose, institution=institution, service=service)
 
 
-def require_service_consent(*, case, service, provider, at=None, lock=False):
+def require_service_consent(*, case, service, provider, at=None, on=None, lock=False):
     """The one rule for a service (shelter, each rehabilitation area …): the person's consent to receive
     `service` from `provider`, the institution that provides it. A consent naming that institution covers
     it, and so does one naming no institution (given for the service from anyone); a consent naming
-    another institution does not. Admission, the plan's agreement and the log of services all ask here."""
-    return require_consent(case=case, purpose=Purpose.SERVICE, institution=provider, service=service, at=at,
-                           lock=lock)
+    another institution does not. Admission, the plan's agreement and the log of services all ask here.
+    `on`: the date of a service already delivered (`consent_in_force`)."""
+    return require_consent(case=case, purpose=Purpose.SERVICE, institution=provider, service=service,
+                           at=at if on is None else moment_of(on), lock=lock)
 
 
 def consent_is_valid(*, case, purpose, institution=None, service="", at=None):

@@ -146,12 +146,14 @@ class ShelterWorld:
             data.setdefault("child_view", "Wants to stay in a safe place.")
         return record_consent(actor=actor or self.cast.worker, case=case, data=data)
 
-    def refer_to_shelter(self, case, actor=None):
-        """The owner refers the person to the shelter (with consent) and the shelter accepts."""
+    def refer_to_shelter(self, case, actor=None, consented_at=None):
+        """The owner refers the person to the shelter (with consent, given now or at `consented_at`) and the
+        shelter accepts."""
         from nicat.referrals.services import accept_referral, create_referral
 
         actor = actor or self.cast.worker
-        self.consent(case, "service", service="shelter", institution=self.shelter_institution, actor=actor)
+        extra = {"given_at": consented_at} if consented_at is not None else {}
+        self.consent(case, "service", service="shelter", institution=self.shelter_institution, actor=actor, **extra)
         referral = create_referral(actor=actor, case=case, data={
             "to_institution": self.shelter_institution, "purpose": "service", "service": "shelter",
             "shared_sections": ["identity", "contacts"], "message": "Needs a safe place."})

@@ -56,19 +56,25 @@ def require_section(actor, case, section):
                                                                  "owner": case.owner_institution.name})
 
 
-def require_consent(*, case, purpose, institution=None, service=""):
+def require_consent(*, case, purpose, institution=None, service="", on=None):
     """The consent gate (nicat.consent), locking the consent row inside the caller's transaction so a
-    withdrawal at the same moment cannot slip past."""
+    withdrawal at the same moment cannot slip past. `on`: the date of a measure already taken (a return
+    completed …): the consent must have been in force that day (nicat.consent.services.consent_in_force)."""
+    from nicat.consent.services import consent_in_force
     from nicat.consent.services import require_consent as gate
 
+    if on is not None:
+        return consent_in_force(case=case, purpose=purpose, institution=institution, service=service, on=on,
+                                lock=True)
     return gate(case=case, purpose=purpose, institution=institution, service=service, lock=True)
 
 
-def require_service_consent(*, case, service, provider):
-    """nicat.consent.services.require_service_consent (the one rule), locking the consent row likewise."""
+def require_service_consent(*, case, service, provider, on=None):
+    """nicat.consent.services.require_service_consent (the one rule), locking the consent row likewise;
+    `on`: the date of a service already delivered or an admission already made."""
     from nicat.consent.services import require_service_consent as gate
 
-    return gate(case=case, service=service, provider=provider, lock=True)
+    return gate(case=case, service=service, provider=provider, on=on, lock=True)
 
 
 def not_in_future(value, field, message=None):

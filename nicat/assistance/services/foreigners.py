@@ -254,7 +254,8 @@ def complete_return(*, actor, plan, completed_on, expected_version):
     with transaction.atomic():
         if plan.direction == ReturnDirection.VOLUNTARY_RETURN:
             require_safe(case=plan.case, step="return")
-            require_consent(case=plan.case, purpose=Purpose.RETURN)
+            # In force on the day of the return, whenever it is recorded.
+            require_consent(case=plan.case, purpose=Purpose.RETURN, on=completed_on)
         bump_version(ReturnPlan, plan, expected_version)
         before = snapshot(plan, RETURN_FIELDS)
         plan.status, plan.completed_on = ReturnStatus.COMPLETED, completed_on

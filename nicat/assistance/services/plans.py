@@ -463,7 +463,8 @@ def record_service(*, actor, case, kind, provider, delivered_at, duration_minute
     not_in_future(delivered_at, "delivered_at", _("The service is in the future. Log services after they were "
                                                   "delivered; plan future ones as actions of the plan."))
     with transaction.atomic():
-        require_service_consent(case=case, service=kind, provider=provider)
+        # In force on the day it was delivered, not the day it is logged (a later withdrawal does not undo it).
+        require_service_consent(case=case, service=kind, provider=provider, on=delivered_at)
         service = ServiceDelivery.objects.create(
             case=case, kind=kind, description=text(description), provider=provider, staff_name=text(staff_name),
             delivered_at=delivered_at, duration_minutes=duration_minutes, goal=goal, recorded_by=actor)

@@ -255,7 +255,8 @@ def _admit_locked(*, actor, facility, case, group, admitted_at, transferred_from
     if open_stay is not None and open_stay != transferred_from:
         raise ValidationError({"case": _("The person is already staying at %(facility)s. Transfer or discharge "
                                          "them there first.") % {"facility": open_stay.facility}})
-    require_service_consent(case=case, service=ServiceKind.SHELTER, provider=facility.institution)
+    # In force when the person was admitted (an admission recorded later is judged by its own time).
+    require_service_consent(case=case, service=ServiceKind.SHELTER, provider=facility.institution, on=admitted_at)
     day = baku_date(admitted_at)
     stay = Stay(case=case, facility=facility, group=group, admitted_at=admitted_at,
                 planned_end=day + datetime.timedelta(days=conf.max_stay_days(facility.kind, day)), admitted_by=actor,

@@ -145,7 +145,8 @@ def test_with_health_shared_the_shelter_adds_the_goal_and_logs_the_service(clien
     case = world.adult()
     _refer(world, case, ["identity", "contacts", "narrative", "medical"])
     InstitutionService.objects.create(institution=world.shelter_institution, kind="psychological")
-    world.consent(case, "service", service="psychological", institution=world.shelter_institution)
+    world.consent(case, "service", service="psychological", institution=world.shelter_institution,
+                  given_at=timezone.now() - datetime.timedelta(days=1))  # in force when the session took place
     create_plan(actor=world.manager, case=case)
     verified_login(client, world.manager)
     response = client.post(reverse("assistance:goal_add", args=[case.uuid]), {

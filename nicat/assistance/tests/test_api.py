@@ -38,7 +38,8 @@ def test_the_whole_journey_through_the_api(world, api):
     r = worker.post(f"/api/v1/rehabilitation-plans/{plan['uuid']}/agreement/", {
         "declined_goals": [employment["uuid"]], "version": plan["version"]}, format="json")
     assert r.status_code == 400 and "consent" in r.json()  # the consent to legal assistance is missing
-    world.consent(case, "service", service="legal")
+    # given the day before: in force when the service dated three hours ago was delivered
+    world.consent(case, "service", service="legal", given_at=timezone.now() - datetime.timedelta(days=1))
     r = worker.post(f"/api/v1/rehabilitation-plans/{plan['uuid']}/agreement/", {
         "declined_goals": [employment["uuid"]], "version": plan["version"]}, format="json")
     assert r.status_code == 200 and r.json()["status"] == "agreed", r.json()

@@ -26,7 +26,8 @@ def test_facility_list_shows_free_places_but_no_address(world, login):
 
 def test_facility_page_has_an_svg_chart_and_no_inline_script_or_style(world, login):
     case = world.adult()
-    world.refer_to_shelter(case)
+    # consented before the admission dated three days ago (the consent must be in force on its date)
+    world.refer_to_shelter(case, consented_at=timezone.now() - datetime.timedelta(days=4))
     services.admit(actor=world.manager, facility=world.shelter, case=case, group="women",
                    admitted_at=timezone.now() - datetime.timedelta(days=3))
     response = login(world.manager).get(reverse("assistance:facility", args=[world.shelter.uuid]))

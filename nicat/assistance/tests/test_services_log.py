@@ -15,9 +15,14 @@ def _when():
     return timezone.now() - datetime.timedelta(hours=2)
 
 
+def _before():
+    """When the person consented: before the service dated `_when()` (the consent must be in force then)."""
+    return timezone.now() - datetime.timedelta(days=1)
+
+
 def test_a_service_is_logged_with_what_who_when_and_how_long(world):
     case = world.adult()
-    world.consent(case, "service", service="psychological")
+    world.consent(case, "service", service="psychological", given_at=_before())
     item = services.record_service(actor=world.cast.worker, case=case, kind="psychological", provider=world.cast.ngo,
                                    delivered_at=_when(), duration_minutes=50, description="First session",
                                    staff_name="Dr. Əliyeva")
@@ -47,8 +52,8 @@ def test_a_private_business_is_refused_with_a_clear_message(world):
 
 def test_a_state_body_provides_within_its_functions_only(world):
     case = world.adult()
-    world.consent(case, "service", service="medical")
-    world.consent(case, "service", service="legal")
+    world.consent(case, "service", service="medical", given_at=_before())
+    world.consent(case, "service", service="legal", given_at=_before())
     AuthorisedStateBody.objects.create(institution=world.hospital, service_kinds=["medical"],
                                        legal_basis="Law No. 958-IIQ, Art. 16")
     assert services.record_service(actor=world.cast.worker, case=case, kind="medical", provider=world.hospital,
@@ -60,7 +65,7 @@ def test_a_state_body_provides_within_its_functions_only(world):
 
 def test_shelter_accommodation_only_from_a_special_institution(world):
     case = world.adult()
-    world.consent(case, "service", service="shelter")
+    world.consent(case, "service", service="shelter", given_at=_before())
     with pytest.raises(ValidationError) as excinfo:
         services.record_service(actor=world.cast.worker, case=case, kind="shelter", provider=world.cast.ngo,
                                 delivered_at=_when(), duration_minutes=60)

@@ -160,8 +160,8 @@ def test_a_new_stay_length_applies_only_to_stays_begun_on_or_after_its_date(worl
     """A stay admitted yesterday keeps the 30 days in force then; a stay admitted today uses the new 10."""
     yesterday = timezone.now() - datetime.timedelta(days=1)
     old_case, new_case = world.adult(), world.adult(given_name="Nərgiz")
-    for case in (old_case, new_case):
-        world.refer_to_shelter(case)
+    for case in (old_case, new_case):  # consented before yesterday's admission (in force on its date)
+        world.refer_to_shelter(case, consented_at=yesterday - datetime.timedelta(hours=1))
     old = services.admit(actor=world.manager, facility=world.shelter, case=old_case, group=Group.WOMEN,
                          admitted_at=yesterday)
     _set(world, "shelter.max_stay_days", "10", timezone.localdate())
