@@ -182,6 +182,7 @@ class NotificationKind(models.TextChoices):
     REFERRAL_CANCELLED = "referral_cancelled", _("Referral cancelled by the sender")
     REFERRAL_REVOKED = "referral_revoked", _("Referral revoked: consent withdrawn")
     REFERRAL_OVERDUE = "referral_overdue", _("Referral not answered in time")
+    REFERRAL_CONSENT_EXPIRED = "referral_consent_expired", _("Referral revoked: the consent expired")
     RETURN_PLANNED = "return_planned", _("Return plan updated")
     PERSON_ARRIVED = "person_arrived", _("Arrival recorded")
     LEGAL_BASIS_REQUESTED = "legal_basis_requested", _("A legal basis awaits your approval")

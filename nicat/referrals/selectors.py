@@ -1,6 +1,6 @@
 """Reads of referrals. A referral is seen by the staff of the two institutions it joins, and by the
 staff of the case's owner; the receiving side sees the message only while the referral is open."""
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from nicat.access import policy
@@ -15,12 +15,30 @@ from nicat.referrals.models import ACTIVE_STATUSES, OPEN_STATUSES, Referral, Ref
 CLOSED_STATUSES = frozenset(Status) - OPEN_STATUSES
 
 
+def embassy_consent_q(at=None):
+    """Referrals that may tell their receiving institution about the person as far as the consular-notification
+    consent goes: any referral to an institution that is not an embassy or consulate, a consular notification
+    itself (its own consent is that one), one made under a legal basis — or one to an embassy for another
+    purpose (a return, a service) while the person's consent to notify THAT embassy is in force. Once that
+    consent expires (or is withdrawn), the embassy stops receiving the case's data at the next read, whatever
+    the purpose of the referral (`revoke_for_expired_consular_consents` then revokes it and tells the owner)."""
+    from nicat.consent.models import Consent, Purpose
+
+    in_force = Consent.objects.system().filter(  # the case's own consents, through the outer referral
+        valid_consent_q("", at), case_id=OuterRef("case_id"), institution_id=OuterRef("to_institution_id"),
+        purpose=Purpose.CONSULAR_NOTIFICATION)
+    return (~Q(to_institution__kind__code="embassy_consulate") | Q(purpose=Purpose.CONSULAR_NOTIFICATION) |
+            Q(legal_basis_use__isnull=False) | Exists(in_force))
+
+
 def active_referrals_q(institution_ids=None, at=None):
     """Referrals that give their receiving institution (one of `institution_ids`; any when None) access now:
-    accepted or in progress, and the consent they rely on still valid (or made under a legal basis)."""
+    accepted or in progress, and the consent they rely on still valid (or made under a legal basis) — for an
+    embassy or consulate, also the consent to notify it (`embassy_consent_q`)."""
     to = Q() if institution_ids is None else Q(to_institution_id__in=list(institution_ids))
     return (to & Q(status__in=list(ACTIVE_STATUSES)) &
-            (Q(legal_basis_use__status=OrderStatus.APPROVED) | valid_consent_q("consent__", at)))
+            (Q(legal_basis_use__status=OrderStatus.APPROVED) | valid_consent_q("consent__", at)) &
+            embassy_consent_q(at))
 
 
 def receiving_institution_ids(case):
@@ -134,9 +152,22 @@ def sides(user, referral):
 
 
 def message_visible(user, referral):
-    """The sender always; the receiver while the referral is open (pending, accepted, in progress)."""
+    """The sender always; the receiver while the referral is open (pending, accepted, in progress) — an embassy
+    or consulate only while the person's consent to notify it is in force (`embassy_consent_q`)."""
     s = sides(user, referral)
-    return s["sender"] or (s["receiver"] and referral.status in OPEN_STATUSES)
+    return s["sender"] or (s["receiver"] and referral.status in OPEN_STATUSES and embassy_may_know(referral))
+
+
+def embassy_may_know(referral):
+    """`embassy_consent_q` for one referral."""
+    from nicat.consent.models import Purpose
+    from nicat.consent.services import consent_is_valid
+
+    if (referral.to_institution.kind.code != "embassy_consulate" or referral.purpose ==
+            Purpose.CONSULAR_NOTIFICATION or referral.legal_basis_use_id):
+        return True
+    return consent_is_valid(case=referral.case, purpose=Purpose.CONSULAR_NOTIFICATION,
+                            institution=referral.to_institution)
 
 
 def referral_events(*, user, referral):

@@ -293,6 +293,11 @@ def _still_authorised(referral):
     if referral.consent is None or not referral.consent.is_valid():
         raise ValidationError(_("The consent this referral relied on is no longer valid (withdrawn or expired). "
                                 "Nothing may be done for it until the person consents again."))
+    if _tells_an_embassy(referral.to_institution, referral.purpose) and not consent_services.consent_is_valid(
+            case=referral.case, purpose=Purpose.CONSULAR_NOTIFICATION, institution=referral.to_institution):
+        raise ValidationError(_("The person's consent to notify %(embassy)s is no longer in force (withdrawn or "
+                                "expired). Nothing may be done for this referral until the person consents again.")
+                              % {"embassy": referral.to_institution.name})
 
 
 def accept_referral(*, actor, referral, note="", expected_version=None):
@@ -519,6 +524,43 @@ def flag_overdue(*, now=None):
             for institution in (*receivers, referral.from_institution):
                 notify_institution(institution=institution, kind=NotificationKind.REFERRAL_OVERDUE,
                                    case_reference=referral.case.reference, link=_link(referral))
+            count += 1
+    return count
+
+
+def revoke_for_expired_consular_consents(*, now=None):
+    """A system job (`referrals.consular_expiry`, every 5 minutes): an expired consent ends what rested on it as
+    a withdrawal does. Every open referral to an embassy or consulate made without a legal basis, for whatever
+    purpose, whose consent to notify that embassy is no longer in force (expired — a withdrawal already revoked
+    it), is revoked; the owner institution (and the sender, and the embassy) is told. The embassy's access ended
+    at the expiry already (`selectors.embassy_consent_q`). Returns how many."""
+    now = now or timezone.now()
+    count = 0
+    with transaction.atomic():
+        candidates = (_all_referrals().select_for_update(of=("self",))
+                      .filter(status__in=list(OPEN_STATUSES), legal_basis_use__isnull=True,
+                              to_institution__kind__code="embassy_consulate")
+                      .select_related("case", "case__owner_institution", "from_institution", "to_institution"))
+        for referral in candidates:
+            state, consent = consent_services.decisive_consent(
+                case=referral.case, purpose=Purpose.CONSULAR_NOTIFICATION, institution=referral.to_institution,
+                at=now)
+            if state == "valid":
+                continue
+            old = referral.status
+            referral.status, referral.revoked_at = Status.REVOKED, now
+            _bump(referral, ["status", "revoked_at"])
+            _event(referral, EventKind.REVOKED, None, None, _("The consent to notify the embassy or consulate is no "
+                                                               "longer in force."))
+            _audit(None, "referral.revoke", referral, None, changes={"status": [old, Status.REVOKED]},
+                   consent=str(consent.uuid) if consent else None, consent_state=state,
+                   reason="consular_notification_consent_" + state)
+            told = []
+            for institution in (referral.case.owner_institution, referral.from_institution, referral.to_institution):
+                if institution.pk not in told:
+                    told.append(institution.pk)
+                    notify_institution(institution=institution, kind=NotificationKind.REFERRAL_CONSENT_EXPIRED,
+                                       case_reference=referral.case.reference, link=_link(referral))
             count += 1
     return count
 

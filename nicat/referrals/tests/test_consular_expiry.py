@@ -1,0 +1,89 @@
+"""An expired consent to notify an embassy ends what rested on it, as a withdrawal does: a referral to the embassy
+made under another purpose (a return) stops giving it the case at the expiry, and the periodic job revokes it and
+tells the owner. Time is moved with the tests' clock helper (`mock.patch("django.utils.timezone.now")`)."""
+import datetime
+from unittest import mock
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from nicat.cases.models import Case
+from nicat.consent.models import Purpose
+from nicat.core.jobs import periodic_jobs
+from nicat.referrals import services
+from nicat.referrals.models import Notification, NotificationKind, Referral, Status
+from tests.support.referrals import consent
+from tests.support.world import term
+
+pytestmark = pytest.mark.django_db
+DAY = datetime.timedelta(days=1)
+
+
+def _sees(user, case):
+    return Case.objects.visible_to(user).filter(pk=case.pk).exists()
+
+
+def _return_referral(world, api, *, expires_in):
+    case = world.open_case(person={"given_name": "Dilnoza", "citizenships": [term("country", "UZ")]})
+    consent(world.worker, case, Purpose.RETURN)  # no expiry: only the consent to notify the embassy expires
+    consent(world.worker, case, Purpose.CONSULAR_NOTIFICATION, world.embassy_uz,
+            expires_at=timezone.now() + expires_in)
+    r = api(world.worker).post("/api/v1/referrals/", {
+        "case": str(case.uuid), "to_institution": str(world.embassy_uz.uuid), "purpose": Purpose.RETURN,
+        "shared_sections": ["identity"], "message": "Travel documents for her return."}, format="json")
+    assert r.status_code == 201, r.json()
+    return case, r.json()
+
+
+def test_the_embassy_stops_receiving_the_case_when_the_consent_to_notify_it_expires(world, api, client):
+    case, body = _return_referral(world, api, expires_in=2 * DAY)
+    consul = api(world.uz_consul)
+    r = consul.post(f"/api/v1/referrals/{body['uuid']}/accept/", {"version": body["version"]}, format="json")
+    assert r.status_code == 200, r.json()
+    assert consul.get(f"/api/v1/cases/{case.uuid}/").status_code == 200
+    later = timezone.now() + 3 * DAY
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        # At the next read, before any job ran: the case is out of the embassy's sight, page and API.
+        assert not _sees(world.uz_consul, case)
+        assert consul.get(f"/api/v1/cases/{case.uuid}/").status_code == 404
+        client.force_login(world.uz_consul)
+        assert client.get(reverse("cases:detail", args=[case.uuid])).status_code == 404
+        # The embassy cannot act on the referral any more (it plans the travel of nobody it may know of).
+        r = consul.post(f"/api/v1/referrals/{body['uuid']}/progress/", {"note": "Passport ready.",
+                                                                       "version": r.json()["version"]},
+                        format="json")
+        assert r.status_code in (400, 404), r.content
+        # The job treats the expiry as a withdrawal: revoked, the owner (and the embassy) told, audited.
+        assert services.revoke_for_expired_consular_consents() == 1
+    referral = Referral.objects.system().get(uuid=body["uuid"])
+    assert referral.status == Status.REVOKED
+    told = Notification.objects.filter(kind=NotificationKind.REFERRAL_CONSENT_EXPIRED, case_reference=case.reference)
+    assert told.filter(user=world.worker).exists() and told.filter(user=world.uz_consul).exists()
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        assert services.revoke_for_expired_consular_consents() == 0  # once
+    assert "referrals.consular_expiry" in periodic_jobs()
+
+
+def test_a_pending_referral_cannot_be_accepted_nor_read_by_the_embassy_after_the_expiry(world, api):
+    """The receiver's side: the embassy opens or accepts a referral after the consent to notify it expired."""
+    case, body = _return_referral(world, api, expires_in=DAY)
+    consul = api(world.uz_consul)
+    assert consul.get(f"/api/v1/referrals/{body['uuid']}/").json().get("message")
+    with mock.patch("django.utils.timezone.now", return_value=timezone.now() + 2 * DAY):
+        seen = consul.get(f"/api/v1/referrals/{body['uuid']}/")
+        assert not (seen.status_code == 200 and seen.json().get("message")), seen.json()
+        r = consul.post(f"/api/v1/referrals/{body['uuid']}/accept/", {"version": body["version"]}, format="json")
+        assert r.status_code == 400 and "no longer in force" in str(r.json()), r.json()
+    assert Referral.objects.system().get(uuid=body["uuid"]).status == Status.PENDING
+    assert not _sees(world.uz_consul, case)
+
+
+def test_a_consent_still_in_force_keeps_the_referral(world, api):
+    case, body = _return_referral(world, api, expires_in=10 * DAY)
+    consul = api(world.uz_consul)
+    assert consul.post(f"/api/v1/referrals/{body['uuid']}/accept/", {"version": body["version"]},
+                       format="json").status_code == 200
+    with mock.patch("django.utils.timezone.now", return_value=timezone.now() + 2 * DAY):
+        assert services.revoke_for_expired_consular_consents() == 0
+        assert _sees(world.uz_consul, case)
