@@ -79,6 +79,17 @@ class ConsentWithdrawSerializer(serializers.Serializer):
                     "notified."))
 
 
+class ConsentWithdrawAllSerializer(ConsentWithdrawSerializer):
+    case = serializers.UUIDField(help_text=_("The case (its UUID)."))
+
+
+class ConsentWithdrawAllResultSerializer(serializers.Serializer):
+    case = serializers.UUIDField()
+    withdrawn = serializers.IntegerField(
+        allow_null=True, help_text=_("How many consents were withdrawn; null outside the owner institution (the "
+                                     "number would tell of consents given to others)."))
+
+
 class VersionSerializer(serializers.Serializer):
     version = serializers.IntegerField(help_text=_("Required on update: the version you read."))
 
@@ -161,18 +172,32 @@ class ConsentViewSet(mixins.CreateModelMixin, AuditedViewSet):
     @extend_schema(request=ConsentWithdrawSerializer, responses=ConsentSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, uuid=None):
-        consent = policy.get_visible_or_404(Consent.objects, request.user, uuid=uuid)
+        consent = selectors.consent_detail(user=request.user, uuid=uuid)
         body = ConsentWithdrawSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         consent = services.withdraw_consent(actor=request.user, consent=consent, note=body.validated_data["note"],
                                             expressed_by_person=body.validated_data["expressed_by_person"])
         return Response(ConsentSerializer(consent, context={"request": request}).data, status=status.HTTP_200_OK)
 
+    @extend_schema(request=ConsentWithdrawAllSerializer, responses=ConsentWithdrawAllResultSerializer)
+    @action(detail=False, methods=["post"], url_path="withdraw-all")
+    def withdraw_all(self, request):
+        """The person withdraws every consent of the case — also those given to others that the caller does not
+        see. Outside the owner institution: only as the person expressed it (`expressed_by_person` and a note);
+        it takes effect at once and the owner institution is notified. 404 for a case out of sight."""
+        body = ConsentWithdrawAllSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        case = policy.get_visible_or_404(Case.objects, request.user, uuid=body.validated_data["case"])
+        count = services.withdraw_all_consents(actor=request.user, case=case, note=body.validated_data["note"],
+                                               expressed_by_person=body.validated_data["expressed_by_person"])
+        owner = services.owner_staff(request.user, case) is not None
+        return Response({"case": str(case.uuid), "withdrawn": count if owner else None}, status=status.HTTP_200_OK)
+
     @extend_schema(request=VersionSerializer, responses=ConsentSerializer)
     @action(detail=True, methods=["post"])
     def confirm(self, request, uuid=None):
         """The owner institution confirms a decision recorded elsewhere (state "unconfirmed"): it counts from now."""
-        consent = policy.get_visible_or_404(Consent.objects, request.user, uuid=uuid)
+        consent = selectors.consent_detail(user=request.user, uuid=uuid)
         body = VersionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         consent = services.confirm_consent(actor=request.user, consent=consent,

@@ -71,6 +71,15 @@ class WithdrawForm(forms.Form):
                     "person expressed to you. It takes effect at once and the owner institution is notified."))
 
 
+class WithdrawAllForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                           max_length=5000, help_text=_("How and when the person said they withdraw every consent."))
+    expressed_by_person = forms.BooleanField(
+        label=_("The person told us they withdraw every consent"), required=False,
+        help_text=_("Required outside the institution that owns the case: you record only a withdrawal the "
+                    "person expressed to you. It takes effect at once and the owner institution is notified."))
+
+
 class VersionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

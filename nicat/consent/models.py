@@ -46,6 +46,12 @@ def recordable_purposes():
     return [(value, label) for value, label in Purpose.choices if value not in RETIRED_PURPOSES]
 
 
+# The general consents (naming no institution) a receiving institution sees besides those given for it: the
+# measures of protection and assistance its work may depend on (a service from any provider, a return, contacting
+# the family). Sharing with law enforcement, research and (outside the competent authority) identification are
+# facts the person shared with others: not shown to a receiver (nicat.consent.selectors.concerning).
+RECEIVER_GENERAL_PURPOSES = frozenset({Purpose.SERVICE, Purpose.RETURN, Purpose.FAMILY_CONTACT})
+
 # A consent for these purposes must name the institution it is given for.
 PURPOSES_NAMING_INSTITUTION = frozenset({Purpose.REFERRAL, Purpose.CONSULAR_NOTIFICATION})
 

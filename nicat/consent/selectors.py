@@ -1,17 +1,44 @@
 """Reads of consent, through the access policy."""
 
+from django.http import Http404
+
 from nicat.access import policy
 from nicat.audit import services as audit
 from nicat.cases.models import Case
-from nicat.consent.models import Consent, LegalBasisUse, OrderStatus
+from nicat.consent.models import RECEIVER_GENERAL_PURPOSES, Consent, LegalBasisUse, OrderStatus, Purpose
 from nicat.core import casepage
 from nicat.core.reads import Reads
 from nicat.privacy.personkeys import KeyErased
 
 
+def concerning(user, qs):
+    """The consents of `qs` that concern `user`. The owner institution's staff see every consent of its cases.
+    Anyone else who sees a case (a receiving institution, a shelter with the person as a resident, a supervisor
+    through break-glass) sees only: the consents given for one of its institutions, those it recorded itself (the
+    person told it), and the general ones (naming no institution) its work may depend on
+    (`RECEIVER_GENERAL_PURPOSES`; identification too for the competent authority). The consents to the police,
+    to an embassy or to another institution are what the person shared with others: a receiver is not told
+    of them (a withdrawal of any of them expressed to it is recorded with `withdraw_all_consents`)."""
+    from django.db.models import Q
+
+    from nicat.directory.models import Institution
+
+    ids = policy.case_institution_ids(user)
+    general = set(RECEIVER_GENERAL_PURPOSES)
+    if ids and Institution.objects.filter(pk__in=ids, is_competent_authority=True).exists():
+        general.add(Purpose.IDENTIFICATION)
+    return qs.filter(Q(case__owner_institution_id__in=ids) | Q(institution_id__in=ids) |
+                     Q(recorded_by_institution_id__in=ids) | Q(institution__isnull=True, purpose__in=general))
+
+
+def concerns(user, consent):
+    """`concerning` for one consent."""
+    return concerning(user, Consent.objects.row(consent)).exists()
+
+
 def case_consents(*, user, case):
     return casepage.once(case, user, "consent.case_consents", lambda: (
-        Consent.objects.visible_to(user).filter(case=case)
+        concerning(user, Consent.objects.visible_to(user).filter(case=case))
         .select_related("institution", "interpreter_language", "recorded_by", "recorded_by_institution")))
 
 
@@ -21,7 +48,11 @@ def case_legal_basis_uses(*, user, case):
 
 
 def consent_detail(*, user, uuid):
-    return policy.get_visible_or_404(Consent.objects, user, uuid=uuid)
+    """The consent if `user` sees its case and it concerns them (`concerning`), else Http404."""
+    consent = policy.get_visible_or_404(Consent.objects, user, uuid=uuid)
+    if not concerns(user, consent):
+        raise Http404
+    return consent
 
 
 def consent_form(*, user, uuid):
@@ -65,8 +96,14 @@ def register_dependents(fn):
     return fn
 
 
-def dependents(consent):
-    return [item for fn in _dependents for item in fn(consent)]
+def dependents(consent, user=None):
+    """What relies on `consent`; for `user` outside the owner institution only what concerns their own
+    institutions (their referrals), never another institution's."""
+    items = [item for fn in _dependents for item in fn(consent)]
+    if user is None or consent.case.owner_institution_id in policy.case_institution_ids(user):
+        return items
+    ids = policy.case_institution_ids(user)
+    return [item for item in items if getattr(item, "to_institution_id", None) in ids]
 
 
 _order_dependents = []
@@ -184,5 +221,12 @@ class OrderReads(Reads):
 
 ORDERS = OrderReads(LegalBasisUse, "consent.legal_basis")
 
-CONSENTS = Reads(Consent, "consent", related=("case", "institution", "interpreter_language",
-                                              "recorded_by_institution"), order=())
+class ConsentReads(Reads):
+    """Consents: of the cases the reader sees, only those that concern them (`concerning`)."""
+
+    def query(self, user, *, case=None):
+        return concerning(user, super().query(user, case=case))
+
+
+CONSENTS = ConsentReads(Consent, "consent", related=("case", "institution", "interpreter_language",
+                                                     "recorded_by_institution"), order=())

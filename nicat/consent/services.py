@@ -71,14 +71,15 @@ def register_withdrawal_handler(fn):
 
 
 def register_event_handler(fn):
-    """`fn(*, actor, event, consent=None, use=None)` runs inside the transaction of the change it announces."""
+    """`fn(*, actor, event, consent=None, use=None, case=None)` runs inside the transaction of the change it
+    announces (`case` alone for a change of the whole case: every consent withdrawn)."""
     _event_handlers.append(fn)
     return fn
 
 
-def _announce(actor, event, consent=None, use=None):
+def _announce(actor, event, consent=None, use=None, case=None):
     for handler in _event_handlers:
-        handler(actor=actor, event=event, consent=consent, use=use)
+        handler(actor=actor, event=event, consent=consent, use=use, case=case)
 
 
 def owner_staff(actor, case):
@@ -253,6 +254,24 @@ def withdraw_consent(*, actor, consent, note="", expressed_by_person=False):
     case = consent.case
     require_visible(actor, case)
     owner = owner_staff(actor, case)
+    note = _withdrawal_note(case, owner, note, expressed_by_person)
+    with transaction.atomic():
+        locked = Consent.objects.row(consent).select_for_update(of=("self",)).select_related("case", "institution").get()
+        if locked.decision != Decision.GIVEN:
+            raise ValidationError(_("This is a refusal, so there is nothing to withdraw. If the person now "
+                                    "agrees, record a new consent."))
+        if locked.withdrawn_at is not None:
+            raise ValidationError(_("This consent was already withdrawn on %(day)s.") %
+                                  {"day": _when(locked.withdrawn_at)})
+        _withdraw(actor, locked, note, owner, expressed_by_person)
+        if owner is None:
+            _announce(actor, WITHDRAWN_ELSEWHERE, consent=locked)
+    consent.withdrawn_at, consent.withdrawn_by, consent.version = locked.withdrawn_at, actor, locked.version
+    return locked
+
+
+def _withdrawal_note(case, owner, note, expressed_by_person):
+    """The note of a withdrawal; outside the owner institution only one the person expressed, said how."""
     note = (note or "").strip()
     if owner is None:
         errors = {}
@@ -265,30 +284,51 @@ def withdraw_consent(*, actor, consent, note="", expressed_by_person=False):
             errors["note"] = _("Say how and when the person told you they withdraw the consent.")
         if errors:
             raise ValidationError(errors)
+    return note
+
+
+def _withdraw(actor, locked, note, owner, expressed_by_person, **details):
+    """Withdraw one locked consent now, audited, and end what rested on it (the withdrawal handlers)."""
+    locked.withdrawn_at = timezone.now()
+    locked.withdrawn_by = actor
+    locked.withdrawal_note = note
+    locked.version += 1
+    locked.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_note", "version"])
+    audit.record(actor=actor, action="consent.withdraw", obj=locked, case=locked.case,
+                 institution=policy.acting_institution(actor),
+                 changes=audit.diff(Consent, {"withdrawal_note": ""}, {"withdrawal_note": locked.withdrawal_note}),
+                 details={"purpose": locked.purpose, "by_owner": owner is not None,
+                          "expressed_by_person": bool(expressed_by_person), **details})
+    for handler in _withdrawal_handlers:
+        handler(actor=actor, consent=locked)
+
+
+def withdraw_all_consents(*, actor, case, note="", expressed_by_person=False):
+    """The person withdraws every consent she gave on the case — those the actor sees and those given to others
+    (the police, an embassy …) that a receiving institution is not shown (nicat.consent.selectors.concerning).
+    Each consent in force (or awaiting the owner's confirmation) is withdrawn at once, with what rested on it, in
+    one transaction; outside the owner institution only as the person expressed it (`expressed_by_person` and
+    a note saying how), and the owner institution is notified once. Returns how many were withdrawn (shown to
+    the owner's staff only: to a receiver the number would tell of consents it does not see)."""
+    require_visible(actor, case)
+    owner = owner_staff(actor, case)
+    if owner is None and policy.acting_institution(actor) is None:
+        raise NotAllowed
+    note = _withdrawal_note(case, owner, note, expressed_by_person)
     with transaction.atomic():
-        locked = Consent.objects.row(consent).select_for_update(of=("self",)).select_related("case", "institution").get()
-        if locked.decision != Decision.GIVEN:
-            raise ValidationError(_("This is a refusal, so there is nothing to withdraw. If the person now "
-                                    "agrees, record a new consent."))
-        if locked.withdrawn_at is not None:
-            raise ValidationError(_("This consent was already withdrawn on %(day)s.") %
-                                  {"day": _when(locked.withdrawn_at)})
-        locked.withdrawn_at = timezone.now()
-        locked.withdrawn_by = actor
-        locked.withdrawal_note = note
-        locked.version += 1
-        locked.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_note", "version"])
-        audit.record(actor=actor, action="consent.withdraw", obj=locked, case=case,
-                     institution=policy.acting_institution(actor),
-                     changes=audit.diff(Consent, {"withdrawal_note": ""}, {"withdrawal_note": locked.withdrawal_note}),
-                     details={"purpose": locked.purpose, "by_owner": owner is not None,
-                              "expressed_by_person": bool(expressed_by_person)})
-        for handler in _withdrawal_handlers:
-            handler(actor=actor, consent=locked)
+        in_force = list(Consent.objects.of(case).select_for_update(of=("self",))
+                        .filter(decision=Decision.GIVEN, withdrawn_at__isnull=True)
+                        .select_related("case", "institution").order_by("pk"))
+        for locked in in_force:
+            _withdraw(actor, locked, note, owner, expressed_by_person, every_consent=True)
+        audit.record(actor=actor, action="consent.withdraw_all", obj=case, case=case,
+                     institution=owner or policy.acting_institution(actor),
+                     details={"withdrawn": len(in_force), "by_owner": owner is not None,
+                              "expressed_by_person": bool(expressed_by_person),
+                              "consents": [str(c.uuid) for c in in_force]})
         if owner is None:
-            _announce(actor, WITHDRAWN_ELSEWHERE, consent=locked)
-    consent.withdrawn_at, consent.withdrawn_by, consent.version = locked.withdrawn_at, actor, locked.version
-    return locked
+            _announce(actor, WITHDRAWN_ELSEWHERE, case=case)
+    return len(in_force)
 
 
 # --- the gate -------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ urlpatterns = [
     path("case/<uuid:case_uuid>/conversation/", views.conversation, name="conversation"),
     path("case/<uuid:case_uuid>/conversation/print/", views.conversation_print, name="conversation_print"),
     path("<uuid:uuid>/withdraw/", views.withdraw, name="withdraw"),
+    path("case/<uuid:case_uuid>/withdraw-all/", views.withdraw_all, name="withdraw_all"),
     path("<uuid:uuid>/form/", views.signed_form, name="signed_form"),
     path("<uuid:uuid>/confirm/", views.confirm, name="confirm"),
     path("legal-bases/", views.orders, name="orders"),

@@ -13,7 +13,14 @@ from nicat.access.decorators import case_worker_required
 from nicat.cases.models import Case
 from nicat.consent import conversation as conversation_service
 from nicat.consent import selectors, services
-from nicat.consent.forms import ConsentForm, ConversationForm, RejectOrderForm, VersionForm, WithdrawForm
+from nicat.consent.forms import (
+    ConsentForm,
+    ConversationForm,
+    RejectOrderForm,
+    VersionForm,
+    WithdrawAllForm,
+    WithdrawForm,
+)
 from nicat.consent.models import Decision
 from nicat.core import pages
 from nicat.core.errors import NotAllowed
@@ -71,7 +78,9 @@ def conversation(request, case_uuid):
         success=lambda consents: _("The consent conversation was recorded: %(n)s answers.") % {"n": len(consents)},
         next_page=_safe_next(request) or reverse("cases:detail", args=[case.uuid]) + "#consent",
         template="consent/conversation.html",
-        context=lambda: {"case": case, "person": case.person, "rows": list(form.bound_rows()),
+        # Outside the owner institution the page shows only why it is not theirs: the decisions of every purpose
+        # (the police, an embassy …) are what the person shared with others (selectors.concerning).
+        context=lambda: {"case": case, "person": case.person, "rows": [] if refusal else list(form.bound_rows()),
                          "next": _safe_next(request), "refusal": refusal})
 
 
@@ -103,8 +112,36 @@ def withdraw(request, uuid):
             actor=request.user, consent=consent, note=data["note"], expressed_by_person=data["expressed_by_person"]),
         success=_("The consent was withdrawn. Everything that depended on it has ended."), next_page=back,
         refused_on_form=False, template="consent/withdraw.html",
-        context=lambda: {"consent": consent, "case": consent.case, "referrals": selectors.dependents(consent),
+        context=lambda: {"consent": consent, "case": consent.case,
+                         "referrals": selectors.dependents(consent, request.user),
                          "owner": services.owner_staff(request.user, consent.case)})
+
+
+@case_worker_required
+@require_http_methods(["GET", "POST"])
+def withdraw_all(request, case_uuid):
+    """The person withdraws every consent — also those given to others that this page does not list."""
+    case = policy.get_visible_or_404(Case.objects, request.user, uuid=case_uuid)
+    form = WithdrawAllForm(request.POST or None)
+    owner = services.owner_staff(request.user, case)
+
+    def done(count):
+        if owner is not None:
+            return _("Every consent of the person was withdrawn (%(n)s). Everything that depended on them has "
+                     "ended.") % {"n": count}
+        return _("Every consent of the person was withdrawn. Everything that depended on them has ended, and "
+                 "%(owner)s, which owns the case, was notified.") % {"owner": case.owner_institution.name}
+
+    def back(_result):
+        if Case.objects.visible_to(request.user).filter(pk=case.pk).exists():
+            return reverse("cases:detail", args=[case.uuid])
+        return reverse("web:dashboard")
+
+    return pages.form_page(
+        request, form, call=lambda data: services.withdraw_all_consents(
+            actor=request.user, case=case, note=data["note"], expressed_by_person=data["expressed_by_person"]),
+        success=done, next_page=back, refused_on_form=False, template="consent/withdraw_all.html",
+        context=lambda: {"case": case, "owner": owner})
 
 
 @case_worker_required

@@ -453,12 +453,12 @@ def revoke_for_withdrawn_consent(*, actor, consent):
 # --- consent events: legal bases decided, consents recorded or withdrawn outside the owner -----------
 
 
-def on_consent_event(*, actor, event, consent=None, use=None):
+def on_consent_event(*, actor, event, consent=None, use=None, case=None):
     """Handler registered with nicat.consent.services.register_event_handler (ReferralsConfig.ready()):
     runs inside the transaction of the change it announces."""
     from nicat.consent import services as cs
 
-    case = (use or consent).case
+    case = case or (use or consent).case
     owner = case.owner_institution
     if event == cs.LEGAL_BASIS_REQUESTED:
         for authority in Institution.objects.filter(is_competent_authority=True, active=True):

@@ -67,6 +67,9 @@ MATRIX = {
     # lives in the service (tests: nicat/consent/tests/test_conversation.py).
     "consent-conversation": api(EVERYONE, methods=("post",), expect=(400,)),
     "consent:withdraw": page(CASE_WORKING, kwargs={"uuid": "consent"}),
+    # The person withdraws every consent: the form for those who see the case; the API refuses an empty body.
+    "consent:withdraw_all": page(CASE_WORKING, kwargs=CASE),
+    "consent-withdraw-all": api(EVERYONE, methods=("post",), expect=(400,)),
     "consent:signed_form": page(CASE_WORKING, kwargs={"uuid": "consent_form"}),
     "consent-list": api(EVERYONE),  # scoped: empty for roles that never see cases
     "consent-detail": api(CASE_WORKING, kwargs={"uuid": "consent"}, denied=404),
