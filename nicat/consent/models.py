@@ -36,6 +36,9 @@ class Purpose(models.TextChoices):
     RETURN = "return", _("Return to the home country")
     RESEARCH = "research", _("Use for research (anonymised)")
     IDENTIFICATION = "identification", _("Referral for identification to the competent authority")
+    # "On request" (Repatriation Rules, 10.09.2013; Convention Art. 14): the application discloses the person to
+    # the migration authority and is a measure taken for her — only on her request, recorded as this consent.
+    RESIDENCE_PERMIT = "residence_permit", _("Applying for a temporary residence permit")
 
 
 # Purposes no longer recorded (docs/decisions/0007-no-consent-for-processing.md): kept for old rows only.
@@ -50,7 +53,8 @@ def recordable_purposes():
 # measures of protection and assistance its work may depend on (a service from any provider, a return, contacting
 # the family). Sharing with law enforcement, research and (outside the competent authority) identification are
 # facts the person shared with others: not shown to a receiver (nicat.consent.selectors.concerning).
-RECEIVER_GENERAL_PURPOSES = frozenset({Purpose.SERVICE, Purpose.RETURN, Purpose.FAMILY_CONTACT})
+RECEIVER_GENERAL_PURPOSES = frozenset({Purpose.SERVICE, Purpose.RETURN, Purpose.FAMILY_CONTACT,
+                                       Purpose.RESIDENCE_PERMIT})
 
 # A consent for these purposes must name the institution it is given for.
 PURPOSES_NAMING_INSTITUTION = frozenset({Purpose.REFERRAL, Purpose.CONSULAR_NOTIFICATION})

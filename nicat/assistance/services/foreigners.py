@@ -78,6 +78,10 @@ def open_residence_permit(*, actor, case, note=""):
     institution = _return_role(actor, case)
     _eligible(case)
     with transaction.atomic():
+        # Tracked before she is asked (to know the deadlines), never against her refusal of it.
+        from nicat.consent.services import require_not_refused
+
+        require_not_refused(case=case, purpose=Purpose.RESIDENCE_PERMIT)
         # One permit in progress at a time (a double click, a second tab): the case row is locked so that two
         # requests at once cannot both find none.
         policy.case_model().objects.row(case).select_for_update().first()
@@ -117,6 +121,10 @@ def update_residence_permit(*, actor, permit, data, expected_version):
     not_in_future(merged["applied_on"], "applied_on")
     not_in_future(merged["decided_on"], "decided_on")
     with atomic_edit(permit):
+        if permit.status == PermitStatus.NOT_REQUESTED and status not in (PermitStatus.NOT_REQUESTED,
+                                                                          PermitStatus.WITHDRAWN):
+            # The application is made on her request only: her consent in force on the day it was lodged.
+            require_consent(case=permit.case, purpose=Purpose.RESIDENCE_PERMIT, on=merged["applied_on"])
         bump_version(ResidencePermit, permit, expected_version)
         before = snapshot(permit, PERMIT_FIELDS)
         for f in ("status", "applied_on", "decided_on", "expires_on", "permit_number", "note"):
@@ -337,13 +345,27 @@ def end_for_withdrawn_consent(*, actor, consent):
     once for what rested on it, each change audited."""
     from nicat.consent.services import consent_is_valid
 
-    if consent.purpose not in (Purpose.RETURN, Purpose.FAMILY_CONTACT) or consent.institution_id:
+    if consent.purpose not in (Purpose.RETURN, Purpose.FAMILY_CONTACT, Purpose.RESIDENCE_PERMIT) or \
+            consent.institution_id:
         return
     case = consent.case
     if consent_is_valid(case=case, purpose=consent.purpose):
         return
     institution = policy.acting_institution(actor)
     details = {"consent": str(consent.uuid)}
+    if consent.purpose == Purpose.RESIDENCE_PERMIT:
+        # She no longer wants the permit: the application being tracked or lodged is withdrawn (a permit
+        # already granted is hers and stays).
+        for permit in (ResidencePermit.objects.of(case).select_for_update(of=("self",))
+                       .filter(status__in=[PermitStatus.NOT_REQUESTED, PermitStatus.APPLIED])):
+            before = snapshot(permit, PERMIT_FIELDS)
+            permit.status = PermitStatus.WITHDRAWN
+            permit.version += 1
+            permit.save(update_fields=["status", "version"])
+            audit.record(actor=actor, action="permit.update", obj=permit, case=case, institution=institution,
+                         changes=audit.diff(ResidencePermit, before, snapshot(permit, PERMIT_FIELDS)),
+                         details=details)
+        return
     if consent.purpose == Purpose.RETURN:
         for plan in (ReturnPlan.objects.of(case).select_for_update(of=("self",))
                      .filter(direction=ReturnDirection.VOLUNTARY_RETURN, status=ReturnStatus.PLANNED)):

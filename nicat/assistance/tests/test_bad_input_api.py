@@ -9,6 +9,8 @@ from nicat.assistance.models import FollowUp, ResidencePermit, ReturnPlan
 
 def test_a_permit_created_with_status_dates_and_number_keeps_them(world, api):
     case = world.adult()
+    # The application is made on her request only (consent purpose residence_permit), before it was lodged.
+    world.consent(case, "residence_permit", given_at=timezone.now() - datetime.timedelta(days=10))
     today = timezone.localdate()
     worker = api(world.cast.worker)
     r = worker.post("/api/v1/residence-permits/", {

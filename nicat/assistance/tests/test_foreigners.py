@@ -13,6 +13,8 @@ from tests.support.world import make_institution, term
 
 def test_residence_permit_applied_granted_with_default_validity(world):
     case = world.adult()
+    # on her request only (consent purpose residence_permit), given before the application was lodged
+    world.consent(case, "residence_permit", given_at=timezone.now() - datetime.timedelta(days=30))
     permit = services.open_residence_permit(actor=world.cast.worker, case=case)
     start = timezone.localtime(case.first_contact_at).date()
     assert permit.reflection_period_ends == start + datetime.timedelta(days=30)
@@ -127,6 +129,7 @@ def test_a_double_click_on_track_a_residence_permit_tracks_one(world, client):
     # Once that permit is decided (here: refused), a new one may be tracked.
     permit = ResidencePermit.objects.system().get(case=case)
     today = timezone.localdate()
+    world.consent(case, "residence_permit", given_at=timezone.now() - datetime.timedelta(days=6))
     services.update_residence_permit(actor=world.cast.worker, permit=permit, data={
         "status": PermitStatus.REFUSED, "applied_on": today - datetime.timedelta(days=5), "decided_on": today},
         expected_version=permit.version)
