@@ -171,7 +171,7 @@ def test_no_marker_at_rest_nor_in_logs(cast, markers, settings, tmp_path, caplog
     sup_client = verified_login(Client(raise_request_exception=False), ngo_supervisor)
     assert sup_client.post(reverse("safety:measure_add", args=[case.uuid]), {
         "kind": "confidential_address", "address": m["measureaddress"], "responsible_body": m["measurebody"],
-        "starts_on": timezone.localdate().isoformat(),
+        "person_view": "agrees", "starts_on": timezone.localdate().isoformat(),
         "review_on": (timezone.localdate() + datetime.timedelta(days=10)).isoformat()}).status_code == 302
     shown = sup_client.post(reverse("safety:measures", args=[case.uuid]), {"reason": "At-rest scan check"})
     assert m["measureaddress"] in shown.content.decode()  # readable where allowed
@@ -182,7 +182,7 @@ def test_no_marker_at_rest_nor_in_logs(cast, markers, settings, tmp_path, caplog
         "phone": "+994 " + "".join(str(ord(c) % 7) for c in m["apirelphone"])[:9]}, format="json").status_code == 201
     assert sup_api.post("/api/v1/security-measures/", {
         "case": str(case.uuid), "kind": "relocation", "address": m["apimeasureaddress"], "responsible_body": "Police",
-        "starts_on": timezone.localdate().isoformat(),
+        "person_view": "agrees", "starts_on": timezone.localdate().isoformat(),
         "review_on": (timezone.localdate() + datetime.timedelta(days=10)).isoformat()},
         format="json").status_code == 201
     relphone_digits = "".join(c for c in relphone if c.isdigit())

@@ -24,6 +24,7 @@ from nicat.safety.models import (
     Level,
     MeasureKind,
     Occasion,
+    PersonView,
     Relation,
     Relative,
     SecurityMeasure,
@@ -97,12 +98,19 @@ class MeasureSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
     address = serializers.CharField(required=False, allow_blank=True,
                                     help_text=_("The confidential address (required for that measure)."))
     responsible_body = serializers.CharField(max_length=255)
+    person_view = serializers.ChoiceField(
+        choices=PersonView.choices, allow_blank=True,
+        help_text=_("What the person thinks of the measure (lawful without her consent, never without asking her); "
+                    "empty only on a measure recorded before it was asked."))
+    person_wishes = serializers.CharField(required=False, allow_blank=True, help_text=_(
+        "Her wishes: required when she objects or could not be asked (what she objects to and would accept, or "
+        "why she could not be asked)."))
     version = serializers.IntegerField(required=False, help_text=_("Required on a change: the version you read."))
 
     class Meta:
         model = SecurityMeasure
         fields = ["uuid", "case", "kind", "description", "address", "responsible_body", "starts_on", "ends_on",
-                  "review_on", "version"]
+                  "review_on", "person_view", "person_wishes", "version"]
         read_only_fields = ["uuid"]
 
 
@@ -110,6 +118,7 @@ class MeasureUpdateSerializer(MeasureSerializer):
     case = VisibleCaseField(read_only=True)
     kind = serializers.ChoiceField(choices=MeasureKind.choices, required=False)
     responsible_body = serializers.CharField(max_length=255, required=False)
+    person_view = serializers.ChoiceField(choices=PersonView.choices, required=False)
     version = serializers.IntegerField()
 
     class Meta(MeasureSerializer.Meta):

@@ -31,7 +31,8 @@ def ensure_safety(users):
         "kind": "state_protection", "responsible_body": "Main Department, witness protection unit",
         "description": "Protection as a participant in criminal proceedings; escort to court hearings.",
         "address": "", "starts_on": today - datetime.timedelta(days=3),
-        "review_on": today + datetime.timedelta(days=30)})
+        "review_on": today + datetime.timedelta(days=30), "person_view": "agrees",
+        "person_wishes": "Asked for the escort; prefers a woman officer."})
     services.add_relative(actor=officer, case=case, data={
         "relation": "sibling", "given_name": "Nigar", "family_name": "Əliyeva", "phone": "+994 55 300 40 50",
         "contact": "Sumqayıt", "risk": "medium", "risk_notes": "The recruiter asked neighbours about her.",

@@ -101,6 +101,16 @@ class MeasureKind(models.TextChoices):
     OTHER = "other", _("Other measure")
 
 
+class PersonView(models.TextChoices):
+    """What the person thinks of a security measure. A measure to protect a participant in criminal proceedings
+    is decided by the authorised body (Law of 11.12.1998 on state protection of persons participating in criminal
+    proceedings, Art. 3; Criminal Procedure Code Art. 123) and may be lawful without her consent; it is never
+    taken without asking her, and her wishes are recorded beside it."""
+    AGREES = "agrees", _("The person agrees to it")
+    OBJECTS = "objects", _("The person objects to it")
+    NOT_ASKED = "not_asked", _("The person could not be asked")
+
+
 class SecurityMeasure(CaseScopedModel, VersionedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="security_measures")
@@ -111,6 +121,9 @@ class SecurityMeasure(CaseScopedModel, VersionedModel):
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until"), null=True, blank=True)
     review_on = models.DateField(_("review by"))
+    # Blank only on measures recorded before it was asked (migration safety 0002).
+    person_view = models.CharField(_("the person's view"), max_length=20, choices=PersonView.choices, blank=True)
+    person_wishes = EncryptedTextField(_("the person's wishes"))
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     institution = models.ForeignKey("directory.Institution", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -29,6 +29,7 @@ from nicat.safety.models import (
     Level,
     MeasureKind,
     Occasion,
+    PersonView,
     Relation,
     Relative,
     SecurityMeasure,
@@ -40,7 +41,8 @@ ASSESS_ROLES = frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.IDENTIFICATION
 CONTACT_ROLES = frozenset({Role.CASE_WORKER, Role.SUPERVISOR, Role.IDENTIFICATION_OFFICER})
 
 ASSESSMENT_FIELDS = ("occasion", "factors", "level", "reasons", "review_on")
-MEASURE_FIELDS = ("kind", "description", "address", "responsible_body", "starts_on", "ends_on", "review_on")
+MEASURE_FIELDS = ("kind", "description", "address", "responsible_body", "starts_on", "ends_on", "review_on",
+                  "person_view", "person_wishes")
 RELATIVE_FIELDS = ("relation", "given_name", "family_name", "phone", "contact", "risk", "risk_notes", "measures")
 TEXT_FIELDS = {"reasons", "description", "address", "responsible_body", "given_name", "family_name", "phone",
                "contact", "risk_notes", "measures", "note", "safety_plan"}
@@ -255,6 +257,16 @@ def _measure_values(data, current=None):
         errors["responsible_body"] = _("Name the body responsible for the measure.")
     if merged["kind"] == MeasureKind.CONFIDENTIAL_ADDRESS and not _text(merged["address"]):
         errors["address"] = _("Enter the confidential address.")
+    # Lawful without her consent, never without asking her: her view, and her wishes when she objects (or why
+    # she could not be asked), are recorded with the measure. Blank only on a measure recorded before this rule.
+    view = merged["person_view"] or ""
+    if view not in PersonView.values and (current is None or view or "person_view" in data):
+        errors["person_view"] = _("Record what the person thinks of the measure: she agrees, she objects, or she "
+                                  "could not be asked.")
+    elif view in (PersonView.OBJECTS, PersonView.NOT_ASKED) and not _text(merged["person_wishes"]):
+        errors["person_wishes"] = _("Write down the person's wishes: what she objects to and what she would "
+                                    "accept — or why she could not be asked. A measure to protect her may be lawful "
+                                    "without her consent, but her will is recorded and weighed.")
     for field, required in (("starts_on", True), ("ends_on", False), ("review_on", True)):
         try:
             merged[field] = _date(merged[field], field, required)
@@ -265,8 +277,9 @@ def _measure_values(data, current=None):
         errors["ends_on"] = _("The measure cannot end before it starts. Check the dates.")
     if errors:
         raise ValidationError(errors)
-    for f in ("description", "address", "responsible_body"):
+    for f in ("description", "address", "responsible_body", "person_wishes"):
         merged[f] = _text(merged[f])
+    merged["person_view"] = view
     return merged
 
 
@@ -277,7 +290,8 @@ def add_security_measure(*, actor, case, data):
         measure = SecurityMeasure.objects.create(case=case, created_by=actor, institution=institution,
                                                  **values)
         audit.record(actor=actor, action="security.add", obj=measure, case=case, institution=institution,
-                     changes=audit.diff(SecurityMeasure, {}, snapshot(measure, MEASURE_FIELDS)))
+                     changes=audit.diff(SecurityMeasure, {}, snapshot(measure, MEASURE_FIELDS)),
+                     details={"person_view": measure.person_view})
     return measure
 
 

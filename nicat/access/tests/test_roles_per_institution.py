@@ -21,7 +21,7 @@ def test_a_role_held_at_another_institution_opens_nothing_at_the_owner(cast, cli
     supervisor = make_user("ngo.supervisor", cast.ngo, Role.SUPERVISOR)
     case = cast.open_case()
     safety.add_security_measure(actor=supervisor, case=case, data={
-        "kind": "confidential_address", "address": ADDRESS, "responsible_body": "Baş İdarə",
+        "kind": "confidential_address", "address": ADDRESS, "responsible_body": "Baş İdarə", "person_view": "agrees",
         "starts_on": timezone.localdate(), "review_on": timezone.localdate() + datetime.timedelta(days=60)})
     assert not policy.can_see_section(cast.worker, case, "security")
     Membership.objects.create(user=cast.worker, institution=cast.ngo2, role=Role.SUPERVISOR)

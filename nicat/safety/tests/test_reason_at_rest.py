@@ -40,7 +40,7 @@ def test_the_reason_for_reading_security_measures_is_not_stored_in_plain_text(wo
     case = world.open_case()
     services.add_security_measure(actor=world.ngo_supervisor, case=case, data={
         "kind": "confidential_address", "address": "Gizli ünvan 9, Gəncə", "responsible_body": "Baş İdarə",
-        "starts_on": timezone.localdate(), "review_on": timezone.localdate() + datetime.timedelta(days=60)})
+        "person_view": "agrees", "starts_on": timezone.localdate(), "review_on": timezone.localdate() + datetime.timedelta(days=60)})
     client = Client()
     client.force_login(world.ngo_supervisor)
     shown = client.post(reverse("safety:measures", args=[case.uuid]), {"reason": REASON})

@@ -39,7 +39,7 @@ def _measure(actor, case, **extra):
     return services.add_security_measure(actor=actor, case=case, data={
         "kind": "confidential_address", "address": "Gizli ünvan 9, Gəncə", "responsible_body": "Baş İdarə",
         "starts_on": timezone.localdate(), "review_on": timezone.localdate() + datetime.timedelta(days=60),
-        **extra})
+        "person_view": "agrees", **extra})
 
 
 def _reasons(action):
