@@ -19,8 +19,8 @@ HOTLINE_CASES = 2
 AREAS = ("legal", "education", "psychological", "medical", "vocational", "employment", "housing")
 
 
-def _common(now):
-    return {"given_by": "person", "method": "written", "given_at": now - datetime.timedelta(hours=2),
+def _common(now, given_at=None):
+    return {"given_by": "person", "method": "written", "given_at": given_at or now - datetime.timedelta(hours=2),
             "note": "Demo: the whole stay was discussed in one conversation."}
 
 
@@ -77,16 +77,18 @@ def living_world(world):
             answers = {"referral": {"answer": "given", "institution": shelter},
                        "shelter": {"answer": "given", "institution": shelter},
                        **{area: {"answer": "given", "institution": None} for area in AREAS}}
-            record_conversation(actor=worker, case=case, common=_common(now), answers=answers)
+            days_ago = max_days - ends_in[done["residents"]]
+            admitted_at = max(now - datetime.timedelta(days=days_ago),
+                              case.first_contact_at + datetime.timedelta(hours=1))
+            # The conversation took place before the admission: the consent must be in force on its date.
+            record_conversation(actor=worker, case=case, answers=answers, common=_common(
+                now, given_at=min(now - datetime.timedelta(hours=2), admitted_at - datetime.timedelta(minutes=30))))
             referral = referrals.create_referral(actor=worker, case=case, data={
                 "to_institution": shelter, "purpose": "referral", "urgency": "urgent",
                 "message": "Needs a safe place; agreed to the whole stay in one conversation.",
                 "shared_sections": ["identity", "contacts", "narrative", "medical"]})
             referrals.accept_referral(actor=manager, referral=referral, expected_version=referral.version)
-            days_ago = max_days - ends_in[done["residents"]]
-            admitted = now - datetime.timedelta(days=days_ago)
-            shelters.admit(actor=manager, facility=facility, case=case, group=_group(case),
-                           admitted_at=max(admitted, case.first_contact_at + datetime.timedelta(hours=1)))
+            shelters.admit(actor=manager, facility=facility, case=case, group=_group(case), admitted_at=admitted_at)
             if done["residents"] == 0:
                 plan = plans.create_plan(actor=manager, case=case, next_review_on=today)
                 plans.add_goal(actor=manager, plan=plan, area="psychological", responsible_institution=shelter,
