@@ -24,7 +24,7 @@ def embassy_consent_q(at=None):
     the purpose of the referral (`revoke_for_expired_consular_consents` then revokes it and tells the owner)."""
     from nicat.consent.models import Consent, Purpose
 
-    in_force = Consent.objects.system().filter(  # the case's own consents, through the outer referral
+    in_force = policy.rule_table(Consent).filter(  # a rule of the case grant: the outer referral's case only
         valid_consent_q("", at), case_id=OuterRef("case_id"), institution_id=OuterRef("to_institution_id"),
         purpose=Purpose.CONSULAR_NOTIFICATION)
     return (~Q(to_institution__kind__code="embassy_consulate") | Q(purpose=Purpose.CONSULAR_NOTIFICATION) |
