@@ -32,7 +32,8 @@ def test_shelter_plan_services_allowance_and_closure(browser, live_server, cast,
     world = World(cast)
     case = world.recognise(world.adult())
     world.refer_to_shelter(case)
-    world.consent(case, "service", service="legal")
+    # given the day before: in force when the service dated two hours ago was delivered
+    world.consent(case, "service", service="legal", given_at=timezone.now() - datetime.timedelta(days=1))
 
     manager_ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="az-AZ")
     worker_ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="az-AZ")

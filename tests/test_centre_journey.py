@@ -50,7 +50,9 @@ def test_the_centre_receives_a_returning_citizen_and_rehabilitates_her(browser, 
         status_decided_on=timezone.localdate())
     consent(world.consul, case, Purpose.RETURN)
     for area in ("legal", "psychological"):
-        consent(world.consul, case, Purpose.SERVICE, service=area)
+        # given the day before: in force when the session dated half an hour ago took place
+        consent(world.consul, case, Purpose.SERVICE, service=area,
+                given_at=timezone.now() - datetime.timedelta(days=1))
     referral = referrals.create_referral(actor=world.consul, case=case, data=referral_data(
         world.centre, purpose=Purpose.RETURN, service="return", message="Arrives without a passport.",
         shared_sections=["identity", "contacts", "medical", "return"]))

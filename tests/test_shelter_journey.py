@@ -121,7 +121,9 @@ def test_the_shelter_journey_with_one_consent_conversation(browser, live_server,
         manager.locator("[data-testid=service-add]").click()
         manager.select_option("#id_kind", "psychological")
         manager.select_option("#id_provider", str(shelter.pk))
-        when = timezone.localtime() - datetime.timedelta(hours=1)
+        # Logged right after the session: after the conversation in which she consented (a session dated
+        # before it would be refused — the consent must be in force on the delivery date).
+        when = timezone.localtime()
         manager.fill("#id_delivered_at", when.strftime("%Y-%m-%dT%H:%M"))
         manager.fill("#id_duration_minutes", "50")
         manager.fill("#id_description", "First session with the psychologist.")

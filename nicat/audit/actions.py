@@ -58,6 +58,7 @@ LABELS = {
     "consent.record": _("Recorded a consent or refusal"),
     "consent.view": _("Viewed a consent"),
     "consent.withdraw": _("Withdrew a consent"),
+    "consent.withdraw_all": _("Recorded that the person withdraws every consent"),
     "directory.add_institution": _("Added an institution to the directory"),
     "directory.change_institution": _("Changed an institution in the directory"),
     "duplicate.dismiss": _("Dismissed a possible duplicate"),

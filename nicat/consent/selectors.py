@@ -21,11 +21,9 @@ def concerning(user, qs):
     of them (a withdrawal of any of them expressed to it is recorded with `withdraw_all_consents`)."""
     from django.db.models import Q
 
-    from nicat.directory.models import Institution
-
     ids = policy.case_institution_ids(user)
     general = set(RECEIVER_GENERAL_PURPOSES)
-    if ids and Institution.objects.filter(pk__in=ids, is_competent_authority=True).exists():
+    if any(m.institution_id in ids and m.institution.is_competent_authority for m in policy.memberships(user)):
         general.add(Purpose.IDENTIFICATION)
     return qs.filter(Q(case__owner_institution_id__in=ids) | Q(institution_id__in=ids) |
                      Q(recorded_by_institution_id__in=ids) | Q(institution__isnull=True, purpose__in=general))
