@@ -54,7 +54,7 @@ def test_a_case_typed_full_of_markup_shows_as_text_on_every_page_of_it(cast, cli
     assert_inert(listing.content.decode(), where="case list")
     fragment = client.get(reverse("cases:list"), HTTP_HX_REQUEST="true")  # the HTMX fragment of the list
     assert_inert(fragment.content.decode(), where="case list fragment")
-    found = client.get(reverse("persons:search"), {"q": "QFAM"})
+    found = client.post(reverse("persons:search"), {"q": "QFAM"})  # a search is POSTed
     assert found.status_code == 200
     assert_inert(found.content.decode(), "QFAM", where="person search")
     edit = client.get(reverse("cases:person_edit", args=[case.uuid]))  # the values inside form fields

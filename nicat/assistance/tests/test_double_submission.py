@@ -38,7 +38,7 @@ def test_a_follow_up_sent_twice_is_one_follow_up(world, client):
 
 def test_a_service_delivered_sent_twice_is_logged_once(world, client):
     case = world.adult()
-    world.consent(case, "service", service="psychological")
+    world.consent(case, "service", service="psychological", given_at=timezone.now() - datetime.timedelta(days=1))
     when = timezone.localtime() - datetime.timedelta(hours=2)
     first, second = _twice(client, world, "service_add", case, {
         "kind": "psychological", "provider": world.cast.ngo.pk, "delivered_at": when.strftime("%Y-%m-%dT%H:%M"),
