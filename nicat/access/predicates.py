@@ -104,6 +104,22 @@ def payer_for(user, case):
     return None
 
 
+def reverser_for(user, case, institution):
+    """`institution` (the one that recorded an allowance payment on `case`; the owner for a payment recorded
+    before the institution was kept) if `user` is a supervisor there and it is still a payer of the case — the
+    owner, or a special institution working on it (`payer_for`) —, else None. A reversal undoes money: a case
+    worker asks the supervisor; another institution, or one that sees the case only by break-glass, reverses
+    nothing."""
+    institution = institution or case.owner_institution
+    if not policy.has_role_at(user, Role.SUPERVISOR, institution):
+        return None
+    if institution.pk == case.owner_institution_id:
+        return institution
+    if institution.is_special_institution and institution.pk in policy.partner_institution_ids(case):
+        return institution
+    return None
+
+
 def case_actions(user, case):
     """The codes of what `user` may do on `case` (which they see), computed once per user object and case:
     plan, service, payment (`payer_for`), shelter, return, close (the owner institution only,

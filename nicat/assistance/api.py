@@ -266,8 +266,14 @@ class AllowanceSerializer(serializers.ModelSerializer):
         model = AllowancePayment
         validators = []  # the services validate (uniqueness included)
         fields = ["uuid", "case", "kind", "period", "amount", "currency", "paid_on", "source", "rule_year",
-                  "payment_reference", "created_at"]
-        read_only_fields = ["uuid", "amount", "currency", "rule_year", "created_at"]
+                  "payment_reference", "created_at", "status", "reversed_at", "version"]
+        read_only_fields = ["uuid", "amount", "currency", "rule_year", "created_at", "status", "reversed_at",
+                            "version"]
+
+
+class ReversalSerializer(serializers.Serializer):
+    version = serializers.IntegerField(help_text="The version of the payment you read (optimistic lock).")
+    reason = serializers.CharField(max_length=2000, help_text="Why the payment is reversed (kept, sealed).")
 
 
 class ClaimSerializer(serializers.ModelSerializer):
@@ -691,6 +697,20 @@ class AllowanceViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
         d = dict(serializer.validated_data)
         case = d.pop("case")
         serializer.instance = services.pay_allowance(actor=self.request.user, case=case, **d)
+
+    @extend_schema(request=ReversalSerializer, responses=AllowanceSerializer,
+                   description="Reverse a payment recorded by mistake (never deleted: marked reversed, with the "
+                               "reason; it no longer counts as paid, so the correct payment can be recorded). Only a "
+                               "supervisor of the institution that recorded it. 409 on a stale version.")
+    @action(detail=True, methods=["post"], serializer_class=ReversalSerializer)
+    def reverse(self, request, uuid=None):
+        payment = self.get_object()
+        services.require_reverser(request.user, payment)  # who may not is told so before their input is read
+        s = ReversalSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        services.reverse_allowance(actor=request.user, payment=payment, reason=s.validated_data["reason"],
+                                   expected_version=s.validated_data["version"])
+        return Response(AllowanceSerializer(payment, context=self.get_serializer_context()).data)
 
 
 class ClaimViewSet(mixins.CreateModelMixin, CaseScopedViewSet):

@@ -204,6 +204,11 @@ class ClaimForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, widget=TEXTAREA)
 
 
+class ReversalForm(VersionForm):
+    reason = forms.CharField(label=_("Why is the payment reversed?"), widget=forms.Textarea(attrs={"rows": 3}),
+                             max_length=2000)
+
+
 class AwardForm(VersionForm):
     awarded_amount = forms.CharField(label=_("Amount awarded (AZN; 0 if dismissed)"), max_length=20)
     awarded_on = forms.DateField(label=_("Date of the decision"), widget=DATE)

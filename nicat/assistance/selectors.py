@@ -23,6 +23,7 @@ from nicat.assistance.models import (
     FollowUp,
     Group,
     InterpreterNeed,
+    PaymentStatus,
     PermitStatus,
     PlanAction,
     PlanGoal,
@@ -167,7 +168,8 @@ def case_assistance(*, user, case, audit_read=True):
         "reviews": PlanReview.objects.visible_to(user).filter(case=case) if plan else [],
         "services": _restricted(list(ServiceDelivery.objects.visible_to(user).filter(case=case)
                                      .select_related("provider", "goal")), "kind", show_medical),
-        "payments": AllowancePayment.objects.visible_to(user).filter(case=case),
+        "payments": _with_reversal(user, AllowancePayment.objects.visible_to(user).filter(case=case)
+                                   .select_related("case", "institution")),
         "claims": CompensationClaim.objects.visible_to(user).filter(case=case),
         "interpreters": InterpreterNeed.objects.visible_to(user).filter(case=case).select_related("language"),
         "permits": ResidencePermit.objects.visible_to(user).filter(case=case) if show_return else [],
@@ -182,6 +184,16 @@ def case_assistance(*, user, case, audit_read=True):
         audit.record(actor=user, action="assistance.view", obj=case, case=case,
                      institution=policy.acting_institution(user))
     return data
+
+
+def _with_reversal(user, payments):
+    """The payments, each with `may_reverse`: whether `user` is offered its reversal (the service decides)."""
+    from nicat.assistance.services.payments import may_reverse
+
+    payments = list(payments)
+    for payment in payments:
+        payment.may_reverse = may_reverse(user, payment) is not None
+    return payments
 
 
 def case_stays(*, user, case):
@@ -213,7 +225,7 @@ def case_summary(*, user, case):
         "goals_open": goals.filter(status__in=OPEN_GOAL_STATUSES).count() if plan else 0,
         "goals_total": goals.count() if plan else 0,
         "services": services,
-        "allowance": AllowancePayment.objects.visible_to(user).filter(case=case).first(),
+        "allowance": AllowancePayment.objects.visible_to(user).filter(case=case, status=PaymentStatus.PAID).first(),
     }
 
 

@@ -28,6 +28,7 @@ urlpatterns = [
     path("cases/<uuid:case_uuid>/services/new/", views.service_add, name="service_add"),
     path("cases/<uuid:case_uuid>/close/", views.close, name="close"),
     path("cases/<uuid:case_uuid>/allowance/new/", views.allowance_add, name="allowance_add"),
+    path("allowance/<uuid:payment_uuid>/reverse/", views.allowance_reverse, name="allowance_reverse"),
     path("cases/<uuid:case_uuid>/claims/new/", views.claim_add, name="claim_add"),
     path("claims/<uuid:claim_uuid>/award/", views.claim_award, name="claim_award"),
     path("claims/<uuid:claim_uuid>/payment/", views.claim_payment, name="claim_payment"),

@@ -13,8 +13,10 @@ from django.views.decorators.http import require_POST
 
 from nicat.access import policy, predicates
 from nicat.access.decorators import case_worker_required
+from nicat.accounts.models import Role
 from nicat.assistance import charts, forms, selectors, services
 from nicat.assistance.models import (
+    AllowancePayment,
     AuthorisedStateBody,
     CompensationClaim,
     Facility,
@@ -489,6 +491,26 @@ def allowance_add(request, case_uuid):
                       on_valid=lambda d: services.pay_allowance(actor=request.user, case=case, **d),
                       success=_("The payment was recorded."),
                       intro=_("The amount is set by the rules in force on the payment date; it is paid once."))
+
+
+@roles_required(frozenset({Role.SUPERVISOR}))
+def allowance_reverse(request, payment_uuid):
+    """A payment recorded by mistake is reversed, never deleted; the correct one is then recorded anew."""
+    payment = _obj(request, AllowancePayment, payment_uuid)
+    case = payment.case
+    services.require_reverser(request.user, payment)  # who may not is told why (403), before any form
+    form = forms.ReversalForm(request.POST or None, initial={"version": payment.version})
+    return _form_page(request, form=form, title=_("Reverse an allowance payment"), case=case,
+                      back=_case_page(case) + "#money",
+                      on_valid=lambda d: services.reverse_allowance(actor=request.user, payment=payment,
+                                                                    reason=d["reason"],
+                                                                    expected_version=d["version"]),
+                      success=_("The payment was reversed. It stays in the record, marked reversed, and no longer "
+                                "counts as paid; record the correct payment now if one is due."),
+                      submit=_("Reverse the payment"), danger=True,
+                      intro=_("A payment recorded on the wrong case, twice, or with a wrong amount or date is not "
+                              "deleted: it is reversed, with the reason, and stays in the case's record. To correct "
+                              "the amount or the date, reverse this payment, then record the correct one."))
 
 
 @roles_required(PAYMENT_ROLES)

@@ -12,6 +12,7 @@ LABELS = {
     "retention.reapply": _("Erased again the persons named in the erasure ledger"),
     "retention.run": _("Ran the retention period: erased the identities kept too long"),
     "allowance.pay": _("Recorded an allowance payment"),
+    "allowance.reverse": _("Reversed an allowance payment"),
     "allowance.list": _("Listed the allowance payments"),
     "allowance.view": _("Viewed an allowance payment"),
     "api.read": _("Read through the API"),

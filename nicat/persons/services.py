@@ -223,17 +223,24 @@ def _records_of_the_case_person():
 def _refuse_a_second_one(model, field, rows, merged):
     """Refuse (ValidationError) the undo when a record going back to `merged` would be there twice by one of its
     model's unique rules (the allowance is paid once: person, kind, month) — the same allowance recorded on a case
-    the merge moved after the merge and on the separated record: nothing is moved, the double record is named."""
+    the merge moved after the merge and on the separated record: nothing is moved, the double record is named.
+    A rule with a condition (a payment counts once unless it was reversed) holds among the rows that meet it: a
+    reversed payment is no second one, and reversing one of the two is how the double record is resolved."""
     from django.db.models import UniqueConstraint
 
     for constraint in model._meta.constraints:
-        if (not isinstance(constraint, UniqueConstraint) or constraint.condition is not None
-                or field.name not in constraint.fields):
+        if not isinstance(constraint, UniqueConstraint) or field.name not in constraint.fields:
             continue
+        counted = model._base_manager.all()
+        if constraint.condition is not None:
+            counted = counted.filter(constraint.condition)
         others = [model._meta.get_field(name) for name in constraint.fields if name != field.name]
+        held = set(counted.filter(pk__in=[row.pk for row in rows]).values_list("pk", flat=True))
         for row in rows:
-            twin = (model._base_manager.filter(**{field.attname: merged.pk},
-                                               **{f.attname: getattr(row, f.attname) for f in others})
+            if row.pk not in held:
+                continue
+            twin = (counted.filter(**{field.attname: merged.pk},
+                                   **{f.attname: getattr(row, f.attname) for f in others})
                     .exclude(pk=row.pk).select_related("case").first())
             if twin is None:
                 continue
@@ -242,8 +249,9 @@ def _refuse_a_second_one(model, field, rows, merged):
             raise ValidationError(_(
                 "This merge cannot be undone yet: the record being separated would hold the same %(record)s twice "
                 "(%(what)s): one recorded on case %(case)s while the records were merged, one on case %(other)s. "
-                "It is recorded only once for a person. Resolve the double record first with the institutions that "
-                "recorded them, then undo the merge; nothing was changed.") % {
+                "It is recorded only once for a person. The institution that recorded the wrong one reverses it in "
+                "Nicat first (a supervisor's “Reverse” on the case's assistance page, with the reason; the record "
+                "stays, marked reversed), then undo the merge; nothing was changed.") % {
                 "record": model._meta.verbose_name, "what": what, "case": row.case.reference,
                 "other": twin.case.reference})
 

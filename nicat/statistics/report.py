@@ -151,9 +151,10 @@ def build_report(*, year, language, edition, k=suppression.DEFAULT_K):
                               .values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")))
         tables.append(_one_way(_("Services delivered free of charge in %(year)s") % {"year": year}, "", counts,
                                {kind.value: str(kind.label) for kind in ServiceKind}, public, k))
-        # 9. Allowances paid in the year: payments and amount, by kind.
-        from nicat.assistance.models.payments import AllowanceKind
-        paid = (whole_table(AllowancePayment).filter(paid_on__gte=start.date(), paid_on__lt=end.date())
+        # 9. Allowances paid in the year: payments and amount, by kind (a reversed payment was not paid).
+        from nicat.assistance.models.payments import AllowanceKind, PaymentStatus
+        paid = (whole_table(AllowancePayment).filter(paid_on__gte=start.date(), paid_on__lt=end.date(),
+                                                     status=PaymentStatus.PAID)
                 .values("kind").annotate(n=Count("pk"), amount=Sum("amount")))
         rows = []
         for row in paid:

@@ -19,6 +19,7 @@ from nicat.assistance.models.payments import (  # noqa: F401
                                                 CompensationSource,
                                                 Currency,
                                                 PaymentSource,
+                                                PaymentStatus,
 )
 from nicat.assistance.models.plans import (  # noqa: F401
                                                 HTCDS_PLAN_TYPE,

@@ -3,6 +3,8 @@
 Money flows TO the victim here; nothing is ever charged to them. Amounts are Decimal in AZN.
 No double payment: the database refuses a second payment of the same kind and period to the
 same person (unique constraint), and the service checks first, under a lock, to say why.
+A payment recorded by mistake is never deleted: it is reversed (status "reversed", who, when and why kept on
+the row), and a reversed payment counts for nothing — not for "paid once", the totals or the statistics.
 """
 import uuid
 
@@ -27,7 +29,12 @@ class PaymentSource(models.TextChoices):
     AID_FUND = "aid_fund", _("Aid Fund for victims of trafficking")
 
 
-class AllowancePayment(CaseScopedModel):
+class PaymentStatus(models.TextChoices):
+    PAID = "paid", _("Paid")
+    REVERSED = "reversed", _("Reversed")
+
+
+class AllowancePayment(CaseScopedModel, VersionedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="allowance_payments",
                              verbose_name=_("case"))
@@ -45,15 +52,28 @@ class AllowancePayment(CaseScopedModel):
     recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     institution = models.ForeignKey("directory.Institution", on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A payment recorded on the wrong case, twice, or with a wrong amount or month is reversed, never deleted.
+    status = models.CharField(_("status"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PAID)
+    reversed_at = models.DateTimeField(_("reversed"), null=True, blank=True)
+    reversed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True,
+                                    blank=True, verbose_name=_("reversed by"))
+    reversal_reason = EncryptedTextField(_("reason for the reversal"))
 
     class Meta:
         ordering = ["-paid_on", "-created_at"]
         verbose_name = _("allowance payment")
         verbose_name_plural = _("allowance payments")
         constraints = [
-            models.UniqueConstraint(fields=["person", "kind", "period"], name="assistance_allowance_once"),
+            # Paid once: among the payments not reversed (a reversed one frees the way for the correct payment).
+            models.UniqueConstraint(fields=["person", "kind", "period"], condition=models.Q(status="paid"),
+                                    name="assistance_allowance_once"),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="assistance_allowance_positive"),
         ]
+
+
+    @property
+    def is_reversed(self):
+        return self.status == PaymentStatus.REVERSED
 
 
 class CompensationSource(models.TextChoices):

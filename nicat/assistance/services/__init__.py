@@ -15,11 +15,14 @@ from nicat.assistance.services.foreigners import (  # noqa: F401
                                                   update_reunification,
 )
 from nicat.assistance.services.payments import (  # noqa: F401
+                                                  may_reverse,
                                                   open_claim,
                                                   pay_allowance,
                                                   record_award,
                                                   record_compensation_payment,
                                                   require_payer,
+                                                  require_reverser,
+                                                  reverse_allowance,
 )
 from nicat.assistance.services.plans import (  # noqa: F401
                                                   add_action,

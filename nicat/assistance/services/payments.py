@@ -5,13 +5,17 @@ recognition — (nicat.legal; nicat.assistance.conf.allowance_rule_for), never f
 entering the payment. A second payment of the same kind and period to the same person is
 refused: the person's row is locked while the service checks, and a unique constraint makes the
 database refuse it even if that check were bypassed.
+
+A payment recorded by mistake (on the wrong case, twice, a wrong amount or month) is never deleted: the
+supervisor of the institution that recorded it reverses it with the reason (`reverse_allowance`). The row stays,
+marked reversed, and counts for nothing since: the correct payment can then be recorded.
 """
 import re
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from nicat.access import policy, predicates
@@ -22,6 +26,7 @@ from nicat.assistance.models import (
     CompensationClaim,
     CompensationSource,
     PaymentSource,
+    PaymentStatus,
 )
 from nicat.assistance.services._common import (
     PAYMENT_ROLES,
@@ -29,6 +34,7 @@ from nicat.assistance.services._common import (
     bump_version,
     not_in_future,
     require_case_role,
+    require_visible,
     snapshot,
     text,
 )
@@ -78,7 +84,7 @@ def _payments_of(person):
     payments = AllowancePayment.objects.of(person, via="person")
     for record in person.records_merged_in():
         payments = payments | AllowancePayment.objects.of(record, via="person")
-    return payments
+    return payments.filter(status=PaymentStatus.PAID)  # a reversed payment was not paid
 
 
 def _already_paid(existing, actor):
@@ -177,6 +183,58 @@ def pay_allowance(*, actor, case, kind, paid_on, source, period="", payment_refe
                 "This allowance was already paid. Nothing was recorded.")}) from None
         audit.record(actor=actor, action="allowance.pay", obj=payment, case=case, institution=institution,
                      changes=audit.diff(AllowancePayment, {}, snapshot(payment, PAYMENT_FIELDS)))
+    return payment
+
+
+def may_reverse(user, payment):
+    """The institution on whose behalf `user` may reverse `payment` (a supervisor of the institution that recorded
+    it, still a payer of the case: `predicates.reverser_for`), or None. Nothing for a payment already reversed."""
+    if payment.status != PaymentStatus.PAID:
+        return None
+    return predicates.reverser_for(user, payment.case, payment.institution)
+
+
+def require_reverser(actor, payment):
+    """The institution on whose behalf `actor` reverses `payment`, or the refusal with its reason: NotAllowed (404)
+    when the case is not visible, Refused (403) to whom is not a supervisor of the institution that recorded it
+    (or that institution sees the case only by break-glass), and to anyone once it is reversed."""
+    case = payment.case
+    require_visible(actor, case)
+    if payment.status == PaymentStatus.REVERSED:
+        raise policy.Refused(_("This payment has already been reversed; nothing was changed."))
+    institution = predicates.reverser_for(actor, case, payment.institution)
+    if institution is None:
+        recorder = payment.institution or case.owner_institution
+        raise policy.Refused(_(
+            "Only a supervisor of %(institution)s, which recorded this payment, reverses it. Ask them; nothing was "
+            "changed.") % {"institution": recorder.name})
+    return institution
+
+
+def reverse_allowance(*, actor, payment, reason, expected_version):
+    """Reverse (cancel) an allowance payment recorded by mistake: never deleted, the row stays with who reversed
+    it, when and why (the reason sealed: it may name the person), the case's trail says so, and it no longer counts
+    — the once-per-person rule lets the correct payment be recorded. `expected_version`: the version the officer
+    read (two officers reversing, or one reversing what the other just corrected, do not both pass)."""
+    case = payment.case
+    institution = require_reverser(actor, payment)
+    reason = text(reason)
+    if len(reason) < 5:
+        raise ValidationError({"reason": _("Say why the payment is reversed (for example: recorded on the wrong "
+                                           "case, recorded twice, wrong amount or month).")})
+    with transaction.atomic():
+        # the person's row, as a payment takes it: a reversal and a payment of the same person wait for each other
+        Person.objects.row(case.person).select_for_update().first()
+        if AllowancePayment.objects.row(payment).filter(status=PaymentStatus.REVERSED).exists():
+            raise ValidationError(_("This payment has already been reversed; nothing was changed."))
+        bump_version(AllowancePayment, payment, expected_version, status=PaymentStatus.PAID)
+        before = snapshot(payment, ("status",))
+        payment.status, payment.reversed_at, payment.reversed_by = PaymentStatus.REVERSED, timezone.now(), actor
+        payment.reversal_reason = reason
+        payment.save(update_fields=["status", "reversed_at", "reversed_by", "reversal_reason"])
+        audit.record(actor=actor, action="allowance.reverse", obj=payment, case=case, institution=institution,
+                     changes=audit.diff(AllowancePayment, {**before, "reversal_reason": ""},
+                                        snapshot(payment, ("status", "reversal_reason"))))
     return payment
 
 

@@ -10,6 +10,7 @@ from nicat.assistance.models import AllowancePayment, Facility, Group, Stay
 from nicat.assistance.services import shelters
 from nicat.cases.models import Case
 from nicat.core.calendar import baku_today
+from nicat.core.errors import ConcurrentEdit
 from tests.support.threads import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -70,3 +71,38 @@ def test_a_withdrawal_read_before_an_admission_does_not_undo_it(world):
     with pytest.raises(ConcurrentEdit):
         services.withdraw_from_waiting_list(actor=world.manager, entry=as_read, expected_version=as_read.version)
     assert WaitingListEntry.objects.system().get(pk=entry.pk).status == WaitingStatus.ADMITTED
+
+
+def test_two_supervisors_reversing_and_repaying_at_once_leave_one_payment(world):
+    """A payment recorded with the wrong amount; two supervisors of the institution that recorded it each reverse
+    it and record the correct one at the same moment. The version the form carried lets one reversal through; the
+    other is refused before it pays, so the person has exactly one payment that counts (not two), and one reversed."""
+    from nicat.accounts.models import Role
+    from nicat.assistance.models import PaymentStatus
+    from tests.support.world import make_user
+
+    case = world.recognise(world.adult())
+    today = baku_today()
+    wrong = services.pay_allowance(actor=world.cast.worker, case=case, kind="one_time", paid_on=today,
+                                   source="state_budget")
+    supervisors = [make_user(f"race.sup{i}", world.cast.ngo, Role.SUPERVISOR).pk for i in range(2)]
+
+    def correct(supervisor_pk):
+        def job():
+            actor = User.objects.get(pk=supervisor_pk)
+            payment = AllowancePayment.objects.system().select_related("case").get(pk=wrong.pk)
+            try:
+                services.reverse_allowance(actor=actor, payment=payment, reason="Wrong amount entered",
+                                           expected_version=wrong.version)
+            except ConcurrentEdit:
+                return "stale"
+            fresh = Case.objects.system().select_related("person").get(pk=case.pk)
+            services.pay_allowance(actor=actor, case=fresh, kind="one_time", paid_on=today, source="state_budget")
+        return job
+
+    outcomes = race([correct(pk) for pk in supervisors])
+    assert outcomes.count("ok") == 1, outcomes
+    assert all(o == "ok" or o == "stale" or "already been reversed" in o for o in outcomes), outcomes
+    rows = AllowancePayment.objects.system().filter(person=case.person)
+    assert rows.filter(status=PaymentStatus.PAID).count() == 1
+    assert rows.filter(status=PaymentStatus.REVERSED).count() == 1

@@ -28,6 +28,7 @@ SERVICE = frozenset(r.value for r in SERVICE_ROLES)
 PAYMENT = frozenset(r.value for r in PAYMENT_ROLES)
 RETURN = frozenset(r.value for r in RETURN_ROLES)
 CLOSE = frozenset(r.value for r in CLOSE_ROLES)
+SUPERVISOR = frozenset({Role.SUPERVISOR.value})
 REFUSED = (403, 404)
 
 
@@ -66,6 +67,8 @@ MATRIX = {
     "assistance:service_add": page(SERVICE, kwargs=CASE),
     "assistance:close": page(CLOSE, kwargs=CASE),
     "assistance:allowance_add": page(PAYMENT, kwargs=CASE),
+    # a reversal undoes money: a supervisor of the institution that recorded the payment (others: 403)
+    "assistance:allowance_reverse": page(SUPERVISOR, kwargs={"payment_uuid": "allowance_payment"}),
     "assistance:claim_add": page(PAYMENT, kwargs=CASE),
     "assistance:claim_award": page(PAYMENT, kwargs={"claim_uuid": "claim"}),
     "assistance:claim_payment": page(PAYMENT, kwargs={"claim_uuid": "claim"}),
@@ -110,6 +113,7 @@ MATRIX = {
     "assistance-service-detail": _detail("service_delivery"),
     "assistance-allowance-list": api(EVERYONE),
     "assistance-allowance-detail": _detail("allowance_payment"),
+    "assistance-allowance-reverse": _action("allowance_payment", SUPERVISOR),
     "assistance-compensation-list": api(EVERYONE),
     "assistance-compensation-detail": _detail("claim"),
     "assistance-compensation-award": _action("claim", PAYMENT),
