@@ -216,3 +216,28 @@ def test_a_reversed_payment_is_left_out_of_the_annual_report(world):
     report = build_report(year=2024, language="en", edition="internal", k=1)
     table = next(t for t in report["tables"] if t.title.startswith("State allowances paid"))
     assert table.rows == [], table.rows
+
+
+def test_a_reversed_monthly_payment_does_not_use_up_a_month_of_the_allowance(world):
+    """The monthly allowance is paid for so many months at most: a month recorded for the wrong period and
+    reversed is not one of them — the correct month is recorded, and the limit still holds."""
+    from nicat.legal import services as legal
+
+    case = world.recognise(world.adult())
+    for code, value in (("allowance.monthly", "150.50"), ("allowance.monthly_max_months", "2")):
+        legal.set_parameter(actor=world.cast.admin, data={"code": code, "value": value,
+                                                          "valid_from": datetime.date(2024, 1, 1),
+                                                          "legal_act": "Decision on the monthly allowance (test)"})
+
+    def month(period, day):
+        return services.pay_allowance(actor=world.cast.worker, case=world.fresh(case), kind="monthly",
+                                      period=period, paid_on=day, source="state_budget")
+
+    month("2024-03", datetime.date(2024, 3, 1))
+    wrong = month("2024-05", datetime.date(2024, 4, 1))  # meant April
+    services.reverse_allowance(actor=_supervisor(world.cast.ngo), payment=wrong, reason="Wrong month: April",
+                               expected_version=wrong.version)
+    month("2024-04", datetime.date(2024, 4, 1))
+    with pytest.raises(ValidationError) as refused:
+        month("2024-06", datetime.date(2024, 6, 1))
+    assert "most the rules allow" in " ".join(refused.value.messages)
