@@ -246,14 +246,21 @@ def _refuse_a_second_one(model, field, rows, merged):
                 continue
             what = ", ".join(str(getattr(row, f"get_{f.name}_display")() if f.choices else getattr(row, f.attname))
                              for f in others if getattr(row, f.attname) not in ("", None))
+            facts = {"record": model._meta.verbose_name, "what": what, "case": row.case.reference,
+                     "other": twin.case.reference}
+            if getattr(model, "reversible", False):
+                # a record its institution can take out of the rule in Nicat (an allowance payment is reversed)
+                raise ValidationError(_(
+                    "This merge cannot be undone yet: the record being separated would hold the same %(record)s "
+                    "twice (%(what)s): one recorded on case %(case)s while the records were merged, one on case "
+                    "%(other)s. It is recorded only once for a person. The institution that recorded the wrong one "
+                    "reverses it in Nicat first (a supervisor's “Reverse” on the case's assistance page, with the "
+                    "reason; the record stays, marked reversed), then undo the merge; nothing was changed.") % facts)
             raise ValidationError(_(
                 "This merge cannot be undone yet: the record being separated would hold the same %(record)s twice "
                 "(%(what)s): one recorded on case %(case)s while the records were merged, one on case %(other)s. "
-                "It is recorded only once for a person. The institution that recorded the wrong one reverses it in "
-                "Nicat first (a supervisor's “Reverse” on the case's assistance page, with the reason; the record "
-                "stays, marked reversed), then undo the merge; nothing was changed.") % {
-                "record": model._meta.verbose_name, "what": what, "case": row.case.reference,
-                "other": twin.case.reference})
+                "It is recorded only once for a person. Resolve the double record first with the institutions that "
+                "recorded them, then undo the merge; nothing was changed.") % facts)
 
 
 def undo_merge(*, actor, merge, reason):

@@ -71,6 +71,10 @@ class AllowancePayment(CaseScopedModel, VersionedModel):
         ]
 
 
+    # A payment recorded by mistake is reversed in Nicat (nicat.assistance.services.reverse_allowance): the undo of a
+    # merge that would leave the same allowance twice on one record points there (nicat.persons.services).
+    reversible = True
+
     @property
     def is_reversed(self):
         return self.status == PaymentStatus.REVERSED
