@@ -215,7 +215,27 @@ def record_consent(*, actor, case, data, form_bytes=None):
                      changes=audit.diff(Consent, {}, snapshot(consent, CONSENT_FIELDS)), details=details)
         if owner is None:
             _announce(actor, WISH_RECORDED, consent=consent)
+        else:
+            _end_superseded(actor, consent, owner)
     return consent
+
+
+def _end_superseded(actor, refusal, owner):
+    """The person's latest decision for a purpose and scope wins: a refusal that counts (recorded or confirmed by
+    the owner institution) ends every earlier consent it covers as a withdrawal does — at the moment of the
+    refusal, with the withdrawal handlers (referrals revoked, planned services cancelled, family tracing
+    stopped …), so nothing stays open on a consent row that the read-time checks still find in force."""
+    if refusal.decision != Decision.REFUSED or refusal.confirmed_at is None:
+        return
+    at = min(refusal.given_at, timezone.now())
+    earlier = (Consent.objects.of(refusal.case).select_for_update(of=("self",))
+               .filter(purpose=refusal.purpose, decision=Decision.GIVEN, withdrawn_at__isnull=True,
+                       confirmed_at__isnull=False, given_at__lte=refusal.given_at)
+               .exclude(pk=refusal.pk).select_related("case", "institution").order_by("pk"))
+    for locked in earlier:
+        if refusal.covers(institution=locked.institution, service=locked.service):
+            _withdraw(actor, locked, "", owner, False, at=max(at, locked.given_at),
+                      superseded_by_refusal=str(refusal.uuid))
 
 
 def confirm_consent(*, actor, consent, expected_version=None):
@@ -241,6 +261,7 @@ def confirm_consent(*, actor, consent, expected_version=None):
                      details={"purpose": locked.purpose, "decision": locked.decision,
                               "recorded_by_institution": locked.recorded_by_institution.code
                               if locked.recorded_by_institution_id else None})
+        _end_superseded(actor, locked, institution)
     consent.confirmed_at, consent.confirmed_by, consent.version = locked.confirmed_at, actor, locked.version
     return locked
 
@@ -287,9 +308,10 @@ def _withdrawal_note(case, owner, note, expressed_by_person):
     return note
 
 
-def _withdraw(actor, locked, note, owner, expressed_by_person, **details):
-    """Withdraw one locked consent now, audited, and end what rested on it (the withdrawal handlers)."""
-    locked.withdrawn_at = timezone.now()
+def _withdraw(actor, locked, note, owner, expressed_by_person, at=None, **details):
+    """Withdraw one locked consent now (or `at`, the moment of a later refusal), audited, and end what rested
+    on it (the withdrawal handlers)."""
+    locked.withdrawn_at = at or timezone.now()
     locked.withdrawn_by = actor
     locked.withdrawal_note = note
     locked.version += 1
