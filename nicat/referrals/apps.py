@@ -35,9 +35,11 @@ class ReferralsConfig(AppConfig):
         register_details_grant(lambda user, case: "identity" in selectors.shared_sections(user, case))
         # A role granted by an administrator is announced to the institution (issue 14, item 7).
         register_membership_listener(notify.announce_role_grant)
-        # An expired consent to notify an embassy revokes the open referrals to it, as a withdrawal does.
+        # An expired consent ends the open referrals that rested on it (and, for an embassy, the consent to
+        # notify it ends every referral to it), as a withdrawal does.
         from nicat.core.jobs import register_periodic
 
-        register_periodic("referrals.consular_expiry", "nicat.referrals.services.revoke_for_expired_consular_consents",
-                          every=300, description="Revoke referrals to embassies whose consular-notification consent "
-                                                 "expired, and tell the owner")
+        register_periodic("referrals.consent_expiry", "nicat.referrals.services.revoke_for_expired_consents",
+                          every=300, description="Revoke the open referrals whose consent expired (for an embassy: "
+                                                 "also the consent to notify it), and tell the owner, the sender "
+                                                 "and the receiver")

@@ -21,7 +21,7 @@ def embassy_consent_q(at=None):
     itself (its own consent is that one), one made under a legal basis — or one to an embassy for another
     purpose (a return, a service) while the person's consent to notify THAT embassy is in force. Once that
     consent expires (or is withdrawn), the embassy stops receiving the case's data at the next read, whatever
-    the purpose of the referral (`revoke_for_expired_consular_consents` then revokes it and tells the owner)."""
+    the purpose of the referral (`revoke_for_expired_consents` then revokes it and tells the owner)."""
     from nicat.consent.models import Consent, Purpose
 
     in_force = policy.rule_table(Consent).filter(  # a rule of the case grant: the outer referral's case only

@@ -528,33 +528,51 @@ def flag_overdue(*, now=None):
     return count
 
 
-def revoke_for_expired_consular_consents(*, now=None):
-    """A system job (`referrals.consular_expiry`, every 5 minutes): an expired consent ends what rested on it as
-    a withdrawal does. Every open referral to an embassy or consulate made without a legal basis, for whatever
-    purpose, whose consent to notify that embassy is no longer in force (expired — a withdrawal already revoked
-    it), is revoked; the owner institution (and the sender, and the embassy) is told. The embassy's access ended
-    at the expiry already (`selectors.embassy_consent_q`). Returns how many."""
+def revoke_for_expired_consents(*, now=None):
+    """A system job (`referrals.consent_expiry`, every 5 minutes): an expired consent ends what rested on it as
+    a withdrawal does. Every open referral made without a legal basis whose consent expired — whatever its
+    purpose — and that no other consent in force for its scope carries (then it rests on that one), is revoked;
+    and so is every open referral to an embassy or consulate, for whatever purpose, whose consent to notify
+    that embassy is no longer in force. The owner institution, the sender and the receiver are told, once
+    each. The receiver's access ended at the expiry already (`selectors.active_referrals_q`: the consent row's
+    validity, `selectors.embassy_consent_q`). Returns how many were revoked."""
     now = now or timezone.now()
     count = 0
     with transaction.atomic():
         candidates = (_all_referrals().select_for_update(of=("self",))
-                      .filter(status__in=list(OPEN_STATUSES), legal_basis_use__isnull=True,
-                              to_institution__kind__code="embassy_consulate")
-                      .select_related("case", "case__owner_institution", "from_institution", "to_institution"))
+                      .filter(Q(consent__expires_at__lte=now) | Q(to_institution__kind__code="embassy_consulate"),
+                              status__in=list(OPEN_STATUSES), legal_basis_use__isnull=True)
+                      .select_related("case", "case__owner_institution", "from_institution", "to_institution__kind",
+                                      "consent"))
         for referral in candidates:
-            state, consent = consent_services.decisive_consent(
-                case=referral.case, purpose=Purpose.CONSULAR_NOTIFICATION, institution=referral.to_institution,
-                at=now)
-            if state == "valid":
+            ended = None
+            if referral.consent_id and referral.consent.expires_at is not None and referral.consent.expires_at <= now:
+                state, other = consent_services.decisive_consent(
+                    case=referral.case, purpose=referral.purpose, institution=referral.to_institution,
+                    service=referral.service, at=now)
+                if state == "valid":
+                    referral.consent = other  # a newer consent for the same scope carries it on
+                    _bump(referral, ["consent"])
+                else:
+                    ended = (referral.purpose, state, referral.consent, _("The consent this referral rested on "
+                                                                          "expired."))
+            if ended is None and referral.to_institution.kind.code == "embassy_consulate":
+                state, consent = consent_services.decisive_consent(
+                    case=referral.case, purpose=Purpose.CONSULAR_NOTIFICATION, institution=referral.to_institution,
+                    at=now)
+                if state != "valid":
+                    ended = (Purpose.CONSULAR_NOTIFICATION, state, consent,
+                             _("The consent to notify the embassy or consulate is no longer in force."))
+            if ended is None:
                 continue
+            purpose, state, consent, text = ended
             old = referral.status
             referral.status, referral.revoked_at = Status.REVOKED, now
             _bump(referral, ["status", "revoked_at"])
-            _event(referral, EventKind.REVOKED, None, None, _("The consent to notify the embassy or consulate is no "
-                                                               "longer in force."))
+            _event(referral, EventKind.REVOKED, None, None, text)
             _audit(None, "referral.revoke", referral, None, changes={"status": [old, Status.REVOKED]},
                    consent=str(consent.uuid) if consent else None, consent_state=state,
-                   reason="consular_notification_consent_" + state)
+                   reason=f"{purpose}_consent_{state}")
             told = []
             for institution in (referral.case.owner_institution, referral.from_institution, referral.to_institution):
                 if institution.pk not in told:
@@ -563,6 +581,10 @@ def revoke_for_expired_consular_consents(*, now=None):
                                        case_reference=referral.case.reference, link=_link(referral))
             count += 1
     return count
+
+
+# The former name, from when only the consent to notify an embassy was looked at.
+revoke_for_expired_consular_consents = revoke_for_expired_consents
 
 
 # --- return of citizens trafficked abroad ---------------------------------------------------------

@@ -13,7 +13,7 @@ from nicat.consent.models import Purpose
 from nicat.core.jobs import periodic_jobs
 from nicat.referrals import services
 from nicat.referrals.models import Notification, NotificationKind, Referral, Status
-from tests.support.referrals import consent
+from tests.support.referrals import consent, referral_data
 from tests.support.world import term
 
 pytestmark = pytest.mark.django_db
@@ -55,14 +55,14 @@ def test_the_embassy_stops_receiving_the_case_when_the_consent_to_notify_it_expi
                         format="json")
         assert r.status_code in (400, 404), r.content
         # The job treats the expiry as a withdrawal: revoked, the owner (and the embassy) told, audited.
-        assert services.revoke_for_expired_consular_consents() == 1
+        assert services.revoke_for_expired_consents() == 1
     referral = Referral.objects.system().get(uuid=body["uuid"])
     assert referral.status == Status.REVOKED
     told = Notification.objects.filter(kind=NotificationKind.REFERRAL_CONSENT_EXPIRED, case_reference=case.reference)
     assert told.filter(user=world.worker).exists() and told.filter(user=world.uz_consul).exists()
     with mock.patch("django.utils.timezone.now", return_value=later):
-        assert services.revoke_for_expired_consular_consents() == 0  # once
-    assert "referrals.consular_expiry" in periodic_jobs()
+        assert services.revoke_for_expired_consents() == 0  # once
+    assert "referrals.consent_expiry" in periodic_jobs()
 
 
 def test_a_pending_referral_cannot_be_accepted_nor_read_by_the_embassy_after_the_expiry(world, api):
@@ -85,5 +85,38 @@ def test_a_consent_still_in_force_keeps_the_referral(world, api):
     assert consul.post(f"/api/v1/referrals/{body['uuid']}/accept/", {"version": body["version"]},
                        format="json").status_code == 200
     with mock.patch("django.utils.timezone.now", return_value=timezone.now() + 2 * DAY):
-        assert services.revoke_for_expired_consular_consents() == 0
+        assert services.revoke_for_expired_consents() == 0
         assert _sees(world.uz_consul, case)
+
+
+def _shelter_referral(world, *, expires_in):
+    case = world.open_case()
+    consent(world.worker, case, Purpose.REFERRAL, world.shelter, expires_at=timezone.now() + expires_in)
+    referral = services.create_referral(actor=world.worker, case=case, data=referral_data(world.shelter))
+    services.accept_referral(actor=world.shelter_staff, referral=referral, expected_version=referral.version)
+    assert _sees(world.shelter_staff, case)
+    return case, referral
+
+
+def test_an_expired_consent_of_any_purpose_revokes_its_referral_and_tells_each_side_once(world):
+    case, referral = _shelter_referral(world, expires_in=DAY)
+    with mock.patch("django.utils.timezone.now", return_value=timezone.now() + 2 * DAY):
+        assert not _sees(world.shelter_staff, case)  # the read already stopped at the expiry
+        assert services.revoke_for_expired_consents() == 1
+        assert services.revoke_for_expired_consents() == 0  # once
+    referral.refresh_from_db()
+    assert referral.status == Status.REVOKED
+    told = Notification.objects.filter(kind=NotificationKind.REFERRAL_CONSENT_EXPIRED, case_reference=case.reference)
+    # The owner is also the sender: told once; the receiver told once.
+    assert told.filter(user=world.worker).count() == 1
+    assert told.filter(user=world.shelter_staff).count() == 1
+
+
+def test_a_referral_whose_expired_consent_was_renewed_stays_on_the_new_one(world):
+    case, referral = _shelter_referral(world, expires_in=DAY)
+    renewed = consent(world.worker, case, Purpose.REFERRAL, world.shelter)
+    with mock.patch("django.utils.timezone.now", return_value=timezone.now() + 2 * DAY):
+        assert services.revoke_for_expired_consents() == 0
+    referral.refresh_from_db()
+    assert referral.status == Status.ACCEPTED and referral.consent_id == renewed.pk
+    assert _sees(world.shelter_staff, case)
