@@ -3,9 +3,10 @@
 At intake and at any later point the owner institution goes through the list with the person (for a
 child, with the legal representative): a referral, the shelter, each of the seven areas of
 rehabilitation, referral for identification, sharing with law enforcement, notifying the embassy,
-contacting the family, a return, research. Each answer is given, refused or not asked; the given and
-refused ones become `Consent` rows through `record_consent` (the one way a decision is written), all in
-one transaction with one audit event for the conversation. One shelter stay needs one conversation.
+contacting the family, a return, a temporary residence permit, research. Each answer is given, refused or
+not asked; the given and refused ones become `Consent` rows through `record_consent` (the one way a decision
+is written), all in one transaction with one audit event for the conversation. One shelter stay needs one
+conversation.
 """
 from dataclasses import dataclass
 
@@ -56,6 +57,8 @@ TOPICS = (
           kinds=("embassy_consulate",)),
     Topic("family_contact", Purpose.FAMILY_CONTACT),
     Topic("return", Purpose.RETURN),
+    # For a foreign national or a stateless person: the application is made only on her request.
+    Topic("residence_permit", Purpose.RESIDENCE_PERMIT),
     Topic("research", Purpose.RESEARCH),
 )
 TOPIC_BY_KEY = {t.key: t for t in TOPICS}

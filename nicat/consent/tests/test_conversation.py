@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from nicat.audit.models import AuditEvent
+from nicat.consent.conversation import TOPIC_BY_KEY
 from nicat.consent.models import Consent
 from nicat.consent.services import consent_is_valid
 from tests.support.world import make_institution, verified_login
@@ -16,9 +17,7 @@ def _form(world, **answers):
     data = {"given_by": "person", "method": "written",
             "given_at": (timezone.localtime() - datetime.timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M"),
             "note": ""}
-    for topic in ("referral", "shelter", "legal", "education", "psychological", "medical", "vocational",
-                  "employment", "housing", "identification", "law_enforcement", "consular_notification",
-                  "family_contact", "return", "research"):
+    for topic in TOPIC_BY_KEY:  # every row by its purpose's key, whatever the list holds and in whatever order
         data[f"{topic}-answer"] = "not_asked"
     for key, value in answers.items():
         data[key.replace("__", "-")] = value
@@ -183,3 +182,23 @@ def test_a_consent_refusal_links_to_the_conversation_and_back(client, world):
     assert link.endswith("?next=" + url)
 
 
+
+
+def test_the_residence_permit_is_a_topic_of_the_conversation_page_api_and_printed_form(client, api, world):
+    """Applying for a temporary residence permit is made only on the person's request: the conversation asks it
+    with the other purposes, and the answer is a consent that the permit's gate finds."""
+    case = world.open_case()
+    verified_login(client, world.worker)
+    url = reverse("consent:conversation", args=[case.uuid])
+    assert 'data-topic="residence_permit"' in client.get(url).content.decode()
+    response = client.post(url, _form(world, residence_permit__answer="given", research__answer="refused"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert consent_is_valid(case=case, purpose="residence_permit")
+    page = client.get(reverse("consent:conversation_print", args=[case.uuid])).content.decode()
+    assert "Given" in page.split("Applying for a temporary residence permit", 1)[1].split("</tr>", 1)[0]
+    other = world.open_case()
+    response = api(world.worker).post("/api/v1/consents/conversation/", {
+        "case": str(other.uuid), "method": "oral", "answers": [{"topic": "residence_permit", "answer": "refused"}]},
+        format="json")
+    assert response.status_code == 201, response.json()
+    assert [(c["purpose"], c["decision"]) for c in response.json()] == [("residence_permit", "refused")]
