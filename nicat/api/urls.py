@@ -24,7 +24,7 @@ from nicat.assistance.api import (
     WaitingListViewSet,
 )
 from nicat.cases.api import CaseViewSet
-from nicat.consent.api import ConsentViewSet, LegalBasisOrderViewSet
+from nicat.consent.api import ConsentViewSet, LegalBasisOrderViewSet, WithdrawalWishViewSet
 from nicat.directory.api import InstitutionViewSet
 from nicat.exchange.api import HtcdsExchangeView
 from nicat.hotline.api import ContactViewSet
@@ -69,6 +69,7 @@ router.register("cases", CaseViewSet, basename="case")
 router.register("vocabularies", VocabularyViewSet, basename="vocabulary")
 router.register("consents", ConsentViewSet, basename="consent")
 router.register("legal-basis-orders", LegalBasisOrderViewSet, basename="legal-basis-order")
+router.register("consent-withdrawal-wishes", WithdrawalWishViewSet, basename="consent-withdrawal-wish")
 router.register("referrals", ReferralViewSet, basename="referral")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("institutions", InstitutionViewSet, basename="institution")

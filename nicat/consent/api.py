@@ -14,7 +14,16 @@ from rest_framework.response import Response
 from nicat.access import policy
 from nicat.cases.models import Case
 from nicat.consent import conversation, legal_bases, selectors, services
-from nicat.consent.models import Consent, Decision, GivenBy, LegalBasisUse, Method, Purpose, recordable_purposes
+from nicat.consent.models import (
+    Consent,
+    Decision,
+    GivenBy,
+    LegalBasisUse,
+    Method,
+    Purpose,
+    WithdrawalWish,
+    recordable_purposes,
+)
 from nicat.core.errors import NotAllowed
 from nicat.core.reads import as_uuid
 from nicat.core.viewsets import AuditedViewSet
@@ -304,3 +313,59 @@ class LegalBasisOrderViewSet(AuditedViewSet):
         response["Content-Disposition"] = f'attachment; filename="decision-{use.uuid}"'
         response["Cache-Control"] = "no-store"
         return response
+
+
+class WithdrawalWishSerializer(serializers.ModelSerializer):
+    case = serializers.UUIDField(source="case.uuid", help_text=_("The case (its UUID)."))
+    case_reference = serializers.CharField(source="case.reference", read_only=True)
+    note = serializers.CharField(max_length=5000, help_text=_(
+        "What the person said: which consent she withdraws (as she named it), how and when she told you."))
+    recorded_by_institution = serializers.UUIDField(source="recorded_by_institution.uuid", read_only=True)
+    handled_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    handling_note = serializers.SerializerMethodField(help_text=_("What the owner institution did (shown to its "
+                                                                  "staff only)."))
+
+    class Meta:
+        model = WithdrawalWish
+        fields = ["uuid", "case", "case_reference", "note", "recorded_by_institution", "created_at", "handled_at",
+                  "handling_note", "version"]
+        read_only_fields = ["uuid", "case_reference", "recorded_by_institution", "created_at", "handled_at",
+                            "handling_note", "version"]
+
+    def get_handling_note(self, obj) -> str | None:
+        request = self.context.get("request")
+        if request is None or services.owner_staff(request.user, obj.case) is None:
+            return None
+        return obj.handling_note
+
+
+class ResolveWishSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=5000, help_text=_("What you did: which consent you withdrew, or why "
+                                                              "none was."))
+    version = serializers.IntegerField(help_text=_("Required on update: the version you read."))
+
+
+class WithdrawalWishViewSet(mixins.CreateModelMixin, AuditedViewSet):
+    """The person withdraws a consent not listed to the caller (given to others, which a receiving institution
+    does not see). POST records her expressed wish with a note (sealed) — outside the owner institution only;
+    nothing is withdrawn, the owner institution is notified and has it on its work list. Read by the owner
+    institution's staff (all of its cases') and by the institution that recorded it (its own); `?case=<uuid>`.
+    The owner records what it did with `resolve`."""
+
+    serializer_class = WithdrawalWishSerializer
+    reads = selectors.WISHES
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        case = policy.get_visible_or_404(Case.objects, self.request.user, uuid=data["case"]["uuid"])
+        serializer.instance = services.record_withdrawal_wish(actor=self.request.user, case=case, note=data["note"])
+
+    @extend_schema(request=ResolveWishSerializer, responses=WithdrawalWishSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, uuid=None):
+        wish = self.get_object()
+        body = ResolveWishSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        wish = services.resolve_withdrawal_wish(actor=request.user, wish=wish, note=body.validated_data["note"],
+                                                expected_version=body.validated_data["version"])
+        return self.answer(self.reads.query(request.user).get(pk=wish.pk))

@@ -80,6 +80,19 @@ class WithdrawAllForm(forms.Form):
                     "person expressed to you. It takes effect at once and the owner institution is notified."))
 
 
+class WithdrawalWishForm(forms.Form):
+    note = forms.CharField(label=_("What the person said"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text=_("Which consent she withdraws, as she named it (given to whom, for what), and "
+                                       "how and when she told you. Sealed; read only by your institution and the "
+                                       "institution that owns the case."))
+
+
+class ResolveWishForm(forms.Form):
+    note = forms.CharField(label=_("What you did"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text=_("Which consent you withdrew, or why none was."))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
 class VersionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

@@ -234,3 +234,29 @@ class LegalBasisUse(CaseScopedModel, VersionedModel):
     @property
     def has_copy(self):
         return bool(self.order_copy)
+
+
+class WithdrawalWish(CaseScopedModel, VersionedModel):
+    """The person told an institution other than the owner that she withdraws a consent that institution does not
+    see (given to the police, an embassy, another institution …). Nothing is withdrawn by it: the receiver records
+    her expressed wish with a note (sealed under the person's key); the owner institution, which sees every
+    consent, is notified and has it on its work list until it acts on it (`handled_at`, with what it did). The
+    recorder learns nothing of the other consents: it sees its own wish only."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="withdrawal_wishes",
+                             verbose_name=_("case"))
+    note = EncryptedTextField(_("what the person said"), blank=False)
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
+    recorded_by_institution = models.ForeignKey("directory.Institution", on_delete=models.PROTECT,
+                                                related_name="+")
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    handled_at = models.DateTimeField(_("acted on"), null=True, blank=True, db_index=True)
+    handled_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True,
+                                   blank=True)
+    handling_note = EncryptedTextField(_("what the owner institution did"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("wish to withdraw a consent")
+        verbose_name_plural = _("wishes to withdraw a consent")

@@ -5,7 +5,14 @@ from django.http import Http404
 from nicat.access import policy
 from nicat.audit import services as audit
 from nicat.cases.models import Case
-from nicat.consent.models import RECEIVER_GENERAL_PURPOSES, Consent, LegalBasisUse, OrderStatus, Purpose
+from nicat.consent.models import (
+    RECEIVER_GENERAL_PURPOSES,
+    Consent,
+    LegalBasisUse,
+    OrderStatus,
+    Purpose,
+    WithdrawalWish,
+)
 from nicat.core import casepage
 from nicat.core.reads import Reads
 from nicat.privacy.personkeys import KeyErased
@@ -228,3 +235,48 @@ class ConsentReads(Reads):
 
 CONSENTS = ConsentReads(Consent, "consent", related=("case", "institution", "interpreter_language",
                                                      "recorded_by_institution"), order=())
+
+
+def _wishes_concerning(user, qs):
+    """The wishes to withdraw a consent that `user` may read: the owner institution's staff all of its cases';
+    anyone else only those its own institutions recorded (another receiver's note may name consents it does
+    not see; a break-glass reader or an analyst reads none it did not record)."""
+    from django.db.models import Q
+
+    ids = policy.case_institution_ids(user)
+    return qs.filter(Q(case__owner_institution_id__in=ids) | Q(recorded_by_institution_id__in=ids))
+
+
+def withdrawal_wishes(*, user, case=None):
+    """The wishes `user` may read (of `case`, or of every case they see), newest first; the read is audited."""
+    qs = WithdrawalWish.objects.visible_to(user)
+    if case is not None:
+        qs = qs.filter(case=case)
+    wishes = list(_wishes_concerning(user, qs).select_related("case", "recorded_by_institution", "recorded_by",
+                                                              "handled_by"))
+    if wishes:
+        audit.record(actor=user, action="consent.withdrawal_wish.list", obj=case, case=case,
+                     institution=policy.acting_institution(user), details={"wishes": [str(w.uuid) for w in wishes]})
+    return wishes
+
+
+def withdrawal_wish(*, user, uuid):
+    """One wish `user` may read, else Http404 (the read is audited)."""
+    wish = _wishes_concerning(user, WithdrawalWish.objects.visible_to(user).filter(uuid=uuid)).select_related(
+        "case", "recorded_by_institution", "recorded_by", "handled_by").first()
+    if wish is None:
+        raise Http404
+    audit.record(actor=user, action="consent.withdrawal_wish.list", obj=wish, case=wish.case,
+                 institution=policy.acting_institution(user), details={"wishes": [str(wish.uuid)]})
+    return wish
+
+
+class WishReads(Reads):
+    """Wishes to withdraw a consent: the owner institution's and the recorder's only (`_wishes_concerning`)."""
+
+    def query(self, user, *, case=None):
+        return _wishes_concerning(user, super().query(user, case=case))
+
+
+WISHES = WishReads(WithdrawalWish, "consent.withdrawal_wish",
+                   related=("case", "recorded_by_institution", "handled_by"), order=("-created_at", "-id"))

@@ -34,6 +34,7 @@ from nicat.consent.models import (
     Method,
     OrderStatus,
     Purpose,
+    WithdrawalWish,
 )
 from nicat.core import uploads
 from nicat.core.errors import NotAllowed
@@ -59,6 +60,7 @@ _event_handlers = []
 # institutions concerned and acts on the referrals that rest on a legal basis):
 WISH_RECORDED = "wish_recorded"                   # a consent recorded outside the owner institution: to confirm
 WITHDRAWN_ELSEWHERE = "withdrawn_elsewhere"       # a withdrawal recorded outside the owner institution
+WITHDRAWAL_WISH = "withdrawal_wish"               # a wish to withdraw a consent the recorder does not see
 LEGAL_BASIS_REQUESTED = "legal_basis_requested"   # awaits a supervisor of the competent authority
 LEGAL_BASIS_APPROVED = "legal_basis_approved"
 LEGAL_BASIS_REJECTED = "legal_basis_rejected"
@@ -351,6 +353,61 @@ def withdraw_all_consents(*, actor, case, note="", expressed_by_person=False):
         if owner is None:
             _announce(actor, WITHDRAWN_ELSEWHERE, case=case)
     return len(in_force)
+
+
+def record_withdrawal_wish(*, actor, case, note):
+    """The person told `actor` (outside the owner institution) that she withdraws a consent not listed to them —
+    one given to the police, an embassy or another institution, which a receiver does not see. Nothing is
+    withdrawn: her expressed wish is recorded with the note (sealed), audited, and the owner institution — which
+    sees every consent — is notified and has it on its work list until it acts on it (`resolve_withdrawal_wish`).
+    The answer tells the recorder nothing of the other consents. The owner's staff withdraw directly instead."""
+    require_visible(actor, case)
+    if owner_staff(actor, case) is not None:
+        raise ValidationError({"note": _("Your institution owns the case and sees every consent: withdraw the "
+                                         "consent the person names directly.")})
+    institution = policy.acting_institution(actor)
+    if institution is None:
+        raise NotAllowed
+    note = (note or "").strip()
+    if len(note) < 10:
+        raise ValidationError({"note": _("Write what the person said: which consent she withdraws (as she named "
+                                         "it), how and when she told you — at least 10 characters.")})
+    if len(note) > 5000:
+        raise ValidationError({"note": _("The note is longer than 5,000 characters.")})
+    with transaction.atomic():
+        wish = WithdrawalWish.objects.create(case=case, note=note, recorded_by=actor,
+                                             recorded_by_institution=institution)
+        audit.record(actor=actor, action="consent.withdrawal_wish", obj=wish, case=case, institution=institution,
+                     changes=audit.diff(WithdrawalWish, {}, {"note": note}),
+                     details={"owner": case.owner_institution.code})
+        _announce(actor, WITHDRAWAL_WISH, case=case)
+    return wish
+
+
+def resolve_withdrawal_wish(*, actor, wish, note, expected_version=None):
+    """The owner institution has acted on a wish to withdraw a consent (withdrawn the consent it names, or
+    found none and says so): it leaves the work list, with what was done. Nothing is withdrawn here."""
+    case = wish.case
+    require_visible(actor, case)
+    institution = owner_staff(actor, case)
+    if institution is None:
+        raise NotAllowed
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("Say what you did: which consent you withdrew, or why none was.")})
+    if len(note) > 5000:
+        raise ValidationError({"note": _("The note is longer than 5,000 characters.")})
+    with transaction.atomic():
+        locked = WithdrawalWish.objects.row(wish).select_for_update(of=("self",)).get()
+        check_version(locked.version, expected_version)
+        if locked.handled_at is not None:
+            raise ValidationError(_("This wish was already acted on, on %(day)s.") % {"day": _when(locked.handled_at)})
+        locked.handled_at, locked.handled_by, locked.handling_note = timezone.now(), actor, note
+        locked.version += 1
+        locked.save(update_fields=["handled_at", "handled_by", "handling_note", "version"])
+        audit.record(actor=actor, action="consent.withdrawal_wish_resolve", obj=locked, case=case,
+                     institution=institution, changes=audit.diff(WithdrawalWish, {}, {"handling_note": note}))
+    return locked
 
 
 # --- the gate -------------------------------------------------------------------------------------

@@ -17,8 +17,10 @@ from nicat.consent.forms import (
     ConsentForm,
     ConversationForm,
     RejectOrderForm,
+    ResolveWishForm,
     VersionForm,
     WithdrawAllForm,
+    WithdrawalWishForm,
     WithdrawForm,
 )
 from nicat.consent.models import Decision
@@ -142,6 +144,44 @@ def withdraw_all(request, case_uuid):
             actor=request.user, case=case, note=data["note"], expressed_by_person=data["expressed_by_person"]),
         success=done, next_page=back, refused_on_form=False, template="consent/withdraw_all.html",
         context=lambda: {"case": case, "owner": owner})
+
+
+@case_worker_required
+@require_http_methods(["GET", "POST"])
+def withdrawal_wish(request, case_uuid):
+    """The person withdraws a consent not listed here (given to others, which this institution does not see):
+    her wish is recorded for the owner institution to act on; nothing is withdrawn by it."""
+    case = policy.get_visible_or_404(Case.objects, request.user, uuid=case_uuid)
+    form = WithdrawalWishForm(request.POST or None)
+    return pages.form_page(
+        request, form, call=lambda data: services.record_withdrawal_wish(actor=request.user, case=case,
+                                                                         note=data["note"]),
+        success=_("The person's wish was recorded and %(owner)s, which owns the case and sees every consent, was "
+                  "asked to act on it. Nothing was withdrawn yet.") % {"owner": case.owner_institution.name},
+        next_page=lambda _wish: reverse("consent:wishes", args=[case.uuid]), refused_on_form=False,
+        template="consent/withdrawal_wish.html",
+        context=lambda: {"case": case, "owner": services.owner_staff(request.user, case)})
+
+
+@case_worker_required
+def wishes(request, case_uuid):
+    """The wishes to withdraw a consent: the owner institution sees and acts on all of the case's; another
+    institution sees those it recorded."""
+    case = policy.get_visible_or_404(Case.objects, request.user, uuid=case_uuid)
+    owner = services.owner_staff(request.user, case)
+    return render(request, "consent/wishes.html", {
+        "case": case, "owner": owner, "wishes": selectors.withdrawal_wishes(user=request.user, case=case),
+        "form": ResolveWishForm()})
+
+
+@case_worker_required
+@require_POST
+def wish_resolve(request, uuid):
+    wish = selectors.withdrawal_wish(user=request.user, uuid=uuid)
+    form = ResolveWishForm(request.POST)
+    return pages.act(request, lambda data: services.resolve_withdrawal_wish(
+        actor=request.user, wish=wish, note=data["note"], expected_version=data.get("version")),
+        form=form, success=_("Recorded as acted on."), next_page=reverse("consent:wishes", args=[wish.case.uuid]))
 
 
 @case_worker_required

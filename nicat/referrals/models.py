@@ -190,6 +190,7 @@ class NotificationKind(models.TextChoices):
     LEGAL_BASIS_REJECTED = "legal_basis_rejected", _("A legal basis was rejected")
     CONSENT_TO_CONFIRM = "consent_to_confirm", _("A consent recorded elsewhere awaits your confirmation")
     CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn through another institution")
+    CONSENT_WITHDRAWAL_WISH = "consent_withdrawal_wish", _("The person wishes to withdraw a consent: act on it")
     ROLE_GRANT_PENDING = "role_grant_pending", _("A role granted at your institution waits for confirmation")
     ROLE_GRANT_CONFIRMED = "role_grant_confirmed", _("A role granted at your institution took effect")
     SIGN_IN_RESET = "sign_in_reset", _("An administrator reset the sign-in of a colleague at your institution")

@@ -470,6 +470,10 @@ def on_consent_event(*, actor, event, consent=None, use=None, case=None):
         notify_institution(institution=owner, kind=NotificationKind.CONSENT_TO_CONFIRM,
                            case_reference=case.reference, link=reverse("cases:detail", args=[case.uuid]) + "#consent")
         return
+    if event == cs.WITHDRAWAL_WISH:
+        notify_institution(institution=owner, kind=NotificationKind.CONSENT_WITHDRAWAL_WISH,
+                           case_reference=case.reference, link=reverse("consent:wishes", args=[case.uuid]))
+        return
     if event == cs.WITHDRAWN_ELSEWHERE:
         notify_institution(institution=owner, kind=NotificationKind.CONSENT_WITHDRAWN,
                            case_reference=case.reference, link=reverse("cases:detail", args=[case.uuid]) + "#consent")

@@ -37,6 +37,7 @@ KINDS = {
     "stay_ending": _("Stay ends"),
     "permit_expiring": _("Residence permit expires"),
     "approval": _("Approval requested"),
+    "consent_withdrawal_wish": _("The person withdraws a consent: act on it"),
 }
 
 WINDOWS = {
@@ -179,6 +180,13 @@ def _items(user, today, horizon):
         end = p.reflection_period_ends
         if end >= today - datetime.timedelta(days=30) and (horizon is None or end <= horizon):
             items.append(WorkItem("reflection_ending", end, p.case, _case_link(p.case) + "#permit", owner(p.case)))
+    # the person told another institution she withdraws a consent it does not see: the owner acts on it
+    from nicat.consent.models import WithdrawalWish
+
+    for w in (WithdrawalWish.objects.visible_to(user)
+              .filter(handled_at__isnull=True, case__owner_institution_id__in=list(ids)).select_related("case")):
+        items.append(WorkItem("consent_withdrawal_wish", baku_date(w.created_at), w.case,
+                              reverse("consent:wishes", args=[w.case.uuid]), owner(w.case), due_at=w.created_at))
     # approvals waiting for this user as a supervisor (never their own requests)
     supervised = _supervised(user)
     if supervised:

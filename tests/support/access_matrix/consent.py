@@ -48,7 +48,23 @@ def _order(world, role, own):
     return use.uuid
 
 
+def _wish(world, role, own):
+    """A wish to withdraw a consent, recorded by another institution on the role's own case (the role's
+    institution owns it and acts on it), or on the foreign case."""
+    from nicat.consent.models import WithdrawalWish
+
+    case = world.case_of(role) if own else world.foreign_case
+    if case is None:
+        return None
+    recorder = world.institutions["foreign"] if own else world.institutions[next(iter(world.institutions))]
+    wish = WithdrawalWish(case=case, note="Matrix: she withdraws her consent to the police.",
+                          recorded_by_institution=recorder)
+    wish.save()
+    return wish.uuid
+
+
 OBJECTS = {
+    "withdrawal_wish": _wish,
     "consent": lambda world, role, own: _consent(world, role, own),
     "consent_form": lambda world, role, own: _consent(world, role, own, with_form=True),
     "legal_basis_order": _order,
@@ -70,6 +86,17 @@ MATRIX = {
     # The person withdraws every consent: the form for those who see the case; the API refuses an empty body.
     "consent:withdraw_all": page(CASE_WORKING, kwargs=CASE),
     "consent-withdraw-all": api(EVERYONE, methods=("post",), expect=(400,)),
+    # The person withdraws a consent not listed to the receiver: its wish, recorded for the owner to act on
+    # (the form for those who see the case; the owner is told on submission to withdraw directly). The
+    # wishes of a case: the owner's staff and the recorder's; resolved by the owner only (a body-less POST
+    # answers with the form's message).
+    "consent:withdrawal_wish": page(CASE_WORKING, kwargs=CASE),
+    "consent:wishes": page(CASE_WORKING, kwargs=CASE),
+    "consent:wish_resolve": page(CASE_WORKING, methods=("post",), kwargs={"uuid": "withdrawal_wish"}),
+    "consent-withdrawal-wish-list": api(EVERYONE),  # scoped: empty for roles that never see cases
+    "consent-withdrawal-wish-detail": api(CASE_WORKING, kwargs={"uuid": "withdrawal_wish"}, denied=404),
+    "consent-withdrawal-wish-resolve": api(CASE_WORKING, methods=("post",), kwargs={"uuid": "withdrawal_wish"},
+                                           denied=404),
     "consent:signed_form": page(CASE_WORKING, kwargs={"uuid": "consent_form"}),
     "consent-list": api(EVERYONE),  # scoped: empty for roles that never see cases
     "consent-detail": api(CASE_WORKING, kwargs={"uuid": "consent"}, denied=404),
