@@ -359,6 +359,7 @@ SPECTACULAR_SETTINGS = {
                             "SecurityMeasureKindEnum": "nicat.safety.models.MeasureKind.choices",
                             "ProceedingsStageEnum": "nicat.proceedings.models.Stage",
                             "AppearanceStatusEnum": "nicat.proceedings.models.AppearanceStatus",
+                            "AppearanceModeEnum": "nicat.proceedings.models.AppearanceMode",
                             "ReleaseOutcomeEnum": "nicat.proceedings.models.ReleaseOutcome",
                             "DataRequestKindEnum": "nicat.retention.models.RequestKind"},
 }

@@ -20,6 +20,7 @@ from nicat.access import policy
 from nicat.access.sections import INVESTIGATION
 from nicat.cases.fields import VisibleCaseField
 from nicat.core.drf import RefuseUnknownFieldsMixin
+from nicat.core.personview import PersonView
 from nicat.core.services import expected_version
 from nicat.core.viewsets import AuditedViewSet
 from nicat.directory.fields import InstitutionRefField
@@ -187,11 +188,21 @@ class AppearanceSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer
     accompanied_by = InstitutionRefField(required=False, allow_null=True)
     safety_checked = serializers.ListField(child=serializers.CharField(), read_only=True,
                                            help_text=_("The checks passed before the appearance was planned."))
+    person_view = serializers.ChoiceField(
+        choices=PersonView.choices, allow_blank=True, required=False,
+        help_text=_("What the person thinks of appearing (a procedural duty, never planned without asking her); "
+                    "required when planning, empty only on appearances planned before it was asked."))
+    wished_mode = serializers.ChoiceField(choices=AppearanceMode.choices, allow_blank=True, required=False,
+                                          help_text=_("How she wishes to take part."))
+    person_wishes = serializers.CharField(required=False, allow_blank=True, max_length=5000, help_text=_(
+        "Her wishes: accompaniment, the protective measures she asks for; required when she objects or could not "
+        "be asked."))
     version = serializers.IntegerField(required=False, help_text=_("On a change: the version you read."))
 
     class Meta:
         model = Appearance
-        fields = ["uuid", "hearing", "status", "mode", "accompanied_by", "safety_checked", "version"]
+        fields = ["uuid", "hearing", "status", "mode", "accompanied_by", "safety_checked", "person_view",
+                  "wished_mode", "person_wishes", "version"]
         read_only_fields = ["uuid"]
 
 
@@ -200,7 +211,7 @@ class NestedAppearanceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Appearance
-        fields = ["uuid", "status", "mode", "accompanied_by", "version"]
+        fields = ["uuid", "status", "mode", "accompanied_by", "person_view", "wished_mode", "person_wishes", "version"]
 
 
 def _has_appearance(hearing):

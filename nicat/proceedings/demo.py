@@ -40,7 +40,9 @@ def case_in_court(*, officer, case, investigating_body, number="2026/144-0071", 
         "starts_at": starts, "court": court, "purpose": "trial"})
     if before_appearance:
         before_appearance(officer, case)
-    services.plan_appearance(actor=officer, hearing=hearing, data={"mode": "video"})
+    services.plan_appearance(actor=officer, hearing=hearing, data={
+        "mode": "video", "person_view": "agrees", "wished_mode": "video",
+        "person_wishes": "Wants her NGO case worker beside her; asks not to see the accused."})
     return cc, perpetrator, hearing
 
 

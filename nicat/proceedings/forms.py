@@ -2,6 +2,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from nicat.core import personview
 from nicat.directory.models import Institution
 from nicat.proceedings.models import (
     AgeBand,
@@ -92,6 +93,14 @@ class HearingForm(forms.Form):
 class AppearanceForm(forms.Form):
     mode = forms.ChoiceField(label=_("How the victim takes part"), choices=AppearanceMode.choices)
     accompanied_by = InstitutionField(label=_("Accompanied by"), required=False)
+    # Her view and wishes: the one component of nicat.core.personview (as on a security measure).
+    person_view = personview.view_field(_("Ask her. Appearing in court may be her duty, but it is never planned "
+                                          "without asking her."))
+    wished_mode = forms.ChoiceField(label=_("How she wishes to take part"), required=False,
+                                    choices=[("", "—"), *AppearanceMode.choices])
+    person_wishes = personview.wishes_field(_("Who she wants beside her, the protective measures she asks for "
+                                              "(not meeting the accused, a closed hearing …); required when she "
+                                              "objects or could not be asked."))
 
 
 class AppearanceOutcomeForm(VersionForm):

@@ -19,6 +19,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from nicat.core.models import CaseScopedModel, VersionedModel
+from nicat.core.personview import PersonView
 from nicat.privacy.fields import EncryptedCharField, EncryptedJSONField, EncryptedTextField
 
 
@@ -229,6 +230,13 @@ class Appearance(CaseScopedModel, VersionedModel):
     accompanied_by = models.ForeignKey("directory.Institution", on_delete=models.PROTECT, related_name="+",
                                        null=True, blank=True, verbose_name=_("accompanied by"))
     safety_checked = models.JSONField(default=list, blank=True, editable=False)  # names of the checks passed
+    # A procedural duty, not a matter of consent — but never planned without asking her (nicat.core.personview,
+    # as on a security measure): her view, how she wishes to take part, and her wishes (accompaniment, the
+    # protective measures she asks for), encrypted. Blank only on appearances planned before this was asked.
+    person_view = models.CharField(_("the person's view"), max_length=20, choices=PersonView.choices, blank=True)
+    wished_mode = models.CharField(_("how she wishes to take part"), max_length=20, choices=AppearanceMode.choices,
+                                   blank=True)
+    person_wishes = EncryptedTextField(_("the person's wishes"))
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from nicat.access import policy
 from nicat.access.sections import INVESTIGATION
 from nicat.audit import services as audit
-from nicat.core import validators
+from nicat.core import personview, validators
 from nicat.core.services import atomic_edit, bump_version, require_visible, snapshot
 from nicat.privacy import indexes, names
 from nicat.proceedings.checks import run_appearance_checks
@@ -45,7 +45,7 @@ CRIMINAL_CASE_FIELDS = ("number", "articles", "investigating_body", "opened_on",
 VERDICT_FIELDS = ("verdict_on", "verdict_court", "verdict_outcome", "sentence_summary", "confiscation_amount",
                   "confiscation_description")
 HEARING_FIELDS = ("starts_at", "court", "purpose")
-APPEARANCE_FIELDS = ("status", "mode", "accompanied_by")
+APPEARANCE_FIELDS = ("status", "mode", "accompanied_by", "person_view", "wished_mode", "person_wishes")
 RELEASE_FIELDS = ("criminal_case", "liability", "offence", "requested_on", "authority")
 RELEASE_DECISION_FIELDS = ("outcome", "decided_on", "decision_note")
 M2M = {"roles", "nationalities", "articles", "perpetrators"}
@@ -487,6 +487,18 @@ def plan_appearance(*, actor, hearing, data):
     accompanied_by = data.get("accompanied_by")
     if accompanied_by is not None and not getattr(accompanied_by, "active", False):
         errors["accompanied_by"] = _("Choose an institution from the directory.")
+    # A procedural duty, not a matter of consent — never planned without asking her: her view, how she wishes to
+    # take part, and her wishes (accompaniment, protective measures asked), the one rule of nicat.core.personview.
+    wishes = _text(errors, data, "person_wishes", 5000, multiline=True)
+    view = personview.check_view(
+        errors, data.get("person_view"), wishes,
+        view_message=_("Record what the person thinks of appearing: she agrees, she objects, or she could not be "
+                       "asked. Appearing may be her duty, but she is always asked."),
+        wishes_message=_("Write down the person's wishes about the appearance: how she would take part, who should "
+                         "accompany her, the protective measures she asks for — or why she could not be asked."))
+    wished_mode = data.get("wished_mode") or ""
+    if wished_mode and wished_mode not in AppearanceMode.values:
+        errors["wished_mode"] = _("Choose how she wishes to take part from the list.")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -496,10 +508,12 @@ def plan_appearance(*, actor, hearing, data):
         passed = run_appearance_checks(actor=actor, case=case, hearing=hearing, mode=mode)
         appearance = Appearance.objects.create(hearing=hearing, mode=mode, accompanied_by=accompanied_by,
                                                status=AppearanceStatus.REQUIRED, safety_checked=passed,
+                                               person_view=view, wished_mode=wished_mode, person_wishes=wishes,
                                                created_by=actor)
         audit.record(actor=actor, action="appearance.create", obj=appearance, case=case, institution=institution,
                      changes=audit.diff(Appearance, {}, _snap(appearance, APPEARANCE_FIELDS)),
-                     details={"checks": passed})
+                     details={"checks": passed, "person_view": view, "wished_mode": wished_mode or None,
+                              "as_she_wishes": not wished_mode or wished_mode == mode})
     return appearance
 
 

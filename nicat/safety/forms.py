@@ -2,7 +2,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from nicat.safety.models import Factor, Level, MeasureKind, Occasion, PersonView, Relation
+from nicat.core import personview
+from nicat.safety.models import Factor, Level, MeasureKind, Occasion, Relation
 
 
 class DateInput(forms.DateInput):
@@ -58,14 +59,10 @@ class MeasureForm(forms.Form):
     starts_on = forms.DateField(label=_("From"), widget=DateInput)
     ends_on = forms.DateField(label=_("Until"), required=False, widget=DateInput)
     review_on = forms.DateField(label=_("Review by"), widget=DateInput)
-    person_view = forms.ChoiceField(label=_("What the person thinks of it"), choices=PersonView.choices,
-                                    widget=forms.RadioSelect,
-                                    help_text=_("Ask her. A measure to protect a witness may be lawful without her "
-                                                "consent, but it is never taken without asking her."))
-    person_wishes = forms.CharField(label=_("The person's wishes"), required=False,
-                                    widget=forms.Textarea(attrs={"rows": 2}),
-                                    help_text=_("Required when she objects or could not be asked: what she objects "
-                                                "to and what she would accept, or why she could not be asked."))
+    person_view = personview.view_field(_("Ask her. A measure to protect a witness may be lawful without her "
+                                          "consent, but it is never taken without asking her."))
+    person_wishes = personview.wishes_field(_("Required when she objects or could not be asked: what she objects "
+                                              "to and what she would accept, or why she could not be asked."))
 
 
 class RelativeForm(forms.Form):

@@ -20,6 +20,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from nicat.core import personview
 from nicat.core.models import CaseScopedModel, VersionedModel
 from nicat.privacy.fields import EncryptedCharField, EncryptedTextField
 
@@ -101,14 +102,10 @@ class MeasureKind(models.TextChoices):
     OTHER = "other", _("Other measure")
 
 
-class PersonView(models.TextChoices):
-    """What the person thinks of a security measure. A measure to protect a participant in criminal proceedings
-    is decided by the authorised body (Law of 11.12.1998 on state protection of persons participating in criminal
-    proceedings, Art. 3; Criminal Procedure Code Art. 123) and may be lawful without her consent; it is never
-    taken without asking her, and her wishes are recorded beside it."""
-    AGREES = "agrees", _("The person agrees to it")
-    OBJECTS = "objects", _("The person objects to it")
-    NOT_ASKED = "not_asked", _("The person could not be asked")
+# What the person thinks of a security measure: lawful without her consent (Law of 11.12.1998 on state protection of
+# persons participating in criminal proceedings, Art. 3; Criminal Procedure Code Art. 123), never taken without
+# asking her — the one pattern of nicat.core.personview, shared with the court appearances.
+PersonView = personview.PersonView
 
 
 class SecurityMeasure(CaseScopedModel, VersionedModel):

@@ -19,6 +19,7 @@ from nicat.access.sections import RELATIVES, SECURITY
 from nicat.accounts.models import Role
 from nicat.audit import services as audit
 from nicat.consent.models import Purpose
+from nicat.core import personview
 from nicat.core.services import bump_version, check_version, require_visible, snapshot
 from nicat.persons.age import is_child
 from nicat.privacy import indexes, names
@@ -29,7 +30,6 @@ from nicat.safety.models import (
     Level,
     MeasureKind,
     Occasion,
-    PersonView,
     Relation,
     Relative,
     SecurityMeasure,
@@ -259,14 +259,14 @@ def _measure_values(data, current=None):
         errors["address"] = _("Enter the confidential address.")
     # Lawful without her consent, never without asking her: her view, and her wishes when she objects (or why
     # she could not be asked), are recorded with the measure. Blank only on a measure recorded before this rule.
-    view = merged["person_view"] or ""
-    if view not in PersonView.values and (current is None or view or "person_view" in data):
-        errors["person_view"] = _("Record what the person thinks of the measure: she agrees, she objects, or she "
-                                  "could not be asked.")
-    elif view in (PersonView.OBJECTS, PersonView.NOT_ASKED) and not _text(merged["person_wishes"]):
-        errors["person_wishes"] = _("Write down the person's wishes: what she objects to and what she would "
-                                    "accept — or why she could not be asked. A measure to protect her may be lawful "
-                                    "without her consent, but her will is recorded and weighed.")
+    view = personview.check_view(
+        errors, merged["person_view"], _text(merged["person_wishes"]),
+        required=current is None or bool(merged["person_view"]) or "person_view" in data,
+        view_message=_("Record what the person thinks of the measure: she agrees, she objects, or she could not be "
+                       "asked."),
+        wishes_message=_("Write down the person's wishes: what she objects to and what she would accept — or why "
+                         "she could not be asked. A measure to protect her may be lawful without her consent, but "
+                         "her will is recorded and weighed."))
     for field, required in (("starts_on", True), ("ends_on", False), ("review_on", True)):
         try:
             merged[field] = _date(merged[field], field, required)

@@ -38,11 +38,11 @@ def test_an_appearance_waits_for_the_safety_check(police_case, refusing_check, c
     c = police_case
     hearing = _new_hearing(c)
     with pytest.raises(ValidationError, match="Assess the victim's safety"):
-        services.plan_appearance(actor=c.officer, hearing=hearing, data={"mode": "in_person"})
+        services.plan_appearance(actor=c.officer, hearing=hearing, data={"mode": "in_person", "person_view": "agrees"})
     assert not Appearance.objects.system().filter(hearing=hearing).exists()
     # The page says why, and records nothing.
     verified_login(client, c.officer)
-    page = client.post(reverse("proceedings:appearance_add", args=[hearing.uuid]), {"mode": "in_person"})
+    page = client.post(reverse("proceedings:appearance_add", args=[hearing.uuid]), {"mode": "in_person", "person_view": "agrees"})
     assert page.status_code == 400 and "Assess the victim" in page.content.decode()
     assert not Appearance.objects.system().filter(hearing=hearing).exists()
 
@@ -56,7 +56,7 @@ def test_a_passed_check_is_kept_with_the_appearance(police_case):
 
     register_appearance_check(check)
     try:
-        appearance = services.plan_appearance(actor=c.officer, hearing=_new_hearing(c), data={"mode": "video"})
+        appearance = services.plan_appearance(actor=c.officer, hearing=_new_hearing(c), data={"mode": "video", "person_view": "agrees"})
     finally:
         unregister_appearance_check(check)
     assert "safety-assessment:level-medium" in appearance.safety_checked

@@ -29,7 +29,7 @@ def hearing(cast):
 
 
 def plan(cast, hearing):
-    return proceedings.plan_appearance(actor=cast.officer, hearing=hearing, data={"mode": "in_person"})
+    return proceedings.plan_appearance(actor=cast.officer, hearing=hearing, data={"mode": "in_person", "person_view": "agrees"})
 
 
 def test_a_medium_assessment_lets_the_appearance_go_ahead_and_is_named_on_it(cast, hearing):
