@@ -238,6 +238,12 @@ def _end_superseded(actor, refusal, owner):
         if refusal.covers(institution=locked.institution, service=locked.service):
             _withdraw(actor, locked, "", owner, False, at=max(at, locked.given_at),
                       superseded_by_refusal=str(refusal.uuid))
+        elif locked.covers(institution=refusal.institution, service=refusal.service):
+            # A refusal narrower than the consent (one institution, of a consent given for any): the consent
+            # stays for the others; what rested on it for the refused scope ends — the same handlers, which
+            # end only what no consent in force covers any more.
+            for handler in _withdrawal_handlers:
+                handler(actor=actor, consent=locked)
 
 
 def confirm_consent(*, actor, consent, expected_version=None):

@@ -507,7 +507,9 @@ def end_for_withdrawn_consent(*, actor, consent):
                            .select_related("case", "referred_to")):
         state, other = consent_services.decisive_consent(case=identification.case, purpose=Purpose.IDENTIFICATION,
                                                          institution=identification.referred_to)
-        if state == "valid" and other.pk != consent.pk:
+        if state == "valid":  # still covered (another consent, or this one beyond a narrower refusal)
+            if other.pk == identification.consent_id:
+                continue
             identification.consent = other
             identification.version += 1
             identification.save(update_fields=["consent", "version"])

@@ -432,8 +432,8 @@ def revoke_for_withdrawn_consent(*, actor, consent):
             continue
         state, other = consent_services.decisive_consent(case=referral.case, purpose=consent.purpose,
                                                           institution=referral.to_institution, service=service)
-        if state == "valid" and other.pk != consent.pk:
-            if own_purpose:
+        if state == "valid":  # still covered (by another consent, or by this one beyond a narrower refusal)
+            if own_purpose and other.pk != referral.consent_id:
                 referral.consent = other
                 _bump(referral, ["consent"])
             continue

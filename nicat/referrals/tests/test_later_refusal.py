@@ -73,3 +73,30 @@ def test_a_refusal_told_to_the_receiver_ends_the_consent_once_the_owner_confirms
     assert referral.status == Status.REVOKED
     assert Consent.objects.system().get(pk=given.pk).withdrawn_at is not None
     assert Referral.objects.system().filter(case=case, status__in=[Status.ACCEPTED, Status.PENDING]).count() == 0
+
+
+def test_a_refusal_of_one_provider_ends_the_referral_resting_on_a_consent_given_for_any(world, api):
+    """The consent to a service names no provider (any authorised one); the person later refuses that service
+    from one provider: the referral to that provider, resting on the general consent, is revoked; the consent
+    stays in force for the others."""
+    from nicat.directory.models import InstitutionService, ServiceKind
+    from tests.support.world import make_institution
+
+    charity = make_institution("charity-clinic", "medical", name_az="Xeyriyyə klinikası", is_nonprofit=True)
+    InstitutionService.objects.create(institution=charity, kind=ServiceKind.MEDICAL)
+    case = world.open_case()
+    general = consent(world.worker, case, Purpose.SERVICE, service="medical")
+    sent = api(world.worker).post("/api/v1/referrals/", {
+        "case": str(case.uuid), "to_institution": str(charity.uuid), "purpose": "service", "service": "medical",
+        "shared_sections": ["identity"], "message": "Needs treatment."}, format="json")
+    assert sent.status_code == 201, sent.json()
+    referral = Referral.objects.system().get(uuid=sent.json()["uuid"])
+    assert referral.consent_id == general.pk
+    record_consent(actor=world.worker, case=case, data={
+        "purpose": Purpose.SERVICE, "service": "medical", "institution": charity, "decision": Decision.REFUSED,
+        "method": Method.ORAL})
+    referral.refresh_from_db()
+    general.refresh_from_db()
+    assert referral.status == Status.REVOKED
+    assert general.withdrawn_at is None
+    assert decisive_consent(case=case, purpose=Purpose.SERVICE, service="medical")[0] == "valid"
