@@ -12,6 +12,7 @@ from nicat.core.services import bump_version, snapshot
 from nicat.core.services import expected_version as core_expected_version
 from nicat.persons import indexing
 from nicat.persons.models import DuplicateSignal, MergeRecord, Person, SignalSource, SignalStatus
+from nicat.privacy import rotation
 
 PERSON_FIELDS = ("given_name", "family_name", "patronymic", "aliases", "birth_date", "birth_date_is_estimate",
                  "estimated_age", "age_recorded_on", "gender", "documents", "phone", "email", "address")
@@ -174,13 +175,16 @@ def merge_persons(*, actor, survivor, merged, reason, signal=None, expected_vers
                 moved.setdefault(model._meta.label_lower, {})[field] = pks
         Person.objects.row(merged).update(merged_into=survivor, merged_at=now, version=F("version") + 1)
         merged.merged_into, merged.merged_at = survivor, now
+        # every value about a case is sealed under the key of the case's current person: the moved cases' texts
+        # and files go under the kept record's key (files once this commits: until then the cases are hers alone)
+        resealed = rotation.reseal_cases(moved.get("cases.case", {}).get("person", []), files_after_commit=True)
         record = MergeRecord.objects.create(survivor=survivor, merged=merged, signal=signal, moved=moved,
                                             reason=reason.strip(), merged_by=actor)
         institution = policy.acting_institution(actor)
         counts = {label: sum(len(v) for v in fields.values()) for label, fields in moved.items()}
         # the reason may name the person: it is kept encrypted on the MergeRecord, not in the trail
         details = {"merge": str(record.uuid), "survivor": str(survivor.uuid), "merged": str(merged.uuid),
-                   "moved": counts}
+                   "moved": counts, "resealed": _resealed_details(resealed)}
         audit.record(actor=actor, action="person.merge", obj=survivor, institution=institution,
                      details=details)
         audit.record(actor=actor, action="person.merged_into", obj=merged, institution=institution,
@@ -316,6 +320,9 @@ def undo_merge(*, actor, merge, reason):
                 model._base_manager.filter(pk__in=[r.pk for r in rows]).update(**{field.attname: merged.pk})
                 records_back += rows
         Person.objects.row(merged).update(merged_into=None, merged_at=None, version=F("version") + 1)
+        # what was written on those cases while merged is sealed under the kept record's key: under hers again,
+        # before this commits (erasing the other woman must destroy nothing of hers, erasing her must reach it all)
+        resealed = rotation.reseal_cases(back)
         now = timezone.now()
         MergeRecord.objects.row(record).update(undone_at=now, undone_by=actor)
         record.undone_at, record.undone_by = now, actor
@@ -326,7 +333,7 @@ def undo_merge(*, actor, merge, reason):
                 status=SignalStatus.OPEN, resolved_at=None, resolved_by=None, version=F("version") + 1)
         institution = policy.acting_institution(actor)
         details = {"merge": str(record.uuid), "survivor": str(record.survivor.uuid), "merged": str(merged.uuid),
-                   "later_cases": len(later)}
+                   "later_cases": len(later), "resealed": _resealed_details(resealed)}
         audit.record(actor=actor, action="person.merge_undo", obj=record.survivor, institution=institution,
                      details=details)
         audit.record(actor=actor, action="person.merge_undo", obj=merged, institution=institution,
@@ -341,6 +348,15 @@ def undo_merge(*, actor, merge, reason):
                                                            "survivor": str(record.survivor.uuid),
                                                            "merged": str(merged.uuid)})
     return record
+
+
+def _resealed_details(resealed):
+    """What a merge or its undo re-sealed under the key of the cases' new person, for the trail (counts, and the
+    places of what nothing opens — `table.column id=…`, never a value)."""
+    details = {"values": resealed.values, "files": resealed.files}
+    if resealed.left:
+        details["left_unreadable"] = resealed.left[:50]
+    return details
 
 
 def _cases_opened_through_merge(record):

@@ -20,6 +20,14 @@ none, and every text of a case record (the case's summary, its notes, the texts 
 off it) under the key of the case's person — from then on erasing the person (crypto-shredding) reaches
 those values too.
 
+Every value about a case is sealed under the key of the case's *current* person (`sealing_key_id()` of its
+record). A merge gives a case to the kept record and an undone merge gives it back: `reseal_cases`, called in
+that same transaction, re-seals the case's values and files under the key of the record it now belongs to, so
+that erasing one woman never destroys the key of another woman's texts, nor leaves hers readable under the
+other's key in a copy taken before. A value that still sits under another person's key than its record's (a
+write that raced with the merge's undo, a crash between its commit and a file's re-sealing) is found, named and
+re-sealed by `move_to_person_keys` (`nicat keys rotate`; `--dry-run` only reports).
+
 The audit trail is append-only and hash-chained: its sealed old/new values are never rewritten.
 Keep a retired key in NICAT_FIELD_KEYS for as long as the trail holds values sealed with it
 (`nicat keys status` counts them).
@@ -32,6 +40,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
 
+from nicat.core.models import CaseScopedModel
 from nicat.privacy import personkeys
 from nicat.privacy.crypto import PREFIX, DecryptionError, Keyring, keyring
 from nicat.privacy.fields import EncryptedMixin
@@ -60,6 +69,8 @@ class TableCount:
     changed_meanwhile: int = 0
     failed: int = 0
     moved: int = 0  # moved from a field key to the person's own data key
+    rekeyed: int = 0  # moved from another person's data key to the key of its record's person
+    lost: int = 0  # under a destroyed person key that is not its record's: nothing opens it any more
 
 
 @dataclass
@@ -68,6 +79,8 @@ class RotationReport:
     tables: dict = field(default_factory=dict)
     files: TableCount = field(default_factory=TableCount)
     failures: list = field(default_factory=list)  # "table.column pk=…: why" (never a value)
+    rekeyed: list = field(default_factory=list)  # "table.column pk=…" found under another person's key
+    lost: list = field(default_factory=list)  # "table.column pk=…" under another person's destroyed key
     interrupted: bool = False
 
     def total(self, name):
@@ -80,8 +93,10 @@ class RotationReport:
             "resealed": self.total("resealed"), "plaintext_encrypted": self.total("plaintext"),
             "changed_meanwhile": self.total("changed_meanwhile"), "failed": self.total("failed"),
             "moved_to_person_keys": self.total("moved"),
+            "under_another_persons_key": sum(t.rekeyed for t in self.tables.values()),
+            "lost_under_another_persons_key": self.total("lost"),
             "files": {"seen": self.files.rows, "resealed": self.files.resealed, "failed": self.files.failed,
-                      "moved_to_person_keys": self.files.moved},
+                      "moved_to_person_keys": self.files.moved, "under_another_persons_key": self.files.rekeyed},
             "tables": {name: {"resealed": t.resealed, "plaintext_encrypted": t.plaintext, "failed": t.failed}
                        for name, t in self.tables.items()},
             "interrupted": self.interrupted,
@@ -253,49 +268,225 @@ def move_to_person_keys(*, batch_size=500, dry_run=False, progress=None, report=
             continue
         if any(f.attname == "data_key_id" for f in model._meta.concrete_fields):  # a key of its own (a hotline contact)
             _move_own_keyed(model, fields, batch_size, dry_run, progress, report)
-        elif model._meta.label_lower == "cases.case" or getattr(model, "case_path", None):
+        elif case_lookup(model) and hasattr(model, "sealing_key_id"):
             _move_case_records(model, fields, batch_size, dry_run, progress, report)
     _move_case_files(dry_run, progress, report)
     return report
 
 
-def _whole(model):
-    # whole table: key rotation reads the person key of every case record, whoever's it is
-    return model.objects.system()
-
-
 def _move_case_files(dry_run, progress, report):
-    """Seal the uploaded files of case records still under a field key (written before files followed the
-    person's key) under the key of the case's person, as their texts (nicat.privacy.storage)."""
+    """Seal the uploaded files of case records under the key of the case's person (their record's
+    `sealing_key_id()`), as their texts (nicat.privacy.storage): those still under a field key (written before
+    files followed the person's key), and those under another person's key (a case given to another record by a
+    merge or an undone merge whose re-sealing did not happen: named in the report)."""
+    count = report.files if report is not None else TableCount()
+    for model, files in _file_models():
+        for f in files:
+            rows = list(model._base_manager.exclude(**{f.attname: ""}).values_list("pk", f.attname))
+            for start in range(0, len(rows), 500):
+                chunk = rows[start:start + 500]
+                keys = sealing_keys(model, [row_pk for row_pk, _name in chunk])
+                for row_pk, name in chunk:
+                    kid = keys.get(row_pk)
+                    if not name or not kid:
+                        continue  # an erased person's, or a person without a key yet (the next run)
+                    try:
+                        field_kid, person_kid = _file_keys(f.storage.path(name))
+                    except OSError:
+                        _failed(count, report, f"media {name}: missing or unreadable")
+                        continue
+                    if person_kid == kid or (person_kid is None and field_kid is None):
+                        continue  # already under its person's key (or not a file of the encrypted storage)
+                    outcome = "moved" if person_kid is None else "rekeyed"
+                    if outcome == "rekeyed" and report is not None:
+                        report.rekeyed.append(f"media {name} ({model._meta.db_table} {model._meta.pk.column}={row_pk})")
+                    if dry_run:
+                        setattr(count, outcome, getattr(count, outcome) + 1)
+                        continue
+                    _reseal_file(f.storage, name, count, report, outcome, person_kid=kid)
+    if progress:
+        progress("media (to person keys)", count)
+
+
+def _file_models():
+    """[(model, [encrypted file fields])] of every model of case records with uploaded files."""
     from django.db.models import FileField
 
     from nicat.privacy.storage import EncryptedFileSystemStorage
 
-    count = report.files if report is not None else TableCount()
+    found = []
     for model in apps.get_models():
-        path = getattr(model, "case_path", None)
         files = [f for f in model._meta.concrete_fields
                  if isinstance(f, FileField) and isinstance(f.storage, EncryptedFileSystemStorage)]
-        if not path or not files:
+        if files and case_lookup(model) and hasattr(model, "sealing_key_id"):
+            found.append((model, files))
+    return found
+
+
+def case_lookup(model):
+    """How a row of `model` names its case, to select the rows of some cases: "pk" for the case itself, the
+    model's `case_path` (a record hanging off a case), "case" for another record with a case (a request to erase
+    or correct data); None for a model that is not about a case."""
+    meta = model._meta
+    if meta.label_lower == "cases.case":
+        return "pk"
+    if getattr(model, "case_path", None):
+        return model.case_path
+    if any(f.name == "case" and f.many_to_one and f.related_model._meta.label_lower == "cases.case"
+           for f in meta.concrete_fields):
+        return "case"
+    return None
+
+
+def sealing_keys(model, pks):
+    """{pk: the data key the row's encrypted values and files belong under now, or None (an erased person, a
+    person without a key)} for the rows `pks` of `model`: its record's own rule, `sealing_key_id()` — read for
+    a case and every record that follows its case's person (`CaseScopedModel`) in one query per 500 rows, for
+    any other model (a request, which follows the person it names) row by row. {} for a model whose values are
+    sealed under the field keys only."""
+    rule = getattr(model, "sealing_key_id", None)
+    if rule is None:
+        return {}
+    person_model = apps.get_model("persons", "Person")
+    if model._meta.label_lower == "cases.case":
+        path = "person"
+    elif rule is CaseScopedModel.sealing_key_id:
+        path = f"{model.case_path}__person"
+    else:
+        path = None
+    deferred = [f.attname for f in model._meta.concrete_fields
+                if isinstance(f, EncryptedMixin) or f.get_internal_type() == "FileField"]
+    keys = {}
+    pks = list(pks)
+    for start in range(0, len(pks), 500):
+        rows = model._base_manager.filter(pk__in=pks[start:start + 500])
+        if path:
+            keys.update((row_pk, person_model.sealing_key_from(kid, erased)) for row_pk, kid, erased in
+                        rows.values_list("pk", f"{path}__data_key_id", f"{path}__erased_at"))
+        else:
+            keys.update((row.pk, row.sealing_key_id()) for row in rows.defer(*deferred))
+    return keys
+
+
+def _rekey(ring, value, kid, context):
+    """(the stored `value` sealed under the person key `kid`, outcome): "current" when it already is, "moved"
+    from a field key, "rekeyed" from another person's key; "lost" when that other key was destroyed (nothing
+    opens it), "failed" when it is altered or under a field key not in the keyring, "plain" when not encrypted
+    (`rotate_table` encrypts it)."""
+    if personkeys.is_person_sealed(value):
+        if personkeys.kid_of(value) == kid:
+            return None, "current"
+        try:
+            plain = personkeys.decrypt(value, context)
+        except personkeys.KeyErased:
+            return None, "lost"
+        except DecryptionError:
+            return None, "failed"
+        return personkeys.encrypt(kid, plain, context), "rekeyed"
+    field_kid = Keyring.key_id_of(value)
+    if field_kid is None:
+        return None, "failed" if value.startswith(PREFIX + ":") else "plain"
+    if field_kid not in ring.by_id:
+        return None, "failed"
+    try:
+        plain = ring.decrypt(value, context)
+    except DecryptionError:
+        return None, "failed"
+    return personkeys.encrypt(kid, plain, context), "moved"
+
+
+@dataclass
+class Resealed:
+    values: int = 0  # values re-sealed under the key of their record's person
+    files: int = 0  # files likewise (now, or once the transaction commits)
+    left: list = field(default_factory=list)  # "table.column pk=…" that nothing opens (never a value)
+
+
+def reseal_cases(case_ids, *, files_after_commit=False):
+    """Seal every encrypted value and uploaded file about the cases `case_ids` — the case's own, and those of
+    every record that names one of them (each model with encrypted fields, `encrypted_models()`, that has a case:
+    `case_lookup`) — under the data key its record names now (`sealing_key_id()`: the key of the case's person).
+    For the transaction that gives cases to another record (a merge, an undone merge), after it changed the
+    persons: everything written on a case while it belonged to another record goes under the key of the record
+    it belongs to now, so that erasing that other record destroys nothing of hers and erasing her leaves nothing
+    of hers readable under the other's key. Values are replaced in the caller's transaction (each only if it is
+    still the one read); files by an atomic replace on the disk — at once, or with `files_after_commit` once the
+    transaction commits (a merge: until then the case is still the other record's alone). A value or file that
+    cannot be opened is left as it is and named in `left`."""
+    case_ids = sorted(set(case_ids))
+    done = Resealed()
+    if not case_ids:
+        return done
+    ring = keyring()
+    file_fields = dict(_file_models())
+    qn = connection.ops.quote_name
+    for model, fields in encrypted_models():
+        lookup = case_lookup(model)
+        if lookup is None or not hasattr(model, "sealing_key_id"):
             continue
-        for f in files:
-            rows = (_whole(model).exclude(**{f.attname: ""}).filter(**{f"{path}__person__erased_at__isnull": True})
-                    .values_list(f.attname, f"{path}__person__data_key_id"))
-            for name, kid in rows.iterator(chunk_size=500):
-                if not name or not kid:
-                    continue  # a person without a key yet: the next run, after `_move_own_keyed`
-                try:
-                    if f.storage.sealed_key_id(name) is None:
-                        continue  # already under a person key
-                except OSError:
-                    _failed(count, report, f"media {name}: missing or unreadable")
-                    continue
-                if dry_run:
-                    count.moved += 1
-                    continue
-                _reseal_file(f.storage, name, count, report, "moved", person_kid=kid)
-    if progress:
-        progress("media (to person keys)", count)
+        meta = model._meta
+        table, pk = meta.db_table, meta.pk.column
+        rows = model._base_manager.filter(**{f"{lookup}__in": case_ids})
+        pks = sorted(rows.values_list("pk", flat=True))
+        if not pks:
+            continue
+        keys = sealing_keys(model, pks)
+        columns = ", ".join(qn(f.column) for f in fields)
+        with connection.cursor() as cursor:
+            for start in range(0, len(pks), 500):
+                chunk = pks[start:start + 500]
+                cursor.execute(f"SELECT {qn(pk)}, {columns} FROM {qn(table)} WHERE {qn(pk)} IN "
+                               f"({', '.join(['%s'] * len(chunk))})", chunk)
+                for row in cursor.fetchall():
+                    kid = keys.get(row[0])
+                    if not kid:
+                        continue
+                    for f, value in zip(fields, row[1:]):
+                        if not value:
+                            continue
+                        new, outcome = _rekey(ring, value, kid, f._context())
+                        if outcome in ("lost", "failed"):
+                            done.left.append(f"{table}.{f.column} {pk}={row[0]}")
+                        elif new is not None and _replace(cursor, table, pk, f.column, row[0], value, new):
+                            done.values += 1
+        files = [(f, row_pk, name) for f in file_fields.get(model, []) for row_pk, name in
+                 model._base_manager.filter(pk__in=pks).exclude(**{f.attname: ""}).values_list("pk", f.attname)]
+        if files and files_after_commit:
+            # the key is read again then: an undo committed in between has the last word
+            transaction.on_commit(lambda model=model, files=files: _reseal_files(model, files, Resealed()))
+        elif files:
+            _reseal_files(model, files, done, keys)
+    return done
+
+
+def _reseal_files(model, files, done, keys=None):
+    """Re-seal the files `[(field, row pk, name)]` of rows of `model` under the key each row names (`keys`, or
+    read now); counted in `done`, a file nothing opens named in `done.left`."""
+    if keys is None:
+        keys = sealing_keys(model, sorted({row_pk for _f, row_pk, _name in files}))
+    for f, row_pk, name in files:
+        kid = keys.get(row_pk)
+        if not name or not kid:
+            continue
+        try:
+            if f.storage.sealed_person_key(name) == kid:
+                continue
+        except OSError:
+            done.left.append(f"media {name}")
+            continue
+        if _reseal_quietly(f.storage, name, kid):
+            done.files += 1
+        else:
+            done.left.append(f"media {name}")
+
+
+def _reseal_quietly(storage, name, kid):
+    """Re-seal one file under the person key `kid`; False when it cannot be opened (`nicat keys rotate` names it)."""
+    try:
+        storage.reseal(name, person_kid=kid)
+    except (DecryptionError, OSError):
+        return False
+    return True
 
 
 def _move_values(cursor, ring, table, pk, row_pk, kid, pending, count):
@@ -343,26 +534,48 @@ def _move_own_keyed(model, fields, batch_size, dry_run, progress, report, where=
 
 
 def _move_case_records(model, fields, batch_size, dry_run, progress, report):
-    """The texts of a case record under the data key of its case's person (a person without a key yet is
-    given one on the next run, after `_move_own_keyed`; an erased person's records stay as they are)."""
+    """The texts of a record about a case under the data key its record names (`sealing_keys`: the key of the
+    case's person): those still under a field key, and those under another person's key (named in the report).
+    A person without a key yet is given one on the next run, after `_move_own_keyed`; an erased person's records
+    stay as they are."""
     ring = keyring()
     meta = model._meta
     table, pk = meta.db_table, meta.pk.column
-    path = "person" if meta.label_lower == "cases.case" else f"{model.case_path}__person"
     count = report.tables.setdefault(table, TableCount()) if report is not None else TableCount()
     for cursor, rows in _batches(table, pk, [f.column for f in fields], batch_size=batch_size):
-        pending = {row[0]: _under_field_keys(ring, fields, row[1:]) for row in rows}
-        pending = {row_pk: values for row_pk, values in pending.items() if values}
-        if not pending:
+        filled = {row[0]: [(f, v) for f, v in zip(fields, row[1:]) if v] for row in rows}
+        filled = {row_pk: values for row_pk, values in filled.items() if values}
+        if not filled:
             continue
-        if dry_run:
-            count.moved += sum(len(values) for values in pending.values())
-            continue
-        keys = dict(_whole(model).filter(pk__in=list(pending), **{f"{path}__erased_at__isnull": True})
-                    .values_list("pk", f"{path}__data_key_id"))
-        for row_pk, values in pending.items():
-            if keys.get(row_pk):
-                _move_values(cursor, ring, table, pk, row_pk, keys[row_pk], values, count)
+        keys = sealing_keys(model, list(filled))
+        for row_pk, values in filled.items():
+            kid = keys.get(row_pk)
+            if not kid:
+                continue
+            for f, value in values:
+                new, outcome = _rekey(ring, value, kid, f._context())
+                if outcome in ("current", "plain"):
+                    continue  # a plain value: `rotate_table` encrypted it (under the field key: the next run)
+                where = f"{table}.{f.column} {pk}={row_pk}"
+                if outcome == "failed":
+                    if personkeys.is_person_sealed(value):
+                        _failed(count, report, f"{where}: altered (under a person's data key)")
+                    else:
+                        count.failed += 1  # `rotate_table` named it
+                    continue
+                if outcome == "lost":
+                    count.lost += 1
+                    if report is not None:
+                        report.lost.append(where)
+                    continue
+                if outcome == "rekeyed" and report is not None:
+                    report.rekeyed.append(where)
+                if dry_run:
+                    setattr(count, outcome, getattr(count, outcome) + 1)
+                elif _replace(cursor, table, pk, f.column, row_pk, value, new):
+                    setattr(count, outcome, getattr(count, outcome) + 1)
+                else:
+                    count.changed_meanwhile += 1
         if progress:
             progress(table, count)
     return count

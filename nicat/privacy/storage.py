@@ -128,14 +128,17 @@ class EncryptedFileSystemStorage(FileSystemStorage):
 
     def reseal(self, name, person_kid=None):
         """Re-encrypt one file — under the newest field key, or under the person key `person_kid` — by an
-        atomic replace: readable at every moment. A file already under a person key stays under it."""
+        atomic replace: readable at every moment. A file already under a person key stays under it, unless
+        `person_kid` names another person's key (its case was given to another record: a merge, an undone
+        merge — nicat.privacy.rotation.reseal_cases)."""
         path = self.path(name)
         with open(path, "rb") as fh:
             sealed = fh.read()
-        if personkeys.file_kid_of(sealed[:len(personkeys.FILE_MAGIC) + 16]):
-            return
         ring = keyring()
-        data = ring.decrypt_bytes(sealed, FILE_CONTEXT)
+        under = personkeys.file_kid_of(sealed[:len(personkeys.FILE_MAGIC) + 16])
+        if under and (not person_kid or under == person_kid):
+            return
+        data = personkeys.decrypt_bytes(sealed, FILE_CONTEXT) if under else ring.decrypt_bytes(sealed, FILE_CONTEXT)
         resealed = (personkeys.encrypt_bytes(person_kid, data, FILE_CONTEXT) if person_kid
                     else ring.encrypt_bytes(data, FILE_CONTEXT))
         tmp = f"{path}.{uuid.uuid4().hex}.tmp"

@@ -71,8 +71,17 @@ class Command(BaseCommand):
             f"{totals['resealed']} re-sealed, {totals['plaintext_encrypted']} plain values encrypted, "
             f"{totals['already_current']} already under the newest key, {totals['changed_meanwhile']} changed "
             f"meanwhile (already new), {totals['failed']} unreadable, {totals['moved_to_person_keys']} person values "
-            f"moved under the person's own data key"
+            f"moved under the person's own data key, "
+            f"{totals['under_another_persons_key'] + totals['files']['under_another_persons_key']} under another "
+            f"person's data key than their case's person's{'' if dry_run else ' (re-sealed under hers)'}"
             f"{' (dry run: nothing was changed)' if dry_run else ''}.")
+        # a case given to another record (a merge, an undone merge) whose values were not re-sealed with it: erasing
+        # that other person would destroy them, erasing hers would leave them readable in older copies
+        for place in report.rekeyed[:50]:
+            self.stdout.write(f"  under another person's data key: {place}")
+        for place in report.lost[:50]:
+            self.stderr.write(f"  lost (under another person's destroyed data key; restore it from a backup taken "
+                              f"before that erasure): {place}")
         for failure in report.failures[:50]:
             self.stderr.write(f"  unreadable: {failure}")
         if not dry_run:

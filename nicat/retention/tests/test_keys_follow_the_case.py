@@ -1,0 +1,169 @@
+"""Every value about a case is sealed under the key of the case's current person (review of 5 December 2026, night).
+
+The coordinator merged the second NGO's record A into the first NGO's record B (same name, same phone). While they
+were merged the second NGO wrote on A's case — a note, her signed consent form, the allowance paid to her — and all
+of it was sealed under B's data key (the case's person at the time). The coordinator then found they are two women
+and undid the merge: the case went back to A, its texts and form stayed under B's key. Erasing B (her request)
+destroyed that key and A's note, form and payment went blank — another woman's data lost; erasing A left them
+readable in every copy taken before, with B's key, which nobody destroyed. A merge and its undo now re-seal the
+moved cases' values and files under the key of the record they belong to, in the same transaction; `nicat keys
+rotate` names and re-seals a value still under another person's key than its case's."""
+import datetime
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from nicat.assistance.models import AllowancePayment
+from nicat.assistance.services import pay_allowance
+from nicat.audit.models import AuditEvent
+from nicat.cases.models import CaseNote
+from nicat.cases.services import add_note
+from nicat.consent.services import record_consent
+from nicat.persons.erasure import erase_person
+from nicat.persons.models import Person
+from nicat.persons.services import merge_persons, undo_merge
+from nicat.privacy import personkeys
+from nicat.privacy.models import PersonKey
+from tests.support.world import ShelterWorld
+
+PHONE = "+994 50 765 43 91"
+NOTE = "She called from her aunt's flat in Sumqayıt; the recruiter still writes to her."
+FORM = b"%PDF-1.4 consent signed by Leyla " + b"x" * 64
+REFERENCE = "PO-2024-7781"
+
+
+@pytest.fixture(autouse=True)
+def own_ledger(tmp_path, settings):
+    settings.NICAT_ERASURE_LEDGER = str(tmp_path / "erased-person-keys.txt")
+
+
+def _stored(table, column, pk):
+    with connection.cursor() as c:
+        c.execute(f'SELECT "{column}" FROM "{table}" WHERE "id" = %s', [pk])
+        return c.fetchone()[0]
+
+
+def _kid(case):
+    return Person.objects.system().get(pk=case.person_id).data_key_id
+
+
+def _written_while_merged(cast):
+    """A (the second NGO's record) merged into B (the first NGO's); a note, a signed consent form and the one-time
+    allowance recorded on A's case while merged. Returns A's case, B's case, the merge and the three records."""
+    world = ShelterWorld(cast)
+    b = world.recognise(world.adult(given_name="Leyla", family_name="Həsənova", phone=PHONE))
+    a = world.recognise(world.adult(actor=cast.worker2, given_name="Leyla", family_name="Həsənova", phone=PHONE))
+    record = merge_persons(actor=cast.officer, survivor=b.person, merged=a.person, reason="Same name and phone")
+    case = world.fresh(a)
+    assert case.person_id == b.person_id
+    note = add_note(actor=cast.worker2, case=case, text=NOTE)
+    consent = record_consent(actor=cast.worker2, case=case, form_bytes=FORM, data={
+        "purpose": "family_contact", "decision": "given", "method": "written"})
+    payment = pay_allowance(actor=cast.worker2, case=case, kind="one_time", paid_on=datetime.date(2024, 3, 1),
+                            source="state_budget", payment_reference=REFERENCE)
+    return a, b, record, note, consent, payment
+
+
+def _separated(cast):
+    a, b, record, note, consent, payment = _written_while_merged(cast)
+    undo_merge(actor=cast.officer, merge=record, reason="Two women: different mothers' names")
+    return a, b, note, consent, payment
+
+
+def _copies(note, consent, payment):
+    """What a backup taken now holds of the three records (their stored values, the form's bytes on the disk)."""
+    storage, name = consent.signed_form.storage, consent.signed_form.name
+    with open(storage.path(name), "rb") as fh:
+        form = fh.read()
+    return {"cases_casenote.text": _stored("cases_casenote", "text", note.pk),
+            "assistance_allowancepayment.payment_reference": _stored("assistance_allowancepayment",
+                                                                     "payment_reference", payment.pk)}, form
+
+
+def test_undoing_a_merge_seals_what_was_written_meanwhile_under_her_own_key(cast):
+    a, b, note, consent, payment = _separated(cast)
+    values, form = _copies(note, consent, payment)
+    for context, value in values.items():
+        assert personkeys.kid_of(value) == _kid(a), context  # hers, not the other woman's
+    assert personkeys.file_kid_of(form[:32]) == _kid(a)
+    undo = AuditEvent.objects.filter(action="person.merge_undo").last()
+    assert undo.details["resealed"]["values"] >= 2 and undo.details["resealed"]["files"] == 1
+
+
+def test_erasing_the_other_woman_leaves_her_texts_readable(cast):
+    """Erasing B destroys B's key: A's note, form and payment, written on A's case while merged, stay readable."""
+    a, b, note, consent, payment = _separated(cast)
+    erase_person(actor=None, person=Person.objects.system().get(pk=b.person_id), basis="request")
+    personkeys.forget_cache()  # as another process would be after KEY_TTL
+    assert not Person.objects.system().get(pk=a.person_id).erased_at
+    assert CaseNote.objects.system().get(pk=note.pk).text == NOTE
+    assert AllowancePayment.objects.system().get(pk=payment.pk).payment_reference == REFERENCE
+    assert consent.signed_form.storage.open(consent.signed_form.name).read() == FORM
+
+
+def test_erasing_her_leaves_a_copy_taken_before_unreadable_though_the_other_womans_key_lives(cast):
+    a, b, note, consent, payment = _separated(cast)
+    values, form = _copies(note, consent, payment)  # a backup taken before the erasure
+    erase_person(actor=None, person=Person.objects.system().get(pk=a.person_id), basis="request")
+    personkeys.forget_cache()
+    assert PersonKey.objects.filter(kid=_kid(b)).exists()  # B is not erased: her key is there
+    for context, value in values.items():
+        with pytest.raises(personkeys.KeyErased):
+            personkeys.decrypt(value, context)
+    with pytest.raises(personkeys.KeyErased):
+        personkeys.decrypt_bytes(form, "media.file")
+
+
+def test_a_merge_seals_the_moved_cases_under_the_kept_records_key(cast, django_capture_on_commit_callbacks):
+    """The simplest rule holds both ways: while merged, the moved case's texts (written before too) and forms are
+    under the kept record's key; erasing either record erases both (the erasure follows the merges)."""
+    world = ShelterWorld(cast)
+    b = world.adult(given_name="Leyla", family_name="Həsənova", phone=PHONE)
+    a = cast.open_case(actor=cast.worker2, person={"given_name": "Leyla", "family_name": "Həsənova", "phone": PHONE},
+                       summary="Recruited through a job offer in Dubai.")
+    note = add_note(actor=cast.worker2, case=a, text=NOTE)
+    consent = record_consent(actor=cast.worker2, case=a, form_bytes=FORM, data={
+        "purpose": "family_contact", "decision": "given", "method": "written"})
+    with django_capture_on_commit_callbacks(execute=True):
+        merge_persons(actor=cast.officer, survivor=b.person, merged=a.person, reason="Same name and phone")
+    assert personkeys.kid_of(_stored("cases_casenote", "text", note.pk)) == _kid(b)
+    assert personkeys.kid_of(_stored("cases_case", "summary", a.pk)) == _kid(b)
+    assert consent.signed_form.storage.sealed_person_key(consent.signed_form.name) == _kid(b)
+    assert consent.signed_form.storage.open(consent.signed_form.name).read() == FORM
+
+
+def test_rotation_names_and_reseals_a_value_left_under_another_persons_key(cast):
+    """A value still under the other woman's key (a note written while the undo was committing, a form whose
+    re-sealing a crash interrupted) is found by `nicat keys rotate --dry-run`, named without its text, and moved
+    under her key by `nicat keys rotate`; after that erasing the other woman takes nothing of hers."""
+    a, b, note, consent, payment = _separated(cast)
+    out = io.StringIO()
+    call_command("keys", "rotate", "--dry-run", stdout=out, stderr=io.StringIO())
+    assert "0 under another person's data key" in out.getvalue()  # the undo left nothing behind
+    # as a write racing with the undo leaves them: under B's key
+    with connection.cursor() as c:
+        c.execute('UPDATE "cases_casenote" SET "text" = %s WHERE "id" = %s',
+                  [personkeys.encrypt(_kid(b), NOTE, "cases_casenote.text"), note.pk])
+    storage, name = consent.signed_form.storage, consent.signed_form.name
+    with open(storage.path(name), "wb") as fh:
+        fh.write(personkeys.encrypt_bytes(_kid(b), FORM, "media.file"))
+
+    out = io.StringIO()
+    call_command("keys", "rotate", "--dry-run", stdout=out, stderr=io.StringIO())
+    report = out.getvalue()
+    assert "2 under another person's data key" in report
+    assert f"cases_casenote.text id={note.pk}" in report and f"media {name}" in report
+    assert NOTE not in report
+    assert personkeys.kid_of(_stored("cases_casenote", "text", note.pk)) == _kid(b)  # a dry run changes nothing
+
+    call_command("keys", "rotate", stdout=io.StringIO(), stderr=io.StringIO())
+    assert personkeys.kid_of(_stored("cases_casenote", "text", note.pk)) == _kid(a)
+    assert storage.sealed_person_key(name) == _kid(a)
+    details = AuditEvent.objects.filter(action="keys.rotate").last().details
+    assert details["under_another_persons_key"] == 1 and details["files"]["under_another_persons_key"] == 1
+    erase_person(actor=None, person=Person.objects.system().get(pk=b.person_id), basis="request")
+    personkeys.forget_cache()
+    assert CaseNote.objects.system().get(pk=note.pk).text == NOTE
+    assert storage.open(name).read() == FORM
