@@ -168,6 +168,39 @@ def _case_of(obj):
     return None
 
 
+def _under_person_key(changes, owner):
+    """`changes` with every value `seal_value` sealed under the field keys — `diff` was given the model, not the
+    record, as most services call it — sealed instead under the data key of `owner`'s person (the record's own
+    rule, `sealing_key_id()`: the person of its case), as `diff` seals them when given the record: erasing the
+    person then leaves the trail's copy of her case's texts unreadable in every copy too, not only the record's.
+    A value is taken for sealed only when it opens with the associated data of the trail ("audit.changes"): a plain
+    value that merely looks alike is left as it is."""
+    from nicat.privacy import personkeys
+    from nicat.privacy.crypto import PREFIX, DecryptionError, keyring
+
+    sealing = getattr(owner, "sealing_key_id", None)
+    if sealing is None or not any(isinstance(v, str) and v.startswith(PREFIX + ":")
+                                  for pair in changes.values() if isinstance(pair, list) for v in pair):
+        return changes
+    kid = sealing()
+    if not kid:
+        return changes
+    ring, moved = keyring(), {}
+    for name, pair in changes.items():
+        if not isinstance(pair, list):
+            continue
+        values = []
+        for value in pair:
+            if isinstance(value, str) and value.startswith(PREFIX + ":"):
+                try:
+                    value = personkeys.encrypt(kid, ring.decrypt(value, "audit.changes"), "audit.changes")
+                except DecryptionError:
+                    pass
+            values.append(value)
+        moved[name] = values
+    return {**changes, **moved}
+
+
 def record(*, actor, action, obj=None, case=None, institution=None, changes=None, reason="",
            details=None) -> AuditEvent:
     """Append one event to the audit trail in the caller's transaction and return it.
@@ -188,7 +221,7 @@ def record(*, actor, action, obj=None, case=None, institution=None, changes=None
         case = _case_of(obj)
     institution_id = institution.pk if isinstance(institution, models.Model) else institution
     ctx = _request_context() or {}
-    changes = _json_safe(changes) or {}
+    changes = _under_person_key(_json_safe(changes) or {}, obj if hasattr(obj, "sealing_key_id") else case)
     details = _json_safe(details) or {}
     fields = {
         "occurred_at": timezone.now(),

@@ -461,3 +461,29 @@ def test_case_texts_are_sealed_under_the_persons_key_so_a_copy_loses_them_too(ca
     from nicat.cases.models import Case
 
     assert Case.objects.row(other).get().summary == "Another person's summary"
+
+
+def test_the_trail_copy_of_her_case_texts_is_lost_with_her_key_too(cast, victim):
+    """The trail keeps the old and new values of every change, sealed. Those of a case's texts (a note, a trafficking
+    event's description, the case summary) were sealed under the field keys — the services give `diff` the model,
+    not the record — so after the erasure whoever holds the field keys and the database, or a backup, still read the
+    note she dictated in the trail. They are sealed under the key of the case's person now, like the record."""
+    from nicat.cases.services import add_event, add_note
+
+    add_note(actor=cast.worker, case=victim, text=f"{NAME} called from her aunt's flat.")
+    add_event(actor=cast.worker, case=victim, data={"kind": "Recruitment", "place": "Sumqayıt",
+                                                     "description": f"{NAME} met the recruiter",
+                                                     "date_from": datetime.date(2025, 5, 1)})
+    kid = raw_row(victim.person)[4]
+    sealed = [value for event in AuditEvent.objects.filter(action__in=["note.create", "event.create"],
+                                                           case_uuid=str(victim.uuid))
+              for name, pair in event.changes.items() if name in ("text", "place", "description") for value in pair
+              if value]
+    assert len(sealed) == 6  # old (none) and new, each sealed
+    assert all(personkeys.kid_of(value) == kid for value in sealed)
+    assert any(NAME in str(audit.open_value(value)) for value in sealed)
+
+    erase_person(actor=None, person=victim.person, basis="request")
+    personkeys.forget_cache()
+    assert all(audit.open_value(value) is audit.ERASED for value in sealed)
+    assert verify_chain().ok
