@@ -6,6 +6,8 @@ Rotating to a new key (see docs/security.md):
   3. `nicat keys rotate` re-seals every case value and file under it; interrupt and re-run at will.
   4. `nicat keys status` shows what each key still protects. Never drop a key the audit trail
      still uses (the trail is append-only; its sealed values keep their key).
+`rotate` also names (`--dry-run`: only names) and re-seals every value or file about a case found under another
+person's data key than its case's person's (docs/matching.md, "The keys follow the case").
 """
 import sys
 
@@ -20,7 +22,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
-        rotate = sub.add_parser("rotate", help="Re-encrypt every encrypted value and file under the newest key. "
+        rotate = sub.add_parser("rotate", help="Re-encrypt every encrypted value and file under the newest key, "
+                                               "and under its case's person's data key what is under another's. "
                                                "Resumable: a re-run continues where an interrupted one stopped.")
         rotate.add_argument("--batch-size", type=int, default=500, help="Rows per transaction (default 500).")
         rotate.add_argument("--dry-run", action="store_true", help="Count what would change; change nothing.")
