@@ -175,8 +175,9 @@ def hotline_institution_ids(user):
         if supervised - ids:
             ids |= {m.institution_id for m in mine if m.role == Role.SUPERVISOR and m.institution.kind_id
                     and m.institution.kind.code == HOTLINE_KIND}
-            ids |= set(Membership.objects.filter(institution_id__in=supervised - ids, role=Role.HOTLINE_OPERATOR,
-                                                 active=True).values_list("institution_id", flat=True))
+            ids |= set(Membership.objects.in_effect().filter(institution_id__in=supervised - ids,
+                                                             role=Role.HOTLINE_OPERATOR)
+                       .values_list("institution_id", flat=True))
         memo["hotline_institution_ids"] = frozenset(ids)
     return set(memo["hotline_institution_ids"])
 

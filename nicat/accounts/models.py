@@ -53,15 +53,23 @@ class MembershipStatus(models.TextChoices):
     ENDED = "ended", _("Ended")
 
 
+def in_effect_q(prefix=""):
+    """The one rule of a membership in effect — it gives access now: active (confirmed, not ended) at an
+    active institution. `prefix` reaches it through a relation: `User.objects.filter(in_effect_q("memberships__"),
+    memberships__institution=i, ...)` — in the same `filter()` call, so that every condition holds of the
+    same membership."""
+    return models.Q(**{f"{prefix}active": True, f"{prefix}institution__active": True})
+
+
 class MembershipQuerySet(models.QuerySet):
     def in_effect(self):
         """Memberships that give access now: active, at an active institution."""
-        return self.filter(active=True, institution__active=True)
+        return self.filter(in_effect_q())
 
     def heads_of(self, institution):
         """The memberships that make someone the head of `institution`: its supervisors in effect.
         The head confirms role grants an administrator made there (nicat.accounts.services)."""
-        return self.filter(institution=institution, role=Role.SUPERVISOR, active=True, user__is_active=True)
+        return self.filter(in_effect_q(), institution=institution, role=Role.SUPERVISOR, user__is_active=True)
 
 
 class Membership(models.Model):

@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from nicat.access import policy, predicates
-from nicat.accounts.models import Role, User
+from nicat.accounts.models import Role, User, in_effect_q
 from nicat.audit import services as audit
 from nicat.core import mail
 from nicat.core.errors import NotAllowed
@@ -337,8 +337,9 @@ def acknowledge_alert(*, actor, alert, now=None):
 def escalation_recipients(alert):
     """The supervisors of the hotline and of the duty service's authority, active, with their addresses."""
     institutions = [alert.contact.institution_id] + ([alert.duty_institution_id] if alert.duty_institution_id else [])
-    return list(User.objects.filter(is_active=True, memberships__institution_id__in=institutions,
-                                    memberships__role=Role.SUPERVISOR, memberships__active=True).distinct())
+    return list(User.objects.filter(in_effect_q("memberships__"), is_active=True,
+                                    memberships__institution_id__in=institutions,
+                                    memberships__role=Role.SUPERVISOR).distinct())
 
 
 def escalate_overdue(*, now=None):

@@ -12,13 +12,13 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from nicat.accounts.models import CASE_ROLES, User
+from nicat.accounts.models import CASE_ROLES, User, in_effect_q
 from nicat.core import mail
 from nicat.referrals.models import Notification, NotificationKind
 
 
 def _recipients(institution, exclude=None, roles=None):
-    qs = User.objects.filter(is_active=True, memberships__institution=institution, memberships__active=True,
+    qs = User.objects.filter(in_effect_q("memberships__"), is_active=True, memberships__institution=institution,
                              memberships__role__in=list(roles or CASE_ROLES)).distinct()
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)

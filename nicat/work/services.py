@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nicat.access import policy
-from nicat.accounts.models import CASE_ROLES, Role, User
+from nicat.accounts.models import CASE_ROLES, Role, User, in_effect_q
 from nicat.audit import services as audit
 from nicat.core import approvals as gates
 from nicat.core.calendar import baku_today
@@ -43,8 +43,8 @@ def _text(value):
 
 def works_at(user, institution):
     """`user` holds a case-working role in effect at `institution`."""
-    return bool(user and user.is_active) and user.memberships.filter(
-        institution=institution, active=True, role__in=list(CASE_ROLES)).exists()
+    return bool(user and user.is_active) and user.memberships.in_effect().filter(
+        institution=institution, role__in=list(CASE_ROLES)).exists()
 
 
 def is_supervisor_at(user, institution):
@@ -53,7 +53,7 @@ def is_supervisor_at(user, institution):
 
 def staff_of(institution):
     """Active case-working staff of `institution` (the people a case there can be assigned to)."""
-    return (User.objects.filter(is_active=True, memberships__institution=institution, memberships__active=True,
+    return (User.objects.filter(in_effect_q("memberships__"), is_active=True, memberships__institution=institution,
                                 memberships__role__in=list(CASE_ROLES)).distinct().order_by("last_name", "username"))
 
 
@@ -79,11 +79,10 @@ def may_take(user, case, team=_READ):
     team = team_of(case) if team is _READ else team
     if team is not None and team.worker_id is not None:
         return False
-    # The reader's memberships in effect are already read (the access policy's): one at the owning institution
-    # answers; only without one is the database asked (works_at also counts one at an inactive institution).
+    # The reader's memberships in effect are already read (the access policy's, the same rule as works_at).
     owner = case.owner_institution_id
-    return (any(m.institution_id == owner and m.role in CASE_ROLES for m in policy.memberships(user))
-            or works_at(user, case.owner_institution))
+    return bool(user and user.is_active) and any(m.institution_id == owner and m.role in CASE_ROLES
+                                                 for m in policy.memberships(user))
 
 
 def assign_case(*, actor, case, worker, members=(), version):
@@ -149,7 +148,7 @@ def _task_institution(actor, assignee, case):
         ids = policy.case_institution_ids(assignee)
         if case.owner_institution_id in ids:
             return case.owner_institution
-        for m in assignee.memberships.filter(active=True, role__in=list(CASE_ROLES)).select_related("institution"):
+        for m in assignee.memberships.in_effect().filter(role__in=list(CASE_ROLES)).select_related("institution"):
             return m.institution
     return policy.acting_institution(actor)
 

@@ -125,3 +125,15 @@ def test_the_worker_escalates_without_anyone_running_a_command(mailing, settings
         run_periodic.call("hotline.escalate", later.isoformat())
     assert Alert.objects.get(pk=contact.alert.pk).escalated_at is not None
     assert AuditEvent.objects.filter(action="hotline.alert_escalated").count() == 1
+
+
+def test_supervisors_of_a_hotline_deactivated_since_the_contact_are_not_alerted(mailing):
+    """An alert escalates to supervisors in effect only (accounts.models.in_effect_q): once the hotline is
+    deactivated, its supervisors hold no access and are not told of an urgent contact's reference."""
+    contact = mailing.contact(reason="danger_now")
+    mailing.institution.active = False
+    mailing.institution.save()
+    mail.outbox.clear()
+    services.escalate_overdue(now=contact.alert.raised_at + datetime.timedelta(minutes=11))
+    assert [m.to for m in mail.outbox] == [["md.sup@example.org"]]
+    assert mailing.supervisor not in services.escalation_recipients(contact.alert)

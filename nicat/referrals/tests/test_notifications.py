@@ -123,3 +123,15 @@ def test_someone_elses_notification_is_not_found(world, client):
     note = Notification.objects.get(user=world.shelter_staff)
     client.login(username="worker", password=PASSWORD)
     assert client.get(reverse("referrals:notification_open", args=[note.uuid])).status_code == 404
+
+
+def test_staff_of_a_deactivated_institution_are_not_notified_of_a_case_reference(world):
+    """A notification names a case reference: it goes only to memberships in effect
+    (accounts.models.in_effect_q) — none at an institution deactivated since."""
+    case = world.open_case()
+    consent(world.worker, case, Purpose.REFERRAL, world.shelter)
+    world.shelter.active = False
+    world.shelter.save()
+    rows = notify.notify_institution(institution=world.shelter, kind="referral_received",
+                                     case_reference=case.reference, link="/")
+    assert rows == [] and not Notification.objects.filter(user=world.shelter_staff).exists()

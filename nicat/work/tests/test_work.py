@@ -466,3 +466,30 @@ def test_the_work_list_that_shows_a_persons_name_is_in_the_cases_access_trail(wo
     listed = AuditEvent.objects.filter(action="work.list", actor=colleague).latest("sequence")
     assert listed.details["cases"] == [str(case.uuid)] and listed.details["references"] == [case.reference]
     assert any(e.actor_id == colleague.pk and e.action == "work.list" for e in case_trail(case=case))
+
+
+def test_staff_of_a_deactivated_institution_are_neither_offered_nor_credited_with_a_task(world):
+    """A membership gives access only while the institution is active (accounts.models.in_effect_q): the
+    staff of a deactivated institution are not offered as a case's worker, and a task assigned to someone
+    who also kept a role there is not recorded as that institution's."""
+    from nicat.accounts.models import Membership, Role
+    from tests.support.world import make_institution
+
+    closed = make_institution("closed-ngo", "ngo", name_az="Bağlanmış QHT")
+    Membership.objects.create(user=world.colleague, institution=closed, role=Role.CASE_WORKER)
+    assert world.colleague in services.staff_of(closed)
+    closed.active = False
+    closed.save()
+    assert list(services.staff_of(closed)) == []
+    assert not services.works_at(world.colleague, closed)
+    # The shelter manager, whose older role at the closed institution was never ended, sees the case through
+    # the shelter's accepted referral: the task is the shelter's.
+    case = world.adult()
+    world.refer_to_shelter(case)
+    Membership.objects.filter(user=world.manager).delete()
+    Membership.objects.create(user=world.manager, institution=closed, role=Role.SHELTER_STAFF)
+    Membership.objects.create(user=world.manager, institution=world.shelter_institution, role=Role.SHELTER_STAFF)
+    world.manager._nicat_memberships = None
+    task = services.create_task(actor=world.cast.worker, case=case, data={
+        "title": "Prepare a bed", "kind": "follow_up", "due_on": baku_today(), "assigned_to": world.manager})
+    assert task.institution == world.shelter_institution
