@@ -125,3 +125,23 @@ def test_a_broken_file_is_refused(cast, tmp_path, content, message):
     with pytest.raises(SystemExit):
         call_command("htcds", "import", str(path), stdout=io.StringIO(), stderr=err)
     assert message in err.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_operators_export_is_in_the_access_trail_of_every_case_it_wrote(cast, tmp_path, monkeypatch):
+    """Found by the ninth review: `nicat htcds export` writes every case (names, birth dates, documents) to a
+    file, but its one event named no case — "who accessed this record" never showed it. Its events now name
+    the cases, a bounded number to each (here two), so every case's trail finds the export exactly once."""
+    from nicat.audit.selectors import case_accessors, case_trail
+    from nicat.exchange import services
+
+    monkeypatch.setattr(services, "EXPORT_EVENT_CASES", 2, raising=False)
+    cases = [cast.open_case(person={"given_name": f"Aysel{n}", "family_name": "Məmmədova"}) for n in range(5)]
+    _export(tmp_path, "all.json")
+    for case in cases:
+        exports = case_trail(case=case).filter(action="htcds.export")
+        assert exports.count() == 1 and exports.get().actor is None
+        assert "" in {row["actor_username"] for row in case_accessors(case=case)}  # the system, on the operator's order
+    events = list(AuditEvent.objects.filter(action="htcds.export").order_by("sequence"))
+    assert [len(e.details["case_uuids"]) for e in events] == [2, 2, 1]
+    assert all(e.details["cases"] == 5 for e in events)
