@@ -66,7 +66,7 @@ def _keyed(purpose, text):
 
 
 def key_digest(user, channel, key):
-    return _keyed("key", f"{channel}\x00{user.pk}\x00{key}")
+    return _keyed("key", f"{channel}\x00{user.pk if user is not None else ''}\x00{key}")
 
 
 def body_digest(method, path, content):
@@ -160,12 +160,37 @@ def once(request, call, *, location):
     return run_once(request.user, "web", token, page_body(request), call, finish)
 
 
+def once_anonymous(request, key, call):
+    """`call()` once per `key` of an anonymous form (the public "ask for help": no user, no session, no cookie
+    to scope by). The key must be one the server made and signed into the form (a random nonce, unguessable and
+    unforgeable); the answer to every sender is the same page, so a repeat reaches nothing of anyone's. The same
+    form sent again calls nothing and returns None; sent again with other content (the sender went back and
+    wrote more), it is another request and is carried out."""
+    digest = page_body(request)
+    try:
+        return run_once(None, "public", key, digest, call, lambda row, result: True)
+    except Repeated:
+        return None
+    except Mismatch:
+        return call()
+
+
 # --- the API -----------------------------------------------------------------------------------------------
 
+def _file(upload):
+    """A file sent with a request, for the digest: its name, size and a SHA-256 of its content (another file
+    of the same name and size under a reused key is another request — an HTCDS import of other people)."""
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return (upload.name, upload.size, digest.hexdigest())
+
+
 def api_content(data):
-    """The parsed body of an API request as plain data for the digest (files by name and size)."""
+    """The parsed body of an API request as plain data for the digest (files by name, size and content digest)."""
     if hasattr(data, "getlist"):
-        return {k: [(v.name, v.size) if hasattr(v, "size") else v for v in data.getlist(k)] for k in data}
+        return {k: [_file(v) if hasattr(v, "chunks") else v for v in data.getlist(k)] for k in data}
     return data
 
 

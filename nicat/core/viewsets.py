@@ -50,15 +50,14 @@ def shown(data):
     return len(data) if isinstance(data, list) else 0
 
 
-class AuditedGenericViewSet(viewsets.GenericViewSet):
-    """The queryset and the record of a resource through the app's selector `reads`; subclasses add the
-    list/read mixins below and the write mixins and actions (their writes call the app's services).
-    `list_details()`/`read_details()` add facts to the audit events (e.g. a reason the reader gave)."""
+class IdempotentPosts:
+    """Every POST of the view takes an optional `Idempotency-Key` (nicat.core.submissions; the schema shows the
+    header wherever `idempotent_posts` is true). Mixed into the audited viewsets and into the few views of
+    their own whose POST creates something a retry must not create twice (the HTCDS import). The first answer
+    is remembered by `remember_answer(row, response)` (by default the record(s) a serializer answered with)
+    and given again by `repeated_answer(row)`."""
 
-    lookup_field = "uuid"
-    reads = None  # nicat.core.reads.Reads of this resource
-    case_filter = True  # `?case=<uuid>` narrows the list to one case's records
-    idempotent_posts = True  # every POST takes an Idempotency-Key (the schema says so)
+    idempotent_posts = True
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -77,7 +76,7 @@ class AuditedGenericViewSet(viewsets.GenericViewSet):
             digest = submissions.body_digest("POST", request.path, submissions.api_content(request.data))
             try:
                 return submissions.run_once(request.user, "api", key, digest,
-                                            lambda: handler(request, *args, **kwargs), submissions.remember_answer)
+                                            lambda: handler(request, *args, **kwargs), self.remember_answer)
             except submissions.Repeated as repeated:
                 return self.repeated_answer(repeated.row)
             except submissions.Mismatch:
@@ -85,6 +84,9 @@ class AuditedGenericViewSet(viewsets.GenericViewSet):
                                              "key for each new request."), "code": "idempotency_key_reused"},
                                 status=status.HTTP_422_UNPROCESSABLE_ENTITY)
         return run
+
+    def remember_answer(self, row, response):
+        return submissions.remember_answer(row, response)
 
     def repeated_answer(self, row):
         """The first answer again: its status and its record(s) as the reader may see them now (the read
@@ -97,9 +99,20 @@ class AuditedGenericViewSet(viewsets.GenericViewSet):
             path = getattr(obj, "case_path", None)
             trail.record(actor=self.request.user, action=f"{obj._meta.model_name}.view", obj=obj,
                          case=follow(obj, path) if path else None, details={"channel": "api", "repeated": True})
-        context = self.get_serializer_context()
+        context = (self.get_serializer_context() if hasattr(self, "get_serializer_context")
+                   else {"request": self.request, "format": getattr(self, "format_kwarg", None), "view": self})
         data = serializer_class(records if many else records[0], many=many, context=context).data
         return Response(data, status=row.status, headers={"Idempotent-Replayed": "true"})
+
+
+class AuditedGenericViewSet(IdempotentPosts, viewsets.GenericViewSet):
+    """The queryset and the record of a resource through the app's selector `reads`; subclasses add the
+    list/read mixins below and the write mixins and actions (their writes call the app's services).
+    `list_details()`/`read_details()` add facts to the audit events (e.g. a reason the reader gave)."""
+
+    lookup_field = "uuid"
+    reads = None  # nicat.core.reads.Reads of this resource
+    case_filter = True  # `?case=<uuid>` narrows the list to one case's records
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

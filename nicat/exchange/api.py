@@ -7,7 +7,7 @@ supervisors of the competent authority only (`services.may_exchange`); everybody
 import os
 
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -19,6 +19,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from nicat.core.viewsets import IdempotentPosts
 from nicat.exchange import services
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -67,8 +68,12 @@ def _problem(p):
     return {"row": p.row, "field": p.field, "message": p.message}
 
 
-class HtcdsExchangeView(APIView):
-    """Export and import of HTCDS 2.0 files. Only the supervisors of the competent authority."""
+class HtcdsExchangeView(IdempotentPosts, APIView):
+    """Export and import of HTCDS 2.0 files. Only the supervisors of the competent authority.
+
+    An import retried with the same `Idempotency-Key` (a lost answer, a timeout on a large file) writes no
+    second batch of persons and cases: it is answered with the counts of the first, read again from its
+    `htcds.import` event (the skipped records' problems are given the first time only: they are not kept)."""
 
     content_negotiation_class = _FormatIsOurs
     parser_classes = [MultiPartParser, FormParser]
@@ -128,5 +133,24 @@ class HtcdsExchangeView(APIView):
                             status=status.HTTP_400_BAD_REQUEST)
         except ValidationError as exc:
             raise serializers.ValidationError({"file": list(exc.messages)}) from None
-        return Response({**{k: result[k] for k in ("cases", "persons", "organisations")},
-                         "skipped": [_problem(p) for p in result["skipped"]]}, status=status.HTTP_201_CREATED)
+        response = Response({**{k: result[k] for k in ("cases", "persons", "organisations")},
+                             "skipped": [_problem(p) for p in result["skipped"]]}, status=status.HTTP_201_CREATED)
+        response.import_event = result["event"]
+        return response
+
+    def remember_answer(self, row, response):
+        """The first answer is the import's `htcds.import` event (its counts): nothing of the file is kept."""
+        event = getattr(response, "import_event", None)
+        if response.status_code != status.HTTP_201_CREATED or event is None:
+            return False
+        row.status, row.object_type, row.object_ids = response.status_code, event._meta.label_lower, str(event.pk)
+        row.save(update_fields=["status", "object_type", "object_ids"])
+        return True
+
+    def repeated_answer(self, row):
+        event = services.import_event(user=self.request.user, pk=row.object_ids)
+        if event is None:
+            raise Http404
+        details = event.details
+        return Response({**{k: details.get(k, 0) for k in ("cases", "persons", "organisations")}, "skipped": []},
+                        status=row.status, headers={"Idempotent-Replayed": "true"})

@@ -477,7 +477,8 @@ def _checked_case(index, raw, vocab, institutions, seen, existing, *, restore):
 
 
 def import_file(*, actor, text, fmt, skip_invalid=False, progress=None, restore=False):
-    """Imports an HTCDS file. Returns {"cases": n, "persons": n, "organisations": n, "skipped": [Problem]}.
+    """Imports an HTCDS file. Returns {"cases": n, "persons": n, "organisations": n, "skipped": [Problem],
+    "event": its `htcds.import` audit event}.
     With any invalid row and no `skip_invalid`, raises InvalidFile and writes nothing.
 
     `restore`: the operator's command restoring a registry as it was exported — decided trafficking statuses
@@ -532,11 +533,18 @@ def import_file(*, actor, text, fmt, skip_invalid=False, progress=None, restore=
             if progress:
                 progress(n, len(good), "written")
         _bump_counters(created_cases)
-        audit_record(actor=actor, action="htcds.import", details={
+        event = audit_record(actor=actor, action="htcds.import", details={
             "format": fmt, "cases": len(created_cases), "persons": len(persons), "organisations": created_orgs,
             "skipped": len(bad), "case_uuids": [str(c.uuid) for c in created_cases]})
     return {"cases": len(created_cases), "persons": len(persons), "organisations": created_orgs,
-            "skipped": [p for r in bad for p in r.problems]}
+            "skipped": [p for r in bad for p in r.problems], "event": event}
+
+
+def import_event(*, user, pk):
+    """The `htcds.import` event of an import `user` made (its counts answer a repeated request), or None."""
+    from nicat.audit.models import AuditEvent
+
+    return AuditEvent.objects.filter(pk=pk, action="htcds.import", actor=user).first()
 
 
 def import_for(*, user, text, fmt, skip_invalid=False):

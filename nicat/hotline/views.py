@@ -23,7 +23,7 @@ from nicat.access.decorators import requires
 from nicat.accounts.signals import client_ip
 from nicat.cases.forms import CaseForm, PersonForm
 from nicat.cases.models import CameToNotice, Case
-from nicat.core import pages
+from nicat.core import pages, submissions
 from nicat.core.errors import ConcurrentEdit
 from nicat.hotline import selectors, services
 from nicat.hotline.forms import ContactEditForm, ContactForm, HelpForm, LinkSearchForm
@@ -189,6 +189,8 @@ def alert_acknowledge(request, alert_uuid):
 # held off by a rate limit per client address (cache), a honeypot field and a signed time stamp (a form
 # sent within NICAT_HOTLINE_HELP_MIN_SECONDS of being shown was sent by a script). What was sent is
 # never shown back: the thank-you page is the same for every request, accepted or not.
+# The stamp also holds a random nonce, the form's one-time key (nicat.core.submissions.once_anonymous): the
+# same form sent twice (a double click, a slow connection) puts one request on the operators' desk, not two.
 
 STAMP_SALT = "nicat.hotline.help"
 
@@ -211,13 +213,24 @@ def _over_limit(request):
     return count > limit
 
 
-def _stamp_ok(value):
+def _new_stamp():
+    return signing.dumps([timezone.now().timestamp(), submissions.new_token()], salt=STAMP_SALT)
+
+
+def _stamp(value):
+    """(the stamp is good, the form's one-time key): good when signed by us and not sent too fast; the key is
+    empty for a stamp of the form shown before it carried one."""
     try:
         shown = signing.loads(value or "", salt=STAMP_SALT, max_age=24 * 3600)
     except signing.BadSignature:
-        return False
+        return False, ""
+    when, key = shown if isinstance(shown, list) and len(shown) == 2 else (shown, "")
+    try:
+        when = float(when)
+    except (TypeError, ValueError):
+        return False, ""
     minimum = int(getattr(settings, "NICAT_HOTLINE_HELP_MIN_SECONDS", 3))
-    return timezone.now().timestamp() - float(shown) >= minimum
+    return timezone.now().timestamp() - when >= minimum, str(key or "")
 
 
 def _language(request):
@@ -255,15 +268,18 @@ def ask_for_help(request):
         form = HelpForm(request.POST)
         if _over_limit(request):
             return _public_render(request, "hotline/help_limited.html", {}, status=429)
-        if form.is_valid() and not form.cleaned_data["website"] and _stamp_ok(form.cleaned_data["stamp"]):
+        good, key = _stamp(form.cleaned_data.get("stamp")) if form.is_valid() else (False, "")
+        if good and not form.cleaned_data["website"]:
+            def record():
+                return services.record_help_request(what=form.cleaned_data["what"],
+                                                    safe_contact=form.cleaned_data["contact"])
             try:
-                services.record_help_request(what=form.cleaned_data["what"],
-                                             safe_contact=form.cleaned_data["contact"])
+                submissions.once_anonymous(request, key, record) if key else record()
             except ValidationError:
                 pass  # the thank-you page tells to call 152 either way
         # Accepted or not (a robot filled the honeypot, a text too long …): the same page, nothing echoed.
         return _thanks(request)
-    form = HelpForm(initial={"stamp": signing.dumps(timezone.now().timestamp(), salt=STAMP_SALT)})
+    form = HelpForm(initial={"stamp": _new_stamp()})
     return _public_render(request, "hotline/help.html", {"form": form})
 
 

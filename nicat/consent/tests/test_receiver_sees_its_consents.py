@@ -121,3 +121,17 @@ def test_the_owner_withdraws_every_consent_at_once_and_is_told_how_many(w, api):
     r = api(w.worker).post("/api/v1/consents/withdraw-all/", {"case": str(w.case.uuid),
                                                               "note": "Left the programme."}, format="json")
     assert r.status_code == 200 and r.json()["withdrawn"] == 5
+
+
+def test_every_consent_withdrawn_with_a_double_click_is_one_withdrawal(w, client):
+    """Found by the tenth review: the withdrawal forms carried no one-time token, so the second request of a
+    double click recorded a second withdrawal of every consent (an empty one, "0 withdrawn") — and, from a
+    receiver, told the owner twice. It is now answered as the first."""
+    from tests.support.submissions import ALREADY_SAVED, post_twice
+
+    client.cookies["nicat_language"] = "en"
+    verified_login(client, w.worker)
+    url = reverse("consent:withdraw_all", args=[w.case.uuid])
+    first, second = post_twice(client, url, url, {"note": "Left the programme."})
+    assert first.status_code == 302 and ALREADY_SAVED in second.content.decode()
+    assert AuditEvent.objects.filter(action="consent.withdraw_all").count() == 1

@@ -231,3 +231,33 @@ def test_a_csv_whose_comments_exceed_the_csv_modules_default_cell_limit_comes_ba
     from nicat.cases.models import CaseNote
 
     assert sorted(len(n.text) for n in CaseNote.objects.system().filter(case=copy)) == [19008] * 8
+
+
+@pytest.mark.django_db
+def test_an_import_retried_with_its_idempotency_key_writes_one_batch(cast, api):
+    """Found by the tenth review: the import through the API took no Idempotency-Key, so a client retrying after a
+    timeout (a large file) imported the same people twice — two persons and two cases for each record. The retry
+    with the same key now writes nothing and answers with the first import's counts; another file under the
+    same key (even of the same name and size) answers 422."""
+    from nicat.cases.models import Case
+    from nicat.persons.models import Person
+
+    chief = _chief(cast)
+    record = {"nct_OwnerInstitution": "ngo-one", "nct_FirstContact": "2026-01-05T10:00:00+00:00",
+              "prs_FirstName": "Lalə", "prs_SecondName": "Quliyeva"}
+    text = json.dumps({"cases": [record]})
+    client = api(chief)
+    persons, cases = Person.objects.system().count(), Case.objects.system().count()
+    first = client.post(URL, {"file": _upload("in.json", text)}, format="multipart", HTTP_IDEMPOTENCY_KEY="imp-1")
+    again = client.post(URL, {"file": _upload("in.json", text)}, format="multipart", HTTP_IDEMPOTENCY_KEY="imp-1")
+    assert first.status_code == 201 and again.status_code == 201, again.content
+    assert (Person.objects.system().count(), Case.objects.system().count()) == (persons + 1, cases + 1)
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert AuditEvent.objects.filter(action="htcds.import").count() == 1
+    other = text.replace("Quliyeva", "Mamedova")  # another person, the same name and size of file
+    assert other != text
+    assert len(other.encode()) == len(text.encode())
+    reused = client.post(URL, {"file": _upload("in.json", other)}, format="multipart", HTTP_IDEMPOTENCY_KEY="imp-1")
+    assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
+    assert Case.objects.system().count() == cases + 1
+    assert client.post(URL, {"file": _upload("in.json", text)}, format="multipart").status_code == 201  # no key: a new import

@@ -69,3 +69,26 @@ def test_requests_are_limited_per_address(hotline, settings):
     assert other.post(reverse("hotline:ask_for_help"), {"what": "x", "stamp": stamp()}).status_code == 302
     assert Contact.objects.system().count() == 3
     assert time.time()
+
+
+def test_the_same_form_sent_twice_puts_one_request_on_the_desk(hotline, settings):
+    """Found by the tenth review: the public form had no one-time key, so a double click (or a browser sending
+    a slow form again) put two requests on the operators' desk — two follow-ups due now for one person. There is
+    no user or session to scope a key by: the key is a random nonce signed into the form's stamp. Another
+    form, or the same form sent again with something else written, is another request."""
+    import re
+
+    settings.NICAT_HOTLINE_HELP_MIN_SECONDS = 0
+    url = reverse("hotline:ask_for_help")
+
+    def shown_stamp():
+        page = Client().get(url).content.decode()
+        return re.search(r'name="stamp" value="([^"]+)"', page).group(1)
+
+    form = {"what": "QZX they took my passport", "contact": "", "stamp": shown_stamp()}
+    first, again = Client().post(url, form), Client().post(url, form)
+    assert first.status_code == again.status_code == 302 and first["Location"] == again["Location"]
+    assert Contact.objects.system().count() == 1
+    Client().post(url, {**form, "contact": "call after 6"})  # went back and added a way to reach them
+    Client().post(url, {**form, "stamp": shown_stamp()})  # someone else's form, with the same words
+    assert Contact.objects.system().count() == 3
