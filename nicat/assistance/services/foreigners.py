@@ -353,39 +353,29 @@ def end_for_withdrawn_consent(*, actor, consent):
         return
     institution = policy.acting_institution(actor)
     details = {"consent": str(consent.uuid)}
+
+    def end_each(model, rows, fields, status, action):
+        for row in rows.select_for_update(of=("self",)):
+            before = snapshot(row, fields)
+            row.status = status
+            row.version += 1
+            row.save(update_fields=["status", "version"])
+            audit.record(actor=actor, action=action, obj=row, case=case, institution=institution,
+                         changes=audit.diff(model, before, snapshot(row, fields)), details=details)
+
     if consent.purpose == Purpose.RESIDENCE_PERMIT:
         # She no longer wants the permit: the application being tracked or lodged is withdrawn (a permit
         # already granted is hers and stays).
-        for permit in (ResidencePermit.objects.of(case).select_for_update(of=("self",))
-                       .filter(status__in=[PermitStatus.NOT_REQUESTED, PermitStatus.APPLIED])):
-            before = snapshot(permit, PERMIT_FIELDS)
-            permit.status = PermitStatus.WITHDRAWN
-            permit.version += 1
-            permit.save(update_fields=["status", "version"])
-            audit.record(actor=actor, action="permit.update", obj=permit, case=case, institution=institution,
-                         changes=audit.diff(ResidencePermit, before, snapshot(permit, PERMIT_FIELDS)),
-                         details=details)
-        return
-    if consent.purpose == Purpose.RETURN:
-        for plan in (ReturnPlan.objects.of(case).select_for_update(of=("self",))
-                     .filter(direction=ReturnDirection.VOLUNTARY_RETURN, status=ReturnStatus.PLANNED)):
-            before = snapshot(plan, RETURN_FIELDS)
-            plan.status = ReturnStatus.CANCELLED
-            plan.version += 1
-            plan.save(update_fields=["status", "version"])
-            audit.record(actor=actor, action="return.cancel", obj=plan, case=case, institution=institution,
-                         changes=audit.diff(ReturnPlan, before, snapshot(plan, RETURN_FIELDS)), details=details)
-        return
-    for item in (FamilyReunification.objects.of(case).select_for_update(of=("self",))
-                 .filter(status__in=OPEN_REUNIFICATION)):
-        before = snapshot(item, REUNIFICATION_FIELDS)
-        item.status = ReunificationStatus.WITHDRAWN
-        item.version += 1
-        item.save(update_fields=["status", "version"])
-        audit.record(actor=actor, action="reunification.update", obj=item, case=case, institution=institution,
-                     changes=audit.diff(FamilyReunification, before, snapshot(item, REUNIFICATION_FIELDS)),
-                     details=details)
-
+        end_each(ResidencePermit, ResidencePermit.objects.of(case).filter(
+            status__in=[PermitStatus.NOT_REQUESTED, PermitStatus.APPLIED]), PERMIT_FIELDS, PermitStatus.WITHDRAWN,
+            "permit.update")
+    elif consent.purpose == Purpose.RETURN:
+        end_each(ReturnPlan, ReturnPlan.objects.of(case).filter(
+            direction=ReturnDirection.VOLUNTARY_RETURN, status=ReturnStatus.PLANNED), RETURN_FIELDS,
+            ReturnStatus.CANCELLED, "return.cancel")
+    else:
+        end_each(FamilyReunification, FamilyReunification.objects.of(case).filter(status__in=OPEN_REUNIFICATION),
+                 REUNIFICATION_FIELDS, ReunificationStatus.WITHDRAWN, "reunification.update")
 
 def schedule_follow_up(*, actor, case, due_on, return_plan=None):
     institution = _return_role(actor, case)
