@@ -14,7 +14,9 @@ def intervals(names, **environment):
     script = ("import django, json; django.setup()\n"
               "from nicat.assistance import conf\n"
               f"print(json.dumps([getattr(conf, name)() for name in {names!r}]))\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NICAT_") or k == "NICAT_TEST_DB"}
+    # no NICAT_* of the test run's own (the PostgreSQL run's database settings included): the settings read
+    # here need no database, only the environment given
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NICAT_")}
     env.update({"DJANGO_SETTINGS_MODULE": "nicat.settings_test", **environment})
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=120)
