@@ -24,6 +24,19 @@ class RefuseUnknownFieldsMixin:
         return super().to_internal_value(data)
 
 
+def refuse_search_in_address(request, endpoint, terms=None):
+    """The API's twin of `nicat.core.pages.search_terms_in_address` (law 1): a search of identifying data is a
+    POST to `endpoint` with the criteria in its JSON body, never in the address, which logs and histories keep.
+    A request carrying any of `terms` in its query string (any request at all when `terms` is None: the address
+    is only a search) is a 400 naming the POST; nothing is searched."""
+    if terms is None or any(request.query_params.get(term) for term in terms):
+        from rest_framework.exceptions import ValidationError
+
+        raise ValidationError({"detail": [_("Search with POST %(endpoint)s and the criteria in the JSON body; a search "
+                                            "in the address is refused, as the address is kept in logs and browser "
+                                            "histories.") % {"endpoint": endpoint}]})
+
+
 _templates = threading.local()
 
 

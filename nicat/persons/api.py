@@ -7,6 +7,7 @@ from rest_framework.exceptions import PermissionDenied, Throttled, ValidationErr
 from rest_framework.response import Response
 
 from nicat.access import policy, sections
+from nicat.core.drf import refuse_search_in_address
 from nicat.core.errors import NotAllowed
 from nicat.core.viewsets import AuditedViewSet
 from nicat.persons import selectors, services
@@ -209,9 +210,7 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, AuditedVie
     def search_in_address(self, request):
         if not policy.can_work_on_cases(request.user):
             raise PermissionDenied
-        raise ValidationError({"detail": [_("Search with POST %(endpoint)s and the criteria in the JSON body; "
-                                            "a search in the address is refused, as the address is kept in "
-                                            "logs and browser histories.") % {"endpoint": "/api/v1/persons/search/"}]})
+        refuse_search_in_address(request, "/api/v1/persons/search/")
 
     @extend_schema(summary="Likely and possible duplicates of a person about to be registered",
                    description="Matches among the persons you may see. Another institution's person is "

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from nicat.access import policy
 from nicat.access.sections import INVESTIGATION
 from nicat.cases.fields import VisibleCaseField
-from nicat.core.drf import RefuseUnknownFieldsMixin
+from nicat.core.drf import RefuseUnknownFieldsMixin, refuse_search_in_address
 from nicat.core.personview import PersonView
 from nicat.core.services import expected_version
 from nicat.core.viewsets import AuditedViewSet
@@ -319,11 +319,7 @@ class PerpetratorViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, Proce
         "A search by name is POST /api/v1/proceedings/perpetrators/search/ (the name in the body); `?name=` here "
         "is refused (400)."))
     def list(self, request, *args, **kwargs):
-        if request.query_params.get("name"):
-            raise serializers.ValidationError({"detail": [_(
-                "Search with POST %(endpoint)s and the name in the JSON body; a search in the address is "
-                "refused, as the address is kept in logs and browser histories.") % {
-                    "endpoint": "/api/v1/proceedings/perpetrators/search/"}]})
+        refuse_search_in_address(request, "/api/v1/proceedings/perpetrators/search/", ("name",))
         return super().list(request, *args, **kwargs)
 
     @extend_schema(summary="Find suspects by name (the cases you may see)",

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from nicat.access import policy
 from nicat.cases.fields import VisibleCaseField
-from nicat.core.drf import RefuseUnknownFieldsMixin
+from nicat.core.drf import RefuseUnknownFieldsMixin, refuse_search_in_address
 from nicat.core.viewsets import AuditedGenericViewSet, AuditedListMixin, AuditedViewSet
 from nicat.safety import selectors, services
 from nicat.safety.models import (
@@ -341,11 +341,7 @@ class RelativeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, _Scoped)
         return queryset
 
     def list(self, request, *args, **kwargs):
-        if any(request.query_params.get(term) for term in RELATIVE_TERMS):
-            raise ValidationError({"detail": [_(
-                "Search with POST %(endpoint)s and the name or phone number in the JSON body; a search in the "
-                "address is refused, as the address is kept in logs and browser histories.") % {
-                    "endpoint": "/api/v1/relatives-at-risk/search/"}]})
+        refuse_search_in_address(request, "/api/v1/relatives-at-risk/search/", RELATIVE_TERMS)
         return super().list(request, *args, **kwargs)
 
     @extend_schema(summary="Find relatives and helpers at risk by name or phone (the cases you may see)",
