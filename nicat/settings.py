@@ -188,6 +188,10 @@ persistent(DATABASES["default"])
 # A connection kept between requests (CONN_MAX_AGE in DATABASE_URL) is checked before it is reused, so
 # that after a database restart the next request reconnects instead of failing on a dead socket.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# PostgreSQL parses and plans the hot reads of every request (the token, the memberships, the case, its
+# terms) and the audit append once per connection instead of at each request (nicat.core.prepared.cursor);
+# 0 for a connection pooler that cannot keep prepared statements (PgBouncer before 1.21, transaction mode).
+NICAT_DB_PREPARE = env.bool("NICAT_DB_PREPARE", default=True)
 # A PostgreSQL read replica (streaming, hot standby) for statistics and exports (nicat.core.replica);
 # unset: everything reads the primary.
 DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")

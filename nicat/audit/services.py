@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from nicat.audit.chain import canonical_parts
 from nicat.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, canonical_json
+from nicat.core import prepared
 from nicat.core.context import request_context
 
 logger = logging.getLogger(__name__)
@@ -300,24 +301,15 @@ _PG_APPEND = "SELECT seq, prev, digest FROM nicat_audit_append(" + ", ".join(["%
 
 def _pg_append(params):
     """One statement: the server-side function takes the lock, reads the head, links, hashes and inserts
-    (migration audit 0003). Sent with server-side binding and prepared once per connection: the server
-    parses and plans it once, and the parameters travel apart from the text (Django's own cursors bind on
-    the client, quoting all 18 values into a new text each time). The statement still shows in Django's
-    query log when queries are logged (debug, tests)."""
-    import psycopg
-
-    connection.ensure_connection()
-    connection.validate_no_broken_transaction()
-    started = time.monotonic()
-    # Django's error wrapper, as its own cursors have: a lost connection or a full disk reaches the request
-    # as django.db.OperationalError (a 503 that says so, nicat.web.views), never as a bare psycopg error (500).
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(_PG_APPEND, params, prepare=True)
-        row = cursor.fetchone()
-    if connection.queries_logged:
-        connection.queries_log.append({"sql": _PG_APPEND % tuple(repr(p) for p in params),
-                                       "time": f"{time.monotonic() - started:.3f}"})
-    return row
+    (migration audit 0003). Sent through the preparing cursor (nicat.core.prepared.cursor): bound on the
+    server and prepared once per connection, so the server parses and plans it once and the parameters
+    travel apart from the text (Django's own cursors bind on the client, quoting all 18 values into a new
+    text each time). Django's error wrapper and query log apply as to its own cursors: a lost connection
+    or a full disk reaches the request as django.db.OperationalError (a 503 that says so, nicat.web.views),
+    never as a bare psycopg error (500)."""
+    with prepared.cursor(connection.alias) as cursor:
+        cursor.execute(_PG_APPEND, params)
+        return cursor.fetchone()
 
 
 def _request_context():

@@ -174,7 +174,7 @@ def load_terms(cases):
             for name in names:
                 params += [name, *ids]
     found = {}
-    with connection.cursor() as cursor:
+    with prepared.cursor(connection.alias) as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     db = connection.alias

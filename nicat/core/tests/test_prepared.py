@@ -115,3 +115,49 @@ def test_a_user_with_no_case_role_gets_nothing_without_a_query(cast):
     with CaptureQueriesContext(connection) as ctx:
         assert selectors.visible_case(analyst, case.uuid) is None
     assert not ctx.captured_queries
+
+
+def _statements_prepared():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _read_twice(cast, case, other):
+    for uuid in (case.uuid, other.uuid, case.uuid):  # different values through the same statements
+        got = selectors.case_detail(user=fresh(cast.worker), case_uuid=uuid)
+        assert got.uuid == uuid
+    return got
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares statements")
+def test_postgresql_plans_the_hot_reads_and_the_audit_append_once_per_connection(cast):
+    case = cast.open_case(summary="Promised a job.", person={"phone": "+994 50 000 00 01"})
+    other = cast.open_case(summary="Another case.")
+    before = _statements_prepared()
+    with CaptureQueriesContext(connection) as ctx:
+        got = _read_twice(cast, case, other)
+    assert got.summary == "Promised a job." and got.person.phone == "+994 50 000 00 01"
+    new = _statements_prepared() - before
+    # The case read with its rule, its terms and the audit append are each kept by the server, once.
+    assert any('FROM "cases_case"' in s for s in new)
+    assert any("UNION ALL" in s for s in new)
+    assert any("nicat_audit_append" in s for s in _statements_prepared())  # prepared at the cases' opening
+    # The values travel apart from the statement: no case's uuid or text is in what the server keeps.
+    assert not any(str(case.uuid) in s or case.uuid.hex in s or "Promised" in s for s in _statements_prepared())
+    # Django's query log still counts them (the query-count tests stay honest).
+    assert sum("nicat_audit_append" in q["sql"] for q in ctx.captured_queries) == 3
+    # Django's other statements are not prepared: a search keeps a plan made for its values.
+    kept_now = _statements_prepared()
+    for _ in range(6):  # beyond psycopg's own threshold (5), had Django's statements been preparable
+        list(Case.objects.system().filter(reference__startswith="CASE-").values_list("pk", flat=True))
+    assert _statements_prepared() == kept_now
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares statements")
+def test_with_prepare_off_postgresql_prepares_nothing(cast, settings):
+    settings.NICAT_DB_PREPARE = False
+    case, other = cast.open_case(summary="Promised a job."), cast.open_case()
+    before = _statements_prepared()
+    assert _read_twice(cast, case, other).summary == "Promised a job."
+    assert _statements_prepared() == before
