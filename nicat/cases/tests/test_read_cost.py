@@ -110,6 +110,24 @@ def test_load_terms_gives_what_the_related_managers_give(cast, case):
             assert got[(c.person_id, name)] == codes(getattr(c.person, name))
 
 
+def test_a_loaded_relation_still_filters_and_chains_as_the_relation(cast, case):
+    """The terms are read once; a query on the relation (a filter, an ordering) is still the relation's
+    own — this case's terms only, not every case's — and an added term shows after a fresh read."""
+    other = rich_case(cast)
+    loaded = selectors.load_terms(list(Case.objects.system().select_related("person").filter(pk__in=[case.pk, other.pk])))
+    mine = next(c for c in loaded if c.pk == other.pk)
+    with CaptureQueriesContext(connection) as ctx:
+        assert sorted(mine.countries_of_exploitation.all().values_list("code", flat=True)) == ["AE", "TR"]
+        assert mine.acts.exists() and len(mine.acts.all()) == 2
+    assert len(ctx.captured_queries) == 1  # values_list is a new query; the rest answer from what was read
+    assert list(mine.countries_of_exploitation.filter(code="TR").values_list("code", flat=True)) == ["TR"]
+    assert not mine.countries_of_exploitation.filter(code="AZ").exists()  # AZ is another relation's term
+    assert list(mine.person.citizenships.order_by("-code").values_list("code", flat=True)) == ["GE", "AZ"]
+    plain = next(c for c in loaded if c.pk == case.pk)
+    assert [t.code for t in plain.countries_of_exploitation.filter(code="TR")] == (
+        [t.code for t in Case.objects.system().get(pk=case.pk).countries_of_exploitation.filter(code="TR")])
+
+
 def test_a_case_the_reader_may_not_see_is_404_and_leaves_no_read_event(api, cast, case):
     before = AuditEvent.objects.filter(action="case.view").count()
     outsider = api(cast.worker2)
