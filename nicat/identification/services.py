@@ -514,6 +514,13 @@ def end_for_withdrawn_consent(*, actor, consent):
             identification.version += 1
             identification.save(update_fields=["consent", "version"])
             continue
+        if identification.consent_id == consent.pk and consent.withdrawn_at is None and consent.is_valid():
+            # A refusal narrower than the consent (the Main Department refused by name beside a consent for any
+            # body): the consent row stays in force for the others, so the referral no longer rests on it —
+            # otherwise the read-time rule (apps.referral_basis_q), which looks at the row, would keep the access.
+            identification.consent = None
+            identification.version += 1
+            identification.save(update_fields=["consent", "version"])
         audit.record(actor=actor, action="identification.referral.access_ended", obj=identification,
                      case=identification.case, institution=policy.acting_institution(actor),
                      details={"consent": str(consent.uuid), "status": identification.status})

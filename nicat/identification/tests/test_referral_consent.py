@@ -67,6 +67,34 @@ def test_withdrawing_the_consent_ends_the_main_departments_access_at_once(cast, 
     assert sees(cast.officer, adult_case)
 
 
+def test_a_refusal_naming_the_main_department_ends_its_access_beside_a_general_consent(cast, adult_case, api,
+                                                                                      client):
+    """She agreed to identification in general (no institution named), was referred, then refused the Main
+    Department by name: the general consent stays for any other body, but the refused one loses the case at
+    once, as with a withdrawal — her latest decision for that body wins — and a new consent allows a new referral."""
+    refer_with_consent(cast.worker, adult_case)  # the consent names no institution
+    assert Identification.objects.system().get(case=adult_case).consent.institution_id is None
+    assert sees(cast.officer, adult_case)
+    authority = services.competent_authority()
+    identification_consent(cast.worker, adult_case, decision=Decision.REFUSED, institution=authority,
+                           given_at=timezone.now() - datetime.timedelta(minutes=1))
+    assert not sees(cast.officer, adult_case)
+    assert policy.visible_sections(cast.officer, adult_case) == set()
+    assert api(cast.officer).get(f"/api/v1/cases/{adult_case.uuid}/").status_code == 404
+    assert AuditEvent.objects.filter(action="identification.referral.access_ended").exists()
+    body = api(cast.worker).get(f"/api/v1/identification/cases/{adult_case.uuid}/").json()
+    assert body["referral_in_force"] is False
+    assert Identification.objects.system().get(case=adult_case).consent is None  # no longer what it rests on
+    verified_login(client, cast.worker)
+    page = client.get(reverse("cases:detail", args=[adult_case.uuid])).content.decode()
+    assert 'data-testid="identification-basis" data-in-force="no"' in page
+    assert reverse("identification:refer", args=[adult_case.uuid]) in page
+    # She changes her mind again: a new consent for the Main Department, and the case may be referred again.
+    identification_consent(cast.worker, adult_case, institution=authority, given_at=timezone.now())
+    services.refer_for_identification(actor=cast.worker, case=adult_case)
+    assert sees(cast.officer, adult_case)
+
+
 def test_withdrawal_shows_on_the_case_page(cast, adult_case, client):
     refer_with_consent(cast.worker, adult_case)
     withdraw_consent(actor=cast.worker, consent=Identification.objects.system().get(case=adult_case).consent)
