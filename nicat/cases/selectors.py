@@ -254,6 +254,14 @@ class _FilledTerms(QuerySet):
     def query(self, value):
         QuerySet.query.fset(self, value)
 
+    def __deepcopy__(self, memo):
+        self.query  # noqa: B018 - composed first: a copy must not carry the placeholder
+        return super().__deepcopy__(memo)
+
+    def __getstate__(self):
+        self.query  # noqa: B018 - likewise for a pickled queryset
+        return super().__getstate__()
+
 
 def case_page(*, user, case_uuid):
     """The case for its page: the audited read of `case_detail` (404 when not visible), opened so that

@@ -1,7 +1,9 @@
 """The audited case read is cheap: a bounded number of queries, memberships and sections computed
 once per request, the token's last use written at most once a minute — and exactly as strict and
 as audited as before (see docs/performance.md)."""
+import copy
 import datetime
+import pickle
 
 import pytest
 from django.db import connection
@@ -123,6 +125,11 @@ def test_a_loaded_relation_still_filters_and_chains_as_the_relation(cast, case):
     assert list(mine.countries_of_exploitation.filter(code="TR").values_list("code", flat=True)) == ["TR"]
     assert not mine.countries_of_exploitation.filter(code="AZ").exists()  # AZ is another relation's term
     assert list(mine.person.citizenships.order_by("-code").values_list("code", flat=True)) == ["GE", "AZ"]
+    for copy_of in (copy.deepcopy, lambda qs: pickle.loads(pickle.dumps(qs))):  # of a relation not queried yet
+        fresh = selectors.load_terms([Case.objects.system().select_related("person").get(pk=other.pk)])[0]
+        copied = copy_of(fresh.countries_of_exploitation.all())
+        assert sorted(t.code for t in copied) == ["AE", "TR"]
+        assert list(copied.filter(code="AE").values_list("code", flat=True)) == ["AE"]
     plain = next(c for c in loaded if c.pk == case.pk)
     assert [t.code for t in plain.countries_of_exploitation.filter(code="TR")] == (
         [t.code for t in Case.objects.system().get(pk=case.pk).countries_of_exploitation.filter(code="TR")])
