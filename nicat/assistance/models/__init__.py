@@ -16,6 +16,7 @@ from nicat.assistance.models.payments import (  # noqa: F401
                                                 AllowanceKind,
                                                 AllowancePayment,
                                                 CompensationClaim,
+                                                CompensationPayment,
                                                 CompensationSource,
                                                 Currency,
                                                 PaymentSource,

@@ -134,3 +134,43 @@ class CompensationClaim(CaseScopedModel, VersionedModel):
 
     def get_stage_display(self):
         return self.STAGES[self.stage]
+
+
+class CompensationPayment(CaseScopedModel, VersionedModel):
+    """One payment towards a claim's award. A payment recorded by mistake (wrong amount, wrong claim) is reversed,
+    never deleted (nicat.assistance.services.reverse_compensation_payment): the row stays with who, when and why,
+    and counts for nothing since. The claim's `paid_amount`, `last_paid_on` and `paid_from` are kept as the sum and
+    the latest of the payments not reversed (statistics and pages read them)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    claim = models.ForeignKey(CompensationClaim, on_delete=models.PROTECT, related_name="payments",
+                              verbose_name=_("compensation claim"))
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="compensation_payments",
+                             verbose_name=_("case"))
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.AZN)
+    paid_on = models.DateField(_("paid on"))
+    paid_from = models.CharField(_("paid from"), max_length=20, choices=CompensationSource.choices, blank=True)
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
+    institution = models.ForeignKey("directory.Institution", on_delete=models.PROTECT, related_name="+", null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Payments recorded before payments were kept one by one, whose trail did not add up to the claim's total: one
+    # row for the whole amount paid, dated the last payment (migration 0005).
+    carried_over = models.BooleanField(_("payments recorded before this release, as one total"), default=False)
+    status = models.CharField(_("status"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PAID)
+    reversed_at = models.DateTimeField(_("reversed"), null=True, blank=True)
+    reversed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True,
+                                    blank=True, verbose_name=_("reversed by"))
+    reversal_reason = EncryptedTextField(_("reason for the reversal"))
+
+    class Meta:
+        ordering = ["-paid_on", "-created_at", "-pk"]
+        verbose_name = _("compensation payment")
+        verbose_name_plural = _("compensation payments")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="assistance_compensation_paid_positive"),
+        ]
+
+    @property
+    def is_reversed(self):
+        return self.status == PaymentStatus.REVERSED

@@ -23,6 +23,7 @@ from nicat.assistance.services.payments import (  # noqa: F401
                                                   require_payer,
                                                   require_reverser,
                                                   reverse_allowance,
+                                                  reverse_compensation_payment,
 )
 from nicat.assistance.services.plans import (  # noqa: F401
                                                   add_action,

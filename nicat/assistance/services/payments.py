@@ -8,7 +8,8 @@ database refuse it even if that check were bypassed.
 
 A payment recorded by mistake (on the wrong case, twice, a wrong amount or month) is never deleted: the
 supervisor of the institution that recorded it reverses it with the reason (`reverse_allowance`). The row stays,
-marked reversed, and counts for nothing since: the correct payment can then be recorded.
+marked reversed, and counts for nothing since: the correct payment can then be recorded. A compensation payment
+likewise (`reverse_compensation_payment`): its claim's total paid goes down, so the rest of the award can be paid.
 """
 import re
 from decimal import Decimal, InvalidOperation
@@ -24,6 +25,7 @@ from nicat.assistance.models import (
     AllowanceKind,
     AllowancePayment,
     CompensationClaim,
+    CompensationPayment,
     CompensationSource,
     PaymentSource,
     PaymentStatus,
@@ -292,8 +294,22 @@ def record_award(*, actor, claim, awarded_amount, awarded_on, expected_version):
     return claim
 
 
+COMPENSATION_PAYMENT_FIELDS = ("claim", "amount", "currency", "paid_on", "paid_from")
+
+
+def _sync_paid(claim):
+    """The claim's `paid_amount`, `last_paid_on` and `paid_from` as its payments not reversed say: their sum, and the
+    day and payer of the latest (statistics and pages read the claim). Not saved."""
+    paid = CompensationPayment.objects.of(claim).filter(status=PaymentStatus.PAID)
+    latest = paid.order_by("-paid_on", "-created_at", "-pk").first()
+    claim.paid_amount = sum((p.amount for p in paid.only("amount")), Decimal("0.00"))
+    claim.last_paid_on = latest.paid_on if latest else None
+    claim.paid_from = latest.paid_from if latest else ""
+
+
 def record_compensation_payment(*, actor, claim, amount, paid_on, paid_from, expected_version):
-    """A payment towards the awarded compensation. The total paid never exceeds the award."""
+    """A payment towards the awarded compensation: a row (reversible, `reverse_compensation_payment`), and the claim's
+    total. The total paid never exceeds the award. Returns the claim."""
     institution = require_payer(actor, claim.case)
     amount = money(amount, "amount")
     if paid_from not in CompensationSource.values:
@@ -311,10 +327,48 @@ def record_compensation_payment(*, actor, claim, amount, paid_on, paid_from, exp
                 "The total paid would exceed the award (%(awarded)s AZN; %(paid)s AZN paid so far). Check the "
                 "amount.") % {"awarded": claim.awarded_amount, "paid": claim.paid_amount}})
         before = snapshot(claim, CLAIM_FIELDS)
-        claim.paid_amount += amount
-        claim.last_paid_on, claim.paid_from = paid_on, paid_from
+        payment = CompensationPayment.objects.create(claim=claim, case=claim.case, amount=amount, paid_on=paid_on,
+                                                     paid_from=paid_from, currency=claim.currency,
+                                                     recorded_by=actor, institution=institution)
+        _sync_paid(claim)
         claim.save()
         audit.record(actor=actor, action="compensation.pay", obj=claim, case=claim.case, institution=institution,
                      changes=audit.diff(CompensationClaim, before, snapshot(claim, CLAIM_FIELDS)),
-                     details={"amount": str(amount), "paid_from": paid_from})
+                     details={"amount": str(amount), "paid_from": paid_from, "payment": str(payment.uuid)})
     return claim
+
+
+def reverse_compensation_payment(*, actor, payment, reason, expected_version):
+    """Reverse a compensation payment recorded by mistake (a wrong amount, on the wrong claim), as an allowance
+    payment is reversed (`reverse_allowance`: a supervisor of the institution that recorded it, with the reason,
+    version-locked, once): the row stays with who, when and why; the claim's total paid, last payment day and payer
+    are those of the payments not reversed, so the correct payment can be recorded up to the award. Under the lock
+    of the claim, as a payment takes it: a reversal and a payment of the same claim wait for each other."""
+    case = payment.case
+    institution = require_reverser(actor, payment)
+    reason = text(reason)
+    if len(reason) < 5:
+        raise ValidationError({"reason": _("Say why the payment is reversed (for example: a wrong amount, recorded "
+                                           "on the wrong claim, recorded twice).")})
+    claim = payment.claim
+    with atomic_edit(claim):
+        CompensationClaim.objects.row(claim).select_for_update().first()
+        if CompensationPayment.objects.row(payment).filter(status=PaymentStatus.REVERSED).exists():
+            raise ValidationError(_("This payment has already been reversed; nothing was changed."))
+        bump_version(CompensationPayment, payment, expected_version, status=PaymentStatus.PAID)
+        before = snapshot(payment, ("status",))
+        payment.status, payment.reversed_at, payment.reversed_by = PaymentStatus.REVERSED, timezone.now(), actor
+        payment.reversal_reason = reason
+        payment.save(update_fields=["status", "reversed_at", "reversed_by", "reversal_reason"])
+        claim.refresh_from_db()
+        claim_before = snapshot(claim, CLAIM_FIELDS)
+        bump_version(CompensationClaim, claim, claim.version)  # a payment form read before the reversal is stale
+        _sync_paid(claim)
+        claim.save(update_fields=["paid_amount", "last_paid_on", "paid_from"])
+        changes = audit.diff(CompensationPayment, {**before, "reversal_reason": ""},
+                             snapshot(payment, ("status", "reversal_reason")))
+        claim_changes = audit.diff(CompensationClaim, claim_before, snapshot(claim, CLAIM_FIELDS))
+        audit.record(actor=actor, action="compensation.reverse", obj=payment, case=case, institution=institution,
+                     changes=changes, details={"claim": str(claim.uuid), "amount": str(payment.amount),
+                                               "claim_changes": claim_changes})
+    return payment
