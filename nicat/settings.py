@@ -365,7 +365,8 @@ SPECTACULAR_SETTINGS = {
                             "AppearanceStatusEnum": "nicat.proceedings.models.AppearanceStatus",
                             "AppearanceModeEnum": "nicat.proceedings.models.AppearanceMode",
                             "ReleaseOutcomeEnum": "nicat.proceedings.models.ReleaseOutcome",
-                            "DataRequestKindEnum": "nicat.retention.models.RequestKind"},
+                            "DataRequestKindEnum": "nicat.retention.models.RequestKind",
+                            "PaymentStatusEnum": "nicat.assistance.models.payments.PaymentStatus"},
 }
 
 # --- Logging: never identifying data; request ids tie lines together ------------------------

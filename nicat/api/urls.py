@@ -10,6 +10,7 @@ from nicat.assistance.api import (
     AllowanceViewSet,
     CaseClosureViewSet,
     ClaimViewSet,
+    CompensationPaymentViewSet,
     FacilityViewSet,
     FollowUpViewSet,
     GoalViewSet,
@@ -86,6 +87,7 @@ router.register("plan-actions", PlanActionViewSet, basename="assistance-plan-act
 router.register("services-delivered", ServiceDeliveryViewSet, basename="assistance-service")
 router.register("allowance-payments", AllowanceViewSet, basename="assistance-allowance")
 router.register("compensation-claims", ClaimViewSet, basename="assistance-compensation")
+router.register("compensation-payments", CompensationPaymentViewSet, basename="assistance-compensation-payment")
 router.register("residence-permits", PermitViewSet, basename="assistance-permit")
 router.register("interpreter-needs", InterpreterViewSet, basename="assistance-interpreter")
 router.register("returns", ReturnViewSet, basename="assistance-return")

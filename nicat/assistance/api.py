@@ -7,7 +7,8 @@ case data is scoped by the access policy and audited.
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -21,6 +22,7 @@ from nicat.assistance.models import (
     AllowancePayment,
     Area,
     CompensationClaim,
+    CompensationPayment,
     CompensationSource,
     DocumentsStatus,
     EndKind,
@@ -60,8 +62,9 @@ from nicat.assistance.services.shelters import is_facility_staff
 from nicat.cases.fields import VisibleCaseField
 from nicat.cases.models import Case, CaseStatus, ClosureReason
 from nicat.core.drf import RefuseUnknownFieldsMixin
+from nicat.core.reads import as_uuid
 from nicat.core.services import expected_version
-from nicat.core.viewsets import AuditedViewSet
+from nicat.core.viewsets import CASE_PARAMETER, AuditedViewSet
 from nicat.directory.models import Institution
 from nicat.vocab.fields import TermField
 
@@ -304,6 +307,23 @@ class CompensationPaymentSerializer(serializers.Serializer):
     paid_on = serializers.DateField()
     paid_from = serializers.ChoiceField(choices=CompensationSource.choices)
     version = serializers.IntegerField()
+
+
+class CompensationPaymentRecordSerializer(serializers.ModelSerializer):
+    """One payment towards a claim's award, as recorded (read only: recorded through the claim's `payment` action,
+    reversed through `reverse`)."""
+
+    claim = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    case = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
+    carried_over = serializers.BooleanField(read_only=True, help_text=(
+        "True for the one row standing for the payments recorded before payments were kept one by one, as one "
+        "total (dated the last of them)."))
+
+    class Meta:
+        model = CompensationPayment
+        fields = ["uuid", "claim", "case", "amount", "currency", "paid_on", "paid_from", "created_at",
+                  "carried_over", "status", "reversed_at", "version"]
+        read_only_fields = fields
 
 
 class PermitSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
@@ -744,6 +764,43 @@ class ClaimViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
                                              paid_from=s.validated_data["paid_from"],
                                              expected_version=s.validated_data["version"])
         return Response(ClaimSerializer(claim, context=self.get_serializer_context()).data)
+
+
+CLAIM_PARAMETER = OpenApiParameter("claim", OpenApiTypes.UUID, required=False,
+                                   description="Only the payments of this compensation claim (its uuid).")
+
+
+@extend_schema_view(list=extend_schema(parameters=[CASE_PARAMETER, CLAIM_PARAMETER]))
+class CompensationPaymentViewSet(CaseScopedViewSet):
+    """The payments towards compensation claims, one by one (reversed ones too, marked). A payment is recorded
+    through its claim (`POST /compensation-claims/<uuid>/payment/`)."""
+
+    serializer_class = CompensationPaymentRecordSerializer
+    reads = selectors.COMPENSATION_PAYMENTS
+    write_roles = PAYMENT_ROLES
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        claim = self.request.query_params.get("claim")
+        if claim and not getattr(self, "swagger_fake_view", False):
+            key = as_uuid(claim)
+            queryset = queryset.filter(claim__uuid=key) if key else queryset.none()
+        return queryset
+
+    @extend_schema(request=ReversalSerializer, responses=CompensationPaymentRecordSerializer,
+                   description="Reverse a compensation payment recorded by mistake (never deleted: marked reversed, "
+                               "with the reason; the claim's total paid no longer counts it, so the correct payment "
+                               "can be recorded). Only a supervisor of the institution that recorded it. 409 on a "
+                               "stale version.")
+    @action(detail=True, methods=["post"], serializer_class=ReversalSerializer)
+    def reverse(self, request, uuid=None):
+        payment = self.get_object()
+        services.require_reverser(request.user, payment)  # who may not is told so before their input is read
+        s = ReversalSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        services.reverse_compensation_payment(actor=request.user, payment=payment, reason=s.validated_data["reason"],
+                                              expected_version=s.validated_data["version"])
+        return Response(CompensationPaymentRecordSerializer(payment, context=self.get_serializer_context()).data)
 
 
 class PermitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, CaseScopedViewSet):

@@ -18,6 +18,7 @@ from nicat.assistance.models import (
     AllowancePayment,
     CapacityGroup,
     CompensationClaim,
+    CompensationPayment,
     Facility,
     FamilyReunification,
     FollowUp,
@@ -170,7 +171,7 @@ def case_assistance(*, user, case, audit_read=True):
                                      .select_related("provider", "goal")), "kind", show_medical),
         "payments": _with_reversal(user, AllowancePayment.objects.visible_to(user).filter(case=case)
                                    .select_related("case", "institution")),
-        "claims": CompensationClaim.objects.visible_to(user).filter(case=case),
+        "claims": _claims_with_payments(user, case),
         "interpreters": InterpreterNeed.objects.visible_to(user).filter(case=case).select_related("language"),
         "permits": ResidencePermit.objects.visible_to(user).filter(case=case) if show_return else [],
         "returns": (ReturnPlan.objects.visible_to(user).filter(case=case)
@@ -194,6 +195,19 @@ def _with_reversal(user, payments):
     for payment in payments:
         payment.may_reverse = may_reverse(user, payment) is not None
     return payments
+
+
+def _claims_with_payments(user, case):
+    """The case's compensation claims, each with `payment_list`: its payments (reversed ones too, marked), each
+    with `may_reverse`."""
+    claims = list(CompensationClaim.objects.visible_to(user).filter(case=case))
+    by_claim = {}
+    for payment in _with_reversal(user, CompensationPayment.objects.visible_to(user).filter(case=case)
+                                  .select_related("case", "institution")):
+        by_claim.setdefault(payment.claim_id, []).append(payment)
+    for claim in claims:
+        claim.payment_list = by_claim.get(claim.pk, [])
+    return claims
 
 
 def case_stays(*, user, case):
@@ -276,6 +290,7 @@ ACTIONS = Reads(PlanAction, "plan_action", related=("case", "goal"))
 SERVICES = Reads(ServiceDelivery, "service", related=("case", "provider", "goal"))
 ALLOWANCES = Reads(AllowancePayment, "allowance", related=("case",))
 CLAIMS = Reads(CompensationClaim, "compensation", related=("case",))
+COMPENSATION_PAYMENTS = Reads(CompensationPayment, "compensation_payment", related=("case", "claim"))
 PERMITS = Reads(ResidencePermit, "permit", related=("case",), section="return")
 INTERPRETERS = Reads(InterpreterNeed, "interpreter", related=("case", "language"))
 RETURNS = Reads(ReturnPlan, "return", related=("case", "country"), section="return")

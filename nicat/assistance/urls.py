@@ -32,6 +32,7 @@ urlpatterns = [
     path("cases/<uuid:case_uuid>/claims/new/", views.claim_add, name="claim_add"),
     path("claims/<uuid:claim_uuid>/award/", views.claim_award, name="claim_award"),
     path("claims/<uuid:claim_uuid>/payment/", views.claim_payment, name="claim_payment"),
+    path("compensation/<uuid:payment_uuid>/reverse/", views.compensation_reverse, name="compensation_reverse"),
     path("cases/<uuid:case_uuid>/permits/", views.permit_open, name="permit_open"),
     path("permits/<uuid:permit_uuid>/", views.permit_edit, name="permit_edit"),
     path("cases/<uuid:case_uuid>/interpreters/new/", views.interpreter_add, name="interpreter_add"),

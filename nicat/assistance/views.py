@@ -19,6 +19,7 @@ from nicat.assistance.models import (
     AllowancePayment,
     AuthorisedStateBody,
     CompensationClaim,
+    CompensationPayment,
     Facility,
     FamilyReunification,
     FollowUp,
@@ -549,6 +550,26 @@ def claim_payment(request, claim_uuid):
                           actor=request.user, claim=claim, amount=d["amount"], paid_on=d["paid_on"],
                           paid_from=d["paid_from"], expected_version=d["version"]),
                       success=_("The payment was recorded."))
+
+
+@roles_required(frozenset({Role.SUPERVISOR}))
+def compensation_reverse(request, payment_uuid):
+    """A compensation payment recorded by mistake is reversed, never deleted; the correct one is then recorded."""
+    payment = _obj(request, CompensationPayment, payment_uuid)
+    case = payment.case
+    services.require_reverser(request.user, payment)  # who may not is told why (403), before any form
+    form = forms.ReversalForm(request.POST or None, initial={"version": payment.version})
+    return _form_page(request, form=form, title=_("Reverse a compensation payment"), case=case,
+                      back=_case_page(case) + "#money",
+                      on_valid=lambda d: services.reverse_compensation_payment(actor=request.user, payment=payment,
+                                                                               reason=d["reason"],
+                                                                               expected_version=d["version"]),
+                      success=_("The compensation payment was reversed. It stays in the record, marked reversed, and "
+                                "no longer counts in the total paid; record the correct payment now if one was made."),
+                      submit=_("Reverse the payment"), danger=True,
+                      intro=_("A compensation payment recorded with a wrong amount, on the wrong claim or twice is "
+                              "not deleted: it is reversed, with the reason, and stays in the case's record. To "
+                              "correct it, reverse this payment, then record the correct one."))
 
 
 # --- foreigners and return ---------------------------------------------------------------------------------

@@ -72,6 +72,8 @@ MATRIX = {
     "assistance:claim_add": page(PAYMENT, kwargs=CASE),
     "assistance:claim_award": page(PAYMENT, kwargs={"claim_uuid": "claim"}),
     "assistance:claim_payment": page(PAYMENT, kwargs={"claim_uuid": "claim"}),
+    # as an allowance payment: a supervisor of the institution that recorded it (others: 403)
+    "assistance:compensation_reverse": page(SUPERVISOR, kwargs={"payment_uuid": "compensation_payment"}),
     "assistance:permit_open": page(RETURN, methods=("post",), kwargs=CASE),
     "assistance:permit_edit": page(RETURN, kwargs={"permit_uuid": "permit"}),
     "assistance:interpreter_add": page(SERVICE, kwargs=CASE),
@@ -118,6 +120,9 @@ MATRIX = {
     "assistance-compensation-detail": _detail("claim"),
     "assistance-compensation-award": _action("claim", PAYMENT),
     "assistance-compensation-payment": _action("claim", PAYMENT),
+    "assistance-compensation-payment-list": api(EVERYONE),
+    "assistance-compensation-payment-detail": _detail("compensation_payment"),
+    "assistance-compensation-payment-reverse": _action("compensation_payment", SUPERVISOR),
     "assistance-interpreter-list": api(EVERYONE),
     "assistance-interpreter-detail": _detail("interpreter_need"),
     # API: the "return" section
@@ -236,6 +241,14 @@ def _claim(world, case, own):
                                                      claimed_on=timezone.localdate())
 
 
+def _compensation_payment(world, case, own):
+    from nicat.assistance.models import CompensationPayment
+
+    claim = _claim(world, case, own)
+    return CompensationPayment.objects.create(claim=claim, case=case, amount=Decimal("50.00"),
+                                              paid_on=timezone.localdate(), paid_from="aid_fund")
+
+
 def _permit(world, case, own):
     from nicat.assistance.models import ResidencePermit
 
@@ -284,6 +297,7 @@ OBJECTS = {
     "service_delivery": _on_case(_service),
     "allowance_payment": _on_case(_allowance),
     "claim": _on_case(_claim),
+    "compensation_payment": _on_case(_compensation_payment),
     "permit": _on_case(_permit),
     "interpreter_need": _on_case(_interpreter),
     "return_plan": _on_case(_return),
