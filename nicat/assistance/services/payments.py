@@ -294,9 +294,6 @@ def record_award(*, actor, claim, awarded_amount, awarded_on, expected_version):
     return claim
 
 
-COMPENSATION_PAYMENT_FIELDS = ("claim", "amount", "currency", "paid_on", "paid_from")
-
-
 def _sync_paid(claim):
     """The claim's `paid_amount`, `last_paid_on` and `paid_from` as its payments not reversed say: their sum, and the
     day and payer of the latest (statistics and pages read the claim). Not saved."""
