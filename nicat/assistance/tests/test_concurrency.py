@@ -106,3 +106,49 @@ def test_two_supervisors_reversing_and_repaying_at_once_leave_one_payment(world)
     rows = AllowancePayment.objects.system().filter(person=case.person)
     assert rows.filter(status=PaymentStatus.PAID).count() == 1
     assert rows.filter(status=PaymentStatus.REVERSED).count() == 1
+
+
+def test_two_reversals_of_one_claims_payments_at_once_leave_its_total_right(world, monkeypatch):
+    """Two compensation payments of one claim recorded by mistake; two supervisors reverse one each at the same moment.
+    Each reversal recomputes the claim's total paid from the payments not reversed: without the claim's lock, each
+    would count the other's payment as still paid and the last to write would leave it in the total (PostgreSQL). The
+    second waits for the first: the total is 0, and the rest of the award can be paid."""
+    import datetime
+    from decimal import Decimal
+
+    from nicat.accounts.models import Role
+    from nicat.assistance.models import CompensationClaim, CompensationPayment
+    from nicat.assistance.services import payments
+    from tests.support.world import make_user
+
+    case = world.recognise(world.adult())
+    claim = services.open_claim(actor=world.cast.worker, case=case, claimed_amount="5000",
+                                claimed_on=datetime.date(2024, 1, 10))
+    claim = services.record_award(actor=world.cast.worker, claim=claim, awarded_amount="3000",
+                                  awarded_on=datetime.date(2024, 6, 1), expected_version=claim.version)
+    for amount, day in (("1000", datetime.date(2024, 7, 1)), ("500", datetime.date(2024, 7, 2))):
+        claim = CompensationClaim.objects.system().get(pk=claim.pk)
+        services.record_compensation_payment(actor=world.cast.worker, claim=claim, amount=amount, paid_on=day,
+                                             paid_from="offender", expected_version=claim.version)
+    rows = list(CompensationPayment.objects.system().filter(claim=claim).order_by("pk"))
+    supervisors = [make_user(f"race.comp{i}", world.cast.ngo, Role.SUPERVISOR).pk for i in range(2)]
+    sync = payments._sync_paid
+
+    def slow_sync(claim):  # widen the window between reading the payments and writing the total
+        time.sleep(0.2)
+        sync(claim)
+
+    monkeypatch.setattr(payments, "_sync_paid", slow_sync)
+
+    def reverse(supervisor_pk, row):
+        def job():
+            actor = User.objects.get(pk=supervisor_pk)
+            payment = CompensationPayment.objects.system().select_related("case", "claim").get(pk=row.pk)
+            services.reverse_compensation_payment(actor=actor, payment=payment, reason="Recorded on the wrong claim",
+                                                  expected_version=row.version)
+        return job
+
+    outcomes = race([reverse(pk, row) for pk, row in zip(supervisors, rows, strict=True)])
+    assert outcomes == ["ok", "ok"], outcomes
+    after = CompensationClaim.objects.system().get(pk=claim.pk)
+    assert after.paid_amount == Decimal("0.00") and after.last_paid_on is None and after.stage == "awarded"
