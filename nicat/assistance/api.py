@@ -724,13 +724,7 @@ class AllowanceViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
                                "supervisor of the institution that recorded it. 409 on a stale version.")
     @action(detail=True, methods=["post"], serializer_class=ReversalSerializer)
     def reverse(self, request, uuid=None):
-        payment = self.get_object()
-        services.require_reverser(request.user, payment)  # who may not is told so before their input is read
-        s = ReversalSerializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        services.reverse_allowance(actor=request.user, payment=payment, reason=s.validated_data["reason"],
-                                   expected_version=s.validated_data["version"])
-        return Response(AllowanceSerializer(payment, context=self.get_serializer_context()).data)
+        return _reverse_payment(self, services.reverse_allowance, AllowanceSerializer)
 
 
 class ClaimViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
@@ -794,13 +788,19 @@ class CompensationPaymentViewSet(CaseScopedViewSet):
                                "stale version.")
     @action(detail=True, methods=["post"], serializer_class=ReversalSerializer)
     def reverse(self, request, uuid=None):
-        payment = self.get_object()
-        services.require_reverser(request.user, payment)  # who may not is told so before their input is read
-        s = ReversalSerializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        services.reverse_compensation_payment(actor=request.user, payment=payment, reason=s.validated_data["reason"],
-                                              expected_version=s.validated_data["version"])
-        return Response(CompensationPaymentRecordSerializer(payment, context=self.get_serializer_context()).data)
+        return _reverse_payment(self, services.reverse_compensation_payment, CompensationPaymentRecordSerializer)
+
+
+def _reverse_payment(view, reverse, answer_serializer):
+    """The `reverse` action of a payment (allowance or compensation): the payment the caller may see, the reverser
+    rule told before the body is read, then `reverse(actor, payment, reason, expected_version)`."""
+    payment = view.get_object()
+    services.require_reverser(view.request.user, payment)  # who may not is told so before their input is read
+    s = ReversalSerializer(data=view.request.data)
+    s.is_valid(raise_exception=True)
+    reverse(actor=view.request.user, payment=payment, reason=s.validated_data["reason"],
+            expected_version=s.validated_data["version"])
+    return Response(answer_serializer(payment, context=view.get_serializer_context()).data)
 
 
 class PermitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, CaseScopedViewSet):

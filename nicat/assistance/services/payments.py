@@ -227,17 +227,24 @@ def reverse_allowance(*, actor, payment, reason, expected_version):
     with transaction.atomic():
         # the person's row, as a payment takes it: a reversal and a payment of the same person wait for each other
         Person.objects.row(case.person).select_for_update().first()
-        if AllowancePayment.objects.row(payment).filter(status=PaymentStatus.REVERSED).exists():
-            raise ValidationError(_("This payment has already been reversed; nothing was changed."))
-        bump_version(AllowancePayment, payment, expected_version, status=PaymentStatus.PAID)
-        before = snapshot(payment, ("status",))
-        payment.status, payment.reversed_at, payment.reversed_by = PaymentStatus.REVERSED, timezone.now(), actor
-        payment.reversal_reason = reason
-        payment.save(update_fields=["status", "reversed_at", "reversed_by", "reversal_reason"])
+        changes = _mark_reversed(actor, payment, reason, expected_version)
         audit.record(actor=actor, action="allowance.reverse", obj=payment, case=case, institution=institution,
-                     changes=audit.diff(AllowancePayment, {**before, "reversal_reason": ""},
-                                        snapshot(payment, ("status", "reversal_reason"))))
+                     changes=changes)
     return payment
+
+
+def _mark_reversed(actor, payment, reason, expected_version):
+    """Mark `payment` (an allowance or a compensation payment, under its caller's lock) reversed by `actor` for
+    `reason`, once and at the version read; the audit diff of the change."""
+    model = type(payment)
+    if model.objects.row(payment).filter(status=PaymentStatus.REVERSED).exists():
+        raise ValidationError(_("This payment has already been reversed; nothing was changed."))
+    bump_version(model, payment, expected_version, status=PaymentStatus.PAID)
+    before = snapshot(payment, ("status",))
+    payment.status, payment.reversed_at, payment.reversed_by = PaymentStatus.REVERSED, timezone.now(), actor
+    payment.reversal_reason = reason
+    payment.save(update_fields=["status", "reversed_at", "reversed_by", "reversal_reason"])
+    return audit.diff(model, {**before, "reversal_reason": ""}, snapshot(payment, ("status", "reversal_reason")))
 
 
 # --- compensation ----------------------------------------------------------------------------------
@@ -350,20 +357,12 @@ def reverse_compensation_payment(*, actor, payment, reason, expected_version):
     claim = payment.claim
     with atomic_edit(claim):
         CompensationClaim.objects.row(claim).select_for_update().first()
-        if CompensationPayment.objects.row(payment).filter(status=PaymentStatus.REVERSED).exists():
-            raise ValidationError(_("This payment has already been reversed; nothing was changed."))
-        bump_version(CompensationPayment, payment, expected_version, status=PaymentStatus.PAID)
-        before = snapshot(payment, ("status",))
-        payment.status, payment.reversed_at, payment.reversed_by = PaymentStatus.REVERSED, timezone.now(), actor
-        payment.reversal_reason = reason
-        payment.save(update_fields=["status", "reversed_at", "reversed_by", "reversal_reason"])
+        changes = _mark_reversed(actor, payment, reason, expected_version)
         claim.refresh_from_db()
         claim_before = snapshot(claim, CLAIM_FIELDS)
         bump_version(CompensationClaim, claim, claim.version)  # a payment form read before the reversal is stale
         _sync_paid(claim)
         claim.save(update_fields=["paid_amount", "last_paid_on", "paid_from"])
-        changes = audit.diff(CompensationPayment, {**before, "reversal_reason": ""},
-                             snapshot(payment, ("status", "reversal_reason")))
         claim_changes = audit.diff(CompensationClaim, claim_before, snapshot(claim, CLAIM_FIELDS))
         audit.record(actor=actor, action="compensation.reverse", obj=payment, case=case, institution=institution,
                      changes=changes, details={"claim": str(claim.uuid), "amount": str(payment.amount),
