@@ -34,7 +34,26 @@ class PaymentStatus(models.TextChoices):
     REVERSED = "reversed", _("Reversed")
 
 
-class AllowancePayment(CaseScopedModel, VersionedModel):
+class Reversible(models.Model):
+    """What a payment recorded by mistake keeps when it is reversed, never deleted (an allowance or a compensation
+    payment; nicat.assistance.services.payments): who reversed it, when and why (the reason sealed: it may name the
+    person). A reversed payment counts for nothing since."""
+
+    status = models.CharField(_("status"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PAID)
+    reversed_at = models.DateTimeField(_("reversed"), null=True, blank=True)
+    reversed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True,
+                                    blank=True, verbose_name=_("reversed by"))
+    reversal_reason = EncryptedTextField(_("reason for the reversal"))
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_reversed(self):
+        return self.status == PaymentStatus.REVERSED
+
+
+class AllowancePayment(CaseScopedModel, VersionedModel, Reversible):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="allowance_payments",
                              verbose_name=_("case"))
@@ -52,12 +71,6 @@ class AllowancePayment(CaseScopedModel, VersionedModel):
     recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True)
     institution = models.ForeignKey("directory.Institution", on_delete=models.PROTECT, related_name="+", null=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    # A payment recorded on the wrong case, twice, or with a wrong amount or month is reversed, never deleted.
-    status = models.CharField(_("status"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PAID)
-    reversed_at = models.DateTimeField(_("reversed"), null=True, blank=True)
-    reversed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True,
-                                    blank=True, verbose_name=_("reversed by"))
-    reversal_reason = EncryptedTextField(_("reason for the reversal"))
 
     class Meta:
         ordering = ["-paid_on", "-created_at"]
@@ -70,14 +83,9 @@ class AllowancePayment(CaseScopedModel, VersionedModel):
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="assistance_allowance_positive"),
         ]
 
-
     # A payment recorded by mistake is reversed in Nicat (nicat.assistance.services.reverse_allowance): the undo of a
     # merge that would leave the same allowance twice on one record points there (nicat.persons.services).
     reversible = True
-
-    @property
-    def is_reversed(self):
-        return self.status == PaymentStatus.REVERSED
 
 
 class CompensationSource(models.TextChoices):
@@ -136,7 +144,7 @@ class CompensationClaim(CaseScopedModel, VersionedModel):
         return self.STAGES[self.stage]
 
 
-class CompensationPayment(CaseScopedModel, VersionedModel):
+class CompensationPayment(CaseScopedModel, VersionedModel, Reversible):
     """One payment towards a claim's award. A payment recorded by mistake (wrong amount, wrong claim) is reversed,
     never deleted (nicat.assistance.services.reverse_compensation_payment): the row stays with who, when and why,
     and counts for nothing since. The claim's `paid_amount`, `last_paid_on` and `paid_from` are kept as the sum and
@@ -157,11 +165,6 @@ class CompensationPayment(CaseScopedModel, VersionedModel):
     # Payments recorded before payments were kept one by one, whose trail did not add up to the claim's total: one
     # row for the whole amount paid, dated the last payment (migration 0005).
     carried_over = models.BooleanField(_("payments recorded before this release, as one total"), default=False)
-    status = models.CharField(_("status"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PAID)
-    reversed_at = models.DateTimeField(_("reversed"), null=True, blank=True)
-    reversed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True,
-                                    blank=True, verbose_name=_("reversed by"))
-    reversal_reason = EncryptedTextField(_("reason for the reversal"))
 
     class Meta:
         ordering = ["-paid_on", "-created_at", "-pk"]
@@ -170,7 +173,3 @@ class CompensationPayment(CaseScopedModel, VersionedModel):
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="assistance_compensation_paid_positive"),
         ]
-
-    @property
-    def is_reversed(self):
-        return self.status == PaymentStatus.REVERSED

@@ -220,10 +220,8 @@ def reverse_allowance(*, actor, payment, reason, expected_version):
     read (two officers reversing, or one reversing what the other just corrected, do not both pass)."""
     case = payment.case
     institution = require_reverser(actor, payment)
-    reason = text(reason)
-    if len(reason) < 5:
-        raise ValidationError({"reason": _("Say why the payment is reversed (for example: recorded on the wrong "
-                                           "case, recorded twice, wrong amount or month).")})
+    reason = _reversal_reason(reason, _("Say why the payment is reversed (for example: recorded on the wrong case, "
+                                        "recorded twice, wrong amount or month)."))
     with transaction.atomic():
         # the person's row, as a payment takes it: a reversal and a payment of the same person wait for each other
         Person.objects.row(case.person).select_for_update().first()
@@ -231,6 +229,14 @@ def reverse_allowance(*, actor, payment, reason, expected_version):
         audit.record(actor=actor, action="allowance.reverse", obj=payment, case=case, institution=institution,
                      changes=changes)
     return payment
+
+
+def _reversal_reason(reason, ask):
+    """The reason given for a reversal, cleaned; `ask` (a field error) when it says nothing (under 5 characters)."""
+    reason = text(reason)
+    if len(reason) < 5:
+        raise ValidationError({"reason": ask})
+    return reason
 
 
 def _mark_reversed(actor, payment, reason, expected_version):
@@ -350,10 +356,8 @@ def reverse_compensation_payment(*, actor, payment, reason, expected_version):
     of the claim, as a payment takes it: a reversal and a payment of the same claim wait for each other."""
     case = payment.case
     institution = require_reverser(actor, payment)
-    reason = text(reason)
-    if len(reason) < 5:
-        raise ValidationError({"reason": _("Say why the payment is reversed (for example: a wrong amount, recorded "
-                                           "on the wrong claim, recorded twice).")})
+    reason = _reversal_reason(reason, _("Say why the payment is reversed (for example: a wrong amount, recorded on "
+                                        "the wrong claim, recorded twice)."))
     claim = payment.claim
     with atomic_edit(claim):
         CompensationClaim.objects.row(claim).select_for_update().first()
