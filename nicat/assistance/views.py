@@ -497,21 +497,14 @@ def allowance_add(request, case_uuid):
 @roles_required(frozenset({Role.SUPERVISOR}))
 def allowance_reverse(request, payment_uuid):
     """A payment recorded by mistake is reversed, never deleted; the correct one is then recorded anew."""
-    payment = _obj(request, AllowancePayment, payment_uuid)
-    case = payment.case
-    services.require_reverser(request.user, payment)  # who may not is told why (403), before any form
-    form = forms.ReversalForm(request.POST or None, initial={"version": payment.version})
-    return _form_page(request, form=form, title=_("Reverse an allowance payment"), case=case,
-                      back=_case_page(case) + "#money",
-                      on_valid=lambda d: services.reverse_allowance(actor=request.user, payment=payment,
-                                                                    reason=d["reason"],
-                                                                    expected_version=d["version"]),
-                      success=_("The payment was reversed. It stays in the record, marked reversed, and no longer "
-                                "counts as paid; record the correct payment now if one is due."),
-                      submit=_("Reverse the payment"), danger=True,
-                      intro=_("A payment recorded on the wrong case, twice, or with a wrong amount or date is not "
-                              "deleted: it is reversed, with the reason, and stays in the case's record. To correct "
-                              "the amount or the date, reverse this payment, then record the correct one."))
+    return _reverse_page(
+        request, _obj(request, AllowancePayment, payment_uuid), services.reverse_allowance,
+        title=_("Reverse an allowance payment"),
+        success=_("The payment was reversed. It stays in the record, marked reversed, and no longer counts as paid; "
+                  "record the correct payment now if one is due."),
+        intro=_("A payment recorded on the wrong case, twice, or with a wrong amount or date is not deleted: it is "
+                "reversed, with the reason, and stays in the case's record. To correct the amount or the date, "
+                "reverse this payment, then record the correct one."))
 
 
 @roles_required(PAYMENT_ROLES)
@@ -555,21 +548,26 @@ def claim_payment(request, claim_uuid):
 @roles_required(frozenset({Role.SUPERVISOR}))
 def compensation_reverse(request, payment_uuid):
     """A compensation payment recorded by mistake is reversed, never deleted; the correct one is then recorded."""
-    payment = _obj(request, CompensationPayment, payment_uuid)
+    return _reverse_page(
+        request, _obj(request, CompensationPayment, payment_uuid), services.reverse_compensation_payment,
+        title=_("Reverse a compensation payment"),
+        success=_("The compensation payment was reversed. It stays in the record, marked reversed, and no longer "
+                  "counts in the total paid; record the correct payment now if one was made."),
+        intro=_("A compensation payment recorded with a wrong amount, on the wrong claim or twice is not deleted: "
+                "it is reversed, with the reason, and stays in the case's record. To correct it, reverse this "
+                "payment, then record the correct one."))
+
+
+def _reverse_page(request, payment, reverse, *, title, success, intro):
+    """The reversal form of a payment (allowance or compensation): the reverser rule told before any form (403),
+    then the reason and the version read, handed to `reverse`."""
     case = payment.case
     services.require_reverser(request.user, payment)  # who may not is told why (403), before any form
     form = forms.ReversalForm(request.POST or None, initial={"version": payment.version})
-    return _form_page(request, form=form, title=_("Reverse a compensation payment"), case=case,
-                      back=_case_page(case) + "#money",
-                      on_valid=lambda d: services.reverse_compensation_payment(actor=request.user, payment=payment,
-                                                                               reason=d["reason"],
-                                                                               expected_version=d["version"]),
-                      success=_("The compensation payment was reversed. It stays in the record, marked reversed, and "
-                                "no longer counts in the total paid; record the correct payment now if one was made."),
-                      submit=_("Reverse the payment"), danger=True,
-                      intro=_("A compensation payment recorded with a wrong amount, on the wrong claim or twice is "
-                              "not deleted: it is reversed, with the reason, and stays in the case's record. To "
-                              "correct it, reverse this payment, then record the correct one."))
+    return _form_page(request, form=form, title=title, case=case, back=_case_page(case) + "#money",
+                      on_valid=lambda d: reverse(actor=request.user, payment=payment, reason=d["reason"],
+                                                 expected_version=d["version"]),
+                      success=success, submit=_("Reverse the payment"), danger=True, intro=intro)
 
 
 # --- foreigners and return ---------------------------------------------------------------------------------
