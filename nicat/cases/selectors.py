@@ -194,7 +194,11 @@ def load_terms(cases):
 @functools.lru_cache(maxsize=32)
 def _terms_sql(n_cases, n_persons, vendor):
     """(sql, Term attnames) of the union for `n_cases` cases and `n_persons` persons; the
-    parameters are, per relation, its name then the owner ids."""
+    parameters are, per relation, its name then the owner ids.
+
+    The link tables are united first and the terms joined once: joined per relation, PostgreSQL read
+    the whole (small) term table once for each of the ten relations, most of the read's database time
+    (docs/performance.md, "The terms joined once")."""
     qn = connection.ops.quote_name
     term_fields = [f.attname for f in Term._meta.concrete_fields]
     columns = ", ".join(f"t.{qn(f.column)}" for f in Term._meta.concrete_fields)
@@ -209,11 +213,11 @@ def _terms_sql(n_cases, n_persons, vendor):
             owner_col = through.get_field(field.m2m_field_name()).column
             term_col = through.get_field(field.m2m_reverse_field_name()).column
             parts.append(
-                f"SELECT CAST(%s AS TEXT) AS relation, x.{qn(owner_col)}, "
-                f"{columns} FROM {qn(through.db_table)} x "
-                f"JOIN {qn(Term._meta.db_table)} t ON t.{qn(Term._meta.pk.column)} = x.{qn(term_col)} "
-                f"WHERE x.{qn(owner_col)} IN ({', '.join(['%s'] * n)})")
-    return " UNION ALL ".join(parts), term_fields
+                f"SELECT CAST(%s AS TEXT) AS relation, {qn(owner_col)} AS owner_id, {qn(term_col)} AS term_id "
+                f"FROM {qn(through.db_table)} WHERE {qn(owner_col)} IN ({', '.join(['%s'] * n)})")
+    links = " UNION ALL ".join(parts)
+    return (f"SELECT x.relation, x.owner_id, {columns} FROM ({links}) x "
+            f"JOIN {qn(Term._meta.db_table)} t ON t.{qn(Term._meta.pk.column)} = x.term_id"), term_fields
 
 
 def _term_order(term):

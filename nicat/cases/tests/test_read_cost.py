@@ -276,3 +276,16 @@ def test_the_case_page_reads_each_panels_rows_once(client, cast, case):
                for table in ("cases_case", "referrals_referral")) == 2
     assert not any(s.lstrip().startswith('SELECT %s AS "a" FROM "cases_case"') for s in sqls)  # no re-check
     assert sum('FROM "accounts_membership"' in s for s in sqls) == 1
+
+
+def test_the_terms_of_a_read_join_the_term_table_once(api, cast, case):
+    """Joined once per relation, the ten relations' terms made PostgreSQL read the whole term table ten times —
+    most of the database's time for a case read (docs/performance.md, "The terms joined once")."""
+    client = api(cast.worker)
+    url = f"/api/v1/cases/{case.uuid}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get(url).json()
+    terms = [q["sql"] for q in ctx.captured_queries if "cases_case_acts" in q["sql"]]
+    assert len(terms) == 1 and terms[0].count('"vocab_term"') == 1
+    assert sorted(body["countries_of_exploitation"]) == ["AE", "TR"] and len(body["acts"]) == 2
