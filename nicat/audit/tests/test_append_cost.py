@@ -77,3 +77,35 @@ def test_a_database_error_during_an_append_is_djangos_own(user):
         connection.close()
     record(actor=user, action="case.view")  # a new connection, and the chain goes on
     assert verify_chain().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_outside_a_transaction_holds_the_chains_lock_only_while_the_server_appends(user, monkeypatch):
+    """A read has nothing of its own to roll back with its event: on PostgreSQL the append commits on the server at
+    the end of its one statement, so while this process checks the answer (and, under load, waits behind its other
+    threads) another request can already append — before, the lock waited for this process's COMMIT. Inside a
+    caller's transaction the event still commits (or rolls back) with the caller's change."""
+    import psycopg
+    from django.conf import settings
+
+    from nicat.audit import services
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the chain's lock is PostgreSQL's (SQLite writers take turns on the database's one lock)")
+    db = settings.DATABASES["default"]
+    seen = []
+    with psycopg.connect(f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}", autocommit=True) as other:
+        def look(event):  # runs in record() once the database has answered the append
+            free = other.execute("SELECT pg_try_advisory_lock(%s)", [services.ADVISORY_LOCK_KEY]).fetchone()[0]
+            if free:
+                other.execute("SELECT pg_advisory_unlock(%s)", [services.ADVISORY_LOCK_KEY])
+            stored = other.execute("SELECT count(*) FROM audit_auditevent WHERE sequence = %s",
+                                   [event.sequence]).fetchone()[0]
+            seen.append((free, stored))
+
+        monkeypatch.setattr(services, "_maybe_checkpoint", look)
+        record(actor=user, action="case.view")
+        with transaction.atomic():
+            record(actor=user, action="note.create")
+    assert seen == [(True, 1), (False, 0)]
+    assert verify_chain().ok
