@@ -13,6 +13,7 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user, user_has_device
@@ -514,23 +515,38 @@ def active_token_count(user):
 
 def is_locked_out(user):
     """True while django-axes holds the account locked after repeated failed sign-ins (by its name)."""
-    if not getattr(settings, "AXES_ENABLED", True):
+    window = lockout_window()
+    if window is None:
         return False
-    from axes.helpers import get_cool_off
-    from axes.models import AccessAttempt
-    from django.db.models import Sum
-
-    cool_off = get_cool_off()
-    if cool_off is None:
-        attempts = AccessAttempt.objects.filter(username=user.get_username())
+    limit, since = window
+    if since is None:
+        attempts = _recent_attempts(user.get_username(), None)
         failures = attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
     else:
-        # Asked on every API request: composed once (nicat.core.prepared), summed here (a few rows at most).
-        slots = _lockout_slots()
-        attempts = prepared.fetch("accounts.lockout_attempts", _recent_attempts, slots=slots,
-                                  values={"username": user.get_username(), "since": timezone.now() - cool_off})
+        # Composed once (nicat.core.prepared), summed here (a few rows at most).
+        attempts = prepared.fetch("accounts.lockout_attempts", _recent_attempts, slots=_lockout_slots(),
+                                  values={"username": user.get_username(), "since": since})
         failures = sum(a.failures_since_start or 0 for a in attempts)
-    return failures >= int(getattr(settings, "AXES_FAILURE_LIMIT", 5))
+    return failures >= limit
+
+
+def lockout_window():
+    """(the failures that lock an account, the moment from which they count — None when a lock never ends), or
+    None when sign-in lock-outs are off: the one reading of the lock-out settings, for `is_locked_out` and for
+    the API token's look-up (nicat.accounts.tokens), which counts the same failures in the token's statement."""
+    if not getattr(settings, "AXES_ENABLED", True):
+        return None
+    from axes.helpers import get_cool_off
+
+    cool_off = get_cool_off()
+    return int(getattr(settings, "AXES_FAILURE_LIMIT", 5)), (None if cool_off is None else timezone.now() - cool_off)
+
+
+def failures_since(username, since):
+    """A subquery: the number of failed sign-ins counted against `username` (a value or an OuterRef) since
+    `since` (NULL when there are none)."""
+    return (_recent_attempts(username, since).order_by().values("username")
+            .annotate(n=Sum("failures_since_start")).values("n"))
 
 
 @functools.cache
@@ -544,4 +560,5 @@ def _lockout_slots():
 def _recent_attempts(username, since):
     from axes.models import AccessAttempt
 
-    return AccessAttempt.objects.filter(username=username, attempt_time__gte=since)
+    attempts = AccessAttempt.objects.filter(username=username)
+    return attempts if since is None else attempts.filter(attempt_time__gte=since)

@@ -4,17 +4,20 @@
 every request would make every read a write, and on SQLite every write takes the database's one
 write lock. The column says when the token was last used, to the minute."""
 import datetime
+import functools
 import hashlib
 import secrets
 
+from axes.models import AccessAttempt
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
-from nicat.accounts.models import ApiToken
+from nicat.accounts.models import ApiToken, User
 from nicat.core import prepared
 
 # How stale `last_used_at` may be before a request writes it again.
@@ -49,15 +52,26 @@ class HashedTokenAuthentication(TokenAuthentication):
     keyword = "Token"
 
     def authenticate_credentials(self, key):
+        from nicat.accounts.services import is_locked_out, lockout_window
+
+        digest = _digest(key)
+        window = lockout_window()
+        if window is not None and window[1] is not None:
+            # Every API request: the token, its user and the lock-out in ONE statement — a token is found only
+            # while its account is not locked. Not found, the statements below say why.
+            limit, since = window
+            found = prepared.fetch(("accounts.api_token_unlocked", limit), functools.partial(_unlocked_token, limit),
+                                   slots={"digest": _DIGEST, "since": _SINCE}, values={"digest": digest, "since": since})
+            if found and found[0].user.is_active:
+                touch_last_used(found[0])
+                return found[0].user, found[0]
         found = prepared.fetch("accounts.api_token", _token_by_digest, slots={"digest": _DIGEST},
-                               values={"digest": _digest(key)})
+                               values={"digest": digest})
         if not found:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
         token = found[0]
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("This account is disabled."))
-        from nicat.accounts.services import is_locked_out
-
         if is_locked_out(token.user):
             # A locked account is locked for the API too, until the lock ends or an administrator lifts it.
             raise exceptions.AuthenticationFailed(_("This account is locked after repeated failed sign-ins; its "
@@ -67,11 +81,25 @@ class HashedTokenAuthentication(TokenAuthentication):
 
 
 _DIGEST = prepared.Slot(ApiToken._meta.get_field("digest"))
+_SINCE = prepared.Slot(AccessAttempt._meta.get_field("attempt_time"))
 
 
 def _token_by_digest(digest):
-    """The token (not revoked) with its user, composed once (nicat.core.prepared): this runs on every API request."""
-    return ApiToken.objects.select_related("user").filter(digest=digest, revoked_at__isnull=True)[:1]
+    """The token (not revoked) with its user, composed once (nicat.core.prepared)."""
+    return _tokens(digest)[:1]
+
+
+def _tokens(digest):
+    return ApiToken.objects.select_related("user").filter(digest=digest, revoked_at__isnull=True)
+
+
+def _unlocked_token(limit, digest, since):
+    """`_token_by_digest`, found only while its user has fewer than `limit` failed sign-ins since `since`
+    (nicat.accounts.services.is_locked_out in SQL: the same attempts, the same sum)."""
+    from nicat.accounts.services import failures_since
+
+    failures = Coalesce(Subquery(failures_since(OuterRef(f"user__{User.USERNAME_FIELD}"), since)), 0)
+    return _tokens(digest).alias(failures=failures).filter(failures__lt=limit)[:1]
 
 
 def touch_last_used(token, now=None):
