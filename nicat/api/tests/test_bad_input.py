@@ -164,3 +164,31 @@ def test_a_multiple_choice_with_an_id_too_large_for_the_database_is_a_form_error
                            {"worker": cast.worker.pk, "members": [value], "version": 0})
     assert response.status_code == 400
     assert "members" in response.context["form"].errors
+
+
+@pytest.mark.parametrize("tz", ["Asia/Baku", "UTC", "Europe/Moscow", "America/St_Johns"])
+def test_date_times_are_written_as_drf_writes_them_except_local_mean_time(tz, settings):
+    """The API's date-time fields look up the time zone once per value; what they write is DRF's own text
+    (the zone's offset, Z for UTC, microseconds kept, a custom format honoured), except an offset in seconds."""
+    import zoneinfo
+
+    from django.utils import timezone as dj_timezone
+    from rest_framework import serializers
+
+    ours = serializers.DateTimeField.to_representation
+    drf = ours.nicat_original
+    utc = datetime.timezone.utc
+    moments = [datetime.datetime(2026, 12, 5, 16, 30, tzinfo=utc), datetime.datetime(2026, 6, 1, 0, 0, 0, 123456, tzinfo=utc),
+               datetime.datetime(1999, 3, 28, 1, 30, tzinfo=zoneinfo.ZoneInfo("Europe/Moscow")),
+               datetime.datetime(2026, 12, 5, 16, 30)]
+    with dj_timezone.override(zoneinfo.ZoneInfo(tz)):
+        for field in (serializers.DateTimeField(), serializers.DateTimeField(format="%d.%m.%Y %H:%M"),
+                      serializers.DateTimeField(default_timezone=utc), serializers.DateTimeField(format=None)):
+            for moment in moments:
+                assert ours(field, moment) == drf(field, moment), (field, moment)
+            assert ours(field, None) == drf(field, None) and ours(field, "") == drf(field, "")
+        old = datetime.datetime(1920, 5, 1, 12, 0, tzinfo=utc)
+        written = ours(serializers.DateTimeField(), old)
+        seconds = old.astimezone(zoneinfo.ZoneInfo(tz)).utcoffset().seconds % 60
+        assert written == ("1920-05-01T12:00:00Z" if seconds else drf(serializers.DateTimeField(), old))
+        assert bool(seconds) == (tz in ("Asia/Baku", "America/St_Johns"))  # local mean times then
