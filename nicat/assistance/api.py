@@ -64,7 +64,7 @@ from nicat.cases.models import Case, CaseStatus, ClosureReason
 from nicat.core.drf import RefuseUnknownFieldsMixin
 from nicat.core.reads import as_uuid
 from nicat.core.services import expected_version
-from nicat.core.viewsets import CASE_PARAMETER, AuditedViewSet
+from nicat.core.viewsets import CASE_PARAMETER, AuditedViewSet, IdempotentPosts
 from nicat.directory.models import Institution
 from nicat.vocab.fields import TermField
 
@@ -470,9 +470,20 @@ OCCUPANCY_HISTORY = inline_serializer("OccupancyHistory", {
 })
 FACILITY_ADDRESS = inline_serializer("FacilityAddress", {"address": serializers.CharField(),
                                                          "phone": serializers.CharField()})
-CLOSED_CASE = inline_serializer("ClosedCase", {"case": serializers.UUIDField(), "status": serializers.CharField(),
-                                               "closure_reason": serializers.CharField(),
-                                               "version": serializers.IntegerField()})
+
+
+class ClosedCaseSerializer(serializers.ModelSerializer):
+    """The answer of a closure: the case, its status and reason, its new version (what a retry with the same
+    Idempotency-Key answers again, read anew)."""
+
+    case = serializers.UUIDField(source="uuid", read_only=True)
+    status = serializers.CharField(read_only=True)
+    closure_reason = serializers.CharField(read_only=True)
+    version = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Case
+        fields = ["case", "status", "closure_reason", "version"]
 
 
 # --- viewsets -----------------------------------------------------------------------------------------
@@ -929,15 +940,16 @@ class FollowUpViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
         return self._ok(item)
 
 
-class CaseClosureViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
-    """Close a case: only after the final review of the rehabilitation plan, with the HTCDS reason."""
+class CaseClosureViewSet(IdempotentPosts, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Close a case: only after the final review of the rehabilitation plan, with the HTCDS reason. A request
+    retried with its Idempotency-Key is answered as the first was, instead of "already closed"."""
 
     serializer_class = ClosureSerializer
 
     def get_queryset(self):
         return Case.objects.none()
 
-    @extend_schema(request=ClosureSerializer, responses={201: CLOSED_CASE})
+    @extend_schema(request=ClosureSerializer, responses={201: ClosedCaseSerializer})
     def create(self, request, *args, **kwargs):
         acting_institution(request.user, CLOSE_ROLES)
         s = ClosureSerializer(data=request.data, context=self.get_serializer_context())
@@ -945,6 +957,5 @@ class CaseClosureViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
         d = s.validated_data
         case = services.close_case(actor=request.user, case=d["case"], status=d["status"],
                                    closure_reason=d["closure_reason"], expected_version=d["version"])
-        return Response({"case": str(case.uuid), "status": case.status, "closure_reason": case.closure_reason,
-                         "version": case.version}, status=status.HTTP_201_CREATED)
+        return Response(ClosedCaseSerializer(case).data, status=status.HTTP_201_CREATED)
 

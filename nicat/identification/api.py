@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from nicat.access import policy
 from nicat.access import sections as access_sections
 from nicat.cases.models import Case
-from nicat.core.viewsets import AuditedViewSet
+from nicat.core.viewsets import AuditedViewSet, IdempotentPosts
 from nicat.identification import engine, messages, selectors, services
 from nicat.identification.models import (
     CertificateLanguage,
@@ -206,8 +206,9 @@ class ReferralSerializer(serializers.Serializer):
                                                  required=False)
 
 
-class IdentificationViewSet(viewsets.GenericViewSet):
-    """The identification workflow of a case, addressed by the case's uuid."""
+class IdentificationViewSet(IdempotentPosts, viewsets.GenericViewSet):
+    """The identification workflow of a case, addressed by the case's uuid. A referral retried with its
+    Idempotency-Key is answered as the first was, instead of "already referred"."""
 
     serializer_class = IdentificationSerializer
     lookup_field = "uuid"

@@ -76,3 +76,38 @@ def test_a_form_changed_after_it_was_saved_and_sent_again_is_shown_with_the_reas
     assert again.status_code == 409 and "already sent and saved with other content" in page
     assert later in page and token not in page and token_on(client, url) not in ("", token)
     assert FollowUp.objects.of(case).count() == 1
+
+
+def test_a_closure_retried_with_its_key_is_answered_as_the_first_was(world, api):
+    """Retried after a lost answer, a closure used to be refused ("already closed", 400): the client could not
+    tell its own success from a failure. With the same Idempotency-Key it gets the first answer again."""
+    from nicat.audit.models import AuditEvent
+    from nicat.cases.models import Case
+
+    worker = api(world.cast.worker)
+    case = world.adult()
+    body = {"case": str(case.uuid), "closure_reason": "Duplicate", "version": case.version}
+    first = worker.post("/api/v1/case-closures/", body, format="json", HTTP_IDEMPOTENCY_KEY="close-1")
+    second = worker.post("/api/v1/case-closures/", body, format="json", HTTP_IDEMPOTENCY_KEY="close-1")
+    assert first.status_code == second.status_code == 201, (first.content, second.content)
+    assert second.json() == first.json() == {"case": str(case.uuid), "status": "Closed",
+                                             "closure_reason": "Duplicate", "version": case.version + 1}
+    assert second["Idempotent-Replayed"] == "true" and not first.has_header("Idempotent-Replayed")
+    assert Case.objects.system().get(pk=case.pk).version == case.version + 1
+    assert AuditEvent.objects.filter(action="case.update", case_reference=case.reference).count() == 1
+    # Another request under that key is not the first one; without a key the repeat is refused, as before.
+    other = worker.post("/api/v1/case-closures/", {**body, "closure_reason": "Other"}, format="json",
+                        HTTP_IDEMPOTENCY_KEY="close-1")
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    again = worker.post("/api/v1/case-closures/", body, format="json")
+    assert again.status_code in (400, 409) and Case.objects.system().get(pk=case.pk).version == case.version + 1
+
+
+def test_another_users_key_never_replays_a_closure(world, api):
+    case = world.adult()
+    body = {"case": str(case.uuid), "closure_reason": "Duplicate", "version": case.version}
+    assert api(world.cast.worker).post("/api/v1/case-closures/", body, format="json",
+                                       HTTP_IDEMPOTENCY_KEY="shared").status_code == 201
+    stranger = api(world.cast.worker2).post("/api/v1/case-closures/", body, format="json",
+                                            HTTP_IDEMPOTENCY_KEY="shared")
+    assert stranger.status_code == 400 and "case" in stranger.json() and "Idempotent-Replayed" not in stranger

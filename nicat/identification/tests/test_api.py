@@ -109,3 +109,21 @@ def test_schema_includes_the_identification_endpoints(api, cast):
     assert schema.status_code == 200
     text = schema.content.decode()
     assert "/api/v1/screenings/" in text and "/api/v1/identification/decisions/" in text
+
+
+def test_a_referral_retried_with_its_key_is_answered_as_the_first_was(api, cast, adult_case):
+    """A retried referral used to be refused ("already referred"); with its Idempotency-Key the client gets the
+    first answer again, and the case is referred once."""
+    worker = api(cast.worker)
+    identification_consent(cast.worker, adult_case)
+    url = f"/api/v1/identification/cases/{adult_case.uuid}/refer/"
+    first = worker.post(url, {"note": "Urgent"}, format="json", HTTP_IDEMPOTENCY_KEY="refer-1")
+    second = worker.post(url, {"note": "Urgent"}, format="json", HTTP_IDEMPOTENCY_KEY="refer-1")
+    assert first.status_code == second.status_code == 201, (first.content, second.content)
+    assert second.json()["uuid"] == first.json()["uuid"] and second.json()["status"] == "referred"
+    assert second["Idempotent-Replayed"] == "true"
+    assert AuditEvent.objects.filter(action="identification.referral", case_reference=adult_case.reference).count() == 1
+    assert worker.post(url, {"note": "Else"}, format="json", HTTP_IDEMPOTENCY_KEY="refer-1").status_code == 422
+    # An officer of the competent authority may read the referral; another NGO's retry under the key gets nothing.
+    stranger = api(cast.worker2).post(url, {"note": "Urgent"}, format="json", HTTP_IDEMPOTENCY_KEY="refer-1")
+    assert stranger.status_code == 404 and "Idempotent-Replayed" not in stranger
