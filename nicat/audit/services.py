@@ -245,7 +245,7 @@ def record(*, actor, action, obj=None, case=None, institution=None, changes=None
         # transaction, committed by the server at the end of the one statement — the chain's lock is held
         # only while the server appends, not while this process gets the answer back, checks it and sends
         # COMMIT (under load, waiting for the interpreter's lock behind other threads, for milliseconds in
-        # which every other append waited; docs/performance.md, "The chain's lock held by the server only").
+        # which every other append waited; docs/performance.md, "The database's share of a read").
         # The hash check below then follows the commit: a mismatch still fails the request, and `nicat audit
         # verify` names the event. The checkpoint, when due, is its own transaction (create_checkpoint).
         event = _append(fields)

@@ -198,7 +198,7 @@ def _terms_sql(n_cases, n_persons, vendor):
 
     The link tables are united first and the terms joined once: joined per relation, PostgreSQL read
     the whole (small) term table once for each of the ten relations, most of the read's database time
-    (docs/performance.md, "The terms joined once")."""
+    (docs/performance.md, "The database's share of a read")."""
     qn = connection.ops.quote_name
     term_fields = [f.attname for f in Term._meta.concrete_fields]
     columns = ", ".join(f"t.{qn(f.column)}" for f in Term._meta.concrete_fields)

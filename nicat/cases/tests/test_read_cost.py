@@ -280,7 +280,7 @@ def test_the_case_page_reads_each_panels_rows_once(client, cast, case):
 
 def test_the_terms_of_a_read_join_the_term_table_once(api, cast, case):
     """Joined once per relation, the ten relations' terms made PostgreSQL read the whole term table ten times —
-    most of the database's time for a case read (docs/performance.md, "The terms joined once")."""
+    most of the database's time for a case read (docs/performance.md, "The database's share of a read")."""
     client = api(cast.worker)
     url = f"/api/v1/cases/{case.uuid}/"
     client.get(url)
