@@ -110,6 +110,14 @@ def test_the_token_and_the_lock_out_are_read_in_one_statement(cast, hardened):
     asking = [s for s in sqls if "axes_accessattempt" in s]
     assert len(asking) == 1 and "accounts_apitoken" in asking[0]
     assert sum("accounts_apitoken" in s for s in sqls) == 1
+    # ... and composed once, not on every request (nicat.core.prepared keeps it compiled for the connection).
+    from django.db import connections
+
+    from nicat.core import prepared
+
+    kept = {key[0]: entry for key, entry in prepared._cache(connections["default"]).items()}
+    assert kept[("accounts.api_token_unlocked", hardened.AXES_FAILURE_LIMIT)] not in (prepared._REFUSED,
+                                                                                       prepared._EMPTY)
 
 
 def test_failed_sign_ins_lock_the_token_only_within_the_cool_off(cast, hardened):
