@@ -1,5 +1,6 @@
 """Appending to the audit trail. `record` is the one way in; every service calls it inside its own
 transaction, so the action and its audit event are committed together or not at all."""
+import contextlib
 import hashlib
 import json
 import logging
@@ -240,18 +241,15 @@ def record(*, actor, action, obj=None, case=None, institution=None, changes=None
         "changes": changes,
         "details": details,
     }
-    if connection.vendor == "postgresql" and connection.get_autocommit() and not connection.in_atomic_block:
-        # Nothing of the caller's to roll back with it (a read): on PostgreSQL the append is then its own
-        # transaction, committed by the server at the end of the one statement — the chain's lock is held
-        # only while the server appends, not while this process gets the answer back, checks it and sends
-        # COMMIT (under load, waiting for the interpreter's lock behind other threads, for milliseconds in
-        # which every other append waited; docs/performance.md, "The database's share of a read").
-        # The hash check below then follows the commit: a mismatch still fails the request, and `nicat audit
-        # verify` names the event. The checkpoint, when due, is its own transaction (create_checkpoint).
-        event = _append(fields)
-        _maybe_checkpoint(event)
-        return event
-    with transaction.atomic(savepoint=False):
+    # Nothing of the caller's to roll back with it (a read): on PostgreSQL the append is then its own
+    # transaction, committed by the server at the end of the one statement — the chain's lock is held
+    # only while the server appends, not while this process gets the answer back, checks it and sends
+    # COMMIT (under load, waiting for the interpreter's lock behind other threads, for milliseconds in
+    # which every other append waited; docs/performance.md, "The database's share of a read").
+    # The hash check in _append then follows the commit: a mismatch still fails the request, and `nicat
+    # audit verify` names the event. The checkpoint, when due, is its own transaction (create_checkpoint).
+    alone = connection.vendor == "postgresql" and connection.get_autocommit() and not connection.in_atomic_block
+    with contextlib.nullcontext() if alone else transaction.atomic(savepoint=False):
         event = _append(fields)
         _maybe_checkpoint(event)
     return event
