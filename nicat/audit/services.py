@@ -241,17 +241,18 @@ def record(*, actor, action, obj=None, case=None, institution=None, changes=None
         "changes": changes,
         "details": details,
     }
-    # Nothing of the caller's to roll back with it (a read): on PostgreSQL the append is then its own
-    # transaction, committed by the server at the end of the one statement — the chain's lock is held
-    # only while the server appends, not while this process gets the answer back, checks it and sends
-    # COMMIT (under load, waiting for the interpreter's lock behind other threads, for milliseconds in
-    # which every other append waited; docs/performance.md, "The database's share of a read").
+    # Nothing of the caller's to roll back with it (a read): the append is then its own transaction, the one
+    # statement committed by the database as it ends — on PostgreSQL the chain's lock is held only while the
+    # server appends, not while this process gets the answer back, checks it and sends COMMIT (under load,
+    # waiting for the interpreter's lock behind other threads, for milliseconds in which every other append
+    # waited; docs/performance.md, "The database's share of a read"); on SQLite the database's write lock
+    # likewise, the statement sent in this process's write turn instead of BEGIN IMMEDIATE … COMMIT.
     # The hash check in _append then follows the commit: a mismatch still fails the request, and `nicat
     # audit verify` names the event. The checkpoint, when due, is its own transaction (create_checkpoint).
-    alone = connection.vendor == "postgresql" and connection.get_autocommit() and not connection.in_atomic_block
+    alone = connection.get_autocommit() and not connection.in_atomic_block
     with contextlib.nullcontext() if alone else transaction.atomic(savepoint=False):
         event = _append(fields)
-        _maybe_checkpoint(event)
+    _maybe_checkpoint(event)
     return event
 
 
@@ -291,7 +292,9 @@ def _append(fields):
     if connection.vendor == "postgresql":
         sequence, prev_hash, digest = _pg_append([ADVISORY_LOCK_KEY, GENESIS_HASH, *params[:14], head, tail])
     else:
-        with connection.cursor() as cursor:
+        # In autocommit mode the INSERT is its own transaction, committed when its cursor is closed: the
+        # write turn (nicat.core.sqlite) is given back only after that.
+        with getattr(connection, "write_turn", contextlib.nullcontext)(), connection.cursor() as cursor:
             cursor.execute(_append_sql(connection.vendor), params + [GENESIS_HASH, head, GENESIS_HASH, tail])
             sequence, prev_hash, digest = cursor.fetchone()
     # The text the database hashed, rebuilt from the parts sent and the place it returned (canonical_parts

@@ -1,5 +1,6 @@
 """An append to the chain is one statement: the head is read, linked and hashed by the INSERT itself
 (SHA-256 in the database), and the hash is the one the definition gives (docs/audit.md)."""
+import contextlib
 import datetime
 
 import pytest
@@ -80,28 +81,18 @@ def test_a_database_error_during_an_append_is_djangos_own(user):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_read_outside_a_transaction_holds_the_chains_lock_only_while_the_server_appends(user, monkeypatch):
-    """A read has nothing of its own to roll back with its event: on PostgreSQL the append commits on the server at
-    the end of its one statement, so while this process checks the answer (and, under load, waits behind its other
-    threads) another request can already append — before, the lock waited for this process's COMMIT. Inside a
-    caller's transaction the event still commits (or rolls back) with the caller's change."""
-    import psycopg
-    from django.conf import settings
-
+def test_a_read_outside_a_transaction_holds_the_chains_lock_only_while_the_database_appends(user, monkeypatch):
+    """A read has nothing of its own to roll back with its event: its append is one statement that the database
+    commits as it ends, so while this process checks the answer (and, under load, waits behind its other threads)
+    another request can already append — before, the lock (PostgreSQL's advisory lock, SQLite's write lock)
+    waited for this process's COMMIT. Inside a caller's transaction the event still commits (or rolls back) with
+    the caller's change."""
     from nicat.audit import services
 
-    if connection.vendor != "postgresql":
-        pytest.skip("the chain's lock is PostgreSQL's (SQLite writers take turns on the database's one lock)")
-    db = settings.DATABASES["default"]
     seen = []
-    with psycopg.connect(f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}", autocommit=True) as other:
-        def look(event):  # runs in record() once the database has answered the append
-            free = other.execute("SELECT pg_try_advisory_lock(%s)", [services.ADVISORY_LOCK_KEY]).fetchone()[0]
-            if free:
-                other.execute("SELECT pg_advisory_unlock(%s)", [services.ADVISORY_LOCK_KEY])
-            stored = other.execute("SELECT count(*) FROM audit_auditevent WHERE sequence = %s",
-                                   [event.sequence]).fetchone()[0]
-            seen.append((free, stored))
+    with _other_connection() as (lock_is_free, stored):
+        def look(event):  # runs in record() once the database has answered the append and the hash is checked
+            seen.append((lock_is_free(), stored(event.sequence)))
 
         monkeypatch.setattr(services, "_maybe_checkpoint", look)
         record(actor=user, action="case.view")
@@ -109,3 +100,42 @@ def test_a_read_outside_a_transaction_holds_the_chains_lock_only_while_the_serve
             record(actor=user, action="note.create")
     assert seen == [(True, 1), (False, 0)]
     assert verify_chain().ok
+
+
+@contextlib.contextmanager
+def _other_connection():
+    """Another connection to the test database: (is the chain's lock free?, how many events of a sequence does it
+    see?)."""
+    from nicat.audit import services
+
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        with psycopg.connect(f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+                             autocommit=True) as other:
+            def lock_is_free():
+                free = other.execute("SELECT pg_try_advisory_lock(%s)", [services.ADVISORY_LOCK_KEY]).fetchone()[0]
+                if free:
+                    other.execute("SELECT pg_advisory_unlock(%s)", [services.ADVISORY_LOCK_KEY])
+                return free
+
+            yield lock_is_free, lambda seq: other.execute(
+                "SELECT count(*) FROM audit_auditevent WHERE sequence = %s", [seq]).fetchone()[0]
+    else:
+        import sqlite3
+
+        other = sqlite3.connect(db["NAME"], timeout=0, isolation_level=None)
+        try:
+            def lock_is_free():
+                try:
+                    other.execute("BEGIN IMMEDIATE")  # the database's one write lock, not waited for
+                except sqlite3.OperationalError:
+                    return False
+                other.execute("ROLLBACK")
+                return True
+
+            yield lock_is_free, lambda seq: other.execute(
+                "SELECT count(*) FROM audit_auditevent WHERE sequence = ?", [seq]).fetchone()[0]
+        finally:
+            other.close()

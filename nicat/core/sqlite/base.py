@@ -17,6 +17,7 @@ database's `timeout` (20 s), after which the transaction fails as before ("datab
 Django also rewrites every statement's `%s` placeholders to SQLite's `?` with a regular expression on
 every execution; the rewritten text is kept here, as most statements are the same texts again and again
 (the compiled hot reads of nicat.core.prepared, the audit append)."""
+import contextlib
 import fcntl
 import functools
 import os
@@ -105,16 +106,34 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def create_cursor(self, name=None):
         return self.connection.cursor(factory=CursorWrapper)
 
-    def _start_transaction_under_autocommit(self):
+    def _take_turn(self):
         turn = _turn(self.settings_dict["NAME"])
         if not turn.take(float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))):
             raise OperationalError("database is locked")
         self._turn_held = turn
+
+    def _start_transaction_under_autocommit(self):
+        self._take_turn()
         try:
             super()._start_transaction_under_autocommit()
         except BaseException:
             self._give_turn()
             raise
+
+    @contextlib.contextmanager
+    def write_turn(self):
+        """This process's write turn around statements sent in autocommit mode — each its own transaction in
+        SQLite, which takes the database's write lock when the statement starts and commits when it ends (a
+        read's audit append: one INSERT, no BEGIN IMMEDIATE and COMMIT around it). Inside a transaction the
+        turn is already held (or, with autocommit off, left to SQLite): nothing more is taken."""
+        if self._turn_held is not None or self.in_atomic_block or not self.get_autocommit():
+            yield
+            return
+        self._take_turn()
+        try:
+            yield
+        finally:
+            self._give_turn()
 
     def _give_turn(self):
         turn, self._turn_held = self._turn_held, None
