@@ -1,0 +1,122 @@
+"""`nicat serve` spreads kept-alive connections over its worker processes, and refuses a port another server
+holds (docs/performance.md, "Connections spread over the workers")."""
+import base64
+import concurrent.futures
+import glob
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+pytestmark = pytest.mark.skipif(os.environ.get("NICAT_TEST_DB") == "postgres",
+                                reason="the server's sockets, not the database: run once, on the SQLite run")
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(var_dir, port):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "nicat.settings", "NICAT_DEV": "1", "NICAT_VAR_DIR": str(var_dir),
+           "DATABASE_URL": f"sqlite:///{var_dir}/serve.sqlite3", "SECRET_KEY": "test-serve-secret-key",
+           "NICAT_FIELD_KEYS": base64.urlsafe_b64encode(b"s" * 32).decode(),
+           "NICAT_INDEX_KEY": base64.urlsafe_b64encode(b"t" * 32).decode(), "NICAT_INPROCESS_JOBS": "false",
+           "WEB_CONCURRENCY": "2", "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-m", "nicat", "serve", "--port", str(port)], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+def _get(port, conn=None):
+    conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/healthz")
+    response = conn.getresponse()
+    response.read()
+    return conn, response.status
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    var_dir, port = tmp_path_factory.mktemp("serve"), _free_port()
+    proc = _serve(var_dir, port)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, proc.communicate()[0][-3000:]
+            try:
+                if _get(port)[1] == 200:
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.3)
+        workers = [int(p) for p in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+        assert len(workers) == 2
+        yield proc, port, workers, var_dir
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _socket_inodes(pid):
+    found = set()
+    for fd in glob.glob(f"/proc/{pid}/fd/*"):
+        try:
+            match = re.fullmatch(r"socket:\[(\d+)\]", os.readlink(fd))
+        except OSError:
+            continue
+        if match:
+            found.add(match.group(1))
+    return found
+
+
+def _established_server_sides(port):
+    """The inodes of the server's ends of established connections to `port` (IPv4 loopback)."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+            inodes.add(fields[9])
+    return inodes
+
+
+def test_kept_alive_connections_are_spread_over_both_workers(server):
+    """Sixteen clients connect at once and keep their connections (as wrk does, or a proxy's upstream pool): each
+    worker holds some of them, round after round. With one shared listening socket the worker that woke first
+    could take all sixteen for good, and the server answered at half its capacity."""
+    _proc, port, workers, _var = server
+    for _round in range(5):
+        conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(16)]
+        try:
+            with concurrent.futures.ThreadPoolExecutor(16) as pool:
+                assert [status for _c, status in pool.map(lambda c: _get(port, c), conns)] == [200] * 16
+            ends = _established_server_sides(port)
+            held = [len(_socket_inodes(pid) & ends) for pid in workers]
+            assert sum(held) == 16
+            assert min(held) >= 1, f"every connection on one worker: {held}"
+        finally:
+            for conn in conns:
+                conn.close()
+
+
+def test_a_second_server_on_the_same_port_is_refused_and_the_first_keeps_serving(server, tmp_path):
+    """Each worker listens on a socket of its own (SO_REUSEPORT), which by itself would let a second server of the
+    same user share the port silently — half the requests answered by the other (an old release, another
+    database). It is refused with the reason."""
+    _proc, port, _workers, _var = server
+    second = _serve(tmp_path, port)
+    out, _ = second.communicate(timeout=120)
+    assert second.returncode != 0
+    assert f"Cannot listen on 127.0.0.1:{port}" in out and "another server" in out
+    assert _get(port)[1] == 200
