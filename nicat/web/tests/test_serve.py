@@ -120,3 +120,30 @@ def test_a_second_server_on_the_same_port_is_refused_and_the_first_keeps_serving
     assert second.returncode != 0
     assert f"Cannot listen on 127.0.0.1:{port}" in out and "another server" in out
     assert _get(port)[1] == 200
+
+
+def test_what_the_master_loads_before_forking_opens_no_database_connection():
+    """`nicat serve` loads the URL patterns and the translations in gunicorn's master, before the workers are
+    forked: a database connection opened there would be inherited by every worker, their conversations mixed
+    on one socket. None is opened (the function also closes any, as a last defence, so the signal is what tells)."""
+    from django.db import connections
+    from django.db.backends.signals import connection_created
+    from django.urls import reverse
+    from django.utils import translation
+
+    from nicat.web.management.commands.serve import _load_before_fork
+
+    connections.close_all()
+    opened = []
+
+    def note(sender, connection, **kwargs):
+        opened.append(connection.alias)
+
+    connection_created.connect(note)
+    try:
+        _load_before_fork()
+    finally:
+        connection_created.disconnect(note)
+    assert opened == []
+    with translation.override("ru"):
+        assert reverse("healthz") == "/healthz"
