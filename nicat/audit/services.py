@@ -246,11 +246,14 @@ def record(*, actor, action, obj=None, case=None, institution=None, changes=None
     # server appends, not while this process gets the answer back, checks it and sends COMMIT (under load,
     # waiting for the interpreter's lock behind other threads, for milliseconds in which every other append
     # waited; docs/performance.md, "The database's share of a read"); on SQLite the database's write lock
-    # likewise, the statement sent in this process's write turn instead of BEGIN IMMEDIATE … COMMIT.
+    # likewise, the statement sent in this process's write turn (nicat.core.sqlite, `write_turn`) instead of
+    # BEGIN IMMEDIATE … COMMIT; the INSERT commits when _append closes its cursor, inside the turn.
     # The hash check in _append then follows the commit: a mismatch still fails the request, and `nicat
-    # audit verify` names the event. The checkpoint, when due, is its own transaction (create_checkpoint).
+    # audit verify` names the event. The checkpoint, when due, is its own transaction (create_checkpoint),
+    # so it follows the turn: the turn's lock is not re-entrant.
     alone = connection.get_autocommit() and not connection.in_atomic_block
-    with contextlib.nullcontext() if alone else transaction.atomic(savepoint=False):
+    own = getattr(connection, "write_turn", contextlib.nullcontext)
+    with own() if alone else transaction.atomic(savepoint=False):
         event = _append(fields)
     _maybe_checkpoint(event)
     return event
@@ -292,9 +295,7 @@ def _append(fields):
     if connection.vendor == "postgresql":
         sequence, prev_hash, digest = _pg_append([ADVISORY_LOCK_KEY, GENESIS_HASH, *params[:14], head, tail])
     else:
-        # In autocommit mode the INSERT is its own transaction, committed when its cursor is closed: the
-        # write turn (nicat.core.sqlite) is given back only after that.
-        with getattr(connection, "write_turn", contextlib.nullcontext)(), connection.cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(_append_sql(connection.vendor), params + [GENESIS_HASH, head, GENESIS_HASH, tail])
             sequence, prev_hash, digest = cursor.fetchone()
     # The text the database hashed, rebuilt from the parts sent and the place it returned (canonical_parts
