@@ -7,23 +7,17 @@ import http.client
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from nicat.ops.tests.test_two_servers import _free_port, _wait_up
+
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.skipif(os.environ.get("NICAT_TEST_DB") == "postgres",
                                 reason="the server's sockets, not the database: run once, on the SQLite run")
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _serve(var_dir, port):
@@ -49,15 +43,7 @@ def server(tmp_path_factory):
     var_dir, port = tmp_path_factory.mktemp("serve"), _free_port()
     proc = _serve(var_dir, port)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert proc.poll() is None, proc.communicate()[0][-3000:]
-            try:
-                if _get(port)[1] == 200:
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.3)
+        _wait_up(port, proc, seconds=120)
         workers = [int(p) for p in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
         assert len(workers) == 2
         yield proc, port, workers, var_dir
