@@ -6,12 +6,15 @@ the form was opened. Raised inside `save_model` / `save_related`, Django's admin
 after the form had been accepted. `ServiceAdmin` catches it, rolls the save back whole (Django's admin saves
 in one transaction) and shows the same form again with the service's reason on it, as any form error: the
 form is validated a second time with the refusal added (through `get_form`, so an admin that overrides
-`get_form` calls `super().get_form`). A `NotAllowed` from the service is a 403.
+`get_form` calls `super().get_form`). A `NotAllowed` from the service is a 403. Its relation fields refuse a key
+that cannot be looked up (a word or 1e309 where an id belongs) as an invalid choice, where Django's own raised in
+the middle of a query (`nicat.core.forms`).
 """
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from nicat.core.errors import NotAllowed
+from nicat.core.forms import ModelChoiceField, ModelMultipleChoiceField
 from nicat.core.services import edit_stamp
 
 _REFUSAL = "_nicat_admin_refusal"
@@ -49,6 +52,14 @@ class ServiceAdmin:
             # the save was rolled back whole; the same form again, with the reason on it
             setattr(request, _REFUSAL, refusal)
             return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", ModelChoiceField)  # a key that cannot be looked up is refused, not a 500
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", ModelMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if self.edit_stamped:

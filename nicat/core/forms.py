@@ -30,23 +30,51 @@ def _style_widget(widget, invalid):
     widget.attrs["class"] = " ".join(sorted(classes))
 
 
+def _key_field(choice_field):
+    """The model field a choice field's values are keys of (its `to_field_name`, else the primary key)."""
+    meta = choice_field.queryset.model._meta
+    return meta.get_field(choice_field.to_field_name) if choice_field.to_field_name else meta.pk
+
+
+def _comparable(key_field, value):
+    """Whether `value` can be compared with `key_field` in a query: a value of that field and, for an integer,
+    one a 64-bit column holds. Past that SQLite raises OverflowError and a word where a number belongs a
+    ValueError — in the middle of a query, a 500 instead of "not a valid choice"."""
+    try:
+        python = key_field.to_python(str(value).strip())
+    except (forms.ValidationError, TypeError, ValueError):
+        return False
+    return not isinstance(key_field, models.IntegerField) or -2**63 <= python < 2**63
+
+
+class ModelChoiceField(forms.ModelChoiceField):
+    """Django's field, whose value shown back on a refused form keeps only a key that can be looked up: the
+    admin's autocomplete widget looks the shown value up, and crashed on a word or 1e309 where an id belongs."""
+
+    def bound_data(self, data, initial):
+        data = super().bound_data(data, initial)
+        return data if data in self.empty_values or _comparable(_key_field(self), data) else None
+
+
 class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
-    """Django's field, whose check of the chosen ids also refuses, as an invalid value, an integer id no
-    database column holds (beyond 64 bits: SQLite raised OverflowError on it, a 500)."""
+    """Django's field, whose check of the chosen ids also refuses, as an invalid value, an id no database
+    column holds (an integer beyond 64 bits: SQLite raised OverflowError on it, a 500), and whose values shown
+    back on a refused form keep only keys that can be looked up (as `ModelChoiceField`)."""
 
     def _check_values(self, value):
-        pk_field = self.queryset.model._meta.get_field(self.to_field_name) if self.to_field_name else \
-            self.queryset.model._meta.pk
-        if isinstance(pk_field, models.IntegerField):
-            for pk in value:
-                try:
-                    number = int(str(pk).strip())
-                except ValueError:
-                    continue  # not a number: Django's own check says so
-                if not -2**63 <= number < 2**63:
-                    raise forms.ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
-                                                params={"pk": pk})
+        key_field = _key_field(self)
+        for pk in value:
+            if not _comparable(key_field, pk):
+                raise forms.ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                            params={"pk": pk})
         return super()._check_values(value)
+
+    def bound_data(self, data, initial):
+        data = super().bound_data(data, initial)
+        if not isinstance(data, (list, tuple)):
+            return data
+        key_field = _key_field(self)
+        return [value for value in data if _comparable(key_field, value)]
 
 
 def apply_errors(form, error, also=None):
