@@ -105,19 +105,24 @@ def payer_for(user, case):
 
 
 def reverser_for(user, case, institution):
-    """`institution` (the one that recorded an allowance payment on `case`; the owner for a payment recorded
-    before the institution was kept) if `user` is a supervisor there and it is still a payer of the case — the
-    owner, or a special institution working on it (`payer_for`) —, else None. A reversal undoes money: a case
-    worker asks the supervisor; another institution, or one that sees the case only by break-glass, reverses
-    nothing."""
-    institution = institution or case.owner_institution
-    if not policy.has_role_at(user, Role.SUPERVISOR, institution):
-        return None
-    if institution.pk == case.owner_institution_id:
-        return institution
-    if institution.is_special_institution and institution.pk in policy.partner_institution_ids(case):
-        return institution
-    return None
+    """The institution on whose behalf `user` reverses a payment that `institution` recorded on `case`
+    (`payment_reverser`) if `user` is a supervisor there, else None. A reversal undoes money: a case worker asks the
+    supervisor; another institution, or one that sees the case only by break-glass, reverses nothing."""
+    reverser = payment_reverser(case, institution)
+    return reverser if policy.has_role_at(user, Role.SUPERVISOR, reverser) else None
+
+
+def payment_reverser(case, institution):
+    """The institution whose supervisor reverses a payment `institution` recorded on `case` (the owner for a payment
+    recorded before the institution was kept): the recorder while it is still a payer of the case — the owner, or a
+    special institution working on it (`payer_for`). Once a shelter or centre no longer works on the case (its stay
+    and referral ended), nobody there can see the case to correct a wrong payment, so the case's owner institution,
+    which answers for the case, reverses it."""
+    recorder = institution or case.owner_institution
+    if recorder.pk == case.owner_institution_id or (
+            recorder.is_special_institution and recorder.pk in policy.partner_institution_ids(case)):
+        return recorder
+    return case.owner_institution
 
 
 def case_actions(user, case):

@@ -732,7 +732,9 @@ class AllowanceViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
     @extend_schema(request=ReversalSerializer, responses=AllowanceSerializer,
                    description="Reverse a payment recorded by mistake (never deleted: marked reversed, with the "
                                "reason; it no longer counts as paid, so the correct payment can be recorded). Only a "
-                               "supervisor of the institution that recorded it. 409 on a stale version.")
+                               "supervisor of the institution that recorded it, or of the case's owner once that "
+                               "institution no longer works on the case (403 names whom to ask). 409 on a stale "
+                               "version.")
     @action(detail=True, methods=["post"], serializer_class=ReversalSerializer)
     def reverse(self, request, uuid=None):
         return _reverse_payment(self, services.reverse_allowance, AllowanceSerializer)
@@ -795,8 +797,9 @@ class CompensationPaymentViewSet(CaseScopedViewSet):
     @extend_schema(request=ReversalSerializer, responses=CompensationPaymentRecordSerializer,
                    description="Reverse a compensation payment recorded by mistake (never deleted: marked reversed, "
                                "with the reason; the claim's total paid no longer counts it, so the correct payment "
-                               "can be recorded). Only a supervisor of the institution that recorded it. 409 on a "
-                               "stale version.")
+                               "can be recorded). Only a supervisor of the institution that recorded it, or of the "
+                               "case's owner once that institution no longer works on the case (403 names whom to "
+                               "ask). 409 on a stale version.")
     @action(detail=True, methods=["post"], serializer_class=ReversalSerializer)
     def reverse(self, request, uuid=None):
         return _reverse_payment(self, services.reverse_compensation_payment, CompensationPaymentRecordSerializer)

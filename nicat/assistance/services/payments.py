@@ -7,7 +7,8 @@ refused: the person's row is locked while the service checks, and a unique const
 database refuse it even if that check were bypassed.
 
 A payment recorded by mistake (on the wrong case, twice, a wrong amount or month) is never deleted: the
-supervisor of the institution that recorded it reverses it with the reason (`reverse_allowance`). The row stays,
+supervisor of the institution that recorded it (of the case's owner once a shelter or centre that recorded it no
+longer works on the case: `predicates.payment_reverser`) reverses it with the reason (`reverse_allowance`). The row stays,
 marked reversed, and counts for nothing since: the correct payment can then be recorded. A compensation payment
 likewise (`reverse_compensation_payment`): its claim's total paid goes down, so the rest of the award can be paid.
 """
@@ -190,7 +191,8 @@ def pay_allowance(*, actor, case, kind, paid_on, source, period="", payment_refe
 
 def may_reverse(user, payment):
     """The institution on whose behalf `user` may reverse `payment` (a supervisor of the institution that recorded
-    it, still a payer of the case: `predicates.reverser_for`), or None. Nothing for a payment already reversed."""
+    it while it is still a payer of the case, else of the case's owner: `predicates.reverser_for`), or None.
+    Nothing for a payment already reversed."""
     if payment.status != PaymentStatus.PAID:
         return None
     return predicates.reverser_for(user, payment.case, payment.institution)
@@ -198,8 +200,9 @@ def may_reverse(user, payment):
 
 def require_reverser(actor, payment):
     """The institution on whose behalf `actor` reverses `payment`, or the refusal with its reason: NotAllowed (404)
-    when the case is not visible, Refused (403) to whom is not a supervisor of the institution that recorded it
-    (or that institution sees the case only by break-glass), and to anyone once it is reversed."""
+    when the case is not visible, Refused (403) to whom is not a supervisor of the institution that reverses it
+    (`predicates.reverser_for`: the recorder while it works on the case, else the owner; one that sees the case
+    only by break-glass reverses nothing), naming that institution, and to anyone once it is reversed."""
     case = payment.case
     require_visible(actor, case)
     if payment.status == PaymentStatus.REVERSED:
@@ -207,9 +210,15 @@ def require_reverser(actor, payment):
     institution = predicates.reverser_for(actor, case, payment.institution)
     if institution is None:
         recorder = payment.institution or case.owner_institution
+        reverser = predicates.payment_reverser(case, payment.institution)
+        if reverser.pk == recorder.pk:
+            raise policy.Refused(_(
+                "Only a supervisor of %(institution)s, which recorded this payment, reverses it. Ask them; nothing "
+                "was changed.") % {"institution": recorder.name})
         raise policy.Refused(_(
-            "Only a supervisor of %(institution)s, which recorded this payment, reverses it. Ask them; nothing was "
-            "changed.") % {"institution": recorder.name})
+            "%(recorder)s, which recorded this payment, no longer works on this case, so a supervisor of "
+            "%(institution)s, the case's owner, reverses it. Ask them; nothing was changed.")
+            % {"recorder": recorder.name, "institution": reverser.name})
     return institution
 
 

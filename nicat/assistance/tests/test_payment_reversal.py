@@ -155,6 +155,48 @@ def test_a_shelter_supervisor_who_sees_the_case_only_by_break_glass_does_not_rev
     assert _fresh(payment).status == "paid"
 
 
+def test_a_payment_of_a_shelter_that_no_longer_works_on_the_case_is_reversed_by_the_owners_supervisor(world, api):
+    """The state shelter recorded the allowance with a wrong month while the person stayed there. Once she left and
+    the referral was completed, nobody at the shelter can see the case any more, and the case's owner was refused
+    ("only the shelter reverses it"): the wrong payment stayed, blocking the right one, until the shelter was
+    referred the case again. Now the owner's supervisor reverses it; while the shelter still works on the case it
+    stays the shelter's to reverse, and the owner is told so."""
+    from nicat.assistance.models import Group, PaymentStatus
+    from nicat.referrals.services import complete_referral
+
+    case = world.recognise(world.adult())
+    referral = world.refer_to_shelter(case)
+    stay = services.admit(actor=world.manager, facility=world.shelter, case=case, group=Group.WOMEN)
+    shelter_supervisor = _supervisor(world.shelter_institution, "shelter.supervisor")
+    payment = _pay(world, case, actor=shelter_supervisor)
+    assert payment.institution == world.shelter_institution
+    owner_supervisor = _supervisor(world.cast.ngo)
+    url = f"/api/v1/allowance-payments/{payment.uuid}/reverse/"
+    body = {"version": payment.version, "reason": REASON}
+
+    refused = api(owner_supervisor).post(url, body, format="json")
+    assert refused.status_code == 403, refused.content
+    assert world.shelter_institution.name in refused.json()["detail"]
+    assert 'data-testid="allowance-reverse"' not in _page(owner_supervisor).get(
+        reverse("assistance:case", args=[case.uuid])).content.decode()
+
+    stay = services.discharge(actor=world.manager, stay=stay, end_kind="completed", expected_version=stay.version)
+    complete_referral(actor=world.manager, referral=referral, expected_version=referral.version)
+    assert api(shelter_supervisor).post(url, body, format="json").status_code == 404  # it no longer sees the case
+    worker = api(world.cast.worker).post(url, body, format="json")
+    assert worker.status_code == 403 and world.cast.ngo.name in worker.json()["detail"]
+    assert _fresh(payment).status == PaymentStatus.PAID
+
+    page = _page(owner_supervisor).get(reverse("assistance:case", args=[case.uuid])).content.decode()
+    assert 'data-testid="allowance-reverse"' in page
+    response = api(owner_supervisor).post(url, body, format="json")
+    assert response.status_code == 200, response.content
+    assert _fresh(payment).status == PaymentStatus.REVERSED
+    event = AuditEvent.objects.get(action="allowance.reverse")
+    assert event.actor_id == owner_supervisor.pk and event.institution_id == world.cast.ngo.pk
+    _pay(world, world.fresh(case), on=datetime.date(2024, 4, 1))  # the right payment goes through
+
+
 def _merged(world, phone):
     ours = world.recognise(world.adult(given_name="Aysel", family_name="Məmmədova", phone=phone))
     theirs = world.recognise(world.adult(actor=world.cast.worker2, given_name="Aysel", family_name="Məmmədova",
