@@ -99,8 +99,9 @@ def fuzz(client, pages, per_kind, rnd, report):
         url = queue.popleft()
         if url in seen or LEFT_ALONE.search(url):
             continue
-        kinds[SHAPE.sub("N", url.split("?")[0])] += 1
-        if kinds[SHAPE.sub("N", url.split("?")[0])] > per_kind:
+        kind = SHAPE.sub("N", url.split("?")[0])
+        kinds[kind] += 1
+        if kinds[kind] > per_kind:
             continue
         seen.add(url)
         response = client.get(url)

@@ -52,8 +52,9 @@ class ModelChoiceField(forms.ModelChoiceField):
     admin's autocomplete widget looks the shown value up, and crashed on a word or 1e309 where an id belongs."""
 
     def bound_data(self, data, initial):
-        data = super().bound_data(data, initial)
-        return data if data in self.empty_values or _comparable(_key_field(self), data) else None
+        if self.disabled or data in self.empty_values or _comparable(_key_field(self), data):
+            return super().bound_data(data, initial)  # a disabled field shows its initial, as Django's
+        return None
 
 
 class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -70,9 +71,8 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
     def bound_data(self, data, initial):
-        data = super().bound_data(data, initial)
-        if not isinstance(data, (list, tuple)):
-            return data
+        if self.disabled or not isinstance(data, (list, tuple)):
+            return super().bound_data(data, initial)  # a disabled field shows its initial, as Django's
         key_field = _key_field(self)
         return [value for value in data if _comparable(key_field, value)]
 
