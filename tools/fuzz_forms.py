@@ -5,7 +5,7 @@
 
 For each demo user (`nicat demo`'s, or those named), signed in with a verified second factor, it follows the links
 from the dashboard (at most --pages pages, --per-kind pages of each address shape: ids replaced), and posts each
-kind of form it finds once empty, then with each visible field in turn given three values from BAD (a NUL byte, 400
+kind of form it finds (and each HTMX post, with its included form's fields and the HX-Request header) once empty, then with each visible field in turn given three values from BAD (a NUL byte, 400
 nines, an impossible date, 1e309, a script tag, SQL, 5,000 letters, a nil UUID, a space…), then every field at once,
 then each hidden field given "", "x", "-1" and 30 nines. Sign-out, language, password and token forms are left
 alone. Prints, per user, the pages seen, the kinds of form posted and the answers by status; every 5xx with the
@@ -33,19 +33,30 @@ BAD_HIDDEN = ("", "x", "-1", "9" * 30)
 
 
 class Forms(HTMLParser):
-    """The POST forms of a page: action, and (name, type, value, checked) of each control."""
+    """The POST forms of a page: action, and (name, type, value, checked) of each control; and its HTMX posts:
+    (address, the form whose fields go with it — the one `hx-include` names or holds, else the enclosing one)."""
 
     def __init__(self):
         super().__init__()
         self.forms, self._form, self._select = [], None, None
+        self._hx, self._form_of_id = [], {}
+
+    @property
+    def htmx(self):
+        return [(url, self._form_of_id.get(include.lstrip("#"), enclosing) if include else enclosing)
+                for url, include, enclosing in self._hx]
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form":
             self._form = {"action": a.get("action"), "method": (a.get("method") or "get").lower(), "fields": []}
-        elif self._form is None:
+        if a.get("id") and self._form is not None:
+            self._form_of_id[a["id"]] = self._form
+        if a.get("hx-post"):
+            self._hx.append((a["hx-post"], (a.get("hx-include") or "").strip(), self._form))
+        if tag == "form" or self._form is None:
             return
-        elif tag == "input":
+        if tag == "input":
             self._form["fields"].append([a.get("name"), a.get("type", "text"), a.get("value") or "",
                                          "checked" in a])
         elif tag == "select":
@@ -114,14 +125,18 @@ def fuzz(client, pages, per_kind, rnd, report):
         queue.extend(link.replace("&amp;", "&") for link in LINK.findall(body))
         parser = Forms()
         parser.feed(body)
-        for form in parser.forms:
-            action = (form["action"] or url).replace("&amp;", "&")
-            kind = SHAPE.sub("N", action.split("?")[0])
+        targets = [((form["action"] or url), form, {}) for form in parser.forms]
+        # HTMX posts (the intake's duplicate check, the screening's live recommendation …) as the browser sends
+        # them: the included form's fields, with the HX-Request header.
+        targets += [(hx_url, form or {"fields": []}, {"HX-Request": "true"}) for hx_url, form in parser.htmx]
+        for action, form, headers in targets:
+            action = action.replace("&amp;", "&")
+            kind = SHAPE.sub("N", action.split("?")[0]) + (" (htmx)" if headers else "")
             if LEFT_ALONE.search(action) or kind in posted:
                 continue
             posted.add(kind)
             for override in attempts(form, rnd):
-                answer = client.post(action, as_posted(form, override))
+                answer = client.post(action, as_posted(form, override), headers=headers)
                 answers[answer.status_code] += 1
                 if answer.status_code >= 500:
                     report("POST", action, override)
