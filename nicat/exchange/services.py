@@ -491,7 +491,7 @@ def import_file(*, actor, text, fmt, skip_invalid=False, progress=None, restore=
     from nicat.persons.models import Person
 
     if fmt not in ("json", "csv"):
-        raise ValidationError("Name a .json or .csv file.")
+        raise ValidationError(_("Name a .json or .csv file."))
     parsed = htcds.loads(text, fmt)
     if parsed.problems:
         raise InvalidFile(parsed.problems)

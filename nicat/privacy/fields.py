@@ -10,6 +10,7 @@ import json
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Cast
+from django.utils.translation import gettext as _
 
 from nicat.privacy import crypto, personkeys
 from nicat.privacy.crypto import keyring
@@ -151,7 +152,7 @@ class EncryptedJSONField(EncryptedMixin, models.TextField):
             try:
                 return json.loads(value) if value else self.get_default()
             except json.JSONDecodeError as exc:
-                raise ValidationError("Enter valid JSON.") from exc
+                raise ValidationError(_("Enter valid JSON.")) from exc
         return value
 
     def to_text(self, value):

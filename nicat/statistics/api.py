@@ -1,6 +1,7 @@
 """Counts of the cases for API clients: the same table as /statistics/ (analysts: aggregates with
 small cells withheld and the other figures perturbed; supervisors: exact counts within their scope)."""
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
@@ -57,7 +58,7 @@ class StatisticsViewSet(viewsets.ViewSet):
             table = case_table(user=request.user, by=data["by"], date_from=data.get("date_from"),
                                date_to=data.get("date_to"))
         except StatisticsNotAllowed:
-            raise PermissionDenied("Your role sees no statistics.") from None
+            raise PermissionDenied(_("Your role sees no statistics.")) from None
         except ValidationError as error:
             raise serializers.ValidationError(error.message_dict if hasattr(error, "error_dict")
                                               else {"non_field_errors": error.messages}) from None
@@ -109,7 +110,7 @@ class ProceedingsStatisticsView(APIView):
             table = proceedings_table(user=request.user, by=tuple(data["by"].split(",")),
                                       year_from=data.get("year_from"), year_to=data.get("year_to"))
         except StatisticsNotAllowed:
-            raise PermissionDenied("Your role sees no statistics.") from None
+            raise PermissionDenied(_("Your role sees no statistics.")) from None
         except ValidationError as error:
             raise serializers.ValidationError({"non_field_errors": error.messages}) from None
         return Response(table)
