@@ -77,6 +77,28 @@ class NicatAutoSchema(AutoSchema):
             from nicat.core.viewsets import IDEMPOTENCY_KEY_PARAMETER
 
             parameters = [*parameters, IDEMPOTENCY_KEY_PARAMETER]
+        if getattr(self.view, "action", None) == "list" and getattr(self.view, "case_filter", False):
+            from nicat.core.viewsets import CASE_PARAMETER
+
+            parameters = [*parameters, CASE_PARAMETER]  # the audited lists' `?case=` (core.viewsets.case_param)
+        return parameters
+
+    def _process_override_parameters(self):
+        parameters = super()._process_override_parameters()
+        from nicat.core.viewsets import ListFilter
+
+        for parameter in self.get_override_parameters():
+            built = parameters.get((getattr(parameter, "name", None), getattr(parameter, "location", None)))
+            if isinstance(parameter, ListFilter) and built is not None:
+                built["allowEmptyValue"] = True
+        return parameters
+
+    def _get_filter_parameters(self):
+        """django-filter's parameters, each allowed empty: an empty filter is no filter."""
+        parameters = super()._get_filter_parameters()
+        for parameter in parameters:
+            if parameter.get("in") == "query" and not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
         return parameters
 
     def _get_response_bodies(self, direction="response"):

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -62,9 +62,8 @@ from nicat.assistance.services.shelters import is_facility_staff
 from nicat.cases.fields import VisibleCaseField
 from nicat.cases.models import Case, CaseStatus, ClosureReason
 from nicat.core.drf import RefuseUnknownFieldsMixin
-from nicat.core.reads import as_uuid
 from nicat.core.services import expected_version
-from nicat.core.viewsets import CASE_PARAMETER, AuditedViewSet, IdempotentPosts
+from nicat.core.viewsets import AuditedViewSet, IdempotentPosts, ListFilter, uuid_param
 from nicat.directory.models import Institution
 from nicat.vocab.fields import TermField
 
@@ -773,11 +772,10 @@ class ClaimViewSet(mixins.CreateModelMixin, CaseScopedViewSet):
         return Response(ClaimSerializer(claim, context=self.get_serializer_context()).data)
 
 
-CLAIM_PARAMETER = OpenApiParameter("claim", OpenApiTypes.UUID, required=False,
-                                   description="Only the payments of this compensation claim (its uuid).")
+CLAIM_PARAMETER = ListFilter("claim", OpenApiTypes.UUID, description="Only the payments of this compensation claim (its uuid).")
 
 
-@extend_schema_view(list=extend_schema(parameters=[CASE_PARAMETER, CLAIM_PARAMETER]))
+@extend_schema_view(list=extend_schema(parameters=[CLAIM_PARAMETER]))
 class CompensationPaymentViewSet(CaseScopedViewSet):
     """The payments towards compensation claims, one by one (reversed ones too, marked). A payment is recorded
     through its claim (`POST /compensation-claims/<uuid>/payment/`)."""
@@ -788,11 +786,10 @@ class CompensationPaymentViewSet(CaseScopedViewSet):
 
     def get_queryset(self):
         queryset = super().get_queryset()
-        claim = self.request.query_params.get("claim")
-        if claim and not getattr(self, "swagger_fake_view", False):
-            key = as_uuid(claim)
-            queryset = queryset.filter(claim__uuid=key) if key else queryset.none()
-        return queryset
+        if getattr(self, "swagger_fake_view", False):
+            return queryset
+        claim = uuid_param(self.request, "claim", _("Give the compensation claim's id (a UUID)."))
+        return queryset.filter(claim__uuid=claim) if claim else queryset
 
     @extend_schema(request=ReversalSerializer, responses=CompensationPaymentRecordSerializer,
                    description="Reverse a compensation payment recorded by mistake (never deleted: marked reversed, "

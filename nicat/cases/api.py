@@ -170,7 +170,8 @@ class CaseViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, AuditedViewS
 
     @extend_schema(methods=["GET"], responses=NoteSerializer(many=True))
     @extend_schema(methods=["POST"], request=NoteSerializer, responses={201: NoteSerializer})
-    @action(detail=True, methods=["get", "post"], serializer_class=NoteSerializer, pagination_class=None)
+    @action(detail=True, methods=["get", "post"], serializer_class=NoteSerializer, pagination_class=None,
+            filter_backends=[])  # the whole list of the case: the case list's filters are not these
     def notes(self, request, uuid=None):
         case = self._case_with_section(request, uuid, "narrative")
         if request.method == "POST":
@@ -183,7 +184,8 @@ class CaseViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, AuditedViewS
 
     @extend_schema(methods=["GET"], responses=EventSerializer(many=True))
     @extend_schema(methods=["POST"], request=EventSerializer, responses={201: EventSerializer})
-    @action(detail=True, methods=["get", "post"], serializer_class=EventSerializer, pagination_class=None)
+    @action(detail=True, methods=["get", "post"], serializer_class=EventSerializer, pagination_class=None,
+            filter_backends=[])  # the whole list of the case: the case list's filters are not these
     def events(self, request, uuid=None):
         case = self._case_with_section(request, uuid, "narrative")
         if request.method == "POST":

@@ -20,13 +20,13 @@ from nicat.consent.models import (
     GivenBy,
     LegalBasisUse,
     Method,
+    OrderStatus,
     Purpose,
     WithdrawalWish,
     recordable_purposes,
 )
 from nicat.core.errors import NotAllowed
-from nicat.core.reads import as_uuid
-from nicat.core.viewsets import AuditedViewSet
+from nicat.core.viewsets import AuditedViewSet, ListFilter, case_param, choice_param
 from nicat.directory.fields import InstitutionRefField
 from nicat.directory.models import ServiceKind
 from nicat.vocab.fields import TermField
@@ -132,14 +132,16 @@ class ConsentViewSet(mixins.CreateModelMixin, AuditedViewSet):
     reads = selectors.CONSENTS
 
     def get_queryset(self):
-        case = self.request.query_params.get("case")
-        if case and as_uuid(case) is None:
-            raise ValidationError({"case": [_("Give the case's id (a UUID).")]})
         qs = super().get_queryset()
-        purpose = self.request.query_params.get("purpose")
+        purpose = choice_param(self.request, "purpose", Purpose.values)
         if purpose:
             qs = qs.filter(purpose=purpose)
         return qs
+
+    @extend_schema(parameters=[ListFilter("purpose", str, enum=Purpose.values,
+                                          description="Only the consents of this purpose.")])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -272,7 +274,15 @@ class LegalBasisOrderViewSet(AuditedViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return LegalBasisUse.objects.none()
-        return selectors.orders_for(user=self.request.user, status=self.request.query_params.get("status") or "")
+        qs = selectors.orders_for(user=self.request.user,
+                                  status=choice_param(self.request, "status", OrderStatus.values) or "")
+        case = case_param(self.request)
+        return qs.filter(case__uuid=case) if case else qs
+
+    @extend_schema(parameters=[ListFilter("status", str, enum=OrderStatus.values,
+                                          description="Only the orders in this state (pending ones come first).")])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     def object_queryset(self):
         return None  # one order by its id whatever `?status=` says: the selector's own search

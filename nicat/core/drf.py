@@ -2,7 +2,7 @@
 import threading
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -99,11 +99,18 @@ class KeysetPagination(PageNumberPagination):
         try:
             self.keyset = keyset.page(queryset, column=self.keyset_column, size=self.get_page_size(request),
                                       name=self.keyset_name, cursor=cursor or None,
-                                      last=bool(request.query_params.get("last")))
+                                      last=self._last(request))
         except keyset.BadCursor:
             raise NotFound(CursorPagination.invalid_cursor_message) from None  # DRF's message, translated
         self.count = count if count is not None else queryset.count()
         return list(self.keyset.object_list)
+
+    @staticmethod
+    def _last(request):
+        value = request.query_params.get("last", "")
+        if value not in ("", "1"):
+            raise ValidationError({"last": [_("Give 1 for the last page, or leave it out.")]})
+        return value == "1"
 
     def get_paginated_response(self, data):
         if self.keyset is None:
@@ -124,5 +131,5 @@ class KeysetPagination(PageNumberPagination):
              "description": "Position handed out in `next` / `previous` (keyset paging).",
              "schema": {"type": "string"}},
             {"name": "last", "required": False, "in": "query", "description": "1: the last page.",
-             "schema": {"type": "integer", "enum": [1]}},
+             "schema": {"type": "integer", "enum": [1]}, "allowEmptyValue": True},
         ]

@@ -21,10 +21,51 @@ from rest_framework.response import Response
 from nicat.core import submissions, trail
 from nicat.core.errors import NotAllowed
 from nicat.core.models import follow
+from nicat.core.reads import as_uuid
 from nicat.core.services import expected_version
 
-CASE_PARAMETER = OpenApiParameter("case", OpenApiTypes.UUID, required=False,
-                                  description="Only the records of this case (its uuid).")
+
+class ListFilter(OpenApiParameter):
+    """An optional query parameter that narrows a list: sent empty it narrows nothing, which the schema says
+    (`allowEmptyValue`, set by nicat.api.schema); a value it cannot take is a 400 (`uuid_param`,
+    `choice_param`)."""
+
+    def __init__(self, name, type, **kwargs):
+        super().__init__(name, type, location=OpenApiParameter.QUERY, required=False, **kwargs)
+
+
+# `?case=` of every list that takes it (documented on each by nicat.api.schema; `case_param`).
+CASE_PARAMETER = ListFilter("case", OpenApiTypes.UUID, description="Only the records of this case (its uuid).")
+
+
+def uuid_param(request, name, message):
+    """`?<name>=`, the id of the record a list is narrowed to: None when absent or empty, else its UUID. A value
+    that is no UUID is refused (400, naming the parameter, `message`) rather than quietly answered with an empty
+    list."""
+    value = request.query_params.get(name, "").strip()
+    if not value:
+        return None
+    key = as_uuid(value)
+    if key is None:
+        raise serializers.ValidationError({name: [message]})
+    return key
+
+
+def case_param(request):
+    """The case a list is narrowed to (`?case=`), as `uuid_param`."""
+    return uuid_param(request, "case", _("Give the case's id (a UUID)."))
+
+
+def choice_param(request, name, choices):
+    """`?<name>=` of a list, one of `choices`: None when absent or empty; another value is refused (400, naming
+    the parameter and what it may be) rather than ignored."""
+    value = request.query_params.get(name, "")
+    if not value:
+        return None
+    if value not in choices:
+        raise serializers.ValidationError({name: [_("Give one of %(choices)s, or leave it out.") % {
+            "choices": ", ".join(choices)}]})
+    return value
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     submissions.HEADER, {"type": "string", "minLength": 1, "maxLength": submissions.MAX_KEY_LENGTH},
@@ -117,7 +158,7 @@ class AuditedGenericViewSet(IdempotentPosts, viewsets.GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.reads.model.objects.none()
-        case = self.request.query_params.get("case") if self.case_filter else None
+        case = case_param(self.request) if self.case_filter else None
         return self.reads.query(self.request.user, case=case)
 
     def list_details(self):

@@ -102,10 +102,6 @@ class ScreeningViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, Audited
     def get_queryset(self):
         return super().get_queryset().prefetch_related("acts", "means", "purposes")
 
-    @extend_schema(parameters=[OpenApiParameter("case", str, description="Only the screenings of this case (uuid).")])
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
     @staticmethod
     def _service_data(validated):
         data = dict(validated)

@@ -10,7 +10,7 @@ only a role that sees the investigation file may change anything (403 before any
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -22,7 +22,7 @@ from nicat.cases.fields import VisibleCaseField
 from nicat.core.drf import RefuseUnknownFieldsMixin, refuse_search_in_address
 from nicat.core.personview import PersonView
 from nicat.core.services import expected_version
-from nicat.core.viewsets import AuditedViewSet
+from nicat.core.viewsets import CASE_PARAMETER, AuditedViewSet
 from nicat.directory.fields import InstitutionRefField
 from nicat.proceedings import selectors, services
 from nicat.proceedings.models import (
@@ -267,10 +267,6 @@ class ReleaseDecisionBody(serializers.Serializer):
 
 # --- viewsets ---------------------------------------------------------------------------------------------
 
-CASE_FILTER = OpenApiParameter("case", str, required=False, description="Only the records of this case (its uuid).")
-
-
-@extend_schema(parameters=[CASE_FILTER])
 class ProceedingsViewSet(AuditedViewSet):
     """Scoped (case visible + section) through the proceedings selectors (nicat.core.viewsets),
     `?case=<uuid>` to filter, every read audited."""
@@ -315,7 +311,7 @@ class PerpetratorViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, Proce
     http_method_names = ["get", "post", "patch", "head", "options"]
     searched_name = ""
 
-    @extend_schema(parameters=[CASE_FILTER], description=(
+    @extend_schema(description=(
         "A search by name is POST /api/v1/proceedings/perpetrators/search/ (the name in the body); `?name=` here "
         "is refused (400)."))
     def list(self, request, *args, **kwargs):
@@ -326,7 +322,7 @@ class PerpetratorViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, Proce
                    description="The name goes in the JSON body, never in the address. Paged like the list "
                                "(`?page=N` with the same body); audited as a list naming the cases shown, never "
                                "the name searched.",
-                   parameters=[CASE_FILTER], request=PerpetratorSearchSerializer,
+                   parameters=[CASE_PARAMETER], request=PerpetratorSearchSerializer,
                    responses=PerpetratorSerializer(many=True))
     @action(detail=False, methods=["post"])
     def search(self, request):

@@ -2,7 +2,6 @@
 return plan, arrival) and /api/v1/notifications/."""
 import base64
 import binascii
-import uuid as uuidlib
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -13,7 +12,7 @@ from rest_framework.response import Response
 
 from nicat.access import sections as access_sections
 from nicat.cases.models import Case
-from nicat.core.viewsets import AuditedViewSet
+from nicat.core.viewsets import CASE_PARAMETER, AuditedViewSet, ListFilter, case_param, choice_param
 from nicat.directory.fields import InstitutionRefField
 from nicat.directory.models import ServiceKind
 from nicat.referrals import notify, selectors, services
@@ -110,31 +109,43 @@ class ArrivalSerializer(serializers.Serializer):
         "Required to correct an arrival already recorded: the return plan's version you read."))
 
 
+BOXES = ("incoming", "outgoing")
+STATES = ("open", "closed")
+
+
 class ReferralViewSet(mixins.CreateModelMixin, AuditedViewSet):
     """Referrals of the caller's institutions. `?box=incoming|outgoing`, `?state=open|closed`, `?case=<uuid>`."""
 
     serializer_class = InstitutionReferralSerializer
     reads = selectors.REFERRALS  # a read shown with its message is `referral.view`; the lists are not audited
-    case_filter = False  # `?case=` below: a malformed id is a 400
+    case_filter = False  # `?case=` below, with the box, the state and the status
 
     def get_queryset(self):
-        user, params = self.request.user, self.request.query_params
-        state = "closed" if params.get("state") == "closed" else "open"
-        box = params.get("box")
+        user, request = self.request.user, self.request
+        state = choice_param(request, "state", STATES) or "open"
+        box = choice_param(request, "box", BOXES)
         if box == "incoming":
             qs = selectors.incoming(user=user, state=state)
         elif box == "outgoing":
             qs = selectors.outgoing(user=user, state=state)
         else:
             qs = (selectors.incoming(user=user, state=state) | selectors.outgoing(user=user, state=state))
-        if params.get("status") in Status.values:
-            qs = qs.filter(status=params["status"])
-        if params.get("case"):
-            try:
-                qs = qs.filter(case__uuid=uuidlib.UUID(params["case"]))
-            except ValueError:
-                raise ValidationError({"case": [_("Give the case's id (a UUID).")]}) from None
+        status_ = choice_param(request, "status", Status.values)
+        if status_:
+            qs = qs.filter(status=status_)
+        case = case_param(request)
+        if case:
+            qs = qs.filter(case__uuid=case)
         return qs.distinct().order_by("-created_at", "-id")
+
+    @extend_schema(parameters=[
+        ListFilter("box", str, enum=BOXES, description=(
+            "Only the referrals your institutions received, or only those they sent (empty: both).")),
+        ListFilter("state", str, enum=STATES, description="Open (the default) or closed referrals."),
+        ListFilter("status", str, enum=Status.values, description="Only the referrals in this status."),
+        CASE_PARAMETER])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     def object_queryset(self):
         return None  # one referral by its id, whatever box or state the list shows: the selector's own search
@@ -243,9 +254,14 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
         qs = Notification.objects.filter(user=self.request.user)
-        if self.request.query_params.get("unread") in ("1", "true"):
+        if choice_param(self.request, "unread", ("1", "true")):
             qs = qs.filter(read_at__isnull=True)
         return qs
+
+    @extend_schema(parameters=[ListFilter("unread", str, enum=["1", "true"],
+                                          description="Only the notifications not read yet.")])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=None, responses={200: {"type": "object", "properties": {"marked": {"type": "integer"}}}})
     @action(detail=False, methods=["post"], url_path="mark-read")

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from nicat.access import policy
 from nicat.cases.fields import VisibleCaseField
 from nicat.core.drf import RefuseUnknownFieldsMixin, refuse_search_in_address
-from nicat.core.viewsets import AuditedGenericViewSet, AuditedListMixin, AuditedViewSet
+from nicat.core.viewsets import CASE_PARAMETER, AuditedGenericViewSet, AuditedListMixin, AuditedViewSet
 from nicat.safety import selectors, services
 from nicat.safety.models import (
     Assessment,
@@ -194,10 +194,6 @@ class _Scoped(AuditedViewSet):
         return self.answer(obj, code)
 
 
-CASE_PARAM = OpenApiParameter("case", str, required=False, description="Only the records of this case (uuid).")
-
-
-@extend_schema_view(list=extend_schema(parameters=[CASE_PARAM]))
 class AssessmentViewSet(mixins.CreateModelMixin, _Scoped):
     """Risk assessments of a case. POST records one (roles that assess); `plan` writes the safety plan of a
     high level, `confirm-plan` confirms it (a supervisor of the owning institution who did not write it)."""
@@ -242,7 +238,7 @@ REASON_PARAM = OpenApiParameter("reason", str, required=True, description=(
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[CASE_PARAM, REASON_PARAM]),
+    list=extend_schema(parameters=[REASON_PARAM]),
     retrieve=extend_schema(parameters=[REASON_PARAM]),
     partial_update=extend_schema(request=MeasureUpdateSerializer, responses=MeasureSerializer,
                                  parameters=[REASON_PARAM]),
@@ -318,7 +314,7 @@ RELATIVE_TERMS = ("name", "phone")
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[CASE_PARAM], description=(
+    list=extend_schema(description=(
         "A search by name or phone is POST /api/v1/relatives-at-risk/search/ (the criteria in the body); "
         "`?name=` or `?phone=` here is refused (400).")),
     partial_update=extend_schema(request=RelativeUpdateSerializer, responses=RelativeSerializer),
@@ -348,7 +344,7 @@ class RelativeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, _Scoped)
                    description="The criteria go in the JSON body, never in the address. Paged like the list "
                                "(`?page=N` with the same body); audited as a list naming the cases shown, "
                                "never the name or number searched.",
-                   parameters=[CASE_PARAM], request=RelativeSearchSerializer,
+                   parameters=[CASE_PARAMETER], request=RelativeSearchSerializer,
                    responses=RelativeSerializer(many=True))
     @action(detail=False, methods=["post"])
     def search(self, request):
@@ -380,7 +376,6 @@ class RelativeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, _Scoped)
         return super().update(request, *args, **kwargs)
 
 
-@extend_schema_view(list=extend_schema(parameters=[CASE_PARAM]))
 class FamilyContactViewSet(mixins.CreateModelMixin, AuditedListMixin, AuditedGenericViewSet):
     """Contacts with the family: POST records one — it needs the person's consent (purpose
     "family_contact") and a safety assessment, and a high level needs a confirmed safety plan (400 naming

@@ -3,7 +3,7 @@ the case (a task of a case one may not see does not exist) —, approvals, and t
 through nicat.work.services, audited, with the version read."""
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -15,7 +15,7 @@ from nicat.accounts.models import User
 from nicat.cases.fields import VisibleCaseField
 from nicat.cases.models import Case
 from nicat.core.drf import RefuseUnknownFieldsMixin
-from nicat.core.viewsets import CASE_PARAMETER, AuditedViewSet
+from nicat.core.viewsets import AuditedViewSet, ListFilter, choice_param
 from nicat.work import selectors, services
 from nicat.work.models import Approval, ApprovalStatus, Task, TaskKind
 
@@ -25,7 +25,7 @@ class _UserRef(serializers.UUIDField):
         value = super().to_internal_value(data)
         user = User.objects.filter(uuid=value, is_active=True).first()
         if user is None:
-            raise serializers.ValidationError("No staff member with this id.")
+            raise serializers.ValidationError(_("No staff member with this id."))
         return user
 
     def to_representation(self, value):
@@ -66,8 +66,7 @@ class TaskViewSet(mixins.CreateModelMixin, AuditedViewSet):
         return qs
 
     @extend_schema(parameters=[
-        OpenApiParameter("case", OpenApiTypes.UUID, description="Only the tasks of this case (uuid)."),
-        OpenApiParameter("open", OpenApiTypes.STR, description="Any value: leave out the tasks already done.")])
+        ListFilter("open", OpenApiTypes.STR, description="Any value: leave out the tasks already done.")])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -121,14 +120,13 @@ class ApprovalViewSet(AuditedViewSet):
 
     def get_queryset(self):
         qs = super().get_queryset()
-        status_ = self.request.query_params.get("status")
+        status_ = choice_param(self.request, "status", ApprovalStatus.values)
         if status_:
             qs = qs.filter(status=status_)
         return qs
 
-    @extend_schema(parameters=[CASE_PARAMETER,
-                               OpenApiParameter("status", OpenApiTypes.STR, enum=ApprovalStatus.values,
-                                                description="Only approvals in this state.")])
+    @extend_schema(parameters=[ListFilter("status", OpenApiTypes.STR, enum=ApprovalStatus.values,
+                                          description="Only approvals in this state.")])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -137,8 +135,8 @@ class ApprovalViewSet(AuditedViewSet):
     def decide(self, request, uuid=None):
         approval = self.get_object()
         if not services.may_decide(request.user, approval):
-            raise PermissionDenied("Only a supervisor of the approving institution decides, never on their own "
-                                   "request.")
+            raise PermissionDenied(_("Only a supervisor of the approving institution decides, never on their own "
+                                     "request."))
         body = DecideSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         d = body.validated_data
