@@ -5,7 +5,8 @@
 
 For each demo user (`nicat demo`'s, or those named), signed in with a verified second factor, it follows the links
 from the dashboard (at most --pages pages, --per-kind pages of each address shape: ids replaced), and posts each
-kind of form it finds (and each HTMX post, with its included form's fields and the HX-Request header) once empty, then with each visible field in turn given three values from BAD (a NUL byte, 400
+kind of form it finds (a search or filter form as a GET, and the parameters of each address it follows; each HTMX post with its included form's fields and the
+HX-Request header) once empty, then with each visible field in turn given three values from BAD (a NUL byte, 400
 nines, an impossible date, 1e309, a script tag, SQL, 5,000 letters, a nil UUID, a space…), then every field at once,
 then each hidden field given "", "x", "-1" and 30 nines. Sign-out, language, password and token forms are left
 alone. Prints, per user, the pages seen, the kinds of form posted and the answers by status; every 5xx with the
@@ -20,6 +21,7 @@ import re
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -33,7 +35,7 @@ BAD_HIDDEN = ("", "x", "-1", "9" * 30)
 
 
 class Forms(HTMLParser):
-    """The POST forms of a page: action, and (name, type, value, checked) of each control; and its HTMX posts:
+    """The forms of a page: action, method, and (name, type, value, checked) of each control; and its HTMX posts:
     (address, the form whose fields go with it — the one `hx-include` names or holds, else the enclosing one)."""
 
     def __init__(self):
@@ -69,8 +71,7 @@ class Forms(HTMLParser):
 
     def handle_endtag(self, tag):
         if tag == "form" and self._form is not None:
-            if self._form["method"] == "post":
-                self.forms.append(self._form)
+            self.forms.append(self._form)
             self._form = None
         elif tag == "select":
             self._select = None
@@ -103,7 +104,7 @@ def attempts(form, rnd):
             yield {name: value}
 
 
-def fuzz(client, pages, per_kind, rnd, report):
+def fuzz(client, pages, per_kind, rnd, report, methods=("get", "post")):
     seen, queue, kinds, posted = set(), collections.deque(["/"]), collections.Counter(), set()
     answers = collections.Counter()
     while queue and len(seen) < pages:
@@ -123,23 +124,35 @@ def fuzz(client, pages, per_kind, rnd, report):
             continue
         body = response.content.decode("utf-8", "replace")
         queue.extend(link.replace("&amp;", "&") for link in LINK.findall(body))
+        if "get" in methods and "?" in url and ("query " + kind) not in posted:  # the address's own parameters
+            posted.add("query " + kind)
+            path, query = url.split("?", 1)
+            params = dict(parse_qsl(query, keep_blank_values=True))
+            for name in params:
+                for value in rnd.sample(BAD, 3):
+                    answer = client.get(path, {**params, name: value})
+                    answers[answer.status_code] += 1
+                    if answer.status_code >= 500:
+                        report("GET", url, {name: value})
         parser = Forms()
         parser.feed(body)
-        targets = [((form["action"] or url), form, {}) for form in parser.forms]
+        targets = [((form["action"] or url), form, {}, form["method"]) for form in parser.forms]  # GET ones too
         # HTMX posts (the intake's duplicate check, the screening's live recommendation …) as the browser sends
         # them: the included form's fields, with the HX-Request header.
-        targets += [(hx_url, form or {"fields": []}, {"HX-Request": "true"}) for hx_url, form in parser.htmx]
-        for action, form, headers in targets:
+        targets += [(hx_url, form or {"fields": []}, {"HX-Request": "true"}, "post") for hx_url, form in parser.htmx]
+        for action, form, headers, method in targets:
             action = action.replace("&amp;", "&")
-            kind = SHAPE.sub("N", action.split("?")[0]) + (" (htmx)" if headers else "")
-            if LEFT_ALONE.search(action) or kind in posted:
+            kind = method + " " + SHAPE.sub("N", action.split("?")[0]) + (" (htmx)" if headers else "")
+            if LEFT_ALONE.search(action) or kind in posted or method not in methods:
                 continue
             posted.add(kind)
+            send = client.get if method == "get" else client.post
             for override in attempts(form, rnd):
-                answer = client.post(action, as_posted(form, override), headers=headers)
+                answer = send(action.split("?")[0] if method == "get" else action, as_posted(form, override),
+                              headers=headers)
                 answers[answer.status_code] += 1
                 if answer.status_code >= 500:
-                    report("POST", action, override)
+                    report(method.upper(), action, override)
     return len(seen), len(posted), dict(answers)
 
 
@@ -149,6 +162,7 @@ def main():
     parser.add_argument("--pages", type=int, default=400)
     parser.add_argument("--per-kind", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--methods", default="get,post", help="which forms: get (search and filter forms), post")
     args = parser.parse_args()
     if os.environ.get("NICAT_DEV") != "1":
         sys.exit("Run this only in development mode (NICAT_DEV=1), on a copy of a demo database: it writes.")
@@ -175,7 +189,8 @@ def main():
             failures.append((username, method, url, shown))
             print(f"5xx: {username} {method} {url} {shown}", flush=True)
 
-        pages, forms, answers = fuzz(client, args.pages, args.per_kind, random.Random(args.seed), report)
+        pages, forms, answers = fuzz(client, args.pages, args.per_kind, random.Random(args.seed), report,
+                                     methods=args.methods.split(","))
         print(f"{username}: {pages} pages, {forms} kinds of form, answers {answers}", flush=True)
     print(f"{len(failures)} answers of 500 or more")
     sys.exit(1 if failures else 0)
