@@ -7,7 +7,7 @@ For each demo user (`nicat demo`'s, or those named), signed in with a verified s
 from the dashboard (at most --pages pages, --per-kind pages of each address shape: ids replaced), and posts each
 kind of form it finds (a search or filter form as a GET, and the parameters of each address it follows; each HTMX post with its included form's fields and the
 HX-Request header) once empty, then with each visible field in turn given three values from BAD (a NUL byte, 400
-nines, an impossible date, 1e309, a script tag, SQL, 5,000 letters, a nil UUID, a space…), then every field at once,
+nines, a number beyond 32 bits, an impossible date, 1e309, a script tag, SQL, 5,000 letters, a nil UUID, a space…), then every field at once,
 then each hidden field given "", "x", "-1" and 30 nines. Sign-out, language, password and token forms are left
 alone. Prints, per user, the pages seen, the kinds of form posted and the answers by status; every 5xx with the
 form, the field and the value. Exit status 1 when any answer was 5xx. The run of 5 December 2026 (docs/security.md,
@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 LINK = re.compile(r'href="(/[^"#]*)"')
 LEFT_ALONE = re.compile(r"^/(static|i18n)/|logout|sign-out|/2fa|password|erase|token")
 SHAPE = re.compile(r"[0-9a-f]{8}-[0-9a-f-]{27}|\d+")
-BAD = ("", "\x00", "9" * 400, "2026-13-45", "-1", "1e309", "<script>x</script>", "NaN", "0", "'; DROP TABLE x;--",
-       "ş" * 5000, "00000000-0000-0000-0000-000000000000", " ")
+BAD = ("", "\x00", "9" * 400, "3000000000", "2026-13-45", "-1", "1e309", "<script>x</script>", "NaN", "0",
+       "'; DROP TABLE x;--", "ş" * 5000, "00000000-0000-0000-0000-000000000000", " ")
 BAD_HIDDEN = ("", "x", "-1", "9" * 30)
 
 
