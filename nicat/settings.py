@@ -105,6 +105,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before any view reads the request (and in the user's language): a NUL character is refused with a 400.
+    "nicat.web.middleware.RefuseNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -339,8 +341,8 @@ REST_FRAMEWORK = {
     # JSON bodies: at most NICAT_API_MAX_BODY_BYTES (413) and NICAT_API_MAX_DEPTH levels deep (400).
     "DEFAULT_PARSER_CLASSES": [
         "nicat.api.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "nicat.api.parsers.FormParser",
+        "nicat.api.parsers.MultiPartParser",
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

@@ -1,5 +1,5 @@
-"""The API's JSON parser: a body too large is refused with 413, one nested too deeply or holding
-text with control or direction characters with 400 — each with a sentence saying what to fix,
+"""The API's parsers: a JSON body too large is refused with 413, one nested too deeply with 400, and any body
+(JSON or form) holding text with control or direction characters with 400 — each with a sentence saying what to fix,
 before any serializer sees it (a body nested 1,000 levels deep used to end in a 500). The length
 of each text is the model's rule (nicat.core.validators.enforce_on), so that a base64 upload fits."""
 import codecs
@@ -55,12 +55,43 @@ def _bad_text(data, path=""):
                 return where or "non_field_errors", error.messages[0]
         elif isinstance(value, dict):
             for key, child in value.items():
-                if isinstance(key, str) and validators.BIDI_CONTROLS.intersection(key):
+                if isinstance(key, str) and validators.invisible_character(key):
                     return where or "non_field_errors", str(_("A field name holds an invisible character."))
                 stack.append((child, f"{where}.{key}" if where else str(key)))
         elif isinstance(value, list):
             stack.extend((child, f"{where}[{i}]") for i, child in enumerate(value))
     return None
+
+
+def _refuse_bad_text(data):
+    bad = _bad_text(data)
+    if bad is not None:
+        where, message = bad
+        raise exceptions.ValidationError({where: [message]})
+
+
+def _form_fields(data):
+    """A parsed form (QueryDict) as {name: value or [values]} for the text rules; files are not text."""
+    return {key: values if len(values) > 1 else values[0] for key, values in data.lists()}
+
+
+class FormParser(parsers.FormParser):
+    """Form-encoded bodies under the JSON bodies' text rules (no control or direction characters — a NUL
+    character reached PostgreSQL in a vocabulary lookup and ended in a 500)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        _refuse_bad_text(_form_fields(data))
+        return data
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    """Multipart bodies: their text fields under the same rules (the files are not text)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parsed = super().parse(stream, media_type, parser_context)
+        _refuse_bad_text(_form_fields(parsed.data))
+        return parsed
 
 
 class JSONParser(parsers.JSONParser):
@@ -95,8 +126,5 @@ class JSONParser(parsers.JSONParser):
             raise exceptions.ParseError(_("The body is not valid JSON: %(error)s") % {"error": str(exc)[:200]}) from None
         if _too_deep(data, depth_limit):
             raise exceptions.ParseError(_("The JSON is nested more than %(max)s levels deep.") % {"max": depth_limit})
-        bad = _bad_text(data)
-        if bad is not None:
-            where, message = bad
-            raise exceptions.ValidationError({where: [message]})
+        _refuse_bad_text(data)
         return data

@@ -90,6 +90,11 @@ _BAD_MULTILINE = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f{_BIDI
 _BAD_SINGLE_LINE = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029{_BIDI}]")
 
 
+def invisible_character(value):
+    """True when `value` holds a control or direction character (one-line rules: a name, a key)."""
+    return _bad_character(value, multiline=False) is not None
+
+
 def _bad_character(value, *, multiline):
     found = (_BAD_MULTILINE if multiline else _BAD_SINGLE_LINE).search(value)
     return found.group() if found else None

@@ -40,3 +40,50 @@ class MethodNotAllowedPageMiddleware:
             allowed = [m.strip() for m in response.get("Allow", "").split(",") if m.strip()]
             return method_not_allowed(request, allowed)
         return response
+
+
+NUL = "\x00"
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class RefuseNulMiddleware:
+    """No field of Nicat takes the NUL character (U+0000), and PostgreSQL can neither store nor compare text
+    holding it: a query parameter or form field with one reached the database in a lookup (a vocabulary code,
+    a reference) and ended in a 500 there, while SQLite answered. Such a request is refused before any view
+    reads it — 400 naming the field, JSON for the API, the error page for people. (The API's bodies, JSON or
+    form, are checked by its parsers with the rest of the text rules, nicat.api.parsers; files are not text
+    and are not looked at.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        field = _nul_field(request.GET)
+        api = request.path.startswith("/api/")
+        if field is None and not api and request.method == "POST" and request.content_type in _FORM_TYPES:
+            try:
+                field = _nul_field(request.POST)
+            except Exception:  # a body that cannot be read as a form: the view's own parsing answers it, as before
+                field = None
+        if field is None:
+            return self.get_response(request)
+        from django.utils.translation import gettext as _
+
+        message = _("Remove the invisible control character (U+%(code)04X) from the text.") % {"code": 0}
+        if api:
+            from django.http import JsonResponse
+
+            return JsonResponse({field: [message]}, status=400)
+        from nicat.web.views import bad_request
+
+        return bad_request(request, message=message)
+
+
+def _nul_field(data):
+    """The name of the first field of `data` (a QueryDict) whose name or a value holds NUL, or None."""
+    for key, values in data.lists():
+        if NUL in key:
+            return "non_field_errors"
+        if any(NUL in value for value in values if isinstance(value, str)):
+            return key
+    return None

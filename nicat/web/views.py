@@ -78,8 +78,9 @@ def forbidden(request, exception=None):
     return _error(request, 403, _("Not allowed"), message)
 
 
-def bad_request(request, exception=None):
-    return _error(request, 400, _("Bad request"), _("The request could not be understood. Go back and try again."))
+def bad_request(request, exception=None, message=None):
+    return _error(request, 400, _("Bad request"),
+                  message or _("The request could not be understood. Go back and try again."))
 
 
 def method_not_allowed(request, allowed=()):
