@@ -49,24 +49,29 @@ _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 class RefuseNulMiddleware:
     """No field of Nicat takes the NUL character (U+0000), and PostgreSQL can neither store nor compare text
     holding it: a query parameter or form field with one reached the database in a lookup (a vocabulary code,
-    a reference) and ended in a 500 there, while SQLite answered. Such a request is refused before any view
+    a reference) and ended in a 500 there, while SQLite answered. Such a request is refused before the view
     reads it — 400 naming the field, JSON for the API, the error page for people. (The API's bodies, JSON or
     form, are checked by its parsers with the rest of the text rules, nicat.api.parsers; files are not text
-    and are not looked at.)"""
+    and are not looked at. A page that takes anyone's form without a CSRF token — the public "ask for help"
+    form, which answers every sender with the same page — keeps its own answer: its form refuses NUL.)"""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        field = _nul_field(request.GET)
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
         api = request.path.startswith("/api/")
-        if field is None and not api and request.method == "POST" and request.content_type in _FORM_TYPES:
+        field = _nul_field(request.GET)
+        if (field is None and not api and request.method == "POST" and request.content_type in _FORM_TYPES
+                and not getattr(view_func, "csrf_exempt", False)):
             try:
                 field = _nul_field(request.POST)
             except Exception:  # a body that cannot be read as a form: the view's own parsing answers it, as before
                 field = None
         if field is None:
-            return self.get_response(request)
+            return None
         from django.utils.translation import gettext as _
 
         message = _("Remove the invisible control character (U+%(code)04X) from the text.") % {"code": 0}

@@ -226,7 +226,7 @@ def test_a_nul_character_in_an_api_query_is_a_400_naming_the_parameter(worker_ap
 
 def test_a_nul_character_in_a_page_address_or_form_is_the_bad_request_page(client, cast):
     client.force_login(cast.worker)
-    for url in ("/cases/?reference=%00", "/cases/?q=a%00b", "/persons/search/?q=%00"):
+    for url in ("/cases/?reference=%00", "/cases/?q=a%00b", "/referrals/?box=%00"):
         response = client.get(url)
         assert response.status_code == 400, url
         assert "U+0000" in response.content.decode()

@@ -58,6 +58,16 @@ def test_robots_are_thanked_and_ignored(hotline):
     assert not Contact.objects.system().exists()
 
 
+def test_a_nul_character_in_the_public_form_is_thanked_like_everything_else(hotline):
+    """The public form answers every sender with the same page: the NUL refusal that other forms give
+    (nicat.web.middleware.RefuseNulMiddleware) leaves it alone, and its own form refuses the text (nothing is
+    recorded; PostgreSQL never sees it)."""
+    answer = Client().post(reverse("hotline:ask_for_help"), {"what": "help\x00me", "stamp": stamp()})
+    assert answer.status_code == 302
+    assert answer["Location"] == reverse("hotline:ask_for_help_thanks") + "?lang=en"
+    assert not Contact.objects.system().exists()
+
+
 def test_requests_are_limited_per_address(hotline, settings):
     settings.NICAT_HOTLINE_HELP_PER_HOUR = 2
     client = Client(REMOTE_ADDR="203.0.113.7")
