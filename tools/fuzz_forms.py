@@ -4,14 +4,18 @@
     NICAT_DEV=1 DATABASE_URL=sqlite:////tmp/fuzz/db.sqlite3 ... .venv/bin/python tools/fuzz_forms.py [USER ...]
 
 For each demo user (`nicat demo`'s, or those named), signed in with a verified second factor, it follows the links
-from the dashboard (at most --pages pages, --per-kind pages of each address shape: ids replaced), and posts each
-kind of form it finds (a search or filter form as a GET, and the parameters of each address it follows; each HTMX post with its included form's fields and the
-HX-Request header) once empty, then with each visible field in turn given three values from BAD (a NUL byte, 400
-nines, a number beyond 32 bits, an impossible date, 1e309, a script tag, SQL, 5,000 letters, a nil UUID, a space…), then every field at once,
-then each hidden field given "", "x", "-1" and 30 nines. Sign-out, language, password and token forms are left
-alone. Prints, per user, the pages seen, the kinds of form posted and the answers by status; every 5xx with the
-form, the field and the value. Exit status 1 when any answer was 5xx. The run of 5 December 2026 (docs/security.md,
-"a form fuzzer against every page") took 40 minutes on 2 cores over `nicat demo --cases 120`.
+from the dashboard (at most --pages pages, --per-kind pages of each address shape: ids replaced), and sends each
+kind of form it finds — a search or filter form as a GET, each HTMX post with its included form's fields and the
+HX-Request header, and the parameters of each address it follows — once empty, then with each visible field in
+turn given three values from BAD (a NUL byte, 400 nines, a number beyond 32 bits, an impossible date, 1e309, a
+script tag, SQL, 5,000 letters, a nil UUID, a space…), then every field at once, then each hidden field given
+"", "x", "-1" and 30 nines (`--methods get` for the GETs only). It runs on SQLite or PostgreSQL (DATABASE_URL).
+Sign-out, language, password and token forms are left alone; the administrator's forms change the world the
+later users see (a role grant ended), so give them a database of their own. Prints, per user, the pages seen,
+the kinds of form sent and the answers by status; every 5xx with the form, the field and the value. Exit status
+1 when any answer was 5xx. The run of 5 December 2026 (docs/security.md, "a form fuzzer against every page") took
+40 minutes on 2 cores over `nicat demo --cases 120`; those of 6 December, on both databases, are in the section
+"6 December 2026".
 """
 import argparse
 import collections
