@@ -95,6 +95,11 @@ def invisible_character(value):
     return _bad_character(value, multiline=False) is not None
 
 
+def character_refusal(ch):
+    """The sentence that refuses the character `ch` (as the text rules say it), for a refusal made elsewhere."""
+    return _character_error(ch, multiline=False).messages[0]
+
+
 def _bad_character(value, *, multiline):
     found = (_BAD_MULTILINE if multiline else _BAD_SINGLE_LINE).search(value)
     return found.group() if found else None

@@ -72,9 +72,9 @@ class RefuseNulMiddleware:
                 field = None
         if field is None:
             return None
-        from django.utils.translation import gettext as _
+        from nicat.core.validators import character_refusal
 
-        message = _("Remove the invisible control character (U+%(code)04X) from the text.") % {"code": 0}
+        message = character_refusal(NUL)
         if api:
             from django.http import JsonResponse
 
