@@ -5,7 +5,7 @@ vic_TraffickingStatus, hte_Type), so that an HTCDS export is a mapping, not a re
 """
 import uuid
 
-from django.db import models
+from django.db import connections, models, router
 from django.utils.translation import gettext_lazy as _
 
 from nicat.access.scoping import ScopedManager
@@ -142,15 +142,29 @@ class Case(VersionedModel):
 
     def sealing_key_id(self):
         """The data key of the case's person (None once erased): the case's own texts and those of every
-        record hanging off it are sealed under it (nicat.core.models.CaseScopedModel.sealing_key_id)."""
-        if "person" in self._state.fields_cache:
-            return self.person.sealing_key_id()
-        if not hasattr(self, "_sealing_key"):
-            person_model = self._meta.get_field("person").related_model
-            row = person_model.objects.row(person_model(pk=self.person_id)).values_list(
-                "data_key_id", "erased_at").first()
-            self._sealing_key = person_model.sealing_key_from(*row) if row else None
-        return self._sealing_key
+        record hanging off it are sealed under it (nicat.core.models.CaseScopedModel.sealing_key_id).
+
+        Read from the database for each value written, not taken from the person this object was read with: a
+        merge or its undo may have moved the case to another person since (re-sealing what the case held when
+        it did), and a request that read the case before would seal its note under the other woman's key. On
+        PostgreSQL the read takes a key-share lock on the case's row until the write commits — the lock a
+        record's foreign key to the case takes anyway, so writers never wait for one another — and a merge or
+        undo locks the cases it moves for update first: it waits for the writes open on them and re-seals
+        what they wrote, and a write that begins meanwhile waits for it and seals under the person it leaves.
+        On SQLite the writers take turns, so the read inside a write's transaction is already current."""
+        if self.pk is None:  # being opened: the person it is opened for
+            return self.person.sealing_key_id() if self.person_id else None
+        connection = connections[self._state.db or router.db_for_write(type(self), instance=self)]
+        person_meta, qn = self._meta.get_field("person").related_model._meta, connection.ops.quote_name
+        key, erased, person_pk = (qn(f.column) for f in (
+            person_meta.get_field("data_key_id"), person_meta.get_field("erased_at"), person_meta.pk))
+        person, pk = qn(self._meta.get_field("person").column), qn(self._meta.pk.column)
+        lock = " FOR KEY SHARE" if connection.vendor == "postgresql" and connection.in_atomic_block else ""
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {key}, {erased} FROM {qn(person_meta.db_table)} WHERE {person_pk} = "
+                           f"(SELECT {person} FROM {qn(self._meta.db_table)} WHERE {pk} = %s{lock})", [self.pk])
+            row = cursor.fetchone()  # erased_at as stored: only whether it is set counts
+        return person_meta.model.sealing_key_from(*row) if row else None
 
     @property
     def is_closed(self):

@@ -167,11 +167,12 @@ def merge_persons(*, actor, survivor, merged, reason, signal=None, expected_vers
         if locked[survivor.pk].merged_into_id or locked[merged.pk].merged_into_id:
             raise ValidationError(_("One of the two records has already been merged into another record. "
                                     "Reload the page."))
+        _lock_cases_of(merged.pk)
         moved = {}
         for model, field in _person_relations():
             pks = list(model._base_manager.filter(**{field: merged}).values_list("pk", flat=True))
             if pks:
-                model._base_manager.filter(pk__in=pks).update(**{field: survivor})
+                _move(model._base_manager.filter(pk__in=pks), field, survivor)
                 moved.setdefault(model._meta.label_lower, {})[field] = pks
         Person.objects.row(merged).update(merged_into=survivor, merged_at=now, version=F("version") + 1)
         merged.merged_into, merged.merged_at = survivor, now
@@ -191,6 +192,26 @@ def merge_persons(*, actor, survivor, merged, reason, signal=None, expected_vers
                      details=details)
         _audit_moved_cases(actor, moved, institution, record, "case.person_merged", survivor, merged)
     return record
+
+
+def _lock_cases_of(person_id):
+    """Lock the person's cases for update (in the order of their keys) before a merge or its undo moves them: it
+    waits for the writes still open on them, whose values it re-seals, and a write that begins meanwhile waits for
+    it before it reads under which person's key to seal (nicat.cases.models.Case.sealing_key_id). Nothing on
+    SQLite, whose writers take turns."""
+    from nicat.access import policy
+
+    list(policy.case_model()._base_manager.filter(person_id=person_id).order_by("pk").select_for_update()
+         .values_list("pk", flat=True))
+
+
+def _move(rows, field, person):
+    """Point `rows` at `person`; a record with a version moves to its next one, so that a form or a client that
+    read it before (its person the other one) gets "changed since" instead of writing the old person back."""
+    changes = {field: person}
+    if any(f.name == "version" for f in rows.model._meta.concrete_fields):
+        changes["version"] = F("version") + 1
+    rows.update(**changes)
 
 
 def _audit_moved_cases(actor, moved, institution, record, action, survivor, merged):
@@ -290,6 +311,7 @@ def undo_merge(*, actor, merge, reason):
             # separate the record and leave her cases on another woman's record
             raise ValidationError(_("The kept record of this merge was itself merged into another record since. "
                                     "Undo that later merge first, then this one; nothing was changed."))
+        _lock_cases_of(record.survivor_id)
         later = _cases_opened_through_merge(record)  # before the moved cases go back
         labels = {m._meta.label_lower: m for m, _f in _person_relations()}
         for label, fields in record.moved.items():
@@ -297,7 +319,7 @@ def undo_merge(*, actor, merge, reason):
             if model is None:
                 continue
             for field, pks in fields.items():
-                model._base_manager.filter(pk__in=pks, **{field: record.survivor_id}).update(**{field: merged})
+                _move(model._base_manager.filter(pk__in=pks, **{field: record.survivor_id}), field, merged)
         if later:
             # an institution that had the kept person only through the merge gives back the cases it opened on
             # her since (and what hangs off them): else it keeps reading another woman's record after the undo
@@ -305,8 +327,8 @@ def undo_merge(*, actor, merge, reason):
                 path = {"cases.case": "pk"}.get(model._meta.label_lower, "case_id" if any(
                     f.name == "case" for f in model._meta.get_fields()) else None)
                 if path:
-                    model._base_manager.filter(**{f"{path}__in": later, field: record.survivor_id}).update(
-                        **{field: merged})
+                    _move(model._base_manager.filter(**{f"{path}__in": later, field: record.survivor_id}), field,
+                          merged)
         # what was recorded on the cases that went back naming the kept record (an allowance paid while merged)
         # belongs to the person of its case again
         back = list(policy.case_model().objects.of(merged).filter(

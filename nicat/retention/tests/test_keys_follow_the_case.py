@@ -10,17 +10,19 @@ moved cases' values and files under the key of the record they belong to, in the
 rotate` names and re-seals a value still under another person's key than its case's."""
 import datetime
 import io
+import threading
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections, transaction
 
 from nicat.assistance.models import AllowancePayment
 from nicat.assistance.services import pay_allowance
 from nicat.audit.models import AuditEvent
-from nicat.cases.models import CaseNote
-from nicat.cases.services import add_note
+from nicat.cases.models import Case, CaseNote
+from nicat.cases.services import add_note, update_case
 from nicat.consent.services import record_consent
+from nicat.core.errors import ConcurrentEdit
 from nicat.persons.erasure import erase_person
 from nicat.persons.models import Person
 from nicat.persons.services import merge_persons, undo_merge
@@ -167,3 +169,93 @@ def test_rotation_names_and_reseals_a_value_left_under_another_persons_key(cast)
     personkeys.forget_cache()
     assert CaseNote.objects.system().get(pk=note.pk).text == NOTE
     assert storage.open(name).read() == FORM
+
+
+def test_a_write_that_read_the_case_before_the_undo_seals_under_the_person_the_undo_gave_it(cast):
+    """The race the undo cannot re-seal: a case worker's request read the case while the records were merged (its
+    person: B), the coordinator's undo committed, then the request saved a note and the case's summary. They are
+    sealed under the key of the case's person as the database holds it when they are written — A's — not B's, read
+    before; the trail's copy of the summary too. (Before: B's key, so erasing B took them from A.)"""
+    a, b, record, note, consent, payment = _written_while_merged(cast)
+    read_before = Case.objects.system().select_related("person").get(pk=a.pk)  # the request's copy: person B
+    assert read_before.person_id == b.person_id
+    undo_merge(actor=cast.officer, merge=record, reason="Two women: different mothers' names")
+
+    later = add_note(actor=cast.worker2, case=read_before, text="Written as the undo committed.")
+    assert personkeys.kid_of(_stored("cases_casenote", "text", later.pk)) == _kid(a)
+    read_before.summary = "She now lives with her aunt in Sumqayıt."
+    read_before.save(update_fields=["summary"])
+    assert personkeys.kid_of(_stored("cases_case", "summary", a.pk)) == _kid(a)
+
+    erase_person(actor=None, person=Person.objects.system().get(pk=b.person_id), basis="request")
+    personkeys.forget_cache()
+    assert CaseNote.objects.system().get(pk=later.pk).text == "Written as the undo committed."
+
+
+
+@pytest.mark.parametrize("undo", [True, False], ids=["undo", "merge"])
+def test_a_case_edited_on_a_form_read_before_a_merge_or_its_undo_is_refused_not_moved_back(cast, undo):
+    """A case worker opened the case's form (its version, its person) and the coordinator then merged the records or
+    undid the merge. Saving the form is refused as changed since; it does not write the person it was read with back
+    onto the case. (Before: saved, and the case went back to the other record: a merge half undone, or an undo
+    half reverted, by an edit of the summary.)"""
+    world_cases = _written_while_merged(cast)
+    a, b, record = world_cases[:3]
+    if not undo:  # a fresh pair: the case read before the merge
+        undo_merge(actor=cast.officer, merge=record, reason="Two women: different mothers' names")
+    read_before = Case.objects.system().select_related("person").get(pk=a.pk)
+    if undo:
+        undo_merge(actor=cast.officer, merge=record, reason="Two women: different mothers' names")
+    else:
+        merge_persons(actor=cast.officer, survivor=b.person, merged=a.person, reason="The same woman after all")
+    person_now = Case.objects.system().get(pk=a.pk).person_id
+    assert person_now != read_before.person_id
+    with pytest.raises(ConcurrentEdit):
+        update_case(actor=cast.worker2, case=read_before, data={"summary": "She moved to her aunt's flat."},
+                    expected_version=read_before.version)
+    assert Case.objects.system().get(pk=a.pk).person_id == person_now
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_undo_committing_while_a_note_is_being_saved_waits_for_it_and_reseals_it(cast):
+    """The same race with two connections: the case worker's transaction has sealed a note on the case and not yet
+    committed when the coordinator undoes the merge. The undo waits for it (the case's row is locked by the write)
+    and then re-seals the note with the rest; the note ends under A's key. (Before, on PostgreSQL: the undo did not
+    wait, committed first, and the note stayed under B's key.)"""
+    a, b, record, *_ = _written_while_merged(cast)
+    read_before = Case.objects.system().select_related("person").get(pk=a.pk)
+    written, release, failures, note = threading.Event(), threading.Event(), [], []
+
+    def write():
+        try:
+            with transaction.atomic():
+                note.append(add_note(actor=cast.worker2, case=read_before, text="Saved as the undo began."))
+                written.set()
+                release.wait(30)
+        except Exception as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+        finally:
+            written.set()
+            connections.close_all()
+
+    def undo():
+        try:
+            undo_merge(actor=cast.officer, merge=record, reason="Two women: different mothers' names")
+        except Exception as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    assert written.wait(30)
+    undoer = threading.Thread(target=undo)
+    undoer.start()
+    undoer.join(1.0)
+    waited = undoer.is_alive()  # the undo is held while the write is open
+    release.set()
+    writer.join(30)
+    undoer.join(30)
+    assert failures == []
+    assert waited, "the undo did not overlap the open write: the test proved nothing"
+    assert personkeys.kid_of(_stored("cases_casenote", "text", note[0].pk)) == _kid(a)
