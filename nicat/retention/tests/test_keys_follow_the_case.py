@@ -175,7 +175,7 @@ def test_a_write_that_read_the_case_before_the_undo_seals_under_the_person_the_u
     """The race the undo cannot re-seal: a case worker's request read the case while the records were merged (its
     person: B), the coordinator's undo committed, then the request saved a note and the case's summary. They are
     sealed under the key of the case's person as the database holds it when they are written — A's — not B's, read
-    before; the trail's copy of the summary too. (Before: B's key, so erasing B took them from A.)"""
+    before. (Before: B's key, so erasing B took them from A.)"""
     a, b, record, note, consent, payment = _written_while_merged(cast)
     read_before = Case.objects.system().select_related("person").get(pk=a.pk)  # the request's copy: person B
     assert read_before.person_id == b.person_id
@@ -192,16 +192,14 @@ def test_a_write_that_read_the_case_before_the_undo_seals_under_the_person_the_u
     assert CaseNote.objects.system().get(pk=later.pk).text == "Written as the undo committed."
 
 
-
 @pytest.mark.parametrize("undo", [True, False], ids=["undo", "merge"])
 def test_a_case_edited_on_a_form_read_before_a_merge_or_its_undo_is_refused_not_moved_back(cast, undo):
     """A case worker opened the case's form (its version, its person) and the coordinator then merged the records or
     undid the merge. Saving the form is refused as changed since; it does not write the person it was read with back
     onto the case. (Before: saved, and the case went back to the other record: a merge half undone, or an undo
     half reverted, by an edit of the summary.)"""
-    world_cases = _written_while_merged(cast)
-    a, b, record = world_cases[:3]
-    if not undo:  # a fresh pair: the case read before the merge
+    a, b, record, *_ = _written_while_merged(cast)
+    if not undo:  # separated first, so that the form is read before a merge
         undo_merge(actor=cast.officer, merge=record, reason="Two women: different mothers' names")
     read_before = Case.objects.system().select_related("person").get(pk=a.pk)
     if undo:
