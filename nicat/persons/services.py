@@ -194,6 +194,23 @@ def merge_persons(*, actor, survivor, merged, reason, signal=None, expected_vers
     return record
 
 
+def hold_person_of(case):
+    """The person `case` belongs to now, her row locked for update until the transaction ends (call it inside one).
+    What names the person of a case besides the case (an allowance payment, a request
+    to erase or correct) takes her from here, not from the case as the request read it: a merge or its undo may
+    have moved the case to another record since. Both lock the two records before they move a case, so while this
+    lock is held the case stays hers; a move that committed between the two reads is read again."""
+    from nicat.access import policy
+
+    cases = policy.case_model()._base_manager
+    for _attempt in range(3):
+        person_id = cases.filter(pk=case.pk).values_list("person_id", flat=True).get()
+        person = Person._base_manager.select_for_update().get(pk=person_id)
+        if cases.filter(pk=case.pk, person_id=person_id).exists():
+            return person
+    raise ConcurrentEdit()
+
+
 def _lock_cases_of(person_id):
     """Lock the person's cases for update (in the order of their keys) before a merge or its undo moves them: it
     waits for the writes still open on them, whose values it re-seals, and a write that begins meanwhile waits for

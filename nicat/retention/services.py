@@ -33,6 +33,7 @@ from nicat.hotline.services import forget_keyed as forget_keyed_contacts
 from nicat.legal import services as legal
 from nicat.persons.erasure import erase_person, open_cases_elsewhere
 from nicat.persons.models import Person
+from nicat.persons.services import hold_person_of
 from nicat.retention.models import DataRequest, Requester, RequestKind, RequestStatus
 
 PERIOD = "retention.person_after_closure_months"
@@ -175,32 +176,34 @@ def record_request(*, actor, case, kind, requested_on, details, requested_by=Req
         raise NotAllowed
     if not may_record(actor, case):
         raise NotAllowed
-    person = case.person
-    errors = {}
-    if person.erased_at:
-        errors["kind"] = _("The person's data has already been erased.")
-    if kind not in RequestKind.values:
-        errors["kind"] = _("Choose whether the person asks to erase or to correct their data.")
-    elif kind == RequestKind.ERASURE and not person.erased_at:
-        refusal = _refuse_erasure_elsewhere(person, case.owner_institution)
-        if refusal:
-            errors["kind"] = refusal
-    if requested_by not in Requester.values:
-        errors["requested_by"] = _("Choose who asked.")
-    if not requested_on:
-        errors["requested_on"] = _("Enter the day the person asked.")
-    elif requested_on > baku_today():
-        errors["requested_on"] = _("The day the person asked cannot be in the future.")
-    if not (details or "").strip():
-        errors["details"] = _("Write down what the person asked for, in their words.")
-    cleaned = {}
-    if not errors and kind == RequestKind.CORRECTION:
-        cleaned = _clean_corrections(person, corrections)
-        if not cleaned:
-            errors["corrections"] = _("Enter at least one corrected value.")
-    if errors:
-        raise ValidationError(errors)
     with transaction.atomic():
+        # the person the case has now, held until the request is saved: a merge or its undo may have moved the case
+        # to another record since it was read, and the request is the person's
+        person = hold_person_of(case)
+        errors = {}
+        if person.erased_at:
+            errors["kind"] = _("The person's data has already been erased.")
+        if kind not in RequestKind.values:
+            errors["kind"] = _("Choose whether the person asks to erase or to correct their data.")
+        elif kind == RequestKind.ERASURE and not person.erased_at:
+            refusal = _refuse_erasure_elsewhere(person, case.owner_institution)
+            if refusal:
+                errors["kind"] = refusal
+        if requested_by not in Requester.values:
+            errors["requested_by"] = _("Choose who asked.")
+        if not requested_on:
+            errors["requested_on"] = _("Enter the day the person asked.")
+        elif requested_on > baku_today():
+            errors["requested_on"] = _("The day the person asked cannot be in the future.")
+        if not (details or "").strip():
+            errors["details"] = _("Write down what the person asked for, in their words.")
+        cleaned = {}
+        if not errors and kind == RequestKind.CORRECTION:
+            cleaned = _clean_corrections(person, corrections)
+            if not cleaned:
+                errors["corrections"] = _("Enter at least one corrected value.")
+        if errors:
+            raise ValidationError(errors)
         data_request = DataRequest(case=case, person=person, kind=kind, requested_by=requested_by,
                                    requested_on=requested_on, details=details.strip(),
                                    corrections={k: _stored(v) for k, v in cleaned.items()},
@@ -228,8 +231,11 @@ def decide_request(*, actor, data_request, approve, reason, expected_version):
         raise ValidationError({"decision": _("This request has already been decided.")})
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why the request is approved or refused.")})
+    # the record the request names as the database holds it now, not as it was read with the request: a merge (or
+    # its undo) since may have made it another record's, and her cases are there
+    named = Person._base_manager.get(pk=data_request.person_id)
     if approve and data_request.kind == RequestKind.ERASURE:
-        refusal = _refuse_erasure_elsewhere(data_request.person, data_request.case.owner_institution)
+        refusal = _refuse_erasure_elsewhere(named, data_request.case.owner_institution)
         if refusal:
             raise ValidationError({"decision": refusal})
     institution = policy.acting_institution(actor)
@@ -243,12 +249,12 @@ def decide_request(*, actor, data_request, approve, reason, expected_version):
                      institution=institution,
                      details={"kind": data_request.kind, "decision": data_request.status})
         if approve and data_request.kind == RequestKind.ERASURE:
-            erase_person(actor=actor, person=data_request.person, basis="request", request_uuid=data_request.uuid,
+            erase_person(actor=actor, person=named, basis="request", request_uuid=data_request.uuid,
                          institution=institution)
         elif approve:
             # the person's record as it is now: the record the request named may have been merged into another
             # since (her cases and what the staff read are there); a value changed meanwhile is refused below
-            person = Person.objects.row(data_request.person.kept_record()).select_for_update().get()
+            person = Person.objects.row(named.kept_record()).select_for_update().get()
             changed = _changed_since(person, data_request)
             if changed:
                 # the correction was asked against values someone has changed since: applying it would silently

@@ -42,7 +42,7 @@ from nicat.assistance.services._common import (
     text,
 )
 from nicat.audit import services as audit
-from nicat.persons.models import Person
+from nicat.persons.services import hold_person_of
 
 PAYMENT_FIELDS = ("kind", "period", "amount", "currency", "paid_on", "source", "rule_year", "payment_reference")
 CLAIM_FIELDS = ("proceedings_reference", "court", "claimed_amount", "claimed_on", "awarded_amount", "awarded_on",
@@ -162,9 +162,8 @@ def pay_allowance(*, actor, case, kind, paid_on, source, period="", payment_refe
     with transaction.atomic():
         # One payer at a time per person: the second waits here, then sees the first payment.
         # The person's payments across all their cases, whichever institution paid them: the person is held
-        # through the case.
-        person = case.person
-        Person.objects.row(person).select_for_update().first()
+        # through the case — the one it has now, not the one read with it (a merge or its undo may have moved it).
+        person = hold_person_of(case)
         existing = _payments_of(person).select_related("case").filter(kind=kind, period=period).first()
         if existing is not None:
             raise ValidationError({"kind": _already_paid(existing, actor)})
@@ -173,7 +172,7 @@ def pay_allowance(*, actor, case, kind, paid_on, source, period="", payment_refe
             if months >= rule["monthly_max_months"]:
                 raise ValidationError({"period": _("The monthly allowance has been paid for %(n)s months, the most "
                                                    "the rules allow.") % {"n": months}})
-        payment = AllowancePayment(case=case, person_id=case.person_id, kind=kind, period=period, amount=amount,
+        payment = AllowancePayment(case=case, person_id=person.pk, kind=kind, period=period, amount=amount,
                                    paid_on=paid_on, source=source, rule_year=rule_year,
                                    payment_reference=text(payment_reference), recorded_by=actor,
                                    institution=institution)
@@ -233,7 +232,7 @@ def reverse_allowance(*, actor, payment, reason, expected_version):
                                         "recorded twice, wrong amount or month)."))
     with transaction.atomic():
         # the person's row, as a payment takes it: a reversal and a payment of the same person wait for each other
-        Person.objects.row(case.person).select_for_update().first()
+        hold_person_of(case)
         changes = _mark_reversed(actor, payment, reason, expected_version)
         audit.record(actor=actor, action="allowance.reverse", obj=payment, case=case, institution=institution,
                      changes=changes)

@@ -13,6 +13,7 @@ import io
 import threading
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 
@@ -28,6 +29,7 @@ from nicat.persons.models import Person
 from nicat.persons.services import merge_persons, undo_merge
 from nicat.privacy import personkeys
 from nicat.privacy.models import PersonKey
+from nicat.retention.services import record_request
 from tests.support.world import ShelterWorld
 
 PHONE = "+994 50 765 43 91"
@@ -257,3 +259,25 @@ def test_an_undo_committing_while_a_note_is_being_saved_waits_for_it_and_reseals
     assert failures == []
     assert waited, "the undo did not overlap the open write: the test proved nothing"
     assert personkeys.kid_of(_stored("cases_casenote", "text", note[0].pk)) == _kid(a)
+
+
+def test_an_allowance_or_a_request_recorded_on_a_case_read_before_the_undo_names_the_person_the_case_has_now(cast):
+    """The payment and the request to erase or correct name the person of their case. Recorded by a request that read
+    the case before the undo (its person: B), they name A, whose case it is now: the one-time allowance A was paid
+    while merged (moved back to her by the undo) refuses a second one, and the request is hers. (Before: the payment
+    went through for B — A paid twice — and the request named B.)"""
+    a, b, record, note, consent, payment = _written_while_merged(cast)
+    read_before = Case.objects.system().select_related("person").get(pk=a.pk)
+    undo_merge(actor=cast.officer, merge=record, reason="Two women: different mothers' names")
+    assert AllowancePayment.objects.system().get(pk=payment.pk).person_id == a.person_id
+
+    with pytest.raises(ValidationError) as refused:
+        pay_allowance(actor=cast.worker2, case=read_before, kind="one_time", paid_on=datetime.date(2024, 3, 2),
+                      source="state_budget", payment_reference="PO-2024-7790")
+    assert "kind" in refused.value.message_dict
+    assert AllowancePayment.objects.system().filter(case_id=a.pk).count() == 1
+
+    request = record_request(actor=cast.worker2, case=read_before, kind="correction",
+                             requested_on=datetime.date(2024, 3, 2), details="Her mother's name is Sevda.",
+                             corrections={"given_name": "Leyli"})
+    assert request.person_id == a.person_id
