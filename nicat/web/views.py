@@ -135,11 +135,30 @@ def database_full(exc):
 
 
 FULL_RETRY_AFTER_SECONDS = 300
+CONFLICT_RETRY_AFTER_SECONDS = 1
 
 
-def service_unavailable(request, *, full=False):
+def write_conflict(exc):
+    """True when the database ended this request's transaction because another one needed the same rows at the same
+    moment — a deadlock (PostgreSQL SQLSTATE 40P01: each waited for a row the other held, e.g. a merge of two
+    records and a note saved on one of their cases) or a serialization failure (40001) — or, on SQLite, because
+    another writer held the database longer than the wait allowed ("database is locked"). The transaction was
+    rolled back whole; the same request sent again goes through."""
+    from django.db import OperationalError
+
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__
+    state = getattr(getattr(cause, "diag", None), "sqlstate", None) or getattr(cause, "sqlstate", None)
+    if state:
+        return state in ("40P01", "40001")
+    return "database is locked" in str(exc).lower()
+
+
+def service_unavailable(request, *, full=False, conflict=False):
     """503 with Retry-After: a page for people, a JSON problem for /api/. Rendered without the database.
-    `full`: the database's disk is full (database_full) — a message for the administrator, a longer wait."""
+    `full`: the database's disk is full (database_full) — a message for the administrator, a longer wait.
+    `conflict`: another change needed the same records at the same moment (write_conflict) — send it again."""
     import json
 
     from django.template import loader
@@ -149,18 +168,24 @@ def service_unavailable(request, *, full=False):
         if full:
             detail = _("The database has no room left to save data. Nothing was saved half-way. Tell your "
                        "administrator; try again once they have made room.")
+        elif conflict:
+            detail = _("Another change to the same records was being saved at the same moment. Nothing of yours "
+                       "was saved. Send it again.")
         else:
             detail = _("The database cannot be reached at the moment. Nothing was saved half-way. "
                        "Try again in a few seconds.")
         body = {"type": "about:blank", "title": _("Service temporarily unavailable"), "status": 503,
-                "detail": detail, "code": "storage_full" if full else "service_unavailable",
+                "detail": detail,
+                "code": "storage_full" if full else "write_conflict" if conflict else "service_unavailable",
                 "request_id": request_id}
         response = HttpResponse(json.dumps(body, ensure_ascii=False), status=503,
                                 content_type="application/problem+json; charset=utf-8")
     else:
-        html = loader.get_template("web/503.html").render({"request_id": request_id, "full": full})
+        html = loader.get_template("web/503.html").render({"request_id": request_id, "full": full,
+                                                            "conflict": conflict})
         response = HttpResponse(html, status=503)
-    response["Retry-After"] = str(FULL_RETRY_AFTER_SECONDS if full else RETRY_AFTER_SECONDS)
+    response["Retry-After"] = str(FULL_RETRY_AFTER_SECONDS if full else CONFLICT_RETRY_AFTER_SECONDS if conflict
+                                  else RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -178,6 +203,11 @@ def server_error(request):
 
         logging.getLogger("nicat.request").error("database full (%s): answered 503", exc.__class__.__name__)
         return service_unavailable(request, full=True)
+    if exc is not None and write_conflict(exc):
+        import logging
+
+        logging.getLogger("nicat.request").warning("write conflict (%s): answered 503", exc.__class__.__name__)
+        return service_unavailable(request, conflict=True)
     if exc is not None and database_unavailable(exc):
         import logging
 

@@ -119,3 +119,71 @@ def test_a_full_database_disk_is_a_503_that_says_so_never_a_500(cast, caplog, me
         response = Client(raise_request_exception=False).post(
             "/api/v1/cases/", {}, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 503 and response.json()["code"] == "storage_full"
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"
+
+
+def _deadlock():
+    def wrapper(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith(("INSERT", "UPDATE")):
+            raise OperationalError("deadlock detected") from _Deadlock()
+        return execute(sql, params, many, context)
+
+    return connection.execute_wrapper(wrapper)
+
+
+@override_settings(DEBUG=False, DEBUG_PROPAGATE_EXCEPTIONS=False)
+@pytest.mark.django_db(transaction=True)  # each request's own transaction, rolled back, as on the server
+@pytest.mark.parametrize("channel", ["page", "api"])
+def test_a_write_the_database_ended_in_a_deadlock_is_a_503_that_says_send_it_again(cast, caplog, channel):
+    """PostgreSQL ends one of two transactions that wait for each other's rows (a merge of two records and a note
+    saved on one of their cases, docs/security.md): the person is told that nothing of theirs was saved and to send
+    it again — in their language, never the 500 page; the API answers a JSON problem with its own code. (Before: the
+    500 page.)"""
+    from nicat.accounts.tokens import issue_token
+    from nicat.cases.models import CaseNote
+
+    case = cast.open_case(person={"given_name": "Nərgiz", "family_name": "Əliyeva"})
+    client = Client(raise_request_exception=False)
+    caplog.set_level(logging.WARNING)
+    if channel == "page":
+        client.force_login(cast.worker)
+        with _deadlock():
+            response = client.post(f"/cases/{case.uuid}/notes/", {"text": "She called again."},
+                                   HTTP_ACCEPT_LANGUAGE="ru")
+        html = response.content.decode()
+        assert response.status_code == 503 and response["Retry-After"] == "1"
+        assert "Ничего из отправленного вами не сохранено" in html and "deadlock" not in html
+    else:
+        token = issue_token(user=cast.worker)
+        with _deadlock():
+            response = client.post(f"/api/v1/cases/{case.uuid}/notes/", {"text": "She called again."},
+                                   content_type="application/json", HTTP_AUTHORIZATION=f"Token {token}")
+        body = response.json()
+        assert response.status_code == 503 and response["Retry-After"] == "1"
+        assert body["code"] == "write_conflict" and "Send it again" in body["detail"]
+    assert "write conflict (OperationalError): answered 503" in caplog.text
+    assert not CaseNote.objects.system().filter(case=case).exists()
+
+
+def test_which_errors_mean_another_write_took_the_rows():
+    from django.db import IntegrityError
+
+    from nicat.web.views import database_unavailable, write_conflict
+
+    class Cause(Exception):
+        def __init__(self, sqlstate):
+            self.sqlstate = sqlstate
+
+    def with_state(state):
+        exc = OperationalError("x")
+        exc.__cause__ = Cause(state)
+        return exc
+
+    assert write_conflict(with_state("40P01")) and write_conflict(with_state("40001"))
+    assert write_conflict(OperationalError("database is locked"))
+    assert not write_conflict(with_state("57P01")) and not write_conflict(with_state("57014"))
+    assert not write_conflict(IntegrityError("duplicate key"))
+    assert not database_unavailable(with_state("40P01"))
