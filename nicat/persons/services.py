@@ -196,10 +196,10 @@ def merge_persons(*, actor, survivor, merged, reason, signal=None, expected_vers
 
 def hold_person_of(case):
     """The person `case` belongs to now, her row locked for update until the transaction ends (call it inside one).
-    What names the person of a case besides the case (an allowance payment, a request
-    to erase or correct) takes her from here, not from the case as the request read it: a merge or its undo may
-    have moved the case to another record since. Both lock the two records before they move a case, so while this
-    lock is held the case stays hers; a move that committed between the two reads is read again."""
+    What names the person of a case besides the case (an allowance payment, a request to erase or correct) takes
+    her from here, not from the case as the request read it: a merge or its undo may have moved the case to another
+    record since. Both lock the two records before they move a case, so while this lock is held the case stays
+    hers; a move that committed between the two reads is read again."""
     from nicat.access import policy
 
     cases = policy.case_model()._base_manager

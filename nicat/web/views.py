@@ -97,6 +97,13 @@ def method_not_allowed(request, allowed=()):
 RETRY_AFTER_SECONDS = 5
 
 
+def _sqlstate(exc):
+    """The SQLSTATE of the driver's error behind Django's database error (psycopg: `.diag.sqlstate` or
+    `.sqlstate`), or None (SQLite's errors have none)."""
+    cause = exc.__cause__
+    return getattr(getattr(cause, "diag", None), "sqlstate", None) or getattr(cause, "sqlstate", None)
+
+
 def database_unavailable(exc):
     """True for a lost or refused database connection (a restart, a failover, the server down): not a bug
     of Nicat, and the same request will succeed once the database is back. Integrity errors, a query
@@ -107,8 +114,7 @@ def database_unavailable(exc):
         return True  # psycopg: "connection already closed"
     if not isinstance(exc, OperationalError):
         return False
-    cause = exc.__cause__
-    state = getattr(getattr(cause, "diag", None), "sqlstate", None) or getattr(cause, "sqlstate", None)
+    state = _sqlstate(exc)
     if state:
         # 08: connection exception; 57P01-57P03: admin shutdown, crash shutdown, cannot connect now
         # (starting up, shutting down); 53300: too many connections.
@@ -126,8 +132,7 @@ def database_full(exc):
 
     if not isinstance(exc, OperationalError):
         return False
-    cause = exc.__cause__
-    state = getattr(getattr(cause, "diag", None), "sqlstate", None) or getattr(cause, "sqlstate", None)
+    state = _sqlstate(exc)
     if state:
         return state == "53100"
     text = str(exc).lower()
@@ -148,8 +153,7 @@ def write_conflict(exc):
 
     if not isinstance(exc, OperationalError):
         return False
-    cause = exc.__cause__
-    state = getattr(getattr(cause, "diag", None), "sqlstate", None) or getattr(cause, "sqlstate", None)
+    state = _sqlstate(exc)
     if state:
         return state in ("40P01", "40001")
     return "database is locked" in str(exc).lower()

@@ -17,6 +17,19 @@ def _database_gone(message="server closed the connection unexpectedly"):
     return connection.execute_wrapper(wrapper)
 
 
+class _Cause(Exception):
+    """A driver's error with its SQLSTATE, as psycopg raises them."""
+
+    def __init__(self, sqlstate):
+        self.sqlstate = sqlstate
+
+
+def _with_state(state):
+    exc = OperationalError("x")
+    exc.__cause__ = _Cause(state)
+    return exc
+
+
 @override_settings(DEBUG=False, DEBUG_PROPAGATE_EXCEPTIONS=False)
 def test_a_page_while_the_database_is_away_is_a_503_in_the_readers_language(cast, caplog):
     client = Client(raise_request_exception=False)
@@ -77,19 +90,10 @@ def test_which_errors_mean_the_database_is_away():
 
     from nicat.web.views import database_unavailable
 
-    class Cause(Exception):
-        def __init__(self, sqlstate):
-            self.sqlstate = sqlstate
-
-    def with_state(state):
-        exc = OperationalError("x")
-        exc.__cause__ = Cause(state)
-        return exc
-
     assert database_unavailable(InterfaceError("connection already closed"))
-    assert database_unavailable(with_state("57P01")) and database_unavailable(with_state("08006"))
-    assert not database_unavailable(with_state("57014"))  # a statement timeout: the query, not the server
-    assert not database_unavailable(with_state("40P01"))  # a deadlock
+    assert database_unavailable(_with_state("57P01")) and database_unavailable(_with_state("08006"))
+    assert not database_unavailable(_with_state("57014"))  # a statement timeout: the query, not the server
+    assert not database_unavailable(_with_state("40P01"))  # a deadlock
     assert not database_unavailable(IntegrityError("duplicate key"))
     assert not database_unavailable(OperationalError("database is locked"))
 
@@ -121,14 +125,10 @@ def test_a_full_database_disk_is_a_503_that_says_so_never_a_500(cast, caplog, me
     assert response.status_code == 503 and response.json()["code"] == "storage_full"
 
 
-class _Deadlock(Exception):
-    sqlstate = "40P01"
-
-
 def _deadlock():
     def wrapper(execute, sql, params, many, context):
         if sql.lstrip().upper().startswith(("INSERT", "UPDATE")):
-            raise OperationalError("deadlock detected") from _Deadlock()
+            raise OperationalError("deadlock detected") from _Cause("40P01")
         return execute(sql, params, many, context)
 
     return connection.execute_wrapper(wrapper)
@@ -173,17 +173,8 @@ def test_which_errors_mean_another_write_took_the_rows():
 
     from nicat.web.views import database_unavailable, write_conflict
 
-    class Cause(Exception):
-        def __init__(self, sqlstate):
-            self.sqlstate = sqlstate
-
-    def with_state(state):
-        exc = OperationalError("x")
-        exc.__cause__ = Cause(state)
-        return exc
-
-    assert write_conflict(with_state("40P01")) and write_conflict(with_state("40001"))
+    assert write_conflict(_with_state("40P01")) and write_conflict(_with_state("40001"))
     assert write_conflict(OperationalError("database is locked"))
-    assert not write_conflict(with_state("57P01")) and not write_conflict(with_state("57014"))
+    assert not write_conflict(_with_state("57P01")) and not write_conflict(_with_state("57014"))
     assert not write_conflict(IntegrityError("duplicate key"))
-    assert not database_unavailable(with_state("40P01"))
+    assert not database_unavailable(_with_state("40P01"))
