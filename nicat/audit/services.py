@@ -50,9 +50,10 @@ def _encrypted_field_names(model):
 
 
 def seal_value(value, person_key=None) -> str:
-    """Ciphertext of a value for the audit trail (old/new values of encrypted fields): under the person's
-    data key when the record has one (so that erasing the person makes the trail's copy unreadable too,
-    without rewriting the chain), else under the field keyring."""
+    """Ciphertext of a value for the audit trail (old/new values of encrypted fields): under a data key when
+    the record has one — its case's trail key, or the person's own key for a person's record (`trail_key`) —
+    so that erasing the person makes the trail's copy unreadable too, without rewriting the chain; else
+    under the field keyring."""
     text = json.dumps(value, cls=_Encoder, ensure_ascii=False)
     if person_key:
         from nicat.privacy import personkeys
@@ -97,13 +98,21 @@ def reason_text(stored: str):
     return open_value(stored)
 
 
+def trail_key(owner):
+    """The data key the trail seals `owner`'s values under: the key of its case (`trail_key_id`, which moves with
+    the case when a merge or its undo moves it: nicat.cases.models.CaseTrailKey) for a case and a record of a case;
+    the record's own key (`sealing_key_id`) for one that has no case (a person, a hotline contact); None: the
+    field keys."""
+    sealing = getattr(owner, "trail_key_id", None) or getattr(owner, "sealing_key_id", None)
+    return sealing() if sealing else None
+
+
 def diff(model_instance_or_class, before: dict, after: dict) -> dict:
     """`{field: [old, new]}` of the fields whose value changed; values of encrypted fields are
     sealed with `seal_value`, so that the trail holds ciphertext only for them."""
     model = model_instance_or_class if isinstance(model_instance_or_class, type) else type(model_instance_or_class)
     encrypted = _encrypted_field_names(model)
-    sealing = getattr(model_instance_or_class, "sealing_key_id", None) if model is not model_instance_or_class else None
-    person_key = sealing() if sealing else None
+    person_key = trail_key(model_instance_or_class) if model is not model_instance_or_class else None
     changes = {}
     for name in sorted(set(before) | set(after), key=str):
         old, new = before.get(name), after.get(name)
@@ -170,21 +179,20 @@ def _case_of(obj):
     return None
 
 
-def _under_person_key(changes, owner):
+def _under_data_key(changes, owner):
     """`changes` with every value `seal_value` sealed under the field keys — `diff` was given the model, not the
-    record, as most services call it — sealed instead under the data key of `owner`'s person (the record's own
-    rule, `sealing_key_id()`: the person of its case), as `diff` seals them when given the record: erasing the
-    person then leaves the trail's copy of her case's texts unreadable in every copy too, not only the record's.
+    record, as most services call it — sealed instead under `owner`'s data key (`trail_key`: its case's trail key,
+    or a person's own key), as `diff` seals them when given the record: erasing the person then leaves the
+    trail's copy of her case's texts unreadable in every copy too, not only the record's.
     A value is taken for sealed only when it opens with the associated data of the trail ("audit.changes"): a plain
     value that merely looks alike is left as it is."""
     from nicat.privacy import personkeys
     from nicat.privacy.crypto import PREFIX, DecryptionError, keyring
 
-    sealing = getattr(owner, "sealing_key_id", None)
-    if sealing is None or not any(isinstance(v, str) and v.startswith(PREFIX + ":")
-                                  for pair in changes.values() if isinstance(pair, list) for v in pair):
+    if not any(isinstance(v, str) and v.startswith(PREFIX + ":")
+               for pair in changes.values() if isinstance(pair, list) for v in pair):
         return changes
-    kid = sealing()
+    kid = trail_key(owner)
     if not kid:
         return changes
     ring, moved = keyring(), {}
@@ -223,7 +231,8 @@ def record(*, actor, action, obj=None, case=None, institution=None, changes=None
         case = _case_of(obj)
     institution_id = institution.pk if isinstance(institution, models.Model) else institution
     ctx = _request_context() or {}
-    changes = _under_person_key(_json_safe(changes) or {}, obj if hasattr(obj, "sealing_key_id") else case)
+    owner = obj if hasattr(obj, "trail_key_id") or hasattr(obj, "sealing_key_id") else case
+    changes = _under_data_key(_json_safe(changes) or {}, owner)
     details = _json_safe(details) or {}
     fields = {
         "occurred_at": timezone.now(),

@@ -5,7 +5,8 @@ vic_TraffickingStatus, hte_Type), so that an HTCDS export is a mapping, not a re
 """
 import uuid
 
-from django.db import connections, models, router
+from django.db import connections, models, router, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nicat.access.scoping import ScopedManager
@@ -166,9 +167,100 @@ class Case(VersionedModel):
             row = cursor.fetchone()  # erased_at as stored: only whether it is set counts
         return person_meta.model.sealing_key_from(*row) if row else None
 
+    def trail_key_id(self):
+        """The key that seals what the audit trail keeps of this case's texts (`CaseTrailKey`); None once its
+        person is erased. The trail is never rewritten, so the key moves with the case, not with a person."""
+        if self.pk is None:  # being opened: no trail of its own yet
+            return self.sealing_key_id()
+        return CaseTrailKey.key_of(self)
+
+    @classmethod
+    def destroy_trail_keys(cls, person_ids):
+        """Crypto-shredding of the trail's copies: destroy the trail keys of every case of `person_ids` (in the
+        caller's transaction, which erases them) and return how many were destroyed."""
+        from nicat.privacy import personkeys
+
+        rows = CaseTrailKey.objects.filter(case__person_id__in=list(person_ids))
+        destroyed = personkeys.destroy_all(list(rows.values_list("kid", flat=True)))
+        rows.delete()
+        return destroyed
+
     @property
     def is_closed(self):
         return self.status in CLOSED_STATUSES
+
+
+class CaseTrailKey(models.Model):
+    """The data key that seals what the audit trail keeps of one case: the old and new values of its records'
+    texts, and a reason written about the person (nicat.audit.services.seal_value). One per case, made the first
+    time the trail needs it, stored as a person data key is (nicat.privacy.personkeys: wrapped by the field keys,
+    destroyed with the person).
+
+    Why the case's and not the person's: a merge or its undo moves a case to another person record, and re-seals
+    the case's live values under that record's key — but the trail is hash-chained and never rewritten, so what it
+    kept of the case stayed under the key of the person the case had when it was written. After an undo, erasing
+    the separated woman left the trail's copy of what was written on her case while merged readable with the other
+    woman's key, and erasing the other woman took it from her. The case's own key moves with the case. Erasing a
+    person destroys it with hers (`Case.destroy_trail_keys`, nicat.persons.erasure)."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    kid = models.CharField(max_length=16, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("case trail key")
+        verbose_name_plural = _("case trail keys")
+
+    def __str__(self):
+        return self.kid
+
+    @classmethod
+    def key_of(cls, case):
+        """The trail key of `case` (made now if it has none), or None when its person is erased. Read from the
+        database, so a request that read the case before a merge or an erasure gets what holds now."""
+        from nicat.privacy import personkeys
+
+        connection = connections[case._state.db or router.db_for_write(cls, instance=case)]
+        qn = connection.ops.quote_name
+        person_meta = Case._meta.get_field("person").related_model._meta
+        cases, persons, keys = (qn(m._meta.db_table) for m in (Case, person_meta.model, cls))
+        erased, person_pk = (qn(person_meta.get_field(name).column) for name in ("erased_at", person_meta.pk.name))
+        case_person, case_pk = qn(Case._meta.get_field("person").column), qn(Case._meta.pk.column)
+        key_case, kid_column = qn(cls._meta.get_field("case").column), qn(cls._meta.get_field("kid").column)
+        read = (f"SELECT p.{erased}, k.{kid_column} FROM {cases} c JOIN {persons} p ON p.{person_pk} = c.{case_person}"
+                f" LEFT JOIN {keys} k ON k.{key_case} = c.{case_pk} WHERE c.{case_pk} = %s")
+        with connection.cursor() as cursor:
+            cursor.execute(read, [case.pk])
+            row = cursor.fetchone()
+        if row is None or row[0]:
+            return None
+        if row[1]:
+            return row[1]
+        with transaction.atomic(using=connection.alias):
+            if connection.vendor == "postgresql":
+                # An erasure locks her cases for update before it destroys their keys (as a merge does before it
+                # moves them): wait for it, then read again — a new statement sees what it committed — so that no
+                # key is made that the erasure did not see. The key-share lock is the one the key's row takes on
+                # the case anyway. On SQLite the writers take turns.
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SELECT 1 FROM {cases} WHERE {case_pk} = %s FOR KEY SHARE", [case.pk])
+                    cursor.execute(read, [case.pk])
+                    row = cursor.fetchone()
+                if row is None or row[0]:
+                    return None
+                if row[1]:
+                    return row[1]
+            kid = personkeys.create_key()
+            with connection.cursor() as cursor:  # two first writes at once: one key wins, the other is dropped
+                created = qn(cls._meta.get_field("created_at").column)
+                cursor.execute(f"INSERT INTO {keys} ({key_case}, {kid_column}, {created}) VALUES (%s, %s, %s) "
+                               f"ON CONFLICT ({key_case}) DO NOTHING",
+                               [case.pk, kid, connection.ops.adapt_datetimefield_value(timezone.now())])
+                if cursor.rowcount == 1:
+                    return kid
+                personkeys.discard(kid)
+                cursor.execute(f"SELECT {kid_column} FROM {keys} WHERE {key_case} = %s", [case.pk])
+                return cursor.fetchone()[0]
 
 
 class CaseReferenceCounter(models.Model):

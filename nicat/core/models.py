@@ -160,6 +160,12 @@ class CaseScopedModel(models.Model):
         sealing = getattr(follow(self, self.case_path), "sealing_key_id", None)
         return sealing() if sealing else None
 
+    def trail_key_id(self):
+        """The key of the case that seals what the audit trail keeps of this record's texts (the case's own, which
+        moves with it: nicat.cases.models.CaseTrailKey)."""
+        trail = getattr(follow(self, self.case_path), "trail_key_id", None)
+        return trail() if trail else None
+
 
 class Submission(models.Model):
     """A form sent or an API request made once (nicat.core.submissions): the same token or `Idempotency-Key`

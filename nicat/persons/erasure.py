@@ -1,8 +1,9 @@
 """Erasing a person's identity by crypto-shredding (issue 18; docs/operations.md §8, docs/security.md).
 
-`erase_person` destroys the person's data key (nicat.privacy.personkeys), so every value sealed under it
-— the person row, the sealed old/new values of its audit events, the texts of its requests, and the same
-in every backup — can no longer be opened by anyone. In the live database it also blanks the identifying
+`erase_person` destroys the person's data key (nicat.privacy.personkeys) and the trail keys of her cases
+(nicat.cases.models.CaseTrailKey), so every value sealed under them — the person row, the sealed old/new
+values of her audit events and of her cases', the texts of her requests, and the same in every backup — can
+no longer be opened by anyone. In the live database it also blanks the identifying
 columns, deletes the person's blind indexes and fuzzy tokens (the person can no longer be found) and marks
 the person erased. What statistics count stays: gender, citizenships, languages, the cases and their
 forms of exploitation, and the age — the birth date is replaced by the age in whole years on the day of
@@ -24,6 +25,7 @@ from nicat.audit import services as audit
 from nicat.core.calendar import baku_date
 from nicat.persons.age import years_on
 from nicat.persons.models import DuplicateSignal, Person, PersonToken, SignalStatus
+from nicat.persons.services import lock_cases_of
 from nicat.privacy import personkeys
 
 BLANK = {"given_name": "", "family_name": "", "patronymic": "", "aliases": [], "birth_date": None,
@@ -112,7 +114,9 @@ def erase_person(*, actor, person, basis, request_uuid=None, institution=None):
         records = [person, *person.records_merged_in()] if basis == "reapplied" else person.same_person_records()
         for record in records:
             rows = Person.objects.row(record) if rows is None else rows | Person.objects.row(record)
-        locked = rows.select_for_update().filter(erased_at__isnull=True).order_by("pk")
+        locked = list(rows.select_for_update().filter(erased_at__isnull=True).order_by("pk"))
+        for p in locked:  # before any append to the trail: a write open on her case may be waiting for the chain
+            lock_cases_of(p.pk)
         erased, ids, cases = 0, [], []
         now = timezone.now()
         for p in locked:
@@ -134,6 +138,9 @@ def erase_person(*, actor, person, basis, request_uuid=None, institution=None):
             ids.append(p.pk)
         if ids:
             _blank_case_texts(ids)
+            # What the trail keeps of her cases is sealed under keys of the cases' own (they move with a case when
+            # a merge or its undo moves it): destroyed with hers, so the trail's copy is lost in every copy too.
+            policy.case_model().destroy_trail_keys(ids)
         for case in cases:  # each case's own trail names the blanking (its owner reads it there)
             audit.record(actor=actor, action="case.erase_texts", obj=case, case=case, institution=institution,
                          details={"basis": basis, **({"request": str(request_uuid)} if request_uuid else {})})

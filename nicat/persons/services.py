@@ -167,7 +167,7 @@ def merge_persons(*, actor, survivor, merged, reason, signal=None, expected_vers
         if locked[survivor.pk].merged_into_id or locked[merged.pk].merged_into_id:
             raise ValidationError(_("One of the two records has already been merged into another record. "
                                     "Reload the page."))
-        _lock_cases_of(merged.pk)
+        lock_cases_of(merged.pk)
         moved = {}
         for model, field in _person_relations():
             pks = list(model._base_manager.filter(**{field: merged}).values_list("pk", flat=True))
@@ -211,11 +211,11 @@ def hold_person_of(case):
     raise ConcurrentEdit()
 
 
-def _lock_cases_of(person_id):
-    """Lock the person's cases for update (in the order of their keys) before a merge or its undo moves them: it
-    waits for the writes still open on them, whose values it re-seals, and a write that begins meanwhile waits for
-    it before it reads under which person's key to seal (nicat.cases.models.Case.sealing_key_id). Nothing on
-    SQLite, whose writers take turns."""
+def lock_cases_of(person_id):
+    """Lock the person's cases for update (in the order of their keys) before a merge or its undo moves them, or an
+    erasure destroys their keys: it waits for the writes still open on them, whose values it re-seals (or whose
+    keys it destroys), and a write that begins meanwhile waits for it before it reads under which key to seal
+    (nicat.cases.models.Case.sealing_key_id, CaseTrailKey.key_of). Nothing on SQLite, whose writers take turns."""
     from nicat.access import policy
 
     list(policy.case_model()._base_manager.filter(person_id=person_id).order_by("pk").select_for_update()
@@ -328,7 +328,7 @@ def undo_merge(*, actor, merge, reason):
             # separate the record and leave her cases on another woman's record
             raise ValidationError(_("The kept record of this merge was itself merged into another record since. "
                                     "Undo that later merge first, then this one; nothing was changed."))
-        _lock_cases_of(record.survivor_id)
+        lock_cases_of(record.survivor_id)
         later = _cases_opened_through_merge(record)  # before the moved cases go back
         labels = {m._meta.label_lower: m for m, _f in _person_relations()}
         for label, fields in record.moved.items():

@@ -11,6 +11,10 @@ old/new values, copies — because neither the field keys nor the index key can 
 sealed under the field keys (`enc1:`, persons registered before person keys existed) stay readable;
 `nicat keys rotate` moves them under the person's key (nicat.privacy.rotation).
 
+The same table holds the keys that seal the audit trail's copies of a case's values, one per case
+(nicat.cases.models.CaseTrailKey): the trail is never re-sealed, so its key moves with the case when a
+merge or its undo moves the case; erasing the person destroys them with hers.
+
 Unwrapped keys are cached per process (bounded, for KEY_TTL seconds) so that a list of persons does
 not unwrap a key per value; a destroyed key is dropped from this process's cache at once and from the
 other processes' caches within KEY_TTL. A key is never logged, printed or put in an exception.
@@ -154,6 +158,15 @@ def decrypt_bytes(stored: bytes, context: str) -> bytes:
     except Exception:
         raise DecryptionError(f"A file in {context} failed authentication under its person key "
                               f"(altered data).") from None
+
+
+def discard(kid):
+    """Delete a key made in the caller's transaction that sealed nothing (it lost a race to be a case's trail key):
+    not an erasure, so no line in the ledger."""
+    from nicat.privacy.models import PersonKey
+
+    PersonKey.objects.filter(kid=kid).delete()
+    _cache.pop(kid, None)
 
 
 def destroy(kid) -> bool:

@@ -81,8 +81,8 @@ def security_measures(*, user, case, reason, channel="page"):
     policy.require_section(user, case, SECURITY)
     reason = require_reason(reason)
     rows = list(SecurityMeasure.objects.visible_to(user).filter(case_id=case.pk))
-    audit.record(actor=user, action="security.list", case=case, reason=audit.seal_reason(reason, case.sealing_key_id()),
-                 details={"channel": channel, "shown": len(rows)})
+    audit.record(actor=user, action="security.list", case=case,
+                 reason=audit.seal_reason(reason, audit.trail_key(case)), details={"channel": channel, "shown": len(rows)})
     return rows
 
 
@@ -94,7 +94,7 @@ def security_measure(*, user, uuid, reason, channel="page"):
     policy.require_section(user, measure.case, SECURITY)
     reason = require_reason(reason)
     audit.record(actor=user, action="security.view", obj=measure, case=measure.case,
-                 reason=audit.seal_reason(reason, measure.sealing_key_id()),
+                 reason=audit.seal_reason(reason, audit.trail_key(measure)),
                  details={"channel": channel})
     return measure
 
@@ -157,15 +157,15 @@ ASSESSMENTS = Reads(Assessment, "safety", related=("case__owner_institution",))
 
 class SecurityReads(Reads):
     """The API's reads of security measures: the reason the reader gave is free text about the danger the person
-    is in, so the event keeps it sealed (`audit.seal_reason`: under the person's data key when one case is read),
+    is in, so the event keeps it sealed (`audit.seal_reason`: under the case's trail key when one case is read),
     as the page's reads do."""
 
     def viewed(self, user, obj, *, channel="page", reason="", **details):
-        super().viewed(user, obj, channel=channel, reason=audit.seal_reason(reason, obj.sealing_key_id()), **details)
+        super().viewed(user, obj, channel=channel, reason=audit.seal_reason(reason, audit.trail_key(obj)), **details)
 
     def listed(self, user, *, shown, channel="page", reason="", records=None, **details):
         cases = {record.case_id for record in records or ()}
-        key = next(iter(records)).sealing_key_id() if len(cases) == 1 else None
+        key = audit.trail_key(next(iter(records))) if len(cases) == 1 else None
         super().listed(user, shown=shown, channel=channel, reason=audit.seal_reason(reason, key), records=records,
                        **details)
 

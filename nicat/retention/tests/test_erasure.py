@@ -16,6 +16,7 @@ from nicat.accounts.models import Role
 from nicat.audit import services as audit
 from nicat.audit.models import AuditEvent
 from nicat.audit.verify import verify_chain
+from nicat.cases.models import CaseTrailKey
 from nicat.persons.erasure import erase_person
 from nicat.persons.models import Person, PersonToken
 from nicat.privacy import personkeys
@@ -163,14 +164,15 @@ def test_a_restored_old_database_is_erased_again_from_the_ledger(victim, cast, d
     """A backup made before the erasure holds the wrapped key; the ledger (outside the database) names it,
     and `nicat retention reapply` after the restore destroys it again."""
     person = victim.person
-    kid = person.data_key_id
-    old_person, old_key = raw_row(person), wrapped_key_row(kid)
+    kid, trail = person.data_key_id, CaseTrailKey.objects.get(case=victim).kid
+    old_person, old_key, old_trail = raw_row(person), wrapped_key_row(kid), wrapped_key_row(trail)
     with django_capture_on_commit_callbacks(execute=True):  # the ledger is written when the erasure commits
         erase_person(actor=None, person=person, basis="request")
-    assert personkeys.read_ledger() == [kid]
+    assert personkeys.read_ledger() == [kid, trail]  # her key, and the key of her case's trail
     # "restore": the old rows come back
     with connection.cursor() as c:
         c.execute('INSERT INTO "privacy_personkey" ("kid", "wrapped", "created_at") VALUES (%s, %s, %s)', old_key)
+        c.execute('INSERT INTO "privacy_personkey" ("kid", "wrapped", "created_at") VALUES (%s, %s, %s)', old_trail)
         c.execute('UPDATE "persons_person" SET "given_name" = %s, "family_name" = %s, "erased_at" = NULL, '
                   '"erasure_basis" = \'\' WHERE id = %s', [old_person[0], old_person[1], person.pk])
     personkeys.forget_cache()
@@ -180,7 +182,7 @@ def test_a_restored_old_database_is_erased_again_from_the_ledger(victim, cast, d
         call_command("retention", "reapply", stdout=out)
     assert "1 person records erased again" in out.getvalue()
     personkeys.forget_cache()
-    assert not PersonKey.objects.filter(kid=kid).exists()
+    assert not PersonKey.objects.filter(kid__in=[kid, trail]).exists()
     fresh = Person.objects.system().get(pk=person.pk)
     assert fresh.erased_at and fresh.given_name == "" and fresh.erasure_basis == "reapplied"
     with pytest.raises(personkeys.KeyErased):
@@ -252,10 +254,11 @@ def test_a_real_backup_taken_before_is_erased_again_after_its_restore(tmp_path, 
     consent = record_consent(actor=cast.worker, case=case, form_bytes=SIGNED_FORM, data={
         "purpose": "family_contact", "decision": "given", "method": "written"})
     kid = Person.objects.system().get(pk=case.person_id).data_key_id
+    trail = CaseTrailKey.objects.get(case=case).kid
     backup = tmp_path / "before.backup"
     create_backup(backup)
     erase_person(actor=None, person=case.person, basis="request")  # committed: the ledger is written
-    assert personkeys.read_ledger() == [kid]
+    assert personkeys.read_ledger() == [kid, trail]  # her key, and the key of her case's trail
 
     unpack(backup, tmp_path / "unpacked")
     # the signed form in the backup: its bytes are there, sealed under the destroyed key — unreadable
@@ -467,14 +470,15 @@ def test_the_trail_copy_of_her_case_texts_is_lost_with_her_key_too(cast, victim)
     """The trail keeps the old and new values of every change, sealed. Those of a case's texts (a note, a trafficking
     event's description, the case summary) were sealed under the field keys — the services give `diff` the model,
     not the record — so after the erasure whoever holds the field keys and the database, or a backup, still read the
-    note she dictated in the trail. They are sealed under the key of the case's person now, like the record."""
+    note she dictated in the trail. They are sealed under a data key now — the case's trail key, which moves with
+    the case (a merge and its undo cannot re-seal the trail) — destroyed with hers."""
     from nicat.cases.services import add_event, add_note
 
     add_note(actor=cast.worker, case=victim, text=f"{NAME} called from her aunt's flat.")
     add_event(actor=cast.worker, case=victim, data={"kind": "Recruitment", "place": "Sumqayıt",
                                                      "description": f"{NAME} met the recruiter",
                                                      "date_from": datetime.date(2025, 5, 1)})
-    kid = raw_row(victim.person)[4]
+    kid = CaseTrailKey.objects.get(case=victim).kid
     sealed = [value for event in AuditEvent.objects.filter(action__in=["note.create", "event.create"],
                                                            case_uuid=str(victim.uuid))
               for name, pair in event.changes.items() if name in ("text", "place", "description") for value in pair
@@ -485,5 +489,6 @@ def test_the_trail_copy_of_her_case_texts_is_lost_with_her_key_too(cast, victim)
 
     erase_person(actor=None, person=victim.person, basis="request")
     personkeys.forget_cache()
+    assert not PersonKey.objects.filter(kid=kid).exists()
     assert all(audit.open_value(value) is audit.ERASED for value in sealed)
     assert verify_chain().ok

@@ -20,7 +20,10 @@ from django.db import connection, connections, transaction
 from nicat.assistance.models import AllowancePayment
 from nicat.assistance.services import pay_allowance
 from nicat.audit.models import AuditEvent
-from nicat.cases.models import Case, CaseNote
+from nicat.audit.services import ERASED, record, seal_value
+from nicat.audit.services import open_value as audit_open
+from nicat.audit.verify import verify_chain
+from nicat.cases.models import Case, CaseNote, CaseTrailKey
 from nicat.cases.services import add_note, update_case
 from nicat.consent.services import record_consent
 from nicat.core.errors import ConcurrentEdit
@@ -281,3 +284,119 @@ def test_an_allowance_or_a_request_recorded_on_a_case_read_before_the_undo_names
                              requested_on=datetime.date(2024, 3, 2), details="Her mother's name is Sevda.",
                              corrections={"given_name": "Leyli"})
     assert request.person_id == a.person_id
+
+
+def _trail_values(case):
+    """Every sealed value the audit trail keeps of `case` (the old and new values of its records' texts)."""
+    return [value for event in AuditEvent.objects.filter(case_uuid=str(case.uuid))
+            for pair in event.changes.values() if isinstance(pair, list)
+            for value in pair if personkeys.is_person_sealed(value)]
+
+
+def test_the_trails_copy_of_what_was_written_while_merged_is_hers_after_the_undo(cast):
+    """The trail is hash-chained and never rewritten, so the undo cannot re-seal it as it re-seals the case's live
+    values. What it kept of A's note, allowance and case while merged is sealed under her case's own trail key, which
+    the undo moved back with the case: erasing B takes nothing of it, erasing A takes all of it — in the trail and in
+    every copy of it. (Before: sealed under B's key, the case's person at the time. Erasing B showed A's trail as
+    erased; erasing A left it readable to whoever kept a copy of the trail, with B's living key.)"""
+    a, b, note, consent, payment = _separated(cast)
+    sealed = _trail_values(a)
+    assert any(audit_open(value) == NOTE for value in sealed)  # the note written while merged is in the trail
+    assert {personkeys.kid_of(value) for value in sealed} == {CaseTrailKey.objects.get(case_id=a.pk).kid}
+
+    erase_person(actor=None, person=Person.objects.system().get(pk=b.person_id), basis="request")
+    personkeys.forget_cache()
+    assert all(audit_open(value) is not ERASED for value in sealed)
+    assert NOTE in [audit_open(value) for value in sealed]
+
+    erase_person(actor=None, person=Person.objects.system().get(pk=a.person_id), basis="request")
+    personkeys.forget_cache()
+    assert all(audit_open(value) is ERASED for value in sealed)
+    assert verify_chain().ok
+
+
+def test_the_trail_of_her_case_is_lost_when_she_is_erased_though_the_other_woman_lives(cast):
+    """The same undo, then only A erased: B's key lives, and the trail's copy of A's case is unreadable anyway."""
+    a, b, note, consent, payment = _separated(cast)
+    sealed = _trail_values(a)
+    erase_person(actor=None, person=Person.objects.system().get(pk=a.person_id), basis="request")
+    personkeys.forget_cache()
+    assert PersonKey.objects.filter(kid=_kid(b)).exists()
+    assert sealed and all(audit_open(value) is ERASED for value in sealed)
+    assert not CaseTrailKey.objects.filter(case_id=a.pk).exists()
+
+
+def test_two_first_writes_on_a_case_make_one_trail_key(cast, monkeypatch):
+    """The trail key is made by the first write that needs it. Two first writes at once: the second finds the first's
+    key in place when it stores its own, drops its own (it sealed nothing) and seals under the first's."""
+    world = ShelterWorld(cast)
+    case = world.adult(given_name="Leyla", family_name="Həsənova", phone=PHONE)
+    CaseTrailKey.objects.filter(case_id=case.pk).delete()
+    made, kids = personkeys.create_key, {}
+
+    def a_concurrent_first_write():  # the other request stores its key between this one's read and its insert
+        kids["first"] = made()
+        CaseTrailKey.objects.create(case_id=case.pk, kid=kids["first"])
+        kids["second"] = made()
+        return kids["second"]
+
+    monkeypatch.setattr(personkeys, "create_key", a_concurrent_first_write)
+    kid = case.trail_key_id()
+    monkeypatch.undo()
+    assert kid == kids["first"] == CaseTrailKey.objects.get(case_id=case.pk).kid
+    assert PersonKey.objects.filter(kid=kids["first"]).exists()
+    assert not PersonKey.objects.filter(kid=kids["second"]).exists()  # dropped: it sealed nothing
+    assert personkeys.read_ledger() == []  # and not an erasure
+    assert case.trail_key_id() == kids["first"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_erasure_waits_for_a_write_open_on_her_case_and_destroys_the_trail_key_it_made(cast):
+    """A case worker's transaction is saving the first note of a case: it has sealed the trail's copy of the note
+    under the case's trail key, made for it, and not yet appended it, when the supervisor's erasure of the person
+    runs. The erasure waits for it (it locks her cases before it destroys their keys) and then destroys that key:
+    the trail's copy of the note is lost with her. (Without the wait, on PostgreSQL, the erasure did not see the key
+    the open write had made, committed first, and the note's copy appended after it stayed readable.)"""
+    world = ShelterWorld(cast)
+    case = world.adult(given_name="Leyla", family_name="Həsənova", phone=PHONE)
+    CaseTrailKey.objects.filter(case_id=case.pk).delete()  # a case the trail has not sealed anything of yet
+    written, release, failures, note = threading.Event(), threading.Event(), [], []
+
+    def write():
+        try:
+            with transaction.atomic():  # what add_note does between `audit.diff` and `audit.record`
+                sealed = seal_value(NOTE, case.trail_key_id())
+                written.set()
+                release.wait(30)
+                note.append(record(actor=cast.worker, action="note.create", case=case, changes={"text": [None, sealed]}))
+        except Exception as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+        finally:
+            written.set()
+            connections.close_all()
+
+    def erase():
+        try:
+            erase_person(actor=None, person=Person.objects.system().get(pk=case.person_id), basis="request")
+        except Exception as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    assert written.wait(30)
+    eraser = threading.Thread(target=erase)
+    eraser.start()
+    eraser.join(1.0)
+    waited = eraser.is_alive()  # the erasure is held while the write is open
+    release.set()
+    writer.join(30)
+    eraser.join(30)
+    assert failures == []
+    personkeys.forget_cache()
+    sealed = [value for event in AuditEvent.objects.filter(action="note.create", case_uuid=str(case.uuid))
+              for pair in event.changes.values() for value in pair if personkeys.is_person_sealed(value)]
+    assert sealed and all(audit_open(value) is ERASED for value in sealed)
+    assert not CaseTrailKey.objects.filter(case_id=case.pk).exists()
+    assert waited or connection.vendor == "sqlite", "the erasure did not wait for the open write"
