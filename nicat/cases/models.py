@@ -220,7 +220,7 @@ class CaseTrailKey(models.Model):
         database, so a request that read the case before a merge or an erasure gets what holds now."""
         from nicat.privacy import personkeys
 
-        connection = connections[case._state.db or router.db_for_write(cls, instance=case)]
+        connection = connections[router.db_for_write(cls, instance=case)]  # the primary, even for a replica's copy
         qn = connection.ops.quote_name
         person_meta = Case._meta.get_field("person").related_model._meta
         cases, persons, keys = (qn(m._meta.db_table) for m in (Case, person_meta.model, cls))
