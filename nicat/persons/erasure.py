@@ -115,7 +115,10 @@ def erase_person(*, actor, person, basis, request_uuid=None, institution=None):
         for record in records:
             rows = Person.objects.row(record) if rows is None else rows | Person.objects.row(record)
         locked = list(rows.select_for_update().filter(erased_at__isnull=True).order_by("pk"))
-        for p in locked:  # before any append to the trail: a write open on her case may be waiting for the chain
+        # Her cases locked (on PostgreSQL) before the trail's keys are destroyed — a write open on one of them may
+        # have just made its trail key — and before the first append: such a write may be waiting for the chain's
+        # lock, which the append would hold while waiting for the case.
+        for p in locked:
             lock_cases_of(p.pk)
         erased, ids, cases = 0, [], []
         now = timezone.now()
