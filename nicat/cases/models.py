@@ -229,27 +229,28 @@ class CaseTrailKey(models.Model):
         key_case, kid_column = qn(cls._meta.get_field("case").column), qn(cls._meta.get_field("kid").column)
         read = (f"SELECT p.{erased}, k.{kid_column} FROM {cases} c JOIN {persons} p ON p.{person_pk} = c.{case_person}"
                 f" LEFT JOIN {keys} k ON k.{key_case} = c.{case_pk} WHERE c.{case_pk} = %s")
-        with connection.cursor() as cursor:
-            cursor.execute(read, [case.pk])
-            row = cursor.fetchone()
-        if row is None or row[0]:
-            return None
-        if row[1]:
-            return row[1]
+
+        def current(lock=False):
+            """(the key, whether that is the answer): none for a case gone or a person erased."""
+            with connection.cursor() as cursor:
+                if lock:
+                    cursor.execute(f"SELECT 1 FROM {cases} WHERE {case_pk} = %s FOR KEY SHARE", [case.pk])
+                cursor.execute(read, [case.pk])
+                row = cursor.fetchone()
+            return (None, True) if row is None or row[0] else (row[1], bool(row[1]))
+
+        kid, known = current()
+        if known:
+            return kid
         with transaction.atomic(using=connection.alias):
             if connection.vendor == "postgresql":
                 # An erasure locks her cases for update before it destroys their keys (as a merge does before it
                 # moves them): wait for it, then read again — a new statement sees what it committed — so that no
                 # key is made that the erasure did not see. The key-share lock is the one the key's row takes on
                 # the case anyway. On SQLite the writers take turns.
-                with connection.cursor() as cursor:
-                    cursor.execute(f"SELECT 1 FROM {cases} WHERE {case_pk} = %s FOR KEY SHARE", [case.pk])
-                    cursor.execute(read, [case.pk])
-                    row = cursor.fetchone()
-                if row is None or row[0]:
-                    return None
-                if row[1]:
-                    return row[1]
+                kid, known = current(lock=True)
+                if known:
+                    return kid
             kid = personkeys.create_key()
             with connection.cursor() as cursor:  # two first writes at once: one key wins, the other is dropped
                 created = qn(cls._meta.get_field("created_at").column)

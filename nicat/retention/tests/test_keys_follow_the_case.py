@@ -219,6 +219,48 @@ def test_a_case_edited_on_a_form_read_before_a_merge_or_its_undo_is_refused_not_
     assert Case.objects.system().get(pk=a.pk).person_id == person_now
 
 
+def _while_a_write_is_open(write, other, then=None):
+    """Run `write` in a transaction held open on a connection of its own, start `other` on another one, and after a
+    second let the write go on — `then(what write returned)` in the same transaction — and commit. Returns what
+    `write` returned and whether `other` was still waiting at that second; what either raised fails the test."""
+    written, release, failures, result = threading.Event(), threading.Event(), [], []
+
+    def hold():
+        try:
+            with transaction.atomic():
+                result.append(write())
+                written.set()
+                release.wait(30)
+                if then is not None:
+                    then(result[0])
+        except Exception as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+        finally:
+            written.set()
+            connections.close_all()
+
+    def run():
+        try:
+            other()
+        except Exception as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=hold)
+    writer.start()
+    assert written.wait(30)
+    runner = threading.Thread(target=run)
+    runner.start()
+    runner.join(1.0)
+    waited = runner.is_alive()  # held while the write is open
+    release.set()
+    writer.join(30)
+    runner.join(30)
+    assert failures == []
+    return result[0], waited
+
+
 @pytest.mark.django_db(transaction=True)
 def test_an_undo_committing_while_a_note_is_being_saved_waits_for_it_and_reseals_it(cast):
     """The same race with two connections: the case worker's transaction has sealed a note on the case and not yet
@@ -227,41 +269,11 @@ def test_an_undo_committing_while_a_note_is_being_saved_waits_for_it_and_reseals
     wait, committed first, and the note stayed under B's key.)"""
     a, b, record, *_ = _written_while_merged(cast)
     read_before = Case.objects.system().select_related("person").get(pk=a.pk)
-    written, release, failures, note = threading.Event(), threading.Event(), [], []
-
-    def write():
-        try:
-            with transaction.atomic():
-                note.append(add_note(actor=cast.worker2, case=read_before, text="Saved as the undo began."))
-                written.set()
-                release.wait(30)
-        except Exception as exc:  # pragma: no cover - reported below
-            failures.append(exc)
-        finally:
-            written.set()
-            connections.close_all()
-
-    def undo():
-        try:
-            undo_merge(actor=cast.officer, merge=record, reason="Two women: different mothers' names")
-        except Exception as exc:  # pragma: no cover - reported below
-            failures.append(exc)
-        finally:
-            connections.close_all()
-
-    writer = threading.Thread(target=write)
-    writer.start()
-    assert written.wait(30)
-    undoer = threading.Thread(target=undo)
-    undoer.start()
-    undoer.join(1.0)
-    waited = undoer.is_alive()  # the undo is held while the write is open
-    release.set()
-    writer.join(30)
-    undoer.join(30)
-    assert failures == []
+    note, waited = _while_a_write_is_open(
+        lambda: add_note(actor=cast.worker2, case=read_before, text="Saved as the undo began."),
+        lambda: undo_merge(actor=cast.officer, merge=record, reason="Two women: different mothers' names"))
     assert waited, "the undo did not overlap the open write: the test proved nothing"
-    assert personkeys.kid_of(_stored("cases_casenote", "text", note[0].pk)) == _kid(a)
+    assert personkeys.kid_of(_stored("cases_casenote", "text", note.pk)) == _kid(a)
 
 
 def test_an_allowance_or_a_request_recorded_on_a_case_read_before_the_undo_names_the_person_the_case_has_now(cast):
@@ -360,40 +372,11 @@ def test_an_erasure_waits_for_a_write_open_on_her_case_and_destroys_the_trail_ke
     world = ShelterWorld(cast)
     case = world.adult(given_name="Leyla", family_name="Həsənova", phone=PHONE)
     CaseTrailKey.objects.filter(case_id=case.pk).delete()  # a case the trail has not sealed anything of yet
-    written, release, failures, note = threading.Event(), threading.Event(), [], []
-
-    def write():
-        try:
-            with transaction.atomic():  # what add_note does between `audit.diff` and `audit.record`
-                sealed = seal_value(NOTE, case.trail_key_id())
-                written.set()
-                release.wait(30)
-                note.append(record(actor=cast.worker, action="note.create", case=case, changes={"text": [None, sealed]}))
-        except Exception as exc:  # pragma: no cover - reported below
-            failures.append(exc)
-        finally:
-            written.set()
-            connections.close_all()
-
-    def erase():
-        try:
-            erase_person(actor=None, person=Person.objects.system().get(pk=case.person_id), basis="request")
-        except Exception as exc:  # pragma: no cover - reported below
-            failures.append(exc)
-        finally:
-            connections.close_all()
-
-    writer = threading.Thread(target=write)
-    writer.start()
-    assert written.wait(30)
-    eraser = threading.Thread(target=erase)
-    eraser.start()
-    eraser.join(1.0)
-    waited = eraser.is_alive()  # the erasure is held while the write is open
-    release.set()
-    writer.join(30)
-    eraser.join(30)
-    assert failures == []
+    _, waited = _while_a_write_is_open(  # add_note held between its `audit.diff` and its `audit.record`
+        lambda: seal_value(NOTE, case.trail_key_id()),
+        lambda: erase_person(actor=None, person=Person.objects.system().get(pk=case.person_id), basis="request"),
+        then=lambda sealed: record(actor=cast.worker, action="note.create", case=case,
+                                   changes={"text": [None, sealed]}))
     personkeys.forget_cache()
     sealed = [value for event in AuditEvent.objects.filter(action="note.create", case_uuid=str(case.uuid))
               for pair in event.changes.values() for value in pair if personkeys.is_person_sealed(value)]
