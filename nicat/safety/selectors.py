@@ -81,8 +81,8 @@ def security_measures(*, user, case, reason, channel="page"):
     policy.require_section(user, case, SECURITY)
     reason = require_reason(reason)
     rows = list(SecurityMeasure.objects.visible_to(user).filter(case_id=case.pk))
-    audit.record(actor=user, action="security.list", case=case,
-                 reason=audit.seal_reason(reason, audit.trail_key(case)), details={"channel": channel, "shown": len(rows)})
+    audit.record(actor=user, action="security.list", case=case, reason=audit.seal_reason(reason, audit.trail_key(case)),
+                 details={"channel": channel, "shown": len(rows)})
     return rows
 
 
