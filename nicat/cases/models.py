@@ -155,7 +155,7 @@ class Case(VersionedModel):
         On SQLite the writers take turns, so the read inside a write's transaction is already current."""
         if self.pk is None:  # being opened: the person it is opened for
             return self.person.sealing_key_id() if self.person_id else None
-        connection = connections[self._state.db or router.db_for_write(type(self), instance=self)]
+        connection = connections[router.db_for_write(type(self), instance=self)]  # the primary, as key_of reads
         person_meta, qn = self._meta.get_field("person").related_model._meta, connection.ops.quote_name
         key, erased, person_pk = (qn(f.column) for f in (
             person_meta.get_field("data_key_id"), person_meta.get_field("erased_at"), person_meta.pk))
