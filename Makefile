@@ -39,13 +39,23 @@ run: install messages
 	NICAT_DEV=1 $(BIN)/nicat demo --if-empty
 	NICAT_DEV=1 $(BIN)/nicat serve --port $(PORT)
 
-# SQLite always; PostgreSQL too when NICAT_TEST_POSTGRES_URL is set (CI sets it).
+# SQLite always; PostgreSQL too when NICAT_TEST_POSTGRES_URL is set (CI sets it). The two runs go side by
+# side, each with a var directory of its own (test databases are per process already): on two cores the
+# whole suite takes the time of its longer half, not of both. The PostgreSQL run's output is kept in
+# var/test-postgres/pytest.log and printed when both have ended; the recipe fails if either failed.
 test: install-dev messages lint
-	$(BIN)/pytest
 	@if [ -n "$$NICAT_TEST_POSTGRES_URL" ]; then \
-		echo "=== the same suite on PostgreSQL ==="; \
-		NICAT_TEST_DB=postgres $(BIN)/pytest; \
-	else echo "NICAT_TEST_POSTGRES_URL is not set: PostgreSQL run skipped."; fi
+		mkdir -p var/test-postgres; \
+		NICAT_TEST_DB=postgres NICAT_VAR_DIR="$(CURDIR)/var/test-postgres" $(BIN)/pytest -p no:cacheprovider \
+			> var/test-postgres/pytest.log 2>&1 & pg=$$!; \
+		trap 'kill $$pg 2>/dev/null' INT TERM; \
+		echo "=== the suite on SQLite (PostgreSQL runs beside it: var/test-postgres/pytest.log) ==="; \
+		$(BIN)/pytest; sqlite=$$?; \
+		wait $$pg; postgres=$$?; \
+		echo "=== the same suite on PostgreSQL ==="; cat var/test-postgres/pytest.log; \
+		echo "=== SQLite: exit $$sqlite; PostgreSQL: exit $$postgres ==="; \
+		[ $$sqlite -eq 0 ] && [ $$postgres -eq 0 ]; \
+	else $(BIN)/pytest && echo "NICAT_TEST_POSTGRES_URL is not set: PostgreSQL run skipped."; fi
 
 # ruff (pyflakes, import order, bugbear, Django rules) over the tree; mypy with django-stubs on the
 # lower layers (core, access, privacy, audit). Both settings live in pyproject.toml.
@@ -54,4 +64,4 @@ lint: install-dev
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) var/test
+	rm -rf $(VENV) var/test var/test-postgres
