@@ -435,6 +435,12 @@ def _sections_at(user, institution_id):
     return set(at[institution_id])
 
 
+def institutions_with_section(user, section):
+    """The user's institutions where a case-working role they hold THERE sees `section`: on those institutions'
+    own cases the section is open to them (`visible_sections`); a role held elsewhere opens nothing there."""
+    return {i for i in case_institution_ids(user) if section in _sections_at(user, i)}
+
+
 def can_see_section(user, case, section):
     if section not in _sections.ROLES:
         raise ValueError(f"Unknown case section {section!r}; known: {', '.join(_sections.CODES)}")

@@ -64,14 +64,15 @@ def stage_changes_of(criminal_case):
 
 def case_ids_with_section(user, section, case_ids=None):
     """Ids of the visible cases (of `case_ids`, when given) of which `user` sees `section`: every visible
-    case of the user's own institutions when their role sees it, and of the others (reached through a
-    referral, a break-glass opening…) those whose grant opens the section."""
+    case of an institution where the user's role THERE sees it, and of the others (another of their
+    institutions, reached through a referral, a break-glass opening…) those the policy opens the section of.
+    A police role held elsewhere opens nothing of an NGO's own case to its case worker (found by a review)."""
     if section not in policy.visible_sections(user):
         return set()
     cases = policy.visible_cases(user)
     if case_ids is not None:
         cases = cases.filter(pk__in=list(case_ids))
-    own = policy.case_institution_ids(user)
+    own = policy.institutions_with_section(user, section)
     allowed = set(cases.filter(owner_institution_id__in=own).values_list("pk", flat=True))
     for case in cases.exclude(owner_institution_id__in=own):
         if policy.can_see_section(user, case, section):
