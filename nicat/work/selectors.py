@@ -200,10 +200,16 @@ def _items(user, today, horizon):
     deciding = predicates.may_decide_status(user)
     # The queue of the authority where the user coordinates (a membership the user holds), not of the cases
     # they see: a coordinator dispatches what is referred to the authority.
+    # Only referrals that rest on something: the person's valid consent or an approved legal basis
+    # (identification.apps.referral_basis_q, the rule of the Main Department's access). One awaiting a supervisor's
+    # approval of its legal basis, or whose consent was withdrawn, is not the authority's to decide.
+    from nicat.identification.apps import referral_basis_q
+
     authorities = {m.institution_id: m.institution for m in policy.memberships(user) if m.institution_id in competent}
     for authority in authorities.values():
         rows = (Identification.objects.of(authority, via="referred_to").filter(
-            status=IdentificationStatus.REFERRED, referred_at__isnull=False).select_related("case"))
+            status=IdentificationStatus.REFERRED, referred_at__isnull=False).filter(referral_basis_q(prefix=""))
+            .select_related("case"))
         for row in rows:
             # an identification officer goes straight to the decision; a supervisor to the case
             link = (reverse("identification:decide", args=[row.case.uuid]) if deciding
