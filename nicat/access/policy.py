@@ -183,6 +183,35 @@ def acting_institution(user, institution=None):
     return None
 
 
+def institutions_seeing(user, case):
+    """The user's institutions through which `case` is visible to them: the owner when they work there, and each
+    other one a registered grant opens the case to (an accepted referral to it, the person's stay there …). A role
+    counts on the case only where it is held at one of them (`roles_on`): a case-working role at an unrelated NGO
+    opens nothing more of a case the user sees as a clinic's doctor. The caller has checked that the case is visible
+    (a restriction is not applied here)."""
+    memo = _memo(user).setdefault("institutions_seeing", {})
+    if case.pk not in memo:
+        ids = case_institution_ids(user)
+        seeing = {case.owner_institution_id} & ids
+        for institution_id in sorted(ids - seeing):
+            parts = [q for q in (grant(user, {institution_id}) for grant in _case_grants) if q is not None]
+            if not parts:
+                continue
+            allowed = parts[0]
+            for part in parts[1:]:
+                allowed |= part
+            if rule_table(case_model()).filter(pk=case.pk).filter(allowed).exists():
+                seeing.add(institution_id)
+        memo[case.pk] = frozenset(seeing)
+    return set(memo[case.pk])
+
+
+def roles_on(user, case):
+    """The roles `user` holds at the institutions through which they see `case` (`institutions_seeing`)."""
+    seeing = institutions_seeing(user, case)
+    return {m.role for m in memberships(user) if m.institution_id in seeing}
+
+
 def case_filter_parts(user):
     """The parts of `case_filter`, each a Q over Case: the cases of the user's institutions, then each
     registered grant's (empty when the user works on no cases). Each part alone can be read by an index;

@@ -59,6 +59,21 @@ def acting_for(user, roles, case=None):
     raise PermissionDenied(_("Your role does not allow this. Ask your supervisor if you need to do it."))
 
 
+def acting_on(user, roles, case):
+    """The institution on whose behalf `user` acts on `case` (which they see) in one of `roles`, held at an
+    institution through which they see it (`policy.institutions_seeing`): the owner first, else the first of them;
+    PermissionDenied when they hold none there — a role held at an institution that does not see the case counts
+    for nothing on it."""
+    seeing = policy.institutions_seeing(user, case)
+    held = [m for m in policy.memberships(user) if m.role in roles and m.institution_id in seeing]
+    for m in held:
+        if m.institution_id == case.owner_institution_id:
+            return m.institution
+    if held:
+        return held[0].institution
+    raise PermissionDenied(_("Your role does not allow this. Ask your supervisor if you need to do it."))
+
+
 # --- What a user may do on a case they see: the one table pages and services ask (issue 15) ----------------
 #
 # Pages offer an action only when `case_actions(user, case)` holds its code, and the services refuse with

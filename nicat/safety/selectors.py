@@ -48,8 +48,10 @@ def levels(case_ids, *, user):
 
 
 def shows_reasons(user, case):
-    """The reasons and the safety plan are for the roles that assess; the level is for everyone on the case."""
-    return bool(policy.roles(user) & services.ASSESS_ROLES) and policy.visible_cases(user).filter(pk=case.pk).exists()
+    """The reasons and the safety plan are for the roles that assess — held at an institution through which the user
+    sees the case (`policy.roles_on`); the level is for everyone on the case."""
+    return (policy.visible_cases(user).filter(pk=case.pk).exists()
+            and bool(policy.roles_on(user, case) & services.ASSESS_ROLES))
 
 
 def case_assessments(*, user, case, channel="page"):

@@ -73,8 +73,10 @@ def _text(value):
 
 
 def _institution(actor, case, roles):
+    """The case is visible (else 404) and `actor` holds one of `roles` at an institution through which they see it
+    (`predicates.acting_on`, else 403): a role held at an unrelated institution does not assess, plan or contact."""
     require_visible(actor, case)
-    return predicates.acting_for(actor, roles, case)
+    return predicates.acting_on(actor, roles, case)
 
 
 def _section(actor, case, section):

@@ -42,8 +42,8 @@ def _render_case(request, case, status=200, blocked=None, **forms):
     context = {
         "case": case, "assessments": assessments, "current": current,
         "shows_reasons": selectors.shows_reasons(user, case),
-        "may_assess": bool(policy.roles(user) & services.ASSESS_ROLES),
-        "may_contact": bool(policy.roles(user) & services.CONTACT_ROLES),
+        "may_assess": bool(policy.roles_on(user, case) & services.ASSESS_ROLES),
+        "may_contact": bool(policy.roles_on(user, case) & services.CONTACT_ROLES),
         "may_confirm": current is not None and services.may_confirm_plan(user, current),
         "sees_security": selectors.sees_security(user, case),
         "sees_relatives": sees_relatives, "relatives": relatives,
@@ -72,7 +72,7 @@ def _back(case, anchor=""):
 def assess(request, case_uuid):
     case = _case(request, case_uuid)
     form = AssessmentForm(request.POST, child=case.person.is_child)
-    if not form.is_valid() and not (policy.roles(request.user) & services.ASSESS_ROLES):
+    if not form.is_valid() and not (policy.roles_on(request.user, case) & services.ASSESS_ROLES):
         raise PermissionDenied
     return pages.form_page(
         request, form, call=lambda data: services.record_assessment(actor=request.user, case=case, data=data),
@@ -136,7 +136,7 @@ def family_contact(request, case_uuid):
         else:
             messages.success(request, _("The contact with the family was recorded."))
             return redirect(_back(case, "#family-contact"))
-    elif not (policy.roles(request.user) & services.CONTACT_ROLES):
+    elif not (policy.roles_on(request.user, case) & services.CONTACT_ROLES):
         raise PermissionDenied
     return _render_case(request, case, status=400 if not blocked else 403, blocked=blocked, contact_form=form)
 
