@@ -457,7 +457,7 @@ def send_deadline_reminders(*, today=None, days=1):
         if not _remember(f"task:{task.uuid}:{task.due_on.isoformat()}"):
             continue
         link = reverse("work:task", args=[task.uuid])
-        if task.assigned_to is not None:
+        if task.assigned_to is not None and _still_sees(task.assigned_to, task.case):
             notify_users(users=[task.assigned_to], kind=NotificationKind.DEADLINE_APPROACHING,
                          case_reference=task.case.reference, link=link, institution=task.institution)
         else:
@@ -473,6 +473,12 @@ def send_deadline_reminders(*, today=None, days=1):
                            case_reference=stay.case.reference, link=case_link(stay.case))
         sent += 1
     return sent
+
+
+def _still_sees(user, case):
+    """The assignee of a task still works where the case is seen (their role there not ended, the referral not
+    ended): else the reminder goes to the task's institution, which must act on it, not to someone who left."""
+    return user.is_active and policy.visible_cases(user).filter(pk=case.pk).exists()
 
 
 def _due_anywhere(model):
