@@ -468,13 +468,34 @@ def update_hearing(*, actor, hearing, data, expected_version):
         raise ValidationError(errors)
     with atomic_edit(hearing):
         bump_version(Hearing, hearing, expected_version)
-        before = _snap(hearing, HEARING_FIELDS)
+        before, starts_at = _snap(hearing, HEARING_FIELDS), hearing.starts_at
         for name, value in clean.items():
             setattr(hearing, name, value)
         hearing.save()
+        checks = _recheck_appearance(actor, case, hearing) if hearing.starts_at != starts_at else None
         audit.record(actor=actor, action="hearing.update", obj=hearing, case=case, institution=institution,
-                     changes=audit.diff(Hearing, before, _snap(hearing, HEARING_FIELDS)))
+                     changes=audit.diff(Hearing, before, _snap(hearing, HEARING_FIELDS)),
+                     details={"checks": checks} if checks is not None else None)
     return hearing
+
+
+def _recheck_appearance(actor, case, hearing):
+    """A hearing moved to another day: the victim's appearance still required there passes the appearance checks
+    again for the new day, as when it was planned (a safety assessment due for review before it, or a high level
+    without a confirmed plan, refuses the move: nothing changes). The labels are kept on the appearance; None when
+    no appearance is required."""
+    appearance = Appearance.objects.of(hearing, via="hearing").filter(status=AppearanceStatus.REQUIRED).first()
+    if appearance is None:
+        return None
+    try:
+        passed = run_appearance_checks(actor=actor, case=case, hearing=hearing, mode=appearance.mode)
+    except ValidationError as error:
+        raise ValidationError({"starts_at": [
+            _("The victim is required at this hearing, and on the new day: %(reason)s")
+            % {"reason": " ".join(error.messages)}]}) from None
+    appearance.safety_checked = passed
+    appearance.save(update_fields=["safety_checked"])
+    return passed
 
 
 def plan_appearance(*, actor, hearing, data):
