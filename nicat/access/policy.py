@@ -470,6 +470,24 @@ def institutions_with_section(user, section):
     return {i for i in case_institution_ids(user) if section in _sections_at(user, i)}
 
 
+def section_q(user, section, cases):
+    """A Q over Case: those of `cases` — a queryset of cases read through `visible_to(user)` — of which `user`
+    sees `section`. The cases of an institution where a role the user holds THERE sees it
+    (`institutions_with_section`) in one condition; of the rest (another of their institutions, a referral, a
+    break-glass opening…) those the policy opens the section of, case by case. A police role held at one
+    institution opens nothing of another institution's own case; lists and figures ask this, as the case page
+    asks `can_see_section`."""
+    if section not in visible_sections(user):
+        return Q(pk__in=[])
+    own = institutions_with_section(user, section)
+    granted = []
+    for case in cases.exclude(owner_institution_id__in=own).order_by("pk"):
+        note_case_visible(user, case)  # read through visible_to: no second look-up per case
+        if can_see_section(user, case, section):
+            granted.append(case.pk)
+    return Q(owner_institution_id__in=own) | Q(pk__in=granted)
+
+
 def can_see_section(user, case, section):
     if section not in _sections.ROLES:
         raise ValueError(f"Unknown case section {section!r}; known: {', '.join(_sections.CODES)}")

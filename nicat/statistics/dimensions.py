@@ -25,6 +25,7 @@ class Dimension:
     institution: bool = False  # the value is an institution (labelled by its name)
     multi: bool = False
     year_of: str = ""  # a year extracted from this date/datetime field (Baku calendar)
+    section: str = ""  # the section of the case that holds the value (nicat.access.sections), if any
 
     def expression(self, queryset=None):
         """The value to group by. A year, given the queryset it is counted over, is found by comparing the
@@ -62,8 +63,11 @@ DIMENSIONS = {d.code: d for d in [
     Dimension("recognition_year", _("year of recognition"), year_of="status_decided_on"),
     Dimension("trafficking_status", _("trafficking status"), path="trafficking_status",
               choices=TraffickingStatus),
-    Dimension("gender", _("gender"), path="person__gender__code", vocabulary="gender"),
-    Dimension("citizenship", _("citizenship"), path="person__citizenships__code", vocabulary="country", multi=True),
+    # The person's gender and citizenship are her identity (nicat.access.sections): a supervisor's exact figures
+    # by them count only the cases whose identity the supervisor may see (selectors.case_table).
+    Dimension("gender", _("gender"), path="person__gender__code", vocabulary="gender", section="identity"),
+    Dimension("citizenship", _("citizenship"), path="person__citizenships__code", vocabulary="country", multi=True,
+              section="identity"),
     Dimension("exploitation", _("form of exploitation"), path="exploitation_forms__code", vocabulary="exploitation",
               multi=True),
     Dimension("country_of_exploitation", _("country of exploitation"), path="countries_of_exploitation__code",

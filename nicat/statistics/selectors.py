@@ -5,6 +5,7 @@ from collections import Counter
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from nicat.access import policy
 from nicat.core.calendar import baku_day_start
 from nicat.core.replica import replica_reads
 from nicat.statistics import suppression
@@ -64,7 +65,6 @@ class StatisticsNotAllowed(Exception):
 def statistics_audience(user):
     """"aggregates" for analysts (all cases, small cells withheld), "exact" for supervisors (the
     cases within their scope, exact counts), None for everybody else."""
-    from nicat.access import policy
     from nicat.accounts.models import Role
 
     if policy.has_role(user, Role.SUPERVISOR):
@@ -123,6 +123,9 @@ def case_table(*, user, by, date_from=None, date_to=None, k=None):
             qs = qs.filter(first_contact_at__gte=_day_start(date_from))
         if date_to:
             qs = qs.filter(first_contact_at__lt=_day_start(date_to + datetime.timedelta(days=1)))
+        if not aggregates:
+            for section in sorted({d.section for d in dims if d.section}):
+                qs = _with_section(qs, user, section)
         if aggregates:  # the sums of the ids make the cells' keys (nicat.statistics.perturbation)
             counts, sums = grouped_counts_and_sums(qs, dims)
         else:
@@ -137,6 +140,7 @@ def case_table(*, user, by, date_from=None, date_to=None, k=None):
     table = _shape(dims, counts, total, additive)
     table["as_of"] = recount.refreshed_at if recount else None
     table["perturbed"] = aggregates
+    table["sections"] = [] if aggregates else sorted({d.section for d in dims if d.section})
     if aggregates:
         _withhold(table, counts, k, additive)
         _perturb(table, sums, total_sum, k)
@@ -147,6 +151,14 @@ def case_table(*, user, by, date_from=None, date_to=None, k=None):
                details={"by": [d.code for d in dims], "from": str(date_from or ""), "to": str(date_to or ""),
                         "audience": audience, "k": table["k"]})
     return table
+
+
+def _with_section(qs, user, section):
+    """The cases of `qs` (read through `visible_to(user)`) of which `user` may see `section` (`policy.section_q`):
+    a supervisor's exact figures by a value the case shows only in that section (the person's gender and
+    citizenship: her identity) count only those — a referral sharing only the medical section must not have the
+    gender told by a table."""
+    return qs.filter(policy.section_q(user, section, qs))
 
 
 def grouped_counts(qs, dims, extra=None):

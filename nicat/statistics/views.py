@@ -106,6 +106,7 @@ def _view_model(table, dimensions=None):
         "withheld_figure": {"withheld": True},
         "as_of": table.get("as_of"),
         "perturbed": table.get("perturbed", False),
+        "identity_only": "identity" in table.get("sections", ()),
     }
 
 
