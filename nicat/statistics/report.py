@@ -45,7 +45,10 @@ def _age_group(person, day):
 
 def _one_way(title, dimension, counts, labels, public, k, additive=True, note=""):
     cells = {(key,): n for key, n in counts.items()}
-    withheld = suppression.suppress(cells, k, margins=additive)[0] if public else set()
+    # With the secondary suppression even where the table shows no sum (a victim can count in two rows): the
+    # first table states how many victims were recognised, and most have one form, citizenship or country of
+    # exploitation, so a single withheld figure would be that number minus the others.
+    withheld = suppression.suppress(cells, k, margins=True)[0] if public else set()
     rows = [(labels.get(key, str(key)), [None if (key,) in withheld else n])
             for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], str(labels.get(kv[0], kv[0]))))]
     total = sum(counts.values())
