@@ -279,6 +279,29 @@ class _Row:
             return None
 
 
+DOCUMENT_FIELDS = ("type", "number", "country", "expiry")
+DOCUMENT_NUMBER_MAX = 64  # as the person's API takes it (nicat.persons.api.DocumentSerializer)
+
+
+def _document(row, vocab):
+    """One identity document of `nct_Documents` as the person's API takes it and the export writes it: a type of
+    the document_type vocabulary, a number (text, at most 64 characters), a country, an expiry date — Nicat's own
+    codes. Returned with the fields the file gave (a round trip writes the same file); each problem named on its
+    field."""
+    for name in sorted(set(row.raw) - set(DOCUMENT_FIELDS), key=str):
+        row.fail(str(name), f"unknown field of a document; a document has {', '.join(DOCUMENT_FIELDS)}")
+    kind = row.raw.get("type") or ""
+    if not isinstance(kind, str) or vocab.term("document_type", f"nct:{kind}") is None:
+        row.fail("type", f"{str(kind)[:40]!r} is not a document type (passport, national_id_card, …)")
+    number = row.text("number", DOCUMENT_NUMBER_MAX)
+    country = row.raw.get("country") or ""
+    if country and (not isinstance(country, str) or vocab.term("country", f"nct:{country}") is None):
+        row.fail("country", f"{str(country)[:40]!r} is not a country code")
+    expiry = row.date("expiry")
+    clean = {"type": kind, "number": number, "country": country, "expiry": expiry.isoformat() if expiry else ""}
+    return {name: clean[name] for name in DOCUMENT_FIELDS if name in row.raw}
+
+
 AUTHORISING_FLAGS = {"nct_CompetentAuthority": "the competent authority",
                      "nct_Nonprofit": "a registered non-profit (an authorised provider of services)"}
 
@@ -364,6 +387,8 @@ def _check_case(index, raw, vocab, institutions, seen, existing, *, restore):
     if not isinstance(documents, list) or not all(isinstance(d, dict) for d in documents):
         row.fail("nct_Documents", "expected a list of documents")
         documents = []
+    documents = [_document(_Row(index, d, problems, prefix=f"nct_Documents[{j}]"), vocab)
+                 for j, d in enumerate(documents)]
     if not documents and raw.get("prs_IdentityNumber"):
         documents = [{"type": "other", "number": row.text("prs_IdentityNumber", 100)}]
     person["documents"] = documents
