@@ -311,8 +311,10 @@ def may_acknowledge(user, alert):
     """The duty service of the alert's authority; once escalated, also the hotline's supervisors."""
     if alert.duty_institution_id and alert.duty_institution_id in predicates.duty_institution_ids(user):
         return True
-    if alert.escalated_at and policy.has_role(user, Role.SUPERVISOR):
-        return alert.contact.institution_id in predicates.hotline_institution_ids(user)
+    if alert.escalated_at:
+        # A supervisor at the hotline itself: not an operator of it who is a supervisor somewhere else.
+        return any(m.role == Role.SUPERVISOR and m.institution_id == alert.contact.institution_id
+                   for m in policy.memberships(user))
     return False
 
 

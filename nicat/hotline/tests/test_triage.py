@@ -137,3 +137,26 @@ def test_supervisors_of_a_hotline_deactivated_since_the_contact_are_not_alerted(
     services.escalate_overdue(now=contact.alert.raised_at + datetime.timedelta(minutes=11))
     assert [m.to for m in mail.outbox] == [["md.sup@example.org"]]
     assert mailing.supervisor not in services.escalation_recipients(contact.alert)
+
+
+def test_an_operator_who_supervises_elsewhere_does_not_acknowledge_the_hotlines_escalated_alert(mailing, client):
+    """Once escalated, the hotline's supervisors may acknowledge an alert — the supervisors of that hotline, not
+    an operator of it who happens to be a supervisor at an NGO (before: the role anywhere and the operator's
+    hotline were enough, and the operator closed the escalation meant for the supervisors)."""
+    from nicat.accounts.models import Membership, Role
+
+    Membership.objects.create(user=mailing.operator, institution=mailing.cast.ngo, role=Role.SUPERVISOR)
+    contact = mailing.contact(reason="danger_now")
+    alert = contact.alert
+    services.escalate_overdue(now=alert.raised_at + datetime.timedelta(minutes=11))
+    operator = type(mailing.operator).objects.get(pk=mailing.operator.pk)  # memberships read afresh
+    with pytest.raises(NotAllowed):
+        services.acknowledge_alert(actor=operator, alert=alert)
+    verified_login(client, operator)
+    page = client.get(reverse("hotline:alerts")).content.decode()
+    assert contact.reference in page and reverse("hotline:alert_acknowledge", args=[alert.uuid]) not in page
+    assert client.post(reverse("hotline:alert_acknowledge", args=[alert.uuid])).status_code in (302, 403, 404)
+    assert Alert.objects.get(pk=alert.pk).acknowledged_at is None
+    # The hotline's supervisor still does.
+    services.acknowledge_alert(actor=mailing.supervisor, alert=alert)
+    assert Alert.objects.get(pk=alert.pk).acknowledged_by == mailing.supervisor
