@@ -152,10 +152,21 @@ def sides(user, referral):
 
 
 def message_visible(user, referral):
-    """The sender always; the receiver while the referral is open (pending, accepted, in progress) — an embassy
-    or consulate only while the person's consent to notify it is in force (`embassy_consent_q`)."""
+    """The sender always; the receiver while the referral is open (pending, accepted, in progress) and what it
+    rests on is still in force — the consent it was sent on not expired (or an approved legal basis; the
+    periodic job revokes it a little later, but the read stops at the expiry, as the case grant's does) — an
+    embassy or consulate only while the person's consent to notify it is in force (`embassy_consent_q`)."""
     s = sides(user, referral)
-    return s["sender"] or (s["receiver"] and referral.status in OPEN_STATUSES and embassy_may_know(referral))
+    return s["sender"] or (s["receiver"] and referral.status in OPEN_STATUSES and basis_in_force(referral)
+                           and embassy_may_know(referral))
+
+
+def basis_in_force(referral):
+    """`active_referrals_q`'s rule of the consent or legal basis, for one referral: may the receiver still be
+    told about the person through it?"""
+    if referral.legal_basis_use_id:
+        return referral.legal_basis_use.is_approved
+    return referral.consent is not None and referral.consent.is_valid()
 
 
 def embassy_may_know(referral):

@@ -120,3 +120,50 @@ def test_a_referral_whose_expired_consent_was_renewed_stays_on_the_new_one(world
     referral.refresh_from_db()
     assert referral.status == Status.ACCEPTED and referral.consent_id == renewed.pk
     assert _sees(world.shelter_staff, case)
+
+
+def test_the_embassy_no_longer_reads_a_consular_notification_once_its_consent_expired(world, api, client):
+    """The consular notification itself: its own consent is the consent to notify the embassy. Once it expired,
+    the embassy reads neither the message (detail, list, page) nor the referral's texts — before the job runs."""
+    case = world.open_case(person={"given_name": "Dilnoza", "citizenships": [term("country", "UZ")]})
+    consent(world.worker, case, Purpose.CONSULAR_NOTIFICATION, world.embassy_uz, expires_at=timezone.now() + DAY)
+    r = api(world.worker).post("/api/v1/referrals/", {
+        "case": str(case.uuid), "to_institution": str(world.embassy_uz.uuid),
+        "purpose": Purpose.CONSULAR_NOTIFICATION, "shared_sections": ["identity"],
+        "message": "Dilnoza Karimova, passport AB1234567, is in a shelter in Baku."}, format="json")
+    assert r.status_code == 201, r.json()
+    uuid = r.json()["uuid"]
+    consul = api(world.uz_consul)
+    assert "AB1234567" in consul.get(f"/api/v1/referrals/{uuid}/").json()["message"]
+    client.force_login(world.uz_consul)
+    with mock.patch("django.utils.timezone.now", return_value=timezone.now() + 2 * DAY):
+        seen = consul.get(f"/api/v1/referrals/{uuid}/")
+        assert seen.status_code in (200, 404)
+        assert "AB1234567" not in seen.content.decode(), "the message after the consent to notify expired"
+        listed = consul.get("/api/v1/referrals/?box=incoming")
+        assert "AB1234567" not in listed.content.decode()
+        page = client.get(reverse("referrals:detail", args=[uuid]))
+        assert "AB1234567" not in page.content.decode()
+    # The owner who sent it still reads it.
+    assert "AB1234567" in api(world.worker).get(f"/api/v1/referrals/{uuid}/").json()["message"]
+
+
+def test_a_receiving_centre_no_longer_reads_the_message_or_return_plan_once_the_consent_expired(world, api):
+    """Any receiver, any purpose: the referral's own consent expired — the case is out of its sight at once, and
+    so are the message and the travel plan (who, where, when), not only after the job revoked it."""
+    case = world.open_case(actor=world.consul)
+    consent(world.consul, case, Purpose.RETURN, world.centre, expires_at=timezone.now() + DAY)
+    referral = services.create_referral(actor=world.consul, case=case, data=referral_data(
+        world.centre, purpose=Purpose.RETURN, shared_sections=["identity", "return"], service="return",
+        message="Arrives with her son; meet her at the gate."))
+    services.accept_referral(actor=world.centre_worker, referral=referral, expected_version=referral.version)
+    services.save_return_plan(actor=world.consul, referral=referral, data={
+        "travel_date": timezone.localdate() + 3 * DAY, "arrival_point": "Heydər Əliyev airport, terminal 1",
+        "travel_details": "Flight J2-012"})
+    centre = api(world.centre_worker)
+    assert centre.get(f"/api/v1/referrals/{referral.uuid}/return-plan/").status_code == 200
+    with mock.patch("django.utils.timezone.now", return_value=timezone.now() + 2 * DAY):
+        assert not _sees(world.centre_worker, case)
+        assert centre.get(f"/api/v1/referrals/{referral.uuid}/").json()["message"] is None
+        plan = centre.get(f"/api/v1/referrals/{referral.uuid}/return-plan/")
+        assert plan.status_code == 404 and "J2-012" not in plan.content.decode()
