@@ -467,5 +467,8 @@ NICAT_HOTLINE_ESCALATE_MINUTES = env.int("NICAT_HOTLINE_ESCALATE_MINUTES", defau
 # and none sent faster than this many seconds after the form was shown (a form filled by a script).
 NICAT_HOTLINE_HELP_PER_HOUR = env.int("NICAT_HOTLINE_HELP_PER_HOUR", default=5)
 NICAT_HOTLINE_HELP_MIN_SECONDS = env.int("NICAT_HOTLINE_HELP_MIN_SECONDS", default=3)
+# The public certificate check (/identification/verify/): at most this many checks per client address and hour
+# (cache-based); each check is an event of the audit trail.
+NICAT_CERTIFICATE_CHECKS_PER_HOUR = env.int("NICAT_CERTIFICATE_CHECKS_PER_HOUR", default=60)
 # The hotline that receives the form's requests (its directory code); default: the first active hotline.
 NICAT_HOTLINE_INSTITUTION = env.str("NICAT_HOTLINE_INSTITUTION", default="")

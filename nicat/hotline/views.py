@@ -2,12 +2,10 @@
 
 The operator's desk, a contact (record, read, edit, open a case, link to a case), the duty service's
 alerts, and the public "ask for help" form (no sign-in, no cookie, nothing echoed back)."""
-import hashlib
 
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -23,7 +21,7 @@ from nicat.access.decorators import requires
 from nicat.accounts.signals import client_ip
 from nicat.cases.forms import CaseForm, PersonForm
 from nicat.cases.models import CameToNotice, Case
-from nicat.core import pages, submissions
+from nicat.core import pages, ratelimit, submissions
 from nicat.core.errors import ConcurrentEdit
 from nicat.hotline import selectors, services
 from nicat.hotline.forms import ContactEditForm, ContactForm, HelpForm, LinkSearchForm
@@ -195,22 +193,9 @@ def alert_acknowledge(request, alert_uuid):
 STAMP_SALT = "nicat.hotline.help"
 
 
-def _rate_key(request):
-    ip = client_ip(request) or "-"
-    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{ip}".encode()).hexdigest()[:32]  # no address in the cache
-    return f"nicat:hotline:help:{digest}"
-
-
 def _over_limit(request):
-    key = _rate_key(request)
-    limit = int(getattr(settings, "NICAT_HOTLINE_HELP_PER_HOUR", 5))
-    cache.add(key, 0, timeout=3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600)
-        count = 1
-    return count > limit
+    return ratelimit.over_limit("hotline:help", client_ip(request),
+                                int(getattr(settings, "NICAT_HOTLINE_HELP_PER_HOUR", 5)))
 
 
 def _new_stamp():

@@ -1,4 +1,5 @@
 """Identification pages: thin — parse the form, call a service or selector, render."""
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -10,8 +11,9 @@ from django.views.decorators.http import require_POST
 
 from nicat.access import policy, predicates
 from nicat.access.decorators import case_worker_required
+from nicat.accounts.signals import client_ip
 from nicat.cases.models import Case
-from nicat.core import pages
+from nicat.core import pages, ratelimit
 from nicat.core.errors import NotAllowed
 from nicat.directory import selectors as directory_selectors
 from nicat.identification import engine, selectors, services
@@ -253,13 +255,19 @@ def worklist(request):
 
 
 def verify(request):
-    """Public: is this printed status certificate genuine? Answers only "valid" or "not valid"."""
+    """Public: is this printed status certificate genuine? Answers only "valid" or "not valid". Each check is
+    an event of the audit trail: past NICAT_CERTIFICATE_CHECKS_PER_HOUR checks from one address the page
+    answers 429 and checks (and records) nothing, so that no script fills the trail or holds its lock."""
     number = (request.GET.get("number") or "").strip()[:64]
     code = (request.GET.get("code") or "").strip()[:32]
-    result = None
+    result, limited = None, False
     if number or code:
-        result = services.verify_certificate(number=number, code=code)
-    return render(request, "identification/verify.html", {"number": number, "code": code, "result": result})
+        limited = ratelimit.over_limit("identification:verify", client_ip(request),
+                                       settings.NICAT_CERTIFICATE_CHECKS_PER_HOUR)
+        if not limited:
+            result = services.verify_certificate(number=number, code=code)
+    return render(request, "identification/verify.html", {"number": number, "code": code, "result": result,
+                                                          "limited": limited}, status=429 if limited else 200)
 
 
 @case_worker_required

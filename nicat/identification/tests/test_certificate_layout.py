@@ -81,3 +81,32 @@ def test_after_the_decision_the_case_offers_no_referral_and_no_second_decision(c
     verified_login(client, cast.worker)
     html = client.get(reverse("cases:detail", args=[case.uuid])).content.decode()
     assert refer_url not in html
+
+
+def test_an_anonymous_script_cannot_flood_the_audit_trail_through_the_certificate_check(client, settings, cast,
+                                                                                      foreign_case):
+    """Every check is an event in the hash-chained trail, and anyone may check without signing in: a script
+    guessing numbers appended an event per request, each under the chain's lock that every change of every
+    user waits for. Past a limit per address and hour the check answers 429 saying so, and records nothing."""
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.NICAT_CERTIFICATE_CHECKS_PER_HOUR = 3
+    case, decision = _recognise(cast, foreign_case)
+    url = reverse("identification:verify")
+    for i in range(3):
+        assert client.get(url, {"number": f"NCT-2026-{i:06d}-ABCDEF12", "code": "AAAA-BBBB-CCCC-DDDD"}
+                          ).status_code == 200
+    before = AuditEvent.objects.filter(action="identification.certificate.verify").count()
+    assert before == 3
+    for _attempt in range(20):
+        page = client.get(url, {"number": decision.certificate_number, "code": verification_code(decision)})
+        assert page.status_code == 429
+    assert 'data-valid' not in page.content.decode() and 'data-testid="verify-limited"' in page.content.decode()
+    assert AuditEvent.objects.filter(action="identification.certificate.verify").count() == before
+    # The form itself (no number, no code) still opens; another address still checks.
+    assert client.get(url).status_code == 200
+    other = client.get(url, {"number": decision.certificate_number, "code": verification_code(decision)},
+                       REMOTE_ADDR="198.51.100.7")
+    assert other.status_code == 200 and 'data-valid="yes"' in other.content.decode()
+    cache.clear()
