@@ -40,16 +40,37 @@ def _date(value, language="az"):
         return formats.date_format(value, "SHORT_DATE_FORMAT")
 
 
-def verification_code(decision):
-    """A code printed on the certificate that proves it came from Nicat: a keyed hash of the decision's
-    random id (nothing about the person), 16 characters in four groups. Only the server can compute it."""
+CODE_PURPOSE = "nicat.identification.certificate"
+
+
+def _code_text(digest):
     import base64
 
-    from django.utils.crypto import salted_hmac
-
-    digest = salted_hmac("nicat.identification.certificate", str(decision.uuid), algorithm="sha256").digest()
     text = base64.b32encode(digest).decode()[:16]
     return "-".join(text[i:i + 4] for i in range(0, 16, 4))
+
+
+def verification_code(decision):
+    """A code printed on the certificate that proves it came from Nicat: a keyed hash of the decision's
+    random id (nothing about the person), 16 characters in four groups. Only the server can compute it.
+    Under a subkey of the newest field key (nicat.privacy.crypto.keyed_digests), never SECRET_KEY, which
+    docs/operations.md lets the operator regenerate: the certificates must keep checking."""
+    from nicat.privacy.crypto import keyed_digests
+
+    return _code_text(keyed_digests(str(decision.uuid), CODE_PURPOSE)[0])
+
+
+def verification_codes(decision):
+    """Every code a genuine certificate of `decision` may carry: one under each field key (a certificate printed
+    before a rotation), and the keyed hash under SECRET_KEY that certificates printed before the codes moved to
+    the field keys carry (they check while that SECRET_KEY is kept)."""
+    from django.utils.crypto import salted_hmac
+
+    from nicat.privacy.crypto import keyed_digests
+
+    codes = [_code_text(d) for d in keyed_digests(str(decision.uuid), CODE_PURPOSE)]
+    codes.append(_code_text(salted_hmac(CODE_PURPOSE, str(decision.uuid), algorithm="sha256").digest()))
+    return codes
 
 
 def verification_url():

@@ -732,7 +732,7 @@ def verify_certificate(*, number, code):
     from django.utils.crypto import constant_time_compare
 
     from nicat.access.services import case_named
-    from nicat.identification.certificate import verification_code
+    from nicat.identification.certificate import verification_codes
 
     number = (number or "").strip().upper()
     wanted = re.sub(r"[^A-Z0-9]", "", (code or "").upper())
@@ -744,7 +744,7 @@ def verify_certificate(*, number, code):
         decision = identification.decision if identification else None
         valid = bool(decision is not None and decision.outcome == DecisionOutcome.RECOGNISED
                      and str(decision.uuid).upper().startswith(prefix)
-                     and constant_time_compare(verification_code(decision).replace("-", ""), wanted))
+                     and any([constant_time_compare(c.replace("-", ""), wanted) for c in verification_codes(decision)]))
     audit.record(actor=None, action="identification.certificate.verify", case=case if valid else None,
                  details={"valid": valid})
     return valid

@@ -122,6 +122,18 @@ def keyring() -> Keyring:
     return _keyring(tuple(settings.NICAT_FIELD_KEYS))
 
 
+def keyed_digests(message: str, purpose: str) -> list[bytes]:
+    """HMAC-SHA256 of `message` under a subkey (for `purpose`) of each field key, the newest key's first: a code
+    only the server can make, unchanged when SECRET_KEY is regenerated and still recognised after the field keys
+    rotate (every key stays in the keyring). Never the field key itself: the subkey separates the uses."""
+    message_bytes = message.encode("utf-8")
+    digests = []
+    for raw in keyring().keys:
+        subkey = hmac.new(raw, f"nicat.keyed-digest\x00{purpose}".encode(), hashlib.sha256).digest()
+        digests.append(hmac.new(subkey, message_bytes, hashlib.sha256).digest())
+    return digests
+
+
 def new_key() -> str:
     """A fresh random key for NICAT_FIELD_KEYS (32 bytes, base64url)."""
     return base64.urlsafe_b64encode(os.urandom(32)).decode()

@@ -110,3 +110,32 @@ def test_an_anonymous_script_cannot_flood_the_audit_trail_through_the_certificat
                        REMOTE_ADDR="198.51.100.7")
     assert other.status_code == 200 and 'data-valid="yes"' in other.content.decode()
     cache.clear()
+
+
+def test_a_printed_certificate_stays_genuine_when_the_secret_key_is_regenerated(client, settings, cast, foreign_case):
+    """docs/operations.md: SECRET_KEY "may be regenerated — sessions end; nothing else". The code printed on
+    every certificate was a keyed hash under SECRET_KEY: once it was regenerated, every recognised victim's
+    genuine certificate was answered "not valid" to the police or the border officer checking it."""
+    from nicat.privacy.crypto import new_key
+
+    case, decision = _recognise(cast, foreign_case)
+    printed = verification_code(decision)
+    settings.SECRET_KEY = "regenerated-" + new_key()
+    assert services.verify_certificate(number=decision.certificate_number, code=printed)
+    assert verification_code(decision) == printed  # a reprint carries the same code
+    # The field keys rotate (the new one first, the old ones kept): what was printed before still checks.
+    settings.NICAT_FIELD_KEYS = [new_key(), *settings.NICAT_FIELD_KEYS]
+    assert services.verify_certificate(number=decision.certificate_number, code=printed)
+    assert not services.verify_certificate(number=decision.certificate_number, code="AAAA-BBBB-CCCC-DDDD")
+
+
+def test_a_certificate_printed_before_the_codes_moved_off_secret_key_still_checks(cast, foreign_case):
+    """Certificates printed before: their code is the keyed hash under SECRET_KEY; it checks while it is kept."""
+    import base64
+
+    from django.utils.crypto import salted_hmac
+
+    case, decision = _recognise(cast, foreign_case)
+    digest = salted_hmac("nicat.identification.certificate", str(decision.uuid), algorithm="sha256").digest()
+    old = base64.b32encode(digest).decode()[:16]
+    assert services.verify_certificate(number=decision.certificate_number, code=old)
