@@ -43,6 +43,23 @@ def address_is_confidential(institution):
                 (institution.kind_id and institution.kind.code in CONFIDENTIAL_KINDS))
 
 
+HOME_STATE = "AZ"
+
+
+def represented_state(institution):
+    """The state whose embassy or consulate `institution` is (a country term), or None when unknown or not a
+    mission. Azerbaijan's missions abroad (region "abroad": nicat/public/data/embassies.yaml, the demo's
+    consulate) record the country they stand in, as the public page shows it; they represent Azerbaijan. A
+    mission in Azerbaijan records the state it represents."""
+    from nicat.vocab.models import Term
+
+    if not institution.kind_id or institution.kind.code != "embassy_consulate":
+        return None
+    if institution.region_id and institution.region.code == "abroad":
+        return Term.objects.filter(vocabulary="country", code=HOME_STATE).first()
+    return institution.country if institution.country_id else None
+
+
 def institution_address_visible_to(user, institution):
     """May `user` read `institution`'s address?
 

@@ -152,10 +152,11 @@ def validate_referral_data(data, *, case, from_institution):
                 errors["to_institution"] = _("Consular notification goes to an embassy or consulate.")
             else:
                 citizenships = {t.pk for t in case.person.citizenships.all()}
-                if to.country_id and citizenships and to.country_id not in citizenships:
+                state = directory.represented_state(to)
+                if state is not None and citizenships and state.pk not in citizenships:
                     errors["to_institution"] = _("This embassy represents %(country)s, which is not a citizenship "
                                                  "of the person. Choose the embassy of the person's state.") % {
-                        "country": to.country.label}
+                        "country": state.label}
         if purpose == Purpose.LAW_ENFORCEMENT and to.kind.code != "law_enforcement":
             errors["to_institution"] = _("Sharing with law enforcement goes to a law-enforcement agency.")
     chosen = list(data.get("shared_sections") or [])

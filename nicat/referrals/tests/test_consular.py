@@ -145,3 +145,35 @@ def test_only_the_sender_plans_the_return(world):
         services.save_return_plan(actor=world.consul, referral=referral, data={
             "travel_date": timezone.localdate(), "arrival_at": timezone.now() - datetime.timedelta(days=2)})
     assert "arrival_at" in error.value.error_dict
+
+
+def test_azerbaijans_missions_abroad_are_notified_only_of_azerbaijani_citizens(world, api):
+    """The directory's embassies and consulates abroad (nicat/public/data/embassies.yaml, the demo's consulate in
+    Dubai) name the country they stand in, as the public page shows it ("Embassy … · Türkiye"); the consular
+    notification read it as the state the mission represents. A Turkish woman's identity and contacts were
+    "notified to her embassy" at Azerbaijan's embassy in Ankara (201), and an Azerbaijani citizen's notification to
+    her own consulate in Istanbul was refused as "This embassy represents Türkiye"."""
+    from nicat.directory.models import Institution
+    from nicat.public.embassies import load_embassies
+
+    load_embassies(actor=world.admin)
+    ankara = Institution.objects.get(code="az-embassy-tr-ankara")
+    istanbul = Institution.objects.get(code="az-consulate-tr-istanbul")
+    turkish = world.open_case(person={"given_name": "Elif", "citizenships": [term("country", "TR")]})
+    consent(world.worker, turkish, Purpose.CONSULAR_NOTIFICATION, ankara)
+    r = api(world.worker).post("/api/v1/referrals/", {
+        "case": str(turkish.uuid), "to_institution": str(ankara.uuid), "purpose": Purpose.CONSULAR_NOTIFICATION,
+        "shared_sections": ["identity", "contacts"]}, format="json")
+    assert r.status_code == 400 and "to_institution" in r.json(), r.json()
+    citizen = world.open_case(person={"given_name": "Leyla", "citizenships": [term("country", "AZ")]})
+    consent(world.worker, citizen, Purpose.CONSULAR_NOTIFICATION, istanbul)
+    r = api(world.worker).post("/api/v1/referrals/", {
+        "case": str(citizen.uuid), "to_institution": str(istanbul.uuid), "purpose": Purpose.CONSULAR_NOTIFICATION,
+        "shared_sections": ["identity"]}, format="json")
+    assert r.status_code == 201, r.json()
+    # A foreign state's embassy in Baku still represents its own state.
+    uzbek = world.open_case(person={"given_name": "Dilnoza", "citizenships": [term("country", "UZ")]})
+    consent(world.worker, uzbek, Purpose.CONSULAR_NOTIFICATION, world.embassy_uz)
+    assert api(world.worker).post("/api/v1/referrals/", {
+        "case": str(uzbek.uuid), "to_institution": str(world.embassy_uz.uuid),
+        "purpose": Purpose.CONSULAR_NOTIFICATION, "shared_sections": ["identity"]}, format="json").status_code == 201
