@@ -6,6 +6,7 @@ is the one rule, and the public page never shows such an address at all.
 """
 from django.db.models import Prefetch, Q
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from nicat.accounts.models import Role
 from nicat.directory.models import Institution, InstitutionService, ServiceKind
@@ -58,6 +59,26 @@ def represented_state(institution):
     if institution.region_id and institution.region.code == "abroad":
         return Term.objects.filter(vocabulary="country", code=HOME_STATE).first()
     return institution.country if institution.country_id else None
+
+
+def is_foreign_mission(institution):
+    """An embassy or consulate of another state than Azerbaijan (or of a state not recorded): it helps its own
+    citizens, it decides nothing of Azerbaijan's (the temporary residence permit)."""
+    if institution is None or not institution.kind_id or institution.kind.code != "embassy_consulate":
+        return False
+    state = represented_state(institution)
+    return state is None or state.code != HOME_STATE
+
+
+def refuse_foreign_mission_on_permit(institution, case):
+    """The temporary residence permit (offered, discussed, applied for, decided) is recorded by Azerbaijan's
+    side and by the institution that owns the case: a foreign state's embassy or consulate that sees the case's
+    "return" section as a partner is refused (403)."""
+    if institution is not None and institution.pk != case.owner_institution_id and is_foreign_mission(institution):
+        from nicat.access import policy
+
+        raise policy.Refused(_("The temporary residence permit is Azerbaijan's: the embassy or consulate of another "
+                               "state does not record it. The institution that owns the case records it."))
 
 
 def institution_address_visible_to(user, institution):

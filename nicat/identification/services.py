@@ -4,7 +4,7 @@ worker understands, writes in one transaction with optimistic locking, and is au
 import datetime
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nicat.access import policy
-from nicat.access.predicates import deciding_institution
+from nicat.access.predicates import ACTION_ROLES, acting_for, deciding_institution
 from nicat.access.sections import IDENTITY, NARRATIVE, RETURN
 from nicat.audit import services as audit
 from nicat.cases.models import CLOSED_STATUSES, Case, TraffickingEvent, TraffickingStatus
@@ -21,7 +21,7 @@ from nicat.consent.models import OrderStatus, Purpose
 from nicat.core.calendar import baku_date, baku_today
 from nicat.core.errors import ConcurrentEdit, NotAllowed
 from nicat.core.services import bump_version, require_visible, snapshot
-from nicat.directory.selectors import competent_authority
+from nicat.directory.selectors import competent_authority, is_foreign_mission, refuse_foreign_mission_on_permit
 from nicat.identification import engine
 from nicat.identification import indicators as data
 from nicat.identification.models import (
@@ -655,6 +655,18 @@ def record_decision(*, actor, case, decision, expected_version):
 
 # --- after recognition ------------------------------------------------------------------------------------------------
 
+def may_mark_permit(user, case):
+    """Is `user` offered the "residence permit discussed" button: sees the case's "return" section, and acts for
+    no foreign state's embassy or consulate (`mark_residence_permit_discussed` refuses it)?"""
+    if not policy.can_see_section(user, case, RETURN):
+        return False
+    try:
+        institution = acting_for(user, ACTION_ROLES["return"], case)
+    except PermissionDenied:
+        return False
+    return institution.pk == case.owner_institution_id or not is_foreign_mission(institution)
+
+
 def mark_residence_permit_discussed(*, actor, case, expected_version, on=None):
     """Record that the temporary residence permit was offered to a foreign or stateless victim.
 
@@ -663,6 +675,7 @@ def mark_residence_permit_discussed(*, actor, case, expected_version, on=None):
     user read (a missing one is refused, a stale one is a concurrent edit)."""
     require_visible(actor, case)
     policy.require_section(actor, case, RETURN)
+    refuse_foreign_mission_on_permit(acting_for(actor, ACTION_ROLES["return"], case), case)
     identification = Identification.objects.of(case).first()
     if identification is None or identification.status != IdentificationStatus.RECOGNISED:
         raise ValidationError(_("The temporary residence permit follows official recognition; this case is not "

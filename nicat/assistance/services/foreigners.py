@@ -45,6 +45,7 @@ from nicat.assistance.services._common import (
 )
 from nicat.audit import services as audit
 from nicat.consent.models import Purpose
+from nicat.directory.selectors import refuse_foreign_mission_on_permit
 from nicat.legal import rules
 from nicat.safety.services import require_safe
 
@@ -63,6 +64,13 @@ def _return_role(actor, case):
     return institution
 
 
+def _permit_role(actor, case):
+    """The residence permit is the "return" section too, and Azerbaijan's: never a foreign state's mission."""
+    institution = _return_role(actor, case)
+    refuse_foreign_mission_on_permit(institution, case)
+    return institution
+
+
 def _eligible(case):
     answer = eligibility.residence_and_return_support(case)
     if not answer:
@@ -75,7 +83,7 @@ def _eligible(case):
 def open_residence_permit(*, actor, case, note=""):
     """Start tracking the temporary residence permit. Its reflection period is not stored: it is computed from
     the first contact by the one rule (nicat.legal.rules.reflection_period_end)."""
-    institution = _return_role(actor, case)
+    institution = _permit_role(actor, case)
     _eligible(case)
     with transaction.atomic():
         # Tracked before she is asked (to know the deadlines), never against her refusal of it.
@@ -98,7 +106,7 @@ def open_residence_permit(*, actor, case, note=""):
 
 
 def update_residence_permit(*, actor, permit, data, expected_version):
-    institution = _return_role(actor, permit.case)
+    institution = _permit_role(actor, permit.case)
     merged = {f: data.get(f, getattr(permit, f)) for f in PERMIT_FIELDS}
     errors = {}
     status = merged["status"]

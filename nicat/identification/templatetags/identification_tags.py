@@ -2,7 +2,7 @@
 from django import template
 
 from nicat.access import policy, predicates
-from nicat.access.sections import IDENTITY, RETURN
+from nicat.access.sections import IDENTITY
 from nicat.core import casepage
 from nicat.identification import selectors, services
 from nicat.identification.models import CertificateLanguage
@@ -29,7 +29,7 @@ def identification_panel(case, user):
         "can_decide": "decide" in predicates.case_actions(user, case) and decision is None and not case.is_closed,
         # The permit is the return section's; the certificate prints the name (identity); a screening is the
         # narrative (services.may_screen): each offered only to whom the service allows it.
-        "can_mark_permit": permit_due and policy.can_see_section(user, case, RETURN),
+        "can_mark_permit": permit_due and services.may_mark_permit(user, case),
         "can_print_certificate": policy.can_see_section(user, case, IDENTITY),
         "can_screen": services.may_screen(user, case),
         "languages": CertificateLanguage.choices,
