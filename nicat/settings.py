@@ -470,5 +470,9 @@ NICAT_HOTLINE_HELP_MIN_SECONDS = env.int("NICAT_HOTLINE_HELP_MIN_SECONDS", defau
 # The public certificate check (/identification/verify/): at most this many checks per client address and hour
 # (cache-based); each check is an event of the audit trail.
 NICAT_CERTIFICATE_CHECKS_PER_HOUR = env.int("NICAT_CERTIFICATE_CHECKS_PER_HOUR", default=60)
+# The state whose referral mechanism this Nicat serves (its code in the "country" vocabulary, ISO 3166-1 alpha-2):
+# a person holding its citizenship is its citizen (identification.services.citizenship_status), and an embassy
+# or consulate in the directory's region "abroad" is one of its missions (directory.selectors.represented_state).
+NICAT_HOME_STATE = env.str("NICAT_HOME_STATE", default="AZ").strip().upper()
 # The hotline that receives the form's requests (its directory code); default: the first active hotline.
 NICAT_HOTLINE_INSTITUTION = env.str("NICAT_HOTLINE_INSTITUTION", default="")

@@ -4,6 +4,7 @@ Institutions are not case data, but the addresses of shelters and assistance cen
 confidential (a trafficker who finds the shelter finds the victim): `institution_address_visible_to`
 is the one rule, and the public page never shows such an address at all.
 """
+from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -44,20 +45,17 @@ def address_is_confidential(institution):
                 (institution.kind_id and institution.kind.code in CONFIDENTIAL_KINDS))
 
 
-HOME_STATE = "AZ"
-
-
 def represented_state(institution):
     """The state whose embassy or consulate `institution` is (a country term), or None when unknown or not a
-    mission. Azerbaijan's missions abroad (region "abroad": nicat/public/data/embassies.yaml, the demo's
-    consulate) record the country they stand in, as the public page shows it; they represent Azerbaijan. A
-    mission in Azerbaijan records the state it represents."""
+    mission. The home state's missions abroad (region "abroad": nicat/public/data/embassies.yaml, the demo's
+    consulate) record the country they stand in, as the public page shows it; they represent the home state
+    (`NICAT_HOME_STATE`, Azerbaijan by default). A mission in the home state records the state it represents."""
     from nicat.vocab.models import Term
 
     if not institution.kind_id or institution.kind.code != "embassy_consulate":
         return None
     if institution.region_id and institution.region.code == "abroad":
-        return Term.objects.filter(vocabulary="country", code=HOME_STATE).first()
+        return Term.objects.filter(vocabulary="country", code=settings.NICAT_HOME_STATE).first()
     return institution.country if institution.country_id else None
 
 
@@ -67,7 +65,7 @@ def is_foreign_mission(institution):
     if institution is None or not institution.kind_id or institution.kind.code != "embassy_consulate":
         return False
     state = represented_state(institution)
-    return state is None or state.code != HOME_STATE
+    return state is None or state.code != settings.NICAT_HOME_STATE
 
 
 def refuse_foreign_mission_on_permit(institution, case):

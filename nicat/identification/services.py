@@ -4,6 +4,7 @@ worker understands, writes in one transaction with optimistic locking, and is au
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -99,9 +100,10 @@ def age_at_acts(case, acts_began_on=None):
 
 
 def citizenship_status(person):
-    """"citizen" (Azerbaijani citizenship among others), "stateless", "foreign" or "unknown"."""
+    """"citizen" (the home state's citizenship among others: `NICAT_HOME_STATE`, Azerbaijan by default),
+    "stateless", "foreign" or "unknown"."""
     codes = {t.code for t in person.citizenships.all()}
-    if "AZ" in codes:
+    if settings.NICAT_HOME_STATE in codes:
         return "citizen"
     if "XXA" in codes:
         return "stateless"

@@ -177,3 +177,26 @@ def test_azerbaijans_missions_abroad_are_notified_only_of_azerbaijani_citizens(w
     assert api(world.worker).post("/api/v1/referrals/", {
         "case": str(uzbek.uuid), "to_institution": str(world.embassy_uz.uuid),
         "purpose": Purpose.CONSULAR_NOTIFICATION, "shared_sections": ["identity"]}, format="json").status_code == 201
+
+
+def test_the_home_state_is_a_setting_not_a_constant(world, api, settings):
+    """Nicat serves any country's referral mechanism: with NICAT_HOME_STATE naming Uzbekistan, the missions in the
+    region "abroad" are Uzbekistan's (an Uzbek citizen is notified to them, an Azerbaijani is not), and an Uzbek
+    citizen is a citizen in the identification rules while an Azerbaijani is a foreigner."""
+    from nicat.directory.models import Institution
+    from nicat.identification.services import citizenship_status
+    from nicat.public.embassies import load_embassies
+
+    settings.NICAT_HOME_STATE = "UZ"
+    load_embassies(actor=world.admin)
+    istanbul = Institution.objects.get(code="az-consulate-tr-istanbul")
+    uzbek = world.open_case(person={"given_name": "Dilnoza", "citizenships": [term("country", "UZ")]})
+    azerbaijani = world.open_case(person={"given_name": "Leyla", "citizenships": [term("country", "AZ")]})
+    assert citizenship_status(uzbek.person) == "citizen"
+    assert citizenship_status(azerbaijani.person) == "foreign"
+    for case, expected in ((uzbek, 201), (azerbaijani, 400)):
+        consent(world.worker, case, Purpose.CONSULAR_NOTIFICATION, istanbul)
+        r = api(world.worker).post("/api/v1/referrals/", {
+            "case": str(case.uuid), "to_institution": str(istanbul.uuid), "purpose": Purpose.CONSULAR_NOTIFICATION,
+            "shared_sections": ["identity"]}, format="json")
+        assert r.status_code == expected, r.json()
