@@ -16,6 +16,7 @@ import csv
 import datetime
 import io
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -229,6 +230,32 @@ def loads(text, fmt):
         return Parsed(problems=[Problem(reader.line_num, "", f"not valid CSV: {exc}")])
 
 
+# The yes/no and whole-number fields of a case record. The export writes them as JSON true/false and numbers, and
+# in CSV as the text true / false and digits; the import reads exactly these (nicat.exchange.services._Row.boolean,
+# .integer): "false" as text in JSON, or "yes" / "1" in CSV, is refused on its field, never read as true.
+BOOLEAN_FIELDS = ("nct_BirthdateIsEstimate",)
+INTEGER_FIELDS = ("nct_EstimatedAge",)
+INTEGER_TEXT = re.compile(r"-?[0-9]+")
+
+
+def _csv_boolean(text):
+    """A CSV cell of a yes/no field: true / false (any case: a spreadsheet saves TRUE / FALSE), empty for not
+    given; any other text is left as it is, for the check to refuse on its field."""
+    value = (text or "").strip()
+    if not value:
+        return None
+    return {"true": True, "false": False}.get(value.lower(), text)
+
+
+def _csv_integer(text):
+    """A CSV cell of a whole-number field: digits (with a leading minus), empty for not given; any other text is
+    left as it is, for the check to refuse on its field."""
+    value = (text or "").strip()
+    if not value:
+        return None
+    return int(value) if INTEGER_TEXT.fullmatch(value) else text
+
+
 def _csv_cases(reader):
     if not reader.fieldnames:
         return Parsed(problems=[Problem(0, "", "the file is empty")])
@@ -244,10 +271,11 @@ def _csv_cases(reader):
                     record[name] = json.loads(record[name]) if record[name] else []
                 except json.JSONDecodeError:
                     record[name] = {"__invalid__": record[name]}
-        for name in ("nct_BirthdateIsEstimate",):
+        for name in BOOLEAN_FIELDS:
             if name in record:
-                record[name] = (record[name] or "").strip().lower() in ("true", "1", "yes")
-        if record.get("nct_EstimatedAge", "") == "":
-            record["nct_EstimatedAge"] = None
+                record[name] = _csv_boolean(record[name])
+        for name in INTEGER_FIELDS:
+            if name in record:
+                record[name] = _csv_integer(record[name])
         cases.append(record)
     return Parsed(cases=cases)

@@ -268,6 +268,30 @@ class _Row:
         found = [self.term(name, vocab, vocabulary, v) for v in values]
         return [t for t in found if t is not None]
 
+    def boolean(self, name, default=False):
+        """A yes/no field: JSON true or false (in CSV the text true / false, read so by htcds.loads); absent or
+        null gives `default`. Anything else — "false" as text, 0, 1, "yes" — is refused on its field: read
+        loosely, the text "false" was true."""
+        value = self.raw.get(name)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.fail(name, f"expected true or false, found {str(value)[:30]!r}: in JSON write true or false "
+                            "without quotes; in CSV the text true or false")
+            return default
+        return value
+
+    def integer(self, name, low, high, what):
+        """A whole-number field from `low` to `high` (in CSV: digits, read so by htcds.loads); absent, null or
+        empty gives None. A boolean (true is no 1), a fraction or a text is refused on its field."""
+        value = self.raw.get(name)
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.fail(name, f"expected {what}, a whole number from {low} to {high}, found {str(value)[:30]!r}")
+            return None
+        return value
+
     def uuid(self, name):
         value = self.raw.get(name, "")
         if not value:
@@ -306,18 +330,27 @@ AUTHORISING_FLAGS = {"nct_CompetentAuthority": "the competent authority",
                      "nct_Nonprofit": "a registered non-profit (an authorised provider of services)"}
 
 
+ORGANISATION_FLAGS = {"nct_CompetentAuthority": False, "nct_Nonprofit": False, "nct_Active": True}  # and defaults
+
+
 def _check_organisation(i, raw, vocab, problems, known, restore):
-    row = _Row(0, raw, problems)
+    before = len(problems)
     where = f"organisations[{i}]"
+    row = _Row(0, raw, problems, prefix=where)
     code = raw.get("nct_Code", "") if isinstance(raw, dict) else ""
     if not isinstance(code, str) or not CODE_RE.match(code):
         problems.append(htcds.Problem(0, f"{where}.nct_Code", "a short code of lower-case letters, digits and -"))
+        return None
+    # The flags read strictly: "false" as text was true, and the operator's restore made the institution the
+    # competent authority (or a provider, or left it active).
+    flags = {name: row.boolean(name, default) for name, default in ORGANISATION_FLAGS.items()}
+    if len(problems) > before:
         return None
     # Two flags give an institution a power: the competent authority decides who is a victim, and a registered
     # non-profit is an authorised provider of services (assistance.services.plans.provider_authorisation:
     # referrals, the plan and the service log then share data with it). Only an administrator sets them, in
     # the directory; only the operator's restore of a registry brings them.
-    raised = [flag for flag in AUTHORISING_FLAGS if raw.get(flag)] if code not in known and not restore else []
+    raised = [flag for flag in AUTHORISING_FLAGS if flags[flag]] if code not in known and not restore else []
     for flag in raised:
         problems.append(htcds.Problem(0, f"{where}.{flag}", (
             f"an import does not make an institution {AUTHORISING_FLAGS[flag]}: set it to false (or leave it out) "
@@ -332,8 +365,8 @@ def _check_organisation(i, raw, vocab, problems, known, restore):
     return {"code": code, "name_az": name, "name_ru": row.text("nct_NameRu", 255), "name_en": row.text("nct_NameEn", 255),
             "kind": kind, "country": row.term("org_ShippingCountry", vocab, "country"),
             "phone": row.text("org_Phone", 100), "address": row.text("org_ShippingStreet", 500),
-            "email": row.text("nct_Email", 254), "is_competent_authority": bool(raw.get("nct_CompetentAuthority")),
-            "is_nonprofit": bool(raw.get("nct_Nonprofit")), "active": raw.get("nct_Active", True) is not False}
+            "email": row.text("nct_Email", 254), "is_competent_authority": flags["nct_CompetentAuthority"],
+            "is_nonprofit": flags["nct_Nonprofit"], "active": flags["nct_Active"]}
 
 
 def _check_case(index, raw, vocab, institutions, seen, existing, *, restore):
@@ -361,7 +394,7 @@ def _check_case(index, raw, vocab, institutions, seen, existing, *, restore):
     person = {
         "given_name": row.text("prs_FirstName"), "family_name": row.text("prs_SecondName"),
         "patronymic": row.text("prs_MiddleName"),
-        "birth_date": row.date("prs_Birthdate"), "birth_date_is_estimate": bool(raw.get("nct_BirthdateIsEstimate")),
+        "birth_date": row.date("prs_Birthdate"), "birth_date_is_estimate": row.boolean("nct_BirthdateIsEstimate"),
         "age_recorded_on": row.date("nct_AgeRecordedOn"),
         "email": row.text("prs_Email", 254), "phone": row.text("prs_MobilePhone", 100),
         "address": row.text("prs_MailingStreet", 1000),
@@ -373,16 +406,7 @@ def _check_case(index, raw, vocab, institutions, seen, existing, *, restore):
         row.fail("nct_Aliases", "expected a list of names")
         aliases = []
     person["aliases"] = aliases
-    age = raw.get("nct_EstimatedAge")
-    if age not in (None, ""):
-        try:
-            age = int(age)
-            if not 0 <= age <= 120:
-                raise ValueError
-        except (TypeError, ValueError):
-            row.fail("nct_EstimatedAge", "expected a whole number of years from 0 to 120")
-            age = None
-    person["estimated_age"] = age if age != "" else None
+    person["estimated_age"] = row.integer("nct_EstimatedAge", 0, 120, "an age in years")
     documents = raw.get("nct_Documents") or []
     if not isinstance(documents, list) or not all(isinstance(d, dict) for d in documents):
         row.fail("nct_Documents", "expected a list of documents")
