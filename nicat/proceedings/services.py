@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from nicat.access import policy
@@ -471,6 +471,12 @@ def update_hearing(*, actor, hearing, data, expected_version):
         before, starts_at = _snap(hearing, HEARING_FIELDS), hearing.starts_at
         for name, value in clean.items():
             setattr(hearing, name, value)
+        if (hearing.starts_at != starts_at and hearing.starts_at > timezone.now()
+                and Appearance.objects.of(hearing, via="hearing").filter(status__in=OUTCOMES_AFTER_HEARING).exists()):
+            # Whether she appeared is recorded: the hearing took place, and cannot be moved to a time still ahead.
+            raise ValidationError({"starts_at": _(
+                "Whether the victim appeared at this hearing is recorded, so it has taken place: it cannot be moved "
+                "to a time still ahead. Schedule the next hearing as a new one.")})
         hearing.save()
         checks = _recheck_appearance(actor, case, hearing) if hearing.starts_at != starts_at else None
         audit.record(actor=actor, action="hearing.update", obj=hearing, case=case, institution=institution,
@@ -538,8 +544,20 @@ def plan_appearance(*, actor, hearing, data):
     return appearance
 
 
+# The outcomes that say what happened at the hearing: recorded only once it has begun ("excused" may come before).
+OUTCOMES_AFTER_HEARING = (AppearanceStatus.APPEARED, AppearanceStatus.DID_NOT_APPEAR)
+
+
+def _hearing_not_yet_held(starts_at):
+    return ValidationError({"status": _(
+        "The hearing has not taken place yet (it is on %(when)s): record whether the victim appeared after it. "
+        "If the court excused her in advance, choose \"Excused\"; if the hearing was moved, change its date "
+        "first.") % {"when": formats.date_format(timezone.localtime(starts_at), "SHORT_DATETIME_FORMAT")}})
+
+
 def record_appearance(*, actor, appearance, status, expected_version):
-    """Whether the victim appeared (after the hearing)."""
+    """Whether the victim appeared (after the hearing: "appeared" or "did not appear" for a hearing still ahead is
+    refused on `status`, nothing recorded)."""
     case = appearance.hearing.criminal_case.case
     institution = require_investigation(actor, case)
     errors = {}
@@ -547,6 +565,13 @@ def record_appearance(*, actor, appearance, status, expected_version):
     if errors:
         raise ValidationError(errors)
     with atomic_edit(appearance):
+        if status in OUTCOMES_AFTER_HEARING:
+            # The hearing's time as stored, locked (before the appearance, in update_hearing's order) so that a
+            # concurrent move cannot slip between the check and the write.
+            starts_at = (Hearing.objects.row(appearance.hearing).select_for_update()
+                         .values_list("starts_at", flat=True).get())
+            if starts_at > timezone.now():
+                raise _hearing_not_yet_held(starts_at)
         bump_version(Appearance, appearance, expected_version)
         before = appearance.status
         appearance.status = status
