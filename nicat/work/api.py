@@ -112,8 +112,9 @@ class DecideSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
 
 
 class ApprovalViewSet(AuditedViewSet):
-    """Approvals: those of the institutions where you are a supervisor, your own requests, and those of the
-    cases you may see. `decide` approves (and carries out the action) or refuses; never your own request."""
+    """Approvals of the cases you may see now (an access-restriction order that keeps you from a case keeps you
+    from its approvals: 404). `decide` approves (and carries out the action) or refuses: a supervisor of the
+    approving institution, never on their own request."""
 
     serializer_class = ApprovalSerializer
     reads = selectors.APPROVALS

@@ -13,8 +13,8 @@ class WorkConfig(AppConfig):
         from nicat.core import approvals
         from nicat.work import selectors, services
 
-        # An approval is seen by its deciding supervisors and its requester; a user sees the teams they are on.
-        policy.register_record_rule("work.approval", selectors.approval_rule)
+        # A user sees the teams they are on. An approval has no rule of its own: it is seen by those who see its
+        # case now (an access-restriction order keeps its supervisors and requester from it too).
         policy.register_record_rule("work.caseteam", selectors.team_rule)
 
         # The plan, closing a case and a stay extension beyond the standard term wait for a supervisor's

@@ -224,12 +224,6 @@ def _supervised(user):
     return {m.institution_id for m in policy.memberships(user) if m.role == Role.SUPERVISOR}
 
 
-def approval_rule(user, institution_ids):
-    """Record rule (WorkConfig.ready()): an approval is seen by the supervisors of the institution that
-    decides it and by the one who asked, beyond those who see its case."""
-    return Q(institution_id__in=_supervised(user)) | Q(requested_by_id=user.pk)
-
-
 def team_rule(user, institution_ids):
     """Record rule (WorkConfig.ready()): a user sees the case teams they are on."""
     return Q(pk__in=policy.rule_table(CaseTeam).filter(Q(worker_id=user.pk) | Q(members__id=user.pk)).values("pk"))
@@ -288,7 +282,7 @@ def with_names(*, user, items, channel="web"):
         else:
             item.name = ""
             if case is not None and case.pk not in visible:
-                item.link = item.link if item.kind == "approval" else ""
+                item.link = ""
     # The cases by uuid, as every list names them: each case's access trail (audit.selectors) finds this read.
     audit.record(actor=user, action="work.list", details={
         "channel": channel, "shown": len(items), "names": named,
@@ -325,18 +319,19 @@ def task(*, user, task_uuid):
 
 
 def approval_queue(*, user, status=ApprovalStatus.PENDING):
-    """The approvals of the institutions where `user` is a supervisor, and the user's own requests."""
+    """The approvals of the institutions where `user` is a supervisor, and the user's own requests, on the cases
+    the user sees now."""
     supervised = _supervised(user)
     return (Approval.objects.visible_to(user).filter(Q(institution_id__in=supervised) | Q(requested_by=user))
             .filter(status=status).select_related("case", "institution", "requested_by").order_by("requested_at"))
 
 
 def approval(*, user, approval_uuid):
-    """An approval to its institution's supervisors, its requester and whoever sees the case; else 404."""
+    """An approval to whoever sees its case now; else 404 (as another institution's approval)."""
     from django.http import Http404
 
-    # visible_to: whoever sees the case, the approving institution's supervisors and the requester
-    # (approval_rule).
+    # visible_to: an approval is about its case and has no record rule of its own: a supervisor or a requester
+    # whom an access-restriction order keeps from the case (or whose access ended) is answered 404.
     row = Approval.objects.visible_to(user).select_related("case", "institution", "requested_by",
                                                            "decided_by").filter(uuid=approval_uuid).first()
     if row is None:
