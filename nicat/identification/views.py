@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -254,10 +254,25 @@ def worklist(request):
         "may_decide": predicates.may_decide_status(request.user)})
 
 
+def _public_language(request):
+    """The public site's rule (docs/public-site.md): `?lang=` when given, else what the locale middleware found.
+    Never a cookie."""
+    codes = [code for code, _name in settings.LANGUAGES]
+    lang = request.GET.get("lang", "")
+    if lang in codes:
+        return lang
+    current = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
+    return current if current in codes else codes[0]
+
+
 def verify(request):
     """Public: is this printed status certificate genuine? Answers only "valid" or "not valid". Each check is
     an event of the audit trail: past NICAT_CERTIFICATE_CHECKS_PER_HOUR checks from one address the page
-    answers 429 and checks (and records) nothing, so that no script fills the trail or holds its lock."""
+    answers 429 and checks (and records) nothing, so that no script fills the trail or holds its lock.
+
+    An anonymous visitor (a police or border officer, anyone holding the certificate) gets the public site's
+    layout, which sets no cookie: the staff layout's CSRF token (its language switch, its sign-out form) set
+    one, and a GET form needs none. Signed-in staff keep their own layout."""
     number = (request.GET.get("number") or "").strip()[:64]
     code = (request.GET.get("code") or "").strip()[:32]
     result, limited = None, False
@@ -266,8 +281,19 @@ def verify(request):
                                        settings.NICAT_CERTIFICATE_CHECKS_PER_HOUR)
         if not limited:
             result = services.verify_certificate(number=number, code=code)
-    return render(request, "identification/verify.html", {"number": number, "code": code, "result": result,
-                                                          "limited": limited}, status=429 if limited else 200)
+    context = {"number": number, "code": code, "result": result, "limited": limited}
+    status = 429 if limited else 200
+    if request.user.is_authenticated:
+        return render(request, "identification/verify.html", {**context, "layout": "web/base.html"}, status=status)
+    lang = _public_language(request)
+    with translation.override(lang):
+        request.LANGUAGE_CODE = lang
+        response = render(request, "identification/verify.html", {
+            **context, "layout": "public/base.html", "public": True, "page": "verify", "lang": lang,
+            "languages": settings.LANGUAGES}, status=status)
+    response["Content-Language"] = lang
+    response["Referrer-Policy"] = "no-referrer"  # the address carries the certificate's number and code
+    return response
 
 
 @case_worker_required

@@ -139,3 +139,31 @@ def test_a_certificate_printed_before_the_codes_moved_off_secret_key_still_check
     digest = salted_hmac("nicat.identification.certificate", str(decision.uuid), algorithm="sha256").digest()
     old = base64.b32encode(digest).decode()[:16]
     assert services.verify_certificate(number=decision.certificate_number, code=old)
+
+
+def test_the_certificate_check_sets_no_cookie_for_an_anonymous_visitor(client, cast, foreign_case):
+    """A police or border officer (or anyone) checking a printed certificate is a visitor of the public site: no
+    cookie (docs/public-site.md), whatever the answer and in every language; a signed-in member of staff still
+    checks from their own layout."""
+    from django.core.cache import cache
+
+    cache.clear()
+    case, decision = _recognise(cast, foreign_case)
+    url = reverse("identification:verify")
+    good = {"number": decision.certificate_number, "code": verification_code(decision)}
+    for query, valid in (({}, None), (good, "yes"), ({"number": "NCT-1-1", "code": "x"}, "no"),
+                         ({**good, "lang": "ru"}, "yes"), ({"lang": "az"}, None)):
+        page = client.get(url, query)
+        assert page.status_code == 200
+        assert not page.cookies and "Set-Cookie" not in page.headers, (query, page.cookies)
+        html = page.content.decode()
+        assert "csrf" not in html.lower()
+        if valid:
+            assert f'data-valid="{valid}"' in html
+    # its languages: the browser's, or the public site's `?lang=` (kept by the form), never a cookie
+    for page in (client.get(url, {"lang": "ru"}), client.get(url, HTTP_ACCEPT_LANGUAGE="ru")):
+        assert "Проверить справку о статусе" in page.content.decode() and not page.cookies
+    verified_login(client, cast.worker)
+    page = client.get(url, good)
+    assert page.status_code == 200 and 'data-valid="yes"' in page.content.decode()
+    assert reverse("web:logout") in page.content.decode()  # the staff layout, its sign-out form
