@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from nicat.access import policy
 from nicat.accounts.models import CASE_ROLES, User, in_effect_q
 from nicat.core import mail
 from nicat.referrals.models import Notification, NotificationKind
@@ -25,12 +26,21 @@ def _recipients(institution, exclude=None, roles=None):
     return list(qs)
 
 
+def _not_kept_from(users, case_reference):
+    """`users` but those an access-restriction order keeps from the case `case_reference` names: a notice about a
+    case (a break-glass opening, a deadline, a referral's answer) tells that the case is being worked on, and an
+    order that keeps a colleague from the case keeps that from them too."""
+    if not case_reference:
+        return list(users)
+    return [u for u in users if not policy.restricted_cases(u).filter(reference=case_reference).exists()]
+
+
 def notify_institution(*, institution, kind, case_reference, link, exclude=None, roles=None):
     """One notification to every case-working member of `institution` (only `roles`, when given; except
-    `exclude`)."""
+    `exclude`, and those an access-restriction order keeps from the case)."""
     if kind not in NotificationKind.values:
         raise ValueError(f"Unknown notification kind {kind!r}")
-    users = _recipients(institution, exclude, roles)
+    users = _not_kept_from(_recipients(institution, exclude, roles), case_reference)
     now = timezone.now()
     rows = Notification.objects.bulk_create([
         Notification(user=u, institution=institution, kind=kind, case_reference=case_reference or "", link=link,
@@ -42,7 +52,8 @@ def notify_institution(*, institution, kind, case_reference, link, exclude=None,
 
 def notify_users(*, users, kind, case_reference, link, institution=None, exclude=None):
     """The same notification to named staff members (e.g. the requester of an approval, the assignee of a
-    task) — active ones only, each once, except `exclude`."""
+    task) — active ones only, each once, except `exclude` and those an access-restriction order keeps from the
+    case."""
     if kind not in NotificationKind.values:
         raise ValueError(f"Unknown notification kind {kind!r}")
     seen, targets = set(), []
@@ -51,6 +62,7 @@ def notify_users(*, users, kind, case_reference, link, institution=None, exclude
             continue
         seen.add(user.pk)
         targets.append(user)
+    targets = _not_kept_from(targets, case_reference)
     now = timezone.now()
     rows = Notification.objects.bulk_create([
         Notification(user=u, institution=institution, kind=kind, case_reference=case_reference or "", link=link,
