@@ -49,14 +49,7 @@ def acting_for(user, roles, case=None):
     """The institution on whose behalf `user` acts in one of `roles`: on `case`, the institution that owns it
     when the user holds one of them there (a user of two institutions acts for the owner on its case), else
     the first where they hold one; PermissionDenied when they hold none."""
-    held = [m for m in policy.memberships(user) if m.role in roles]
-    if case is not None:
-        for m in held:
-            if m.institution_id == case.owner_institution_id:
-                return m.institution
-    if held:
-        return held[0].institution
-    raise PermissionDenied(_("Your role does not allow this. Ask your supervisor if you need to do it."))
+    return _owner_first([m for m in policy.memberships(user) if m.role in roles], case)
 
 
 def acting_on(user, roles, case):
@@ -65,10 +58,16 @@ def acting_on(user, roles, case):
     PermissionDenied when they hold none there — a role held at an institution that does not see the case counts
     for nothing on it."""
     seeing = policy.institutions_seeing(user, case)
-    held = [m for m in policy.memberships(user) if m.role in roles and m.institution_id in seeing]
-    for m in held:
-        if m.institution_id == case.owner_institution_id:
-            return m.institution
+    return _owner_first([m for m in policy.memberships(user) if m.role in roles and m.institution_id in seeing], case)
+
+
+def _owner_first(held, case):
+    """The institution of the membership of `held` at `case`'s owner, else of the first of them; PermissionDenied
+    when `held` is empty."""
+    if case is not None:
+        for m in held:
+            if m.institution_id == case.owner_institution_id:
+                return m.institution
     if held:
         return held[0].institution
     raise PermissionDenied(_("Your role does not allow this. Ask your supervisor if you need to do it."))
