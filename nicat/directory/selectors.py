@@ -60,8 +60,8 @@ def represented_state(institution):
 
 
 def is_foreign_mission(institution):
-    """An embassy or consulate of another state than Azerbaijan (or of a state not recorded): it helps its own
-    citizens, it decides nothing of Azerbaijan's (the temporary residence permit)."""
+    """An embassy or consulate of another state than the home state (`NICAT_HOME_STATE`; or of a state not
+    recorded): it helps its own citizens, it decides nothing of the home state's (the temporary residence permit)."""
     if institution is None or not institution.kind_id or institution.kind.code != "embassy_consulate":
         return False
     state = represented_state(institution)
@@ -69,14 +69,15 @@ def is_foreign_mission(institution):
 
 
 def refuse_foreign_mission_on_permit(institution, case):
-    """The temporary residence permit (offered, discussed, applied for, decided) is recorded by Azerbaijan's
+    """The temporary residence permit (offered, discussed, applied for, decided) is recorded by the home state's
     side and by the institution that owns the case: a foreign state's embassy or consulate that sees the case's
     "return" section as a partner is refused (403)."""
     if institution is not None and institution.pk != case.owner_institution_id and is_foreign_mission(institution):
         from nicat.access import policy
 
-        raise policy.Refused(_("The temporary residence permit is Azerbaijan's: the embassy or consulate of another "
-                               "state does not record it. The institution that owns the case records it."))
+        raise policy.Refused(_("The temporary residence permit is decided by the state the person is in: the embassy "
+                               "or consulate of another state does not record it. The institution that owns the case "
+                               "records it."))
 
 
 def institution_address_visible_to(user, institution):
