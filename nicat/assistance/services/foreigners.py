@@ -65,7 +65,7 @@ def _return_role(actor, case):
 
 
 def _permit_role(actor, case):
-    """The residence permit is the "return" section too, and Azerbaijan's: never a foreign state's mission."""
+    """The residence permit is the "return" section too, and the home state's: never a foreign state's mission."""
     institution = _return_role(actor, case)
     refuse_foreign_mission_on_permit(institution, case)
     return institution
