@@ -10,7 +10,7 @@ from nicat.consent.models import Decision, Method, Purpose
 from nicat.consent.services import record_consent
 from tests.support.world import build_world
 
-__all__ = ["PNG", "build_world", "consent", "legal_basis_data", "referral_data"]
+__all__ = ["PNG", "accepted_referral", "build_world", "consent", "legal_basis_data", "referral_data"]
 
 
 def consent(actor, case, purpose=Purpose.REFERRAL, institution=None, decision=Decision.GIVEN, **extra):
@@ -22,6 +22,17 @@ def consent(actor, case, purpose=Purpose.REFERRAL, institution=None, decision=De
 def referral_data(to, purpose=Purpose.REFERRAL, **extra):
     return {"to_institution": to, "purpose": purpose, "urgency": "urgent", "message": "Needs a safe place tonight.",
             "shared_sections": ["identity"], **extra}
+
+
+def accepted_referral(sender, case, to, accepted_by, shared_sections=("medical",)):
+    """`sender` refers `case` to `to` with the person's consent, sharing `shared_sections`, and `accepted_by` (a
+    member of `to`) accepts it: the usual way a partner comes to see part of a case."""
+    from nicat.referrals import services as referrals
+
+    consent(sender, case, Purpose.REFERRAL, to)
+    referral = referrals.create_referral(actor=sender, case=case,
+                                         data=referral_data(to, shared_sections=list(shared_sections)))
+    return referrals.accept_referral(actor=accepted_by, referral=referral, expected_version=referral.version)
 
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

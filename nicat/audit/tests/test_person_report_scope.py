@@ -6,11 +6,9 @@ from django.urls import reverse
 
 from nicat.accounts.models import Role
 from nicat.cases.selectors import case_detail
-from nicat.consent.models import Purpose
 from nicat.persons import services as persons
 from nicat.persons.models import DuplicateSignal
-from nicat.referrals import services as referrals
-from tests.support.referrals import build_world, consent, referral_data
+from tests.support.referrals import accepted_referral, build_world
 from tests.support.world import make_institution, make_user
 
 
@@ -20,10 +18,7 @@ def test_a_supervisor_reads_the_access_report_only_as_far_as_the_person_is_share
     clinic = make_institution("clinic", "medical", name_az="Klinika", is_nonprofit=True)
     doctor = make_user("doctor", clinic, Role.MEDICAL_STAFF)
     clinic_supervisor = make_user("clinic.supervisor", clinic, Role.SUPERVISOR)
-    consent(world.worker, case, Purpose.REFERRAL, clinic)
-    referral = referrals.create_referral(actor=world.worker, case=case,
-                                         data=referral_data(clinic, shared_sections=["medical"]))
-    referrals.accept_referral(actor=doctor, referral=referral, expected_version=referral.version)
+    accepted_referral(world.worker, case, clinic, doctor)
     # The second NGO registered the same woman; the coordinator merged the two records.
     theirs = world.open_case(actor=world.worker2, person={"given_name": "Aysel", "family_name": "Məmmədova"})
     case_detail(user=world.worker2, case_uuid=theirs.uuid)
@@ -59,10 +54,7 @@ def test_the_case_page_offers_the_access_report_only_where_the_name_is_shared(cl
     case = world.open_case()
     clinic = make_institution("clinic", "medical", name_az="Klinika", is_nonprofit=True)
     doctor = make_user("doctor", clinic, Role.MEDICAL_STAFF)
-    consent(world.worker, case, Purpose.REFERRAL, clinic)
-    referral = referrals.create_referral(actor=world.worker, case=case,
-                                         data=referral_data(clinic, shared_sections=["medical"]))
-    referrals.accept_referral(actor=doctor, referral=referral, expected_version=referral.version)
+    accepted_referral(world.worker, case, clinic, doctor)
     report = reverse("audit:person_report", args=[case.person.uuid])
     client.force_login(make_user("clinic.supervisor", clinic, Role.SUPERVISOR))
     page = client.get(reverse("cases:detail", args=[case.uuid]))

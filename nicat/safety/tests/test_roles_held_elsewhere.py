@@ -11,11 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from nicat.accounts.models import Membership, Role, User
-from nicat.consent.models import Purpose
-from nicat.referrals import services as referrals
 from nicat.safety import services as safety
 from nicat.safety.models import Assessment
-from tests.support.referrals import consent, referral_data
+from tests.support.referrals import accepted_referral
 from tests.support.world import make_institution, make_user, verified_login
 
 pytestmark = pytest.mark.django_db
@@ -36,10 +34,7 @@ def test_a_case_working_role_at_an_unrelated_ngo_opens_no_reasons_to_a_clinics_d
                              expected_version=assessment.version)
     clinic = make_institution("clinic", "medical", name_az="Klinika", is_nonprofit=True)
     doctor = make_user("doctor", clinic, Role.MEDICAL_STAFF)
-    consent(cast.worker, case, Purpose.REFERRAL, clinic)
-    referral = referrals.create_referral(actor=cast.worker, case=case,
-                                         data=referral_data(clinic, shared_sections=["medical"]))
-    referrals.accept_referral(actor=doctor, referral=referral, expected_version=referral.version)
+    accepted_referral(cast.worker, case, clinic, doctor)
     Membership.objects.create(user=doctor, institution=cast.ngo2, role=Role.CASE_WORKER)
     doctor = User.objects.get(pk=doctor.pk)
 

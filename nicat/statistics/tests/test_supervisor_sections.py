@@ -10,8 +10,7 @@ import pytest
 from django.utils import timezone
 
 from nicat.accounts.models import Role
-from nicat.consent.models import Purpose
-from tests.support.referrals import build_world, consent, referral_data
+from tests.support.referrals import accepted_referral, build_world
 from tests.support.world import make_institution, make_user, term
 
 pytestmark = pytest.mark.django_db
@@ -25,12 +24,7 @@ def world(cast):
     case = cast.open_case(first_contact_at=timezone.make_aware(datetime.datetime(2025, 3, 4, 12)),
                           person={"gender": term("gender", "feminine")})
     case.person.citizenships.add(term("country", "UZ"))
-    from nicat.referrals import services as referrals
-
-    consent(world.worker, case, Purpose.REFERRAL, clinic)
-    referral = referrals.create_referral(actor=world.worker, case=case,
-                                         data=referral_data(clinic, shared_sections=["medical"]))
-    referrals.accept_referral(actor=world.clinic_supervisor, referral=referral, expected_version=referral.version)
+    accepted_referral(world.worker, case, clinic, world.clinic_supervisor)
     world.case = case
     return world
 
