@@ -338,18 +338,13 @@ def approval_gate(*, actor, kind, institution, case, target, payload, approval=N
                                           target=target.uuid, payload=payload, requested_by=actor)
         audit.record(actor=actor, action="approval.request", obj=request, case=case, institution=institution,
                      details={"kind": kind, "target": str(target.uuid)})
-        # Only the supervisors who see the case: one an access-restriction order keeps from it is not told of it.
-        notify_users(users=[u for u in _supervisors_of(institution) if _still_sees(u, case)],
-                     kind=NotificationKind.APPROVAL_REQUESTED, case_reference=case.reference,
-                     link=approval_link(request), institution=institution, exclude=actor)
+        # A supervisor an access-restriction order keeps from the case is not told of it (notify_institution).
+        notify_institution(institution=institution, kind=NotificationKind.APPROVAL_REQUESTED,
+                           case_reference=case.reference, link=approval_link(request), exclude=actor,
+                           roles=[Role.SUPERVISOR])
     raise gates.ApprovalPending(
         _("Sent for approval: %(what)s takes effect when a supervisor of %(institution)s approves it. You will be "
           "notified.") % {"what": ApprovalKind(kind).label, "institution": institution}, request.uuid)
-
-
-def _supervisors_of(institution):
-    return (User.objects.filter(in_effect_q("memberships__"), is_active=True, memberships__institution=institution,
-                                memberships__role=Role.SUPERVISOR).distinct())
 
 
 def may_decide(user, approval):
