@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -21,7 +21,7 @@ from nicat.access.decorators import requires
 from nicat.accounts.signals import client_ip
 from nicat.cases.forms import CaseForm, PersonForm
 from nicat.cases.models import CameToNotice, Case
-from nicat.core import pages, ratelimit, submissions
+from nicat.core import pages, publicpage, ratelimit, submissions
 from nicat.core.errors import ConcurrentEdit
 from nicat.hotline import selectors, services
 from nicat.hotline.forms import ContactEditForm, ContactForm, HelpForm, LinkSearchForm
@@ -218,32 +218,17 @@ def _stamp(value):
     return timezone.now().timestamp() - when >= minimum, str(key or "")
 
 
-def _language(request):
-    """The public site's rule (nicat/public/views.py): `?lang=` when given, else what the locale middleware
-    found. Never a cookie."""
-    lang = request.GET.get("lang", "")
-    codes = [code for code, _name in settings.LANGUAGES]
-    if lang in codes:
-        return lang
-    current = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
-    return current if current in codes else codes[0]
-
-
 def _public_render(request, template, context, status=200):
-    """Rendered inside the public site's layout (public/base.html), in its language."""
-    lang = _language(request)
-    with translation.override(lang):
-        request.LANGUAGE_CODE = lang
-        response = render(request, template, {"page": "ask_for_help", "lang": lang,
-                                              "languages": settings.LANGUAGES, **context}, status=status)
-    response["Content-Language"] = lang
+    """Rendered inside the public site's layout (public/base.html), in its language; never kept by a cache, never
+    named in a referrer."""
+    response = publicpage.render_public(request, template, context, page="ask_for_help", status=status)
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response
 
 
 def _thanks(request):
-    return redirect(f"{reverse('hotline:ask_for_help_thanks')}?lang={_language(request)}")
+    return redirect(f"{reverse('hotline:ask_for_help_thanks')}?lang={publicpage.chosen_language(request)}")
 
 
 @never_cache

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,7 +13,7 @@ from nicat.access import policy, predicates
 from nicat.access.decorators import case_worker_required
 from nicat.accounts.signals import client_ip
 from nicat.cases.models import Case
-from nicat.core import pages, ratelimit
+from nicat.core import pages, publicpage, ratelimit
 from nicat.core.errors import NotAllowed
 from nicat.directory import selectors as directory_selectors
 from nicat.identification import engine, selectors, services
@@ -254,17 +254,6 @@ def worklist(request):
         "may_decide": predicates.may_decide_status(request.user)})
 
 
-def _public_language(request):
-    """The public site's rule (docs/public-site.md): `?lang=` when given, else what the locale middleware found.
-    Never a cookie."""
-    codes = [code for code, _name in settings.LANGUAGES]
-    lang = request.GET.get("lang", "")
-    if lang in codes:
-        return lang
-    current = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
-    return current if current in codes else codes[0]
-
-
 def verify(request):
     """Public: is this printed status certificate genuine? Answers only "valid" or "not valid". Each check is
     an event of the audit trail: past NICAT_CERTIFICATE_CHECKS_PER_HOUR checks from one address the page
@@ -285,13 +274,8 @@ def verify(request):
     status = 429 if limited else 200
     if request.user.is_authenticated:
         return render(request, "identification/verify.html", {**context, "layout": "web/base.html"}, status=status)
-    lang = _public_language(request)
-    with translation.override(lang):
-        request.LANGUAGE_CODE = lang
-        response = render(request, "identification/verify.html", {
-            **context, "layout": "public/base.html", "public": True, "page": "verify", "lang": lang,
-            "languages": settings.LANGUAGES}, status=status)
-    response["Content-Language"] = lang
+    response = publicpage.render_public(request, "identification/verify.html", {
+        **context, "layout": "public/base.html", "public": True}, page="verify", status=status)
     response["Referrer-Policy"] = "no-referrer"  # the address carries the certificate's number and code
     return response
 

@@ -13,18 +13,11 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from nicat.core.publicpage import chosen_language
 from nicat.public import leaflet as leaflet_pdf
 from nicat.public import selectors
 
 LANGUAGES = tuple(code for code, _name in settings.LANGUAGES)
-
-
-def chosen_language(request):
-    lang = request.GET.get("lang", "")
-    if lang in LANGUAGES:
-        return lang
-    current = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
-    return current if current in LANGUAGES else LANGUAGES[0]
 
 
 def public_page(view):
