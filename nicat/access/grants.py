@@ -3,39 +3,67 @@ orders (a restriction). Registered once, in AccessConfig.ready()."""
 from django.db.models import Q
 
 from nicat.access import policy, sections
-from nicat.accounts.models import Role
+from nicat.accounts.models import CASE_ROLES, Role
 
 _registered = False
 
 
+def _supervising(user, institution_ids):
+    """Those of `institution_ids` where `user` is a supervisor now: a break-glass opening is the supervisor's on
+    behalf of the institution it names, and counts while they supervise there."""
+    return {m.institution_id for m in policy.memberships(user)
+            if m.role == Role.SUPERVISOR and m.institution_id in set(institution_ids)}
+
+
 def break_glass_grant(user, institution_ids):
-    """A supervisor's running break-glass openings."""
-    if not policy.has_role(user, Role.SUPERVISOR):
+    """A supervisor's running break-glass openings, on behalf of those of `institution_ids` they supervise."""
+    supervising = _supervising(user, institution_ids)
+    if not supervising:
         return None
     from nicat.access.models import BreakGlass
 
-    running = policy.rule_table(BreakGlass).filter(BreakGlass.running(), user_id=user.pk)
+    running = policy.rule_table(BreakGlass).filter(BreakGlass.running(), user_id=user.pk,
+                                                   institution_id__in=sorted(supervising))
     return Q(pk__in=running.values("case_id"))
 
 
 def restriction_order_restriction(user, institution_ids):
-    """Cases under an order in force that names none of the user's roles."""
+    """Cases under an order in force that names none of the roles the user holds at an institution through which
+    they see the case: a role held at another of their institutions keeps nothing (a case worker of the owner
+    who supervises at another NGO loses the case an order leaves to supervisors)."""
     from nicat.access.models import RestrictionOrder
 
     orders = policy.rule_table(RestrictionOrder).filter(active=True)
-    keep = Q()
-    for role in sorted(policy.roles(user)):
-        keep |= Q(allowed_roles__contains=f",{role},")
-    if keep:
-        orders = orders.exclude(keep)
-    return Q(pk__in=orders.values("case_id"))
+    held = {}
+    for m in policy.memberships(user):
+        if m.institution_id in set(institution_ids) and m.role in CASE_ROLES:
+            held.setdefault(m.institution_id, set()).add(m.role)
+    if len(held) <= 1:
+        roles = next(iter(held.values()), set())
+        return Q(pk__in=orders.exclude(_naming(roles)).values("case_id")) if roles else \
+            Q(pk__in=orders.values("case_id"))
+    kept = Q(pk__in=[])
+    for institution_id, roles in sorted(held.items()):
+        kept |= Q(pk__in=orders.filter(_naming(roles)).values("case_id")) & policy.seen_through_q(user, institution_id)
+    return Q(pk__in=orders.values("case_id")) & ~kept
 
 
-def break_glass_sections(user, case):
-    """A running break-glass opens every section the supervisor's role may see."""
+def _naming(roles):
+    """A Q over RestrictionOrder: the orders that name one of `roles` among those keeping access."""
+    naming = Q()
+    for role in sorted(roles):
+        naming |= Q(allowed_roles__contains=f",{role},")
+    return naming
+
+
+def break_glass_sections(user, case, institution_ids=None):
+    """A running break-glass opens every section the supervisor's role may see, to the institution it was opened
+    for (of `institution_ids`; by default any of the user's)."""
     from nicat.access.models import BreakGlass
 
-    if BreakGlass.objects.of(case).filter(BreakGlass.running(), user_id=user.pk).exists():
+    supervising = _supervising(user, policy.case_institution_ids(user) if institution_ids is None else institution_ids)
+    if supervising and BreakGlass.objects.of(case).filter(BreakGlass.running(), user_id=user.pk,
+                                                          institution_id__in=sorted(supervising)).exists():
         return sections.CODES
     return None
 

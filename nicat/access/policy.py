@@ -31,7 +31,9 @@ _case_partners = []
 
 
 def register_case_grant(fn):
-    """`fn(user, institution_ids) -> Q | None` over Case: more cases this user may see."""
+    """`fn(user, institution_ids) -> Q | None` over Case: more cases this user may see through those of their
+    institutions (`institutions_seeing` asks one at a time, so a grant opens a case to the institution it names —
+    the receiver of a referral, the one a break-glass was opened for — not to the user's other ones)."""
     _case_grants.append(fn)
     return fn
 
@@ -53,7 +55,8 @@ def partner_institution_ids(case):
 
 
 def register_case_restriction(fn):
-    """`fn(user, institution_ids) -> Q | None` over Case: cases this user may NOT see after all."""
+    """`fn(user, institution_ids) -> Q | None` over Case: cases this user, working at `institution_ids`, may NOT
+    see after all — judged by the roles they hold there (`institutions_seeing` asks one institution at a time)."""
     _case_restrictions.append(fn)
     return fn
 
@@ -73,8 +76,10 @@ def rule_table(model):
 
 
 def register_section_grant(fn):
-    """`fn(user, case) -> iterable of section codes | None`: the sections a grant opens to a user
-    whose institution does not own the case (a referral shares some, a break-glass all)."""
+    """`fn(user, case, institution_ids) -> iterable of section codes | None`: the sections of `case` a grant opens
+    to `user` working at `institution_ids` (some of their institutions, none of them the owner): a referral to one
+    of them shares some, a break-glass opened for one of them all. The policy asks it one institution at a time and
+    keeps of the answer what the user's roles held THERE see (`_case_sections`)."""
     _section_grants.append(fn)
     return fn
 
@@ -185,25 +190,37 @@ def acting_institution(user, institution=None):
 
 def institutions_seeing(user, case):
     """The user's institutions through which `case` is visible to them: the owner when they work there, and each
-    other one a registered grant opens the case to (an accepted referral to it, the person's stay there …). A role
+    other one a registered grant opens the case to (an accepted referral to it, the person's stay there …), unless
+    a registered restriction keeps it from the roles they hold there (an order that names none of them). A role
     counts on the case only where it is held at one of them (`roles_on`): a case-working role at an unrelated NGO
-    opens nothing more of a case the user sees as a clinic's doctor. The caller has checked that the case is visible
-    (a restriction is not applied here)."""
+    opens nothing more of a case the user sees as a clinic's doctor. The caller has checked that the case is
+    visible."""
     memo = _memo(user).setdefault("institutions_seeing", {})
     if case.pk not in memo:
         ids = case_institution_ids(user)
-        seeing = {case.owner_institution_id} & ids
-        for institution_id in sorted(ids - seeing):
-            parts = [q for q in (grant(user, {institution_id}) for grant in _case_grants) if q is not None]
-            if not parts:
-                continue
-            allowed = parts[0]
-            for part in parts[1:]:
-                allowed |= part
-            if rule_table(case_model()).filter(pk=case.pk).filter(allowed).exists():
-                seeing.add(institution_id)
+        if len(ids) == 1:
+            seeing = set(ids)  # a visible case of a user of one institution is seen through it
+        else:
+            seeing = set()
+            for institution_id in sorted(ids):
+                through = rule_table(case_model()).filter(pk=case.pk).filter(seen_through_q(user, institution_id))
+                for denied in _restriction_filters(user, {institution_id}):
+                    through = through.exclude(denied)
+                if through.exists():
+                    seeing.add(institution_id)
         memo[case.pk] = frozenset(seeing)
     return set(memo[case.pk])
+
+
+def seen_through_q(user, institution_id):
+    """A Q over Case: the cases `user` sees through `institution_id`, one of their institutions, before any
+    restriction — it owns them, or a registered grant opens them to it."""
+    allowed = Q(owner_institution_id=institution_id)
+    for grant in _case_grants:
+        extra = grant(user, {institution_id})
+        if extra is not None:
+            allowed |= extra
+    return allowed
 
 
 def roles_on(user, case):
@@ -238,8 +255,9 @@ def case_filter(user):
     return allowed
 
 
-def _restriction_filters(user):
-    ids = case_institution_ids(user)
+def _restriction_filters(user, institution_ids=None):
+    """The registered restrictions' Qs for `user` working at `institution_ids` (by default all their institutions)."""
+    ids = case_institution_ids(user) if institution_ids is None else set(institution_ids)
     return [q for q in (restriction(user, ids) for restriction in _case_restrictions) if q is not None]
 
 
@@ -438,21 +456,29 @@ def _case_sections(user, case, role_sections):
         visible[case.pk] = visible_cases(user).filter(pk=case.pk).exists()
     if not visible[case.pk]:
         return set()
-    if case.owner_institution_id in case_institution_ids(user):
+    ids = case_institution_ids(user)
+    owner = case.owner_institution_id
+    if owner in ids:
         # At the owner institution, what the user's roles THERE see: a role held at another institution (a
         # supervisor elsewhere) opened the owner's security measures to a case worker (found by a review).
-        own = _sections_at(user, case.owner_institution_id)
+        own = _sections_at(user, owner)
         if not set(role_sections) - own:
             return own  # nothing more to find (the usual user: one institution; no grant is asked)
-        return own | (set(role_sections) & _granted(user, case))
-    # Outside the owner institution a user sees only what the grant that let them in opens.
-    return set(role_sections) & _granted(user, case)
+    seeing = institutions_seeing(user, case)
+    # Through each institution that sees the case: what the user's roles held there see, within what the grants
+    # to that institution open (the owner's roles see the whole case). A role held at an unrelated institution
+    # opens nothing: a clinic's doctor who is also a case worker at another NGO reads what a doctor reads.
+    sections = set()
+    for institution_id in seeing:
+        at = _sections_at(user, institution_id)
+        sections |= at if institution_id == owner else at & _granted(user, case, {institution_id})
+    return sections
 
 
-def _granted(user, case):
+def _granted(user, case, institution_ids):
     granted = set()
     for grant in _section_grants:
-        granted.update(grant(user, case) or ())
+        granted.update(grant(user, case, institution_ids) or ())
     return granted
 
 

@@ -45,11 +45,10 @@ def is_competent_supervisor(user):
     return bool(competent_authority_ids(user, {Role.SUPERVISOR}))
 
 
-def acting_for(user, roles, case=None):
-    """The institution on whose behalf `user` acts in one of `roles`: on `case`, the institution that owns it
-    when the user holds one of them there (a user of two institutions acts for the owner on its case), else
-    the first where they hold one; PermissionDenied when they hold none."""
-    return _owner_first([m for m in policy.memberships(user) if m.role in roles], case)
+def acting_for(user, roles):
+    """The institution on whose behalf `user` acts in one of `roles` before a case is named (the gate of a form or
+    an endpoint): the first where they hold one; PermissionDenied when they hold none. On a case, `acting_on`."""
+    return _owner_first([m for m in policy.memberships(user) if m.role in roles], None)
 
 
 def acting_on(user, roles, case):
@@ -87,10 +86,6 @@ ACTION_ROLES = {
     "close": frozenset({Role.CASE_WORKER, Role.SUPERVISOR}),
 }
 CLOSED_CASE_STATUSES = frozenset({"Closed", "ClosedReferred"})
-
-
-def has_action_role(user, action):
-    return bool(policy.roles(user) & ACTION_ROLES[action])
 
 
 def owns_case(user, case):
@@ -156,7 +151,9 @@ def case_actions(user, case):
         return set()
     closed = case.status in CLOSED_CASE_STATUSES
     own = owns_case(user, case)
-    actions = {code for code in ACTION_ROLES if has_action_role(user, code)}
+    # A role counts where it is held at an institution through which the user sees the case (`policy.roles_on`).
+    held = policy.roles_on(user, case)
+    actions = {code for code, roles in ACTION_ROLES.items() if held & roles}
     if "return" not in visible:
         actions.discard("return")
     # Closing is the owner's: a role that closes, held at the owning institution.

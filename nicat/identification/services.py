@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nicat.access import policy
-from nicat.access.predicates import ACTION_ROLES, acting_for, deciding_institution
+from nicat.access.predicates import ACTION_ROLES, acting_on, deciding_institution
 from nicat.access.sections import IDENTITY, NARRATIVE, RETURN
 from nicat.audit import services as audit
 from nicat.cases.models import CLOSED_STATUSES, Case, TraffickingEvent, TraffickingStatus
@@ -663,7 +663,7 @@ def may_mark_permit(user, case):
     if not policy.can_see_section(user, case, RETURN):
         return False
     try:
-        institution = acting_for(user, ACTION_ROLES["return"], case)
+        institution = acting_on(user, ACTION_ROLES["return"], case)
     except PermissionDenied:
         return False
     return institution.pk == case.owner_institution_id or not is_foreign_mission(institution)
@@ -677,7 +677,7 @@ def mark_residence_permit_discussed(*, actor, case, expected_version, on=None):
     user read (a missing one is refused, a stale one is a concurrent edit)."""
     require_visible(actor, case)
     policy.require_section(actor, case, RETURN)
-    refuse_foreign_mission_on_permit(acting_for(actor, ACTION_ROLES["return"], case), case)
+    refuse_foreign_mission_on_permit(acting_on(actor, ACTION_ROLES["return"], case), case)
     identification = Identification.objects.of(case).first()
     if identification is None or identification.status != IdentificationStatus.RECOGNISED:
         raise ValidationError(_("The temporary residence permit follows official recognition; this case is not "

@@ -66,11 +66,14 @@ def parties_rule(user, institution_ids):
     return Q(from_institution_id__in=ids) | Q(to_institution_id__in=ids) | Q(case__owner_institution_id__in=ids)
 
 
-def shared_sections(user, case):
-    """The case sections that `user`'s institutions receive through active referrals (a frozenset of codes
-    from nicat.referrals.sections; empty when none). The case owner's staff see everything regardless:
-    the access policy (`can_see_section`) combines this with ownership and other grants."""
+def shared_sections(user, case, institution_ids=None):
+    """The case sections that `user`'s institutions (those of `institution_ids`, by default all) receive through
+    active referrals (a frozenset of codes from nicat.referrals.sections; empty when none). The case owner's staff
+    see everything regardless: the access policy (`can_see_section`) combines this with ownership, other grants and
+    the roles the user holds at each receiving institution."""
     ids = policy.case_institution_ids(user)
+    if institution_ids is not None:
+        ids &= set(institution_ids)
     if not ids:
         return frozenset()
     sections = set()

@@ -16,9 +16,13 @@ CLOSE_ROLES = predicates.ACTION_ROLES["close"]
 
 
 def acting_institution(actor, roles, case=None):
-    """The institution on whose behalf `actor` acts in one of `roles` (on `case`, its owner when they hold one
-    of them there), or PermissionDenied."""
-    return predicates.acting_for(actor, roles, case)
+    """The institution on whose behalf `actor` acts in one of `roles`, or PermissionDenied: on `case` (which they
+    see), one through which they see it — its owner first (`predicates.acting_on`); a role held at an institution
+    that does not see the case counts for nothing on it. Without a case, the first where they hold one (the gate
+    before a case is named)."""
+    if case is None:
+        return predicates.acting_for(actor, roles)
+    return predicates.acting_on(actor, roles, case)
 
 
 def require_case_role(actor, case, roles):
