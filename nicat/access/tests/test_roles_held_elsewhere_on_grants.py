@@ -98,3 +98,20 @@ def test_an_order_that_keeps_a_case_from_case_workers_is_not_lifted_by_a_role_he
     theirs = cast.open_case(actor=cast.worker2)
     assert Case.objects.visible_to(worker).filter(pk=theirs.pk).exists()
     assert policy.count_visible_cases(worker) == Case.objects.visible_to(worker).count() == 1
+
+
+def test_a_break_glass_opening_counts_while_its_supervisor_supervises_where_it_was_opened(cast):
+    """An opening is on behalf of the institution it names. A supervisor whose role there ended, and who
+    supervises at another NGO, no longer reads the case through it (before, any supervisor role kept it open)."""
+    case = cast.open_case()
+    supervisor = make_user("sup", cast.main_department, Role.SUPERVISOR)
+    reason = "Person found injured at the border post; need the emergency contact recorded by the NGO."
+    access.open_break_glass(actor=supervisor, case_reference=case.reference, reason=reason)
+    assert Case.objects.visible_to(User.objects.get(pk=supervisor.pk)).filter(pk=case.pk).exists()
+
+    Membership.objects.create(user=supervisor, institution=cast.ngo2, role=Role.SUPERVISOR)
+    Membership.objects.filter(user=supervisor, institution=cast.main_department).update(active=False,
+                                                                                         ended_at=timezone.now())
+    moved = User.objects.get(pk=supervisor.pk)
+    assert not Case.objects.visible_to(moved).filter(pk=case.pk).exists()
+    assert policy.visible_sections(moved, case) == set()
