@@ -187,7 +187,8 @@ def open_case_from_contact(*, actor, contact, person_data, case_data, expected_v
     case_data.setdefault("first_contact_at", contact.started_at)
     with transaction.atomic():
         bump_version(Contact, contact, expected_version, case__isnull=True)
-        case = open_case(actor=actor, person_data=person_data, case_data=case_data)
+        # The hotline's contact becomes the hotline's case, whatever other institution the operator works for.
+        case = open_case(actor=actor, person_data=person_data, case_data=case_data, institution=contact.institution)
         before = contact.outcome
         contact.case, contact.outcome = case, Outcome.NEW_CASE
         contact.save(update_fields=["case", "outcome", "version", "updated_at"])
@@ -199,12 +200,18 @@ def open_case_from_contact(*, actor, contact, person_data, case_data, expected_v
 
 def link_contact_to_case(*, actor, contact, case, expected_version):
     """Link the contact to an existing case the actor may see — never to one they may not (that answer
-    is the same as for a case that does not exist)."""
+    is the same as for a case that does not exist) — and through the contact's hotline: a case the operator sees
+    only as a member of another institution is not the hotline's to join its caller to."""
     from nicat.cases.models import Case
 
     require_visible(actor, contact)
     if case is None or not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
         raise ValidationError({"case": _("No case with this reference is visible to you.")})
+    if contact.institution_id not in policy.institutions_seeing(actor, case):
+        raise ValidationError({"case": _(
+            "%(hotline)s, whose contact this is, does not see this case: you see it through another institution "
+            "you work for. Link the contact to a case of %(hotline)s, or open a new one from it.") % {
+                "hotline": contact.institution.name}})
     if contact.case_id:
         raise ValidationError(_("This contact is already part of case %(ref)s.") % {"ref": contact.case.reference})
     with transaction.atomic():
