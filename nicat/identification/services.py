@@ -581,8 +581,8 @@ def record_decision(*, actor, case, decision, expected_version):
     require_visible(actor, case)
     institution = deciding_institution(actor)
     if institution is None:
-        raise ValidationError(_("Only an identification officer of the Main Department (the competent authority) "
-                                "can record the official decision on the trafficking status. Nothing was changed."))
+        raise policy.Refused(_("Only an identification officer of the Main Department (the competent authority) "
+                               "can record the official decision on the trafficking status. Nothing was changed."))
     errors = {}
     outcome = decision.get("outcome")
     if outcome not in DecisionOutcome.values:

@@ -2,7 +2,7 @@
 import datetime
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from nicat.accounts.models import Role
@@ -109,13 +109,13 @@ def test_bad_decisions_change_nothing(cast, adult_case, bad, field):
 def test_only_an_identification_officer_of_the_competent_body_decides(cast, adult_case):
     refer(cast, adult_case)
     for actor in (cast.worker, make_user("supervisor.md", cast.main_department, Role.SUPERVISOR)):
-        with pytest.raises((ValidationError, NotAllowed)) as error:
+        with pytest.raises((PermissionDenied, NotAllowed)) as error:
             decide(cast, adult_case, actor=actor)
-        if isinstance(error.value, ValidationError):
-            assert "Only an identification officer" in error.value.messages[0]
+        if isinstance(error.value, PermissionDenied):  # refused for the role, with the reason (a 403)
+            assert "Only an identification officer" in str(error.value)
     # An identification officer of another (not competent) institution.
     police = make_user("local.police", cast.ngo, Role.IDENTIFICATION_OFFICER)
-    with pytest.raises(ValidationError, match="Only an identification officer"):
+    with pytest.raises(PermissionDenied, match="Only an identification officer"):
         decide(cast, adult_case, actor=police)
     assert Case.objects.system().get(pk=adult_case.pk).trafficking_status == TraffickingStatus.POSSIBLE
 
