@@ -20,6 +20,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from nicat.core.spreadsheet import restore_cell, safe_cell
 
 STANDARD = "HTCDS 2.0"
@@ -197,8 +199,11 @@ class Problem:
     field: str
     message: str
 
-    def __str__(self):
-        return f"row {self.row}, {self.field}: {self.message}" if self.field else f"row {self.row}: {self.message}"
+    def __str__(self):  # in the active language (the request's, or the command's)
+        if self.field:
+            return _("row %(row)d, %(field)s: %(message)s") % {"row": self.row, "field": self.field,
+                                                               "message": self.message}
+        return _("row %(row)d: %(message)s") % {"row": self.row, "message": self.message}
 
 
 @dataclass
@@ -213,12 +218,13 @@ def loads(text, fmt):
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            return Parsed(problems=[Problem(0, "", f"not valid JSON: {exc.msg} at line {exc.lineno}")])
+            return Parsed(problems=[Problem(0, "", _("not valid JSON: %(error)s at line %(line)d")
+                                           % {"error": exc.msg, "line": exc.lineno})])
         if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
-            return Parsed(problems=[Problem(0, "", 'expected an object with a "cases" list')])
+            return Parsed(problems=[Problem(0, "", _("expected an object with a %(cases)s list") % {"cases": '"cases"'})])
         orgs = data.get("organisations") or []
         if not isinstance(orgs, list) or not all(isinstance(o, dict) for o in orgs):
-            return Parsed(problems=[Problem(0, "organisations", "expected a list of objects")])
+            return Parsed(problems=[Problem(0, "organisations", _("expected a list of objects"))])
         return Parsed(organisations=orgs, cases=data["cases"])
     # A cell may be as long as the file (the comments of a case, as JSON): the csv module's default limit of
     # 128 KiB refused a file Nicat itself exported, and its error was a server error.
@@ -227,7 +233,7 @@ def loads(text, fmt):
     try:
         return _csv_cases(reader)
     except csv.Error as exc:
-        return Parsed(problems=[Problem(reader.line_num, "", f"not valid CSV: {exc}")])
+        return Parsed(problems=[Problem(reader.line_num, "", _("not valid CSV: %(error)s") % {"error": exc})])
 
 
 # The yes/no and whole-number fields of a case record. The export writes them as JSON true/false and numbers, and
@@ -258,10 +264,10 @@ def _csv_integer(text):
 
 def _csv_cases(reader):
     if not reader.fieldnames:
-        return Parsed(problems=[Problem(0, "", "the file is empty")])
+        return Parsed(problems=[Problem(0, "", _("the file is empty"))])
     unknown = [f for f in reader.fieldnames if f not in CASE_FIELDS]
     if unknown:
-        return Parsed(problems=[Problem(0, ", ".join(unknown), "unknown column")])
+        return Parsed(problems=[Problem(0, ", ".join(unknown), _("unknown column"))])
     cases = []
     for row in reader:
         record = {name: restore_cell(value) for name, value in row.items()}

@@ -14,6 +14,8 @@ import datetime
 import uuid as uuidlib
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 PERPETRATOR_KEYS = ("nct_Id", "prs_FirstName", "prs_SecondName", "prs_MiddleName", "nct_Aliases", "prs_Gender",
                     "prs_Citizenship", "per_RoleInProcess", "per_RoleDetails", "per_Organisation",
                     "vic_RelationshipToTrafficker", "nct_Relation", "nct_AgeBand")
@@ -112,7 +114,7 @@ def records(case, vocab):
 def _list(row, raw, name):
     value = raw.get(name) or []
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        row.fail(name, "expected a list of objects")
+        row.fail(name, _("expected a list of objects"))
         return []
     return value
 
@@ -123,10 +125,10 @@ def _uuid(row, where, value, existing, seen):
     try:
         value = uuidlib.UUID(str(value))
     except ValueError:
-        row.fail(where, "not a UUID")
+        row.fail(where, _("not a UUID"))
         return None
     if value in existing or value in seen:
-        row.fail(where, "already in the registry (or twice in the file)")
+        row.fail(where, _("already in the registry (or twice in the file)"))
         return None
     seen.add(value)
     return value
@@ -135,7 +137,7 @@ def _uuid(row, where, value, existing, seen):
 def _choice(row, where, value, choices, default=""):
     value = value or default
     if value not in choices.values:
-        row.fail(where, f"unknown value {str(value)[:40]!r}")
+        row.fail(where, _("unknown value %(value)s") % {"value": repr(str(value)[:40])})
         return default
     return value
 
@@ -163,14 +165,14 @@ def check(row, raw, vocab, institutions, seen, existing, make_row):
         ids.add(pid)
         aliases = p.get("nct_Aliases") or []
         if not isinstance(aliases, list) or not all(isinstance(a, str) and len(a) <= 150 for a in aliases):
-            row.fail(f"{where}.nct_Aliases", "expected a list of names")
+            row.fail(f"{where}.nct_Aliases", _("expected a list of names"))
             aliases = []
         relation = sub.term("nct_Relation", vocab, "trafficker_relation") if p.get("nct_Relation") else None
         if relation is None and p.get("vic_RelationshipToTrafficker"):
             # A file from elsewhere: the HTCDS value, mapped to the first term that carries it.
             relation = vocab.first_with_htcds("trafficker_relation", p["vic_RelationshipToTrafficker"])
             if relation is None:
-                row.fail(f"{where}.vic_RelationshipToTrafficker", "unknown value")
+                row.fail(f"{where}.vic_RelationshipToTrafficker", _("unknown value"))
         out["perpetrators"].append({
             "uuid": pid, "given_name": sub.text("prs_FirstName"), "family_name": sub.text("prs_SecondName"),
             "patronymic": sub.text("prs_MiddleName"), "aliases": aliases,
@@ -188,13 +190,14 @@ def check(row, raw, vocab, institutions, seen, existing, make_row):
         cc_ids.add(str(cid))
         body = c.get("nct_InvestigatingBody") or ""
         if body not in institutions:
-            row.fail(f"{where}.nct_InvestigatingBody", f"unknown institution {str(body)[:40]!r}")
+            row.fail(f"{where}.nct_InvestigatingBody", _("unknown institution %(value)s") % {"value": repr(str(body)[:40])})
         opened = sub.date("nct_OpenedOn")
         if opened is None:
-            row.fail(f"{where}.nct_OpenedOn", "required")
+            row.fail(f"{where}.nct_OpenedOn", _("required"))
         suspects = c.get("nct_Perpetrators") or []
         if not isinstance(suspects, list) or any(str(s) not in {str(i) for i in ids} for s in suspects):
-            row.fail(f"{where}.nct_Perpetrators", "names a suspect not listed in nct_Perpetrators of this case")
+            row.fail(f"{where}.nct_Perpetrators", _("names a suspect not listed in %(field)s of this case")
+                     % {"field": "nct_Perpetrators"})
             suspects = []
         changes = []
         for k, s in enumerate(_list(row, c, "nct_StageChanges")):
@@ -211,15 +214,16 @@ def check(row, raw, vocab, institutions, seen, existing, make_row):
             starts = hs.moment("nct_StartsAt", required=True, future_ok=True)
             appearance = h.get("nct_Appearance")
             if appearance is not None and not isinstance(appearance, dict):
-                row.fail(f"{hw}.nct_Appearance", "expected an object or null")
+                row.fail(f"{hw}.nct_Appearance", _("expected an object or null"))
                 appearance = None
             if appearance is not None:
                 by = appearance.get("nct_AccompaniedBy") or ""
                 if by and by not in institutions:
-                    row.fail(f"{hw}.nct_Appearance.nct_AccompaniedBy", f"unknown institution {str(by)[:40]!r}")
+                    row.fail(f"{hw}.nct_Appearance.nct_AccompaniedBy", _("unknown institution %(value)s")
+                             % {"value": repr(str(by)[:40])})
                 checked = appearance.get("nct_SafetyChecked") or []
                 if not isinstance(checked, list) or not all(isinstance(x, str) for x in checked):
-                    row.fail(f"{hw}.nct_Appearance.nct_SafetyChecked", "expected a list of labels")
+                    row.fail(f"{hw}.nct_Appearance.nct_SafetyChecked", _("expected a list of labels"))
                     checked = []
                 appearance = {"status": _choice(row, f"{hw}.nct_Appearance.nct_Status", appearance.get("nct_Status"),
                                                 AppearanceStatus, AppearanceStatus.REQUIRED),
@@ -233,7 +237,7 @@ def check(row, raw, vocab, institutions, seen, existing, make_row):
         clean_verdict = {}
         if verdict is not None:
             if not isinstance(verdict, dict):
-                row.fail(f"{where}.nct_Verdict", "expected an object or null")
+                row.fail(f"{where}.nct_Verdict", _("expected an object or null"))
             else:
                 vs = make_row(verdict, f"{where}.nct_Verdict")
                 amount = verdict.get("nct_ConfiscationAmount")
@@ -245,7 +249,7 @@ def check(row, raw, vocab, institutions, seen, existing, make_row):
                         if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
                             raise InvalidOperation
                     except (InvalidOperation, ValueError):
-                        row.fail(f"{where}.nct_Verdict.nct_ConfiscationAmount", "expected an amount of 0 or more")
+                        row.fail(f"{where}.nct_Verdict.nct_ConfiscationAmount", _("expected an amount of 0 or more"))
                         amount = None
                 clean_verdict = {"verdict_on": vs.date("nct_On"), "verdict_court": vs.text("nct_Court", 255),
                                  "verdict_outcome": _choice(row, f"{where}.nct_Verdict.nct_Outcome",
@@ -254,7 +258,7 @@ def check(row, raw, vocab, institutions, seen, existing, make_row):
                                  "confiscation_amount": amount,
                                  "confiscation_description": vs.text("nct_ConfiscationDescription", 20000)}
                 if clean_verdict["verdict_on"] is None:
-                    row.fail(f"{where}.nct_Verdict.nct_On", "required")
+                    row.fail(f"{where}.nct_Verdict.nct_On", _("required"))
         number = sub.text("nct_Number", 100, required=True)
         articles = sub.terms("nct_Articles", vocab, "criminal_article")
         out["criminal_cases"].append({
@@ -270,10 +274,11 @@ def check(row, raw, vocab, institutions, seen, existing, make_row):
         rs = make_row(r, where)
         linked = r.get("nct_CriminalCase") or ""
         if linked and str(linked) not in cc_ids:
-            row.fail(f"{where}.nct_CriminalCase", "names a criminal case not listed in nct_Proceedings of this case")
+            row.fail(f"{where}.nct_CriminalCase", _("names a criminal case not listed in %(field)s of this case")
+                     % {"field": "nct_Proceedings"})
         requested = rs.date("nct_RequestedOn")
         if requested is None:
-            row.fail(f"{where}.nct_RequestedOn", "required")
+            row.fail(f"{where}.nct_RequestedOn", _("required"))
         out["releases"].append({
             "criminal_case": str(linked), "liability": _choice(row, f"{where}.nct_Liability", r.get("nct_Liability"),
                                                                LiabilityKind),

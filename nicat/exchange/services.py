@@ -8,6 +8,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from nicat.audit.services import record as audit_record
 from nicat.audit.services import seal_reason
@@ -27,6 +28,16 @@ class InvalidFile(ValidationError):
     def __init__(self, problems):
         self.problems = problems
         super().__init__([str(p) for p in problems], code="invalid_file")
+
+
+def _shown(value, limit=40):
+    """A value of the file as a problem quotes it: its first `limit` characters, in quotes (Python's repr)."""
+    return repr(str(value)[:limit])
+
+
+# The HTCDS names and values the recognition rule's messages name: kept out of the translated texts.
+DECISION_FIELDS = {"presumed": "PossibleVictimOfTrafficking", "decided_by": "nct_StatusDecidedBy",
+                   "decided_on": "nct_StatusDecidedOn"}
 
 
 def _registry(model):
@@ -195,13 +206,13 @@ class _Row:
         if value is None:
             value = ""
         if not isinstance(value, str):
-            self.fail(name, "expected text")
+            self.fail(name, _("expected text"))
             return ""
         value = value.strip()
         if required and not value:
-            self.fail(name, "required")
+            self.fail(name, _("required"))
         if len(value) > limit:
-            self.fail(name, f"longer than {limit} characters")
+            self.fail(name, _("longer than %(limit)d characters") % {"limit": limit})
         # The project's one rule for text (nicat.core.validators): one-line values refuse line breaks too.
         self._check(name, validators.plain_text if limit > NAME_MAX else validators.single_line, value)
         return value
@@ -223,7 +234,7 @@ class _Row:
         except ValueError:
             parsed = None
         if parsed is None:
-            self.fail(name, f"expected a date YYYY-MM-DD, found {str(value)[:30]!r}")
+            self.fail(name, _("expected a date YYYY-MM-DD, found %(value)s") % {"value": _shown(value, 30)})
             return None
         self._check(name, validators.plausible_date, parsed)
         return parsed
@@ -232,14 +243,14 @@ class _Row:
         value = self.raw.get(name, "") if value is None else value
         if value in ("", None):
             if required:
-                self.fail(name, "required")
+                self.fail(name, _("required"))
             return None
         try:
             parsed = parse_datetime(value) if isinstance(value, str) else None
         except ValueError:
             parsed = None
         if parsed is None or parsed.tzinfo is None:
-            self.fail(name, f"expected a date and time with its offset, found {str(value)[:40]!r}")
+            self.fail(name, _("expected a date and time with its offset, found %(value)s") % {"value": _shown(value)})
             return None
         self._check(name, validators.plausible_date if future_ok else validators.not_in_future, parsed)
         return parsed
@@ -247,7 +258,7 @@ class _Row:
     def choice(self, name, choices, default=""):
         value = self.raw.get(name, "") or default
         if value and value not in {c.value for c in choices}:
-            self.fail(name, f"unknown value {str(value)[:40]!r}")
+            self.fail(name, _("unknown value %(value)s") % {"value": _shown(value)})
             return default
         return value
 
@@ -257,13 +268,14 @@ class _Row:
             return None
         term = vocab.term(vocabulary, value) if isinstance(value, str) else None
         if term is None:
-            self.fail(name, f"{str(value)[:40]!r} is not a {vocabulary} value")
+            self.fail(name, _("%(value)s is not a %(vocabulary)s value")
+                      % {"value": _shown(value), "vocabulary": vocabulary})
         return term
 
     def terms(self, name, vocab, vocabulary):
         values = self.raw.get(name) or []
         if not isinstance(values, list):
-            self.fail(name, "expected a list")
+            self.fail(name, _("expected a list"))
             return []
         found = [self.term(name, vocab, vocabulary, v) for v in values]
         return [t for t in found if t is not None]
@@ -276,8 +288,8 @@ class _Row:
         if value is None:
             return default
         if not isinstance(value, bool):
-            self.fail(name, f"expected true or false, found {str(value)[:30]!r}: in JSON write true or false "
-                            "without quotes; in CSV the text true or false")
+            self.fail(name, _("expected true or false, found %(value)s: in JSON write true or false without "
+                              "quotes; in CSV the text true or false") % {"value": _shown(value, 30)})
             return default
         return value
 
@@ -288,7 +300,8 @@ class _Row:
         if value is None or value == "":
             return None
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            self.fail(name, f"expected {what}, a whole number from {low} to {high}, found {str(value)[:30]!r}")
+            self.fail(name, _("expected %(what)s, a whole number from %(low)d to %(high)d, found %(value)s")
+                      % {"what": what, "low": low, "high": high, "value": _shown(value, 30)})
             return None
         return value
 
@@ -299,7 +312,7 @@ class _Row:
         try:
             return uuidlib.UUID(str(value))
         except ValueError:
-            self.fail(name, "not a UUID")
+            self.fail(name, _("not a UUID"))
             return None
 
 
@@ -313,21 +326,31 @@ def _document(row, vocab):
     codes. Returned with the fields the file gave (a round trip writes the same file); each problem named on its
     field."""
     for name in sorted(set(row.raw) - set(DOCUMENT_FIELDS), key=str):
-        row.fail(str(name), f"unknown field of a document; a document has {', '.join(DOCUMENT_FIELDS)}")
+        row.fail(str(name), _("unknown field of a document; a document has %(fields)s")
+                 % {"fields": ", ".join(DOCUMENT_FIELDS)})
     kind = row.raw.get("type") or ""
     if not isinstance(kind, str) or vocab.term("document_type", f"nct:{kind}") is None:
-        row.fail("type", f"{str(kind)[:40]!r} is not a document type (passport, national_id_card, …)")
+        row.fail("type", _("%(value)s is not a document type (%(examples)s)")
+                 % {"value": _shown(kind), "examples": "passport, national_id_card, …"})
     number = row.text("number", DOCUMENT_NUMBER_MAX)
     country = row.raw.get("country") or ""
     if country and (not isinstance(country, str) or vocab.term("country", f"nct:{country}") is None):
-        row.fail("country", f"{str(country)[:40]!r} is not a country code")
+        row.fail("country", _("%(value)s is not a country code") % {"value": _shown(country)})
     expiry = row.date("expiry")
     clean = {"type": kind, "number": number, "country": country, "expiry": expiry.isoformat() if expiry else ""}
     return {name: clean[name] for name in DOCUMENT_FIELDS if name in row.raw}
 
 
-AUTHORISING_FLAGS = {"nct_CompetentAuthority": "the competent authority",
-                     "nct_Nonprofit": "a registered non-profit (an authorised provider of services)"}
+# What the import refuses for each flag, and why (translated when the problem is made).
+AUTHORISING_FLAGS = {
+    "nct_CompetentAuthority": gettext_lazy(
+        "an import does not make an institution the competent authority: set it to false (or leave it out) and "
+        "ask an administrator to mark the institution in the directory if it is one"),
+    "nct_Nonprofit": gettext_lazy(
+        "an import does not make an institution a registered non-profit (an authorised provider of services): set "
+        "it to false (or leave it out) and ask an administrator to mark the institution in the directory if it is "
+        "one"),
+}
 
 
 ORGANISATION_FLAGS = {"nct_CompetentAuthority": False, "nct_Nonprofit": False, "nct_Active": True}  # and defaults
@@ -339,7 +362,7 @@ def _check_organisation(i, raw, vocab, problems, known, restore):
     row = _Row(0, raw, problems, prefix=where)
     code = raw.get("nct_Code", "") if isinstance(raw, dict) else ""
     if not isinstance(code, str) or not CODE_RE.match(code):
-        problems.append(htcds.Problem(0, f"{where}.nct_Code", "a short code of lower-case letters, digits and -"))
+        problems.append(htcds.Problem(0, f"{where}.nct_Code", _("a short code of lower-case letters, digits and -")))
         return None
     # The flags read strictly: "false" as text was true, and the operator's restore made the institution the
     # competent authority (or a provider, or left it active).
@@ -352,15 +375,14 @@ def _check_organisation(i, raw, vocab, problems, known, restore):
     # the directory; only the operator's restore of a registry brings them.
     raised = [flag for flag in AUTHORISING_FLAGS if flags[flag]] if code not in known and not restore else []
     for flag in raised:
-        problems.append(htcds.Problem(0, f"{where}.{flag}", (
-            f"an import does not make an institution {AUTHORISING_FLAGS[flag]}: set it to false (or leave it out) "
-            "and ask an administrator to mark the institution in the directory if it is one")))
+        problems.append(htcds.Problem(0, f"{where}.{flag}", str(AUTHORISING_FLAGS[flag])))
     if raised:
         return None
     name = row.text("org_Name", 255, required=True)
     kind = vocab.term("institution_kind", raw.get("org_Type", ""))
     if kind is None:
-        problems.append(htcds.Problem(0, f"{where}.org_Type", f"{raw.get('org_Type')!r} is not an institution kind"))
+        problems.append(htcds.Problem(0, f"{where}.org_Type", _("%(value)s is not an institution kind")
+                                      % {"value": repr(raw.get("org_Type"))}))
         return None
     return {"code": code, "name_az": name, "name_ru": row.text("nct_NameRu", 255), "name_en": row.text("nct_NameEn", 255),
             "kind": kind, "country": row.term("org_ShippingCountry", vocab, "country"),
@@ -375,22 +397,22 @@ def _check_case(index, raw, vocab, institutions, seen, existing, *, restore):
     problems = []
     row = _Row(index, raw if isinstance(raw, dict) else {}, problems)
     if not isinstance(raw, dict):
-        row.fail("", "expected an object")
+        row.fail("", _("expected an object"))
         return row
     c = row.clean
     c["case_uuid"] = row.uuid("nct_CaseId")
     if c["case_uuid"] and (c["case_uuid"] in existing["cases"] or c["case_uuid"] in seen["cases"]):
-        row.fail("nct_CaseId", "this case is already in the registry (or twice in the file)")
+        row.fail("nct_CaseId", _("this case is already in the registry (or twice in the file)"))
     reference = row.text("nct_Reference", 32)
     if reference and not REFERENCE_RE.match(reference):
-        row.fail("nct_Reference", "expected a reference such as NCT-2026-000123")
+        row.fail("nct_Reference", _("expected a reference such as %(example)s") % {"example": "NCT-2026-000123"})
     elif reference and (reference in existing["references"] or reference in seen["references"]):
-        row.fail("nct_Reference", "this reference is already in the registry (or twice in the file)")
+        row.fail("nct_Reference", _("this reference is already in the registry (or twice in the file)"))
     c["reference"] = reference
     c["person_uuid"] = row.uuid("nct_PersonId")
     if c["person_uuid"] and c["person_uuid"] in existing["persons"]:
-        row.fail("nct_PersonId", "names a person already in this registry: an import never links to an existing "
-                                 "person; the coordinator's duplicate review does")
+        row.fail("nct_PersonId", _("names a person already in this registry: an import never links to an existing "
+                                   "person; the coordinator's duplicate review does"))
     person = {
         "given_name": row.text("prs_FirstName"), "family_name": row.text("prs_SecondName"),
         "patronymic": row.text("prs_MiddleName"),
@@ -403,13 +425,13 @@ def _check_case(index, raw, vocab, institutions, seen, existing, *, restore):
         row._check("prs_Birthdate", validators.not_in_future, person["birth_date"])
     aliases = raw.get("nct_Aliases") or []
     if not isinstance(aliases, list) or not all(isinstance(a, str) and len(a) <= NAME_MAX for a in aliases):
-        row.fail("nct_Aliases", "expected a list of names")
+        row.fail("nct_Aliases", _("expected a list of names"))
         aliases = []
     person["aliases"] = aliases
-    person["estimated_age"] = row.integer("nct_EstimatedAge", 0, 120, "an age in years")
+    person["estimated_age"] = row.integer("nct_EstimatedAge", 0, 120, _("an age in years"))
     documents = raw.get("nct_Documents") or []
     if not isinstance(documents, list) or not all(isinstance(d, dict) for d in documents):
-        row.fail("nct_Documents", "expected a list of documents")
+        row.fail("nct_Documents", _("expected a list of documents"))
         documents = []
     documents = [_document(_Row(index, d, problems, prefix=f"nct_Documents[{j}]"), vocab)
                  for j, d in enumerate(documents)]
@@ -425,32 +447,33 @@ def _check_case(index, raw, vocab, institutions, seen, existing, *, restore):
     c["trafficking_status"] = row.choice("vic_TraffickingStatus", TraffickingStatus, TraffickingStatus.POSSIBLE)
     decided_by = raw.get("nct_StatusDecidedBy") or ""
     if decided_by and decided_by not in institutions:
-        row.fail("nct_StatusDecidedBy", f"unknown institution {decided_by[:40]!r}")
+        row.fail("nct_StatusDecidedBy", _("unknown institution %(value)s") % {"value": _shown(decided_by)})
     c["decided_by"] = decided_by
     c["decided_on"] = row.date("nct_StatusDecidedOn")
     # Recognition only by decision (docs/legal-rules.md): a status other than "presumed" comes with the
     # decision it rests on — the deciding institution and the day. Only the operator's restore of a registry
     # carries it; anyone else's import brings the case as presumed, and the decision is recorded in Nicat.
     if not restore and c["trafficking_status"] != TraffickingStatus.POSSIBLE:
-        row.fail("vic_TraffickingStatus", "an import brings a case as PossibleVictimOfTrafficking: recognition "
-                                          "is the competent authority's decision, recorded in Nicat by its "
-                                          "identification officer with the reasons. Import the case as "
-                                          "PossibleVictimOfTrafficking, without nct_StatusDecidedBy and "
-                                          "nct_StatusDecidedOn, then record the decision on the case")
+        row.fail("vic_TraffickingStatus", _(
+            "an import brings a case as %(presumed)s: recognition is the competent authority's decision, recorded "
+            "in Nicat by its identification officer with the reasons. Import the case as %(presumed)s, without "
+            "%(decided_by)s and %(decided_on)s, then record the decision on the case") % DECISION_FIELDS)
     elif not restore and (decided_by or c["decided_on"]):
-        row.fail("nct_StatusDecidedBy", "a presumed victim has no decision yet: leave nct_StatusDecidedBy and "
-                                        "nct_StatusDecidedOn empty")
+        row.fail("nct_StatusDecidedBy", _("a presumed victim has no decision yet: leave %(decided_by)s and "
+                                          "%(decided_on)s empty") % DECISION_FIELDS)
     elif c["trafficking_status"] != TraffickingStatus.POSSIBLE and not (decided_by and c["decided_on"]):
-        row.fail("vic_TraffickingStatus", "a decided status needs the decision it rests on: nct_StatusDecidedBy "
-                                          "(the deciding institution) and nct_StatusDecidedOn (the day)")
+        row.fail("vic_TraffickingStatus", _("a decided status needs the decision it rests on: %(decided_by)s "
+                                            "(the deciding institution) and %(decided_on)s (the day)")
+                 % DECISION_FIELDS)
     for name, (attr, vocabulary) in htcds.CASE_TERMS.items():
         c[attr] = row.terms(name, vocab, vocabulary)
     c["status"] = row.choice("cas_Status", CaseStatus, CaseStatus.ACTIVE)
     c["closure_reason"] = row.choice("cas_ReasonForCaseClosure", ClosureReason, "")
     owner = raw.get("nct_OwnerInstitution") or ""
     if owner not in institutions:
-        row.fail("nct_OwnerInstitution", f"unknown institution {str(owner)[:40]!r}: list it under organisations "
-                                         "or create it first")
+        row.fail("nct_OwnerInstitution", _("unknown institution %(value)s: list it under %(organisations)s or "
+                                           "create it first") % {"value": _shown(owner),
+                                                                 "organisations": "organisations"})
     c["owner"] = owner
     c["first_contact_at"] = row.moment("nct_FirstContact", required=True)
     c["came_to_notice"] = row.choice("nct_CameToNotice", CameToNotice, CameToNotice.OTHER)
@@ -459,35 +482,36 @@ def _check_case(index, raw, vocab, institutions, seen, existing, *, restore):
     events = raw.get("nct_Events") or []
     c["events"] = []
     if not isinstance(events, list):
-        row.fail("nct_Events", "expected a list")
+        row.fail("nct_Events", _("expected a list"))
         events = []
     for j, e in enumerate(events):
         if not isinstance(e, dict):
-            row.fail(f"nct_Events[{j}]", "expected an object")
+            row.fail(f"nct_Events[{j}]", _("expected an object"))
             continue
         sub = _Row(index, e, problems)
         kind = e.get("hte_Type", "")
         if kind not in {k.value for k in EventKind}:
-            row.fail(f"nct_Events[{j}].hte_Type", f"unknown value {str(kind)[:40]!r}")
+            row.fail(f"nct_Events[{j}].hte_Type", _("unknown value %(value)s") % {"value": _shown(kind)})
         start, end = sub.date("hte_Date"), sub.date("nct_DateTo")
         if start and end and end < start:
-            row.fail(f"nct_Events[{j}].nct_DateTo", "ends before it starts")
+            row.fail(f"nct_Events[{j}].nct_DateTo", _("ends before it starts"))
         c["events"].append({"kind": kind, "country": sub.term("hte_Country", vocab, "country"),
                             "place": sub.text("hte_City", 255), "date_from": start, "date_to": end,
                             "description": sub.text("hte_Description", TEXT_MAX)})
     comments = raw.get("nct_Comments") or []
     c["comments"] = []
     if not isinstance(comments, list):
-        row.fail("nct_Comments", "expected a list")
+        row.fail("nct_Comments", _("expected a list"))
         comments = []
     for j, n in enumerate(comments):
         if not isinstance(n, dict):
-            row.fail(f"nct_Comments[{j}]", "expected an object")
+            row.fail(f"nct_Comments[{j}]", _("expected an object"))
             continue
         sub = _Row(index, n, problems)
         inst = n.get("nct_Institution") or ""
         if inst and inst not in institutions:
-            row.fail(f"nct_Comments[{j}].nct_Institution", f"unknown institution {inst[:40]!r}")
+            row.fail(f"nct_Comments[{j}].nct_Institution", _("unknown institution %(value)s")
+                     % {"value": _shown(inst)})
         c["comments"].append({"text": sub.text("cco_CaseComment", TEXT_MAX, required=True), "institution": inst,
                               "created_at": sub.moment("nct_CreatedAt") or timezone.now()})
     # Suspected traffickers and criminal proceedings (nicat.exchange.proceedings).
@@ -501,8 +525,8 @@ def _check_case(index, raw, vocab, institutions, seen, existing, *, restore):
     return row
 
 
-WRONG_SHAPE = ("a value has the wrong type: a list or an object where one value belongs, or the other way "
-               "round; compare the record with an exported file")
+WRONG_SHAPE = gettext_lazy("a value has the wrong type: a list or an object where one value belongs, or the other "
+                           "way round; compare the record with an exported file")
 
 
 def _checked_organisation(i, raw, vocab, problems, known, restore):
@@ -511,7 +535,7 @@ def _checked_organisation(i, raw, vocab, problems, known, restore):
     try:
         return _check_organisation(i, raw, vocab, problems, known, restore)
     except (TypeError, AttributeError):
-        problems.append(htcds.Problem(0, f"organisations[{i}]", WRONG_SHAPE))
+        problems.append(htcds.Problem(0, f"organisations[{i}]", str(WRONG_SHAPE)))
         return None
 
 
@@ -521,7 +545,7 @@ def _checked_case(index, raw, vocab, institutions, seen, existing, *, restore):
         return _check_case(index, raw, vocab, institutions, seen, existing, restore=restore)
     except (TypeError, AttributeError):
         row = _Row(index, {}, [])
-        row.fail("", WRONG_SHAPE)
+        row.fail("", str(WRONG_SHAPE))
         return row
 
 
