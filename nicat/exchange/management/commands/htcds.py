@@ -1,16 +1,20 @@
-"""`nicat htcds export FILE` / `nicat htcds import FILE [--skip-invalid]` (JSON or CSV by extension)."""
+"""`nicat htcds export FILE` / `nicat htcds import FILE [--skip-invalid]` (JSON or CSV by extension).
+
+What it tells the operator — the problems of a file and the counts — is in the active language: Django
+activates none for a management command, so that is the installation's LANGUAGE_CODE (Azerbaijani)."""
 import os
 import sys
 import tempfile
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 
 def _format(path):
     ext = os.path.splitext(path)[1].lower()
     if ext not in (".json", ".csv"):
-        raise CommandError(f"{path}: name a .json or .csv file.", returncode=1)
+        raise CommandError(_("%(file)s: name a .json or .csv file.") % {"file": path}, returncode=1)
     return ext[1:]
 
 
@@ -70,7 +74,7 @@ class Command(BaseCommand):
             finally:
                 if os.path.exists(temp):
                     os.unlink(temp)
-            self.stdout.write(f"Exported {count} cases to {file}.")
+            self.stdout.write(_("Exported %(cases)d cases to %(file)s.") % {"cases": count, "file": file})
             return
         from nicat.exchange.services import InvalidFile, import_file
 
@@ -78,7 +82,8 @@ class Command(BaseCommand):
             with open(file, encoding="utf-8-sig") as fh:
                 text = fh.read()
         except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(f"Cannot read {file}: {exc}", returncode=1) from exc
+            raise CommandError(_("Cannot read %(file)s: %(error)s") % {"file": file, "error": exc},
+                               returncode=1) from exc
         try:
             result = import_file(actor=None, text=text, fmt=fmt, skip_invalid=options["skip_invalid"],
                                  progress=progress, restore=True)  # the operator's restore of a registry
@@ -86,14 +91,14 @@ class Command(BaseCommand):
             progress.end()
             for problem in exc.problems:
                 self.stderr.write(f"{file}: {problem}")
-            self.stderr.write("Nothing was imported.")
+            self.stderr.write(_("Nothing was imported."))
             sys.exit(1)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages), returncode=1) from exc
         progress.end()
         for problem in result["skipped"]:
-            self.stderr.write(f"{file}: skipped {problem}")
-        self.stdout.write(f"Imported {result['cases']} cases, {result['persons']} persons and "
-                          f"{result['organisations']} organisations.")
+            self.stderr.write(_("%(file)s: skipped %(problem)s") % {"file": file, "problem": problem})
+        self.stdout.write(_("Imported %(cases)d cases, %(persons)d persons and %(organisations)d organisations.")
+                          % {k: result[k] for k in ("cases", "persons", "organisations")})
         if result["skipped"]:
-            self.stdout.write(f"{len({p.row for p in result['skipped']})} invalid rows were skipped.")
+            self.stdout.write(_("%(rows)d invalid rows were skipped.") % {"rows": len({p.row for p in result["skipped"]})})
