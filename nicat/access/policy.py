@@ -223,6 +223,24 @@ def seen_through_q(user, institution_id):
     return allowed
 
 
+def institution_seeing_section(user, case, section):
+    """The institution on whose behalf `user` works on `section` of `case` (which they see): the owner when a role
+    they hold there sees it, else the first institution through which they see the case whose roles there see the
+    section and whose grants open it; None when none does. What they record there is that institution's."""
+    seeing = institutions_seeing(user, case)
+    owner = case.owner_institution_id
+    if owner in seeing and section in _sections_at(user, owner):
+        return _institution_of(user, owner)
+    for institution_id in sorted(seeing - {owner}):
+        if section in _sections_at(user, institution_id) & _granted(user, case, {institution_id}):
+            return _institution_of(user, institution_id)
+    return None
+
+
+def _institution_of(user, institution_id):
+    return next(m.institution for m in memberships(user) if m.institution_id == institution_id)
+
+
 def roles_on(user, case):
     """The roles `user` holds at the institutions through which they see `case` (`institutions_seeing`)."""
     seeing = institutions_seeing(user, case)

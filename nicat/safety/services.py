@@ -81,12 +81,11 @@ def _institution(actor, case, roles):
 
 def _section(actor, case, section):
     """The case is visible and `section` of it too (else 404 / 403 naming the section); the institution
-    acted for is the one where the actor holds a role that sees the section."""
+    acted for is one through which the actor sees the case and whose roles there see the section
+    (`policy.institution_seeing_section`): the owner first."""
     require_visible(actor, case)
     policy.require_section(actor, case, section)
-    own = [m.institution for m in policy.memberships(actor)
-           if m.institution_id == case.owner_institution_id]
-    return own[0] if own else policy.acting_institution(actor)
+    return policy.institution_seeing_section(actor, case, section)
 
 
 def _date(value, field, required=True):

@@ -36,3 +36,24 @@ def test_a_role_held_at_another_institution_opens_nothing_at_the_owner(cast, cli
     assert policy.can_see_section(worker, theirs, "security")
     # And the owner's supervisor still sees the owner's measures.
     assert policy.can_see_section(User.objects.get(pk=supervisor.pk), case, "security")
+
+
+def test_a_measure_is_recorded_for_the_institution_through_which_the_section_is_seen(cast):
+    """An identification officer of the Main Department, to which an NGO referred a case for identification, who
+    is also (since earlier) a case worker at another NGO, adds a security measure: the measure and its trail name
+    the Main Department, not the other NGO, which does not see the case (failed before: the first institution of
+    her memberships was named)."""
+    from nicat.audit.models import AuditEvent
+    from tests.support.identification import refer_with_consent
+
+    case = cast.open_case()
+    officer = make_user("md.officer", cast.ngo2, Role.CASE_WORKER)
+    Membership.objects.create(user=officer, institution=cast.main_department, role=Role.IDENTIFICATION_OFFICER)
+    refer_with_consent(cast.worker, case, note="Seen at the airport.")
+    officer = User.objects.get(pk=officer.pk)
+    assert policy.can_see_section(officer, case, "security")
+    measure = safety.add_security_measure(actor=officer, case=case, data={
+        "kind": "confidential_address", "address": ADDRESS, "responsible_body": "Baş İdarə", "person_view": "agrees",
+        "starts_on": timezone.localdate(), "review_on": timezone.localdate() + datetime.timedelta(days=60)})
+    assert measure.institution == cast.main_department
+    assert AuditEvent.objects.get(action="security.add").institution_id == cast.main_department.pk
