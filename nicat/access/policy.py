@@ -223,6 +223,16 @@ def seen_through_q(user, institution_id):
     return allowed
 
 
+def institution_on(user, case):
+    """The institution on whose behalf `user` works on `case` (which they see): the owner when they work there, else
+    the first through which they see it (`institutions_seeing`); None when none. What they record on the case, and
+    its trail event, name it — never another institution of theirs that does not see the case."""
+    seeing = institutions_seeing(user, case)
+    if not seeing:
+        return None
+    return _institution_of(user, case.owner_institution_id if case.owner_institution_id in seeing else min(seeing))
+
+
 def institution_seeing_section(user, case, section):
     """The institution on whose behalf `user` works on `section` of `case` (which they see): the owner when a role
     they hold there sees it, else the first institution through which they see the case whose roles there see the

@@ -169,9 +169,9 @@ def record_conversation(*, actor, case, common, answers):
 def print_form(*, actor, case):
     """The rows of the form the person signs (the decision in force for every purpose), audited."""
     require_visible(actor, case)
-    if owner_staff(actor, case) is None and policy.acting_institution(actor) is None:
+    if owner_staff(actor, case) is None and policy.institution_on(actor, case) is None:
         raise NotAllowed
     rows = topic_states(case)
     audit.record(actor=actor, action="consent.form_print", case=case, obj=case,
-                 institution=policy.acting_institution(actor))
+                 institution=policy.institution_on(actor, case))
     return rows

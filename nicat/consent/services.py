@@ -179,7 +179,7 @@ def record_consent(*, actor, case, data, form_bytes=None):
     (`confirm_consent`), and the owner is notified."""
     require_visible(actor, case)
     owner = owner_staff(actor, case)
-    institution = owner or policy.acting_institution(actor)
+    institution = owner or policy.institution_on(actor, case)
     if institution is None:
         raise NotAllowed
     data = dict(data)
@@ -325,7 +325,7 @@ def _withdraw(actor, locked, note, owner, expressed_by_person, at=None, **detail
     locked.version += 1
     locked.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_note", "version"])
     audit.record(actor=actor, action="consent.withdraw", obj=locked, case=locked.case,
-                 institution=policy.acting_institution(actor),
+                 institution=owner or policy.institution_on(actor, locked.case),
                  changes=audit.diff(Consent, {"withdrawal_note": ""}, {"withdrawal_note": locked.withdrawal_note}),
                  details={"purpose": locked.purpose, "by_owner": owner is not None,
                           "expressed_by_person": bool(expressed_by_person), **details})
@@ -342,7 +342,7 @@ def withdraw_all_consents(*, actor, case, note="", expressed_by_person=False):
     the owner's staff only: to a receiver the number would tell of consents it does not see)."""
     require_visible(actor, case)
     owner = owner_staff(actor, case)
-    if owner is None and policy.acting_institution(actor) is None:
+    if owner is None and policy.institution_on(actor, case) is None:
         raise NotAllowed
     note = _withdrawal_note(case, owner, note, expressed_by_person)
     with transaction.atomic():
@@ -352,7 +352,7 @@ def withdraw_all_consents(*, actor, case, note="", expressed_by_person=False):
         for locked in in_force:
             _withdraw(actor, locked, note, owner, expressed_by_person, every_consent=True)
         audit.record(actor=actor, action="consent.withdraw_all", obj=case, case=case,
-                     institution=owner or policy.acting_institution(actor),
+                     institution=owner or policy.institution_on(actor, case),
                      details={"withdrawn": len(in_force), "by_owner": owner is not None,
                               "expressed_by_person": bool(expressed_by_person),
                               "consents": [str(c.uuid) for c in in_force]})
@@ -371,7 +371,7 @@ def record_withdrawal_wish(*, actor, case, note):
     if owner_staff(actor, case) is not None:
         raise ValidationError({"note": _("Your institution owns the case and sees every consent: withdraw the "
                                          "consent the person names directly.")})
-    institution = policy.acting_institution(actor)
+    institution = policy.institution_on(actor, case)
     if institution is None:
         raise NotAllowed
     note = (note or "").strip()

@@ -60,7 +60,7 @@ def require_investigation(actor, case):
     (else SectionNotAllowed → 403 naming it). Returns the institution acted for."""
     require_visible(actor, case)
     policy.require_section(actor, case, INVESTIGATION)
-    return policy.acting_institution(actor)
+    return policy.institution_seeing_section(actor, case, INVESTIGATION)
 
 
 # --- validation helpers ------------------------------------------------------------------------------

@@ -145,12 +145,10 @@ def _task_institution(actor, assignee, case):
     """The institution responsible for the task: the assignee's (the one through which they see the case),
     else the creator's."""
     if assignee is not None:
-        ids = policy.case_institution_ids(assignee)
-        if case.owner_institution_id in ids:
-            return case.owner_institution
-        for m in assignee.memberships.in_effect().filter(role__in=list(CASE_ROLES)).select_related("institution"):
-            return m.institution
-    return policy.acting_institution(actor)
+        institution = policy.institution_on(assignee, case)  # the owner first
+        if institution is not None:
+            return institution
+    return policy.institution_on(actor, case) or policy.acting_institution(actor)
 
 
 def _check_assignee(case, assignee, errors):

@@ -57,3 +57,28 @@ def test_a_measure_is_recorded_for_the_institution_through_which_the_section_is_
         "starts_on": timezone.localdate(), "review_on": timezone.localdate() + datetime.timedelta(days=60)})
     assert measure.institution == cast.main_department
     assert AuditEvent.objects.get(action="security.add").institution_id == cast.main_department.pk
+
+
+def test_what_is_recorded_on_a_case_seen_through_a_referral_names_that_institution(cast):
+    """The same officer records a suspect, and the person's wish told to her (a consent): both name the Main
+    Department, through which she sees the case, not the NGO she also works for (failed before: both named it)."""
+    from nicat.consent.models import Method, Purpose
+    from nicat.consent.services import record_consent
+    from nicat.proceedings import services as proceedings
+    from tests.support.identification import refer_with_consent
+
+    case = cast.open_case()
+    officer = make_user("md.officer", cast.ngo2, Role.CASE_WORKER)
+    Membership.objects.create(user=officer, institution=cast.main_department, role=Role.IDENTIFICATION_OFFICER)
+    refer_with_consent(cast.worker, case, note="Seen at the airport.")
+    officer = User.objects.get(pk=officer.pk)
+
+    from nicat.vocab.models import Term
+
+    suspect = proceedings.add_perpetrator(actor=officer, case=case, data={
+        "given_name": "Rauf", "roles": [Term.objects.filter(vocabulary="perpetrator_role").first()]})
+    assert suspect.institution == cast.main_department
+    wish = record_consent(actor=officer, case=case, data={
+        "purpose": Purpose.FAMILY_CONTACT, "decision": "given", "method": Method.ORAL,
+        "given_at": timezone.now() - datetime.timedelta(minutes=5)})
+    assert wish.recorded_by_institution == cast.main_department and wish.confirmed_at is None

@@ -359,7 +359,7 @@ def end_for_withdrawn_consent(*, actor, consent):
     case = consent.case
     if consent_is_valid(case=case, purpose=consent.purpose):
         return
-    institution = policy.acting_institution(actor)
+    institution = policy.institution_on(actor, case)
     details = {"consent": str(consent.uuid)}
 
     def end_each(model, rows, fields, status, action):
