@@ -177,11 +177,16 @@ def can_work_on_cases(user):
     return bool(case_institution_ids(user))
 
 
-def acting_institution(user, institution=None):
-    """The institution on whose behalf `user` acts: the given one if the user works there."""
+def acting_institution(user, institution=None, case=None):
+    """The institution on whose behalf `user` acts: the given one if the user works there; on `case`, the one
+    through which they see it (`institution_on`: the owner first); else the first where they work."""
     ids = case_institution_ids(user)
     if institution is not None:
         return institution if institution.pk in ids else None
+    if case is not None:
+        on = institution_on(user, case)
+        if on is not None:
+            return on
     for m in memberships(user):
         if m.role in CASE_ROLES:
             return m.institution

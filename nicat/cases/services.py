@@ -201,7 +201,7 @@ def update_case(*, actor, case, data, expected_version, closing=False):
                 if old != new:
                     changes[name] = [old, new]
         audit.record(actor=actor, action="case.update", obj=case, case=case, changes=changes,
-                     institution=policy.acting_institution(actor))
+                     institution=policy.acting_institution(actor, case=case))
     return case
 
 
@@ -214,7 +214,7 @@ def add_note(*, actor, case, text):
     if len(text) > 20000:
         raise ValidationError({"text": _("The note is longer than 20,000 characters. Split it into several notes.")})
     with transaction.atomic():
-        institution = policy.acting_institution(actor)
+        institution = policy.acting_institution(actor, case=case)
         note = CaseNote.objects.create(case=case, text=text, author=actor, author_institution=institution)
         audit.record(actor=actor, action="note.create", obj=note, case=case, institution=institution,
                      changes=audit.diff(CaseNote, {}, {"text": text}))
@@ -245,5 +245,5 @@ def add_event(*, actor, case, data):
         snap = {f: getattr(event, f) for f in EVENT_FIELDS}
         snap["country"] = event.country.code if event.country_id else None
         audit.record(actor=actor, action="event.create", obj=event, case=case,
-                     institution=policy.acting_institution(actor), changes=audit.diff(TraffickingEvent, {}, snap))
+                     institution=policy.acting_institution(actor, case=case), changes=audit.diff(TraffickingEvent, {}, snap))
     return event

@@ -273,7 +273,7 @@ def save_screening(*, actor, case, data_in, screening=None, expected_version=Non
     population / exploitation_kind ("" to derive), consent_reported (bool), answers ({code: {answer, facts}}).
     """
     require_visible(actor, case)
-    institution = policy.acting_institution(actor)
+    institution = policy.acting_institution(actor, case=case)
     if institution is None:
         raise NotAllowed
     if screening is not None and screening.case_id != case.pk:
@@ -351,7 +351,7 @@ def recommend(case, answers):
 def view_screening(*, actor, screening, channel="web"):
     """Reading a screening's facts is reading identifying data: audited."""
     audit.record(actor=actor, action="identification.screening.view", obj=screening, case=screening.case,
-                 institution=policy.acting_institution(actor), details={"channel": channel})
+                 institution=policy.acting_institution(actor, case=screening.case), details={"channel": channel})
 
 
 # --- referral for identification ----------------------------------------------------------------------------
@@ -381,7 +381,7 @@ def refer_for_identification(*, actor, case, note="", screening=None, legal_basi
     Department's access at once (`end_for_withdrawn_consent`); the case may then be referred again on a
     new consent."""
     require_visible(actor, case)
-    institution = policy.acting_institution(actor)
+    institution = policy.acting_institution(actor, case=case)
     if institution is None:
         raise NotAllowed
     errors = {}
@@ -524,7 +524,7 @@ def end_for_withdrawn_consent(*, actor, consent):
             identification.version += 1
             identification.save(update_fields=["consent", "version"])
         audit.record(actor=actor, action="identification.referral.access_ended", obj=identification,
-                     case=identification.case, institution=policy.acting_institution(actor),
+                     case=identification.case, institution=policy.acting_institution(actor, case=identification.case),
                      details={"consent": str(consent.uuid), "status": identification.status})
         if identification.referred_to_id and identification.status == IdentificationStatus.REFERRED:
             from nicat.referrals.models import NotificationKind
@@ -692,7 +692,7 @@ def mark_residence_permit_discussed(*, actor, case, expected_version, on=None):
         Identification.objects.row(identification).update(residence_permit_discussed_on=on,
                                                            updated_at=timezone.now())
         audit.record(actor=actor, action="identification.residence_permit_discussed", obj=identification, case=case,
-                     institution=policy.acting_institution(actor),
+                     institution=policy.acting_institution(actor, case=case),
                      changes={"residence_permit_discussed_on": [
                          identification.residence_permit_discussed_on.isoformat()
                          if identification.residence_permit_discussed_on else None, on.isoformat()]})
@@ -734,7 +734,7 @@ def certificate_pdf(*, actor, case, language=None):
     pdf = render_certificate(case=case, person=person, decision=decision, language=language,
                              reflection_end=reflection_end, child=is_presumed_child(person))
     audit.record(actor=actor, action="identification.certificate.print", obj=decision, case=case,
-                 institution=policy.acting_institution(actor), details={"language": language})
+                 institution=policy.acting_institution(actor, case=case), details={"language": language})
     return pdf
 
 

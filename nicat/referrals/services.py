@@ -442,7 +442,7 @@ def revoke_for_withdrawn_consent(*, actor, consent):
         referral.status, referral.revoked_at = Status.REVOKED, timezone.now()
         _bump(referral, ["status", "revoked_at"])
         _event(referral, EventKind.REVOKED, actor, None)
-        _audit(actor, "referral.revoke", referral, policy.acting_institution(actor),
+        _audit(actor, "referral.revoke", referral, policy.acting_institution(actor, case=referral.case),
                changes={"status": [old, Status.REVOKED]}, consent=str(consent.uuid))
         for institution in (referral.to_institution, referral.from_institution):
             notify_institution(institution=institution, kind=NotificationKind.REFERRAL_REVOKED,

@@ -211,7 +211,7 @@ def record_request(*, actor, case, kind, requested_on, details, requested_by=Req
                                    recorded_by=actor)
         data_request.save()
         audit.record(actor=actor, action="datarequest.record", obj=data_request, case=case,
-                     institution=policy.acting_institution(actor),
+                     institution=policy.acting_institution(actor, case=case),
                      details={"kind": kind, "requested_by": requested_by, "fields": sorted(cleaned)})
     return data_request
 
@@ -238,7 +238,7 @@ def decide_request(*, actor, data_request, approve, reason, expected_version):
         refusal = _refuse_erasure_elsewhere(named, data_request.case.owner_institution)
         if refusal:
             raise ValidationError({"decision": refusal})
-    institution = policy.acting_institution(actor)
+    institution = policy.acting_institution(actor, case=data_request.case)
     with transaction.atomic():
         bump_version(DataRequest, data_request, expected_version, status=RequestStatus.OPEN)
         data_request.status = RequestStatus.APPROVED if approve else RequestStatus.REFUSED

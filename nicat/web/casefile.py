@@ -164,5 +164,5 @@ def case_file_pdf(*, actor, case):
         raise NotAllowed(_("The case file is for those who may see the whole case. Print the page instead."))
     content = render(user=actor, case=case)
     audit.record(actor=actor, action="case.file.print", obj=case, case=case,
-                 institution=policy.acting_institution(actor), details={"channel": "web"})
+                 institution=policy.acting_institution(actor, case=case), details={"channel": "web"})
     return content

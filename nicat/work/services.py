@@ -198,7 +198,7 @@ def create_task(*, actor, case, data):
     with transaction.atomic():
         task = Task.objects.create(case=case, kind=kind, title=title, assigned_to=assignee,
                                    institution=institution, due_on=due_on, created_by=actor)
-        audit.record(actor=actor, action="task.create", obj=task, case=case, institution=policy.acting_institution(actor),
+        audit.record(actor=actor, action="task.create", obj=task, case=case, institution=policy.acting_institution(actor, case=case),
                      changes=audit.diff(Task, {}, snapshot(task, TASK_FIELDS)))
         if assignee is not None:
             notify_users(users=[assignee], kind=NotificationKind.TASK_ASSIGNED, case_reference=case.reference,
@@ -243,7 +243,7 @@ def update_task(*, actor, task, data, version):
         locked.version += 1
         locked.save()
         audit.record(actor=actor, action="task.update", obj=locked, case=locked.case,
-                     institution=policy.acting_institution(actor),
+                     institution=policy.acting_institution(actor, case=locked.case),
                      changes=audit.diff(Task, before, snapshot(locked, TASK_FIELDS)))
         if reassigned:
             notify_users(users=[assignee], kind=NotificationKind.TASK_ASSIGNED, case_reference=locked.case.reference,
@@ -265,7 +265,7 @@ def complete_task(*, actor, task, outcome="", version):
         locked.version += 1
         locked.save()
         audit.record(actor=actor, action="task.complete", obj=locked, case=locked.case,
-                     institution=policy.acting_institution(actor),
+                     institution=policy.acting_institution(actor, case=locked.case),
                      changes=audit.diff(Task, before, snapshot(locked, TASK_FIELDS)))
     return locked
 

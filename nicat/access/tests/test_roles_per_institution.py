@@ -82,3 +82,17 @@ def test_what_is_recorded_on_a_case_seen_through_a_referral_names_that_instituti
         "purpose": Purpose.FAMILY_CONTACT, "decision": "given", "method": Method.ORAL,
         "given_at": timezone.now() - datetime.timedelta(minutes=5)})
     assert wish.recorded_by_institution == cast.main_department and wish.confirmed_at is None
+
+
+def test_a_note_and_its_trail_name_the_case_owner_when_its_author_also_works_elsewhere(cast):
+    """A case worker of the second NGO who also works at the first writes a note on the first NGO's case: the note
+    and its event name the first NGO, which owns the case (failed before: the older membership was named)."""
+    from nicat.audit.models import AuditEvent
+    from nicat.cases.services import add_note
+
+    case = cast.open_case()
+    Membership.objects.create(user=cast.worker2, institution=cast.ngo, role=Role.CASE_WORKER)
+    writer = User.objects.get(pk=cast.worker2.pk)
+    note = add_note(actor=writer, case=case, text="She asked for a female interpreter.")
+    assert note.author_institution == cast.ngo
+    assert AuditEvent.objects.get(action="note.create").institution_id == cast.ngo.pk

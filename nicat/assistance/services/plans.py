@@ -251,7 +251,7 @@ def cancel_for_withdrawn_consent(*, actor, consent):
 
     if consent.purpose != Purpose.SERVICE:
         return
-    institution = policy.acting_institution(actor)
+    institution = policy.acting_institution(actor, case=consent.case)
     for action in (PlanAction.objects.of(consent.case).select_for_update(of=("self",))
                    .filter(status=ActionStatus.PLANNED, goal__area=consent.service)
                    .select_related("goal", "responsible_institution")):
