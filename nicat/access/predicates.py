@@ -19,19 +19,23 @@ def competent_authority_ids(user, roles=DECIDING_ROLES):
             if m.role in roles and m.institution.is_competent_authority}
 
 
-def deciding_institution(user):
+def deciding_institution(user, case=None):
     """The competent authority on whose behalf `user` may record an official decision (an
-    identification officer there), or None."""
+    identification officer there), or None. On `case`, only one through which they see it (it owns the case, or
+    the case was referred to it): the power held there decides nothing on a case seen through another institution
+    of theirs."""
+    seeing = policy.institutions_seeing(user, case) if case is not None else None
     for m in policy.memberships(user):
-        if m.role in DECIDING_ROLES and m.institution.is_competent_authority:
+        if m.role in DECIDING_ROLES and m.institution.is_competent_authority and (
+                seeing is None or m.institution_id in seeing):
             return m.institution
     return None
 
 
-def may_decide_status(user):
+def may_decide_status(user, case=None):
     """Only identification officers of the competent authority record an official decision on the
-    trafficking status."""
-    return deciding_institution(user) is not None
+    trafficking status (on `case`: through a competent authority that sees it)."""
+    return deciding_institution(user, case) is not None
 
 
 def is_coordinator(user):
@@ -166,7 +170,7 @@ def case_actions(user, case):
         actions.add("consent")
     if "medical" in visible:
         actions.add("medical")
-    if may_decide_status(user) and not closed and case.trafficking_status == "PossibleVictimOfTrafficking":
+    if may_decide_status(user, case) and not closed and case.trafficking_status == "PossibleVictimOfTrafficking":
         actions.add("decide")
     memo[key] = frozenset(actions)
     return set(actions)

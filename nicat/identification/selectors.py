@@ -50,7 +50,7 @@ def referral_note_shown(*, user, identification, case):
     from nicat.audit import services as audit
 
     audit.record(actor=user, action="identification.referral.view", obj=identification, case=case,
-                 institution=predicates.deciding_institution(user))
+                 institution=predicates.deciding_institution(user, case))
 
 
 def decisions_for_case(*, user, case):

@@ -579,7 +579,7 @@ def record_decision(*, actor, case, decision, expected_version):
     certificate_language ("az" | "ru" | "en"). `expected_version`: the case version the officer read.
     """
     require_visible(actor, case)
-    institution = deciding_institution(actor)
+    institution = deciding_institution(actor, case)
     if institution is None:
         raise policy.Refused(_("Only an identification officer of the Main Department (the competent authority) "
                                "can record the official decision on the trafficking status. Nothing was changed."))

@@ -180,7 +180,7 @@ def _default_language(person):
 @case_worker_required
 def decide(request, case_uuid):
     case = _case(request, case_uuid)
-    if not predicates.may_decide_status(request.user):
+    if not predicates.may_decide_status(request.user, case):
         return _refuse_decision(request)
     form = DecisionForm(request.POST or None, initial={
         "decided_on": timezone.localdate(), "version": case.version,

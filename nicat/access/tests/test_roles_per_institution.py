@@ -96,3 +96,35 @@ def test_a_note_and_its_trail_name_the_case_owner_when_its_author_also_works_els
     note = add_note(actor=writer, case=case, text="She asked for a female interpreter.")
     assert note.author_institution == cast.ngo
     assert AuditEvent.objects.get(action="note.create").institution_id == cast.ngo.pk
+
+
+def test_the_power_to_decide_counts_only_on_a_case_the_competent_authority_sees(cast):
+    """An identification officer of the Main Department who is also a case worker at an NGO does not record the
+    official decision on the NGO's case, which was never referred to the Main Department (failed before: the
+    decision was recorded, and "decide" was offered on the case)."""
+    from django.core.exceptions import PermissionDenied
+
+    from nicat.access import predicates
+    from nicat.cases.models import Case
+    from nicat.identification import services as identification
+    from tests.support.identification import refer_with_consent
+
+    officer = make_user("dual.officer", cast.ngo2, Role.CASE_WORKER)
+    Membership.objects.create(user=officer, institution=cast.main_department, role=Role.IDENTIFICATION_OFFICER)
+    officer = User.objects.get(pk=officer.pk)
+    case = cast.open_case(actor=cast.worker2)
+    decision = {"outcome": "recognised", "decided_on": timezone.localdate(), "reason": "Inquiry confirmed.",
+                "documents": [{"title": "Inquiry report", "date": "2026-01-10", "reference": "MD-17/2026"}],
+                "certificate_language": "az"}
+    assert "decide" not in predicates.case_actions(officer, case)
+    with pytest.raises(PermissionDenied, match="Only an identification officer"):
+        identification.record_decision(actor=officer, case=case, decision=decision, expected_version=case.version)
+    assert Case.objects.system().get(pk=case.pk).trafficking_status == "PossibleVictimOfTrafficking"
+
+    # Referred to the Main Department, the case is hers to decide there.
+    refer_with_consent(cast.worker2, case, note="Seen at the airport.")
+    officer = User.objects.get(pk=officer.pk)
+    case = Case.objects.system().get(pk=case.pk)
+    assert "decide" in predicates.case_actions(officer, case)
+    identification.record_decision(actor=officer, case=case, decision=decision, expected_version=case.version)
+    assert Case.objects.system().get(pk=case.pk).status_decided_by == cast.main_department
