@@ -11,8 +11,8 @@ _registered = False
 def _supervising(user, institution_ids):
     """Those of `institution_ids` where `user` is a supervisor now: a break-glass opening is the supervisor's on
     behalf of the institution it names, and counts while they supervise there."""
-    return {m.institution_id for m in policy.memberships(user)
-            if m.role == Role.SUPERVISOR and m.institution_id in set(institution_ids)}
+    ids = set(institution_ids)
+    return {m.institution_id for m in policy.memberships(user) if m.role == Role.SUPERVISOR and m.institution_id in ids}
 
 
 def break_glass_grant(user, institution_ids):
@@ -34,9 +34,9 @@ def restriction_order_restriction(user, institution_ids):
     from nicat.access.models import RestrictionOrder
 
     orders = policy.rule_table(RestrictionOrder).filter(active=True)
-    held = {}
+    ids, held = set(institution_ids), {}
     for m in policy.memberships(user):
-        if m.institution_id in set(institution_ids) and m.role in CASE_ROLES:
+        if m.institution_id in ids and m.role in CASE_ROLES:
             held.setdefault(m.institution_id, set()).add(m.role)
     if len(held) <= 1:
         roles = next(iter(held.values()), set())
@@ -56,12 +56,12 @@ def _naming(roles):
     return naming
 
 
-def break_glass_sections(user, case, institution_ids=None):
+def break_glass_sections(user, case, institution_ids):
     """A running break-glass opens every section the supervisor's role may see, to the institution it was opened
-    for (of `institution_ids`; by default any of the user's)."""
+    for (of `institution_ids`)."""
     from nicat.access.models import BreakGlass
 
-    supervising = _supervising(user, policy.case_institution_ids(user) if institution_ids is None else institution_ids)
+    supervising = _supervising(user, institution_ids)
     if supervising and BreakGlass.objects.of(case).filter(BreakGlass.running(), user_id=user.pk,
                                                           institution_id__in=sorted(supervising)).exists():
         return sections.CODES

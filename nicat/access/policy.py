@@ -242,12 +242,10 @@ def institution_seeing_section(user, case, section):
     """The institution on whose behalf `user` works on `section` of `case` (which they see): the owner when a role
     they hold there sees it, else the first institution through which they see the case whose roles there see the
     section and whose grants open it; None when none does. What they record there is that institution's."""
-    seeing = institutions_seeing(user, case)
+    through = _sections_through(user, case)
     owner = case.owner_institution_id
-    if owner in seeing and section in _sections_at(user, owner):
-        return _institution_of(user, owner)
-    for institution_id in sorted(seeing - {owner}):
-        if section in _sections_at(user, institution_id) & _granted(user, case, {institution_id}):
+    for institution_id in [owner, *sorted(set(through) - {owner})]:
+        if section in through.get(institution_id, ()):
             return _institution_of(user, institution_id)
     return None
 
@@ -497,15 +495,21 @@ def _case_sections(user, case, role_sections):
         own = _sections_at(user, owner)
         if not set(role_sections) - own:
             return own  # nothing more to find (the usual user: one institution; no grant is asked)
-    seeing = institutions_seeing(user, case)
-    # Through each institution that sees the case: what the user's roles held there see, within what the grants
-    # to that institution open (the owner's roles see the whole case). A role held at an unrelated institution
-    # opens nothing: a clinic's doctor who is also a case worker at another NGO reads what a doctor reads.
-    sections = set()
-    for institution_id in seeing:
-        at = _sections_at(user, institution_id)
-        sections |= at if institution_id == owner else at & _granted(user, case, {institution_id})
-    return sections
+    return set().union(*_sections_through(user, case).values())
+
+
+def _sections_through(user, case):
+    """{institution id: the sections of `case` (which the user sees) seen through it}, memoised per case: through
+    each institution that sees the case, what the user's roles held there see, within what the grants to that
+    institution open (the owner's roles see the whole case). A role held at an unrelated institution opens nothing:
+    a clinic's doctor who is also a case worker at another NGO reads what a doctor reads."""
+    memo = _memo(user).setdefault("sections_through", {})
+    if case.pk not in memo:
+        memo[case.pk] = {
+            institution_id: frozenset(_sections_at(user, institution_id) if institution_id == case.owner_institution_id
+                                      else _sections_at(user, institution_id) & _granted(user, case, {institution_id}))
+            for institution_id in institutions_seeing(user, case)}
+    return memo[case.pk]
 
 
 def _granted(user, case, institution_ids):

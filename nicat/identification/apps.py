@@ -53,17 +53,15 @@ def referred_for_identification(user, institution_ids):
         referral_basis_q()
 
 
-def identification_sections(user, case, institution_ids=None):
+def identification_sections(user, case, institution_ids):
     """The competent authority's identification officers see the whole case referred to them
     (within what their role may see): the inquiry needs identity, account and investigation. Opened to the
-    competent authorities among `institution_ids` (by default any of the user's)."""
+    competent authorities among `institution_ids`."""
     from nicat.access import sections
     from nicat.access.predicates import competent_authority_ids
     from nicat.identification.models import Identification
 
-    competent = competent_authority_ids(user)
-    if institution_ids is not None:
-        competent &= set(institution_ids)
+    competent = competent_authority_ids(user) & set(institution_ids)
     if not competent:
         return None
     row = (Identification.objects.of(case).filter(referred_to_id__in=competent, referred_at__isnull=False)

@@ -148,7 +148,7 @@ def _task_institution(actor, assignee, case):
         institution = policy.institution_on(assignee, case)  # the owner first
         if institution is not None:
             return institution
-    return policy.institution_on(actor, case) or policy.acting_institution(actor)
+    return policy.acting_institution(actor, case=case)
 
 
 def _check_assignee(case, assignee, errors):
