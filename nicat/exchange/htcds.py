@@ -193,6 +193,11 @@ def _csv_value(name, value):
 
 # --- Reading and validating ----------------------------------------------------------------------------
 
+def shown(value, limit=40):
+    """A value of the file as a problem quotes it: its first `limit` characters, in quotes (Python's repr)."""
+    return repr(str(value)[:limit])
+
+
 @dataclass
 class Problem:
     row: int  # 1-based position of the case in the file (CSV: the line after the header)

@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from nicat.exchange import htcds
+
 PERPETRATOR_KEYS = ("nct_Id", "prs_FirstName", "prs_SecondName", "prs_MiddleName", "nct_Aliases", "prs_Gender",
                     "prs_Citizenship", "per_RoleInProcess", "per_RoleDetails", "per_Organisation",
                     "vic_RelationshipToTrafficker", "nct_Relation", "nct_AgeBand")
@@ -137,7 +139,7 @@ def _uuid(row, where, value, existing, seen):
 def _choice(row, where, value, choices, default=""):
     value = value or default
     if value not in choices.values:
-        row.fail(where, _("unknown value %(value)s") % {"value": repr(str(value)[:40])})
+        row.fail(where, _("unknown value %(value)s") % {"value": htcds.shown(value)})
         return default
     return value
 
@@ -190,7 +192,7 @@ def check(row, raw, vocab, institutions, seen, existing, make_row):
         cc_ids.add(str(cid))
         body = c.get("nct_InvestigatingBody") or ""
         if body not in institutions:
-            row.fail(f"{where}.nct_InvestigatingBody", _("unknown institution %(value)s") % {"value": repr(str(body)[:40])})
+            row.fail(f"{where}.nct_InvestigatingBody", _("unknown institution %(value)s") % {"value": htcds.shown(body)})
         opened = sub.date("nct_OpenedOn")
         if opened is None:
             row.fail(f"{where}.nct_OpenedOn", _("required"))
@@ -220,7 +222,7 @@ def check(row, raw, vocab, institutions, seen, existing, make_row):
                 by = appearance.get("nct_AccompaniedBy") or ""
                 if by and by not in institutions:
                     row.fail(f"{hw}.nct_Appearance.nct_AccompaniedBy", _("unknown institution %(value)s")
-                             % {"value": repr(str(by)[:40])})
+                             % {"value": htcds.shown(by)})
                 checked = appearance.get("nct_SafetyChecked") or []
                 if not isinstance(checked, list) or not all(isinstance(x, str) for x in checked):
                     row.fail(f"{hw}.nct_Appearance.nct_SafetyChecked", _("expected a list of labels"))

@@ -30,11 +30,6 @@ class InvalidFile(ValidationError):
         super().__init__([str(p) for p in problems], code="invalid_file")
 
 
-def _shown(value, limit=40):
-    """A value of the file as a problem quotes it: its first `limit` characters, in quotes (Python's repr)."""
-    return repr(str(value)[:limit])
-
-
 # The HTCDS names and values the recognition rule's messages name: kept out of the translated texts.
 DECISION_FIELDS = {"presumed": "PossibleVictimOfTrafficking", "decided_by": "nct_StatusDecidedBy",
                    "decided_on": "nct_StatusDecidedOn"}
@@ -234,7 +229,7 @@ class _Row:
         except ValueError:
             parsed = None
         if parsed is None:
-            self.fail(name, _("expected a date YYYY-MM-DD, found %(value)s") % {"value": _shown(value, 30)})
+            self.fail(name, _("expected a date YYYY-MM-DD, found %(value)s") % {"value": htcds.shown(value, 30)})
             return None
         self._check(name, validators.plausible_date, parsed)
         return parsed
@@ -250,7 +245,7 @@ class _Row:
         except ValueError:
             parsed = None
         if parsed is None or parsed.tzinfo is None:
-            self.fail(name, _("expected a date and time with its offset, found %(value)s") % {"value": _shown(value)})
+            self.fail(name, _("expected a date and time with its offset, found %(value)s") % {"value": htcds.shown(value)})
             return None
         self._check(name, validators.plausible_date if future_ok else validators.not_in_future, parsed)
         return parsed
@@ -258,7 +253,7 @@ class _Row:
     def choice(self, name, choices, default=""):
         value = self.raw.get(name, "") or default
         if value and value not in {c.value for c in choices}:
-            self.fail(name, _("unknown value %(value)s") % {"value": _shown(value)})
+            self.fail(name, _("unknown value %(value)s") % {"value": htcds.shown(value)})
             return default
         return value
 
@@ -269,7 +264,7 @@ class _Row:
         term = vocab.term(vocabulary, value) if isinstance(value, str) else None
         if term is None:
             self.fail(name, _("%(value)s is not a %(vocabulary)s value")
-                      % {"value": _shown(value), "vocabulary": vocabulary})
+                      % {"value": htcds.shown(value), "vocabulary": vocabulary})
         return term
 
     def terms(self, name, vocab, vocabulary):
@@ -289,7 +284,7 @@ class _Row:
             return default
         if not isinstance(value, bool):
             self.fail(name, _("expected true or false, found %(value)s: in JSON write true or false without "
-                              "quotes; in CSV the text true or false") % {"value": _shown(value, 30)})
+                              "quotes; in CSV the text true or false") % {"value": htcds.shown(value, 30)})
             return default
         return value
 
@@ -301,7 +296,7 @@ class _Row:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             self.fail(name, _("expected %(what)s, a whole number from %(low)d to %(high)d, found %(value)s")
-                      % {"what": what, "low": low, "high": high, "value": _shown(value, 30)})
+                      % {"what": what, "low": low, "high": high, "value": htcds.shown(value, 30)})
             return None
         return value
 
@@ -331,11 +326,11 @@ def _document(row, vocab):
     kind = row.raw.get("type") or ""
     if not isinstance(kind, str) or vocab.term("document_type", f"nct:{kind}") is None:
         row.fail("type", _("%(value)s is not a document type (%(examples)s)")
-                 % {"value": _shown(kind), "examples": "passport, national_id_card, …"})
+                 % {"value": htcds.shown(kind), "examples": "passport, national_id_card, …"})
     number = row.text("number", DOCUMENT_NUMBER_MAX)
     country = row.raw.get("country") or ""
     if country and (not isinstance(country, str) or vocab.term("country", f"nct:{country}") is None):
-        row.fail("country", _("%(value)s is not a country code") % {"value": _shown(country)})
+        row.fail("country", _("%(value)s is not a country code") % {"value": htcds.shown(country)})
     expiry = row.date("expiry")
     clean = {"type": kind, "number": number, "country": country, "expiry": expiry.isoformat() if expiry else ""}
     return {name: clean[name] for name in DOCUMENT_FIELDS if name in row.raw}
@@ -447,7 +442,7 @@ def _check_case(index, raw, vocab, institutions, seen, existing, *, restore):
     c["trafficking_status"] = row.choice("vic_TraffickingStatus", TraffickingStatus, TraffickingStatus.POSSIBLE)
     decided_by = raw.get("nct_StatusDecidedBy") or ""
     if decided_by and decided_by not in institutions:
-        row.fail("nct_StatusDecidedBy", _("unknown institution %(value)s") % {"value": _shown(decided_by)})
+        row.fail("nct_StatusDecidedBy", _("unknown institution %(value)s") % {"value": htcds.shown(decided_by)})
     c["decided_by"] = decided_by
     c["decided_on"] = row.date("nct_StatusDecidedOn")
     # Recognition only by decision (docs/legal-rules.md): a status other than "presumed" comes with the
@@ -472,7 +467,7 @@ def _check_case(index, raw, vocab, institutions, seen, existing, *, restore):
     owner = raw.get("nct_OwnerInstitution") or ""
     if owner not in institutions:
         row.fail("nct_OwnerInstitution", _("unknown institution %(value)s: list it under %(organisations)s or "
-                                           "create it first") % {"value": _shown(owner),
+                                           "create it first") % {"value": htcds.shown(owner),
                                                                  "organisations": "organisations"})
     c["owner"] = owner
     c["first_contact_at"] = row.moment("nct_FirstContact", required=True)
@@ -491,7 +486,7 @@ def _check_case(index, raw, vocab, institutions, seen, existing, *, restore):
         sub = _Row(index, e, problems)
         kind = e.get("hte_Type", "")
         if kind not in {k.value for k in EventKind}:
-            row.fail(f"nct_Events[{j}].hte_Type", _("unknown value %(value)s") % {"value": _shown(kind)})
+            row.fail(f"nct_Events[{j}].hte_Type", _("unknown value %(value)s") % {"value": htcds.shown(kind)})
         start, end = sub.date("hte_Date"), sub.date("nct_DateTo")
         if start and end and end < start:
             row.fail(f"nct_Events[{j}].nct_DateTo", _("ends before it starts"))
@@ -511,7 +506,7 @@ def _check_case(index, raw, vocab, institutions, seen, existing, *, restore):
         inst = n.get("nct_Institution") or ""
         if inst and inst not in institutions:
             row.fail(f"nct_Comments[{j}].nct_Institution", _("unknown institution %(value)s")
-                     % {"value": _shown(inst)})
+                     % {"value": htcds.shown(inst)})
         c["comments"].append({"text": sub.text("cco_CaseComment", TEXT_MAX, required=True), "institution": inst,
                               "created_at": sub.moment("nct_CreatedAt") or timezone.now()})
     # Suspected traffickers and criminal proceedings (nicat.exchange.proceedings).
