@@ -296,6 +296,11 @@ CONTENT_SECURITY_POLICY = {
 # --- Need-to-know: break-glass openings expire; uploads are limited and encrypted ---------------
 NICAT_BREAK_GLASS_HOURS = env.float("NICAT_BREAK_GLASS_HOURS", default=4)
 NICAT_UPLOAD_MAX_BYTES = env.int("NICAT_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+NICAT_HTCDS_IMPORT_MAX_BYTES = 50 * 1024 * 1024  # an HTCDS file imported through the API (larger: `nicat htcds`)
+# An uploaded file is held in memory, never written to a plain temporary file (nicat.core.uploads.HeldInMemory):
+# up to one byte more than the largest file accepted anywhere, so a larger one is refused by its own check.
+NICAT_UPLOAD_HOLD_BYTES = max(NICAT_UPLOAD_MAX_BYTES, NICAT_HTCDS_IMPORT_MAX_BYTES) + 1
+FILE_UPLOAD_HANDLERS = ["nicat.core.uploads.HeldInMemory"]
 # --- Bad input: one set of limits for pages and API (nicat/core/validators.py, nicat/api/parsers.py) --
 # A request body (uploaded files in a form excepted) larger than this is refused: a page with 400, the
 # API with 413. Room for one base64 upload in an API body; each text has its own limit below.

@@ -6,6 +6,7 @@ supervisors of the competent authority only (`services.may_exchange`); everybody
 """
 import os
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.utils import timezone
@@ -22,7 +23,6 @@ from rest_framework.views import APIView
 from nicat.core.viewsets import IdempotentPosts
 from nicat.exchange import services
 
-MAX_FILE_BYTES = 50 * 1024 * 1024
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "csv": "text/csv; charset=utf-8"}
 
 
@@ -117,9 +117,9 @@ class HtcdsExchangeView(IdempotentPosts, APIView):
         fmt = form.validated_data.get("format") or os.path.splitext(upload.name or "")[1].lower().lstrip(".")
         if fmt not in ("json", "csv"):
             raise serializers.ValidationError({"file": [_("Send a .json or .csv file, or name its format.")]})
-        if upload.size > MAX_FILE_BYTES:
+        if upload.size > settings.NICAT_HTCDS_IMPORT_MAX_BYTES:
             raise serializers.ValidationError({"file": [_("The file is larger than %(max)d MB: import it with the "
-                                                          "command.") % {"max": MAX_FILE_BYTES // (1024 * 1024)}]})
+                                                          "command.") % {"max": settings.NICAT_HTCDS_IMPORT_MAX_BYTES // (1024 * 1024)}]})
         try:
             text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
