@@ -1,6 +1,7 @@
 """REST API of the hotline: /api/v1/calls/ — list, record, read and update its contacts (calls, chats,
 e-mails, walk-ins, web-form requests), for the hotline's own tools. Only the hotline's operators and
 supervisors may use it (403 for every other role); another hotline's contact is a 404."""
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers
@@ -8,6 +9,7 @@ from rest_framework import mixins, permissions, serializers
 from nicat.access import predicates
 from nicat.core.viewsets import AuditedViewSet
 from nicat.directory.fields import InstitutionRefField
+from nicat.directory.models import Institution
 from nicat.hotline import selectors, services
 from nicat.hotline.models import CallerType, Channel, Contact, Outcome, Reason, Urgency
 from nicat.vocab.fields import TermField
@@ -66,6 +68,13 @@ class ContactSerializer(serializers.ModelSerializer):
                   "phone", "safe_contact", "location", "notes", "urgent", "urgency", "case", "case_reference",
                   "created_at", "updated_at", "version"]
         read_only_fields = ["uuid", "urgent", "created_at", "updated_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # As on the edit page: an update may keep the institution the caller was sent to after it closed.
+        referred_to = getattr(self.instance, "referred_to_id", None)
+        if referred_to is not None:
+            self.fields["referred_to"].queryset = Institution.objects.filter(Q(active=True) | Q(pk=referred_to))
 
 
 @extend_schema_view(

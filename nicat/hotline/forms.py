@@ -1,5 +1,6 @@
 """Forms of the hotline pages. The rules live in the services; forms parse input."""
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from nicat.directory.models import Institution
@@ -13,6 +14,8 @@ STAFF_OUTCOMES = [(v, label) for v, label in Outcome.choices if v not in (Outcom
 
 class InstitutionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
+        if not obj.active:  # only ever the contact's own, earlier referral (ContactEditForm)
+            return _("%(name)s (no longer active)") % {"name": obj.name}
         return obj.name
 
 
@@ -56,6 +59,15 @@ class ContactForm(forms.Form):
 
 class ContactEditForm(ContactForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, contact, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The institution the caller was sent to is history: it stays as recorded after the institution has
+        # closed (no change of the contact needs it changed), while a new referral goes to an open one only.
+        if contact.referred_to_id is not None:
+            field = self.fields["referred_to"]
+            field.queryset = Institution.objects.filter(
+                Q(active=True) | Q(pk=contact.referred_to_id)).order_by("name_az")
 
 
 class LinkSearchForm(forms.Form):

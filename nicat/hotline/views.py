@@ -71,7 +71,7 @@ def contact_detail(request, contact_uuid):
 def contact_edit(request, contact_uuid):
     contact = selectors.contact_detail(user=request.user, contact_uuid=contact_uuid)
     initial = {**ContactEditForm.initial_from(contact), "version": contact.version}
-    form = ContactEditForm(request.POST or None, initial=initial)
+    form = ContactEditForm(request.POST or None, initial=initial, contact=contact)
     if contact.case_id:
         form.fields["outcome"].choices = [(contact.outcome, contact.get_outcome_display())]
 
