@@ -57,7 +57,7 @@ def acting_for(user, roles):
 
 def acting_on(user, roles, case):
     """The institution on whose behalf `user` acts on `case` (which they see) in one of `roles`, held at an
-    institution through which they see it (`policy.institutions_seeing`): the owner first, else the first of them;
+    institution through which they see it (`policy.institutions_seeing`): the owner first, else the lowest id;
     PermissionDenied when they hold none there — a role held at an institution that does not see the case counts
     for nothing on it."""
     seeing = policy.institutions_seeing(user, case)
@@ -65,12 +65,15 @@ def acting_on(user, roles, case):
 
 
 def _owner_first(held, case):
-    """The institution of the membership of `held` at `case`'s owner, else of the first of them; PermissionDenied
-    when `held` is empty."""
+    """The institution of the membership of `held` at `case`'s owner, else — on a case — the one with the lowest id
+    (as `policy.institution_on` and `policy.institution_seeing_section` choose, so that all a user records on one
+    case names one institution), without a case the first of them; PermissionDenied when `held` is empty."""
     if case is not None:
         for m in held:
             if m.institution_id == case.owner_institution_id:
                 return m.institution
+        if held:
+            return min(held, key=lambda m: m.institution_id).institution
     if held:
         return held[0].institution
     raise PermissionDenied(_("Your role does not allow this. Ask your supervisor if you need to do it."))

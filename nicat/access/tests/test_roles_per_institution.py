@@ -128,3 +128,28 @@ def test_the_power_to_decide_counts_only_on_a_case_the_competent_authority_sees(
     assert "decide" in predicates.case_actions(officer, case)
     identification.record_decision(actor=officer, case=case, decision=decision, expected_version=case.version)
     assert Case.objects.system().get(pk=case.pk).status_decided_by == cast.main_department
+
+
+def test_a_user_who_sees_a_case_through_two_partners_records_for_one_of_them_everywhere(cast):
+    """A case worker of two partner institutions, to both of which the NGO referred a case, draws up a plan and
+    writes a note on it: both name the same institution. Before, the plan named the institution of her older
+    membership (`predicates.acting_on`) and the note the one with the lower id (`policy.institution_on`): one
+    piece of work credited to two institutions."""
+    from nicat.assistance.services import plans
+    from nicat.cases import services as cases
+    from tests.support.referrals import accepted_referral, build_world
+
+    build_world(cast)
+    case = cast.open_case()
+    assert cast.shelter.pk < cast.centre.pk
+    dual = make_user("dual.worker", cast.centre, Role.CASE_WORKER)  # the older membership: the centre
+    Membership.objects.create(user=dual, institution=cast.shelter, role=Role.CASE_WORKER)
+    sections = ("identity", "narrative", "contacts", "medical")
+    accepted_referral(cast.worker, case, cast.centre, cast.centre_worker, shared_sections=sections)
+    accepted_referral(cast.worker, case, cast.shelter, cast.shelter_staff, shared_sections=sections)
+    dual = User.objects.get(pk=dual.pk)
+    assert policy.institutions_seeing(dual, case) == {cast.shelter.pk, cast.centre.pk}
+
+    plan = plans.create_plan(actor=dual, case=case)
+    note = cases.add_note(actor=dual, case=case, text="Met at the centre; the shelter keeps her room.")
+    assert plan.institution == note.author_institution == policy.institution_on(dual, case)
