@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from nicat.access import policy
 from nicat.audit import services as audit
 from nicat.cases.selectors import case_list
-from nicat.core.spreadsheet import safe_cell
+from nicat.core.spreadsheet import safe_cell, workbook_bytes
 
 MAX_ROWS = 10000
 MIN_PURPOSE = 10
@@ -109,9 +109,7 @@ def _xlsx(marking, columns, rows):
         cell.font = Font(bold=True)
     for row in rows:
         ws.append([_safe(row.get(key, ""), csv=False) for key, _label in columns])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)  # never openpyxl's save: it spools every sheet to a plain temporary file
 
 
 def _safe(value, csv=True):

@@ -50,3 +50,40 @@ def restore_cell(text):
     if ";" in text:
         return ";".join(_unquoted(part) for part in text.split(";"))
     return _unquoted(text)
+
+
+def workbook_bytes(workbook):
+    """The XLSX file of an openpyxl `workbook`, made in memory only.
+
+    openpyxl's own `save` writes every worksheet, cell by cell, to a plain temporary file on disk before it
+    zips it (`/tmp/openpyxl.*`): the names and birth dates of a case-list export would lie there in clear while
+    the file is made, and stay there if the worker is killed meanwhile. Here each worksheet is written into
+    memory and put into the archive from there; the rest is openpyxl's own writer."""
+    import datetime
+    import io
+    from zipfile import ZIP_DEFLATED, ZipFile
+
+    from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+    from openpyxl.worksheet._writer import WorksheetWriter
+    from openpyxl.writer.excel import ExcelWriter
+
+    if workbook.write_only:  # pragma: no cover - Nicat builds its workbooks whole; a write-only one spools to disk
+        raise ValueError("a write-only workbook is spooled to a temporary file: build the workbook in memory")
+
+    class InMemory(ExcelWriter):
+        def write_worksheet(self, ws):  # ExcelWriter.write_worksheet, with the sheet written to memory
+            ws._drawing = SpreadsheetDrawing()
+            ws._drawing.charts = ws._charts
+            ws._drawing.images = ws._images
+            sheet = io.BytesIO()
+            writer = WorksheetWriter(ws, out=sheet)
+            writer.write()
+            ws._rels = writer._rels
+            self._archive.writestr(ws.path[1:], sheet.getvalue())
+            self.manifest.append(ws)
+
+    out = io.BytesIO()
+    workbook.properties.modified = datetime.datetime.now(tz=datetime.UTC).replace(tzinfo=None)
+    with ZipFile(out, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+        InMemory(workbook, archive).save()
+    return out.getvalue()
