@@ -3,6 +3,9 @@ from django import forms
 from django.db import models
 from django.forms.renderers import DjangoTemplates
 
+# Widgets a person types into: what is typed there is never kept by the browser's form history.
+TYPED_INPUTS = {"text", "email", "tel", "url", "search", "number", "date", "datetime-local", "time", "month", "week"}
+
 
 class NicatFormRenderer(DjangoTemplates):
     field_template_name = "core/forms/field.html"
@@ -11,7 +14,19 @@ class NicatFormRenderer(DjangoTemplates):
         field = context.get("field")
         if field is not None and hasattr(field, "field"):
             _style_widget(field.field.widget, bool(field.errors))
+        widget = context.get("widget")
+        if isinstance(widget, dict) and isinstance(widget.get("attrs"), dict) and (
+                widget.get("type") in TYPED_INPUTS or template_name.endswith("/textarea.html")):
+            _not_remembered(widget)
         return super().render(template_name, context, request)
+
+
+def _not_remembered(widget):
+    """`autocomplete="off"` on a field a person types into (law 1): a browser keeps what was typed in a field and
+    offers it again in any field of that name — a victim's name, phone or document number to the next person at
+    a shared computer, or on another site. A widget that says what it holds keeps its own hint (the sign-in's
+    one-time code)."""
+    widget["attrs"] = {**widget["attrs"], "autocomplete": widget["attrs"].get("autocomplete") or "off"}
 
 
 def _style_widget(widget, invalid):
