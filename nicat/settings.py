@@ -338,6 +338,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only: no browsable API (DRF's own HTML page of a record, outside Nicat's templates and languages, with
+    # a form prefilled with the whole record). People use the pages and /api/v1/docs/ (nicat/api/tests/test_json_only.py).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "nicat.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "nicat.api.schema.NicatAutoSchema",
