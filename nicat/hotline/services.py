@@ -198,6 +198,12 @@ def open_case_from_contact(*, actor, contact, person_data, case_data, expected_v
     return case
 
 
+def hotline_sees(actor, contact, case):
+    """`actor` sees `case` (which they see) through the contact's hotline: only such a case is the hotline's to join
+    its caller to (a case seen only as a member of another institution is not)."""
+    return contact.institution_id in policy.institutions_seeing(actor, case)
+
+
 def link_contact_to_case(*, actor, contact, case, expected_version):
     """Link the contact to an existing case the actor may see — never to one they may not (that answer
     is the same as for a case that does not exist) — and through the contact's hotline: a case the operator sees
@@ -207,7 +213,7 @@ def link_contact_to_case(*, actor, contact, case, expected_version):
     require_visible(actor, contact)
     if case is None or not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
         raise ValidationError({"case": _("No case with this reference is visible to you.")})
-    if contact.institution_id not in policy.institutions_seeing(actor, case):
+    if not hotline_sees(actor, contact, case):
         raise ValidationError({"case": _(
             "%(hotline)s, whose contact this is, does not see this case: you see it through another institution "
             "you work for. Link the contact to a case of %(hotline)s, or open a new one from it.") % {

@@ -147,8 +147,12 @@ def link_case(request, contact_uuid):
             result = duplicate_check(user=request.user, data=form.to_data(), channel="web")
         except TooManyChecks as error:
             refused = error.user_message
+    # A case the operator sees only through another institution of theirs is shown, but offered no link.
+    linkable = {case.uuid for row in (result or {}).get("candidates", ()) for case in row["cases"]
+                if services.hotline_sees(request.user, contact, case)}
     return render(request, "hotline/link.html", {"contact": contact, "form": form, "result": result,
-                                                 "refused": refused}, status=429 if refused else 200)
+                                                 "linkable": linkable, "refused": refused},
+                  status=429 if refused else 200)
 
 
 def _uuid(value):

@@ -50,3 +50,24 @@ def test_a_case_opened_from_a_hotline_contact_belongs_to_the_hotline(hotline):
                                            case_data={}, expected_version=contact.version)
     assert case.owner_institution == hotline.institution
     assert case.person.registered_by_institution == hotline.institution
+
+
+def test_the_link_search_offers_only_the_cases_the_hotline_sees(hotline, client):
+    """The same operator searches for the caller: the NGO's case of the person she finds (she sees it as the NGO's
+    case worker) is shown without a "Link to" button and says why; a case of the hotline's keeps its button. Before, both had a button and the first answered with a refusal only once clicked."""
+    operator = _operator_also_at_an_ngo(hotline)
+    contact = hotline.contact(actor=operator)
+    person = {"given_name": "Ülviyyə", "family_name": "Kərimova"}
+    ngo_case = hotline.cast.open_case(actor=hotline.cast.worker2, person=person)
+    verified_login(client, operator)
+    page = client.post(reverse("hotline:link", args=[contact.uuid]), {**person}, HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert page.status_code == 200 and ngo_case.reference in html
+    assert f'name="case" value="{ngo_case.uuid}"' not in html
+    assert "not the hotline's to link" in html
+
+    hotline_case = hotline.cast.open_case(actor=hotline.operator, person=person)  # her record at the hotline
+    html = client.post(reverse("hotline:link", args=[contact.uuid]), {**person}, HTTP_ACCEPT_LANGUAGE="en"
+                       ).content.decode()
+    assert f'name="case" value="{hotline_case.uuid}"' in html
+    assert f'name="case" value="{ngo_case.uuid}"' not in html
