@@ -188,9 +188,15 @@ def _pending_first():
 
 
 def order_for(*, user, uuid):
-    """The order if `user` may see it (`may_see_order`), else Http404; not audited (a page or an action
-    that shows it records its own event)."""
+    """The order if `user` may see it (`may_see_order`), else Http404; not audited: for an action on it (a
+    page that shows it reads it with `order_shown`)."""
     return ORDERS.get_or_404(user, uuid, audit=False)
+
+
+def order_shown(*, user, uuid):
+    """The order its page shows (the decision, its written reason, the sections it names), its read audited as
+    the API's is: `consent.legal_basis.view` on the order's case (channel "page"); else Http404."""
+    return ORDERS.get_or_404(user, uuid, channel="page")
 
 
 def order_copy(*, user, uuid, channel="web"):

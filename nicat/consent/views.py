@@ -223,7 +223,7 @@ def orders(request):
 
 @case_worker_required
 def order(request, uuid):
-    use = selectors.order_for(user=request.user, uuid=uuid)
+    use = selectors.order_shown(user=request.user, uuid=uuid)
     approver = services.may_approve_legal_bases(request.user)
     return render(request, "consent/order.html", {
         "use": use, "approver": approver, "own_request": use.used_by_id == request.user.pk,

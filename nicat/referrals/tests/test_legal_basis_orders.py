@@ -252,3 +252,24 @@ def test_the_api_reads_of_orders_are_audited_and_an_outsider_reads_nothing(world
     assert not AuditEvent.objects.filter(action="consent.legal_basis_copy.view", actor_id=world.worker2.pk).exists()
     use.refresh_from_db()
     assert use.status == OrderStatus.PENDING
+
+
+def test_the_page_of_an_order_is_a_read_of_the_case_in_its_trail(world, client, refused):
+    """Law 3: the order's page shows the decision and its written reason (the court's, about the person), so
+    opening it is `consent.legal_basis.view` on the order's case (channel "page"), as its API read is; an
+    outsider's 404 leaves no read."""
+    referral = services.create_referral(actor=world.worker, case=refused, data=referral_data(
+        world.main_department, purpose=Purpose.LAW_ENFORCEMENT, **legal_basis_data()))
+    use = referral.legal_basis_use
+    verified_login(client, world.ca_supervisor)
+    before = AuditEvent.objects.filter(action="consent.legal_basis.view").count()
+    page = client.get(reverse("consent:order", args=[use.uuid]))
+    assert page.status_code == 200 and "2-1/55" in page.content.decode()
+    events = list(AuditEvent.objects.filter(action="consent.legal_basis.view").order_by("sequence"))[before:]
+    assert len(events) == 1 and events[0].actor_id == world.ca_supervisor.pk
+    assert events[0].case_uuid == str(refused.uuid) and events[0].object_id == str(use.uuid)
+    assert events[0].details == {"channel": "page"}
+    client.logout()
+    verified_login(client, world.worker2)
+    assert client.get(reverse("consent:order", args=[use.uuid])).status_code == 404
+    assert AuditEvent.objects.filter(action="consent.legal_basis.view").count() == before + 1
