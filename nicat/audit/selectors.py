@@ -46,7 +46,7 @@ def filter_trail(events, *, case_reference="", username="", action="", since=Non
 # record" looks for the record's uuid in them (a text match on these actions only; uuids are unique).
 # Every `*.list` action counts, so another app's list that records the case uuids it showed is found too.
 BULK_READ_ACTIONS = ("person.search", "person.duplicate_check", "cases.export", "relative.search", "duplicate.view",
-                     "htcds.export")
+                     "htcds.export", "audit.view")  # audit.view: the cases whose written reasons the trail showed
 # Writes of many records at once, whose one event names the cases written: an HTCDS import creates each case
 # (and its person, texts and proceedings) under one `htcds.import` event ({"case_uuids": [...]}), so the case's
 # trail and its person's find their creation there.
@@ -150,6 +150,16 @@ def break_glass_reasons(*, user, events):
         if opening.user_id == user.pk or may_review(user, opening):
             out[str(opening.uuid)] = opening.reason
     return out
+
+
+def cases_of_reasons(events, reasons):
+    """`{"cases": [...]}`: the cases (by uuid, never the text) of the `events` whose written reason a trail page
+    shows — opened for its reader (free text that may describe the person: sealed in the trail), or a break-glass
+    opening's reason from `reasons` (`break_glass_reasons`) — for the page's `audit.view`, so that the case's
+    access trail finds the browsing that showed them; {} when none does."""
+    cases = {e.case_uuid for e in events if e.case_uuid and (
+        e.reason or (e.action == "case.break_glass" and reasons.get(e.object_id)))}
+    return {"cases": sorted(cases)} if cases else {}
 
 
 def person_trail(*, person, user=None):

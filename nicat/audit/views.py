@@ -28,14 +28,16 @@ def trail(request):
         filters = form.filters()
         events = selectors.filter_trail(events, **filters)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)  # the events shown are the events the read names
+    reasons = selectors.break_glass_reasons(user=request.user, events=page.object_list)
     record(actor=request.user, action="audit.view", details={
         "page": page.number, "filters": {k: (v.isoformat() if hasattr(v, "isoformat") else v)
-                                         for k, v in filters.items() if v}})
+                                         for k, v in filters.items() if v},
+        **selectors.cases_of_reasons(page.object_list, reasons)})
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "audit/trail.html", {"form": form, "page": page, "query": query.urlencode(),
-                                                "reasons": selectors.break_glass_reasons(
-                                                    user=request.user, events=page.object_list)},
+                                                "reasons": reasons},
                   status=400 if form.is_bound and form.errors else 200)
 
 

@@ -67,3 +67,24 @@ def test_the_case_page_shows_supervisors_the_audit_panel(client, cast, superviso
     verified_login(client, cast.worker)
     body = client.get(reverse("cases:detail", args=[own_case.uuid])).content.decode()
     assert 'data-testid="audit-panel"' not in body
+
+
+def test_a_reason_the_trail_shows_puts_the_browsing_in_that_cases_trail(client, cast, supervisor, own_case):
+    """Law 3: the trail browser shows each event's written reason opened (free text that may describe the person,
+    sealed in the trail), so its `audit.view` names the cases whose reasons the page showed (by uuid, never the
+    text): "who accessed this case" finds the browsing."""
+    from nicat.audit.services import record, seal_reason, trail_key
+
+    quiet = cast.open_case(actor=cast.worker)
+    record(actor=cast.worker, action="case.update", obj=own_case,
+           reason=seal_reason("She fears her uncle in Sumqayit.", trail_key(own_case)))
+    verified_login(client, supervisor)
+    response = client.get(reverse("audit:trail"))
+    assert "She fears her uncle in Sumqayit." in response.content.decode()
+    event = AuditEvent.objects.filter(action="audit.view", actor=supervisor).latest("sequence")
+    assert event.details["cases"] == [str(own_case.uuid)]  # not the case whose events carry no reason
+    assert str(quiet.uuid) not in str(event.details) and "Sumqayit" not in str(event.details)
+    from nicat.audit.selectors import case_trail
+
+    assert case_trail(case=own_case).filter(pk=event.pk).exists()
+    assert not case_trail(case=quiet).filter(pk=event.pk).exists()
