@@ -91,13 +91,7 @@ NO_IDENTIFYING_DATA = {
 }
 # Reads of identifying data known to go unaudited, left as they are for the reason given: the sweep reports them
 # and fails as soon as one is audited (then take it out of here).
-KNOWN_UNAUDITED = {
-    "referral-list": "the API's list of referrals carries each referral's message (free text about the person) to "
-                     "whoever may read it, and is not audited; nicat/referrals/tests/test_api.py asserts both (the "
-                     "incoming queue shows the message; `lists: not audited, as before`), so auditing it, or "
-                     "leaving the message to the audited read of one referral, changes what that test asserts: "
-                     "a decision for the referrals' owners (docs/security.md, 6 December 2026, evening)",
-}
+KNOWN_UNAUDITED: dict[str, str] = {}
 # The Django admin: administrators only, and it holds no case content (nicat/accounts/tests/test_admin_scope.py).
 ADMIN_PREFIX = "admin:"
 

@@ -155,6 +155,7 @@ LABELS = {
     "referral.complete": _("Completed a referral"),
     "referral.create": _("Sent a referral"),
     "referral.decline": _("Declined a referral"),
+    "referral.list": _("Listed referrals with their messages"),
     "referral.overdue": _("A referral was not answered in time"),
     "referral.progress": _("Reported progress on a referral"),
     "referral.return_plan": _("Shared a return plan"),

@@ -117,7 +117,7 @@ class ReferralViewSet(mixins.CreateModelMixin, AuditedViewSet):
     """Referrals of the caller's institutions. `?box=incoming|outgoing`, `?state=open|closed`, `?case=<uuid>`."""
 
     serializer_class = InstitutionReferralSerializer
-    reads = selectors.REFERRALS  # a read shown with its message is `referral.view`; the lists are not audited
+    reads = selectors.REFERRALS  # a read shown with its message is `referral.view`, a list showing one `referral.list`
     case_filter = False  # `?case=` below, with the box, the state and the status
 
     def get_queryset(self):

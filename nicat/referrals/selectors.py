@@ -112,8 +112,9 @@ class ReferralReads(Reads):
     """The one read path of referrals (pages and API). Found among the referrals the parties' record rule
     lets the user see; shown only to the staff of its two institutions and of the case's owner — a revoked
     one (withdrawn consent) or one on a legal basis not yet approved not to the receiving side. A read is
-    recorded (`referral.view`) when the reader may see its message, by the page and the API alike; the lists of referrals (references and institutions, no
-    identifying data) are not audited."""
+    recorded (`referral.view`) when the reader may see its message, by the page and the API alike. A list is
+    recorded (`referral.list`, naming the cases) when it showed a referral's message — the API's rows carry it, free
+    text about the person; a list of references and institutions only (the page's) is not a read of anyone."""
 
     def query(self, user, *, case=None):
         return _base(user)
@@ -135,7 +136,9 @@ class ReferralReads(Reads):
             super().viewed(user, obj, channel=channel, reason=reason, **details)
 
     def listed(self, user, *, shown, channel="page", reason="", records=None, **details):
-        return None  # not audited (see above)
+        with_message = [r for r in records or () if message_visible(user, r)]
+        if with_message:
+            super().listed(user, shown=shown, channel=channel, reason=reason, records=with_message, **details)
 
 
 REFERRALS = ReferralReads(Referral, "referral")

@@ -211,8 +211,10 @@ def test_receiving_institution_sees_who_consented_only_when_identity_is_shared(w
 def test_referral_reads_are_audited_as_before_and_an_outsider_leaves_no_read(world, api):
     """The API reads referrals through `selectors.REFERRALS`: a read is `referral.view` on the case while
     the reader may see the message (not for the receiver of a closed referral), one referral by its id
-    whatever `?state=` the list shows, no event for the lists; another NGO's worker gets 404 on every door
-    and leaves no read event."""
+    whatever `?state=` the list shows; a list that shows a message (free text about the person) is
+    `referral.list` naming the cases — it was not recorded before (law 3; the route-by-route sweep,
+    tests/test_every_read_audited.py, found it); another NGO's worker gets 404 on every door and leaves no read
+    event."""
     from nicat.audit.models import AuditEvent
 
     case = world.open_case()
@@ -221,8 +223,11 @@ def test_referral_reads_are_audited_as_before_and_an_outsider_leaves_no_read(wor
     made = refer(ngo, case, world.shelter).json()
     uuid = made["uuid"]
     before = AuditEvent.objects.count()
-    assert [r["uuid"] for r in ngo.get("/api/v1/referrals/").json()["results"]] == [uuid]
-    assert AuditEvent.objects.count() == before  # lists: not audited, as before
+    listed = ngo.get("/api/v1/referrals/").json()["results"]
+    assert [r["uuid"] for r in listed] == [uuid] and listed[0]["message"]
+    listing = AuditEvent.objects.get(sequence__gt=before, action="referral.list")
+    assert listing.details["cases"] == [str(case.uuid)] and listing.details["channel"] == "api"
+    assert listed[0]["message"] not in str(listing.details)
     assert ngo.get(f"/api/v1/referrals/{uuid}/?state=closed").status_code == 200
     event = AuditEvent.objects.filter(action="referral.view").latest("sequence")
     assert event.actor_id == world.worker.pk and event.details == {"channel": "api"}
