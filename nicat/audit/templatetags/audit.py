@@ -78,3 +78,24 @@ def reason_of(event, reasons):
     if reason is services.ERASED:
         return gettext("(erased with the person's data)")
     return reason
+
+
+@register.filter
+def changed_fields(event):
+    """The fields an event changed, by the names the forms give them, in the user's language ("Given name, Status"),
+    not by their names in the code (given_name, status). A field the model no longer has keeps its code."""
+    from django.apps import apps
+    from django.core.exceptions import FieldDoesNotExist
+    from django.utils.text import capfirst
+
+    try:
+        model = apps.get_model(event.object_type) if event.object_type else None
+    except (LookupError, ValueError):
+        model = None
+    names = []
+    for key in event.changes or {}:
+        try:
+            names.append(str(capfirst(model._meta.get_field(key).verbose_name)) if model else key)
+        except FieldDoesNotExist:
+            names.append(key)
+    return ", ".join(names)
