@@ -58,3 +58,13 @@ class Term(models.Model):
     def label(self):
         lang = (get_language() or "az")[:2]
         return getattr(self, f"label_{lang}", None) or self.label_en or self.code
+
+
+def label_of(vocabulary, code):
+    """The label, in the user's language, of the term `code` of `vocabulary`, for a code a record keeps as text
+    (an identity document's type and country): "Паспорт", not "passport". A code no term has (an older record)
+    is shown as it is."""
+    if not code:
+        return ""
+    term = Term.objects.filter(vocabulary=vocabulary, code=code).first()
+    return term.label if term else str(code)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from fpdf import FPDF
 
 from nicat.access import policy, sections
+from nicat.vocab.models import label_of
 
 logging.getLogger("fontTools").setLevel(logging.WARNING)  # it logs the glyphs kept: letters of names
 
@@ -108,8 +109,10 @@ def render(*, user, case):
     row(_("Gender"), person.gender.label if person.gender else "—")
     row(_("Citizenship"), _terms(person.citizenships))
     row(_("Languages"), _terms(person.languages))
-    row(_("Identity documents"), "; ".join(" ".join(str(d.get(k) or "") for k in ("type", "number", "country")).strip()
-                                           for d in (person.documents or [])) or "—")
+    row(_("Identity documents"), "; ".join(
+        " ".join(v for v in (label_of("document_type", d.get("type")), str(d.get("number") or ""),
+                             label_of("country", d.get("country"))) if v)
+        for d in (person.documents or [])) or "—")
     row(_("Phone"), person.phone)
     row(_("E-mail"), person.email)
     row(_("Address"), person.address)
