@@ -122,8 +122,10 @@ class JSONParser(parsers.JSONParser):
         except RecursionError:
             raise exceptions.ParseError(_("The JSON is nested more than %(max)s levels deep.")
                                         % {"max": depth_limit}) from None
-        except ValueError as exc:
-            raise exceptions.ParseError(_("The body is not valid JSON: %(error)s") % {"error": str(exc)[:200]}) from None
+        except ValueError as exc:  # json's own message is English: the place is said in the reader's language
+            where = {"line": getattr(exc, "lineno", 1), "column": getattr(exc, "colno", 1)}
+            raise exceptions.ParseError(_("The body is not valid JSON (line %(line)s, column %(column)s).")
+                                        % where) from None
         if _too_deep(data, depth_limit):
             raise exceptions.ParseError(_("The JSON is nested more than %(max)s levels deep.") % {"max": depth_limit})
         _refuse_bad_text(data)

@@ -223,8 +223,9 @@ def loads(text, fmt):
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            return Parsed(problems=[Problem(0, "", _("not valid JSON: %(error)s at line %(line)d")
-                                           % {"error": exc.msg, "line": exc.lineno})])
+            # json's own message (exc.msg) is English: the place is said in the reader's language
+            return Parsed(problems=[Problem(0, "", _("not valid JSON at line %(line)d, column %(column)d")
+                                           % {"line": exc.lineno, "column": exc.colno})])
         if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
             return Parsed(problems=[Problem(0, "", _("expected an object with a %(cases)s list") % {"cases": '"cases"'})])
         orgs = data.get("organisations") or []
@@ -237,8 +238,8 @@ def loads(text, fmt):
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         return _csv_cases(reader)
-    except csv.Error as exc:
-        return Parsed(problems=[Problem(reader.line_num, "", _("not valid CSV: %(error)s") % {"error": exc})])
+    except csv.Error:  # the csv module's message is English; the row says where
+        return Parsed(problems=[Problem(reader.line_num, "", _("not valid CSV"))])
 
 
 # The yes/no and whole-number fields of a case record. The export writes them as JSON true/false and numbers, and

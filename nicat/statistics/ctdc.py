@@ -67,8 +67,8 @@ def parse(data):
         header = next(reader)
     except StopIteration:
         return Parsed(columns=[], problems=[Problem(1, "", _("The file is empty: a header row is expected."))])
-    except csv.Error as exc:
-        return Parsed(columns=[], problems=[Problem(1, "", _("The header is not valid CSV: %(error)s") % {"error": exc})])
+    except csv.Error:  # the csv module's message is English; the row says where
+        return Parsed(columns=[], problems=[Problem(1, "", _("The header is not valid CSV."))])
     columns = [name.strip() for name in header]
     parsed = Parsed(columns=columns)
     problems = parsed.problems
@@ -99,8 +99,8 @@ def parse(data):
                     _add(problems, Problem(line, name, problem))
                 values.append(UNKNOWN if value in MISSING_CODES else value)
             parsed.rows.append(values)
-    except csv.Error as exc:
-        _add(problems, Problem(reader.line_num, "", _("Not valid CSV: %(error)s") % {"error": exc}))
+    except csv.Error:  # the csv module's message is English; the row says where
+        _add(problems, Problem(reader.line_num, "", _("Not valid CSV.")))
     if not parsed.rows and not problems:
         problems.append(Problem(2, "", _("The file has a header but no rows.")))
     return parsed
