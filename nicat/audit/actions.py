@@ -267,6 +267,22 @@ LABELS = {
     "work.list": _("Viewed the work list"),
 }
 
+# Reasons an app records itself, as "<prefix><code>" ("legal basis: court_order"), and the function that says them
+# in the reader's language: registered by the app that records them (its AppConfig.ready).
+REASON_LABELS = {}
+
+
+def register_reason(prefix, words):
+    REASON_LABELS[prefix] = words
+
+
+def reason_label(reason):
+    """An event's reason as the reader reads it: a reason an app recorded in a code, in words; else as written."""
+    for prefix, words in REASON_LABELS.items():
+        if isinstance(reason, str) and reason.startswith(prefix):
+            return words(reason[len(prefix):])
+    return reason
+
 
 def label(code):
     """The sentence for an action code ("case.view" → "Viewed the case")."""

@@ -37,6 +37,10 @@ DEFAULT_LEGAL_BASES = [
     },
 ]
 
+# The audit reason of a legal basis's request, approval and rejection: this prefix and the basis's code (the audit
+# trail shows it in the reader's language, nicat.consent.apps).
+AUDIT_REASON_PREFIX = "legal basis: "
+
 
 def legal_bases():
     return list(getattr(settings, "NICAT_LEGAL_BASES", None) or DEFAULT_LEGAL_BASES)

@@ -678,7 +678,7 @@ def request_legal_basis(*, actor, case, purpose, legal_basis, reason, institutio
                   field="legal_basis_copy")
         use.save()
         audit.record(actor=actor, action="consent.legal_basis_request", obj=use, case=case, institution=acting,
-                     reason=f"legal basis: {legal_basis}",
+                     reason=f"{legal_bases.AUDIT_REASON_PREFIX}{legal_basis}",
                      changes=audit.diff(LegalBasisUse, {}, {"reason": use.reason, "legal_basis": legal_basis,
                                                             "purpose": purpose, "issuing_body": use.issuing_body,
                                                             "order_number": use.order_number,
@@ -727,7 +727,7 @@ def approve_legal_basis(*, actor, use, expected_version=None):
         locked.version += 1
         locked.save(update_fields=["status", "decided_at", "decided_by", "decided_by_institution", "version"])
         audit.record(actor=actor, action="consent.legal_basis_approve", obj=locked, case=locked.case,
-                     institution=institution, reason=f"legal basis: {locked.legal_basis}",
+                     institution=institution, reason=f"{legal_bases.AUDIT_REASON_PREFIX}{locked.legal_basis}",
                      changes={"status": [OrderStatus.PENDING, OrderStatus.APPROVED]},
                      details={"purpose": locked.purpose, "legal_basis": locked.legal_basis,
                               "sections": locked.sections, "requested_by": str(locked.used_by.uuid)
@@ -753,7 +753,7 @@ def reject_legal_basis(*, actor, use, reason, expected_version=None):
         locked.save(update_fields=["status", "decided_at", "decided_by", "decided_by_institution",
                                    "decision_reason", "version"])
         audit.record(actor=actor, action="consent.legal_basis_reject", obj=locked, case=locked.case,
-                     institution=institution, reason=f"legal basis: {locked.legal_basis}",
+                     institution=institution, reason=f"{legal_bases.AUDIT_REASON_PREFIX}{locked.legal_basis}",
                      changes={"status": [OrderStatus.PENDING, OrderStatus.REJECTED],
                               **audit.diff(LegalBasisUse, {}, {"decision_reason": reason})},
                      details={"purpose": locked.purpose, "legal_basis": locked.legal_basis})

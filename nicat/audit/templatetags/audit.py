@@ -77,7 +77,7 @@ def reason_of(event, reasons):
     reason = services.reason_text(event.reason)
     if reason is services.ERASED:
         return gettext("(erased with the person's data)")
-    return reason
+    return actions.reason_label(reason)
 
 
 @register.filter
