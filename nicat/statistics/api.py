@@ -23,7 +23,8 @@ class CaseTableQuery(serializers.Serializer):
         unknown = [c for c in codes if c not in DIMENSIONS]
         if unknown or not 1 <= len(codes) <= 2 or len(set(codes)) != len(codes):
             raise serializers.ValidationError(
-                "Name one dimension, or two different ones, from: " + ", ".join(DIMENSIONS))
+                _("Name one dimension, or two different ones, from: %(dimensions)s.")
+                % {"dimensions": ", ".join(DIMENSIONS)})
         return codes
 
 
