@@ -428,6 +428,8 @@ def agreement(request, case_uuid):
     plan = _plan(request, case)
     data = selectors.case_assistance(user=request.user, case=case, audit_read=False)
     goals = [g for g in data["goals"] if not g.is_declined]
+    if request.method == "GET":  # the form lists the goals (what the person is to get): a read of the case
+        selectors.GOALS.listed(request.user, shown=len(goals), records=goals)
     form = forms.AgreementForm(request.POST or None, initial={"version": plan.version}, goals=goals)
     return _form_page(request, form=form, title=_("The person's agreement to the plan"), case=case,
                       back=_case_page(case) + "#plan",

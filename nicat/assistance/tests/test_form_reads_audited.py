@@ -1,0 +1,32 @@
+"""Law 3 on the assistance forms that show what is recorded of the person: opening one (GET) is a read of the case,
+audited as the record's view (or the list of goals) naming the case — never with the text it showed. Found by
+tests/test_every_read_audited.py once the matrix's records carried their texts."""
+from django.urls import reverse
+
+from nicat.assistance import services
+from nicat.assistance.models import ResidencePermit, ReturnPlan
+from nicat.audit.models import AuditEvent
+from tests.support.world import term
+
+
+def _events(case, action):
+    return AuditEvent.objects.filter(action=action, case_uuid=str(case.uuid))
+
+
+def _no_text_in(events, text):
+    for event in events:
+        assert text not in str(event.details) and text not in str(event.changes)
+
+
+def test_the_plan_agreement_form_shows_the_goals_and_is_audited(world, client):
+    case = world.adult()
+    plan = services.create_plan(actor=world.cast.worker, case=case)
+    services.add_goal(actor=world.cast.worker, plan=plan, area="legal", description="A lawyer for the Ganja hearing",
+                      responsible_institution=world.cast.ngo)
+    client.force_login(world.cast.worker)
+    response = client.get(reverse("assistance:agreement", args=[case.uuid]))
+    assert response.status_code == 200 and "A lawyer for the Ganja hearing" in response.content.decode()
+    events = AuditEvent.objects.filter(action="plan_goal.list")  # a list names its cases in details (the trail's way)
+    assert events.count() == 1 and events.get().details["shown"] == 1
+    assert events.get().details["cases"] == [str(case.uuid)]
+    _no_text_in(events, "Ganja")
