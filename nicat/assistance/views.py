@@ -586,6 +586,8 @@ def permit_open(request, case_uuid):
 @roles_required(RETURN_ROLES)
 def permit_edit(request, permit_uuid):
     permit = _return_obj(request, ResidencePermit, permit_uuid)
+    if request.method == "GET":  # the form shows what is recorded (number, note): a read of the case
+        selectors.PERMITS.viewed(request.user, permit)
     form = forms.PermitForm(request.POST or None, initial={f: getattr(permit, f) for f in (
         "version", "status", "applied_on", "decided_on", "expires_on", "permit_number", "note")})
 

@@ -30,3 +30,15 @@ def test_the_plan_agreement_form_shows_the_goals_and_is_audited(world, client):
     assert events.count() == 1 and events.get().details["shown"] == 1
     assert events.get().details["cases"] == [str(case.uuid)]
     _no_text_in(events, "Ganja")
+
+
+def test_the_residence_permit_form_is_audited(world, client):
+    case = world.adult()
+    permit = ResidencePermit.objects.system().create(case=case, permit_number="TRP-7788", note="Lives with her aunt")
+    client.force_login(world.cast.worker)
+    response = client.get(reverse("assistance:permit_edit", args=[permit.uuid]))
+    assert response.status_code == 200 and "TRP-7788" in response.content.decode()
+    events = _events(case, "permit.view")
+    assert events.count() == 1 and events.get().object_id == str(permit.uuid)
+    _no_text_in(events, "TRP-7788")
+    _no_text_in(events, "aunt")
