@@ -631,6 +631,8 @@ def return_add(request, case_uuid):
 @roles_required(RETURN_ROLES)
 def return_edit(request, return_uuid):
     plan = _return_obj(request, ReturnPlan, return_uuid)
+    if request.method == "GET":  # the form shows the risks, documents and travel recorded: a read of the case
+        selectors.RETURNS.viewed(request.user, plan)
     fields = ("version", "risk_level", "risk_notes", "documents_status", "documents_notes", "travel_date",
               "travel_notes", "receiving_organisation", "receiving_organisation_name")
     form = forms.ReturnEditForm(request.POST or None, initial={f: getattr(plan, f) for f in fields})

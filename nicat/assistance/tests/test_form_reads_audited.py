@@ -42,3 +42,15 @@ def test_the_residence_permit_form_is_audited(world, client):
     assert events.count() == 1 and events.get().object_id == str(permit.uuid)
     _no_text_in(events, "TRP-7788")
     _no_text_in(events, "aunt")
+
+
+def test_the_return_form_is_audited(world, client):
+    case = world.adult()
+    plan = ReturnPlan.objects.system().create(case=case, direction="voluntary_return", country=term("country", "UZ"),
+                                              risk_notes="Her recruiter lives in her village")
+    client.force_login(world.cast.worker)
+    response = client.get(reverse("assistance:return_edit", args=[plan.uuid]))
+    assert response.status_code == 200 and "Her recruiter lives in her village" in response.content.decode()
+    events = _events(case, "return.view")
+    assert events.count() == 1 and events.get().object_id == str(plan.uuid)
+    _no_text_in(events, "recruiter")
