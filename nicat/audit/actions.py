@@ -28,6 +28,7 @@ LABELS = {
     "auth.recovery_codes_renewed": _("Renewed the recovery codes"),
     "auth.sessions_ended": _("Ended the other sessions"),
     "auth.unlock": _("Unlocked a sign-in"),
+    "break_glass.list": _("Listed the emergency openings to review, with their reasons"),
     "case.break_glass": _("Opened a case in an emergency (break-glass)"),
     "case.break_glass_end": _("Ended an emergency opening"),
     "case.break_glass_review": _("Reviewed an emergency opening"),

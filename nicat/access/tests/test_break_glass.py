@@ -133,3 +133,16 @@ def test_a_case_s_records_follow_the_grant_within_one_user_object(cast, sup, mon
     later = opening.expires_at + datetime.timedelta(minutes=1)
     monkeypatch.setattr(timezone, "now", lambda: later)
     assert CaseNote.objects.visible_to(sup).filter(case=case).count() == 0
+
+
+def test_the_review_list_shows_the_reasons_and_names_their_cases_in_the_trail(client, cast, sup, ngo_sup):
+    """A reason is free text that may describe the person (sealed in the trail): the page showing the reasons of
+    openings is a read of their cases (break_glass.list naming them, by uuid only)."""
+    case = cast.open_case()
+    services.open_break_glass(actor=sup, case_reference=case.reference, reason=REASON)
+    verified_login(client, ngo_sup)
+    listing = client.get(reverse("access:break_glass_review")).content.decode()
+    assert REASON in listing
+    event = AuditEvent.objects.get(action="break_glass.list")
+    assert event.details["cases"] == [str(case.uuid)] and event.details["shown"] == 1
+    assert "border" not in str(event.details) and not event.reason
