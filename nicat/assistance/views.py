@@ -373,6 +373,8 @@ def goal_add(request, case_uuid):
 def goal_edit(request, goal_uuid):
     goal = _obj(request, PlanGoal, goal_uuid)
     case = goal.case
+    if request.method == "GET":  # the form shows the goal's outcome (what came of it for the person): a read
+        selectors.GOALS.viewed(request.user, goal)
     form = forms.GoalEditForm(request.POST or None, initial={
         "version": goal.version, "status": goal.status, "outcome": goal.outcome, "due_on": goal.due_on,
         "responsible_institution": goal.responsible_institution})

@@ -54,3 +54,18 @@ def test_the_return_form_is_audited(world, client):
     events = _events(case, "return.view")
     assert events.count() == 1 and events.get().object_id == str(plan.uuid)
     _no_text_in(events, "recruiter")
+
+
+def test_the_goal_form_shows_its_outcome_and_is_audited(world, client):
+    case = world.adult()
+    plan = services.create_plan(actor=world.cast.worker, case=case)
+    goal = services.add_goal(actor=world.cast.worker, plan=plan, area="legal", description="A lawyer",
+                             responsible_institution=world.cast.ngo)
+    goal.outcome = "She met the lawyer at her cousin's flat"
+    goal.save()
+    client.force_login(world.cast.worker)
+    response = client.get(reverse("assistance:goal_edit", args=[goal.uuid]))
+    assert response.status_code == 200 and "cousin" in response.content.decode()
+    events = _events(case, "plan_goal.view")
+    assert events.count() == 1 and events.get().object_id == str(goal.uuid)
+    _no_text_in(events, "cousin")
