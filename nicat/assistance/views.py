@@ -414,6 +414,8 @@ def action_add(request, goal_uuid):
 def action_edit(request, action_uuid):
     action = _obj(request, PlanAction, action_uuid)
     case = action.case
+    if request.method == "GET":  # the form shows the action's outcome: a read of the case
+        selectors.ACTIONS.viewed(request.user, action)
     form = forms.ActionEditForm(request.POST or None, initial={"version": action.version, "status": action.status,
                                                                "outcome": action.outcome})
     return _form_page(request, form=form, title=_("Action"), case=case, back=_case_page(case) + "#plan",

@@ -4,7 +4,7 @@ tests/test_every_read_audited.py once the matrix's records carried their texts."
 from django.urls import reverse
 
 from nicat.assistance import services
-from nicat.assistance.models import ResidencePermit, ReturnPlan
+from nicat.assistance.models import PlanAction, ResidencePermit, ReturnPlan
 from nicat.audit.models import AuditEvent
 from tests.support.world import term
 
@@ -69,3 +69,19 @@ def test_the_goal_form_shows_its_outcome_and_is_audited(world, client):
     events = _events(case, "plan_goal.view")
     assert events.count() == 1 and events.get().object_id == str(goal.uuid)
     _no_text_in(events, "cousin")
+
+
+def test_the_action_form_shows_its_outcome_and_is_audited(world, client):
+    case = world.adult()
+    plan = services.create_plan(actor=world.cast.worker, case=case)
+    goal = services.add_goal(actor=world.cast.worker, plan=plan, area="legal", description="A lawyer",
+                             responsible_institution=world.cast.ngo)
+    action = PlanAction.objects.system().create(goal=goal, case=case, description="Meet the lawyer",
+                                                outcome="Met him near her sister's school",
+                                                responsible_institution=world.cast.ngo)
+    client.force_login(world.cast.worker)
+    response = client.get(reverse("assistance:action_edit", args=[action.uuid]))
+    assert response.status_code == 200 and "sister" in response.content.decode()
+    events = _events(case, "plan_action.view")
+    assert events.count() == 1 and events.get().object_id == str(action.uuid)
+    _no_text_in(events, "sister")
