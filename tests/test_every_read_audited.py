@@ -4,18 +4,24 @@ appends an audit event naming the case (or the person) it showed.
 How it works. The routes are those of the access matrix (tests/test_access_matrix.py: every pattern of
 `get_resolver()`, pages and /api/v1/), and so are the objects in their URLs: each route is requested by every
 role its matrix entry allows, each with the objects its own institution holds (the matrix's providers,
-`world.provide(..., own=True)`), in the matrix's world, where every person is called "Matrix <…>" (and the
-texts its providers write — a task, a reason, a suspect — say "Matrix" too). Pages are requested by a
-signed-in, two-factor-verified client, the API with a token (the matrix's `Clients`).
+`world.provide(..., own=True)`), in the matrix's world, where every person is called "Matrix <…>", and every
+text the world writes of her says "Matrix <what>" too: her patronymic and address, the case's summary, a note, a
+trafficking event, a contact with her family (MatrixWorld.enrich), and each record the providers make — a plan's
+goals and actions, a service, a claim, a permit, a return, a reunification, a caller, a relative, a measure, a
+screening, a decision, a hearing's wishes, a release request, a referral's return plan … (her phone, her e-mail, a
+caller's and a relative's phone are named in IDENTIFYING). Before any list is read, every object of a route that
+takes no GET is made too (a break-glass opening, a restriction order, a merge, an alert), so that lists show them.
+Pages are requested by a signed-in, two-factor-verified client, the API with a token (the matrix's `Clients`).
 
 The allow-list rule: a route that never shows a person's identifying data is named in NO_IDENTIFYING_DATA with
 the reason (the Django admin, ADMIN_PREFIX, as a whole); every other route that takes a GET is taken to show
 it, so a new route is walked unless someone classifies it here. For each request:
 - an allow-listed route must not show the world's identifying data (the reason is checked, not trusted);
 - any other route must answer (a 4xx is a route the sweep cannot read: give it an object, or allow-list it);
-  when it answers 200 showing identifying data — "Matrix", or a PDF of a case's record (its text is drawn as
-  glyphs, not searchable) — at least one audit event appended by the request must name a case of the world
-  (its `case_uuid`, or a case's or person's uuid as the event's object or in its details), unless the route
+  when it answers 200 showing identifying data — a marker of IDENTIFYING, a PDF of a case's record (its text is
+  drawn as glyphs, not searchable) or a stored scan (an image) — at least one audit event appended by the request
+  must name a case of the world (its `case_uuid`, or a case's, person's or hotline contact's uuid as the event's
+  object or in its details), unless the route
   is in KNOWN_UNAUDITED (a read left unaudited on purpose, with the reason; the sweep fails once it is
   audited, so that the entry goes).
 Routes that answered without identifying data in this world are printed (run with -s): a richer world reads
@@ -31,8 +37,12 @@ from tests.test_access_matrix import DECLARED, PROVIDERS, ROUTES, Clients, build
 
 # What identifies a person of the matrix world in an answer: every person it opens is "Matrix <owner>"
 # (tests/support/world.py MatrixWorld.new_case; the referral world's "Matrix Referred"), and so is the
-# suspect its proceedings record.
-IDENTIFYING = b"Matrix"
+# suspect its proceedings record. Every free text the world writes of a person says "Matrix <what>" too (her
+# patronymic, address, the case's summary, notes, events, a plan's goals, a caller's name, a relative's contact …:
+# MatrixWorld.enrich and the providers of tests/support/access_matrix/); her phone and e-mail, a caller's and a
+# relative's phone cannot, so they are named here.
+IDENTIFYING = (b"Matrix", b"+994 55 700 11 22", b"matrix.person@example.org", b"+994 55 700 33 44",
+               b"+994 55 700 55 66")
 
 # The roles a route is walked as (every one its entry allows), in this order.
 PREFERENCE = ("case_worker", "supervisor", "identification_officer", "shelter_staff", "consular_officer",
@@ -114,12 +124,16 @@ def walkers(rule):
 
 
 def world_ids():
-    """The uuids of every case and person of the world (as text)."""
+    """The uuids of every case and person of the world (as text), and of every hotline contact: a caller's name
+    and phone are recorded on the contact before any case exists, and its reads name the contact (the record of
+    that person: nicat/hotline/selectors.py)."""
     from nicat.cases.models import Case
+    from nicat.hotline.models import Contact
 
     ids = set()
     for case_uuid, person_uuid in Case.objects.system().values_list("uuid", "person__uuid"):
         ids.update({str(case_uuid), str(person_uuid)})
+    ids.update(str(u) for u in Contact.objects.system().values_list("uuid", flat=True))
     return ids
 
 
@@ -136,9 +150,10 @@ def body_of(response):
 
 def shown(body):
     """Where the body shows identifying data (a few characters around it), or ""."""
-    at = body.find(IDENTIFYING)
-    if at < 0:
+    found = [at for at in (body.find(marker) for marker in IDENTIFYING) if at >= 0]
+    if not found:
         return ""
+    at = min(found)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body[max(0, at - 80):at + 40].decode(errors="replace")))
 
 
@@ -156,6 +171,14 @@ def test_every_read_of_identifying_data_is_audited(db, settings):
     clients = Clients(world)
     for role in mx.ROLES:
         world.case_of(role)  # every institution's own case exists before any list is read
+    # and so does every object of a route that takes no GET (a break-glass opening to review, a restriction order,
+    # a merge, an alert …): the lists show them too.
+    for _owner, entries in sorted(DECLARED.items()):
+        for _key, rule in sorted(entries.items()):
+            if "get" not in rule.methods and not rule.skip:
+                for role in walkers(rule):
+                    for kind in rule.kwargs.values():
+                        world.provide(PROVIDERS, kind, role, True)
     plan = []
     for key, route, rule in get_routes():
         if key.startswith(ADMIN_PREFIX) or rule.skip:
@@ -179,7 +202,9 @@ def test_every_read_of_identifying_data_is_audited(db, settings):
         last = AuditEvent.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
         response = clients.get(role, rule.api).get(url, dict(rule.query))
         where = f"{key} GET {url} as {role}"
-        pdf = response.get("Content-Type", "").startswith("application/pdf")
+        # A PDF of a case's record draws its text as glyphs (not searchable); a stored scan (a signed consent form,
+        # a copy of a court's order) is an image or a PDF: either shows the person whatever its bytes say.
+        pdf = response.get("Content-Type", "").startswith(("application/pdf", "image/"))
         seen = "" if pdf or response.status_code != 200 else shown(body_of(response))
         walked.add(key)
         if key in NO_IDENTIFYING_DATA:
@@ -200,7 +225,7 @@ def test_every_read_of_identifying_data_is_audited(db, settings):
         elif key in KNOWN_UNAUDITED:
             known.add(key)
         else:
-            unaudited.append(f"{where}: showed «{seen or 'a PDF'}», but no audit event names a case "
+            unaudited.append(f"{where}: showed «{seen or 'a PDF or a scan'}», but no audit event names a case "
                              f"(appended: {[e.action for e in events]})")
     elapsed = time.monotonic() - started
     quiet -= audited | known

@@ -236,8 +236,34 @@ class MatrixWorld:
             return None
         inst = INSTITUTION_OF_ROLE[role]
         if inst not in self._cases:
-            self._cases[inst] = self.new_case(inst)
+            self._cases[inst] = self.enrich(self.new_case(inst))
         return self._cases[inst]
+
+    # What identifies the person beyond her name, each field a text of its own ("Matrix <what>"), so that a route
+    # showing any of them is seen to (tests/test_every_read_audited.py): her contacts, the case's summary, a note, a
+    # trafficking event, a contact with her family. The phone and the e-mail cannot say "Matrix": they are these.
+    PHONE = "+994 55 700 11 22"
+    EMAIL = "matrix.person@example.org"
+
+    def enrich(self, case):
+        from nicat.cases.models import CaseNote, TraffickingEvent
+        from nicat.safety.models import FamilyContact
+
+        person = case.person
+        person.patronymic = "Matrix Patronymic"
+        person.phone, person.email, person.address = self.PHONE, self.EMAIL, "Matrix Street 7, Baku"
+        person.save()
+        case.summary = "Matrix summary: recruited with a job offer abroad."
+        case.save()
+        CaseNote.objects.create(case=case, text="Matrix note text: she fears the recruiter.", author=case.created_by,
+                                author_institution=case.owner_institution)
+        TraffickingEvent.objects.create(case=case, kind="Recruitment", place="Matrix Place, Ganja",
+                                        description="Matrix event description: a job offer in a café.",
+                                        date_from=datetime.date(2025, 3, 1), created_by=case.created_by)
+        FamilyContact.objects.create(case=case, contacted_on=timezone.localdate(), created_by=case.created_by,
+                                     note="Matrix family contact: her mother called.",
+                                     institution=case.owner_institution)
+        return case
 
     def provide(self, providers, kind, role, own):
         key = (kind, str(role), own)

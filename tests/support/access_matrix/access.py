@@ -58,7 +58,9 @@ def restriction_order(world, role, own):
     case = world.new_case("foreign")
     return record_restriction_order(
         actor=world.user("identification_officer"), case_reference=case.reference, issued_by="court",
-        issuing_body="Matrix court", decision_reference="M-1", decided_on=timezone.localdate(),
+        # The court and its decision's number are not the person's data (the list of orders shows them with the
+        # case's reference, never her identity: nicat/access/selectors.py): they do not say "Matrix".
+        issuing_body="Baku Court", decision_reference="M-1", decided_on=timezone.localdate(),
         allowed_roles=[]).uuid
 
 

@@ -191,7 +191,8 @@ def _waiting(world, case, own):
     from nicat.assistance.models import WaitingListEntry
 
     entry, _created = WaitingListEntry.objects.system().get_or_create(
-        case=case, facility=_facility(world, foreign=not own), status="waiting", defaults={"group": "women"})
+        case=case, facility=_facility(world, foreign=not own), status="waiting",
+        defaults={"group": "women", "note": "Matrix waiting note"})
     return entry
 
 
@@ -199,21 +200,23 @@ def _plan(world, case, own=True):
     from nicat.assistance.models import RehabilitationPlan
 
     plan, _created = RehabilitationPlan.objects.system().get_or_create(
-        case=case, defaults={"institution": case.owner_institution})
+        case=case, defaults={"institution": case.owner_institution, "agreement_note": "Matrix plan agreement"})
     return plan
 
 
 def _goal(world, case, own):
     from nicat.assistance.models import PlanGoal
 
-    return PlanGoal.objects.system().create(plan=_plan(world, case), case=case, area="legal", description="Lawyer",
+    return PlanGoal.objects.system().create(plan=_plan(world, case), case=case, area="legal", description="Matrix goal text",
+                                            outcome="Matrix goal outcome",
                                             responsible_institution=case.owner_institution)
 
 
 def _plan_action(world, case, own):
     from nicat.assistance.models import PlanAction
 
-    return PlanAction.objects.system().create(goal=_goal(world, case, own), case=case, description="Meet a lawyer",
+    return PlanAction.objects.system().create(goal=_goal(world, case, own), case=case, description="Matrix action text",
+                                              outcome="Matrix action outcome",
                                               responsible_institution=case.owner_institution)
 
 
@@ -221,7 +224,8 @@ def _service(world, case, own):
     from nicat.assistance.models import ServiceDelivery
 
     return ServiceDelivery.objects.system().create(case=case, kind="legal", provider=case.owner_institution,
-                                                   delivered_at=timezone.now(), duration_minutes=30)
+                                                   delivered_at=timezone.now(), duration_minutes=30,
+                                                   description="Matrix service text")
 
 
 def _allowance(world, case, own):
@@ -230,7 +234,7 @@ def _allowance(world, case, own):
     payment, _created = AllowancePayment.objects.system().get_or_create(
         person=case.person, kind="one_time", period="", defaults={
             "case": case, "amount": Decimal("700.00"), "paid_on": timezone.localdate(), "source": "state_budget",
-            "rule_year": 2024})
+            "rule_year": 2024, "payment_reference": "Matrix payment order"})
     return payment
 
 
@@ -238,7 +242,8 @@ def _claim(world, case, own):
     from nicat.assistance.models import CompensationClaim
 
     return CompensationClaim.objects.system().create(case=case, claimed_amount=Decimal("100.00"),
-                                                     claimed_on=timezone.localdate())
+                                                     claimed_on=timezone.localdate(), note="Matrix claim note",
+                                                     proceedings_reference="Matrix court file")
 
 
 def _compensation_payment(world, case, own):
@@ -252,7 +257,8 @@ def _compensation_payment(world, case, own):
 def _permit(world, case, own):
     from nicat.assistance.models import ResidencePermit
 
-    return ResidencePermit.objects.system().create(case=case)
+    return ResidencePermit.objects.system().create(case=case, permit_number="Matrix permit number",
+                                                   note="Matrix permit note")
 
 
 def _interpreter(world, case, own):
@@ -263,7 +269,8 @@ def _interpreter(world, case, own):
 
     languages = list(Term.objects.of("language")[:len(ROLES) + 1])
     language = languages[ROLES.index(world.cache["assistance-role"]) if own else -1]
-    need, _created = InterpreterNeed.objects.system().get_or_create(case=case, language=language)
+    need, _created = InterpreterNeed.objects.system().get_or_create(case=case, language=language,
+                                                             defaults={"note": "Matrix interpreter note"})
     return need
 
 
@@ -272,19 +279,22 @@ def _return(world, case, own):
     from nicat.vocab.models import Term
 
     return ReturnPlan.objects.system().create(case=case, direction="voluntary_return",
-                                              country=Term.objects.get(vocabulary="country", code="UZ"))
+                                              country=Term.objects.get(vocabulary="country", code="UZ"),
+                                              risk_notes="Matrix return risk", travel_notes="Matrix travel notes",
+                                              documents_notes="Matrix documents notes")
 
 
 def _reunification(world, case, own):
     from nicat.assistance.models import FamilyReunification
 
-    return FamilyReunification.objects.system().create(case=case, family_member="Mother")
+    return FamilyReunification.objects.system().create(case=case, family_member="Matrix Mother", note="Matrix reunification note")
 
 
 def _follow_up(world, case, own):
     from nicat.assistance.models import FollowUp
 
-    return FollowUp.objects.system().create(case=case, due_on=timezone.localdate() + datetime.timedelta(days=7))
+    return FollowUp.objects.system().create(case=case, due_on=timezone.localdate() + datetime.timedelta(days=7),
+                                            outcome="Matrix follow-up outcome")
 
 
 OBJECTS = {

@@ -24,7 +24,8 @@ def _consent(world, role, own, with_form=False):
         return None
     consent = record_consent(actor=actor, case=case, data={
         "purpose": "research", "decision": "given", "method": "written",
-        "given_at": timezone.now() - datetime.timedelta(minutes=5)}, form_bytes=PNG if with_form else None)
+        "given_at": timezone.now() - datetime.timedelta(minutes=5),
+        "note": "Matrix consent note"}, form_bytes=PNG if with_form else None)
     return consent.uuid
 
 

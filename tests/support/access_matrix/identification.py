@@ -48,7 +48,7 @@ def screening_provider(world, role, own):
         return None
     case = world.case_of(role) if own else world.foreign_case
     actor = world.user(role) if own else world.foreign_user
-    return save_screening(actor=actor, case=case, data_in={}).uuid
+    return save_screening(actor=actor, case=case, data_in={"acts_facts": "Matrix screening facts"}).uuid
 
 
 def _recognised(world, role, own):
@@ -69,7 +69,8 @@ def _recognised(world, role, own):
             refer_with_consent(world.user(role), case)
         case = Case.objects.system().get(pk=case.pk)
         decision = services.record_decision(actor=officer, case=case, expected_version=case.version, decision={
-            "outcome": "recognised", "documents": [{"title": "Inquiry report"}]})
+            "outcome": "recognised", "documents": [{"title": "Inquiry report"}], "reason": "Matrix decision reason",
+            "release_from_liability": True, "liability_note": "Matrix liability note"})
     else:
         # A decision on a case nobody in the cast may see (never referred, so no grant reaches it).
         from django.utils import timezone

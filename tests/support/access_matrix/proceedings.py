@@ -68,7 +68,7 @@ def _criminal_case(world, case):
         day = timezone.localdate() - datetime.timedelta(days=30)
         world.cache[key] = CriminalCase.objects.system().create(
             case=case, number=f"MX-{case.pk}", investigating_body=world.institutions["main"], opened_on=day,
-            stage=Stage.IN_COURT, stage_since=day)
+            stage=Stage.IN_COURT, stage_since=day, confiscation_description="Matrix confiscated property")
     return world.cache[key]
 
 
@@ -93,20 +93,21 @@ def _on_case(build):
 def _perpetrator(world, case):
     from nicat.proceedings.models import Perpetrator
 
-    return Perpetrator.objects.system().create(case=case, family_name="Matrix")
+    return Perpetrator.objects.system().create(case=case, family_name="Matrix", role_details="Matrix suspect role")
 
 
 def _appearance(world, case):
     from nicat.proceedings.models import Appearance
 
-    appearance, _created = Appearance.objects.system().get_or_create(hearing=_hearing(world, case))
+    appearance, _created = Appearance.objects.system().get_or_create(hearing=_hearing(world, case),
+                                                               defaults={"person_wishes": "Matrix appearance wishes"})
     return appearance
 
 
 def _release(world, case):
     from nicat.proceedings.models import LiabilityKind, ReleaseRequest
 
-    return ReleaseRequest.objects.system().create(case=case, liability=LiabilityKind.ADMINISTRATIVE, offence="x",
+    return ReleaseRequest.objects.system().create(case=case, liability=LiabilityKind.ADMINISTRATIVE, offence="Matrix offence",
                                                   requested_on=timezone.localdate(), authority="Court")
 
 

@@ -51,8 +51,18 @@ def outgoing(world, role, own):
         return None
     key = ("mx-referrals", "out", case.owner_institution_id)
     if key not in world.cache:  # roles of one institution share its referral (one open per target)
-        world.cache[key] = _refer(world.user(role), case, _institution(world, "mx-referral-target")).uuid
+        referral = _refer(world.user(role), case, _institution(world, "mx-referral-target"))
+        _return_plan(referral)
+        world.cache[key] = referral.uuid
     return world.cache[key]
+
+
+def _return_plan(referral):
+    """What the sender writes of the person's journey home (free texts of the person)."""
+    from nicat.referrals.models import ReturnPlan
+
+    ReturnPlan.objects.system().create(referral=referral, case=referral.case, arrival_point="Matrix arrival point",
+                                       travel_details="Matrix travel details", reception_note="Matrix reception")
 
 
 def incoming(world, role, own):

@@ -51,7 +51,8 @@ def _measure(world, role, own):
     if case is None:
         return None
     return SecurityMeasure.objects.system().create(
-        case=case, kind="escort", responsible_body="Matrix police", starts_on=timezone.localdate(),
+        case=case, kind="escort", responsible_body="Matrix police", description="Matrix measure text",
+        address="Matrix safe address", person_wishes="Matrix measure wishes", starts_on=timezone.localdate(),
         review_on=timezone.localdate() + datetime.timedelta(days=30), created_by=_author(case),
         institution=case.owner_institution).uuid
 
@@ -64,6 +65,7 @@ def _relative(world, role, own):
         return None
     return Relative.objects.system().create(
         case=case, relation="sibling", given_name="Matrix", family_name="Sibling", risk="medium",
+        phone="+994 55 700 55 66", contact="Matrix relative contact", risk_notes="Matrix relative risk",
         created_by=_author(case), institution=case.owner_institution).uuid
 
 

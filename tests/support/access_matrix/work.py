@@ -26,7 +26,8 @@ def approval(world, role, own):
         return None
     requester = world.user(role) if own else world.foreign_user
     return Approval.objects.system().create(case=case, institution=case.owner_institution, kind="case_close",
-                                            target=case.uuid, payload={}, requested_by=requester).uuid
+                                            target=case.uuid, payload={}, requested_by=requester,
+                                            note="Matrix approval note").uuid
 
 
 OBJECTS = {"task": task, "approval": approval}
