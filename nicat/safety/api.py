@@ -366,7 +366,7 @@ class RelativeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, _Scoped)
         body = RelativeUpdateSerializer(data=request.data, partial=True, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         d = dict(body.validated_data)
-        version = d.pop("version")
+        version = d.pop("version", None)  # a missing one is the service's 400 naming version
         services.update_relative(actor=request.user, relative=relative, data=d, expected_version=version)
         return self._answer(relative)
 
