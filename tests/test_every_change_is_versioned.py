@@ -60,17 +60,14 @@ NOT_YET_WALKED: dict[str, str] = {
     'accounts:grant_decide': 'its object has no version column: to classify (a versioned record, or one its service locks)',
     'accounts:token_revoke': 'its object has no version column: to classify (a versioned record, or one its service locks)',
     'approval-decide': "the first allowed role may not take this action on the world's object: needs another role",
-    'assistance-allowance-reverse': 'the action needs a body (BODIES) before its version check',
     'assistance-compensation-award': 'the action needs a body (BODIES) before its version check',
     'assistance-compensation-payment': 'the action needs a body (BODIES) before its version check',
-    'assistance-compensation-payment-reverse': 'the action needs a body (BODIES) before its version check',
     'assistance-follow-up-record': 'its object has no version column: to classify (a versioned record, or one its service locks)',
     'assistance-plan-goal-actions': 'the action needs a body (BODIES) before its version check',
     'assistance-plan-goals': 'the action needs a body (BODIES) before its version check',
     'assistance-plan-reviews': 'the action needs a body (BODIES) before its version check',
     'assistance-return-complete': 'the action needs a body (BODIES) before its version check',
     'assistance-stay-discharge': 'the action needs a body (BODIES) before its version check',
-    'assistance-stay-extend': 'the action needs a body (BODIES) before its version check',
     'assistance-stay-transfer': 'the action needs a body (BODIES) before its version check',
     'assistance:agreement': "the form's version is not that of the record in its URL (a sub-record): needs a TARGET",
     'assistance:allowance_reverse': 'the form as shown does not validate (a required field is empty): needs a body',
@@ -91,7 +88,6 @@ NOT_YET_WALKED: dict[str, str] = {
     'cases:event_add': 'the form as shown does not validate (a required field is empty): needs a body',
     'cases:note_add': 'the form as shown does not validate (a required field is empty): needs a body',
     'cases:person_edit': "the form's version is not that of the record in its URL (a sub-record): needs a TARGET",
-    'consent-withdrawal-wish-resolve': 'the action needs a body (BODIES) before its version check',
     'consent:order_approve': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'consent:order_reject': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'consent:wish_resolve': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
@@ -105,7 +101,6 @@ NOT_YET_WALKED: dict[str, str] = {
     'identification:residence_permit': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'identification:screening_new': "the form's version is not that of the record in its URL (a sub-record): needs a TARGET",
     'identification:screening_preview': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
-    'legal-basis-order-reject': 'the action needs a body (BODIES) before its version check',
     'persons:duplicate_dismiss': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'persons:duplicate_merge': 'the form as shown does not validate (a required field is empty): needs a body',
     'persons:merge_undo': 'its object has no version column: to classify (a versioned record, or one its service locks)',
@@ -118,9 +113,7 @@ NOT_YET_WALKED: dict[str, str] = {
     'proceedings:stage': 'the form as shown does not validate (a required field is empty): needs a body',
     'proceedings:verdict': 'the form as shown does not validate (a required field is empty): needs a body',
     'referral-arrival': 'the action needs a body (BODIES) before its version check',
-    'referral-cancel': 'the action needs a body (BODIES) before its version check',
-    'referral-decline': 'the action needs a body (BODIES) before its version check',
-    'referral-progress': 'the action needs a body (BODIES) before its version check',
+    'referral-progress': 'the world\'s incoming referral awaits a response: progress needs an accepted one',
     'referral-return-plan': 'the action needs a body (BODIES) before its version check',
     'referrals:arrival': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'referrals:cancel': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
@@ -143,7 +136,15 @@ NOT_YET_WALKED: dict[str, str] = {
 }
 
 # A body an action needs besides the version (without it the action refuses for another reason first).
-BODIES: dict[str, dict] = {}
+BODIES: dict[str, dict] = {
+    'referral-cancel': {'reason': 'Matrix: no longer needed.'},
+    'referral-decline': {'reason': 'Matrix: no place.'},
+    'assistance-stay-extend': {'reason': 'Matrix: needs more time.'},
+    'assistance-allowance-reverse': {'reason': 'Matrix: paid twice.'},
+    'assistance-compensation-payment-reverse': {'reason': 'Matrix: paid twice.'},
+    'legal-basis-order-reject': {'reason': 'Matrix: no court order attached.'},
+    'consent-withdrawal-wish-resolve': {'note': 'Matrix: withdrew the consent.'},
+}
 
 # The roles a route is walked as, in this order (as tests/test_every_read_audited.py).
 PREFERENCE = ("case_worker", "supervisor", "identification_officer", "shelter_staff", "consular_officer",
