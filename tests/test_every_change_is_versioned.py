@@ -116,7 +116,8 @@ NOT_YET_WALKED: dict[str, str] = {
     'referral-progress': 'the world\'s incoming referral awaits a response: progress needs an accepted one',
     'referral-return-plan': 'the action needs a body (BODIES) before its version check',
     'referrals:arrival': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
-    'referrals:cancel': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
+    'referrals:cancel': 'answered 200 without a conflict: the walk sends no reason and walks it as a role that may not cancel; '
+                        'checked by hand: a stale cancel is refused with the conflict message after the redirect',
     'referrals:decline': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'referrals:notification_open': 'its object has no version column: to classify (a versioned record, or one its service locks)',
     'referrals:progress': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
