@@ -31,9 +31,8 @@ import json
 import re
 import time
 
-from nicat.accounts.models import CASE_ROLES
 from tests.support import matrix as mx
-from tests.test_access_matrix import DECLARED, PROVIDERS, ROUTES, Clients, build_url
+from tests.test_access_matrix import DECLARED, PROVIDERS, ROUTES, build_url, signed_in_world, walkers
 
 # What identifies a person of the matrix world in an answer: every person it opens is "Matrix <owner>"
 # (tests/support/world.py MatrixWorld.new_case; the referral world's "Matrix Referred"), and so is the
@@ -45,8 +44,6 @@ IDENTIFYING = (b"Matrix", b"+994 55 700 11 22", b"matrix.person@example.org", b"
                b"+994 55 700 55 66")
 
 # The roles a route is walked as (every one its entry allows), in this order.
-PREFERENCE = ("case_worker", "supervisor", "identification_officer", "shelter_staff", "consular_officer",
-              "medical_staff", "hotline_operator", "analyst", "administrator")
 
 # --- The allow-list: routes that never show a person's identifying data, each with the reason -----------------
 _PUBLIC = "public page: no sign-in, no case data"
@@ -114,15 +111,6 @@ def get_routes():
                 yield key, ROUTES[key], rule
 
 
-def walkers(rule):
-    """The roles a route is walked as: every role its entry allows (each role's own objects), in PREFERENCE's
-    order; for a route of an object, the case-working ones (the others have no object of their own)."""
-    allowed = [r for r in PREFERENCE if r in rule.allow]
-    if rule.kwargs:
-        allowed = [r for r in allowed if mx.Role(r) in CASE_ROLES] or allowed
-    return allowed
-
-
 def world_ids():
     """The uuids of every case and person of the world (as text), and of every hotline contact: a caller's name
     and phone are recorded on the contact before any case exists, and its reads name the contact (the record of
@@ -165,10 +153,8 @@ def test_every_allow_listed_route_exists():
 def test_every_read_of_identifying_data_is_audited(db, settings):
     from nicat.audit.models import AuditEvent
 
-    settings.NICAT_REQUIRE_2FA = True
     started = time.monotonic()
-    world = mx.World()
-    clients = Clients(world)
+    world, clients = signed_in_world(settings)
     for role in mx.ROLES:
         world.case_of(role)  # every institution's own case exists before any list is read
     # and so does every object of a route that takes no GET (a break-glass opening to review, a restriction order,

@@ -34,7 +34,7 @@ from rest_framework.test import APIClient
 
 from tests.support import matrix as mx
 from tests.support.world import verified_login
-from tests.test_access_matrix import DECLARED, PROVIDERS, ROUTES, Clients, build_url
+from tests.test_access_matrix import DECLARED, PROVIDERS, ROUTES, build_url, signed_in_world
 
 pytestmark = pytest.mark.django_db
 
@@ -249,9 +249,7 @@ def test_the_walk_covers_the_pages():
 
 
 def test_every_page_speaks_russian_and_azerbaijani(settings):
-    settings.NICAT_REQUIRE_2FA = True
-    world = mx.World()
-    clients = Clients(world)
+    world, clients = signed_in_world(settings)
     found, walked = [], 0
     for key, rule, role in pages():
         values = dict(rule.literals)
