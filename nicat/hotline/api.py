@@ -1,7 +1,6 @@
 """REST API of the hotline: /api/v1/calls/ — list, record, read and update its contacts (calls, chats,
 e-mails, walk-ins, web-form requests), for the hotline's own tools. Only the hotline's operators and
 supervisors may use it (403 for every other role); another hotline's contact is a 404."""
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers
@@ -9,7 +8,6 @@ from rest_framework import mixins, permissions, serializers
 from nicat.access import predicates
 from nicat.core.viewsets import AuditedViewSet
 from nicat.directory.fields import InstitutionRefField
-from nicat.directory.models import Institution
 from nicat.hotline import selectors, services
 from nicat.hotline.models import CallerType, Channel, Contact, Outcome, Reason, Urgency
 from nicat.vocab.fields import TermField
@@ -72,9 +70,8 @@ class ContactSerializer(serializers.ModelSerializer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # As on the edit page: an update may keep the institution the caller was sent to after it closed.
-        referred_to = getattr(self.instance, "referred_to_id", None)
-        if referred_to is not None:
-            self.fields["referred_to"].queryset = Institution.objects.filter(Q(active=True) | Q(pk=referred_to))
+        if isinstance(self.instance, Contact):
+            self.fields["referred_to"].queryset = selectors.referral_choices(self.instance)
 
 
 @extend_schema_view(

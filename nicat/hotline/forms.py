@@ -1,9 +1,8 @@
 """Forms of the hotline pages. The rules live in the services; forms parse input."""
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from nicat.directory.models import Institution
+from nicat.hotline import selectors
 from nicat.hotline.models import CallerType, Channel, Outcome, Reason
 from nicat.vocab.forms import TermChoiceField
 
@@ -37,7 +36,7 @@ class ContactForm(forms.Form):
     gave_information = forms.BooleanField(label=_("Information given"), required=False)
     gave_consultation = forms.BooleanField(label=_("Consultation given"), required=False)
     gave_referral = forms.BooleanField(label=_("Referral given"), required=False)
-    referred_to = InstitutionChoiceField(queryset=Institution.objects.filter(active=True).order_by("name_az"),
+    referred_to = InstitutionChoiceField(queryset=selectors.referral_choices(),
                                          label=_("Referred to"), required=False)
     outcome = forms.ChoiceField(label=_("Outcome"), choices=STAFF_OUTCOMES)
     follow_up_due = forms.DateTimeField(label=_("Follow-up or callback due"), required=False, widget=DATETIME,
@@ -62,12 +61,7 @@ class ContactEditForm(ContactForm):
 
     def __init__(self, *args, contact, **kwargs):
         super().__init__(*args, **kwargs)
-        # The institution the caller was sent to is history: it stays as recorded after the institution has
-        # closed (no change of the contact needs it changed), while a new referral goes to an open one only.
-        if contact.referred_to_id is not None:
-            field = self.fields["referred_to"]
-            field.queryset = Institution.objects.filter(
-                Q(active=True) | Q(pk=contact.referred_to_id)).order_by("name_az")
+        self.fields["referred_to"].queryset = selectors.referral_choices(contact)
 
 
 class LinkSearchForm(forms.Form):

@@ -10,6 +10,7 @@ from nicat.access import predicates
 from nicat.audit import services as audit
 from nicat.core.calendar import baku_today
 from nicat.core.reads import Reads
+from nicat.directory.models import Institution
 from nicat.hotline.models import OPEN_OUTCOMES, Alert, Contact, Reason
 from nicat.legal import rules
 from nicat.persons.age import child_age
@@ -163,3 +164,12 @@ def alerts_for(*, user, open_only=False):
 
 def may_see_alerts(user):
     return predicates.is_duty_service(user) or predicates.is_hotline_staff(user)
+
+
+def referral_choices(contact=None):
+    """The institutions a caller may be referred to: the open ones — and, for an existing contact, the one it names
+    (where the caller was sent is history: it stays as recorded after that institution has closed)."""
+    rule = Q(active=True)
+    if contact is not None and contact.referred_to_id is not None:
+        rule |= Q(pk=contact.referred_to_id)
+    return Institution.objects.filter(rule).order_by("name_az")
