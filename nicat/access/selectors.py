@@ -1,11 +1,13 @@
 """Reads for the access pages and the case panel. The review list and the restriction list are what the
 reader's role and institution entitle them to (the record rules of `nicat.access.grants`); they show
-case references, never a person's identity."""
+case references, never a person's identity — but the review list shows each opening's written reason, free text
+that may describe the person, so showing it is a read of those cases (`break_glass_review_shown`)."""
 from django.db.models import Q
 
 from nicat.access import policy
 from nicat.access.models import BreakGlass, RestrictionOrder
 from nicat.access.services import may_record_restrictions, supervisor_institution_ids
+from nicat.core.trail import record
 
 
 def break_glass_for_review(*, user):
@@ -17,6 +19,16 @@ def break_glass_for_review(*, user):
             .filter(Q(institution_id__in=ids) | Q(case__owner_institution_id__in=ids))
             .select_related("case", "case__owner_institution", "user", "institution", "reviewed_by")
             .order_by("reviewed_at", "-opened_at"))
+
+
+def break_glass_review_shown(*, user, limit=200):
+    """The first `limit` openings of the review list, their read recorded: `break_glass.list` naming their cases by
+    uuid (never the reasons' text), so that each case's access trail finds it."""
+    openings = list(break_glass_for_review(user=user)[:limit])
+    cases = sorted({str(opening.case.uuid) for opening in openings})
+    record(actor=user, action="break_glass.list",
+           details={"channel": "page", "shown": len(openings), **({"cases": cases} if cases else {})})
+    return openings
 
 
 def unreviewed_break_glass_count(*, user):

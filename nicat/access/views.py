@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST
 from nicat.access import selectors, services
 from nicat.access.forms import BreakGlassForm, RestrictionOrderForm, ReviewForm
 from nicat.core import pages
-from nicat.core.trail import record
 
 
 def _require(check, user):
@@ -43,14 +42,9 @@ def break_glass(request):
 def break_glass_review(request):
     """Supervisors: openings to review (their staff's, and those on their institution's cases)."""
     _require(services.may_break_glass, request.user)
-    openings = list(selectors.break_glass_for_review(user=request.user)[:200])
+    openings = selectors.break_glass_review_shown(user=request.user)
     for opening in openings:
         opening.may_review = services.may_review(request.user, opening)
-    # Each opening's written reason (and review note) is free text that may describe the person: the page is a read
-    # of those cases, named by uuid (never the text) so that each case's access trail finds it.
-    cases = sorted({str(opening.case.uuid) for opening in openings})
-    record(actor=request.user, action="break_glass.list",
-           details={"channel": "page", "shown": len(openings), **({"cases": cases} if cases else {})})
     return render(request, "access/break_glass_review.html", {"openings": openings, "form": ReviewForm()})
 
 
