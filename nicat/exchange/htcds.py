@@ -193,9 +193,27 @@ def _csv_value(name, value):
 
 # --- Reading and validating ----------------------------------------------------------------------------
 
+# What belongs in a code field: Nicat's codes and HTCDS picklist values (lowercase letters, digits, _ : . -), an
+# institution's code, a two- or three-letter country code.
+CODE_LIKE = re.compile(r"[a-z0-9_:.\-]{1,40}|[A-Z]{2,3}")
+
+
+def shape(value, limit=40):
+    """How a value of the file looks, not what it says: each digit a 9, each letter an a (A in capitals), any other
+    character as it is, at most `limit` characters, in quotes. A malformed birth date '12.03.1995' is shown as
+    '99.99.9999': enough to see what to mend (the problem names the row and the field), nothing of the person."""
+    text = str(value)
+    out = "".join("9" if c.isdigit() else ("A" if c.isupper() else "a") if c.isalpha() else c for c in text[:limit])
+    return repr(out + ("…" if len(text) > limit else ""))
+
+
 def shown(value, limit=40):
-    """A value of the file as a problem quotes it: its first `limit` characters, in quotes (Python's repr)."""
-    return repr(str(value)[:limit])
+    """A value of the file as a problem quotes it (the API's answer, the command's standard error — which a
+    scheduled import leaves in the system's journal): a code as it is, in quotes, so a mistyped code can be seen;
+    anything else only by its `shape`, so that a name, a date or a document number written where a code belongs
+    never reaches a message (law 1). A JSON number or true/false names nobody and is quoted as it is."""
+    text = str(value)
+    return repr(text[:limit]) if isinstance(value, (bool, int, float)) or CODE_LIKE.fullmatch(text) else shape(text, limit)
 
 
 @dataclass

@@ -22,6 +22,7 @@ NAME_MAX = 150
 TEXT_MAX = 20000
 REFERENCE_RE = re.compile(r"^[A-Z]{2,10}-(\d{4})-(\d{6})$")
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")  # the shape of a date the file may give as a day that does not exist
 
 
 class InvalidFile(ValidationError):
@@ -229,7 +230,10 @@ class _Row:
         except ValueError:
             parsed = None
         if parsed is None:
-            self.fail(name, _("expected a date YYYY-MM-DD, found %(value)s") % {"value": htcds.shown(value, 30)})
+            if isinstance(value, str) and ISO_DAY.fullmatch(value):
+                self.fail(name, _("no such day in the calendar: check the month and the day (YYYY-MM-DD)"))
+            else:  # the shape only: a date of the file may be a birth date (htcds.shape)
+                self.fail(name, _("expected a date YYYY-MM-DD, found %(value)s") % {"value": htcds.shape(value, 30)})
             return None
         self._check(name, validators.plausible_date, parsed)
         return parsed
@@ -245,7 +249,7 @@ class _Row:
         except ValueError:
             parsed = None
         if parsed is None or parsed.tzinfo is None:
-            self.fail(name, _("expected a date and time with its offset, found %(value)s") % {"value": htcds.shown(value)})
+            self.fail(name, _("expected a date and time with its offset, found %(value)s") % {"value": htcds.shape(value)})
             return None
         self._check(name, validators.plausible_date if future_ok else validators.not_in_future, parsed)
         return parsed

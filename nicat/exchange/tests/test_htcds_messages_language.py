@@ -19,17 +19,17 @@ CASES = [GOOD, {**GOOD, "prs_Birthdate": "1999-02-30"}, {**GOOD, "nct_OwnerInsti
 
 EXPECTED = {
     "az": {
-        "prs_Birthdate": "YYYY-MM-DD şəklində tarix gözlənilirdi, '1999-02-30' tapıldı",
+        "prs_Birthdate": "təqvimdə belə gün yoxdur: ayı və günü yoxlayın (YYYY-MM-DD)",
         "nct_OwnerInstitution": "naməlum qurum 'nowhere': onu organisations siyahısına daxil edin və ya əvvəlcə "
                                 "yaradın",
     },
     "ru": {
-        "prs_Birthdate": "ожидалась дата в виде YYYY-MM-DD; найдено '1999-02-30'",
+        "prs_Birthdate": "такого дня нет в календаре: проверьте месяц и день (YYYY-MM-DD)",
         "nct_OwnerInstitution": "неизвестное учреждение 'nowhere': перечислите его в organisations или сначала "
                                 "создайте",
     },
     "en": {
-        "prs_Birthdate": "expected a date YYYY-MM-DD, found '1999-02-30'",
+        "prs_Birthdate": "no such day in the calendar: check the month and the day (YYYY-MM-DD)",
         "nct_OwnerInstitution": "unknown institution 'nowhere': list it under organisations or create it first",
     },
 }
