@@ -10,8 +10,9 @@ class AccessConfig(AppConfig):
     def ready(self):
         from nicat.access import grants, policy
         from nicat.core.models import register_scope
-        from nicat.core.reads import register_sections
+        from nicat.core.reads import register_case_visibility, register_sections
 
         register_scope(policy.scope)
         register_sections(policy.visible_sections)
+        register_case_visibility(policy.learn_case_visibility)
         grants.register()

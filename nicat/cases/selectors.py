@@ -101,12 +101,18 @@ class CaseReads(Reads):
     def acting(self, user, obj=None):
         return policy.acting_institution(user) if obj is None else None
 
+    def listed_from_query(self, user, records):
+        """The cases of a list came through `query` (`Case.objects.visible_to(user)`): noted as visible, so
+        that the sections each one shows are not asked of the database case by case."""
+        for case in records:
+            policy.note_case_visible(user, case)
+
     def named(self, records):
         return {"cases": [str(c.uuid) for c in records],
                 "persons": sorted({str(c.person.uuid) for c in records if c.person_id})}
 
 
-CASES = CaseReads(Case, "case", related=("person", "owner_institution", "status_decided_by"),
+CASES = CaseReads(Case, "case", related=DETAIL_RELATED,
                   prefetch=(*CASE_TERMS, *(f"person__{name}" for name in PERSON_TERMS)), case_path="pk",
                   order=("-first_contact_at", "-id"))
 

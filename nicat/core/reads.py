@@ -26,6 +26,17 @@ def register_sections(fn):
     return fn
 
 
+_learn_visibility = None
+
+
+def register_case_visibility(fn):
+    """`fn(user, case_ids)`: the access policy learns, in one query, which of these cases `user` may see (for the
+    sections of a list's records; registered by access)."""
+    global _learn_visibility
+    _learn_visibility = fn
+    return fn
+
+
 def visible_sections(user, case=None):
     if _sections is None:
         raise ImproperlyConfigured("No access policy is registered (is nicat.access in INSTALLED_APPS?).")
@@ -101,6 +112,14 @@ class Reads:
                 key = as_uuid(case)
                 qs = qs.filter(**{f"{self.case_path}__uuid": key}) if key else qs.none()
         return qs.order_by(*self.order) if self.order else qs
+
+    def listed_from_query(self, user, records):
+        """The records of a list, read through `query`, are about to be shown (or checked with `sees`): the
+        visibility of the cases they hang off is asked of the policy once for all of them, so that the
+        sections of each are found without a query per case. A subclass notes more (the case reads: each case
+        was itself read through the policy)."""
+        if self.case_path == "case" and _learn_visibility is not None and records:
+            _learn_visibility(user, {getattr(r, "case_id", None) for r in records})
 
     def get(self, user, uuid, *, channel="page", audit=True, queryset=None, reason="", **details):
         """The record with this uuid if `user` may see it (section included), its read audited; else

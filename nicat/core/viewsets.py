@@ -232,13 +232,17 @@ class AuditedListMixin(mixins.ListModelMixin):
     def list(self, request, *args, **kwargs):
         rows = self.filter_queryset(self.get_queryset())
         if self.reads.check_each and self.reads.section:
+            rows = list(rows)
+            self.reads.listed_from_query(request.user, rows)
             rows = [r for r in rows if self.reads.sees(request.user, r)]
         page = self.paginate_queryset(rows)
         if page is None:
             records = list(rows)
+            self.reads.listed_from_query(request.user, records)
             response = Response(self.get_serializer(records, many=True).data)
         else:
             records = page
+            self.reads.listed_from_query(request.user, records)
             response = self.get_paginated_response(self.get_serializer(page, many=True).data)
         self.reads.listed(request.user, shown=shown(response.data), records=records, channel="api",
                           **self.list_details())
