@@ -61,7 +61,7 @@ from nicat.assistance.services._common import (
 from nicat.assistance.services.shelters import is_facility_staff
 from nicat.cases.fields import VisibleCaseField
 from nicat.cases.models import Case, CaseStatus, ClosureReason
-from nicat.core.drf import RefuseUnknownFieldsMixin
+from nicat.core.drf import RefuseUnknownFieldsMixin, for_the_list, grouped
 from nicat.core.services import expected_version
 from nicat.core.viewsets import AuditedViewSet, IdempotentPosts, ListFilter, uuid_param
 from nicat.directory.models import Institution
@@ -152,6 +152,14 @@ class ActionSerializer(serializers.ModelSerializer):
         read_only_fields = ["uuid", "version"]
 
 
+def _actions_of(user, goals):
+    """{goal pk: [its actions user may see]} for many goals, in one query."""
+    if not goals:
+        return {}
+    return grouped(PlanAction.objects.visible_to(user).filter(goal__in=goals).select_related("responsible_institution"),
+                   "goal_id")
+
+
 class GoalSerializer(serializers.ModelSerializer):
     plan = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
     area = serializers.ChoiceField(choices=Area.choices)
@@ -170,8 +178,10 @@ class GoalSerializer(serializers.ModelSerializer):
         read_only_fields = ["uuid", "declined_at"]
 
     def get_actions(self, obj) -> list[dict]:
+        # the actions of every goal of the list in one query (for_the_list), not one per goal
         user = self.context["request"].user
-        return ActionSerializer(PlanAction.objects.visible_to(user).filter(goal=obj), many=True).data
+        return ActionSerializer(for_the_list(self, obj, "actions", lambda goals: _actions_of(user, goals)),
+                                many=True).data
 
     schema_nullable_fields = ("description", "outcome")  # null where the medical section is hidden
 
@@ -211,12 +221,24 @@ class PlanSerializer(serializers.ModelSerializer):
         read_only_fields = ["uuid", "status", "agreed_at", "version", "created_at"]
 
     def get_goals(self, obj) -> list[dict]:
-        goals = PlanGoal.objects.visible_to(self.context["request"].user).filter(plan=obj)
-        return GoalSerializer(goals, many=True, context=self.context).data
+        # the goals of every plan of the list in one query, and all their actions in one more (for_the_list)
+        user = self.context["request"].user
+
+        def goals_of(plans):
+            goals = list(PlanGoal.objects.visible_to(user).filter(plan__in=plans)
+                         .select_related("plan", "case", "responsible_institution"))
+            known = self.context.setdefault("_for_the_list", {}).setdefault("actions", {})
+            actions = _actions_of(user, [g for g in goals if g.pk not in known])
+            for goal in goals:
+                known.setdefault(goal.pk, actions.get(goal.pk, []))
+            return grouped(goals, "plan_id")
+
+        return GoalSerializer(for_the_list(self, obj, "goals", goals_of), many=True, context=self.context).data
 
     def get_reviews(self, obj) -> list[dict]:
-        return ReviewSerializer(PlanReview.objects.visible_to(self.context["request"].user).filter(plan=obj),
-                                many=True).data
+        user = self.context["request"].user
+        return ReviewSerializer(for_the_list(self, obj, "reviews", lambda plans: grouped(
+            PlanReview.objects.visible_to(user).filter(plan__in=plans), "plan_id")), many=True).data
 
 
 class ServiceSerializer(serializers.ModelSerializer):

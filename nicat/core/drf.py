@@ -37,6 +37,31 @@ def refuse_search_in_address(request, endpoint, terms=None):
                                             "histories.") % {"endpoint": endpoint}]})
 
 
+def for_the_list(serializer, obj, key, load):
+    """What `load(records)` gives for `obj` — `load` answers `{record pk: value}` for many records in a fixed
+    number of queries — asked once for every record of the list `obj` is shown in (the page of the
+    ListSerializer it belongs to), instead of once per record; a record shown alone is a list of one. Kept in
+    the root serializer's context, so for one answer only. A record `load` says nothing of gets `[]`."""
+    found = serializer.context.setdefault("_for_the_list", {}).setdefault(key, {})
+    if obj.pk not in found:
+        parent = serializer.parent
+        records = list(parent.instance) if getattr(parent, "many", False) or hasattr(parent, "child") else []
+        if not any(r.pk == obj.pk for r in records if hasattr(r, "pk")):
+            records = [obj]
+        loaded = load([r for r in records if r.pk not in found])
+        for r in records:
+            found.setdefault(r.pk, loaded.get(r.pk, []))
+    return found[obj.pk]
+
+
+def grouped(rows, attname):
+    """`{value of attname: [rows]}`, in the rows' order: the answer of a `for_the_list` loader."""
+    groups: dict = {}
+    for row in rows:
+        groups.setdefault(getattr(row, attname), []).append(row)
+    return groups
+
+
 _templates = threading.local()
 
 
