@@ -282,7 +282,7 @@ class SecurityMeasureViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, _
         body = MeasureUpdateSerializer(data=request.data, partial=True, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         d = dict(body.validated_data)
-        version = d.pop("version")
+        version = d.pop("version", None)  # a missing one is the service's 400 naming version, never a KeyError
         with transaction.atomic():
             services.update_security_measure(actor=request.user, measure=measure, data=d, expected_version=version)
             self.reads.viewed(request.user, measure, channel="api", reason=reason)
