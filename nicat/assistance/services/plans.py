@@ -121,6 +121,9 @@ def add_goal(*, actor, plan, area, description, responsible_institution, due_on=
     _require_health_section(actor, plan.case, area)
     _require_provider(responsible_institution, area)
     with transaction.atomic():
+        # Lock the plan and check it again as stored: a final review closing it at the same moment either comes
+        # first (and we refuse) or waits for this goal (and finds it open). Appending needs no version.
+        _require_open_plan(RehabilitationPlan.objects.row(plan).select_for_update().get())
         goal = PlanGoal.objects.create(plan=plan, case=plan.case, area=area, description=text(description),
                                        responsible_institution=responsible_institution, due_on=due_on,
                                        created_by=actor)
