@@ -213,6 +213,9 @@ def add_action(*, actor, goal, description, responsible_institution, due_on=None
         locked = PlanGoal.objects.row(goal).select_for_update().get()
         if locked.is_declined:
             raise ValidationError({"goal": _("The person declined this goal a moment ago. Nothing was added.")})
+        if locked.status not in OPEN_GOAL_STATUSES:  # finished by a colleague since it was read
+            raise ValidationError({"goal": _("This goal is finished (%(status)s). Add a new goal for new work.")
+                                   % {"status": locked.get_status_display()}})
         action = PlanAction.objects.create(goal=goal, case=goal.case, description=text(description),
                                            responsible_institution=responsible_institution, due_on=due_on,
                                            created_by=actor)
