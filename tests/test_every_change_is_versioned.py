@@ -24,15 +24,31 @@ NOT_VERSIONED with the reason. The reason is checked, not trusted: an allow-list
 stale version, and must not refuse it as a concurrent edit (else it is versioned: take it out of the list).
 A route the walk cannot drive (the form's version is not the target's, a 400 for another reason…) is
 reported as unwalked, never passed.
+
+Where the world as the matrix builds it does not let an action through, a route may say what it needs (API routes):
+- BODIES: the body the action needs besides the version (a dict, or `body(world, role, target)` for one naming an
+  object of the world or today's date); an update's body is sent too, and the matrix rule's `query` (the reason a
+  read of the security measures needs) goes in the address of an update;
+- ROLES: the role to walk it as, where the first of `walkers` may reach the route but not take the action (the
+  requester of an approval, the NGO's worker on the hearings law enforcement records);
+- PREPARE: `prepare(world, role, uuid) -> (uuid, target)` puts a record in the state the action needs (an accepted
+  referral …; a fresh one, so that no other route's object changes) and names its TARGET where the action checks
+  the version of another record than the one in its URL (the case's team, the referral's return plan, the claim
+  a criminal case is linked to; for an allow-listed action, the parent whose stale version it must not refuse);
+- VERSION_FIELDS: the name of the version in the body, where it is not `version`.
 """
+import datetime
 import re
 import time
+from collections.abc import Callable
 from html.parser import HTMLParser
+from urllib.parse import urlencode
 
 import pytest
 from django.apps import apps
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from nicat.core.models import VersionedModel
 from tests.test_access_matrix import DECLARED, PROVIDERS, ROUTES, build_url, signed_in_world, walkers
@@ -46,6 +62,24 @@ _WITHDRAW = ("a withdrawal of consent is never blocked by someone else's edit: t
 NOT_VERSIONED: dict[str, str] = {
     "consent-withdraw": _WITHDRAW,
     "consent:withdraw": _WITHDRAW,
+    # Appending under a versioned parent (the walk sends the parent's stale version; it must go through).
+    "case-notes": "a note is appended to the case: the case is not changed, nothing of it is overwritten",
+    "case-events": "a trafficking event is appended to the case: the case is not changed, nothing is overwritten",
+    "assistance-plan-goals": "a goal is appended to the plan; what it depends on, the plan being open, the service "
+                             "re-checks on the plan's locked row (a final review closing it waits for it or refuses)",
+    "assistance-plan-goal-actions": "an action is appended under the goal; what it depends on, the goal being neither "
+                                    "declined nor finished, the service re-checks on the goal's locked row",
+    "assistance-plan-reviews": "a review is appended; the next review date follows from it and the final one closes "
+                               "the plan: the service locks the plan and re-checks it is open and, for the final "
+                               "review, that no goal is still open",
+    "referral-progress": "a progress report is appended; the status it moves (accepted to in progress) the service "
+                         "re-checks on the referral's locked row, refusing once it is no longer active",
+    "identification-refer": "a referral for identification is made once: refused as such once the case is referred, "
+                            "decided or closed; the identification row moves on by a conditional update of the "
+                            "version and status read in the same request; the case itself is not changed",
+    "assistance-follow-up-record": "a follow-up is recorded once (its row has no version): the service locks it and "
+                                   "refuses a second record as such; the return it follows (the TARGET) is not "
+                                   "changed",
 }
 
 # Routes the walk does not drive yet, with what it lacks (a body for the action, a role or an object of the
@@ -57,16 +91,6 @@ NOT_YET_WALKED: dict[str, str] = {
     'access:restriction_lift': 'its object has no version column: to classify (a versioned record, or one its service locks)',
     'accounts:grant_decide': 'its object has no version column: to classify (a versioned record, or one its service locks)',
     'accounts:token_revoke': 'its object has no version column: to classify (a versioned record, or one its service locks)',
-    'approval-decide': "the first allowed role may not take this action on the world's object: needs another role",
-    'assistance-compensation-award': 'the action needs a body (BODIES) before its version check',
-    'assistance-compensation-payment': 'the action needs a body (BODIES) before its version check',
-    'assistance-follow-up-record': 'its object has no version column: to classify (a versioned record, or one its service locks)',
-    'assistance-plan-goal-actions': 'the action needs a body (BODIES) before its version check',
-    'assistance-plan-goals': 'the action needs a body (BODIES) before its version check',
-    'assistance-plan-reviews': 'the action needs a body (BODIES) before its version check',
-    'assistance-return-complete': 'the action needs a body (BODIES) before its version check',
-    'assistance-stay-discharge': 'the action needs a body (BODIES) before its version check',
-    'assistance-stay-transfer': 'the action needs a body (BODIES) before its version check',
     'assistance:agreement': "the form's version is not that of the record in its URL (a sub-record): needs a TARGET",
     'assistance:allowance_reverse': 'the form as shown does not validate (a required field is empty): needs a body',
     'assistance:claim_award': 'the form as shown does not validate (a required field is empty): needs a body',
@@ -80,21 +104,16 @@ NOT_YET_WALKED: dict[str, str] = {
     'assistance:plan_create': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'assistance:return_complete': 'the form as shown does not validate (a required field is empty): needs a body',
     'assistance:transfer': 'the form as shown does not validate (a required field is empty): needs a body',
-    'case-assignment': 'the action needs a body (BODIES) before its version check',
-    'case-events': 'the action needs a body (BODIES) before its version check',
-    'case-notes': 'the action needs a body (BODIES) before its version check',
     'cases:event_add': 'the form as shown does not validate (a required field is empty): needs a body',
     'cases:note_add': 'the form as shown does not validate (a required field is empty): needs a body',
     'cases:person_edit': "the form's version is not that of the record in its URL (a sub-record): needs a TARGET",
     'consent:order_approve': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'consent:order_reject': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'consent:wish_resolve': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
-    'data-request-decide': 'the action needs a body (BODIES) before its version check',
     'directory:detail': 'its object has no version column: to classify (a versioned record, or one its service locks)',
     'hotline:alert_acknowledge': 'its object has no version column: to classify (a versioned record, or one its service locks)',
     'hotline:link': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'hotline:open_case': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
-    'identification-refer': 'the action needs a body (BODIES) before its version check',
     'identification:decide': 'the form as shown does not validate (a required field is empty): needs a body',
     'identification:residence_permit': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'identification:screening_new': "the form's version is not that of the record in its URL (a sub-record): needs a TARGET",
@@ -102,17 +121,8 @@ NOT_YET_WALKED: dict[str, str] = {
     'persons:duplicate_dismiss': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'persons:duplicate_merge': 'the form as shown does not validate (a required field is empty): needs a body',
     'persons:merge_undo': 'its object has no version column: to classify (a versioned record, or one its service locks)',
-    'proceedings-appearance-detail': "the first allowed role may not take this action on the world's object: needs another role",
-    'proceedings-criminal-case-link-compensation': 'the action needs a body (BODIES) before its version check',
-    'proceedings-criminal-case-stage': 'the action needs a body (BODIES) before its version check',
-    'proceedings-criminal-case-verdict': 'the action needs a body (BODIES) before its version check',
-    'proceedings-hearing-detail': "the first allowed role may not take this action on the world's object: needs another role",
-    'proceedings-release-request-decide': 'the action needs a body (BODIES) before its version check',
     'proceedings:stage': 'the form as shown does not validate (a required field is empty): needs a body',
     'proceedings:verdict': 'the form as shown does not validate (a required field is empty): needs a body',
-    'referral-arrival': 'the action needs a body (BODIES) before its version check',
-    'referral-progress': 'the world\'s incoming referral awaits a response: progress needs an accepted one',
-    'referral-return-plan': 'the action needs a body (BODIES) before its version check',
     'referrals:arrival': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'referrals:cancel': 'answered 200 without a conflict: the walk sends no reason and walks it as a role that may not cancel; '
                         'checked by hand: a stale cancel is refused with the conflict message after the redirect',
@@ -121,13 +131,11 @@ NOT_YET_WALKED: dict[str, str] = {
     'referrals:progress': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'referrals:return_plan': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'retention:request_decide': 'the form as shown does not validate (a required field is empty): needs a body',
-    'safety-assessment-plan': 'the action needs a body (BODIES) before its version check',
     'safety:assess': 'the form as shown does not validate (a required field is empty): needs a body',
     'safety:family_contact': 'the form as shown does not validate (a required field is empty): needs a body',
     'safety:measure_add': 'the form as shown does not validate (a required field is empty): needs a body',
     'safety:plan': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'safety:relative_add': 'the form as shown does not validate (a required field is empty): needs a body',
-    'security-measure-detail': 'the action needs a body (BODIES) before its version check',
     'statistics:end_report_schedule': 'its object has no version column: to classify (a versioned record, or one its service locks)',
     'statistics:scheduled_report': 'its object has no version column: to classify (a versioned record, or one its service locks)',
     'work:assign': "the form's version is not that of the record in its URL (a sub-record): needs a TARGET",
@@ -135,7 +143,7 @@ NOT_YET_WALKED: dict[str, str] = {
 }
 
 # A body an action needs besides the version (without it the action refuses for another reason first).
-BODIES: dict[str, dict] = {
+BODIES: dict[str, dict | Callable[..., dict]] = {
     'referral-cancel': {'reason': 'Matrix: no longer needed.'},
     'referral-decline': {'reason': 'Matrix: no place.'},
     'assistance-stay-extend': {'reason': 'Matrix: needs more time.'},
@@ -143,6 +151,211 @@ BODIES: dict[str, dict] = {
     'assistance-compensation-payment-reverse': {'reason': 'Matrix: paid twice.'},
     'legal-basis-order-reject': {'reason': 'Matrix: no court order attached.'},
     'consent-withdrawal-wish-resolve': {'note': 'Matrix: withdrew the consent.'},
+    # API actions of cases, assistance, proceedings, referrals, safety (the smallest body each serializer takes).
+    'assistance-compensation-award': lambda world, role, target: {'awarded_amount': '100.00', 'awarded_on': _today()},
+    'assistance-compensation-payment': lambda world, role, target: {'amount': '50.00', 'paid_on': _today(),
+                                                                    'paid_from': 'aid_fund'},
+    'assistance-plan-goals': lambda world, role, target: {
+        'area': 'legal', 'description': 'Matrix: legal advice on her claim.',
+        'responsible_institution': str(target.case.owner_institution.uuid)},
+    'assistance-plan-goal-actions': lambda world, role, target: {
+        'description': 'Matrix: an appointment with a lawyer.',
+        'responsible_institution': str(target.case.owner_institution.uuid)},
+    'assistance-plan-reviews': {'summary': 'Matrix: the plan is on track.'},
+    'assistance-return-complete': lambda world, role, target: {'completed_on': _today()},
+    'assistance-stay-discharge': {'end_kind': 'completed'},
+    'assistance-stay-transfer': lambda world, role, target: {'to_facility': str(_other_facility(target).uuid),
+                                                             'group': 'women'},
+    'assistance-follow-up-record': lambda world, role, target: {'done_on': _today(),
+                                                                'outcome': 'Matrix: she is well at home.'},
+    'case-assignment': lambda world, role, target: {'worker': str(world.user(role).uuid)},
+    'case-events': {'kind': 'Recruitment'},
+    'case-notes': {'text': 'Matrix: she called the hotline.'},
+    'data-request-decide': {'decision': 'refuse', 'reason': 'Matrix: no such data is held.'},
+    'approval-decide': {'decision': 'refuse', 'note': 'Matrix: not now.'},
+    'proceedings-appearance-detail': {'status': 'excused'},  # the matrix's hearing is to come: excused in advance
+    'proceedings-criminal-case-stage': lambda world, role, target: {'stage': 'appeal', 'changed_on': _today()},
+    'proceedings-criminal-case-verdict': lambda world, role, target: {
+        'verdict_on': _today(), 'verdict_court': 'Baku Serious Crimes Court', 'verdict_outcome': 'acquittal'},
+    'proceedings-criminal-case-link-compensation': lambda world, role, target: {'claim': str(target.uuid)},
+    'proceedings-release-request-decide': lambda world, role, target: {'outcome': 'refused', 'decided_on': _today()},
+    'referral-progress': {'text': 'Matrix: the first meeting took place.'},
+    'referral-arrival': {'note': 'Matrix: met at the airport.'},
+    'referral-return-plan': {'arrival_point': 'Matrix: Baku airport'},
+    'safety-assessment-plan': {'safety_plan': 'Matrix: she stays at the shelter until the hearing.'},
+}
+
+# The role an action is walked as where the first of `walkers` may reach the route but not take the action.
+ROLES: dict[str, str] = {
+    'approval-decide': 'supervisor',  # a supervisor of the approving institution, never the requester
+    'proceedings-appearance-detail': 'supervisor',  # law enforcement records the hearings; the NGO's worker reads them
+    'proceedings-hearing-detail': 'supervisor',
+}
+
+# The name of the version in the body where it is not `version`.
+VERSION_FIELDS: dict[str, str] = {
+    'proceedings-criminal-case-link-compensation': 'claim_version',  # the link changes the claim, not the case
+}
+
+
+def _today():
+    return timezone.localdate().isoformat()
+
+
+def _other_facility(stay):
+    """Another shelter's facility, with beds: where a transfer takes the person."""
+    from nicat.assistance.models import CapacityGroup, Facility
+    from tests.support.world import make_institution
+
+    facility = Facility.objects.filter(institution__code="mx-shelter-2").first()
+    if facility is None:
+        institution = make_institution("mx-shelter-2", "shelter", is_special_institution=True)
+        facility = Facility.objects.create(institution=institution, kind=stay.facility.kind)
+        CapacityGroup.objects.create(facility=facility, group="women", beds=10)
+    return facility
+
+
+def _referral(sender, case, to, purpose):
+    from nicat.consent.services import record_consent
+    from nicat.referrals.services import create_referral
+
+    record_consent(actor=sender, case=case, data={"purpose": purpose, "institution": to, "decision": "given",
+                                                  "method": "written",
+                                                  "given_at": timezone.now() - datetime.timedelta(minutes=5)})
+    return create_referral(actor=sender, case=case, data={"to_institution": to, "purpose": purpose,
+                                                          "shared_sections": ["identity"], "message": "Matrix."})
+
+
+def _incoming(world, role, purpose):
+    """A fresh referral to the role's institution from another one's new case, accepted by the role."""
+    from nicat.accounts.models import Role
+    from nicat.cases.services import open_case
+    from nicat.referrals.services import accept_referral
+    from tests.support.access_matrix.referrals import _institution
+    from tests.support.world import make_user
+
+    sender = make_user(f"mx.sender.{purpose}", _institution(world, f"mx-sender-{purpose}"), Role.CASE_WORKER)
+    case = open_case(actor=sender, person_data={"given_name": "Matrix", "family_name": "Sent",
+                                                "birth_date": datetime.date(1990, 4, 12)},
+                     case_data={"first_contact_at": timezone.now() - datetime.timedelta(hours=1)})
+    referral = _referral(sender, case, world.user(role).memberships.first().institution, purpose)
+    accept_referral(actor=world.user(role), referral=referral, expected_version=referral.version)
+    return referral, sender
+
+
+def _accepted_referral(world, role, uuid):
+    referral, _sender = _incoming(world, role, "referral")
+    return str(referral.uuid), referral
+
+
+def _arrived_return(world, role, uuid):
+    """A referral for return to the role's institution, its return plan with an arrival already recorded (a
+    correction of it names the plan's version)."""
+    from nicat.referrals.services import record_arrival, save_return_plan
+
+    referral, sender = _incoming(world, role, "return")
+    save_return_plan(actor=sender, referral=referral, data={"arrival_point": "Matrix: Baku airport"})
+    plan = record_arrival(actor=world.user(role), referral=referral, note="Matrix: arrived.")
+    return str(referral.uuid), plan
+
+
+def _planned_return(world, role, uuid):
+    """A referral for return sent by the role's institution, with its return plan."""
+    from nicat.referrals.services import save_return_plan
+    from tests.support.access_matrix.referrals import _institution
+
+    case = world.new_case(_owner_of(role))
+    referral = _referral(world.user(role), case, _institution(world, "mx-return-target"), "return")
+    plan = save_return_plan(actor=world.user(role), referral=referral, data={"arrival_point": "Matrix: airport"})
+    return str(referral.uuid), plan
+
+
+def _owner_of(role):
+    from nicat.accounts.models import Role
+    from tests.support.world import INSTITUTION_OF_ROLE
+
+    return INSTITUTION_OF_ROLE[Role(role)]
+
+
+def _case_team(world, role, uuid):
+    """The case's team, nobody assigned yet (the role may take the case for itself)."""
+    from nicat.cases.models import Case
+    from nicat.work.models import CaseTeam
+
+    case = Case.objects.system().get(uuid=uuid)
+    team, _created = CaseTeam.objects.system().get_or_create(case=case, defaults={"version": 0})
+    return uuid, team
+
+
+def _pending_approval(world, role, uuid):
+    """A request of another member of the role's institution, which the role (its supervisor) decides."""
+    from nicat.work.models import Approval
+
+    case = world.case_of(role)
+    requester = next(world.user(r) for r in ("identification_officer", "analyst")
+                     if _owner_of(r) == _owner_of(role))
+    approval = Approval.objects.system().create(case=case, institution=case.owner_institution, kind="case_close",
+                                                target=case.uuid, payload={}, requested_by=requester,
+                                                note="Matrix approval note")
+    return str(approval.uuid), approval
+
+
+def _linked_claim(world, role, uuid):
+    """A compensation claim of the criminal case's case: the link changes the claim."""
+    from decimal import Decimal
+
+    from nicat.assistance.models import CompensationClaim
+    from nicat.proceedings.models import CriminalCase
+
+    criminal_case = CriminalCase.objects.system().get(uuid=uuid)
+    claim = CompensationClaim.objects.system().create(case=criminal_case.case, claimed_amount=Decimal("100.00"),
+                                                      claimed_on=timezone.localdate())
+    return uuid, claim
+
+
+def _case_with_consent(world, role, uuid):
+    """A new case of the role's institution, with the person's consent to the referral for identification."""
+    from tests.support.identification import identification_consent
+
+    case = world.new_case(_owner_of(role))
+    identification_consent(world.user(role), case)
+    return str(case.uuid), case
+
+
+def _reception(world, role, uuid):
+    """A reception of a citizen returned from abroad, planned: completing it asks for no risk assessment, documents or
+    travel (a voluntary return does, before its version check)."""
+    from nicat.assistance.models import ReturnPlan
+    from nicat.vocab.models import Term
+
+    plan = ReturnPlan.objects.system().create(case=world.case_of(role), direction="reception",
+                                              country=Term.objects.get(vocabulary="country", code="UZ"))
+    return str(plan.uuid), plan
+
+
+def _follow_up_of_a_return(world, role, uuid):
+    """A follow-up after a return: the return is the versioned parent the record must not depend on."""
+    from nicat.assistance.models import FollowUp, ReturnPlan
+    from nicat.vocab.models import Term
+
+    case = world.case_of(role)
+    plan = ReturnPlan.objects.system().create(case=case, direction="voluntary_return",
+                                              country=Term.objects.get(vocabulary="country", code="UZ"))
+    item = FollowUp.objects.system().create(case=case, return_plan=plan, due_on=timezone.localdate())
+    return str(item.uuid), plan
+
+
+# The object an action needs, in the state it needs, and the record whose version it checks (see the docstring).
+PREPARE: dict[str, Callable[..., tuple]] = {
+    'approval-decide': _pending_approval,
+    'assistance-follow-up-record': _follow_up_of_a_return,
+    'assistance-return-complete': _reception,
+    'case-assignment': _case_team,
+    'identification-refer': _case_with_consent,
+    'proceedings-criminal-case-link-compensation': _linked_claim,
+    'referral-arrival': _arrived_return,
+    'referral-progress': _accepted_referral,
+    'referral-return-plan': _planned_return,
 }
 
 def callbacks():
@@ -280,16 +493,17 @@ def refused(response):
     return response.status_code in (200, 400) and CONFLICT in text
 
 
-def names_version(response):
+def names_version(response, field="version"):
     try:
-        return response.status_code == 400 and "version" in response.json()
+        return response.status_code == 400 and field in response.json()
     except ValueError:
         return False
 
 
 def test_every_allow_listed_route_exists():
     walked = {key for key, _kind, _methods in change_routes()}
-    stale = sorted((set(NOT_VERSIONED) | set(BODIES) | set(NOT_YET_WALKED)) - walked)
+    stale = sorted((set(NOT_VERSIONED) | set(BODIES) | set(NOT_YET_WALKED) | set(ROLES) | set(PREPARE)
+                    | set(VERSION_FIELDS)) - walked)
     assert not stale, f"Allow-listed routes that are not change routes (any more): {stale}"
 
 
@@ -300,7 +514,7 @@ def test_every_change_refuses_a_stale_version(db, settings):
     overwriting, unwalked, versioned_but_listed, walked, listed = [], [], [], [], []
     for key, kind, methods in change_routes():
         rule, route = every[key], ROUTES[key]
-        role = walker(rule)
+        role = ROLES.get(key) or walker(rule)
         if role is None:
             unwalked.append(f"{key}: no role may use it")
             continue
@@ -310,19 +524,26 @@ def test_every_change_refuses_a_stale_version(db, settings):
         if any(v is None for v in values.values()):
             unwalked.append(f"{key}: the world has no object for {role}")
             continue
+        last = list(values)[-1]
+        target = record_of(values[last])
+        if key in PREPARE:
+            values[last], target = PREPARE[key](world, role, values[last])
         url = build_url(route, values)
-        target = record_of(list(values.values())[-1])
         if target is None:
             if key not in NOT_VERSIONED:
                 unwalked.append(f"{key}: its object is no versioned record")
             continue
         client = clients.get(role, kind == "api")
+        field = VERSION_FIELDS.get(key, "version")
         for method in methods:
             old = stored(target)
             if kind == "api":
-                # an update names only the version (the service's check comes before any change), an action
-                # the body it needs
-                stale = {**(BODIES.get(key, {}) if method == "post" else {}), "version": old["version"]}
+                # an update names only the version (the service's check comes before any change) and what else
+                # it needs (BODIES), an action the body it needs
+                body = BODIES.get(key, {})
+                stale = {**(body(world, role, target) if callable(body) else body), field: old["version"]}
+                if method == "patch" and rule.query:
+                    url = f"{url}?{urlencode(rule.query)}"
             else:
                 form = None
                 if "get" in rule.methods:
@@ -359,9 +580,9 @@ def test_every_change_refuses_a_stale_version(db, settings):
                 text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode(errors="replace")))
                 unwalked.append(f"{where}: answered {response.status_code} «{text[:300]}»")
             if kind == "api" and key not in NOT_VERSIONED and refused(response):
-                missing = getattr(client, method)(url, {k: v for k, v in stale.items() if k != "version"},
+                missing = getattr(client, method)(url, {k: v for k, v in stale.items() if k != field},
                                                   format="json")
-                if not names_version(missing):
+                if not names_version(missing, field):
                     overwriting.append(f"{where} without a version: answered {missing.status_code}, not a 400 "
                                        f"naming version: {missing.content[:200]!r}")
     elapsed = time.monotonic() - started
