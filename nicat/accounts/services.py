@@ -420,6 +420,9 @@ def can_decide_grant(actor, membership):
 def _decide(*, actor, membership, confirm):
     with transaction.atomic():
         membership = Membership.objects.select_for_update().select_related("user", "institution").get(pk=membership.pk)
+        if membership.status != MembershipStatus.PENDING:
+            # decided meanwhile (another head or administrator, another tab): told, not a refusal of the person
+            raise ValidationError(_("This grant no longer waits for confirmation."))
         allowed, reason = can_decide_grant(actor, membership)
         if not allowed:
             raise NotAllowed(reason)
@@ -466,15 +469,20 @@ def end_membership(*, actor, membership):
     return membership
 
 
-def pending_grants_for(user):
-    """Grants awaiting confirmation that `user` may see on the "Role grants" page: every one for an
-    administrator, else those at the user's institutions (the heads decide; the others are told)."""
-    qs = Membership.objects.filter(status=MembershipStatus.PENDING).select_related(
-        "user", "institution", "granted_by").order_by("granted_at", "pk")
+def grants_for(user):
+    """The grants (pending or decided) `user` may see: every one for an administrator, else those at the
+    user's institutions. A grant decided meanwhile is still found, so that a late decision is told why."""
+    qs = Membership.objects.select_related("user", "institution", "granted_by").order_by("granted_at", "pk")
     if is_administrator(user):
         return qs
     institution_ids = user.active_memberships().values_list("institution_id", flat=True)
     return qs.filter(institution_id__in=list(institution_ids))
+
+
+def pending_grants_for(user):
+    """Grants awaiting confirmation that `user` may see on the "Role grants" page: every one for an
+    administrator, else those at the user's institutions (the heads decide; the others are told)."""
+    return grants_for(user).filter(status=MembershipStatus.PENDING)
 
 
 def grants_to_decide_count(user):

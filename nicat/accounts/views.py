@@ -194,7 +194,7 @@ def grants(request):
 @login_required
 @require_POST
 def grant_decide(request, membership_uuid):
-    membership = services.pending_grants_for(request.user).filter(uuid=membership_uuid).first()
+    membership = services.grants_for(request.user).filter(uuid=membership_uuid).first()
     if membership is None:
         raise Http404
     decision = request.POST.get("decision")

@@ -161,3 +161,23 @@ def test_a_pending_grant_cannot_be_active_in_the_database(world):
 def test_only_administrators_grant(world):
     with pytest.raises(NotAllowed):
         services.grant_membership(actor=world.head, user=world.newcomer, institution=world.ngo, role=Role.CASE_WORKER)
+
+
+def test_a_grant_decided_meanwhile_is_refused_with_the_reason_not_a_404(world):
+    """Law 7: two deciders, one grant. The head confirms it; a second administrator, on the "Role grants"
+    page loaded before, rejects it: he is told it was decided meanwhile (not a "Not found" page), and the
+    confirmation stands, decided and audited once."""
+    grant = services.grant_membership(actor=world.admin, user=world.newcomer, institution=world.ngo,
+                                      role=Role.CASE_WORKER)
+    head, admin2 = verified_login(Client(), world.head), verified_login(Client(), world.admin2)
+    assert str(grant.uuid) in admin2.get(reverse("accounts:grants")).content.decode()  # the page he acts on
+    assert head.post(reverse("accounts:grant_decide", args=[grant.uuid]), {"decision": "confirm"}).status_code == 302
+    late = admin2.post(reverse("accounts:grant_decide", args=[grant.uuid]), {"decision": "reject"}, follow=True)
+    assert late.status_code == 200
+    assert "This grant no longer waits for confirmation." in late.content.decode()
+    grant.refresh_from_db()
+    assert grant.status == MembershipStatus.ACTIVE and grant.active and grant.decided_by == world.head
+    assert AuditEvent.objects.filter(action__in=["membership.confirm", "membership.reject"],
+                                     object_id=str(grant.uuid)).count() == 1
+    with pytest.raises(ValidationError, match="no longer waits"):
+        services.reject_membership(actor=world.admin2, membership=grant)
