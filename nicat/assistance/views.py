@@ -617,9 +617,8 @@ def interpreter_add(request, case_uuid):
 @require_POST
 def interpreter_remove(request, need_uuid):
     need = _obj(request, InterpreterNeed, need_uuid)
-    services.remove_interpreter_need(actor=request.user, need=need)
-    messages.success(request, _("The interpreter need was removed."))
-    return redirect(_case_page(need.case) + "#interpreters")
+    return pages.act(request, lambda data: services.remove_interpreter_need(actor=request.user, need=need),
+                     success=_("The interpreter need was removed."), next_page=_case_page(need.case) + "#interpreters")
 
 
 @roles_required(RETURN_ROLES)

@@ -166,9 +166,12 @@ def add_interpreter_need(*, actor, case, language, same_gender_preferred=False, 
 def remove_interpreter_need(*, actor, need):
     institution = require_case_role(actor, need.case, SERVICE_ROLES)
     with transaction.atomic():
+        # removed once: a colleague who read it too (another tab, the same moment) is told, not audited again
+        deleted, _rows = InterpreterNeed.objects.row(need).delete()
+        if not deleted:
+            raise ValidationError(_("This interpreter need was already removed."))
         audit.record(actor=actor, action="interpreter.remove", obj=need, case=need.case, institution=institution,
                      details={"language": need.language.code})
-        InterpreterNeed.objects.row(need).delete()
 
 
 # --- return and reception ---------------------------------------------------------------------------

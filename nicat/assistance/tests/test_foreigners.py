@@ -153,3 +153,20 @@ def test_a_follow_up_recorded_by_two_colleagues_at_once_keeps_the_first_outcome(
     assert "already recorded" in " ".join(excinfo.value.messages)
     assert FollowUp.objects.system().get(pk=item.pk).outcome == "Back at school, safe"
     assert AuditEvent.objects.filter(action="followup.record").count() == 1
+
+
+def test_an_interpreter_need_removed_by_two_colleagues_at_once_is_removed_once(world):
+    """Two colleagues remove the same interpreter need at the same moment: both had read it, so both recorded
+    an `interpreter.remove` event and both were told it was removed, though only one removed it (law 7)."""
+    from nicat.assistance.models import InterpreterNeed
+    from nicat.audit.models import AuditEvent
+
+    case = world.adult()
+    need = services.add_interpreter_need(actor=world.cast.worker, case=case, language=term("language", "ru"))
+    as_read = InterpreterNeed.objects.system().get(pk=need.pk)  # the second request read it before the first wrote
+    services.remove_interpreter_need(actor=world.cast.worker, need=need)
+    with pytest.raises(ValidationError) as excinfo:
+        services.remove_interpreter_need(actor=world.cast.worker, need=as_read)
+    assert "already removed" in " ".join(excinfo.value.messages)
+    assert not InterpreterNeed.objects.system().filter(pk=need.pk).exists()
+    assert AuditEvent.objects.filter(action="interpreter.remove").count() == 1
