@@ -36,6 +36,17 @@ Where the world as the matrix builds it does not let an action through, a route 
   the version of another record than the one in its URL (the case's team, the referral's return plan, the claim
   a criminal case is linked to; for an allow-listed action, the parent whose stale version it must not refuse);
 - VERSION_FIELDS: the name of the version in the body, where it is not `version`.
+
+Two additions (7 December) for routes whose record is not the versioned record found by the URL's uuid:
+- TARGETS names the record a form's version belongs to when it is another record of the one in the URL (the
+  case's person, plan, team); it is then walked as above. NEW_RECORD names forms that create a new record
+  under the one in their URL (nothing to overwrite): checked, the form's version field is empty.
+- Records without a version column are classified by what a second identical action does, in ONE_WAY (a
+  one-way state transition: the service locks the row or updates it conditionally and re-checks the state;
+  the second is refused with a named message), ONCE (idempotent: the second finds the state it asks for and
+  changes nothing) or READS (a page that changes nothing). test_every_unversioned_change_happens_once does
+  each twice as the walk's role, in a savepoint rolled back afterwards, and checks the record and the audit
+  trail: one change, the action's events recorded by the first only, never a 5xx.
 """
 import datetime
 import re
@@ -46,6 +57,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -77,57 +89,40 @@ NOT_VERSIONED: dict[str, str] = {
     "identification-refer": "a referral for identification is made once: refused as such once the case is referred, "
                             "decided or closed; the identification row moves on by a conditional update of the "
                             "version and status read in the same request; the case itself is not changed",
-    "assistance-follow-up-record": "a follow-up is recorded once (its row has no version): the service locks it and "
-                                   "refuses a second record as such; the return it follows (the TARGET) is not "
-                                   "changed",
 }
 
 # Routes the walk does not drive yet, with what it lacks (a body for the action, a role or an object of the
 # world): they are reported, not passed. Each is a gap of this walk, not a finding; the test fails once one is
 # walked (then take it out of here).
 NOT_YET_WALKED: dict[str, str] = {
-    'access:break_glass_end': 'its object has no version column: to classify (a versioned record, or one its service locks)',
-    'access:break_glass_reviewed': 'its object has no version column: to classify (a versioned record, or one its service locks)',
-    'access:restriction_lift': 'its object has no version column: to classify (a versioned record, or one its service locks)',
-    'accounts:grant_decide': 'its object has no version column: to classify (a versioned record, or one its service locks)',
-    'accounts:token_revoke': 'its object has no version column: to classify (a versioned record, or one its service locks)',
-    'assistance:agreement': "the form's version is not that of the record in its URL (a sub-record): needs a TARGET",
     'assistance:allowance_reverse': 'the form as shown does not validate (a required field is empty): needs a body',
     'assistance:claim_award': 'the form as shown does not validate (a required field is empty): needs a body',
     'assistance:claim_payment': 'the form as shown does not validate (a required field is empty): needs a body',
     'assistance:close': 'the form as shown does not validate (a required field is empty): needs a body',
     'assistance:compensation_reverse': 'the form as shown does not validate (a required field is empty): needs a body',
     'assistance:extend': 'the form as shown does not validate (a required field is empty): needs a body',
-    'assistance:follow_up_record': 'its object has no version column: to classify (a versioned record, or one its service locks)',
-    'assistance:interpreter_remove': 'its object has no version column: to classify (a versioned record, or one its service locks)',
     'assistance:permit_open': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'assistance:plan_create': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'assistance:return_complete': 'the form as shown does not validate (a required field is empty): needs a body',
     'assistance:transfer': 'the form as shown does not validate (a required field is empty): needs a body',
     'cases:event_add': 'the form as shown does not validate (a required field is empty): needs a body',
     'cases:note_add': 'the form as shown does not validate (a required field is empty): needs a body',
-    'cases:person_edit': "the form's version is not that of the record in its URL (a sub-record): needs a TARGET",
     'consent:order_approve': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'consent:order_reject': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'consent:wish_resolve': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
-    'directory:detail': 'its object has no version column: to classify (a versioned record, or one its service locks)',
-    'hotline:alert_acknowledge': 'its object has no version column: to classify (a versioned record, or one its service locks)',
     'hotline:link': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'hotline:open_case': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'identification:decide': 'the form as shown does not validate (a required field is empty): needs a body',
     'identification:residence_permit': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
-    'identification:screening_new': "the form's version is not that of the record in its URL (a sub-record): needs a TARGET",
     'identification:screening_preview': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'persons:duplicate_dismiss': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'persons:duplicate_merge': 'the form as shown does not validate (a required field is empty): needs a body',
-    'persons:merge_undo': 'its object has no version column: to classify (a versioned record, or one its service locks)',
     'proceedings:stage': 'the form as shown does not validate (a required field is empty): needs a body',
     'proceedings:verdict': 'the form as shown does not validate (a required field is empty): needs a body',
     'referrals:arrival': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'referrals:cancel': 'answered 200 without a conflict: the walk sends no reason and walks it as a role that may not cancel; '
                         'checked by hand: a stale cancel is refused with the conflict message after the redirect',
     'referrals:decline': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
-    'referrals:notification_open': 'its object has no version column: to classify (a versioned record, or one its service locks)',
     'referrals:progress': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'referrals:return_plan': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'retention:request_decide': 'the form as shown does not validate (a required field is empty): needs a body',
@@ -136,10 +131,6 @@ NOT_YET_WALKED: dict[str, str] = {
     'safety:measure_add': 'the form as shown does not validate (a required field is empty): needs a body',
     'safety:plan': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
     'safety:relative_add': 'the form as shown does not validate (a required field is empty): needs a body',
-    'statistics:end_report_schedule': 'its object has no version column: to classify (a versioned record, or one its service locks)',
-    'statistics:scheduled_report': 'its object has no version column: to classify (a versioned record, or one its service locks)',
-    'work:assign': "the form's version is not that of the record in its URL (a sub-record): needs a TARGET",
-    'work:task_new': "the form's version is not that of the record in its URL (a sub-record): needs a TARGET",
 }
 
 # A body an action needs besides the version (without it the action refuses for another reason first).
@@ -172,6 +163,8 @@ BODIES: dict[str, dict | Callable[..., dict]] = {
     'case-events': {'kind': 'Recruitment'},
     'case-notes': {'text': 'Matrix: she called the hotline.'},
     'data-request-decide': {'decision': 'refuse', 'reason': 'Matrix: no such data is held.'},
+    'assistance:follow_up_record': {'done_on': '2026-01-15', 'outcome': 'Matrix: she is well, works again.'},
+    'persons:merge_undo': {'reason': 'Matrix: two different women.'},
     'approval-decide': {'decision': 'refuse', 'note': 'Matrix: not now.'},
     'proceedings-appearance-detail': {'status': 'excused'},  # the matrix's hearing is to come: excused in advance
     'proceedings-criminal-case-stage': lambda world, role, target: {'stage': 'appeal', 'changed_on': _today()},
@@ -333,22 +326,9 @@ def _reception(world, role, uuid):
     return str(plan.uuid), plan
 
 
-def _follow_up_of_a_return(world, role, uuid):
-    """A follow-up after a return: the return is the versioned parent the record must not depend on."""
-    from nicat.assistance.models import FollowUp, ReturnPlan
-    from nicat.vocab.models import Term
-
-    case = world.case_of(role)
-    plan = ReturnPlan.objects.system().create(case=case, direction="voluntary_return",
-                                              country=Term.objects.get(vocabulary="country", code="UZ"))
-    item = FollowUp.objects.system().create(case=case, return_plan=plan, due_on=timezone.localdate())
-    return str(item.uuid), plan
-
-
 # The object an action needs, in the state it needs, and the record whose version it checks (see the docstring).
 PREPARE: dict[str, Callable[..., tuple]] = {
     'approval-decide': _pending_approval,
-    'assistance-follow-up-record': _follow_up_of_a_return,
     'assistance-return-complete': _reception,
     'case-assignment': _case_team,
     'identification-refer': _case_with_consent,
@@ -357,6 +337,105 @@ PREPARE: dict[str, Callable[..., tuple]] = {
     'referral-progress': _accepted_referral,
     'referral-return-plan': _planned_return,
 }
+
+# --- Records of another kind than the URL's, and records without a version (7 December) -------------------
+
+def _case(values):
+    from nicat.cases.models import Case
+
+    return Case._base_manager.get(uuid=values["case_uuid"])
+
+
+def _team(values):
+    """The case's team (its assignment): the world's cases are unassigned, so it is made here, as the first
+    assignment would (version 0, nobody yet)."""
+    from nicat.work.models import CaseTeam
+
+    case = _case(values)
+    return CaseTeam._base_manager.filter(case=case).first() or CaseTeam._base_manager.create(case=case, version=0)
+
+
+def _plan(values):
+    from nicat.assistance.models import RehabilitationPlan
+
+    return RehabilitationPlan._base_manager.get(case=_case(values))
+
+
+# The record a form's version belongs to when it is not the one in the URL (a page of the case that edits
+# another record of it): found from the URL's values, then walked like any other target.
+TARGETS = {
+    "cases:person_edit": lambda values: _case(values).person,
+    "assistance:agreement": _plan,
+    "work:assign": _team,
+}
+
+# Forms that create a new record under the one in their URL: nothing exists yet that a stale form could
+# overwrite. Checked: the form's version field is empty (the new record has none yet).
+NEW_RECORD: dict[str, str] = {
+    "work:task_new": "creates a new task on the case (nicat/work/services.py create_task); the form's version "
+                     "field is the edit form's, empty here",
+    "identification:screening_new": "creates a new screening (save_screening with screening=None); drafts are "
+                                    "continued on identification:screening, whose form carries their version",
+}
+
+# Records without a version column, each classified by what a second identical action does (law 7: two
+# people, or two tabs, acting on one record). The walk does it twice as the walk's role
+# (test_every_unversioned_change_happens_once), each route in a savepoint rolled back afterwards.
+# ONE_WAY: a one-way state transition; its service locks the row (or updates it conditionally) and re-checks
+# the state. {key: (audit action, what the second is told, reason)}. Checked: the first is done (the record
+# changes, one event of the action), the second is refused with that message (no 5xx), changes nothing and
+# records no second event.
+ONE_WAY: dict[str, tuple[str, str, str]] = {
+    "access:break_glass_reviewed": (
+        "case.break_glass_review", "already reviewed",
+        "one review per opening: review_break_glass locks the opening and refuses a reviewed one"),
+    "access:restriction_lift": (
+        "restriction.lift", "already lifted",
+        "lift_restriction_order updates only an active order; an order is never amended, only recorded and lifted"),
+    "accounts:grant_decide": (
+        "membership.confirm", "no longer waits for confirmation",
+        "confirm and reject decide a pending grant once: _decide locks the membership and re-checks it is pending"),
+    "assistance:follow_up_record": (
+        "followup.record", "already recorded",
+        "record_follow_up locks the follow-up and refuses one already recorded"),
+    "assistance-follow-up-record": (
+        "followup.record", "already recorded",
+        "record_follow_up locks the follow-up and refuses one already recorded"),
+    "assistance:interpreter_remove": (
+        "interpreter.remove", "Not found",
+        "a removal: the second, sent after it, finds the need gone (404); two at once: remove_interpreter_need "
+        "deletes the row once and refuses the other with 'already removed' (nicat/assistance/tests/"
+        "test_foreigners.py)"),
+    "hotline:alert_acknowledge": (
+        "hotline.alert_acknowledged", "already acknowledged",
+        "acknowledge_alert updates only an unacknowledged alert and refuses the second"),
+    "persons:merge_undo": (
+        "person.merge_undo", "already been undone",
+        "undo_merge locks the merge record and refuses one already undone"),
+}
+# ONCE: idempotent — the second finds the state it asks for already there and changes nothing. {key: (audit
+# action or "" for a change that is not audited, reason)}. Checked: the first is done, the second answers
+# without a 5xx, changes nothing and records no second event.
+ONCE: dict[str, tuple[str, str]] = {
+    "access:break_glass_end": (
+        "case.break_glass_end",
+        "only the opener ends their own opening; end_break_glass sets ended_at only while it is unset"),
+    "accounts:token_revoke": (
+        "token.revoke", "only the owner revokes their own token; revoke_token sets revoked_at only while it is unset"),
+    "statistics:end_report_schedule": (
+        "statistics.report_schedule_ended",
+        "only the owner stops their own standing order; end_report_schedule locks it and ends it only once"),
+    "referrals:notification_open": (
+        "", "a user opens their own notification; mark_read sets read_at only while it is unset"),
+}
+# READS: pages that show or hand out a record and change none of its columns. Checked: GET twice, the record
+# is as it was.
+READS: dict[str, str] = {
+    "directory:detail": "an institution's page of the directory: a read",
+    "statistics:scheduled_report": "its owner downloads a made report (audited as a read): nothing changes",
+}
+UNVERSIONED = {**ONE_WAY, **ONCE, **READS}
+
 
 def callbacks():
     found = {}
@@ -503,7 +582,7 @@ def names_version(response, field="version"):
 def test_every_allow_listed_route_exists():
     walked = {key for key, _kind, _methods in change_routes()}
     stale = sorted((set(NOT_VERSIONED) | set(BODIES) | set(NOT_YET_WALKED) | set(ROLES) | set(PREPARE)
-                    | set(VERSION_FIELDS)) - walked)
+                    | set(VERSION_FIELDS) | set(TARGETS) | set(NEW_RECORD) | set(UNVERSIONED)) - walked)
     assert not stale, f"Allow-listed routes that are not change routes (any more): {stale}"
 
 
@@ -513,6 +592,8 @@ def test_every_change_refuses_a_stale_version(db, settings):
     every = rules()
     overwriting, unwalked, versioned_but_listed, walked, listed = [], [], [], [], []
     for key, kind, methods in change_routes():
+        if key in UNVERSIONED:
+            continue  # walked by test_every_unversioned_change_happens_once
         rule, route = every[key], ROUTES[key]
         role = ROLES.get(key) or walker(rule)
         if role is None:
@@ -529,6 +610,16 @@ def test_every_change_refuses_a_stale_version(db, settings):
         if key in PREPARE:
             values[last], target = PREPARE[key](world, role, values[last])
         url = build_url(route, values)
+        if key in NEW_RECORD:
+            form = page_form(clients.get(role, False).get(url), url)
+            if form is None or str(form["version"]).strip():
+                unwalked.append(f"{key}: listed as creating a new record, but its form shows no empty version "
+                                f"({form and form['version']!r})")
+            else:
+                walked.append(key)
+            continue
+        if key in TARGETS:
+            target = TARGETS[key](values)
         if target is None:
             if key not in NOT_VERSIONED:
                 unwalked.append(f"{key}: its object is no versioned record")
@@ -601,6 +692,103 @@ def test_every_change_refuses_a_stale_version(db, settings):
     if unwalked:
         message.append(f"{len(unwalked)} routes the walk could not drive:\n  " + "\n  ".join(unwalked))
     assert not message, "\n".join(message)
+
+
+def any_record_of(value):
+    """The record of any model whose `uuid` is `value` (None once it is deleted)."""
+    for model in apps.get_models():
+        field = next((f for f in model._meta.concrete_fields if f.name == "uuid"), None)
+        if field is None:
+            continue
+        try:
+            obj = model._base_manager.filter(uuid=value).first()
+        except (ValueError, ValidationError):
+            continue
+        if obj is not None:
+            return obj
+    return None
+
+
+def stored_or_gone(model, pk):
+    fresh = model._base_manager.filter(pk=pk).first()
+    return None if fresh is None else {f.attname: getattr(fresh, f.attname) for f in fresh._meta.concrete_fields}
+
+
+def last_event():
+    from nicat.audit.models import AuditEvent
+
+    return AuditEvent.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+
+
+def send(client, url, body, api):
+    """A GET (`body` None) or a POST of `body`, as a page (following its redirect) or to the API."""
+    if body is None:
+        return client.get(url, follow=not api)
+    if api:
+        return client.post(url, body, format="json")
+    return client.post(url, body, follow=True)
+
+
+def test_every_unversioned_change_happens_once(db, settings):
+    """ONE_WAY, ONCE and READS: each action done twice as the walk's role (see their comments)."""
+    from nicat.audit.models import AuditEvent
+
+    world, clients = signed_in_world(settings)
+    every, routes = rules(), {key: (kind, methods) for key, kind, methods in change_routes()}
+    failures, walked = [], []
+    for key in sorted(UNVERSIONED):
+        rule, (kind, _methods) = every[key], routes[key]
+        role = walker(rule)
+        values = {**rule.literals, **{kwarg: world.provide(PROVIDERS, kind_of, role, True)
+                                      for kwarg, kind_of in rule.kwargs.items()}}
+        target = any_record_of(list(values.values())[-1])
+        if role is None or target is None:
+            failures.append(f"{key}: no role or no object to walk it as ({role})")
+            continue
+        url, api = build_url(ROUTES[key], values), kind == "api"
+        client = clients.get(role, api)
+        given = BODIES.get(key, {})
+        body = {**rule.query, **(given(world, role, target) if callable(given) else given)}
+        where = f"{key} as {role}"
+        action = ONE_WAY[key][0] if key in ONE_WAY else ONCE[key][0] if key in ONCE else ""
+
+        read = key in READS or ("post" not in rule.methods and key not in BODIES)  # a GET (that may change)
+
+        def events(since, action=action):
+            return AuditEvent.objects.filter(sequence__gt=since, action=action).count() if action else 0
+
+        start = last_event()
+        point = transaction.savepoint()
+        try:
+            before = stored_or_gone(type(target), target.pk)
+            first = send(client, url, None if read else body, api)
+            done = stored_or_gone(type(target), target.pk)
+            middle = last_event()
+            second = send(client, url, None if read else body, api)
+            after = stored_or_gone(type(target), target.pk)
+            text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", second.content.decode(errors="replace")))
+            if first.status_code >= 400 or (key not in READS and done == before):
+                failures.append(f"{where}: the first was not done ({first.status_code})")
+            elif key in READS and done != before:
+                failures.append(f"{where}: a read changed the record")
+            elif second.status_code >= 500:
+                failures.append(f"{where}: the second answered {second.status_code}")
+            elif after != done:
+                changed = sorted(k for k in (after or {}) if done is None or after[k] != done[k])
+                failures.append(f"{where}: the second changed the record again {changed}")
+            elif action and not events(start) - events(middle):
+                failures.append(f"{where}: the first recorded no {action} event")
+            elif events(middle):
+                failures.append(f"{where}: the second recorded {events(middle)} more {action} event(s)")
+            elif key in ONE_WAY and ONE_WAY[key][1] not in text:
+                failures.append(f"{where}: the second was not refused with «{ONE_WAY[key][1]}» "
+                                f"({second.status_code} «{text[:300]}»)")
+            else:
+                walked.append(key)
+        finally:
+            transaction.savepoint_rollback(point)
+    print(f"\nwalked {len(walked)} unversioned records twice")
+    assert not failures, f"{len(failures)} unversioned changes not done exactly once:\n  " + "\n  ".join(failures)
 
 
 pytestmark = pytest.mark.django_db
