@@ -181,3 +181,66 @@ def test_a_grant_decided_meanwhile_is_refused_with_the_reason_not_a_404(world):
                                      object_id=str(grant.uuid)).count() == 1
     with pytest.raises(ValidationError, match="no longer waits"):
         services.reject_membership(actor=world.admin2, membership=grant)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_deciders_at_the_same_moment_decide_a_grant_once(world):
+    """The race itself, on PostgreSQL: the head confirms and a second administrator rejects the same grant at
+    the same moment, both already inside the decision (waiting on the row) before either decides. Exactly
+    one decision is taken and audited; the other is told the grant no longer waits."""
+    import threading
+    import time
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite runs one writer at a time")
+    grant = services.grant_membership(actor=world.admin, user=world.newcomer, institution=world.ngo,
+                                      role=Role.CASE_WORKER)
+    held, release, outcomes = threading.Event(), threading.Event(), {}
+
+    def hold():  # keeps the row locked until both deciders wait on it
+        try:
+            with transaction.atomic():
+                Membership.objects.select_for_update().get(pk=grant.pk)
+                held.set()
+                release.wait(20)
+        finally:
+            connections.close_all()
+
+    def decide(name, call, actor):
+        try:
+            call(actor=actor, membership=Membership.objects.get(pk=grant.pk))  # both read it pending
+            outcomes[name] = "decided"
+        except ValidationError as refusal:
+            outcomes[name] = " ".join(refusal.messages)
+        except Exception as error:  # pragma: no cover - reported below
+            outcomes[name] = repr(error)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(20)
+    deciders = [threading.Thread(target=decide, args=("head", services.confirm_membership, world.head)),
+                threading.Thread(target=decide, args=("admin2", services.reject_membership, world.admin2))]
+    for thread in deciders:
+        thread.start()
+    deadline, waiting = time.monotonic() + 20, 0
+    while waiting < 2 and time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND wait_event_type = 'Lock'")
+            waiting = cursor.fetchone()[0]
+        time.sleep(0.02)
+    release.set()
+    for thread in [holder, *deciders]:
+        thread.join(30)
+    assert waiting == 2, "the two deciders did not wait on the row together: the test proved nothing"
+    assert sorted(outcomes.values()) == ["This grant no longer waits for confirmation.", "decided"], outcomes
+    grant.refresh_from_db()
+    winner = world.head if outcomes["head"] == "decided" else world.admin2
+    assert grant.decided_by == winner
+    assert grant.status == (MembershipStatus.ACTIVE if winner == world.head else MembershipStatus.REJECTED)
+    assert AuditEvent.objects.filter(action__in=["membership.confirm", "membership.reject"],
+                                     object_id=str(grant.uuid)).count() == 1
