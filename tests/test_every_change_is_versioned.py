@@ -47,8 +47,15 @@ Two additions (7 December) for routes whose record is not the versioned record f
   changes nothing) or READS (a page that changes nothing). test_every_unversioned_change_happens_once does
   each twice as the walk's role, in a savepoint rolled back afterwards, and checks the record and the audit
   trail: one change, the action's events recorded by the first only, never a 5xx.
+
+Pages (7 December): what a user types besides what the form shows, and the words a page refuses with:
+- PAGE_BODIES: the fields a user types, merged over the form as shown (or sent alone, with the version, by a
+  POST-only action): a dict, or `body(world, role, target)` for a value naming an object of the world or a date;
+- CONFLICTS: the words a page refuses a stale version with where they are its own (not CONFLICT's).
+ROLES and PREPARE serve pages as they serve API routes.
 """
 import datetime
+import itertools
 import re
 import time
 from collections.abc import Callable
@@ -89,49 +96,28 @@ NOT_VERSIONED: dict[str, str] = {
     "identification-refer": "a referral for identification is made once: refused as such once the case is referred, "
                             "decided or closed; the identification row moves on by a conditional update of the "
                             "version and status read in the same request; the case itself is not changed",
+    # Pages that add a record under the one in their URL (the walk sends that record's stale version; it must go
+    # through): nothing of the record in the URL is changed or overwritten.
+    "cases:note_add": "a note is appended to the case: the case is not changed, nothing of it is overwritten",
+    "cases:event_add": "a trafficking event is appended to the case: the case is not changed, nothing is overwritten",
+    "safety:assess": "a new assessment is appended (the earlier ones stay as they were); the level it may set the "
+                     "service compares on the case's locked row",
+    "safety:relative_add": "a relative or helper is appended to the case: nothing of the case is changed",
+    "safety:measure_add": "a security measure is appended to the case: nothing of the case is changed",
+    "safety:family_contact": "a contact with the family is appended to the case: nothing of the case is changed",
+    "assistance:plan_create": "the case's one rehabilitation plan is created: a second one is refused as such (one "
+                              "plan per case, a unique row); the case is not changed",
+    "assistance:permit_open": "a residence permit is tracked: a second one in progress is refused as such (the "
+                              "service locks the case's row and re-checks); the case is not changed",
+    "identification:screening_preview": "a preview of the recommendation for the answers typed: nothing is saved",
+    "referrals:progress": "a progress report is appended; the status it moves (accepted to in progress) the service "
+                          "re-checks on the referral's locked row, refusing once it is no longer active",
 }
 
 # Routes the walk does not drive yet, with what it lacks (a body for the action, a role or an object of the
 # world): they are reported, not passed. Each is a gap of this walk, not a finding; the test fails once one is
 # walked (then take it out of here).
-NOT_YET_WALKED: dict[str, str] = {
-    'assistance:allowance_reverse': 'the form as shown does not validate (a required field is empty): needs a body',
-    'assistance:claim_award': 'the form as shown does not validate (a required field is empty): needs a body',
-    'assistance:claim_payment': 'the form as shown does not validate (a required field is empty): needs a body',
-    'assistance:close': 'the form as shown does not validate (a required field is empty): needs a body',
-    'assistance:compensation_reverse': 'the form as shown does not validate (a required field is empty): needs a body',
-    'assistance:extend': 'the form as shown does not validate (a required field is empty): needs a body',
-    'assistance:permit_open': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
-    'assistance:plan_create': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
-    'assistance:return_complete': 'the form as shown does not validate (a required field is empty): needs a body',
-    'assistance:transfer': 'the form as shown does not validate (a required field is empty): needs a body',
-    'cases:event_add': 'the form as shown does not validate (a required field is empty): needs a body',
-    'cases:note_add': 'the form as shown does not validate (a required field is empty): needs a body',
-    'consent:order_approve': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
-    'consent:order_reject': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
-    'consent:wish_resolve': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
-    'hotline:link': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
-    'hotline:open_case': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
-    'identification:decide': 'the form as shown does not validate (a required field is empty): needs a body',
-    'identification:residence_permit': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
-    'identification:screening_preview': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
-    'persons:duplicate_dismiss': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
-    'persons:duplicate_merge': 'the form as shown does not validate (a required field is empty): needs a body',
-    'proceedings:stage': 'the form as shown does not validate (a required field is empty): needs a body',
-    'proceedings:verdict': 'the form as shown does not validate (a required field is empty): needs a body',
-    'referrals:arrival': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
-    'referrals:cancel': 'answered 200 without a conflict: the walk sends no reason and walks it as a role that may not cancel; '
-                        'checked by hand: a stale cancel is refused with the conflict message after the redirect',
-    'referrals:decline': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
-    'referrals:progress': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
-    'referrals:return_plan': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
-    'retention:request_decide': 'the form as shown does not validate (a required field is empty): needs a body',
-    'safety:assess': 'the form as shown does not validate (a required field is empty): needs a body',
-    'safety:family_contact': 'the form as shown does not validate (a required field is empty): needs a body',
-    'safety:measure_add': 'the form as shown does not validate (a required field is empty): needs a body',
-    'safety:plan': 'answered 200 without a conflict: a read page or an action whose refusal the walk does not recognise yet',
-    'safety:relative_add': 'the form as shown does not validate (a required field is empty): needs a body',
-}
+NOT_YET_WALKED: dict[str, str] = {}
 
 # A body an action needs besides the version (without it the action refuses for another reason first).
 BODIES: dict[str, dict | Callable[..., dict]] = {
@@ -183,6 +169,8 @@ ROLES: dict[str, str] = {
     'approval-decide': 'supervisor',  # a supervisor of the approving institution, never the requester
     'proceedings-appearance-detail': 'supervisor',  # law enforcement records the hearings; the NGO's worker reads them
     'proceedings-hearing-detail': 'supervisor',
+    'consent:order_approve': 'supervisor',  # a supervisor of the competent authority decides on a legal basis
+    'consent:order_reject': 'supervisor',
 }
 
 # The name of the version in the body where it is not `version`.
@@ -191,7 +179,7 @@ VERSION_FIELDS: dict[str, str] = {
 }
 
 
-def _today():
+def _today(world=None, role=None, target=None):
     return timezone.localdate().isoformat()
 
 
@@ -219,6 +207,9 @@ def _referral(sender, case, to, purpose):
                                                           "shared_sections": ["identity"], "message": "Matrix."})
 
 
+_SENDERS = itertools.count(1)
+
+
 def _incoming(world, role, purpose):
     """A fresh referral to the role's institution from another one's new case, accepted by the role."""
     from nicat.accounts.models import Role
@@ -227,7 +218,8 @@ def _incoming(world, role, purpose):
     from tests.support.access_matrix.referrals import _institution
     from tests.support.world import make_user
 
-    sender = make_user(f"mx.sender.{purpose}", _institution(world, f"mx-sender-{purpose}"), Role.CASE_WORKER)
+    n = next(_SENDERS)  # a route of the API and its page both ask for one: each gets its own sender
+    sender = make_user(f"mx.sender.{purpose}.{n}", _institution(world, f"mx-sender-{purpose}-{n}"), Role.CASE_WORKER)
     case = open_case(actor=sender, person_data={"given_name": "Matrix", "family_name": "Sent",
                                                 "birth_date": datetime.date(1990, 4, 12)},
                      case_data={"first_contact_at": timezone.now() - datetime.timedelta(hours=1)})
@@ -326,6 +318,36 @@ def _reception(world, role, uuid):
     return str(plan.uuid), plan
 
 
+def _new_case(world, role, uuid):
+    """A new case of the role's institution, with no plan and no stay: one it may close."""
+    case = world.new_case(_owner_of(role))
+    return str(case.uuid), case
+
+
+def _recognised(world, role, uuid):
+    """A new case of the role's institution whose person (her citizenship not recorded) is recognised: the
+    residence permit follows; the version it checks is the identification's."""
+    from nicat.identification.models import Identification
+
+    case = world.new_case(_owner_of(role))
+    identification = Identification.objects.system().create(case=case, status="recognised")
+    return str(case.uuid), identification
+
+
+def _assessed_with_consent(world, role, uuid):
+    """A new case of the role's institution, its risks assessed (low) and the person's consent to contacting her
+    family recorded: what a contact with the family needs first."""
+    from nicat.consent.services import record_consent
+    from nicat.safety.services import record_assessment
+
+    case, actor = world.new_case(_owner_of(role)), world.user(role)
+    record_assessment(actor=actor, case=case, data={"occasion": "family_contact", "level": "low",
+                                                    "reasons": "Matrix: no threat known.", "review_on": _today()})
+    record_consent(actor=actor, case=case, data={"purpose": "family_contact", "decision": "given", "method": "written",
+                                                 "given_at": timezone.now() - datetime.timedelta(minutes=5)})
+    return str(case.uuid), case
+
+
 # The object an action needs, in the state it needs, and the record whose version it checks (see the docstring).
 PREPARE: dict[str, Callable[..., tuple]] = {
     'approval-decide': _pending_approval,
@@ -336,7 +358,66 @@ PREPARE: dict[str, Callable[..., tuple]] = {
     'referral-arrival': _arrived_return,
     'referral-progress': _accepted_referral,
     'referral-return-plan': _planned_return,
+    # pages
+    'safety:family_contact': _assessed_with_consent,
+    'identification:residence_permit': _recognised,
+    'referrals:arrival': _arrived_return,
+    'referrals:progress': _accepted_referral,
+    'referrals:return_plan': _planned_return,
+    'assistance:close': _new_case,
+    'assistance:return_complete': _reception,
 }
+
+# --- Pages: what the walk types in, and the words a page refuses with (see the docstring) -----------------------
+
+PAGE_BODIES: dict[str, dict | Callable[..., dict]] = {
+    'identification:decide': {'outcome': 'recognised', 'doc-0-title': 'Matrix: inquiry report', 'doc-0-date': _today,
+                              'doc-0-reference': 'MD-1'},
+    'referrals:progress': {'text': 'Matrix: the first meeting took place.'},
+    'referrals:arrival': {'arrived_at': lambda world, role, target: timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+                          'note': 'Matrix: met at the airport.'},
+    'referrals:return_plan': {'documents': 'requested', 'arrival_point': 'Matrix: Baku airport'},
+    'assistance:transfer': {'to_facility': lambda world, role, stay: str(_other_facility(stay).uuid)},
+    'hotline:link': {'case': lambda world, role, target: str(world.case_of(role).uuid)},
+    'assistance:allowance_reverse': {'reason': 'Matrix: paid twice.'},
+    'assistance:claim_award': {'awarded_amount': '100', 'awarded_on': _today},
+    'assistance:claim_payment': {'amount': '100', 'paid_on': _today},
+    'assistance:close': {'closure_reason': 'LostContact'},
+    'assistance:compensation_reverse': {'reason': 'Matrix: paid twice.'},
+    'assistance:extend': {'reason': 'Matrix: needs more time.'},
+    'assistance:return_complete': {'completed_on': _today},
+    'cases:event_add': {'event-kind': 'Recruitment'},
+    'cases:note_add': {'text': 'Matrix: she called the hotline.'},
+    'persons:duplicate_merge': {'keep': 'a', 'reason': 'Matrix: same birth date and document.'},
+    'proceedings:stage': {'stage': 'appeal', 'changed_on': _today},
+    'proceedings:verdict': {'verdict_on': _today, 'verdict_court': 'Baku Serious Crimes Court',
+                            'verdict_outcome': 'acquittal'},
+    'retention:request_decide': {'decision': 'refuse', 'reason': 'Matrix: no such data is held.'},
+    'safety:assess': {'occasion': 'intake', 'level': 'low', 'reasons': 'Matrix: no threat known.',
+                      'review_on': _today},
+    'safety:family_contact': {'contacted_on': _today},
+    'safety:measure_add': {'kind': 'escort', 'responsible_body': 'Matrix: the police', 'starts_on': _today,
+                           'review_on': _today, 'person_view': 'agrees'},
+    'safety:relative_add': {'relation': 'parent', 'given_name': 'Matrix', 'risk': 'low'},
+    'safety:plan': {'safety_plan': 'Matrix: she stays at the shelter until the hearing.'},
+    'consent:order_reject': {'reason': 'Matrix: no court order attached.'},
+    'consent:wish_resolve': {'note': 'Matrix: withdrew the consent.'},
+    'referrals:cancel': {'reason': 'Matrix: no longer needed.'},
+    'referrals:decline': {'reason': 'Matrix: no place.'},
+    'hotline:open_case': {'person-given_name': 'Matrix'},
+}
+
+CONFLICTS: dict[str, str] = {
+    'persons:duplicate_dismiss': 'Someone else decided on this pair in the meantime',
+    'persons:duplicate_merge': 'Someone else decided on this pair in the meantime',
+}
+
+
+def page_body(key, world, role, target):
+    body = PAGE_BODIES.get(key, {})
+    body = body(world, role, target) if callable(body) else body
+    return {name: value(world, role, target) if callable(value) else value for name, value in body.items()}
+
 
 # --- Records of another kind than the URL's, and records without a version (7 December) -------------------
 
@@ -565,11 +646,11 @@ def page_form(response, url):
     return None
 
 
-def refused(response):
+def refused(response, words=CONFLICT):
     if response.status_code == 409:
         return True
     text = response.content.decode(errors="replace")
-    return response.status_code in (200, 400) and CONFLICT in text
+    return response.status_code in (200, 400) and words in text
 
 
 def names_version(response, field="version"):
@@ -582,7 +663,8 @@ def names_version(response, field="version"):
 def test_every_allow_listed_route_exists():
     walked = {key for key, _kind, _methods in change_routes()}
     stale = sorted((set(NOT_VERSIONED) | set(BODIES) | set(NOT_YET_WALKED) | set(ROLES) | set(PREPARE)
-                    | set(VERSION_FIELDS) | set(TARGETS) | set(NEW_RECORD) | set(UNVERSIONED)) - walked)
+                    | set(VERSION_FIELDS) | set(TARGETS) | set(NEW_RECORD) | set(UNVERSIONED) | set(PAGE_BODIES)
+                    | set(CONFLICTS)) - walked)
     assert not stale, f"Allow-listed routes that are not change routes (any more): {stale}"
 
 
@@ -641,7 +723,8 @@ def test_every_change_refuses_a_stale_version(db, settings):
                     form = page_form(client.get(url), url)
                     if form is None and "post" not in rule.methods:
                         continue  # a page without an edit form: a read, or a form creating a new record
-                stale = {**(form or BODIES.get(key, {})), "version": old["version"]}
+                stale = {**(form or BODIES.get(key, {})), **page_body(key, world, role, target),
+                         "version": old["version"]}
                 if form is not None and str(form["version"]) != str(old["version"]):
                     unwalked.append(f"{key}: its form's version ({form['version']}) is not that of "
                                     f"{type(target).__name__} ({old['version']})")
@@ -654,7 +737,7 @@ def test_every_change_refuses_a_stale_version(db, settings):
                 response = client.post(url, stale, follow=True)
             after = stored(target)
             where = f"{key} {method.upper()} {url} as {role}"
-            if refused(response):
+            if refused(response, CONFLICTS.get(key, CONFLICT)):
                 if after != moved:
                     overwriting.append(f"{where}: refused, but the record changed")
                 elif key in NOT_VERSIONED:
