@@ -50,6 +50,13 @@ _PUBLIC = "public page: no sign-in, no case data"
 _STATS = "statistics: aggregates (counts) only, small cells suppressed — never a person"
 _SEARCH = "GET answers 400: the search is POSTed, and audited as a search"
 _FORM_NEW = "an empty form that names no case or person"
+# A form on a case or one of its records: it names the case by its reference and prefills no free text of the
+# record (a version, a status, a choice of institutions); what is typed is a change, audited as one.
+_FORM_CASE = "a form on a case's record: the case's reference, no free text of the record prefilled"
+# A list that names each case by its reference (pseudonymous), with statuses, dates and institutions: no name,
+# no free text — a reference is no one's identifying data (the case's page, which shows her, is audited).
+_BY_REFERENCE = "a list naming cases by reference only, with statuses, dates and institutions"
+_OWN_ACCOUNT = "the signed-in user's own account (a staff member), no case data"
 NO_IDENTIFYING_DATA = {
     # Layout, sign-in, health
     "healthz": "health probe: a status word",
@@ -92,6 +99,62 @@ NO_IDENTIFYING_DATA = {
     "statistics:cases": _STATS, "statistics:calls": _STATS, "statistics:annual_report": _STATS,
     "statistics:report_schedules": _STATS, "statistics:scheduled_report": _STATS,
     "statistics-cases-list": _STATS, "statistics-proceedings-list": _STATS,
+    # Forms on a case's records (the record's text is shown on the case's audited page, never on its form)
+    "assistance:action_add": _FORM_CASE, "assistance:allowance_add": _FORM_CASE,
+    "assistance:allowance_reverse": _FORM_CASE, "assistance:claim_add": _FORM_CASE,
+    "assistance:claim_award": _FORM_CASE, "assistance:claim_payment": _FORM_CASE, "assistance:close": _FORM_CASE,
+    "assistance:compensation_reverse": _FORM_CASE, "assistance:discharge": _FORM_CASE,
+    "assistance:extend": _FORM_CASE, "assistance:follow_up_add": _FORM_CASE,
+    "assistance:follow_up_record": _FORM_CASE, "assistance:goal_add": _FORM_CASE,
+    "assistance:goal_decline": _FORM_CASE, "assistance:interpreter_add": _FORM_CASE,
+    "assistance:return_add": _FORM_CASE, "assistance:return_cancel": _FORM_CASE,
+    "assistance:return_complete": _FORM_CASE, "assistance:reunification_add": _FORM_CASE,
+    "assistance:reunification_edit": "a reunification's status form: its note is not prefilled (the case's page "
+                                     "shows it, audited)",
+    "assistance:review_add": _FORM_CASE, "assistance:service_add": _FORM_CASE, "assistance:transfer": _FORM_CASE,
+    "assistance:admit": "the admission form: a case is typed by its reference",
+    "assistance:waiting_add": "the waiting-list form: a case is typed by its reference",
+    "consent:record": _FORM_CASE, "consent:withdraw": "a consent's purpose, institution and date, and the form",
+    "consent:withdraw_all": _FORM_CASE, "consent:withdrawal_wish": _FORM_CASE,
+    "consent:conversation": "the consent conversation's form: purposes and their state, nothing of the person",
+    "consent:conversation_print": "the consent form to sign: purposes, institutions and decisions by case reference",
+    "identification:refer": _FORM_CASE,
+    "identification:screening_new": "a new screening's form: the case's reference, the indicator list and the age "
+                                    "at the acts (no name, no free text)",
+    "proceedings:appearance_add": _FORM_CASE, "proceedings:appearance_outcome": _FORM_CASE,
+    "proceedings:claim_link": _FORM_CASE, "proceedings:hearing_add": _FORM_CASE,
+    "proceedings:perpetrator_add": _FORM_CASE, "proceedings:release_add": _FORM_CASE,
+    "proceedings:release_decide": _FORM_CASE, "proceedings:stage": _FORM_CASE, "proceedings:verdict": _FORM_CASE,
+    "referrals:new": _FORM_CASE, "retention:request_new": _FORM_CASE, "work:task_new": _FORM_CASE,
+    "work:assign": "the case's assignment form: its reference and the staff who may take it",
+    "hotline:new": "an empty form for a new hotline contact",
+    "cases:export": "the export's form (how many cases match): the file is POSTed, audited as case.export",
+    "safety:measures": "GET asks for the reason: the measures are shown only to the POST that gives it, audited "
+                       "as security.list with the reason",
+    "access:break_glass": "the break-glass form and the user's own openings, by case reference",
+    "access:restrictions": "the restriction orders: case reference, issuing body, decision number, roles",
+    # Lists by case reference
+    "cases:list": _BY_REFERENCE, "referrals:list": _BY_REFERENCE, "identification:worklist": _BY_REFERENCE,
+    "work:approvals": _BY_REFERENCE, "consent:orders": _BY_REFERENCE, "hotline:desk": _BY_REFERENCE,
+    "hotline:alerts": "an alert holds no personal data: the contact's reference, why urgent, the region",
+    "persons:duplicates": "pairs of records by date, source and probability: the pair is compared on its own "
+                          "page (audited)",
+    "referrals:notification_open": "redirects to the record the notification names (walked on its own)",
+    # The API's records that hold nothing of a person
+    "approval-list": "approvals: kind, status, case reference, staff (the decision note is not in the API)",
+    "approval-detail": "an approval: kind, status, case reference, staff (the decision note is not in the API)",
+    "case-assignment": "who works on the case: staff members, not the person",
+    "identification-detail": "the identification's state: statuses, dates, deadlines, flags (codes)",
+    "assistance-compensation-payment-list": "compensation payments: amounts, dates and sources, no free text",
+    "assistance-compensation-payment-detail": "a compensation payment: amount, date and source, no free text",
+    "assistance-facility-list": "facilities and their bed counts", "assistance-facility-detail": "a facility's beds",
+    "assistance-facility-occupancy": "a facility's occupied beds per day (counts)",
+    "assistance-facility-address": "a shelter's own confidential address (an institution's)",
+    "consent-legal-bases": "the legal bases a law gives (reference data)",
+    "token-list": _OWN_ACCOUNT, "token-detail": _OWN_ACCOUNT,
+    "accounts:2fa_setup": _OWN_ACCOUNT, "accounts:2fa_verify": _OWN_ACCOUNT,
+    "accounts:password_change": _OWN_ACCOUNT, "accounts:security": _OWN_ACCOUNT,
+    "accounts:grants": "role grants to confirm: staff members and roles, no case data",
     # Notifications: a case is named by its reference, never its person (nicat/referrals/models.Notification)
     "referrals:notifications": "notifications name a case by reference only",
     "notification-list": "notifications name a case by reference only",

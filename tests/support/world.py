@@ -246,8 +246,10 @@ class MatrixWorld:
     EMAIL = "matrix.person@example.org"
 
     def enrich(self, case):
+        from nicat.access.policy import can_see_section
         from nicat.cases.models import CaseNote, TraffickingEvent
         from nicat.safety.models import FamilyContact
+        from nicat.safety.selectors import security_measures
 
         person = case.person
         person.patronymic = "Matrix Patronymic"
@@ -263,6 +265,12 @@ class MatrixWorld:
         FamilyContact.objects.create(case=case, contacted_on=timezone.localdate(), created_by=case.created_by,
                                      note="Matrix family contact: her mother called.",
                                      institution=case.owner_institution)
+        # Someone opened the security measures, with a reason that describes her (sealed in the trail, shown to
+        # the supervisors who read it: the audit pages) — where the case's author may see them (the competent
+        # authority's roles).
+        if can_see_section(case.created_by, case, "security"):
+            security_measures(user=case.created_by, case=case,
+                              reason="Matrix reason: she called from a new number, check her escort.")
         return case
 
     def provide(self, providers, kind, role, own):

@@ -181,9 +181,18 @@ def _on_case(build):
 def _stay(world, case, own):
     from nicat.assistance.models import Stay
 
-    stay, _created = Stay.objects.system().get_or_create(
-        case=case, ended_at=None, defaults={"facility": _facility(world, foreign=not own), "group": "women",
+    facility = _facility(world, foreign=not own)
+    stay, created = Stay.objects.system().get_or_create(
+        case=case, ended_at=None, defaults={"facility": facility, "group": "women",
                                             "admitted_at": timezone.now(), "planned_end": timezone.localdate()})
+    if created:
+        # An earlier stay that ended, with the note on leaving (free text about the person): the stays' list
+        # shows it (tests/test_every_read_audited.py).
+        left = timezone.now() - datetime.timedelta(days=30)
+        Stay.objects.system().create(case=case, facility=facility, group="women",
+                                     admitted_at=left - datetime.timedelta(days=60), planned_end=left.date(),
+                                     ended_at=left, end_kind="completed",
+                                     end_note="Matrix note on leaving: she found work in Ganja.")
     return stay
 
 
