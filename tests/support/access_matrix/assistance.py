@@ -93,7 +93,7 @@ MATRIX = {
     "assistance-facility-address": api(ADDRESS, kwargs={"uuid": "facility"}),
     # API: case records (lists are scoped: empty for roles that never see cases)
     "assistance-stay-list": api(EVERYONE),
-    "assistance-stay-detail": _detail("stay"),
+    "assistance-stay-detail": _detail("ended_stay"),  # with its note on leaving
     "assistance-stay-discharge": _action("stay", SHELTER),
     "assistance-stay-extend": _action("stay", SHELTER),
     "assistance-stay-transfer": _action("stay", SHELTER),
@@ -186,13 +186,21 @@ def _stay(world, case, own):
         case=case, ended_at=None, defaults={"facility": facility, "group": "women",
                                             "admitted_at": timezone.now(), "planned_end": timezone.localdate()})
     if created:
-        # An earlier stay that ended, with the note on leaving (free text about the person): the stays' list
-        # shows it (tests/test_every_read_audited.py).
-        left = timezone.now() - datetime.timedelta(days=30)
-        Stay.objects.system().create(case=case, facility=facility, group="women",
-                                     admitted_at=left - datetime.timedelta(days=60), planned_end=left.date(),
-                                     ended_at=left, end_kind="completed",
-                                     end_note="Matrix note on leaving: she found work in Ganja.")
+        _ended_stay(world, case, own)
+    return stay
+
+
+def _ended_stay(world, case, own):
+    """An earlier stay of the case that ended, with the note on leaving (free text about the person): the stays'
+    list and the stay's own read show it (tests/test_every_read_audited.py)."""
+    from nicat.assistance.models import Stay
+
+    left = timezone.now() - datetime.timedelta(days=30)
+    stay, _created = Stay.objects.system().get_or_create(
+        case=case, ended_at__isnull=False, defaults={
+            "facility": _facility(world, foreign=not own), "group": "women", "ended_at": left,
+            "admitted_at": left - datetime.timedelta(days=60), "planned_end": left.date(), "end_kind": "completed",
+            "end_note": "Matrix note on leaving: she found work in Ganja."})
     return stay
 
 
@@ -309,6 +317,7 @@ def _follow_up(world, case, own):
 OBJECTS = {
     "facility": facility_provider,
     "stay": _on_case(_stay),
+    "ended_stay": _on_case(_ended_stay),
     "waiting_entry": _on_case(_waiting),
     "plan": _on_case(_plan),
     "goal": _on_case(_goal),

@@ -19,7 +19,9 @@ MATRIX = {
     "identification:screening_preview": page(CASE_WORKING, methods=("post",), kwargs=CASE, expect=(200,)),
     "identification:screening": page(CASE_WORKING, kwargs={"case_uuid": "case", "screening_uuid": "screening"}),
     "identification:refer": page(CASE_WORKING, kwargs=CASE),
-    "identification:decide": page(OFFICER, kwargs=CASE),
+    # The officer decides on a case another institution referred, with the referral's note; every other role is
+    # walked with its own case, as on the other case pages.
+    "identification:decide": page(OFFICER, kwargs={"case_uuid": "referred_case"}),
     "identification:certificate": page(CASE_WORKING, kwargs={"case_uuid": "recognised_case"}, expect=(200,)),
     # Public: anyone holding a printed certificate may check it; the answer is only valid / not valid.
     "identification:verify": public(query={"number": "NCT-2026-000001-ABCDEF12", "code": "AAAA-BBBB-CCCC-DDDD"}),
@@ -97,5 +99,22 @@ def decision_provider(world, role, own):
     return _recognised(world, role, own)[1].uuid
 
 
-OBJECTS = {"screening": screening_provider, "recognised_case": recognised_case_provider,
+def referred_case_provider(world, role, own):
+    """For the identification officer: an NGO's case referred to the Main Department for identification, with the
+    referrer's note (free text about the person, shown to the deciding officer); for another role its own case;
+    the foreign case for another institution's."""
+    if not own:
+        return world.foreign_case.uuid
+    if role != Role.IDENTIFICATION_OFFICER.value:
+        case = world.case_of(role)
+        return None if case is None else case.uuid
+    from tests.support.identification import refer_with_consent
+
+    case = world.new_case("ngo")
+    refer_with_consent(world.user(Role.CASE_WORKER), case,
+                       note="Matrix referral note: she names the recruiter and the flat in Dubai.")
+    return case.uuid
+
+
+OBJECTS = {"referred_case": referred_case_provider, "screening": screening_provider, "recognised_case": recognised_case_provider,
            "decision": decision_provider}

@@ -30,7 +30,25 @@ def approval(world, role, own):
                                             note="Matrix approval note").uuid
 
 
-OBJECTS = {"task": task, "approval": approval}
+def decided_approval(world, role, own):
+    """An approval its institution's supervisors did not give, with their note (what the requester reads on the
+    approval's page: free text that may describe the person)."""
+    from django.utils import timezone
+
+    from nicat.work.models import Approval
+
+    case = world.case_of(role) if own else world.foreign_case
+    if case is None:
+        return None
+    requester = world.user(role) if own else world.foreign_user
+    decider = world.user("supervisor") if own else world.foreign_supervisor
+    return Approval.objects.system().create(case=case, institution=case.owner_institution, kind="case_close",
+                                            target=case.uuid, payload={}, requested_by=requester,
+                                            status="refused", decided_by=decider, decided_at=timezone.now(),
+                                            note="Matrix refusal note: she still needs the shelter.").uuid
+
+
+OBJECTS = {"task": task, "approval": approval, "decided_approval": decided_approval}
 
 SUPERVISORS = frozenset({"supervisor"})
 
@@ -42,7 +60,8 @@ MATRIX = {
     "work:task": page(CASE_WORKING, kwargs={"task_uuid": "task"}),
     "work:task_complete": page(CASE_WORKING, methods=POST, kwargs={"task_uuid": "task"}),
     "work:approvals": page(CASE_WORKING),
-    "work:approval": page(CASE_WORKING, kwargs={"approval_uuid": "approval"}),
+    # A decided approval: its page shows the decision's note (a pending one's page shows none).
+    "work:approval": page(CASE_WORKING, kwargs={"approval_uuid": "decided_approval"}),
     "work:settings": page(SUPERVISORS),
     "task-list": api(CASE_WORKING, denied=200),
     "task-detail": api(CASE_WORKING, kwargs={"uuid": "task"}, denied=404),
