@@ -174,13 +174,15 @@ def note_add(request, case_uuid):
         else:
             form = NoteForm()
             messages.success(request, _("The note was added."))
-    context = {"case": case, "note_form": form, "notes": selectors.case_notes(user=request.user, case=case),
-               "said": said}
+    if not request.headers.get("HX-Request") and not form.errors:
+        return redirect("cases:detail", case_uuid=case.uuid)
+    # The answer shows the case's notes (the refused form re-shown with them, or the fragment that replaces the
+    # list): a read of them, recorded as the API's list is (note.list), whatever became of the new note.
+    context = {"case": case, "note_form": form, "said": said,
+               "notes": selectors.notes_shown(user=request.user, case=case, channel="page")}
     if request.headers.get("HX-Request"):
         return render(request, "cases/_notes.html", context)
-    if form.errors:
-        return render(request, "cases/_notes_page.html", context, status=400)
-    return redirect("cases:detail", case_uuid=case.uuid)
+    return render(request, "cases/_notes_page.html", context, status=400)
 
 
 @case_worker_required
