@@ -203,7 +203,7 @@ def decide(request, case_uuid):
 
     def draw(status):
         identification = selectors.identification_for_case(user=request.user, case=case)
-        if identification and identification.referral_note and request.method == "GET":
+        if identification and identification.referral_note:  # shown on the page, and on it again after a refusal
             selectors.referral_note_shown(user=request.user, identification=identification, case=case)
         latest = next((s for s in selectors.screenings_for_case(user=request.user, case=case) if s.is_completed),
                       None)
