@@ -70,4 +70,11 @@ def request_decide(request, request_uuid):
             actor=request.user, data_request=data_request, approve=data["decision"] == "approve",
             reason=data["reason"], expected_version=request.POST.get("version")),
         success=_("The decision was recorded."), next_page=_request_page(data_request), refused_on_form=False,
-        not_allowed=403, render_page=lambda status: _render_detail(request, data_request, form, status=status))
+        not_allowed=403, render_page=lambda status: _render_again(request, data_request, form, status))
+
+
+def _render_again(request, data_request, form, status):
+    """The request's page again with the decision's errors: what the person asked is shown again, a read like the
+    first (`datarequest.view`)."""
+    selectors.DATA_REQUESTS.viewed(request.user, data_request)
+    return _render_detail(request, data_request, form, status=status)
