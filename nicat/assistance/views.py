@@ -95,18 +95,24 @@ def _facility(request, facility_uuid):
 
 
 def _form_page(request, *, form, title, back, on_valid, success, case=None, facility=None, intro="",
-               submit=None, danger=False, found=None):
+               submit=None, danger=False, found=None, drawn=None):
     """GET: the form. POST: validate, call `on_valid(cleaned_data)`; redirect to `back` or show why not —
     the one page helper (`core.pages.form_page`) on this app's form template.
 
     A refusal (a section the role does not see, a role that may not do this) is shown on the same page
     with its reason, the typed data kept (403); a consent refusal links to the consent conversation.
-    `found`: a dict in which `on_valid` leaves the case it looked up (admission finds it by reference)."""
+    `found`: a dict in which `on_valid` leaves the case it looked up (admission finds it by reference).
+    `drawn()`: called each time the page is drawn (the GET, and the form shown again after a POST that changed
+    nothing) — where the form itself shows what is recorded of the person, the read it records."""
+    def context():
+        if drawn is not None:
+            drawn()
+        return {"title": title, "back": back, "case": case, "facility": facility, "intro": intro,
+                "submit": submit or _("Save"), "danger": danger,
+                "consent_case": case if case is not None else (found or {}).get("case")}
+
     return pages.form_page(request, form, call=on_valid, success=success, next_page=back,
-                           template="assistance/form.html", context=lambda: {
-                               "title": title, "back": back, "case": case, "facility": facility, "intro": intro,
-                               "submit": submit or _("Save"), "danger": danger,
-                               "consent_case": case if case is not None else (found or {}).get("case")})
+                           template="assistance/form.html", context=context)
 
 
 def _visible_case_by_reference(user, reference):
@@ -432,11 +438,12 @@ def agreement(request, case_uuid):
     plan = _plan(request, case)
     data = selectors.case_assistance(user=request.user, case=case, audit_read=False)
     goals = [g for g in data["goals"] if not g.is_declined]
-    if request.method == "GET":  # the form lists the goals (what the person is to get): a read of the case
-        selectors.GOALS.listed(request.user, shown=len(goals), records=goals)
     form = forms.AgreementForm(request.POST or None, initial={"version": plan.version}, goals=goals)
     return _form_page(request, form=form, title=_("The person's agreement to the plan"), case=case,
                       back=_case_page(case) + "#plan",
+                      # the form lists the goals (what the person is to get), on the GET and again after a
+                      # refusal: each drawing is a read of the case
+                      drawn=lambda: selectors.GOALS.listed(request.user, shown=len(goals), records=goals),
                       on_valid=lambda d: services.record_agreement(actor=request.user, plan=plan,
                                                                    declined_goals=d["declined_goals"], note=d["note"],
                                                                    expected_version=d["version"]),

@@ -72,3 +72,17 @@ def test_the_goal_and_action_forms_show_their_outcomes_and_are_audited(world, cl
         events = _events(case, action_code)
         assert events.count() == 1 and events.get().object_id == str(record.uuid)
         _no_text_in(events, text)
+
+
+def test_the_plan_agreement_form_refused_on_its_version_shows_the_goals_again_and_is_audited(world, client):
+    """A refused agreement (a stale version) re-draws the form listing the goals again: a read like the first."""
+    case = world.adult()
+    plan = services.create_plan(actor=world.cast.worker, case=case)
+    services.add_goal(actor=world.cast.worker, plan=plan, area="legal", description="A lawyer for the Ganja hearing",
+                      responsible_institution=world.cast.ngo)
+    client.force_login(world.cast.worker)
+    response = client.post(reverse("assistance:agreement", args=[case.uuid]), {"version": plan.version + 5})
+    assert response.status_code in (400, 409) and "A lawyer for the Ganja hearing" in response.content.decode()
+    events = AuditEvent.objects.filter(action="plan_goal.list")
+    assert events.count() == 1 and events.get().details["cases"] == [str(case.uuid)]
+    _no_text_in(events, "Ganja")
