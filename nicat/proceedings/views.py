@@ -57,14 +57,18 @@ def _back(case):
     return reverse("proceedings:case", args=[case.uuid])
 
 
-def _form_page(request, *, case, form, title, submit, act, success, intro=""):
+def _form_page(request, *, case, form, title, submit, act, success, intro="", drawn=None):
     """GET shows `form`; a valid POST calls `act(cleaned_data)` (a service) through the one page helper
     (nicat.core.pages): success → the proceedings page with `success`; a ValidationError → the form
-    again with it at the fields; a refusal → the form with its reason (403)."""
+    again with it at the fields; a refusal → the form with its reason (403). `drawn()`: called each time
+    the page is drawn (the GET, and the form shown again) — where the form shows what is recorded, its read."""
+    def context():
+        if drawn is not None:
+            drawn()
+        return {"title": title, "submit": submit, "case": case, "back": _back(case), "intro": intro}
+
     return pages.form_page(request, form, call=act, success=success, next_page=_back(case),
-                           template="proceedings/form.html",
-                           context={"title": title, "submit": submit, "case": case, "back": _back(case),
-                                    "intro": intro})
+                           template="proceedings/form.html", context=context)
 
 
 @_sections_required(INVESTIGATION, HEARINGS)
@@ -91,11 +95,14 @@ def criminal_case_add(request, case_uuid):
     case = _case(request, case_uuid)
     policy.require_section(request.user, case, INVESTIGATION)
     suspects = list(selectors.scoped(selectors.Perpetrator, request.user, case))
-    if request.method == "GET" and suspects:  # the form lists them by name: a read of the investigation file
-        selectors.PERPETRATORS.listed(request.user, shown=len(suspects), channel="page", records=suspects)
     form = forms.CriminalCaseForm(request.POST or None, perpetrators=suspects)
+
+    def drawn():  # the form lists them by name, on the GET and again after a refusal: a read of the file
+        if suspects:
+            selectors.PERPETRATORS.listed(request.user, shown=len(suspects), channel="page", records=suspects)
+
     return _form_page(request, case=case, form=form, title=_("Record the criminal case"), submit=_("Record"),
-                      success=_("The criminal case was recorded."),
+                      success=_("The criminal case was recorded."), drawn=drawn,
                       act=lambda d: services.open_criminal_case(actor=request.user, case=case, data=d))
 
 

@@ -25,3 +25,19 @@ def test_the_form_that_lists_the_suspects_by_name_is_a_recorded_read(police_case
     assert AuditEvent.objects.filter(actor=colleague).exclude(action__startswith="auth.").exists(), \
         "the suspects' names were shown with no event"
     assert "md.colleague" in {row["actor_username"] for row in case_accessors(case=cast.case)}
+
+
+def test_the_form_shown_again_after_a_refusal_lists_the_suspects_again_and_records_the_read(police_case):
+    """A criminal case refused on its form (no article chosen) draws the suspects' names again: a read like the
+    first, recorded as one."""
+    cast = police_case
+    colleague = make_user("md.colleague", cast.main_department, Role.IDENTIFICATION_OFFICER)
+    client = Client()
+    client.force_login(colleague)
+    response = client.post(reverse("proceedings:criminal_case_add", args=[cast.case.uuid]),
+                           {"number": "MX-9", "stage": "inquiry", "victim_status": "victim"})  # no article
+    assert response.status_code == 400
+    assert cast.perpetrator.given_name in response.content.decode()
+    events = AuditEvent.objects.filter(actor=colleague, action="perpetrator.list")
+    assert [e.details["cases"] for e in events] == [[str(cast.case.uuid)]], \
+        "the suspects' names were shown again with no event"
