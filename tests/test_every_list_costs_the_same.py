@@ -1,0 +1,331 @@
+"""Every list costs the same number of queries whether it shows one row or fifty, walked route by route.
+
+How it works. The routes, the world, the object providers and the signed-in clients are those of the access
+matrix (tests/test_access_matrix.py), as in tests/test_every_read_audited.py. A route that lists records (an API
+`*-list` route, a list page: LISTS, each with what it lists) is requested as the first role its matrix entry allows
+(PREFERENCE's order; a few name the role whose list it is, e.g. the shelter's residents for its staff). Its list is
+given one record of its kind, it is requested twice (the first request warms the per-process caches and the
+token's once-a-minute write) and the queries of the second are counted (CaptureQueriesContext); then two more
+records of the kind are made for that role — through the matrix's providers, each on a case of its own (a fresh
+case of the role's institution: `world.new_case`, enriched as the world's own), or through the services — and the
+queries of one more request are counted. The two counts must be equal, unless the route is in BOUNDED with the
+reason its growth is bounded (it fails once it no longer grows, so that the entry goes).
+
+Every GET route without an object in its URL is either in LISTS, in NOT_A_LIST (with the reason), or in NOT_DRIVEN
+(a list the sweep cannot yet give records to, with the reason); a new one fails test_every_list_route_is_classified.
+Routes with an object in their URL (a case's page, a record's detail) are not walked, except the lists named in
+LISTS (the shelter's residents). A list that did not show the two new records (an API list's count, a page's body)
+is reported as not driven: the sweep failed to make records that role sees. With LIST_COST_SQL=1 (and -s) the
+queries of both counts of a list that grows are printed.
+"""
+import itertools
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.support import matrix as mx
+from tests.test_access_matrix import DECLARED, PROVIDERS, ROUTES, build_url, signed_in_world, walkers
+
+_serial = itertools.count(1)
+
+
+# --- Making records a role sees -----------------------------------------------------------------------------------
+
+def fresh_case(world, role):
+    """A new case of the role's institution, as rich as the world's own (its notes, events, family contact)."""
+    return world.enrich(world.new_case(mx.INSTITUTION_OF_ROLE[mx.Role(role)]))
+
+
+@contextmanager
+def on_fresh_case(world, role):
+    """The matrix's providers build on `world.case_of(role)`: for the time of the block, that is a new case."""
+    case = fresh_case(world, role)
+    world.case_of = lambda r: case if mx.Role(r) in mx.CASE_ROLES else None
+    try:
+        yield case
+    finally:
+        del world.case_of  # the world's own method again
+
+
+def provided(kind):
+    """One more record of `kind`, made by the matrix's provider on a fresh case of the role's institution."""
+    def grow(world, role):
+        with on_fresh_case(world, role):
+            PROVIDERS[kind](world, role, True)
+    grow.__doc__ = kind
+    return grow
+
+
+def provided_again(kind, *cache_keys):
+    """One more record of `kind` from a provider that makes its own case but remembers what it made (forgotten)."""
+    def grow(world, role):
+        for key in cache_keys:
+            world.cache.pop(key.format(role=role) if isinstance(key, str) else key(role), None)
+        PROVIDERS[kind](world, role, True)
+    grow.__doc__ = kind
+    return grow
+
+
+def a_case(world, role):
+    fresh_case(world, role)
+
+
+def cases_and_tasks(world, role):
+    with on_fresh_case(world, role):
+        PROVIDERS["task"](world, role, True)
+
+
+def a_case_for_identification(world, role):
+    """A case of the NGO referred (with consent) to the competent authority, awaiting its decision."""
+    from tests.support.identification import refer_with_consent
+
+    refer_with_consent(world.user("case_worker"), fresh_case(world, "case_worker"))
+
+
+def an_institution(world, role):
+    from tests.support.world import make_institution
+
+    make_institution(f"lc-institution-{next(_serial)}", "ngo", is_nonprofit=True, listed_publicly=True)
+
+
+def a_facility(world, role):
+    from nicat.assistance import services
+    from tests.support.world import make_institution
+
+    institution = make_institution(f"lc-shelter-{next(_serial)}", "shelter", is_special_institution=True)
+    services.register_facility(actor=world.user("administrator"), institution=institution, address="Lc street 1",
+                               capacity={"women": 3, "men": 2, "children": 1})
+
+
+def a_pending_grant(world, role):
+    from nicat.accounts.services import grant_membership
+    from tests.support.world import make_user
+
+    grantee = make_user(f"lc.grantee.{next(_serial)}")
+    grant_membership(actor=world.user("administrator"), user=grantee,
+                     institution=world.institutions[mx.INSTITUTION_OF_ROLE[mx.Role(role)]], role=mx.Role.CASE_WORKER)
+
+
+def a_resident(world, role):
+    """A stay at the matrix's shelter (the facility of the route's URL), of a fresh case of the shelter's."""
+    provided("stay")(world, role)
+
+
+@dataclass(frozen=True)
+class Listing:
+    grow: object  # fn(world, role): one more record the role's list shows
+    role: str = ""  # the role the list is walked as (default: the first the matrix allows)
+    query: dict = field(default_factory=dict)
+
+
+L = Listing
+LISTS = {
+    # Pages that show one page (25) of the cases or of what is due: walked first, before the growers of the other
+    # lists fill the NGO's page
+    "cases:list": L(a_case),
+    "web:dashboard": L(cases_and_tasks),
+    "work:list": L(provided("task")),
+    # API: the case file's own records
+    "case-list": L(a_case),
+    "person-list": L(a_case),
+    "family-contact-list": L(a_case),  # every world case has a contact with her family (MatrixWorld.enrich)
+    "consent-list": L(provided("consent")),
+    "consent-withdrawal-wish-list": L(provided("withdrawal_wish")),
+    "legal-basis-order-list": L(provided("legal_basis_order")),
+    "referral-list": L(provided("incoming_referral")),
+    "notification-list": L(provided("notification")),
+    "task-list": L(provided("task")),
+    "approval-list": L(provided("approval")),
+    "screening-list": L(provided("screening")),
+    "identification-decision-list": L(provided_again("decision", lambda role: ("recognised", role))),
+    "data-request-list": L(provided("data_request")),
+    "safety-assessment-list": L(provided("safety_assessment")),
+    "security-measure-list": L(provided("security_measure")),
+    "relative-at-risk-list": L(provided("relative_at_risk")),
+    "call-list": L(provided("hotline_contact")),
+    "token-list": L(provided("api_token")),
+    # API: assistance
+    "assistance-stay-list": L(provided("stay")),
+    "assistance-waiting-list": L(provided("waiting_entry")),
+    "assistance-plan-list": L(provided("plan")),
+    "assistance-plan-goal-list": L(provided("goal")),
+    "assistance-plan-action-list": L(provided("plan_action")),
+    "assistance-service-list": L(provided("service_delivery")),
+    "assistance-allowance-list": L(provided("allowance_payment")),
+    "assistance-compensation-list": L(provided("claim")),
+    "assistance-compensation-payment-list": L(provided("compensation_payment")),
+    "assistance-interpreter-list": L(provided("interpreter_need")),
+    "assistance-permit-list": L(provided("permit")),
+    "assistance-return-list": L(provided("return_plan")),
+    "assistance-reunification-list": L(provided("reunification")),
+    "assistance-follow-up-list": L(provided("follow_up")),
+    "assistance-facility-list": L(a_facility),
+    # API: proceedings
+    "proceedings-criminal-case-list": L(provided("criminal_case")),
+    "proceedings-perpetrator-list": L(provided("perpetrator")),
+    "proceedings-hearing-list": L(provided("hearing")),
+    "proceedings-appearance-list": L(provided("appearance")),
+    "proceedings-release-request-list": L(provided("release_request")),
+    # API: the directory, the exchange
+    "institution-list": L(an_institution),
+    "exchange-htcds": L(a_case),
+    # Pages
+    "referrals:list": L(provided("incoming_referral")),
+    "referrals:notifications": L(provided("notification")),
+    "work:approvals": L(provided("approval")),
+    "consent:orders": L(provided("legal_basis_order")),
+    "identification:worklist": L(a_case_for_identification, role="identification_officer"),
+    "hotline:desk": L(provided("hotline_contact")),
+    "hotline:alerts": L(provided("hotline_alert")),
+    "persons:duplicates": L(provided_again("duplicate_signal", "persons.signal")),
+    "persons:merges": L(provided_again("person_merge", "persons.merge.{role}")),
+    "access:break_glass": L(provided("own_break_glass")),
+    "access:break_glass_review": L(provided("break_glass_to_review")),
+    "access:restrictions": L(provided("restriction_order")),
+    "accounts:grants": L(a_pending_grant, role="supervisor"),
+    "accounts:security": L(provided("api_token")),  # the account page lists the user's tokens
+    "audit:trail": L(a_case),
+    "assistance:index": L(a_facility),
+    "directory:search": L(an_institution),
+    "assistance:facility": L(a_resident, role="shelter_staff"),  # the shelter's residents and waiting list
+}
+
+_STATS = "statistics: a fixed set of aggregates (counts), not rows"
+_FORM = "a form, or a page of the signed-in user's own settings: no rows"
+_REFERENCE = "reference data of a fixed size, set by the catalog"
+_PUBLIC = "a public page: no records"
+NOT_A_LIST = {
+    "healthz": "a status word", "readyz": "a status word", "metrics": "process counters",
+    "web:login": _FORM, "accounts:2fa_qr": _FORM, "accounts:2fa_setup": _FORM, "accounts:2fa_verify": _FORM,
+    "accounts:password_change": _FORM, "cases:new": _FORM, "hotline:new": _FORM, "work:settings": _FORM,
+    "assistance:facility_register": _FORM,
+    "api-root": "the list of API resources", "api-schema": "the OpenAPI document", "api-docs": "the OpenAPI viewer",
+    "api-not-found": "a JSON 404",
+    "public:home": _PUBLIC, "public:rights": _PUBLIC, "public:trafficking": _PUBLIC,
+    "public:warning_signs": _PUBLIC, "public:where_to_turn": _PUBLIC, "public:leaflet": _PUBLIC,
+    "hotline:ask_for_help": _PUBLIC, "hotline:ask_for_help_thanks": _PUBLIC, "identification:verify": _PUBLIC,
+    "directory:public": "a redirect to the public page of where to turn",
+    "vocabulary-list": _REFERENCE, "vocabulary-detail": _REFERENCE, "legal:parameters": _REFERENCE, "consent-legal-bases": _REFERENCE,
+    "statistics:cases": _STATS, "statistics:calls": _STATS, "statistics:annual_report": _STATS,
+    "statistics-cases-list": _STATS, "statistics-proceedings-list": _STATS,
+    "cases:export": "GET shows the export's form and how many cases it would hold (a count); the file is POSTed",
+    "persons:search": "GET shows the empty search form: the search is POSTed",
+    "person-search": "GET answers 400: the search is POSTed",
+    "safety:relative_search": "GET shows the empty search form: the search is POSTed",
+}
+# Lists the sweep does not yet give records to, with the reason.
+NOT_DRIVEN = {
+    "statistics:report_schedules": "the report schedules of the supervisor (a handful per institution): "
+                                   "not yet given records",
+    "assistance:state_bodies": "the state bodies (institutions of the directory) for the administrator: "
+                               "not yet given records",
+}
+# Lists whose cost grows with their rows, bounded by something other than their length (with the reason); the
+# sweep fails once such a list costs the same (then take it out of here).
+BOUNDED: dict[str, str] = {}
+ADMIN_PREFIX = "admin:"
+
+
+def get_routes():
+    """(key, route, rule) of every route whose entry takes a GET and has no object in its URL, and of the lists
+    of LISTS that have one."""
+    for owner in sorted(DECLARED):
+        for key, rule in sorted(DECLARED[owner].items()):
+            if key in ROUTES and "get" in rule.methods and not key.startswith(ADMIN_PREFIX) and (
+                    not rule.kwargs or key in LISTS):
+                yield key, ROUTES[key], rule
+
+
+def test_every_list_route_is_classified():
+    keys = {key for key, _route, _rule in get_routes()}
+    unclassified = sorted(keys - set(LISTS) - set(NOT_A_LIST) - set(NOT_DRIVEN))
+    stale = sorted((set(LISTS) | set(NOT_A_LIST) | set(NOT_DRIVEN) | set(BOUNDED)) - keys)
+    twice = sorted((set(LISTS) & set(NOT_A_LIST)) | (set(LISTS) & set(NOT_DRIVEN)) | (set(NOT_A_LIST) & set(NOT_DRIVEN)))
+    assert not unclassified, (f"GET routes without an object that are neither in LISTS nor in NOT_A_LIST nor in "
+                              f"NOT_DRIVEN (say what they list, or why they list nothing): {unclassified}")
+    assert not stale, f"Classified routes that no longer exist (or take no GET): {stale}"
+    assert not twice, f"Routes classified twice: {twice}"
+
+
+def body_of(response):
+    return b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
+
+
+def shown(response, api):
+    """How many rows an API list shows (its count, or its results), or a page's length."""
+    body = body_of(response)
+    if api and response.get("Content-Type", "").startswith("application/json"):
+        data = response.json()
+        if isinstance(data, dict) and "results" in data:
+            return data.get("count", len(data["results"]))
+        if isinstance(data, list):
+            return len(data)
+    return len(body)
+
+
+def counted(client, url, query):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, query)
+    return response, len(queries), queries.captured_queries
+
+
+def test_every_list_costs_the_same_for_three_rows_as_for_one(db, settings):
+    started = time.monotonic()
+    world, clients = signed_in_world(settings)
+    for role in mx.ROLES:
+        world.case_of(role)
+    grew, not_driven, bounded_now_flat, flat = [], [], [], []
+    routes = {key: (route, rule) for key, route, rule in get_routes()}
+    for key, listing in LISTS.items():  # in LISTS' order: the paged lists first
+        route, rule = routes[key]
+        if rule.skip:
+            continue
+        role = listing.role or walkers(rule, of_object=False)[0]
+        values = dict(rule.literals)
+        for kwarg, kind in rule.kwargs.items():
+            values[kwarg] = world.provide(PROVIDERS, kind, role, True)
+        url = build_url(route, values)
+        query = {**dict(rule.query), **listing.query}
+        client = clients.get(role, rule.api)
+        where = f"{key} GET {url} as {role}"
+        listing.grow(world, role)
+        client.get(url, query)  # warms the per-process caches; the token's use is written once a minute
+        first, one, first_sql = counted(client, url, query)
+        if first.status_code != 200:
+            not_driven.append(f"{where}: answered {first.status_code}")
+            continue
+        listing.grow(world, role)
+        listing.grow(world, role)
+        client.get(url, query)  # as before the first count: a per-process cache of a new row is warmed alike
+        again, three, again_sql = counted(client, url, query)
+        if shown(again, rule.api) <= shown(first, rule.api):
+            not_driven.append(f"{where}: did not show the two records made for {role} "
+                              f"({listing.grow.__doc__ or listing.grow.__name__})")
+            continue
+        # Fewer is not growth: a list of one case's records seals the reader's reason under that case's key
+        # (SecurityReads), one query that a list of several cases does without.
+        if three > one and key not in BOUNDED:
+            grew.append(f"{where}: {one} queries with one row, {three} with three")
+            if os.environ.get("LIST_COST_SQL"):
+                print(f"\n=== {key}: first\n" + "\n".join(q["sql"][:300] for q in first_sql)
+                      + f"\n=== {key}: again\n" + "\n".join(q["sql"][:300] for q in again_sql))
+        elif three <= one and key in BOUNDED:
+            bounded_now_flat.append(f"{where}: costs the same now ({one}) — take it out of BOUNDED")
+        else:
+            flat.append(f"{key}={one}")
+    elapsed = time.monotonic() - started
+    print(f"\n{len(flat)} lists cost the same in {elapsed:.1f}s: {', '.join(flat)}\nnot driven: {not_driven}")
+    message = []
+    if grew:
+        message.append(f"{len(grew)} lists whose cost grows with their rows:\n  " + "\n  ".join(grew))
+    if bounded_now_flat:
+        message.append("\n  ".join(bounded_now_flat))
+    if not_driven:
+        message.append("Lists the sweep could not drive (give them records the role sees, or move them to "
+                       "NOT_DRIVEN with the reason):\n  " + "\n  ".join(not_driven))
+    assert not message, "\n".join(message)
+
