@@ -107,7 +107,7 @@ class FacilitySerializer(serializers.ModelSerializer):
         fields = ["uuid", "institution", "name", "kind", "active", "occupancy"]
 
     def get_occupancy(self, obj) -> list[dict]:
-        rows, total = selectors.occupancy_now(obj)
+        rows, total = for_the_list(self, obj, "occupancy", selectors.occupancy_of)  # one read for the whole list
         return OccupancyRowSerializer(rows + [total], many=True).data
 
 

@@ -6,7 +6,7 @@ a free place; who stays where is visible only to those who see the case.
 import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -65,11 +65,27 @@ def capacity_rows(facility):
 
 def occupancy_now(facility):
     """[{group, label, beds, occupied, free}] for each group with beds, then a total row."""
-    beds = {row.group: row.beds for row in CapacityGroup.objects.filter(facility=facility)}
-    occupied = {g: 0 for g in Group.values}
-    for group in Stay.objects.of(facility, via="facility").filter(ended_at__isnull=True).values_list("group",
-                                                                                                flat=True):
-        occupied[group] += 1
+    return occupancy_of([facility])[facility.pk]
+
+
+def occupancy_of(facilities):
+    """`{facility pk: occupancy_now(facility)}` for many facilities in two queries (the beds, the people staying),
+    whatever their number: a list of facilities costs the same for one as for fifty. Counts only, as before."""
+    facilities = list(facilities)
+    beds = {f.pk: {} for f in facilities}
+    for facility_id, group, count in CapacityGroup.objects.filter(facility__in=facilities).values_list(
+            "facility_id", "group", "beds"):
+        beds[facility_id][group] = count
+    occupied = {f.pk: {g: 0 for g in Group.values} for f in facilities}
+    staying = (Facility.objects.filter(pk__in=[f.pk for f in facilities], stays__ended_at__isnull=True)
+               .values_list("pk", "stays__group").annotate(n=Count("stays")).order_by())
+    for facility_id, group, n in staying:
+        if group is not None:  # a facility nobody stays at (the outer join's empty row)
+            occupied[facility_id][group] += n
+    return {f.pk: _occupancy_rows(beds[f.pk], occupied[f.pk]) for f in facilities}
+
+
+def _occupancy_rows(beds, occupied):
     rows = []
     for group in Group:
         b, o = beds.get(group.value, 0), occupied[group.value]
@@ -83,12 +99,10 @@ def occupancy_now(facility):
 
 def facility_list(*, user):
     _require_facilities(user)
-    out = []
-    for facility in Facility.objects.filter(active=True).select_related("institution").order_by("institution__name_az"):
-        rows, total = occupancy_now(facility)
-        out.append({"facility": facility, "rows": rows, "total": total,
-                    "is_staff": is_facility_staff(user, facility)})
-    return out
+    facilities = list(Facility.objects.filter(active=True).select_related("institution").order_by("institution__name_az"))
+    occupancy = occupancy_of(facilities)
+    return [{"facility": facility, "rows": occupancy[facility.pk][0], "total": occupancy[facility.pk][1],
+             "is_staff": is_facility_staff(user, facility)} for facility in facilities]
 
 
 def facility_detail(*, user, facility_uuid):
@@ -286,7 +300,7 @@ STAYS = Reads(Stay, "stay", related=("case", "facility"))
 WAITING = Reads(WaitingListEntry, "waiting", related=("case", "facility"))
 PLANS = Reads(RehabilitationPlan, "plan", related=("case", "institution"))
 GOALS = Reads(PlanGoal, "plan_goal", related=("case", "plan", "responsible_institution"))
-ACTIONS = Reads(PlanAction, "plan_action", related=("case", "goal"))
+ACTIONS = Reads(PlanAction, "plan_action", related=("case", "goal", "responsible_institution"))
 SERVICES = Reads(ServiceDelivery, "service", related=("case", "provider", "goal"))
 ALLOWANCES = Reads(AllowancePayment, "allowance", related=("case",))
 CLAIMS = Reads(CompensationClaim, "compensation", related=("case",))
