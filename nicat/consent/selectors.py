@@ -285,4 +285,5 @@ class WishReads(Reads):
 
 
 WISHES = WishReads(WithdrawalWish, "consent.withdrawal_wish",
-                   related=("case", "recorded_by_institution", "handled_by"), order=("-created_at", "-id"))
+                   related=("case__owner_institution", "recorded_by_institution", "handled_by"),
+                   order=("-created_at", "-id"))
