@@ -85,7 +85,7 @@ def shared_sections(user, case, institution_ids=None):
 
 
 def _related(qs):
-    return qs.select_related("case", "from_institution", "to_institution", "consent", "legal_basis_use")
+    return qs.select_related("case", "from_institution", "to_institution__kind", "consent", "legal_basis_use")
 
 
 def _base(user):
