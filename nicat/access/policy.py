@@ -438,6 +438,15 @@ def learn_case_visibility(user, case_ids):
             visible[pk] = pk in seen
 
 
+def case_visible(user, case):
+    """Whether `user` may see `case` (`visible_cases(user)`), asked of the database once per request and case:
+    a list that asks it of each of its rows (learn_case_visibility answered them all at once) asks nothing more."""
+    visible = _case_visibility(user)
+    if case.pk not in visible:
+        visible[case.pk] = visible_cases(user).filter(pk=case.pk).exists()
+    return visible[case.pk]
+
+
 def _case_visibility(user):
     memo = _memo(user)
     return memo.setdefault("case_visible", {})
@@ -493,10 +502,7 @@ def _role_sections(user, institution_id=None):
 
 
 def _case_sections(user, case, role_sections):
-    visible = _case_visibility(user)
-    if case.pk not in visible:
-        visible[case.pk] = visible_cases(user).filter(pk=case.pk).exists()
-    if not visible[case.pk]:
+    if not case_visible(user, case):
         return set()
     ids = case_institution_ids(user)
     owner = case.owner_institution_id

@@ -50,7 +50,7 @@ def levels(case_ids, *, user):
 def shows_reasons(user, case):
     """The reasons and the safety plan are for the roles that assess — held at an institution through which the user
     sees the case (`policy.roles_on`); the level is for everyone on the case."""
-    return (policy.visible_cases(user).filter(pk=case.pk).exists()
+    return (policy.case_visible(user, case)
             and bool(policy.roles_on(user, case) & services.ASSESS_ROLES))
 
 
@@ -154,7 +154,8 @@ def case_family_contacts(*, user, case):
 
 # --- the one read path of the API's resources (nicat.core.reads) ------------------------------------------
 
-ASSESSMENTS = Reads(Assessment, "safety", related=("case__owner_institution",))
+ASSESSMENTS = Reads(Assessment, "safety", related=("case__owner_institution", "assessed_by", "institution",
+                                                   "plan_written_by", "plan_confirmed_by"))
 
 
 class SecurityReads(Reads):
