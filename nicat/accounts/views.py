@@ -187,7 +187,9 @@ def password_change(request):
 def grants(request):
     """Role grants awaiting confirmation: the head of the institution (a supervisor there) or a second
     administrator confirms or rejects them; the institution's other staff see them listed."""
-    rows = [(m, *services.can_decide_grant(request.user, m)) for m in services.pending_grants_for(request.user)]
+    headed = services.headed_institution_ids(request.user)  # once for the list, not once per grant
+    rows = [(m, *services.can_decide_grant(request.user, m, headed=headed))
+            for m in services.pending_grants_for(request.user)]
     return render(request, "accounts/grants.html", {"rows": rows})
 
 
