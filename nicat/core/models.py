@@ -50,6 +50,17 @@ class ScopedManager(models.Manager):
             raise UnscopedQuery(f"{self.model.__name__}.objects.of() needs a saved record, not {parent!r}.")
         return super().get_queryset().filter(**{via or self._path_to(type(parent)): parent})
 
+    def of_many(self, parents, via=None):
+        """`of` for several parents at once, in one query (the records of every row of a list): never more than
+        those parents' records. Every parent must be a saved record of one model, each held through the policy."""
+        parents = list(parents)
+        if not parents:
+            return super().get_queryset().none()
+        kinds = {type(p) for p in parents}
+        if len(kinds) != 1 or any(not isinstance(p, models.Model) or p.pk is None for p in parents):
+            raise UnscopedQuery(f"{self.model.__name__}.objects.of_many() needs saved records of one model.")
+        return super().get_queryset().filter(**{f"{via or self._path_to(kinds.pop())}__in": parents})
+
     def row(self, obj):
         """`obj`'s own row again (to lock it or update it), for a record the caller already holds."""
         if not isinstance(obj, self.model) or obj.pk is None:

@@ -131,6 +131,10 @@ class ReferralReads(Reads):
             return False  # a legal basis not approved: the receiving side sees nothing yet
         return True
 
+    def listed_from_query(self, user, records):
+        super().listed_from_query(user, records)
+        note_embassy_consents(records)
+
     def viewed(self, user, obj, *, channel="page", reason="", **details):
         if message_visible(user, obj):
             super().viewed(user, obj, channel=channel, reason=reason, **details)
@@ -175,16 +179,43 @@ def basis_in_force(referral):
     return referral.consent is not None and referral.consent.is_valid()
 
 
+_EMBASSY_CONSENT = "_embassy_consent_in_force"  # kept on a referral of a list (note_embassy_consents)
+
+
+def _asks_embassy_consent(referral):
+    from nicat.consent.models import Purpose
+
+    return not (referral.to_institution.kind.code != "embassy_consulate" or referral.purpose ==
+                Purpose.CONSULAR_NOTIFICATION or referral.legal_basis_use_id)
+
+
 def embassy_may_know(referral):
     """`embassy_consent_q` for one referral."""
     from nicat.consent.models import Purpose
     from nicat.consent.services import consent_is_valid
 
-    if (referral.to_institution.kind.code != "embassy_consulate" or referral.purpose ==
-            Purpose.CONSULAR_NOTIFICATION or referral.legal_basis_use_id):
+    if not _asks_embassy_consent(referral):
         return True
+    known = getattr(referral, _EMBASSY_CONSENT, None)
+    if known is not None:
+        return known
     return consent_is_valid(case=referral.case, purpose=Purpose.CONSULAR_NOTIFICATION,
                             institution=referral.to_institution)
+
+
+def note_embassy_consents(referrals):
+    """`embassy_may_know`'s consent for every referral of a list that asks it, in one query (the same decision:
+    `consents_valid_for`), kept on each referral for the request: a list of referrals to an embassy costs the same
+    whatever its length."""
+    from nicat.consent.models import Purpose
+    from nicat.consent.services import consents_valid_for
+
+    asking = [r for r in referrals if _asks_embassy_consent(r) and getattr(r, _EMBASSY_CONSENT, None) is None]
+    if asking:
+        valid = consents_valid_for(pairs=[(r.case, r.to_institution) for r in asking],
+                                   purpose=Purpose.CONSULAR_NOTIFICATION)
+        for r in asking:
+            setattr(r, _EMBASSY_CONSENT, valid[(r.case_id, r.to_institution_id)])
 
 
 def referral_events(*, user, referral):

@@ -55,3 +55,18 @@ def test_a_query_naming_no_actor_still_fails(cast):
         list(CaseNote.objects.all())
     with pytest.raises(UnscopedQuery):
         CaseNote.objects.filter(text="x")
+
+
+def test_of_many_reaches_only_the_given_parents_records(cast, two_cases):
+    mine, theirs = two_cases
+    other = cast.open_case(person={"given_name": "Nigar"})
+    for case, text in ((mine, "mine"), (theirs, "theirs"), (other, "other")):
+        CaseNote.objects.create(case=case, text=text, author=case.created_by, author_institution=case.owner_institution)
+    assert sorted(n.text for n in CaseNote.objects.of_many([mine, other])) == ["mine", "other"]
+    assert list(CaseNote.objects.of_many([])) == []
+    with pytest.raises(UnscopedQuery):
+        CaseNote.objects.of_many([mine, Case()])
+    with pytest.raises(UnscopedQuery):
+        CaseNote.objects.of_many([mine, mine.person])
+    with pytest.raises(UnscopedQuery):
+        CaseNote.objects.of_many([mine, 42])
