@@ -419,10 +419,15 @@ def resolve_withdrawal_wish(*, actor, wish, note, expected_version=None):
 # --- the gate -------------------------------------------------------------------------------------
 
 
+def _decisions(consents, purpose, at):
+    """The consents of `consents` (a queryset of one case's or of several cases') that count at `at` for `purpose`:
+    given by then and confirmed — the one rule of `decisive_consent` and `consents_valid_for`."""
+    return consents.filter(purpose=purpose, given_at__lte=at, confirmed_at__isnull=False).select_related("institution")
+
+
 def _events(case, purpose, institution, service, at):
     """(time, kind, consent) of every decision and withdrawal that applies to the scope, oldest first."""
-    consents = Consent.objects.of(case).filter(purpose=purpose, given_at__lte=at,
-                                               confirmed_at__isnull=False).select_related("institution")
+    consents = _decisions(Consent.objects.of(case), purpose, at)
     return _ordered_events((c for c in consents if c.covers(institution=institution, service=service)), at)
 
 
@@ -464,8 +469,7 @@ def consents_valid_for(*, pairs, purpose, at=None):
     pairs = list(pairs)
     by_case: dict = {}
     cases = list({case.pk: case for case, _institution in pairs}.values())
-    for c in Consent.objects.of_many(cases).filter(purpose=purpose, given_at__lte=at,
-                                                   confirmed_at__isnull=False).select_related("institution"):
+    for c in _decisions(Consent.objects.of_many(cases), purpose, at):
         by_case.setdefault(c.case_id, []).append(c)
     return {(case.pk, institution.pk): _decisive(_ordered_events(
         (c for c in by_case.get(case.pk, ()) if c.covers(institution=institution, service="")), at), at)[0] == "valid"
