@@ -379,18 +379,20 @@ def goal_add(request, case_uuid):
 def goal_edit(request, goal_uuid):
     goal = _obj(request, PlanGoal, goal_uuid)
     case = goal.case
-    if request.method == "GET":  # the form shows the goal's outcome (what came of it for the person): a read
-        selectors.GOALS.viewed(request.user, goal)
     form = forms.GoalEditForm(request.POST or None, initial={
         "version": goal.version, "status": goal.status, "outcome": goal.outcome, "due_on": goal.due_on,
         "responsible_institution": goal.responsible_institution})
+
+    def drawn():  # unbound (a GET, or a POST that sent nothing), the form shows the goal's stored outcome: a read
+        if not form.is_bound:
+            selectors.GOALS.viewed(request.user, goal)
 
     def act(data):
         version = data.pop("version")
         services.update_goal(actor=request.user, goal=goal, data=data, expected_version=version)
 
     return _form_page(request, form=form, title=_("Goal: %(area)s") % {"area": goal.get_area_display()}, case=case,
-                      back=_case_page(case) + "#plan", on_valid=act, success=_("The goal was saved."))
+                      back=_case_page(case) + "#plan", on_valid=act, success=_("The goal was saved."), drawn=drawn)
 
 
 @roles_required(PLAN_ROLES)
@@ -420,15 +422,17 @@ def action_add(request, goal_uuid):
 def action_edit(request, action_uuid):
     action = _obj(request, PlanAction, action_uuid)
     case = action.case
-    if request.method == "GET":  # the form shows the action's outcome: a read of the case
-        selectors.ACTIONS.viewed(request.user, action)
     form = forms.ActionEditForm(request.POST or None, initial={"version": action.version, "status": action.status,
                                                                "outcome": action.outcome})
+
+    def drawn():  # unbound (a GET, or a POST that sent nothing), the form shows the action's stored outcome: a read
+        if not form.is_bound:
+            selectors.ACTIONS.viewed(request.user, action)
     return _form_page(request, form=form, title=_("Action"), case=case, back=_case_page(case) + "#plan",
                       on_valid=lambda d: services.update_action(actor=request.user, action=action, status=d["status"],
                                                                 outcome=d["outcome"],
                                                                 expected_version=d["version"]),
-                      success=_("The action was saved."))
+                      success=_("The action was saved."), drawn=drawn)
 
 
 @roles_required(PLAN_ROLES)
@@ -597,17 +601,20 @@ def permit_open(request, case_uuid):
 @roles_required(RETURN_ROLES)
 def permit_edit(request, permit_uuid):
     permit = _return_obj(request, ResidencePermit, permit_uuid)
-    if request.method == "GET":  # the form shows what is recorded (number, note): a read of the case
-        selectors.PERMITS.viewed(request.user, permit)
     form = forms.PermitForm(request.POST or None, initial={f: getattr(permit, f) for f in (
         "version", "status", "applied_on", "decided_on", "expires_on", "permit_number", "note")})
+
+    def drawn():  # unbound (a GET, or a POST that sent nothing), the form shows the number and note stored: a read
+        if not form.is_bound:
+            selectors.PERMITS.viewed(request.user, permit)
 
     def act(data):
         version = data.pop("version")
         services.update_residence_permit(actor=request.user, permit=permit, data=data, expected_version=version)
 
     return _form_page(request, form=form, title=_("Temporary residence permit"), case=permit.case,
-                      back=_case_page(permit.case) + "#return", on_valid=act, success=_("The permit was saved."))
+                      back=_case_page(permit.case) + "#return", on_valid=act, success=_("The permit was saved."),
+                      drawn=drawn)
 
 
 @roles_required(SERVICE_ROLES)
@@ -641,18 +648,21 @@ def return_add(request, case_uuid):
 @roles_required(RETURN_ROLES)
 def return_edit(request, return_uuid):
     plan = _return_obj(request, ReturnPlan, return_uuid)
-    if request.method == "GET":  # the form shows the risks, documents and travel recorded: a read of the case
-        selectors.RETURNS.viewed(request.user, plan)
     fields = ("version", "risk_level", "risk_notes", "documents_status", "documents_notes", "travel_date",
               "travel_notes", "receiving_organisation", "receiving_organisation_name")
     form = forms.ReturnEditForm(request.POST or None, initial={f: getattr(plan, f) for f in fields})
+
+    def drawn():  # unbound (a GET, or a POST that sent nothing), the form shows the risks, documents and travel
+        if not form.is_bound:  # stored: a read of the case
+            selectors.RETURNS.viewed(request.user, plan)
 
     def act(data):
         version = data.pop("version")
         services.update_return(actor=request.user, plan=plan, data=data, expected_version=version)
 
     return _form_page(request, form=form, title=_("Return: risk, documents, travel"), case=plan.case,
-                      back=_case_page(plan.case) + "#return", on_valid=act, success=_("The return was saved."))
+                      back=_case_page(plan.case) + "#return", on_valid=act, success=_("The return was saved."),
+                      drawn=drawn)
 
 
 @roles_required(RETURN_ROLES)

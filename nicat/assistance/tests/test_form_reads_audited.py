@@ -86,3 +86,31 @@ def test_the_plan_agreement_form_refused_on_its_version_shows_the_goals_again_an
     events = AuditEvent.objects.filter(action="plan_goal.list")
     assert events.count() == 1 and events.get().details["cases"] == [str(case.uuid)]
     _no_text_in(events, "Ganja")
+
+
+def test_an_empty_post_to_an_edit_form_shows_what_is_stored_again_and_is_audited(world, client):
+    """A POST that sends nothing leaves the form unbound (`request.POST or None`): the page drawn again shows the
+    stored outcome, number, note or risks as the GET does, and is a read like it. Found by
+    tests/test_every_refused_post_audited.py; nothing is changed."""
+    case = world.adult()
+    goal = _goal(world, case)
+    goal.outcome = "She met the lawyer at her cousin's flat"
+    goal.save()
+    action = PlanAction.objects.system().create(goal=goal, case=case, description="Meet the lawyer",
+                                                outcome="Met him near her sister's school",
+                                                responsible_institution=world.cast.ngo)
+    permit = ResidencePermit.objects.system().create(case=case, permit_number="TRP-7788", note="Lives with her aunt")
+    plan = ReturnPlan.objects.system().create(case=case, direction="voluntary_return", country=term("country", "UZ"),
+                                              risk_notes="Her recruiter lives in her village")
+    client.force_login(world.cast.worker)
+    for route, record, action_code, text in (("assistance:goal_edit", goal, "plan_goal.view", "cousin"),
+                                             ("assistance:action_edit", action, "plan_action.view", "sister"),
+                                             ("assistance:permit_edit", permit, "permit.view", "aunt"),
+                                             ("assistance:return_edit", plan, "return.view", "recruiter")):
+        version = type(record).objects.system().get(pk=record.pk).version
+        response = client.post(reverse(route, args=[record.uuid]), {})
+        assert response.status_code == 400 and text in response.content.decode(), route
+        events = _events(case, action_code)
+        assert events.count() == 1 and events.get().object_id == str(record.uuid), route
+        _no_text_in(events, text)
+        assert type(record).objects.system().get(pk=record.pk).version == version, route
