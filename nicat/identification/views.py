@@ -96,7 +96,9 @@ def screening_view(request, case_uuid, screening_uuid):
     indicator_list = screening.result.get("list") or _list_for(case, screening)
 
     def draw(status):
-        if request.method == "GET":
+        # the page shows what is stored of the screening (its facts) when its form is unbound: a GET, or a POST
+        # that sent nothing (`request.POST or None`); a form shown again after a refusal shows what was typed
+        if form is None or not form.is_bound:
             services.view_screening(actor=request.user, screening=screening)
         answered = []
         if screening.is_completed:
