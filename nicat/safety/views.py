@@ -196,7 +196,9 @@ def relative_add(request, case_uuid):
 @case_worker_required
 @require_http_methods(["GET", "POST"])
 def relative_edit(request, uuid):
-    relative = selectors.relative_for(user=request.user, uuid=uuid, audit_read=request.method == "GET")
+    # the form shows what is stored of the relative when it is unbound: a GET, or a POST that sent nothing
+    # (`request.POST or None`); a form shown again after a refusal shows what was typed
+    relative = selectors.relative_for(user=request.user, uuid=uuid, audit_read=not request.POST)
     initial = {f: getattr(relative, f) for f in services.RELATIVE_FIELDS}
     form = RelativeForm(request.POST or None, initial={**initial, "version": relative.version})
     return pages.form_page(
