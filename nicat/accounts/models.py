@@ -66,10 +66,14 @@ class MembershipQuerySet(models.QuerySet):
         """Memberships that give access now: active, at an active institution."""
         return self.filter(in_effect_q())
 
-    def heads_of(self, institution):
-        """The memberships that make someone the head of `institution`: its supervisors in effect.
+    def heads(self):
+        """The memberships that make someone the head of their institution: the supervisors in effect, active.
         The head confirms role grants an administrator made there (nicat.accounts.services)."""
-        return self.filter(in_effect_q(), institution=institution, role=Role.SUPERVISOR, user__is_active=True)
+        return self.filter(in_effect_q(), role=Role.SUPERVISOR, user__is_active=True)
+
+    def heads_of(self, institution):
+        """The memberships that make someone the head of `institution` (`heads`)."""
+        return self.heads().filter(institution=institution)
 
 
 class Membership(models.Model):

@@ -20,7 +20,7 @@ from django_otp import devices_for_user, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from nicat.accounts.models import CASE_ROLES, ApiToken, Membership, MembershipStatus, Role, User, in_effect_q
+from nicat.accounts.models import CASE_ROLES, ApiToken, Membership, MembershipStatus, Role, User
 from nicat.core import prepared
 from nicat.core import trail as audit
 from nicat.core.errors import NotAllowed
@@ -359,9 +359,8 @@ def is_head_of(user, institution):
 
 def headed_institution_ids(user):
     """The ids of the institutions `user` is the head of: `is_head_of` for every institution at once (one query,
-    the same rule as MembershipQuerySet.heads_of), for a list of grants at many institutions."""
-    return set(Membership.objects.filter(in_effect_q(), user=user, role=Role.SUPERVISOR, user__is_active=True)
-               .values_list("institution_id", flat=True))
+    MembershipQuerySet.heads), for a list of grants at many institutions."""
+    return set(Membership.objects.heads().filter(user=user).values_list("institution_id", flat=True))
 
 
 def check_grant(*, actor, user, institution, role):
