@@ -61,7 +61,7 @@ from nicat.assistance.services._common import (
 from nicat.assistance.services.shelters import is_facility_staff
 from nicat.cases.fields import VisibleCaseField
 from nicat.cases.models import Case, CaseStatus, ClosureReason
-from nicat.core.drf import RefuseUnknownFieldsMixin, for_the_list, grouped
+from nicat.core.drf import RefuseUnknownFieldsMixin, for_the_list, grouped, known_for_the_list
 from nicat.core.services import expected_version
 from nicat.core.viewsets import AuditedViewSet, IdempotentPosts, ListFilter, uuid_param
 from nicat.directory.models import Institution
@@ -227,10 +227,8 @@ class PlanSerializer(serializers.ModelSerializer):
         def goals_of(plans):
             goals = list(PlanGoal.objects.visible_to(user).filter(plan__in=plans)
                          .select_related("plan", "case", "responsible_institution"))
-            known = self.context.setdefault("_for_the_list", {}).setdefault("actions", {})
-            actions = _actions_of(user, [g for g in goals if g.pk not in known])
-            for goal in goals:
-                known.setdefault(goal.pk, actions.get(goal.pk, []))
+            actions = _actions_of(user, goals)
+            known_for_the_list(self, "actions", {goal.pk: actions.get(goal.pk, []) for goal in goals})
             return grouped(goals, "plan_id")
 
         return GoalSerializer(for_the_list(self, obj, "goals", goals_of), many=True, context=self.context).data

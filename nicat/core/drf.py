@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.serializers import ListSerializer
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 
@@ -42,16 +43,28 @@ def for_the_list(serializer, obj, key, load):
     number of queries — asked once for every record of the list `obj` is shown in (the page of the
     ListSerializer it belongs to), instead of once per record; a record shown alone is a list of one. Kept in
     the root serializer's context, so for one answer only. A record `load` says nothing of gets `[]`."""
-    found = serializer.context.setdefault("_for_the_list", {}).setdefault(key, {})
+    found = _for_the_list(serializer, key)
     if obj.pk not in found:
         parent = serializer.parent
-        records = list(parent.instance) if getattr(parent, "many", False) or hasattr(parent, "child") else []
-        if not any(r.pk == obj.pk for r in records if hasattr(r, "pk")):
+        records = list(parent.instance) if isinstance(parent, ListSerializer) else []
+        if not any(r.pk == obj.pk for r in records):
             records = [obj]
         loaded = load([r for r in records if r.pk not in found])
         for r in records:
             found.setdefault(r.pk, loaded.get(r.pk, []))
     return found[obj.pk]
+
+
+def known_for_the_list(serializer, key, by_pk):
+    """Tell `for_the_list(…, key, …)` of the same answer what it would load for these records, which a parent's
+    loader read already (a plan's goals read with their actions): it asks nothing more for them."""
+    found = _for_the_list(serializer, key)
+    for pk, value in by_pk.items():
+        found.setdefault(pk, value)
+
+
+def _for_the_list(serializer, key):
+    return serializer.context.setdefault("_for_the_list", {}).setdefault(key, {})
 
 
 def grouped(rows, attname):

@@ -236,14 +236,10 @@ class AuditedListMixin(mixins.ListModelMixin):
             self.reads.listed_from_query(request.user, rows)
             rows = [r for r in rows if self.reads.sees(request.user, r)]
         page = self.paginate_queryset(rows)
-        if page is None:
-            records = list(rows)
-            self.reads.listed_from_query(request.user, records)
-            response = Response(self.get_serializer(records, many=True).data)
-        else:
-            records = page
-            self.reads.listed_from_query(request.user, records)
-            response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        records = list(rows) if page is None else page
+        self.reads.listed_from_query(request.user, records)
+        data = self.get_serializer(records, many=True).data
+        response = Response(data) if page is None else self.get_paginated_response(data)
         self.reads.listed(request.user, shown=shown(response.data), records=records, channel="api",
                           **self.list_details())
         return response
