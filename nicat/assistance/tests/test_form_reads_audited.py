@@ -25,12 +25,18 @@ def _no_text_in(events, text):
         assert text not in str(event.details) and text not in str(event.changes)
 
 
-def test_the_plan_agreement_form_shows_the_goals_and_is_audited(world, client):
+def _plan_with_a_goal(world, client):
+    """A case whose plan has one goal ("A lawyer for the Ganja hearing"), and its worker signed in."""
     case = world.adult()
     plan = services.create_plan(actor=world.cast.worker, case=case)
     services.add_goal(actor=world.cast.worker, plan=plan, area="legal", description="A lawyer for the Ganja hearing",
                       responsible_institution=world.cast.ngo)
     client.force_login(world.cast.worker)
+    return case, plan
+
+
+def test_the_plan_agreement_form_shows_the_goals_and_is_audited(world, client):
+    case, plan = _plan_with_a_goal(world, client)
     response = client.get(reverse("assistance:agreement", args=[case.uuid]))
     assert response.status_code == 200 and "A lawyer for the Ganja hearing" in response.content.decode()
     events = AuditEvent.objects.filter(action="plan_goal.list")  # a list names its cases in details (the trail's way)
@@ -76,11 +82,7 @@ def test_the_goal_and_action_forms_show_their_outcomes_and_are_audited(world, cl
 
 def test_the_plan_agreement_form_refused_on_its_version_shows_the_goals_again_and_is_audited(world, client):
     """A refused agreement (a stale version) re-draws the form listing the goals again: a read like the first."""
-    case = world.adult()
-    plan = services.create_plan(actor=world.cast.worker, case=case)
-    services.add_goal(actor=world.cast.worker, plan=plan, area="legal", description="A lawyer for the Ganja hearing",
-                      responsible_institution=world.cast.ngo)
-    client.force_login(world.cast.worker)
+    case, plan = _plan_with_a_goal(world, client)
     response = client.post(reverse("assistance:agreement", args=[case.uuid]), {"version": plan.version + 5})
     assert response.status_code in (400, 409) and "A lawyer for the Ganja hearing" in response.content.decode()
     events = AuditEvent.objects.filter(action="plan_goal.list")
