@@ -197,3 +197,18 @@ class Submission(models.Model):
 
     def __str__(self):
         return f"submission {self.key_digest[:8]}"
+
+
+class RateCount(models.Model):
+    """How many requests one client sent to one public door (the "ask for help" form, the certificate check) in
+    the current window (nicat.core.ratelimit). In the database, so that every process of every server counts
+    together: a counter in each process's memory let a script send the limit to each of them. Never the
+    address: the key is a keyed digest of the door and the client. `window_ends` is in seconds since the
+    epoch; a row whose window has ended counts again from one, and is deleted when another window starts."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    window_ends = models.BigIntegerField(db_index=True)
+    count = models.PositiveIntegerField()
+
+    def __str__(self):
+        return f"rate count {self.key[:8]}"
