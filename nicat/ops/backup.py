@@ -13,6 +13,7 @@ whatever the size of the database.
 """
 import base64
 import binascii
+import contextlib
 import datetime
 import hashlib
 import io
@@ -41,6 +42,42 @@ MANIFEST = "manifest.json"
 
 class BackupError(Exception):
     """A backup cannot be made, read or restored; the message says why and what to do."""
+
+
+# --- working directories -------------------------------------------------------------------------------------
+
+def _process_gone(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # another user's process: alive
+        return False
+    return False
+
+
+@contextlib.contextmanager
+def _workdir(kind):
+    """A private (0700) working directory for a backup, a verification or a restore, in the system's temporary
+    directory (TMPDIR), named after the process: `nicat-<kind>-<pid>-<random>`. It holds a copy of the database
+    (a backup's before it is encrypted, a restore's or verification's once decrypted: its identifying columns
+    sealed, the rest — and persons' wrapped keys — as in the database) and is removed at the end. A run killed
+    meanwhile (SIGKILL, out of memory, a reboot without a cleared /tmp) could not remove it: such directories,
+    whose process is gone, are removed by the next backup, verification or restore, so that no copy outlives
+    the erasures made since (a restored database is brought up to date by `nicat retention reapply`; a
+    forgotten copy would not be)."""
+    base = Path(tempfile.gettempdir())
+    for left in base.glob("nicat-*-*-*"):
+        parts = left.name.split("-")
+        if (len(parts) >= 4 and parts[1] in ("backup", "verify", "restore") and parts[2].isdigit()
+                and int(parts[2]) != os.getpid() and left.is_dir() and _process_gone(int(parts[2]))):
+            shutil.rmtree(left, ignore_errors=True)
+    tmp = tempfile.mkdtemp(prefix=f"nicat-{kind}-{os.getpid()}-")
+    try:
+        os.chmod(tmp, 0o700)
+        yield Path(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 # --- the key ----------------------------------------------------------------------------------------------
@@ -226,9 +263,7 @@ def create_backup(path, *, raw_key=None):
     raw_key = raw_key or backup_key()
     path = Path(path)
     db = settings.DATABASES["default"]
-    with tempfile.TemporaryDirectory(prefix="nicat-backup-") as tmp:
-        os.chmod(tmp, 0o700)
-        tmp = Path(tmp)
+    with _workdir("backup") as tmp:
         if connection.vendor == "postgresql":
             dump = tmp / "database.pgdump"
             # One snapshot for the counts, the audit head and pg_dump: the manifest describes exactly the dump.
@@ -349,8 +384,7 @@ def unpack(path, into, *, raw_key=None):
 
 
 def verify_backup(path, *, raw_key=None):
-    with tempfile.TemporaryDirectory(prefix="nicat-verify-") as tmp:
-        os.chmod(tmp, 0o700)
+    with _workdir("verify") as tmp:
         return unpack(path, tmp, raw_key=raw_key)
 
 
@@ -370,9 +404,7 @@ def restore_backup(path, *, raw_key=None):
     media = Path(settings.MEDIA_ROOT)
     if media.is_dir() and any(media.iterdir()):
         raise BackupError(f"The media directory {media} is not empty. Move it aside and run `nicat restore` again.")
-    with tempfile.TemporaryDirectory(prefix="nicat-restore-") as tmp:
-        os.chmod(tmp, 0o700)
-        tmp = Path(tmp)
+    with _workdir("restore") as tmp:
         manifest = unpack(path, tmp, raw_key=raw_key)
         if manifest["database"] != connection.vendor:
             raise BackupError(f"This is a backup of a {manifest['database']} database; DATABASE_URL names a "

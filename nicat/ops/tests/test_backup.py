@@ -176,3 +176,38 @@ def test_the_backup_key_is_never_a_field_key():
     with override_settings(NICAT_BACKUP_KEY=base64.urlsafe_b64encode(b"short").decode()):
         with pytest.raises(BackupError, match="32 bytes"):
             verify_backup("unused")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_copy_left_by_a_killed_backup_or_restore_is_removed_by_the_next_run(tmp_path, monkeypatch):
+    """A backup copies the database into a working directory before encrypting it, and a restore or verification
+    decrypts the backup into one; a run killed meanwhile (SIGKILL, out of memory) left that copy in the temporary
+    directory for good — the wrapped keys of persons erased since included, which `nicat retention reapply` puts
+    right in a restored database but never in a forgotten copy. The next run removes the directories of runs whose
+    process is gone, and leaves those of a run still going."""
+    import tempfile
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        killed_backup = temp / f"nicat-backup-{gone.pid}-x1y2z3"
+        killed_restore = temp / f"nicat-restore-{gone.pid}-a1b2c3"
+        still_going = temp / f"nicat-verify-{running.pid}-q9w8e7"
+        other = temp / f"someone-else-{gone.pid}-abc"
+        for directory in (killed_backup, killed_restore, still_going, other):
+            directory.mkdir()
+            (directory / "database.sqlite3").write_bytes(b"SQLite format 3\x00 a copy")
+        with override_settings(NICAT_BACKUP_KEY=KEY, MEDIA_ROOT=tmp_path / "media"):
+            create_backup(tmp_path / "b.backup")
+            assert not killed_backup.exists() and not killed_restore.exists()
+            assert still_going.exists() and other.exists()
+            verify_backup(tmp_path / "b.backup")
+        # the run's own working directory is gone too
+        assert sorted(p.name for p in temp.iterdir()) == sorted([still_going.name, other.name])
+    finally:
+        running.kill()
+        running.wait()
