@@ -116,3 +116,16 @@ def test_the_certificate_checks_of_one_address_are_limited_across_the_servers_pr
         except subprocess.TimeoutExpired:  # pragma: no cover
             os.killpg(proc.pid, signal.SIGKILL)
 
+
+
+@pytest.mark.django_db
+def test_an_ipv6_client_is_counted_by_its_network_not_by_each_address_it_may_take():
+    """A host on IPv6 is given a /64 network and may send each request from another address of it: counted per
+    address, a script there was never limited. An IPv4 address written as IPv6 is that IPv4 address."""
+    t = 1_800_000_000
+    same_host = ["2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff:ffff:ffff:ffff"]
+    assert [ratelimit.over_limit("door", a, 2, window=60, now=t) for a in same_host] == [False, False, True]
+    assert not ratelimit.over_limit("door", "2001:db8:1:3::1", 2, window=60, now=t)  # another network
+    assert not ratelimit.over_limit("door", "203.0.113.7", 1, window=60, now=t)
+    assert ratelimit.over_limit("door", "::ffff:203.0.113.7", 1, window=60, now=t)
+    assert ratelimit.counted_as("not an address") == "not an address" and ratelimit.counted_as(None) == "-"
