@@ -82,8 +82,16 @@ def proceedings_table(*, user, by=("year",), year_from=None, year_to=None, k=Non
     if year_from and year_to and year_from > year_to:
         raise ValidationError(_("The period starts after it ends."))
     k = suppression.DEFAULT_K if k is None else k
-    facts = [f for f in _facts(_criminal_cases(user, audience))
-             if (not year_from or f[1] >= year_from) and (not year_to or f[1] <= year_to)]
+
+    def in_period(year):
+        return (not year_from or year >= year_from) and (not year_to or year <= year_to)
+
+    facts = _facts(_criminal_cases(user, audience))
+    if audience != "aggregates":
+        facts = [f for f in facts if in_period(f[1])]
+    # The analysts' cells are withheld as in the whole table, whatever the period asked: a period only chooses the
+    # years shown. Decided on the period's own table, a year withheld there could be recovered from two periods'
+    # totals (2024–2025 minus 2025 alone).
     forms = defaultdict(set)
     if "exploitation" in by:
         from nicat.cases.models import Case
@@ -94,11 +102,13 @@ def proceedings_table(*, user, by=("year",), year_from=None, year_to=None, k=Non
     measures = []
     for code, label in MEASURES.items():
         keys = defaultdict(set)
-        all_keys = set()
+        all_keys, period_keys = set(), set()
         for measure, year, key, case_id in facts:
             if measure != code:
                 continue
             all_keys.add(key)
+            if in_period(year):
+                period_keys.add(key)
             if by == ("year",):
                 keys[(year,)].add(key)
             else:
@@ -115,14 +125,17 @@ def proceedings_table(*, user, by=("year",), year_from=None, year_to=None, k=Non
             total_withheld = 0 < total < k
             if total_withheld:
                 withheld = {cell for cell, n in counts.items() if n > 0}
+        shown = [cell for cell in counts if in_period(cell[0])]
         cells = []
-        for cell in sorted(counts, key=lambda c: (c[0], *(str(v) for v in c[1:]))):
+        for cell in sorted(shown, key=lambda c: (c[0], *(str(v) for v in c[1:]))):
             item = {"year": cell[0], "count": None if cell in withheld else counts[cell]}
             if len(cell) == 2:
                 item["exploitation"] = cell[1]
             cells.append(item)
+        if len(period_keys) != total:  # a part of the table: its total only when none of its years is withheld
+            total_withheld = total_withheld or any(cell in withheld for cell in shown)
         measures.append({"code": code, "label": str(label), "cells": cells,
-                         "total": None if total_withheld else total})
+                         "total": None if total_withheld else len(period_keys)})
     with transaction.atomic():
         record(actor=user, action="statistics.proceedings.view",
                details={"by": list(by), "from": year_from or "", "to": year_to or "", "audience": audience,

@@ -88,3 +88,28 @@ def test_other_roles_see_no_proceedings_statistics(cast, figures, api):
     assert api(cast.officer).get("/api/v1/statistics/proceedings/").status_code == 403
     assert api(cast.worker).get("/api/v1/statistics/proceedings/").status_code == 403
     assert api(cast.analyst).get("/api/v1/statistics/proceedings/", {"by": "gender"}).status_code == 400
+
+
+def test_an_analyst_cannot_recover_a_withheld_year_by_asking_for_two_periods(cast, figures, api):
+    """2024's two investigations are withheld (fewer than k), and 2025's twelve with them, since the total would
+    give 2024 away. Asked for 2024–2025 the total is 14; asked for 2025 alone, the twelve were shown (the table of
+    that period had nothing small in it): 14 − 12 = 2, the withheld year recovered exactly. What is withheld is now
+    decided on the whole table, whatever the period asked: a period only chooses the years shown, and its total is
+    shown only when none of its years is withheld."""
+    def investigations(**period):
+        body = api(cast.analyst).get("/api/v1/statistics/proceedings/", {"by": "year", **period}).json()
+        measure = _measure(body, "investigations")
+        return {c["year"]: c["count"] for c in measure["cells"]}, measure["total"]
+
+    both, both_total = investigations(year_from=2024, year_to=2025)
+    alone, alone_total = investigations(year_from=2025, year_to=2025)
+    first, first_total = investigations(year_from=2024, year_to=2024)
+    assert both == {2024: None, 2025: None} and both_total == 14
+    assert alone == {2025: None} and alone_total is None
+    assert first == {2024: None} and first_total is None
+    # what is shown of any period is the same as of the whole table
+    assert investigations() == ({2024: None, 2025: None}, 14)
+    # a period whose years are all shown keeps its total: prosecutions and convictions of 2025
+    body = api(cast.analyst).get("/api/v1/statistics/proceedings/",
+                                 {"by": "year", "year_from": 2025, "year_to": 2025}).json()
+    assert _measure(body, "prosecutions")["total"] == 12 and _measure(body, "convictions")["total"] == 11
