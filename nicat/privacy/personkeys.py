@@ -16,8 +16,11 @@ The same table holds the keys that seal the audit trail's copies of a case's val
 merge or its undo moves the case; erasing the person destroys them with hers.
 
 Unwrapped keys are cached per process (bounded, for KEY_TTL seconds) so that a list of persons does
-not unwrap a key per value; a destroyed key is dropped from this process's cache at once and from the
-other processes' caches within KEY_TTL. A key is never logged, printed or put in an exception.
+not unwrap a key per value; a destroyed key is dropped from this process's cache at once. Every erasure
+also writes the erasure ledger (below), a file of this machine: a process that finds the ledger changed
+since it last looked (one `stat`, no query) forgets every key it holds, so the other processes of the
+server stop opening a destroyed key at their next use of any key; the processes of another machine with
+its own ledger, within KEY_TTL. A key is never logged, printed or put in an exception.
 
 Erasure ledger: `destroy` also appends the key id (random, not identifying) to the file
 NICAT_ERASURE_LEDGER, kept beside the keys and outside the database backups. A database restored from
@@ -75,7 +78,30 @@ def _remember(kid, raw):
         _cache[kid] = (raw, time.monotonic())
 
 
+_ledger_seen: object = None  # the ledger's (inode, size, modification time) when this process last looked
+
+
+def _ledger_mark():
+    try:
+        st = os.stat(ledger_path())
+    except OSError:
+        return ()
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _forget_if_erased_elsewhere():
+    """Forget every cached key when the erasure ledger changed since this process last looked: another process of
+    this machine destroyed a key (the first look empties the cache too)."""
+    global _ledger_seen
+    mark = _ledger_mark()
+    if mark != _ledger_seen:
+        with _lock:
+            _cache.clear()
+            _ledger_seen = mark
+
+
 def _key(kid) -> bytes:
+    _forget_if_erased_elsewhere()
     hit = _cache.get(kid)
     if hit is not None and time.monotonic() - hit[1] < KEY_TTL:
         return hit[0]
@@ -95,6 +121,7 @@ def preload(kids):
     a list, a search), instead of one query per person."""
     from nicat.privacy.models import PersonKey
 
+    _forget_if_erased_elsewhere()
     now = time.monotonic()
     missing = sorted({k for k in kids if k and not (k in _cache and now - _cache[k][1] < KEY_TTL)})
     for start in range(0, len(missing), 500):
