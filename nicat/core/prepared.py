@@ -45,6 +45,8 @@ from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 from django.utils import timezone
 
+from nicat.privacy.fields import sealed_columns, unwrap_keys_of
+
 CACHE_SIZE = 512  # queries per connection (a key per user for policy-shaped queries)
 
 _EMPTY = object()  # a query that can match nothing (`.none()`): no SQL at all
@@ -82,7 +84,7 @@ class Slot:
 
 class _Entry:
     __slots__ = ("sql", "params", "slots", "now_positions", "model", "init_list", "start", "end", "populators",
-                 "converters", "compiler")
+                 "converters", "compiler", "sealed")
 
 
 def _cache(connection):
@@ -162,6 +164,7 @@ def _build(connection, build, slots, now):
     entry.init_list = [f[0].target.attname for f in select[entry.start:entry.end]]
     entry.populators = get_related_populators(klass_info, select, connection.alias)
     entry.converters = list(compiler.get_converters([s[0] for s in select[0:compiler.col_count]]).items())
+    entry.sealed = sealed_columns([s[0] for s in select[0:compiler.col_count]])
     return entry
 
 
@@ -198,6 +201,8 @@ def fetch(key, build, *, slots=None, values=None, now=False, using="default"):
     with cursor(using) as db_cursor:
         db_cursor.execute(entry.sql, params)
         rows = db_cursor.fetchall()
+    if entry.sealed:  # the person keys of every row in one query, as an ordinary queryset (nicat.privacy.fields)
+        unwrap_keys_of(rows, entry.sealed)
     if entry.converters:
         rows = _convert(rows, entry.converters, connection)
     db, model, init_list, start, end = connection.alias, entry.model, entry.init_list, entry.start, entry.end

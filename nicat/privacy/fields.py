@@ -6,8 +6,9 @@ indexes, search decrypts in memory within the user's scope.
 """
 import datetime
 import json
+from itertools import chain
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldError, ValidationError
 from django.db import models
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
@@ -107,6 +108,81 @@ def stored(path):
     """The stored (sealed) text of an encrypted column in a query, e.g. `values_list(stored("person__birth_date"))`:
     no per-row decryption by the ORM; the caller opens the column at once with `field.from_db_values()`."""
     return Cast(path, models.TextField())
+
+
+# --- The person keys of what a query fetched, unwrapped together -------------------------------------------
+
+def sealed_columns(expressions):
+    """The positions, among the expressions a query selects, of the columns of encrypted fields: the model's own,
+    those of the rows joined with select_related(), those named in values()."""
+    positions = []
+    for i, expression in enumerate(expressions):
+        try:
+            field = expression.output_field
+        except (AttributeError, FieldError):  # an expression without one type: never an encrypted column
+            continue
+        if isinstance(field, EncryptedMixin):
+            positions.append(i)
+    return positions
+
+
+def unwrap_keys_of(rows, positions):
+    """Unwrap in one query (per 500) the person keys that seal the values at `positions` of `rows`, as fetched from
+    the database (before the converters open them). A single key is left to the converter, which asks for it once
+    too: a destroyed one (an erased person), which `preload` cannot find, is then asked for once, not twice."""
+    kids = {personkeys.kid_of(value) for row in rows for i in positions
+            if (value := row[i]).__class__ is str and value.startswith(personkeys.PREFIX + ":")}
+    if len(kids) > 1:
+        personkeys.preload(kids)
+
+
+def unwrap_keys_before_converters():
+    """Every query that reads encrypted columns unwraps the person keys of the rows it fetched in one query, before
+    Django's converters (`from_db_value`) open the values one by one.
+
+    Without it a value sealed under a person's key (`enc2:<kid>:…`) made its converter ask the database for that
+    key whenever this process had not unwrapped it in the last personkeys.KEY_TTL seconds: a list of fifty cases
+    read by a worker that had just started — or ten minutes after it last showed them — asked fifty more queries,
+    one per person shown. Here `SQLCompiler.results_iter`, through which every queryset's rows pass (model
+    instances, values(), values_list(), with their select_related() columns), is wrapped: once the query has run,
+    the chunks of raw rows it fetched are handed on one by one, each after its keys were unwrapped together
+    (`unwrap_keys_of`); the converters then find them in the cache. A list read whole (the usual case) asks once
+    for all its rows; `.iterator()` still streams, one key query per chunk it fetches. Nothing else changes: the
+    same values are opened by the same converters, and a destroyed key still reads as empty. Queries without an
+    encrypted column pay a scan of their selected columns' types. nicat.core.prepared, which runs its compiled
+    hot reads with the converters itself, calls `unwrap_keys_of` the same way. Installed by PrivacyConfig.ready."""
+    from django.db.models.sql.compiler import SQLCompiler
+    from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE, MULTI
+
+    django_results_iter = SQLCompiler.results_iter
+    if getattr(django_results_iter, "unwraps_person_keys", False):
+        return
+
+    def results_iter(self, results=None, tuple_expected=False, chunked_fetch=False,
+                     chunk_size=GET_ITERATOR_CHUNK_SIZE):
+        if results is None:  # run here as Django would, so that the selected columns are known
+            results = self.execute_sql(MULTI, chunked_fetch=chunked_fetch, chunk_size=chunk_size)
+        positions = sealed_columns([s[0] for s in (self.select or ())[0:self.col_count]])
+        if positions:
+            results = _keys_unwrapped(results, positions)
+        return django_results_iter(self, results, tuple_expected, chunked_fetch, chunk_size)
+
+    results_iter.unwraps_person_keys = True  # type: ignore[attr-defined]
+    results_iter.__doc__ = django_results_iter.__doc__
+    SQLCompiler.results_iter = results_iter  # type: ignore[method-assign]
+
+
+def _keys_unwrapped(chunks, positions):
+    if isinstance(chunks, list):  # fetched whole: every row's keys at once
+        unwrap_keys_of(chain.from_iterable(chunks), positions)
+        return chunks
+    return _each_unwrapped(chunks, positions)
+
+
+def _each_unwrapped(chunks, positions):
+    for chunk in chunks:  # streamed: the next chunk is fetched once the rows of this one were converted
+        unwrap_keys_of(chunk, positions)
+        yield chunk
 
 
 class EncryptedTextField(EncryptedMixin, models.TextField):

@@ -11,7 +11,7 @@ from nicat.persons.erasure import erase_person
 from nicat.persons.models import Person
 from nicat.privacy import personkeys
 from nicat.privacy.crypto import DecryptionError
-from nicat.privacy.fields import stored
+from nicat.privacy.fields import Sealed, stored
 
 
 @pytest.mark.django_db
@@ -45,3 +45,47 @@ def test_a_tampered_value_in_a_column_read_whole_is_an_error_not_data(cast):
     forged = value[:-6] + ("A" if value[-6] != "A" else "B") + value[-5:]
     with pytest.raises(DecryptionError):
         field.from_db_values([forged])
+
+
+def _cold_count(read):
+    """What `read()` gives and the queries it asks, with every person key of this process forgotten (a worker that
+    has just started, or one whose keys are older than personkeys.KEY_TTL)."""
+    personkeys.forget_cache()
+    with CaptureQueriesContext(connection) as queries:
+        result = read()
+    return result, len(queries)
+
+
+@pytest.mark.django_db
+def test_a_queryset_read_cold_unwraps_the_person_keys_of_its_rows_in_one_query(cast):
+    from nicat.cases.models import Case
+
+    cases = [cast.open_case(person={"given_name": f"Cold{i}"}) for i in range(6)]
+    assert all(personkeys.is_person_sealed(v) for v in Person.objects.system().values_list(
+        stored("given_name"), flat=True))
+    persons, asked = _cold_count(lambda: list(Person.objects.system().order_by("pk")))
+    assert [p.given_name for p in persons] == [f"Cold{i}" for i in range(6)]
+    assert asked == 2  # the rows, then every key they are sealed under: not one query per person
+
+    # The person joined to her case (select_related), a column named in values_list(): the same.
+    joined, asked = _cold_count(lambda: list(Case.objects.system().filter(pk__in=[c.pk for c in cases])
+                                             .select_related("person").order_by("pk")))
+    assert [c.person.given_name for c in joined] == [f"Cold{i}" for i in range(6)] and asked == 2
+    names, asked = _cold_count(lambda: list(Person.objects.system().order_by("pk").values_list("given_name", flat=True)))
+    assert names == [f"Cold{i}" for i in range(6)] and asked == 2
+
+    # Read as a stream (.iterator()), the keys are unwrapped chunk by chunk: one query per chunk of rows.
+    streamed, asked = _cold_count(lambda: [p.given_name for p in Person.objects.system().order_by("pk").iterator(
+        chunk_size=3)])
+    assert streamed == [f"Cold{i}" for i in range(6)] and asked == 1 + 2
+
+
+@pytest.mark.django_db
+def test_an_erased_person_in_a_list_read_cold_reads_as_empty(cast):
+    cases = [cast.open_case(person={"given_name": f"Kept{i}"}) for i in range(3)]
+    sealed = Person.objects.system().values_list(stored("given_name"), flat=True).get(pk=cases[1].person_id)
+    erase_person(actor=None, person=cases[1].person, basis="request")
+    # Her value as it was sealed, left where a list reads it: her key is destroyed, so it opens to nothing.
+    Person.objects.system().filter(pk=cases[1].person_id).update(given_name=Sealed(sealed))
+    persons, _asked = _cold_count(lambda: list(Person.objects.system().order_by("pk")))
+    assert [p.given_name for p in persons] == ["Kept0", "", "Kept2"]
