@@ -5,7 +5,9 @@ matrix (tests/test_access_matrix.py), as in tests/test_every_read_audited.py. A 
 `*-list` route, a list page: LISTS, each with what it lists) is requested as the first role its matrix entry allows
 (PREFERENCE's order; a few name the role whose list it is, e.g. the shelter's residents for its staff). Its list is
 given one record of its kind, it is requested twice (the first request warms the per-process caches and the
-token's once-a-minute write) and the queries of the second are counted (CaptureQueriesContext); then two more
+token's once-a-minute write) and the queries of the second are counted (CaptureQueriesContext) — with the
+process's unwrapped person keys forgotten just before, as a worker that has just started or whose keys are older
+than personkeys.KEY_TTL finds them, so that a key read per person shown is counted; then two more
 records of the kind are made for that role — through the matrix's providers, each on a case of its own (a fresh
 case of the role's institution: `world.new_case`, enriched as the world's own), or through the services — and the
 queries of one more request are counted. The two counts must be equal, unless the route is in BOUNDED with the
@@ -28,6 +30,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from nicat.privacy import personkeys
 from tests.support import matrix as mx
 from tests.test_access_matrix import DECLARED, PROVIDERS, ROUTES, build_url, signed_in_world, walkers
 
@@ -305,6 +308,9 @@ def shown(response, api):
 
 
 def counted(client, url, query):
+    """The response and the queries of one request, made with the process's unwrapped person keys forgotten: the
+    first list of a cold worker, or any list once its persons' keys are older than personkeys.KEY_TTL."""
+    personkeys.forget_cache()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, query)
     return response, len(queries), queries.captured_queries

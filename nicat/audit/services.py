@@ -98,6 +98,15 @@ def reason_text(stored: str):
     return open_value(stored)
 
 
+def unwrap_reason_keys(events):
+    """Unwrap in one query the data keys that seal the reasons of `events` (a page of the trail, a person's
+    report), before `reason_text` opens them one by one: each case's trail key would otherwise be read on its own
+    by a process that has not unwrapped it in the last personkeys.KEY_TTL seconds — a query per case shown."""
+    from nicat.privacy import personkeys
+
+    personkeys.preload({personkeys.kid_of(e.reason) for e in events if personkeys.is_person_sealed(e.reason)})
+
+
 def trail_key(owner):
     """The data key the trail seals `owner`'s values under: the key of its case (`trail_key_id`, which moves with
     the case when a merge or its undo moves it: nicat.cases.models.CaseTrailKey) for a case and a record of a case;

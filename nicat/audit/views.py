@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from nicat.access import policy
 from nicat.audit import selectors
 from nicat.audit.forms import TrailFilterForm
-from nicat.audit.services import record
+from nicat.audit.services import record, unwrap_reason_keys
 
 PAGE_SIZE = 50
 
@@ -29,6 +29,7 @@ def trail(request):
         events = selectors.filter_trail(events, **filters)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)  # the events shown are the events the read names
+    unwrap_reason_keys(page.object_list)
     reasons = selectors.break_glass_reasons(user=request.user, events=page.object_list)
     record(actor=request.user, action="audit.view", details={
         "page": page.number, "filters": {k: (v.isoformat() if hasattr(v, "isoformat") else v)
@@ -66,6 +67,7 @@ def person_report(request, person_uuid):
         raise policy.Refused(_("The access report shows the person's name, and the identity section of this "
                                "person is not shared with your institution. Ask the institution that owns the case."))
     events = list(selectors.person_trail(person=person, user=request.user))
+    unwrap_reason_keys(events)
     record(actor=request.user, action="audit.person_report", obj=person,
            institution=policy.acting_institution(request.user), details={"events": len(events)})
     return render(request, "audit/person_report.html", {
