@@ -45,7 +45,17 @@ from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 from django.utils import timezone
 
-from nicat.privacy.fields import sealed_columns, unwrap_keys_of
+# The privacy layer's unwrapping of the person keys of fetched rows (nicat.privacy.fields.sealed_columns and
+# unwrap_keys_of), registered by PrivacyConfig.ready: core does not import the layer above it.
+_key_unwrapping = None
+
+
+def register_key_unwrapping(sealed_columns, unwrap_keys_of):
+    """`sealed_columns(expressions)` -> the positions of encrypted columns; `unwrap_keys_of(rows, positions)` unwraps
+    their person keys in one query, before the converters open the values."""
+    global _key_unwrapping
+    _key_unwrapping = (sealed_columns, unwrap_keys_of)
+
 
 CACHE_SIZE = 512  # queries per connection (a key per user for policy-shaped queries)
 
@@ -164,7 +174,7 @@ def _build(connection, build, slots, now):
     entry.init_list = [f[0].target.attname for f in select[entry.start:entry.end]]
     entry.populators = get_related_populators(klass_info, select, connection.alias)
     entry.converters = list(compiler.get_converters([s[0] for s in select[0:compiler.col_count]]).items())
-    entry.sealed = sealed_columns([s[0] for s in select[0:compiler.col_count]])
+    entry.sealed = _key_unwrapping[0]([s[0] for s in select[0:compiler.col_count]]) if _key_unwrapping else []
     return entry
 
 
@@ -202,7 +212,7 @@ def fetch(key, build, *, slots=None, values=None, now=False, using="default"):
         db_cursor.execute(entry.sql, params)
         rows = db_cursor.fetchall()
     if entry.sealed:  # the person keys of every row in one query, as an ordinary queryset (nicat.privacy.fields)
-        unwrap_keys_of(rows, entry.sealed)
+        _key_unwrapping[1](rows, entry.sealed)  # type: ignore[index]
     if entry.converters:
         rows = _convert(rows, entry.converters, connection)
     db, model, init_list, start, end = connection.alias, entry.model, entry.init_list, entry.start, entry.end
