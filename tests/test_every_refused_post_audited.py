@@ -67,7 +67,7 @@ _WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?([\w.]+)"?'
 
 
 class Writes:
-    """The tables a request wrote a row of (an INSERT, UPDATE or DELETE that touched one), but those a refused
+    """The tables a request wrote a row of (an INSERT, or an UPDATE or DELETE that touched one), but those a refused
     request may write to."""
 
     def __init__(self):
@@ -76,7 +76,11 @@ class Writes:
     def __call__(self, execute, sql, params, many, context):
         result = execute(sql, params, many, context)
         write = _WRITE.match(sql if isinstance(sql, str) else str(sql))
-        if write and getattr(context["cursor"], "rowcount", -1) != 0 and not write.group(1).startswith(MAY_WRITE):
+        # An INSERT is noted whatever its row count: SQLite counts no row for an INSERT … RETURNING (how Django
+        # reads a new row's key) until its rows are read; an UPDATE or DELETE that touched none is no write.
+        inserted = write is not None and write.group(0).lstrip()[:6].upper() == "INSERT"
+        touched = inserted or getattr(context["cursor"], "rowcount", -1) != 0
+        if write and touched and not write.group(1).startswith(MAY_WRITE):
             self.tables.add(write.group(1).lower())
         return result
 
@@ -222,3 +226,14 @@ def test_every_refused_post_that_shows_identifying_data_is_audited(db, settings)
         message.append("Routes the walk could not drive (give them an object, or list them in CANNOT_DRIVE with the "
                        "reason):\n  " + "\n  ".join(unwalked))
     assert not message, "\n".join(message)
+
+
+def test_the_walk_sees_a_row_a_request_added(db):
+    """A refused POST that kept a new row is caught: the wrapper notes an INSERT's table on every database (SQLite
+    reports no row count for an INSERT … RETURNING, Django's way of reading the new row's key)."""
+    from nicat.vocab.models import Term
+
+    writes = Writes()
+    with connection.execute_wrapper(writes):
+        Term.objects.create(vocabulary="language", code="zz-walk", label_az="Walk", label_ru="Walk", label_en="Walk")
+    assert "vocab_term" in writes.tables
