@@ -211,11 +211,15 @@ class AuditedGenericViewSet(IdempotentPosts, viewsets.GenericViewSet):
 
     def for_update(self, instance, *, fixed=(), **kwargs):
         """(the body, the version the client read) for a change of `instance` — a missing version is a 400
-        (the one version check); `fixed`: (field, why) pairs a change may not name."""
+        (the one version check); `fixed`: (field, why) pairs a change may not change. A fixed field sent with
+        the value it holds (the record sent back as read) is no change: it is left out, and a stale version is
+        then refused as such, not as a move."""
         data = self.validated(instance, **kwargs)
         version = expected_version(data.pop("version", None))
         for name, why in fixed:
-            if name in data:
+            if name in data and data[name] == getattr(instance, name, None):
+                del data[name]
+            elif name in data:
                 raise serializers.ValidationError({name: [why]})
         return data, version
 
