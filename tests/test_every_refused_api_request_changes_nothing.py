@@ -82,8 +82,6 @@ SHOWN_REFUSED: dict[str, str] = {
                          "says so): a case's PATCH names the case's own fields",
     "proceedings-appearance-detail PATCH": "an appearance's outcome (status) is all a change records; the planned "
                                            "fields shown are refused by name",
-    "screening-detail PATCH": "refused as a move to another case, though it names its own (nicat/identification/"
-                              "api.py ScreeningSerializer.validate)",
     "case-assignment PUT": "the team as shown (nobody assigned yet) is a supervisor's to set; a case worker may only "
                            "take the case for herself: refused as her role's (403) before the version check",
 }

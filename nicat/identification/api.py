@@ -90,7 +90,10 @@ class ScreeningSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         if self.instance is not None and "case" in attrs:
-            raise ValidationError({"case": [_("A screening stays with its case.")]})
+            if (attrs["case"] or {}).get("uuid") != self.instance.case.uuid:
+                raise ValidationError({"case": [_("A screening stays with its case.")]})
+            # its own case, sent back as read: no change (a stale version is then refused as such)
+            attrs = {name: value for name, value in attrs.items() if name != "case"}
         return attrs
 
 
