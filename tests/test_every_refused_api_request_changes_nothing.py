@@ -1,4 +1,4 @@
-"""Laws 8, 3 and 9 on the API's refusals: a write the API refuses changes nothing and says what to fix, and an
+"""Laws 8, 3 and 7 on the API's refusals: a write the API refuses changes nothing and says what to fix, and an
 answer that shows a person's identifying data is in the audit trail.
 
 Why. tests/test_every_refused_post_audited.py walks every PAGE route with a refused POST; the API was left to the
