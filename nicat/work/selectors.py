@@ -10,7 +10,7 @@ reference; the person's name only where the access policy shows the identity sec
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -271,12 +271,20 @@ def with_names(*, user, items, channel="web"):
     visible = set(policy.visible_cases(user).filter(pk__in={i.case.pk for i in items if i.case is not None})
                   .values_list("pk", flat=True))
     safety = levels(visible, user=user)  # the current safety level beside each case (issue 17)
+    named_cases = []
+    for item in items:
+        case = item.case
+        if case is not None and case.pk in visible:
+            policy.note_case_visible(user, case)  # just read through visible_cases: no query per case
+            if policy.can_see_section(user, case, sections.IDENTITY):
+                named_cases.append(case)
+    # The persons of the cases named on the page in one query (most items hold their case without its person).
+    prefetch_related_objects(named_cases, "person")
+    named_ids = {id(case) for case in named_cases}
     for item in items:
         case = item.case
         item.safety_level = safety.get(case.pk, "") if case is not None else ""
-        if case is not None and case.pk in visible:
-            policy.note_case_visible(user, case)  # just read through visible_cases: no query per case
-        if case is not None and case.pk in visible and policy.can_see_section(user, case, sections.IDENTITY):
+        if case is not None and id(case) in named_ids:
             item.name = case.person.full_name
             named += 1
         else:
