@@ -18,8 +18,8 @@ merge or its undo moves the case; erasing the person destroys them with hers.
 Unwrapped keys are cached per process (bounded, for KEY_TTL seconds) so that a list of persons does
 not unwrap a key per value; a destroyed key is dropped from this process's cache at once. Every erasure
 also writes the erasure ledger (below), a file of this machine: a process that finds the ledger changed
-since it last looked (one `stat`, no query) forgets every key it holds, so the other processes of the
-server stop opening a destroyed key at their next use of any key; the processes of another machine with
+since it last looked (one `stat` at most every half second, no query) forgets every key it holds, so the
+other processes of the server stop opening a destroyed key at their next use of any key; the processes of another machine with
 its own ledger, within KEY_TTL. A key is never logged, printed or put in an exception.
 
 Erasure ledger: `destroy` also appends the key id (random, not identifying) to the file
@@ -78,7 +78,9 @@ def _remember(kid, raw):
         _cache[kid] = (raw, time.monotonic())
 
 
+LEDGER_LOOK_EVERY = 0.5  # seconds: how often a process looks at the erasure ledger, at most
 _ledger_seen: object = None  # the ledger's (inode, size, modification time) when this process last looked
+_ledger_looked = -LEDGER_LOOK_EVERY  # when it last looked (time.monotonic)
 
 
 def _ledger_mark():
@@ -91,8 +93,13 @@ def _ledger_mark():
 
 def _forget_if_erased_elsewhere():
     """Forget every cached key when the erasure ledger changed since this process last looked: another process of
-    this machine destroyed a key (the first look empties the cache too)."""
-    global _ledger_seen
+    this machine destroyed a key (the first look empties the cache too). A look is a `stat`; it is taken at most
+    every LEDGER_LOOK_EVERY seconds (a read opens several values)."""
+    global _ledger_seen, _ledger_looked
+    now = time.monotonic()
+    if now - _ledger_looked < LEDGER_LOOK_EVERY:
+        return
+    _ledger_looked = now
     mark = _ledger_mark()
     if mark != _ledger_seen:
         with _lock:
