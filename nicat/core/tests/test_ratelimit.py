@@ -2,7 +2,6 @@
 answers it (nicat.core.ratelimit; docs/security.md, "a public door's limit counts across the processes")."""
 import concurrent.futures
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -11,13 +10,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from nicat.core import ratelimit
 from nicat.core.models import RateCount
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.support.processes import ROOT, product_env, stop
 
 
 @pytest.mark.django_db
@@ -68,13 +65,6 @@ def test_requests_counted_at_once_on_many_connections_are_each_counted():
 
 # --- one server of two processes, on the test database ---------------------------------------------------------
 
-def _database_url():
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] == "nicat.core.sqlite":
-        return f"sqlite:///{db['NAME']}"
-    return f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_certificate_checks_of_one_address_are_limited_across_the_servers_processes(tmp_path):
     """`nicat serve` answers with two processes; the limit is 3 checks an hour. Twelve checks from one address,
@@ -85,11 +75,8 @@ def test_the_certificate_checks_of_one_address_are_limited_across_the_servers_pr
 
     signing_key()  # the signing key every process shares (development: generated into the test var dir)
     port = _free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "nicat.settings", "NICAT_DEV": "1",
-           "NICAT_VAR_DIR": str(tmp_path), "DATABASE_URL": _database_url(), "NICAT_INPROCESS_JOBS": "false",
-           "NICAT_AUDIT_SIGNING_KEY_FILE": str(_dev_key_path()), "NICAT_CERTIFICATE_CHECKS_PER_HOUR": "3",
-           "NICAT_FIELD_KEYS": os.environ["NICAT_FIELD_KEYS"], "NICAT_INDEX_KEY": os.environ["NICAT_INDEX_KEY"],
-           "SECRET_KEY": settings.SECRET_KEY, "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
+    env = product_env(tmp_path, NICAT_INPROCESS_JOBS="false", NICAT_AUDIT_SIGNING_KEY_FILE=_dev_key_path(),
+                      NICAT_CERTIFICATE_CHECKS_PER_HOUR=3)
     proc = subprocess.Popen([sys.executable, "-m", "nicat", "serve", "--port", str(port), "--workers", "2"],
                             env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
@@ -110,11 +97,7 @@ def test_the_certificate_checks_of_one_address_are_limited_across_the_servers_pr
         assert (statuses.count(200), statuses.count(429)) == (3, 9), statuses
         assert statuses[:3] == [200] * 3
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:  # pragma: no cover
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop(proc)
 
 
 

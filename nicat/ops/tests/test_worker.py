@@ -9,14 +9,13 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
 from nicat.core.jobs import periodic_jobs, register_periodic, unregister_periodic
 from nicat.ops.models import PeriodicRun, WorkerBeat
 from nicat.ops.worker import reclaim_abandoned, schedule_due
+from tests.support.processes import database_url
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 ROOT = Path(__file__).resolve().parents[3]
@@ -118,12 +117,7 @@ def test_a_silent_workers_job_is_queued_again_then_failed():
 
 
 def _worker_env(lease):
-    db = settings.DATABASES["default"]
-    if connection.vendor == "postgresql":
-        url = f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    else:
-        url = f"sqlite:///{db['NAME']}"
-    return {**os.environ, "DJANGO_SETTINGS_MODULE": "nicat.settings", "DATABASE_URL": url,
+    return {**os.environ, "DJANGO_SETTINGS_MODULE": "nicat.settings", "DATABASE_URL": database_url(),
             "NICAT_TASKS_BACKEND": "database", "NICAT_WORKER_LEASE_SECONDS": str(lease),
             "NICAT_LOG_FORMAT": "plain", "PYTHONPATH": str(ROOT)}
 

@@ -1,25 +1,15 @@
 """An erasure reaches the other processes of the server at once: a key destroyed by one process is no longer opened
 by another that had it cached (nicat.privacy.personkeys; docs/security.md, "per-person data keys")."""
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import transaction
 
 from nicat.privacy import personkeys
+from tests.support.processes import ROOT, product_env
 
-ROOT = Path(__file__).resolve().parents[3]
 CONTEXT = "persons_person.family_name"
-
-
-def _database_url():
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] == "nicat.core.sqlite":
-        return f"sqlite:///{db['NAME']}"
-    return f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -37,11 +27,7 @@ def test_a_key_destroyed_by_another_process_is_not_opened_here_from_the_cache(tm
     kept = personkeys.encrypt(other, "Əliyeva", CONTEXT)
     assert personkeys.decrypt(sealed, CONTEXT) == "Məmmədova"  # cached in this process
 
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "nicat.settings", "NICAT_DEV": "1",
-           "DATABASE_URL": _database_url(), "NICAT_VAR_DIR": str(tmp_path),
-           "NICAT_ERASURE_LEDGER": settings.NICAT_ERASURE_LEDGER, "SECRET_KEY": settings.SECRET_KEY,
-           "NICAT_FIELD_KEYS": os.environ["NICAT_FIELD_KEYS"], "NICAT_INDEX_KEY": os.environ["NICAT_INDEX_KEY"],
-           "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING"}
+    env = product_env(tmp_path, NICAT_ERASURE_LEDGER=settings.NICAT_ERASURE_LEDGER)
     script = ("import django; django.setup()\n"
               "from django.db import transaction\n"
               "from nicat.privacy import personkeys\n"

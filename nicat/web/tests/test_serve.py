@@ -6,7 +6,6 @@ import glob
 import http.client
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from nicat.ops.tests.test_two_servers import _free_port, _wait_up
+from tests.support.processes import stop
 
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.skipif(os.environ.get("NICAT_TEST_DB") == "postgres",
@@ -55,11 +55,7 @@ def server(tmp_path_factory):
         assert len(workers) == 2
         yield proc, port, workers, var_dir
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:  # pragma: no cover
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop(proc)
 
 
 def _socket_inodes(pid):
