@@ -332,20 +332,25 @@ def counted(client, url, query):
     return response, len(queries), queries.captured_queries
 
 
-def test_every_list_costs_the_same_for_three_rows_as_for_one(db, settings, monkeypatch):
+def walking_world(settings, monkeypatch):
+    """(world, clients, routes) of a walk: the matrix's signed-in world, every role's case made, the routes by key.
+    A walk takes minutes: a session's renewal and a token's use, written once a minute, fell on a counted request
+    now and then (the withdrawal wishes as medical staff: 9 → 12 queries, a savepoint, an UPDATE and its release);
+    here they are written once, at the first request."""
     from nicat.accounts import sessions, tokens
 
-    started = time.monotonic()
-    # The walk takes minutes: a session's renewal and a token's use, written once a minute, fell on a counted
-    # request now and then (the withdrawal wishes as medical staff: 9 → 12 queries, a savepoint, an UPDATE and its
-    # release). Written once here, at the first request, as in the walk of every other role below.
     monkeypatch.setattr(sessions, "RENEW_AFTER", datetime.timedelta(hours=1))
     monkeypatch.setattr(tokens, "LAST_USED_RESOLUTION", datetime.timedelta(hours=1))
     world, clients = signed_in_world(settings)
     for role in mx.ROLES:
         world.case_of(role)
+    return world, clients, {key: (route, rule) for key, route, rule in get_routes()}
+
+
+def test_every_list_costs_the_same_for_three_rows_as_for_one(db, settings, monkeypatch):
+    started = time.monotonic()
+    world, clients, routes = walking_world(settings, monkeypatch)
     grew, not_driven, bounded_now_flat, flat = [], [], [], []
-    routes = {key: (route, rule) for key, route, rule in get_routes()}
     for key, listing in LISTS.items():  # in LISTS' order: the paged lists first
         route, rule = routes[key]
         if rule.skip:
@@ -484,18 +489,9 @@ def test_every_role_classification_names_a_list_walked_as_that_role():
 
 @pytest.mark.parametrize("role", ROLES_TO_WALK)
 def test_every_list_costs_the_same_as_every_other_role(role, db, settings, monkeypatch):
-    from nicat.accounts import sessions, tokens
-
     started = time.monotonic()
-    # A role's walk takes minutes: its session's renewal and its token's use, written once a minute, would fall
-    # on a counted request now and then (3 queries more). Written once here, at the first request.
-    monkeypatch.setattr(sessions, "RENEW_AFTER", datetime.timedelta(hours=1))
-    monkeypatch.setattr(tokens, "LAST_USED_RESOLUTION", datetime.timedelta(hours=1))
-    world, clients = signed_in_world(settings)
-    for each in mx.ROLES:
-        world.case_of(each)
+    world, clients, routes = walking_world(settings, monkeypatch)
     grew, not_driven, stale, flat = [], [], [], []
-    routes = {key: (route, rule) for key, route, rule in get_routes()}
     for key in LISTS:  # in LISTS' order: the paged lists first
         route, rule = routes[key]
         if rule.skip or role not in other_roles(key, rule):
