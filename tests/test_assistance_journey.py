@@ -50,28 +50,29 @@ def test_shelter_plan_services_allowance_and_closure(browser, live_server, cast,
         manager.locator("[data-testid=admit-link]").click()
         manager.fill("#id_case_reference", case.reference)
         manager.select_option("#id_group", "men")
-        _submit(manager)
+        with manager.expect_navigation():  # the form comes back
+            _submit(manager)
         assert manager.locator("#id_group_error").is_visible()  # a woman is not placed with men
         manager.select_option("#id_group", "women")
-        _submit(manager)
-        manager.wait_for_url(re.compile(rf".*/assistance/facilities/{world.shelter.uuid}/$"))
+        with manager.expect_navigation(url=re.compile(rf".*/assistance/facilities/{world.shelter.uuid}/$")):
+            _submit(manager)
         assert case.reference in manager.locator("[data-testid=residents]").inner_text()
         assert manager.locator("[data-testid=occupancy-chart] polyline").count() >= 1
 
         # --- The case worker builds the plan. -----------------------------------------------------
         complete_sign_in(worker, live_server, cast.worker, language)
         worker.goto(f"{live_server.url}/cases/{case.uuid}/")
-        worker.locator("[data-testid=assistance-link]").click()
-        worker.wait_for_url(CASE_PAGE)
+        with worker.expect_navigation(url=CASE_PAGE):
+            worker.locator("[data-testid=assistance-link]").click()
         assert world.shelter.institution.name_az in worker.locator("[data-testid=stays]").inner_text()
-        worker.locator("[data-testid=plan-create]").click()
-        worker.wait_for_url(CASE_PAGE)
+        with worker.expect_navigation(url=CASE_PAGE):
+            worker.locator("[data-testid=plan-create]").click()
         for area, text in (("legal", "Lawyer for the criminal proceedings"), ("employment", "Find a job")):
             worker.locator("[data-testid=goal-add]").click()
             worker.select_option("#id_area", area)
             worker.fill("#id_description", text)
-            _submit(worker)
-            worker.wait_for_url(CASE_PAGE)
+            with worker.expect_navigation(url=CASE_PAGE):
+                _submit(worker)
         assert worker.locator("[data-testid=goal]").count() == 2
 
         # The person agrees to the plan but declines the employment goal.
@@ -80,8 +81,8 @@ def test_shelter_plan_services_allowance_and_closure(browser, live_server, cast,
         legal_goal = PlanGoal.objects.system().get(case=case, area="legal")
         worker.check(f"#id_declined_goals input[value='{employment_goal.uuid}']")
         worker.fill("#id_note", "Wants to rest before looking for work.")
-        _submit(worker)
-        worker.wait_for_url(CASE_PAGE)
+        with worker.expect_navigation(url=CASE_PAGE):
+            _submit(worker)
         employment = worker.locator("[data-testid=goal][data-area=employment] [data-testid=goal-status]")
         assert employment.get_attribute("class").count("text-bg-secondary") == 1  # declined
 
@@ -94,8 +95,8 @@ def test_shelter_plan_services_allowance_and_closure(browser, live_server, cast,
         worker.fill("#id_duration_minutes", "90")
         worker.fill("#id_description", "Prepared the statement for the court.")
         worker.select_option("#id_goal", str(legal_goal.uuid))
-        _submit(worker)
-        worker.wait_for_url(CASE_PAGE)
+        with worker.expect_navigation(url=CASE_PAGE):
+            _submit(worker)
         assert "Prepared the statement" in worker.locator("[data-testid=services]").inner_text()
 
         # --- The allowance is paid once. ------------------------------------------------------------
@@ -105,7 +106,8 @@ def test_shelter_plan_services_allowance_and_closure(browser, live_server, cast,
             worker.select_option("#id_kind", "one_time")
             worker.fill("#id_paid_on", timezone.localdate().isoformat())
             worker.select_option("#id_source", "state_budget")
-            _submit(worker)
+            with worker.expect_navigation():  # to the case, or the form back
+                _submit(worker)
             if attempt == 1:
                 worker.wait_for_url(CASE_PAGE)
                 assert re.search(r"700[.,]00 AZN", worker.locator("[data-testid=payments]").inner_text())
@@ -118,34 +120,35 @@ def test_shelter_plan_services_allowance_and_closure(browser, live_server, cast,
         worker.locator("[data-testid=goal][data-area=legal] a[href*='/assistance/goals/']").first.click()
         worker.select_option("#id_status", "achieved")
         worker.fill("#id_outcome", "Represented in court; compensation claimed.")
-        _submit(worker)
-        worker.wait_for_url(CASE_PAGE)
+        with worker.expect_navigation(url=CASE_PAGE):
+            _submit(worker)
         worker.locator("[data-testid=review-add]").click()
         worker.fill("#id_summary", "All accepted goals achieved; the person lives with her sister.")
         worker.check("#id_is_final")
-        _submit(worker)
-        worker.wait_for_url(CASE_PAGE)
+        with worker.expect_navigation(url=CASE_PAGE):
+            _submit(worker)
         assert worker.locator("[data-testid=reviews] .badge").count() == 1
 
         # Closing is refused while the person still stays in the shelter …
         worker.locator("[data-testid=close-case]").click()
         worker.select_option("#id_closure_reason", "ServicesCompleted")
-        _submit(worker)
+        with worker.expect_navigation():  # the form comes back
+            _submit(worker)
         assert worker.locator(".alert-danger").first.is_visible()
 
         # … so the manager records her leaving,
         manager.goto(f"{live_server.url}/assistance/facilities/{world.shelter.uuid}/")
         manager.locator("[data-testid=residents] a[href*='/discharge/']").click()
         manager.select_option("#id_end_kind", "completed")
-        _submit(manager)
-        manager.wait_for_url(re.compile(rf".*/assistance/facilities/{world.shelter.uuid}/$"))
+        with manager.expect_navigation(url=re.compile(rf".*/assistance/facilities/{world.shelter.uuid}/$")):
+            _submit(manager)
         assert case.reference not in manager.locator("[data-testid=residents]").inner_text()
 
         # … and the case worker closes the case.
         worker.goto(f"{live_server.url}/assistance/cases/{case.uuid}/close/")
         worker.select_option("#id_closure_reason", "ServicesCompleted")
-        _submit(worker)
-        worker.wait_for_url(re.compile(rf".*/cases/{case.uuid}/$"))
+        with worker.expect_navigation(url=re.compile(rf".*/cases/{case.uuid}/$")):
+            _submit(worker)
         assert Case.objects.system().get(pk=case.pk).status == "Closed"
         assert worker.locator("html").get_attribute("lang") == language
     finally:

@@ -32,23 +32,22 @@ def test_case_worker_journey(page, live_server, cast, language):
     page.check(f"#id_case-acts input[value='{term('act', 'recruitment').pk}']")
     page.select_option("#id_case-came_to_notice", "hotline")
     page.fill("#id_case-summary", "Recruited through a job advert.")
-    page.click("form button[type=submit].btn-primary")
-
-    page.wait_for_url(re.compile(r".*/cases/[0-9a-f-]{36}/$"))
+    with page.expect_navigation(url=re.compile(r".*/cases/[0-9a-f-]{36}/$")):
+        page.click("form button[type=submit].btn-primary")
     reference = page.locator("h1 .case-ref").inner_text()
     assert re.fullmatch(r"NCT-\d{4}-\d{6}", reference)
     assert "Quliyeva Nərmin" in page.locator("[data-testid=person-name]").inner_text()
 
     # Find it in the list by reference and by form of exploitation.
     page.goto(f"{live_server.url}/cases/?reference={reference.rsplit('-', 1)[1]}")
-    page.get_by_role("link", name=reference).click()
-    page.wait_for_url(re.compile(r".*/cases/[0-9a-f-]{36}/$"))
+    with page.expect_navigation(url=re.compile(r".*/cases/[0-9a-f-]{36}/$")):
+        page.get_by_role("link", name=reference).click()
 
     # Edit: move to follow-up.
     page.locator("a[href$='/edit/']").click()
     page.select_option("#id_status", "FollowUp")
-    page.click("form button[type=submit].btn-primary")
-    page.wait_for_url(re.compile(r".*/cases/[0-9a-f-]{36}/$"))
+    with page.expect_navigation(url=re.compile(r".*/cases/[0-9a-f-]{36}/$")):
+        page.click("form button[type=submit].btn-primary")
     assert SAVED[language] in page.locator(".alert").first.inner_text().lower()
 
     # A note through HTMX (no page reload) and a trafficking event.
@@ -60,8 +59,8 @@ def test_case_worker_journey(page, live_server, cast, language):
     page.select_option("#id_event-country", str(term("country", "AE").pk))
     page.fill("#id_event-place", "Dubai")
     page.fill("#id_event-date_from", "2025-05-01")
-    page.locator("form[action$='/events/'] button[type=submit]").click()
-    page.wait_for_url(re.compile(r".*/cases/[0-9a-f-]{36}/$"))
+    with page.expect_navigation(url=re.compile(r".*/cases/[0-9a-f-]{36}/$")):
+        page.locator("form[action$='/events/'] button[type=submit]").click()
     assert "Dubai" in page.locator("#route-heading + div table").inner_text()
 
 
@@ -69,7 +68,8 @@ def test_bad_intake_shows_what_to_fix(page, live_server, cast):
     complete_sign_in(page, live_server, cast.worker, "en")
     page.goto(f"{live_server.url}/cases/new/")
     page.fill("#id_person-email", "not-an-email")
-    page.click("form button[type=submit].btn-primary")
+    with page.expect_navigation():  # the form comes back
+        page.click("form button[type=submit].btn-primary")
     assert page.locator(".alert-danger").first.is_visible()
     assert page.locator("#id_person-given_name_error").is_visible()  # no name at all
     assert page.locator("#id_person-email_error").is_visible()
@@ -87,8 +87,8 @@ def test_phone_width_has_a_usable_menu(browser, live_server, cast):
     page.locator("#mainnav.collapse.show").wait_for(state="visible")
     page.locator("#nav-cases").click()  # the menu's "Cases" group (issue 15: grouped, so it never wraps)
     page.locator('[data-nav-group="cases"] .dropdown-menu.show').wait_for(state="visible")
-    page.get_by_role("link", name="Cases", exact=True).click()
-    page.wait_for_url(re.compile(r".*/cases/$"))
+    with page.expect_navigation(url=re.compile(r".*/cases/$")):
+        page.get_by_role("link", name="Cases", exact=True).click()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390 + 1, "the page scrolls sideways on a phone"
     context.close()

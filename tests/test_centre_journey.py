@@ -68,39 +68,39 @@ def test_the_centre_receives_a_returning_citizen_and_rehabilitates_her(browser, 
         complete_sign_in(page, live_server, world.centre_worker, language)
         assert page.locator("html").get_attribute("lang") == language
         page.goto(f"{live_server.url}/referrals/")
-        page.locator(f"[data-testid=referral-list] a[href*='{referral.uuid}']").first.click()
-        page.wait_for_url(REFERRAL_PAGE)
+        with page.expect_navigation(url=REFERRAL_PAGE):
+            page.locator(f"[data-testid=referral-list] a[href*='{referral.uuid}']").first.click()
         assert "Heydar Aliyev airport" in page.locator("[data-testid=return-plan]").inner_text()
         assert violations(page) == [], "referral page"
-        page.locator("[data-testid=accept]").click()
-        page.wait_for_url(REFERRAL_PAGE)
+        with page.expect_navigation(url=REFERRAL_PAGE):
+            page.locator("[data-testid=accept]").click()
         assert Referral.objects.system().get(pk=referral.pk).status == Status.ACCEPTED
         page.fill("#id_arrived_at", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
         page.fill("#id_note", "Met at the gate by two staff; taken to the centre.")
-        page.locator("form[action$='/arrival/'] button[type=submit]").click()
-        page.wait_for_url(REFERRAL_PAGE)
+        with page.expect_navigation(url=REFERRAL_PAGE):
+            page.locator("form[action$='/arrival/'] button[type=submit]").click()
         assert ReturnPlan.objects.system().get(referral=referral).arrived_at is not None
         assert "Met at the gate" in page.locator("[data-testid=arrived]").inner_text()
 
         # --- Protection and rehabilitation: the plan, agreed. --------------------------------------------
         page.locator("[data-testid=open-case]").click()
-        page.locator("[data-testid=assistance-link]").click()
-        page.wait_for_url(ASSISTANCE_PAGE)
+        with page.expect_navigation(url=ASSISTANCE_PAGE):
+            page.locator("[data-testid=assistance-link]").click()
         assert page.locator("[data-testid=close-case]").count() == 0  # the consulate owns the case
-        page.locator("[data-testid=plan-create]").click()
-        page.wait_for_url(ASSISTANCE_PAGE)
+        with page.expect_navigation(url=ASSISTANCE_PAGE):
+            page.locator("[data-testid=plan-create]").click()
         for area, text in (("legal", "Claim the unpaid wages and compensation."),
                            ("psychological", "Weekly sessions with the centre's psychologist.")):
             page.locator("[data-testid=goal-add]").click()
             page.select_option("#id_area", area)
             page.fill("#id_description", text)
-            _submit(page)
-            page.wait_for_url(ASSISTANCE_PAGE)
+            with page.expect_navigation(url=ASSISTANCE_PAGE):
+                _submit(page)
         assert page.locator("[data-testid=goal]").count() == 2
         page.locator("[data-testid=agreement]").click()
         page.fill("#id_note", "Agreed to both goals.")
-        _submit(page)
-        page.wait_for_url(ASSISTANCE_PAGE)
+        with page.expect_navigation(url=ASSISTANCE_PAGE):
+            _submit(page)
         assert RehabilitationPlan.objects.system().get(case=case).status == "agreed"
         assert PlanGoal.objects.system().filter(case=case).count() == 2
 
@@ -112,8 +112,8 @@ def test_the_centre_receives_a_returning_citizen_and_rehabilitates_her(browser, 
         page.fill("#id_delivered_at", when.strftime("%Y-%m-%dT%H:%M"))
         page.fill("#id_duration_minutes", "60")
         page.fill("#id_description", "First session: sleep and safety.")
-        _submit(page)
-        page.wait_for_url(ASSISTANCE_PAGE)
+        with page.expect_navigation(url=ASSISTANCE_PAGE):
+            _submit(page)
         assert "First session" in page.locator("[data-testid=services]").inner_text()
         assert ServiceDelivery.objects.system().filter(case=case, kind="psychological").exists()
 
@@ -122,8 +122,8 @@ def test_the_centre_receives_a_returning_citizen_and_rehabilitates_her(browser, 
         page.select_option("#id_kind", "one_time")
         page.fill("#id_paid_on", timezone.localdate().isoformat())
         page.select_option("#id_source", "state_budget")
-        _submit(page)
-        page.wait_for_url(ASSISTANCE_PAGE)
+        with page.expect_navigation(url=ASSISTANCE_PAGE):
+            _submit(page)
         assert re.search(r"700[.,]00 AZN", page.locator("[data-testid=payments]").inner_text())
         assert AllowancePayment.objects.system().filter(case=case).get().institution == world.centre
         assert violations(page) == [], "rehabilitation page"
@@ -134,8 +134,8 @@ def test_the_centre_receives_a_returning_citizen_and_rehabilitates_her(browser, 
         # --- Progress reported to the consulate on the referral. ------------------------------------------
         page.goto(f"{live_server.url}/referrals/{referral.uuid}/")
         page.fill("form[action$='/progress/'] textarea[name=text]", "Plan agreed; first session held.")
-        page.locator("form[action$='/progress/'] button[type=submit]").click()
-        page.wait_for_url(REFERRAL_PAGE)
+        with page.expect_navigation(url=REFERRAL_PAGE):
+            page.locator("form[action$='/progress/'] button[type=submit]").click()
         assert "Plan agreed; first session held." in page.locator("[data-testid=referral-timeline]").inner_text()
         assert page.locator("html").get_attribute("lang") == language
     finally:

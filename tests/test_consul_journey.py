@@ -85,8 +85,8 @@ def test_the_consul_returns_a_citizen_and_is_notified_of_a_foreign_victim(browse
         consul.check(f"#id_case-exploitation_forms input[value='{term('exploitation', 'forced_labour').pk}']")
         consul.select_option("#id_case-came_to_notice", "consulate")
         consul.fill("#id_case-summary", "Held by her employer in Dubai; passport taken away.")
-        consul.click("form button[type=submit].btn-primary")
-        consul.wait_for_url(CASE_PAGE)
+        with consul.expect_navigation(url=CASE_PAGE):
+            consul.click("form button[type=submit].btn-primary")
         reference = consul.locator("h1 .case-ref").inner_text()
         case = Case.objects.system().get(reference=reference)
         assert case.owner_institution == world.consulate
@@ -98,8 +98,8 @@ def test_the_consul_returns_a_citizen_and_is_notified_of_a_foreign_victim(browse
         consul.locator("[data-testid=conversation-form]").wait_for()
         consul.check("input[name='return-answer'][value=given]")
         consul.check("input[name='research-answer'][value=refused]")
-        consul.locator("[data-testid=conversation-save]").click()
-        consul.wait_for_url(re.compile(rf".*/cases/{case.uuid}/(#consent)?$"))
+        with consul.expect_navigation(url=re.compile(rf".*/cases/{case.uuid}/(#consent)?$")):
+            consul.locator("[data-testid=conversation-save]").click()
         assert Consent.objects.system().get(case=case, purpose=Purpose.RETURN).decision == Decision.GIVEN
 
         # The referral home, to the state assistance centre: identity and the return only.
@@ -110,8 +110,8 @@ def test_the_consul_returns_a_citizen_and_is_notified_of_a_foreign_victim(browse
         for box in consul.locator("#id_shared_sections input[type=checkbox]").all():
             box.set_checked(box.get_attribute("value") in ("identity", "return"))
         consul.fill("#id_message", "Arrives without a passport; needs to be met at the airport.")
-        consul.locator("form.card button[type=submit].btn-primary").click()
-        consul.wait_for_url(REFERRAL_PAGE)
+        with consul.expect_navigation(url=REFERRAL_PAGE):
+            consul.locator("form.card button[type=submit].btn-primary").click()
         referral = Referral.objects.system().get(case=case)
         assert referral.purpose == Purpose.RETURN and referral.to_institution == world.centre
         assert sorted(referral.shared_sections) == ["identity", "return"]
@@ -123,8 +123,8 @@ def test_the_consul_returns_a_citizen_and_is_notified_of_a_foreign_victim(browse
         consul.fill("#id_arrival_at", arrival.strftime("%Y-%m-%dT%H:%M"))
         consul.fill("#id_arrival_point", "Heydar Aliyev airport, terminal 1")
         consul.fill("#id_travel_details", "Flight J2 012, escorted by IOM")
-        consul.locator("form[action$='/return-plan/'] button[type=submit]").click()
-        consul.wait_for_url(REFERRAL_PAGE)
+        with consul.expect_navigation(url=REFERRAL_PAGE):
+            consul.locator("form[action$='/return-plan/'] button[type=submit]").click()
         plan = ReturnPlan.objects.system().get(referral=referral)
         assert plan.documents == "issued" and plan.arrival_point == "Heydar Aliyev airport, terminal 1"
         assert "Heydar Aliyev airport" in consul.locator("[data-testid=return-plan]").inner_text()
@@ -150,8 +150,8 @@ def test_the_consul_returns_a_citizen_and_is_notified_of_a_foreign_victim(browse
         # On the case's protection page the consulate records the return itself: the reception at home,
         # with the centre receiving her, then the return done; a follow-up falls due.
         consul.goto(f"{live_server.url}/cases/{case.uuid}/")
-        consul.locator("[data-testid=assistance-link]").click()
-        consul.wait_for_url(ASSISTANCE_PAGE)
+        with consul.expect_navigation(url=ASSISTANCE_PAGE):
+            consul.locator("[data-testid=assistance-link]").click()
         assert consul.locator("[data-testid=plan-create]").count() == 0  # the plan is not the consul's to draw up
         assert consul.locator("[data-testid=allowance-add]").count() == 0
         consul.locator(f"a[href$='/assistance/cases/{case.uuid}/returns/new/']").click()
@@ -159,14 +159,14 @@ def test_the_consul_returns_a_citizen_and_is_notified_of_a_foreign_victim(browse
         _choose_country(consul, "id_country", term("country", "AE"), language)
         consul.select_option("#id_receiving_organisation", str(world.centre.pk))
         consul.select_option("#id_consulate", str(world.consulate.pk))
-        _submit(consul)
-        consul.wait_for_url(ASSISTANCE_PAGE)
+        with consul.expect_navigation(url=ASSISTANCE_PAGE):
+            _submit(consul)
         back_home = AssistanceReturn.objects.system().get(case=case)
         assert back_home.direction == "reception" and back_home.consulate == world.consulate
         consul.locator(f"a[href$='/assistance/returns/{back_home.uuid}/complete/']").click()
         consul.fill("#id_completed_on", timezone.localdate().isoformat())
-        _submit(consul)
-        consul.wait_for_url(ASSISTANCE_PAGE)
+        with consul.expect_navigation(url=ASSISTANCE_PAGE):
+            _submit(consul)
         assert AssistanceReturn.objects.system().get(pk=back_home.pk).status == "completed"
         follow_up = FollowUp.objects.system().get(case=case)
         with translation.override(language):
@@ -187,19 +187,19 @@ def test_the_consul_returns_a_citizen_and_is_notified_of_a_foreign_victim(browse
         complete_sign_in(embassy, live_server, world.uz_consul, language)
         assert embassy.locator("html").get_attribute("lang") == language
         embassy.goto(f"{live_server.url}/referrals/")
-        embassy.locator(f"[data-testid=referral-list] a[href*='{notice.uuid}']").first.click()
-        embassy.wait_for_url(REFERRAL_PAGE)
+        with embassy.expect_navigation(url=REFERRAL_PAGE):
+            embassy.locator(f"[data-testid=referral-list] a[href*='{notice.uuid}']").first.click()
         assert "Asks for a new passport." in embassy.locator("[data-testid=referral-message]").inner_text()
         assert "Karimova" not in embassy.content()  # not before accepting
         with translation.override(language):
             purpose = str(Purpose.CONSULAR_NOTIFICATION.label)
         assert purpose in embassy.locator("main").inner_text()
         assert violations(embassy) == [], "referral to the embassy"
-        embassy.locator("[data-testid=accept]").click()
-        embassy.wait_for_url(REFERRAL_PAGE)
+        with embassy.expect_navigation(url=REFERRAL_PAGE):
+            embassy.locator("[data-testid=accept]").click()
         assert Referral.objects.system().get(pk=notice.pk).status == Status.ACCEPTED
-        embassy.locator("[data-testid=open-case]").click()
-        embassy.wait_for_url(CASE_PAGE)
+        with embassy.expect_navigation(url=CASE_PAGE):
+            embassy.locator("[data-testid=open-case]").click()
         assert "Karimova" in embassy.locator("[data-testid=person-name]").inner_text()
         assert embassy.locator("[data-testid=shared-sections]").count() == 1
         assert "wages never paid" not in embassy.content()  # what happened is not the embassy's to see

@@ -40,16 +40,16 @@ def _record(page, live_server, reason, **checks):
     """From the desk, with the quick key N: a contact for `reason`."""
     page.goto(f"{live_server.url}/hotline/")
     page.locator("#desk-today").wait_for()
-    page.keyboard.press("n")
-    page.wait_for_url(re.compile(r".*/hotline/new/$"))
+    with page.expect_navigation(url=re.compile(r".*/hotline/new/$")):
+        page.keyboard.press("n")
     page.select_option("#id_reason", reason)
     for field, value in checks.items():
         if value is True:
             page.check(f"#id_{field}")
         else:
             page.fill(f"#id_{field}", str(value))
-    page.locator("#contact-form button[type=submit]").click()
-    page.wait_for_url(re.compile(r".*/hotline/[0-9a-f-]{36}/$"))
+    with page.expect_navigation(url=re.compile(r".*/hotline/[0-9a-f-]{36}/$")):
+        page.locator("#contact-form button[type=submit]").click()
     return page.locator("h1").inner_text()
 
 
@@ -83,8 +83,8 @@ def test_a_call_that_becomes_a_case(browser, live_server, world, language):
         page.fill("#id_person-given_name", "Nərmin")
         page.fill("#id_person-family_name", "Cəfərova")
         page.fill("#id_person-birth_date", "1994-03-05")
-        page.locator("main form button[type=submit]").click()
-        page.wait_for_url(re.compile(r".*/cases/[0-9a-f-]{36}/$"))
+        with page.expect_navigation(url=re.compile(r".*/cases/[0-9a-f-]{36}/$")):
+            page.locator("main form button[type=submit]").click()
         with translation.override(language):
             label = str(CameToNotice.HOTLINE.label)
         assert label in page.locator("main").inner_text()
@@ -126,8 +126,8 @@ def test_an_urgent_call_alerts_the_duty_service_and_is_escalated(browser, live_s
     try:
         complete_sign_in(page, live_server, world["supervisor"], language)
         page.goto(f"{live_server.url}/hotline/alerts/")
-        page.locator("#alerts-table form button[type=submit]").click()
-        page.wait_for_url(re.compile(r".*/hotline/alerts/$"))
+        with page.expect_navigation(url=re.compile(r".*/hotline/alerts/$")):
+            page.locator("#alerts-table form button[type=submit]").click()
         assert page.locator("#alerts-table form").count() == 0
         assert Alert.objects.get().acknowledged_by == world["supervisor"]
     finally:
@@ -147,8 +147,8 @@ def test_a_call_linked_to_a_person_already_registered(browser, live_server, worl
         page.locator("main form[role=search] button[type=submit]").click()
         page.locator("#link-results").wait_for()
         assert "Aynur" not in page.url and "Ba%C4%9F" not in page.url and "?" not in page.url  # POSTed
-        page.locator(f"#link-results button:has-text('{case.reference}')").click()
-        page.wait_for_url(re.compile(r".*/hotline/[0-9a-f-]{36}/$"))
+        with page.expect_navigation(url=re.compile(r".*/hotline/[0-9a-f-]{36}/$")):
+            page.locator(f"#link-results button:has-text('{case.reference}')").click()
         assert case.reference in page.locator("#contact-case").inner_text()
     finally:
         context.close()

@@ -34,15 +34,15 @@ def test_screening_to_decision_journey(page, browser, live_server, cast):
     page.goto(f"{live_server.url}/cases/{case.uuid}/")
     assert page.locator("[data-testid=identification-panel] [data-deadline=referral]").get_attribute(
         "data-state") == "due"
-    page.locator(f"a[href$='/identification/cases/{case.uuid}/screenings/new/']").click()
-    page.wait_for_url(re.compile(r".*/screenings/new/$"))
+    with page.expect_navigation(url=re.compile(r".*/screenings/new/$")):
+        page.locator(f"a[href$='/identification/cases/{case.uuid}/screenings/new/']").click()
     assert "Adults, labour exploitation" in page.locator("[data-testid=list-label]").inner_text()
     page.check(f"#id_acts input[value='{term('act', 'recruitment').pk}']")
     page.fill("#id_acts_facts", "Recruited through an online job advert for hotel work in Baku.")
     page.check("input[name='ind-deceptive_recruitment-job_nature'][value=yes]")
     page.fill("input[name='fact-deceptive_recruitment-job_nature']", "There was no hotel.")
-    page.click("button[name=save]")
-    page.wait_for_url(re.compile(r".*/screenings/[0-9a-f-]{36}/$"))
+    with page.expect_navigation(url=re.compile(r".*/screenings/[0-9a-f-]{36}/$")):
+        page.click("button[name=save]")
     assert page.locator("[data-testid=next-step]").get_attribute("data-next-step") == "refer_assistance"
     assert page.locator("[data-testid=missing]").is_visible()
 
@@ -60,20 +60,21 @@ def test_screening_to_decision_journey(page, browser, live_server, cast):
         if section.get_attribute("open") is None:  # the form is in sections: open the one to answer
             section.locator("summary").first.click()
         page.check(f"input[name='ind-{code}'][value=yes]")
-    page.click("button[name=save]")
-    page.wait_for_url(re.compile(r".*/screenings/[0-9a-f-]{36}/$"))
+    with page.expect_navigation(url=re.compile(r".*/screenings/[0-9a-f-]{36}/$")):
+        page.click("button[name=save]")
     assert page.locator("[data-testid=next-step]").get_attribute("data-next-step") == "refer_identification"
     assert page.locator("[data-element=deceptive_recruitment][data-met=yes]").count() == 1
     assert page.locator("[data-element=coercion_at_destination][data-met=yes]").count() == 1
-    page.click("button[name=complete]")
-    page.wait_for_url(re.compile(r".*/screenings/[0-9a-f-]{36}/$"))
+    with page.expect_navigation(url=re.compile(r".*/screenings/[0-9a-f-]{36}/$")):
+        page.click("button[name=complete]")
     assert page.locator("[data-testid=screening-status]").inner_text() == "Completed"
 
     # Refer within the deadline; without consent nothing is sent.
-    page.get_by_role("link", name="Refer for identification").click()
-    page.wait_for_url(re.compile(r".*/refer/$"))
+    with page.expect_navigation(url=re.compile(r".*/refer/$")):
+        page.get_by_role("link", name="Refer for identification").click()
     page.fill("#id_note", "The person is staying at the NGO shelter.")
-    page.locator("form button[type=submit].btn-danger").click()
+    with page.expect_navigation():  # the form comes back
+        page.locator("form button[type=submit].btn-danger").click()
     # No consent for identification recorded yet: nothing is sent, the page offers to record it.
     assert page.locator("[data-testid=refer-errors]").is_visible()
     assert Identification.objects.system().get(case=case).status == IdentificationStatus.SCREENED
@@ -81,8 +82,8 @@ def test_screening_to_decision_journey(page, browser, live_server, cast):
 
     identification_consent(cast.worker, case)
     page.fill("#id_note", "The person is staying at the NGO shelter.")
-    page.locator("form button[type=submit].btn-danger").click()
-    page.wait_for_url(re.compile(rf".*/cases/{case.uuid}/$"))
+    with page.expect_navigation(url=re.compile(rf".*/cases/{case.uuid}/$")):
+        page.locator("form button[type=submit].btn-danger").click()
     panel = page.locator("[data-testid=identification-panel]")
     assert panel.locator("[data-deadline=referral]").get_attribute("data-state") == "done"
     assert panel.locator("[data-deadline=no_expulsion]").count() == 1
@@ -94,22 +95,23 @@ def test_screening_to_decision_journey(page, browser, live_server, cast):
     try:
         sign_in(officer, live_server, cast.officer)
         # the dashboard's work list (issue 15): the case waiting for the decision leads to the decision
-        officer.locator(f"[data-testid=work-list] tr[data-kind=identification_decision] "
-                        f"a[href$='/identification/cases/{case.uuid}/decide/']").click()
-        officer.wait_for_url(re.compile(r".*/decide/$"))
+        with officer.expect_navigation(url=re.compile(r".*/decide/$")):
+            officer.locator(f"[data-testid=work-list] tr[data-kind=identification_decision] "
+                            f"a[href$='/identification/cases/{case.uuid}/decide/']").click()
         assert "NGO shelter" in officer.locator("main").inner_text()
         officer.check("input[name=outcome][value=recognised]")
         officer.check("#id_release_from_liability")
         officer.fill("#id_liability_note", "Working without a permit.")
         officer.select_option("#id_certificate_language", "ru")
-        officer.locator("form button[type=submit].btn-primary").click()  # no document yet: refused
+        with officer.expect_navigation():  # no document yet: refused, the form comes back
+            officer.locator("form button[type=submit].btn-primary").click()
         assert officer.locator("[data-testid=documents-errors]").is_visible()
         assert Case.objects.system().get(pk=case.pk).trafficking_status == TraffickingStatus.POSSIBLE
         officer.fill("#id_doc-0-title", "Inquiry report")
         officer.fill("#id_doc-0-date", timezone.localdate().isoformat())
         officer.fill("#id_doc-0-reference", "MD-2026/17")
-        officer.locator("form button[type=submit].btn-primary").click()
-        officer.wait_for_url(re.compile(rf".*/cases/{case.uuid}/$"))
+        with officer.expect_navigation(url=re.compile(rf".*/cases/{case.uuid}/$")):
+            officer.locator("form button[type=submit].btn-primary").click()
         panel = officer.locator("[data-testid=identification-panel]")
         assert "Officially recognised" in panel.locator("[data-testid=identification-status]").inner_text()
         assert panel.locator("[data-deadline=residence_permit]").get_attribute("data-state") == "due"
@@ -161,8 +163,8 @@ def test_identification_pages_pass_axe(browser, live_server, cast):
             assert _violations(page, part) == [], path
         page.goto(f"{live_server.url}/identification/cases/{case.uuid}/screenings/new/")
         page.check(f"#id_acts input[value='{term('act', 'recruitment').pk}']")
-        page.click("button[name=save]")
-        page.wait_for_url(re.compile(r".*/screenings/[0-9a-f-]{36}/$"))
+        with page.expect_navigation(url=re.compile(r".*/screenings/[0-9a-f-]{36}/$")):
+            page.click("button[name=save]")
         assert _violations(page) == [], "screening with a recommendation"
 
         from tests.support.identification import refer_with_consent

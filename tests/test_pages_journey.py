@@ -62,8 +62,8 @@ def test_language_switch_after_a_failed_form(browser, live_server, cast, languag
         page.locator("#route-heading ~ details > summary").click()
         page.fill("#id_event-date_from", "2026-05-01")
         page.fill("#id_event-date_to", "2026-04-01")
-        page.locator("#route-heading ~ details button[type=submit]").click()
-        page.wait_for_url(re.compile(r".*/events/$"))
+        with page.expect_navigation(url=re.compile(r".*/events/$")):
+            page.locator("#route-heading ~ details button[type=submit]").click()
         assert page.locator(".errorlist, .invalid-feedback, .alert-danger").count() > 0  # the form came back
         with page.expect_navigation() as landed:
             page.select_option("#language-select", target)

@@ -40,11 +40,12 @@ def test_a_supervisor_reverses_a_wrong_payment_and_the_correct_one_is_recorded(b
         complete_sign_in(boss, live_server, supervisor, language)
         boss.goto(url)
         boss.locator("[data-testid=allowance-reverse]").click()
-        _submit(boss)  # no reason: told at the field
+        with boss.expect_navigation():  # no reason: told at the field
+            _submit(boss)
         assert boss.locator("#id_reason_error").is_visible()
         boss.fill("#id_reason", "Entered with the wrong date; the order was paid on 2 March")
-        _submit(boss)
-        boss.wait_for_url(CASE_PAGE)
+        with boss.expect_navigation(url=CASE_PAGE):
+            _submit(boss)
         assert boss.locator("[data-testid=payment-reversed]").count() == 1
         assert boss.locator("[data-testid=allowance-reverse]").count() == 0
         worker.goto(url)
@@ -52,8 +53,8 @@ def test_a_supervisor_reverses_a_wrong_payment_and_the_correct_one_is_recorded(b
         worker.select_option("#id_kind", "one_time")
         worker.fill("#id_paid_on", "2024-03-02")
         worker.select_option("#id_source", "state_budget")
-        _submit(worker)
-        worker.wait_for_url(CASE_PAGE)
+        with worker.expect_navigation(url=CASE_PAGE):
+            _submit(worker)
         assert worker.locator("[data-testid=payments] tbody tr").count() == 2
         assert worker.locator("[data-testid=payment-reversed]").count() == 1
     finally:

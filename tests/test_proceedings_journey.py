@@ -47,8 +47,8 @@ def test_the_police_and_the_ngo_see_one_case_in_court(browser, live_server, cast
         page.goto(f"{live_server.url}/cases/{case.uuid}/")
         panel = page.get_by_test_id("proceedings-panel")
         assert NUMBER in panel.inner_text() and IN_COURT[language] in panel.inner_text()
-        page.get_by_test_id("proceedings-open").click()
-        page.wait_for_url(re.compile(rf".*/proceedings/case/{case.uuid}/$"))
+        with page.expect_navigation(url=re.compile(rf".*/proceedings/case/{case.uuid}/$")):
+            page.get_by_test_id("proceedings-open").click()
         file = page.get_by_test_id("investigation-file")
         assert page.get_by_test_id("criminal-case-number").inner_text() == NUMBER
         assert IN_COURT[language] in page.get_by_test_id("stage").inner_text()
@@ -57,8 +57,8 @@ def test_the_police_and_the_ngo_see_one_case_in_court(browser, live_server, cast
         page.get_by_test_id("hearing-add").click()
         page.fill("#id_starts_at", "2030-05-14T11:00")
         page.fill("#id_court", "Bakı Apellyasiya Məhkəməsi")
-        page.locator("main form button[type=submit]").click()
-        page.wait_for_url(re.compile(rf".*/proceedings/case/{case.uuid}/$"))
+        with page.expect_navigation(url=re.compile(rf".*/proceedings/case/{case.uuid}/$")):
+            page.locator("main form button[type=submit]").click()
         hearings = page.get_by_test_id("hearings").inner_text()
         assert "Bakı Apellyasiya Məhkəməsi" in hearings and "Bakı Ağır Cinayətlər Məhkəməsi" in hearings
     finally:
@@ -71,8 +71,8 @@ def test_the_police_and_the_ngo_see_one_case_in_court(browser, live_server, cast
         panel = page.get_by_test_id("proceedings-panel")
         assert "Bakı Ağır Cinayətlər Məhkəməsi" in panel.get_by_test_id("next-hearing").inner_text()
         assert NUMBER not in page.content() and "Qasımov" not in page.content()
-        page.get_by_test_id("proceedings-open").click()
-        page.wait_for_url(re.compile(rf".*/proceedings/case/{case.uuid}/$"))
+        with page.expect_navigation(url=re.compile(rf".*/proceedings/case/{case.uuid}/$")):
+            page.get_by_test_id("proceedings-open").click()
         assert HEARINGS[language] in page.locator("main").inner_text()
         rows = page.get_by_test_id("hearing")
         assert rows.count() == 2

@@ -58,8 +58,8 @@ def test_public_pages_on_a_phone(browser, live_server, directory, language):
             assert page.locator("a[href='tel:152']").first.is_visible()
         # the language switch works without a cookie: another language, same page
         other = "en" if language != "en" else "ru"
-        page.get_by_test_id("language-switch").locator(f"a[hreflang='{other}']").click()
-        page.wait_for_url(re.compile(rf".*/public/where-to-turn/\?lang={other}$"))
+        with page.expect_navigation(url=re.compile(rf".*/public/where-to-turn/\?lang={other}$")):
+            page.get_by_test_id("language-switch").locator(f"a[hreflang='{other}']").click()
         assert page.locator("html").get_attribute("lang") == other
         assert context.cookies() == [], context.cookies()
         foreign = [u for u in requests if not u.startswith(live_server.url)]
@@ -79,8 +79,8 @@ def test_quick_exit_replaces_the_history_entry(browser, live_server, db, languag
         page.goto(f"{live_server.url}/public/?lang={language}")
         page.goto(f"{live_server.url}/public/rights/?lang={language}")
         length = page.evaluate("history.length")
-        page.get_by_test_id("quick-exit").click()
-        page.wait_for_url(EXIT)
+        with page.expect_navigation(url=EXIT):
+            page.get_by_test_id("quick-exit").click()
         assert page.evaluate("history.length") == length  # replaced, not added
         page.go_back()
         assert "/public/rights/" not in page.url  # "Back" does not return to the page that was left
@@ -89,8 +89,8 @@ def test_quick_exit_replaces_the_history_entry(browser, live_server, db, languag
         # The Esc key leaves the same way.
         page.goto(f"{live_server.url}/public/trafficking/?lang={language}")
         length = page.evaluate("history.length")
-        page.keyboard.press("Escape")
-        page.wait_for_url(EXIT)
+        with page.expect_navigation(url=EXIT):
+            page.keyboard.press("Escape")
         assert page.evaluate("history.length") == length
     finally:
         context.close()

@@ -37,8 +37,8 @@ def sign_in(page, live_server, user, language="en"):
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(rf"^{re.escape(live_server.url)}/$"))
+    with page.expect_navigation(url=re.compile(rf"^{re.escape(live_server.url)}/$")):
+        page.click("main button[type=submit]")
 
 
 def test_ngo_refers_to_the_shelter_which_accepts(page, live_server, cast):
@@ -54,8 +54,8 @@ def test_ngo_refers_to_the_shelter_which_accepts(page, live_server, cast):
     page.select_option("#id_purpose", "referral")
     page.select_option("#id_institution", str(world.shelter.uuid))
     page.select_option("#id_method", "written")
-    page.click("main form button[type=submit].btn-primary")
-    page.wait_for_url(re.compile(rf".*/cases/{case.uuid}/$"))
+    with page.expect_navigation(url=re.compile(rf".*/cases/{case.uuid}/$")):
+        page.click("main form button[type=submit].btn-primary")
     assert page.locator("[data-testid=consent-table] tr[data-state=valid]").count() == 1
 
     # … and sends the referral.
@@ -65,8 +65,8 @@ def test_ngo_refers_to_the_shelter_which_accepts(page, live_server, cast):
     page.select_option("#id_urgency", "urgent")
     assert page.locator("#id_shared_sections input[value=identity]").is_checked()
     page.fill("#id_message", "Needs a safe place tonight; speaks Russian.")
-    page.click("main form button[type=submit].btn-primary")
-    page.wait_for_url(re.compile(rf".*/referrals/{UUID}/$"))
+    with page.expect_navigation(url=re.compile(rf".*/referrals/{UUID}/$")):
+        page.click("main form button[type=submit].btn-primary")
     assert page.locator("[data-testid=referral-status]").first.get_attribute("data-status") == "pending"
     referral_url = page.url
 
@@ -77,16 +77,16 @@ def test_ngo_refers_to_the_shelter_which_accepts(page, live_server, cast):
     assert "Aysel" not in page.content()
     page.locator("#nav-cases").click()  # the menu's "Cases" group
     page.locator("[data-testid=nav-referrals]").click()
-    page.get_by_role("link", name=case.reference).click()
-    page.wait_for_url(referral_url)
+    with page.expect_navigation(url=referral_url):
+        page.get_by_role("link", name=case.reference).click()
     assert "Needs a safe place tonight" in page.locator("[data-testid=referral-message]").inner_text()
-    page.locator("[data-testid=accept]").click()
-    page.wait_for_url(referral_url)
+    with page.expect_navigation(url=referral_url):
+        page.locator("[data-testid=accept]").click()
     assert page.locator("[data-testid=referral-status]").first.get_attribute("data-status") == "accepted"
 
     # Now the case is open to the shelter, limited to what was shared.
-    page.locator("[data-testid=open-case]").click()
-    page.wait_for_url(re.compile(rf".*/cases/{case.uuid}/$"))
+    with page.expect_navigation(url=re.compile(rf".*/cases/{case.uuid}/$")):
+        page.locator("[data-testid=open-case]").click()
     assert page.locator("h1 .case-ref").inner_text() == case.reference
     assert page.locator("[data-testid=shared-sections]").is_visible()
 
@@ -94,8 +94,8 @@ def test_ngo_refers_to_the_shelter_which_accepts(page, live_server, cast):
     sign_in(page, live_server, world.worker)
     page.goto(f"{live_server.url}/cases/{case.uuid}/")
     page.locator("[data-testid=consent-table] a.btn-outline-danger").click()
-    page.click("main form button[type=submit].btn-danger")
-    page.wait_for_url(re.compile(rf".*/cases/{case.uuid}/$"))
+    with page.expect_navigation(url=re.compile(rf".*/cases/{case.uuid}/$")):
+        page.click("main form button[type=submit].btn-danger")
     sign_in(page, live_server, world.shelter_staff)
     response = page.goto(f"{live_server.url}/cases/{case.uuid}/")
     assert response.status == 404

@@ -40,8 +40,8 @@ def test_high_risk_blocks_family_contact_until_the_supervisor_confirms_the_plan(
         page.goto(f"{live_server.url}/cases/{case.uuid}/")
         badge = page.locator("[data-testid=safety-level]")
         assert "text-bg-secondary" in badge.get_attribute("class")  # not assessed yet
-        badge.click()
-        page.wait_for_url(re.compile(rf".*/safety/case/{case.uuid}/$"))
+        with page.expect_navigation(url=re.compile(rf".*/safety/case/{case.uuid}/$")):
+            badge.click()
         page.locator("[data-testid=assessment-form]").locator("xpath=..").locator("summary").click()
         page.select_option("#id_occasion", "family_contact")
         page.check("input[name=factors][value=traffickers]")
@@ -49,8 +49,8 @@ def test_high_risk_blocks_family_contact_until_the_supervisor_confirms_the_plan(
         page.check("input[name=level][value=high]")
         page.fill("#id_reasons", "The recruiter is her uncle and visits the family.")
         page.fill("#id_review_on", review)
-        page.locator("[data-testid=assessment-form] button[type=submit]").click()
-        page.wait_for_url(re.compile(rf".*/safety/case/{case.uuid}/$"))
+        with page.expect_navigation(url=re.compile(rf".*/safety/case/{case.uuid}/$")):
+            page.locator("[data-testid=assessment-form] button[type=submit]").click()
 
         # The level is on the case header.
         page.goto(f"{live_server.url}/cases/{case.uuid}/")
@@ -63,11 +63,11 @@ def test_high_risk_blocks_family_contact_until_the_supervisor_confirms_the_plan(
         blocked = page.locator("[data-testid=safety-blocked]")
         blocked.wait_for()
         assert case.owner_institution.name in blocked.inner_text()
-        blocked.locator("a").click()
-        page.wait_for_url(re.compile(r".*#safety-plan$"))
+        with page.expect_navigation(url=re.compile(r".*#safety-plan$")):
+            blocked.locator("a").click()
         page.fill("#id_safety_plan", "She meets her mother only at the shelter, with an escort.")
-        page.locator("[data-testid=safety-plan] form button[type=submit]").click()
-        page.wait_for_url(re.compile(r".*#safety-plan$"))
+        with page.expect_navigation(url=re.compile(r".*#safety-plan$")):
+            page.locator("[data-testid=safety-plan] form button[type=submit]").click()
         # She cannot confirm her own plan: there is no button for her.
         assert page.locator("form[action$='/confirm/']").count() == 0
     finally:
@@ -87,8 +87,8 @@ def test_high_risk_blocks_family_contact_until_the_supervisor_confirms_the_plan(
         complete_sign_in(page, live_server, cast.worker, language)
         page.goto(f"{live_server.url}/safety/case/{case.uuid}/")
         page.fill("#id_contacted_on", today)
-        page.locator("[data-testid=contact-form] button[type=submit]").click()
-        page.wait_for_url(re.compile(r".*#family-contact$"))
+        with page.expect_navigation(url=re.compile(r".*#family-contact$")):
+            page.locator("[data-testid=contact-form] button[type=submit]").click()
         assert page.locator("[data-testid=safety-blocked]").count() == 0
         assert page.locator("#family-contact li").count() == 1
         assert page.locator("#family-contact li.text-muted").count() == 0

@@ -15,8 +15,8 @@ def sign_in(page, live_server, username):
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_url(lambda url: "/login/" not in url)
+    with page.expect_navigation(url=lambda url: "/login/" not in url):
+        page.locator("form button[type=submit]").last.click()
 
 
 def type_person(page, live_server, family, given, birth, phone=""):
@@ -41,8 +41,8 @@ def test_intake_warns_of_the_existing_case_across_spellings(page, live_server, c
     warning = page.locator("[data-duplicate-candidates]")
     warning.wait_for()
     assert existing.reference in warning.inner_text()
-    warning.get_by_role("link").first.click()
-    page.wait_for_url(f"**/cases/{existing.uuid}/")
+    with page.expect_navigation(url=f"**/cases/{existing.uuid}/"):
+        warning.get_by_role("link").first.click()
 
 
 def test_intake_in_another_institution_names_only_the_coordinator(page, live_server, cast, existing):
@@ -84,8 +84,8 @@ def test_the_searched_name_stays_out_of_the_address_and_back_does_not_search_aga
                                       "|| e.getAttribute('action') || e.getAttribute('src'))")
     assert links and not [a for a in links if "emmedova" in a.lower() or "aisel" in a.lower()]
     assert page.locator("#id_q").input_value() == "Memmedova Aisel"  # kept in the form, not in the address
-    page.locator("#search-results").get_by_role("link", name=existing.reference).click()
-    page.wait_for_url(f"**/cases/{existing.uuid}/")
+    with page.expect_navigation(url=f"**/cases/{existing.uuid}/"):
+        page.locator("#search-results").get_by_role("link", name=existing.reference).click()
     try:
         page.go_back()
     except PlaywrightError as asked:  # Chromium's "Confirm form resubmission" page: it asks, it does not resend

@@ -28,8 +28,8 @@ def csp_violations(page):
 
 
 def sign_out(page):
-    page.locator("nav form[action$='/logout/'] button").click()
-    page.wait_for_url(re.compile(r".*/login/$"))
+    with page.expect_navigation(url=re.compile(r".*/login/$")):
+        page.locator("nav form[action$='/logout/'] button").click()
 
 
 def test_two_factor_enrolment_and_sign_in(page, live_server, cast, production_sign_in):
@@ -37,8 +37,8 @@ def test_two_factor_enrolment_and_sign_in(page, live_server, cast, production_si
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", "worker")
     page.fill("#id_password", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(re.compile(r".*/account/2fa/setup/.*"))
+    with page.expect_navigation(url=re.compile(r".*/account/2fa/setup/.*")):
+        page.locator("main form button[type=submit]").click()
     # The password alone opens nothing.
     page.goto(f"{live_server.url}/cases/")
     assert "/account/2fa/setup/" in page.url
@@ -47,13 +47,16 @@ def test_two_factor_enrolment_and_sign_in(page, live_server, cast, production_si
     assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
     secret = page.locator("[data-testid=totp-secret]").inner_text().strip()
     page.fill("#id_code", "000000")
-    page.locator("main form button[type=submit]").click()
+    with page.expect_navigation():  # the form comes back
+        page.locator("main form button[type=submit]").click()
     assert page.locator(".invalid-feedback, .is-invalid").count() > 0
     page.fill("#id_code", code_from_secret(secret))
-    page.locator("main form button[type=submit]").click()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
     codes = page.locator("[data-testid=recovery-codes] code").all_inner_texts()
     assert len(codes) == 10
-    page.locator("main a.btn-primary").click()
+    with page.expect_navigation():
+        page.locator("main a.btn-primary").click()
     page.goto(f"{live_server.url}/cases/")
     assert page.url.endswith("/cases/")
     sign_out(page)
@@ -61,11 +64,11 @@ def test_two_factor_enrolment_and_sign_in(page, live_server, cast, production_si
     # Next time: a code from the app; a recovery code also works, once.
     page.fill("#id_username", "worker")
     page.fill("#id_password", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(re.compile(r".*/account/2fa/verify/.*"))
+    with page.expect_navigation(url=re.compile(r".*/account/2fa/verify/.*")):
+        page.locator("main form button[type=submit]").click()
     page.fill("#id_code", codes[0])
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(re.compile(rf"^{re.escape(live_server.url)}/$"))
+    with page.expect_navigation(url=re.compile(rf"^{re.escape(live_server.url)}/$")):
+        page.locator("main form button[type=submit]").click()
     assert not violations, violations
 
 
@@ -87,8 +90,8 @@ def test_break_glass_end_to_end(page, live_server, cast, production_sign_in):
     page.get_by_role("link", name="Open a case through break-glass").click()
     page.fill("#id_case_reference", case.reference)
     page.fill("#id_reason", REASON)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(re.compile(rf".*/cases/{case.uuid}/$"))
+    with page.expect_navigation(url=re.compile(rf".*/cases/{case.uuid}/$")):
+        page.locator("main form button[type=submit]").click()
     assert page.locator("h1 .case-ref").inner_text() == case.reference
     assert "break-glass" in page.locator("[data-testid=access-panel]").inner_text().lower()
     sign_out(page)
@@ -105,8 +108,8 @@ def test_break_glass_end_to_end(page, live_server, cast, production_sign_in):
     page.get_by_role("link", name=re.compile("Break-glass")).click()
     opening = page.locator("[data-testid=break-glass-opening]").first
     opening.locator("textarea").fill("Justified: the person was in danger.")
-    opening.get_by_role("button", name="Mark as reviewed").click()
-    page.wait_for_url(re.compile(r".*/access/break-glass/review/$"))
+    with page.expect_navigation(url=re.compile(r".*/access/break-glass/review/$")):
+        opening.get_by_role("button", name="Mark as reviewed").click()
     assert "reviewed" in page.locator("[data-testid=break-glass-opening]").first.inner_text()
     assert not violations, violations
 
@@ -123,8 +126,8 @@ def test_restriction_order_end_to_end(page, live_server, cast, production_sign_i
     page.fill("#id_decision_reference", "2(103)-55/2026")
     page.fill("#id_decided_on", timezone.localdate().isoformat())
     page.check("input[name=allowed_roles][value=shelter_staff]")
-    page.get_by_role("button", name="Record the order").click()
-    page.wait_for_url(re.compile(r".*/access/restrictions/$"))
+    with page.expect_navigation(url=re.compile(r".*/access/restrictions/$")):
+        page.get_by_role("button", name="Record the order").click()
     assert case.reference in page.locator("[data-testid=restriction-order]").first.inner_text()
     sign_out(page)
 
@@ -139,8 +142,8 @@ def test_restriction_order_end_to_end(page, live_server, cast, production_sign_i
     # Lifted: access returns.
     complete_sign_in(page, live_server, cast.officer, "en")
     page.goto(f"{live_server.url}/access/restrictions/")
-    page.get_by_role("button", name="Lift").first.click()
-    page.wait_for_url(re.compile(r".*/access/restrictions/$"))
+    with page.expect_navigation(url=re.compile(r".*/access/restrictions/$")):
+        page.get_by_role("button", name="Lift").first.click()
     sign_out(page)
     complete_sign_in(page, live_server, cast.worker, "en")
     assert page.goto(f"{live_server.url}/cases/{case.uuid}/").status == 200

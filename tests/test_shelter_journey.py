@@ -71,8 +71,8 @@ def test_the_shelter_journey_with_one_consent_conversation(browser, live_server,
         for area in AREAS:
             worker.check(f"input[name='{area}-answer'][value=given]")
         worker.check("input[name='research-answer'][value=refused]")
-        worker.locator("[data-testid=conversation-save]").click()
-        worker.wait_for_url(re.compile(rf".*/cases/{case.uuid}/(#consent)?$"))
+        with worker.expect_navigation(url=re.compile(rf".*/cases/{case.uuid}/(#consent)?$")):
+            worker.locator("[data-testid=conversation-save]").click()
         assert Consent.objects.system().filter(case=case).count() == 10
         assert worker.locator("[data-testid=consent-table] tr[data-state=refused]").count() == 1
         referral = create_referral(actor=cast.worker, case=case, data={
@@ -94,27 +94,27 @@ def test_the_shelter_journey_with_one_consent_conversation(browser, live_server,
         manager.locator("[data-testid=admit-link]").click()
         manager.fill("#id_case_reference", case.reference)
         manager.select_option("#id_group", "women")
-        _submit(manager)
-        manager.wait_for_url(re.compile(rf".*/assistance/facilities/{world.shelter.uuid}/$"))
+        with manager.expect_navigation(url=re.compile(rf".*/assistance/facilities/{world.shelter.uuid}/$")):
+            _submit(manager)
         assert case.reference in manager.locator("[data-testid=residents]").inner_text()
 
         # --- The plan in the seven areas, agreed without another consent form. --------------------------
         manager.goto(f"{live_server.url}/assistance/cases/{case.uuid}/")
         assert manager.locator("[data-testid=close-case]").count() == 0
         assert manager.locator("[data-testid=allowance-add]").count() == 0
-        manager.locator("[data-testid=plan-create]").click()
-        manager.wait_for_url(CASE_PAGE)
+        with manager.expect_navigation(url=CASE_PAGE):
+            manager.locator("[data-testid=plan-create]").click()
         for area in AREAS:
             manager.locator("[data-testid=goal-add]").click()
             manager.select_option("#id_area", area)
             manager.fill("#id_description", f"Goal in the area {area}.")
-            _submit(manager)
-            manager.wait_for_url(CASE_PAGE)
+            with manager.expect_navigation(url=CASE_PAGE):
+                _submit(manager)
         assert PlanGoal.objects.system().filter(case=case).count() == 7
         manager.locator("[data-testid=agreement]").click()
         manager.fill("#id_note", "Agreed to every part of the plan.")
-        _submit(manager)
-        manager.wait_for_url(CASE_PAGE)
+        with manager.expect_navigation(url=CASE_PAGE):
+            _submit(manager)
         assert RehabilitationPlan.objects.system().get(case=case).status == "agreed"
 
         # --- A psychological session is logged (health is shared). -------------------------------------
@@ -127,8 +127,8 @@ def test_the_shelter_journey_with_one_consent_conversation(browser, live_server,
         manager.fill("#id_delivered_at", when.strftime("%Y-%m-%dT%H:%M"))
         manager.fill("#id_duration_minutes", "50")
         manager.fill("#id_description", "First session with the psychologist.")
-        _submit(manager)
-        manager.wait_for_url(CASE_PAGE)
+        with manager.expect_navigation(url=CASE_PAGE):
+            _submit(manager)
         assert ServiceDelivery.objects.system().filter(case=case, kind="psychological").exists()
 
         # --- The stay is extended beyond the standard term: it waits for the shelter's supervisor. -------
@@ -139,8 +139,8 @@ def test_the_shelter_journey_with_one_consent_conversation(browser, live_server,
         manager.locator("#id_reason").wait_for()
         assert violations(manager) == [], "extension form"
         manager.fill("#id_reason", "The trial starts next month; she needs a safe place until she testifies.")
-        _submit(manager)
-        manager.wait_for_url(facility_page)
+        with manager.expect_navigation(url=facility_page):
+            _submit(manager)
         request = Approval.objects.system().get(case=case, kind=ApprovalKind.STAY_EXTENSION)
         assert request.status == ApprovalStatus.PENDING
         assert manager.locator("main .alert[role=status]").first.is_visible()  # "sent for approval"
@@ -148,14 +148,14 @@ def test_the_shelter_journey_with_one_consent_conversation(browser, live_server,
 
         complete_sign_in(sup, live_server, supervisor, language)
         sup.goto(f"{live_server.url}/work/approvals/")
-        sup.locator(f"[data-testid=approval-list] a[href*='{request.uuid}']").first.click()
-        sup.wait_for_url(re.compile(rf".*/work/approvals/{request.uuid}/$"))
+        with sup.expect_navigation(url=re.compile(rf".*/work/approvals/{request.uuid}/$")):
+            sup.locator(f"[data-testid=approval-list] a[href*='{request.uuid}']").first.click()
         with translation.override(language):
             approved, kind = str(ApprovalStatus.APPROVED.label), str(ApprovalKind.STAY_EXTENSION.label)
         assert kind in sup.locator("h1").inner_text()
         assert violations(sup) == [], "approval page"
-        sup.locator("[data-testid=approve]").click()
-        sup.wait_for_url(re.compile(rf".*/work/approvals/{request.uuid}/$"))
+        with sup.expect_navigation(url=re.compile(rf".*/work/approvals/{request.uuid}/$")):
+            sup.locator("[data-testid=approve]").click()
         assert sup.locator("[data-testid=approval-status]").inner_text().strip() == approved
         stay = Stay.objects.system().get(case=case)
         assert stay.extensions == 1 and stay.planned_end == first_end + datetime.timedelta(days=30)
@@ -175,8 +175,8 @@ def test_the_shelter_journey_with_one_consent_conversation(browser, live_server,
         manager.goto(f"{live_server.url}/assistance/facilities/{world.shelter.uuid}/")
         manager.locator("[data-testid=residents] a[href*='/discharge/']").click()
         manager.select_option("#id_end_kind", "completed")
-        _submit(manager)
-        manager.wait_for_url(re.compile(rf".*/assistance/facilities/{world.shelter.uuid}/$"))
+        with manager.expect_navigation(url=re.compile(rf".*/assistance/facilities/{world.shelter.uuid}/$")):
+            _submit(manager)
         assert Stay.objects.system().get(case=case).ended_at is not None
         assert manager.locator("html").get_attribute("lang") == language
     finally:

@@ -41,12 +41,12 @@ def test_the_analyst_sees_a_chart_and_a_table_with_small_cells_withheld(browser,
     try:
         complete_sign_in(page, live_server, cast.analyst, language)
         assert page.locator("html").get_attribute("lang") == language
-        page.locator("main a[href='/statistics/']").click()
-        page.wait_for_url(re.compile(r".*/statistics/$"))
+        with page.expect_navigation(url=re.compile(r".*/statistics/$")):
+            page.locator("main a[href='/statistics/']").click()
         page.select_option("#id_by", "year")
         page.select_option("#id_then", "gender")
-        page.locator("main form button[type=submit]").click()
-        page.wait_for_url(re.compile(r".*then=gender.*"))
+        with page.expect_navigation(url=re.compile(r".*then=gender.*")):
+            page.locator("main form button[type=submit]").click()
         table = page.locator("#statistics-table")
         text = table.inner_text()
         # Only the year and its total (34, perturbed by at most 2) are shown: the 4 men are withheld, and
@@ -127,15 +127,15 @@ def test_the_analyst_puts_a_published_dataset_beside_nicats_figures(browser, liv
         assert "CTDC global sample" in published.inner_text()
         page.select_option("#id_dataset", "ctdc-global")
         page.select_option("#id_dataset_by", "majorityStatus")
-        page.locator("#id_dataset_by").evaluate("e => e.form.requestSubmit()")
-        page.wait_for_url(re.compile(r".*dataset_by=majorityStatus.*"))
+        with page.expect_navigation(url=re.compile(r".*dataset_by=majorityStatus.*")):
+            page.locator("#id_dataset_by").evaluate("e => e.form.requestSubmit()")
         text = published.inner_text()
         # 14 minors and 12 adults: both at least k = 11, so both shown; Nicat's table is still beside it.
         assert "Minor" in text and "14" in text and "Adult" in text and "12" in text, text
         assert _the_perturbed_34(page.locator("#statistics-table").inner_text())
         page.select_option("#id_dataset_by", "gender")
-        page.locator("#id_dataset_by").evaluate("e => e.form.requestSubmit()")
-        page.wait_for_url(re.compile(r".*dataset_by=gender.*"))
+        with page.expect_navigation(url=re.compile(r".*dataset_by=gender.*")):
+            page.locator("#id_dataset_by").evaluate("e => e.form.requestSubmit()")
         text = published.inner_text()
         assert "23" in text and not re.search(r"\b3\b", text), text  # 23 women; the 3 men withheld
         assert published.locator(".visually-hidden").count() >= 1

@@ -56,17 +56,17 @@ def test_supervisor_approves_a_plan_from_the_work_queue(browser, live_server, ca
         assert sup.locator("html").get_attribute("lang") == language
         dashboard = sup.locator("[data-testid=work-list]").inner_text()
         assert case.reference in dashboard and "Quliyeva" in dashboard  # his institution's case: the name shows
-        sup.locator(f"a.nav-link[href='{reverse('work:list')}']").click()
-        sup.wait_for_url(re.compile(r".*/work/$"))
+        with sup.expect_navigation(url=re.compile(r".*/work/$")):
+            sup.locator(f"a.nav-link[href='{reverse('work:list')}']").click()
         sup.select_option("#id_kind", "approval")
-        sup.locator("[data-testid=work-filter] button[type=submit]").click()
-        sup.wait_for_url(re.compile(r".*/work/\?.*kind=approval.*"))
+        with sup.expect_navigation(url=re.compile(r".*/work/\?.*kind=approval.*")):
+            sup.locator("[data-testid=work-filter] button[type=submit]").click()
         rows = sup.locator("[data-testid=work-list] tbody tr")
         assert rows.count() == 1 and case.reference in rows.first.inner_text()
-        rows.first.locator("a").first.click()
-        sup.wait_for_url(re.compile(rf".*/work/approvals/{request.uuid}/$"))
-        sup.locator("[data-testid=approve]").click()
-        sup.wait_for_url(re.compile(rf".*/work/approvals/{request.uuid}/$"))
+        with sup.expect_navigation(url=re.compile(rf".*/work/approvals/{request.uuid}/$")):
+            rows.first.locator("a").first.click()
+        with sup.expect_navigation(url=re.compile(rf".*/work/approvals/{request.uuid}/$")):
+            sup.locator("[data-testid=approve]").click()
         with translation.override(language):
             approved = str(ApprovalStatus.APPROVED.label)
         assert sup.locator("[data-testid=approval-status]").inner_text().strip() == approved
