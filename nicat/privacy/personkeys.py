@@ -20,7 +20,9 @@ not unwrap a key per value; a destroyed key is dropped from this process's cache
 also writes the erasure ledger (below), a file of this machine: a process that finds the ledger changed
 since it last looked (one `stat` at most every half second, no query) forgets every key it holds, so the
 other processes of the server stop opening a destroyed key at their next use of any key; the processes of another machine with
-its own ledger, within KEY_TTL. A key is never logged, printed or put in an exception.
+its own ledger, within KEY_TTL. A process also reads the ledger's new lines then: a key it names is erased without
+asking the database (a list of erased persons asks nothing per person). A key is never logged, printed or put in
+an exception.
 
 Erasure ledger: `destroy` also appends the key id (random, not identifying) to the file
 NICAT_ERASURE_LEDGER, kept beside the keys and outside the database backups. A database restored from
@@ -107,11 +109,49 @@ def _forget_if_erased_elsewhere():
             _ledger_seen = mark
 
 
+# The key ids the erasure ledger names, as far as this process has read it: a key named there was destroyed by a
+# transaction that committed (the ledger is written on commit), so it is erased without asking the database. Read
+# incrementally (the ledger only grows), a file's new lines when the mark `_forget_if_erased_elsewhere` took changed.
+_erased: set[str] = set()
+_erased_read: tuple = ("", None, 0)  # (ledger path, its inode, bytes read)
+
+
+def _erased_by_ledger() -> set[str]:
+    """The key ids the erasure ledger names, read up to its last complete line (no query). A ledger that is gone or
+    was replaced is read again from its start; one that cannot be read names nothing new (the database is asked)."""
+    global _erased_read
+    if not isinstance(_ledger_seen, tuple) or not _ledger_seen:
+        return _erased  # not looked at yet, or no ledger on this machine
+    inode, size = _ledger_seen[0], _ledger_seen[1]
+    path, read_inode, offset = _erased_read
+    if path == ledger_path() and read_inode == inode and size == offset:
+        return _erased  # nothing new since it was read
+    with _lock:
+        path, read_inode, offset = _erased_read
+        if path != ledger_path() or read_inode != inode or size < offset:
+            path, offset = ledger_path(), 0
+            _erased.clear()
+        if size > offset:
+            try:
+                with open(path, "rb") as fh:
+                    fh.seek(offset)
+                    data = fh.read(size - offset)
+            except OSError:
+                return _erased
+            complete = data[:data.rfind(b"\n") + 1]  # a line still being written is read next time
+            _erased.update(line.split()[0].decode("ascii") for line in complete.splitlines() if line.strip())
+            offset += len(complete)
+        _erased_read = (path, inode, offset)
+    return _erased
+
+
 def _key(kid) -> bytes:
     _forget_if_erased_elsewhere()
     hit = _cache.get(kid)
     if hit is not None and time.monotonic() - hit[1] < KEY_TTL:
         return hit[0]
+    if kid in _erased_by_ledger():
+        raise KeyErased("A value was sealed with a person data key that has been destroyed (erased person).")
     from nicat.privacy.models import PersonKey
 
     wrapped = PersonKey.objects.filter(kid=kid).values_list("wrapped", flat=True).first()
@@ -130,7 +170,8 @@ def preload(kids):
 
     _forget_if_erased_elsewhere()
     now = time.monotonic()
-    missing = sorted({k for k in kids if k and not (k in _cache and now - _cache[k][1] < KEY_TTL)})
+    erased = _erased_by_ledger()
+    missing = sorted({k for k in kids if k and not (k in _cache and now - _cache[k][1] < KEY_TTL) and k not in erased})
     for start in range(0, len(missing), 500):
         for kid, wrapped in PersonKey.objects.filter(kid__in=missing[start:start + 500]).values_list("kid", "wrapped"):
             _remember(kid, base64.urlsafe_b64decode(wrapped))

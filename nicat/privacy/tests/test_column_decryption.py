@@ -89,3 +89,29 @@ def test_an_erased_person_in_a_list_read_cold_reads_as_empty(cast):
     Person.objects.system().filter(pk=cases[1].person_id).update(given_name=Sealed(sealed))
     persons, _asked = _cold_count(lambda: list(Person.objects.system().order_by("pk")))
     assert [p.given_name for p in persons] == ["Kept0", "", "Kept2"]
+
+
+@pytest.mark.django_db
+def test_erased_persons_in_a_list_read_cold_ask_no_query_each(cast, settings, tmp_path, monkeypatch,
+                                                              django_capture_on_commit_callbacks):
+    """A list that shows erased persons — a value still sealed under an erased person's destroyed key, as the audit
+    trail's copies of her case's texts are — asked the database once more for each of them, every time it was read:
+    her key is absent, so the one query of the list's keys found nothing to keep. The erasure ledger (written when
+    an erasure commits) names her key; a process that has read it knows the key is gone without asking."""
+    settings.NICAT_ERASURE_LEDGER = str(tmp_path / "erased-person-keys.txt")
+    monkeypatch.setattr(personkeys, "LEDGER_LOOK_EVERY", 0)  # the half second between two looks has passed
+    cases = [cast.open_case(person={"given_name": f"Kept{i}"}) for i in range(6)]
+    erased = cases[1::2]
+    sealed = {c.person_id: Person.objects.system().values_list(stored("given_name"), flat=True).get(pk=c.person_id)
+              for c in erased}
+    with django_capture_on_commit_callbacks(execute=True):
+        for case in erased:
+            erase_person(actor=None, person=case.person, basis="request")
+    for pk, value in sealed.items():
+        Person.objects.system().filter(pk=pk).update(given_name=Sealed(value))
+
+    persons, asked = _cold_count(lambda: list(Person.objects.system().order_by("pk")))
+    assert [p.given_name for p in persons] == ["Kept0", "", "Kept2", "", "Kept4", ""]
+    assert asked == 2  # the rows and the kept persons' keys; none for the three erased (5 before)
+    persons, asked = _cold_count(lambda: list(Person.objects.system().order_by("pk")))
+    assert asked == 2  # read again: the same
