@@ -83,6 +83,9 @@ def _remember(kid, raw):
 LEDGER_LOOK_EVERY = 0.5  # seconds: how often a process looks at the erasure ledger, at most
 _ledger_seen: object = None  # the ledger's (inode, size, modification time) when this process last looked
 _ledger_looked = -LEDGER_LOOK_EVERY  # when it last looked (time.monotonic)
+# The key ids the ledger named when this process last found it changed: each was destroyed by a transaction that
+# committed (the ledger is written on commit), so it is erased without asking the database.
+_erased: frozenset[str] = frozenset()
 
 
 def _ledger_mark():
@@ -97,52 +100,21 @@ def _forget_if_erased_elsewhere():
     """Forget every cached key when the erasure ledger changed since this process last looked: another process of
     this machine destroyed a key (the first look empties the cache too). A look is a `stat`; it is taken at most
     every LEDGER_LOOK_EVERY seconds (a read opens several values)."""
-    global _ledger_seen, _ledger_looked
+    global _ledger_seen, _ledger_looked, _erased
     now = time.monotonic()
     if now - _ledger_looked < LEDGER_LOOK_EVERY:
         return
     _ledger_looked = now
     mark = _ledger_mark()
     if mark != _ledger_seen:
+        try:
+            erased = frozenset(read_ledger())
+        except (OSError, ValueError):  # unreadable: the keys it names are asked of the database, as before
+            erased = _erased
         with _lock:
             _cache.clear()
             _ledger_seen = mark
-
-
-# The key ids the erasure ledger names, as far as this process has read it: a key named there was destroyed by a
-# transaction that committed (the ledger is written on commit), so it is erased without asking the database. Read
-# incrementally (the ledger only grows), a file's new lines when the mark `_forget_if_erased_elsewhere` took changed.
-_erased: set[str] = set()
-_erased_read: tuple = ("", None, 0)  # (ledger path, its inode, bytes read)
-
-
-def _erased_by_ledger() -> set[str]:
-    """The key ids the erasure ledger names, read up to its last complete line (no query). A ledger that is gone or
-    was replaced is read again from its start; one that cannot be read names nothing new (the database is asked)."""
-    global _erased_read
-    if not isinstance(_ledger_seen, tuple) or not _ledger_seen:
-        return _erased  # not looked at yet, or no ledger on this machine
-    inode, size = _ledger_seen[0], _ledger_seen[1]
-    path, read_inode, offset = _erased_read
-    if path == ledger_path() and read_inode == inode and size == offset:
-        return _erased  # nothing new since it was read
-    with _lock:
-        path, read_inode, offset = _erased_read
-        if path != ledger_path() or read_inode != inode or size < offset:
-            path, offset = ledger_path(), 0
-            _erased.clear()
-        if size > offset:
-            try:
-                with open(path, "rb") as fh:
-                    fh.seek(offset)
-                    data = fh.read(size - offset)
-            except OSError:
-                return _erased
-            complete = data[:data.rfind(b"\n") + 1]  # a line still being written is read next time
-            _erased.update(line.split()[0].decode("ascii") for line in complete.splitlines() if line.strip())
-            offset += len(complete)
-        _erased_read = (path, inode, offset)
-    return _erased
+            _erased = erased
 
 
 def _key(kid) -> bytes:
@@ -150,7 +122,7 @@ def _key(kid) -> bytes:
     hit = _cache.get(kid)
     if hit is not None and time.monotonic() - hit[1] < KEY_TTL:
         return hit[0]
-    if kid in _erased_by_ledger():
+    if kid in _erased:
         raise KeyErased("A value was sealed with a person data key that has been destroyed (erased person).")
     from nicat.privacy.models import PersonKey
 
@@ -170,8 +142,7 @@ def preload(kids):
 
     _forget_if_erased_elsewhere()
     now = time.monotonic()
-    erased = _erased_by_ledger()
-    missing = sorted({k for k in kids if k and not (k in _cache and now - _cache[k][1] < KEY_TTL) and k not in erased})
+    missing = sorted({k for k in kids if k and not (k in _cache and now - _cache[k][1] < KEY_TTL) and k not in _erased})
     for start in range(0, len(missing), 500):
         for kid, wrapped in PersonKey.objects.filter(kid__in=missing[start:start + 500]).values_list("kid", "wrapped"):
             _remember(kid, base64.urlsafe_b64decode(wrapped))
