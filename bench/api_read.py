@@ -10,8 +10,9 @@ For each engine the script builds its own world and tears it down afterwards:
    created and dropped;
 2. `nicat migrate`, `nicat demo --cases N` (the demo world), `nicat token ngo.worker`;
 3. `nicat serve` of this checkout, or of the one given with --code (PYTHONPATH is set to it, so that
-   a worktree is measured rather than the package the virtualenv was installed from) (gunicorn: the production server, its default 2 workers x 4 threads) on a
-   loopback port;
+   a worktree is measured rather than the package the virtualenv was installed from) on a loopback
+   port: gunicorn, the production server, in its default shape for the database (3 processes of
+   1 thread on SQLite, 2 of 2 on PostgreSQL) unless --workers or --server-threads is given;
 4. wrk (Debian's `wrk`, a Lua script adds `Authorization: Token …`) with C connections for D
    seconds against, in the same run:
    * the baseline, `/healthz`: one query (`SELECT 1`) through the whole middleware stack, no
@@ -30,6 +31,7 @@ import base64
 import datetime
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -180,8 +182,13 @@ def bench_engine(engine, args):
            "SECRET_KEY": "bench-secret-key", "LOG_LEVEL": "WARNING", "DEBUG": "0",
            "NICAT_FIELD_KEYS": base64.urlsafe_b64encode(b"b" * 32).decode(),
            "NICAT_INDEX_KEY": base64.urlsafe_b64encode(b"x" * 32).decode(),
-           "NICAT_DEMO_PASSWORD": "bench-demo-password", "WEB_CONCURRENCY": str(args.workers),
+           "NICAT_DEMO_PASSWORD": "bench-demo-password",
            "PYTHONPATH": os.pathsep.join(p for p in (str(args.code), os.environ.get("PYTHONPATH", "")) if p)}
+    # The server's shape: `nicat serve`'s own default for the database unless given (docs/decisions/0013).
+    for name, value in (("WEB_CONCURRENCY", args.workers), ("WEB_THREADS", args.server_threads)):
+        env.pop(name, None)
+        if value:
+            env[name] = str(value)
     admin_url = None
     if engine == "postgresql":
         admin_url = args.postgres
@@ -202,6 +209,7 @@ def bench_engine(engine, args):
                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         base = f"http://127.0.0.1:{port}"
         wait_for(base + "/healthz")
+        shape = re.search(r"\((\d+) processes of (\d+) thread", (tmp / "server.log").read_text())
         status, body = get(base + "/api/v1/cases/?page_size=50", token, attempts=5)
         cases = json.loads(body)["results"]
         # A case of the worker's own NGO with a summary: the read decrypts identity, contacts, narrative.
@@ -247,7 +255,7 @@ def bench_engine(engine, args):
         "engine": engine, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "code": code_revision(args.code),
         "connections": args.connections, "duration_s": args.duration, "wrk_threads": args.threads,
-        "gunicorn_workers": args.workers, "gunicorn_threads": 4, "cpu_count": os.cpu_count(),
+        "gunicorn_workers": int(shape[1]) if shape else None, "gunicorn_threads": int(shape[2]) if shape else None, "cpu_count": os.cpu_count(),
         "load_before": [round(x, 2) for x in load_before], "load_after": [round(x, 2) for x in load_after],
         "setup_s": round(setup_s, 1), "data": size, "audit_events_after": after["audit_events"],
         "audit_verify": verify, "results": results,
@@ -300,7 +308,8 @@ def main():
     parser.add_argument("--duration", type=int, default=20, help="seconds per endpoint")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (4 threads each)")
+    parser.add_argument("--workers", type=int, help="gunicorn worker processes (default: nicat serve's)")
+    parser.add_argument("--server-threads", type=int, help="threads per gunicorn worker (default: nicat serve's)")
     parser.add_argument("--cases", type=int, default=120, help="demo cases")
     parser.add_argument("--warmup", type=int, default=40)
     parser.add_argument("--wrk", default=shutil.which("wrk") or "/usr/bin/wrk")

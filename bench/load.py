@@ -13,7 +13,8 @@ The script builds its own world and removes it afterwards:
    load's own staff accounts in several institutions — case workers of both NGOs, the assistance centre
    and the Main Department, shelter staff, analysts, supervisors — each with a password and a confirmed
    authenticator (the page users sign in with both steps) and an API token (the API users);
-3. two `nicat serve` (gunicorn, --server-workers processes x 4 threads each) on loopback ports, each with
+3. two `nicat serve` (gunicorn in its shape for PostgreSQL, 2 processes x 2 threads, unless --server-workers
+   or --server-threads is given) on loopback ports, each with
    its own var directory but the same keys, and one `nicat worker` (jobs in the database queue);
 4. Locust, headless (bench/load_locustfile.py): --users users started at --spawn-rate per second, given
    the two servers in turn, for --minutes; think time --wait seconds between actions;
@@ -256,8 +257,11 @@ def run(args):
         ports = [free_port(), free_port()]
         for i, port in enumerate(ports):
             logs[f"server{i}"] = tmp / f"server{i}.log"
-            procs[f"server{i}"] = start([sys.executable, "-m", "nicat", "serve", "--port", str(port), "--workers",
-                                         str(args.server_workers)], node_env(f"node{i}"), logs[f"server{i}"])
+            serve = [sys.executable, "-m", "nicat", "serve", "--port", str(port)]
+            for option, value in (("--workers", args.server_workers), ("--threads", args.server_threads)):
+                if value:  # else nicat serve's own shape for the database (docs/decisions/0013)
+                    serve += [option, str(value)]
+            procs[f"server{i}"] = start(serve, node_env(f"node{i}"), logs[f"server{i}"])
         if args.worker:
             logs["worker"] = tmp / "worker.log"
             procs["worker"] = start([sys.executable, "-m", "nicat", "worker", "--worker-id", "load-worker"],
@@ -265,6 +269,7 @@ def run(args):
         hosts = [f"http://127.0.0.1:{p}" for p in ports]
         for i, host in enumerate(hosts):
             wait_for(host + "/healthz", procs[f"server{i}"])
+        shape = re.search(r"\((\d+) processes of (\d+) thread", logs["server0"].read_text()) or [None] * 3
         for host in hosts:  # every gunicorn process has imported the app once
             for _ in range(8):
                 urllib.request.urlopen(host + "/healthz", timeout=30).read()
@@ -309,8 +314,8 @@ def run(args):
         "date": started.isoformat(timespec="seconds"),
         "command": "bench/load.py " + " ".join(sys.argv[1:]),
         "users": args.users, "minutes": args.minutes, "spawn_rate": args.spawn_rate,
-        "think_time_s": list(args.wait), "servers": 2, "gunicorn_workers_per_server": args.server_workers,
-        "gunicorn_threads": 4, "task_worker": bool(args.worker), "machine": machine(admin_url),
+        "think_time_s": list(args.wait), "servers": 2, "gunicorn_workers_per_server": int(shape[1]) if shape[1] else None,
+        "gunicorn_threads": int(shape[2]) if shape[2] else None, "task_worker": bool(args.worker), "machine": machine(admin_url),
         "load_average": {"before": load_before, "after": load_after,
                          "during_1min": {"min": min(samples, default=None), "max": max(samples, default=None),
                                          "mean": round(sum(samples) / len(samples), 2) if samples else None,
@@ -365,7 +370,8 @@ def main():
     parser.add_argument("--spawn-rate", type=float, default=2, help="users started per second")
     parser.add_argument("--wait", type=float, nargs=2, default=(1.0, 3.0), metavar=("MIN", "MAX"),
                         help="think time between a user's actions, seconds (default 1 3)")
-    parser.add_argument("--server-workers", type=int, default=2, help="gunicorn processes per server")
+    parser.add_argument("--server-workers", type=int, help="gunicorn processes per server (default: nicat serve's)")
+    parser.add_argument("--server-threads", type=int, help="threads per gunicorn process (default: nicat serve's)")
     parser.add_argument("--cases", type=int, default=400, help="demo cases")
     parser.add_argument("--persons", type=int, default=4000, help="generated persons (search)")
     parser.add_argument("--no-worker", dest="worker", action="store_false", help="no `nicat worker`")

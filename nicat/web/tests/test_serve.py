@@ -136,3 +136,38 @@ def test_what_the_master_loads_before_forking_opens_no_database_connection():
     assert opened == []
     with translation.override("ru"):
         assert reverse("healthz") == "/healthz"
+
+
+@pytest.mark.parametrize("engine, shape", [("nicat.core.sqlite", (3, 1)),
+                                           ("django.db.backends.postgresql", (2, 2))])
+def test_the_server_takes_the_shape_measured_best_for_its_database(engine, shape, monkeypatch):
+    """With no WEB_CONCURRENCY or WEB_THREADS the server's shape follows its database (docs/decisions/0013): on
+    SQLite processes of one thread (the database is in the process, so threads only hand the interpreter's lock
+    to one another), on PostgreSQL two threads per process (one works while the other waits for the server).
+    The variables, and the options above them, choose otherwise."""
+    from django.conf import settings
+
+    from nicat.web.management.commands.serve import _server_shape
+
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.delenv("WEB_THREADS", raising=False)
+    monkeypatch.setitem(settings.DATABASES["default"], "ENGINE", engine)  # read only by the function under test
+    assert _server_shape() == shape
+    monkeypatch.setenv("WEB_CONCURRENCY", "5")
+    monkeypatch.setenv("WEB_THREADS", " 4 ")
+    assert _server_shape() == (5, 4)
+    assert _server_shape(workers=1, threads=8) == (1, 8)
+
+
+@pytest.mark.parametrize("value", ["four", "0", "-2", "2.5"])
+def test_a_server_shape_that_is_not_a_count_is_refused_with_what_to_write(value, monkeypatch):
+    from django.core.management import CommandError, call_command
+
+    from nicat.web.management.commands.serve import _server_shape
+
+    monkeypatch.setenv("WEB_THREADS", value)
+    with pytest.raises(CommandError, match=f"WEB_THREADS must be a whole number of 1 or more, not '{value}'"):
+        _server_shape()
+    monkeypatch.delenv("WEB_THREADS")
+    with pytest.raises(CommandError, match="--workers"):  # argparse's own message names the option
+        call_command("serve", "--workers", value)

@@ -23,6 +23,41 @@ def _refuse_a_taken_port(host, port):
                            "there? Stop it, or choose another --port.") from exc
 
 
+def _count(name):
+    def parse(text):
+        try:
+            value = int(str(text).strip())
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise ValueError(f"{name} must be a whole number of 1 or more, not {text!r}.")
+        return value
+
+    parse.__name__ = name  # argparse names the option in its message: "invalid --threads value: 'x'"
+    return parse
+
+
+def _server_shape(workers=None, threads=None):
+    """(processes, threads per process): the options given, else WEB_CONCURRENCY and WEB_THREADS when set, else
+    the shape measured best for the database (docs/decisions/0013-server-shape.md). On SQLite the database runs
+    inside the process: a thread waits for nothing but the interpreter's lock, and four threads of a process
+    handing it to one another at every SQLite call cost the audited case read a sixth of its CPU; processes of
+    one thread each do not. On PostgreSQL a thread waits for the server at every statement and a second thread
+    works meanwhile; with four, the hand-overs cost more than the waits they fill."""
+    sqlite = settings.DATABASES["default"]["ENGINE"] == "nicat.core.sqlite"
+    shape = []
+    for given, name, default in ((workers, "WEB_CONCURRENCY", 3 if sqlite else 2),
+                                 (threads, "WEB_THREADS", 1 if sqlite else 2)):
+        text = os.environ.get(name, "").strip()
+        if given is None and text:
+            try:
+                given = _count(name)(text)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from None
+        shape.append(default if given is None else given)
+    return tuple(shape)
+
+
 def _load_before_fork():
     """Load in the master what each worker would otherwise load at its first requests: every view module and
     the URL patterns (the reverse map of each language) and the three translation catalogs — about 95,000
@@ -40,16 +75,21 @@ def _load_before_fork():
 
 
 class Command(BaseCommand):
-    help = "Serve Nicat with gunicorn (PORT, default 8000; HOST, default 127.0.0.1; WEB_CONCURRENCY workers)."
+    help = ("Serve Nicat with gunicorn (PORT, default 8000; HOST, default 127.0.0.1; WEB_CONCURRENCY processes of "
+            "WEB_THREADS threads each).")
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+        parser.add_argument("--workers", type=_count("--workers"),
+                            help="worker processes (default WEB_CONCURRENCY, else 3 on SQLite, 2 on PostgreSQL)")
+        parser.add_argument("--threads", type=_count("--threads"),
+                            help="threads per worker process (default WEB_THREADS, else 1 on SQLite, 2 on PostgreSQL)")
 
     def handle(self, *args, **options):
         from gunicorn.app.base import BaseApplication
 
+        workers, threads = _server_shape(options["workers"], options["threads"])
         _refuse_a_taken_port(options["host"], options["port"])
 
         # Collect first: WhiteNoise indexes STATIC_ROOT when the application loads.
@@ -70,8 +110,11 @@ class Command(BaseCommand):
         class NicatServer(BaseApplication):
             def load_config(self):
                 self.cfg.set("bind", f"{options['host']}:{options['port']}")
-                self.cfg.set("workers", options["workers"])
-                self.cfg.set("threads", 4)
+                self.cfg.set("workers", workers)
+                self.cfg.set("threads", threads)
+                # Threaded workers even with one thread: gunicorn would otherwise take its "sync" worker, which
+                # closes every connection after its answer (no keep-alive, below, for the proxy or a client).
+                self.cfg.set("worker_class", "gthread")
                 self.cfg.set("timeout", 60)
                 # Each worker listens on a socket of its own (SO_REUSEPORT) and the kernel spreads new
                 # connections over them. With one shared socket the worker that woke first took them: under
@@ -121,5 +164,7 @@ class Command(BaseCommand):
 
             multiprocess.mark_process_dead(worker.pid)
 
-        self.stdout.write(f"Nicat on http://{options['host']}:{options['port']}/ (static from {settings.STATIC_ROOT})")
+        self.stdout.write(f"Nicat on http://{options['host']}:{options['port']}/ ({workers} processes of {threads} "
+                          f"thread{'s' if threads > 1 else ''}; static from {settings.STATIC_ROOT})")
+        self.stdout.flush()  # before the fork: a buffer left unwritten would be written again by every worker
         NicatServer().run()
