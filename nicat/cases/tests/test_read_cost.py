@@ -315,3 +315,39 @@ def test_the_api_case_list_costs_the_same_for_three_cases_as_for_one(api, cast):
     assert three_queries == one_queries, f"{one_queries} queries for one case, {three_queries} for three"
     shown = [row for row in three if row["person"]["gender"] == gender.code]
     assert len(shown) == 2 and all(row["person"]["registered_by"] for row in three)
+
+
+def test_a_term_is_built_once_per_process_and_an_edited_label_shows_at_the_next_read(api, client, cast, case):
+    """The terms of a read are kept by their whole row (nineteen per API read of the demo world were built on
+    every read): the second API read of the same case builds none of its terms, and an administrator's edit of a label is
+    a new row, shown on the case's page at the very next read — never the old label."""
+    from django.db.models.signals import post_init
+
+    from nicat.vocab.services import save_term
+
+    reader, url = api(cast.worker), f"/api/v1/cases/{case.uuid}/"
+    first = reader.get(url).json()
+    built = []
+
+    def note(sender, instance, **kwargs):
+        built.append(instance)
+
+    post_init.connect(note, sender=Term)
+    try:
+        assert reader.get(url).json() == first
+    finally:
+        post_init.disconnect(note, sender=Term)
+    assert len(first["acts"]) == 2 and len(first["person"]["citizenships"]) == 2
+    own = {t.pk for name in selectors.CASE_TERMS for t in getattr(case, name).all()}
+    own |= {t.pk for name in selectors.PERSON_TERMS for t in getattr(case.person, name).all()}
+    assert len(own) >= 10 and own.isdisjoint(t.pk for t in built)  # (the reader's institution's kind is read anew)
+
+    verified_login(client, cast.worker)
+    page_url = f"/cases/{case.uuid}/"
+    forced = term("exploitation", "forced_labour")
+    assert forced.label_en in client.get(page_url).content.decode()  # the tests' pages are in English
+    old = forced.label_en
+    forced.label_en = "Forced labour, as the administrator renamed it"
+    save_term(actor=cast.admin, term=forced)
+    page = client.get(page_url).content.decode()
+    assert "Forced labour, as the administrator renamed it" in page and old not in page
