@@ -221,6 +221,8 @@ def bench_engine(engine, args):
         for _ in range(args.warmup):  # every worker thread has imported and connected
             get(base + "/healthz")
             get(case_url, token)
+        # The shape the server printed; an older checkout (--code) does not print it: its processes are counted.
+        processes = len(Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split())
         size = data_size(env)
         lua_path = tmp / "auth.lua"
         lua_path.write_text(LUA)
@@ -255,7 +257,8 @@ def bench_engine(engine, args):
         "engine": engine, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "code": code_revision(args.code),
         "connections": args.connections, "duration_s": args.duration, "wrk_threads": args.threads,
-        "gunicorn_workers": int(shape[1]) if shape else None, "gunicorn_threads": int(shape[2]) if shape else None, "cpu_count": os.cpu_count(),
+        "gunicorn_workers": int(shape[1]) if shape else processes,
+        "gunicorn_threads": int(shape[2]) if shape else None, "cpu_count": os.cpu_count(),
         "load_before": [round(x, 2) for x in load_before], "load_after": [round(x, 2) for x in load_after],
         "setup_s": round(setup_s, 1), "data": size, "audit_events_after": after["audit_events"],
         "audit_verify": verify, "results": results,
@@ -277,7 +280,7 @@ def code_revision(path):
 
 def report(r):
     print(f"\n== {r['engine']} — {r['date']} — code {r['code']} — {r['connections']} connections, {r['duration_s']} s each, "
-          f"gunicorn {r['gunicorn_workers']}x{r['gunicorn_threads']}, {r['cpu_count']} cores")
+          f"gunicorn {r['gunicorn_workers']}x{r['gunicorn_threads'] or '?'}, {r['cpu_count']} cores")
     print(f"   data: {r['data']} (demo world); audit trail after the run: {r['audit_events_after']} events "
           f"— `nicat audit verify`: {r['audit_verify']}")
     print(f"   load average before {r['load_before']}, after {r['load_after']}")

@@ -41,7 +41,7 @@ def _server_shape(workers=None, threads=None):
     """(processes, threads per process): the options given, else WEB_CONCURRENCY and WEB_THREADS when set, else
     the shape measured best for the database (docs/decisions/0013-server-shape.md). On SQLite the database runs
     inside the process: a thread waits for nothing but the interpreter's lock, and four threads of a process
-    handing it to one another at every SQLite call cost the audited case read a sixth of its CPU; processes of
+    handing it to one another at every SQLite call cost the audited case read a tenth of its CPU; processes of
     one thread each do not. On PostgreSQL a thread waits for the server at every statement and a second thread
     works meanwhile; with four, the hand-overs cost more than the waits they fill."""
     sqlite = settings.DATABASES["default"]["ENGINE"] == "nicat.core.sqlite"
