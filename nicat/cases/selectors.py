@@ -227,7 +227,7 @@ def _terms_sql(n_cases, n_persons, vendor):
 
 
 # Term objects already built, by their database and every column of their row. A read builds a term once per
-# process and row, not once per read (nineteen per API case read in the demo world, a twentieth of its CPU); a
+# process and row, not once per read (nineteen per API case read in the demo world, 2-3 % of its CPU); a
 # changed term is a new row, so an edit is read at once and the old object is never used again. The objects are
 # shared by every thread and request of the process: nothing writes to a term read here (the vocabulary's
 # service reads its own); a model without foreign keys keeps no per-request cache on its instance.

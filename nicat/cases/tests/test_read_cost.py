@@ -319,8 +319,8 @@ def test_the_api_case_list_costs_the_same_for_three_cases_as_for_one(api, cast):
 
 def test_a_term_is_built_once_per_process_and_an_edited_label_shows_at_the_next_read(api, client, cast, case):
     """The terms of a read are kept by their whole row (nineteen per API read of the demo world were built on
-    every read): the second API read of the same case builds none of its terms, and an administrator's edit of a label is
-    a new row, shown on the case's page at the very next read — never the old label."""
+    every read): the second API read of the same case builds none of its terms, and an administrator's edit of
+    a label is a new row, shown on the case's page at the very next read — never the old label."""
     from django.db.models.signals import post_init
 
     from nicat.vocab.services import save_term

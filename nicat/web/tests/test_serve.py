@@ -170,4 +170,5 @@ def test_a_server_shape_that_is_not_a_count_is_refused_with_what_to_write(value,
         _server_shape()
     monkeypatch.delenv("WEB_THREADS")
     with pytest.raises(CommandError, match="--workers"):  # argparse's own message names the option
-        call_command("serve", "--workers", value)
+        # (an address that cannot be listened on: were the count taken, the command fails at once, never serves)
+        call_command("serve", "--workers", value, "--host", "256.0.0.1")

@@ -37,6 +37,10 @@ def _count(name):
     return parse
 
 
+# (processes, threads per process) when neither WEB_CONCURRENCY and WEB_THREADS nor the options say otherwise.
+DEFAULT_SHAPE = {"SQLite": (3, 1), "PostgreSQL": (2, 2)}
+
+
 def _server_shape(workers=None, threads=None):
     """(processes, threads per process): the options given, else WEB_CONCURRENCY and WEB_THREADS when set, else
     the shape measured best for the database (docs/decisions/0013-server-shape.md). On SQLite the database runs
@@ -45,9 +49,9 @@ def _server_shape(workers=None, threads=None):
     one thread each do not. On PostgreSQL a thread waits for the server at every statement and a second thread
     works meanwhile; with four, the hand-overs cost more than the waits they fill."""
     sqlite = settings.DATABASES["default"]["ENGINE"] == "nicat.core.sqlite"
+    defaults = DEFAULT_SHAPE["SQLite" if sqlite else "PostgreSQL"]
     shape = []
-    for given, name, default in ((workers, "WEB_CONCURRENCY", 3 if sqlite else 2),
-                                 (threads, "WEB_THREADS", 1 if sqlite else 2)):
+    for given, name, default in ((workers, "WEB_CONCURRENCY", defaults[0]), (threads, "WEB_THREADS", defaults[1])):
         text = os.environ.get(name, "").strip()
         if given is None and text:
             try:
@@ -81,10 +85,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        parser.add_argument("--workers", type=_count("--workers"),
-                            help="worker processes (default WEB_CONCURRENCY, else 3 on SQLite, 2 on PostgreSQL)")
-        parser.add_argument("--threads", type=_count("--threads"),
-                            help="threads per worker process (default WEB_THREADS, else 1 on SQLite, 2 on PostgreSQL)")
+        for i, (option, variable, what) in enumerate((("--workers", "WEB_CONCURRENCY", "worker processes"),
+                                                      ("--threads", "WEB_THREADS", "threads per worker process"))):
+            usual = ", ".join(f"{shape[i]} on {db}" for db, shape in DEFAULT_SHAPE.items())
+            parser.add_argument(option, type=_count(option), help=f"{what} (default {variable}, else {usual})")
 
     def handle(self, *args, **options):
         from gunicorn.app.base import BaseApplication
