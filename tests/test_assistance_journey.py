@@ -13,14 +13,11 @@ import pytest
 from django.utils import timezone
 
 from nicat.accounts.tests.helpers import complete_sign_in
+from tests.support.browser import submit_assistance_form
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CASE_PAGE = re.compile(r".*/assistance/cases/[0-9a-f-]{36}/(#\w+)?$")
-
-
-def _submit(page):
-    page.locator("[data-testid=assistance-form] button[type=submit]").click()
 
 
 @pytest.mark.parametrize("language", ["az", "ru", "en"])
@@ -51,11 +48,11 @@ def test_shelter_plan_services_allowance_and_closure(browser, live_server, cast,
         manager.fill("#id_case_reference", case.reference)
         manager.select_option("#id_group", "men")
         with manager.expect_navigation():  # the form comes back
-            _submit(manager)
+            submit_assistance_form(manager)
         assert manager.locator("#id_group_error").is_visible()  # a woman is not placed with men
         manager.select_option("#id_group", "women")
         with manager.expect_navigation(url=re.compile(rf".*/assistance/facilities/{world.shelter.uuid}/$")):
-            _submit(manager)
+            submit_assistance_form(manager)
         assert case.reference in manager.locator("[data-testid=residents]").inner_text()
         assert manager.locator("[data-testid=occupancy-chart] polyline").count() >= 1
 
@@ -72,7 +69,7 @@ def test_shelter_plan_services_allowance_and_closure(browser, live_server, cast,
             worker.select_option("#id_area", area)
             worker.fill("#id_description", text)
             with worker.expect_navigation(url=CASE_PAGE):
-                _submit(worker)
+                submit_assistance_form(worker)
         assert worker.locator("[data-testid=goal]").count() == 2
 
         # The person agrees to the plan but declines the employment goal.
@@ -82,7 +79,7 @@ def test_shelter_plan_services_allowance_and_closure(browser, live_server, cast,
         worker.check(f"#id_declined_goals input[value='{employment_goal.uuid}']")
         worker.fill("#id_note", "Wants to rest before looking for work.")
         with worker.expect_navigation(url=CASE_PAGE):
-            _submit(worker)
+            submit_assistance_form(worker)
         employment = worker.locator("[data-testid=goal][data-area=employment] [data-testid=goal-status]")
         assert employment.get_attribute("class").count("text-bg-secondary") == 1  # declined
 
@@ -96,7 +93,7 @@ def test_shelter_plan_services_allowance_and_closure(browser, live_server, cast,
         worker.fill("#id_description", "Prepared the statement for the court.")
         worker.select_option("#id_goal", str(legal_goal.uuid))
         with worker.expect_navigation(url=CASE_PAGE):
-            _submit(worker)
+            submit_assistance_form(worker)
         assert "Prepared the statement" in worker.locator("[data-testid=services]").inner_text()
 
         # --- The allowance is paid once. ------------------------------------------------------------
@@ -107,7 +104,7 @@ def test_shelter_plan_services_allowance_and_closure(browser, live_server, cast,
             worker.fill("#id_paid_on", timezone.localdate().isoformat())
             worker.select_option("#id_source", "state_budget")
             with worker.expect_navigation():  # to the case, or the form back
-                _submit(worker)
+                submit_assistance_form(worker)
             if attempt == 1:
                 worker.wait_for_url(CASE_PAGE)
                 assert re.search(r"700[.,]00 AZN", worker.locator("[data-testid=payments]").inner_text())
@@ -121,19 +118,19 @@ def test_shelter_plan_services_allowance_and_closure(browser, live_server, cast,
         worker.select_option("#id_status", "achieved")
         worker.fill("#id_outcome", "Represented in court; compensation claimed.")
         with worker.expect_navigation(url=CASE_PAGE):
-            _submit(worker)
+            submit_assistance_form(worker)
         worker.locator("[data-testid=review-add]").click()
         worker.fill("#id_summary", "All accepted goals achieved; the person lives with her sister.")
         worker.check("#id_is_final")
         with worker.expect_navigation(url=CASE_PAGE):
-            _submit(worker)
+            submit_assistance_form(worker)
         assert worker.locator("[data-testid=reviews] .badge").count() == 1
 
         # Closing is refused while the person still stays in the shelter …
         worker.locator("[data-testid=close-case]").click()
         worker.select_option("#id_closure_reason", "ServicesCompleted")
         with worker.expect_navigation():  # the form comes back
-            _submit(worker)
+            submit_assistance_form(worker)
         assert worker.locator(".alert-danger").first.is_visible()
 
         # … so the manager records her leaving,
@@ -141,14 +138,14 @@ def test_shelter_plan_services_allowance_and_closure(browser, live_server, cast,
         manager.locator("[data-testid=residents] a[href*='/discharge/']").click()
         manager.select_option("#id_end_kind", "completed")
         with manager.expect_navigation(url=re.compile(rf".*/assistance/facilities/{world.shelter.uuid}/$")):
-            _submit(manager)
+            submit_assistance_form(manager)
         assert case.reference not in manager.locator("[data-testid=residents]").inner_text()
 
         # … and the case worker closes the case.
         worker.goto(f"{live_server.url}/assistance/cases/{case.uuid}/close/")
         worker.select_option("#id_closure_reason", "ServicesCompleted")
         with worker.expect_navigation(url=re.compile(rf".*/cases/{case.uuid}/$")):
-            _submit(worker)
+            submit_assistance_form(worker)
         assert Case.objects.system().get(pk=case.pk).status == "Closed"
         assert worker.locator("html").get_attribute("lang") == language
     finally:

@@ -16,16 +16,13 @@ import pytest
 from django.utils import timezone
 
 from nicat.accounts.tests.helpers import complete_sign_in
+from tests.support.browser import submit_assistance_form
 from tests.test_accessibility import violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ASSISTANCE_PAGE = re.compile(r".*/assistance/cases/[0-9a-f-]{36}/(#\w+)?$")
 REFERRAL_PAGE = re.compile(r".*/referrals/[0-9a-f-]{36}/$")
-
-
-def _submit(page):
-    page.locator("[data-testid=assistance-form] button[type=submit]").click()
 
 
 @pytest.mark.parametrize("language", ["az", "ru", "en"])
@@ -95,12 +92,12 @@ def test_the_centre_receives_a_returning_citizen_and_rehabilitates_her(browser, 
             page.select_option("#id_area", area)
             page.fill("#id_description", text)
             with page.expect_navigation(url=ASSISTANCE_PAGE):
-                _submit(page)
+                submit_assistance_form(page)
         assert page.locator("[data-testid=goal]").count() == 2
         page.locator("[data-testid=agreement]").click()
         page.fill("#id_note", "Agreed to both goals.")
         with page.expect_navigation(url=ASSISTANCE_PAGE):
-            _submit(page)
+            submit_assistance_form(page)
         assert RehabilitationPlan.objects.system().get(case=case).status == "agreed"
         assert PlanGoal.objects.system().filter(case=case).count() == 2
 
@@ -113,7 +110,7 @@ def test_the_centre_receives_a_returning_citizen_and_rehabilitates_her(browser, 
         page.fill("#id_duration_minutes", "60")
         page.fill("#id_description", "First session: sleep and safety.")
         with page.expect_navigation(url=ASSISTANCE_PAGE):
-            _submit(page)
+            submit_assistance_form(page)
         assert "First session" in page.locator("[data-testid=services]").inner_text()
         assert ServiceDelivery.objects.system().filter(case=case, kind="psychological").exists()
 
@@ -123,7 +120,7 @@ def test_the_centre_receives_a_returning_citizen_and_rehabilitates_her(browser, 
         page.fill("#id_paid_on", timezone.localdate().isoformat())
         page.select_option("#id_source", "state_budget")
         with page.expect_navigation(url=ASSISTANCE_PAGE):
-            _submit(page)
+            submit_assistance_form(page)
         assert re.search(r"700[.,]00 AZN", page.locator("[data-testid=payments]").inner_text())
         assert AllowancePayment.objects.system().filter(case=case).get().institution == world.centre
         assert violations(page) == [], "rehabilitation page"

@@ -21,6 +21,7 @@ import pytest
 from django.utils import formats, timezone, translation
 
 from nicat.accounts.tests.helpers import complete_sign_in
+from tests.support.browser import submit_assistance_form
 from tests.test_accessibility import violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,10 +40,6 @@ def _choose_country(page, select_id, country, language):
     page.locator(f"#{select_id}-ts-dropdown .option", has_text=label).first.click()
     page.keyboard.press("Escape")
     assert page.locator(f"#{select_id} option:checked").first.get_attribute("value") == str(country.pk)
-
-
-def _submit(page):
-    page.locator("[data-testid=assistance-form] button[type=submit]").click()
 
 
 def _no_sideways_scroll(page):
@@ -160,13 +157,13 @@ def test_the_consul_returns_a_citizen_and_is_notified_of_a_foreign_victim(browse
         consul.select_option("#id_receiving_organisation", str(world.centre.pk))
         consul.select_option("#id_consulate", str(world.consulate.pk))
         with consul.expect_navigation(url=ASSISTANCE_PAGE):
-            _submit(consul)
+            submit_assistance_form(consul)
         back_home = AssistanceReturn.objects.system().get(case=case)
         assert back_home.direction == "reception" and back_home.consulate == world.consulate
         consul.locator(f"a[href$='/assistance/returns/{back_home.uuid}/complete/']").click()
         consul.fill("#id_completed_on", timezone.localdate().isoformat())
         with consul.expect_navigation(url=ASSISTANCE_PAGE):
-            _submit(consul)
+            submit_assistance_form(consul)
         assert AssistanceReturn.objects.system().get(pk=back_home.pk).status == "completed"
         follow_up = FollowUp.objects.system().get(case=case)
         with translation.override(language):

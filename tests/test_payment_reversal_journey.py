@@ -9,14 +9,11 @@ import pytest
 
 from nicat.accounts.models import Role
 from nicat.accounts.tests.helpers import complete_sign_in
+from tests.support.browser import submit_assistance_form
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CASE_PAGE = re.compile(r".*/assistance/cases/[0-9a-f-]{36}/(#\w+)?$")
-
-
-def _submit(page):
-    page.locator("[data-testid=assistance-form] button[type=submit]").click()
 
 
 @pytest.mark.parametrize("language", ["az", "en"])
@@ -41,11 +38,11 @@ def test_a_supervisor_reverses_a_wrong_payment_and_the_correct_one_is_recorded(b
         boss.goto(url)
         boss.locator("[data-testid=allowance-reverse]").click()
         with boss.expect_navigation():  # no reason: told at the field
-            _submit(boss)
+            submit_assistance_form(boss)
         assert boss.locator("#id_reason_error").is_visible()
         boss.fill("#id_reason", "Entered with the wrong date; the order was paid on 2 March")
         with boss.expect_navigation(url=CASE_PAGE):
-            _submit(boss)
+            submit_assistance_form(boss)
         assert boss.locator("[data-testid=payment-reversed]").count() == 1
         assert boss.locator("[data-testid=allowance-reverse]").count() == 0
         worker.goto(url)
@@ -54,7 +51,7 @@ def test_a_supervisor_reverses_a_wrong_payment_and_the_correct_one_is_recorded(b
         worker.fill("#id_paid_on", "2024-03-02")
         worker.select_option("#id_source", "state_budget")
         with worker.expect_navigation(url=CASE_PAGE):
-            _submit(worker)
+            submit_assistance_form(worker)
         assert worker.locator("[data-testid=payments] tbody tr").count() == 2
         assert worker.locator("[data-testid=payment-reversed]").count() == 1
     finally:

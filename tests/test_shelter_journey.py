@@ -17,16 +17,13 @@ import pytest
 from django.utils import formats, timezone, translation
 
 from nicat.accounts.tests.helpers import complete_sign_in
+from tests.support.browser import submit_assistance_form
 from tests.test_accessibility import violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CASE_PAGE = re.compile(r".*/assistance/cases/[0-9a-f-]{36}/(#\w+)?$")
 AREAS = ("legal", "education", "psychological", "medical", "vocational", "employment", "housing")
-
-
-def _submit(page):
-    page.locator("[data-testid=assistance-form] button[type=submit]").click()
 
 
 @pytest.mark.parametrize("language", ["az", "ru", "en"])
@@ -95,7 +92,7 @@ def test_the_shelter_journey_with_one_consent_conversation(browser, live_server,
         manager.fill("#id_case_reference", case.reference)
         manager.select_option("#id_group", "women")
         with manager.expect_navigation(url=re.compile(rf".*/assistance/facilities/{world.shelter.uuid}/$")):
-            _submit(manager)
+            submit_assistance_form(manager)
         assert case.reference in manager.locator("[data-testid=residents]").inner_text()
 
         # --- The plan in the seven areas, agreed without another consent form. --------------------------
@@ -109,12 +106,12 @@ def test_the_shelter_journey_with_one_consent_conversation(browser, live_server,
             manager.select_option("#id_area", area)
             manager.fill("#id_description", f"Goal in the area {area}.")
             with manager.expect_navigation(url=CASE_PAGE):
-                _submit(manager)
+                submit_assistance_form(manager)
         assert PlanGoal.objects.system().filter(case=case).count() == 7
         manager.locator("[data-testid=agreement]").click()
         manager.fill("#id_note", "Agreed to every part of the plan.")
         with manager.expect_navigation(url=CASE_PAGE):
-            _submit(manager)
+            submit_assistance_form(manager)
         assert RehabilitationPlan.objects.system().get(case=case).status == "agreed"
 
         # --- A psychological session is logged (health is shared). -------------------------------------
@@ -128,7 +125,7 @@ def test_the_shelter_journey_with_one_consent_conversation(browser, live_server,
         manager.fill("#id_duration_minutes", "50")
         manager.fill("#id_description", "First session with the psychologist.")
         with manager.expect_navigation(url=CASE_PAGE):
-            _submit(manager)
+            submit_assistance_form(manager)
         assert ServiceDelivery.objects.system().filter(case=case, kind="psychological").exists()
 
         # --- The stay is extended beyond the standard term: it waits for the shelter's supervisor. -------
@@ -140,7 +137,7 @@ def test_the_shelter_journey_with_one_consent_conversation(browser, live_server,
         assert violations(manager) == [], "extension form"
         manager.fill("#id_reason", "The trial starts next month; she needs a safe place until she testifies.")
         with manager.expect_navigation(url=facility_page):
-            _submit(manager)
+            submit_assistance_form(manager)
         request = Approval.objects.system().get(case=case, kind=ApprovalKind.STAY_EXTENSION)
         assert request.status == ApprovalStatus.PENDING
         assert manager.locator("main .alert[role=status]").first.is_visible()  # "sent for approval"
@@ -176,7 +173,7 @@ def test_the_shelter_journey_with_one_consent_conversation(browser, live_server,
         manager.locator("[data-testid=residents] a[href*='/discharge/']").click()
         manager.select_option("#id_end_kind", "completed")
         with manager.expect_navigation(url=re.compile(rf".*/assistance/facilities/{world.shelter.uuid}/$")):
-            _submit(manager)
+            submit_assistance_form(manager)
         assert Stay.objects.system().get(case=case).ended_at is not None
         assert manager.locator("html").get_attribute("lang") == language
     finally:
