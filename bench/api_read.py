@@ -31,7 +31,6 @@ import base64
 import datetime
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -43,6 +42,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from nicat.web.management.commands.serve import STARTED_SHAPE  # the line `nicat serve` prints first
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -209,7 +210,7 @@ def bench_engine(engine, args):
                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         base = f"http://127.0.0.1:{port}"
         wait_for(base + "/healthz")
-        shape = re.search(r"\((\d+) processes of (\d+) thread", (tmp / "server.log").read_text())
+        shape = STARTED_SHAPE.search((tmp / "server.log").read_text())
         status, body = get(base + "/api/v1/cases/?page_size=50", token, attempts=5)
         cases = json.loads(body)["results"]
         # A case of the worker's own NGO with a summary: the read decrypts identity, contacts, narrative.

@@ -43,6 +43,8 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from nicat.web.management.commands.serve import STARTED_SHAPE  # the line `nicat serve` prints first
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 BENCH_DB = "nicat_bench_load"
@@ -269,7 +271,7 @@ def run(args):
         hosts = [f"http://127.0.0.1:{p}" for p in ports]
         for i, host in enumerate(hosts):
             wait_for(host + "/healthz", procs[f"server{i}"])
-        shape = re.search(r"\((\d+) processes of (\d+) thread", logs["server0"].read_text()) or [None] * 3
+        shape = STARTED_SHAPE.search(logs["server0"].read_text()) or [None] * 3
         for host in hosts:  # every gunicorn process has imported the app once
             for _ in range(8):
                 urllib.request.urlopen(host + "/healthz", timeout=30).read()

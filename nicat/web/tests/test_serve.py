@@ -6,6 +6,7 @@ import glob
 import http.client
 import os
 import re
+import select
 import subprocess
 import sys
 import time
@@ -97,6 +98,21 @@ def test_kept_alive_connections_are_spread_over_both_workers(server):
         finally:
             for conn in conns:
                 conn.close()
+
+
+def test_the_first_line_says_the_shape_the_benchmarks_read_back(server):
+    """The benchmarks report the server's shape from its first line (bench/api_read.py, bench/load.py), with the
+    pattern written beside the line: this server was asked for 2 processes and, on SQLite, has 1 thread each."""
+    from nicat.web.management.commands.serve import STARTED_SHAPE
+
+    proc, port, _workers, _var = server
+    fd, printed, deadline = proc.stdout.fileno(), b"", time.monotonic() + 10
+    os.set_blocking(fd, False)  # the line was printed before the workers were forked; read what is there
+    while b"\n" not in printed.partition(b"Nicat on ")[2] and time.monotonic() < deadline:
+        printed += os.read(fd, 65536) if select.select([fd], [], [], 1)[0] else b""
+    line = next(x for x in printed.decode().splitlines() if x.startswith("Nicat on "))
+    assert STARTED_SHAPE.search(line).groups() == ("2", "1"), line
+    assert line.startswith(f"Nicat on http://127.0.0.1:{port}/ (2 processes of 1 thread; static from ")
 
 
 def test_a_second_server_on_the_same_port_is_refused_and_the_first_keeps_serving(server, tmp_path):

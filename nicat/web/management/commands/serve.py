@@ -1,6 +1,7 @@
 """`nicat serve`: the production server — gunicorn with WhiteNoise serving the static files."""
 import gc
 import os
+import re
 import socket
 
 from django.conf import settings
@@ -39,6 +40,9 @@ def _count(name):
 
 # (processes, threads per process) when neither WEB_CONCURRENCY and WEB_THREADS nor the options say otherwise.
 DEFAULT_SHAPE = {"SQLite": (3, 1), "PostgreSQL": (2, 2)}
+# The first line the server prints, and the pattern that reads its shape back (bench/api_read.py, bench/load.py).
+STARTED = "Nicat on http://{host}:{port}/ ({workers} processes of {threads} thread{s}; static from {static})"
+STARTED_SHAPE = re.compile(r"\((\d+) processes of (\d+) thread")
 
 
 def _server_shape(workers=None, threads=None):
@@ -168,7 +172,7 @@ class Command(BaseCommand):
 
             multiprocess.mark_process_dead(worker.pid)
 
-        self.stdout.write(f"Nicat on http://{options['host']}:{options['port']}/ ({workers} processes of {threads} "
-                          f"thread{'s' if threads > 1 else ''}; static from {settings.STATIC_ROOT})")
+        self.stdout.write(STARTED.format(host=options["host"], port=options["port"], workers=workers, threads=threads,
+                                         s="s" if threads > 1 else "", static=settings.STATIC_ROOT))
         self.stdout.flush()  # before the fork: a buffer left unwritten would be written again by every worker
         NicatServer().run()
