@@ -168,6 +168,7 @@ def unwrap_keys_before_converters():
         return django_results_iter(self, results, tuple_expected, chunked_fetch, chunk_size)
 
     results_iter.unwraps_person_keys = True  # type: ignore[attr-defined]
+    results_iter.__wrapped__ = django_results_iter  # type: ignore[attr-defined]
     results_iter.__doc__ = django_results_iter.__doc__
     SQLCompiler.results_iter = results_iter  # type: ignore[method-assign]
 

@@ -115,3 +115,17 @@ def test_erased_persons_in_a_list_read_cold_ask_no_query_each(cast, settings, tm
     assert asked == 2  # the rows and the kept persons' keys; none for the three erased (5 before)
     persons, asked = _cold_count(lambda: list(Person.objects.system().order_by("pk")))
     assert asked == 2  # read again: the same
+
+
+def test_the_wrapped_results_iter_takes_what_djangos_takes():
+    """The cold-key unwrapping wraps Django's private `SQLCompiler.results_iter` and calls it with the arguments it
+    knows. Should an upgrade of Django change that method's parameters, the wrapper would pass the wrong ones or drop
+    a new one silently: this fails first, naming both signatures."""
+    import inspect
+
+    from django.db.models.sql.compiler import SQLCompiler
+
+    wrapper = SQLCompiler.results_iter
+    assert getattr(wrapper, "unwraps_person_keys", False), "PrivacyConfig.ready installs the wrapper"
+    ours, djangos = inspect.signature(wrapper, follow_wrapped=False), inspect.signature(wrapper.__wrapped__)
+    assert ours == djangos, f"Django's results_iter is now {djangos}; the wrapper (nicat.privacy.fields) takes {ours}"
