@@ -43,7 +43,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from nicat.web.management.commands.serve import STARTED_SHAPE  # the line `nicat serve` prints first
+from nicat.web.started import STARTED_SHAPE  # the line `nicat serve` prints first (no Django in this process)
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

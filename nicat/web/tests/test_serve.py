@@ -103,7 +103,7 @@ def test_kept_alive_connections_are_spread_over_both_workers(server):
 def test_the_first_line_says_the_shape_the_benchmarks_read_back(server):
     """The benchmarks report the server's shape from its first line (bench/api_read.py, bench/load.py), with the
     pattern written beside the line: this server was asked for 2 processes and, on SQLite, has 1 thread each."""
-    from nicat.web.management.commands.serve import STARTED_SHAPE
+    from nicat.web.started import STARTED_SHAPE
 
     proc, port, _workers, _var = server
     fd, printed, deadline = proc.stdout.fileno(), b"", time.monotonic() + 10

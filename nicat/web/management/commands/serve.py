@@ -1,12 +1,13 @@
 """`nicat serve`: the production server — gunicorn with WhiteNoise serving the static files."""
 import gc
 import os
-import re
 import socket
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+
+from nicat.web.started import STARTED
 
 
 def _refuse_a_taken_port(host, port):
@@ -40,9 +41,6 @@ def _count(name):
 
 # (processes, threads per process) when neither WEB_CONCURRENCY and WEB_THREADS nor the options say otherwise.
 DEFAULT_SHAPE = {"SQLite": (3, 1), "PostgreSQL": (2, 2)}
-# The first line the server prints, and the pattern that reads its shape back (bench/api_read.py, bench/load.py).
-STARTED = "Nicat on http://{host}:{port}/ ({workers} processes of {threads} thread{s}; static from {static})"
-STARTED_SHAPE = re.compile(r"\((\d+) processes of (\d+) thread")
 
 
 def _server_shape(workers=None, threads=None):
