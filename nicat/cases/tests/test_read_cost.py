@@ -351,3 +351,30 @@ def test_a_term_is_built_once_per_process_and_an_edited_label_shows_at_the_next_
     save_term(actor=cast.admin, term=forced)
     page = client.get(page_url).content.decode()
     assert "Forced labour, as the administrator renamed it" in page and old not in page
+
+
+def test_the_case_page_compiles_the_access_rule_once_not_in_every_panels_query(client, cast, case):
+    """Some twenty queries of the case page (its panels and timeline) hold the access rule over cases as a subquery.
+    The rule is composed and compiled to SQL once per page and put into each of them as that SQL (access.policy.
+    `_compiled`): Django compiled it again inside every one of them, 35 % of the page's CPU (docs/performance.md,
+    "The case page compiles the access rule once"). The page still shows what it showed."""
+    from unittest import mock
+
+    from django.db.models.sql.compiler import SQLCompiler
+
+    verified_login(client, cast.worker)
+    url = f"/cases/{case.uuid}/"
+    client.get(url)  # the hot reads are prepared once per connection
+    compiled = []
+    as_sql = SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        compiled.append(self.query.model)
+        return as_sql(self, *args, **kwargs)
+
+    with mock.patch.object(SQLCompiler, "as_sql", counting):
+        page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Promised a job in a hotel." in html and "First interview done." in html and "Antalya" in html
+    assert compiled.count(Case) <= 2, f"the rule over cases compiled {compiled.count(Case)} times for one page"
