@@ -6,7 +6,7 @@ JavaScript the native select still works."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from nicat.core.forms import ModelMultipleChoiceField
+from nicat.core.forms import ModelMultipleChoiceField, Select, SelectMultiple
 from nicat.vocab.models import Term
 
 # Vocabularies long enough that people search rather than scroll.
@@ -20,8 +20,7 @@ def searchable_attrs(**extra):
 
 class TermChoiceField(forms.ModelChoiceField):
     def __init__(self, vocabulary, **kwargs):
-        if vocabulary in LONG:
-            kwargs.setdefault("widget", forms.Select(attrs=searchable_attrs()))
+        kwargs.setdefault("widget", Select(attrs=searchable_attrs()) if vocabulary in LONG else Select)
         super().__init__(queryset=Term.objects.of(vocabulary), **kwargs)
 
     def label_from_instance(self, obj):
@@ -34,7 +33,7 @@ class TermMultipleChoiceField(ModelMultipleChoiceField):
         if checkboxes:
             kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
         else:
-            kwargs.setdefault("widget", forms.SelectMultiple(attrs=searchable_attrs(size=6)))
+            kwargs.setdefault("widget", SelectMultiple(attrs=searchable_attrs(size=6)))
         super().__init__(queryset=Term.objects.of(vocabulary), **kwargs)
 
     def label_from_instance(self, obj):
