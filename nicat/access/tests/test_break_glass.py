@@ -135,6 +135,23 @@ def test_a_case_s_records_follow_the_grant_within_one_user_object(cast, sup, mon
     assert CaseNote.objects.visible_to(sup).filter(case=case).count() == 0
 
 
+def test_the_cases_themselves_follow_the_grant_within_one_user_object(cast, sup, monkeypatch):
+    """The parts of the rule over cases (the own institution, each grant) are composed once per user object and
+    second too (policy.case_filter_parts); the case list, a count and a lookup still lose a case whose opening ended
+    in that second, or ran out while the same user object was held."""
+    case = cast.open_case()
+    opening = services.open_break_glass(actor=sup, case_reference=case.reference, reason=REASON)
+    assert Case.objects.visible_to(sup).filter(pk=case.pk).count() == 1
+    BreakGlass.objects.system().filter(pk=opening.pk).update(ended_at=timezone.now())
+    assert Case.objects.visible_to(sup).filter(pk=case.pk).count() == 0
+    assert not Case.objects.visible_to(sup).filter(uuid=case.uuid).exists()
+    BreakGlass.objects.system().filter(pk=opening.pk).update(ended_at=None)
+    assert list(Case.objects.visible_to(sup).filter(pk=case.pk)) == [case]
+    later = opening.expires_at + datetime.timedelta(minutes=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert Case.objects.visible_to(sup).filter(pk=case.pk).count() == 0
+
+
 def test_the_review_list_shows_the_reasons_and_names_their_cases_in_the_trail(client, cast, sup, ngo_sup):
     """A reason is free text that may describe the person (sealed in the trail): the page showing the reasons of
     openings is a read of their cases (break_glass.list naming them, by uuid only)."""
