@@ -357,7 +357,7 @@ def test_the_case_page_compiles_the_access_rule_once_not_in_every_panels_query(c
     """Some twenty queries of the case page (its panels and timeline) hold the access rule over cases as a subquery.
     The rule is composed and compiled to SQL once per page and put into each of them as that SQL (access.policy.
     `_compiled`): Django compiled it again inside every one of them, 35 % of the page's CPU (docs/performance.md,
-    "The case page compiles the access rule once"). The page still shows what it showed."""
+    "The access rule compiled once per page"). The page still shows what it showed."""
     from unittest import mock
 
     from django.db.models.sql.compiler import SQLCompiler
