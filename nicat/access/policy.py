@@ -15,7 +15,7 @@ A person is visible when one of their visible cases is, or their record was regi
 user's institution.
 """
 from django.apps import apps
-from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.http import Http404
@@ -23,6 +23,7 @@ from django.http import Http404
 from nicat.access import sections as _sections
 from nicat.accounts.models import CASE_ROLES, Membership, Role
 from nicat.core import prepared
+from nicat.core.models import pk_select_sql
 
 _case_grants = []
 _case_restrictions = []
@@ -432,11 +433,8 @@ def _compiled(queryset):
     without Django cloning, resolving and compiling the rule's subqueries again inside every query that uses it (on
     the case page some twenty queries, each with the rule's grants as nested subqueries; 35 % of the page's CPU).
     A rule that can match nothing stays the queryset: Django leaves such a query out rather than compiling it."""
-    try:
-        sql, params = queryset.order_by().query.get_compiler(queryset.db).as_sql()  # no ORDER BY inside IN (…)
-    except EmptyResultSet:
-        return queryset
-    return RawSQL(sql, params)
+    compiled = pk_select_sql(queryset)
+    return queryset if compiled is None else RawSQL(*compiled)
 
 
 def get_visible_or_404(manager, user, **lookup):

@@ -106,10 +106,21 @@ def among(model, column, ids):
     return RawSQL(f"{qn(model._meta.db_table)}.{qn(column)} = ANY(%s)", (ids,), output_field=BooleanField())
 
 
+def pk_select_sql(queryset):
+    """(sql, params) of `queryset`'s primary keys, `SELECT pk FROM …` without its ordering, compiled for its
+    database — to be put inside another statement; None when the query can match nothing (`.none()`, `pk IN []`:
+    Django raises EmptyResultSet rather than compile it)."""
+    from django.core.exceptions import EmptyResultSet
+
+    try:
+        return queryset.order_by().values("pk").query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:
+        return None
+
+
 def counts(**querysets):
     """{name: number of rows} of several querysets in one query (`SELECT (SELECT COUNT(*) FROM …), …`): the
     menu's badges on every page cost one round trip, not one each. The querysets must share a database."""
-    from django.core.exceptions import EmptyResultSet
     from django.db import connections
 
     if not querysets:
@@ -120,11 +131,11 @@ def counts(**querysets):
     alias = aliases.pop()
     parts, params = [], []
     for i, qs in enumerate(querysets.values()):
-        try:
-            sql, p = qs.order_by().values("pk").query.get_compiler(using=alias).as_sql()
-        except EmptyResultSet:  # .none(), or `pk IN []`: nothing to count
+        compiled = pk_select_sql(qs)
+        if compiled is None:  # .none(), or `pk IN []`: nothing to count
             parts.append("0")
             continue
+        sql, p = compiled
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) c{i})")
         params.extend(p)
     with connections[alias].cursor() as cursor:
