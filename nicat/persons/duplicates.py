@@ -12,9 +12,10 @@
 4. With enough pairs, the match weights are re-estimated from the registry itself (unsupervised
    Fellegi–Sunter EM: m from the candidate pairs, u from random pairs) and stored as a MatchModel,
    which the intake check then uses too.
-5. A pair agreeing exactly on the given and the family name gets a term-frequency adjustment:
-   log2(u / share of the registry bearing that name pair), from the size of the name pair's token
-   block — agreeing on a name two persons bear says more than agreeing on one 20,000 bear.
+5. A pair agreeing exactly or closely on the given and the family name (the same name in another script,
+   a typo) gets a term-frequency adjustment: log2(u / share of the registry bearing that name pair),
+   from the size of the name pair's token block, the commoner spelling's when the two differ —
+   agreeing on a name two persons bear says more than agreeing on one 20,000 bear.
 6. Pairs at or above `min_probability` become DuplicateSignal rows for review (existing pairs,
    including dismissed ones, are not raised again).
 """
@@ -234,6 +235,23 @@ def _name_pair_tokens(profile, sizes):
     return out
 
 
+def name_bearers(lv, tokens_a, tokens_b, sizes):
+    """How many persons bear the name two records agree on, for the name-frequency adjustment; 0 for none.
+
+    Both names exact: the persons of the name-pair token the two share. Both exact or close (the same name in
+    another script, a letter typed wrong — Məmmədova, Mammadova, Мамедова): the persons of the commoner of the
+    two spellings' tokens, at least 2 (a spelling nobody else bears). Agreeing on a close spelling of a name
+    20,000 bear says as little as agreeing on it exactly; on a close spelling of a rare name, as much."""
+    if lv[0] not in matching.STRONG_NAME_LEVELS or lv[1] not in matching.STRONG_NAME_LEVELS:
+        return 0
+    shared = set(tokens_a).intersection(tokens_b)
+    if shared:
+        return max(sizes[t] for t in shared)
+    if lv[0] == "exact" and lv[1] == "exact":
+        return 0  # the same keys in another order or through an alias: no token of the pair says how common
+    return max(2, max((sizes[t] for t in (*tokens_a, *tokens_b)), default=2))
+
+
 def name_frequency_adjustment(size, persons, u_names):
     """log2 term-frequency adjustment of an exact given + family name agreement on a name pair borne by
     `size` of `persons`: u_names (the share of random pairs agreeing exactly on both names, which the
@@ -246,7 +264,8 @@ def name_frequency_adjustment(size, persons, u_names):
 
 def pair_weight(model, lv, bearers, persons, u_names):
     """log2 odds of a pair: the model's weight of its levels, with the name-frequency adjustment when
-    both names agree exactly (`bearers`: persons bearing the name pair, 0 when unknown)."""
+    both names agree exactly or closely (`bearers`: persons bearing the name pair, `name_bearers`; 0 when
+    unknown)."""
     adjust = name_frequency_adjustment(bearers, persons, u_names) if bearers else 0.0
     return model.weight_of(lv, adjust=adjust)
 
@@ -353,7 +372,7 @@ def _processes(pairs):
 @dataclass
 class _Compared:
     """Agreement levels of the compared pairs: per pair (`left`, `right`) the index of its levels in
-    `patterns` (`which`) and, for an exact agreement on both names, how many persons bear that name pair
+    `patterns` (`which`) and, for an exact or close agreement on both names, how many persons bear that name pair
     (`bearing`, else 0); the training sessions' level counts; with `watch` the benchmark's cells."""
     left: array = field(default_factory=lambda: array("q"))
     right: array = field(default_factory=lambda: array("q"))
@@ -384,10 +403,7 @@ def _compare(left, right, masks, profiles, name_tokens, sizes, watch, start, end
         out.left.append(a)
         out.right.append(b)
         out.which.append(pid)
-        size = 0
-        if lv[0] == "exact" and lv[1] == "exact":
-            shared = set(name_tokens[a]).intersection(name_tokens[b])
-            size = max((sizes[t] for t in shared), default=0)
+        size = name_bearers(lv, name_tokens[a], name_tokens[b], sizes)
         out.bearing.append(size)
         if watch:
             cell = out.cells.setdefault((lv, size), [0, 0])

@@ -90,3 +90,39 @@ def test_sub_blocks_keep_the_comparisons_few(cast, pair_among_namesakes):
     namesake_pairs = 3 * NAMESAKES * (3 * NAMESAKES - 1) // 2
     refined = sum(n for label, n in result.pairs_by_kind.items() if "+" in label)
     assert refined < namesake_pairs / 10
+
+
+def test_a_name_spelled_a_little_differently_is_weighed_by_how_common_it_is(cast):
+    """Two records whose family names differ by one letter (a "close" agreement: a typo, another script) and
+    that agree on the date of birth: on a name dozens bear this says less than on a name only they bear. The
+    scan weighs a close agreement by the commoner spelling's bearers, as it weighs an exact one; before, every
+    close agreement weighed the same, however common the name."""
+    generate(2000, seed=5, institutions=[cast.ngo, cast.ngo2], workers=1)
+    rnd = random.Random(11)
+    add_persons(cast.ngo, [{"given_name": "Aysel", "family_name": "Məmmədova",
+                            "birth_date": datetime.date(rnd.randint(1970, 2005), rnd.randint(1, 12), rnd.randint(1, 28))}
+                           for _ in range(NAMESAKES)])
+    common = add_persons(cast.ngo, [
+        {"given_name": "Aysel", "family_name": "Məmmədova", "birth_date": datetime.date(1995, 6, 14)},
+        {"given_name": "Aysel", "family_name": "Məmmdova", "birth_date": datetime.date(1995, 6, 14)}])
+    rare = add_persons(cast.ngo, [
+        {"given_name": "Xədicə", "family_name": "Zülfüqarova", "birth_date": datetime.date(1990, 3, 7)},
+        {"given_name": "Xədicə", "family_name": "Zülfqarova", "birth_date": datetime.date(1990, 3, 7)}])
+    result = duplicates.scan(record=False, learn=False, watch={(common[0].pk, common[1].pk), (rare[0].pk, rare[1].pk)})
+    assert result.watched_compared == 2
+    # the two pairs agree alike (given name exact, family name close, the same date of birth) ...
+    cells = {key: watched for key, (_pairs, watched) in result.cells.items() if watched}
+    assert {levels[:4] for levels, _bearers in cells} == {("exact", "close", None, "exact")}
+    # ... but one on a name more than forty bear, the other on a name only the two bear: two cells, not one
+    assert sorted(cells.values()) == [1, 1]
+    rare_bearers, common_bearers = sorted(bearers for _levels, bearers in cells)
+    assert rare_bearers == 2 and common_bearers > NAMESAKES
+    levels = next(iter(cells))[0]
+    assert result.u_names > 0
+
+    def weigh(bearers):
+        return duplicates.pair_weight(duplicates.matching.DEFAULT_MODEL, levels, bearers, result.persons,
+                                      result.u_names)
+
+    # agreeing on the common name says less than an unadjusted close agreement, on the rare one more
+    assert weigh(common_bearers) < weigh(0) < weigh(rare_bearers)
