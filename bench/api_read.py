@@ -20,6 +20,10 @@ For each engine the script builds its own world and tears it down afterwards:
    * the case read, `GET /api/v1/cases/<uuid>/` of a case of the worker's NGO: token
      authentication, the access policy, the case with its person and terms, decryption of
      the identifying fields, and the `case.view` event appended to the audit chain;
+   With --floor, two more in the same run, between those two (bench/api_floor_urls.py, served with
+   bench/api_floor_settings.py: Nicat's settings and URLconf plus these two paths, for the benchmark only):
+   * `floor`: a token-authenticated API request through Django REST Framework, answering {"ok": true};
+   * `floor4`: the same with four `SELECT 1`, as many statements as the case read makes after the token's;
 5. prints requests/s, p50/p95/p99 latency, non-2xx responses and socket errors of each, the
    ratio case/baseline, the server's CPU per request, the load average and the data size, and
    writes them to bench/results/api_read_<engine>.json. Exit status 1 when a response was not
@@ -130,7 +134,9 @@ def worker_cpu_seconds(master_pid):
 
 def postgres_cpu_seconds():
     """utime+stime of every PostgreSQL process on the machine (the server the benchmark reads from is local,
-    and nothing else uses it while it runs)."""
+    and nothing else uses it while it runs), with the time of the ended ones: a backend that exits during a run
+    (a connection closed) takes its time out of the sum, and the postmaster that reaps it counts it as its
+    children's (cutime+cstime) — without these the figure fell below zero when a connection closed."""
     total = 0.0
     tick = os.sysconf("SC_CLK_TCK")
     for entry in Path("/proc").iterdir():
@@ -142,7 +148,7 @@ def postgres_cpu_seconds():
             continue
         if comm.startswith("postgres"):
             fields = rest.split()
-            total += (int(fields[11]) + int(fields[12])) / tick
+            total += sum(int(f) for f in fields[11:15]) / tick
     return total
 
 
@@ -206,7 +212,11 @@ def bench_engine(engine, args):
         setup_s = time.monotonic() - t0
         port = free_port()
         log = open(tmp / "server.log", "w")
-        server = subprocess.Popen([str(BIN / "nicat"), "serve", "--port", str(port)], env=env, cwd=ROOT,
+        served = env
+        if args.floor:  # Nicat's settings and URLconf, with the two floors added (bench/api_floor_urls.py)
+            served = {**env, "DJANGO_SETTINGS_MODULE": "api_floor_settings",
+                      "PYTHONPATH": os.pathsep.join((env["PYTHONPATH"], str(ROOT / "bench")))}
+        server = subprocess.Popen([str(BIN / "nicat"), "serve", "--port", str(port)], env=served, cwd=ROOT,
                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         base = f"http://127.0.0.1:{port}"
         wait_for(base + "/healthz")
@@ -229,7 +239,10 @@ def bench_engine(engine, args):
         lua_path.write_text(LUA)
         load_before = os.getloadavg()
         results = {}
-        for name, url, tok in (("healthz", base + "/healthz", None), ("case_read", case_url, token)):
+        endpoints = [("healthz", base + "/healthz", None), ("case_read", case_url, token)]
+        if args.floor:
+            endpoints[1:1] = [("floor", base + "/api/v1/_floor/", token), ("floor4", base + "/api/v1/_floor4/", token)]
+        for name, url, tok in endpoints:
             cpu0, db0 = worker_cpu_seconds(server.pid), postgres_cpu_seconds()
             results[name] = run_wrk(url, args, tok, lua_path)
             done = max(1, results[name]["requests"])
@@ -264,6 +277,8 @@ def bench_engine(engine, args):
         "setup_s": round(setup_s, 1), "data": size, "audit_events_after": after["audit_events"],
         "audit_verify": verify, "results": results,
         "ratio": results["case_read"]["rps"] / results["healthz"]["rps"],
+        "ratios_to_healthz": {name: round(x["rps"] / results["healthz"]["rps"], 3) for name, x in results.items()},
+        "floor": bool(args.floor),
     }
 
 
@@ -292,6 +307,8 @@ def report(r):
               f"{x['p99_us'] / 1000:8.1f} {x['non_2xx']:8d} {x['socket_errors']:8d} "
               f"{x['server_cpu_ms_per_request']:10.2f} "
               + (f"{x['database_cpu_ms_per_request']:13.2f}" if "database_cpu_ms_per_request" in x else f"{'-':>13s}"))
+    if r.get("floor"):
+        print("   ratios to healthz: " + ", ".join(f"{name} {v:.2f}" for name, v in r["ratios_to_healthz"].items()))
     case = r["results"]["case_read"]
     target = TARGET_RATIO[r["engine"]]
     print(f"   ratio case_read/healthz {r['ratio']:.2f} (target >= {target}: "
@@ -317,6 +334,10 @@ def main():
     parser.add_argument("--cases", type=int, default=120, help="demo cases")
     parser.add_argument("--warmup", type=int, default=40)
     parser.add_argument("--wrk", default=shutil.which("wrk") or "/usr/bin/wrk")
+    parser.add_argument("--floor", action="store_true",
+                        help="also measure two floors between /healthz and the case read: a token-authenticated API "
+                             "request answering {\"ok\": true}, and the same with four SELECT 1 (bench/api_floor_urls.py; "
+                             "results in api_read_<engine>_floor.json)")
     args = parser.parse_args()
     engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
     out_dir = ROOT / "bench" / "results"
@@ -325,7 +346,7 @@ def main():
     for engine in engines:
         r = bench_engine(engine, args)
         report(r)
-        (out_dir / f"api_read_{engine}.json").write_text(json.dumps(r, indent=2) + "\n")
+        (out_dir / f"api_read_{engine}{'_floor' if args.floor else ''}.json").write_text(json.dumps(r, indent=2) + "\n")
         failed |= any(x["non_2xx"] or x["socket_errors"] for x in r["results"].values())
     print("\nreproduce: .venv/bin/python bench/api_read.py " + " ".join(sys.argv[1:]))
     sys.exit(1 if failed else 0)
