@@ -253,7 +253,7 @@ def name_bearers(lv, tokens_a, tokens_b, sizes):
 
 
 def name_frequency_adjustment(size, persons, u_names):
-    """log2 term-frequency adjustment of an exact given + family name agreement on a name pair borne by
+    """log2 term-frequency adjustment of an exact or close given + family name agreement on a name pair borne by
     `size` of `persons`: u_names (the share of random pairs agreeing exactly on both names, which the
     model's name weights assume) over the share of persons bearing this name, clamped to TF_RANGE."""
     if not size or not persons or not u_names:
