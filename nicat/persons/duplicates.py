@@ -240,8 +240,9 @@ def name_bearers(lv, tokens_a, tokens_b, sizes):
 
     Both names exact: the persons of the name-pair token the two share. Both exact or close (the same name in
     another script, a letter typed wrong — Məmmədova, Mammadova, Мамедова): the persons of the commoner of the
-    two spellings' tokens, at least 2 (a spelling nobody else bears). Agreeing on a close spelling of a name
-    20,000 bear says as little as agreeing on it exactly; on a close spelling of a rare name, as much."""
+    two spellings' tokens, at least 2 (a spelling nobody else bears: when neither record's spelling is shared
+    by anyone, a rare name is far likelier than a common one mistyped in both). Agreeing on a close spelling of
+    a name 20,000 bear says as little as agreeing on it exactly; on a close spelling of a rare name, as much."""
     if lv[0] not in matching.STRONG_NAME_LEVELS or lv[1] not in matching.STRONG_NAME_LEVELS:
         return 0
     shared = set(tokens_a).intersection(tokens_b)
