@@ -250,7 +250,7 @@ def name_bearers(lv, tokens_a, tokens_b, sizes):
         return max(sizes[t] for t in shared)
     if lv[0] == "exact" and lv[1] == "exact":
         return 0  # the same keys in another order or through an alias: no token of the pair says how common
-    return max(2, max((sizes[t] for t in (*tokens_a, *tokens_b)), default=2))
+    return max((sizes[t] for t in (*tokens_a, *tokens_b)), default=2)  # `sizes` holds blocks of 2 or more
 
 
 def name_frequency_adjustment(size, persons, u_names):
