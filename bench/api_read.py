@@ -29,7 +29,8 @@ For each engine the script builds its own world and tears it down afterwards:
    * `floor_read`: `floor_sel` with the real `case.view` event appended to the audit chain — the least
      any audited, decrypted read must do;
    With --rounds N the endpoints are measured N times in turn (a noisy machine drifts within a run: each
-   round's ratios are to its own `/healthz`, and the ratio reported is the median of the rounds');
+   round's ratios are to its own `/healthz`; the ratio and the case read's p95 reported are the medians of
+   the rounds');
 5. prints requests/s, p50/p95/p99 latency, non-2xx responses and socket errors of each, the
    ratio case/baseline, the server's CPU per request, the load average and the data size, and
    writes them to bench/results/api_read_<engine>.json. Exit status 1 when a response was not
@@ -245,7 +246,6 @@ def bench_engine(engine, args):
         lua_path = tmp / "auth.lua"
         lua_path.write_text(LUA)
         load_before = os.getloadavg()
-        results = {}
         endpoints = [("healthz", base + "/healthz", None), ("case_read", case_url, token)]
         if args.floor:
             floor = f"{base}/api/v1/_floor"
@@ -323,17 +323,17 @@ def report(r):
             print(f"   round {number}")
         for name, x in results.items():
             print(f"   {name:10s} {x['rps']:8.1f} {x['p50_us'] / 1000:8.1f} {x['p95_us'] / 1000:8.1f} "
-              f"{x['p99_us'] / 1000:8.1f} {x['non_2xx']:8d} {x['socket_errors']:8d} "
+                  f"{x['p99_us'] / 1000:8.1f} {x['non_2xx']:8d} {x['socket_errors']:8d} "
                   f"{x['server_cpu_ms_per_request']:10.2f} "
                   + (f"{x['database_cpu_ms_per_request']:13.2f}" if "database_cpu_ms_per_request" in x
                      else f"{'-':>13s}"))
     for ratios in r.get("ratios_to_healthz_by_round") or [r["ratios_to_healthz"]]:
         print("   ratios to healthz: " + ", ".join(f"{name} {v:.2f}" for name, v in ratios.items()))
-    case = r["results"]["case_read"]
+    p95_ms = statistics.median(x["case_read"]["p95_us"] for x in r.get("rounds") or [r["results"]]) / 1000
     target = TARGET_RATIO[r["engine"]]
     print(f"   ratio case_read/healthz {r['ratio']:.2f}{' (median of the rounds)' if 'rounds' in r else ''} (target >= {target}: "
-          f"{'met' if r['ratio'] >= target else 'NOT met'}); case read p95 {case['p95_us'] / 1000:.1f} ms "
-          f"(target <= {TARGET_P95_MS}: {'met' if case['p95_us'] / 1000 <= TARGET_P95_MS else 'NOT met'})")
+          f"{'met' if r['ratio'] >= target else 'NOT met'}); case read p95 {p95_ms:.1f} ms "
+          f"(target <= {TARGET_P95_MS}: {'met' if p95_ms <= TARGET_P95_MS else 'NOT met'})")
 
 
 def main():
@@ -362,6 +362,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=1,
                         help="measure the endpoints this many times in turn; the ratio is the rounds' median")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds takes 1 or more")
     engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(exist_ok=True)
