@@ -39,7 +39,7 @@ _SQL = (f"SELECT c.id, c.reference, p.given_name, p.family_name, p.birth_date FR
 
 
 class FloorRead(APIView):
-    append = "chain"  # or "": no audit event
+    audited = True  # the `case.view` event appended to the chain
 
     def get(self, request, uuid):
         with connection.cursor() as cursor:
@@ -47,7 +47,7 @@ class FloorRead(APIView):
             pk, reference, *stored = cursor.fetchone()
         plain = [field.from_db_value(value, None, connection) for field, value in zip(_FIELDS, stored)]
         case = Case(pk=pk, uuid=uuid, reference=reference)
-        if self.append == "chain":
+        if self.audited:
             audit.record(actor=request.user, action="case.view", obj=case, case=case, details={"channel": "api"})
         return Response({"uuid": str(uuid), "reference": reference, "given_name": plain[0],
                          "family_name": plain[1], "birth_date": plain[2]})
@@ -57,6 +57,6 @@ urlpatterns = [
     path("api/v1/_floor/", Floor.as_view()),
     path("api/v1/_floor4/", Floor.as_view(statements=4)),
     path("api/v1/_floor_read/<uuid:uuid>/", FloorRead.as_view()),
-    path("api/v1/_floor_sel/<uuid:uuid>/", FloorRead.as_view(append="")),
+    path("api/v1/_floor_sel/<uuid:uuid>/", FloorRead.as_view(audited=False)),
     path("", include("nicat.urls")),
 ]

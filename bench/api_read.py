@@ -310,6 +310,11 @@ def code_revision(path):
     return commit + ("+changes" if dirty else "")
 
 
+def rounds_of(r):
+    """The results of each round of a run (one round when --rounds was not given)."""
+    return r.get("rounds") or [r["results"]]
+
+
 def report(r):
     print(f"\n== {r['engine']} — {r['date']} — code {r['code']} — {r['connections']} connections, {r['duration_s']} s each, "
           f"gunicorn {r['gunicorn_workers']}x{r['gunicorn_threads'] or '?'}, {r['cpu_count']} cores")
@@ -318,7 +323,7 @@ def report(r):
     print(f"   load average before {r['load_before']}, after {r['load_after']}")
     print(f"   {'endpoint':10s} {'req/s':>8s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s} {'non-2xx':>8s} "
           f"{'sock err':>8s} {'CPU ms/req':>10s} {'DB CPU ms/req':>13s}")
-    for number, results in enumerate(r.get("rounds") or [r["results"]], 1):
+    for number, results in enumerate(rounds_of(r), 1):
         if "rounds" in r:
             print(f"   round {number}")
         for name, x in results.items():
@@ -329,7 +334,7 @@ def report(r):
                      else f"{'-':>13s}"))
     for ratios in r.get("ratios_to_healthz_by_round") or [r["ratios_to_healthz"]]:
         print("   ratios to healthz: " + ", ".join(f"{name} {v:.2f}" for name, v in ratios.items()))
-    p95_ms = statistics.median(x["case_read"]["p95_us"] for x in r.get("rounds") or [r["results"]]) / 1000
+    p95_ms = statistics.median(x["case_read"]["p95_us"] for x in rounds_of(r)) / 1000
     target = TARGET_RATIO[r["engine"]]
     print(f"   ratio case_read/healthz {r['ratio']:.2f}{' (median of the rounds)' if 'rounds' in r else ''} (target >= {target}: "
           f"{'met' if r['ratio'] >= target else 'NOT met'}); case read p95 {p95_ms:.1f} ms "
@@ -372,8 +377,7 @@ def main():
         r = bench_engine(engine, args)
         report(r)
         (out_dir / f"api_read_{engine}{'_floor' if args.floor else ''}.json").write_text(json.dumps(r, indent=2) + "\n")
-        failed |= any(x["non_2xx"] or x["socket_errors"]
-                      for results in r.get("rounds") or [r["results"]] for x in results.values())
+        failed |= any(x["non_2xx"] or x["socket_errors"] for results in rounds_of(r) for x in results.values())
     print("\nreproduce: .venv/bin/python bench/api_read.py " + " ".join(sys.argv[1:]))
     sys.exit(1 if failed else 0)
 
